@@ -1,0 +1,44 @@
+# Every target installs what it needs on a fresh machine; re-running skips what is already done.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BANK ?= banks/sample
+export MOVEMIRROR_HOME ?= $(HOME)/.cache/movemirror
+
+.PHONY: setup setup-python setup-node setup-models setup-browser test lint demo bench clean
+
+setup: setup-python setup-node setup-models
+
+setup-python: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+setup-node:
+	bash scripts/setup_node.sh
+
+setup-models: setup-python setup-node
+	bash scripts/setup_models.sh
+
+setup-browser: setup-python
+	bash scripts/setup_browser.sh
+
+lint: setup-python
+	$(VENV)/bin/ruff check src tests
+
+test: setup setup-browser
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/pytest -q
+
+demo: setup
+	bash scripts/demo.sh "$(BANK)"
+
+bench: setup
+	$(VENV)/bin/movemirror bench search --out bench-results
+
+clean:
+	rm -rf $(VENV) web/node_modules .pytest_cache
