@@ -1,0 +1,159 @@
+"""PoseBank: the poses of an archive, their metadata, and search over them."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from movemirror.distances import METRICS
+from movemirror.index import DEFAULT_INDEX, build_index
+from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
+from movemirror.storage import read_bank, write_bank
+from movemirror.vectors import MIN_CONFIDENT_KEYPOINTS, MIN_SCORE, to_vectors
+
+RECORD_FIELDS = ("id", "source", "frame_time", "box", "thumbnail", "credit", "licence")
+_KEYPOINTS_TYPE = pa.list_(pa.float32(), NUM_KEYPOINTS * 3)
+
+
+class PoseBank:
+    """Poses (N, 17, 3) with ids and metadata; exact top-k search by cosine or weighted distance.
+
+    Search indexes are built on first use for each metric and kept in memory.
+    """
+
+    def __init__(self, records: pa.Table, vectors: np.ndarray, path: Path | None = None,
+                 index: str = DEFAULT_INDEX):
+        self.records = records
+        self.vectors = vectors
+        self.path = path
+        self.index_kind = index
+        self._indexes: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    # --- building, saving, loading -------------------------------------------------------
+
+    @classmethod
+    def from_keypoints(cls, keypoints, ids=None, meta=None, *, min_score: float = MIN_SCORE,
+                       min_keypoints: int = MIN_CONFIDENT_KEYPOINTS,
+                       index: str = DEFAULT_INDEX) -> PoseBank:
+        """Build a bank from poses (N, 17, 3) in pixels.
+
+        ids: N unique strings (default "0".."N-1"). meta: a dict of columns, a list of dicts
+        or a pyarrow Table with N rows. A degenerate pose raises PoseError naming it.
+        """
+        keypoints = np.asarray(keypoints, dtype=np.float32).reshape(-1, NUM_KEYPOINTS, 3)
+        vectors = to_vectors(keypoints, min_score, min_keypoints) if len(keypoints) else (
+            np.empty((0, 52), np.float32))
+        ids = [str(i) for i in range(len(keypoints))] if ids is None else [str(i) for i in ids]
+        if len(ids) != len(keypoints):
+            raise ValueError(f"{len(ids)} ids for {len(keypoints)} poses")
+        if len(set(ids)) != len(ids):
+            raise ValueError("ids must be unique")
+        records = pa.table({
+            "id": pa.array(ids, pa.string()),
+            "keypoints": pa.array(list(keypoints.reshape(len(keypoints), -1)), _KEYPOINTS_TYPE),
+        })
+        for name, column in _meta_columns(meta, len(ids)).items():
+            if name in records.column_names:
+                raise ValueError(f"metadata column {name!r} is reserved")
+            records = records.append_column(name, column)
+        return cls(records, vectors, index=index)
+
+    @classmethod
+    def load(cls, path: str | Path, *, verify: bool = True, index: str = DEFAULT_INDEX) -> PoseBank:
+        """Open a saved bank; raises movemirror.storage.BankError if it is missing or damaged."""
+        stored = read_bank(path, verify=verify)
+        return cls(stored.records, stored.vectors, path=Path(path), index=index)
+
+    def save(self, path: str | Path) -> None:
+        write_bank(path, self.records, np.asarray(self.vectors))
+        self.path = Path(path)
+
+    @classmethod
+    def concat(cls, banks: list[PoseBank]) -> PoseBank:
+        banks = [b for b in banks if len(b)] or banks[:1]
+        records = pa.concat_tables([b.records for b in banks], promote_options="default")
+        vectors = np.concatenate([np.asarray(b.vectors) for b in banks])
+        return cls(records, vectors, index=banks[0].index_kind)
+
+    # --- contents -----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self.records.num_rows
+
+    @property
+    def ids(self) -> list[str]:
+        return self.records.column("id").to_pylist()
+
+    @property
+    def keypoints(self) -> np.ndarray:
+        flat = self.records.column("keypoints").combine_chunks().flatten().to_numpy()
+        return flat.reshape(len(self), NUM_KEYPOINTS, 3)
+
+    def record(self, i: int) -> dict:
+        """The metadata of pose i: RECORD_FIELDS (None where unknown) and any other columns."""
+        row = self.records.slice(int(i), 1).to_pylist()[0]
+        row.pop("keypoints")
+        return {**dict.fromkeys(RECORD_FIELDS), **row}
+
+    # --- search -------------------------------------------------------------------------
+
+    def search(self, queries, k: int = 10, metric: str = "cosine", mirror: bool = False):
+        """Top-k poses for each query pose (17, 3) or (Q, 17, 3), in pixels.
+
+        Returns (distances (Q, k), indices (Q, k)), best first; with mirror=True also
+        searches each query mirrored left-right and returns (distances, indices, mirrored),
+        mirrored[q, j] telling whether match j came from the mirrored query.
+        """
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        index = self.index(metric)
+        distances, indices = index.search(to_vectors(queries), k)
+        if not mirror:
+            return distances, indices
+        mirrored_d, mirrored_i = index.search(to_vectors(mirror_keypoints(queries)), k)
+        return _merge_mirrored(distances, indices, mirrored_d, mirrored_i, min(k, len(self)))
+
+    def index(self, metric: str):
+        """The search index for a metric, built on first use."""
+        with self._lock:
+            if metric not in self._indexes:
+                self._indexes[metric] = build_index(self.vectors, metric, self.index_kind)
+            return self._indexes[metric]
+
+
+def _merge_mirrored(d, i, md, mi, k):
+    """Per query, the k best of both result lists, each bank pose once (its better side)."""
+    distances = np.concatenate([d, md], axis=1)
+    indices = np.concatenate([i, mi], axis=1)
+    flags = np.concatenate([np.zeros_like(i, bool), np.ones_like(mi, bool)], axis=1)
+    order = np.argsort(distances, axis=1, kind="stable")
+    out_d = np.empty((len(d), k), np.float32)
+    out_i = np.empty((len(d), k), np.int64)
+    out_m = np.empty((len(d), k), bool)
+    for q in range(len(d)):
+        row = order[q]
+        _, first = np.unique(indices[q, row], return_index=True)
+        keep = row[np.sort(first)][:k]
+        out_d[q], out_i[q], out_m[q] = distances[q, keep], indices[q, keep], flags[q, keep]
+    return out_d, out_i, out_m
+
+
+def _meta_columns(meta, n: int) -> dict[str, pa.Array]:
+    if meta is None:
+        return {}
+    if isinstance(meta, pa.Table):
+        table = meta
+    elif isinstance(meta, dict):
+        table = pa.table({name: list(values) if not isinstance(values, (pa.Array, np.ndarray))
+                          else values for name, values in meta.items()})
+    else:
+        table = pa.Table.from_pylist(list(meta))
+    if table.num_rows != n:
+        raise ValueError(f"metadata has {table.num_rows} rows for {n} poses")
+    return {name: table.column(name) for name in table.column_names}

@@ -1,0 +1,67 @@
+"""Penn Action's 163,841 annotated poses (13 joints) mapped to the 17-keypoint schema.
+
+Penn's joints: head, L/R shoulder, L/R elbow, L/R wrist, L/R hip, L/R knee, L/R ankle. The
+head stands in for the nose; eyes and ears take the head's position at zero confidence. A
+visible joint scores 1.0; an occluded one, whose position the annotators estimated, 0.5.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.io
+
+from movemirror.datasets import cache_dir, dataset_dir
+from movemirror.keypoints import NUM_KEYPOINTS
+
+PENN_TO_SCHEMA = (0, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+HEAD_STANDINS = (1, 2, 3, 4)  # eyes and ears
+OCCLUDED_SCORE = 0.5
+
+
+@dataclass(frozen=True)
+class PennPoses:
+    keypoints: np.ndarray  # (N, 17, 3) float32, pixels
+    clip: np.ndarray  # (N,) int32, clip number 1..2326
+    frame: np.ndarray  # (N,) int32, frame within the clip
+    action: np.ndarray  # (N,) str
+
+
+def to_schema(x: np.ndarray, y: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """Penn (F, 13) arrays to poses (F, 17, 3)."""
+    poses = np.zeros((len(x), NUM_KEYPOINTS, 3), np.float32)
+    scores = np.where(visibility > 0, 1.0, OCCLUDED_SCORE)
+    scores = np.where((x > 0) | (y > 0), scores, 0.0)  # (0, 0) marks an unlabelled joint
+    poses[:, PENN_TO_SCHEMA, 0] = x
+    poses[:, PENN_TO_SCHEMA, 1] = y
+    poses[:, PENN_TO_SCHEMA, 2] = scores
+    poses[:, HEAD_STANDINS, :2] = poses[:, :1, :2]
+    return poses
+
+
+def load_penn_action() -> PennPoses:
+    """All clips, cached as one .npz under MOVEMIRROR_HOME after the first load."""
+    labels = dataset_dir("penn-action-labels") / "labels"
+    files = sorted(labels.glob("*.mat"))
+    key = hashlib.sha1("".join(f"{f.name}:{f.stat().st_size}" for f in files).encode()).hexdigest()
+    cached = cache_dir() / f"penn-action-{key[:12]}.npz"
+    if cached.is_file():
+        data = np.load(cached)
+        return PennPoses(data["keypoints"], data["clip"], data["frame"], data["action"])
+    parts, clips, frames, actions = [], [], [], []
+    for file in files:
+        mat = scipy.io.loadmat(file)
+        poses = to_schema(mat["x"], mat["y"], mat["visibility"])
+        parts.append(poses)
+        clips.append(np.full(len(poses), int(file.stem), np.int32))
+        frames.append(np.arange(len(poses), dtype=np.int32))
+        actions.append(np.full(len(poses), str(mat["action"][0])))
+    result = PennPoses(np.concatenate(parts), np.concatenate(clips), np.concatenate(frames),
+                       np.concatenate(actions))
+    tmp = cached.with_suffix(".tmp.npz")
+    np.savez(tmp, keypoints=result.keypoints, clip=result.clip, frame=result.frame,
+             action=result.action)
+    tmp.replace(cached)
+    return result

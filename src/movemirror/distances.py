@@ -1,0 +1,61 @@
+"""Move Mirror's two distances between pose vectors (see movemirror.vectors for the layout).
+
+Both take a query vector (52,) or batch (Q, 52) and bank vectors (N, 52) and return (Q, N).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from movemirror.vectors import CONFIDENCE_SUM, CONFIDENCES, XY
+
+METRICS = ("cosine", "weighted")
+
+
+def _batch(vectors) -> np.ndarray:
+    array = np.asarray(vectors, dtype=np.float32)
+    return array[None] if array.ndim == 1 else array
+
+
+def cosine_distance(queries, bank) -> np.ndarray:
+    """sqrt(2 * (1 - cos)) on the normalised x/y part: the chord between unit vectors.
+
+    The cosine is clipped to [-1, 1] first; rounding can push it just past 1, and the
+    unclipped formula then takes the square root of a negative number.
+    """
+    q = _batch(queries)[:, XY].astype(np.float64)
+    b = _batch(bank)[:, XY].astype(np.float64)
+    cos = np.clip(q @ b.T, -1.0, 1.0)
+    return np.sqrt(2.0 * (1.0 - cos))
+
+
+def cosine_distance_at(queries, bank, indices) -> np.ndarray:
+    """cosine_distance for chosen pairs only: queries (Q, 52), indices (Q, k) into bank.
+
+    Computed as the chord |q - b| between the unit vectors, which is exactly zero for
+    identical poses (2 - 2cos in float32 leaves about 5e-4 there).
+    """
+    q = _batch(queries)[:, None, XY]
+    b = np.asarray(bank)[indices][..., XY]
+    return np.sqrt(np.square(q - b).sum(axis=2, dtype=np.float32))
+
+
+def weighted_distance(queries, bank) -> np.ndarray:
+    """(1 / sum(Fc)) * sum_k Fc_k * |Fxy_k - Gxy_k|, weighted by the query's confidences.
+
+    Each keypoint's confidence weighs both its x and its y term. Not symmetric: only the
+    query's (F's) confidences count.
+    """
+    q = _batch(queries).astype(np.float64)
+    b = _batch(bank).astype(np.float64)
+    weights = np.repeat(q[:, CONFIDENCES], 2, axis=1) / q[:, CONFIDENCE_SUM, None]
+    diffs = np.abs(q[:, None, XY] - b[None, :, XY])
+    return np.einsum("qnd,qd->qn", diffs, weights)
+
+
+def distance(queries, bank, metric: str) -> np.ndarray:
+    if metric == "cosine":
+        return cosine_distance(queries, bank)
+    if metric == "weighted":
+        return weighted_distance(queries, bank)
+    raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")

@@ -1,0 +1,21 @@
+"""Nearest-neighbour indexes over pose vectors.
+
+Every index is built from the bank's (N, 52) vectors for one metric and answers
+`search(query_vectors (Q, 52), k) -> (distances (Q, k), indices (Q, k))`, best first.
+"""
+
+from __future__ import annotations
+
+from movemirror.index.brute import BruteForceIndex
+
+INDEX_KINDS = {"brute": BruteForceIndex}
+DEFAULT_INDEX = "brute"
+
+
+def build_index(vectors, metric: str, kind: str = DEFAULT_INDEX):
+    try:
+        factory = INDEX_KINDS[kind]
+    except KeyError:
+        choices = ", ".join(INDEX_KINDS)
+        raise ValueError(f"unknown index {kind!r}; choose one of {choices}") from None
+    return factory(vectors, metric)

@@ -1,0 +1,171 @@
+"""The bank on disk: a directory with a versioned manifest, Parquet records and a .npy matrix.
+
+    BANK/manifest.json         format, version, count, and each data file's size and sha256
+    BANK/records-<gen>.parquet one row per pose: id, keypoints (51 floats), metadata columns
+    BANK/vectors-<gen>.npy     (N, 52) float32, memory-mapped on load
+    BANK/thumbs/...            thumbnails written by ingestion (not listed in the manifest)
+
+A save writes new data files under a fresh generation name, then replaces manifest.json in
+one rename. A crash at any moment leaves the previous manifest and the files it names intact;
+files of an unfinished generation are removed by the next save.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+FORMAT_NAME = "movemirror-bank"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class BankError(Exception):
+    """A bank directory that is missing, damaged, truncated or of an unknown version."""
+
+
+@dataclass(frozen=True)
+class StoredBank:
+    records: pa.Table
+    vectors: np.ndarray
+    manifest: dict
+
+
+def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray, extra: dict | None = None):
+    """Write records and vectors as the bank's new state, atomically."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    if records.num_rows != len(vectors):
+        raise ValueError(f"{records.num_rows} records but {len(vectors)} vectors")
+    generation = f"{time.time_ns():x}"
+    files = {
+        "records": f"records-{generation}.parquet",
+        "vectors": f"vectors-{generation}.npy",
+    }
+    pq.write_table(records, path / files["records"])
+    np.save(path / files["vectors"], np.ascontiguousarray(vectors, dtype=np.float32))
+    for name in files.values():
+        _fsync(path / name)
+    manifest = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "count": int(records.num_rows),
+        "vector_dim": int(vectors.shape[1]) if vectors.ndim == 2 else 0,
+        "files": {role: _describe(path / name) for role, name in files.items()},
+        **(extra or {}),
+    }
+    write_json_atomic(path / MANIFEST, manifest)
+    _remove_unreferenced(path, set(files.values()))
+
+
+def read_bank(path: str | Path, verify: bool = True) -> StoredBank:
+    """Open a bank written by write_bank; raise BankError naming what is wrong."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    try:
+        records_file = manifest["files"]["records"]
+        vectors_file = manifest["files"]["vectors"]
+        count = int(manifest["count"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise BankError(f"{path / MANIFEST}: manifest lacks {error}") from error
+    for entry in (records_file, vectors_file):
+        _check_file(path, entry, verify)
+    try:
+        records = pq.read_table(path / records_file["name"])
+        vectors = np.load(path / vectors_file["name"], mmap_mode="r")
+    except Exception as error:  # pyarrow and numpy raise many kinds on damaged files
+        raise BankError(f"{path}: cannot read bank data: {error}") from error
+    if records.num_rows != count or vectors.shape[0] != count:
+        raise BankError(
+            f"{path}: manifest says {count} poses but found {records.num_rows} records "
+            f"and {vectors.shape[0]} vectors"
+        )
+    return StoredBank(records=records, vectors=vectors, manifest=manifest)
+
+
+def read_manifest(path: Path) -> dict:
+    manifest_path = path / MANIFEST
+    if not path.is_dir():
+        raise BankError(f"{path}: no bank here (not a directory)")
+    if not manifest_path.is_file():
+        raise BankError(f"{path}: no bank here ({MANIFEST} is missing)")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BankError(f"{manifest_path}: damaged manifest: {error}") from error
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise BankError(f"{manifest_path}: not a movemirror bank manifest")
+    if manifest.get("version") != FORMAT_VERSION:
+        raise BankError(
+            f"{manifest_path}: bank format version {manifest.get('version')} is not supported "
+            f"(this movemirror reads version {FORMAT_VERSION}); rebuild the bank"
+        )
+    return manifest
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _describe(file: Path) -> dict:
+    return {"name": file.name, "bytes": file.stat().st_size, "sha256": _sha256(file)}
+
+
+def _check_file(path: Path, entry: dict, verify: bool) -> None:
+    file = path / entry["name"]
+    if not file.is_file():
+        raise BankError(f"{path}: data file {entry['name']} is missing")
+    size = file.stat().st_size
+    if size != entry["bytes"]:
+        raise BankError(
+            f"{file}: truncated or changed ({size} bytes, the manifest says {entry['bytes']})"
+        )
+    if verify and _sha256(file) != entry["sha256"]:
+        raise BankError(f"{file}: checksum mismatch: the file was changed or damaged")
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with open(file, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _remove_unreferenced(path: Path, keep: set[str]) -> None:
+    for pattern in ("records-*.parquet", "vectors-*.npy", f".{MANIFEST}.*.tmp"):
+        for stale in path.glob(pattern):
+            if stale.name not in keep:
+                stale.unlink(missing_ok=True)
+
+
+def _fsync(file: Path) -> None:
+    with open(file, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
