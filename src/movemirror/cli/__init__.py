@@ -1,0 +1,1 @@
+"""The movemirror command-line tool: one module per command, all on the app in main.py."""

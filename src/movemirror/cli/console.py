@@ -1,0 +1,15 @@
+"""Shared console output and error exits for the CLI."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a clear error and return the Exit to raise."""
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)

@@ -1,0 +1,21 @@
+"""Entry point of the `movemirror` command."""
+
+from __future__ import annotations
+
+import typer
+
+from movemirror.cli import bank, bench, search
+
+app = typer.Typer(
+    name="movemirror",
+    help="Pose search over your own photos and videos.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("search")(search.search)
+app.add_typer(bank.app, name="bank")
+app.add_typer(bench.app, name="bench")
+
+if __name__ == "__main__":
+    app()
