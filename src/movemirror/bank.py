@@ -25,10 +25,11 @@ class PoseBank:
     """
 
     def __init__(self, records: pa.Table, vectors: np.ndarray, path: Path | None = None,
-                 index: str = DEFAULT_INDEX):
+                 index: str = DEFAULT_INDEX, tables: dict[str, pa.Table] | None = None):
         self.records = records
         self.vectors = vectors
         self.path = path
+        self.tables = dict(tables or {})  # extra tables saved with the bank (ingestion's ledger)
         self.index_kind = index
         self._indexes: dict[str, object] = {}
         self._lock = threading.Lock()
@@ -66,10 +67,12 @@ class PoseBank:
     def load(cls, path: str | Path, *, verify: bool = True, index: str = DEFAULT_INDEX) -> PoseBank:
         """Open a saved bank; raises movemirror.storage.BankError if it is missing or damaged."""
         stored = read_bank(path, verify=verify)
-        return cls(stored.records, stored.vectors, path=Path(path), index=index)
+        return cls(stored.records, stored.vectors, path=Path(path), index=index,
+                   tables=stored.tables)
 
     def save(self, path: str | Path) -> None:
-        write_bank(path, self.records, np.asarray(self.vectors))
+        """Write the bank to a directory, atomically replacing any bank already there."""
+        write_bank(path, self.records, np.asarray(self.vectors), tables=self.tables)
         self.path = Path(path)
 
     @classmethod

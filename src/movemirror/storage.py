@@ -3,6 +3,7 @@
     BANK/manifest.json         format, version, count, and each data file's size and sha256
     BANK/records-<gen>.parquet one row per pose: id, keypoints (51 floats), metadata columns
     BANK/vectors-<gen>.npy     (N, 52) float32, memory-mapped on load
+    BANK/<table>-<gen>.parquet any extra tables saved with them (ingestion's ledger of sources)
     BANK/thumbs/...            thumbnails written by ingestion (not listed in the manifest)
 
 A save writes new data files under a fresh generation name, then replaces manifest.json in
@@ -38,10 +39,15 @@ class StoredBank:
     records: pa.Table
     vectors: np.ndarray
     manifest: dict
+    tables: dict[str, pa.Table]
 
 
-def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray, extra: dict | None = None):
-    """Write records and vectors as the bank's new state, atomically."""
+def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
+               tables: dict[str, pa.Table] | None = None, extra: dict | None = None):
+    """Write records, vectors and extra tables as the bank's new state, atomically.
+
+    extra: more manifest fields. Everything is committed together by one rename.
+    """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     if records.num_rows != len(vectors):
@@ -51,6 +57,12 @@ def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray, extra: 
         "records": f"records-{generation}.parquet",
         "vectors": f"vectors-{generation}.npy",
     }
+    tables = tables or {}
+    for name, table in tables.items():
+        if not name.isidentifier() or name in files:
+            raise ValueError(f"bad table name {name!r}")
+        files[name] = f"{name}-{generation}.parquet"
+        pq.write_table(table, path / files[name])
     pq.write_table(records, path / files["records"])
     np.save(path / files["vectors"], np.ascontiguousarray(vectors, dtype=np.float32))
     for name in files.values():
@@ -61,6 +73,7 @@ def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray, extra: 
         "count": int(records.num_rows),
         "vector_dim": int(vectors.shape[1]) if vectors.ndim == 2 else 0,
         "files": {role: _describe(path / name) for role, name in files.items()},
+        "tables": sorted(tables),
         **(extra or {}),
     }
     write_json_atomic(path / MANIFEST, manifest)
@@ -77,11 +90,17 @@ def read_bank(path: str | Path, verify: bool = True) -> StoredBank:
         count = int(manifest["count"])
     except (KeyError, TypeError, ValueError) as error:
         raise BankError(f"{path / MANIFEST}: manifest lacks {error}") from error
-    for entry in (records_file, vectors_file):
+    table_names = manifest.get("tables", [])
+    try:
+        table_files = {name: manifest["files"][name] for name in table_names}
+    except KeyError as error:
+        raise BankError(f"{path / MANIFEST}: manifest lacks file {error}") from error
+    for entry in (records_file, vectors_file, *table_files.values()):
         _check_file(path, entry, verify)
     try:
         records = pq.read_table(path / records_file["name"])
         vectors = np.load(path / vectors_file["name"], mmap_mode="r")
+        tables = {name: pq.read_table(path / entry["name"]) for name, entry in table_files.items()}
     except Exception as error:  # pyarrow and numpy raise many kinds on damaged files
         raise BankError(f"{path}: cannot read bank data: {error}") from error
     if records.num_rows != count or vectors.shape[0] != count:
@@ -89,7 +108,7 @@ def read_bank(path: str | Path, verify: bool = True) -> StoredBank:
             f"{path}: manifest says {count} poses but found {records.num_rows} records "
             f"and {vectors.shape[0]} vectors"
         )
-    return StoredBank(records=records, vectors=vectors, manifest=manifest)
+    return StoredBank(records=records, vectors=vectors, manifest=manifest, tables=tables)
 
 
 def read_manifest(path: Path) -> dict:
@@ -152,10 +171,17 @@ def _sha256(file: Path) -> str:
 
 
 def _remove_unreferenced(path: Path, keep: set[str]) -> None:
-    for pattern in ("records-*.parquet", "vectors-*.npy", f".{MANIFEST}.*.tmp"):
+    for pattern in ("*-*.parquet", "vectors-*.npy", f".{MANIFEST}.*.tmp"):
         for stale in path.glob(pattern):
-            if stale.name not in keep:
+            if stale.name not in keep and _is_generation_file(stale.name):
                 stale.unlink(missing_ok=True)
+
+
+def _is_generation_file(name: str) -> bool:
+    stem = name.split(".")[0] if not name.startswith(".") else ""
+    prefix, _, generation = stem.rpartition("-")
+    return name.startswith(f".{MANIFEST}.") or (
+        prefix.isidentifier() and all(c in "0123456789abcdef" for c in generation))
 
 
 def _fsync(file: Path) -> None:
