@@ -1,0 +1,47 @@
+"""POST /api/search (one pose) and GET /api/health."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from movemirror.server.schemas import Health, PoseQuery, SearchResponse
+from movemirror.server.state import ServerState, get_state
+from movemirror.vectors import PoseError
+
+router = APIRouter(prefix="/api", tags=["search"])
+
+
+@router.get("/health", response_model=Health, summary="Server status and the bank's size")
+def health(state: ServerState = Depends(get_state)) -> Health:
+    path = state.bank.path
+    return Health(status="ok", bank_size=len(state.bank), bank=path.name if path else None,
+                  web_modules=state.web_modules is not None)
+
+
+@router.post(
+    "/search",
+    response_model=SearchResponse,
+    summary="The closest poses in the bank to one pose",
+    responses={
+        413: {"description": "body larger than the limit"},
+        415: {"description": "body is not JSON (no endpoint accepts images)"},
+        422: {"description": "malformed query, or a pose too uncertain or degenerate to match"},
+    },
+)
+async def search(query: PoseQuery, state: ServerState = Depends(get_state)) -> SearchResponse:
+    """Send 17 keypoints `[x, y, score]` (PoseNet order, pixels of a `width` x `height` frame);
+    get the `k` nearest poses by `metric`, optionally also matching the mirrored pose.
+
+    The WebSocket `/api/stream` takes the same body as a text message, once per camera frame,
+    and answers each with `{"type": "matches", "id", "matches", "elapsed_ms"}` or
+    `{"type": "error", "id", "code", "detail"}`.
+    """
+    start = time.perf_counter()
+    try:
+        hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror)
+    except PoseError as error:
+        raise HTTPException(422, f"pose: {error}") from None
+    return SearchResponse(id=query.id, matches=state.formatter.as_dicts(hits),
+                          elapsed_ms=(time.perf_counter() - start) * 1000)

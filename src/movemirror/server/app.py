@@ -1,0 +1,69 @@
+"""The FastAPI app: API, stream, page, vendor files and thumbnails for one bank."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from movemirror.bank import PoseBank
+from movemirror.server import api, stream
+from movemirror.server.files import (
+    STATIC_DIR,
+    find_web_modules,
+    page_router,
+    thumbnail_router,
+    vendor_router,
+)
+from movemirror.server.guards import GuardMiddleware
+from movemirror.server.limits import Limits
+from movemirror.server.matcher import Matcher
+from movemirror.server.records import MatchFormatter
+from movemirror.server.state import ServerState
+
+DESCRIPTION = """Match a pose against a bank of poses from your own photos and videos.
+
+The page sends keypoints only (17 x [x, y, score], PoseNet order); images never leave it.
+Use `POST /api/search` for one pose, or the WebSocket `/api/stream` for a pose per camera
+frame (see `GET /api/stream` for its protocol).
+"""
+
+
+def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
+               limits: Limits | None = None) -> FastAPI:
+    """The server for one bank. web_modules: web/node_modules, True to find it, None for none."""
+    limits = limits or Limits()
+    if web_modules is True:
+        web_modules = find_web_modules()
+    formatter = MatchFormatter(bank)
+    matcher = Matcher(bank)
+    state = ServerState(bank=bank, matcher=matcher, formatter=formatter, limits=limits,
+                        web_modules=web_modules or None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        matcher.close()
+
+    app = FastAPI(title="movemirror", description=DESCRIPTION, version="0.1.0",
+                  lifespan=lifespan)
+    app.state.movemirror = state
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(GuardMiddleware, max_body_bytes=limits.max_body_bytes)
+    app.include_router(api.router)
+    app.include_router(stream.router)
+    app.include_router(page_router())
+    app.include_router(vendor_router(state.web_modules))
+    app.include_router(thumbnail_router(bank.path, formatter.thumbnail_paths()))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    # FastAPI's default echoes the input back, which cannot be JSON when it holds NaN.
+    detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    return JSONResponse({"detail": detail}, status_code=422)

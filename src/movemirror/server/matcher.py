@@ -1,0 +1,114 @@
+"""Searches the bank for many clients at once by gathering concurrent queries into batches.
+
+Each query waits at most for the batch in flight; whatever arrived meanwhile goes into the
+next batch, so under load one bank.search call answers hundreds of clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from movemirror.bank import PoseBank
+from movemirror.vectors import PoseError, pose_problems
+
+MAX_BATCH = 512
+
+
+@dataclass
+class Hit:
+    index: int
+    distance: float
+    mirrored: bool
+
+
+@dataclass
+class _Query:
+    pose: np.ndarray
+    k: int
+    metric: str
+    mirror: bool
+    future: asyncio.Future = field(repr=False)
+
+
+class Matcher:
+    def __init__(self, bank: PoseBank, max_batch: int = MAX_BATCH):
+        self.bank = bank
+        self.max_batch = max_batch
+        self._pending: list[_Query] = []
+        self._wakeup: asyncio.Event | None = None
+        self._worker: asyncio.Task | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="movemirror-search")
+        self.batches = 0
+        self.queries = 0
+
+    def warm(self) -> None:
+        """Build the search indexes now rather than on the first query."""
+        for metric in ("cosine", "weighted"):
+            self.bank.index(metric)
+
+    async def search(self, pose, k: int = 10, metric: str = "cosine",
+                     mirror: bool = False) -> list[Hit]:
+        """Top-k matches for one pose (17, 3) in pixels; raises PoseError for a bad pose."""
+        loop = asyncio.get_running_loop()
+        if self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
+            self._wakeup = asyncio.Event()
+            self._pending = []
+            self._worker = loop.create_task(self._run())
+        query = _Query(np.asarray(pose, np.float32), k, metric, mirror, loop.create_future())
+        self._pending.append(query)
+        self._wakeup.set()
+        return await query.future
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._pending:
+                batch = self._pending[: self.max_batch]
+                del self._pending[: self.max_batch]
+                try:
+                    results = await loop.run_in_executor(self._executor, self._answer, batch)
+                except Exception as error:  # noqa: BLE001 - every waiting client must hear of it
+                    results = [error] * len(batch)
+                for query, result in zip(batch, results, strict=True):
+                    if query.future.done():
+                        continue
+                    if isinstance(result, Exception):
+                        query.future.set_exception(result)
+                    else:
+                        query.future.set_result(result)
+
+    def _answer(self, batch: list[_Query]) -> list[list[Hit] | Exception]:
+        self.batches += 1
+        self.queries += len(batch)
+        results: list[list[Hit] | Exception] = [None] * len(batch)  # type: ignore[list-item]
+        problems = pose_problems(np.stack([q.pose for q in batch]))
+        groups: dict[tuple[str, bool], list[int]] = {}
+        for i, (query, problem) in enumerate(zip(batch, problems, strict=True)):
+            if problem is not None:
+                results[i] = PoseError(problem)
+            else:
+                groups.setdefault((query.metric, query.mirror), []).append(i)
+        for (metric, mirror), members in groups.items():
+            k = max(batch[i].k for i in members)
+            poses = np.stack([batch[i].pose for i in members])
+            found = self.bank.search(poses, k=k, metric=metric, mirror=mirror)
+            distances, indices = found[0], found[1]
+            flags = found[2] if mirror else np.zeros(indices.shape, bool)
+            for row, i in enumerate(members):
+                results[i] = [
+                    Hit(int(j), float(d), bool(m))
+                    for d, j, m in zip(distances[row, : batch[i].k], indices[row, : batch[i].k],
+                                       flags[row, : batch[i].k], strict=True)
+                ]
+        return results
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,55 @@
+"""What a client learns about a matched pose: id, image URL and attribution, as JSON."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from urllib.parse import quote
+
+from movemirror.bank import PoseBank
+from movemirror.server.matcher import Hit
+
+THUMBNAIL_PREFIX = "/bank/"
+_FIELDS = ("source", "frame_time", "credit", "licence")
+
+
+class MatchFormatter:
+    """Turns search hits into match dicts or ready-made JSON, caching each pose's part."""
+
+    def __init__(self, bank: PoseBank, cache_size: int = 65_536):
+        self.bank = bank
+        names = set(bank.records.column_names)
+        self._columns = {name: bank.records.column(name) for name in ("id", "thumbnail", *_FIELDS)
+                         if name in names}
+        self._static = lru_cache(maxsize=cache_size)(self._static_uncached)
+
+    def thumbnail_paths(self) -> set[str]:
+        """The bank-relative paths of every thumbnail: the only files /bank/ serves."""
+        column = self._columns.get("thumbnail")
+        return {p for p in column.to_pylist() if p} if column is not None else set()
+
+    def _value(self, name: str, i: int):
+        column = self._columns.get(name)
+        return None if column is None else column[i].as_py()
+
+    def _static_uncached(self, i: int) -> tuple[dict, str]:
+        thumbnail = self._value("thumbnail", i)
+        info = {
+            "id": str(self._value("id", i)),
+            "thumbnail": THUMBNAIL_PREFIX + quote(thumbnail) if thumbnail else None,
+            **{name: self._value(name, i) for name in _FIELDS},
+        }
+        return info, json.dumps(info)[1:-1]
+
+    def as_dicts(self, hits: list[Hit]) -> list[dict]:
+        return [{**self._static(h.index)[0], "distance": h.distance, "mirrored": h.mirrored}
+                for h in hits]
+
+    def as_json(self, hits: list[Hit]) -> str:
+        """The hits as a JSON array, built from cached fragments (the stream's hot path)."""
+        parts = [
+            f'{{"distance":{h.distance:.6g},"mirrored":{"true" if h.mirrored else "false"},'
+            f"{self._static(h.index)[1]}}}"
+            for h in hits
+        ]
+        return "[" + ",".join(parts) + "]"

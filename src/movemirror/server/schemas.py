@@ -1,0 +1,65 @@
+"""Request and response bodies of the search API, shared by POST /api/search and the stream."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
+
+from movemirror.keypoints import NUM_KEYPOINTS
+
+MAX_FRAME_SIDE = 100_000.0
+
+Keypoint = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
+
+
+class SearchOptions(BaseModel):
+    k: int = Field(10, ge=1, le=50, description="how many matches to return")
+    metric: Literal["cosine", "weighted"] = Field(
+        "cosine", description="cosine of the normalised poses, or confidence-weighted L1"
+    )
+    mirror: bool = Field(False, description="also match the pose mirrored left-right")
+
+
+class PoseQuery(SearchOptions):
+    """One pose: 17 keypoints (PoseNet order) as [x, y, score] in pixels of its frame."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | str | None = Field(
+        None, description="echoed back in the reply, to pair replies with queries"
+    )
+    keypoints: Annotated[list[Keypoint], Field(min_length=NUM_KEYPOINTS, max_length=NUM_KEYPOINTS)]
+    width: FiniteFloat = Field(gt=0, le=MAX_FRAME_SIDE, description="frame width in pixels")
+    height: FiniteFloat = Field(gt=0, le=MAX_FRAME_SIDE, description="frame height in pixels")
+
+
+class Match(BaseModel):
+    id: str
+    distance: float
+    mirrored: bool = Field(description="matched the mirrored pose")
+    thumbnail: str | None = Field(description="URL of the pose's image on this server")
+    source: str | None = None
+    frame_time: float | None = None
+    credit: str | None = None
+    licence: str | None = None
+
+
+class SearchResponse(BaseModel):
+    id: int | str | None = None
+    matches: list[Match]
+    elapsed_ms: float
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    bank_size: int
+    bank: str | None
+    web_modules: bool = Field(description="the browser packages (TF.js, models) are available")
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line naming the first problem, e.g. 'keypoints.3.1: Input should be a finite number'."""
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]

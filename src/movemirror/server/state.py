@@ -1,0 +1,31 @@
+"""What the server's routes share: the bank, its matcher and formatter, and the limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request, WebSocket
+
+from movemirror.bank import PoseBank
+from movemirror.server.limits import Limits
+from movemirror.server.matcher import Matcher
+from movemirror.server.records import MatchFormatter
+
+
+@dataclass
+class ServerState:
+    bank: PoseBank
+    matcher: Matcher
+    formatter: MatchFormatter
+    limits: Limits
+    web_modules: Path | None
+    connections: int = 0
+
+
+def get_state(request: Request) -> ServerState:
+    return request.app.state.movemirror
+
+
+def get_ws_state(websocket: WebSocket) -> ServerState:
+    return websocket.app.state.movemirror

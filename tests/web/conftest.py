@@ -1,0 +1,124 @@
+"""Fixtures for the web tests: a small real bank built from COCO photos, the app, a live server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from movemirror.bank import PoseBank
+from movemirror.server import create_app
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared" / "data"
+COCO = SHARED / "coco-mini"
+POSE_VIDEO = SHARED / "tfjs-pose-detection-testdata" / "pose_1.mp4"
+POSE_PHOTO = SHARED / "tfjs-pose-detection-testdata" / "pose.jpg"
+ARTIFACTS = REPO / "artifacts" / "web"
+
+
+def require(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} is missing (the shared real data is not beside the checkout)")
+    return path
+
+
+def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
+    """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each."""
+    data = json.loads(require(COCO / "annotations" / "person_keypoints_train2017.json").read_text())
+    images = {img["id"]: img for img in data["images"]}
+    licences = {lic["id"]: lic["name"] for lic in data["licenses"]}
+    (out / "thumbs").mkdir(parents=True, exist_ok=True)
+    poses, ids, meta = [], [], []
+    for ann in data["annotations"]:
+        if ann["iscrowd"] or ann["num_keypoints"] < min_keypoints:
+            continue
+        image = images[ann["image_id"]]
+        kps = np.asarray(ann["keypoints"], np.float32).reshape(17, 3)
+        kps[:, 2] = (kps[:, 2] > 0).astype(np.float32)  # labelled -> score 1
+        x, y, w, h = ann["bbox"]
+        margin = 0.15 * max(w, h)
+        with Image.open(COCO / "train2017" / image["file_name"]) as photo:
+            box = (max(0, x - margin), max(0, y - margin),
+                   min(photo.width, x + w + margin), min(photo.height, y + h + margin))
+            crop = photo.convert("RGB").crop(tuple(int(round(v)) for v in box))
+        crop.thumbnail((320, 320))
+        name = f"thumbs/coco-{ann['id']}.jpg"
+        crop.save(out / name, quality=85)
+        kps[:, 0] -= box[0]
+        kps[:, 1] -= box[1]
+        kps[:, :2] *= crop.width / (box[2] - box[0])
+        kps[kps[:, 2] == 0, :2] = 0
+        poses.append(kps)
+        ids.append(f"coco-{ann['id']}")
+        meta.append({"thumbnail": name, "source": f"coco-mini/train2017/{image['file_name']}",
+                     "frame_time": None, "credit": image.get("flickr_url"),
+                     "licence": licences.get(image["license"])})
+    bank = PoseBank.from_keypoints(np.stack(poses), ids=ids, meta=meta)
+    bank.save(out)
+    return PoseBank.load(out)
+
+
+@pytest.fixture(scope="session")
+def bank_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("coco-bank")
+    build_coco_bank(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def bank(bank_dir) -> PoseBank:
+    return PoseBank.load(bank_dir)
+
+
+@pytest.fixture(scope="session")
+def query_pose(bank) -> np.ndarray:
+    """A real pose: the first bank pose, shifted into a 640 x 480 frame."""
+    pose = bank.keypoints[0].copy()
+    pose[:, :2] += 40
+    return pose
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """uvicorn serving an app in a thread, on a free loopback port."""
+
+    def __init__(self, app, **options):
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                **options)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(bank):
+    with LiveServer(create_app(bank), ws_max_size=64 * 1024) as server:
+        yield server

@@ -1,0 +1,184 @@
+"""POST /api/search, /api/health, OpenAPI, thumbnails and vendor files, through the real app."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from movemirror.keypoints import mirror_keypoints
+from movemirror.server import create_app
+from movemirror.server.limits import Limits
+
+
+@pytest.fixture(scope="module")
+def client(bank):
+    with TestClient(create_app(bank)) as client:
+        yield client
+
+
+def body(pose, **options) -> dict:
+    return {"keypoints": np.asarray(pose).tolist(), "width": 640, "height": 480, **options}
+
+
+def test_health_reports_the_bank_size(client, bank):
+    reply = client.get("/api/health")
+    assert reply.status_code == 200
+    assert reply.json()["bank_size"] == len(bank) == 51
+    assert reply.json()["status"] == "ok"
+
+
+def test_search_finds_the_pose_itself_first(client, bank, query_pose):
+    reply = client.post("/api/search", json=body(query_pose, k=5, id="q1"))
+    assert reply.status_code == 200, reply.text
+    result = reply.json()
+    assert result["id"] == "q1"
+    matches = result["matches"]
+    assert len(matches) == 5
+    assert matches[0]["id"] == bank.ids[0]
+    assert matches[0]["distance"] == pytest.approx(0, abs=1e-4)
+    distances = [m["distance"] for m in matches]
+    assert distances == sorted(distances)
+    record = bank.record(0)
+    assert matches[0]["source"] == record["source"]
+    assert matches[0]["licence"] == record["licence"]
+    assert matches[0]["thumbnail"] == "/bank/" + record["thumbnail"]
+
+
+@pytest.mark.parametrize("metric", ["cosine", "weighted"])
+def test_search_agrees_with_the_bank(client, bank, metric):
+    pose = bank.keypoints[7]
+    expected_d, expected_i = bank.search(pose, k=10, metric=metric)
+    matches = client.post("/api/search", json=body(pose, k=10, metric=metric)).json()["matches"]
+    assert [m["id"] for m in matches] == [bank.ids[i] for i in expected_i[0]]
+    assert np.allclose([m["distance"] for m in matches], expected_d[0], atol=1e-5)
+
+
+def test_mirror_finds_the_mirrored_pose(client, bank):
+    flipped = mirror_keypoints(bank.keypoints[3], image_width=400)
+    plain = client.post("/api/search", json=body(flipped, k=3)).json()["matches"]
+    mirrored = client.post("/api/search", json=body(flipped, k=3, mirror=True)).json()["matches"]
+    assert mirrored[0]["id"] == bank.ids[3]
+    assert mirrored[0]["mirrored"] is True
+    assert mirrored[0]["distance"] == pytest.approx(0, abs=1e-4)
+    assert plain[0]["distance"] > mirrored[0]["distance"]
+    assert not any(m["mirrored"] for m in plain)
+
+
+def test_thumbnail_of_a_match_is_served(client, query_pose):
+    match = client.post("/api/search", json=body(query_pose, k=1)).json()["matches"][0]
+    image = client.get(match["thumbnail"])
+    assert image.status_code == 200
+    assert image.content[:3] == b"\xff\xd8\xff"  # JPEG
+
+
+@pytest.mark.parametrize("path", [
+    "/bank/../manifest.json",
+    "/bank/%2e%2e/manifest.json",
+    "/bank/thumbs/%2e%2e/manifest.json",
+    "/bank/%2fetc%2fpasswd",
+    "/bank//etc/passwd",
+    "/bank/manifest.json",
+    "/bank/thumbs/",
+    "/bank/thumbs/nope.jpg",
+])
+def test_thumbnail_paths_cannot_leave_the_bank(client, path):
+    reply = client.get(path)
+    assert reply.status_code == 404
+    assert b"sha" not in reply.content and b"root:" not in reply.content
+
+
+@pytest.mark.parametrize("payload, where", [
+    ({"keypoints": [[1, 2, 1]] * 16, "width": 10, "height": 10}, "keypoints"),
+    ({"keypoints": [[1, 2]] * 17, "width": 10, "height": 10}, "keypoints"),
+    ({"keypoints": [[1, 2, 1]] * 17, "width": 0, "height": 10}, "width"),
+    ({"keypoints": [[1, 2, 1]] * 17, "width": 10}, "height"),
+    ({"keypoints": [[1, 2, 1]] * 17, "width": 10, "height": 10, "k": 500}, "k"),
+    ({"keypoints": [[1, 2, 1]] * 17, "width": 10, "height": 10, "metric": "l2"}, "metric"),
+    ({"keypoints": [[1, 2, 1]] * 17, "width": 10, "height": 10, "image": "x"}, "image"),
+    ({"keypoints": [["a", 2, 1]] * 17, "width": 10, "height": 10}, "keypoints"),
+])
+def test_wrong_shapes_are_422_naming_the_field(client, payload, where):
+    reply = client.post("/api/search", json=payload)
+    assert reply.status_code == 422
+    assert where in json.dumps(reply.json()["detail"])
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_non_finite_values_are_422(client, query_pose, number):
+    text = json.dumps(body(query_pose)).replace("640", number, 1)
+    reply = client.post("/api/search", content=text,
+                        headers={"content-type": "application/json"})
+    assert reply.status_code == 422
+
+
+def test_malformed_json_is_422(client):
+    reply = client.post("/api/search", content=b'{"keypoints": [[1,',
+                        headers={"content-type": "application/json"})
+    assert reply.status_code == 422
+
+
+def test_a_pose_nobody_could_match_is_422_with_the_reason(client):
+    empty = np.zeros((17, 3))
+    reply = client.post("/api/search", json=body(empty))
+    assert reply.status_code == 422
+    assert "confident keypoints" in reply.json()["detail"]
+
+
+def test_oversize_bodies_are_413(client, query_pose):
+    big = body(query_pose, id="x" * 40_000)
+    assert client.post("/api/search", json=big).status_code == 413
+
+    def chunks():  # no content-length: the guard must count what arrives
+        yield b'{"id": "'
+        for _ in range(100):
+            yield b"x" * 1000
+        yield b'"}'
+
+    reply = client.post("/api/search", content=chunks(),
+                        headers={"content-type": "application/json"})
+    assert reply.status_code == 413
+
+
+@pytest.mark.parametrize("kind", ["image/jpeg", "multipart/form-data; boundary=x", "text/plain"])
+def test_no_endpoint_takes_images(client, kind):
+    reply = client.post("/api/search", content=b"\xff\xd8\xff\xe0 not really", headers={
+        "content-type": kind})
+    assert reply.status_code == 415
+
+
+def test_openapi_documents_search_stream_and_health(client):
+    spec = client.get("/openapi.json").json()
+    assert {"/api/search", "/api/health", "/api/stream"} <= set(spec["paths"])
+    assert "ws://" in spec["paths"]["/api/stream"]["get"]["description"].lower()
+    assert client.get("/docs").status_code == 200
+
+
+def test_the_page_and_its_headers(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "<title>movemirror</title>" in page.text
+    csp = page.headers["content-security-policy"]
+    assert "connect-src 'self'" in csp and "default-src 'self'" in csp
+
+
+def test_vendor_files_are_allow_listed(client):
+    if client.app.state.movemirror.web_modules is None:
+        pytest.skip("web/node_modules is not installed (make setup-node)")
+    tf = client.get("/vendor/tfjs/tf.min.js")
+    assert tf.status_code == 200 and len(tf.content) > 100_000
+    wasm = client.get("/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm")
+    assert wasm.status_code == 200 and wasm.headers["content-type"] == "application/wasm"
+    model = client.get("/vendor/models/movenet-lightning.json")
+    assert model.status_code == 200 and model.json()["format"] == "graph-model"
+    for path in ["/vendor/tfjs/package.json", "/vendor/tfjs/../package.json",
+                 "/vendor/models/age.json", "/vendor/nope/tf.min.js"]:
+        assert client.get(path).status_code == 404, path
+
+
+def test_a_server_without_browser_packages_still_answers(bank):
+    with TestClient(create_app(bank, web_modules=None, limits=Limits())) as client:
+        assert client.get("/vendor/tfjs/tf.min.js").status_code == 404
+        assert client.get("/api/health").json()["web_modules"] is False

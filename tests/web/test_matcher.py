@@ -1,0 +1,56 @@
+"""Micro-batching: concurrent queries answered together give what one-by-one search gives."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from movemirror.server.matcher import Matcher
+from movemirror.vectors import PoseError
+
+
+def test_concurrent_queries_match_single_searches(bank):
+    rng = np.random.default_rng(0)
+    poses = bank.keypoints[rng.integers(0, len(bank), 60)].copy()
+    poses[..., :2] += rng.normal(0, 3, poses[..., :2].shape)
+    options = [(int(rng.integers(1, 12)), ("cosine", "weighted")[i % 2], bool(i % 3 == 0))
+               for i in range(len(poses))]
+    matcher = Matcher(bank)
+
+    async def run():
+        return await asyncio.gather(*(matcher.search(p, k, m, mi)
+                                      for p, (k, m, mi) in zip(poses, options, strict=True)))
+
+    try:
+        results = asyncio.run(run())
+    finally:
+        matcher.close()
+    assert matcher.queries == 60
+    assert matcher.batches < 10  # gathered, not one search per query
+    for pose, (k, metric, mirror), hits in zip(poses, options, results, strict=True):
+        found = bank.search(pose, k=k, metric=metric, mirror=mirror)
+        assert [h.index for h in hits] == found[1][0].tolist()
+        assert np.allclose([h.distance for h in hits], found[0][0], atol=1e-6)
+        if mirror:
+            assert [h.mirrored for h in hits] == found[2][0].tolist()
+
+
+def test_one_bad_pose_does_not_spoil_its_batch(bank):
+    matcher = Matcher(bank)
+
+    async def run():
+        return await asyncio.gather(matcher.search(bank.keypoints[0], 2),
+                                    matcher.search(np.zeros((17, 3)), 2),
+                                    matcher.search(bank.keypoints[5], 2),
+                                    return_exceptions=True)
+
+    try:
+        good, bad, other = asyncio.run(run())
+    finally:
+        matcher.close()
+    assert good[0].index == 0 and other[0].index == 5
+    assert isinstance(bad, PoseError)
+    with pytest.raises(PoseError, match="confident"):
+        raise bad
