@@ -17,14 +17,21 @@ def _batch(vectors) -> np.ndarray:
     return array[None] if array.ndim == 1 else array
 
 
+def _unit(xy: np.ndarray) -> np.ndarray:
+    # Stored vectors are float32, normalised only to about 1e-7; that much error in cos
+    # becomes 1e-4 in sqrt(2 (1 - cos)) for identical poses, so renormalise in float64.
+    xy = xy.astype(np.float64)
+    return xy / np.linalg.norm(xy, axis=1, keepdims=True)
+
+
 def cosine_distance(queries, bank) -> np.ndarray:
     """sqrt(2 * (1 - cos)) on the normalised x/y part: the chord between unit vectors.
 
     The cosine is clipped to [-1, 1] first; rounding can push it just past 1, and the
     unclipped formula then takes the square root of a negative number.
     """
-    q = _batch(queries)[:, XY].astype(np.float64)
-    b = _batch(bank)[:, XY].astype(np.float64)
+    q = _unit(_batch(queries)[:, XY])
+    b = _unit(_batch(bank)[:, XY])
     cos = np.clip(q @ b.T, -1.0, 1.0)
     return np.sqrt(2.0 * (1.0 - cos))
 

@@ -1,0 +1,27 @@
+"""Shared fixtures: real data from ../shared/data (skipped with the reason when absent)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from movemirror.datasets import DatasetMissingError
+
+
+@pytest.fixture(scope="session")
+def penn():
+    from movemirror.datasets.penn_action import load_penn_action
+
+    try:
+        return load_penn_action()
+    except DatasetMissingError as error:
+        pytest.skip(str(error))
+
+
+@pytest.fixture(scope="session")
+def penn_valid(penn):
+    """Penn Action poses that can be vectorised (all but two), with their clips."""
+    from movemirror.vectors import pose_problems
+
+    ok = np.array([p is None for p in pose_problems(penn.keypoints)])
+    return penn.keypoints[ok], penn.clip[ok]

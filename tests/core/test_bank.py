@@ -1,0 +1,182 @@
+import json
+
+import numpy as np
+import pytest
+
+from movemirror.bank import PoseBank
+from movemirror.distances import distance
+from movemirror.keypoints import mirror_keypoints
+from movemirror.storage import MANIFEST, BankError, write_bank
+from movemirror.vectors import PoseError, to_vectors
+
+
+@pytest.fixture(scope="module")
+def real_bank(penn_valid):
+    """1,000 real poses from 40 clips, queries from other clips."""
+    keypoints, clips = penn_valid
+    in_bank = np.isin(clips, np.unique(clips)[:40])
+    bank_poses = keypoints[in_bank][:1000]
+    queries = keypoints[~in_bank][::997][:30]
+    meta = {"source": [f"clip-{c}" for c in clips[in_bank][:1000]]}
+    return PoseBank.from_keypoints(bank_poses, meta=meta), bank_poses, queries
+
+
+@pytest.mark.parametrize("metric", ["cosine", "weighted"])
+def test_search_returns_exact_top_k(real_bank, metric):
+    bank, bank_poses, queries = real_bank
+    distances, indices = bank.search(queries, k=10, metric=metric)
+    truth = distance(to_vectors(queries), to_vectors(bank_poses), metric)
+    assert distances.shape == indices.shape == (len(queries), 10)
+    np.testing.assert_allclose(distances, np.sort(truth, axis=1)[:, :10], atol=1e-5)
+    np.testing.assert_allclose(np.take_along_axis(truth, indices, 1), distances, atol=1e-5)
+
+
+def test_single_query_and_batch_agree(real_bank):
+    bank, _, queries = real_bank
+    d1, i1 = bank.search(queries[3], k=5)
+    d, i = bank.search(queries, k=5)
+    np.testing.assert_array_equal(i1[0], i[3])
+    np.testing.assert_allclose(d1[0], d[3])
+
+
+def test_a_bank_pose_finds_itself_at_distance_zero(real_bank):
+    bank, bank_poses, _ = real_bank
+    for metric in ("cosine", "weighted"):
+        d, i = bank.search(bank_poses[[7, 500]], k=1, metric=metric)
+        assert set(d[:, 0]) == {0.0}
+        assert np.allclose(
+            distance(to_vectors(bank_poses[i[:, 0]]), to_vectors(bank_poses[[7, 500]]), metric)
+            .diagonal(), 0.0, atol=1e-6)
+
+
+def test_k_larger_than_bank_returns_whole_bank(real_bank):
+    bank = PoseBank.from_keypoints(real_bank[1][:3])
+    d, i = bank.search(real_bank[2][0], k=10)
+    assert sorted(i[0]) == [0, 1, 2] and np.all(np.diff(d[0]) >= 0)
+
+
+def test_mirror_finds_the_mirrored_pose_and_says_so(real_bank):
+    bank, bank_poses, _ = real_bank
+    query = mirror_keypoints(bank_poses[123], image_width=640)
+    d, i = bank.search(query, k=3)
+    assert i[0, 0] != 123 or d[0, 0] > 0  # without mirroring it is not an exact hit
+    d, i, mirrored = bank.search(query, k=3, mirror=True)
+    assert i[0, 0] == 123 and d[0, 0] == pytest.approx(0.0, abs=1e-5) and mirrored[0, 0]
+    assert len(set(i[0])) == 3  # each bank pose at most once
+
+
+def test_mirror_off_an_unmirrored_query_is_not_flagged(real_bank):
+    bank, bank_poses, _ = real_bank
+    d, i, mirrored = bank.search(bank_poses[42], k=1, mirror=True)
+    assert i[0, 0] == 42 and not mirrored[0, 0]
+
+
+def test_bad_queries_and_options_are_rejected(real_bank):
+    bank, bank_poses, _ = real_bank
+    with pytest.raises(PoseError, match="non-finite"):
+        bank.search(np.full((17, 3), np.nan), k=1)
+    with pytest.raises(ValueError, match="unknown metric"):
+        bank.search(bank_poses[0], metric="euclid")
+    with pytest.raises(ValueError, match="k must be"):
+        bank.search(bank_poses[0], k=0)
+
+
+def test_degenerate_pose_in_bank_is_named():
+    poses = np.random.default_rng(0).uniform(0, 50, (4, 17, 3)).astype(np.float32)
+    poses[..., 2] = 0.9
+    poses[2, :, :2] = 5.0
+    with pytest.raises(PoseError, match="pose 2"):
+        PoseBank.from_keypoints(poses)
+
+
+def test_save_load_round_trip(real_bank, tmp_path):
+    bank, _, queries = real_bank
+    bank.save(tmp_path / "bank")
+    loaded = PoseBank.load(tmp_path / "bank")
+    assert len(loaded) == len(bank) and loaded.ids == bank.ids
+    np.testing.assert_array_equal(loaded.keypoints, bank.keypoints)
+    assert loaded.record(5) == bank.record(5)
+    assert loaded.record(5)["source"].startswith("clip-")
+    for a, b in zip(loaded.search(queries, k=5), bank.search(queries, k=5), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _saved(tmp_path, bank):
+    path = tmp_path / "bank"
+    bank.save(path)
+    return path, json.loads((path / MANIFEST).read_text())
+
+
+def test_truncated_bank_is_rejected(real_bank, tmp_path):
+    path, manifest = _saved(tmp_path, real_bank[0])
+    vectors = path / manifest["files"]["vectors"]["name"]
+    vectors.write_bytes(vectors.read_bytes()[:-100])
+    with pytest.raises(BankError, match="truncated"):
+        PoseBank.load(path)
+
+
+def test_tampered_bank_is_rejected(real_bank, tmp_path):
+    path, manifest = _saved(tmp_path, real_bank[0])
+    records = path / manifest["files"]["records"]["name"]
+    data = bytearray(records.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    records.write_bytes(bytes(data))
+    with pytest.raises(BankError, match="checksum"):
+        PoseBank.load(path)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda p: (p / MANIFEST).unlink(), "manifest.json is missing"),
+        (lambda p: (p / MANIFEST).write_text("{not json"), "damaged manifest"),
+        (lambda p: (p / MANIFEST).write_text(json.dumps({"format": "x"})), "not a movemirror"),
+    ],
+)
+def test_damaged_manifest_is_rejected(real_bank, tmp_path, damage, message):
+    path, _ = _saved(tmp_path, real_bank[0])
+    damage(path)
+    with pytest.raises(BankError, match=message):
+        PoseBank.load(path)
+
+
+def test_newer_format_version_is_refused(real_bank, tmp_path):
+    path, manifest = _saved(tmp_path, real_bank[0])
+    manifest["version"] = 99
+    (path / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(BankError, match="version 99"):
+        PoseBank.load(path)
+
+
+def test_missing_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(BankError, match="not a directory"):
+        PoseBank.load(tmp_path / "nowhere")
+
+
+def test_crash_before_the_manifest_swap_leaves_the_old_bank(real_bank, tmp_path, monkeypatch):
+    bank = real_bank[0]
+    path, _ = _saved(tmp_path, bank)
+    import movemirror.storage as storage
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed mid-save")
+
+    monkeypatch.setattr(storage, "write_json_atomic", crash)
+    smaller = PoseBank.from_keypoints(bank.keypoints[:10])
+    with pytest.raises(KeyboardInterrupt):
+        write_bank(path, smaller.records, smaller.vectors)
+    monkeypatch.undo()
+    assert len(PoseBank.load(path)) == len(bank)
+    smaller.save(path)  # the next save clears the unfinished generation's files
+    assert len(PoseBank.load(path)) == 10
+    assert len(list(path.glob("vectors-*.npy"))) == 1
+
+
+def test_extra_tables_are_saved_and_loaded_with_the_bank(real_bank, tmp_path):
+    import pyarrow as pa
+
+    bank = PoseBank.from_keypoints(real_bank[1][:5])
+    bank.tables["sources"] = pa.table({"sha256": ["ab", "cd"]})
+    bank.save(tmp_path / "b")
+    assert PoseBank.load(tmp_path / "b").tables["sources"].column("sha256").to_pylist() == [
+        "ab", "cd"]

@@ -1,0 +1,62 @@
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from movemirror.bank import PoseBank
+from movemirror.cli.main import app
+
+runner = CliRunner()
+
+
+def _bank(tmp_path, penn_valid):
+    keypoints, clips = penn_valid
+    bank = PoseBank.from_keypoints(keypoints[:300], meta={"source": [f"c{c}" for c in clips[:300]]})
+    bank.save(tmp_path / "bank")
+    return tmp_path / "bank", keypoints
+
+
+def test_search_prints_top_k_as_json(tmp_path, penn_valid):
+    bank_dir, keypoints = _bank(tmp_path, penn_valid)
+    pose = tmp_path / "pose.json"
+    pose.write_text(json.dumps({"keypoints": keypoints[17].tolist()}))
+    result = runner.invoke(app, ["search", "--bank", str(bank_dir), str(pose), "-k", "3",
+                                 "--metric", "weighted", "--mirror", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert [m["rank"] for m in out["matches"]] == [1, 2, 3]
+    assert out["matches"][0]["id"] == "17" and out["matches"][0]["distance"] == 0.0
+    assert out["matches"][0]["source"].startswith("c")
+
+
+def test_search_accepts_tfjs_style_keypoints_and_prints_a_table(tmp_path, penn_valid):
+    bank_dir, keypoints = _bank(tmp_path, penn_valid)
+    pose = tmp_path / "pose.json"
+    pose.write_text(json.dumps(
+        {"keypoints": [{"x": float(x), "y": float(y), "score": float(s)} for x, y, s in
+                       keypoints[5]]}))
+    result = runner.invoke(app, ["search", "--bank", str(bank_dir), str(pose)])
+    assert result.exit_code == 0, result.output
+    assert "rank" in result.output and "0.0000" in result.output
+
+
+def test_search_errors_are_clear(tmp_path, penn_valid):
+    bank_dir, _ = _bank(tmp_path, penn_valid)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(np.zeros((13, 3)).tolist()))
+    result = runner.invoke(app, ["search", "--bank", str(bank_dir), str(bad)])
+    assert result.exit_code == 1 and "expected 17 keypoints" in result.output
+    result = runner.invoke(app, ["search", "--bank", str(tmp_path / "none"), str(bad)])
+    assert result.exit_code == 1
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{")
+    result = runner.invoke(app, ["search", "--bank", str(bank_dir), str(garbage)])
+    assert result.exit_code == 1 and "not a readable JSON pose" in result.output
+
+
+def test_bank_info_summarises(tmp_path, penn_valid):
+    bank_dir, _ = _bank(tmp_path, penn_valid)
+    result = runner.invoke(app, ["bank", "info", str(bank_dir)])
+    assert result.exit_code == 0, result.output
+    assert "300 poses" in result.output and "left_ankle" in result.output
+    assert runner.invoke(app, ["bank", "info", str(tmp_path)]).exit_code == 1
