@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from movemirror.cli import bank, bench, search
+from movemirror.cli import bank, bench, search, serve
 
 app = typer.Typer(
     name="movemirror",
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("search")(search.search)
+app.command("serve")(serve.serve)
 app.add_typer(bank.app, name="bank")
 app.add_typer(bench.app, name="bench")
 

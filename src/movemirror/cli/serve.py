@@ -1,0 +1,45 @@
+"""`movemirror serve --bank DIR`: the web experience for one bank."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from movemirror.cli.console import console, errors, fail
+from movemirror.storage import BankError
+
+
+def serve(
+    bank_dir: Path = typer.Option(..., "--bank", help="The bank directory."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, min=0, max=65535, help="Port to listen on."),
+    web_modules: Path | None = typer.Option(
+        None, help="web/node_modules with TF.js and the models (found by default)."
+    ),
+):
+    """Serve the page, the search API and the pose stream for a bank."""
+    import uvicorn
+
+    from movemirror.bank import PoseBank
+    from movemirror.server import create_app
+    from movemirror.server.files import find_web_modules
+    from movemirror.server.limits import Limits
+
+    try:
+        bank = PoseBank.load(bank_dir)
+    except BankError as error:
+        raise fail(str(error)) from None
+    modules = web_modules if web_modules is not None else find_web_modules()
+    if modules is None or not (modules / "@tensorflow" / "tfjs").is_dir():
+        errors.print("[yellow]warning:[/] web/node_modules not found: the page cannot load "
+                     "TF.js or the models (run make setup-node)")
+        modules = None
+    limits = Limits()
+    app = create_app(bank, web_modules=modules, limits=limits)
+    app.state.movemirror.matcher.warm()
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {bank_dir}")
+    console.print(f"open [bold cyan]http://{shown}:{port}/[/]  (API docs: /docs; Ctrl-C stops)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio",
+                ws_max_size=4 * limits.max_message_bytes, ws_per_message_deflate=False)
