@@ -1,0 +1,353 @@
+"""One indexing run: plan the work, run it on all cores, commit results atomically, report.
+
+Never lose work: entries and the ledger rows of the units that produced them are saved in
+one atomic commit, every few seconds, and thumbnails are on disk before the commit that
+names them. A run killed at any moment leaves the last committed bank; running the same
+command again redoes only the units missing from the ledger.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import math
+import os
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from movemirror.bank import PoseBank
+from movemirror.ingest import ledger as ledger_table
+from movemirror.ingest.attribution import Attribution
+from movemirror.ingest.discover import MediaFile, Skip, discover
+from movemirror.ingest.frames import DecodeError, probe_video, sample_times
+from movemirror.ingest.hashing import content_hash
+from movemirror.ingest.ledger import Ledger
+from movemirror.ingest.pool import run_units
+from movemirror.ingest.work import SEGMENT_SECONDS, Settings, Unit, UnitResult
+from movemirror.keypoints import NUM_KEYPOINTS
+from movemirror.storage import MANIFEST, BankError
+from movemirror.vectors import VECTOR_DIM
+
+THUMBS = "thumbs"
+LOCK = ".index.lock"
+META_SCHEMA = pa.schema([
+    ("source", pa.string()),
+    ("frame_time", pa.float64()),
+    ("box", pa.list_(pa.float32())),
+    ("thumbnail", pa.string()),
+    ("credit", pa.string()),
+    ("licence", pa.string()),
+    ("kind", pa.string()),
+    ("content_hash", pa.string()),
+    ("person", pa.int16()),
+    ("score", pa.float32()),
+    ("model", pa.string()),
+    ("thumb_box", pa.list_(pa.float32())),
+    ("width", pa.int32()),
+    ("height", pa.int32()),
+])
+
+
+class IngestError(Exception):
+    """A run that cannot start (bank damaged or busy); the message says what to do."""
+
+
+@dataclass
+class Summary:
+    files: int = 0  # media files found
+    files_done: int = 0  # files completed in this run
+    files_indexed: int = 0  # ... of which gave at least one entry
+    already: int = 0  # files already complete in the bank
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    entries: int = 0  # entries added
+    frames: int = 0  # frames (photos or sampled video frames) run through the model
+    duplicates: int = 0  # near-duplicate video poses dropped
+    rejected: Counter = field(default_factory=Counter)  # poses refused by the filters
+    units_total: int = 0
+    frames_planned: int = 0
+    seconds: float = 0.0
+    work_seconds: float = 0.0  # from the first unit sent to the last result received
+    bank_entries: int = 0
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.work_seconds if self.work_seconds > 0 else 0.0
+
+
+class Reporter:
+    """What a run tells its caller as it goes (the CLI draws a progress bar from it)."""
+
+    def scanning(self, files: int) -> None: ...
+    def planned(self, summary: Summary) -> None: ...
+    def unit_done(self, result: UnitResult, summary: Summary) -> None: ...
+    def committed(self, bank_entries: int) -> None: ...
+
+
+def thumbnail_path(entry_id: str) -> str:
+    """Where an entry's thumbnail goes, relative to the bank (sharded by hash prefix)."""
+    return f"{THUMBS}/{entry_id[:2]}/{entry_id.replace(':', '-')}.jpg"
+
+
+def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: int = 1,
+              rebuild: bool = False, attribution: Attribution | None = None,
+              commit_every: float = 10.0, reporter: Reporter | None = None) -> Summary:
+    settings = settings or Settings()
+    reporter = reporter or Reporter()
+    bank_dir = Path(bank_dir)
+    bank_dir.mkdir(parents=True, exist_ok=True)
+    with _exclusive(bank_dir):
+        return _Run(sources, bank_dir, settings, workers, rebuild, attribution or Attribution(),
+                    commit_every, reporter).run()
+
+
+class _Run:
+    def __init__(self, sources, bank_dir: Path, settings: Settings, workers: int, rebuild: bool,
+                 attribution: Attribution, commit_every: float, reporter: Reporter):
+        self.sources = list(sources)
+        self.bank_dir = bank_dir
+        self.settings = settings
+        self.workers = workers
+        self.attribution = attribution
+        self.commit_every = commit_every
+        self.reporter = reporter
+        self.summary = Summary()
+        self.started = time.perf_counter()
+        self.bank, self.ledger, self.exists = _open(bank_dir, rebuild)
+        self.ids = set(self.bank.ids)
+        self.pending_rows: list[dict] = []
+        self.pending_entries: list[tuple[Unit, object]] = []
+        self.files: dict[str, MediaFile] = {}
+        self.units_left: dict[str, int] = {}
+        self.file_results: dict[str, list[UnitResult]] = defaultdict(list)
+
+    def run(self) -> Summary:
+        units = self._plan()
+        self.reporter.planned(self.summary)
+        last_commit = time.perf_counter()
+        commit_cost = 0.0
+        work_started = time.perf_counter()
+        for result in run_units(units, self.settings, self.workers):
+            self._take(result)
+            now = time.perf_counter()
+            # Commits rewrite the whole bank: space them out as the bank grows.
+            if now - last_commit >= max(self.commit_every, 4 * commit_cost):
+                self._commit()
+                commit_cost = time.perf_counter() - now
+                last_commit = time.perf_counter()
+        self.summary.work_seconds = time.perf_counter() - work_started if units else 0.0
+        if self.pending_rows or not self.exists:
+            self._commit()
+        _remove_orphan_thumbnails(self.bank_dir, self.bank)
+        self.summary.bank_entries = len(self.bank)
+        self.summary.seconds = time.perf_counter() - self.started
+        return self.summary
+
+    # --- planning ------------------------------------------------------------------------
+
+    def _plan(self) -> list[Unit]:
+        units: list[Unit] = []
+        seen: dict[str, str] = {}
+        for found in discover(self.sources, exclude=[self.bank_dir]):
+            if isinstance(found, Skip):
+                self.summary.skipped.append((str(found.path), found.reason))
+                continue
+            self.summary.files += 1
+            if self.summary.files % 500 == 0:
+                self.reporter.scanning(self.summary.files)
+            path = str(found.path.absolute())
+            digest = self.ledger.known_hash(path, found.size, found.mtime_ns)
+            if digest is None:
+                try:
+                    digest = content_hash(found.path)
+                except OSError as error:
+                    self.summary.skipped.append((path, f"cannot read file: {error.strerror}"))
+                    continue
+            if digest in seen:
+                self.summary.skipped.append((path, f"same content as {seen[digest]}"))
+                continue
+            seen[digest] = path
+            if self.ledger.is_complete(digest):
+                self.summary.already += 1
+                continue
+            self.files[digest] = found
+            file_units = self._units(path, digest, found.kind)
+            self.units_left[digest] = len(file_units)
+            units.extend(file_units)
+        self.summary.units_total = len(units)
+        return units
+
+    def _units(self, path: str, digest: str, kind: str) -> list[Unit]:
+        if kind == "photo":
+            self.summary.frames_planned += 1
+            return [Unit(path, digest, kind)]
+        try:
+            duration = probe_video(path).duration
+        except DecodeError:
+            duration = None  # the worker will fail on it too, and record why
+        if not duration:
+            self.summary.frames_planned += 1
+            return [Unit(path, digest, kind)]
+        count = max(1, math.ceil(duration / SEGMENT_SECONDS - 1e-9))
+        units = []
+        for k in range(count):
+            end = None if k == count - 1 else (k + 1) * SEGMENT_SECONDS
+            unit = Unit(path, digest, kind, k * SEGMENT_SECONDS, end, count)
+            if not self.ledger.has_unit(digest, unit.start):
+                units.append(unit)
+                self.summary.frames_planned += len(
+                    sample_times(duration, self.settings.every_ms, unit.start, unit.end))
+        return units
+
+    # --- results -------------------------------------------------------------------------
+
+    def _take(self, result: UnitResult) -> None:
+        unit, found = result.unit, self.files[result.unit.hash]
+        fresh = [e for e in result.entries if e.id not in self.ids]
+        for entry in fresh:
+            _write_atomic(self.bank_dir / thumbnail_path(entry.id), entry.thumbnail)
+            self.ids.add(entry.id)
+            self.pending_entries.append((unit, entry))
+        status = "indexed" if fresh else ("skipped" if result.error else "empty")
+        reason = result.error or (None if fresh else _no_pose_reason(result))
+        self.pending_rows.append({
+            "hash": unit.hash, "path": unit.path, "kind": unit.kind, "start": unit.start,
+            "end": unit.end, "segments": unit.segments, "status": status, "reason": reason,
+            "entries": len(fresh), "frames": result.frames, "duplicates": result.duplicates,
+            "rejected": sum(result.rejected.values()), "size": found.size,
+            "mtime_ns": found.mtime_ns, "seconds": round(result.seconds, 4),
+        })
+        s = self.summary
+        s.entries += len(fresh)
+        s.frames += result.frames
+        s.duplicates += result.duplicates
+        s.rejected.update(result.rejected)
+        self.file_results[unit.hash].append(result)
+        self.units_left[unit.hash] -= 1
+        if self.units_left[unit.hash] == 0:
+            self._file_done(unit.hash)
+        self.reporter.unit_done(result, s)
+
+    def _file_done(self, digest: str) -> None:
+        results = self.file_results.pop(digest)
+        self.summary.files_done += 1
+        path = results[0].unit.path
+        if any(r.entries for r in results):
+            self.summary.files_indexed += 1
+        else:
+            errors = [r.error for r in results if r.error]
+            merged = sum((r.rejected for r in results), Counter())
+            reason = errors[0] if errors else _no_pose_reason_counts(merged)
+            self.summary.skipped.append((path, reason))
+
+    def _commit(self) -> None:
+        if self.pending_entries:
+            new = _entries_bank(self.pending_entries, self.settings.model, self.attribution)
+            self.bank = PoseBank.concat([self.bank, new]) if len(self.bank) else new
+        for row in self.pending_rows:
+            self.ledger.add(row)
+        self.bank.tables = {**self.bank.tables, ledger_table.TABLE: self.ledger.table()}
+        if self.pending_entries:
+            os.sync()  # the thumbnails must be on disk before the manifest that names them
+        self.bank.save(self.bank_dir)
+        self.exists = True
+        self.pending_entries.clear()
+        self.pending_rows.clear()
+        self.reporter.committed(len(self.bank))
+
+
+def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
+    if not rebuild and (bank_dir / MANIFEST).exists():
+        try:
+            bank = PoseBank.load(bank_dir)
+        except BankError as error:
+            raise IngestError(f"{error}; use --rebuild to start this bank over") from error
+        table = bank.tables.get(ledger_table.TABLE)
+        if table is not None:
+            table = table.cast(ledger_table.SCHEMA)
+        return bank, Ledger(table), True
+    # (from_keypoints cannot build an empty bank: it reshapes with -1)
+    schema = pa.schema([("id", pa.string()),
+                        ("keypoints", pa.list_(pa.float32(), NUM_KEYPOINTS * 3)), *META_SCHEMA])
+    empty = PoseBank(schema.empty_table(), np.empty((0, VECTOR_DIM), np.float32))
+    return empty, Ledger(), False
+
+
+def _entries_bank(pending, model: str, attribution: Attribution) -> PoseBank:
+    credits = {}
+    meta = []
+    for unit, entry in pending:
+        if unit.path not in credits:
+            credits[unit.path] = attribution.lookup(unit.path)
+        credit = credits[unit.path]
+        meta.append({
+            "source": unit.path, "frame_time": entry.frame_time, "box": entry.box,
+            "thumbnail": thumbnail_path(entry.id),
+            "credit": credit.credit if credit else None,
+            "licence": credit.licence if credit else None,
+            "kind": unit.kind, "content_hash": unit.hash, "person": entry.person,
+            "score": entry.score, "model": model, "thumb_box": entry.thumb_box,
+            "width": entry.width, "height": entry.height,
+        })
+    return PoseBank.from_keypoints(
+        np.stack([entry.keypoints for _, entry in pending]),
+        ids=[entry.id for _, entry in pending],
+        meta=pa.Table.from_pylist(meta, schema=META_SCHEMA),
+    )
+
+
+def _no_pose_reason(result: UnitResult) -> str:
+    return _no_pose_reason_counts(result.rejected, result.duplicates)
+
+
+def _no_pose_reason_counts(rejected: Counter, duplicates: int = 0) -> str:
+    if not rejected:
+        return "no frames" if not duplicates else "only duplicate poses"
+    reason, _ = rejected.most_common(1)[0]
+    return f"no usable pose ({reason})"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _remove_orphan_thumbnails(bank_dir: Path, bank: PoseBank) -> int:
+    """Delete thumbnails no entry names (left by a killed run or by --rebuild)."""
+    folder = bank_dir / THUMBS
+    if not folder.is_dir():
+        return 0
+    keep = set(bank.records.column("thumbnail").to_pylist()) if (
+        "thumbnail" in bank.records.column_names) else set()
+    removed = 0
+    for file in folder.rglob("*"):
+        if file.is_file() and file.relative_to(bank_dir).as_posix() not in keep:
+            file.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+class _exclusive:
+    """An advisory lock so that two runs never write one bank; released even on kill -9."""
+
+    def __init__(self, bank_dir: Path):
+        self.path = bank_dir / LOCK
+
+    def __enter__(self):
+        self.handle = open(self.path, "a")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.close()
+            raise IngestError(f"{self.path.parent}: another `movemirror index` is writing this "
+                              "bank; wait for it to finish") from None
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
