@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from movemirror.cli import bank, bench, search, serve
+from movemirror.cli import bank, bench, index, search, serve
 
 app = typer.Typer(
     name="movemirror",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.command("search")(search.search)
 app.command("serve")(serve.serve)
+app.command("index")(index.index)
 app.add_typer(bank.app, name="bank")
 app.add_typer(bench.app, name="bench")
 
