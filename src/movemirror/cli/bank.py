@@ -29,6 +29,10 @@ def info(bank_dir: Path = typer.Argument(..., help="The bank directory.")):
     if "source" in columns:
         sources = bank.records.column("source").to_pylist()
         console.print(f"sources: {len(set(sources)):,} files")
+    if "sources" in bank.tables:  # the ledger `movemirror index` keeps
+        from movemirror.ingest.report import print_ledger
+
+        print_ledger(bank.tables["sources"])
     if len(bank):
         scores = bank.keypoints[..., 2]
         table = Table("keypoint", "confident (score >= 0.2)", "mean score")

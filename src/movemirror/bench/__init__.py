@@ -1,0 +1,1 @@
+"""Benchmarks on real data (run by `movemirror bench ...`)."""
