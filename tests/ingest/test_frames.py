@@ -11,8 +11,21 @@ from movemirror.ingest.frames import (
 
 
 def test_photo_decodes_to_rgb(lspet_images):
-    image = read_photo(lspet_images[0])
+    image, scale = read_photo(lspet_images[0])
     assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
+    assert scale == 1.0
+
+
+def test_large_photo_is_shrunk_and_says_by_how_much(lspet_images, tmp_path):
+    from PIL import Image
+
+    big = tmp_path / "big.png"
+    with Image.open(lspet_images[0]) as image:
+        width = 3000
+        image.resize((width, round(image.height * width / image.width))).save(big)
+    frame, scale = read_photo(big)
+    assert max(frame.shape[:2]) == 2048
+    assert scale == pytest.approx(frame.shape[1] / width, rel=1e-3)
 
 
 def test_bad_photos_raise_decode_error(bad_files, tmp_path):

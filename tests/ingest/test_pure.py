@@ -73,7 +73,7 @@ def test_dedup_follows_each_person_by_box(penn_valid):
 
 
 def test_person_thumbnail_frames_the_box(lspet_images):
-    frame = read_photo(lspet_images[0])
+    frame, _ = read_photo(lspet_images[0])
     height, width = frame.shape[:2]
     box = (width * 0.4, height * 0.3, width * 0.55, height * 0.7)
     crop = crop_box(box, (width, height))

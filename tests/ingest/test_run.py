@@ -125,7 +125,7 @@ def _cli(*args: str) -> list[str]:
 def test_kill_at_any_moment_then_resume_loses_and_doubles_nothing(lspet_images, tmp_path):
     photos = tmp_path / "photos"
     photos.mkdir()
-    for image in lspet_images[200:260]:
+    for image in lspet_images[200:300]:
         shutil.copy(image, photos / image.name)
     options = ["--model", "lightning", "--any-body", "--min-size", "0", "--min-score", "0",
                "--min-keypoints", "5", "--thumb-size", "96"]
@@ -134,28 +134,37 @@ def test_kill_at_any_moment_then_resume_loses_and_doubles_nothing(lspet_images, 
                    check=True, capture_output=True, timeout=300)
     expected = ids_of(reference)
     bank_dir = tmp_path / "bank"
+    # --commit-every 0: commit after every result, so kills land in and between commits
     command = _cli(str(photos), "--bank", str(bank_dir), "--workers", "2",
-                   "--commit-every", "0.3", *options)
-    kills = 0
-    for delay in (2.5, 1.0, 0.5, 3.0):
+                   "--commit-every", "0", *options)
+    manifest = bank_dir / "manifest.json"
+    kills, seen = 0, []
+    for pause in (0.0, 0.05, 0.2, 0.5):
+        before = manifest.read_bytes() if manifest.exists() else b""
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    start_new_session=True)
-        time.sleep(delay)
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            if manifest.exists() and manifest.read_bytes() != before:
+                break  # a commit of this run has landed: now kill it mid-stride
+            time.sleep(0.01)
+        time.sleep(pause)
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)  # the main process only, like kill -9 PID
             kills += 1
         process.wait()
-        os.killpg(process.pid, signal.SIGKILL) if _group_alive(process.pid) else None
-        if (bank_dir / "manifest.json").exists():
-            ids = ids_of(bank_dir)  # a complete, readable earlier state
-            assert len(ids) == len(set(ids)) and set(ids) <= set(expected)
-    assert kills >= 1, "the run finished before it could be killed: give it more photos"
+        if _group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+        ids = ids_of(bank_dir)  # the bank is always a complete, readable earlier state
+        assert len(ids) == len(set(ids)) and set(ids) <= set(expected)
+        seen.append(len(ids))
+    assert kills >= 2, f"runs finished before they could be killed ({seen})"
+    assert seen == sorted(seen) and seen[-1] > 0  # each run kept what the last one saved
     subprocess.run(command, check=True, capture_output=True, timeout=300)
-    ids = ids_of(bank_dir)
-    assert sorted(ids) == sorted(expected)
+    bank = PoseBank.load(bank_dir)
+    assert sorted(bank.ids) == sorted(expected)
     thumbs = {p.relative_to(bank_dir).as_posix() for p in (bank_dir / "thumbs").rglob("*")
               if p.is_file()}
-    bank = PoseBank.load(bank_dir)
     assert thumbs == set(bank.records.column("thumbnail").to_pylist())  # orphans cleaned up
 
 

@@ -31,12 +31,14 @@ class VideoInfo:
     height: int
 
 
-def read_photo(path: str | Path) -> np.ndarray:
-    """An RGB uint8 array (H, W, 3), turned upright by its EXIF orientation."""
+def read_photo(path: str | Path) -> tuple[np.ndarray, float]:
+    """(RGB uint8 array (H, W, 3), scale): the photo turned upright by its EXIF orientation,
+    shrunk to at most MAX_PHOTO_SIDE; scale is array pixels per source pixel."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
+                source_side = max(image.size)
                 image.draft("RGB", (MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))  # cheap JPEG downscale
                 image = ImageOps.exif_transpose(image)
                 image.load()
@@ -48,7 +50,7 @@ def read_photo(path: str | Path) -> np.ndarray:
         raise DecodeError(f"cannot decode image: {_message(error, path)}") from error
     if max(image.size) > MAX_PHOTO_SIDE:
         image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE), Image.Resampling.BILINEAR)
-    return np.asarray(image)
+    return np.asarray(image), max(image.size) / source_side
 
 
 def probe_video(path: str | Path) -> VideoInfo:

@@ -81,8 +81,8 @@ def process_unit(unit: Unit, settings: Settings, estimator) -> UnitResult:
     result = UnitResult(unit)
     try:
         if unit.kind == "photo":
-            frame = read_photo(unit.path)
-            _add_frame(result, None, 1.0, frame, settings, estimator, None)
+            frame, scale = read_photo(unit.path)
+            _add_frame(result, None, scale, frame, settings, estimator, None)
         else:
             dedup = Deduplicator(settings.dedup)
             frames = video_frames(unit.path, settings.every_ms, unit.start, unit.end,
