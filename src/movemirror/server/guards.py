@@ -7,7 +7,7 @@ import json
 # The page may only talk to this server: images, scripts and connections from anywhere else
 # are blocked by the browser, so nothing the camera sees can be sent elsewhere either.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+    "default-src 'self'; script-src 'self' blob: 'wasm-unsafe-eval'; worker-src 'self' blob:; "
     "img-src 'self' blob: data:; media-src 'self' blob: mediastream:; "
     "connect-src 'self' ws: wss:; style-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"

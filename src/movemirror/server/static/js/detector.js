@@ -1,0 +1,39 @@
+// The pose detector: loads a model from this server (never a CDN), with progress, and runs
+// it on the fastest backend of this device.
+/* global tf */
+import {
+  candidateBackends, configureWasm, pickFastest, useBackend,
+} from './backend.js';
+import { MoveNet } from './movenet.js';
+import { PoseNet } from './posenet.js';
+
+export const MODELS = {
+  'movenet-lightning': { label: 'MoveNet Lightning', make: (m) => new MoveNet(m, 192) },
+  'movenet-thunder': { label: 'MoveNet Thunder', make: (m) => new MoveNet(m, 256) },
+  posenet: { label: 'PoseNet (MobileNet)', make: (m) => new PoseNet(m, 385) },
+};
+
+/**
+ * Returns {estimator, backend, msPerRun, timings}. onProgress(fraction, text) reports the
+ * download and the backend trials.
+ */
+export async function createDetector(name, { backend = null, onProgress = () => {} } = {}) {
+  const spec = MODELS[name];
+  if (!spec) throw new Error(`unknown model ${name}`);
+  configureWasm(new URLSearchParams(window.location.search));
+  const candidates = candidateBackends(backend);
+  await useBackend(candidates[0]);
+  const model = await tf.loadGraphModel(`/vendor/models/${name}.json`, {
+    onProgress: (fraction) => onProgress(fraction * 0.9, `Loading ${spec.label}`),
+  });
+  const estimator = spec.make(model);
+  const probe = document.createElement('canvas');
+  probe.width = 256;
+  probe.height = 256;
+  onProgress(0.9, 'Choosing the fastest backend for this device');
+  const chosen = await pickFastest(candidates, () => estimator.estimate(probe, 256, 256,
+    { track: false }));
+  estimator.reset();
+  onProgress(1, 'Ready');
+  return { estimator, model: name, ...chosen };
+}

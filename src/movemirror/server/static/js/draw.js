@@ -1,0 +1,45 @@
+// Drawing the person's view: the frame (mirrored for the webcam) and the skeleton over it.
+import { SKELETON_EDGES } from './keypoints.js';
+
+const MIN_DRAW_SCORE = 0.3;
+
+export function drawFrame(canvas, source, width, height, { mirrored = false } = {}) {
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  const ctx = canvas.getContext('2d');
+  ctx.save();
+  if (mirrored) {
+    ctx.translate(width, 0);
+    ctx.scale(-1, 1);
+  }
+  ctx.drawImage(source, 0, 0, width, height);
+  ctx.restore();
+}
+
+/** Keypoints [[x, y, score]] in canvas pixels. */
+export function drawSkeleton(canvas, keypoints) {
+  const ctx = canvas.getContext('2d');
+  const scale = Math.max(canvas.width, canvas.height) / 640;
+  ctx.lineWidth = 4 * scale;
+  ctx.lineCap = 'round';
+  ctx.strokeStyle = 'rgba(255, 255, 255, 0.9)';
+  ctx.shadowColor = 'rgba(0, 0, 0, 0.6)';
+  ctx.shadowBlur = 4 * scale;
+  for (const [a, b] of SKELETON_EDGES) {
+    if (keypoints[a][2] < MIN_DRAW_SCORE || keypoints[b][2] < MIN_DRAW_SCORE) continue;
+    ctx.beginPath();
+    ctx.moveTo(keypoints[a][0], keypoints[a][1]);
+    ctx.lineTo(keypoints[b][0], keypoints[b][1]);
+    ctx.stroke();
+  }
+  ctx.shadowBlur = 0;
+  ctx.fillStyle = '#ff4f8b';
+  for (const [x, y, score] of keypoints) {
+    if (score < MIN_DRAW_SCORE) continue;
+    ctx.beginPath();
+    ctx.arc(x, y, 5 * scale, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+}

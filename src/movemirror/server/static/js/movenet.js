@@ -1,0 +1,44 @@
+// MoveNet single-pose (Lightning 192 px, Thunder 256 px): crop, resize, run, map back.
+/* global tf */
+import { CropCanvas, cropAround, fullFrameCrop } from './crop.js';
+
+export class MoveNet {
+  constructor(model, inputSize) {
+    this.model = model;
+    this.inputSize = inputSize;
+    this.input = new CropCanvas(inputSize);
+    this.previous = null;
+  }
+
+  reset() {
+    this.previous = null;
+  }
+
+  /** Keypoints [[x, y, score] x 17] in pixels of `source` (video, image or canvas). */
+  async estimate(source, width, height, { track = true } = {}) {
+    const crop = track ? cropAround(this.previous, width, height) : fullFrameCrop(width, height);
+    const keypoints = await this.run(source, width, height, crop);
+    this.previous = track ? keypoints : null;
+    return keypoints;
+  }
+
+  /** A still image: a pass on the whole image, then one on a crop around what it found. */
+  async estimateStill(source, width, height) {
+    const first = await this.run(source, width, height, fullFrameCrop(width, height));
+    return this.run(source, width, height, cropAround(first, width, height));
+  }
+
+  async run(source, width, height, crop) {
+    const pixels = this.input.draw(source, width, height, crop);
+    const output = tf.tidy(() => this.model.execute(tf.browser.fromPixels(pixels).expandDims(0)));
+    const values = await output.data();
+    output.dispose();
+    const keypoints = [];
+    for (let i = 0; i < 17; i += 1) {
+      const y = crop.yMin + values[3 * i] * (crop.yMax - crop.yMin);
+      const x = crop.xMin + values[3 * i + 1] * (crop.xMax - crop.xMin);
+      keypoints.push([x * width, y * height, values[3 * i + 2]]);
+    }
+    return keypoints;
+  }
+}
