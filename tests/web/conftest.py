@@ -15,12 +15,16 @@ from PIL import Image
 from movemirror.bank import PoseBank
 from movemirror.server import create_app
 
+from .browser import CHROMIUM, chromium_args, make_fake_webcam
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"
 COCO = SHARED / "coco-mini"
 POSE_VIDEO = SHARED / "tfjs-pose-detection-testdata" / "pose_1.mp4"
 POSE_PHOTO = SHARED / "tfjs-pose-detection-testdata" / "pose.jpg"
 ARTIFACTS = REPO / "artifacts" / "web"
+WEBCAM_SIDE = 320
+WEBCAM_FRAMES = 90
 
 
 def require(path: Path) -> Path:
@@ -122,3 +126,22 @@ class LiveServer:
 def live_server(bank):
     with LiveServer(create_app(bank), ws_max_size=64 * 1024) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def webcam(tmp_path_factory):
+    out = tmp_path_factory.mktemp("webcam") / "pose_1.y4m"
+    return make_fake_webcam(require(POSE_VIDEO), out, WEBCAM_SIDE, WEBCAM_FRAMES)
+
+
+@pytest.fixture(scope="session")
+def chromium(webcam):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make setup-browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=chromium_args(webcam))
+        yield browser
+        browser.close()

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
 from movemirror.server.matcher import Matcher
 from movemirror.vectors import PoseError
+
+
+def run_in_fresh_loop(coroutine_function):
+    # Playwright's sync API keeps an event loop running on the main thread during the session.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function())).result()
 
 
 def test_concurrent_queries_match_single_searches(bank):
@@ -24,7 +31,7 @@ def test_concurrent_queries_match_single_searches(bank):
                                       for p, (k, m, mi) in zip(poses, options, strict=True)))
 
     try:
-        results = asyncio.run(run())
+        results = run_in_fresh_loop(run)
     finally:
         matcher.close()
     assert matcher.queries == 60
@@ -47,7 +54,7 @@ def test_one_bad_pose_does_not_spoil_its_batch(bank):
                                     return_exceptions=True)
 
     try:
-        good, bad, other = asyncio.run(run())
+        good, bad, other = run_in_fresh_loop(run)
     finally:
         matcher.close()
     assert good[0].index == 0 and other[0].index == 5

@@ -37,7 +37,7 @@ const flipbook = new Flipbook({ image: $('#match-image'), caption: $('#match-cap
   empty: $('#match-empty') });
 const grid = new ExploreGrid({ grid: $('#grid'), dialog: $('#detail') });
 const hold = new MatchHold();
-const filter = new KeypointsFilter({ minCutoff: 2.5, beta: 300, derivateCutoff: 2.5 });
+const filter = new KeypointsFilter();
 const recorder = new GifRecorder();
 const frameRate = new Rate();
 const matchRate = new Rate();
@@ -159,6 +159,7 @@ async function useCamera() {
   } catch (error) {
     const text = error instanceof CameraError ? error.message : String(error);
     messages.show('camera', text, { kind: 'error' });
+    flipbook.empty.textContent = 'No camera: use a photo instead (button above, or drop one).';
     return;
   }
   hold.clear();
@@ -289,7 +290,7 @@ ui.gifButton.addEventListener('click', async () => {
 
 setInterval(() => {
   const parts = [state.backend ? `${MODELS[state.model].label} · ${state.backend}` : 'loading'];
-  if (state.source === 'camera' && state.ready) {
+  if (state.source === 'camera' && state.ready && state.frames > 0) {
     parts.push(`${state.fps.toFixed(0)} fps`, `${state.estimateMs.toFixed(0)} ms/pose`);
   }
   ui.stats.textContent = parts.join(' · ');

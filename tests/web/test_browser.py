@@ -1,0 +1,263 @@
+"""The page in headless Chromium with a fake webcam playing a real clip of a person."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from movemirror.keypoints import KEYPOINT_NAMES, MIRROR_PERMUTATION
+from movemirror.server import create_app
+
+from .conftest import (
+    ARTIFACTS,
+    COCO,
+    POSE_PHOTO,
+    POSE_VIDEO,
+    WEBCAM_FRAMES,
+    WEBCAM_SIDE,
+    LiveServer,
+    require,
+)
+from .traffic import Traffic
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# A COCO photo of an empty kitchen: no person annotated in it.
+SHARED_NO_PERSON = COCO / "train2017" / "000000408805.jpg"
+
+
+@pytest.fixture
+def open_page(chromium, live_server):
+    """open_page(path, viewport) -> (page, traffic), with every request recorded."""
+    contexts = []
+
+    def open_page(path="/", viewport=(1280, 800), init_script=None, server=live_server):
+        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                       accept_downloads=True)
+        contexts.append(context)
+        if init_script:
+            context.add_init_script(init_script)
+        page = context.new_page()
+        traffic = Traffic(page, server.url)
+        page.goto(server.url + path)
+        return page, traffic
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def wait_for(page, expression, timeout=60_000):
+    page.wait_for_function(expression, timeout=timeout)
+
+
+def wait_for_matches(page, at_least=3):
+    wait_for(page, f"() => window.movemirror && window.movemirror.replies >= {at_least}")
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def reference_poses(side=WEBCAM_SIDE, frames=WEBCAM_FRAMES) -> np.ndarray:
+    """pose_1.json's keypoints for the clip's frames, as the mirror view shows them."""
+    frames_json = json.loads(POSE_VIDEO.with_suffix(".json").read_text())[:frames]
+    poses = np.array([[[f[name]["x"], f[name]["y"]] for name in KEYPOINT_NAMES]
+                      for f in frames_json], np.float32) * (side / 576)
+    mirrored = poses[:, MIRROR_PERMUTATION].copy()
+    mirrored[..., 0] = side - mirrored[..., 0]
+    return mirrored
+
+
+def test_mirror_view_finds_the_pose_and_shows_matches(open_page, bank):
+    page, traffic = open_page()
+    wait_for_matches(page, 10)
+    wait_for(page, "() => !document.querySelector('#match-image').hidden")
+    state = page.evaluate("() => ({pose: window.movemirror.pose, "
+                          "backend: window.movemirror.backend})")
+    assert state["backend"] == "wasm"  # no GPU here: the timing trial must not pick WebGL
+    pose = np.array(state["pose"])
+    assert pose.shape == (17, 3)
+    confident = pose[:, 2] > 0.3
+    assert confident.sum() >= 12
+    # The pose found in the browser is the person in the clip, mirrored like the picture.
+    errors = np.linalg.norm(reference_poses()[:, confident] - pose[None, confident, :2], axis=2)
+    assert errors.mean(axis=1).min() < 0.06 * WEBCAM_SIDE
+    shown = page.get_attribute("#match-image", "data-match-id")
+    assert shown in set(bank.ids)
+    natural = page.evaluate("() => document.querySelector('#match-image').naturalWidth")
+    assert natural > 0
+    screenshot(page, "mirror")
+    traffic.assert_only_keypoints_left()
+
+
+def test_page_frame_rate(open_page):
+    page, _ = open_page()
+    wait_for_matches(page, 5)
+    page.wait_for_timeout(4000)
+    stats = page.evaluate("() => ({fps: window.movemirror.fps, estimateMs: "
+                          "window.movemirror.estimateMs, matchesPerSecond: "
+                          "window.movemirror.matchesPerSecond, backend: window.movemirror.backend,"
+                          " timings: window.movemirror.timings})")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "page_fps.json").write_text(json.dumps(stats, indent=2))
+    print("page loop:", stats)
+    assert stats["fps"] > 3
+    assert stats["matchesPerSecond"] > 3
+
+
+def test_explore_grid_fills_and_opens_a_match(open_page):
+    page, traffic = open_page()
+    wait_for_matches(page)
+    page.click("button[data-view=explore]")
+    wait_for(page, "() => document.querySelectorAll('#grid li').length === 10")
+    page.click("#freeze")
+    page.select_option("#explore-k", "20")
+    wait_for(page, "() => document.querySelectorAll('#grid li').length === 20")
+    cosine = page.eval_on_selector_all("#grid .distance", "els => els.map(e => e.textContent)")
+    distances = [float(text.split("·")[1].split()[0]) for text in cosine]
+    assert distances == sorted(distances)
+    page.select_option("#metric", "weighted")
+    wait_for(page, f"() => document.querySelector('#grid .distance').textContent !== "
+                   f"{json.dumps(cosine[0])}")
+    page.wait_for_function("() => [...document.querySelectorAll('#grid img')].every("
+                           "i => i.complete && i.naturalWidth > 0)")
+    screenshot(page, "explore")
+    first_id = page.get_attribute("#grid .card", "data-match-id")
+    page.click("#grid .card")
+    wait_for(page, "() => document.querySelector('#detail').open")
+    assert page.text_content("#detail .match-id") == first_id
+    assert "coco-mini/train2017/" in page.text_content("#detail .source")
+    assert page.text_content("#detail .licence").strip()
+    page.wait_for_function("() => document.querySelector('#detail img').naturalWidth > 0")
+    screenshot(page, "explore-detail")
+    page.click("#detail .close")
+    traffic.assert_only_keypoints_left()
+
+
+def test_gif_export_makes_an_animated_gif(open_page, tmp_path):
+    page, traffic = open_page()
+    wait_for_matches(page)
+    wait_for(page, "() => !document.querySelector('#match-image').hidden")
+    with page.expect_download(timeout=60_000) as download:
+        page.click("#gif-button")
+        page.wait_for_selector("#countdown:not([hidden])")
+        screenshot(page, "gif-countdown")
+    path = tmp_path / "movemirror.gif"
+    download.value.save_as(path)
+    with Image.open(path) as gif:
+        assert gif.format == "GIF"
+        assert gif.is_animated and gif.n_frames >= 40
+        assert gif.size == (480, 240)
+        gif.seek(gif.n_frames // 2)
+        frame = np.asarray(gif.convert("RGB"), np.float32)
+        # Both halves hold pictures (the person and the match), not a blank panel.
+        assert frame[:, :240].std() > 10 and frame[:, 240:].std() > 10
+        gif.save(ARTIFACTS / "movemirror-gif-frame.png") if ARTIFACTS.exists() else None
+    traffic.assert_only_keypoints_left()
+
+
+def test_still_photo_is_matched_without_uploading_it(open_page, bank):
+    page, traffic = open_page()
+    wait_for(page, "() => window.movemirror && window.movemirror.ready")
+    page.set_input_files("#photo-input", str(require(POSE_PHOTO)))
+    wait_for(page, "() => window.movemirror.source === 'photo' && window.movemirror.pose"
+                   " && window.movemirror.matches.length > 0")
+    wait_for(page, "() => !document.querySelector('#match-image').hidden")
+    pose = np.array(page.evaluate("() => window.movemirror.pose"))
+    assert (pose[:, 2] > 0.3).sum() >= 12
+    with Image.open(POSE_PHOTO) as photo:
+        width, height = photo.size
+    # Found on the photo's own pixel grid (the page scales it to at most 1024 px wide).
+    scale = min(1, 1024 / max(width, height))
+    assert (pose[:, 0] <= width * scale).all() and (pose[:, 1] <= height * scale).all()
+    assert page.get_attribute("#match-image", "data-match-id") in set(bank.ids)
+    assert page.is_visible("#camera-button")
+    screenshot(page, "still-photo")
+    posts = [r for r in traffic.requests if r["method"] == "POST"]
+    assert posts and all(r["url"].endswith("/api/search") for r in posts)
+    traffic.assert_only_keypoints_left()
+
+
+def test_no_image_data_leaves_the_page(open_page):
+    page, traffic = open_page()
+    wait_for_matches(page, 20)
+    page.click("button[data-view=explore]")
+    wait_for(page, "() => document.querySelectorAll('#grid li').length === 10")
+    page.set_input_files("#photo-input", str(require(POSE_PHOTO)))
+    wait_for(page, "() => window.movemirror.source === 'photo' && "
+                   "window.movemirror.matches.length > 0")
+    page.click("#camera-button")
+    wait_for(page, "() => window.movemirror.source === 'camera'")
+    page.wait_for_timeout(1000)
+    assert len(traffic.ws_frames) >= 20
+    traffic.assert_only_keypoints_left()
+
+
+def test_phone_sized_screen(open_page):
+    page, _ = open_page(viewport=(390, 844))
+    wait_for_matches(page)
+    wait_for(page, "() => !document.querySelector('#match-image').hidden")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    for selector in ("#view", "#match-image"):
+        box = page.locator(selector).bounding_box()
+        assert box["width"] > 100 and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    screenshot(page, "phone")
+
+
+def test_refused_camera_says_so(open_page):
+    refuse = ("navigator.mediaDevices.getUserMedia = () => Promise.reject("
+              "new DOMException('denied', 'NotAllowedError'));")
+    page, _ = open_page(init_script=refuse)
+    page.wait_for_selector(".message.error[data-topic=camera]", timeout=60_000)
+    assert "refused" in page.text_content("[data-topic=camera]")
+    screenshot(page, "camera-refused")
+
+
+def test_unreachable_server_is_retried_with_backoff(open_page, bank):
+    app = create_app(bank)
+    first = LiveServer(app)
+    with first:
+        page, _ = open_page(server=first)
+        wait_for_matches(page)
+    wait_for(page, "() => (document.querySelector('[data-topic=server]') || {}).textContent"
+                   "?.includes('cannot be reached')", timeout=20_000)
+    screenshot(page, "server-unreachable")
+    before = page.evaluate("() => window.movemirror.replies")
+    second = LiveServer(create_app(bank))
+    second.port, second.url = first.port, first.url
+    second.server.config.port = first.port
+    deadline = time.monotonic() + 10
+    while True:  # the old socket may linger a moment
+        try:
+            second.__enter__()
+            break
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            second = LiveServer(create_app(bank))
+            second.port, second.url = first.port, first.url
+            second.server.config.port = first.port
+            time.sleep(0.5)
+    try:
+        wait_for(page, f"() => window.movemirror.replies > {before} + 3", timeout=30_000)
+        assert page.locator("[data-topic=server]").count() == 0
+    finally:
+        second.__exit__()
+
+
+def test_a_photo_without_anyone_shows_nothing(open_page):
+    kitchen = require(SHARED_NO_PERSON)
+    page, _ = open_page()
+    wait_for(page, "() => window.movemirror && window.movemirror.ready")
+    page.set_input_files("#photo-input", str(kitchen))
+    page.wait_for_selector("[data-topic=photo]", timeout=30_000)
+    assert "No person" in page.text_content("[data-topic=photo]")
+    assert page.evaluate("() => window.movemirror.pose") is None
+    assert page.is_hidden("#match-image")
+    screenshot(page, "still-photo-nobody")

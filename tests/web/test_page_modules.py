@@ -1,0 +1,80 @@
+"""The page's smoothing, hysteresis and crop modules, run in Chromium as the page runs them."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def page(chromium, live_server):
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(live_server.url + "/static/css/app.css")  # same origin, without the app running
+    yield page
+    context.close()
+
+
+def run(page, module, body):
+    return page.evaluate(f"async () => {{ const m = await import('/static/js/{module}'); {body} }}")
+
+
+def test_one_euro_filter_steadies_a_still_point_and_follows_a_move(page):
+    result = run(page, "one_euro.js", """
+        const f = new m.OneEuroFilter(m.DEFAULT_OPTIONS);
+        let seed = 7;
+        const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5);
+        const raw = [], out = [];
+        for (let i = 0; i < 120; i++) { const v = 0.5 + 0.01 * noise(); raw.push(v);
+          out.push(f.filter(v, i / 30)); }
+        const spread = (a) => Math.max(...a.slice(30)) - Math.min(...a.slice(30));
+        const after = [];  // a move of 0.3 in 6 frames (0.2 s), then still
+        for (let i = 120; i < 140; i++) {
+          after.push(f.filter(0.5 + 0.3 * Math.min(1, (i - 119) / 6), i / 30)); }
+        return { rawSpread: spread(raw), outSpread: spread(out), after };""")
+    assert result["outSpread"] < 0.6 * result["rawSpread"]
+    # followed within two frames of the move's end
+    assert abs(result["after"][7] - 0.8) < 0.01
+
+
+def test_keypoints_filter_keeps_scores_and_scale(page):
+    result = run(page, "one_euro.js", """
+        const f = new m.KeypointsFilter();
+        const pose = Array.from({ length: 17 }, (_, i) => [100 + i, 200 + i, i / 17]);
+        f.apply(pose, 640, 480, 0);
+        return f.apply(pose, 640, 480, 1 / 30);""")
+    for i, (x, y, score) in enumerate(result):
+        assert x == pytest.approx(100 + i) and y == pytest.approx(200 + i)
+        assert score == pytest.approx(i / 17)
+
+
+def test_hold_keeps_a_match_on_screen_then_gives_way_to_a_clearly_better_one(page):
+    result = run(page, "hold.js", """
+        const h = new m.MatchHold({ minHoldMs: 250, margin: 0.01, emptyAfterMs: 600 });
+        const a = (d) => ({ id: 'a', distance: d }), b = (d) => ({ id: 'b', distance: d });
+        return [
+          h.update([a(0.10), b(0.20)], 0).id,
+          h.update([b(0.05), a(0.10)], 100).id,   // better, but a has not been seen long
+          h.update([b(0.095), a(0.10)], 400).id,  // held long enough, but not clearly better
+          h.update([b(0.05), a(0.10)], 450).id,   // clearly better: switch
+          h.update([], 500).id,                   // nobody for a moment: keep
+          h.update([], 1200),                     // nobody for long: show nothing
+        ];""")
+    assert result == ["a", "a", "a", "b", "b", None]
+
+
+def test_crop_follows_the_person_and_falls_back_to_the_whole_frame(page):
+    result = run(page, "crop.js", """
+        const none = Array.from({ length: 17 }, () => [0, 0, 0]);
+        const person = Array.from({ length: 17 }, (_, i) => [300 + (i % 3) * 10, 200 + i * 8, 0.9]);
+        return { full: m.fullFrameCrop(640, 480), lost: m.cropAround(none, 640, 480),
+                 around: m.cropAround(person, 640, 480) };""")
+    full = result["full"]
+    assert full["xMin"] == 0 and full["xMax"] == 1
+    assert full["yMin"] < 0 and full["yMax"] > 1  # padded to a square
+    assert result["lost"] == full
+    around = result["around"]
+    assert around["xMax"] - around["xMin"] < 1
+    assert around["xMin"] * 640 < 300 < around["xMax"] * 640
+    assert around["yMin"] * 480 < 200 + 16 * 8 < around["yMax"] * 480
