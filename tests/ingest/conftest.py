@@ -51,7 +51,7 @@ def bad_files(tmp_path, lspet_images, pose_video) -> dict[str, Path]:
         "empty.jpg": "empty file",
         "truncated.jpg": "cannot decode image",
         "text.jpg": "not an image",
-        "corrupt.mp4": "cannot open video",
+        "corrupt.mp4": "cannot decode video",
         "text.mp4": "not a video",
     }
 

@@ -115,7 +115,7 @@ class ProgressReporter:
     def unit_done(self, result, summary) -> None:
         elapsed = self.progress.tasks[0].elapsed or 0.0
         rate = summary.frames / elapsed if elapsed > 0 else 0.0
-        self.progress.update(self.task, completed=summary.frames,
+        self.progress.update(self.task, completed=summary.frames_progress,
                              files=f"files {summary.files_done:,}/{self.files_total:,}",
                              rate=f"{rate:.1f} fps")
 
@@ -126,22 +126,26 @@ class ProgressReporter:
 def print_summary(summary, bank_dir: Path) -> None:
     console.print(
         f"[bold]{bank_dir}[/]: {summary.entries:,} entries added from "
-        f"{summary.files_indexed:,} files; the bank now holds {summary.bank_entries:,}.")
+        f"{summary.files_indexed:,} files; the bank now holds {summary.bank_entries:,}.",
+        soft_wrap=True)
     console.print(
         f"{summary.files:,} media files found, {summary.already:,} already in the bank; "
         f"{summary.frames:,} frames in {summary.work_seconds:.1f} s ({summary.fps:.1f} frames/s), "
         f"{summary.duplicates:,} near-duplicate poses dropped, "
         f"{sum(summary.rejected.values()):,} poses refused by the filters; "
-        f"total {summary.seconds:.1f} s.")
+        f"total {summary.seconds:.1f} s.", soft_wrap=True)
     if summary.rejected:
         console.print("refused poses: " + ", ".join(
-            f"{reason} ({count:,})" for reason, count in summary.rejected.most_common()))
+            f"{reason} ({count:,})" for reason, count in summary.rejected.most_common()),
+            soft_wrap=True)
     if summary.skipped:
         by_reason: dict[str, list[str]] = defaultdict(list)
         for path, reason in summary.skipped:
             by_reason[reason].append(path)
-        table = Table("skipped", "files", "for example", title=f"{len(summary.skipped):,} "
-                      "files skipped", title_justify="left")
+        table = Table(title=f"{len(summary.skipped):,} files skipped", title_justify="left")
+        table.add_column("reason", overflow="fold")
+        table.add_column("files", justify="right")
+        table.add_column("for example", overflow="fold")
         for reason, paths in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
             table.add_row(reason, f"{len(paths):,}", "\n".join(paths[:2]))
         console.print(table)

@@ -7,6 +7,7 @@ segment given to one worker) samples exactly the frames a whole-file pass would.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ def video_frames(path: str | Path, every_ms: int, start: float = 0.0, end: float
                                            format="rgb24")
                 yield t, frame.width / width, frame.to_ndarray(format="rgb24")
     except (av.FFmpegError, OSError, ValueError) as error:
-        raise DecodeError(f"video decoding failed: {_message(error, path)}") from error
+        raise DecodeError(f"cannot decode video: {_message(error, path)}") from error
 
 
 def _start_time(stream) -> float:
@@ -140,4 +141,5 @@ def _message(error: Exception, path: str | Path | None = None) -> str:
     text = str(error).strip() or type(error).__name__
     if path is not None:
         text = text.replace(f"'{path}'", "").replace(str(path), "").replace(" : ", ": ")
+    text = re.sub(r"^\[Errno -?\d+\] ", "", text).rstrip(": ")
     return text.splitlines()[0][:200]

@@ -69,6 +69,7 @@ class Summary:
     rejected: Counter = field(default_factory=Counter)  # poses refused by the filters
     units_total: int = 0
     frames_planned: int = 0
+    frames_progress: int = 0  # planned frames of the units done (what the progress bar shows)
     seconds: float = 0.0
     work_seconds: float = 0.0  # from the first unit sent to the last result received
     bank_entries: int = 0
@@ -123,6 +124,7 @@ class _Run:
         self.files: dict[str, MediaFile] = {}
         self.units_left: dict[str, int] = {}
         self.file_results: dict[str, list[UnitResult]] = defaultdict(list)
+        self.planned: dict[tuple[str, float], int] = {}
 
     def run(self) -> Summary:
         units = self._plan()
@@ -182,14 +184,14 @@ class _Run:
 
     def _units(self, path: str, digest: str, kind: str) -> list[Unit]:
         if kind == "photo":
-            self.summary.frames_planned += 1
+            self._count(Unit(path, digest, kind), 1)
             return [Unit(path, digest, kind)]
         try:
             duration = probe_video(path).duration
         except DecodeError:
             duration = None  # the worker will fail on it too, and record why
         if not duration:
-            self.summary.frames_planned += 1
+            self._count(Unit(path, digest, kind), 1)
             return [Unit(path, digest, kind)]
         count = max(1, math.ceil(duration / SEGMENT_SECONDS - 1e-9))
         units = []
@@ -198,9 +200,13 @@ class _Run:
             unit = Unit(path, digest, kind, k * SEGMENT_SECONDS, end, count)
             if not self.ledger.has_unit(digest, unit.start):
                 units.append(unit)
-                self.summary.frames_planned += len(
-                    sample_times(duration, self.settings.every_ms, unit.start, unit.end))
+                self._count(unit, len(
+                    sample_times(duration, self.settings.every_ms, unit.start, unit.end)))
         return units
+
+    def _count(self, unit: Unit, frames: int) -> None:
+        self.planned[unit.hash, unit.start] = frames
+        self.summary.frames_planned += frames
 
     # --- results -------------------------------------------------------------------------
 
@@ -225,6 +231,7 @@ class _Run:
         s.frames += result.frames
         s.duplicates += result.duplicates
         s.rejected.update(result.rejected)
+        s.frames_progress += self.planned.pop((unit.hash, unit.start), 0)
         self.file_results[unit.hash].append(result)
         self.units_left[unit.hash] -= 1
         if self.units_left[unit.hash] == 0:
