@@ -6,10 +6,14 @@ Every index is built from the bank's (N, 52) vectors for one metric and answers
 
 from __future__ import annotations
 
+from movemirror.index.boxtree import BoxTreeIndex
 from movemirror.index.brute import BruteForceIndex
+from movemirror.index.vptree import VPTreeIndex
 
-INDEX_KINDS = {"brute": BruteForceIndex}
-DEFAULT_INDEX = "brute"
+# boxtree: exact for both metrics, the fastest measured (movemirror bench search).
+# vptree: the original Move Mirror's structure, the reference; exact for cosine only.
+INDEX_KINDS = {"brute": BruteForceIndex, "boxtree": BoxTreeIndex, "vptree": VPTreeIndex}
+DEFAULT_INDEX = "boxtree"
 
 
 def build_index(vectors, metric: str, kind: str = DEFAULT_INDEX):

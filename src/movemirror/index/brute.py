@@ -31,6 +31,7 @@ def sort_rows(distances: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, n
 
 class BruteForceIndex:
     name = "brute"
+    exact_metrics = METRICS
 
     def __init__(self, vectors: np.ndarray, metric: str):
         if metric not in METRICS:

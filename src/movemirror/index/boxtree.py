@@ -1,0 +1,206 @@
+"""Exact search in a tree of pose blocks bounded by axis-aligned boxes.
+
+The bank is laid out by movemirror.index.partition: a binary tree split along principal
+axes whose leaves are blocks of LEAF_SIZE poses. A query walks the tree depth first, nearer
+child first, and skips every node whose lower bound exceeds its current k-th best:
+
+- cosine on unit x/y vectors ranks like Euclidean distance, which a rotation preserves; the
+  bank is rotated onto its principal axes, where boxes are tight, and a box bounds the
+  squared distance by sum_d max(0, lo_d - q_d, q_d - hi_d)^2;
+- the weighted distance is an L1 distance with the query's confidences as weights, and
+  sum_d w_d * max(0, lo_d - q_d, q_d - hi_d) bounds it from below for any weights, though
+  it is not a metric (so no rotation there).
+
+Bounds and distances are summed in float32; a node is pruned only when its bound exceeds the
+k-th best by more than rounding could explain. The k found are then re-scored in float64
+against the original vectors, as brute force scores them, and sorted by distance, then lower
+index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from movemirror.distances import METRICS
+from movemirror.index import topk
+from movemirror.index.partition import leaf_blocks, node_boxes, principal_axes, split_tree
+from movemirror.vectors import CONFIDENCE_SUM, XY, XY_DIM
+
+LEAF_SIZE = 32
+# Bounds and distances are float32 sums in whatever order the compiler vectorises them; a node
+# is skipped only when its bound exceeds the k-th best by more than their rounding (~34 ulp).
+_SLACK = np.float32(1.0 + 1e-5)
+_PARALLEL_FROM = 32  # queries per call from which a batch is spread over all cores
+
+
+@njit(cache=True, fastmath=True)
+def _bound(q, w, weighted, lo, hi):
+    """Lower bound of the distances to the points in the box (lo, hi)."""
+    total = np.float32(0.0)
+    if weighted:
+        for d in range(q.shape[0]):
+            total += w[d] * max(np.float32(0.0), lo[d] - q[d], q[d] - hi[d])
+    else:
+        for d in range(q.shape[0]):
+            gap = max(np.float32(0.0), lo[d] - q[d], q[d] - hi[d])
+            total += gap * gap
+    return total
+
+
+@njit(cache=True, fastmath=True)
+def _scan_block(q, w, weighted, block, ids, acc, best_d, best_i):
+    size = block.shape[1]
+    acc[:] = 0.0
+    if weighted:
+        for d in range(block.shape[0]):
+            qd, wd = q[d], w[d]
+            for j in range(size):
+                acc[j] += wd * abs(qd - block[d, j])
+    else:
+        for d in range(block.shape[0]):
+            qd = q[d]
+            for j in range(size):
+                diff = qd - block[d, j]
+                acc[j] += diff * diff
+    for j in range(size):
+        if ids[j] >= 0 and topk.beats(acc[j], ids[j], best_d, best_i):
+            topk.insert(acc[j], ids[j], best_d, best_i)
+
+
+@njit(cache=True)
+def _search_one(q, w, weighted, tree, best_d, best_i, acc, stack):
+    left, right, lo, hi, block_of, blocks, ids = tree
+    topk.reset(best_d, best_i)
+    last = len(best_d) - 1
+    stack[0] = 0
+    top = 1
+    while top > 0:
+        top -= 1
+        node = stack[top]
+        if left[node] < 0:
+            b = block_of[node]
+            _scan_block(q, w, weighted, blocks[b], ids[b], acc, best_d, best_i)
+            continue
+        a, b = left[node], right[node]
+        bound_a = _bound(q, w, weighted, lo[a], hi[a])
+        bound_b = _bound(q, w, weighted, lo[b], hi[b])
+        if bound_a < bound_b:  # push the farther child first so the nearer is visited next
+            a, b = b, a
+            bound_a, bound_b = bound_b, bound_a
+        limit = best_d[last] * _SLACK
+        if bound_a <= limit:
+            stack[top] = a
+            top += 1
+        if bound_b <= limit:
+            stack[top] = b
+            top += 1
+        # A child pushed above may be visited after best_d improved; its bound is then
+        # stale but still a valid bound, and its own children are re-bounded anyway.
+
+
+@njit(cache=True)
+def _rescore(query, vectors, weighted, best_i, out_d, out_i):
+    """The found poses' distances in float64 against the original vectors; sorted."""
+    k = len(best_i)
+    exact = np.empty(k, np.float64)
+    for j in range(k):
+        row = vectors[best_i[j]]
+        total = 0.0
+        for d in range(XY_DIM):
+            diff = np.float64(query[d]) - np.float64(row[d])
+            if weighted:
+                weight = np.float64(query[XY_DIM + d // 2]) / np.float64(query[CONFIDENCE_SUM])
+                total += weight * abs(diff)
+            else:
+                total += diff * diff
+        exact[j] = total if weighted else np.sqrt(total)
+    order = best_i.copy()
+    topk.sort_pairs(exact, order)
+    for j in range(k):
+        out_d[j] = exact[j]
+        out_i[j] = order[j]
+
+
+@njit(cache=True)
+def _search_rows(queries, first, stop, rotation, weighted, tree, vectors, out_d, out_i):
+    k = out_d.shape[1]
+    leaf = tree[5].shape[2]
+    best_d = np.empty(k, np.float32)
+    best_i = np.empty(k, np.int64)
+    acc = np.empty(leaf, np.float32)
+    stack = np.empty(256, np.int64)  # the tree is about log2(N / LEAF_SIZE) deep
+    q = np.empty(XY_DIM, np.float32)
+    w = np.zeros(XY_DIM, np.float32)
+    for r in range(first, stop):
+        query = queries[r]
+        if weighted:
+            total = np.float64(query[CONFIDENCE_SUM])
+            for d in range(XY_DIM):
+                q[d] = query[d]
+                w[d] = np.float32(query[XY_DIM + d // 2] / total)
+        else:
+            for d in range(XY_DIM):
+                acc64 = 0.0
+                for e in range(XY_DIM):
+                    acc64 += rotation[d, e] * np.float64(query[e])
+                q[d] = np.float32(acc64)
+        _search_one(q, w, weighted, tree, best_d, best_i, acc, stack)
+        _rescore(query, vectors, weighted, best_i, out_d[r], out_i[r])
+
+
+@njit(cache=True, parallel=True)
+def _search_parallel(queries, rotation, weighted, tree, vectors, out_d, out_i, chunks):
+    n = len(queries)
+    for c in prange(chunks):
+        _search_rows(queries, c * n // chunks, (c + 1) * n // chunks, rotation, weighted, tree,
+                     vectors, out_d, out_i)
+
+
+class BoxTreeIndex:
+    """Exact top-k for both metrics: the default index."""
+
+    name = "boxtree"
+    exact_metrics = METRICS
+
+    def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = LEAF_SIZE):
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        self.metric = metric
+        self._weighted = metric == "weighted"
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        xy = self.vectors[:, XY]
+        if self._weighted or not len(xy):
+            self._rotation = np.eye(XY_DIM)
+            space = xy
+        else:
+            self._rotation = principal_axes(xy)
+            space = (xy @ self._rotation.T).astype(np.float32)
+        self._tree = None
+        if len(xy):
+            layout = split_tree(space, leaf_size)
+            reordered = np.ascontiguousarray(space[layout.order])
+            lo, hi = node_boxes(reordered, layout.start, layout.end)
+            blocks, ids, block_of = leaf_blocks(reordered, layout, leaf_size)
+            self._tree = (layout.left, layout.right, lo, hi, block_of, blocks, ids)
+            self.search(self.vectors[:1], 1)  # compiles (or loads) the search kernels now
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        k = min(k, len(self.vectors))
+        out_d = np.empty((len(queries), k), np.float32)
+        out_i = np.empty((len(queries), k), np.int64)
+        if k == 0 or len(queries) == 0:
+            return out_d, out_i
+        if len(queries) < _PARALLEL_FROM:
+            _search_rows(queries, 0, len(queries), self._rotation, self._weighted, self._tree,
+                         self.vectors, out_d, out_i)
+        else:
+            _search_parallel(queries, self._rotation, self._weighted, self._tree, self.vectors,
+                             out_d, out_i, 4 * _PARALLEL_FROM)
+        return out_d, out_i
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of the index's own arrays (the bank's vectors are shared, not counted)."""
+        return sum(a.nbytes for a in self._tree) + self._rotation.nbytes if self._tree else 0

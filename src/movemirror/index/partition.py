@@ -1,0 +1,110 @@
+"""Lay out a point set as a binary tree of contiguous blocks, split along principal axes.
+
+Real poses have few degrees of freedom, so splitting each node at the median of its points'
+first principal component gives tight blocks. The points are reordered so every node covers
+one contiguous range [start, end) of the reordered array: one feature matrix, no pointers
+into scattered memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+_PCA_SAMPLE = 2048  # points per node used to estimate its principal axis
+
+
+@dataclass(frozen=True)
+class Layout:
+    order: np.ndarray  # (N,) int64: original index of each reordered point
+    start: np.ndarray  # (M,) int64: first reordered point of each node
+    end: np.ndarray  # (M,) int64: one past its last
+    left: np.ndarray  # (M,) int64: child nodes, -1 for a leaf
+    right: np.ndarray
+
+
+def principal_axis(points: np.ndarray) -> np.ndarray:
+    centred = points - points.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T.astype(np.float64) @ centred)
+    return vectors[:, -1].astype(points.dtype)
+
+
+def principal_axes(points: np.ndarray, sample: int = 50_000, seed: int = 0) -> np.ndarray:
+    """A rotation (dim, dim) whose rows are the principal axes, largest variance first."""
+    if len(points) > sample:
+        points = points[np.random.default_rng(seed).choice(len(points), sample, False)]
+    centred = points.astype(np.float64) - points.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    return np.ascontiguousarray(vectors[:, ::-1].T)
+
+
+def split_tree(points: np.ndarray, leaf_size: int, seed: int = 0) -> Layout:
+    """Splits along each node's principal axis until nodes hold <= leaf_size points.
+
+    Each split is at the median rounded up to a multiple of leaf_size, so every leaf but
+    one is full.
+    """
+    rng = np.random.default_rng(seed)
+    n = len(points)
+    work = np.array(points, dtype=np.float32, copy=True)
+    order = np.arange(n, dtype=np.int64)
+    start, end, left, right = [0], [n], [-1], [-1]
+    stack = [0]
+    while stack:
+        node = stack.pop()
+        s, e = start[node], end[node]
+        if e - s <= leaf_size:
+            continue
+        block = work[s:e]
+        sample = block if e - s <= _PCA_SAMPLE else block[rng.choice(e - s, _PCA_SAMPLE, False)]
+        half = -(-(e - s) // (2 * leaf_size)) * leaf_size
+        part = np.argpartition(block @ principal_axis(sample), half)
+        work[s:e] = block[part]
+        order[s:e] = order[s:e][part]
+        for lo, hi in ((s, s + half), (s + half, e)):
+            start.append(lo)
+            end.append(hi)
+            left.append(-1)
+            right.append(-1)
+        left[node], right[node] = len(start) - 2, len(start) - 1
+        stack.extend((left[node], right[node]))
+    as_array = lambda values: np.asarray(values, dtype=np.int64)  # noqa: E731
+    return Layout(order, as_array(start), as_array(end), as_array(left), as_array(right))
+
+
+@njit(cache=True)
+def node_boxes(points, start, end):
+    """Per node, the bounding box (lo, hi) of its points."""
+    m, dim = len(start), points.shape[1]
+    lo = np.empty((m, dim), np.float32)
+    hi = np.empty((m, dim), np.float32)
+    for node in range(m):
+        s, e = start[node], end[node]
+        lo[node] = points[s]
+        hi[node] = points[s]
+        for i in range(s + 1, e):
+            for d in range(dim):
+                lo[node, d] = min(lo[node, d], points[i, d])
+                hi[node, d] = max(hi[node, d], points[i, d])
+    return lo, hi
+
+
+def leaf_blocks(points: np.ndarray, layout: Layout, leaf_size: int):
+    """The leaves' points as blocks (B, dim, leaf_size), transposed so one dimension of a
+    whole block is contiguous (the scan vectorises across points); padding rows are zero.
+
+    Returns the blocks, their original indices (B, leaf_size) and each leaf node's block.
+    """
+    leaves = np.flatnonzero(layout.left < 0)
+    dim = points.shape[1]
+    blocks = np.zeros((len(leaves), dim, leaf_size), np.float32)
+    ids = np.full((len(leaves), leaf_size), -1, np.int64)
+    block_of = np.full(len(layout.start), -1, np.int64)
+    for b, node in enumerate(leaves):
+        s, e = layout.start[node], layout.end[node]
+        blocks[b, :, : e - s] = points[s:e].T
+        ids[b, : e - s] = layout.order[s:e]
+        block_of[node] = b
+    return blocks, ids, block_of

@@ -1,0 +1,127 @@
+"""Every index returns what brute force returns, on random and on real poses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from movemirror.distances import METRICS
+from movemirror.index import INDEX_KINDS, build_index
+from movemirror.index.boxtree import BoxTreeIndex
+from movemirror.index.brute import BruteForceIndex
+from movemirror.index.recall import recall_at_k
+from movemirror.vectors import to_vectors
+
+from .agreement import assert_agrees
+from .poses import random_vectors
+
+EXACT = [(kind, metric) for kind, factory in INDEX_KINDS.items() if kind != "brute"
+         for metric in factory.exact_metrics]
+
+
+@pytest.mark.parametrize("kind, metric", EXACT)
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 400), k=st.integers(1, 30), seed=st.integers(0, 2**32 - 1),
+       clustered=st.booleans(), duplicates=st.integers(0, 40))
+def test_agrees_with_brute_force_on_random_poses(kind, metric, n, k, seed, clustered,
+                                                 duplicates):
+    bank = random_vectors(n, seed, clustered, duplicates)
+    queries = np.concatenate([random_vectors(8, seed + 1, clustered), bank[:3]])
+    found = build_index(bank, metric, kind).search(queries, k)
+    truth = BruteForceIndex(bank, metric).search(queries, k)
+    assert_agrees(found, truth, queries, bank, metric)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 600), leaf_size=st.integers(1, 40), k=st.integers(1, 12),
+       seed=st.integers(0, 2**32 - 1))
+def test_boxtree_is_exact_for_any_leaf_size(metric, n, leaf_size, k, seed):
+    bank = random_vectors(n, seed, clustered=True, duplicates=n // 10)
+    queries = random_vectors(10, seed + 1)
+    found = BoxTreeIndex(bank, metric, leaf_size=leaf_size).search(queries, k)
+    truth = BruteForceIndex(bank, metric).search(queries, k)
+    assert_agrees(found, truth, queries, bank, metric)
+
+
+@pytest.mark.parametrize("kind, metric", EXACT)
+def test_exact_ties_go_to_the_lower_index(kind, metric):
+    others = random_vectors(100, seed=7)
+    pose = others[0]
+    bank = np.concatenate([others[1:40], np.repeat(pose[None], 30, 0), others[40:]])
+    bank[[5, 90]] = pose  # more copies, one before and one after the block
+    d, i = build_index(bank, metric, kind).search(pose[None], 20)
+    copies = np.flatnonzero((bank == pose).all(axis=1))
+    assert len(copies) == 32
+    np.testing.assert_array_equal(i[0], copies[:20])
+    np.testing.assert_array_equal(d[0], np.zeros(20, np.float32))
+
+
+@pytest.mark.parametrize("kind", list(INDEX_KINDS))
+@pytest.mark.parametrize("metric", METRICS)
+def test_k_larger_than_the_bank_and_a_bank_of_one(kind, metric):
+    bank = random_vectors(7, seed=3)
+    queries = random_vectors(4, seed=4)
+    d, i = build_index(bank, metric, kind).search(queries, 50)
+    assert d.shape == i.shape == (4, 7)
+    for row in i:
+        assert sorted(row.tolist()) == list(range(7))
+    assert (np.diff(d, axis=1) >= 0).all()
+    d, i = build_index(bank[:1], metric, kind).search(queries, 10)
+    assert d.shape == (4, 1)
+    np.testing.assert_array_equal(i, np.zeros((4, 1)))
+
+
+@pytest.mark.parametrize("kind", list(INDEX_KINDS))
+@pytest.mark.parametrize("metric", METRICS)
+def test_batch_and_single_queries_agree(kind, metric):
+    bank = random_vectors(3000, seed=5)
+    queries = random_vectors(100, seed=6)  # enough to take the parallel batch path
+    index = build_index(bank, metric, kind)
+    d, i = index.search(queries, 10)
+    for q in range(0, 100, 9):
+        d1, i1 = index.search(queries[q], 10)
+        np.testing.assert_array_equal(i1[0], i[q])
+        np.testing.assert_array_equal(d1[0], d[q])
+
+
+# --- real poses -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def penn_split(penn_valid):
+    """30,000 real poses as the bank, 200 queries from clips that are not in it."""
+    keypoints, clips = penn_valid
+    rng = np.random.default_rng(0)
+    held_out = np.isin(clips, rng.permutation(np.unique(clips))[:150])
+    bank = to_vectors(keypoints[~held_out][rng.choice((~held_out).sum(), 30_000, False)])
+    queries = to_vectors(keypoints[held_out][rng.choice(held_out.sum(), 200, False)])
+    return bank, queries
+
+
+@pytest.fixture(scope="module")
+def penn_truth(penn_split):
+    """Brute force's top-10 per metric, computed once (it is slow for "weighted")."""
+    bank, queries = penn_split
+    return {metric: BruteForceIndex(bank, metric).search(queries, 10) for metric in METRICS}
+
+
+@pytest.mark.parametrize("kind, metric", EXACT)
+def test_agrees_with_brute_force_on_real_poses(penn_split, penn_truth, kind, metric):
+    bank, queries = penn_split
+    found = build_index(bank, metric, kind).search(queries, 10)
+    truth = penn_truth[metric]
+    assert_agrees(found, truth, queries, bank, metric)
+    # Real distances rarely tie: nearly every result must be the very same pose.
+    assert (found[1] == truth[1]).mean() > 0.99
+
+
+def test_vptree_on_the_weighted_distance_misses_true_neighbours(penn_split, penn_truth):
+    """The weighted distance breaks the triangle inequality a vantage-point tree relies on."""
+    bank, queries = penn_split
+    _, found = build_index(bank, "weighted", "vptree").search(queries, 10)
+    _, truth = penn_truth["weighted"]
+    recall = recall_at_k(found, truth)
+    assert 0.5 < recall < 1.0
