@@ -27,6 +27,10 @@ from movemirror.storage import BankError
 
 @pytest.fixture(scope="module", autouse=True)
 def model_available():
+    import movemirror
+
+    if not (Path(movemirror.__file__).parent / "pose" / "__init__.py").exists():
+        pytest.skip("movemirror.pose (the pose estimator, issue 2) has not landed yet")
     from movemirror.pose import ModelMissingError, PoseEstimator
 
     try:
