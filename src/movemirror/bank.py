@@ -55,7 +55,8 @@ class PoseBank:
             raise ValueError("ids must be unique")
         records = pa.table({
             "id": pa.array(ids, pa.string()),
-            "keypoints": pa.array(list(keypoints.reshape(len(keypoints), -1)), _KEYPOINTS_TYPE),
+            "keypoints": pa.array(list(keypoints.reshape(len(keypoints), NUM_KEYPOINTS * 3)),
+                                  _KEYPOINTS_TYPE),
         })
         for name, column in _meta_columns(meta, len(ids)).items():
             if name in records.column_names:

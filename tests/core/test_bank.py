@@ -180,3 +180,10 @@ def test_extra_tables_are_saved_and_loaded_with_the_bank(real_bank, tmp_path):
     bank.save(tmp_path / "b")
     assert PoseBank.load(tmp_path / "b").tables["sources"].column("sha256").to_pylist() == [
         "ab", "cd"]
+
+
+def test_an_empty_bank_saves_loads_and_answers_nothing(tmp_path):
+    bank = PoseBank.from_keypoints(np.zeros((0, 17, 3), np.float32), meta={"source": []})
+    bank.save(tmp_path / "empty")
+    loaded = PoseBank.load(tmp_path / "empty")
+    assert len(loaded) == 0 and loaded.keypoints.shape == (0, 17, 3)
