@@ -22,3 +22,40 @@ def ingest(
     from movemirror.bench.ingest import main
 
     main(limit, model, workers, baseline, every_ms, out)
+
+
+@app.command("search")
+def search(
+    sizes: str = typer.Option("80000,160000,1000000",
+                              help="Bank sizes, comma-separated; beyond 163,839 real poses the "
+                                   "bank is enlarged with transformed copies (10000000 works)."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for the JSON and the PNG."),
+    quick: bool = typer.Option(False, "--quick", help="Small run: 20,000 poses, few queries."),
+):
+    """Our index vs numpy brute force vs a vantage-point tree, on real Penn Action poses."""
+    from rich.console import Console
+
+    from movemirror.bench.search import Plan, run, write_json
+    from movemirror.bench.search_report import chart, table
+    from movemirror.cli.console import console, fail
+    from movemirror.datasets import DatasetMissingError
+
+    try:
+        bank_sizes = tuple(int(s.replace("_", "")) for s in sizes.split(",") if s.strip())
+    except ValueError:
+        raise typer.BadParameter("sizes: whole numbers, e.g. 80000,160000") from None
+    if quick:
+        plan = Plan(sizes=(20_000,), queries=200, weighted_queries=50, single_queries=100)
+    elif not bank_sizes or min(bank_sizes) < 1:
+        raise typer.BadParameter("sizes: at least one positive bank size")
+    else:
+        plan = Plan(sizes=bank_sizes)
+    try:
+        results = run(plan, report=lambda line: console.print(line, highlight=False))
+    except DatasetMissingError as error:
+        raise fail(str(error)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(results, plan, out / "search.json")
+    chart(results, out / "search.png")
+    Console(width=max(console.width, 160)).print(table(results))
+    console.print(f"wrote {out / 'search.json'} and {out / 'search.png'}")

@@ -183,7 +183,9 @@ class BoxTreeIndex:
             lo, hi = node_boxes(reordered, layout.start, layout.end)
             blocks, ids, block_of = leaf_blocks(reordered, layout, leaf_size)
             self._tree = (layout.left, layout.right, lo, hi, block_of, blocks, ids)
-            self.search(self.vectors[:1], 1)  # compiles (or loads) the search kernels now
+            # Compiles (or loads from numba's cache) both search paths now, not on first use.
+            self.search(self.vectors[:1], 1)
+            self.search(np.repeat(self.vectors[:1], _PARALLEL_FROM, 0), 1)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
@@ -202,5 +204,6 @@ class BoxTreeIndex:
 
     @property
     def nbytes(self) -> int:
-        """Memory of the index's own arrays (the bank's vectors are shared, not counted)."""
-        return sum(a.nbytes for a in self._tree) + self._rotation.nbytes if self._tree else 0
+        """Memory held: the bank's vectors (kept to re-score results) and the tree."""
+        tree = sum(a.nbytes for a in self._tree) if self._tree else 0
+        return self.vectors.nbytes + tree + self._rotation.nbytes

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-_PCA_SAMPLE = 2048  # points per node used to estimate its principal axis
+_PCA_SAMPLE = 512  # points per node used to estimate its principal axis
+_ITERATIONS = 8
 
 
 @dataclass(frozen=True)
@@ -25,28 +26,81 @@ class Layout:
     right: np.ndarray
 
 
-def principal_axis(points: np.ndarray) -> np.ndarray:
-    centred = points - points.mean(axis=0)
-    _, vectors = np.linalg.eigh(centred.T.astype(np.float64) @ centred)
-    return vectors[:, -1].astype(points.dtype)
+@njit(cache=True)
+def _covariance_times(centred, axis):
+    """centred.T @ (centred @ axis), in plain loops (no BLAS threads for tiny products)."""
+    out = np.zeros(centred.shape[1])
+    for i in range(centred.shape[0]):
+        dot = 0.0
+        for d in range(centred.shape[1]):
+            dot += centred[i, d] * axis[d]
+        for d in range(centred.shape[1]):
+            out[d] += dot * centred[i, d]
+    return out
 
 
-def principal_axes(points: np.ndarray, sample: int = 50_000, seed: int = 0) -> np.ndarray:
+@njit(cache=True)
+def principal_axis(points, sample, iterations):
+    """The direction of largest spread of (a strided sample of) the points, by power
+    iteration from the direction of the point farthest from their mean.
+
+    Done in numba: LAPACK's threads make thousands of tiny eigh calls slow on a busy machine.
+    """
+    step = max(1, len(points) // sample)
+    rows = points[::step].astype(np.float64)
+    centred = rows - rows.sum(axis=0) / len(rows)
+    norms = (centred * centred).sum(axis=1)
+    axis = centred[np.argmax(norms)].copy()
+    for _ in range(iterations):
+        length = np.sqrt((axis * axis).sum())
+        if length == 0.0:
+            break
+        axis /= length
+        axis = _covariance_times(centred, axis)
+    length = np.sqrt((axis * axis).sum())
+    out = np.zeros(points.shape[1], np.float32)
+    if length > 0.0:
+        out[:] = axis / length
+    else:
+        out[0] = 1.0
+    return out
+
+
+def principal_axes(points: np.ndarray, sample: int = 50_000) -> np.ndarray:
     """A rotation (dim, dim) whose rows are the principal axes, largest variance first."""
-    if len(points) > sample:
-        points = points[np.random.default_rng(seed).choice(len(points), sample, False)]
-    centred = points.astype(np.float64) - points.mean(axis=0)
-    _, vectors = np.linalg.eigh(centred.T @ centred)
+    step = max(1, len(points) // sample)
+    _, vectors = np.linalg.eigh(_covariance(points[::step]))
     return np.ascontiguousarray(vectors[:, ::-1].T)
 
 
-def split_tree(points: np.ndarray, leaf_size: int, seed: int = 0) -> Layout:
+@njit(cache=True)
+def _covariance(points):
+    n, dim = points.shape
+    mean = np.zeros(dim)
+    for i in range(n):
+        for d in range(dim):
+            mean[d] += points[i, d]
+    mean /= n
+    out = np.zeros((dim, dim))
+    row = np.empty(dim)
+    for i in range(n):
+        for d in range(dim):
+            row[d] = points[i, d] - mean[d]
+        for a in range(dim):
+            for b in range(a, dim):
+                out[a, b] += row[a] * row[b]
+    for a in range(dim):
+        for b in range(a):
+            out[a, b] = out[b, a]
+    return out
+
+
+def split_tree(points: np.ndarray, leaf_size: int) -> Layout:
     """Splits along each node's principal axis until nodes hold <= leaf_size points.
 
     Each split is at the median rounded up to a multiple of leaf_size, so every leaf but
     one is full.
     """
-    rng = np.random.default_rng(seed)
     n = len(points)
     work = np.array(points, dtype=np.float32, copy=True)
     order = np.arange(n, dtype=np.int64)
@@ -58,9 +112,8 @@ def split_tree(points: np.ndarray, leaf_size: int, seed: int = 0) -> Layout:
         if e - s <= leaf_size:
             continue
         block = work[s:e]
-        sample = block if e - s <= _PCA_SAMPLE else block[rng.choice(e - s, _PCA_SAMPLE, False)]
         half = -(-(e - s) // (2 * leaf_size)) * leaf_size
-        part = np.argpartition(block @ principal_axis(sample), half)
+        part = np.argpartition(block @ principal_axis(block, _PCA_SAMPLE, _ITERATIONS), half)
         work[s:e] = block[part]
         order[s:e] = order[s:e][part]
         for lo, hi in ((s, s + half), (s + half, e)):

@@ -137,4 +137,4 @@ class VPTreeIndex:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in self._tree)
+        return self.vectors.nbytes + sum(a.nbytes for a in self._tree)

@@ -1,0 +1,66 @@
+"""The search benchmark's table (rich) and chart (matplotlib PNG)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+
+from movemirror.bench.search import BASELINE, OURS, REFERENCE, Result
+
+
+def _ratio(slow: float | None, fast: float) -> str:
+    return "" if slow is None or fast <= 0 else f"{slow / fast:,.1f}x"
+
+
+def table(results: list[Result]) -> Table:
+    """One row per method; the ratios say how many times faster our index's p50 is."""
+    out = Table(title=f"Top-10 search: {OURS} (ours) vs numpy brute force vs vantage-point tree")
+    for name in ("bank", "metric", "method", "build", "memory (x raw)", "p50", "p99",
+                 "batch q/s", "recall@10", "ours faster than this (p50)"):
+        out.add_column(name, justify="left" if name in ("metric", "method") else "right")
+    by_key = {(r.size, r.metric, r.method): r for r in results}
+    for r in results:
+        ours = by_key.get((r.size, r.metric, OURS))
+        size = f"{r.size:,}" + (" *" if r.synthetic else "")
+        out.add_row(
+            size, r.metric, r.method + (" (ours)" if r.method == OURS else ""),
+            f"{r.build_s:.2f} s",
+            f"{r.memory_bytes / 2**20:,.0f} MB ({r.memory_bytes / r.raw_bytes:.2f})",
+            f"{r.p50_us:,.1f} us", f"{r.p99_us:,.1f} us", f"{r.batch_qps:,.0f}",
+            f"{r.recall_at_10:.4f}",
+            _ratio(r.p50_us, ours.p50_us) if ours and r.method != OURS else "",
+        )
+    out.caption = ("* enlarged with transformed, half-mirrored copies of the real poses. "
+                   "Memory includes the bank's float32 vectors (raw = N x 52 x 4 bytes).")
+    return out
+
+
+def chart(results: list[Result], path: Path) -> None:
+    """p50 time per single query against bank size, one line per method and metric."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colours = {OURS: "tab:green", BASELINE: "tab:blue", REFERENCE: "tab:orange"}
+    styles = {"cosine": "-", "weighted": "--"}
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    for method in (OURS, BASELINE, REFERENCE):
+        for metric in ("cosine", "weighted"):
+            points = sorted((r.size, r.p50_us) for r in results
+                            if r.method == method and r.metric == metric)
+            if points:
+                xs, ys = zip(*points, strict=True)
+                ax.plot(xs, ys, styles[metric], marker="o", color=colours[method],
+                        label=f"{method} ({metric})")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("bank size (poses)")
+    ax.set_ylabel("p50 time per single query (µs)")
+    ax.set_title("Top-10 pose search, one query at a time")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -1,0 +1,58 @@
+"""The search benchmark's data: held-out clips, enlarged banks, and a quick end-to-end run."""
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from movemirror.bench.search_data import bank_vectors, similarity_transform, split_by_clip
+from movemirror.cli.main import app
+from movemirror.vectors import XY, to_vectors
+
+
+def test_queries_come_from_clips_outside_the_bank(penn_valid):
+    keypoints, clips = penn_valid
+    few = np.isin(clips, np.unique(clips)[:60])
+    split = split_by_clip(keypoints[few], clips[few], held_out_poses=500, queries=100)
+    assert len(split.query_vectors) == len(split.query_clips) == 100
+    assert not set(split.query_clips) & set(split.bank_clips)
+    held_out = len(set(split.query_clips))
+    assert 1 <= held_out <= split.held_out_clips < 60
+    assert len(split.bank_poses) + np.isin(clips[few], split.query_clips).sum() <= few.sum()
+    assert len(split.bank_poses) >= few.sum() - 500 - np.bincount(clips[few]).max()
+
+
+def test_enlarged_bank_is_real_poses_then_transformed_copies(penn_valid):
+    keypoints, _ = penn_valid
+    real = keypoints[:1000]
+    vectors, synthetic = bank_vectors(real, 2500, seed=1)
+    assert synthetic and vectors.shape == (2500, 52)
+    np.testing.assert_array_equal(vectors[:1000], to_vectors(real))
+    np.testing.assert_allclose(np.linalg.norm(vectors[:, XY], axis=1), 1.0, atol=1e-5)
+    assert len(np.unique(vectors[1000:], axis=0)) == 1500  # copies, but not identical ones
+    small, synthetic = bank_vectors(real, 300)
+    assert not synthetic and len(small) == 300
+
+
+def test_similarity_transform_keeps_scores_and_distances_between_keypoints_scaled(penn_valid):
+    keypoints, _ = penn_valid
+    poses = keypoints[:50]
+    moved = similarity_transform(poses, np.random.default_rng(0))
+    np.testing.assert_array_equal(moved[..., 2], poses[..., 2])
+    before = np.linalg.norm(poses[:, 5, :2] - poses[:, 12, :2], axis=1)
+    after = np.linalg.norm(moved[:, 5, :2] - moved[:, 12, :2], axis=1)
+    ratio = after / before
+    assert ((ratio > 0.79) & (ratio < 1.26)).all()
+
+
+def test_quick_bench_writes_results_and_chart(penn, tmp_path):
+    result = CliRunner().invoke(app, ["bench", "search", "--quick", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "search.json").read_text())
+    methods = {(r["metric"], r["method"]) for r in data["results"]}
+    assert methods == {(m, k) for m in ("cosine", "weighted") for k in ("brute", "boxtree",
+                                                                          "vptree")}
+    for r in data["results"]:
+        if r["method"] != "vptree" or r["metric"] == "cosine":
+            assert r["recall_at_10"] == 1.0, r
+    assert (tmp_path / "search.png").read_bytes()[:4] == b"\x89PNG"
