@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from movemirror.cli import bank, bench, index, search, serve
+from movemirror.cli import bank, bench, index, pose, search, serve
 
 app = typer.Typer(
     name="movemirror",
@@ -13,6 +13,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("pose")(pose.pose)
 app.command("search")(search.search)
 app.command("serve")(serve.serve)
 app.command("index")(index.index)
