@@ -24,6 +24,27 @@ def ingest(
     main(limit, model, workers, baseline, every_ms, out)
 
 
+@app.command("serve")
+def serve(
+    bank_dir: Path | None = typer.Option(
+        None, "--bank", help="Bank to serve (default: one built from LSPET's 6,000 poses)."),
+    clients: str = typer.Option("1,50,200", help="Concurrent clients per level, comma-separated."),
+    rate: float = typer.Option(30.0, min=0.1, max=120, help="Poses a second per client."),
+    seconds: float = typer.Option(10.0, min=1, max=120, help="Measured seconds per level."),
+    warmup: float = typer.Option(2.0, min=0, max=30, help="Unmeasured seconds first."),
+    k: int = typer.Option(5, min=1, max=50, help="Matches per query."),
+    index: str | None = typer.Option(None, help="Search index for the server (brute, ...)."),
+    out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
+):
+    """Matches per second and p50/p99 latency over the WebSocket, on loopback."""
+    from movemirror.bench.serve import main
+
+    levels = [int(n) for n in clients.split(",") if n.strip()]
+    if not levels or min(levels) < 1 or max(levels) > 1000:
+        raise typer.BadParameter("clients: 1 to 1000 each, e.g. 1,50,200")
+    main(bank_dir, levels, rate, seconds, warmup, k, out, index)
+
+
 @app.command("search")
 def search(
     sizes: str = typer.Option("80000,160000,1000000",

@@ -17,17 +17,23 @@ def serve(
     web_modules: Path | None = typer.Option(
         None, help="web/node_modules with TF.js and the models (found by default)."
     ),
+    index: str | None = typer.Option(
+        None, help="Search index: brute, boxtree or vptree (default: the bank's default)."
+    ),
 ):
     """Serve the page, the search API and the pose stream for a bank."""
     import uvicorn
 
     from movemirror.bank import PoseBank
+    from movemirror.index import INDEX_KINDS
     from movemirror.server import create_app
     from movemirror.server.files import find_web_modules
     from movemirror.server.limits import Limits
 
+    if index is not None and index not in INDEX_KINDS:
+        raise fail(f"unknown index {index!r}; choose one of {', '.join(INDEX_KINDS)}", 2)
     try:
-        bank = PoseBank.load(bank_dir)
+        bank = PoseBank.load(bank_dir, **({"index": index} if index else {}))
     except BankError as error:
         raise fail(str(error)) from None
     modules = web_modules if web_modules is not None else find_web_modules()
@@ -42,4 +48,5 @@ def serve(
     console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {bank_dir}")
     console.print(f"open [bold cyan]http://{shown}:{port}/[/]  (API docs: /docs; Ctrl-C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio",
-                ws_max_size=4 * limits.max_message_bytes, ws_per_message_deflate=False)
+                ws_max_size=4 * limits.max_message_bytes, ws_per_message_deflate=False,
+                timeout_graceful_shutdown=3)

@@ -17,6 +17,7 @@ class Limits:
     # A client that keeps sending after this many refused messages in a row is flooding.
     max_refused_in_a_row: int = 200
     max_connections: int = 1000
+    max_in_flight: int = 16  # queries of one connection being answered at once
 
 
 class TokenBucket:

@@ -46,9 +46,21 @@ class Matcher:
         self.queries = 0
 
     def warm(self) -> None:
-        """Build the search indexes now rather than on the first query."""
+        """Build the indexes and run each search path once now, not on the first queries.
+
+        The indexes may compile code on first use (numba): seconds that would otherwise
+        stall every client of a freshly started server.
+        """
+        if len(self.bank) == 0:
+            return
+        poses = self.bank.keypoints[:64]
+        valid = poses[[p is None for p in pose_problems(poses)]]
         for metric in ("cosine", "weighted"):
             self.bank.index(metric)
+            for mirror in (False, True):
+                for count in (1, 2, len(valid)):
+                    if len(valid):
+                        self.bank.search(valid[:count], k=5, metric=metric, mirror=mirror)
 
     async def search(self, pose, k: int = 10, metric: str = "cosine",
                      mirror: bool = False) -> list[Hit]:

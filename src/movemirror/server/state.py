@@ -23,9 +23,9 @@ class ServerState:
     connections: int = 0
 
 
-def get_state(request: Request) -> ServerState:
+async def get_state(request: Request) -> ServerState:
     return request.app.state.movemirror
 
 
-def get_ws_state(websocket: WebSocket) -> ServerState:
+async def get_ws_state(websocket: WebSocket) -> ServerState:
     return websocket.app.state.movemirror

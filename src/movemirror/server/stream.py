@@ -13,6 +13,7 @@ when the server is full.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -21,7 +22,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from movemirror.server.limits import TokenBucket
-from movemirror.server.schemas import PoseQuery, describe_error
+from movemirror.server.protocol import parse_query
+from movemirror.server.schemas import describe_error
 from movemirror.server.state import ServerState, get_ws_state
 from movemirror.vectors import PoseError
 
@@ -69,43 +71,73 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
         await websocket.close(CLOSE_TRY_LATER, "server is full, try again later")
         return
     state.connections += 1
+    # Replies go out in order through a bounded queue, so a client may have several queries
+    # in flight (they join the same search batches) but cannot make the server buffer more.
+    outbox: asyncio.Queue = asyncio.Queue(maxsize=limits.max_in_flight)
+    sender = asyncio.create_task(_send_replies(websocket, outbox))
+    try:
+        await _receive_queries(websocket, state, outbox)
+        await outbox.put(None)
+        await sender
+    except WebSocketDisconnect:
+        pass
+    finally:
+        sender.cancel()
+        while not outbox.empty():
+            item = outbox.get_nowait()
+            if isinstance(item, asyncio.Task):
+                item.cancel()
+        state.connections -= 1
+
+
+async def _receive_queries(websocket: WebSocket, state: ServerState,
+                           outbox: asyncio.Queue) -> None:
+    """Reads messages until the client leaves or breaks a limit (then queues the close)."""
+    limits = state.limits
     bucket = TokenBucket(limits.rate_per_second, limits.burst)
     refused_in_a_row = 0
-    try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        if text is None:
+            await outbox.put(error_frame("unsupported", "send poses as JSON text"))
+            await outbox.put((CLOSE_UNSUPPORTED, "binary frames are not accepted"))
+            return
+        if len(text) > limits.max_message_bytes:
+            detail = f"message of {len(text)} bytes; the limit is {limits.max_message_bytes}"
+            await outbox.put(error_frame("too_large", detail))
+            await outbox.put((CLOSE_TOO_BIG, "message too big"))
+            return
+        if not bucket.take():
+            refused_in_a_row += 1
+            if refused_in_a_row >= limits.max_refused_in_a_row:
+                await outbox.put((CLOSE_POLICY, "too many messages"))
                 return
-            text = message.get("text")
-            if text is None:
-                await websocket.send_text(error_frame("unsupported", "send poses as JSON text"))
-                await websocket.close(CLOSE_UNSUPPORTED, "binary frames are not accepted")
-                return
-            if len(text) > limits.max_message_bytes:
-                detail = f"message of {len(text)} bytes; the limit is {limits.max_message_bytes}"
-                await websocket.send_text(error_frame("too_large", detail))
-                await websocket.close(CLOSE_TOO_BIG, "message too big")
-                return
-            if not bucket.take():
-                refused_in_a_row += 1
-                if refused_in_a_row >= limits.max_refused_in_a_row:
-                    await websocket.close(CLOSE_POLICY, "too many messages")
-                    return
-                detail = f"more than {limits.rate_per_second:g} messages a second"
-                await websocket.send_text(error_frame("rate_limited", detail, _query_id(text)))
-                continue
-            refused_in_a_row = 0
-            await websocket.send_text(await _answer(state, text))
-    except WebSocketDisconnect:
-        return
-    finally:
-        state.connections -= 1
+            detail = f"more than {limits.rate_per_second:g} messages a second"
+            await outbox.put(error_frame("rate_limited", detail, _query_id(text)))
+            continue
+        refused_in_a_row = 0
+        await outbox.put(asyncio.create_task(_answer(state, text)))
+
+
+async def _send_replies(websocket: WebSocket, outbox: asyncio.Queue) -> None:
+    """Sends each reply (a text, or a task that makes one) in order; a (code, reason) closes."""
+    while True:
+        item = await outbox.get()
+        if item is None:
+            return
+        if isinstance(item, tuple):
+            await websocket.close(*item)
+            return
+        await websocket.send_text(await item if isinstance(item, asyncio.Task) else item)
 
 
 async def _answer(state: ServerState, text: str) -> str:
     start = time.perf_counter()
     try:
-        query = PoseQuery.model_validate_json(text)
+        query = parse_query(text)
     except ValidationError as error:
         return error_frame("invalid", describe_error(error), _query_id(text))
     try:

@@ -1,0 +1,250 @@
+"""`movemirror bench serve`: matches per second and latency over the WebSocket stream.
+
+The server runs as `movemirror serve` in its own process; this process opens N WebSocket
+clients on loopback, each sending poses at a fixed rate whatever the replies do (open loop,
+as cameras do), and times every reply against its query. Each level runs for a fixed time
+and then everything stops by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+HOST = "127.0.0.1"  # load goes to loopback only
+
+
+@dataclass
+class LevelResult:
+    clients: int
+    rate_per_client: float
+    seconds: float
+    sent: int
+    answered: int
+    errors: int
+    unanswered: int
+    matches_per_second: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    server_cpu_percent: float | None
+    load_cpu_percent: float
+
+
+def real_queries(bank_poses: np.ndarray, count: int = 240) -> tuple[np.ndarray, str]:
+    """Query poses from a real camera clip (tfjs-models' pose_1), else jittered bank poses."""
+    from movemirror.datasets import DatasetMissingError, dataset_dir
+    from movemirror.datasets.tfjs_reference import load_reference_keypoints
+
+    try:
+        folder = dataset_dir("tfjs-pose-detection-testdata")
+        xy = load_reference_keypoints(folder / "pose_1.json")
+        poses = np.concatenate([xy, np.ones((*xy.shape[:2], 1), np.float32)], axis=2)
+        return poses, "the 120 frames of tfjs-pose-detection-testdata/pose_1"
+    except (DatasetMissingError, FileNotFoundError):
+        rng = np.random.default_rng(0)
+        picked = bank_poses[rng.integers(0, len(bank_poses), count)].copy()
+        picked[..., :2] += rng.normal(0, 2, picked[..., :2].shape)
+        return picked, f"{count} bank poses with 2 px of noise"
+
+
+def lspet_bank(out: Path) -> Path:
+    """A bank of LSPET's 6,000 annotated poses (the sample bank's photos), without images."""
+    from movemirror.bank import PoseBank
+    from movemirror.datasets import dataset_dir
+    from movemirror.datasets.lspet import load_lspet
+    from movemirror.vectors import pose_problems
+
+    samples = load_lspet(dataset_dir("lspet"))
+    poses = np.stack([s.joints for s in samples])
+    ok = [p is None for p in pose_problems(poses)]
+    kept = [s for s, good in zip(samples, ok, strict=True) if good]
+    bank = PoseBank.from_keypoints(
+        poses[np.asarray(ok)], ids=[s.path.stem for s in kept],
+        meta={"source": [f"lspet/images/{s.path.name}" for s in kept]})
+    bank.save(out)
+    return out
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class ServerProcess:
+    """`movemirror serve` on a free loopback port, stopped on exit."""
+
+    def __init__(self, bank: Path, index: str | None = None):
+        import socket
+
+        with socket.socket() as s:
+            s.bind((HOST, 0))
+            self.port = s.getsockname()[1]
+        self.bank = bank
+        self.index = index
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> ServerProcess:
+        command = [sys.executable, "-m", "movemirror.cli.main", "serve", "--bank", str(self.bank),
+                   "--host", HOST, "--port", str(self.port)]
+        if self.index:
+            command += ["--index", self.index]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("the server exited: " + self.process.stderr.read().decode())
+            try:
+                with urllib.request.urlopen(f"http://{HOST}:{self.port}/api/health", timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError("the server did not start within 60 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+async def _client(url: str, messages: list[str], rate: float, start: float, warm_until: float,
+                  stop: float, latencies: list[float], counts: dict) -> None:
+    from websockets.asyncio.client import connect
+
+    async with connect(url, max_size=2**20, compression=None) as ws:
+        pending: deque[tuple[float, bool]] = deque()
+
+        async def receive() -> None:
+            async for reply in ws:
+                sent_at, counted = pending.popleft()
+                if counted:
+                    if reply.startswith('{"type":"matches"'):
+                        latencies.append(time.perf_counter() - sent_at)
+                    else:
+                        counts["errors"] += 1
+
+        receiver = asyncio.create_task(receive())
+        i = random.randrange(len(messages))
+        next_at = start + random.random() / rate  # spread the clients over one period
+        while next_at < stop:
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            now = time.perf_counter()
+            counted = now >= warm_until
+            pending.append((now, counted))
+            await ws.send(messages[i % len(messages)])
+            counts["sent"] += counted
+            i += 1
+            next_at += 1 / rate
+        await asyncio.sleep(0.5)  # the last replies
+        receiver.cancel()
+        counts["unanswered"] += sum(1 for _, counted in pending if counted)
+
+
+async def _level(url: str, messages: list[str], clients: int, rate: float, seconds: float,
+                 warmup: float) -> tuple[list[float], dict]:
+    latencies: list[float] = []
+    counts = {"sent": 0, "errors": 0, "unanswered": 0}
+    start = time.perf_counter() + 0.5
+    warm_until = start + warmup
+    stop = warm_until + seconds
+    tasks = [_client(url, messages, rate, start, warm_until, stop, latencies, counts)
+             for _ in range(clients)]
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=warmup + seconds + 60)
+    return latencies, counts
+
+
+def _run(coroutine):
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
+
+
+def run_level(server: ServerProcess, messages: list[str], clients: int, rate: float,
+              seconds: float, warmup: float) -> LevelResult:
+    url = f"ws://{HOST}:{server.port}/api/stream"
+    cpu_before = _cpu_seconds(server.process.pid)
+    load_before = time.process_time()
+    latencies, counts = _run(_level(url, messages, clients, rate, seconds, warmup))
+    load_cpu = 100 * (time.process_time() - load_before) / (seconds + warmup + 1)
+    cpu_after = _cpu_seconds(server.process.pid)
+    ms = np.asarray(latencies) * 1000 if latencies else np.asarray([np.nan])
+    cpu = None
+    if cpu_before is not None and cpu_after is not None:
+        cpu = 100 * (cpu_after - cpu_before) / (seconds + warmup + 1)
+    return LevelResult(
+        clients=clients, rate_per_client=rate, seconds=seconds, sent=counts["sent"],
+        answered=len(latencies), errors=counts["errors"], unanswered=counts["unanswered"],
+        matches_per_second=len(latencies) / seconds, p50_ms=float(np.percentile(ms, 50)),
+        p99_ms=float(np.percentile(ms, 99)), max_ms=float(ms.max()),
+        server_cpu_percent=cpu, load_cpu_percent=load_cpu)
+
+
+def main(bank_dir: Path | None, clients: list[int], rate: float, seconds: float, warmup: float,
+         k: int, out: Path | None, index: str | None = None) -> list[LevelResult]:
+    from rich.table import Table
+
+    from movemirror.bank import PoseBank
+    from movemirror.cli.console import console
+
+    with tempfile.TemporaryDirectory(prefix="movemirror-bench-serve-") as scratch:
+        if bank_dir is None:
+            console.print("No --bank: building one from LSPET's 6,000 annotated poses.")
+            bank_dir = lspet_bank(Path(scratch) / "bank")
+        bank = PoseBank.load(bank_dir)
+        poses, described = real_queries(bank.keypoints)
+        messages = [json.dumps({"keypoints": np.round(p, 1).tolist(), "width": 640,
+                                "height": 480, "k": k}) for p in poses]
+        console.print(f"Bank: {len(bank):,} poses. Queries: {described}, k={k}, "
+                      f"{rate:g} a second per client, {seconds:g} s per level after "
+                      f"{warmup:g} s of warm-up, on {HOST}.")
+        results = []
+        with ServerProcess(bank_dir, index) as server:
+            for n in clients:
+                result = run_level(server, messages, n, rate, seconds, warmup)
+                results.append(result)
+                console.print(f"  {n} clients: {result.matches_per_second:,.0f} matches/s, "
+                              f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms")
+    table = Table(title=f"WebSocket matching ({os.cpu_count()} cores, server and load on "
+                        "the same machine)")
+    for column in ("clients", "target/s", "matches/s", "p50 ms", "p99 ms", "max ms", "errors",
+                   "unanswered", "server CPU", "load CPU"):
+        table.add_column(column, justify="right")
+    for r in results:
+        table.add_row(str(r.clients), f"{r.clients * r.rate_per_client:,.0f}",
+                      f"{r.matches_per_second:,.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}",
+                      f"{r.max_ms:.1f}", str(r.errors), str(r.unanswered),
+                      "-" if r.server_cpu_percent is None else f"{r.server_cpu_percent:.0f}%",
+                      f"{r.load_cpu_percent:.0f}%")
+    console.print(table)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "serve.json").write_text(json.dumps(
+            {"bank_size": len(bank), "queries": described, "k": k, "index": index or "default",
+             "levels": [asdict(r) for r in results]}, indent=2))
+        console.print(f"Wrote {out / 'serve.json'}")
+    return results

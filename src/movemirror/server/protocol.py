@@ -1,0 +1,80 @@
+"""Reading stream messages fast: a camera-rate client sends thousands of them a second.
+
+A well-formed message is read with json and numpy; anything unusual goes through the
+PoseQuery schema, which decides and names the problem. The fast path accepts nothing the
+schema would refuse, so both give the same answer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from movemirror.keypoints import NUM_KEYPOINTS
+from movemirror.server.schemas import MAX_FRAME_SIDE, PoseQuery
+
+_FIELDS = PoseQuery.model_fields
+_KEYS = frozenset(_FIELDS)
+_METRICS = frozenset(("cosine", "weighted"))
+_MAX_K = next(m.le for m in _FIELDS["k"].metadata if hasattr(m, "le"))
+
+
+@dataclass(slots=True)
+class Query:
+    id: int | str | None
+    keypoints: np.ndarray  # (17, 3) float32
+    width: float
+    height: float
+    k: int
+    metric: str
+    mirror: bool
+
+
+def parse_query(text: str) -> Query:
+    """The query in a message; raises pydantic.ValidationError naming what is wrong."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    query = _fast(data) if isinstance(data, dict) else None
+    if query is not None:
+        return query
+    model = PoseQuery.model_validate_json(text)
+    return Query(model.id, np.asarray(model.keypoints, np.float32), model.width, model.height,
+                 model.k, model.metric, model.mirror)
+
+
+def _is_number(value) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def _fast(data: dict) -> Query | None:
+    if not data.keys() <= _KEYS:
+        return None
+    keypoints = data.get("keypoints")
+    if type(keypoints) is not list or len(keypoints) != NUM_KEYPOINTS:
+        return None
+    try:
+        array = np.array(keypoints, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if array.shape != (NUM_KEYPOINTS, 3) or not np.isfinite(array).all():
+        return None
+    width, height = data.get("width"), data.get("height")
+    if not (_is_number(width) and _is_number(height)):
+        return None
+    if not (0 < width <= MAX_FRAME_SIDE and 0 < height <= MAX_FRAME_SIDE):
+        return None
+    k = data.get("k", _FIELDS["k"].default)
+    metric = data.get("metric", _FIELDS["metric"].default)
+    mirror = data.get("mirror", _FIELDS["mirror"].default)
+    query_id = data.get("id")
+    if type(k) is not int or not 1 <= k <= _MAX_K or metric not in _METRICS:
+        return None
+    if type(mirror) is not bool or not (query_id is None or type(query_id) in (int, str)):
+        return None
+    return Query(query_id, array.astype(np.float32), float(width), float(height), k, metric,
+                 mirror)
