@@ -29,7 +29,6 @@ def pose(
 ):
     """Estimate poses; print keypoints (a table, or JSON with --json) and optionally draw them."""
     from movemirror.pose import (
-        DEFAULT_MIN_POSE_SCORE,
         MODELS,
         MODES,
         ImageError,
@@ -43,7 +42,6 @@ def pose(
         raise fail(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     if mode not in MODES:
         raise fail(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-    threshold = DEFAULT_MIN_POSE_SCORE if min_score is None else min_score
     estimator = PoseEstimator(model, mode=mode, threads=threads)
     try:
         estimator.load()
@@ -52,7 +50,7 @@ def pose(
     failed = 0
     for path in images:
         try:
-            poses = estimator.estimate(path, max_people=max_people, min_pose_score=threshold)
+            poses = estimator.estimate(path, max_people=max_people, min_pose_score=min_score)
             loaded = load_image(path) if draw else None
         except ImageError as error:
             errors.print(f"[bold red]error:[/] {error}", highlight=False)

@@ -26,7 +26,8 @@ from movemirror.pose.single import (
 )
 
 # Below this pose score (mean keypoint score) a pose is reported as not found. Blank, noise and
-# person-free photos score well under it; photos of people score well above it (tests/pose).
+# person-free photos score under it; photos of people above it (tests/pose). Each mode has its
+# own (single.Strategy.min_pose_score); this is the one-pass modes' and MultiPose's.
 DEFAULT_MIN_POSE_SCORE = 0.2
 # MultiPose people below this score are not worth refining or reporting.
 MIN_PERSON_SCORE = 0.15
@@ -85,6 +86,13 @@ class PoseEstimator:
         self._lock = threading.Lock()
         self._runners: dict[str, object] = {}
 
+    @property
+    def min_pose_score(self) -> float:
+        """The default threshold below which a pose counts as not found."""
+        if self.spec.kind == "movenet":
+            return self.strategy.min_pose_score
+        return DEFAULT_MIN_POSE_SCORE
+
     def _runner(self, name: str):
         with self._lock:
             if name not in self._runners:
@@ -108,14 +116,17 @@ class PoseEstimator:
         image: ImageInput,
         *,
         max_people: int = 1,
-        min_pose_score: float = DEFAULT_MIN_POSE_SCORE,
+        min_pose_score: float | None = None,
     ) -> list[DetectedPose]:
         """The poses in `image` (a path, a PIL image or an RGB uint8 array), best first.
 
-        An empty list when nobody is found. Raises ImageError for unreadable images.
+        An empty list when nobody is found: no pose scores min_pose_score (None: the mode's
+        calibrated threshold, see `min_pose_score`). Raises ImageError for unreadable images.
         """
         if max_people < 1:
             raise ValueError("max_people must be at least 1")
+        if min_pose_score is None:
+            min_pose_score = self.min_pose_score
         loaded = load_image(image, self.max_side)
         found = self._estimate_loaded(loaded.image, min(max_people, MAX_PEOPLE))
         poses = []
@@ -188,15 +199,16 @@ def estimate(
     model: str = DEFAULT_MODEL,
     *,
     max_people: int = 1,
-    min_pose_score: float = DEFAULT_MIN_POSE_SCORE,
+    min_pose_score: float | None = None,
     mode: str = DEFAULT_MODE,
 ) -> list[DetectedPose]:
     """The poses found in `image` (path, PIL image or RGB uint8 array), best first.
 
     Keypoints are (17, 3) float32 arrays of x, y in pixels of the input image and a score, in
     movemirror.keypoints.KEYPOINT_NAMES order. Returns [] when nobody is found (pose score
-    below min_pose_score). Raises ImageError naming the file for unreadable images and
-    ModelMissingError when the ONNX models have not been set up (`make setup-models`).
+    below min_pose_score; None: the mode's calibrated threshold). Raises ImageError naming
+    the file for unreadable images and ModelMissingError when the ONNX models have not been
+    set up (`make setup-models`).
     """
     return default_estimator(model, mode).estimate(
         image, max_people=max_people, min_pose_score=min_pose_score

@@ -33,6 +33,9 @@ class Strategy:
     # Skip the rotated crops when the upright ones already score this well (0 = never skip).
     confident: float = 0.0
     fuse_radius: float = 0.05  # fraction of the body size within which candidates agree
+    # Pose score below which no pose is reported. Picking the best of many candidates raises
+    # scores on person-free photos too, so the augmented mode needs a higher bar.
+    min_pose_score: float = 0.2
 
 
 MODES: dict[str, Strategy] = {
@@ -42,7 +45,11 @@ MODES: dict[str, Strategy] = {
     "crop": Strategy(),
     # The default: two crop sizes, mirrored, and turned when the upright result is unsure.
     "accurate": Strategy(
-        expands=(1.25, 1.5), angles=(0.0, 90.0, 180.0, 270.0), flips=True, confident=0.0
+        expands=(1.25, 1.5),
+        angles=(0.0, 90.0, 180.0, 270.0),
+        flips=True,
+        confident=0.0,
+        min_pose_score=0.25,
     ),
 }
 DEFAULT_MODE = "accurate"
