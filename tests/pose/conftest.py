@@ -1,0 +1,52 @@
+"""Fixtures for the pose tests: real data from ../shared/data and the converted models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).parents[2]
+DATA = REPO / ".." / "shared" / "data"
+
+
+def data_path(*parts: str) -> Path:
+    path = DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data not found: {path} (put the shared data beside the repo)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared():
+    """shared("lspet", "joints.mat") -> the path, or a skip naming what is missing."""
+    return data_path
+
+
+@pytest.fixture(scope="session")
+def models_ready():
+    """Skip (saying what to run) when `make setup-models` has not been run."""
+    from movemirror.pose import ModelMissingError, model_path
+
+    try:
+        for name in ("lightning", "thunder", "multipose", "posenet"):
+            model_path(name)
+    except ModelMissingError as error:
+        pytest.skip(str(error))
+
+
+@pytest.fixture(scope="session")
+def thunder(models_ready):
+    from movemirror.pose import PoseEstimator
+
+    return PoseEstimator("thunder").load()
+
+
+@pytest.fixture(scope="session")
+def pose_jpg() -> Path:
+    return data_path("tfjs-pose-detection-testdata", "pose.jpg")

@@ -1,0 +1,105 @@
+"""Bad input: each gets a clear error naming the file; huge images are downscaled first."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from movemirror.pose import ImageError
+from movemirror.pose.image import MAX_SIDE, load_image
+
+
+def test_missing_file_is_named(tmp_path):
+    path = tmp_path / "nowhere.jpg"
+    with pytest.raises(ImageError, match="nowhere.jpg: no such file"):
+        load_image(path)
+
+
+def test_folder_is_not_an_image(tmp_path):
+    with pytest.raises(ImageError, match="not a file"):
+        load_image(tmp_path)
+
+
+def test_non_image_file_is_named(tmp_path):
+    path = tmp_path / "notes.jpg"
+    path.write_text("this is text, not a JPEG\n")
+    with pytest.raises(ImageError, match="notes.jpg: not a readable image"):
+        load_image(path)
+
+
+def test_truncated_jpeg_is_named(tmp_path, pose_jpg):
+    data = pose_jpg.read_bytes()
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(ImageError, match="cut.jpg: damaged or truncated"):
+        load_image(path)
+
+
+def test_empty_file_is_named(tmp_path):
+    path = tmp_path / "empty.png"
+    path.write_bytes(b"")
+    with pytest.raises(ImageError, match="empty.png"):
+        load_image(path)
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+
+
+def test_absurdly_large_image_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_header_only(60_000, 60_000))
+    with pytest.raises(ImageError, match="bomb.png"):
+        load_image(path)
+
+
+@pytest.mark.parametrize(
+    "array, message",
+    [
+        (np.zeros((10, 10), np.uint8), "shape"),
+        (np.zeros((10, 10, 4), np.uint8), "shape"),
+        (np.zeros((10, 10, 3), np.float32), "uint8"),
+        (np.zeros((0, 10, 3), np.uint8), "empty"),
+    ],
+)
+def test_bad_arrays(array, message):
+    with pytest.raises(ImageError, match=message):
+        load_image(array)
+
+
+def test_huge_jpeg_is_decoded_small(tmp_path, pose_jpg):
+    big = Image.open(pose_jpg).resize((6000, 4002), Image.Resampling.BILINEAR)
+    path = tmp_path / "big.jpg"
+    big.save(path, quality=80)
+    loaded = load_image(path)
+    assert max(loaded.image.size) <= MAX_SIDE
+    assert loaded.image.width * loaded.scale == pytest.approx(6000, rel=1e-3)
+
+
+def test_grey_and_transparent_images_become_rgb(tmp_path, pose_jpg):
+    grey = tmp_path / "grey.png"
+    Image.open(pose_jpg).convert("L").save(grey)
+    assert load_image(grey).image.mode == "RGB"
+    rgba = tmp_path / "rgba.png"
+    Image.open(pose_jpg).convert("RGBA").save(rgba)
+    assert load_image(rgba).image.mode == "RGB"
+
+
+def test_exif_rotated_photo_is_seen_upright(tmp_path, pose_jpg):
+    image = Image.open(pose_jpg)
+    stored = image.transpose(Image.Transpose.ROTATE_90)  # stored sideways ...
+    exif = Image.Exif()
+    exif[0x0112] = 6  # ... with "rotate 90 clockwise to view"
+    path = tmp_path / "sideways.jpg"
+    stored.save(path, exif=exif)
+    loaded = load_image(path)
+    assert loaded.image.size == image.size
