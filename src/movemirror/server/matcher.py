@@ -98,27 +98,35 @@ class Matcher:
     def _answer(self, batch: list[_Query]) -> list[list[Hit] | Exception]:
         self.batches += 1
         self.queries += len(batch)
-        results: list[list[Hit] | Exception] = [None] * len(batch)  # type: ignore[list-item]
-        problems = pose_problems(np.stack([q.pose for q in batch]))
         groups: dict[tuple[str, bool], list[int]] = {}
-        for i, (query, problem) in enumerate(zip(batch, problems, strict=True)):
-            if problem is not None:
-                results[i] = PoseError(problem)
-            else:
-                groups.setdefault((query.metric, query.mirror), []).append(i)
+        for i, query in enumerate(batch):
+            groups.setdefault((query.metric, query.mirror), []).append(i)
+        results: list[list[Hit] | Exception] = [None] * len(batch)  # type: ignore[list-item]
         for (metric, mirror), members in groups.items():
-            k = max(batch[i].k for i in members)
-            poses = np.stack([batch[i].pose for i in members])
-            found = self.bank.search(poses, k=k, metric=metric, mirror=mirror)
-            distances, indices = found[0], found[1]
-            flags = found[2] if mirror else np.zeros(indices.shape, bool)
-            for row, i in enumerate(members):
-                results[i] = [
-                    Hit(int(j), float(d), bool(m))
-                    for d, j, m in zip(distances[row, : batch[i].k], indices[row, : batch[i].k],
-                                       flags[row, : batch[i].k], strict=True)
-                ]
+            try:
+                self._search_group(batch, members, metric, mirror, results)
+            except PoseError:
+                # Rare (the page sends only good poses): find the bad ones, answer the rest.
+                problems = pose_problems(np.stack([batch[i].pose for i in members]))
+                good = [i for i, problem in zip(members, problems, strict=True) if not problem]
+                for i, problem in zip(members, problems, strict=True):
+                    if problem:
+                        results[i] = PoseError(problem)
+                if good:
+                    self._search_group(batch, good, metric, mirror, results)
         return results
+
+    def _search_group(self, batch, members, metric, mirror, results) -> None:
+        k = max(batch[i].k for i in members)
+        poses = np.stack([batch[i].pose for i in members])
+        found = self.bank.search(poses, k=k, metric=metric, mirror=mirror)
+        distances, indices = found[0].tolist(), found[1].tolist()
+        flags = found[2].tolist() if mirror else None
+        for row, i in enumerate(members):
+            n = batch[i].k
+            marks = flags[row][:n] if flags else [False] * len(indices[row][:n])
+            results[i] = [Hit(j, d, m) for d, j, m in zip(distances[row][:n],
+                                                           indices[row][:n], marks, strict=True)]
 
     def close(self) -> None:
         if self._worker is not None:
