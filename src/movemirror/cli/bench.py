@@ -80,3 +80,18 @@ def search(
     chart(results, out / "search.png")
     Console(width=max(console.width, 160)).print(table(results))
     console.print(f"wrote {out / 'search.json'} and {out / 'search.png'}")
+
+
+@app.command("page")
+def page(
+    bank_dir: Path | None = typer.Option(
+        None, "--bank", help="Bank to serve (default: one built from LSPET's 6,000 poses)."),
+    seconds: float = typer.Option(10.0, min=2, max=120, help="Measured seconds per model."),
+    models: str = typer.Option("movenet-lightning", help="Comma-separated: movenet-lightning, "
+                               "movenet-thunder, posenet."),
+    out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
+):
+    """Frames per second of the page's pose-plus-match loop in headless Chromium."""
+    from movemirror.bench.page import main
+
+    main(bank_dir, seconds, [m.strip() for m in models.split(",") if m.strip()], out)
