@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -261,3 +262,20 @@ def test_a_photo_without_anyone_shows_nothing(open_page):
     assert page.evaluate("() => window.movemirror.pose") is None
     assert page.is_hidden("#match-image")
     screenshot(page, "still-photo-nobody")
+
+
+def test_a_dropped_photo_is_matched(open_page, bank):
+    page, traffic = open_page()
+    wait_for(page, "() => window.movemirror && window.movemirror.ready")
+    data = base64.b64encode(require(POSE_PHOTO).read_bytes()).decode()
+    page.evaluate("""(data) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], 'pose.jpg', { type: 'image/jpeg' }));
+        document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer,
+                                                             bubbles: true }));
+    }""", data)
+    wait_for(page, "() => window.movemirror.source === 'photo' && "
+                   "window.movemirror.matches.length > 0")
+    assert page.get_attribute("#match-image", "data-match-id") in set(bank.ids)
+    traffic.assert_only_keypoints_left()

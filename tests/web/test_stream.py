@@ -108,3 +108,14 @@ def test_a_flood_is_refused_then_closed_while_others_are_served(client, bank):
         calm.send_text(message(bank.keypoints[1], id="calm"))
         reply = json.loads(calm.receive_text())
         assert reply["type"] == "matches" and reply["id"] == "calm"
+
+
+def test_a_full_server_turns_new_streams_away_with_1013(bank):
+    with TestClient(create_app(bank, limits=Limits(max_connections=1))) as client:
+        with client.websocket_connect("/api/stream") as first:
+            with client.websocket_connect("/api/stream") as second, \
+                    pytest.raises(WebSocketDisconnect) as closed:
+                second.receive_text()
+            assert closed.value.code == 1013
+            first.send_text(message(bank.keypoints[0], id="still here"))
+            assert json.loads(first.receive_text())["id"] == "still here"

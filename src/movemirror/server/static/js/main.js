@@ -178,6 +178,8 @@ async function usePhoto(file) {
   document.body.dataset.source = 'photo';
   ui.cameraButton.hidden = false;
   messages.clear('camera');
+  state.matches = [];
+  state.pose = null;
   let canvas;
   try {
     canvas = await photoToCanvas(file);
