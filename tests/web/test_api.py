@@ -182,3 +182,27 @@ def test_a_server_without_browser_packages_still_answers(bank):
     with TestClient(create_app(bank, web_modules=None, limits=Limits())) as client:
         assert client.get("/vendor/tfjs/tf.es2017.min.js").status_code == 404
         assert client.get("/api/health").json()["web_modules"] is False
+
+
+def test_a_search_flood_gets_429_while_health_answers(bank, query_pose):
+    limits = Limits(search_rate_per_second=2, search_burst=5)
+    with TestClient(create_app(bank, limits=limits)) as client:
+        codes = [client.post("/api/search", json=body(query_pose)).status_code
+                 for _ in range(20)]
+        assert codes[:5] == [200] * 5
+        assert codes.count(429) >= 10
+        assert client.get("/api/health").status_code == 200
+
+
+def test_rate_limiter_refills_and_forgets_idle_clients():
+    from movemirror.server.limits import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(rate=10, burst=2, clock=lambda: now[0], max_keys=2)
+    assert [limiter.allow("a") for _ in range(3)] == [True, True, False]
+    now[0] += 0.1  # one token back
+    assert limiter.allow("a") and not limiter.allow("a")
+    limiter.allow("b")
+    now[0] += 1.0
+    limiter.allow("c")  # over max_keys: idle, full buckets are dropped
+    assert set(limiter._buckets) == {"c"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from movemirror.server.schemas import Health, PoseQuery, SearchResponse
 from movemirror.server.state import ServerState, get_state
@@ -26,11 +26,13 @@ def health(state: ServerState = Depends(get_state)) -> Health:
     summary="The closest poses in the bank to one pose",
     responses={
         413: {"description": "body larger than the limit"},
+        429: {"description": "too many searches from this address; retry after a second"},
         415: {"description": "body is not JSON (no endpoint accepts images)"},
         422: {"description": "malformed query, or a pose too uncertain or degenerate to match"},
     },
 )
-async def search(query: PoseQuery, state: ServerState = Depends(get_state)) -> SearchResponse:
+async def search(query: PoseQuery, request: Request,
+                 state: ServerState = Depends(get_state)) -> SearchResponse:
     """Send 17 keypoints `[x, y, score]` (PoseNet order, pixels of a `width` x `height` frame);
     get the `k` nearest poses by `metric`, optionally also matching the mirrored pose.
 
@@ -38,6 +40,10 @@ async def search(query: PoseQuery, state: ServerState = Depends(get_state)) -> S
     and answers each with `{"type": "matches", "id", "matches", "elapsed_ms"}` or
     `{"type": "error", "id", "code", "detail"}`.
     """
+    client = request.client.host if request.client else "unknown"
+    if not state.search_limiter.allow(client):
+        raise HTTPException(429, "too many searches; use the WebSocket stream for camera rate",
+                            headers={"Retry-After": "1"})
     start = time.perf_counter()
     try:
         hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror)

@@ -20,7 +20,7 @@ from movemirror.server.files import (
     vendor_router,
 )
 from movemirror.server.guards import GuardMiddleware
-from movemirror.server.limits import Limits
+from movemirror.server.limits import Limits, RateLimiter
 from movemirror.server.matcher import Matcher
 from movemirror.server.records import MatchFormatter
 from movemirror.server.state import ServerState
@@ -42,7 +42,9 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
     formatter = MatchFormatter(bank)
     matcher = Matcher(bank)
     state = ServerState(bank=bank, matcher=matcher, formatter=formatter, limits=limits,
-                        web_modules=web_modules or None)
+                        web_modules=web_modules or None,
+                        search_limiter=RateLimiter(limits.search_rate_per_second,
+                                                   limits.search_burst))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

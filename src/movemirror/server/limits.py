@@ -18,6 +18,30 @@ class Limits:
     max_refused_in_a_row: int = 200
     max_connections: int = 1000
     max_in_flight: int = 16  # queries of one connection being answered at once
+    search_rate_per_second: float = 60.0  # POST /api/search per client address
+    search_burst: int = 120
+
+
+class RateLimiter:
+    """One token bucket per client key, forgetting keys idle long enough to be full again."""
+
+    def __init__(self, rate: float, burst: int, clock=time.monotonic, max_keys: int = 10_000):
+        self.rate, self.burst, self._clock, self.max_keys = rate, burst, clock, max_keys
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def allow(self, key: str) -> bool:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self.max_keys:
+                self._forget_idle()
+            bucket = self._buckets[key] = TokenBucket(self.rate, self.burst, self._clock)
+        return bucket.take()
+
+    def _forget_idle(self) -> None:
+        now = self._clock()
+        full_after = self.burst / self.rate
+        for key in [k for k, b in self._buckets.items() if now - b._last > full_after]:
+            del self._buckets[key]
 
 
 class TokenBucket:

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import Request, WebSocket
 
 from movemirror.bank import PoseBank
-from movemirror.server.limits import Limits
+from movemirror.server.limits import Limits, RateLimiter
 from movemirror.server.matcher import Matcher
 from movemirror.server.records import MatchFormatter
 
@@ -20,6 +20,7 @@ class ServerState:
     formatter: MatchFormatter
     limits: Limits
     web_modules: Path | None
+    search_limiter: RateLimiter
     connections: int = 0
 
 
