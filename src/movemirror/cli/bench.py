@@ -95,3 +95,40 @@ def page(
     from movemirror.bench.page import main
 
     main(bank_dir, seconds, [m.strip() for m in models.split(",") if m.strip()], out)
+
+
+@app.command("pose")
+def pose(
+    start: int = typer.Option(1000, min=0, help="First LSPET photo (0-based; the modes were "
+                                                "tuned on the first 1,000)."),
+    count: int = typer.Option(5000, min=1, help="LSPET photos for PCK."),
+    models: str = typer.Option("", help="Only these models, comma-separated (default: all)."),
+    modes: str = typer.Option("", help="Only these modes, comma-separated (default: all)."),
+    speed_images: int = typer.Option(400, min=0, help="Photos for the speed run (0: none)."),
+    workers: int = typer.Option(0, min=0, help="Threads (0: one per core)."),
+    quick: bool = typer.Option(False, "--quick", help="Small run: 200 photos, 100 for speed."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for pose.json."),
+):
+    """PCK@0.2 on LSPET, OKS AP on COCO, agreement with TF.js and images/s, per model and mode."""
+    from movemirror.bench.pose import SINGLE_RUNS, Plan, run, table, write_json
+    from movemirror.cli.console import console, fail
+    from movemirror.datasets import DatasetMissingError
+    from movemirror.pose import ModelMissingError
+
+    keep_models = {m for m in models.split(",") if m}
+    keep_modes = {m for m in modes.split(",") if m}
+    runs = tuple((m, d) for m, d in SINGLE_RUNS
+                 if (not keep_models or m in keep_models) and (not keep_modes or d in keep_modes))
+    if not runs:
+        raise fail("no model/mode left to run: check --models and --modes")
+    plan = Plan(lspet_start=start, lspet_count=200 if quick else count, runs=runs,
+                speed_images=min(speed_images, 100) if quick else speed_images)
+    if workers:
+        plan.workers = workers
+    try:
+        results = run(plan, report=lambda line: console.print(line, highlight=False))
+    except (DatasetMissingError, ModelMissingError) as error:
+        raise fail(str(error)) from None
+    write_json(results, out / "pose.json")
+    console.print(table(results))
+    console.print(f"wrote {out / 'pose.json'}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +13,7 @@ from PIL import Image
 
 from movemirror.keypoints import KEYPOINT_NAMES
 from movemirror.pose.crops import CropTransform, box_crop, full_frame, keypoint_box
+from movemirror.pose.errors import ImageError
 from movemirror.pose.image import MAX_SIDE, ImageInput, load_image
 from movemirror.pose.movenet import MoveNet
 from movemirror.pose.multipose import MAX_PEOPLE, MultiPose
@@ -139,6 +143,29 @@ class PoseEstimator:
             poses.append(DetectedPose(keypoints.astype(np.float32), float(score), box, self.model))
         poses.sort(key=lambda p: -p.score)
         return poses[:max_people]
+
+    def estimate_many(
+        self,
+        images: Iterable[ImageInput],
+        *,
+        workers: int | None = None,
+        max_people: int = 1,
+        min_pose_score: float | None = None,
+    ) -> Iterator[list[DetectedPose] | ImageError]:
+        """estimate() over many images on `workers` threads (default: one per core), in order.
+
+        Unreadable images yield their ImageError instead of raising, so one bad file does not
+        stop a batch. Build the estimator with threads=1 so the workers do not compete.
+        """
+
+        def one(image: ImageInput) -> list[DetectedPose] | ImageError:
+            try:
+                return self.estimate(image, max_people=max_people, min_pose_score=min_pose_score)
+            except ImageError as error:
+                return error
+
+        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+            yield from pool.map(one, images)
 
     def _estimate_loaded(self, image: Image.Image, max_people: int) -> list[tuple]:
         kind = self.spec.kind
