@@ -279,3 +279,18 @@ def test_a_dropped_photo_is_matched(open_page, bank):
                    "window.movemirror.matches.length > 0")
     assert page.get_attribute("#match-image", "data-match-id") in set(bank.ids)
     traffic.assert_only_keypoints_left()
+
+
+def test_posenet_can_be_chosen_instead_of_movenet(open_page):
+    page, traffic = open_page()
+    wait_for_matches(page)
+    page.select_option("#model", "posenet")
+    wait_for(page, "() => window.movemirror.model === 'posenet' && window.movemirror.ready")
+    before = page.evaluate("() => window.movemirror.replies")
+    wait_for(page, f"() => window.movemirror.replies > {before} + 3")
+    pose = np.array(page.evaluate("() => window.movemirror.pose"))
+    assert (pose[:, 2] > 0.3).sum() >= 8
+    errors = np.linalg.norm(reference_poses()[:, pose[:, 2] > 0.3]
+                            - pose[None, pose[:, 2] > 0.3, :2], axis=2)
+    assert errors.mean(axis=1).min() < 0.1 * WEBCAM_SIDE
+    traffic.assert_only_keypoints_left()

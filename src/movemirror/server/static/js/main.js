@@ -152,6 +152,7 @@ async function useCamera() {
   state.source = 'camera';
   document.body.dataset.source = 'camera';
   ui.cameraButton.hidden = true;
+  stopCamera(ui.video);
   try {
     messages.show('camera', 'Starting the camera…');
     await startCamera(ui.video);
@@ -304,6 +305,8 @@ async function loadModel(name) {
   loopToken += 1;
   state.ready = false;
   state.model = name;
+  if (detector) detector.estimator.model.dispose();
+  detector = null;
   try {
     detector = await createDetector(name, {
       backend: params.get('backend'),
