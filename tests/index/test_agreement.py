@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from movemirror.distances import METRICS
 from movemirror.index import INDEX_KINDS, build_index
+from movemirror.index.approx import ApproxBoxTreeIndex
 from movemirror.index.boxtree import BoxTreeIndex
 from movemirror.index.brute import BruteForceIndex
 from movemirror.index.recall import recall_at_k, true_distances
@@ -125,3 +126,20 @@ def test_vptree_on_the_weighted_distance_misses_true_neighbours(penn_split, penn
     truth, _ = penn_truth["weighted"]
     recall = recall_at_k(true_distances(queries, bank, found, "weighted"), truth)
     assert 0.5 < recall < 1.0
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_approximate_tree_without_a_budget_is_exact(penn_split, penn_truth, metric):
+    bank, queries = penn_split
+    found = ApproxBoxTreeIndex(bank, metric, max_leaves=0).search(queries, 10)
+    assert_agrees(found, penn_truth[metric], queries, bank, metric)
+
+
+def test_approximate_tree_recall_grows_with_its_budget(penn_split, penn_truth):
+    bank, queries = penn_split
+    truth, _ = penn_truth["cosine"]
+    recalls = []
+    for budget in (4, 64):
+        _, found = ApproxBoxTreeIndex(bank, "cosine", max_leaves=budget).search(queries, 10)
+        recalls.append(recall_at_k(true_distances(queries, bank, found, "cosine"), truth))
+    assert recalls[0] < recalls[1] and recalls[1] > 0.9

@@ -23,8 +23,8 @@ from movemirror.index import DEFAULT_INDEX, INDEX_KINDS
 from movemirror.index.recall import recall_at_k, true_distances
 
 K = 10
-OURS, BASELINE, REFERENCE = DEFAULT_INDEX, "brute", "vptree"
-METHODS = (OURS, BASELINE, REFERENCE)
+OURS, BASELINE, REFERENCE, APPROX = DEFAULT_INDEX, "brute", "vptree", "boxtree-approx"
+METHODS = (OURS, BASELINE, REFERENCE, APPROX)
 
 
 @dataclass
@@ -53,6 +53,7 @@ class Plan:
     single_queries: int = 300  # timed one at a time, unless the budget runs out first
     single_budget_s: float = 6.0
     vptree_max: int = 1_000_000  # its build gets slow beyond
+    approx_min: int = 1_000_000  # the approximate mode is for banks of millions
 
 
 def time_single(index, queries: np.ndarray, limit: int, budget_s: float) -> np.ndarray:
@@ -115,7 +116,8 @@ def run(plan: Plan, report=print) -> list[Result]:
             baseline, truth = run_one(vectors, queries, metric, BASELINE, synthetic, plan)
             results.append(baseline)
             report(_line(baseline))
-            methods = [OURS] + ([REFERENCE] if size <= plan.vptree_max else [])
+            methods = [OURS] + ([REFERENCE] if size <= plan.vptree_max else []) + (
+                [APPROX] if size >= plan.approx_min else [])
             for method in methods:
                 result, _ = run_one(vectors, queries, metric, method, synthetic, plan, truth)
                 results.append(result)

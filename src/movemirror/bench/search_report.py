@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from movemirror.bench.search import BASELINE, OURS, REFERENCE, Result
+from movemirror.bench.search import APPROX, BASELINE, OURS, REFERENCE, Result
 
 
 def _ratio(slow: float | None, fast: float) -> str:
@@ -43,10 +43,11 @@ def chart(results: list[Result], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colours = {OURS: "tab:green", BASELINE: "tab:blue", REFERENCE: "tab:orange"}
+    colours = {OURS: "tab:green", BASELINE: "tab:blue", REFERENCE: "tab:orange",
+               APPROX: "tab:olive"}
     styles = {"cosine": "-", "weighted": "--"}
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    for method in (OURS, BASELINE, REFERENCE):
+    for method in (OURS, APPROX, BASELINE, REFERENCE):
         for metric in ("cosine", "weighted"):
             points = sorted((r.size, r.p50_us) for r in results
                             if r.method == method and r.metric == metric)

@@ -6,13 +6,16 @@ Every index is built from the bank's (N, 52) vectors for one metric and answers
 
 from __future__ import annotations
 
+from movemirror.index.approx import ApproxBoxTreeIndex
 from movemirror.index.boxtree import BoxTreeIndex
 from movemirror.index.brute import BruteForceIndex
 from movemirror.index.vptree import VPTreeIndex
 
 # boxtree: exact for both metrics, the fastest measured (movemirror bench search).
+# boxtree-approx: the same tree, (1 + epsilon)-approximate, for banks of millions.
 # vptree: the original Move Mirror's structure, the reference; exact for cosine only.
-INDEX_KINDS = {"brute": BruteForceIndex, "boxtree": BoxTreeIndex, "vptree": VPTreeIndex}
+INDEX_KINDS = {"brute": BruteForceIndex, "boxtree": BoxTreeIndex,
+               "boxtree-approx": ApproxBoxTreeIndex, "vptree": VPTreeIndex}
 DEFAULT_INDEX = "boxtree"
 
 

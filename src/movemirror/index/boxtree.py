@@ -1,15 +1,15 @@
 """Exact search in a tree of pose blocks bounded by axis-aligned boxes.
 
 The bank is laid out by movemirror.index.partition: a binary tree split along principal
-axes whose leaves are blocks of LEAF_SIZE poses. A query walks the tree depth first, nearer
-child first, and skips every node whose lower bound exceeds its current k-th best:
+axes whose leaves are blocks of LEAF_SIZE poses. A query visits nodes best first, in order of
+their lower bound, and stops once the nearest bound left exceeds its current k-th best:
 
 - cosine on unit x/y vectors ranks like Euclidean distance, which a rotation preserves; the
   bank is rotated onto its principal axes, where boxes are tight, and a box bounds the
   squared distance by sum_d max(0, lo_d - q_d, q_d - hi_d)^2;
 - the weighted distance is an L1 distance with the query's confidences as weights, and
   sum_d w_d * max(0, lo_d - q_d, q_d - hi_d) bounds it from below for any weights, though
-  it is not a metric (so no rotation there).
+  it is not a metric (no rotation there: the dimensions are only reordered by spread).
 
 Bounds and distances are summed in float32; a node is pruned only when its bound exceeds the
 k-th best by more than rounding could explain. The k found are then re-scored in float64
@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from movemirror.distances import METRICS
-from movemirror.index import topk
+from movemirror.index import heap, topk
 from movemirror.index.partition import leaf_blocks, node_boxes, principal_axes, split_tree
 from movemirror.vectors import CONFIDENCE_SUM, XY, XY_DIM
 
@@ -31,7 +31,8 @@ LEAF_SIZE = 32
 # Bounds and distances are float32 sums in whatever order the compiler vectorises them; a node
 # is skipped only when its bound exceeds the k-th best by more than their rounding (~34 ulp).
 _SLACK = np.float32(1.0 + 1e-5)
-_PARALLEL_FROM = 32  # queries per call from which a batch is spread over all cores
+_PARALLEL_FROM = 32
+_FIRST_DIMS = 10  # queries per call from which a batch is spread over all cores
 
 
 @njit(cache=True, fastmath=True)
@@ -49,54 +50,59 @@ def _bound(q, w, weighted, lo, hi):
 
 
 @njit(cache=True, fastmath=True)
-def _scan_block(q, w, weighted, block, ids, acc, best_d, best_i):
-    size = block.shape[1]
-    acc[:] = 0.0
-    if weighted:
-        for d in range(block.shape[0]):
-            qd, wd = q[d], w[d]
-            for j in range(size):
+def _add_dims(q, w, weighted, block, acc, first, stop):
+    for d in range(first, stop):
+        qd, wd = q[d], w[d]
+        if weighted:
+            for j in range(block.shape[1]):
                 acc[j] += wd * abs(qd - block[d, j])
-    else:
-        for d in range(block.shape[0]):
-            qd = q[d]
-            for j in range(size):
+        else:
+            for j in range(block.shape[1]):
                 diff = qd - block[d, j]
                 acc[j] += diff * diff
-    for j in range(size):
+
+
+@njit(cache=True)
+def _scan_block(q, w, weighted, block, ids, acc, best_d, best_i, reach):
+    """Distances to a block's points; the dimensions come largest spread first, so after
+    the first few a whole block is usually already out of reach and the rest is skipped."""
+    acc[:] = 0.0
+    _add_dims(q, w, weighted, block, acc, 0, _FIRST_DIMS)
+    if acc.min() > best_d[-1] * reach:
+        return
+    _add_dims(q, w, weighted, block, acc, _FIRST_DIMS, block.shape[0])
+    for j in range(block.shape[1]):
         if ids[j] >= 0 and topk.beats(acc[j], ids[j], best_d, best_i):
             topk.insert(acc[j], ids[j], best_d, best_i)
 
 
 @njit(cache=True)
-def _search_one(q, w, weighted, tree, best_d, best_i, acc, stack):
+def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, reach,
+                max_leaves):
+    """Best first: nodes come off a heap by lower bound; the walk ends when the nearest bound
+    is beyond reach times the current k-th best (reach just above 1: exact; below 1:
+    (1 + epsilon)-approximate), or after max_leaves blocks (0: no limit)."""
     left, right, lo, hi, block_of, blocks, ids = tree
     topk.reset(best_d, best_i)
     last = len(best_d) - 1
-    stack[0] = 0
-    top = 1
-    while top > 0:
-        top -= 1
-        node = stack[top]
+    size = heap.push(heap_bound, heap_node, 0, np.float32(0.0), 0)
+    scanned = 0
+    while size > 0:
+        bound, node, size = heap.pop(heap_bound, heap_node, size)
+        if bound > best_d[last] * reach:
+            break
         if left[node] < 0:
             b = block_of[node]
-            _scan_block(q, w, weighted, blocks[b], ids[b], acc, best_d, best_i)
+            _scan_block(q, w, weighted, blocks[b], ids[b], acc, best_d, best_i, reach)
+            scanned += 1
+            if scanned == max_leaves:
+                break
             continue
-        a, b = left[node], right[node]
-        bound_a = _bound(q, w, weighted, lo[a], hi[a])
-        bound_b = _bound(q, w, weighted, lo[b], hi[b])
-        if bound_a < bound_b:  # push the farther child first so the nearer is visited next
-            a, b = b, a
-            bound_a, bound_b = bound_b, bound_a
-        limit = best_d[last] * _SLACK
-        if bound_a <= limit:
-            stack[top] = a
-            top += 1
-        if bound_b <= limit:
-            stack[top] = b
-            top += 1
-        # A child pushed above may be visited after best_d improved; its bound is then
-        # stale but still a valid bound, and its own children are re-bounded anyway.
+        limit = best_d[last] * reach
+        for child in (left[node], right[node]):
+            child_bound = _bound(q, w, weighted, lo[child], hi[child])
+            if child_bound <= limit:
+                size = heap.push(heap_bound, heap_node, size, child_bound, child)
 
 
 @njit(cache=True)
@@ -123,38 +129,43 @@ def _rescore(query, vectors, weighted, best_i, out_d, out_i):
 
 
 @njit(cache=True)
-def _search_rows(queries, first, stop, rotation, weighted, tree, vectors, out_d, out_i):
+def _search_rows(queries, first, stop, rotation, weighted, reach, max_leaves, tree, vectors,
+                 out_d, out_i):
     k = out_d.shape[1]
     leaf = tree[5].shape[2]
     best_d = np.empty(k, np.float32)
     best_i = np.empty(k, np.int64)
     acc = np.empty(leaf, np.float32)
-    stack = np.empty(256, np.int64)  # the tree is about log2(N / LEAF_SIZE) deep
+    heap_bound = np.empty(len(tree[0]), np.float32)  # room for every node of the tree
+    heap_node = np.empty(len(tree[0]), np.int64)
     q = np.empty(XY_DIM, np.float32)
     w = np.zeros(XY_DIM, np.float32)
     for r in range(first, stop):
         query = queries[r]
-        if weighted:
+        if weighted:  # rotation is a permutation of the dimensions here
             total = np.float64(query[CONFIDENCE_SUM])
             for d in range(XY_DIM):
-                q[d] = query[d]
-                w[d] = np.float32(query[XY_DIM + d // 2] / total)
+                source = np.argmax(rotation[d])
+                q[d] = query[source]
+                w[d] = np.float32(query[XY_DIM + source // 2] / total)
         else:
             for d in range(XY_DIM):
                 acc64 = 0.0
                 for e in range(XY_DIM):
                     acc64 += rotation[d, e] * np.float64(query[e])
                 q[d] = np.float32(acc64)
-        _search_one(q, w, weighted, tree, best_d, best_i, acc, stack)
+        _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, reach,
+                    max_leaves)
         _rescore(query, vectors, weighted, best_i, out_d[r], out_i[r])
 
 
 @njit(cache=True, parallel=True)
-def _search_parallel(queries, rotation, weighted, tree, vectors, out_d, out_i, chunks):
+def _search_parallel(queries, rotation, weighted, reach, max_leaves, tree, vectors, out_d,
+                     out_i, chunks):
     n = len(queries)
     for c in prange(chunks):
-        _search_rows(queries, c * n // chunks, (c + 1) * n // chunks, rotation, weighted, tree,
-                     vectors, out_d, out_i)
+        _search_rows(queries, c * n // chunks, (c + 1) * n // chunks, rotation, weighted, reach,
+                     max_leaves, tree, vectors, out_d, out_i)
 
 
 class BoxTreeIndex:
@@ -168,11 +179,17 @@ class BoxTreeIndex:
             raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
         self.metric = metric
         self._weighted = metric == "weighted"
+        self._reach = self._reach_for(metric)
+        self._max_leaves = self._leaf_budget(len(vectors))
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         xy = self.vectors[:, XY]
-        if self._weighted or not len(xy):
+        if not len(xy):
             self._rotation = np.eye(XY_DIM)
             space = xy
+        elif self._weighted:  # L1 is not rotation-invariant; only reorder the dimensions
+            order = np.argsort(-xy.var(axis=0), kind="stable")
+            self._rotation = np.eye(XY_DIM)[order]
+            space = np.ascontiguousarray(xy[:, order])
         else:
             self._rotation = principal_axes(xy)
             space = (xy @ self._rotation.T).astype(np.float32)
@@ -187,6 +204,12 @@ class BoxTreeIndex:
             self.search(self.vectors[:1], 1)
             self.search(np.repeat(self.vectors[:1], _PARALLEL_FROM, 0), 1)
 
+    def _reach_for(self, metric: str) -> np.float32:
+        return _SLACK
+
+    def _leaf_budget(self, size: int) -> int:
+        return 0
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         k = min(k, len(self.vectors))
@@ -195,11 +218,12 @@ class BoxTreeIndex:
         if k == 0 or len(queries) == 0:
             return out_d, out_i
         if len(queries) < _PARALLEL_FROM:
-            _search_rows(queries, 0, len(queries), self._rotation, self._weighted, self._tree,
-                         self.vectors, out_d, out_i)
+            _search_rows(queries, 0, len(queries), self._rotation, self._weighted, self._reach,
+                         self._max_leaves, self._tree, self.vectors, out_d, out_i)
         else:
-            _search_parallel(queries, self._rotation, self._weighted, self._tree, self.vectors,
-                             out_d, out_i, 4 * _PARALLEL_FROM)
+            _search_parallel(queries, self._rotation, self._weighted, self._reach,
+                             self._max_leaves, self._tree, self.vectors, out_d, out_i,
+                             4 * _PARALLEL_FROM)
         return out_d, out_i
 
     @property

@@ -146,7 +146,7 @@ def node_boxes(points, start, end):
 
 def leaf_blocks(points: np.ndarray, layout: Layout, leaf_size: int):
     """The leaves' points as blocks (B, dim, leaf_size), transposed so one dimension of a
-    whole block is contiguous (the scan vectorises across points); padding rows are zero.
+    whole block is contiguous (the scan vectorises across points).
 
     Returns the blocks, their original indices (B, leaf_size) and each leaf node's block.
     """
@@ -158,6 +158,7 @@ def leaf_blocks(points: np.ndarray, layout: Layout, leaf_size: int):
     for b, node in enumerate(leaves):
         s, e = layout.start[node], layout.end[node]
         blocks[b, :, : e - s] = points[s:e].T
+        blocks[b, :, e - s :] = points[s, :, None]  # padding repeats a real point
         ids[b, : e - s] = layout.order[s:e]
         block_of[node] = b
     return blocks, ids, block_of
