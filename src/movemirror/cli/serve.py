@@ -43,7 +43,8 @@ def serve(
         modules = None
     limits = Limits()
     app = create_app(bank, web_modules=modules, limits=limits)
-    app.state.movemirror.matcher.warm()
+    with console.status(f"Preparing search over {len(bank):,} poses…"):
+        app.state.movemirror.matcher.warm()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {bank_dir}")
     console.print(f"open [bold cyan]http://{shown}:{port}/[/]  (API docs: /docs; Ctrl-C stops)")

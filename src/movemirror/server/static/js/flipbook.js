@@ -38,7 +38,8 @@ export class Flipbook {
 }
 
 export function attribution(match) {
-  const parts = [match.source || match.id];
+  // The file's name is enough under the picture; the explore view shows the full source.
+  const parts = [match.source ? match.source.split(/[\\/]/).pop() : match.id];
   if (match.frame_time !== null && match.frame_time !== undefined) {
     parts.push(`at ${Number(match.frame_time).toFixed(1)} s`);
   }
