@@ -120,6 +120,13 @@ def test_malformed_json_is_422(client):
     assert reply.status_code == 422
 
 
+def test_absurdly_nested_json_is_a_client_error(client, query_pose):
+    reply = client.post("/api/search", content=b"[" * 5000 + b"]" * 5000,
+                        headers={"content-type": "application/json"})
+    assert 400 <= reply.status_code < 500
+    assert client.post("/api/search", json=body(query_pose)).status_code == 200
+
+
 def test_a_pose_nobody_could_match_is_422_with_the_reason(client):
     empty = np.zeros((17, 3))
     reply = client.post("/api/search", json=body(empty))

@@ -37,7 +37,7 @@ CASES = [
     json.dumps({"keypoints": [[[1], 1, 1]] * 17, "width": 1, "height": 1}),
     message().replace("100.0", "NaN"), message().replace("100.0", "Infinity"),
     message().replace("640", "1e999"),
-    json.dumps({"width": 1, "height": 1}), "[]", "{", "null", '"text"',
+    json.dumps({"width": 1, "height": 1}), "[]", "{", "null", '"text"', "[" * 5000 + "]" * 5000,
 ]
 
 

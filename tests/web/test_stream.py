@@ -60,6 +60,7 @@ def test_stream_and_rest_give_the_same_matches(client, bank):
      + ', "width": 9, "height": 9}', "invalid", "finite"),
     ('{"id": 8, "keypoints": ' + json.dumps([[0, 0, 0]] * 17) + ', "width": 9, "height": 9}',
      "bad_pose", "confident keypoints"),
+    ("[" * 5000 + "]" * 5000, "invalid", "recursion"),
 ])
 def test_bad_messages_get_an_error_frame_and_the_stream_goes_on(client, bank, text, code, words):
     with client.websocket_connect("/api/stream") as ws:
@@ -67,7 +68,7 @@ def test_bad_messages_get_an_error_frame_and_the_stream_goes_on(client, bank, te
         error = json.loads(ws.receive_text())
         assert error["type"] == "error" and error["code"] == code
         assert words.lower() in error["detail"].lower()
-        if '"id": ' in text:
+        if text.startswith('{"id": '):
             assert error["id"] == json.loads(text.replace("NaN", "0").replace("Infinity", "0"))[
                 "id"]
         ws.send_text(message(bank.keypoints[0], id="after"))

@@ -37,7 +37,7 @@ def parse_query(text: str) -> Query:
     """The query in a message; raises pydantic.ValidationError naming what is wrong."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         data = None
     query = _fast(data) if isinstance(data, dict) else None
     if query is not None:

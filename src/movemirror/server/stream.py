@@ -43,7 +43,7 @@ def _query_id(text: str):
     """The id of a message that failed validation, when it can be read at all."""
     try:
         value = json.loads(text).get("id")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
 
