@@ -213,3 +213,13 @@ def test_rate_limiter_refills_and_forgets_idle_clients():
     now[0] += 1.0
     limiter.allow("c")  # over max_keys: idle, full buckets are dropped
     assert set(limiter._buckets) == {"c"}
+
+
+def test_worker_processes_build_the_app_from_the_environment(bank_dir, bank, monkeypatch):
+    from movemirror.server.app import BANK_ENV, app_from_environment
+
+    monkeypatch.setenv(BANK_ENV, str(bank_dir))
+    with TestClient(app_from_environment()) as client:
+        health = client.get("/api/health").json()
+    assert health["bank_size"] == len(bank)
+    assert health["worker"] > 0

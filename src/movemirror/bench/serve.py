@@ -79,17 +79,25 @@ def lspet_bank(out: Path) -> Path:
 
 
 def _cpu_seconds(pid: int) -> float | None:
+    """CPU time of a process and its children (the workers of `serve --workers`)."""
+    total = 0.0
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if stat.parent.name == str(pid) or fields[1] == str(pid):
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
+    return total
 
 
 class ServerProcess:
     """`movemirror serve` on a free loopback port, stopped on exit."""
 
-    def __init__(self, bank: Path, index: str | None = None):
+    def __init__(self, bank: Path, index: str | None = None, workers: int = 1):
         import socket
 
         with socket.socket() as s:
@@ -97,6 +105,7 @@ class ServerProcess:
             self.port = s.getsockname()[1]
         self.bank = bank
         self.index = index
+        self.workers = workers
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> ServerProcess:
@@ -104,19 +113,25 @@ class ServerProcess:
                    "--host", HOST, "--port", str(self.port)]
         if self.index:
             command += ["--index", self.index]
+        if self.workers > 1:
+            command += ["--workers", str(self.workers)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
+        workers_seen: set[int] = set()
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("the server exited: " + self.process.stderr.read().decode())
             try:
-                with urllib.request.urlopen(f"http://{HOST}:{self.port}/api/health", timeout=1):
+                url = f"http://{HOST}:{self.port}/api/health"
+                with urllib.request.urlopen(url, timeout=1) as reply:
+                    workers_seen.add(json.load(reply)["worker"])
+                if len(workers_seen) >= self.workers:
                     return self
             except OSError:
                 time.sleep(0.2)
         self.__exit__()
-        raise RuntimeError("the server did not start within 60 s")
+        raise RuntimeError("the server did not start within 120 s")
 
     def __exit__(self, *exc) -> None:
         if self.process and self.process.poll() is None:
@@ -205,7 +220,8 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
 
 
 def main(bank_dir: Path | None, clients: list[int], rate: float, seconds: float, warmup: float,
-         k: int, out: Path | None, index: str | None = None) -> list[LevelResult]:
+         k: int, out: Path | None, index: str | None = None,
+         workers: int = 1) -> list[LevelResult]:
     from rich.table import Table
 
     from movemirror.bank import PoseBank
@@ -223,7 +239,7 @@ def main(bank_dir: Path | None, clients: list[int], rate: float, seconds: float,
                       f"{rate:g} a second per client, {seconds:g} s per level after "
                       f"{warmup:g} s of warm-up, on {HOST}.")
         results = []
-        with ServerProcess(bank_dir, index) as server:
+        with ServerProcess(bank_dir, index, workers) as server:
             for n in clients:
                 result = run_level(server, messages, n, rate, seconds, warmup)
                 results.append(result)
@@ -245,6 +261,7 @@ def main(bank_dir: Path | None, clients: list[int], rate: float, seconds: float,
         out.mkdir(parents=True, exist_ok=True)
         (out / "serve.json").write_text(json.dumps(
             {"bank_size": len(bank), "queries": described, "k": k, "index": index or "default",
+             "workers": workers,
              "levels": [asdict(r) for r in results]}, indent=2))
         console.print(f"Wrote {out / 'serve.json'}")
     return results

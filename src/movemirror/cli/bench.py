@@ -11,8 +11,10 @@ app = typer.Typer(help="Benchmarks on real data.", no_args_is_help=True)
 
 @app.command("ingest")
 def ingest(
-    limit: int = typer.Option(6000, help="How many LSPET photos."),
+    limit: int = typer.Option(6000, help="How many LSPET photos (0: none)."),
     model: str = typer.Option("thunder", help="Pose model."),
+    mode: str | None = typer.Option(None, help="Estimator mode (default: ingestion's)."),
+    videos: bool = typer.Option(True, "--videos/--no-videos", help="Also time the videos."),
     workers: int = typer.Option(0, help="Worker processes (0: one per core)."),
     baseline: int = typer.Option(300, help="Photos for the one-worker baseline (0: none)."),
     every_ms: int = typer.Option(33, "--every-ms", help="Video sampling for the video run."),
@@ -21,7 +23,7 @@ def ingest(
     """Index LSPET photos and the sample videos; report frames per second end to end."""
     from movemirror.bench.ingest import main
 
-    main(limit, model, workers, baseline, every_ms, out)
+    main(limit, model, workers, baseline, every_ms, out, mode, videos)
 
 
 @app.command("serve")
@@ -34,6 +36,7 @@ def serve(
     warmup: float = typer.Option(2.0, min=0, max=30, help="Unmeasured seconds first."),
     k: int = typer.Option(5, min=1, max=50, help="Matches per query."),
     index: str | None = typer.Option(None, help="Search index for the server (brute, ...)."),
+    workers: int = typer.Option(1, min=1, max=16, help="Server processes."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Matches per second and p50/p99 latency over the WebSocket, on loopback."""
@@ -42,7 +45,7 @@ def serve(
     levels = [int(n) for n in clients.split(",") if n.strip()]
     if not levels or min(levels) < 1 or max(levels) > 1000:
         raise typer.BadParameter("clients: 1 to 1000 each, e.g. 1,50,200")
-    main(bank_dir, levels, rate, seconds, warmup, k, out, index)
+    main(bank_dir, levels, rate, seconds, warmup, k, out, index, workers)
 
 
 @app.command("search")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -20,6 +21,9 @@ def serve(
     index: str | None = typer.Option(
         None, help="Search index: brute, boxtree or vptree (default: the bank's default)."
     ),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="Server processes, each with the bank (for many clients)."
+    ),
 ):
     """Serve the page, the search API and the pose stream for a bank."""
     import uvicorn
@@ -27,6 +31,7 @@ def serve(
     from movemirror.bank import PoseBank
     from movemirror.index import INDEX_KINDS
     from movemirror.server import create_app
+    from movemirror.server.app import BANK_ENV, INDEX_ENV
     from movemirror.server.files import find_web_modules
     from movemirror.server.limits import Limits
 
@@ -46,8 +51,20 @@ def serve(
     with console.status(f"Preparing search over {len(bank):,} poses…"):
         app.state.movemirror.matcher.warm()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
-    console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {bank_dir}")
+    console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {bank_dir}"
+                  + (f" in {workers} processes" if workers > 1 else ""))
     console.print(f"open [bold cyan]http://{shown}:{port}/[/]  (API docs: /docs; Ctrl-C stops)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio",
-                ws_max_size=4 * limits.max_message_bytes, ws_per_message_deflate=False,
-                timeout_graceful_shutdown=3)
+    options = dict(host=host, port=port, log_level="warning", ws="websockets-sansio",
+                   ws_max_size=4 * limits.max_message_bytes, ws_per_message_deflate=False,
+                   timeout_graceful_shutdown=3)
+    if workers == 1:
+        uvicorn.run(app, **options)
+        return
+    # Each worker loads the bank itself; the warm-up above has filled the compile cache.
+    os.environ[BANK_ENV] = str(bank_dir.resolve())
+    if index:
+        os.environ[INDEX_ENV] = index
+    if modules is not None:
+        os.environ["MOVEMIRROR_WEB_MODULES"] = str(modules.resolve())
+    uvicorn.run("movemirror.server.app:app_from_environment", factory=True, workers=workers,
+                **options)

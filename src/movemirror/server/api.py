@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["search"])
 def health(state: ServerState = Depends(get_state)) -> Health:
     path = state.bank.path
     return Health(status="ok", bank_size=len(state.bank), bank=path.name if path else None,
-                  web_modules=state.web_modules is not None)
+                  web_modules=state.web_modules is not None, worker=os.getpid())
 
 
 @router.post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -62,6 +63,19 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
     app.include_router(vendor_router(state.web_modules))
     app.include_router(thumbnail_router(bank.path, formatter.thumbnail_paths()))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+BANK_ENV = "MOVEMIRROR_SERVE_BANK"
+INDEX_ENV = "MOVEMIRROR_SERVE_INDEX"
+
+
+def app_from_environment() -> FastAPI:
+    """The app for $MOVEMIRROR_SERVE_BANK: what each worker process of `serve --workers` runs."""
+    index = os.environ.get(INDEX_ENV)
+    bank = PoseBank.load(os.environ[BANK_ENV], **({"index": index} if index else {}))
+    app = create_app(bank)
+    app.state.movemirror.matcher.warm()
     return app
 
 

@@ -56,6 +56,7 @@ class Health(BaseModel):
     bank_size: int
     bank: str | None
     web_modules: bool = Field(description="the browser packages (TF.js, models) are available")
+    worker: int = Field(description="id of the server process that answered")
 
 
 def describe_error(error: ValidationError) -> str:
