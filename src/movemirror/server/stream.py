@@ -52,15 +52,13 @@ def _query_id(text: str):
     "/api/stream",
     tags=["search"],
     summary="WebSocket: continuous matching (connect with ws://)",
+    description=__doc__,
     status_code=426,
     responses={426: {"description": "this path takes WebSocket connections only"}},
 )
 def stream_docs() -> JSONResponse:
     return JSONResponse({"detail": "connect with a WebSocket"}, status_code=426,
                         headers={"Upgrade": "websocket"})
-
-
-stream_docs.__doc__ = __doc__
 
 
 @router.websocket("/api/stream")
