@@ -129,6 +129,26 @@ def _rescore(query, vectors, weighted, best_i, out_d, out_i):
 
 
 @njit(cache=True)
+def _rotate_row(row, rotation, out):
+    """out = rotation @ row[:XY_DIM] in float64, rounded to float32. Bank and queries go
+    through this one function, so equal poses get bitwise-equal coordinates (BLAS may round
+    equal rows differently), and exact ties stay exact."""
+    for d in range(XY_DIM):
+        total = 0.0
+        for e in range(XY_DIM):
+            total += rotation[d, e] * np.float64(row[e])
+        out[d] = np.float32(total)
+
+
+@njit(cache=True)
+def _rotate(rows, rotation):
+    out = np.empty((len(rows), XY_DIM), np.float32)
+    for i in range(len(rows)):
+        _rotate_row(rows[i], rotation, out[i])
+    return out
+
+
+@njit(cache=True)
 def _search_rows(queries, first, stop, rotation, weighted, reach, max_leaves, tree, vectors,
                  out_d, out_i):
     k = out_d.shape[1]
@@ -149,11 +169,7 @@ def _search_rows(queries, first, stop, rotation, weighted, reach, max_leaves, tr
                 q[d] = query[source]
                 w[d] = np.float32(query[XY_DIM + source // 2] / total)
         else:
-            for d in range(XY_DIM):
-                acc64 = 0.0
-                for e in range(XY_DIM):
-                    acc64 += rotation[d, e] * np.float64(query[e])
-                q[d] = np.float32(acc64)
+            _rotate_row(query, rotation, q)
         _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, reach,
                     max_leaves)
         _rescore(query, vectors, weighted, best_i, out_d[r], out_i[r])
@@ -192,7 +208,7 @@ class BoxTreeIndex:
             space = np.ascontiguousarray(xy[:, order])
         else:
             self._rotation = principal_axes(xy)
-            space = (xy @ self._rotation.T).astype(np.float32)
+            space = _rotate(self.vectors, self._rotation)
         self._tree = None
         if len(xy):
             layout = split_tree(space, leaf_size)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-_PCA_SAMPLE = 512  # points per node used to estimate its principal axis
-_ITERATIONS = 8
+_PCA_SAMPLE = 256  # points per node used to estimate its principal axis
+_ITERATIONS = 5
 
 
 @dataclass(frozen=True)
