@@ -60,6 +60,6 @@ def bad_files(tmp_path, lspet_images, pose_video) -> dict[str, Path]:
 def some_photos(tmp_path, lspet_images) -> Path:
     folder = tmp_path / "photos"
     folder.mkdir()
-    for image in lspet_images[:40]:
+    for image in lspet_images[:12]:
         shutil.copy(image, folder / image.name)
     return folder

@@ -14,25 +14,25 @@ from collections.abc import Iterable, Iterator
 from movemirror.ingest.work import Settings, Unit, UnitResult, process_unit
 
 _estimator = None
-_estimator_model: str | None = None
+_estimator_key: tuple[str, str] | None = None
 
 
-def make_estimator(model: str, threads: int = 1):
+def make_estimator(model: str, mode: str, threads: int = 1):
     from movemirror.pose import PoseEstimator
 
-    return PoseEstimator(model=model, threads=threads)
+    return PoseEstimator(model=model, mode=mode, threads=threads)
 
 
-def _estimator_for(model: str):
-    global _estimator, _estimator_model
-    if _estimator is None or _estimator_model != model:
-        _estimator, _estimator_model = make_estimator(model), model
+def _estimator_for(model: str, mode: str):
+    global _estimator, _estimator_key
+    if _estimator is None or _estimator_key != (model, mode):
+        _estimator, _estimator_key = make_estimator(model, mode), (model, mode)
     return _estimator
 
 
 def _run(task: tuple[Unit, Settings]) -> UnitResult:
     unit, settings = task
-    return process_unit(unit, settings, _estimator_for(settings.model))
+    return process_unit(unit, settings, _estimator_for(settings.model, settings.mode))
 
 
 def default_workers() -> int:
