@@ -231,7 +231,7 @@ def test_kill_at_any_moment_then_resume_loses_and_doubles_nothing(lspet_images, 
     command = _cli(str(photos), "--bank", str(bank_dir), "--workers", "2",
                    "--commit-every", "0", *options)
     manifest = bank_dir / "manifest.json"
-    kills, seen = 0, []
+    kills, done, ids = 0, [], []
     for pause in (0.0, 0.05):
         before = manifest.read_bytes() if manifest.exists() else b""
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -248,14 +248,23 @@ def test_kill_at_any_moment_then_resume_loses_and_doubles_nothing(lspet_images, 
         process.wait()
         if _group_alive(process.pid):
             os.killpg(process.pid, signal.SIGKILL)
-        ids = ids_of(bank_dir)  # the bank is always a complete, readable earlier state
-        assert len(ids) == len(set(ids)) and set(ids) <= set(expected)
-        seen.append(len(ids))
-    assert kills == 2, f"runs finished before they could be killed ({seen})"
-    assert seen == sorted(seen) and 0 < seen[-1] < len(expected)  # each kept what was saved
+        bank = PoseBank.load(bank_dir)  # always a complete, readable earlier state
+        units = [row["path"] for row in bank.tables["sources"].to_pylist()]
+        assert len(bank.ids) == len(set(bank.ids)) and set(bank.ids) <= set(expected)
+        assert len(units) == len(set(units))  # no photo done twice
+        # nothing the last run saved is lost (photos without a usable pose count as done too)
+        assert set(ids[-1] if ids else []) <= set(bank.ids)
+        assert set(done[-1] if done else []) <= set(units)
+        done.append(units)
+        ids.append(bank.ids)
+    assert kills == 2, f"runs finished before they could be killed ({[len(d) for d in done]})"
+    # each run was killed after saving some work of its own, and before saving it all
+    assert 0 < len(done[0]) < len(done[1]) < 60
     subprocess.run(command, check=True, capture_output=True, timeout=300)
     bank = PoseBank.load(bank_dir)
     assert sorted(bank.ids) == sorted(expected)
+    assert sorted(row["path"] for row in bank.tables["sources"].to_pylist()) == sorted(
+        str(p) for p in photos.iterdir())
     thumbs = {p.relative_to(bank_dir).as_posix() for p in (bank_dir / "thumbs").rglob("*")
               if p.is_file()}
     assert thumbs == set(bank.records.column("thumbnail").to_pylist())  # orphans cleaned up
