@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 
-from movemirror.ingest.work import Settings, Unit, UnitResult, process_unit
+from movemirror.ingest.work import MULTIPOSE_SIDE, Settings, Unit, UnitResult, process_unit
 
 _estimator = None
 _estimator_key: tuple[str, str] | None = None
@@ -20,7 +20,7 @@ _estimator_key: tuple[str, str] | None = None
 def make_estimator(model: str, mode: str, threads: int = 1):
     from movemirror.pose import PoseEstimator
 
-    return PoseEstimator(model=model, mode=mode, threads=threads)
+    return PoseEstimator(model=model, mode=mode, threads=threads, multipose_side=MULTIPOSE_SIDE)
 
 
 def _estimator_for(model: str, mode: str):
