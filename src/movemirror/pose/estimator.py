@@ -67,6 +67,8 @@ class PoseEstimator:
     whole frame), "crop" (MoveNet's crop around the body) or "accurate" (crop plus mirrored,
     turned and two-size crops; the default). threads: ONNX Runtime threads per session
     (None: all cores; ingestion workers running one estimator per process want 1).
+    multipose_side: MultiPose's input, longer side in pixels (TF.js uses 256; 384 finds
+    smaller people: COCO OKS AP 0.23 vs 0.20 on coco-mini).
     """
 
     def __init__(
@@ -76,7 +78,7 @@ class PoseEstimator:
         mode: str = DEFAULT_MODE,
         threads: int | None = None,
         max_side: int = MAX_SIDE,
-        multipose_side: int = 256,
+        multipose_side: int = 384,
     ):
         self.spec = get_spec(model)
         if mode not in MODES:

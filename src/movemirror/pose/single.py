@@ -43,12 +43,14 @@ MODES: dict[str, Strategy] = {
     "fast": Strategy(crop=False),
     # MoveNet's own two passes: find the body, run again on a square crop around it.
     "crop": Strategy(),
-    # The default: two crop sizes, mirrored, and turned when the upright result is unsure.
+    # The default: two crop sizes, mirrored, and turned by 90/180/270 degrees when the upright
+    # crops are unsure (on LSPET's first 300 photos: as accurate as always turning, at about
+    # 9 instead of 17 inferences per photo).
     "accurate": Strategy(
         expands=(1.25, 1.5),
         angles=(0.0, 90.0, 180.0, 270.0),
         flips=True,
-        confident=0.0,
+        confident=0.55,
         min_pose_score=0.25,
     ),
 }
