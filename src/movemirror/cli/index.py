@@ -26,8 +26,8 @@ def index(
     model: str = typer.Option("thunder", help="Pose model: thunder, lightning or multipose."),
     mode: str = typer.Option(
         "crop", help="Estimator mode: 'fast' (1 pass a person), 'crop' (MoveNet's 2 passes: "
-                     "the default) or 'accurate' (17 passes: mirrored and turned crops; ~8x "
-                     "slower, for a small archive of acrobatics)."),
+                     "the default) or 'accurate' (mirrored and turned crops, up to 17 passes: "
+                     "several times slower; for a small archive of acrobatics)."),
     every_ms: int = typer.Option(200, "--every-ms", min=1,
                                  help="Sample videos every this many milliseconds."),
     min_score: float = typer.Option(0.25, "--min-score", help="Minimum pose score."),

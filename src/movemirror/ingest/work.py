@@ -24,7 +24,7 @@ VIDEO_MAX_SIDE = 960  # video frames are decoded at most this large (pose input 
 # The estimator's mode for archives (movemirror.pose.MODES): "crop" is MoveNet's own two
 # passes (the whole frame, then a square crop around the body; with several people,
 # MultiPose finds them and one crop pass refines each). It costs 2 inferences a photo where
-# "accurate" costs 17 (two crop sizes, mirrored, turned 90/180/270 degrees): throughput
+# "accurate" costs up to 17 (two crop sizes, mirrored, turned 90/180/270 degrees): throughput
 # for archives of thousands of photos matters more than the last points of PCK. "fast" (one
 # pass, no crop) is for quick previews; "accurate" for small archives of acrobatics.
 DEFAULT_MODE = "crop"
