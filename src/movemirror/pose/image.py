@@ -65,8 +65,8 @@ def _from_path(path: Path, max_side: int) -> LoadedImage:
             if img.format == "JPEG" and max(full_w, full_h) > max_side:
                 img.draft("RGB", _fit(full_w, full_h, max_side))
             img.load()
-            transposed = ImageOps.exif_transpose(img)
-            rgb = _to_rgb(transposed, name)
+            oriented = img if orientation == 1 else ImageOps.exif_transpose(img)
+            rgb = _to_rgb(oriented, name)
     except ImageError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError) as error:
