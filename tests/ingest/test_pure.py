@@ -111,3 +111,41 @@ def test_cli_default_mode_is_ingestions_and_a_real_mode():
 
     assert inspect.signature(index).parameters["mode"].default.default == DEFAULT_MODE
     assert Settings().mode == DEFAULT_MODE in MODES
+
+
+class _MultiPoseMisses:
+    """The real estimator, except that MultiPose (several people) finds nobody."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+        self.calls: list[int] = []
+
+    def estimate(self, frame, *, max_people=1):
+        self.calls.append(max_people)
+        return [] if max_people > 1 else self.estimator.estimate(frame, max_people=1)
+
+
+def test_a_body_multipose_misses_is_found_by_the_single_person_model(lspet_images):
+    from movemirror.ingest.pool import make_estimator
+    from movemirror.ingest.work import Settings, Unit, process_unit
+    from movemirror.pose import ModelMissingError
+
+    try:
+        estimator = make_estimator("lightning", "fast").load()
+    except ModelMissingError as error:
+        pytest.skip(str(error))
+    loose = QualityFilter(min_pose_score=0, min_keypoints=5, full_body=False, min_person_size=0)
+    photo = str(lspet_images[0])
+    single = estimator.estimate(read_photo(photo)[0], max_people=1)
+    assert single
+    missing = _MultiPoseMisses(estimator)
+    result = process_unit(Unit(photo, "0" * 64, "photo"),
+                          Settings(model="lightning", mode="fast", quality=loose), missing)
+    assert missing.calls == [6, 1] and len(result.entries) == 1
+    np.testing.assert_allclose(result.entries[0].keypoints, single[0].keypoints)
+    # MultiPose's own model has no single-person fallback: nobody found stays nobody found
+    missing.calls.clear()
+    result = process_unit(Unit(photo, "0" * 64, "photo"),
+                          Settings(model="multipose", mode="fast", quality=loose), missing)
+    assert missing.calls == [6] and not result.entries
+    assert result.rejected["no person found"] == 1

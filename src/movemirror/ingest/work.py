@@ -120,6 +120,11 @@ def _add_frame(result: UnitResult, t: float | None, scale: float, frame: np.ndar
     result.frames += 1
     height, width = frame.shape[:2]
     poses = estimator.estimate(frame, max_people=settings.max_people)
+    if not poses and settings.max_people > 1 and _single_person_model(settings.model):
+        # MultiPose, which finds the people for the single-person model, misses some bodies
+        # the single-person model finds on its own (upside down, contorted: about one LSPET
+        # photo in nine, half of which then pass the filters). Only such frames pay for it.
+        poses = estimator.estimate(frame, max_people=1)
     if settings.largest_only and len(poses) > 1:
         keep = largest([p.box for p in poses])
         poses = [poses[keep]]
@@ -156,3 +161,9 @@ def _add_frame(result: UnitResult, t: float | None, scale: float, frame: np.ndar
             width=round(width / scale),
             height=round(height / scale),
         ))
+
+
+def _single_person_model(model: str) -> bool:
+    from movemirror.pose import MODELS
+
+    return model in MODELS and MODELS[model].kind == "movenet"
