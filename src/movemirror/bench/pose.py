@@ -44,6 +44,7 @@ class Plan:
     runs: tuple[tuple[str, str], ...] = SINGLE_RUNS
     speed_images: int = 400
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    pck: bool = True
     coco: bool = True
     tfjs: bool = True
 
@@ -180,13 +181,13 @@ def run(plan: Plan, report: Report) -> dict:
     lspet = load_lspet(dataset_dir("lspet"), limit=plan.lspet_count, start=plan.lspet_start)
     results: dict = {"plan": asdict(plan), "machine": {"cores": os.cpu_count(),
                                                        "python": platform.python_version()}}
-    results["raw_inference_ms"] = [
-        {"model": m, "threads": t, "ms": raw_inference_ms(m, t)}
-        for m in ("lightning", "thunder") for t in (1, plan.workers)
-    ]
-    for r in results["raw_inference_ms"]:
-        report(f"raw inference {r['model']} ({r['threads']} threads): {r['ms']:.1f} ms")
     if plan.speed_images:
+        results["raw_inference_ms"] = [
+            {"model": m, "threads": t, "ms": raw_inference_ms(m, t)}
+            for m in ("lightning", "thunder") for t in (1, plan.workers)
+        ]
+        for r in results["raw_inference_ms"]:
+            report(f"raw inference {r['model']} ({r['threads']} threads): {r['ms']:.1f} ms")
         paths = [s.path for s in lspet[: plan.speed_images]]
         results["speed"] = []
         for model, mode in plan.runs:
@@ -194,7 +195,7 @@ def run(plan: Plan, report: Report) -> dict:
             results["speed"].append(r)
             report(f"speed {model}/{mode}: {r['images_per_second']:.1f} images/s")
     results["lspet_pck"] = []
-    for model, mode in plan.runs:
+    for model, mode in plan.runs if plan.pck else ():
         r = lspet_pck(model, mode, lspet, plan.workers)
         results["lspet_pck"].append(r)
         report(f"LSPET PCK@0.2 {model}/{mode}: {r['pck']:.4f} on {r['photos']} photos "
@@ -222,9 +223,10 @@ def table(results: dict):
         out.add_column(column, justify="left" if column in ("model", "mode") else "right")
     speeds = {(r["model"], r["mode"]): r["images_per_second"] for r in results.get("speed", [])}
     tfjs = {(r["model"], r["mode"]): r["mean_px"] for r in results.get("tfjs_agreement", [])}
-    for r in results["lspet_pck"]:
-        key = (r["model"], r["mode"])
-        out.add_row(r["model"], r["mode"], f"{r['pck']:.3f}",
+    pck = {(r["model"], r["mode"]): r["pck"] for r in results.get("lspet_pck", [])}
+    for model, mode in results["plan"]["runs"]:
+        key = (model, mode)
+        out.add_row(model, mode, f"{pck[key]:.3f}" if key in pck else "",
                     f"{speeds[key]:.1f}" if key in speeds else "",
                     f"{tfjs[key]:.2f}" if key in tfjs else "")
     return out

@@ -110,6 +110,7 @@ def pose(
     speed_images: int = typer.Option(400, min=0, help="Photos for the speed run (0: none)."),
     workers: int = typer.Option(0, min=0, help="Threads (0: one per core)."),
     quick: bool = typer.Option(False, "--quick", help="Small run: 200 photos, 100 for speed."),
+    parts: str = typer.Option("speed,pck,coco,tfjs", help="Which measurements, comma-separated."),
     out: Path = typer.Option(Path("bench-results"), help="Directory for pose.json."),
 ):
     """PCK@0.2 on LSPET, OKS AP on COCO, agreement with TF.js and images/s, per model and mode."""
@@ -124,8 +125,13 @@ def pose(
                  if (not keep_models or m in keep_models) and (not keep_modes or d in keep_modes))
     if not runs:
         raise fail("no model/mode left to run: check --models and --modes")
+    wanted = {p.strip() for p in parts.split(",") if p.strip()}
+    if not wanted or wanted - {"speed", "pck", "coco", "tfjs"}:
+        raise fail("parts: a comma-separated subset of speed,pck,coco,tfjs")
     plan = Plan(lspet_start=start, lspet_count=200 if quick else count, runs=runs,
-                speed_images=min(speed_images, 100) if quick else speed_images)
+                speed_images=0 if "speed" not in wanted else
+                min(speed_images, 100) if quick else speed_images,
+                pck="pck" in wanted, coco="coco" in wanted, tfjs="tfjs" in wanted)
     if workers:
         plan.workers = workers
     try:
