@@ -19,14 +19,7 @@ def reset(best_d: np.ndarray, best_i: np.ndarray) -> None:
 def sort_pairs(best_d: np.ndarray, best_i: np.ndarray) -> None:
     """Sort the pairs in place by distance, then index (insertion sort: k is small)."""
     for n in range(1, len(best_d)):
-        d, i = best_d[n], best_i[n]
-        j = n
-        while j > 0 and (best_d[j - 1] > d or (best_d[j - 1] == d and best_i[j - 1] > i)):
-            best_d[j] = best_d[j - 1]
-            best_i[j] = best_i[j - 1]
-            j -= 1
-        best_d[j] = d
-        best_i[j] = i
+        _place(best_d[n], best_i[n], best_d, best_i, n)
 
 
 @njit(cache=True, inline="always")
@@ -39,7 +32,12 @@ def beats(d: float, i: int, best_d: np.ndarray, best_i: np.ndarray) -> bool:
 @njit(cache=True, inline="always")
 def insert(d: float, i: int, best_d: np.ndarray, best_i: np.ndarray) -> None:
     """Insert (d, i), dropping the k-th pair; call only when beats() holds."""
-    j = len(best_d) - 1
+    _place(d, i, best_d, best_i, len(best_d) - 1)
+
+
+@njit(cache=True, inline="always")
+def _place(d: float, i: int, best_d: np.ndarray, best_i: np.ndarray, j: int) -> None:
+    """Put (d, i) at slot j or earlier, shifting worse pairs one slot towards j."""
     while j > 0 and (best_d[j - 1] > d or (best_d[j - 1] == d and best_i[j - 1] > i)):
         best_d[j] = best_d[j - 1]
         best_i[j] = best_i[j - 1]
