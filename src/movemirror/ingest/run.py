@@ -30,7 +30,6 @@ from movemirror.ingest.pool import run_units
 from movemirror.ingest.work import SEGMENT_SECONDS, Settings, Unit, UnitResult
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.storage import MANIFEST, BankError
-from movemirror.vectors import VECTOR_DIM
 
 THUMBS = "thumbs"
 LOCK = ".index.lock"
@@ -276,10 +275,8 @@ def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
         if table is not None:
             table = table.cast(ledger_table.SCHEMA)
         return bank, Ledger(table), True
-    # (from_keypoints cannot build an empty bank: it reshapes with -1)
-    schema = pa.schema([("id", pa.string()),
-                        ("keypoints", pa.list_(pa.float32(), NUM_KEYPOINTS * 3)), *META_SCHEMA])
-    empty = PoseBank(schema.empty_table(), np.empty((0, VECTOR_DIM), np.float32))
+    empty = PoseBank.from_keypoints(np.empty((0, NUM_KEYPOINTS, 3), np.float32), ids=[],
+                                    meta=META_SCHEMA.empty_table())
     return empty, Ledger(), False
 
 
