@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -171,17 +172,14 @@ def _sha256(file: Path) -> str:
 
 
 def _remove_unreferenced(path: Path, keep: set[str]) -> None:
-    for pattern in ("*-*.parquet", "vectors-*.npy", f".{MANIFEST}.*.tmp"):
-        for stale in path.glob(pattern):
-            if stale.name not in keep and _is_generation_file(stale.name):
-                stale.unlink(missing_ok=True)
+    """Delete data files of other generations and leftover manifest temporaries."""
+    for stale in path.iterdir():
+        if stale.name not in keep and _STALE.fullmatch(stale.name):
+            stale.unlink(missing_ok=True)
 
 
-def _is_generation_file(name: str) -> bool:
-    stem = name.split(".")[0] if not name.startswith(".") else ""
-    prefix, _, generation = stem.rpartition("-")
-    return name.startswith(f".{MANIFEST}.") or (
-        prefix.isidentifier() and all(c in "0123456789abcdef" for c in generation))
+# <role>-<hex generation>.parquet|.npy, or a temporary of manifest.json.
+_STALE = re.compile(r"[A-Za-z_]\w*-[0-9a-f]+\.(parquet|npy)|\.manifest\.json\..*\.tmp")
 
 
 def _fsync(file: Path) -> None:
