@@ -96,3 +96,24 @@ def test_multipose_input_is_multiple_of_32_with_longer_side_kept():
     assert input_shape(1000, 667, 256) == (256, 160)
     assert input_shape(480, 640, 256) == (192, 256)
     assert input_shape(20, 2000, 256) == (32, 256)
+
+
+def test_upright_body_crop_centres_on_the_hips_and_stands_the_torso_up():
+    from movemirror.pose.crops import upright_body_crop
+
+    pose = np.zeros((17, 3), np.float32)  # unseen keypoints (score 0) do not count
+    # A body lying on its side: shoulders to the right of the hips, feet to the left.
+    for name, xy in {"left_shoulder": (300, 190), "right_shoulder": (300, 210),
+                     "left_hip": (200, 190), "right_hip": (200, 210),
+                     "left_ankle": (40, 190), "right_ankle": (40, 210)}.items():
+        pose[KEYPOINT_INDEX[name]] = (*xy, 0.9)
+    pose[:5] = (340, 200, 0.9)  # the head beyond the shoulders
+    crop = upright_body_crop(pose, scale=1.25)
+    assert (crop.cx, crop.cy) == pytest.approx((200, 200))
+    assert crop.size == pytest.approx(2 * np.hypot(160, 10) * 1.25)  # the ankles are farthest
+    # In the window, the shoulders are straight above the hips.
+    inverse = np.linalg.inv(np.vstack([crop.matrix(), [0, 0, 1]]))
+    window = lambda xy: (inverse @ [*xy, 1.0])[:2]  # noqa: E731
+    shoulders, hips = window((300, 200)), window((200, 200))
+    assert shoulders[0] == pytest.approx(hips[0], abs=1e-6)
+    assert shoulders[1] < hips[1]

@@ -15,6 +15,8 @@ from PIL import Image
 
 from movemirror.keypoints import KEYPOINT_INDEX, MIRROR_PERMUTATION
 
+# Keypoints below this score do not shape a crop.
+CROP_KEYPOINT_SCORE = 0.2
 _TORSO = tuple(
     KEYPOINT_INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 )
@@ -111,7 +113,7 @@ def movenet_crop(
     keypoints: np.ndarray,
     width: int,
     height: int,
-    min_score: float = 0.2,
+    min_score: float = CROP_KEYPOINT_SCORE,
     torso_ratio: float = 1.9,
     body_ratio: float = 1.2,
 ) -> CropTransform:
@@ -145,3 +147,26 @@ def box_crop(
     x0, y0, x1, y1 = box
     side = max(x1 - x0, y1 - y0, min_size) * expand
     return CropTransform((x0 + x1) / 2.0, (y0 + y1) / 2.0, float(side))
+
+
+def angle_up(dx: float, dy: float) -> float:
+    """The window angle (CropTransform.angle) at which image direction (dx, dy) points up."""
+    return math.degrees(math.atan2(dx, -dy))
+
+
+def upright_body_crop(
+    keypoints: np.ndarray, min_score: float = CROP_KEYPOINT_SCORE, scale: float = 1.25
+) -> CropTransform:
+    """A window centred on the hips and turned so the torso stands upright in it (BlazePose's
+    region of interest). Its half side is `scale` x the farthest confident keypoint from the
+    hips, and at least 1.2 x the torso's length."""
+    hips = (keypoints[_TORSO[2], :2] + keypoints[_TORSO[3], :2]) / 2.0
+    shoulders = (keypoints[_TORSO[0], :2] + keypoints[_TORSO[1], :2]) / 2.0
+    torso = shoulders - hips
+    good = keypoints[:, 2] >= min_score
+    if good.sum() < 3:
+        good[:] = True
+    reach = float(np.linalg.norm(keypoints[good, :2] - hips, axis=1).max())
+    reach = max(reach, 1.2 * float(np.linalg.norm(torso)), 8.0)
+    angle = angle_up(float(torso[0]), float(torso[1]))
+    return CropTransform(float(hips[0]), float(hips[1]), 2.0 * reach * scale, angle)
