@@ -31,10 +31,10 @@ def shared():
 @pytest.fixture(scope="session")
 def models_ready():
     """Skip (saying what to run) when `make setup-models` has not been run."""
-    from movemirror.pose import ModelMissingError, model_path
+    from movemirror.pose import MODELS, ModelMissingError, model_path
 
     try:
-        for name in ("lightning", "thunder", "multipose", "posenet"):
+        for name in MODELS:
             model_path(name)
     except ModelMissingError as error:
         pytest.skip(str(error))

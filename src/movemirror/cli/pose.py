@@ -14,9 +14,11 @@ from movemirror.cli.console import console, errors, fail
 def pose(
     images: list[Path] = typer.Argument(..., help="Image files (JPEG, PNG, WebP, ...)."),
     model: str = typer.Option("thunder", "--model", "-m",
-                              help="lightning, thunder, multipose or posenet."),
-    mode: str = typer.Option("accurate", help="fast (one pass), crop (MoveNet's crop) or "
-                                              "accurate (crop plus mirrored/turned crops)."),
+                              help="lightning, thunder, multipose, posenet, blazepose-full "
+                                   "or blazepose-heavy."),
+    mode: str = typer.Option("best", help="fast (one pass), crop (MoveNet's crop), accurate "
+                                          "(crop plus mirrored/turned crops) or best "
+                                          "(accurate combined with BlazePose Heavy)."),
     max_people: int = typer.Option(1, "--max-people", min=1, max=6,
                                    help="Find up to this many people (MultiPose finds them)."),
     min_score: float | None = typer.Option(None, "--min-score", min=0.0, max=1.0,

@@ -12,7 +12,15 @@ import numpy as np
 from PIL import Image
 
 from movemirror.keypoints import KEYPOINT_NAMES
-from movemirror.pose.crops import CropTransform, box_crop, full_frame, keypoint_box
+from movemirror.pose.blazepose import BlazePose
+from movemirror.pose.combine import combine_poses
+from movemirror.pose.crops import (
+    CROP_KEYPOINT_SCORE,
+    CropTransform,
+    box_crop,
+    full_frame,
+    keypoint_box,
+)
 from movemirror.pose.errors import ImageError
 from movemirror.pose.image import MAX_SIDE, ImageInput, load_image
 from movemirror.pose.movenet import MoveNet
@@ -21,7 +29,6 @@ from movemirror.pose.posenet import PoseNet
 from movemirror.pose.registry import DEFAULT_MODEL, get_spec
 from movemirror.pose.session import create_session
 from movemirror.pose.single import (
-    CROP_KEYPOINT_SCORE,
     DEFAULT_MODE,
     MODES,
     estimate_single,
@@ -35,6 +42,8 @@ from movemirror.pose.single import (
 DEFAULT_MIN_POSE_SCORE = 0.2
 # MultiPose people below this score are not worth refining or reporting.
 MIN_PERSON_SCORE = 0.15
+# The MoveNet model that finds the body for BlazePose.
+SEED_MODEL = "thunder"
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,9 @@ class DetectedPose:
     """One person's pose in the input image's pixels."""
 
     keypoints: np.ndarray  # (17, 3) float32: x, y in pixels of the input image, score 0..1
-    score: float  # the pose's score: mean keypoint score (MultiPose: its person score)
+    # The pose's score: the mean keypoint score of the MoveNet pose (with BlazePose and the
+    # "best" mode: of the MoveNet pose that found the body); MultiPose: its person score.
+    score: float
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
     model: str
 
@@ -63,9 +74,10 @@ class DetectedPose:
 class PoseEstimator:
     """Holds one ONNX Runtime session per model used; reuse it across images (and threads).
 
-    model: "lightning", "thunder", "multipose" or "posenet". mode: "fast" (one pass over the
-    whole frame), "crop" (MoveNet's crop around the body) or "accurate" (crop plus mirrored,
-    turned and two-size crops; the default). threads: ONNX Runtime threads per session
+    model: "lightning", "thunder", "multipose", "posenet", "blazepose-full" or
+    "blazepose-heavy". mode: "fast" (one pass over the whole frame), "crop" (MoveNet's crop
+    around the body), "accurate" (crop plus mirrored, turned and two-size crops) or "best"
+    (accurate combined with BlazePose Heavy; the default). threads: ONNX Runtime threads per session
     (None: all cores; ingestion workers running one estimator per process want 1).
     multipose_side: MultiPose's input, longer side in pixels (TF.js uses 256; 384 finds
     smaller people: COCO OKS AP 0.23 vs 0.20 on coco-mini).
@@ -95,7 +107,7 @@ class PoseEstimator:
     @property
     def min_pose_score(self) -> float:
         """The default threshold below which a pose counts as not found."""
-        if self.spec.kind == "movenet":
+        if self.spec.kind in ("movenet", "blazepose"):
             return self.strategy.min_pose_score
         return DEFAULT_MIN_POSE_SCORE
 
@@ -108,6 +120,8 @@ class PoseEstimator:
                     self._runners[name] = MoveNet(session, spec.input_size)
                 elif spec.kind == "multipose":
                     self._runners[name] = MultiPose(session, self.multipose_side)
+                elif spec.kind == "blazepose":
+                    self._runners[name] = BlazePose(session)
                 else:
                     self._runners[name] = PoseNet(session, spec.input_size)
             return self._runners[name]
@@ -177,19 +191,42 @@ class PoseEstimator:
         if kind == "posenet":
             keypoints = self._posenet(image)
             return [(keypoints, pose_score(keypoints), _box(keypoints))]
-        net = self._runner(self.model)
         if max_people == 1:
-            keypoints = estimate_single(net, image, self.strategy)
-            return [(keypoints, pose_score(keypoints), _box(keypoints))]
+            keypoints, score = self._one_person(image, None)
+            return [(keypoints, score, _box(keypoints))]
         # Several people: MultiPose finds them, the single-person model refines each crop.
         people = [
             p for p in self._runner("multipose").infer(image) if p.score >= MIN_PERSON_SCORE
         ]
         out = []
         for person in people[:max_people]:
-            keypoints = refine(net, image, person.keypoints, self.strategy)
-            out.append((keypoints, pose_score(keypoints), _box(keypoints)))
+            keypoints, score = self._one_person(image, person.keypoints)
+            out.append((keypoints, score, _box(keypoints)))
         return out
+
+    def _one_person(self, image: Image.Image, seed: np.ndarray | None) -> tuple[np.ndarray, float]:
+        """One person's keypoints and pose score, from the whole image or from a MultiPose
+        person (`seed`).
+
+        BlazePose models need a body to start from: MoveNet Thunder finds it (in this
+        estimator's mode), then BlazePose takes over. The "best" mode combines the MoveNet
+        pose with BlazePose's. The pose score is always the MoveNet pose's: it tells people
+        from person-free photos far better than BlazePose's visibilities or presence flag,
+        which stay high on many photos of nobody (COCO photos without people).
+        """
+        blazepose = self.spec.kind == "blazepose"
+        net = self._runner(SEED_MODEL if blazepose else self.model)
+        if seed is None:
+            keypoints = estimate_single(net, image, self.strategy)
+        else:
+            keypoints = refine(net, image, seed, self.strategy)
+        score = pose_score(keypoints)
+        if blazepose:
+            return self._runner(self.model).track(image, keypoints).keypoints, score
+        if self.strategy.ensemble:
+            second = self._runner(self.strategy.ensemble).track(image, keypoints).keypoints
+            return combine_poses(keypoints, second), score
+        return keypoints, score
 
     def _posenet(self, image: Image.Image) -> np.ndarray:
         net = self._runner("posenet")

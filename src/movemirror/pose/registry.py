@@ -21,7 +21,7 @@ SETUP_HINT = "run `make setup-models` (or `bash scripts/setup_models.sh`) in the
 @dataclass(frozen=True)
 class ModelSpec:
     name: str
-    kind: str  # "movenet" (single person), "multipose" or "posenet"
+    kind: str  # "movenet" (single person), "multipose", "posenet" or "blazepose"
     input_size: int  # square input side in pixels (multipose: the longer side)
     description: str
 
@@ -33,6 +33,10 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("thunder", "movenet", 256, "MoveNet SinglePose Thunder: most accurate"),
         ModelSpec("multipose", "multipose", 256, "MoveNet MultiPose Lightning: up to 6 people"),
         ModelSpec("posenet", "posenet", 385, "PoseNet MobileNetV1: the original Move Mirror's"),
+        ModelSpec("blazepose-full", "blazepose", 256,
+                  "BlazePose GHUM Full on Thunder's upright crop: 33 landmarks"),
+        ModelSpec("blazepose-heavy", "blazepose", 256,
+                  "BlazePose GHUM Heavy on Thunder's upright crop: best on limbs, slowest"),
     )
 }
 

@@ -9,16 +9,19 @@ average of the candidates that agree with the most confident candidate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
 
-from movemirror.pose.crops import CropTransform, box_crop, full_frame, keypoint_box
+from movemirror.pose.crops import (
+    CROP_KEYPOINT_SCORE,
+    CropTransform,
+    box_crop,
+    full_frame,
+    keypoint_box,
+)
 from movemirror.pose.movenet import MoveNet
-
-# Keypoints below this score do not shape the crop.
-CROP_KEYPOINT_SCORE = 0.2
 
 
 @dataclass(frozen=True)
@@ -36,25 +39,33 @@ class Strategy:
     # Pose score below which no pose is reported. Picking the best of many candidates raises
     # scores on person-free photos too, so the augmented mode needs a higher bar.
     min_pose_score: float = 0.2
+    # A second model (BlazePose) run on the found body and combined keypoint by keypoint.
+    ensemble: str | None = None
 
+
+# Two crop sizes, mirrored, and turned by 90/180/270 degrees when the upright crops are unsure
+# (on LSPET's first 300 photos: as accurate as always turning, at about 9 instead of 17
+# inferences per photo).
+_ACCURATE = Strategy(
+    expands=(1.25, 1.5),
+    angles=(0.0, 90.0, 180.0, 270.0),
+    flips=True,
+    confident=0.55,
+    min_pose_score=0.25,
+)
 
 MODES: dict[str, Strategy] = {
     # One pass over the letterboxed frame, as a naive port would.
     "fast": Strategy(crop=False),
     # MoveNet's own two passes: find the body, run again on a square crop around it.
     "crop": Strategy(),
-    # The default: two crop sizes, mirrored, and turned by 90/180/270 degrees when the upright
-    # crops are unsure (on LSPET's first 300 photos: as accurate as always turning, at about
-    # 9 instead of 17 inferences per photo).
-    "accurate": Strategy(
-        expands=(1.25, 1.5),
-        angles=(0.0, 90.0, 180.0, 270.0),
-        flips=True,
-        confident=0.55,
-        min_pose_score=0.25,
-    ),
+    # MoveNet alone, as accurate as it gets: crops augmented (see _ACCURATE).
+    "accurate": _ACCURATE,
+    # The default: "accurate", then BlazePose Heavy on an upright crop of the body found, the
+    # two poses combined keypoint by keypoint (combine.combine_poses).
+    "best": replace(_ACCURATE, ensemble="blazepose-heavy"),
 }
-DEFAULT_MODE = "accurate"
+DEFAULT_MODE = "best"
 
 
 def estimate_single(net: MoveNet, image: Image.Image, strategy: Strategy) -> np.ndarray:
