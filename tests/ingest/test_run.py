@@ -303,3 +303,15 @@ def test_damaged_bank_is_not_overwritten(indexed, tmp_path):
         run_index([indexed.photos], bank_dir, FAST)
     with pytest.raises(BankError):
         PoseBank.load(bank_dir)
+
+
+def test_blazepose_indexes_photos_with_multipose_finding_the_people(lspet_images, tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for image in lspet_images[:4]:
+        shutil.copy(image, photos / image.name)
+    settings = Settings(model="blazepose-full", mode="crop", max_people=2, thumb_size=96)
+    summary = run_index([photos], tmp_path / "bank", settings)
+    bank = PoseBank.load(tmp_path / "bank")
+    assert summary.files_done == 4 and len(bank) >= 3
+    assert {bank.record(i)["model"] for i in range(len(bank))} == {"blazepose-full"}

@@ -23,11 +23,13 @@ from movemirror.cli.console import console, fail
 def index(
     sources: list[Path] = typer.Argument(..., help="Photos, videos or folders (recursive)."),
     bank_dir: Path = typer.Option(..., "--bank", help="The bank to create or add to."),
-    model: str = typer.Option("thunder", help="Pose model: thunder, lightning or multipose."),
+    model: str = typer.Option("thunder", help="Pose model: thunder, lightning, multipose, "
+                                               "blazepose-full or blazepose-heavy."),
     mode: str = typer.Option(
         "crop", help="Estimator mode: 'fast' (1 pass a person), 'crop' (MoveNet's 2 passes: "
-                     "the default) or 'accurate' (mirrored and turned crops, up to 17 passes: "
-                     "several times slower; for a small archive of acrobatics)."),
+                     "the default), 'accurate' (mirrored and turned crops, up to 17 passes: "
+                     "several times slower; for a small archive of acrobatics) or 'best' "
+                     "(accurate plus BlazePose Heavy: slower still)."),
     every_ms: int = typer.Option(200, "--every-ms", min=1,
                                  help="Sample videos every this many milliseconds."),
     min_score: float = typer.Option(0.25, "--min-score", help="Minimum pose score."),

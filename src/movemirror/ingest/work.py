@@ -26,7 +26,8 @@ VIDEO_MAX_SIDE = 960  # video frames are decoded at most this large (pose input 
 # MultiPose finds them and one crop pass refines each). It costs 2 inferences a photo where
 # "accurate" costs up to 17 (two crop sizes, mirrored, turned 90/180/270 degrees): throughput
 # for archives of thousands of photos matters more than the last points of PCK. "fast" (one
-# pass, no crop) is for quick previews; "accurate" for small archives of acrobatics.
+# pass, no crop) is for quick previews; "accurate" and "best" (accurate plus BlazePose Heavy)
+# for small archives of acrobatics.
 DEFAULT_MODE = "crop"
 # MultiPose's input side (longer side, pixels) when frames may hold several people. 256 is
 # what TF.js uses; a larger input finds smaller people, but the quality filter drops anyone
@@ -166,4 +167,4 @@ def _add_frame(result: UnitResult, t: float | None, scale: float, frame: np.ndar
 def _single_person_model(model: str) -> bool:
     from movemirror.pose import MODELS
 
-    return model in MODELS and MODELS[model].kind == "movenet"
+    return model in MODELS and MODELS[model].kind in ("movenet", "blazepose")
