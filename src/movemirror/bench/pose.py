@@ -238,7 +238,8 @@ def table(results: dict):
     out = Table(title="movemirror bench pose")
     for column in ("model", "mode", "LSPET PCK@0.2", "x one-pass Thunder", "images/s",
                    "TF.js px"):
-        out.add_column(column, justify="left" if column in ("model", "mode") else "right")
+        out.add_column(column, justify="left" if column in ("model", "mode") else "right",
+                       no_wrap=column in ("model", "mode"))
     speeds = {(r["model"], r["mode"]): r["images_per_second"] for r in results.get("speed", [])}
     tfjs = {(r["model"], r["mode"]): r["mean_px"] for r in results.get("tfjs_agreement", [])}
     pck = {(r["model"], r["mode"]): r for r in results.get("lspet_pck", [])}
