@@ -42,3 +42,18 @@ def test_disagreeing_keypoints_take_the_more_confident_pose():
     np.testing.assert_allclose(out[knee], second[knee])
     np.testing.assert_allclose(out[ankle], first[ankle])
     assert out.dtype == np.float32 and out.shape == (17, 3)
+
+
+def test_only_the_limbs_are_combined_by_default():
+    first = _pose(np.random.default_rng(3))
+    second = first.copy()
+    second[:, :2] += 5.0  # agrees everywhere
+    second[:, 2] = 1.0  # and is surer everywhere
+    out = combine_poses(first, second)
+    limbs = [KEYPOINT_INDEX[f"{s}_{j}"] for s in ("left", "right")
+             for j in ("elbow", "wrist", "knee", "ankle")]
+    others = [i for i in range(17) if i not in limbs]
+    np.testing.assert_array_equal(out[others], first[others])  # face, shoulders, hips
+    assert np.all(out[limbs, 2] == 1.0) and not np.allclose(out[limbs, :2], first[limbs, :2])
+    everything = combine_poses(first, second, keypoints=tuple(range(17)))
+    assert not np.allclose(everything[others, :2], first[others, :2])
