@@ -50,3 +50,19 @@ def thunder(models_ready):
 @pytest.fixture(scope="session")
 def pose_jpg() -> Path:
     return data_path("tfjs-pose-detection-testdata", "pose.jpg")
+
+
+@pytest.fixture(scope="session")
+def pck_of():
+    """pck_of(estimator, lspet_samples) -> PCK@0.2 of the first pose found in each photo."""
+    from movemirror.pose.metrics import pck_hits
+
+    def pck(estimator, samples) -> float:
+        hits = total = 0
+        for sample in samples:
+            poses = estimator.estimate(sample.path, min_pose_score=0.0)
+            h, t = pck_hits(poses[0].keypoints if poses else None, sample.joints)
+            hits, total = hits + h, total + t
+        return hits / total
+
+    return pck

@@ -13,7 +13,6 @@ from PIL import Image
 from movemirror.pose import PoseEstimator, estimate
 from movemirror.pose.blazepose import INPUT_SIZE, landmarks_to_coco, tracking_crop
 from movemirror.pose.crops import CropTransform, crop_pixels, upright_body_crop
-from movemirror.pose.metrics import pck_hits
 
 TFJS_RUN = __import__("pathlib").Path(__file__).with_name("tfjs_run.js")
 OUTPUTS = ("ld_3d", "output_poseflag", "activation_heatmap")
@@ -81,19 +80,13 @@ def test_blazepose_agrees_with_movenet_on_a_clear_photo(models_ready, pose_jpg):
 
 
 @pytest.mark.slow
-def test_best_mode_beats_movenet_alone_on_held_back_lspet(models_ready, shared):
+def test_best_mode_beats_movenet_alone_on_held_back_lspet(models_ready, shared, pck_of):
     from movemirror.datasets.lspet import load_lspet
 
     samples = load_lspet(shared("lspet"), limit=40, start=5900)
 
     def pck(model: str, mode: str) -> float:
-        estimator = PoseEstimator(model, mode=mode)
-        hits = total = 0
-        for sample in samples:
-            poses = estimator.estimate(sample.path, min_pose_score=0.0)
-            h, t = pck_hits(poses[0].keypoints if poses else None, sample.joints)
-            hits, total = hits + h, total + t
-        return hits / total
+        return pck_of(PoseEstimator(model, mode=mode), samples)
 
     accurate, best = pck("thunder", "accurate"), pck("thunder", "best")
     heavy = pck("blazepose-heavy", "crop")

@@ -7,7 +7,6 @@ import pytest
 from PIL import Image
 
 from movemirror.pose import DetectedPose, PoseEstimator, estimate
-from movemirror.pose.metrics import pck_hits
 
 # A held-back slice of LSPET (the modes were tuned on the first 1,000 photos).
 LSPET_START, LSPET_COUNT = 5900, 80
@@ -20,21 +19,12 @@ def lspet(shared):
     return load_lspet(shared("lspet"), limit=LSPET_COUNT, start=LSPET_START)
 
 
-def _pck(estimator: PoseEstimator, samples) -> float:
-    hits = total = 0
-    for sample in samples:
-        poses = estimator.estimate(sample.path, min_pose_score=0.0)
-        h, t = pck_hits(poses[0].keypoints if poses else None, sample.joints)
-        hits, total = hits + h, total + t
-    return hits / total
-
-
 @pytest.mark.slow
-def test_keypoints_land_near_lspet_annotations_and_cropping_helps(models_ready, lspet):
-    fast = _pck(PoseEstimator("thunder", mode="fast"), lspet)
-    crop = _pck(PoseEstimator("thunder", mode="crop"), lspet)
-    accurate = _pck(PoseEstimator("thunder", mode="accurate"), lspet[:30])
-    accurate_crop = _pck(PoseEstimator("thunder", mode="crop"), lspet[:30])
+def test_keypoints_land_near_lspet_annotations_and_cropping_helps(models_ready, lspet, pck_of):
+    fast = pck_of(PoseEstimator("thunder", mode="fast"), lspet)
+    crop = pck_of(PoseEstimator("thunder", mode="crop"), lspet)
+    accurate = pck_of(PoseEstimator("thunder", mode="accurate"), lspet[:30])
+    accurate_crop = pck_of(PoseEstimator("thunder", mode="crop"), lspet[:30])
     assert crop > fast + 0.04, (fast, crop)
     assert crop > 0.55, crop
     assert accurate >= accurate_crop, (accurate_crop, accurate)
