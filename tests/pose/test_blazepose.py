@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from movemirror.pose import PoseEstimator, estimate
 from movemirror.pose.blazepose import INPUT_SIZE, landmarks_to_coco, tracking_crop
 from movemirror.pose.crops import CropTransform, crop_pixels, upright_body_crop
 
-TFJS_RUN = __import__("pathlib").Path(__file__).with_name("tfjs_run.js")
+TFJS_RUN = Path(__file__).with_name("tfjs_run.js")
 OUTPUTS = ("ld_3d", "output_poseflag", "activation_heatmap")
 
 

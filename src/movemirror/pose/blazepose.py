@@ -66,7 +66,6 @@ class BlazePose:
 
     def __init__(self, session: ort.InferenceSession):
         self.session = session
-        self.input_size = INPUT_SIZE
         self._input = session.get_inputs()[0].name
         # The output order differs between Full and Heavy: look them up by name.
         self._outputs = [o.name for o in session.get_outputs()]
