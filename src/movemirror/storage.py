@@ -26,13 +26,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from movemirror.errors import BankError
+
 FORMAT_NAME = "movemirror-bank"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-
-
-class BankError(Exception):
-    """A bank directory that is missing, damaged, truncated or of an unknown version."""
 
 
 @dataclass(frozen=True)

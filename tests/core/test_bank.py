@@ -5,9 +5,10 @@ import pytest
 
 from movemirror.bank import PoseBank
 from movemirror.distances import distance
+from movemirror.errors import BankError, PoseError
 from movemirror.keypoints import mirror_keypoints
-from movemirror.storage import MANIFEST, BankError, write_bank
-from movemirror.vectors import PoseError, to_vectors
+from movemirror.storage import MANIFEST, write_bank
+from movemirror.vectors import to_vectors
 
 
 @pytest.fixture(scope="module")

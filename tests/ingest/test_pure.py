@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from movemirror.distances import cosine_distance
-from movemirror.ingest.attribution import Attribution, AttributionError
+from movemirror.errors import AttributionError
+from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.dedup import Deduplicator
 from movemirror.ingest.frames import read_photo
 from movemirror.ingest.quality import QualityFilter

@@ -22,10 +22,10 @@ from PIL import Image
 
 from movemirror.bank import PoseBank
 from movemirror.distances import cosine_distance
+from movemirror.errors import BankError
 from movemirror.ingest.quality import QualityFilter
 from movemirror.ingest.run import Summary, run_index
 from movemirror.ingest.work import Settings
-from movemirror.storage import BankError
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from movemirror.errors import PoseError
 from movemirror.server.matcher import Matcher
-from movemirror.vectors import PoseError
 
 
 def run_in_fresh_loop(coroutine_function):

@@ -61,7 +61,8 @@ def main(limit: int, model: str, workers: int, baseline: int, every_ms: int,
     from rich.table import Table
 
     from movemirror.cli.console import console, fail
-    from movemirror.datasets import DatasetMissingError, dataset_dir
+    from movemirror.datasets import dataset_dir
+    from movemirror.errors import DatasetMissingError
     from movemirror.ingest.pool import default_workers
 
     try:

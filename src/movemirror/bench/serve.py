@@ -45,8 +45,9 @@ class LevelResult:
 
 def real_queries(bank_poses: np.ndarray, count: int = 240) -> tuple[np.ndarray, str]:
     """Query poses from a real camera clip (tfjs-models' pose_1), else jittered bank poses."""
-    from movemirror.datasets import DatasetMissingError, dataset_dir
+    from movemirror.datasets import dataset_dir
     from movemirror.datasets.tfjs_reference import load_reference_keypoints
+    from movemirror.errors import DatasetMissingError
 
     try:
         folder = dataset_dir("tfjs-pose-detection-testdata")

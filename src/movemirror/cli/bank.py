@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from movemirror.cli.console import console, fail
+from movemirror.errors import BankError
 from movemirror.keypoints import KEYPOINT_NAMES
-from movemirror.storage import BankError
 
 app = typer.Typer(help="Inspect pose banks.", no_args_is_help=True)
 

@@ -62,7 +62,7 @@ def search(
     from movemirror.bench.search import Plan, run, write_json
     from movemirror.bench.search_report import chart, table
     from movemirror.cli.console import console, fail
-    from movemirror.datasets import DatasetMissingError
+    from movemirror.errors import DatasetMissingError
 
     try:
         bank_sizes = tuple(int(s.replace("_", "")) for s in sizes.split(",") if s.strip())
@@ -117,7 +117,7 @@ def pose(
     from movemirror.bench.pose import SINGLE_RUNS, Plan, run, table, write_json
     from movemirror.cli.console import console, fail
     from movemirror.datasets import DatasetMissingError
-    from movemirror.pose import ModelMissingError
+    from movemirror.errors import ModelMissingError
 
     keep_models = {m for m in models.split(",") if m}
     keep_modes = {m for m in modes.split(",") if m}

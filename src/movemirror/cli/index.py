@@ -59,12 +59,13 @@ def index(
 
     Re-running adds only what is new; an interrupted run resumes where it stopped.
     """
-    from movemirror.ingest.attribution import Attribution, AttributionError
+    from movemirror.errors import AttributionError, IngestError, ModelMissingError
+    from movemirror.ingest.attribution import Attribution
     from movemirror.ingest.pool import default_workers
     from movemirror.ingest.quality import QualityFilter
-    from movemirror.ingest.run import IngestError, run_index
+    from movemirror.ingest.run import run_index
     from movemirror.ingest.work import Settings
-    from movemirror.pose import MODES, ModelMissingError
+    from movemirror.pose import MODES
 
     if mode not in MODES:
         raise fail(f"--mode must be one of {', '.join(MODES)}", 2)

@@ -11,8 +11,7 @@ from rich.table import Table
 
 from movemirror.cli.console import console, fail
 from movemirror.distances import METRICS
-from movemirror.storage import BankError
-from movemirror.vectors import PoseError
+from movemirror.errors import BankError, PoseError
 
 
 def read_pose_file(path: Path) -> np.ndarray:

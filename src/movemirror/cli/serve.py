@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from movemirror.cli.console import console, errors, fail
-from movemirror.storage import BankError
+from movemirror.errors import BankError
 
 
 def serve(

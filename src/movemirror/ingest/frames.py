@@ -16,12 +16,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from movemirror.errors import DecodeError
+
 # A photo larger than this is reduced on load: enough for pose estimation and thumbnails.
 MAX_PHOTO_SIDE = 2048
-
-
-class DecodeError(Exception):
-    """A file that cannot be decoded; the message says why, for the run's report."""
 
 
 @dataclass(frozen=True)

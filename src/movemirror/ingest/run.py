@@ -20,16 +20,17 @@ import numpy as np
 import pyarrow as pa
 
 from movemirror.bank import PoseBank
+from movemirror.errors import BankError, DecodeError, IngestError
 from movemirror.ingest import ledger as ledger_table
 from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.discover import MediaFile, Skip, discover
-from movemirror.ingest.frames import DecodeError, probe_video, sample_times
+from movemirror.ingest.frames import probe_video, sample_times
 from movemirror.ingest.hashing import content_hash
 from movemirror.ingest.ledger import Ledger
 from movemirror.ingest.pool import run_units
 from movemirror.ingest.work import SEGMENT_SECONDS, Settings, Unit, UnitResult
 from movemirror.keypoints import NUM_KEYPOINTS
-from movemirror.storage import MANIFEST, BankError
+from movemirror.storage import MANIFEST
 
 THUMBS = "thumbs"
 LOCK = ".index.lock"
@@ -49,10 +50,6 @@ META_SCHEMA = pa.schema([
     ("width", pa.int32()),
     ("height", pa.int32()),
 ])
-
-
-class IngestError(Exception):
-    """A run that cannot start (bank damaged or busy); the message says what to do."""
 
 
 @dataclass

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from movemirror.errors import DecodeError
 from movemirror.ingest.dedup import DEFAULT_THRESHOLD, Deduplicator
-from movemirror.ingest.frames import DecodeError, read_photo, video_frames
+from movemirror.ingest.frames import read_photo, video_frames
 from movemirror.ingest.quality import QualityFilter, largest
 from movemirror.ingest.thumbnails import DISPLAY_SIZE, crop_box, thumbnail
 from movemirror.vectors import to_vectors
@@ -105,7 +106,7 @@ def process_unit(unit: Unit, settings: Settings, estimator) -> UnitResult:
     except DecodeError as error:
         result.error = str(error)
     except Exception as error:  # a file that trips up the decoder or model in any other way
-        from movemirror.pose import ModelMissingError
+        from movemirror.errors import ModelMissingError
 
         if isinstance(error, ModelMissingError):
             raise

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from movemirror.pose.errors import ModelMissingError
+from movemirror.errors import ModelMissingError
 
 SETUP_HINT = "run `make setup-models` (or `bash scripts/setup_models.sh`) in the movemirror repo"
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from movemirror.bank import PoseBank
-from movemirror.vectors import PoseError, pose_problems
+from movemirror.errors import PoseError
+from movemirror.vectors import pose_problems
 
 MAX_BATCH = 512
 
