@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from movemirror.distances import METRICS
+from movemirror.distances import DEFAULT_METRIC, check_metric
 from movemirror.index import DEFAULT_INDEX, build_index
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
 from movemirror.storage import read_bank, write_bank
@@ -105,15 +105,14 @@ class PoseBank:
 
     # --- search -------------------------------------------------------------------------
 
-    def search(self, queries, k: int = 10, metric: str = "cosine", mirror: bool = False):
+    def search(self, queries, k: int = 10, metric: str = DEFAULT_METRIC, mirror: bool = False):
         """Top-k poses for each query pose (17, 3) or (Q, 17, 3), in pixels.
 
         Returns (distances (Q, k), indices (Q, k)), best first; with mirror=True also
         searches each query mirrored left-right and returns (distances, indices, mirrored),
         mirrored[q, j] telling whether match j came from the mirrored query.
         """
-        if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        check_metric(metric)
         if k < 1:
             raise ValueError("k must be at least 1")
         index = self.index(metric)

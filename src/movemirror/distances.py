@@ -1,15 +1,20 @@
-"""Move Mirror's two distances between pose vectors (see movemirror.vectors for the layout).
+"""Move Mirror's distances between pose vectors (see movemirror.vectors for the layout), and
+the registry naming them.
 
-Both take a query vector (52,) or batch (Q, 52) and bank vectors (N, 52) and return (Q, N).
+Each takes a query vector (52,) or batch (Q, 52) and bank vectors (N, 52) and returns (Q, N).
+A new distance is added to VALID_METRICS below, and everything that offers a choice of
+metric (the bank, the indexes, the server, the CLI) takes it from there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
+from movemirror.errors import UnknownMetricError
 from movemirror.vectors import CONFIDENCE_SUM, CONFIDENCES, XY
-
-METRICS = ("cosine", "weighted")
 
 
 def _batch(vectors) -> np.ndarray:
@@ -60,9 +65,35 @@ def weighted_distance(queries, bank) -> np.ndarray:
     return np.einsum("qnd,qd->qn", diffs, weights)
 
 
+@dataclass(frozen=True)
+class Metric:
+    """A distance and what the indexes may assume of it."""
+
+    name: str
+    function: Callable[..., np.ndarray]  # (queries, bank) -> (Q, N) distances
+    description: str  # a few words, for help texts and the API's schema
+    symmetric: bool  # d(a, b) == d(b, a)
+    triangle: bool  # obeys the triangle inequality, so metric trees are exact on it
+
+
+VALID_METRICS: dict[str, Metric] = {metric.name: metric for metric in (
+    Metric("cosine", cosine_distance, "cosine of the normalised poses",
+           symmetric=True, triangle=True),
+    Metric("weighted", weighted_distance, "confidence-weighted L1",
+           symmetric=False, triangle=False),
+)}
+METRICS = tuple(VALID_METRICS)
+DEFAULT_METRIC = "cosine"
+
+
+def check_metric(name: str) -> Metric:
+    """The registered metric of that name; raises UnknownMetricError listing the choices."""
+    try:
+        return VALID_METRICS[name]
+    except (KeyError, TypeError):
+        raise UnknownMetricError(
+            f"unknown metric {name!r}; choose one of {', '.join(METRICS)}") from None
+
+
 def distance(queries, bank, metric: str) -> np.ndarray:
-    if metric == "cosine":
-        return cosine_distance(queries, bank)
-    if metric == "weighted":
-        return weighted_distance(queries, bank)
-    raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+    return check_metric(metric).function(queries, bank)

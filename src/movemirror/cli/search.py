@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from movemirror.cli.console import console, fail
-from movemirror.distances import METRICS
-from movemirror.errors import BankError, PoseError
+from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
+from movemirror.errors import BankError, PoseError, UnknownMetricError
 
 
 def read_pose_file(path: Path) -> np.ndarray:
@@ -45,15 +45,17 @@ def search(
     pose_file: Path = typer.Argument(..., help="A JSON file with 17 keypoints (x, y, score)."),
     bank_dir: Path = typer.Option(..., "--bank", help="The bank directory."),
     k: int = typer.Option(10, "-k", min=1, help="How many matches."),
-    metric: str = typer.Option("cosine", help=f"Distance: {' or '.join(METRICS)}."),
+    metric: str = typer.Option(DEFAULT_METRIC, help=f"Distance: {' or '.join(METRICS)}."),
     mirror: bool = typer.Option(False, "--mirror", help="Also match the mirrored pose."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ):
     """Print the k poses of a bank nearest to a pose."""
     from movemirror.bank import PoseBank
 
-    if metric not in METRICS:
-        raise fail(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}", 2)
+    try:
+        check_metric(metric)
+    except UnknownMetricError as error:
+        raise fail(str(error), 2) from None
     try:
         query = read_pose_file(pose_file)
         bank = PoseBank.load(bank_dir)

@@ -29,14 +29,18 @@ def serve(
     import uvicorn
 
     from movemirror.bank import PoseBank
-    from movemirror.index import INDEX_KINDS
+    from movemirror.errors import UnknownIndexError
+    from movemirror.index import check_index
     from movemirror.server import create_app
     from movemirror.server.app import BANK_ENV, INDEX_ENV
     from movemirror.server.files import find_web_modules
     from movemirror.server.limits import Limits
 
-    if index is not None and index not in INDEX_KINDS:
-        raise fail(f"unknown index {index!r}; choose one of {', '.join(INDEX_KINDS)}", 2)
+    try:
+        if index is not None:
+            check_index(index)
+    except UnknownIndexError as error:
+        raise fail(str(error), 2) from None
     try:
         bank = PoseBank.load(bank_dir, **({"index": index} if index else {}))
     except BankError as error:

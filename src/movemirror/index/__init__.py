@@ -6,6 +6,7 @@ Every index is built from the bank's (N, 52) vectors for one metric and answers
 
 from __future__ import annotations
 
+from movemirror.errors import UnknownIndexError
 from movemirror.index.approx import ApproxBoxTreeIndex
 from movemirror.index.boxtree import BoxTreeIndex
 from movemirror.index.brute import BruteForceIndex
@@ -19,10 +20,14 @@ INDEX_KINDS = {"brute": BruteForceIndex, "boxtree": BoxTreeIndex,
 DEFAULT_INDEX = "boxtree"
 
 
-def build_index(vectors, metric: str, kind: str = DEFAULT_INDEX):
+def check_index(kind: str):
+    """The index class of that name; raises UnknownIndexError listing the choices."""
     try:
-        factory = INDEX_KINDS[kind]
-    except KeyError:
+        return INDEX_KINDS[kind]
+    except (KeyError, TypeError):
         choices = ", ".join(INDEX_KINDS)
-        raise ValueError(f"unknown index {kind!r}; choose one of {choices}") from None
-    return factory(vectors, metric)
+        raise UnknownIndexError(f"unknown index {kind!r}; choose one of {choices}") from None
+
+
+def build_index(vectors, metric: str, kind: str = DEFAULT_INDEX):
+    return check_index(kind)(vectors, metric)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from movemirror.distances import METRICS
+from movemirror.distances import check_metric
+from movemirror.errors import UnknownMetricError
 from movemirror.index import heap, topk
 from movemirror.index.partition import leaf_blocks, node_boxes, principal_axes, split_tree
 from movemirror.vectors import CONFIDENCE_SUM, XY, XY_DIM
@@ -33,6 +34,8 @@ LEAF_SIZE = 32
 _SLACK = np.float32(1.0 + 1e-5)
 _PARALLEL_FROM = 32
 _FIRST_DIMS = 10  # queries per call from which a batch is spread over all cores
+# The metrics whose box bounds the walk knows (see the module's docstring).
+BOUNDED_METRICS = ("cosine", "weighted")
 
 
 @njit(cache=True, fastmath=True)
@@ -188,11 +191,13 @@ class BoxTreeIndex:
     """Exact top-k for both metrics: the default index."""
 
     name = "boxtree"
-    exact_metrics = METRICS
+    exact_metrics = BOUNDED_METRICS
 
     def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = LEAF_SIZE):
-        if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        check_metric(metric)
+        if metric not in BOUNDED_METRICS:
+            raise UnknownMetricError(f"the box tree has no bound for metric {metric!r}; "
+                                     "search it with the brute-force index")
         self.metric = metric
         self._weighted = metric == "weighted"
         self._reach = self._reach_for(metric)

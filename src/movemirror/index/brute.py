@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from movemirror.distances import METRICS, cosine_distance_at, distance
+from movemirror.distances import METRICS, check_metric, cosine_distance_at
 from movemirror.vectors import XY
 
 _BLOCK = 16_384  # bank rows per block, to bound the (Q, block, 34) work arrays of "weighted"
@@ -34,8 +34,7 @@ class BruteForceIndex:
     exact_metrics = METRICS
 
     def __init__(self, vectors: np.ndarray, metric: str):
-        if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        self._distance = check_metric(metric).function
         self.metric = metric
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self._xy_t = np.ascontiguousarray(self.vectors[:, XY].T)
@@ -49,7 +48,7 @@ class BruteForceIndex:
         best_d, best_i = None, None
         for start in range(0, len(self.vectors), _BLOCK):
             block = self.vectors[start : start + _BLOCK]
-            d, i = top_k(distance(queries, block, "weighted"), k)
+            d, i = top_k(self._distance(queries, block), k)
             i = i + start
             if best_d is not None:
                 d, j = top_k(np.concatenate([best_d, d], 1), k)

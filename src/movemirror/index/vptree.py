@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from movemirror.distances import METRICS
+from movemirror.distances import VALID_METRICS, check_metric
 from movemirror.index import topk
 from movemirror.vectors import CONFIDENCE_SUM, XY_DIM
 
@@ -113,11 +113,10 @@ class VPTreeIndex:
     """Exact for cosine; approximate (it misses) for the weighted distance."""
 
     name = "vptree"
-    exact_metrics = ("cosine",)
+    exact_metrics = tuple(name for name, m in VALID_METRICS.items() if m.triangle)
 
     def __init__(self, vectors: np.ndarray, metric: str, seed: int = 0):
-        if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        check_metric(metric)
         self.metric = metric
         self._weighted = metric == "weighted"
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from movemirror.bank import PoseBank
+from movemirror.distances import DEFAULT_METRIC, METRICS
 from movemirror.errors import PoseError
 from movemirror.vectors import pose_problems
 
@@ -56,14 +57,14 @@ class Matcher:
             return
         poses = self.bank.keypoints[:64]
         valid = poses[[p is None for p in pose_problems(poses)]]
-        for metric in ("cosine", "weighted"):
+        for metric in METRICS:
             self.bank.index(metric)
             for mirror in (False, True):
                 for count in (1, 2, len(valid)):
                     if len(valid):
                         self.bank.search(valid[:count], k=5, metric=metric, mirror=mirror)
 
-    async def search(self, pose, k: int = 10, metric: str = "cosine",
+    async def search(self, pose, k: int = 10, metric: str = DEFAULT_METRIC,
                      mirror: bool = False) -> list[Hit]:
         """Top-k matches for one pose (17, 3) in pixels; raises PoseError for a bad pose."""
         loop = asyncio.get_running_loop()
