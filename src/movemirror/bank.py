@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from movemirror.distances import DEFAULT_METRIC, check_metric
-from movemirror.index import DEFAULT_INDEX, build_index
+from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
 from movemirror.storage import read_bank, write_bank
 from movemirror.vectors import MIN_CONFIDENT_KEYPOINTS, MIN_SCORE, to_vectors
@@ -31,7 +31,7 @@ class PoseBank:
         self.path = path
         self.tables = dict(tables or {})  # extra tables saved with the bank (ingestion's ledger)
         self.index_kind = index
-        self._indexes: dict[str, object] = {}
+        self._indexes: dict[str, Index] = {}
         self._lock = threading.Lock()
 
     # --- building, saving, loading -------------------------------------------------------
@@ -122,7 +122,7 @@ class PoseBank:
         mirrored_d, mirrored_i = index.search(to_vectors(mirror_keypoints(queries)), k)
         return _merge_mirrored(distances, indices, mirrored_d, mirrored_i, min(k, len(self)))
 
-    def index(self, metric: str):
+    def index(self, metric: str) -> Index:
         """The search index for a metric, built on first use."""
         with self._lock:
             if metric not in self._indexes:

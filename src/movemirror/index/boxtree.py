@@ -19,6 +19,8 @@ index.
 
 from __future__ import annotations
 
+from typing import ClassVar, Self
+
 import numpy as np
 from numba import njit, prange
 
@@ -190,8 +192,8 @@ def _search_parallel(queries, rotation, weighted, reach, max_leaves, tree, vecto
 class BoxTreeIndex:
     """Exact top-k for both metrics: the default index."""
 
-    name = "boxtree"
-    exact_metrics = BOUNDED_METRICS
+    name: ClassVar[str] = "boxtree"
+    exact_metrics: ClassVar[tuple[str, ...]] = BOUNDED_METRICS
 
     def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = LEAF_SIZE):
         check_metric(metric)
@@ -224,6 +226,10 @@ class BoxTreeIndex:
             # Compiles (or loads from numba's cache) both search paths now, not on first use.
             self.search(self.vectors[:1], 1)
             self.search(np.repeat(self.vectors[:1], _PARALLEL_FROM, 0), 1)
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, metric: str) -> Self:
+        return cls(vectors, metric)
 
     def _reach_for(self, metric: str) -> np.float32:
         return _SLACK

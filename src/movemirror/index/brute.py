@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar, Self
+
 import numpy as np
 
 from movemirror.distances import METRICS, check_metric, cosine_distance_at
@@ -30,14 +32,18 @@ def sort_rows(distances: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, n
 
 
 class BruteForceIndex:
-    name = "brute"
-    exact_metrics = METRICS
+    name: ClassVar[str] = "brute"
+    exact_metrics: ClassVar[tuple[str, ...]] = METRICS
 
     def __init__(self, vectors: np.ndarray, metric: str):
         self._distance = check_metric(metric).function
         self.metric = metric
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self._xy_t = np.ascontiguousarray(self.vectors[:, XY].T)
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, metric: str) -> Self:
+        return cls(vectors, metric)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))

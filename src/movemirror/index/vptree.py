@@ -12,6 +12,8 @@ benchmark to show it, not for use.
 
 from __future__ import annotations
 
+from typing import ClassVar, Self
+
 import numpy as np
 from numba import njit
 
@@ -112,8 +114,9 @@ def _search_rows(queries, vectors, weighted, order, mu, inside, outside, out_d, 
 class VPTreeIndex:
     """Exact for cosine; approximate (it misses) for the weighted distance."""
 
-    name = "vptree"
-    exact_metrics = tuple(name for name, m in VALID_METRICS.items() if m.triangle)
+    name: ClassVar[str] = "vptree"
+    exact_metrics: ClassVar[tuple[str, ...]] = tuple(
+        name for name, metric in VALID_METRICS.items() if metric.triangle)
 
     def __init__(self, vectors: np.ndarray, metric: str, seed: int = 0):
         check_metric(metric)
@@ -124,6 +127,10 @@ class VPTreeIndex:
         if len(self.vectors):
             self._tree = _build(self.vectors, self._weighted, seed)
             self.search(self.vectors[:1], 1)  # compiles (or loads) the search kernel now
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, metric: str) -> Self:
+        return cls(vectors, metric)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
