@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -16,6 +17,14 @@ from movemirror.vectors import MIN_CONFIDENT_KEYPOINTS, MIN_SCORE, to_vectors
 
 RECORD_FIELDS = ("id", "source", "frame_time", "box", "thumbnail", "credit", "licence")
 _KEYPOINTS_TYPE = pa.list_(pa.float32(), NUM_KEYPOINTS * 3)
+
+
+class SearchResult(NamedTuple):
+    """The top k of each query, best first; the same three arrays whatever the search's options."""
+
+    distances: np.ndarray  # (Q, k) float32
+    indices: np.ndarray  # (Q, k) int64, rows of the bank
+    mirrored: np.ndarray  # (Q, k) bool: match j came from the query mirrored left-right
 
 
 class PoseBank:
@@ -105,12 +114,14 @@ class PoseBank:
 
     # --- search -------------------------------------------------------------------------
 
-    def search(self, queries, k: int = 10, metric: str = DEFAULT_METRIC, mirror: bool = False):
+    def search(self, queries, k: int = 10, metric: str = DEFAULT_METRIC,
+               mirror: bool = False) -> SearchResult:
         """Top-k poses for each query pose (17, 3) or (Q, 17, 3), in pixels.
 
-        Returns (distances (Q, k), indices (Q, k)), best first; with mirror=True also
-        searches each query mirrored left-right and returns (distances, indices, mirrored),
-        mirrored[q, j] telling whether match j came from the mirrored query.
+        Returns SearchResult(distances, indices, mirrored), each (Q, k), best first; k is cut
+        to the bank's size. With mirror=True each query is also searched mirrored left-right,
+        each bank pose kept once (its better side), and mirrored[q, j] tells whether match j
+        came from the mirrored query; without it, mirrored is all False.
         """
         check_metric(metric)
         if k < 1:
@@ -118,7 +129,7 @@ class PoseBank:
         index = self.index(metric)
         distances, indices = index.search(to_vectors(queries), k)
         if not mirror:
-            return distances, indices
+            return SearchResult(distances, indices, np.zeros(indices.shape, bool))
         mirrored_d, mirrored_i = index.search(to_vectors(mirror_keypoints(queries)), k)
         return _merge_mirrored(distances, indices, mirrored_d, mirrored_i, min(k, len(self)))
 
@@ -130,7 +141,7 @@ class PoseBank:
             return self._indexes[metric]
 
 
-def _merge_mirrored(d, i, md, mi, k):
+def _merge_mirrored(d, i, md, mi, k) -> SearchResult:
     """Per query, the k best of both result lists, each bank pose once (its better side)."""
     distances = np.concatenate([d, md], axis=1)
     indices = np.concatenate([i, mi], axis=1)
@@ -144,7 +155,7 @@ def _merge_mirrored(d, i, md, mi, k):
         _, first = np.unique(indices[q, row], return_index=True)
         keep = row[np.sort(first)][:k]
         out_d[q], out_i[q], out_m[q] = distances[q, keep], indices[q, keep], flags[q, keep]
-    return out_d, out_i, out_m
+    return SearchResult(out_d, out_i, out_m)
 
 
 def _meta_columns(meta, n: int) -> dict[str, pa.Array]:

@@ -25,7 +25,8 @@ def real_bank(penn_valid):
 @pytest.mark.parametrize("metric", ["cosine", "weighted"])
 def test_search_returns_exact_top_k(real_bank, metric):
     bank, bank_poses, queries = real_bank
-    distances, indices = bank.search(queries, k=10, metric=metric)
+    distances, indices, mirrored = bank.search(queries, k=10, metric=metric)
+    assert mirrored.shape == indices.shape and not mirrored.any()
     truth = distance(to_vectors(queries), to_vectors(bank_poses), metric)
     assert distances.shape == indices.shape == (len(queries), 10)
     np.testing.assert_allclose(distances, np.sort(truth, axis=1)[:, :10], atol=1e-5)
@@ -34,8 +35,8 @@ def test_search_returns_exact_top_k(real_bank, metric):
 
 def test_single_query_and_batch_agree(real_bank):
     bank, _, queries = real_bank
-    d1, i1 = bank.search(queries[3], k=5)
-    d, i = bank.search(queries, k=5)
+    d1, i1, _ = bank.search(queries[3], k=5)
+    d, i, _ = bank.search(queries, k=5)
     np.testing.assert_array_equal(i1[0], i[3])
     np.testing.assert_allclose(d1[0], d[3])
 
@@ -43,7 +44,7 @@ def test_single_query_and_batch_agree(real_bank):
 def test_a_bank_pose_finds_itself_at_distance_zero(real_bank):
     bank, bank_poses, _ = real_bank
     for metric in ("cosine", "weighted"):
-        d, i = bank.search(bank_poses[[7, 500]], k=1, metric=metric)
+        d, i, _ = bank.search(bank_poses[[7, 500]], k=1, metric=metric)
         assert set(d[:, 0]) == {0.0}
         assert np.allclose(
             distance(to_vectors(bank_poses[i[:, 0]]), to_vectors(bank_poses[[7, 500]]), metric)
@@ -52,16 +53,18 @@ def test_a_bank_pose_finds_itself_at_distance_zero(real_bank):
 
 def test_k_larger_than_bank_returns_whole_bank(real_bank):
     bank = PoseBank.from_keypoints(real_bank[1][:3])
-    d, i = bank.search(real_bank[2][0], k=10)
+    d, i, _ = bank.search(real_bank[2][0], k=10)
     assert sorted(i[0]) == [0, 1, 2] and np.all(np.diff(d[0]) >= 0)
 
 
 def test_mirror_finds_the_mirrored_pose_and_says_so(real_bank):
     bank, bank_poses, _ = real_bank
     query = mirror_keypoints(bank_poses[123], image_width=640)
-    d, i = bank.search(query, k=3)
+    d, i, _ = bank.search(query, k=3)
     assert i[0, 0] != 123 or d[0, 0] > 0  # without mirroring it is not an exact hit
-    d, i, mirrored = bank.search(query, k=3, mirror=True)
+    found = bank.search(query, k=3, mirror=True)
+    assert found.distances.shape == found.indices.shape == found.mirrored.shape == (1, 3)
+    d, i, mirrored = found
     assert i[0, 0] == 123 and d[0, 0] == pytest.approx(0.0, abs=1e-5) and mirrored[0, 0]
     assert len(set(i[0])) == 3  # each bank pose at most once
 

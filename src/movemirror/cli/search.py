@@ -62,11 +62,10 @@ def search(
         result = bank.search(query, k=k, metric=metric, mirror=mirror)
     except (PoseError, BankError) as error:
         raise fail(str(error)) from None
-    distances, indices = result[0][0], result[1][0]
-    mirrored = result[2][0] if mirror else np.zeros(len(indices), bool)
+    rows = zip(result.distances[0], result.indices[0], result.mirrored[0], strict=True)
     matches = [
         {**bank.record(i), "rank": r + 1, "distance": float(d), "mirrored": bool(m)}
-        for r, (d, i, m) in enumerate(zip(distances, indices, mirrored, strict=True))
+        for r, (d, i, m) in enumerate(rows)
     ]
     if as_json:
         console.print_json(json.dumps({"metric": metric, "matches": matches}, default=str))

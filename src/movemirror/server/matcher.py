@@ -122,13 +122,12 @@ class Matcher:
         k = max(batch[i].k for i in members)
         poses = np.stack([batch[i].pose for i in members])
         found = self.bank.search(poses, k=k, metric=metric, mirror=mirror)
-        distances, indices = found[0].tolist(), found[1].tolist()
-        flags = found[2].tolist() if mirror else None
+        distances, indices = found.distances.tolist(), found.indices.tolist()
+        flags = found.mirrored.tolist()
         for row, i in enumerate(members):
             n = batch[i].k
-            marks = flags[row][:n] if flags else [False] * len(indices[row][:n])
-            results[i] = [Hit(j, d, m) for d, j, m in zip(distances[row][:n],
-                                                           indices[row][:n], marks, strict=True)]
+            results[i] = [Hit(j, d, m) for d, j, m in zip(distances[row][:n], indices[row][:n],
+                                                           flags[row][:n], strict=True)]
 
     def close(self) -> None:
         if self._worker is not None:
