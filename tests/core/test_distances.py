@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from movemirror.bank import PoseBank
-from movemirror.distances import METRICS, VALID_METRICS, check_metric, distance
+from movemirror.distances import METRICS, VALID_METRICS, check_metric, distance, pair_distance
 from movemirror.errors import UnknownIndexError, UnknownMetricError
 from movemirror.index import INDEX_KINDS, build_index, check_index
 from movemirror.vectors import to_vectors
@@ -45,3 +45,12 @@ def test_declared_properties_hold_on_real_poses(vectors, name):
     # d(a, c) <= d(a, b) + d(b, c) over every triple
     violated = (d[:, None, :] > d[:, :, None] + d[None, :, :] + 1e-6).any()
     assert violated != metric.triangle
+
+
+@pytest.mark.parametrize("name", METRICS)
+def test_the_compiled_pair_kernel_computes_the_registered_distance(vectors, name):
+    metric = VALID_METRICS[name]
+    d = distance(vectors[:10], vectors, name)
+    pairs = np.array([[pair_distance(q, b, metric.kernel) for b in vectors] for q in vectors[:10]])
+    np.testing.assert_allclose(pairs, d, atol=1e-6)
+    assert np.all(pairs[np.arange(10), np.arange(10)] == 0.0)
