@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from movemirror.bank import PoseBank
+from movemirror.bank.storage import MANIFEST, write_bank
 from movemirror.distances import distance
 from movemirror.errors import BankError, PoseError
 from movemirror.keypoints import mirror_keypoints
-from movemirror.storage import MANIFEST, write_bank
 from movemirror.vectors import to_vectors
 
 
@@ -160,7 +160,7 @@ def test_missing_directory_is_a_clear_error(tmp_path):
 def test_crash_before_the_manifest_swap_leaves_the_old_bank(real_bank, tmp_path, monkeypatch):
     bank = real_bank[0]
     path, _ = _saved(tmp_path, bank)
-    import movemirror.storage as storage
+    import movemirror.bank.storage as storage
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("killed mid-save")

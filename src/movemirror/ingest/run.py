@@ -20,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 
 from movemirror.bank import PoseBank
+from movemirror.bank.schema import METADATA_SCHEMA
+from movemirror.bank.storage import MANIFEST, remove_orphan_thumbnails, thumbnail_path
 from movemirror.errors import BankError, DecodeError, IngestError
 from movemirror.ingest import ledger as ledger_table
 from movemirror.ingest.attribution import Attribution
@@ -30,26 +32,8 @@ from movemirror.ingest.ledger import Ledger
 from movemirror.ingest.pool import run_units
 from movemirror.ingest.work import SEGMENT_SECONDS, Settings, Unit, UnitResult
 from movemirror.keypoints import NUM_KEYPOINTS
-from movemirror.storage import MANIFEST
 
-THUMBS = "thumbs"
 LOCK = ".index.lock"
-META_SCHEMA = pa.schema([
-    ("source", pa.string()),
-    ("frame_time", pa.float64()),
-    ("box", pa.list_(pa.float32())),
-    ("thumbnail", pa.string()),
-    ("credit", pa.string()),
-    ("licence", pa.string()),
-    ("kind", pa.string()),
-    ("content_hash", pa.string()),
-    ("person", pa.int16()),
-    ("score", pa.float32()),
-    ("model", pa.string()),
-    ("thumb_box", pa.list_(pa.float32())),
-    ("width", pa.int32()),
-    ("height", pa.int32()),
-])
 
 
 @dataclass
@@ -82,11 +66,6 @@ class Reporter:
     def planned(self, summary: Summary) -> None: ...
     def unit_done(self, result: UnitResult, summary: Summary) -> None: ...
     def committed(self, bank_entries: int) -> None: ...
-
-
-def thumbnail_path(entry_id: str) -> str:
-    """Where an entry's thumbnail goes, relative to the bank (sharded by hash prefix)."""
-    return f"{THUMBS}/{entry_id[:2]}/{entry_id.replace(':', '-')}.jpg"
 
 
 def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: int = 1,
@@ -139,7 +118,7 @@ class _Run:
         self.summary.work_seconds = time.perf_counter() - work_started if units else 0.0
         if self.pending_rows or not self.exists:
             self._commit()
-        _remove_orphan_thumbnails(self.bank_dir, self.bank)
+        remove_orphan_thumbnails(self.bank_dir, self.bank.records)
         self.summary.bank_entries = len(self.bank)
         self.summary.seconds = time.perf_counter() - self.started
         return self.summary
@@ -273,7 +252,7 @@ def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
             table = table.cast(ledger_table.SCHEMA)
         return bank, Ledger(table), True
     empty = PoseBank.from_keypoints(np.empty((0, NUM_KEYPOINTS, 3), np.float32), ids=[],
-                                    meta=META_SCHEMA.empty_table())
+                                    meta=METADATA_SCHEMA.empty_table())
     return empty, Ledger(), False
 
 
@@ -296,7 +275,7 @@ def _entries_bank(pending, model: str, attribution: Attribution) -> PoseBank:
     return PoseBank.from_keypoints(
         np.stack([entry.keypoints for _, entry in pending]),
         ids=[entry.id for _, entry in pending],
-        meta=pa.Table.from_pylist(meta, schema=META_SCHEMA),
+        meta=pa.Table.from_pylist(meta, schema=METADATA_SCHEMA),
     )
 
 
@@ -316,21 +295,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
-
-
-def _remove_orphan_thumbnails(bank_dir: Path, bank: PoseBank) -> int:
-    """Delete thumbnails no entry names (left by a killed run or by --rebuild)."""
-    folder = bank_dir / THUMBS
-    if not folder.is_dir():
-        return 0
-    keep = set(bank.records.column("thumbnail").to_pylist()) if (
-        "thumbnail" in bank.records.column_names) else set()
-    removed = 0
-    for file in folder.rglob("*"):
-        if file.is_file() and file.relative_to(bank_dir).as_posix() not in keep:
-            file.unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 class _exclusive:

@@ -41,6 +41,8 @@ class PoseQuery(SearchOptions):
 
 
 class Match(BaseModel):
+    # Besides id, distance and mirrored: movemirror.bank.schema's MATCH_FIELDS, typed as the
+    # bank stores them (tests/web/test_schema_agreement.py holds the two together).
     id: str
     distance: float
     mirrored: bool = Field(description="matched the mirrored pose")

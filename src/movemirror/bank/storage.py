@@ -4,7 +4,8 @@
     BANK/records-<gen>.parquet one row per pose: id, keypoints (51 floats), metadata columns
     BANK/vectors-<gen>.npy     (N, 52) float32, memory-mapped on load
     BANK/<table>-<gen>.parquet any extra tables saved with them (ingestion's ledger of sources)
-    BANK/thumbs/...            thumbnails written by ingestion (not listed in the manifest)
+    BANK/thumbs/ab/<id>.jpg    thumbnails written by ingestion (named by the records' thumbnail
+                               column, not listed in the manifest; see thumbnail_path)
 
 A save writes new data files under a fresh generation name, then replaces manifest.json in
 one rename. A crash at any moment leaves the previous manifest and the files it names intact;
@@ -26,11 +27,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from movemirror.bank.schema import THUMBNAIL
 from movemirror.errors import BankError
 
 FORMAT_NAME = "movemirror-bank"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+THUMBS = "thumbs"
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,27 @@ def read_manifest(path: Path) -> dict:
             f"(this movemirror reads version {FORMAT_VERSION}); rebuild the bank"
         )
     return manifest
+
+
+def thumbnail_path(entry_id: str) -> str:
+    """Where an entry's thumbnail goes, relative to the bank (sharded by hash prefix)."""
+    return f"{THUMBS}/{entry_id[:2]}/{entry_id.replace(':', '-')}.jpg"
+
+
+def remove_orphan_thumbnails(path: str | Path, records: pa.Table) -> int:
+    """Delete the thumbnails no record names (left by a killed run or a rebuild); how many."""
+    path = Path(path)
+    folder = path / THUMBS
+    if not folder.is_dir():
+        return 0
+    keep = set(records.column(THUMBNAIL).to_pylist()) if (
+        THUMBNAIL in records.column_names) else set()
+    removed = 0
+    for file in folder.rglob("*"):
+        if file.is_file() and file.relative_to(path).as_posix() not in keep:
+            file.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def write_json_atomic(path: Path, data: dict) -> None:

@@ -9,14 +9,12 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
+from movemirror.bank.schema import ID, KEYPOINTS, KEYPOINTS_TYPE, RECORD_FIELDS
+from movemirror.bank.storage import read_bank, write_bank
 from movemirror.distances import DEFAULT_METRIC, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
-from movemirror.storage import read_bank, write_bank
 from movemirror.vectors import MIN_CONFIDENT_KEYPOINTS, MIN_SCORE, to_vectors
-
-RECORD_FIELDS = ("id", "source", "frame_time", "box", "thumbnail", "credit", "licence")
-_KEYPOINTS_TYPE = pa.list_(pa.float32(), NUM_KEYPOINTS * 3)
 
 
 class SearchResult(NamedTuple):
@@ -63,9 +61,9 @@ class PoseBank:
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique")
         records = pa.table({
-            "id": pa.array(ids, pa.string()),
-            "keypoints": pa.array(list(keypoints.reshape(len(keypoints), NUM_KEYPOINTS * 3)),
-                                  _KEYPOINTS_TYPE),
+            ID: pa.array(ids, pa.string()),
+            KEYPOINTS: pa.array(list(keypoints.reshape(len(keypoints), NUM_KEYPOINTS * 3)),
+                                KEYPOINTS_TYPE),
         })
         for name, column in _meta_columns(meta, len(ids)).items():
             if name in records.column_names:
@@ -75,7 +73,7 @@ class PoseBank:
 
     @classmethod
     def load(cls, path: str | Path, *, verify: bool = True, index: str = DEFAULT_INDEX) -> PoseBank:
-        """Open a saved bank; raises movemirror.storage.BankError if it is missing or damaged."""
+        """Open a saved bank; raises BankError if it is missing or damaged."""
         stored = read_bank(path, verify=verify)
         return cls(stored.records, stored.vectors, path=Path(path), index=index,
                    tables=stored.tables)
@@ -99,17 +97,17 @@ class PoseBank:
 
     @property
     def ids(self) -> list[str]:
-        return self.records.column("id").to_pylist()
+        return self.records.column(ID).to_pylist()
 
     @property
     def keypoints(self) -> np.ndarray:
-        flat = self.records.column("keypoints").combine_chunks().flatten().to_numpy()
+        flat = self.records.column(KEYPOINTS).combine_chunks().flatten().to_numpy()
         return flat.reshape(len(self), NUM_KEYPOINTS, 3)
 
     def record(self, i: int) -> dict:
         """The metadata of pose i: RECORD_FIELDS (None where unknown) and any other columns."""
         row = self.records.slice(int(i), 1).to_pylist()[0]
-        row.pop("keypoints")
+        row.pop(KEYPOINTS)
         return {**dict.fromkeys(RECORD_FIELDS), **row}
 
     # --- search -------------------------------------------------------------------------
