@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
+from movemirror.files import file_sha256
 from movemirror.ingest.discover import MediaFile, Skip, discover, sniff
-from movemirror.ingest.hashing import content_hash
 
 
 def test_real_media_is_recognised_by_content(lspet_images, pose_video, street_video, tmp_path):
@@ -66,5 +66,5 @@ def test_sniff_and_hash(lspet_images, pose_video):
     assert sniff(lspet_images[0].read_bytes()[:16]) == "photo"
     assert sniff(pose_video.read_bytes()[:16]) == "video"
     assert sniff(b"hello world, not media") is None
-    assert content_hash(lspet_images[0]) != content_hash(lspet_images[1])
-    assert len(content_hash(lspet_images[0])) == 64
+    assert file_sha256(lspet_images[0]) != file_sha256(lspet_images[1])
+    assert len(file_sha256(lspet_images[0])) == 64

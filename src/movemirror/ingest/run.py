@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import math
-import os
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -23,11 +22,11 @@ from movemirror.bank import PoseBank
 from movemirror.bank.schema import METADATA_SCHEMA
 from movemirror.bank.storage import MANIFEST, remove_orphan_thumbnails, thumbnail_path
 from movemirror.errors import BankError, DecodeError, IngestError
+from movemirror.files import file_sha256, sync_files, write_atomic
 from movemirror.ingest import ledger as ledger_table
 from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.discover import MediaFile, Skip, discover
 from movemirror.ingest.frames import probe_video, sample_times
-from movemirror.ingest.hashing import content_hash
 from movemirror.ingest.ledger import Ledger
 from movemirror.ingest.pool import run_units
 from movemirror.ingest.work import SEGMENT_SECONDS, Settings, Unit, UnitResult
@@ -96,6 +95,7 @@ class _Run:
         self.ids = set(self.bank.ids)
         self.pending_rows: list[dict] = []
         self.pending_entries: list[tuple[Unit, object]] = []
+        self.pending_thumbnails: list[Path] = []
         self.files: dict[str, MediaFile] = {}
         self.units_left: dict[str, int] = {}
         self.file_results: dict[str, list[UnitResult]] = defaultdict(list)
@@ -139,7 +139,7 @@ class _Run:
             digest = self.ledger.known_hash(path, found.size, found.mtime_ns)
             if digest is None:
                 try:
-                    digest = content_hash(found.path)
+                    digest = file_sha256(found.path)
                 except OSError as error:
                     self.summary.skipped.append((path, f"cannot read file: {error.strerror}"))
                     continue
@@ -189,7 +189,9 @@ class _Run:
         unit, found = result.unit, self.files[result.unit.hash]
         fresh = [e for e in result.entries if e.id not in self.ids]
         for entry in fresh:
-            _write_atomic(self.bank_dir / thumbnail_path(entry.id), entry.thumbnail)
+            thumbnail = self.bank_dir / thumbnail_path(entry.id)
+            write_atomic(thumbnail, entry.thumbnail, sync=False)  # synced by the next commit
+            self.pending_thumbnails.append(thumbnail)
             self.ids.add(entry.id)
             self.pending_entries.append((unit, entry))
         status = "indexed" if fresh else ("skipped" if result.error else "empty")
@@ -232,11 +234,11 @@ class _Run:
         for row in self.pending_rows:
             self.ledger.add(row)
         self.bank.tables = {**self.bank.tables, ledger_table.TABLE: self.ledger.table()}
-        if self.pending_entries:
-            os.sync()  # the thumbnails must be on disk before the manifest that names them
+        sync_files(self.pending_thumbnails)  # on disk before the manifest that names them
         self.bank.save(self.bank_dir)
         self.exists = True
         self.pending_entries.clear()
+        self.pending_thumbnails.clear()
         self.pending_rows.clear()
         self.reporter.committed(len(self.bank))
 
@@ -288,13 +290,6 @@ def _no_pose_reason_counts(rejected: Counter, duplicates: int = 0) -> str:
         return "no frames" if not duplicates else "only duplicate poses"
     reason, _ = rejected.most_common(1)[0]
     return f"no usable pose ({reason})"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 class _exclusive:
