@@ -8,7 +8,7 @@ from movemirror.bank.storage import MANIFEST, write_bank
 from movemirror.distances import distance
 from movemirror.errors import BankError, PoseError
 from movemirror.keypoints import mirror_keypoints
-from movemirror.vectors import to_vectors
+from movemirror.vectors import pose_problems, to_vectors
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +191,36 @@ def test_an_empty_bank_saves_loads_and_answers_nothing(tmp_path):
     bank.save(tmp_path / "empty")
     loaded = PoseBank.load(tmp_path / "empty")
     assert len(loaded) == 0 and loaded.keypoints.shape == (0, 17, 3)
+
+
+def test_bulk_real_poses_refuse_a_bad_pose_by_default_or_skip_it_and_say_why(penn):
+    problems = pose_problems(penn.keypoints)
+    bad = [i for i, problem in enumerate(problems) if problem]
+    assert 0 < len(bad) < 10  # Penn Action holds a couple of degenerate poses
+    ids = [f"{c}/{f}" for c, f in zip(penn.clip, penn.frame, strict=True)]
+    meta = {"clip": penn.clip, "frame": penn.frame}
+    with pytest.raises(PoseError, match=f"pose {bad[0]}: "):
+        PoseBank.from_keypoints(penn.keypoints, ids=ids, meta=meta)
+    bank = PoseBank.from_keypoints(penn.keypoints, ids=ids, meta=meta, on_invalid="skip")
+    assert [(s.index, s.id, s.reason) for s in bank.skipped] == [
+        (i, ids[i], problems[i]) for i in bad]
+    assert any("confident keypoints" in s.reason for s in bank.skipped)
+    keep = np.setdiff1d(np.arange(len(ids)), bad)
+    assert len(bank) == len(keep) and bank.ids == [ids[i] for i in keep]
+    np.testing.assert_array_equal(bank.keypoints, penn.keypoints[keep])
+    np.testing.assert_array_equal(bank.records.column("clip").to_numpy(), penn.clip[keep])
+    row = int(np.searchsorted(keep, bad[0] + 1))  # the pose after the first skipped one
+    assert bank.record(row)["id"] == ids[bad[0] + 1]
+    assert bank.record(row)["frame"] == penn.frame[bad[0] + 1]
+    _, found, _ = bank.search(penn.keypoints[keep[:3]], k=1)
+    assert found[:, 0].tolist() == [0, 1, 2]
+
+
+def test_skipping_nothing_builds_the_same_bank(real_bank):
+    bank, bank_poses, _ = real_bank
+    skipping = PoseBank.from_keypoints(bank_poses, meta=bank.records.drop(["id", "keypoints"]),
+                                       on_invalid="skip")
+    assert skipping.skipped == [] and skipping.records.equals(bank.records)
+    np.testing.assert_array_equal(skipping.vectors, bank.vectors)
+    with pytest.raises(ValueError, match="on_invalid must be one of raise, skip"):
+        PoseBank.from_keypoints(bank_poses, on_invalid="drop")

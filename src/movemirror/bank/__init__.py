@@ -7,6 +7,6 @@
 
 from __future__ import annotations
 
-from movemirror.bank.pose_bank import PoseBank, SearchResult
+from movemirror.bank.pose_bank import PoseBank, SearchResult, SkippedPose
 
-__all__ = ["PoseBank", "SearchResult"]
+__all__ = ["PoseBank", "SearchResult", "SkippedPose"]

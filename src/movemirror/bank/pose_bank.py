@@ -14,7 +14,13 @@ from movemirror.bank.storage import read_bank, write_bank
 from movemirror.distances import DEFAULT_METRIC, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
-from movemirror.vectors import MIN_CONFIDENT_KEYPOINTS, MIN_SCORE, to_vectors
+from movemirror.vectors import (
+    MIN_CONFIDENT_KEYPOINTS,
+    MIN_SCORE,
+    VECTOR_DIM,
+    pose_problems,
+    to_vectors,
+)
 
 
 class SearchResult(NamedTuple):
@@ -23,6 +29,18 @@ class SearchResult(NamedTuple):
     distances: np.ndarray  # (Q, k) float32
     indices: np.ndarray  # (Q, k) int64, rows of the bank
     mirrored: np.ndarray  # (Q, k) bool: match j came from the query mirrored left-right
+
+
+class SkippedPose(NamedTuple):
+    """A pose from_keypoints(on_invalid="skip") left out: its position in the input, its id,
+    and why it cannot be vectorised (as movemirror.vectors.pose_problems says)."""
+
+    index: int
+    id: str
+    reason: str
+
+
+ON_INVALID = ("raise", "skip")
 
 
 class PoseBank:
@@ -38,6 +56,8 @@ class PoseBank:
         self.path = path
         self.tables = dict(tables or {})  # extra tables saved with the bank (ingestion's ledger)
         self.index_kind = index
+        # Poses left out by from_keypoints(on_invalid="skip"), with why; not saved.
+        self.skipped: list[SkippedPose] = []
         self._indexes: dict[str, Index] = {}
         self._lock = threading.Lock()
 
@@ -46,30 +66,48 @@ class PoseBank:
     @classmethod
     def from_keypoints(cls, keypoints, ids=None, meta=None, *, min_score: float = MIN_SCORE,
                        min_keypoints: int = MIN_CONFIDENT_KEYPOINTS,
-                       index: str = DEFAULT_INDEX) -> PoseBank:
+                       index: str = DEFAULT_INDEX, on_invalid: str = "raise") -> PoseBank:
         """Build a bank from poses (N, 17, 3) in pixels.
 
         ids: N unique strings (default "0".."N-1"). meta: a dict of columns, a list of dicts
-        or a pyarrow Table with N rows. A degenerate pose raises PoseError naming it.
+        or a pyarrow Table with N rows. A pose that cannot be vectorised (degenerate, or with
+        too few confident keypoints) raises PoseError naming it; with on_invalid="skip" it is
+        left out instead, with its id and metadata, and listed in the bank's `skipped`.
         """
+        if on_invalid not in ON_INVALID:
+            raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, "
+                             f"not {on_invalid!r}")
         keypoints = np.asarray(keypoints, dtype=np.float32).reshape(-1, NUM_KEYPOINTS, 3)
-        vectors = to_vectors(keypoints, min_score, min_keypoints) if len(keypoints) else (
-            np.empty((0, 52), np.float32))
         ids = [str(i) for i in range(len(keypoints))] if ids is None else [str(i) for i in ids]
         if len(ids) != len(keypoints):
             raise ValueError(f"{len(ids)} ids for {len(keypoints)} poses")
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique")
+        columns = _meta_columns(meta, len(ids))
+        skipped: list[SkippedPose] = []
+        if on_invalid == "skip" and len(keypoints):
+            problems = pose_problems(keypoints, min_score, min_keypoints)
+            skipped = [SkippedPose(i, ids[i], problem) for i, problem in enumerate(problems)
+                       if problem is not None]
+            if skipped:
+                keep = np.flatnonzero([problem is None for problem in problems])
+                keypoints = keypoints[keep]
+                ids = [ids[i] for i in keep]
+                columns = {name: column.take(keep) for name, column in columns.items()}
+        vectors = to_vectors(keypoints, min_score, min_keypoints) if len(keypoints) else (
+            np.empty((0, VECTOR_DIM), np.float32))
         records = pa.table({
             ID: pa.array(ids, pa.string()),
             KEYPOINTS: pa.array(list(keypoints.reshape(len(keypoints), NUM_KEYPOINTS * 3)),
                                 KEYPOINTS_TYPE),
         })
-        for name, column in _meta_columns(meta, len(ids)).items():
+        for name, column in columns.items():
             if name in records.column_names:
                 raise ValueError(f"metadata column {name!r} is reserved")
             records = records.append_column(name, column)
-        return cls(records, vectors, index=index)
+        bank = cls(records, vectors, index=index)
+        bank.skipped = skipped
+        return bank
 
     @classmethod
     def load(cls, path: str | Path, *, verify: bool = True, index: str = DEFAULT_INDEX) -> PoseBank:
