@@ -163,6 +163,15 @@ def test_openapi_documents_search_stream_and_health(client):
     assert client.get("/docs").status_code == 200
 
 
+def test_the_version_has_one_source(client):
+    from importlib.metadata import version
+
+    import movemirror
+
+    served = client.get("/openapi.json").json()["info"]["version"]
+    assert served == movemirror.__version__ == version("movemirror")
+
+
 def test_the_page_and_its_headers(client):
     page = client.get("/")
     assert page.status_code == 200
