@@ -202,7 +202,7 @@ def test_bulk_real_poses_refuse_a_bad_pose_by_default_or_skip_it_and_say_why(pen
     with pytest.raises(PoseError, match=f"pose {bad[0]}: "):
         PoseBank.from_keypoints(penn.keypoints, ids=ids, meta=meta)
     bank = PoseBank.from_keypoints(penn.keypoints, ids=ids, meta=meta, on_invalid="skip")
-    assert [(s.index, s.id, s.reason) for s in bank.skipped] == [
+    assert [(s.position, s.id, s.reason) for s in bank.skipped] == [
         (i, ids[i], problems[i]) for i in bad]
     assert any("confident keypoints" in s.reason for s in bank.skipped)
     keep = np.setdiff1d(np.arange(len(ids)), bad)

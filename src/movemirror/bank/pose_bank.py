@@ -35,7 +35,7 @@ class SkippedPose(NamedTuple):
     """A pose from_keypoints(on_invalid="skip") left out: its position in the input, its id,
     and why it cannot be vectorised (as movemirror.vectors.pose_problems says)."""
 
-    index: int
+    position: int
     id: str
     reason: str
 

@@ -137,7 +137,7 @@ def _video_stream(container):
     return container.streams.video[0]
 
 
-def _message(error: Exception, path: str | Path | None = None) -> str:
+def _message(error: BaseException, path: str | Path | None = None) -> str:
     """The error's first line, without the file's path (reasons are grouped across files)."""
     text = str(error).strip() or type(error).__name__
     if path is not None:
