@@ -54,3 +54,17 @@ def test_the_compiled_pair_kernel_computes_the_registered_distance(vectors, name
     pairs = np.array([[pair_distance(q, b, metric.kernel) for b in vectors] for q in vectors[:10]])
     np.testing.assert_allclose(pairs, d, atol=1e-6)
     assert np.all(pairs[np.arange(10), np.arange(10)] == 0.0)
+
+
+def test_the_cli_refuses_unknown_names_with_the_same_message(tmp_path):
+    from typer.testing import CliRunner
+
+    from movemirror.cli.main import app
+
+    runner = CliRunner()
+    pose = tmp_path / "pose.json"
+    pose.write_text("[]")
+    result = runner.invoke(app, ["search", "--bank", str(tmp_path), str(pose), "--metric", "l2"])
+    assert result.exit_code == 2 and "unknown metric 'l2'; choose one of cosine" in result.output
+    result = runner.invoke(app, ["serve", "--bank", str(tmp_path), "--index", "kd"])
+    assert result.exit_code == 2 and "unknown index 'kd'; choose one of brute" in result.output
