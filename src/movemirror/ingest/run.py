@@ -33,6 +33,7 @@ from movemirror.storage import MANIFEST, BankError
 
 THUMBS = "thumbs"
 LOCK = ".index.lock"
+COMMIT_EVERY_SECONDS = 10.0  # a run saves its progress at least this often
 META_SCHEMA = pa.schema([
     ("source", pa.string()),
     ("frame_time", pa.float64()),
@@ -94,7 +95,8 @@ def thumbnail_path(entry_id: str) -> str:
 
 def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: int = 1,
               rebuild: bool = False, attribution: Attribution | None = None,
-              commit_every: float = 10.0, reporter: Reporter | None = None) -> Summary:
+              commit_every: float = COMMIT_EVERY_SECONDS,
+              reporter: Reporter | None = None) -> Summary:
     settings = settings or Settings()
     reporter = reporter or Reporter()
     bank_dir = Path(bank_dir)
