@@ -8,6 +8,8 @@ COLUMNS says, so a path, a reason or a number in a log is always whole.
 
 from __future__ import annotations
 
+from copy import copy
+
 import typer
 from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
@@ -43,10 +45,19 @@ class UncutConsole(Console):
         self._width, self._height = new_size
 
     def print(self, *objects, **kwargs) -> None:
+        shown = []
         for item in objects:
             if isinstance(item, Table):
                 fold_cells(item)
-        super().print(*objects, **kwargs)
+                if not self.on_terminal and (item.title or item.caption):
+                    # rich wraps a title to its table's width: in a log, a line of its own.
+                    item = copy(item)
+                    title, caption, item.title, item.caption = (item.title, item.caption,
+                                                                None, None)
+                    shown += [part for part in (title, item, caption) if part]
+                    continue
+            shown.append(item)
+        super().print(*shown, **kwargs)
 
 
 def fold_cells(table: Table) -> Table:
