@@ -15,13 +15,14 @@ from movemirror.bench.serve import movemirror_command
 from movemirror.cli.console import UncutConsole
 from movemirror.datasets import DatasetMissingError, dataset_dir
 
-PIPED = {**os.environ, "COLUMNS": "40"}
+# UTF-8 whatever the machine's locale, so that rich's box characters and paths decode alike.
+PIPED = {**os.environ, "COLUMNS": "40", "PYTHONIOENCODING": "utf-8"}
 PIPED.pop("FORCE_COLOR", None)
 
 
 def movemirror(*args) -> subprocess.CompletedProcess:
     return subprocess.run([movemirror_command(), *map(str, args)], capture_output=True,
-                          text=True, env=PIPED, timeout=300)
+                          encoding="utf-8", env=PIPED, timeout=300)
 
 
 def table_cells(text: str) -> tuple[list[str], list[list[str]]]:

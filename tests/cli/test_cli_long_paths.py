@@ -22,7 +22,8 @@ from movemirror.datasets import DatasetMissingError, dataset_dir
 from movemirror.ingest.ledger import TABLE
 from movemirror.ingest.report import skipped_files
 
-PIPED = {**os.environ, "COLUMNS": "40"}
+# UTF-8 whatever the machine's locale, so that rich's box characters and paths decode alike.
+PIPED = {**os.environ, "COLUMNS": "40", "PYTHONIOENCODING": "utf-8"}
 PIPED.pop("FORCE_COLOR", None)
 PIPED.pop("TTY_COMPATIBLE", None)
 
@@ -30,7 +31,7 @@ PIPED.pop("TTY_COMPATIBLE", None)
 def movemirror(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """The real command with stdout and stderr piped, as `movemirror ... > log 2>&1` has them."""
     return subprocess.run([movemirror_command(), *map(str, args)], capture_output=True,
-                          text=True, env=PIPED, timeout=timeout)
+                          encoding="utf-8", env=PIPED, timeout=timeout)
 
 
 def long_folder(root: Path) -> Path:
