@@ -9,7 +9,15 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from movemirror.bank.schema import ID, KEYPOINTS, KEYPOINTS_TYPE, RECORD_FIELDS
+from movemirror.bank.schema import (
+    FRAME_TIME,
+    ID,
+    KEYPOINTS,
+    KEYPOINTS_TYPE,
+    METADATA_SCHEMA,
+    RECORD_FIELDS,
+    TRACK,
+)
 from movemirror.bank.storage import read_bank, write_bank
 from movemirror.distances import DEFAULT_METRIC, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
@@ -70,7 +78,10 @@ class PoseBank:
         """Build a bank from poses (N, 17, 3) in pixels.
 
         ids: N unique strings (default "0".."N-1"). meta: a dict of columns, a list of dicts
-        or a pyarrow Table with N rows. A pose that cannot be vectorised (degenerate, or with
+        or a pyarrow Table with N rows. Poses of a movement carry "frame_time" (seconds) and
+        "track" (a name or number shared by the poses of one person in one video, stored as
+        a string); a pose without a frame time is a still and takes no part in movement
+        search. A pose that cannot be vectorised (degenerate, or with
         too few confident keypoints) raises PoseError naming it; with on_invalid="skip" it is
         left out instead, with its id and metadata, and listed in the bank's `skipped`.
         """
@@ -194,6 +205,11 @@ def _merge_mirrored(d, i, md, mi, k) -> SearchResult:
     return SearchResult(out_d, out_i, out_m)
 
 
+# Metadata columns given their declared type whatever type the caller used (a track may be
+# named by a number, a frame time given as an integer).
+_TYPED_COLUMNS = (TRACK, FRAME_TIME)
+
+
 def _meta_columns(meta, n: int) -> dict[str, pa.Array]:
     if meta is None:
         return {}
@@ -206,4 +222,13 @@ def _meta_columns(meta, n: int) -> dict[str, pa.Array]:
         table = pa.Table.from_pylist(list(meta))
     if table.num_rows != n:
         raise ValueError(f"metadata has {table.num_rows} rows for {n} poses")
-    return {name: table.column(name) for name in table.column_names}
+    columns = {name: table.column(name) for name in table.column_names}
+    for name in _TYPED_COLUMNS:
+        if name in columns:
+            wanted = METADATA_SCHEMA.field(name).type
+            try:
+                columns[name] = columns[name].cast(wanted)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                raise ValueError(f"metadata column {name!r} must hold {wanted} values: "
+                                 f"{error}") from None
+    return columns
