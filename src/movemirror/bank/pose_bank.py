@@ -67,6 +67,7 @@ class PoseBank:
         # Poses left out by from_keypoints(on_invalid="skip"), with why; not saved.
         self.skipped: list[SkippedPose] = []
         self._indexes: dict[str, Index] = {}
+        self._motion = None  # movemirror.motion.search.MotionIndex, built on first use
         self._lock = threading.Lock()
 
     # --- building, saving, loading -------------------------------------------------------
@@ -179,6 +180,33 @@ class PoseBank:
             return SearchResult(distances, indices, np.zeros(indices.shape, bool))
         mirrored_d, mirrored_i = index.search(to_vectors(mirror_keypoints(queries)), k)
         return _merge_mirrored(distances, indices, mirrored_d, mirrored_i, min(k, len(self)))
+
+    def search_motion(self, poses, times, k: int = 5, metric: str = DEFAULT_METRIC,
+                      mirror: bool = False, exhaustive: bool = False) -> list:
+        """The k windows of the bank's tracks that move most like a movement, best first,
+        each track at most once: a list of movemirror.motion.search.MotionMatch (track,
+        start, end, speed, distance, mirrored, row).
+
+        poses (T, 17, 3) in pixels at times (T,) in seconds, increasing, T >= 2. A window's
+        poses, resampled at your times at a speed of 0.67x to 1.5x, are compared pose by pose
+        with the distances of search, averaged, plus how the poses change (see
+        movemirror.motion.windows). Approximate unless exhaustive (see
+        movemirror.motion.search). Raises MotionError for a bad movement, PoseError for a bad
+        pose.
+        """
+        return self.motion_index().search(poses, times, k=k, metric=metric, mirror=mirror,
+                                          exhaustive=exhaustive)
+
+    def motion_index(self):
+        """The index of the bank's moving tracks (movemirror.motion.search.MotionIndex),
+        built on first use."""
+        from movemirror.motion.search import MotionIndex
+        from movemirror.motion.tracks import bank_tracks
+
+        with self._lock:
+            if self._motion is None:
+                self._motion = MotionIndex(self.vectors, bank_tracks(self.records))
+            return self._motion
 
     def index(self, metric: str) -> Index:
         """The search index for a metric, built on first use."""
