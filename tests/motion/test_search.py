@@ -141,10 +141,11 @@ def test_a_mirrored_clip_is_found_mirrored(clips):
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_the_window_index_recalls_the_brute_force_windows(clips, data):
-    """Banks of 20-40 real clips, movements of 1-2.5 s from other clips at any pace: the
-    default search's top 5 tracks are mostly the exhaustive search's, and its best window is
-    never far worse."""
+def test_the_window_index_gives_exact_distances_never_better_than_brute_force(clips, data):
+    """Banks of 20-40 real clips, movements of 1-2.5 s from other clips at any pace: each
+    window found is scored exactly (as the reference scores it), and rank by rank never
+    nearer than the exhaustive search's (theirs are the best there are). How close it comes
+    is measured below."""
     numbers = list(clips)
     chosen = data.draw(st.lists(st.sampled_from(numbers[:80]), min_size=20, max_size=40,
                                 unique=True))
@@ -158,11 +159,35 @@ def test_the_window_index_recalls_the_brute_force_windows(clips, data):
     found = bank.search_motion(*query, k=5)
     truth = bank.search_motion(*query, k=5, exhaustive=True)
     assert len(found) == len(truth) == 5
-    recall = len({m.track for m in found} & {m.track for m in truth}) / 5
-    assert recall >= 0.6
-    assert found[0].distance <= truth[0].distance * 1.1
-    # The distances found are exact for their windows: never below the exhaustive best.
-    assert found[0].distance >= truth[0].distance - 1e-9
+    assert len({m.track for m in found}) == 5
+    query_vectors = to_vectors(query[0])
+    tau = query[1] - query[1][-1]
+    for mine, best in zip(found, truth, strict=True):
+        assert mine.distance >= best.distance - 1e-9
+        poses_of_track, times_of_track, _ = clips[int(mine.track)]
+        reference = reference_distance(query_vectors, tau, to_vectors(poses_of_track),
+                                       times_of_track, mine.end, mine.speed, "cosine")
+        assert mine.distance == pytest.approx(reference, rel=1e-5)
+
+
+def test_the_window_index_recall_on_movements_of_other_clips(clips):
+    """Measured: how many of the exhaustive search's top 5 tracks the default search finds,
+    for 2-second movements of held-out clips in a bank of 80 clips."""
+    numbers = list(clips)
+    bank = make_bank(clips, numbers[:80])
+    recalls, top1, ratios = [], [], []
+    for clip in numbers[80:110]:
+        poses, times, _ = clips[clip]
+        middle = len(poses) // 2
+        query = (poses[middle - 30:middle + 30], times[middle - 30:middle + 30])
+        found = bank.search_motion(*query, k=5)
+        truth = bank.search_motion(*query, k=5, exhaustive=True)
+        recalls.append(len({m.track for m in found} & {m.track for m in truth}) / 5)
+        top1.append(found[0].track == truth[0].track)
+        ratios.append(found[-1].distance / truth[-1].distance)
+    assert np.mean(recalls) >= 0.8
+    assert np.mean(top1) >= 0.85
+    assert np.mean(ratios) <= 1.05
 
 
 def test_with_every_window_a_candidate_the_index_is_exact(clips, monkeypatch):

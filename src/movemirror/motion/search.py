@@ -164,7 +164,7 @@ class MotionIndex:
         start = end + float(speed) * tau0
         first, stop = self.first[j], self.stop[j]
         at = first + max(0, int(np.searchsorted(self.times[first:stop], start + 1e-9)) - 1)
-        return MotionMatch(self.tracks.names[j], start, end, float(speed), float(distance),
+        return MotionMatch(self.tracks.names[j], float(start), end, float(speed), float(distance),
                            bool(flipped), int(self.tracks.rows[at]))
 
 
