@@ -121,6 +121,34 @@ def search(
     console.print(f"wrote {out / 'search.json'} and {out / 'search.png'}", markup=False)
 
 
+@app.command("motion")
+def motion(
+    queries: int = typer.Option(500, min=1, help="Test clips, one movement each."),
+    large: int = typer.Option(1_000_000, min=0,
+                              help="Poses of the enlarged bank for timing (0: none)."),
+    recall_queries: int = typer.Option(15, min=0, help="Queries also searched exhaustively "
+                                                       "(seconds each) to measure recall."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for motion.json."),
+    quick: bool = typer.Option(False, "--quick",
+                               help="Small run: 60 queries, no enlarged bank, 2 for recall."),
+):
+    """Movement search vs the still search of one frame, on Penn Action's train/test clips."""
+    from movemirror.bench.motion import Plan, run, write_json
+    from movemirror.cli.motion_tables import agreement_table, timing_table
+    from movemirror.errors import DatasetMissingError
+
+    plan = Plan(queries=60, large=0, recall_queries=2) if quick else Plan(
+        queries=queries, large=large, recall_queries=recall_queries)
+    try:
+        results = run(plan, report=_report)
+    except DatasetMissingError as error:
+        raise fail(str(error)) from None
+    write_json(results, plan, out / "motion.json")
+    console.print(agreement_table(results))
+    console.print(timing_table(results))
+    console.print(f"wrote {out / 'motion.json'}", markup=False)
+
+
 @app.command("page")
 def page(
     bank_dir: Path | None = typer.Option(
