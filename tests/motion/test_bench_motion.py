@@ -79,3 +79,5 @@ def test_a_small_run_measures_both_methods_on_every_variant(tmp_path):
 def test_the_command_refuses_bad_options():
     result = CliRunner().invoke(app, ["bench", "motion", "--queries", "0"])
     assert result.exit_code == 2
+    result = CliRunner().invoke(app, ["bench", "motion", "--metric", "manhattan"])
+    assert result.exit_code == 2 and "unknown metric 'manhattan'" in result.output

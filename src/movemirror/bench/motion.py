@@ -28,6 +28,7 @@ from movemirror.bench.blas_threads import blas_threads
 from movemirror.bench.motion_data import Clips, Movement, enlarged, movements, split_clips
 from movemirror.bench.motion_data import track_meta as _track_meta
 from movemirror.datasets.penn_action import load_penn_action
+from movemirror.distances import DEFAULT_METRIC
 from movemirror.keypoints import mirror_keypoints
 
 K = 5
@@ -42,6 +43,7 @@ class Plan:
     large: int = 1_000_000  # poses of the enlarged bank (0: none)
     large_queries: int = 100
     recall_queries: int = 15  # compared with the exhaustive search (seconds each)
+    metric: str = DEFAULT_METRIC  # of both searches
     seed: int = 0
 
 
@@ -83,6 +85,7 @@ class Results:
     bank_poses: int
     bank_tracks: int
     queries: int
+    metric: str
     agreement: list[Agreement] = field(default_factory=list)
     timing: list[Timing] = field(default_factory=list)
     recall: Recall | None = None
@@ -112,13 +115,14 @@ def agreement(bank: PoseBank, queries: list[Movement], actions: dict[int, str], 
         for query in queries:
             poses = mirror_keypoints(query.poses) if flipped else query.poses
             times = query.times / pace
-            found = bank.search_motion(poses, times, k=K, mirror=flipped)
+            found = bank.search_motion(poses, times, k=K, metric=plan.metric, mirror=flipped)
             got = [actions[_clip_of(m.track)] for m in found]
             top1.append(bool(got) and got[0] == query.action)
             top5.append(query.action in got)
             if found:
                 speeds.append(found[0].speed)
-            still = bank.search(poses[len(poses) // 2], k=STILL_POOL, mirror=flipped)
+            still = bank.search(poses[len(poses) // 2], k=STILL_POOL, metric=plan.metric,
+                                mirror=flipped)
             clips = list(dict.fromkeys(_clip_of(tracks[i]) for i in still.indices[0]))[:K]
             still1.append(actions[clips[0]] == query.action)
             still5.append(query.action in [actions[c] for c in clips])
@@ -132,25 +136,26 @@ def agreement(bank: PoseBank, queries: list[Movement], actions: dict[int, str], 
     return out
 
 
-def timing(bank: PoseBank, queries: list[Movement], synthetic: bool) -> Timing:
+def timing(bank: PoseBank, queries: list[Movement], synthetic: bool,
+           metric: str = DEFAULT_METRIC) -> Timing:
     """Build the window index, then time single queries as performed (one core)."""
     with blas_threads(1):
         start = time.perf_counter()
         index = bank.motion_index()
         build_s = time.perf_counter() - start
-        bank.index("cosine")  # the still index, built before timing
+        bank.index(metric)  # the still index, built before timing
         for query in queries[:3]:  # warm caches
-            bank.search_motion(query.poses, query.times, k=K)
-            bank.search(query.poses[len(query.poses) // 2], k=STILL_POOL)
+            bank.search_motion(query.poses, query.times, k=K, metric=metric)
+            bank.search(query.poses[len(query.poses) // 2], k=STILL_POOL, metric=metric)
         motion_times = []
         for query in queries:
             start = time.perf_counter()
-            bank.search_motion(query.poses, query.times, k=K)
+            bank.search_motion(query.poses, query.times, k=K, metric=metric)
             motion_times.append(time.perf_counter() - start)
         still_times = []
         for query in queries:
             start = time.perf_counter()
-            bank.search(query.poses[len(query.poses) // 2], k=STILL_POOL)
+            bank.search(query.poses[len(query.poses) // 2], k=STILL_POOL, metric=metric)
             still_times.append(time.perf_counter() - start)
     ms = lambda values, q: float(np.percentile(values, q) * 1e3)  # noqa: E731
     return Timing(len(bank), len(index.tracks), synthetic, build_s, int(index.nbytes),
@@ -158,11 +163,12 @@ def timing(bank: PoseBank, queries: list[Movement], synthetic: bool) -> Timing:
                   ms(still_times, 50), ms(still_times, 99))
 
 
-def recall(bank: PoseBank, queries: list[Movement]) -> Recall:
+def recall(bank: PoseBank, queries: list[Movement], metric: str = DEFAULT_METRIC) -> Recall:
     found_sets, same, ratios = [], [], []
     for query in queries:
-        found = bank.search_motion(query.poses, query.times, k=K)
-        truth = bank.search_motion(query.poses, query.times, k=K, exhaustive=True)
+        found = bank.search_motion(query.poses, query.times, k=K, metric=metric)
+        truth = bank.search_motion(query.poses, query.times, k=K, metric=metric,
+                                   exhaustive=True)
         found_sets.append(len({m.track for m in found} & {m.track for m in truth}) / K)
         same.append(found[0].track == truth[0].track)
         ratios.append(found[-1].distance / truth[-1].distance)
@@ -175,14 +181,15 @@ def run(plan: Plan, report: Callable[[str], None] = print) -> Results:
     train, test = split_clips(penn)
     queries = movements(test, plan.queries, plan.seconds, plan.seed)
     bank = bank_of(train)
-    results = Results(len(bank), len(np.unique(train.clip)), len(queries))
+    results = Results(len(bank), len(np.unique(train.clip)), len(queries), plan.metric)
     report(f"bank: {len(bank):,} poses of {results.bank_tracks:,} training clips; queries: "
-           f"{len(queries):,} movements of {plan.seconds:g} s from test clips")
-    results.timing.append(timing(bank, queries, False))
+           f"{len(queries):,} movements of {plan.seconds:g} s from test clips; metric: "
+           f"{plan.metric}")
+    results.timing.append(timing(bank, queries, False, plan.metric))
     report(_timing_line(results.timing[-1]))
     results.agreement = agreement(bank, queries, train.action, plan, report)
     if plan.recall_queries:
-        results.recall = recall(bank, queries[:plan.recall_queries])
+        results.recall = recall(bank, queries[:plan.recall_queries], plan.metric)
         r = results.recall
         report(f"recall@5 against the exhaustive search: {r.recall_at_5:.3f} over {r.queries} "
                f"queries; same best track {r.top1_same:.3f}; 5th distance ratio "
@@ -192,7 +199,7 @@ def run(plan: Plan, report: Callable[[str], None] = print) -> Results:
         keypoints, meta = enlarged(train, plan.large, plan.seed)
         large = PoseBank.from_keypoints(keypoints, meta=meta)
         del keypoints, meta
-        results.timing.append(timing(large, queries[:plan.large_queries], True))
+        results.timing.append(timing(large, queries[:plan.large_queries], True, plan.metric))
         report(_timing_line(results.timing[-1]))
     return results
 

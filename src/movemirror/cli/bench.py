@@ -12,7 +12,8 @@ from movemirror.bench import page as page_bench
 from movemirror.bench import serve as serve_bench
 from movemirror.cli.choices import index_kinds_help, models_help
 from movemirror.cli.console import console, fail
-from movemirror.errors import BankError
+from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
+from movemirror.errors import BankError, UnknownMetricError
 
 app = typer.Typer(help="Benchmarks on real data.", no_args_is_help=True)
 
@@ -128,6 +129,7 @@ def motion(
                               help="Poses of the enlarged bank for timing (0: none)."),
     recall_queries: int = typer.Option(15, min=0, help="Queries also searched exhaustively "
                                                        "(seconds each) to measure recall."),
+    metric: str = typer.Option(DEFAULT_METRIC, help=f"Distance: {' or '.join(METRICS)}."),
     out: Path = typer.Option(Path("bench-results"), help="Directory for motion.json."),
     quick: bool = typer.Option(False, "--quick",
                                help="Small run: 60 queries, no enlarged bank, 2 for recall."),
@@ -137,8 +139,12 @@ def motion(
     from movemirror.cli.motion_tables import agreement_table, timing_table
     from movemirror.errors import DatasetMissingError
 
-    plan = Plan(queries=60, large=0, recall_queries=2) if quick else Plan(
-        queries=queries, large=large, recall_queries=recall_queries)
+    try:
+        check_metric(metric)
+    except UnknownMetricError as error:
+        raise fail(str(error), 2) from None
+    plan = Plan(queries=60, large=0, recall_queries=2, metric=metric) if quick else Plan(
+        queries=queries, large=large, recall_queries=recall_queries, metric=metric)
     try:
         results = run(plan, report=_report)
     except DatasetMissingError as error:

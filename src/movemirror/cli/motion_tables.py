@@ -22,8 +22,8 @@ def agreement_table(results: Results) -> Table:
         s = still[a.variant]
         out.add_row(a.variant, f"{a.top1:.3f}", f"{s.top1:.3f}", f"{a.top1 - s.top1:+.3f}",
                     f"{a.top5:.3f}", f"{s.top5:.3f}", f"{a.median_speed:.2f}x")
-    out.caption = ("Still: today's search of the movement's middle pose alone (its best 5 "
-                   "distinct clips). Mirrored: both search mirrored too.")
+    out.caption = (f"Metric: {results.metric}. Still: today's search of the movement's middle "
+                   "pose alone (its best 5 distinct clips). Mirrored: both search mirrored too.")
     return out
 
 

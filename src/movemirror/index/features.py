@@ -50,10 +50,13 @@ class FeatureTree:
             blocks, ids, block_of = leaf_blocks(reordered, layout, leaf_size)
             self._tree = (layout.left, layout.right, lo, hi, block_of, blocks, ids)
 
-    def search(self, queries, weights, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries, weights, k: int,
+               epsilon: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """(distances (Q, k) float32, indices (Q, k) int64), best first; k is cut to the size.
 
-        queries and weights: (Q, D) or (D,); weights non-negative.
+        queries and weights: (Q, D) or (D,); weights non-negative. epsilon > 0: (1 + epsilon)-
+        approximate (a branch is skipped once its bound exceeds the k-th best found / (1 +
+        epsilon)), as the approximate box tree does; 0: exact.
         """
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         weights = np.broadcast_to(np.asarray(weights, dtype=np.float32), queries.shape)
@@ -67,8 +70,8 @@ class FeatureTree:
         if k == 0 or not len(queries):
             return out_d, out_i
         _search_rows(np.ascontiguousarray(queries[:, self._order]),
-                     np.ascontiguousarray(weights[:, self._order]), self._tree, _SLACK,
-                     out_d, out_i)
+                     np.ascontiguousarray(weights[:, self._order]), self._tree,
+                     np.float32(_SLACK / (1.0 + epsilon)), out_d, out_i)
         return out_d, out_i
 
     @property

@@ -38,7 +38,8 @@ from movemirror.motion.windows import (
 )
 from movemirror.vectors import XY, as_pose_array, to_vectors
 
-CANDIDATES = 128  # windows the index yields per speed
+CANDIDATES = 128  # windows the index yields per speed,
+COARSE_EPSILON = 1.0  # (1 + epsilon)-approximately
 PER_TRACK_SPEED = 8  # of which each track keeps this many per speed (by coarse features),
 SKETCH_POSES = 12  # scored on this many of the movement's poses;
 PER_TRACK = 2  # then each track keeps at most this many, scored on all of them
@@ -147,7 +148,8 @@ class MotionIndex:
         rows = [query_features(movement.vectors, movement.tau, s, self.axes, self.offsets)
                 for s in speeds]
         coarse, ends = self.tree.search(np.stack([f for f, _ in rows]),
-                                        np.stack([w for _, w in rows]), CANDIDATES)
+                                        np.stack([w for _, w in rows]), CANDIDATES,
+                                        COARSE_EPSILON)
         which = np.repeat(np.arange(len(speeds)), ends.shape[1])
         coarse, ends = coarse.ravel(), ends.ravel()
         keep = _best_of_groups(self.track_of[ends] * len(speeds) + which, coarse,
