@@ -22,6 +22,7 @@ from movemirror.bank.storage import read_bank, write_bank
 from movemirror.distances import DEFAULT_METRIC, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
+from movemirror.motion.windows import DEFAULT_K
 from movemirror.vectors import (
     MIN_CONFIDENT_KEYPOINTS,
     MIN_SCORE,
@@ -181,7 +182,7 @@ class PoseBank:
         mirrored_d, mirrored_i = index.search(to_vectors(mirror_keypoints(queries)), k)
         return _merge_mirrored(distances, indices, mirrored_d, mirrored_i, min(k, len(self)))
 
-    def search_motion(self, poses, times, k: int = 5, metric: str = DEFAULT_METRIC,
+    def search_motion(self, poses, times, k: int = DEFAULT_K, metric: str = DEFAULT_METRIC,
                       mirror: bool = False, exhaustive: bool = False) -> list:
         """The k windows of the bank's tracks that move most like a movement, best first,
         each track at most once: a list of movemirror.motion.search.MotionMatch (track,

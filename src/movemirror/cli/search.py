@@ -21,6 +21,9 @@ from movemirror.errors import (
     PoseError,
     UnknownMetricError,
 )
+from movemirror.motion.windows import DEFAULT_K
+
+POSES_K = 10  # poses a search by one pose prints unless asked for more
 
 
 def read_pose_file(path: Path) -> np.ndarray:
@@ -96,8 +99,8 @@ def search(
         None, "--clip", help="Search by movement instead: a JSON list of timed poses "
                              '([{"time": s, "keypoints": [[x, y, score] * 17]}, ...]) or a '
                              "video (poses estimated about 10 times a second)."),
-    k: int | None = typer.Option(None, "-k", min=1,
-                                 help="How many matches (default 10; windows: 5)."),
+    k: int | None = typer.Option(None, "-k", min=1, help=(
+        f"How many matches (default {POSES_K}; windows: {DEFAULT_K}).")),
     metric: str = typer.Option(DEFAULT_METRIC, help=f"Distance: {' or '.join(METRICS)}."),
     mirror: bool = typer.Option(False, "--mirror", help="Also match the mirrored pose."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
@@ -115,9 +118,9 @@ def search(
     if pose_file is None and clip is None:
         raise fail("give a pose file, or --clip with a movement", 2)
     if clip is not None:
-        search_clip(clip, bank_dir, k or 5, metric, mirror, as_json)
+        search_clip(clip, bank_dir, k or DEFAULT_K, metric, mirror, as_json)
         return
-    k = k or 10
+    k = k or POSES_K
     try:
         query = read_pose_file(pose_file)
         bank = PoseBank.load(bank_dir)

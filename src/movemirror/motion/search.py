@@ -26,6 +26,7 @@ from movemirror.index.partition import principal_axes
 from movemirror.keypoints import mirror_keypoints
 from movemirror.motion.tracks import Tracks
 from movemirror.motion.windows import (
+    DEFAULT_K,
     FEATURE_AXES,
     OFFSETS,
     SPEEDS,
@@ -108,7 +109,7 @@ class MotionIndex:
     def nbytes(self) -> int:
         return self.vectors.nbytes + self.times.nbytes + self.track_of.nbytes + self.tree.nbytes
 
-    def search(self, poses, times, k: int = 5, metric: str = DEFAULT_METRIC,
+    def search(self, poses, times, k: int = DEFAULT_K, metric: str = DEFAULT_METRIC,
                mirror: bool = False, exhaustive: bool = False) -> list[MotionMatch]:
         """The k best windows, best first, each track at most once (see the module)."""
         kernel = check_metric(metric).kernel

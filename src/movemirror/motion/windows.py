@@ -27,6 +27,7 @@ from numba import njit
 from movemirror.distances import pair_distance
 from movemirror.vectors import VECTOR_DIM, XY_DIM
 
+DEFAULT_K = 5  # windows a movement search returns unless asked for more
 SLOWEST, FASTEST = 2 / 3, 3 / 2
 # Speeds tried: 9 steps of 10.7 % from 0.67x to 1.5x, with 1x among them.
 SPEEDS = tuple(SLOWEST * (FASTEST / SLOWEST) ** (j / 8) for j in range(9))
