@@ -1,0 +1,48 @@
+"""Grouping points with numpy only: k-means (k-means++ start) and a group's medoid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+KMEANS_ITERATIONS = 50
+
+
+def kmeans(points, k: int, seed: int = 0) -> np.ndarray:
+    """Labels 0..k'-1 (k' <= k, empty groups dropped and renumbered) for points (N, D)."""
+    points = np.asarray(points, np.float64)
+    n = len(points)
+    if n == 0:
+        return np.empty(0, np.int64)
+    k = max(1, min(k, n))
+    rng = np.random.default_rng(seed)
+    centres = [points[rng.integers(n)]]
+    nearest = np.square(points - centres[0]).sum(axis=1)
+    for _ in range(1, k):
+        if nearest.sum() <= 0:
+            break
+        centres.append(points[rng.choice(n, p=nearest / nearest.sum())])
+        nearest = np.minimum(nearest, np.square(points - centres[-1]).sum(axis=1))
+    centres_array = np.array(centres)
+    labels = np.full(n, -1)
+    for _ in range(KMEANS_ITERATIONS):
+        new = _squared_distances(points, centres_array).argmin(axis=1)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+        for j in range(len(centres_array)):
+            members = points[labels == j]
+            if len(members):
+                centres_array[j] = members.mean(axis=0)
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels
+
+
+def medoid(points) -> int:
+    """The row of points (N, D) with the least total distance to the others."""
+    points = np.asarray(points, np.float64)
+    return int(np.sqrt(_squared_distances(points, points)).sum(axis=1).argmin())
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d = (a * a).sum(axis=1)[:, None] - 2 * a @ b.T + (b * b).sum(axis=1)[None, :]
+    return np.maximum(d, 0.0)
