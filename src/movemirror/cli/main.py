@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from movemirror.cli import bank, bench, index, pose, search, serve
+from movemirror.cli import bank, bench, coverage, index, pose, search, serve
 
 app = typer.Typer(
     name="movemirror",
@@ -17,6 +17,7 @@ app.command("pose")(pose.pose)
 app.command("search")(search.search)
 app.command("serve")(serve.serve)
 app.command("index")(index.index)
+app.command("coverage")(coverage.coverage)
 app.add_typer(bank.app, name="bank")
 app.add_typer(bench.app, name="bench")
 

@@ -37,10 +37,18 @@ def kmeans(points, k: int, seed: int = 0) -> np.ndarray:
     return labels
 
 
-def medoid(points) -> int:
-    """The row of points (N, D) with the least total distance to the others."""
+MEDOID_SAMPLE = 1000  # past this many points, the medoid is sought among a sample
+
+
+def medoid(points, sample: int = MEDOID_SAMPLE, seed: int = 0) -> int:
+    """The row of points (N, D) with the least total distance to the others; for more than
+    `sample` points, the best of a sample by its total distance to that sample."""
     points = np.asarray(points, np.float64)
-    return int(np.sqrt(_squared_distances(points, points)).sum(axis=1).argmin())
+    rows = np.arange(len(points))
+    if len(points) > sample:
+        rows = np.sort(np.random.default_rng(seed).choice(len(points), sample, replace=False))
+    chosen = points[rows]
+    return int(rows[np.sqrt(_squared_distances(chosen, chosen)).sum(axis=1).argmin()])
 
 
 def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:

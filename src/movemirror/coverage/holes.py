@@ -19,7 +19,7 @@ from movemirror.vectors import XY, to_vectors
 
 HOLE_PERCENTILE = 95.0
 THRESHOLD_SAMPLE = 2000  # bank poses whose nearest neighbours set the threshold
-MAX_GROUPS = 8
+MAX_GROUPS = 6
 MIN_PER_GROUP = 10  # k-means asks for about one group per this many holes (up to MAX_GROUPS)
 
 
@@ -97,3 +97,12 @@ def group_poses(poses: np.ndarray, rows: np.ndarray, nearest: np.ndarray,
 def _phrases(poses: np.ndarray, members: np.ndarray) -> tuple[str, ...]:
     shared = shared_phrases(poses[members])
     return shared or describe(poses[members[0]])
+
+
+def hole_sentence(group: HoleGroup, reference_size: int) -> str:
+    """"12% of the reference poses (360 of 3000), e.g. both wrists above the head, have no
+    close match in the bank"."""
+    share = len(group.members) / max(reference_size, 1)
+    words = ", ".join(group.phrases) if group.phrases else "poses the simple rules do not name"
+    return (f"{share:.0%} of the reference poses ({len(group.members)} of {reference_size}), "
+            f"e.g. {words}, have no close match in the bank")

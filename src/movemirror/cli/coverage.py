@@ -1,0 +1,110 @@
+"""`movemirror coverage --bank DIR [--against REF] [--out report.html]`: what an archive covers
+and lacks, as a self-contained HTML report and a PNG of its map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from movemirror.bank.storage import MANIFEST
+from movemirror.cli.console import console, fail
+from movemirror.cli.search import read_pose_file
+from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
+from movemirror.errors import BankError, PoseError, UnknownMetricError
+from movemirror.vectors import pose_problems
+
+
+def read_reference(path: Path) -> tuple[np.ndarray, list[str]]:
+    """The poses of REF: a bank directory, a folder of pose JSON files (the formats `search`
+    reads) or one such file. Returns the poses (R, 17, 3) and, for each file or pose left out,
+    why."""
+    from movemirror.bank import PoseBank
+
+    if (path / MANIFEST).is_file():
+        return PoseBank.load(path).keypoints, []
+    if path.is_dir():
+        files = sorted(path.glob("*.json"))
+        if not files:
+            raise PoseError(f"{path}: neither a bank nor a folder holding pose .json files")
+    elif path.is_file():
+        files = [path]
+    else:
+        raise PoseError(f"{path}: no such bank, folder or pose file")
+    poses, left_out = [], []
+    for file in files:
+        try:
+            poses.append(read_pose_file(file))
+        except PoseError as error:
+            left_out.append(str(error))
+    return np.array(poses, np.float32).reshape(-1, 17, 3), left_out
+
+
+def coverage(
+    bank_dir: Path = typer.Option(..., "--bank", help="The bank directory."),
+    against: Path | None = typer.Option(
+        None, "--against", help="Reference poses to find the holes with: another bank, a "
+                                "folder of pose JSON files, or one pose JSON file."),
+    out: Path = typer.Option(Path("coverage.html"), "--out",
+                             help="The HTML report; the map's PNG goes beside it (.png)."),
+    metric: str = typer.Option(DEFAULT_METRIC, help=f"Distance: {' or '.join(METRICS)}."),
+    mirror: bool = typer.Option(False, "--mirror",
+                                help="Fold mirrored poses together when seeking holes."),
+    map_method: str | None = typer.Option(
+        None, "--map", help="umap or pca (default: umap where umap-learn is installed)."),
+):
+    """Write a report of what a bank covers: a map of its poses, its crowds of near-identical
+    poses, how often each keypoint is seen and, with --against, its holes."""
+    from movemirror.bank import PoseBank
+    from movemirror.coverage.analysis import analyse
+    from movemirror.coverage.holes import hole_sentence
+    from movemirror.coverage.map import METHODS
+    from movemirror.coverage.report import map_png, report_html
+
+    try:
+        check_metric(metric)
+    except UnknownMetricError as error:
+        raise fail(str(error), 2) from None
+    if map_method is not None and map_method not in METHODS:
+        raise fail(f"--map must be one of {', '.join(METHODS)}, not {map_method!r}", 2)
+    try:
+        bank = PoseBank.load(bank_dir)
+        reference, left_out = read_reference(against) if against is not None else (None, [])
+    except (BankError, PoseError) as error:
+        raise fail(str(error)) from None
+    if len(bank) < 3:
+        raise fail(f"{bank_dir}: a coverage map needs at least 3 poses, the bank holds "
+                   f"{len(bank)}")
+    if reference is not None:
+        problems = pose_problems(reference)
+        left_out += [f"reference pose {i}: {p}" for i, p in enumerate(problems) if p]
+        reference = reference[[p is None for p in problems]]
+        if not len(reference):
+            raise fail(f"{against}: no usable reference pose")
+    for reason in left_out:
+        console.print(f"left out: {reason}", markup=False, highlight=False)
+    result = analyse(bank, reference, metric=metric, mirror=mirror, map_method=map_method)
+    png = map_png(result)
+    page = report_html(result, bank, f"Coverage of {bank_dir.name or bank_dir}", png)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(page, encoding="utf-8")
+        out.with_suffix(".png").write_bytes(png)
+    except OSError as error:
+        raise fail(f"cannot write the report: {error}") from None
+    _say(f"{len(bank)} poses; map by {result.map.method}; {len(result.crowds.crowds)} crowds "
+        f"(up to {result.crowds.redundant_share:.1%} near-duplicates)")
+    if result.holes is not None:
+        holes = result.holes
+        _say(f"holes: {holes.count} of {len(reference)} reference poses are farther than "
+            f"{holes.threshold:.4f} from the bank ({holes.percentile:g}th percentile of its own "
+            f"nearest-neighbour distances)")
+        for n, group in enumerate(holes.groups, 1):
+            _say(f"  H{n}: {hole_sentence(group, len(reference))}")
+    _say(f"report: {out}")
+    _say(f"map: {out.with_suffix('.png')}")
+
+
+def _say(text: str) -> None:
+    console.print(text, markup=False, highlight=False)

@@ -1,0 +1,87 @@
+"""A bank's coverage in one pass: its map, regions, crowds, keypoints seen and, against a
+reference set, its holes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from movemirror.coverage.clusters import kmeans, medoid
+from movemirror.coverage.crowds import Crowds, find_crowds
+from movemirror.coverage.describe import shared_phrases
+from movemirror.coverage.holes import Holes, find_holes
+from movemirror.coverage.map import MAP_SAMPLE, PoseMap, fit_map
+from movemirror.distances import DEFAULT_METRIC
+from movemirror.keypoints import KEYPOINT_NAMES
+from movemirror.vectors import MIN_SCORE, XY, to_vectors
+
+REGIONS = 8  # the map's regions, each shown by its medoid
+
+
+@dataclass(frozen=True)
+class Region:
+    medoid: int  # row of the bank
+    share: float  # of the bank poses drawn on the map
+    phrases: tuple[str, ...]
+    position: np.ndarray  # (2,) the medoid on the map
+
+
+@dataclass(frozen=True)
+class Coverage:
+    bank_size: int
+    metric: str
+    mirror: bool
+    map: PoseMap
+    drawn: np.ndarray  # rows of the bank drawn on the map
+    drawn_xy: np.ndarray  # (len(drawn), 2)
+    regions: list[Region]  # largest first
+    crowds: Crowds
+    seen: dict[str, float]  # per keypoint, the share of bank poses where it is confident
+    reference: np.ndarray | None  # (R, 17, 3) the vectorisable reference poses
+    reference_xy: np.ndarray | None  # (R, 2)
+    holes: Holes | None
+
+
+def keypoints_seen(keypoints: np.ndarray, min_score: float = MIN_SCORE) -> dict[str, float]:
+    """Per keypoint name, the share of poses (N, 17, 3) where its score is at least min_score."""
+    if not len(keypoints):
+        return dict.fromkeys(KEYPOINT_NAMES, 0.0)
+    shares = (np.asarray(keypoints)[..., 2] >= min_score).mean(axis=0)
+    return {name: float(s) for name, s in zip(KEYPOINT_NAMES, shares, strict=True)}
+
+
+def analyse(bank, reference=None, metric: str = DEFAULT_METRIC, mirror: bool = False,
+            map_method: str | None = None, sample: int = MAP_SAMPLE, seed: int = 0) -> Coverage:
+    """Everything the report shows. reference: poses (R, 17, 3) in pixels, all vectorisable
+    (see movemirror.vectors.pose_problems), or None for no holes."""
+    vectors = np.asarray(bank.vectors)
+    pose_map = fit_map(vectors, map_method, sample, seed)
+    drawn = np.arange(len(bank))
+    if len(drawn) > sample:
+        drawn = np.sort(np.random.default_rng(seed).choice(len(bank), sample, replace=False))
+    drawn_xy = pose_map.place(vectors[drawn])
+    keypoints = bank.keypoints
+    regions = _regions(keypoints, vectors, drawn, drawn_xy, seed)
+    holes = reference_xy = None
+    if reference is not None:
+        reference = np.asarray(reference, np.float32).reshape(-1, 17, 3)
+        holes = find_holes(bank, reference, metric, mirror, seed=seed)
+        reference_xy = pose_map.place(to_vectors(reference)) if len(reference) else (
+            np.empty((0, 2), np.float32))
+    return Coverage(len(bank), metric, mirror, pose_map, drawn, drawn_xy, regions,
+                    find_crowds(vectors, seed=seed), keypoints_seen(keypoints), reference,
+                    reference_xy, holes)
+
+
+def _regions(keypoints, vectors, drawn, drawn_xy, seed) -> list[Region]:
+    xy = np.asarray(vectors[drawn], np.float64)[:, XY]
+    labels = kmeans(xy, REGIONS, seed)
+    regions = []
+    for label in range(labels.max() + 1 if len(labels) else 0):
+        members = np.flatnonzero(labels == label)
+        centre = members[medoid(xy[members])]
+        regions.append(Region(int(drawn[centre]), len(members) / len(drawn),
+                              shared_phrases(keypoints[drawn[members]]), drawn_xy[centre]))
+    regions.sort(key=lambda r: (-r.share, r.medoid))
+    return regions

@@ -1,0 +1,116 @@
+"""`movemirror coverage` end to end on real poses: the planted hole named first, a report that
+holds every image inline and names no web address, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from movemirror.bank import PoseBank
+from movemirror.cli.main import app
+from movemirror.coverage.report import MAP_SIZE
+from movemirror.datasets import dataset_dir
+from movemirror.errors import DatasetMissingError
+
+from .test_holes import wrists_raised
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def planted_dirs(penn_sample, tmp_path_factory):
+    """A bank of training clips without raised wrists, and a bank of other clips' poses."""
+    root = tmp_path_factory.mktemp("planted")
+    poses = penn_sample.keypoints
+    PoseBank.from_keypoints(poses[penn_sample.train & ~wrists_raised(poses)]).save(root / "bank")
+    test = np.flatnonzero(~penn_sample.train)
+    reference = np.sort(np.random.default_rng(2).choice(test, 3000, replace=False))
+    PoseBank.from_keypoints(poses[reference]).save(root / "reference")
+    return root
+
+
+def test_the_command_names_the_planted_hole_first(planted_dirs, tmp_path):
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--against",
+                                 str(planted_dirs / "reference"), "--out", str(out),
+                                 "--map", "pca"])
+    assert result.exit_code == 0, result.output
+    first_group = next(line for line in result.output.splitlines() if "H1:" in line)
+    assert "both wrists above the head" in first_group
+    page = out.read_text()
+    assert "both wrists above the head" in page and "95th percentile" in page
+    assert "PCA" in page
+    with Image.open(out.with_suffix(".png")) as png:
+        assert png.size == (MAP_SIZE, MAP_SIZE)
+
+
+def test_a_folder_of_pose_files_is_a_reference_and_a_bad_file_is_left_out(planted_dirs,
+                                                                           penn_sample,
+                                                                           tmp_path):
+    folder = tmp_path / "poses"
+    folder.mkdir()
+    for i, pose in enumerate(penn_sample.keypoints[~penn_sample.train][:40]):
+        (folder / f"{i:03d}.json").write_text(json.dumps({"keypoints": pose.tolist()}))
+    (folder / "broken.json").write_text("{not json")
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--against",
+                                 str(folder), "--out", str(out), "--map", "pca"])
+    assert result.exit_code == 0, result.output
+    assert "left out:" in result.output and "broken.json" in result.output
+    assert re.search(r"holes: \d+ of 40 reference poses", result.output)
+
+
+@pytest.fixture(scope="module")
+def lspet_bank(tmp_path_factory):
+    """A bank of LSPET's annotated poses with thumbnails of their photos, as ingestion keeps."""
+    from movemirror.datasets.lspet import load_lspet
+
+    try:
+        samples = load_lspet(dataset_dir("lspet"), limit=300)
+    except DatasetMissingError as error:
+        pytest.skip(str(error))
+    bank = PoseBank.from_keypoints(np.stack([s.joints for s in samples]), on_invalid="skip")
+    root = tmp_path_factory.mktemp("lspet") / "bank"
+    names = []
+    for i, id_ in enumerate(bank.ids):
+        name = f"thumbs/{id_}.jpg"
+        (root / "thumbs").mkdir(parents=True, exist_ok=True)
+        with Image.open(samples[int(id_)].path) as image:
+            image.thumbnail((160, 160))
+            image.save(root / name)
+        names.append(name if i % 2 == 0 else None)  # half without a thumbnail
+    bank = PoseBank(bank.records.append_column("thumbnail", [names]), bank.vectors)
+    bank.save(root)
+    return root
+
+
+def test_the_report_is_self_contained(lspet_bank, tmp_path):
+    out = tmp_path / "out" / "report.html"
+    result = runner.invoke(app, ["coverage", "--bank", str(lspet_bank), "--against",
+                                 str(lspet_bank), "--out", str(out), "--map", "pca"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert not re.search(r"https?://", page)
+    assert "data:image/png;base64," in page and "data:image/jpeg;base64," in page
+    assert "<svg" in page
+    sources = re.findall(r'src="([^"]*)"', page)
+    assert sources and all(s.startswith("data:") for s in sources)
+    assert "holes: 0 of" in result.output  # a bank has no holes against itself
+    assert "left_knee" in page  # the keypoints-seen table
+
+
+def test_bad_input_gets_a_clear_error(planted_dirs, tmp_path):
+    missing = runner.invoke(app, ["coverage", "--bank", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 1 and "error" in missing.output
+    no_ref = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"),
+                                 "--against", str(tmp_path / "nothing")])
+    assert no_ref.exit_code == 1 and "no such bank, folder or pose file" in no_ref.output
+    bad_map = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"),
+                                  "--map", "tsne"])
+    assert bad_map.exit_code == 2 and "umap, pca" in bad_map.output
+    assert not (tmp_path / "coverage.html").exists()
