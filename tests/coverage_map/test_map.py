@@ -1,0 +1,68 @@
+"""The 2-D map on real poses: poses of one sport lie together on it, by PCA and by UMAP."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from movemirror.coverage.map import fit_map, umap_available
+from movemirror.vectors import XY, to_vectors
+
+SPORTS = ("pushup", "jumping_jacks", "golf_swing", "situp")
+PER_SPORT = 250
+
+
+@pytest.fixture(scope="module")
+def sports(penn_sample):
+    rows = np.concatenate([np.flatnonzero(penn_sample.action == a)[:PER_SPORT] for a in SPORTS])
+    return to_vectors(penn_sample.keypoints[rows]), penn_sample.action[rows]
+
+
+def _same_sport_among_neighbours(xy: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
+    d = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    np.fill_diagonal(d, np.inf)
+    neighbours = np.argsort(d, axis=1)[:, :k]
+    return float((labels[neighbours] == labels[:, None]).mean())
+
+
+@pytest.mark.parametrize("method", [
+    "pca",
+    # UMAP's first fit in a process compiles its numba code: about 40 s here.
+    pytest.param("umap", marks=[pytest.mark.slow, pytest.mark.skipif(
+        not umap_available(), reason="umap-learn (the coverage extra) is not installed")]),
+])
+def test_poses_of_one_sport_lie_together_on_the_map(sports, method):
+    vectors, labels = sports
+    pose_map = fit_map(vectors, method, sample=600)
+    assert pose_map.method == method
+    xy = pose_map.place(vectors)
+    assert xy.shape == (len(vectors), 2) and np.isfinite(xy).all()
+    chance = 1 / len(SPORTS)
+    assert _same_sport_among_neighbours(xy, labels) > 2.5 * chance
+
+
+def test_pca_places_poses_by_a_projection_that_never_stretches(sports):
+    vectors, _ = sports
+    pose_map = fit_map(vectors, "pca")
+    xy = pose_map.place(vectors).astype(np.float64)
+    features = vectors[:, XY].astype(np.float64)
+    pairs = np.random.default_rng(0).integers(len(vectors), size=(2000, 2))
+    on_map = np.linalg.norm(xy[pairs[:, 0]] - xy[pairs[:, 1]], axis=1)
+    in_space = np.linalg.norm(features[pairs[:, 0]] - features[pairs[:, 1]], axis=1)
+    assert (on_map <= in_space + 1e-5).all()
+    assert xy[:, 0].var() >= xy[:, 1].var()  # the first axis carries the most variance
+    np.testing.assert_allclose(pose_map.place(vectors[:5]), xy[:5], atol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_default_method_follows_what_is_installed(sports):
+    vectors, _ = sports
+    assert fit_map(vectors[:300]).method == ("umap" if umap_available() else "pca")
+
+
+def test_bad_map_requests_are_refused(sports):
+    vectors, _ = sports
+    with pytest.raises(ValueError, match="at least 3 poses"):
+        fit_map(vectors[:2], "pca")
+    with pytest.raises(ValueError, match="umap, pca"):
+        fit_map(vectors, "tsne")
