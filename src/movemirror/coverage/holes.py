@@ -103,6 +103,7 @@ def hole_sentence(group: HoleGroup, reference_size: int) -> str:
     """"12% of the reference poses (360 of 3000), e.g. both wrists above the head, have no
     close match in the bank"."""
     share = len(group.members) / max(reference_size, 1)
-    words = ", ".join(group.phrases) if group.phrases else "poses the simple rules do not name"
+    example = (f"e.g. {', '.join(group.phrases)}" if group.phrases
+               else "poses the simple rules cannot name (see the drawing)")
     return (f"{share:.0%} of the reference poses ({len(group.members)} of {reference_size}), "
-            f"e.g. {words}, have no close match in the bank")
+            f"{example}, have no close match in the bank")

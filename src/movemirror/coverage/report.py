@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from movemirror.bank.schema import THUMBNAIL
 from movemirror.coverage.analysis import Coverage
@@ -20,11 +20,11 @@ from movemirror.vectors import MIN_SCORE
 MAP_SIZE = 720  # pixels, the map's PNG is square
 THUMB_SIZE = 96
 SKELETON_SIZE = 96
-_DENSITY_BINS = 60
+_DENSITY_BINS = 40
 _MARGIN = 24
 _HOLE = (214, 39, 40)
 _REGION = (31, 119, 180)
-_REFERENCE = (44, 160, 44)
+_REFERENCE = (150, 205, 150)  # pale: the holes stand out
 SHOWN_CROWDS = 10
 SHOWN_HOLES = 10
 
@@ -34,6 +34,11 @@ def map_png(coverage: Coverage, size: int = MAP_SIZE) -> bytes:
     hole groups labelled H1.., regions R1.. (as in the report)."""
     image = Image.new("RGB", (size, size), "white")
     draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=15)
+
+    def label(x: float, y: float, text: str, colour) -> None:
+        draw.text((x + 6, y - 8), text, fill=colour, font=font, stroke_width=2,
+                  stroke_fill="white")
     points = [coverage.drawn_xy]
     if coverage.reference_xy is not None:
         points.append(coverage.reference_xy)
@@ -56,15 +61,15 @@ def map_png(coverage: Coverage, size: int = MAP_SIZE) -> bytes:
     if coverage.reference_xy is not None and holes is not None:
         is_hole = holes.nearest > holes.threshold
         for (x, y), hole in zip(to_pixels(coverage.reference_xy), is_hole, strict=True):
-            colour, r = (_HOLE, 2.5) if hole else (_REFERENCE, 1.5)
+            colour, r = (_HOLE, 2.5) if hole else (_REFERENCE, 1.0)
             draw.ellipse([x - r, y - r, x + r, y + r], fill=colour)
         for n, group in enumerate(holes.groups[:SHOWN_HOLES], 1):
             x, y = to_pixels(coverage.reference_xy[group.medoid])
-            draw.text((x + 5, y - 6), f"H{n}", fill=_HOLE)
+            label(x, y, f"H{n}", _HOLE)
     for n, region in enumerate(coverage.regions, 1):
         x, y = to_pixels(region.position)
         draw.ellipse([x - 4, y - 4, x + 4, y + 4], outline=_REGION, width=2)
-        draw.text((x + 6, y - 6), f"R{n}", fill=_REGION)
+        label(x, y, f"R{n}", _REGION)
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
