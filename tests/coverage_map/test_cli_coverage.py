@@ -114,3 +114,35 @@ def test_bad_input_gets_a_clear_error(planted_dirs, tmp_path):
                                   "--map", "tsne"])
     assert bad_map.exit_code == 2 and "umap, pca" in bad_map.output
     assert not (tmp_path / "coverage.html").exists()
+
+
+@pytest.mark.browser
+def test_the_report_opens_offline_in_chromium(lspet_bank, tmp_path):
+    from movemirror.bench.page import CHROMIUM, chromium_args
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make setup-browser)")
+    from playwright.sync_api import sync_playwright
+
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["coverage", "--bank", str(lspet_bank), "--out", str(out),
+                                 "--map", "pca"])
+    assert result.exit_code == 0, result.output
+    requested, failed = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=chromium_args(None))
+        try:
+            page = browser.new_page()
+            page.on("request", lambda request: requested.append(request.url))
+            page.on("requestfailed", lambda request: failed.append(request.url))
+            page.goto(out.as_uri(), wait_until="load")
+            images = page.eval_on_selector_all(
+                "img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+            skeletons = page.locator("svg.skeleton").count()
+        finally:
+            browser.close()
+    assert failed == []
+    assert all(url.startswith(("file:", "data:")) for url in requested), requested
+    assert len(images) > 1 and all(images)  # the map and the thumbnails all decoded
+    assert skeletons >= 8  # a region's medoid each, and the crowds'
