@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
+
+from movemirror.bench.extra import INSTALL_HINT, missing_bench_packages
 
 app = typer.Typer(help="Benchmarks on real data.", no_args_is_help=True)
 
@@ -90,8 +94,7 @@ def page(
     bank_dir: Path | None = typer.Option(
         None, "--bank", help="Bank to serve (default: one built from LSPET's 6,000 poses)."),
     seconds: float = typer.Option(10.0, min=2, max=120, help="Measured seconds per model."),
-    models: str = typer.Option("movenet-lightning", help="Comma-separated: movenet-lightning, "
-                               "movenet-thunder, posenet."),
+    models: str = typer.Option("lightning", help="Comma-separated: lightning, thunder, posenet."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Frames per second of the page's pose-plus-match loop in headless Chromium."""
@@ -141,3 +144,25 @@ def pose(
     write_json(results, out / "pose.json")
     console.print(table(results))
     console.print(f"wrote {out / 'pose.json'}")
+
+
+def _needs_bench_extra(command: Callable) -> Callable:
+    """Fail before the run, naming the install, when the `bench` extra is not installed."""
+
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        missing = missing_bench_packages()
+        if missing:
+            from movemirror.cli.console import fail
+
+            raise fail(f"movemirror bench needs {', '.join(missing)} (the benchmark extra): "
+                       f"{INSTALL_HINT}")
+        return command(*args, **kwargs)
+
+    return checked
+
+
+# Every bench command checks the extra first; --help works without it.
+for _command in app.registered_commands:
+    if _command.callback is not None:
+        _command.callback = _needs_bench_extra(_command.callback)
