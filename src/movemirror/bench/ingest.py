@@ -86,9 +86,9 @@ def main(limit: int, model: str, workers: int, baseline: int, every_ms: int,
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     found = []
-    for folder, name in VIDEOS if videos else ():
+    for dataset, name in VIDEOS if videos else ():
         try:
-            found.append(dataset_dir(folder) / name)
+            found.append(dataset_dir(dataset) / name)
         except DatasetMissingError:
             pass
     found = [v for v in found if v.is_file()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -29,7 +30,7 @@ def serve(
     import uvicorn
 
     from movemirror.bank import PoseBank
-    from movemirror.index import INDEX_KINDS
+    from movemirror.index import DEFAULT_INDEX, INDEX_KINDS
     from movemirror.server import create_app
     from movemirror.server.app import BANK_ENV, INDEX_ENV
     from movemirror.server.files import find_web_modules
@@ -38,7 +39,7 @@ def serve(
     if index is not None and index not in INDEX_KINDS:
         raise fail(f"unknown index {index!r}; choose one of {', '.join(INDEX_KINDS)}", 2)
     try:
-        bank = PoseBank.load(bank_dir, **({"index": index} if index else {}))
+        bank = PoseBank.load(bank_dir, index=index or DEFAULT_INDEX)
     except BankError as error:
         raise fail(str(error)) from None
     modules = web_modules if web_modules is not None else find_web_modules()
@@ -54,9 +55,10 @@ def serve(
     console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {bank_dir}"
                   + (f" in {workers} processes" if workers > 1 else ""))
     console.print(f"open [bold cyan]http://{shown}:{port}/[/]  (API docs: /docs; Ctrl-C stops)")
-    options = dict(host=host, port=port, log_level="warning", ws="websockets-sansio",
-                   ws_max_size=4 * limits.max_message_bytes, ws_per_message_deflate=False,
-                   timeout_graceful_shutdown=3)
+    options: dict[str, Any] = dict(
+        host=host, port=port, log_level="warning", ws="websockets-sansio",
+        ws_max_size=4 * limits.max_message_bytes, ws_per_message_deflate=False,
+        timeout_graceful_shutdown=3)
     if workers == 1:
         uvicorn.run(app, **options)
         return

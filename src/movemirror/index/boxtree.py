@@ -188,7 +188,7 @@ class BoxTreeIndex:
     """Exact top-k for both metrics: the default index."""
 
     name = "boxtree"
-    exact_metrics = METRICS
+    exact_metrics: tuple[str, ...] = METRICS
 
     def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = LEAF_SIZE):
         if metric not in METRICS:

@@ -38,10 +38,10 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, float]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                source_side = max(image.size)
-                image.draft("RGB", (MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))  # cheap JPEG downscale
-                image = ImageOps.exif_transpose(image)
+            with Image.open(path) as opened:
+                source_side = max(opened.size)
+                opened.draft("RGB", (MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))  # cheap JPEG downscale
+                image = ImageOps.exif_transpose(opened)
                 image.load()
                 image = image.convert("RGB")
     except UnidentifiedImageError as error:

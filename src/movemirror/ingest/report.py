@@ -22,8 +22,8 @@ def ledger_stats(table: pa.Table) -> dict:
         duplicates += row["duplicates"] or 0
         rejected += row["rejected"] or 0
     kinds = Counter(info["kind"] for info in files.values())
-    outcome = Counter()
-    reasons = Counter()
+    outcome: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
     for info in files.values():
         if info["entries"]:
             outcome["indexed"] += 1

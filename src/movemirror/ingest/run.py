@@ -15,6 +15,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -78,13 +79,29 @@ class Summary:
         return self.frames / self.work_seconds if self.work_seconds > 0 else 0.0
 
 
-class Reporter:
+class Reporter(Protocol):
     """What a run tells its caller as it goes (the CLI draws a progress bar from it)."""
 
     def scanning(self, files: int) -> None: ...
     def planned(self, summary: Summary) -> None: ...
     def unit_done(self, result: UnitResult, summary: Summary) -> None: ...
     def committed(self, bank_entries: int) -> None: ...
+
+
+class SilentReporter:
+    """Tells nothing: the reporter of a run nobody watches."""
+
+    def scanning(self, files: int) -> None:
+        pass
+
+    def planned(self, summary: Summary) -> None:
+        pass
+
+    def unit_done(self, result: UnitResult, summary: Summary) -> None:
+        pass
+
+    def committed(self, bank_entries: int) -> None:
+        pass
 
 
 def thumbnail_path(entry_id: str) -> str:
@@ -96,7 +113,7 @@ def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: i
               rebuild: bool = False, attribution: Attribution | None = None,
               commit_every: float = 10.0, reporter: Reporter | None = None) -> Summary:
     settings = settings or Settings()
-    reporter = reporter or Reporter()
+    reporter = reporter or SilentReporter()
     bank_dir = Path(bank_dir)
     bank_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(bank_dir):
