@@ -12,7 +12,7 @@ single.py the modes and the default mode.
 
 from __future__ import annotations
 
-from movemirror.pose.errors import ImageError, ModelMissingError
+from movemirror.errors import ImageError, ModelMissingError
 from movemirror.pose.estimator import (
     DEFAULT_MIN_POSE_SCORE,
     DetectedPose,
