@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -66,3 +68,10 @@ def test_bad_map_requests_are_refused(sports):
         fit_map(vectors[:2], "pca")
     with pytest.raises(ValueError, match="umap, pca"):
         fit_map(vectors, "tsne")
+
+
+def test_without_umap_the_map_falls_back_to_pca(sports, monkeypatch):
+    vectors, _ = sports
+    monkeypatch.setitem(sys.modules, "umap", None)  # as where umap-learn is not installed
+    assert not umap_available()
+    assert fit_map(vectors[:300]).method == "pca"
