@@ -13,6 +13,7 @@ from movemirror.cli.console import console, fail
 from movemirror.cli.search import read_pose_file
 from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
 from movemirror.errors import BankError, PoseError, UnknownMetricError
+from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.vectors import pose_problems
 
 
@@ -38,7 +39,7 @@ def read_reference(path: Path) -> tuple[np.ndarray, list[str]]:
             poses.append(read_pose_file(file))
         except PoseError as error:
             left_out.append(str(error))
-    return np.array(poses, np.float32).reshape(-1, 17, 3), left_out
+    return np.array(poses, np.float32).reshape(-1, NUM_KEYPOINTS, 3), left_out
 
 
 def coverage(
@@ -94,14 +95,14 @@ def coverage(
     except OSError as error:
         raise fail(f"cannot write the report: {error}") from None
     _say(f"{len(bank)} poses; map by {result.map.method}; {len(result.crowds.crowds)} crowds "
-        f"(up to {result.crowds.redundant_share:.1%} near-duplicates)")
-    if result.holes is not None:
-        holes = result.holes
-        _say(f"holes: {holes.count} of {len(reference)} reference poses are farther than "
-            f"{holes.threshold:.4f} from the bank ({holes.percentile:g}th percentile of its own "
-            f"nearest-neighbour distances)")
+         f"(up to {result.crowds.redundant_share:.1%} near-duplicates)")
+    if result.holes is not None and result.reference is not None:
+        holes, total = result.holes, len(result.reference)
+        _say(f"holes: {holes.count} of {total} reference poses are farther than "
+             f"{holes.threshold:.4f} from the bank ({holes.percentile:g}th percentile of its "
+             f"own nearest-neighbour distances)")
         for n, group in enumerate(holes.groups, 1):
-            _say(f"  H{n}: {hole_sentence(group, len(reference))}")
+            _say(f"  H{n}: {hole_sentence(group, total)}")
     _say(f"report: {out}")
     _say(f"map: {out.with_suffix('.png')}")
 

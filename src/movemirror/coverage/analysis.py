@@ -13,7 +13,7 @@ from movemirror.coverage.describe import shared_phrases
 from movemirror.coverage.holes import Holes, find_holes
 from movemirror.coverage.map import MAP_SAMPLE, PoseMap, fit_map
 from movemirror.distances import DEFAULT_METRIC
-from movemirror.keypoints import KEYPOINT_NAMES
+from movemirror.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS
 from movemirror.vectors import MIN_SCORE, XY, to_vectors
 
 REGIONS = 8  # the map's regions, each shown by its medoid
@@ -65,7 +65,7 @@ def analyse(bank, reference=None, metric: str = DEFAULT_METRIC, mirror: bool = F
     regions = _regions(keypoints, vectors, drawn, drawn_xy, seed)
     holes = reference_xy = None
     if reference is not None:
-        reference = np.asarray(reference, np.float32).reshape(-1, 17, 3)
+        reference = np.asarray(reference, np.float32).reshape(-1, NUM_KEYPOINTS, 3)
         holes = find_holes(bank, reference, metric, mirror, seed=seed)
         reference_xy = pose_map.place(to_vectors(reference)) if len(reference) else (
             np.empty((0, 2), np.float32))

@@ -104,8 +104,8 @@ def thumbnail_img(bank, row: int, size: int = THUMB_SIZE) -> str:
     if not name:
         return ""
     try:
-        with Image.open(Path(bank.path) / name) as image:
-            image = image.convert("RGB")
+        with Image.open(Path(bank.path) / name) as source:
+            image = source.convert("RGB")
             image.thumbnail((size, size))
             buffer = io.BytesIO()
             image.save(buffer, "JPEG", quality=80)
@@ -180,10 +180,10 @@ def _holes_section(coverage: Coverage, bank, keypoints: np.ndarray) -> str:
     if holes.groups:
         out.append("<table><tr><th></th><th>the group's medoid</th><th>nearest bank pose</th>"
                    "<th></th><th>what it holds</th></tr>")
-        nearest_rows = bank.search(coverage.reference[[g.medoid for g in holes.groups]], k=1,
+        shown = holes.groups[:SHOWN_HOLES]
+        nearest_rows = bank.search(coverage.reference[[g.medoid for g in shown]], k=1,
                                    metric=holes.metric, mirror=coverage.mirror).indices[:, 0]
-        for n, (group, row) in enumerate(zip(holes.groups[:SHOWN_HOLES], nearest_rows,
-                                             strict=False), 1):
+        for n, (group, row) in enumerate(zip(shown, nearest_rows, strict=True), 1):
             out.append(f"<tr><td>H{n}</td><td>{skeleton_svg(coverage.reference[group.medoid])}"
                        f"</td><td>{skeleton_svg(keypoints[row])}</td>"
                        f"<td>{thumbnail_img(bank, row)}</td>"
