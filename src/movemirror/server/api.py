@@ -38,7 +38,8 @@ async def search(query: PoseQuery, request: Request,
     get the `k` nearest poses by `metric`, optionally also matching the mirrored pose.
 
     The WebSocket `/api/stream` takes the same body as a text message, once per camera frame,
-    and answers each with `{"type": "matches", "id", "matches", "elapsed_ms"}` or
+    and answers each with `{"type": "matches", "id", "matches", "elapsed_ms"}`,
+    `{"type": "superseded", "id"}` (a newer pose from the same client was waiting) or
     `{"type": "error", "id", "code", "detail"}`.
     """
     client = request.client.host if request.client else "unknown"
