@@ -24,6 +24,7 @@ class Split:
     bank_poses: np.ndarray  # (B, 17, 3) real poses from the bank's clips, shuffled
     bank_clips: np.ndarray  # (B,)
     query_vectors: np.ndarray  # (Q, 52) from held-out clips
+    query_poses: np.ndarray  # (Q, 17, 3) the same queries as keypoints in pixels
     query_clips: np.ndarray  # (Q,)
     held_out_clips: int
 
@@ -40,7 +41,7 @@ def split_by_clip(keypoints, clips, held_out_poses: int, queries: int, seed: int
     chosen = rng.choice(np.flatnonzero(held_out), min(queries, held_out.sum()), replace=False)
     shuffled = rng.permutation(np.flatnonzero(~held_out))
     return Split(keypoints[shuffled], clips[shuffled], to_vectors(keypoints[chosen]),
-                 clips[chosen], cut)
+                 keypoints[chosen], clips[chosen], cut)
 
 
 def similarity_transform(poses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
