@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BANK ?= banks/sample
 export MOVEMIRROR_HOME ?= $(HOME)/.cache/movemirror
 
-.PHONY: setup setup-python setup-node setup-models setup-browser test lint demo bench clean
+.PHONY: setup setup-python setup-node setup-models setup-browser setup-nginx test lint demo bench clean
 
 setup: setup-python setup-node setup-models
 
@@ -27,10 +27,13 @@ setup-models: setup-python setup-node
 setup-browser: setup-python
 	bash scripts/setup_browser.sh
 
+setup-nginx:
+	bash scripts/setup_nginx.sh
+
 lint: setup-python
 	$(VENV)/bin/ruff check src tests
 
-test: setup setup-browser
+test: setup setup-browser setup-nginx
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/pytest -q
 

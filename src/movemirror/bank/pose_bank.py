@@ -50,10 +50,13 @@ class PoseBank:
     """
 
     def __init__(self, records: pa.Table, vectors: np.ndarray, path: Path | None = None,
-                 index: str = DEFAULT_INDEX, tables: dict[str, pa.Table] | None = None):
+                 index: str = DEFAULT_INDEX, tables: dict[str, pa.Table] | None = None,
+                 generation: str | None = None):
         self.records = records
         self.vectors = vectors
         self.path = path
+        # The saved state this bank was loaded from or last saved as (None: never saved).
+        self.generation = generation
         self.tables = dict(tables or {})  # extra tables saved with the bank (ingestion's ledger)
         self.index_kind = index
         # Poses left out by from_keypoints(on_invalid="skip"), with why; not saved.
@@ -114,11 +117,12 @@ class PoseBank:
         """Open a saved bank; raises BankError if it is missing or damaged."""
         stored = read_bank(path, verify=verify)
         return cls(stored.records, stored.vectors, path=Path(path), index=index,
-                   tables=stored.tables)
+                   tables=stored.tables, generation=stored.generation)
 
     def save(self, path: str | Path) -> None:
         """Write the bank to a directory, atomically replacing any bank already there."""
-        write_bank(path, self.records, np.asarray(self.vectors), tables=self.tables)
+        self.generation = write_bank(path, self.records, np.asarray(self.vectors),
+                                     tables=self.tables)
         self.path = Path(path)
 
     @classmethod
