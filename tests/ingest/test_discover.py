@@ -27,6 +27,19 @@ def test_folders_are_walked_recursively_without_the_bank(tmp_path, lspet_images)
     assert [f.path.relative_to(tmp_path).as_posix() for f in found] == ["a/1.jpg", "a/b/2.jpg"]
 
 
+def test_a_file_name_that_is_not_utf8_is_skipped_with_the_reason(tmp_path, lspet_images):
+    legacy = os.fsencode(tmp_path) + b"/caf\xe9 (latin-1).jpg"
+    try:
+        with open(legacy, "wb") as handle:
+            handle.write(lspet_images[0].read_bytes())
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    (tmp_path / "fine.jpg").write_bytes(lspet_images[0].read_bytes())
+    found = list(discover([tmp_path]))
+    assert [type(f).__name__ for f in found] == ["Skip", "MediaFile"]
+    assert os.fsencode(found[0].path) == legacy and "not valid UTF-8" in found[0].reason
+
+
 def test_each_bad_file_is_reported_with_its_reason(bad_files, tmp_path):
     found = {f.path.name: f for f in discover([tmp_path / "bad", tmp_path / "missing"])}
     assert isinstance(found["missing"], Skip) and "no such" in found["missing"].reason

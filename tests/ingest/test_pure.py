@@ -103,17 +103,6 @@ def test_attribution_from_csv_and_json(tmp_path):
         Attribution.load([tmp_path / "bad.csv"])
 
 
-def test_cli_default_mode_is_ingestions_and_a_real_mode():
-    import inspect
-
-    from movemirror.cli.index import index
-    from movemirror.ingest.work import DEFAULT_MODE, Settings
-    from movemirror.pose import MODES
-
-    assert inspect.signature(index).parameters["mode"].default.default == DEFAULT_MODE
-    assert Settings().mode == DEFAULT_MODE in MODES
-
-
 class _MultiPoseMisses:
     """The real estimator, except that MultiPose (several people) finds nobody."""
 

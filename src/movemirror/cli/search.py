@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from movemirror.cli.console import console, fail
 from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
@@ -72,6 +73,6 @@ def search(
         return
     table = Table("rank", "distance", "id", "source", "mirrored" if mirror else "")
     for match in matches:
-        table.add_row(str(match["rank"]), f"{match['distance']:.4f}", match["id"],
-                      str(match["source"] or ""), "yes" if match["mirrored"] else "")
+        table.add_row(str(match["rank"]), f"{match['distance']:.4f}", Text(match["id"]),
+                      Text(str(match["source"] or "")), "yes" if match["mirrored"] else "")
     console.print(table)

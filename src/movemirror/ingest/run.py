@@ -33,6 +33,7 @@ from movemirror.ingest.work import SEGMENT_SECONDS, Settings, Unit, UnitResult
 from movemirror.keypoints import NUM_KEYPOINTS
 
 LOCK = ".index.lock"
+COMMIT_EVERY_SECONDS = 10.0  # a run saves its progress at least this often
 
 
 @dataclass
@@ -69,7 +70,8 @@ class Reporter:
 
 def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: int = 1,
               rebuild: bool = False, attribution: Attribution | None = None,
-              commit_every: float = 10.0, reporter: Reporter | None = None) -> Summary:
+              commit_every: float = COMMIT_EVERY_SECONDS,
+              reporter: Reporter | None = None) -> Summary:
     settings = settings or Settings()
     reporter = reporter or Reporter()
     bank_dir = Path(bank_dir)
