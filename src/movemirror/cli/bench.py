@@ -61,12 +61,19 @@ def serve(
     clients: str = typer.Option(",".join(map(str, SERVE.clients)),
                                 help="Concurrent clients per level, comma-separated."),
     rate: float = typer.Option(SERVE.rate, min=0.1, max=120, help="Poses a second per client."),
-    seconds: float = typer.Option(SERVE.seconds, min=1, max=120,
-                                  help="Measured seconds per level."),
+    seconds: float = typer.Option(SERVE.seconds, min=1, max=3600,
+                                  help="Measured seconds per level (600: a soak test; the "
+                                       "server's memory is sampled every second)."),
     warmup: float = typer.Option(SERVE.warmup, min=0, max=30, help="Unmeasured seconds first."),
     k: int = typer.Option(SERVE.k, min=1, max=50, help="Matches per query."),
     index: str | None = typer.Option(None, help=index_kinds_help()),
     workers: int = typer.Option(SERVE.workers, min=1, max=16, help="Server processes."),
+    loops: str = typer.Option(",".join(SERVE.loops), "--loop",
+                              help="Kinds of client, comma-separated: closed (like the page: "
+                                   "one in flight, latest wins), open (sends at the rate "
+                                   "whatever the replies)."),
+    malformed: int = typer.Option(SERVE.malformed_clients, min=0, max=1000,
+                                  help="Extra clients sending malformed messages at the rate."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Matches per second and p50/p99 latency over the WebSocket, on loopback."""
@@ -75,8 +82,12 @@ def serve(
     levels = [int(n) for n in clients.split(",") if n.strip()]
     if not levels or min(levels) < 1 or max(levels) > 1000:
         raise typer.BadParameter("clients: 1 to 1000 each, e.g. 1,50,200")
+    kinds = tuple(loop.strip() for loop in loops.split(",") if loop.strip())
+    if not kinds or set(kinds) - set(serve_bench.LOOPS):
+        raise typer.BadParameter(f"--loop: one or more of {', '.join(serve_bench.LOOPS)}")
     plan = serve_bench.Plan(bank_dir=bank_dir, clients=tuple(levels), rate=rate,
-                            seconds=seconds, warmup=warmup, k=k, index=index, workers=workers)
+                            seconds=seconds, warmup=warmup, k=k, index=index, workers=workers,
+                            loops=kinds, malformed_clients=malformed)
     try:
         results = serve_bench.run(plan, report=_report)
     except (DatasetMissingError, BankError, RuntimeError) as error:
