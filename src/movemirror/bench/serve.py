@@ -325,6 +325,7 @@ class Plan:
     seconds: float = 10.0  # measured seconds per level
     warmup: float = 2.0  # unmeasured seconds first
     k: int = 5  # matches per query
+    mirror: bool = True  # also match each pose mirrored, as the page does by default
     index: str | None = None  # the server's search index (None: the bank's default)
     workers: int = 1  # server processes
     loops: tuple[str, ...] = LOOPS  # which kinds of client, each at every level (see LOOPS)
@@ -354,8 +355,10 @@ def run(plan: Plan, report: Callable[[str], None]) -> Results:
         bank = PoseBank.load(bank_dir)
         poses, described = real_queries(bank.keypoints)
         messages = [json.dumps({"keypoints": np.round(p, 1).tolist(), "width": 640,
-                                "height": 480, "k": plan.k}) for p in poses]
+                                "height": 480, "k": plan.k, "mirror": plan.mirror})
+                    for p in poses]
         report(f"Bank: {len(bank):,} poses. Queries: {described}, k={plan.k}, "
+               f"mirror {'on' if plan.mirror else 'off'}, "
                f"{plan.rate:g} a second per client, {plan.seconds:g} s per level after "
                f"{plan.warmup:g} s of warm-up, on {HOST}"
                + (f", with {plan.malformed_clients} clients sending malformed messages"
@@ -412,7 +415,7 @@ def write_json(results: Results, plan: Plan, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(
         {"bank_size": results.bank_size, "queries": results.queries, "k": plan.k,
-         "index": plan.index or "default", "workers": plan.workers,
+         "index": plan.index or "default", "workers": plan.workers, "mirror": plan.mirror,
          "malformed_clients": plan.malformed_clients,
          "memory_started": [asdict(m) for m in results.memory_started],
          "memory_finished": [asdict(m) for m in results.memory_finished],

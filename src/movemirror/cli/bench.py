@@ -66,6 +66,8 @@ def serve(
                                        "server's memory is sampled every second)."),
     warmup: float = typer.Option(SERVE.warmup, min=0, max=30, help="Unmeasured seconds first."),
     k: int = typer.Option(SERVE.k, min=1, max=50, help="Matches per query."),
+    mirror: bool = typer.Option(SERVE.mirror, "--mirror/--no-mirror",
+                                help="Also match each pose mirrored, as the page does."),
     index: str | None = typer.Option(None, help=index_kinds_help()),
     workers: int = typer.Option(SERVE.workers, min=1, max=16, help="Server processes."),
     loops: str = typer.Option(",".join(SERVE.loops), "--loop",
@@ -87,7 +89,7 @@ def serve(
         raise typer.BadParameter(f"--loop: one or more of {', '.join(serve_bench.LOOPS)}")
     plan = serve_bench.Plan(bank_dir=bank_dir, clients=tuple(levels), rate=rate,
                             seconds=seconds, warmup=warmup, k=k, index=index, workers=workers,
-                            loops=kinds, malformed_clients=malformed)
+                            loops=kinds, malformed_clients=malformed, mirror=mirror)
     try:
         results = serve_bench.run(plan, report=_report)
     except (DatasetMissingError, BankError, RuntimeError) as error:
