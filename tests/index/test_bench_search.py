@@ -69,8 +69,8 @@ def test_quick_bench_writes_results_and_chart(penn, tmp_path):
     lines = result.output.splitlines()
     header = next(line for line in lines if line.startswith("┃"))
     assert [cell.strip() for cell in header.strip("┃").split("┃")] == [
-        "bank", "metric", "method", "build", "memory (x raw)", "p50", "p99", "batch q/s",
-        "recall@10", "ours faster than this (p50)"]
+        "bank", "metric", "method", "build", "memory (x raw)", "p50", "p99",
+        "one pose end to end p50", "batch q/s", "recall@10", "ours faster than this (p50)"]
     rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in lines
             if line.startswith("│")]
     assert [(row[1], row[2].removesuffix(" (ours)"), row[5]) for row in rows] == [

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
+import sys
 
-import numpy as np
 import pytest
 
 from movemirror.bench import serve as serve_bench
@@ -21,16 +20,23 @@ def test_memory_of_a_process_tree_counts_its_children():
         mine = process_memory(os.getpid())
         assert mine is not None and 0 < mine.private_mb <= mine.pss_mb <= mine.rss_mb
         assert {m.pid for m in tree_memory(os.getpid())} >= {os.getpid(), child.pid}
-        with MemorySampler(os.getpid(), every=0.05) as sampler:
-            time.sleep(0.2)
-            grown = np.ones(2**23)  # 64 MB, written: resident
-            time.sleep(0.3)
-        samples = sampler.samples_mb()
-        assert len(samples) >= 3 and samples.max() - samples[0] > 50, samples
-        del grown
     finally:
         child.kill()
         child.wait()
+
+
+def test_the_sampler_sees_a_process_grow():
+    # A fresh process: one that has freed memory before may reuse it without growing.
+    grower = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.4); "
+                               "held = b'x' * (96 * 2**20); time.sleep(0.6)"])
+    try:
+        with MemorySampler(grower.pid, every=0.05) as sampler:
+            grower.wait(timeout=30)
+        samples = sampler.samples_mb()
+        assert len(samples) >= 3 and samples.max() - samples[0] > 80, samples
+    finally:
+        grower.kill()
+        grower.wait()
 
 
 @pytest.fixture(scope="module")
