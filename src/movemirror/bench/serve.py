@@ -201,7 +201,7 @@ async def _open_loop_client(url: str, messages: list[str], rate: float, start: f
                     continue
                 if reply.startswith('{"type":"matches"'):
                     stats.latencies.append(time.perf_counter() - sent_at)
-                elif reply.startswith('{"type": "superseded"'):
+                elif reply.startswith('{"type":"superseded"'):
                     stats.superseded += 1
                 else:
                     stats.errors += 1

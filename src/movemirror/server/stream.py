@@ -48,7 +48,9 @@ def error_frame(code: str, detail: str, query_id=None) -> str:
 
 
 def superseded_frame(query_id) -> str:
-    return json.dumps({"type": "superseded", "id": query_id})
+    # Sent for most messages of a client that outpaces the server: built without json's
+    # dict machinery, like the matches frame.
+    return f'{{"type":"superseded","id":{json.dumps(query_id)}}}'
 
 
 def _query_id(text: str):
