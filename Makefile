@@ -15,7 +15,7 @@ setup-python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,bench]'
 	touch $@
 
 setup-node:
@@ -30,11 +30,13 @@ setup-browser: setup-python
 setup-nginx:
 	bash scripts/setup_nginx.sh
 
-lint: setup-python
+# The same three checks run from .pre-commit-config.yaml.
+lint: setup-python setup-node
 	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy
+	web/node_modules/.bin/eslint --config web/eslint.config.mjs src/movemirror/server/static/js
 
-test: setup setup-browser setup-nginx
-	$(VENV)/bin/ruff check src tests
+test: setup setup-browser setup-nginx lint
 	$(VENV)/bin/pytest -q
 
 demo: setup

@@ -63,7 +63,7 @@ def to_vectors(
     if codes.any():
         i = int(np.flatnonzero(codes)[0])
         where = f"pose {i}: " if len(poses) > 1 else ""
-        raise PoseError(where + _message(codes[i], counts[i], min_score, min_keypoints))
+        raise PoseError(where + str(_message(codes[i], counts[i], min_score, min_keypoints)))
     return vectors
 
 
@@ -71,6 +71,7 @@ _OK, _NOT_FINITE, _BAD_SCORE, _TOO_FEW, _NO_EXTENT = range(5)
 
 
 def _message(code: int, count: int, min_score: float, min_keypoints: int) -> str | None:
+    """What is wrong with a pose of that problem code; None for _OK."""
     if code == _NOT_FINITE:
         return "pose has non-finite values (NaN or infinity)"
     if code == _BAD_SCORE:

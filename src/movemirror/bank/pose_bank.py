@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +30,9 @@ from movemirror.vectors import (
     pose_problems,
     to_vectors,
 )
+
+if TYPE_CHECKING:
+    from movemirror.motion.search import MotionIndex
 
 
 class SearchResult(NamedTuple):
@@ -71,7 +74,7 @@ class PoseBank:
         # Poses left out by from_keypoints(on_invalid="skip"), with why; not saved.
         self.skipped: list[SkippedPose] = []
         self._indexes: dict[str, Index] = {}
-        self._motion = None  # movemirror.motion.search.MotionIndex, built on first use
+        self._motion: MotionIndex | None = None  # built on first use
         self._lock = threading.Lock()
 
     # --- building, saving, loading -------------------------------------------------------

@@ -92,7 +92,8 @@ def time_end_to_end(bank: PoseBank, index, poses: np.ndarray, vectors: np.ndarra
     queries, taken in turns of _TURN queries so both see the same machine at the same moments.
     Which goes first alternates by turn: whichever comes second finds some of the tree's
     nodes for those queries still in the cache."""
-    whole, alone = [], []
+    whole: list[float] = []
+    alone: list[float] = []
     count = min(limit, len(poses))
     with blas_threads(1):
         for pose, vector in zip(poses[:3], vectors[:3], strict=True):

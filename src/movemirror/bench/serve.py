@@ -148,13 +148,13 @@ class ServerProcess:
             command += ["--index", self.index]
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
+        self.process = process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                                  stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
         workers_seen: set[int] = set()
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("the server exited: " + self.process.stderr.read().decode())
+            if process.poll() is not None:
+                raise RuntimeError("the server exited: " + process.communicate()[1])
             try:
                 url = f"http://{HOST}:{self.port}/api/health"
                 with urllib.request.urlopen(url, timeout=1) as reply:
@@ -199,7 +199,9 @@ async def _open_loop_client(url: str, messages: list[str], rate: float, start: f
                 sent_at, counted = pending.popleft()
                 if not counted or malformed:
                     continue
-                if reply.startswith('{"type":"matches"'):
+                if not isinstance(reply, str):
+                    stats.errors += 1
+                elif reply.startswith('{"type":"matches"'):
                     stats.latencies.append(time.perf_counter() - sent_at)
                 elif reply.startswith('{"type":"superseded"'):
                     stats.superseded += 1
@@ -249,7 +251,7 @@ async def _closed_loop_client(url: str, messages: list[str], rate: float, start:
                 return
             done = time.perf_counter()
             if counted:
-                if reply.startswith('{"type":"matches"'):
+                if isinstance(reply, str) and reply.startswith('{"type":"matches"'):
                     stats.latencies.append(done - sent_at)
                 else:
                     stats.errors += 1
@@ -288,6 +290,7 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
               seconds: float, warmup: float, loop: str = "open",
               malformed_clients: int = 0) -> LevelResult:
     url = f"ws://{HOST}:{server.port}/api/stream"
+    assert server.process is not None, "run_level needs a started server"
     cpu_before = _cpu_seconds(server.process.pid)
     load_before = time.process_time()
     with MemorySampler(server.process.pid) as memory:
@@ -365,6 +368,7 @@ def run(plan: Plan, report: Callable[[str], None]) -> Results:
                   if plan.malformed_clients else "") + ".")
         levels = []
         with ServerProcess(bank_dir, plan.index, plan.workers) as server:
+            assert server.process is not None
             started = tree_memory(server.process.pid)
             report(describe_memory(started))
             for loop in plan.loops:

@@ -48,7 +48,7 @@ class Matcher:
         self.max_batch = max_batch
         self.threads = threads or max(1, min(SEARCH_THREADS, os.cpu_count() or 1))
         self._pending: list[_Query] = []
-        self._wakeup: asyncio.Event | None = None
+        self._wakeup = asyncio.Event()  # replaced for each event loop that searches
         self._worker: asyncio.Task | None = None
         self._running: set[asyncio.Task] = set()
         self._executor = ThreadPoolExecutor(max_workers=self.threads,
