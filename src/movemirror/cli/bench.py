@@ -141,3 +141,49 @@ def pose(
     write_json(results, out / "pose.json")
     console.print(table(results))
     console.print(f"wrote {out / 'pose.json'}")
+
+
+@app.command("quality")
+def quality(
+    pipeline: list[str] = typer.Option(
+        None, "--pipeline", help="ARCHIVE/QUERY/METRIC[/mirror], repeatable (default: true "
+        "poses, the original Move Mirror, today's defaults). A side is truth, "
+        "single:MODEL:MODE or ingest:MODEL:MODE."),
+    archive: int = typer.Option(4000, min=1, max=4000, help="Archive photos (LSPET 1..N)."),
+    queries: int = typer.Option(1000, min=1, max=1000,
+                                help="Query photos per half (tuning from 4001, report from 5001)."),
+    workers: int = typer.Option(0, min=0, help="Estimation workers (0: the cores left free)."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for quality.json."),
+):
+    """Do matches look like the query? Judged on LSPET's true poses, per pipeline."""
+    from movemirror.bench.quality import (
+        DEFAULT_PIPELINES,
+        Pipeline,
+        Plan,
+        default_workers,
+        run,
+        table,
+    )
+    from movemirror.bench.quality import write_json as write_quality
+    from movemirror.cli.console import console, fail
+    from movemirror.datasets import DatasetMissingError
+    from movemirror.pose import ModelMissingError
+
+    pipelines = tuple(pipeline or DEFAULT_PIPELINES)
+    for text in pipelines:
+        try:
+            Pipeline.parse(text)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--pipeline") from None
+    plan = Plan(archive=(0, archive), tuning=(4000, 4000 + queries),
+                held_out=(5000, 5000 + queries), pipelines=pipelines,
+                workers=workers or default_workers())
+    try:
+        results = run(plan, report=lambda line: console.print(line, highlight=False))
+    except (DatasetMissingError, ModelMissingError) as error:
+        raise fail(str(error)) from None
+    write_quality(results, out / "quality.json")
+    from rich.console import Console
+
+    Console(width=max(console.width, 160)).print(table(results))
+    console.print(f"wrote {out / 'quality.json'}")

@@ -1,0 +1,29 @@
+"""Distances between poses as the quality benchmark calls them: (Q, 17, 3), (N, 17, 3) -> (Q, N).
+
+"cosine" and "weighted" are Move Mirror's (movemirror.distances, on movemirror.vectors);
+candidates for a better one are prototyped here as numpy brute force first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from movemirror.distances import distance
+from movemirror.vectors import to_vectors
+
+PoseMetric = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _move_mirror(name: str) -> PoseMetric:
+    def metric(queries: np.ndarray, archive: np.ndarray) -> np.ndarray:
+        return distance(to_vectors(queries), to_vectors(archive), name)
+
+    return metric
+
+
+POSE_METRICS: dict[str, PoseMetric] = {
+    "cosine": _move_mirror("cosine"),
+    "weighted": _move_mirror("weighted"),
+}
