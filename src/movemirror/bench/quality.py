@@ -193,8 +193,29 @@ class Judged:
 
 
 def judge_all(queries: np.ndarray, archive: np.ndarray) -> Judged:
-    scores = {name: np.stack([judge(q, archive) for q in queries]) if len(queries) else
-              np.empty((0, len(archive))) for name, judge in JUDGES.items()}
+    """Every pair judged; cached on disk by the poses and the judges' source (about a
+    minute's work for 2,000 x 4,000 pairs)."""
+    import hashlib
+    import inspect
+
+    from movemirror.datasets import cache_dir
+    from movemirror.quality import judges
+
+    digest = hashlib.sha256(inspect.getsource(judges).encode())
+    digest.update(queries.tobytes())
+    digest.update(archive.tobytes())
+    path = cache_dir() / "quality-cache" / f"judged-{digest.hexdigest()[:16]}.npz"
+    if path.is_file():
+        with np.load(path) as stored:
+            scores = {name: stored[name] for name in JUDGES}
+    else:
+        scores = {name: np.stack([judge(q, archive) for q in queries]).astype(np.float32)
+                  if len(queries) else np.empty((0, len(archive)), np.float32)
+                  for name, judge in JUDGES.items()}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial.npz")
+        np.savez(partial, **scores)
+        os.replace(partial, path)
     random, oracle = {}, {}
     for name, matrix in scores.items():
         random[name], oracle[name] = reference_scores(matrix)

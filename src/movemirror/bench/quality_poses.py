@@ -62,14 +62,25 @@ class Side:
         return Settings(model=self.model, mode=self.mode)
 
     def key(self) -> str:
-        """What the cached estimates depend on: the side, its settings and the model files."""
-        from movemirror.pose import models_dir
-
+        """What the cached estimates depend on: the side, its settings and the model files
+        (their checksums, so a re-conversion to identical files keeps the cache)."""
         parts = [str(CACHE_VERSION), str(self)]
         if self.source == "ingest":
             parts.append(repr(self.settings()))
-        parts.append(str(models_dir().resolve()))
+        parts += [_model_checksum(name) for name in self.models()]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+    def models(self) -> tuple[str, ...]:
+        """Every model the side may run (the estimator's helpers included)."""
+        from movemirror.pose import MODES
+        from movemirror.pose.estimator import SEED_MODEL
+
+        if self.source == "truth":
+            return ()
+        names = {self.model, SEED_MODEL, "multipose"}
+        if MODES[self.mode].ensemble:
+            names.add(MODES[self.mode].ensemble)
+        return tuple(sorted(names))
 
 
 @dataclass
@@ -79,6 +90,17 @@ class Estimates:
     poses: dict[int, list[np.ndarray]]
     seconds: float  # compute time of all photos held (as measured when each batch ran)
     workers: int  # worker count of the last batch computed
+
+
+def _model_checksum(name: str) -> str:
+    from movemirror.pose import model_path
+
+    path = model_path(name)
+    for line in (path.parent / "SHA256SUMS").read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].lstrip("*") == path.name:
+            return parts[0]
+    return f"{path.name}:{path.stat().st_size}"
 
 
 def cache_path(side: Side) -> Path:

@@ -179,7 +179,8 @@ def quality(
                 held_out=(5000, 5000 + queries), pipelines=pipelines,
                 workers=workers or default_workers())
     try:
-        results = run(plan, report=lambda line: console.print(line, highlight=False))
+        results = run(plan, report=lambda line: console.print(line, highlight=False,
+                                                            soft_wrap=True))
     except (DatasetMissingError, ModelMissingError) as error:
         raise fail(str(error)) from None
     write_quality(results, out / "quality.json")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from movemirror.keypoints import BODY_KEYPOINTS, KEYPOINT_INDEX
-from movemirror.pose.metrics import torso_size
 
 # The segments the limb-direction judge compares: the limbs, then the torso's four sides.
 SEGMENTS: tuple[tuple[int, int], ...] = tuple(
@@ -40,6 +39,8 @@ SEGMENTS: tuple[tuple[int, int], ...] = tuple(
 MIN_COMMON_SEGMENTS = 3
 MIN_COMMON_JOINTS = 4
 _BODY = np.array(BODY_KEYPOINTS)
+_SHOULDERS = (KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"])
+_HIPS = (KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"])
 _START = np.array([a for a, _ in SEGMENTS])
 _END = np.array([b for _, b in SEGMENTS])
 
@@ -74,11 +75,11 @@ def limb_direction(query, candidates) -> np.ndarray:
 def joint_position(query, candidates) -> np.ndarray:
     """Mean joint distance after aligning position and size, in query torsos: (N,).
 
-    NaN for every candidate when the query has no torso (no shoulder-hip diagonal).
+    NaN for every candidate when the query has no torso (no shoulder or no hip annotated).
     """
     query = _poses(query)[0]
     candidates = _poses(candidates)
-    torso = torso_size(query)
+    torso = torso_length(query)
     if torso is None:
         return np.full(len(candidates), np.nan)
     q = query[_BODY]
@@ -89,10 +90,23 @@ def joint_position(query, candidates) -> np.ndarray:
     q_xy = np.broadcast_to(q[None, :, :2], c[..., :2].shape)
     q_n, q_rms = _normalise(q_xy, weights)
     c_n, _ = _normalise(c[..., :2], weights)
-    error = (np.linalg.norm(q_n - c_n, axis=2) * weights).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
+        error = (np.linalg.norm(q_n - c_n, axis=2) * weights).sum(axis=1)
         score = error * q_rms / torso
     return np.where((count >= MIN_COMMON_JOINTS) & np.isfinite(score), score, np.nan)
+
+
+def torso_length(pose) -> float | None:
+    """The mean distance over the annotated shoulder-hip pairs (sides and diagonals), or None.
+
+    Wider than PCK's torso (one diagonal, movemirror.pose.metrics.torso_size), which a fifth
+    of LSPET's photos lack: any shoulder with any hip will do for a unit of length.
+    """
+    pose = np.asarray(pose, dtype=np.float64)
+    lengths = [np.linalg.norm(pose[s, :2] - pose[h, :2])
+               for s in _SHOULDERS for h in _HIPS if pose[s, 2] > 0 and pose[h, 2] > 0]
+    length = float(np.mean(lengths)) if lengths else 0.0
+    return length if length > 0 else None
 
 
 def _normalise(xy: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

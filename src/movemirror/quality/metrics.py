@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from movemirror.distances import distance
+from movemirror.quality.torso import torso_distance
 from movemirror.vectors import to_vectors
 
 PoseMetric = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -23,7 +24,21 @@ def _move_mirror(name: str) -> PoseMetric:
     return metric
 
 
+def _torso(**options) -> PoseMetric:
+    def metric(queries: np.ndarray, archive: np.ndarray) -> np.ndarray:
+        return torso_distance(queries, archive, **options)
+
+    return metric
+
+
 POSE_METRICS: dict[str, PoseMetric] = {
     "cosine": _move_mirror("cosine"),
     "weighted": _move_mirror("weighted"),
+    # Prototypes (movemirror.quality.torso): scale x whose confidences x part weights.
+    "torso-spread-both": _torso(scale="spread", both=True),
+    "torso-spread-query": _torso(scale="spread", both=False),
+    "torso-length-both": _torso(scale="torso", both=True),
+    "torso-spread-both-ext2": _torso(scale="spread", both=True, extremities=2.0),
+    "torso-spread-both-face": _torso(scale="spread", both=True, face=0.3),
+    "torso-spread-floor": _torso(scale="spread", both=True, archive_floor=0.3),
 }
