@@ -49,20 +49,35 @@ class Pipeline:
     query: Side
     metric: str
     mirror: bool = False
+    # Archive poses whose body keypoints' mean score is below this are left out (0: none).
+    refuse: float = 0.0
 
     @classmethod
     def parse(cls, text: str) -> Pipeline:
-        """'ARCHIVE/QUERY/METRIC' or 'ARCHIVE/QUERY/METRIC/mirror' (sides: see Side.parse)."""
+        """'ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE]' (sides: see Side.parse)."""
         parts = text.split("/")
-        if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] != "mirror"):
-            raise ValueError(f"a pipeline is ARCHIVE/QUERY/METRIC[/mirror], not {text!r}")
+        usage = f"a pipeline is ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE], not {text!r}"
+        if len(parts) < 3:
+            raise ValueError(usage)
         if parts[2] not in POSE_METRICS:
             raise ValueError(f"unknown metric {parts[2]!r}; choose one of "
                              f"{', '.join(POSE_METRICS)}")
-        return cls(Side.parse(parts[0]), Side.parse(parts[1]), parts[2], len(parts) == 4)
+        mirror, refuse = False, 0.0
+        for option in parts[3:]:
+            if option == "mirror":
+                mirror = True
+            elif option.startswith("refuse="):
+                try:
+                    refuse = float(option[len("refuse="):])
+                except ValueError:
+                    raise ValueError(usage) from None
+            else:
+                raise ValueError(usage)
+        return cls(Side.parse(parts[0]), Side.parse(parts[1]), parts[2], mirror, refuse)
 
     def __str__(self) -> str:
-        return f"{self.archive}/{self.query}/{self.metric}" + ("/mirror" if self.mirror else "")
+        return (f"{self.archive}/{self.query}/{self.metric}" + ("/mirror" if self.mirror else "")
+                + (f"/refuse={self.refuse:g}" if self.refuse else ""))
 
 
 # What every run measures unless told otherwise: true poses in; the original Move Mirror
@@ -106,11 +121,12 @@ def truth_pose(joints: np.ndarray) -> np.ndarray:
 
 
 def archive_poses(side: Side, estimates: Estimates | None, truths: dict[int, np.ndarray],
-                  indices: Sequence[int]) -> tuple[list[int], np.ndarray]:
+                  indices: Sequence[int], refuse: float = 0.0) -> tuple[list[int], np.ndarray]:
     """The archive a side gives: (photo indices present, their poses (N, 17, 3)).
 
     Estimated entries count only when they are the annotated person (quality.assign);
-    a photo without one is absent. Poses the bank could not vectorise are absent too.
+    a photo without one is absent. Poses the bank could not vectorise are absent too, and
+    so are those whose body keypoints score below `refuse` on average.
     """
     present, poses = [], []
     for i in indices:
@@ -122,6 +138,8 @@ def archive_poses(side: Side, estimates: Estimates | None, truths: dict[int, np.
             if which is None:
                 continue
             pose = entries[which]
+        if pose[list(BODY_KEYPOINTS), 2].mean() < refuse:
+            continue
         if pose_problems(pose)[0] is None:
             present.append(i)
             poses.append(pose)
@@ -313,7 +331,8 @@ def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_tru
                   archive_truths, column, judged, halves) -> PipelineResult:
     archive_est = estimates.get(pipeline.archive)
     query_est = estimates.get(pipeline.query)
-    present, archive = archive_poses(pipeline.archive, archive_est, truths, archive_ids)
+    present, archive = archive_poses(pipeline.archive, archive_est, truths, archive_ids,
+                                     pipeline.refuse)
     queries = query_poses(pipeline.query, query_est, truths, query_ids)
     answered = [q for q, pose in enumerate(queries) if pose is not None]
     started = time.perf_counter()

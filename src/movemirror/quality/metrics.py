@@ -41,4 +41,11 @@ POSE_METRICS: dict[str, PoseMetric] = {
     "torso-spread-both-ext2": _torso(scale="spread", both=True, extremities=2.0),
     "torso-spread-both-face": _torso(scale="spread", both=True, face=0.3),
     "torso-spread-floor": _torso(scale="spread", both=True, archive_floor=0.3),
+    "torso-spread-query-sq": _torso(scale="spread", both=False, power=2.0),
+    "torso-spread-query-cube": _torso(scale="spread", both=False, power=3.0),
+    "torso-spread-query-ext2": _torso(scale="spread", both=False, extremities=2.0),
+    "torso-spread-query-face": _torso(scale="spread", both=False, face=0.3),
+    "torso-length-query": _torso(scale="torso", both=False),
+    "torso-shrink-centre": _torso(scale="spread", both=False, shrink="centre"),
+    "torso-shrink-parent": _torso(scale="spread", both=False, shrink="parent"),
 }

@@ -23,6 +23,12 @@ SHOULDERS, HIPS = TORSO[:2], TORSO[2:]
 FACE = tuple(range(5))
 EXTREMITIES = tuple(KEYPOINT_INDEX[n] for n in ("left_wrist", "right_wrist", "left_ankle",
                                                  "right_ankle"))
+# Each limb joint's parent: an unsure archive joint may be pulled toward it (shrink="parent").
+PARENT = {KEYPOINT_INDEX[a]: KEYPOINT_INDEX[b] for a, b in (
+    ("left_elbow", "left_shoulder"), ("right_elbow", "right_shoulder"),
+    ("left_wrist", "left_elbow"), ("right_wrist", "right_elbow"),
+    ("left_knee", "left_hip"), ("right_knee", "right_hip"),
+    ("left_ankle", "left_knee"), ("right_ankle", "right_knee"))}
 MAX_REACH = 4.0  # units from the centre; beyond, a coordinate is a wild guess: clipped
 
 
@@ -67,7 +73,8 @@ def _share(mask: np.ndarray) -> np.ndarray:
 
 def torso_distance(queries, archive, *, scale: str = "spread", both: bool = True,
                    face: float = 0.0, extremities: float = 1.0,
-                   archive_floor: float = 0.0) -> np.ndarray:
+                   archive_floor: float = 0.0, shrink: str | None = None,
+                   power: float = 1.0) -> np.ndarray:
     """(Q, N) weighted mean L1 distance of the normalised joints; inf for unusable poses.
 
     Weights: part weight x query confidence (x archive confidence, at least archive_floor,
@@ -75,8 +82,11 @@ def torso_distance(queries, archive, *, scale: str = "spread", both: bool = True
     """
     q_xy, q_ok = normalise(queries, scale)
     a_xy, a_ok = normalise(archive, scale)
+    if shrink is not None:  # both sides, so that a pose is still at 0 from itself
+        a_xy = shrink_unsure(a_xy, np.asarray(archive, np.float64)[..., 2], shrink)
+        q_xy = shrink_unsure(q_xy, np.asarray(queries, np.float64)[..., 2], shrink)
     parts = part_weights(face, extremities)
-    q_w = np.asarray(queries, np.float64)[..., 2] * parts
+    q_w = np.asarray(queries, np.float64)[..., 2] ** power * parts
     a_w = (np.maximum(np.asarray(archive, np.float64)[..., 2], archive_floor) if both
            else np.ones((len(a_xy), NUM_KEYPOINTS)))
     out = np.empty((len(q_xy), len(a_xy)))
@@ -86,4 +96,18 @@ def torso_distance(queries, archive, *, scale: str = "spread", both: bool = True
         out[i] = (w * diff).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-9)
     out[~q_ok] = np.inf
     out[:, ~a_ok] = np.inf
+    return out
+
+
+def shrink_unsure(xy: np.ndarray, scores: np.ndarray, toward: str) -> np.ndarray:
+    """Each joint moved toward a prior by (1 - its score): the torso centre ("centre") or,
+    for limb joints, their parent joint as already shrunk ("parent"; torso joints: centre)."""
+    scores = np.clip(scores, 0.0, 1.0)[..., None]
+    if toward == "centre":
+        return xy * scores
+    out = xy * scores
+    for joint in (5, 6, 11, 12, 7, 8, 13, 14, 9, 10, 15, 16):  # parents before children
+        if joint in PARENT:
+            prior = out[:, PARENT[joint]]
+            out[:, joint] = scores[:, joint] * xy[:, joint] + (1 - scores[:, joint]) * prior
     return out
