@@ -24,6 +24,22 @@ def _move_mirror(name: str) -> PoseMetric:
     return metric
 
 
+def _without_face(poses: np.ndarray) -> np.ndarray:
+    """The face keypoints unconfident and at the body box's corner (0 in the vector)."""
+    poses = np.array(poses, dtype=np.float32)
+    poses[:, :5, 2] = 0.0
+    poses[:, :5, :2] = np.nanmin(poses[:, 5:, :2], axis=1, keepdims=True) - 1e6
+    return poses
+
+
+def _move_mirror_body(name: str) -> PoseMetric:
+    def metric(queries: np.ndarray, archive: np.ndarray) -> np.ndarray:
+        return distance(to_vectors(_without_face(queries)), to_vectors(_without_face(archive)),
+                        name)
+
+    return metric
+
+
 def _torso(**options) -> PoseMetric:
     def metric(queries: np.ndarray, archive: np.ndarray) -> np.ndarray:
         return torso_distance(queries, archive, **options)
@@ -34,6 +50,8 @@ def _torso(**options) -> PoseMetric:
 POSE_METRICS: dict[str, PoseMetric] = {
     "cosine": _move_mirror("cosine"),
     "weighted": _move_mirror("weighted"),
+    "cosine-noface": _move_mirror_body("cosine"),
+    "weighted-noface": _move_mirror_body("weighted"),
     # Prototypes (movemirror.quality.torso): scale x whose confidences x part weights.
     "torso-spread-both": _torso(scale="spread", both=True),
     "torso-spread-query": _torso(scale="spread", both=False),
@@ -49,3 +67,12 @@ POSE_METRICS: dict[str, PoseMetric] = {
     "torso-shrink-centre": _torso(scale="spread", both=False, shrink="centre"),
     "torso-shrink-parent": _torso(scale="spread", both=False, shrink="parent"),
 }
+
+
+def _torso_vectors_metric(queries: np.ndarray, archive: np.ndarray) -> np.ndarray:
+    from movemirror.torso_vectors import to_torso_vectors
+
+    return distance(to_torso_vectors(queries), to_torso_vectors(archive), "weighted")
+
+
+POSE_METRICS["torso-vectors"] = _torso_vectors_metric

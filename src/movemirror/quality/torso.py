@@ -42,12 +42,12 @@ def part_weights(face: float = 0.0, extremities: float = 1.0) -> np.ndarray:
 def normalise(poses: np.ndarray, scale: str = "spread") -> tuple[np.ndarray, np.ndarray]:
     """(coordinates (N, 17, 2) in body units about the torso centre, usable (N,) bool).
 
-    A pose is unusable without a confident shoulder and a confident hip, or with no spread.
+    A pose is unusable without a confident shoulder or hip, or with no spread.
     """
     poses = np.asarray(poses, dtype=np.float64)
     xy, confident = poses[..., :2], poses[..., 2] >= MIN_SCORE
     torso = confident[:, TORSO]
-    has_torso = torso[:, :2].any(axis=1) & torso[:, 2:].any(axis=1)
+    has_torso = torso.any(axis=1)
     weights = torso / np.maximum(torso.sum(axis=1, keepdims=True), 1)
     centre = (xy[:, TORSO] * weights[..., None]).sum(axis=1)
     centred = xy - centre[:, None]
