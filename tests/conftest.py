@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from movemirror.datasets import DatasetMissingError
+from movemirror.errors import DatasetMissingError
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one home of the version: pyproject.toml and the API read it
 
 __all__ = ["PoseBank", "estimate", "__version__"]
 

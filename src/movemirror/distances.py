@@ -1,15 +1,23 @@
-"""Move Mirror's two distances between pose vectors (see movemirror.vectors for the layout).
+"""Move Mirror's distances between pose vectors (see movemirror.vectors for the layout), and
+the registry naming them.
 
-Both take a query vector (52,) or batch (Q, 52) and bank vectors (N, 52) and return (Q, N).
+Each takes a query vector (52,) or batch (Q, 52) and bank vectors (N, 52) and returns (Q, N).
+pair_distance computes the same for one pair in compiled code, for the indexes' inner loops.
+A new distance is added here: its function, its branch of pair_distance, and its entry in
+VALID_METRICS, from which everything that offers a choice of metric (the bank, the indexes,
+the server, the CLI) takes it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
+from numba import njit
 
-from movemirror.vectors import CONFIDENCE_SUM, CONFIDENCES, XY
-
-METRICS = ("cosine", "weighted")
+from movemirror.errors import UnknownMetricError
+from movemirror.vectors import CONFIDENCE_SUM, CONFIDENCES, XY, XY_DIM
 
 
 def _batch(vectors) -> np.ndarray:
@@ -60,9 +68,58 @@ def weighted_distance(queries, bank) -> np.ndarray:
     return np.einsum("qnd,qd->qn", diffs, weights)
 
 
+# Which branch of pair_distance computes a metric (numba code cannot look up a function).
+COSINE_KERNEL, WEIGHTED_KERNEL = 0, 1
+
+
+@njit(cache=True)
+def pair_distance(a, b, kernel):
+    """The distance from vector a (the query) to vector b, in float64, as the functions above
+    give it: the chord between the unit x/y parts, or the weighted L1 by a's confidences.
+
+    Numba caches the indexes that call this with their own files only: after changing it,
+    delete their __pycache__ (or touch index/boxtree.py and index/vptree.py).
+    """
+    total = 0.0
+    for d in range(XY_DIM):
+        diff = np.float64(a[d]) - np.float64(b[d])
+        if kernel == WEIGHTED_KERNEL:
+            total += np.float64(a[XY_DIM + d // 2]) / np.float64(a[CONFIDENCE_SUM]) * abs(diff)
+        else:
+            total += diff * diff
+    return total if kernel == WEIGHTED_KERNEL else np.sqrt(total)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A distance and what the indexes may assume of it."""
+
+    name: str
+    function: Callable[..., np.ndarray]  # (queries, bank) -> (Q, N) distances
+    kernel: int  # its branch of pair_distance
+    description: str  # a few words, for help texts and the API's schema
+    symmetric: bool  # d(a, b) == d(b, a)
+    triangle: bool  # obeys the triangle inequality, so metric trees are exact on it
+
+
+VALID_METRICS: dict[str, Metric] = {metric.name: metric for metric in (
+    Metric("cosine", cosine_distance, COSINE_KERNEL, "cosine of the normalised poses",
+           symmetric=True, triangle=True),
+    Metric("weighted", weighted_distance, WEIGHTED_KERNEL, "confidence-weighted L1",
+           symmetric=False, triangle=False),
+)}
+METRICS = tuple(VALID_METRICS)
+DEFAULT_METRIC = "cosine"
+
+
+def check_metric(name: str) -> Metric:
+    """The registered metric of that name; raises UnknownMetricError listing the choices."""
+    try:
+        return VALID_METRICS[name]
+    except (KeyError, TypeError):
+        raise UnknownMetricError(
+            f"unknown metric {name!r}; choose one of {', '.join(METRICS)}") from None
+
+
 def distance(queries, bank, metric: str) -> np.ndarray:
-    if metric == "cosine":
-        return cosine_distance(queries, bank)
-    if metric == "weighted":
-        return weighted_distance(queries, bank)
-    raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+    return check_metric(metric).function(queries, bank)

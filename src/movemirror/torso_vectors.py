@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from movemirror.errors import PoseError
 from movemirror.keypoints import KEYPOINT_INDEX, NUM_KEYPOINTS
 from movemirror.vectors import (
     CONFIDENCE_SUM,
@@ -28,7 +29,6 @@ from movemirror.vectors import (
     VECTOR_DIM,
     XY,
     XY_DIM,
-    PoseError,
     as_pose_array,
     pose_problems,
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from movemirror.errors import PoseError
 from movemirror.keypoints import NUM_KEYPOINTS
 
 XY_DIM = 2 * NUM_KEYPOINTS  # 34
@@ -21,10 +22,6 @@ CONFIDENCE_SUM = XY_DIM + NUM_KEYPOINTS
 MIN_SCORE = 0.2  # a keypoint at or above this score counts as confident
 MIN_CONFIDENT_KEYPOINTS = 5
 _MIN_EXTENT = 1e-6  # pixels; a box smaller than this has no shape
-
-
-class PoseError(ValueError):
-    """A pose that cannot be turned into a vector (degenerate, malformed or too uncertain)."""
 
 
 def as_pose_array(keypoints) -> np.ndarray:

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 from movemirror.bank import PoseBank
+from movemirror.bank.storage import MANIFEST, write_bank
 from movemirror.distances import distance
+from movemirror.errors import BankError, PoseError
 from movemirror.keypoints import mirror_keypoints
-from movemirror.storage import MANIFEST, BankError, write_bank
-from movemirror.vectors import PoseError, to_vectors
+from movemirror.vectors import pose_problems, to_vectors
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,8 @@ def real_bank(penn_valid):
 @pytest.mark.parametrize("metric", ["cosine", "weighted"])
 def test_search_returns_exact_top_k(real_bank, metric):
     bank, bank_poses, queries = real_bank
-    distances, indices = bank.search(queries, k=10, metric=metric)
+    distances, indices, mirrored = bank.search(queries, k=10, metric=metric)
+    assert mirrored.shape == indices.shape and not mirrored.any()
     truth = distance(to_vectors(queries), to_vectors(bank_poses), metric)
     assert distances.shape == indices.shape == (len(queries), 10)
     np.testing.assert_allclose(distances, np.sort(truth, axis=1)[:, :10], atol=1e-5)
@@ -33,8 +35,8 @@ def test_search_returns_exact_top_k(real_bank, metric):
 
 def test_single_query_and_batch_agree(real_bank):
     bank, _, queries = real_bank
-    d1, i1 = bank.search(queries[3], k=5)
-    d, i = bank.search(queries, k=5)
+    d1, i1, _ = bank.search(queries[3], k=5)
+    d, i, _ = bank.search(queries, k=5)
     np.testing.assert_array_equal(i1[0], i[3])
     np.testing.assert_allclose(d1[0], d[3])
 
@@ -42,7 +44,7 @@ def test_single_query_and_batch_agree(real_bank):
 def test_a_bank_pose_finds_itself_at_distance_zero(real_bank):
     bank, bank_poses, _ = real_bank
     for metric in ("cosine", "weighted"):
-        d, i = bank.search(bank_poses[[7, 500]], k=1, metric=metric)
+        d, i, _ = bank.search(bank_poses[[7, 500]], k=1, metric=metric)
         assert set(d[:, 0]) == {0.0}
         assert np.allclose(
             distance(to_vectors(bank_poses[i[:, 0]]), to_vectors(bank_poses[[7, 500]]), metric)
@@ -51,16 +53,18 @@ def test_a_bank_pose_finds_itself_at_distance_zero(real_bank):
 
 def test_k_larger_than_bank_returns_whole_bank(real_bank):
     bank = PoseBank.from_keypoints(real_bank[1][:3])
-    d, i = bank.search(real_bank[2][0], k=10)
+    d, i, _ = bank.search(real_bank[2][0], k=10)
     assert sorted(i[0]) == [0, 1, 2] and np.all(np.diff(d[0]) >= 0)
 
 
 def test_mirror_finds_the_mirrored_pose_and_says_so(real_bank):
     bank, bank_poses, _ = real_bank
     query = mirror_keypoints(bank_poses[123], image_width=640)
-    d, i = bank.search(query, k=3)
+    d, i, _ = bank.search(query, k=3)
     assert i[0, 0] != 123 or d[0, 0] > 0  # without mirroring it is not an exact hit
-    d, i, mirrored = bank.search(query, k=3, mirror=True)
+    found = bank.search(query, k=3, mirror=True)
+    assert found.distances.shape == found.indices.shape == found.mirrored.shape == (1, 3)
+    d, i, mirrored = found
     assert i[0, 0] == 123 and d[0, 0] == pytest.approx(0.0, abs=1e-5) and mirrored[0, 0]
     assert len(set(i[0])) == 3  # each bank pose at most once
 
@@ -156,7 +160,7 @@ def test_missing_directory_is_a_clear_error(tmp_path):
 def test_crash_before_the_manifest_swap_leaves_the_old_bank(real_bank, tmp_path, monkeypatch):
     bank = real_bank[0]
     path, _ = _saved(tmp_path, bank)
-    import movemirror.storage as storage
+    import movemirror.bank.storage as storage
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("killed mid-save")
@@ -187,3 +191,36 @@ def test_an_empty_bank_saves_loads_and_answers_nothing(tmp_path):
     bank.save(tmp_path / "empty")
     loaded = PoseBank.load(tmp_path / "empty")
     assert len(loaded) == 0 and loaded.keypoints.shape == (0, 17, 3)
+
+
+def test_bulk_real_poses_refuse_a_bad_pose_by_default_or_skip_it_and_say_why(penn):
+    problems = pose_problems(penn.keypoints)
+    bad = [i for i, problem in enumerate(problems) if problem]
+    assert 0 < len(bad) < 10  # Penn Action holds a couple of degenerate poses
+    ids = [f"{c}/{f}" for c, f in zip(penn.clip, penn.frame, strict=True)]
+    meta = {"clip": penn.clip, "frame": penn.frame}
+    with pytest.raises(PoseError, match=f"pose {bad[0]}: "):
+        PoseBank.from_keypoints(penn.keypoints, ids=ids, meta=meta)
+    bank = PoseBank.from_keypoints(penn.keypoints, ids=ids, meta=meta, on_invalid="skip")
+    assert [(s.position, s.id, s.reason) for s in bank.skipped] == [
+        (i, ids[i], problems[i]) for i in bad]
+    assert any("confident keypoints" in s.reason for s in bank.skipped)
+    keep = np.setdiff1d(np.arange(len(ids)), bad)
+    assert len(bank) == len(keep) and bank.ids == [ids[i] for i in keep]
+    np.testing.assert_array_equal(bank.keypoints, penn.keypoints[keep])
+    np.testing.assert_array_equal(bank.records.column("clip").to_numpy(), penn.clip[keep])
+    row = int(np.searchsorted(keep, bad[0] + 1))  # the pose after the first skipped one
+    assert bank.record(row)["id"] == ids[bad[0] + 1]
+    assert bank.record(row)["frame"] == penn.frame[bad[0] + 1]
+    _, found, _ = bank.search(penn.keypoints[keep[:3]], k=1)
+    assert found[:, 0].tolist() == [0, 1, 2]
+
+
+def test_skipping_nothing_builds_the_same_bank(real_bank):
+    bank, bank_poses, _ = real_bank
+    skipping = PoseBank.from_keypoints(bank_poses, meta=bank.records.drop(["id", "keypoints"]),
+                                       on_invalid="skip")
+    assert skipping.skipped == [] and skipping.records.equals(bank.records)
+    np.testing.assert_array_equal(skipping.vectors, bank.vectors)
+    with pytest.raises(ValueError, match="on_invalid must be one of raise, skip"):
+        PoseBank.from_keypoints(bank_poses, on_invalid="drop")

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from movemirror.distances import METRICS
-from movemirror.index import INDEX_KINDS, build_index
+from movemirror.index import INDEX_KINDS, Index, build_index
 from movemirror.index.approx import ApproxBoxTreeIndex
 from movemirror.index.boxtree import BoxTreeIndex
 from movemirror.index.brute import BruteForceIndex
@@ -143,3 +143,15 @@ def test_approximate_tree_recall_grows_with_its_budget(penn_split, penn_truth):
         _, found = ApproxBoxTreeIndex(bank, "cosine", max_leaves=budget).search(queries, 10)
         recalls.append(recall_at_k(true_distances(queries, bank, found, "cosine"), truth))
     assert recalls[0] < recalls[1] and recalls[1] > 0.9
+
+
+@pytest.mark.parametrize("kind", list(INDEX_KINDS))
+def test_every_index_offers_the_declared_interface(kind, penn_valid):
+    bank = to_vectors(penn_valid[0][:300])
+    for metric in METRICS:
+        index = INDEX_KINDS[kind].build(bank, metric)
+        assert isinstance(index, Index)
+        assert (index.name, index.metric) == (kind, metric)
+        assert index.nbytes >= bank.nbytes
+        d, i = index.search(bank[:4], 5)
+        assert d.shape == i.shape == (4, 5) and d.dtype == np.float32 and i.dtype == np.int64

@@ -46,7 +46,8 @@ def test_similarity_transform_keeps_scores_and_distances_between_keypoints_scale
 
 
 def test_quick_bench_writes_results_and_chart(penn, tmp_path):
-    result = CliRunner().invoke(app, ["bench", "search", "--quick", "--out", str(tmp_path)])
+    result = CliRunner().invoke(app, ["bench", "search", "--quick", "--out", str(tmp_path)],
+                                env={"COLUMNS": "40"})  # not a terminal: a log, never cut
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "search.json").read_text())
     methods = {(r["metric"], r["method"]) for r in data["results"]}
@@ -56,3 +57,12 @@ def test_quick_bench_writes_results_and_chart(penn, tmp_path):
         if r["method"] != "vptree" or r["metric"] == "cosine":
             assert r["recall_at_10"] == 1.0, r
     assert (tmp_path / "search.png").read_bytes()[:4] == b"\x89PNG"
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.startswith("┃"))
+    assert [cell.strip() for cell in header.strip("┃").split("┃")] == [
+        "bank", "metric", "method", "build", "memory (x raw)", "p50", "p99", "batch q/s",
+        "recall@10", "ours faster than this (p50)"]
+    rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in lines
+            if line.startswith("│")]
+    assert [(row[1], row[2].removesuffix(" (ours)"), row[5]) for row in rows] == [
+        (r["metric"], r["method"], f"{r['p50_us']:,.1f} us") for r in data["results"]]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from movemirror.datasets import DatasetMissingError, dataset_dir
+from movemirror.datasets import dataset_dir
+from movemirror.errors import DatasetMissingError
 
 
 def data(name: str) -> Path:

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
+from movemirror.files import file_sha256
 from movemirror.ingest.discover import MediaFile, Skip, discover, sniff
-from movemirror.ingest.hashing import content_hash
 
 
 def test_real_media_is_recognised_by_content(lspet_images, pose_video, street_video, tmp_path):
@@ -25,6 +25,19 @@ def test_folders_are_walked_recursively_without_the_bank(tmp_path, lspet_images)
     (tmp_path / "a" / "notes.txt").write_text("not media, not reported")
     found = list(discover([tmp_path], exclude=[tmp_path / "bank"]))
     assert [f.path.relative_to(tmp_path).as_posix() for f in found] == ["a/1.jpg", "a/b/2.jpg"]
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_with_the_reason(tmp_path, lspet_images):
+    legacy = os.fsencode(tmp_path) + b"/caf\xe9 (latin-1).jpg"
+    try:
+        with open(legacy, "wb") as handle:
+            handle.write(lspet_images[0].read_bytes())
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    (tmp_path / "fine.jpg").write_bytes(lspet_images[0].read_bytes())
+    found = list(discover([tmp_path]))
+    assert [type(f).__name__ for f in found] == ["Skip", "MediaFile"]
+    assert os.fsencode(found[0].path) == legacy and "not valid UTF-8" in found[0].reason
 
 
 def test_each_bad_file_is_reported_with_its_reason(bad_files, tmp_path):
@@ -66,5 +79,5 @@ def test_sniff_and_hash(lspet_images, pose_video):
     assert sniff(lspet_images[0].read_bytes()[:16]) == "photo"
     assert sniff(pose_video.read_bytes()[:16]) == "video"
     assert sniff(b"hello world, not media") is None
-    assert content_hash(lspet_images[0]) != content_hash(lspet_images[1])
-    assert len(content_hash(lspet_images[0])) == 64
+    assert file_sha256(lspet_images[0]) != file_sha256(lspet_images[1])
+    assert len(file_sha256(lspet_images[0])) == 64

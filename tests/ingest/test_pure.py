@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from movemirror.distances import cosine_distance
-from movemirror.ingest.attribution import Attribution, AttributionError
+from movemirror.errors import AttributionError
+from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.dedup import Deduplicator
 from movemirror.ingest.frames import read_photo
 from movemirror.ingest.quality import QualityFilter
@@ -100,17 +101,6 @@ def test_attribution_from_csv_and_json(tmp_path):
     (tmp_path / "bad.csv").write_text("name,credit\na,b\n")
     with pytest.raises(AttributionError, match="file"):
         Attribution.load([tmp_path / "bad.csv"])
-
-
-def test_cli_default_mode_is_ingestions_and_a_real_mode():
-    import inspect
-
-    from movemirror.cli.index import index
-    from movemirror.ingest.work import DEFAULT_MODE, Settings
-    from movemirror.pose import MODES
-
-    assert inspect.signature(index).parameters["mode"].default.default == DEFAULT_MODE
-    assert Settings().mode == DEFAULT_MODE in MODES
 
 
 class _MultiPoseMisses:

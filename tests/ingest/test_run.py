@@ -22,10 +22,10 @@ from PIL import Image
 
 from movemirror.bank import PoseBank
 from movemirror.distances import cosine_distance
+from movemirror.errors import BankError
 from movemirror.ingest.quality import QualityFilter
 from movemirror.ingest.run import Summary, run_index
 from movemirror.ingest.work import Settings
-from movemirror.storage import BankError
 
 
 @pytest.fixture(scope="session")
@@ -268,6 +268,34 @@ def test_kill_at_any_moment_then_resume_loses_and_doubles_nothing(lspet_images, 
     thumbs = {p.relative_to(bank_dir).as_posix() for p in (bank_dir / "thumbs").rglob("*")
               if p.is_file()}
     assert thumbs == set(bank.records.column("thumbnail").to_pylist())  # orphans cleaned up
+
+
+def test_each_commit_syncs_its_thumbnails_first_and_never_the_whole_machine(
+        some_photos, tmp_path, monkeypatch):
+    import movemirror.bank.pose_bank as pose_bank
+    import movemirror.ingest.run as run
+
+    bank_dir = tmp_path / "bank"
+    synced: set[Path] = set()
+    commits = []
+    real_sync, real_write_bank = run.sync_files, pose_bank.write_bank
+
+    def sync_files(paths):
+        paths = list(paths)
+        real_sync(paths)
+        synced.update(paths)
+
+    def write_bank(path, records, *args, **kwargs):
+        named = {bank_dir / name for name in records.column("thumbnail").to_pylist()}
+        assert named <= synced, "a manifest would name thumbnails not yet on disk"
+        commits.append(len(named))
+        real_write_bank(path, records, *args, **kwargs)
+
+    monkeypatch.setattr(run, "sync_files", sync_files)
+    monkeypatch.setattr(pose_bank, "write_bank", write_bank)
+    monkeypatch.setattr(os, "sync", lambda: pytest.fail("the whole machine was synced"))
+    run_index([some_photos], bank_dir, LOOSE, commit_every=0)
+    assert len(commits) > 2 and commits[-1] == len(PoseBank.load(bank_dir)) > 5
 
 
 def _group_alive(pgid: int) -> bool:

@@ -47,11 +47,13 @@ def test_the_face_does_not_count(lspet_truths):
                                atol=1e-12)
 
 
-def test_a_pose_without_shoulders_or_hips_is_unusable(lspet_truths):
+def test_a_pose_without_shoulders_and_hips_is_unusable(lspet_truths):
     poses = _scored(lspet_truths[:10])
     no_hips = poses.copy()
     no_hips[:, [KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"]], 2] = 0.0
-    _, usable = normalise(no_hips)
-    assert not usable.any()
-    d = torso_distance(no_hips[:2], poses)
-    assert np.isinf(d).all()
+    has_shoulder = (no_hips[:, 5:7, 2] >= 0.2).any(axis=1)
+    assert (normalise(no_hips)[1] == has_shoulder).all()  # an upper body still counts
+    no_torso = no_hips.copy()
+    no_torso[:, [KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"]], 2] = 0.0
+    assert not normalise(no_torso)[1].any()
+    assert np.isinf(torso_distance(no_torso[:2], poses)).all()

@@ -50,7 +50,7 @@ def test_search_finds_the_pose_itself_first(client, bank, query_pose):
 @pytest.mark.parametrize("metric", ["cosine", "weighted"])
 def test_search_agrees_with_the_bank(client, bank, metric):
     pose = bank.keypoints[7]
-    expected_d, expected_i = bank.search(pose, k=10, metric=metric)
+    expected_d, expected_i, _ = bank.search(pose, k=10, metric=metric)
     matches = client.post("/api/search", json=body(pose, k=10, metric=metric)).json()["matches"]
     assert [m["id"] for m in matches] == [bank.ids[i] for i in expected_i[0]]
     assert np.allclose([m["distance"] for m in matches], expected_d[0], atol=1e-5)
@@ -161,6 +161,15 @@ def test_openapi_documents_search_stream_and_health(client):
     assert {"/api/search", "/api/health", "/api/stream"} <= set(spec["paths"])
     assert "ws://" in spec["paths"]["/api/stream"]["get"]["description"].lower()
     assert client.get("/docs").status_code == 200
+
+
+def test_the_version_has_one_source(client):
+    from importlib.metadata import version
+
+    import movemirror
+
+    served = client.get("/openapi.json").json()["info"]["version"]
+    assert served == movemirror.__version__ == version("movemirror")
 
 
 def test_the_page_and_its_headers(client):

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from movemirror.errors import PoseError
 from movemirror.server.matcher import Matcher
-from movemirror.vectors import PoseError
 
 
 def run_in_fresh_loop(coroutine_function):
@@ -38,10 +38,9 @@ def test_concurrent_queries_match_single_searches(bank):
     assert matcher.batches < 10  # gathered, not one search per query
     for pose, (k, metric, mirror), hits in zip(poses, options, results, strict=True):
         found = bank.search(pose, k=k, metric=metric, mirror=mirror)
-        assert [h.index for h in hits] == found[1][0].tolist()
-        assert np.allclose([h.distance for h in hits], found[0][0], atol=1e-6)
-        if mirror:
-            assert [h.mirrored for h in hits] == found[2][0].tolist()
+        assert [h.index for h in hits] == found.indices[0].tolist()
+        assert np.allclose([h.distance for h in hits], found.distances[0], atol=1e-6)
+        assert [h.mirrored for h in hits] == found.mirrored[0].tolist()
 
 
 def test_one_bad_pose_does_not_spoil_its_batch(bank):

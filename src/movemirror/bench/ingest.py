@@ -6,14 +6,21 @@ sessions, decoding, pose estimation, thumbnails and the bank's atomic commits.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from movemirror.datasets import dataset_dir
+from movemirror.errors import DatasetMissingError
+from movemirror.ingest.pool import default_workers
 from movemirror.ingest.run import run_index
-from movemirror.ingest.work import Settings
+from movemirror.ingest.work import ARCHIVE_MODE, Settings
+from movemirror.pose import DEFAULT_MODEL
 
 
 def time_run(sources, settings: Settings, workers: int) -> dict:
@@ -52,62 +59,79 @@ VIDEOS = (("tfjs-pose-detection-testdata", "pose_1.mp4"), ("openpose-media", "vi
           ("mmpose-testdata", "demo/resources/demo.mp4"))
 
 
-def main(limit: int, model: str, workers: int, baseline: int, every_ms: int,
-         out: Path | None, mode: str | None = None, videos: bool = True) -> dict:
-    """`movemirror bench ingest`: LSPET photos with all workers and one, then the videos.
+@dataclass(frozen=True)
+class Plan:
+    """LSPET photos with all workers and with one (the baseline), then the sample videos."""
 
-    limit=0 skips the photos; videos=False skips the videos. mode None: ingestion's default.
-    """
-    from rich.table import Table
+    limit: int = 6000  # LSPET photos (0: none)
+    model: str = DEFAULT_MODEL
+    mode: str = ARCHIVE_MODE
+    workers: int = field(default_factory=default_workers)
+    baseline: int = 300  # photos for the one-worker baseline (0: none)
+    every_ms: int = 33  # video sampling for the video run
+    videos: bool = True
 
-    from movemirror.cli.console import console, fail
-    from movemirror.datasets import DatasetMissingError, dataset_dir
-    from movemirror.ingest.pool import default_workers
+    @property
+    def settings(self) -> Settings:
+        return Settings(model=self.model, mode=self.mode)
 
-    try:
-        images = sorted((dataset_dir("lspet") / "images").glob("*.jpg"))
-    except DatasetMissingError as error:
-        raise fail(str(error)) from None
-    workers = workers or default_workers()
-    settings = Settings(model=model) if mode is None else Settings(model=model, mode=mode)
+
+Report = Callable[[str], None]
+
+
+def run(plan: Plan, report: Report) -> dict[str, dict]:
+    """Time each run of the plan; results by run name. Raises DatasetMissingError without
+    LSPET."""
+    images = sorted((dataset_dir("lspet") / "images").glob("*.jpg"))
     load = os.getloadavg()
-    console.print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
-                  f"on {os.cpu_count()} cores (other jobs on this machine slow every number)")
+    report(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+           f"on {os.cpu_count()} cores (other jobs on this machine slow every number)")
+    settings = plan.settings
     results = {}
-    runs = [("photos", images, limit, workers)] if limit > 0 else []
-    if limit > 0 and baseline and workers > 1:
-        runs.append(("photos (baseline)", images, min(baseline, limit), 1))
-    for name, files, count, run_workers in runs:
-        folder = photo_subset(files, count)
+    runs = [("photos", plan.limit, plan.workers)] if plan.limit > 0 else []
+    if plan.limit > 0 and plan.baseline and plan.workers > 1:
+        runs.append(("photos (baseline)", min(plan.baseline, plan.limit), 1))
+    for name, count, workers in runs:
+        folder = photo_subset(images, count)
         try:
-            console.print(f"{name}: {min(count, len(files)):,} LSPET photos, {model} "
-                          f"({settings.mode}), {run_workers} worker(s)...")
-            results[name] = time_run([folder], settings, run_workers)
+            report(f"{name}: {min(count, len(images)):,} LSPET photos, {plan.model} "
+                   f"({plan.mode}), {workers} worker(s)...")
+            results[name] = time_run([folder], settings, workers)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+    videos = sample_videos() if plan.videos else []
+    if videos:
+        report(f"videos: {', '.join(v.name for v in videos)} every {plan.every_ms} ms...")
+        results["videos"] = time_run(videos, replace(settings, every_ms=plan.every_ms),
+                                     plan.workers)
+    return results
+
+
+def sample_videos() -> list[Path]:
+    """The sample videos of VIDEOS that are present."""
     found = []
-    for folder, name in VIDEOS if videos else ():
+    for folder, name in VIDEOS:
         try:
             found.append(dataset_dir(folder) / name)
         except DatasetMissingError:
             pass
-    found = [v for v in found if v.is_file()]
-    if found:
-        console.print(f"videos: {', '.join(v.name for v in found)} every {every_ms} ms...")
-        video_settings = Settings(**{**settings.__dict__, "every_ms": every_ms})
-        results["videos"] = time_run(found, video_settings, workers)
-    table = Table("run", "workers", "files", "frames", "entries", "seconds", "frames/s",
-                  "load avg (1 min)",
-                  title=f"ingestion end to end ({model}, {settings.mode} mode); other jobs share "
-                        "this machine's cores, so numbers are noisy", title_justify="left")
-    for name, r in results.items():
-        table.add_row(name, str(r["workers"]), f"{r['files']:,}", f"{r['frames']:,}",
-                      f"{r['entries']:,}", f"{r['seconds']:.1f}", f"{r['frames_per_second']:.1f}",
-                      f"{r['load_average'][0]:.2f}")
-    console.print(table)
-    if out is not None:
-        import json
+    return [video for video in found if video.is_file()]
 
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "ingest.json").write_text(json.dumps(results, indent=2))
-    return results
+
+def table(results: dict[str, dict], plan: Plan):
+    from rich.table import Table
+
+    out = Table("run", "workers", "files", "frames", "entries", "seconds", "frames/s",
+                "load avg (1 min)",
+                title=f"ingestion end to end ({plan.model}, {plan.mode} mode); other jobs share "
+                      "this machine's cores, so numbers are noisy", title_justify="left")
+    for name, r in results.items():
+        out.add_row(name, str(r["workers"]), f"{r['files']:,}", f"{r['frames']:,}",
+                    f"{r['entries']:,}", f"{r['seconds']:.1f}", f"{r['frames_per_second']:.1f}",
+                    f"{r['load_average'][0]:.2f}")
+    return out
+
+
+def write_json(results: dict[str, dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -89,13 +91,22 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
     }
 
 
-def main(bank_dir: Path | None, seconds: float, models: list[str], out: Path | None) -> list:
+DEFAULT_MODELS = ("movenet-lightning",)  # the page's own names for its models
+
+
+@dataclass(frozen=True)
+class Plan:
+    bank_dir: Path | None = None  # None: a bank of LSPET's 6,000 annotated poses
+    seconds: float = 10.0  # measured seconds per model
+    models: tuple[str, ...] = DEFAULT_MODELS
+
+
+def run(plan: Plan, report: Callable[[str], None]) -> list[dict]:
+    """The page's rates for each model, served by `movemirror serve` on loopback.
+    Raises FileNotFoundError without Chromium, DatasetMissingError without the clip."""
     import tempfile
 
-    from rich.table import Table
-
     from movemirror.bench.serve import ServerProcess, lspet_bank
-    from movemirror.cli.console import console
     from movemirror.datasets import cache_dir, dataset_dir
 
     if not CHROMIUM.exists():
@@ -104,24 +115,33 @@ def main(bank_dir: Path | None, seconds: float, models: list[str], out: Path | N
     webcam = make_fake_webcam(clip, cache_dir() / "bench" / f"pose_1-{WEBCAM_SIDE}.y4m")
     results = []
     with tempfile.TemporaryDirectory(prefix="movemirror-bench-page-") as scratch:
+        bank_dir = plan.bank_dir
         if bank_dir is None:
+            report("No --bank: building one from LSPET's 6,000 annotated poses.")
             bank_dir = lspet_bank(Path(scratch) / "bank")
         with ServerProcess(bank_dir) as server:
-            for model in models:
-                result = measure_page(f"http://127.0.0.1:{server.port}/", webcam, seconds,
+            for model in plan.models:
+                result = measure_page(f"http://127.0.0.1:{server.port}/", webcam, plan.seconds,
                                       model)
+                report(f"{model}: {result['frames_per_second']:.1f} frames/s")
                 results.append(result)
-    table = Table(title=f"The page in headless Chromium, no GPU ({WEBCAM_SIDE} px fake webcam "
-                        "at 30 fps)")
-    for column in ("model", "backend", "frames/s", "matches/s", "ms/pose", "first match s"):
-        table.add_column(column, justify="right")
-    for r in results:
-        table.add_row(r["model"], r["backend"], f"{r['frames_per_second']:.1f}",
-                      f"{r['matches_per_second']:.1f}", f"{r['last_pose_ms']:.0f}",
-                      f"{r['seconds_to_first_matches']:.1f}")
-    console.print(table)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "page.json").write_text(json.dumps(results, indent=2))
-        console.print(f"Wrote {out / 'page.json'}")
     return results
+
+
+def table(results: list[dict]):
+    from rich.table import Table
+
+    out = Table(title=f"The page in headless Chromium, no GPU ({WEBCAM_SIDE} px fake webcam "
+                      "at 30 fps)")
+    for column in ("model", "backend", "frames/s", "matches/s", "ms/pose", "first match s"):
+        out.add_column(column, justify="right")
+    for r in results:
+        out.add_row(r["model"], r["backend"], f"{r['frames_per_second']:.1f}",
+                    f"{r['matches_per_second']:.1f}", f"{r['last_pose_ms']:.0f}",
+                    f"{r['seconds_to_first_matches']:.1f}")
+    return out
+
+
+def write_json(results: list[dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2))

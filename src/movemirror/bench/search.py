@@ -85,7 +85,7 @@ def search_batch(index, queries: np.ndarray) -> tuple[np.ndarray, float]:
 def run_one(vectors, queries, metric, method, synthetic, plan: Plan, truth=None) -> tuple:
     """Build and time one method; truth is brute force's distances (None: this is it)."""
     start = time.perf_counter()
-    index = INDEX_KINDS[method](vectors, metric)
+    index = INDEX_KINDS[method].build(vectors, metric)
     build_s = time.perf_counter() - start
     single = time_single(index, queries, plan.single_queries, plan.single_budget_s)
     found, batch_s = search_batch(index, queries)

@@ -12,12 +12,14 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -45,8 +47,9 @@ class LevelResult:
 
 def real_queries(bank_poses: np.ndarray, count: int = 240) -> tuple[np.ndarray, str]:
     """Query poses from a real camera clip (tfjs-models' pose_1), else jittered bank poses."""
-    from movemirror.datasets import DatasetMissingError, dataset_dir
+    from movemirror.datasets import dataset_dir
     from movemirror.datasets.tfjs_reference import load_reference_keypoints
+    from movemirror.errors import DatasetMissingError
 
     try:
         folder = dataset_dir("tfjs-pose-detection-testdata")
@@ -94,6 +97,15 @@ def _cpu_seconds(pid: int) -> float | None:
     return total
 
 
+def movemirror_command() -> str:
+    """The installed `movemirror` command: beside this Python first (as in a virtualenv)."""
+    script = (shutil.which("movemirror", path=str(Path(sys.executable).parent))
+              or shutil.which("movemirror"))
+    if script is None:
+        raise RuntimeError("the `movemirror` command is not installed (pip install -e .)")
+    return script
+
+
 class ServerProcess:
     """`movemirror serve` on a free loopback port, stopped on exit."""
 
@@ -109,7 +121,7 @@ class ServerProcess:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> ServerProcess:
-        command = [sys.executable, "-m", "movemirror.cli.main", "serve", "--bank", str(self.bank),
+        command = [movemirror_command(), "serve", "--bank", str(self.bank),
                    "--host", HOST, "--port", str(self.port)]
         if self.index:
             command += ["--index", self.index]
@@ -219,49 +231,71 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         server_cpu_percent=cpu, load_cpu_percent=load_cpu)
 
 
-def main(bank_dir: Path | None, clients: list[int], rate: float, seconds: float, warmup: float,
-         k: int, out: Path | None, index: str | None = None,
-         workers: int = 1) -> list[LevelResult]:
-    from rich.table import Table
+@dataclass(frozen=True)
+class Plan:
+    bank_dir: Path | None = None  # None: a bank of LSPET's 6,000 annotated poses
+    clients: tuple[int, ...] = (1, 50, 200)  # concurrent clients, one level each
+    rate: float = 30.0  # poses a second per client
+    seconds: float = 10.0  # measured seconds per level
+    warmup: float = 2.0  # unmeasured seconds first
+    k: int = 5  # matches per query
+    index: str | None = None  # the server's search index (None: the bank's default)
+    workers: int = 1  # server processes
 
+
+@dataclass
+class Results:
+    bank_size: int
+    queries: str  # where the query poses come from
+    levels: list[LevelResult]
+
+
+def run(plan: Plan, report: Callable[[str], None]) -> Results:
+    """Serve the bank in its own process and load it level by level."""
     from movemirror.bank import PoseBank
-    from movemirror.cli.console import console
 
     with tempfile.TemporaryDirectory(prefix="movemirror-bench-serve-") as scratch:
+        bank_dir = plan.bank_dir
         if bank_dir is None:
-            console.print("No --bank: building one from LSPET's 6,000 annotated poses.")
+            report("No --bank: building one from LSPET's 6,000 annotated poses.")
             bank_dir = lspet_bank(Path(scratch) / "bank")
         bank = PoseBank.load(bank_dir)
         poses, described = real_queries(bank.keypoints)
         messages = [json.dumps({"keypoints": np.round(p, 1).tolist(), "width": 640,
-                                "height": 480, "k": k}) for p in poses]
-        console.print(f"Bank: {len(bank):,} poses. Queries: {described}, k={k}, "
-                      f"{rate:g} a second per client, {seconds:g} s per level after "
-                      f"{warmup:g} s of warm-up, on {HOST}.")
-        results = []
-        with ServerProcess(bank_dir, index, workers) as server:
-            for n in clients:
-                result = run_level(server, messages, n, rate, seconds, warmup)
-                results.append(result)
-                console.print(f"  {n} clients: {result.matches_per_second:,.0f} matches/s, "
-                              f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms")
-    table = Table(title=f"WebSocket matching ({os.cpu_count()} cores, server and load on "
-                        "the same machine)")
+                                "height": 480, "k": plan.k}) for p in poses]
+        report(f"Bank: {len(bank):,} poses. Queries: {described}, k={plan.k}, "
+               f"{plan.rate:g} a second per client, {plan.seconds:g} s per level after "
+               f"{plan.warmup:g} s of warm-up, on {HOST}.")
+        levels = []
+        with ServerProcess(bank_dir, plan.index, plan.workers) as server:
+            for n in plan.clients:
+                level = run_level(server, messages, n, plan.rate, plan.seconds, plan.warmup)
+                levels.append(level)
+                report(f"  {n} clients: {level.matches_per_second:,.0f} matches/s, "
+                       f"p50 {level.p50_ms:.1f} ms, p99 {level.p99_ms:.1f} ms")
+    return Results(len(bank), described, levels)
+
+
+def table(results: Results):
+    from rich.table import Table
+
+    out = Table(title=f"WebSocket matching ({os.cpu_count()} cores, server and load on "
+                      "the same machine)")
     for column in ("clients", "target/s", "matches/s", "p50 ms", "p99 ms", "max ms", "errors",
                    "unanswered", "server CPU", "load CPU"):
-        table.add_column(column, justify="right")
-    for r in results:
-        table.add_row(str(r.clients), f"{r.clients * r.rate_per_client:,.0f}",
-                      f"{r.matches_per_second:,.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}",
-                      f"{r.max_ms:.1f}", str(r.errors), str(r.unanswered),
-                      "-" if r.server_cpu_percent is None else f"{r.server_cpu_percent:.0f}%",
-                      f"{r.load_cpu_percent:.0f}%")
-    console.print(table)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "serve.json").write_text(json.dumps(
-            {"bank_size": len(bank), "queries": described, "k": k, "index": index or "default",
-             "workers": workers,
-             "levels": [asdict(r) for r in results]}, indent=2))
-        console.print(f"Wrote {out / 'serve.json'}")
-    return results
+        out.add_column(column, justify="right")
+    for r in results.levels:
+        out.add_row(str(r.clients), f"{r.clients * r.rate_per_client:,.0f}",
+                    f"{r.matches_per_second:,.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}",
+                    f"{r.max_ms:.1f}", str(r.errors), str(r.unanswered),
+                    "-" if r.server_cpu_percent is None else f"{r.server_cpu_percent:.0f}%",
+                    f"{r.load_cpu_percent:.0f}%")
+    return out
+
+
+def write_json(results: Results, plan: Plan, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(
+        {"bank_size": results.bank_size, "queries": results.queries, "k": plan.k,
+         "index": plan.index or "default", "workers": plan.workers,
+         "levels": [asdict(r) for r in results.levels]}, indent=2))

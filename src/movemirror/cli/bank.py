@@ -1,41 +1,104 @@
-"""`movemirror bank info DIR`: what a bank holds."""
+"""`movemirror bank info DIR`: what a bank holds (and, with --skipped, every file it skipped)."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from movemirror.cli.console import console, fail
+from movemirror.cli.console import console, errors, fail
+from movemirror.errors import BankError
 from movemirror.keypoints import KEYPOINT_NAMES
-from movemirror.storage import BankError
+from movemirror.vectors import MIN_SCORE
 
 app = typer.Typer(help="Inspect pose banks.", no_args_is_help=True)
 
+SKIPPED_CSV_FIELDS = ("path", "kind", "status", "reason")
+
 
 @app.command("info")
-def info(bank_dir: Path = typer.Argument(..., help="The bank directory.")):
+def info(
+    bank_dir: Path = typer.Argument(..., help="The bank directory."),
+    skipped: bool = typer.Option(
+        False, "--skipped", help="List every file that gave no entry, one a line: its full path, "
+                                 "then why (from the bank's ledger), instead of the summary."),
+    csv_file: Path | None = typer.Option(
+        None, "--csv", help="Also write every file that gave no entry to this CSV "
+                            f"({', '.join(SKIPPED_CSV_FIELDS)})."),
+):
     """Summarise a bank: entries, sources and how well each keypoint is covered."""
     from movemirror.bank import PoseBank
+    from movemirror.ingest.ledger import TABLE
 
     try:
         bank = PoseBank.load(bank_dir)
     except BankError as error:
         raise fail(str(error)) from None
-    console.print(f"[bold]{bank_dir}[/]: {len(bank):,} poses")
+    ledger = bank.tables.get(TABLE)  # kept by `movemirror index`
+    if (skipped or csv_file is not None) and ledger is None:
+        raise fail(f"{bank_dir}: this bank has no ledger of source files (it was not built by "
+                   "`movemirror index`), so it cannot tell which files were skipped")
+    if csv_file is not None:
+        count = write_skipped_csv(ledger, csv_file)
+        # With --skipped, stdout is the list alone (for grep and friends).
+        (errors if skipped else console).print(f"wrote {count:,} skipped files to {csv_file}",
+                                               markup=False, highlight=False)
+    if skipped:
+        print_skipped(ledger)
+        return
+    console.print(f"[bold]{escape(str(bank_dir))}[/]: {len(bank):,} poses")
     columns = bank.records.column_names
     if "source" in columns:
         sources = bank.records.column("source").to_pylist()
         console.print(f"sources: {len(set(sources)):,} files")
-    if "sources" in bank.tables:  # the ledger `movemirror index` keeps
-        from movemirror.ingest.report import print_ledger
-
-        print_ledger(bank.tables["sources"])
+    if ledger is not None:
+        print_ledger(ledger, bank_dir)
     if len(bank):
         scores = bank.keypoints[..., 2]
-        table = Table("keypoint", "confident (score >= 0.2)", "mean score")
+        table = Table("keypoint", f"confident (score >= {MIN_SCORE:g})", "mean score")
         for k, name in enumerate(KEYPOINT_NAMES):
-            table.add_row(name, f"{np.mean(scores[:, k] >= 0.2):.0%}", f"{scores[:, k].mean():.2f}")
+            table.add_row(name, f"{np.mean(scores[:, k] >= MIN_SCORE):.0%}",
+                          f"{scores[:, k].mean():.2f}")
         console.print(table)
+
+
+def print_ledger(table: pa.Table, bank_dir: Path) -> None:
+    from movemirror.ingest.report import ledger_stats
+
+    stats = ledger_stats(table)
+    kinds = ", ".join(f"{n:,} {kind}s" for kind, n in sorted(stats["kinds"].items()))
+    outcome = ", ".join(f"{n:,} {status}" for status, n in sorted(stats["outcome"].items()))
+    console.print(f"indexed files: {stats['files']:,} ({kinds}): {outcome}")
+    console.print(f"frames: {stats['frames']:,}; duplicates dropped: "
+                  f"{stats['duplicates']:,}; poses refused: {stats['rejected']:,}")
+    for reason, n in stats["reasons"]:
+        console.print(f"  {n:,} files gave no entry: {reason}", markup=False)
+    if stats["reasons"]:
+        console.print(f"  every one with its reason: movemirror bank info {bank_dir} --skipped",
+                      markup=False, highlight=False)
+
+
+def print_skipped(table: pa.Table) -> None:
+    """Every file that gave no entry: the full path, then the reason, one a line."""
+    from movemirror.ingest.report import skipped_files
+
+    for file in skipped_files(table):
+        console.print(f"{file.path}: {file.reason}", markup=False, highlight=False)
+
+
+def write_skipped_csv(table: pa.Table, path: Path) -> int:
+    """Write every file that gave no entry to a CSV; return how many."""
+    from movemirror.ingest.report import skipped_files
+
+    files = skipped_files(table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(SKIPPED_CSV_FIELDS)
+        writer.writerows((f.path, f.kind, f.status, f.reason) for f in files)
+    return len(files)

@@ -2,50 +2,89 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
 
+from movemirror.bench import ingest as ingest_bench
+from movemirror.bench import page as page_bench
+from movemirror.bench import serve as serve_bench
+from movemirror.cli.choices import index_kinds_help, models_help
+from movemirror.cli.console import console, fail
+from movemirror.errors import BankError
+
 app = typer.Typer(help="Benchmarks on real data.", no_args_is_help=True)
+
+
+def _report(line: str) -> None:
+    console.print(line, highlight=False, markup=False)
+
+
+INGEST = ingest_bench.Plan()
+SERVE = serve_bench.Plan()
+PAGE = page_bench.Plan()
 
 
 @app.command("ingest")
 def ingest(
-    limit: int = typer.Option(6000, help="How many LSPET photos (0: none)."),
-    model: str = typer.Option("thunder", help="Pose model."),
-    mode: str | None = typer.Option(None, help="Estimator mode (default: ingestion's)."),
-    videos: bool = typer.Option(True, "--videos/--no-videos", help="Also time the videos."),
+    limit: int = typer.Option(INGEST.limit, help="How many LSPET photos (0: none)."),
+    model: str = typer.Option(INGEST.model, help=models_help()),
+    mode: str = typer.Option(INGEST.mode, help="Estimator mode (ingestion's by default)."),
+    videos: bool = typer.Option(INGEST.videos, "--videos/--no-videos",
+                                help="Also time the videos."),
     workers: int = typer.Option(0, help="Worker processes (0: one per core)."),
-    baseline: int = typer.Option(300, help="Photos for the one-worker baseline (0: none)."),
-    every_ms: int = typer.Option(33, "--every-ms", help="Video sampling for the video run."),
+    baseline: int = typer.Option(INGEST.baseline,
+                                 help="Photos for the one-worker baseline (0: none)."),
+    every_ms: int = typer.Option(INGEST.every_ms, "--every-ms",
+                                 help="Video sampling for the video run."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Index LSPET photos and the sample videos; report frames per second end to end."""
-    from movemirror.bench.ingest import main
+    from movemirror.errors import DatasetMissingError
 
-    main(limit, model, workers, baseline, every_ms, out, mode, videos)
+    plan = replace(INGEST, limit=limit, model=model, mode=mode, videos=videos,
+                   baseline=baseline, every_ms=every_ms, workers=workers or INGEST.workers)
+    try:
+        results = ingest_bench.run(plan, report=_report)
+    except DatasetMissingError as error:
+        raise fail(str(error)) from None
+    console.print(ingest_bench.table(results, plan))
+    if out is not None:
+        ingest_bench.write_json(results, out / "ingest.json")
 
 
 @app.command("serve")
 def serve(
     bank_dir: Path | None = typer.Option(
         None, "--bank", help="Bank to serve (default: one built from LSPET's 6,000 poses)."),
-    clients: str = typer.Option("1,50,200", help="Concurrent clients per level, comma-separated."),
-    rate: float = typer.Option(30.0, min=0.1, max=120, help="Poses a second per client."),
-    seconds: float = typer.Option(10.0, min=1, max=120, help="Measured seconds per level."),
-    warmup: float = typer.Option(2.0, min=0, max=30, help="Unmeasured seconds first."),
-    k: int = typer.Option(5, min=1, max=50, help="Matches per query."),
-    index: str | None = typer.Option(None, help="Search index for the server (brute, ...)."),
-    workers: int = typer.Option(1, min=1, max=16, help="Server processes."),
+    clients: str = typer.Option(",".join(map(str, SERVE.clients)),
+                                help="Concurrent clients per level, comma-separated."),
+    rate: float = typer.Option(SERVE.rate, min=0.1, max=120, help="Poses a second per client."),
+    seconds: float = typer.Option(SERVE.seconds, min=1, max=120,
+                                  help="Measured seconds per level."),
+    warmup: float = typer.Option(SERVE.warmup, min=0, max=30, help="Unmeasured seconds first."),
+    k: int = typer.Option(SERVE.k, min=1, max=50, help="Matches per query."),
+    index: str | None = typer.Option(None, help=index_kinds_help()),
+    workers: int = typer.Option(SERVE.workers, min=1, max=16, help="Server processes."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Matches per second and p50/p99 latency over the WebSocket, on loopback."""
-    from movemirror.bench.serve import main
+    from movemirror.errors import DatasetMissingError
 
     levels = [int(n) for n in clients.split(",") if n.strip()]
     if not levels or min(levels) < 1 or max(levels) > 1000:
         raise typer.BadParameter("clients: 1 to 1000 each, e.g. 1,50,200")
-    main(bank_dir, levels, rate, seconds, warmup, k, out, index, workers)
+    plan = serve_bench.Plan(bank_dir=bank_dir, clients=tuple(levels), rate=rate,
+                            seconds=seconds, warmup=warmup, k=k, index=index, workers=workers)
+    try:
+        results = serve_bench.run(plan, report=_report)
+    except (DatasetMissingError, BankError, RuntimeError) as error:
+        raise fail(str(error)) from None
+    console.print(serve_bench.table(results))
+    if out is not None:
+        serve_bench.write_json(results, plan, out / "serve.json")
+        console.print(f"Wrote {out / 'serve.json'}", markup=False)
 
 
 @app.command("search")
@@ -57,12 +96,9 @@ def search(
     quick: bool = typer.Option(False, "--quick", help="Small run: 20,000 poses, few queries."),
 ):
     """Our index vs numpy brute force vs a vantage-point tree, on real Penn Action poses."""
-    from rich.console import Console
-
     from movemirror.bench.search import Plan, run, write_json
     from movemirror.bench.search_report import chart, table
-    from movemirror.cli.console import console, fail
-    from movemirror.datasets import DatasetMissingError
+    from movemirror.errors import DatasetMissingError
 
     try:
         bank_sizes = tuple(int(s.replace("_", "")) for s in sizes.split(",") if s.strip())
@@ -75,29 +111,37 @@ def search(
     else:
         plan = Plan(sizes=bank_sizes)
     try:
-        results = run(plan, report=lambda line: console.print(line, highlight=False))
+        results = run(plan, report=_report)
     except DatasetMissingError as error:
         raise fail(str(error)) from None
     out.mkdir(parents=True, exist_ok=True)
     write_json(results, plan, out / "search.json")
     chart(results, out / "search.png")
-    Console(width=max(console.width, 160)).print(table(results))
-    console.print(f"wrote {out / 'search.json'} and {out / 'search.png'}")
+    console.print(table(results))
+    console.print(f"wrote {out / 'search.json'} and {out / 'search.png'}", markup=False)
 
 
 @app.command("page")
 def page(
     bank_dir: Path | None = typer.Option(
         None, "--bank", help="Bank to serve (default: one built from LSPET's 6,000 poses)."),
-    seconds: float = typer.Option(10.0, min=2, max=120, help="Measured seconds per model."),
-    models: str = typer.Option("movenet-lightning", help="Comma-separated: movenet-lightning, "
+    seconds: float = typer.Option(PAGE.seconds, min=2, max=120,
+                                  help="Measured seconds per model."),
+    models: str = typer.Option(",".join(PAGE.models), help="Comma-separated: movenet-lightning, "
                                "movenet-thunder, posenet."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Frames per second of the page's pose-plus-match loop in headless Chromium."""
-    from movemirror.bench.page import main
-
-    main(bank_dir, seconds, [m.strip() for m in models.split(",") if m.strip()], out)
+    plan = page_bench.Plan(bank_dir=bank_dir, seconds=seconds,
+                           models=tuple(m.strip() for m in models.split(",") if m.strip()))
+    try:
+        results = page_bench.run(plan, report=_report)
+    except (FileNotFoundError, BankError, RuntimeError) as error:  # DatasetMissingError too
+        raise fail(str(error)) from None
+    console.print(page_bench.table(results))
+    if out is not None:
+        page_bench.write_json(results, out / "page.json")
+        console.print(f"Wrote {out / 'page.json'}", markup=False)
 
 
 @app.command("pose")
@@ -115,9 +159,7 @@ def pose(
 ):
     """PCK@0.2 on LSPET, OKS AP on COCO, agreement with TF.js and images/s, per model and mode."""
     from movemirror.bench.pose import SINGLE_RUNS, Plan, run, table, write_json
-    from movemirror.cli.console import console, fail
-    from movemirror.datasets import DatasetMissingError
-    from movemirror.pose import ModelMissingError
+    from movemirror.errors import DatasetMissingError, ModelMissingError
 
     keep_models = {m for m in models.split(",") if m}
     keep_modes = {m for m in modes.split(",") if m}
@@ -135,19 +177,19 @@ def pose(
     if workers:
         plan.workers = workers
     try:
-        results = run(plan, report=lambda line: console.print(line, highlight=False))
+        results = run(plan, report=_report)
     except (DatasetMissingError, ModelMissingError) as error:
         raise fail(str(error)) from None
     write_json(results, out / "pose.json")
     console.print(table(results))
-    console.print(f"wrote {out / 'pose.json'}")
+    console.print(f"wrote {out / 'pose.json'}", markup=False)
 
 
 @app.command("quality")
 def quality(
     pipeline: list[str] = typer.Option(
-        None, "--pipeline", help="ARCHIVE/QUERY/METRIC[/mirror], repeatable (default: true "
-        "poses, the original Move Mirror, today's defaults). A side is truth, "
+        None, "--pipeline", help="ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE], repeatable "
+        "(default: true poses, the original Move Mirror, today's defaults). A side is truth, "
         "single:MODEL:MODE or ingest:MODEL:MODE."),
     archive: int = typer.Option(4000, min=1, max=4000, help="Archive photos (LSPET 1..N)."),
     queries: int = typer.Option(1000, min=1, max=1000,
@@ -156,35 +198,22 @@ def quality(
     out: Path = typer.Option(Path("bench-results"), help="Directory for quality.json."),
 ):
     """Do matches look like the query? Judged on LSPET's true poses, per pipeline."""
-    from movemirror.bench.quality import (
-        DEFAULT_PIPELINES,
-        Pipeline,
-        Plan,
-        default_workers,
-        run,
-        table,
-    )
-    from movemirror.bench.quality import write_json as write_quality
-    from movemirror.cli.console import console, fail
-    from movemirror.datasets import DatasetMissingError
-    from movemirror.pose import ModelMissingError
+    from movemirror.bench import quality as quality_bench
+    from movemirror.errors import DatasetMissingError, ModelMissingError
 
-    pipelines = tuple(pipeline or DEFAULT_PIPELINES)
+    pipelines = tuple(pipeline or quality_bench.DEFAULT_PIPELINES)
     for text in pipelines:
         try:
-            Pipeline.parse(text)
+            quality_bench.Pipeline.parse(text)
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--pipeline") from None
-    plan = Plan(archive=(0, archive), tuning=(4000, 4000 + queries),
-                held_out=(5000, 5000 + queries), pipelines=pipelines,
-                workers=workers or default_workers())
+    plan = quality_bench.Plan(archive=(0, archive), tuning=(4000, 4000 + queries),
+                              held_out=(5000, 5000 + queries), pipelines=pipelines,
+                              workers=workers or quality_bench.default_workers())
     try:
-        results = run(plan, report=lambda line: console.print(line, highlight=False,
-                                                            soft_wrap=True))
+        results = quality_bench.run(plan, report=_report)
     except (DatasetMissingError, ModelMissingError) as error:
         raise fail(str(error)) from None
-    write_quality(results, out / "quality.json")
-    from rich.console import Console
-
-    Console(width=max(console.width, 160)).print(table(results))
-    console.print(f"wrote {out / 'quality.json'}")
+    quality_bench.write_json(results, out / "quality.json")
+    console.print(quality_bench.table(results))
+    console.print(f"wrote {out / 'quality.json'}", markup=False)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import time
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,60 +17,72 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
+from movemirror.cli.choices import models_help, modes_help
 from movemirror.cli.console import console, fail
+from movemirror.ingest.report import EXAMPLES_PER_REASON, group_by_reason
+from movemirror.ingest.run import COMMIT_EVERY_SECONDS
+from movemirror.ingest.work import THUMB_KINDS, Settings
+from movemirror.keypoints import NUM_KEYPOINTS
+
+# Progress in a log (output not a terminal): a plain line at most this often, not a bar.
+LOG_PROGRESS_SECONDS = 30.0
+
+# The library's defaults, read once: a default changed there changes here and in the help.
+DEFAULTS = Settings()
+QUALITY = DEFAULTS.quality
 
 
 def index(
     sources: list[Path] = typer.Argument(..., help="Photos, videos or folders (recursive)."),
     bank_dir: Path = typer.Option(..., "--bank", help="The bank to create or add to."),
-    model: str = typer.Option("thunder", help="Pose model: thunder, lightning, multipose, "
-                                               "blazepose-full or blazepose-heavy."),
-    mode: str = typer.Option(
-        "crop", help="Estimator mode: 'fast' (1 pass a person), 'crop' (MoveNet's 2 passes: "
-                     "the default), 'accurate' (mirrored and turned crops, up to 17 passes: "
-                     "several times slower; for a small archive of acrobatics) or 'best' "
-                     "(accurate plus BlazePose Heavy: slower still)."),
-    every_ms: int = typer.Option(200, "--every-ms", min=1,
+    model: str = typer.Option(DEFAULTS.model, help=models_help()),
+    mode: str = typer.Option(DEFAULTS.mode, help=modes_help()),
+    every_ms: int = typer.Option(DEFAULTS.every_ms, "--every-ms", min=1,
                                  help="Sample videos every this many milliseconds."),
-    min_score: float = typer.Option(0.25, "--min-score", help="Minimum pose score."),
-    min_keypoints: int = typer.Option(10, "--min-keypoints", min=0, max=17,
-                                      help="Minimum confident keypoints (score >= 0.2)."),
-    full_body: bool = typer.Option(True, "--full-body/--any-body",
+    min_score: float = typer.Option(QUALITY.min_pose_score, "--min-score",
+                                    help="Minimum pose score."),
+    min_keypoints: int = typer.Option(
+        QUALITY.min_keypoints, "--min-keypoints", min=0, max=NUM_KEYPOINTS,
+        help=f"Minimum confident keypoints (score >= {QUALITY.keypoint_score:g})."),
+    full_body: bool = typer.Option(QUALITY.full_body, "--full-body/--any-body",
                                    help="Keep only people seen from head to ankle."),
-    min_size: float = typer.Option(0.25, "--min-size", min=0.0,
+    min_size: float = typer.Option(QUALITY.min_person_size, "--min-size", min=0.0,
                                    help="Minimum person height (or width) as a fraction of "
                                         "the frame's shorter side."),
-    largest_only: bool = typer.Option(False, "--largest-only",
+    largest_only: bool = typer.Option(DEFAULTS.largest_only, "--largest-only",
                                       help="Keep only the largest person of each frame."),
-    max_people: int = typer.Option(6, "--max-people", min=1, help="People per frame at most."),
-    dedup: float = typer.Option(0.08, "--dedup", min=0.0,
+    max_people: int = typer.Option(DEFAULTS.max_people, "--max-people", min=1,
+                                   help="People per frame at most."),
+    dedup: float = typer.Option(DEFAULTS.dedup, "--dedup", min=0.0,
                                 help="Drop a video pose closer than this (cosine distance) to "
                                      "the last one kept for that person; 0 keeps all."),
-    thumb: str = typer.Option("person", help="Thumbnail: 'person' (a crop) or 'frame'."),
-    thumb_size: int = typer.Option(480, "--thumb-size", min=64, help="Thumbnail longest side."),
+    thumb: str = typer.Option(DEFAULTS.thumb, help="Thumbnail: 'person' (a crop) or 'frame'."),
+    thumb_size: int = typer.Option(DEFAULTS.thumb_size, "--thumb-size", min=64,
+                                   help="Thumbnail longest side."),
     attribution: list[Path] = typer.Option([], "--attribution", help="CSV or JSON mapping "
                                            "files to credit and licence lines (repeatable)."),
     workers: int = typer.Option(0, "--workers", min=0, help="Worker processes (0: one per core)."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Start the bank over."),
-    commit_every: float = typer.Option(10.0, "--commit-every", min=0.0,
+    commit_every: float = typer.Option(COMMIT_EVERY_SECONDS, "--commit-every", min=0.0,
                                        help="Save progress at least this often (seconds)."),
 ):
     """Find the poses in photos and videos and add them to a bank.
 
     Re-running adds only what is new; an interrupted run resumes where it stopped.
     """
-    from movemirror.ingest.attribution import Attribution, AttributionError
+    from movemirror.errors import AttributionError, IngestError, ModelMissingError
+    from movemirror.ingest.attribution import Attribution
     from movemirror.ingest.pool import default_workers
     from movemirror.ingest.quality import QualityFilter
-    from movemirror.ingest.run import IngestError, run_index
-    from movemirror.ingest.work import Settings
-    from movemirror.pose import MODES, ModelMissingError
+    from movemirror.ingest.run import run_index
+    from movemirror.pose import MODES
 
     if mode not in MODES:
         raise fail(f"--mode must be one of {', '.join(MODES)}", 2)
-    if thumb not in ("person", "frame"):
-        raise fail("--thumb must be 'person' or 'frame'", 2)
+    if thumb not in THUMB_KINDS:
+        raise fail(f"--thumb must be {' or '.join(repr(kind) for kind in THUMB_KINDS)}", 2)
     try:
         credits = Attribution.load(attribution)
     except AttributionError as error:
@@ -80,7 +93,7 @@ def index(
         quality=QualityFilter(min_pose_score=min_score, min_keypoints=min_keypoints,
                               full_body=full_body, min_person_size=min_size),
     )
-    reporter = ProgressReporter()
+    reporter = ProgressReporter() if console.on_terminal else LogReporter()
     try:
         with reporter:
             summary = run_index(sources, bank_dir, settings, workers=workers or default_workers(),
@@ -131,9 +144,55 @@ class ProgressReporter:
         self.progress.update(self.task, description=f"indexing ({bank_entries:,} saved)")
 
 
+class LogReporter:
+    """Progress for a log: one plain line when the work is planned, then one at most every
+    `every` seconds (a progress bar redrawn into a file would be thousands of lines)."""
+
+    def __init__(self, every: float = LOG_PROGRESS_SECONDS, clock=time.monotonic):
+        self.every = every
+        self.clock = clock
+        self.last = clock()
+        self.started = self.last
+        self.files_total = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def _due(self) -> bool:
+        now = self.clock()
+        if now - self.last < self.every:
+            return False
+        self.last = now
+        return True
+
+    def scanning(self, files: int) -> None:
+        if self._due():
+            console.print(f"scanning: {files:,} files found", highlight=False)
+
+    def planned(self, summary) -> None:
+        self.files_total = summary.files - summary.already
+        self.started = self.last = self.clock()
+        console.print(f"indexing: {self.files_total:,} files, {summary.frames_planned:,} frames "
+                      f"planned ({summary.already:,} files already in the bank)", highlight=False)
+
+    def unit_done(self, result, summary) -> None:
+        if self._due():
+            elapsed = self.clock() - self.started
+            rate = summary.frames / elapsed if elapsed > 0 else 0.0
+            console.print(f"indexing: {summary.frames_progress:,}/{summary.frames_planned:,} "
+                          f"frames, files {summary.files_done:,}/{self.files_total:,}, "
+                          f"{rate:.1f} frames/s", highlight=False)
+
+    def committed(self, bank_entries: int) -> None:
+        pass
+
+
 def print_summary(summary, bank_dir: Path) -> None:
     console.print(
-        f"[bold]{bank_dir}[/]: {summary.entries:,} entries added from "
+        f"[bold]{escape(str(bank_dir))}[/]: {summary.entries:,} entries added from "
         f"{summary.files_indexed:,} files; the bank now holds {summary.bank_entries:,}.",
         soft_wrap=True)
     console.print(
@@ -145,15 +204,29 @@ def print_summary(summary, bank_dir: Path) -> None:
     if summary.rejected:
         console.print("refused poses: " + ", ".join(
             f"{reason} ({count:,})" for reason, count in summary.rejected.most_common()),
-            soft_wrap=True)
+            soft_wrap=True, markup=False)
     if summary.skipped:
-        by_reason: dict[str, list[str]] = defaultdict(list)
-        for path, reason in summary.skipped:
-            by_reason[reason].append(path)
-        table = Table(title=f"{len(summary.skipped):,} files skipped", title_justify="left")
-        table.add_column("reason", overflow="fold")
-        table.add_column("files", justify="right")
-        table.add_column("for example", overflow="fold")
-        for reason, paths in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
-            table.add_row(reason, f"{len(paths):,}", "\n".join(paths[:2]))
-        console.print(table)
+        print_skipped(summary.skipped, bank_dir)
+
+
+def print_skipped(skipped: list[tuple[str, str]], bank_dir: Path) -> None:
+    """The skipped files with their reasons. In a log, every one on its own line (the full
+    path, then the reason); on a terminal, a table with a few examples per reason."""
+    title = f"{len(skipped):,} files skipped"
+    if not console.on_terminal:
+        console.print(f"{title}:", highlight=False)
+        for path, reason in sorted(skipped, key=lambda item: item[1]):
+            console.print(f"{path}: {reason}", highlight=False, markup=False)
+        return
+    groups = group_by_reason(skipped)
+    table = Table(title=title, title_justify="left")
+    table.add_column("reason")
+    table.add_column("files", justify="right")
+    table.add_column("for example")
+    for group in groups:
+        table.add_row(Text(group.reason), f"{group.count:,}", Text("\n".join(group.examples)))
+    console.print(table)
+    if any(group.count > EXAMPLES_PER_REASON for group in groups):
+        console.print(f"to list them all: movemirror bank info {bank_dir} --skipped (the files "
+                      "read that gave no entry), or send this output to a file",
+                      highlight=False, markup=False)

@@ -6,20 +6,20 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from movemirror.cli.choices import models_help, modes_help
 from movemirror.cli.console import console, errors, fail
+from movemirror.pose import DEFAULT_MODE, DEFAULT_MODEL
+from movemirror.pose.multipose import MAX_PEOPLE
 
 
 def pose(
     images: list[Path] = typer.Argument(..., help="Image files (JPEG, PNG, WebP, ...)."),
-    model: str = typer.Option("thunder", "--model", "-m",
-                              help="lightning, thunder, multipose, posenet, blazepose-full "
-                                   "or blazepose-heavy."),
-    mode: str = typer.Option("best", help="fast (one pass), crop (MoveNet's crop), accurate "
-                                          "(crop plus mirrored/turned crops) or best "
-                                          "(accurate combined with BlazePose Heavy)."),
-    max_people: int = typer.Option(1, "--max-people", min=1, max=6,
+    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help=models_help()),
+    mode: str = typer.Option(DEFAULT_MODE, help=modes_help()),
+    max_people: int = typer.Option(1, "--max-people", min=1, max=MAX_PEOPLE,
                                    help="Find up to this many people (MultiPose finds them)."),
     min_score: float | None = typer.Option(None, "--min-score", min=0.0, max=1.0,
                                            help="Pose score below which no pose is reported."),
@@ -55,7 +55,7 @@ def pose(
             poses = estimator.estimate(path, max_people=max_people, min_pose_score=min_score)
             loaded = load_image(path) if draw else None
         except ImageError as error:
-            errors.print(f"[bold red]error:[/] {error}", highlight=False)
+            errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
             failed += 1
             continue
         size = _image_size(path)
@@ -80,7 +80,8 @@ def pose(
             boxes = [tuple(v * scale for v in p.box) for p in poses] if max_people > 1 else None
             picture = draw_poses(loaded.image, shown, boxes=boxes)
             picture.save(out)
-            (errors if as_json else console).print(f"drew {len(poses)} pose(s) into {out}")
+            (errors if as_json else console).print(f"drew {len(poses)} pose(s) into {out}",
+                                                   markup=False)
     if failed:
         raise typer.Exit(1)
 
@@ -96,10 +97,10 @@ def _image_size(path: Path) -> tuple[int, int]:
 
 def _print_table(result: dict) -> None:
     if not result["poses"]:
-        console.print(f"{result['image']}: no pose found")
+        console.print(f"{result['image']}: no pose found", markup=False)
         return
     for i, p in enumerate(result["poses"], 1):
-        table = Table(title=f"{result['image']}: person {i}, score {p['score']:.2f}, "
+        table = Table(title=f"{escape(result['image'])}: person {i}, score {p['score']:.2f}, "
                             f"box {', '.join(f'{v:.0f}' for v in p['box'])}")
         for column in ("keypoint", "x", "y", "score"):
             table.add_column(column, justify="left" if column == "keypoint" else "right")

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from movemirror.cli.console import console, fail
-from movemirror.distances import METRICS
-from movemirror.storage import BankError
-from movemirror.vectors import PoseError
+from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
+from movemirror.errors import BankError, PoseError, UnknownMetricError
 
 
 def read_pose_file(path: Path) -> np.ndarray:
@@ -46,32 +46,33 @@ def search(
     pose_file: Path = typer.Argument(..., help="A JSON file with 17 keypoints (x, y, score)."),
     bank_dir: Path = typer.Option(..., "--bank", help="The bank directory."),
     k: int = typer.Option(10, "-k", min=1, help="How many matches."),
-    metric: str = typer.Option("cosine", help=f"Distance: {' or '.join(METRICS)}."),
+    metric: str = typer.Option(DEFAULT_METRIC, help=f"Distance: {' or '.join(METRICS)}."),
     mirror: bool = typer.Option(False, "--mirror", help="Also match the mirrored pose."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ):
     """Print the k poses of a bank nearest to a pose."""
     from movemirror.bank import PoseBank
 
-    if metric not in METRICS:
-        raise fail(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}", 2)
+    try:
+        check_metric(metric)
+    except UnknownMetricError as error:
+        raise fail(str(error), 2) from None
     try:
         query = read_pose_file(pose_file)
         bank = PoseBank.load(bank_dir)
         result = bank.search(query, k=k, metric=metric, mirror=mirror)
     except (PoseError, BankError) as error:
         raise fail(str(error)) from None
-    distances, indices = result[0][0], result[1][0]
-    mirrored = result[2][0] if mirror else np.zeros(len(indices), bool)
+    rows = zip(result.distances[0], result.indices[0], result.mirrored[0], strict=True)
     matches = [
         {**bank.record(i), "rank": r + 1, "distance": float(d), "mirrored": bool(m)}
-        for r, (d, i, m) in enumerate(zip(distances, indices, mirrored, strict=True))
+        for r, (d, i, m) in enumerate(rows)
     ]
     if as_json:
         console.print_json(json.dumps({"metric": metric, "matches": matches}, default=str))
         return
     table = Table("rank", "distance", "id", "source", "mirrored" if mirror else "")
     for match in matches:
-        table.add_row(str(match["rank"]), f"{match['distance']:.4f}", match["id"],
-                      str(match["source"] or ""), "yes" if match["mirrored"] else "")
+        table.add_row(str(match["rank"]), f"{match['distance']:.4f}", Text(match["id"]),
+                      Text(str(match["source"] or "")), "yes" if match["mirrored"] else "")
     console.print(table)

@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
+from movemirror.cli.choices import index_kinds_help
 from movemirror.cli.console import console, errors, fail
-from movemirror.storage import BankError
+from movemirror.errors import BankError
 
 
 def serve(
@@ -18,9 +20,7 @@ def serve(
     web_modules: Path | None = typer.Option(
         None, help="web/node_modules with TF.js and the models (found by default)."
     ),
-    index: str | None = typer.Option(
-        None, help="Search index: brute, boxtree or vptree (default: the bank's default)."
-    ),
+    index: str | None = typer.Option(None, help=index_kinds_help()),
     workers: int = typer.Option(
         1, min=1, max=64, help="Server processes, each with the bank (for many clients)."
     ),
@@ -29,14 +29,18 @@ def serve(
     import uvicorn
 
     from movemirror.bank import PoseBank
-    from movemirror.index import INDEX_KINDS
+    from movemirror.errors import UnknownIndexError
+    from movemirror.index import check_index
     from movemirror.server import create_app
     from movemirror.server.app import BANK_ENV, INDEX_ENV
     from movemirror.server.files import find_web_modules
     from movemirror.server.limits import Limits
 
-    if index is not None and index not in INDEX_KINDS:
-        raise fail(f"unknown index {index!r}; choose one of {', '.join(INDEX_KINDS)}", 2)
+    try:
+        if index is not None:
+            check_index(index)
+    except UnknownIndexError as error:
+        raise fail(str(error), 2) from None
     try:
         bank = PoseBank.load(bank_dir, **({"index": index} if index else {}))
     except BankError as error:
@@ -51,7 +55,7 @@ def serve(
     with console.status(f"Preparing search over {len(bank):,} poses…"):
         app.state.movemirror.matcher.warm()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
-    console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {bank_dir}"
+    console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {escape(str(bank_dir))}"
                   + (f" in {workers} processes" if workers > 1 else ""))
     console.print(f"open [bold cyan]http://{shown}:{port}/[/]  (API docs: /docs; Ctrl-C stops)")
     options = dict(host=host, port=port, log_level="warning", ws="websockets-sansio",

@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from movemirror.errors import DatasetMissingError
+
 _REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
-class DatasetMissingError(FileNotFoundError):
-    """A data set that is not on this machine."""
 
 
 def shared_data_dir() -> Path:

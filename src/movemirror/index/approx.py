@@ -8,6 +8,8 @@ our runs; the default, 512, trades more time for more).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from movemirror.index.boxtree import LEAF_SIZE, BoxTreeIndex
@@ -17,8 +19,8 @@ MAX_LEAVES = 512
 
 
 class ApproxBoxTreeIndex(BoxTreeIndex):
-    name = "boxtree-approx"
-    exact_metrics = ()
+    name: ClassVar[str] = "boxtree-approx"
+    exact_metrics: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = LEAF_SIZE,
                  epsilon: float = EPSILON, max_leaves: int = MAX_LEAVES):

@@ -19,10 +19,13 @@ index.
 
 from __future__ import annotations
 
+from typing import ClassVar, Self
+
 import numpy as np
 from numba import njit, prange
 
-from movemirror.distances import METRICS
+from movemirror.distances import check_metric, pair_distance
+from movemirror.errors import UnknownMetricError
 from movemirror.index import heap, topk
 from movemirror.index.partition import leaf_blocks, node_boxes, principal_axes, split_tree
 from movemirror.vectors import CONFIDENCE_SUM, XY, XY_DIM
@@ -33,6 +36,8 @@ LEAF_SIZE = 32
 _SLACK = np.float32(1.0 + 1e-5)
 _PARALLEL_FROM = 32
 _FIRST_DIMS = 10  # queries per call from which a batch is spread over all cores
+# The metrics whose box bounds the walk knows (see the module's docstring).
+BOUNDED_METRICS = ("cosine", "weighted")
 
 
 @njit(cache=True, fastmath=True)
@@ -106,21 +111,12 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
 
 
 @njit(cache=True)
-def _rescore(query, vectors, weighted, best_i, out_d, out_i):
+def _rescore(query, vectors, kernel, best_i, out_d, out_i):
     """The found poses' distances in float64 against the original vectors; sorted."""
     k = len(best_i)
     exact = np.empty(k, np.float64)
     for j in range(k):
-        row = vectors[best_i[j]]
-        total = 0.0
-        for d in range(XY_DIM):
-            diff = np.float64(query[d]) - np.float64(row[d])
-            if weighted:
-                weight = np.float64(query[XY_DIM + d // 2]) / np.float64(query[CONFIDENCE_SUM])
-                total += weight * abs(diff)
-            else:
-                total += diff * diff
-        exact[j] = total if weighted else np.sqrt(total)
+        exact[j] = pair_distance(query, vectors[best_i[j]], kernel)
     order = best_i.copy()
     topk.sort_pairs(exact, order)
     for j in range(k):
@@ -149,8 +145,8 @@ def _rotate(rows, rotation):
 
 
 @njit(cache=True)
-def _search_rows(queries, first, stop, rotation, weighted, reach, max_leaves, tree, vectors,
-                 out_d, out_i):
+def _search_rows(queries, first, stop, rotation, weighted, kernel, reach, max_leaves, tree,
+                 vectors, out_d, out_i):
     k = out_d.shape[1]
     leaf = tree[5].shape[2]
     best_d = np.empty(k, np.float32)
@@ -172,29 +168,31 @@ def _search_rows(queries, first, stop, rotation, weighted, reach, max_leaves, tr
             _rotate_row(query, rotation, q)
         _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, reach,
                     max_leaves)
-        _rescore(query, vectors, weighted, best_i, out_d[r], out_i[r])
+        _rescore(query, vectors, kernel, best_i, out_d[r], out_i[r])
 
 
 @njit(cache=True, parallel=True)
-def _search_parallel(queries, rotation, weighted, reach, max_leaves, tree, vectors, out_d,
-                     out_i, chunks):
+def _search_parallel(queries, rotation, weighted, kernel, reach, max_leaves, tree, vectors,
+                     out_d, out_i, chunks):
     n = len(queries)
     for c in prange(chunks):
-        _search_rows(queries, c * n // chunks, (c + 1) * n // chunks, rotation, weighted, reach,
-                     max_leaves, tree, vectors, out_d, out_i)
+        _search_rows(queries, c * n // chunks, (c + 1) * n // chunks, rotation, weighted, kernel,
+                     reach, max_leaves, tree, vectors, out_d, out_i)
 
 
 class BoxTreeIndex:
     """Exact top-k for both metrics: the default index."""
 
-    name = "boxtree"
-    exact_metrics = METRICS
+    name: ClassVar[str] = "boxtree"
+    exact_metrics: ClassVar[tuple[str, ...]] = BOUNDED_METRICS
 
     def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = LEAF_SIZE):
-        if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        self._kernel = check_metric(metric).kernel
+        if metric not in BOUNDED_METRICS:
+            raise UnknownMetricError(f"the box tree has no bound for metric {metric!r}; "
+                                     "search it with the brute-force index")
         self.metric = metric
-        self._weighted = metric == "weighted"
+        self._weighted = metric == "weighted"  # the L1 bounds, else the Euclidean ones
         self._reach = self._reach_for(metric)
         self._max_leaves = self._leaf_budget(len(vectors))
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -220,6 +218,10 @@ class BoxTreeIndex:
             self.search(self.vectors[:1], 1)
             self.search(np.repeat(self.vectors[:1], _PARALLEL_FROM, 0), 1)
 
+    @classmethod
+    def build(cls, vectors: np.ndarray, metric: str) -> Self:
+        return cls(vectors, metric)
+
     def _reach_for(self, metric: str) -> np.float32:
         return _SLACK
 
@@ -234,10 +236,10 @@ class BoxTreeIndex:
         if k == 0 or len(queries) == 0:
             return out_d, out_i
         if len(queries) < _PARALLEL_FROM:
-            _search_rows(queries, 0, len(queries), self._rotation, self._weighted, self._reach,
-                         self._max_leaves, self._tree, self.vectors, out_d, out_i)
+            _search_rows(queries, 0, len(queries), self._rotation, self._weighted, self._kernel,
+                         self._reach, self._max_leaves, self._tree, self.vectors, out_d, out_i)
         else:
-            _search_parallel(queries, self._rotation, self._weighted, self._reach,
+            _search_parallel(queries, self._rotation, self._weighted, self._kernel, self._reach,
                              self._max_leaves, self._tree, self.vectors, out_d, out_i,
                              4 * _PARALLEL_FROM)
         return out_d, out_i

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar, Self
+
 import numpy as np
 
-from movemirror.distances import METRICS, cosine_distance_at, distance
+from movemirror.distances import METRICS, check_metric, cosine_distance_at
 from movemirror.vectors import XY
 
 _BLOCK = 16_384  # bank rows per block, to bound the (Q, block, 34) work arrays of "weighted"
@@ -30,15 +32,18 @@ def sort_rows(distances: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, n
 
 
 class BruteForceIndex:
-    name = "brute"
-    exact_metrics = METRICS
+    name: ClassVar[str] = "brute"
+    exact_metrics: ClassVar[tuple[str, ...]] = METRICS
 
     def __init__(self, vectors: np.ndarray, metric: str):
-        if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        self._distance = check_metric(metric).function
         self.metric = metric
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self._xy_t = np.ascontiguousarray(self.vectors[:, XY].T)
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, metric: str) -> Self:
+        return cls(vectors, metric)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
@@ -49,7 +54,7 @@ class BruteForceIndex:
         best_d, best_i = None, None
         for start in range(0, len(self.vectors), _BLOCK):
             block = self.vectors[start : start + _BLOCK]
-            d, i = top_k(distance(queries, block, "weighted"), k)
+            d, i = top_k(self._distance(queries, block), k)
             i = i + start
             if best_d is not None:
                 d, j = top_k(np.concatenate([best_d, d], 1), k)

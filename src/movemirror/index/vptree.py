@@ -12,29 +12,17 @@ benchmark to show it, not for use.
 
 from __future__ import annotations
 
+from typing import ClassVar, Self
+
 import numpy as np
 from numba import njit
 
-from movemirror.distances import METRICS
+from movemirror.distances import VALID_METRICS, check_metric, pair_distance
 from movemirror.index import topk
-from movemirror.vectors import CONFIDENCE_SUM, XY_DIM
 
 
 @njit(cache=True)
-def _distance(a, b, weighted):
-    """Move Mirror's distance from pose a to pose b (weighted: by a's confidences)."""
-    total = 0.0
-    for d in range(XY_DIM):
-        diff = np.float64(a[d]) - np.float64(b[d])
-        if weighted:
-            total += np.float64(a[XY_DIM + d // 2]) / np.float64(a[CONFIDENCE_SUM]) * abs(diff)
-        else:
-            total += diff * diff
-    return total if weighted else np.sqrt(total)
-
-
-@njit(cache=True)
-def _build(vectors, weighted, seed):
+def _build(vectors, kernel, seed):
     """The tree as a permutation: the node of segment [s, e) sits at s, its vantage point is
     order[s], its inside half is the segment starting at s + 1 and its outside half follows."""
     n = len(vectors)
@@ -57,7 +45,7 @@ def _build(vectors, weighted, seed):
             continue
         dist = np.empty(rest, np.float64)
         for j in range(rest):
-            dist[j] = _distance(vectors[order[s]], vectors[order[s + 1 + j]], weighted)
+            dist[j] = pair_distance(vectors[order[s]], vectors[order[s + 1 + j]], kernel)
         by_distance = np.argsort(dist)
         order[s + 1 : e] = order[s + 1 : e][by_distance]
         half = rest // 2
@@ -73,7 +61,7 @@ def _build(vectors, weighted, seed):
 
 
 @njit(cache=True)
-def _search_rows(queries, vectors, weighted, order, mu, inside, outside, out_d, out_i):
+def _search_rows(queries, vectors, kernel, order, mu, inside, outside, out_d, out_i):
     k = out_d.shape[1]
     best_d = np.empty(k, np.float64)
     best_i = np.empty(k, np.int64)
@@ -90,7 +78,7 @@ def _search_rows(queries, vectors, weighted, order, mu, inside, outside, out_d, 
             node = stack[top]
             if stack_bound[top] > best_d[last]:
                 continue
-            d = _distance(q, vectors[order[node]], weighted)
+            d = pair_distance(q, vectors[order[node]], kernel)
             if topk.beats(d, order[node], best_d, best_i):
                 topk.insert(d, order[node], best_d, best_i)
             near, far = inside[node], outside[node]
@@ -112,19 +100,22 @@ def _search_rows(queries, vectors, weighted, order, mu, inside, outside, out_d, 
 class VPTreeIndex:
     """Exact for cosine; approximate (it misses) for the weighted distance."""
 
-    name = "vptree"
-    exact_metrics = ("cosine",)
+    name: ClassVar[str] = "vptree"
+    exact_metrics: ClassVar[tuple[str, ...]] = tuple(
+        name for name, metric in VALID_METRICS.items() if metric.triangle)
 
     def __init__(self, vectors: np.ndarray, metric: str, seed: int = 0):
-        if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        self._kernel = check_metric(metric).kernel
         self.metric = metric
-        self._weighted = metric == "weighted"
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self._tree = ()
         if len(self.vectors):
-            self._tree = _build(self.vectors, self._weighted, seed)
+            self._tree = _build(self.vectors, self._kernel, seed)
             self.search(self.vectors[:1], 1)  # compiles (or loads) the search kernel now
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, metric: str) -> Self:
+        return cls(vectors, metric)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
@@ -132,7 +123,7 @@ class VPTreeIndex:
         out_d = np.empty((len(queries), k), np.float32)
         out_i = np.empty((len(queries), k), np.int64)
         if k and len(queries):
-            _search_rows(queries, self.vectors, self._weighted, *self._tree, out_d, out_i)
+            _search_rows(queries, self.vectors, self._kernel, *self._tree, out_d, out_i)
         return out_d, out_i
 
     @property

@@ -1,4 +1,5 @@
 """Archive ingestion: photos and videos in, a pose bank with thumbnails out.
 
-discover -> hashing -> (pool of workers running work.process_unit) -> run (ledger, commits).
+discover -> content hash (movemirror.files) -> (pool of workers running work.process_unit)
+-> run (ledger, commits).
 """

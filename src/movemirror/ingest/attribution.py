@@ -15,9 +15,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-
-class AttributionError(ValueError):
-    """A sidecar file that cannot be read; the message names the file and the problem."""
+from movemirror.errors import AttributionError
 
 
 @dataclass(frozen=True)

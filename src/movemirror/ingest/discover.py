@@ -114,8 +114,19 @@ def _file(path: Path, seen: set[Path], explicit: bool) -> Iterator[MediaFile | S
     found = classify(path)
     if found is None and explicit:
         found = Skip(path, "not a photo or video this tool reads")
+    if isinstance(found, MediaFile) and not _utf8(path):
+        # The bank stores paths as UTF-8 text; a name in another encoding cannot be stored.
+        found = Skip(path, "its path is not valid UTF-8 (rename it, e.g. with convmv)")
     if found is not None:
         yield found
+
+
+def _utf8(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept by Python as lone surrogates
+        return False
+    return True
 
 
 def _resolved(path: str | Path) -> Path:

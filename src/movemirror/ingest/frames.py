@@ -1,4 +1,4 @@
-"""Decoding: photos with Pillow, videos with PyAV sampled on a fixed time grid.
+"""Decoding: photos as pose estimation loads them, videos with PyAV on a fixed time grid.
 
 A video's sample times are k * every_ms from the start, so any stretch of the video (a
 segment given to one worker) samples exactly the frames a whole-file pass would.
@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
+
+from movemirror.errors import DecodeError, ImageError
+from movemirror.pose.image import load_image
 
 # A photo larger than this is reduced on load: enough for pose estimation and thumbnails.
 MAX_PHOTO_SIDE = 2048
-
-
-class DecodeError(Exception):
-    """A file that cannot be decoded; the message says why, for the run's report."""
 
 
 @dataclass(frozen=True)
@@ -33,25 +32,27 @@ class VideoInfo:
 
 
 def read_photo(path: str | Path) -> tuple[np.ndarray, float]:
-    """(RGB uint8 array (H, W, 3), scale): the photo turned upright by its EXIF orientation,
-    shrunk to at most MAX_PHOTO_SIDE; scale is array pixels per source pixel."""
+    """(RGB uint8 array (H, W, 3), scale): the photo as pose estimation loads it (upright by
+    its EXIF orientation, at most MAX_PHOTO_SIDE; see movemirror.pose.image.load_image), scale
+    being array pixels per source pixel. Raises DecodeError with a reason free of the path."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                source_side = max(image.size)
-                image.draft("RGB", (MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))  # cheap JPEG downscale
-                image = ImageOps.exif_transpose(image)
-                image.load()
-                image = image.convert("RGB")
-    except UnidentifiedImageError as error:
-        raise DecodeError("cannot decode image: unknown or damaged format") from error
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as error:
+            loaded = load_image(path, MAX_PHOTO_SIDE)
+    except Image.DecompressionBombWarning as error:
         raise DecodeError(f"cannot decode image: {_message(error, path)}") from error
-    if max(image.size) > MAX_PHOTO_SIDE:
-        image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE), Image.Resampling.BILINEAR)
-    return np.asarray(image), max(image.size) / source_side
+    except ImageError as error:
+        raise DecodeError(f"cannot decode image: {_image_reason(error, path)}") from error
+    return np.asarray(loaded.image), 1.0 / loaded.scale
+
+
+def _image_reason(error: ImageError, path: str | Path) -> str:
+    cause = error.__cause__
+    if isinstance(cause, UnidentifiedImageError):
+        return "unknown or damaged format"
+    if cause is not None:
+        return _message(cause, path)
+    return str(error).removeprefix(f"{path}: ")
 
 
 def probe_video(path: str | Path) -> VideoInfo:
@@ -136,7 +137,7 @@ def _video_stream(container):
     return container.streams.video[0]
 
 
-def _message(error: Exception, path: str | Path | None = None) -> str:
+def _message(error: BaseException, path: str | Path | None = None) -> str:
     """The error's first line, without the file's path (reasons are grouped across files)."""
     text = str(error).strip() or type(error).__name__
     if path is not None:

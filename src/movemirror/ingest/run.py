@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import math
-import os
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -20,39 +19,21 @@ import numpy as np
 import pyarrow as pa
 
 from movemirror.bank import PoseBank
+from movemirror.bank.schema import METADATA_SCHEMA
+from movemirror.bank.storage import MANIFEST, remove_orphan_thumbnails, thumbnail_path
+from movemirror.errors import BankError, DecodeError, IngestError
+from movemirror.files import file_sha256, sync_files, write_atomic
 from movemirror.ingest import ledger as ledger_table
 from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.discover import MediaFile, Skip, discover
-from movemirror.ingest.frames import DecodeError, probe_video, sample_times
-from movemirror.ingest.hashing import content_hash
+from movemirror.ingest.frames import probe_video, sample_times
 from movemirror.ingest.ledger import Ledger
 from movemirror.ingest.pool import run_units
 from movemirror.ingest.work import SEGMENT_SECONDS, Settings, Unit, UnitResult
 from movemirror.keypoints import NUM_KEYPOINTS
-from movemirror.storage import MANIFEST, BankError
 
-THUMBS = "thumbs"
 LOCK = ".index.lock"
-META_SCHEMA = pa.schema([
-    ("source", pa.string()),
-    ("frame_time", pa.float64()),
-    ("box", pa.list_(pa.float32())),
-    ("thumbnail", pa.string()),
-    ("credit", pa.string()),
-    ("licence", pa.string()),
-    ("kind", pa.string()),
-    ("content_hash", pa.string()),
-    ("person", pa.int16()),
-    ("score", pa.float32()),
-    ("model", pa.string()),
-    ("thumb_box", pa.list_(pa.float32())),
-    ("width", pa.int32()),
-    ("height", pa.int32()),
-])
-
-
-class IngestError(Exception):
-    """A run that cannot start (bank damaged or busy); the message says what to do."""
+COMMIT_EVERY_SECONDS = 10.0  # a run saves its progress at least this often
 
 
 @dataclass
@@ -87,14 +68,10 @@ class Reporter:
     def committed(self, bank_entries: int) -> None: ...
 
 
-def thumbnail_path(entry_id: str) -> str:
-    """Where an entry's thumbnail goes, relative to the bank (sharded by hash prefix)."""
-    return f"{THUMBS}/{entry_id[:2]}/{entry_id.replace(':', '-')}.jpg"
-
-
 def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: int = 1,
               rebuild: bool = False, attribution: Attribution | None = None,
-              commit_every: float = 10.0, reporter: Reporter | None = None) -> Summary:
+              commit_every: float = COMMIT_EVERY_SECONDS,
+              reporter: Reporter | None = None) -> Summary:
     settings = settings or Settings()
     reporter = reporter or Reporter()
     bank_dir = Path(bank_dir)
@@ -120,6 +97,7 @@ class _Run:
         self.ids = set(self.bank.ids)
         self.pending_rows: list[dict] = []
         self.pending_entries: list[tuple[Unit, object]] = []
+        self.pending_thumbnails: list[Path] = []
         self.files: dict[str, MediaFile] = {}
         self.units_left: dict[str, int] = {}
         self.file_results: dict[str, list[UnitResult]] = defaultdict(list)
@@ -142,7 +120,7 @@ class _Run:
         self.summary.work_seconds = time.perf_counter() - work_started if units else 0.0
         if self.pending_rows or not self.exists:
             self._commit()
-        _remove_orphan_thumbnails(self.bank_dir, self.bank)
+        remove_orphan_thumbnails(self.bank_dir, self.bank.records)
         self.summary.bank_entries = len(self.bank)
         self.summary.seconds = time.perf_counter() - self.started
         return self.summary
@@ -163,7 +141,7 @@ class _Run:
             digest = self.ledger.known_hash(path, found.size, found.mtime_ns)
             if digest is None:
                 try:
-                    digest = content_hash(found.path)
+                    digest = file_sha256(found.path)
                 except OSError as error:
                     self.summary.skipped.append((path, f"cannot read file: {error.strerror}"))
                     continue
@@ -213,7 +191,9 @@ class _Run:
         unit, found = result.unit, self.files[result.unit.hash]
         fresh = [e for e in result.entries if e.id not in self.ids]
         for entry in fresh:
-            _write_atomic(self.bank_dir / thumbnail_path(entry.id), entry.thumbnail)
+            thumbnail = self.bank_dir / thumbnail_path(entry.id)
+            write_atomic(thumbnail, entry.thumbnail, sync=False)  # synced by the next commit
+            self.pending_thumbnails.append(thumbnail)
             self.ids.add(entry.id)
             self.pending_entries.append((unit, entry))
         status = "indexed" if fresh else ("skipped" if result.error else "empty")
@@ -256,11 +236,11 @@ class _Run:
         for row in self.pending_rows:
             self.ledger.add(row)
         self.bank.tables = {**self.bank.tables, ledger_table.TABLE: self.ledger.table()}
-        if self.pending_entries:
-            os.sync()  # the thumbnails must be on disk before the manifest that names them
+        sync_files(self.pending_thumbnails)  # on disk before the manifest that names them
         self.bank.save(self.bank_dir)
         self.exists = True
         self.pending_entries.clear()
+        self.pending_thumbnails.clear()
         self.pending_rows.clear()
         self.reporter.committed(len(self.bank))
 
@@ -276,7 +256,7 @@ def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
             table = table.cast(ledger_table.SCHEMA)
         return bank, Ledger(table), True
     empty = PoseBank.from_keypoints(np.empty((0, NUM_KEYPOINTS, 3), np.float32), ids=[],
-                                    meta=META_SCHEMA.empty_table())
+                                    meta=METADATA_SCHEMA.empty_table())
     return empty, Ledger(), False
 
 
@@ -299,7 +279,7 @@ def _entries_bank(pending, model: str, attribution: Attribution) -> PoseBank:
     return PoseBank.from_keypoints(
         np.stack([entry.keypoints for _, entry in pending]),
         ids=[entry.id for _, entry in pending],
-        meta=pa.Table.from_pylist(meta, schema=META_SCHEMA),
+        meta=pa.Table.from_pylist(meta, schema=METADATA_SCHEMA),
     )
 
 
@@ -312,28 +292,6 @@ def _no_pose_reason_counts(rejected: Counter, duplicates: int = 0) -> str:
         return "no frames" if not duplicates else "only duplicate poses"
     reason, _ = rejected.most_common(1)[0]
     return f"no usable pose ({reason})"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _remove_orphan_thumbnails(bank_dir: Path, bank: PoseBank) -> int:
-    """Delete thumbnails no entry names (left by a killed run or by --rebuild)."""
-    folder = bank_dir / THUMBS
-    if not folder.is_dir():
-        return 0
-    keep = set(bank.records.column("thumbnail").to_pylist()) if (
-        "thumbnail" in bank.records.column_names) else set()
-    removed = 0
-    for file in folder.rglob("*"):
-        if file.is_file() and file.relative_to(bank_dir).as_posix() not in keep:
-            file.unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 class _exclusive:

@@ -13,38 +13,43 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from movemirror.errors import DecodeError
 from movemirror.ingest.dedup import DEFAULT_THRESHOLD, Deduplicator
-from movemirror.ingest.frames import DecodeError, read_photo, video_frames
+from movemirror.ingest.frames import read_photo, video_frames
 from movemirror.ingest.quality import QualityFilter, largest
 from movemirror.ingest.thumbnails import DISPLAY_SIZE, crop_box, thumbnail
+from movemirror.pose.registry import DEFAULT_MODEL
 from movemirror.vectors import to_vectors
 
 SEGMENT_SECONDS = 20.0  # a video is cut into stretches this long: units of work and of resume
 VIDEO_MAX_SIDE = 960  # video frames are decoded at most this large (pose input is far smaller)
-# The estimator's mode for archives (movemirror.pose.MODES): "crop" is MoveNet's own two
+# The estimator's mode for archives (movemirror.pose.MODES), distinct from the mode of a
+# single `estimate` (movemirror.pose.DEFAULT_MODE): "crop" is MoveNet's own two
 # passes (the whole frame, then a square crop around the body; with several people,
 # MultiPose finds them and one crop pass refines each). It costs 2 inferences a photo where
 # "accurate" costs up to 17 (two crop sizes, mirrored, turned 90/180/270 degrees): throughput
 # for archives of thousands of photos matters more than the last points of PCK. "fast" (one
 # pass, no crop) is for quick previews; "accurate" and "best" (accurate plus BlazePose Heavy)
 # for small archives of acrobatics.
-DEFAULT_MODE = "crop"
+ARCHIVE_MODE = "crop"
 # MultiPose's input side (longer side, pixels) when frames may hold several people. 256 is
 # what TF.js uses; a larger input finds smaller people, but the quality filter drops anyone
 # under a quarter of the frame (min_person_size), and 384 costs 2.5x the CPU (76 vs 30 ms).
 MULTIPOSE_SIDE = 256
+# What a thumbnail shows: "person", a crop framing the person, or "frame", the whole frame.
+THUMB_KINDS = ("person", "frame")
 
 
 @dataclass(frozen=True)
 class Settings:
-    model: str = "thunder"
-    mode: str = DEFAULT_MODE  # the estimator's mode (see DEFAULT_MODE)
+    model: str = DEFAULT_MODEL
+    mode: str = ARCHIVE_MODE  # the estimator's mode (see ARCHIVE_MODE)
     every_ms: int = 200
     quality: QualityFilter = field(default_factory=QualityFilter)
     largest_only: bool = False
     max_people: int = 6
     dedup: float = DEFAULT_THRESHOLD
-    thumb: str = "person"  # "person": a crop framing the person; "frame": the whole frame
+    thumb: str = THUMB_KINDS[0]  # see THUMB_KINDS
     thumb_size: int = DISPLAY_SIZE
 
 
@@ -105,7 +110,7 @@ def process_unit(unit: Unit, settings: Settings, estimator) -> UnitResult:
     except DecodeError as error:
         result.error = str(error)
     except Exception as error:  # a file that trips up the decoder or model in any other way
-        from movemirror.pose import ModelMissingError
+        from movemirror.errors import ModelMissingError
 
         if isinstance(error, ModelMissingError):
             raise

@@ -9,7 +9,7 @@ Models are converted once by `make setup-models`; see registry.py for the list a
 
 from __future__ import annotations
 
-from movemirror.pose.errors import ImageError, ModelMissingError
+from movemirror.errors import ImageError, ModelMissingError
 from movemirror.pose.estimator import (
     DEFAULT_MIN_POSE_SCORE,
     DetectedPose,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from movemirror.errors import ImageError
 from movemirror.keypoints import KEYPOINT_NAMES
 from movemirror.pose.blazepose import BlazePose
 from movemirror.pose.combine import combine_poses
@@ -21,7 +22,6 @@ from movemirror.pose.crops import (
     full_frame,
     keypoint_box,
 )
-from movemirror.pose.errors import ImageError
 from movemirror.pose.image import MAX_SIDE, ImageInput, load_image
 from movemirror.pose.movenet import MoveNet
 from movemirror.pose.multipose import MAX_PEOPLE, MultiPose

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from movemirror.pose.errors import ImageError
+from movemirror.errors import ImageError
 
 # The models see at most 256 px crops; 2048 px keeps a person who fills a tenth of the frame
 # at full model resolution while bounding decode time and memory.

@@ -7,13 +7,13 @@ points $MOVEMIRROR_HOME/models/current at that folder. $MOVEMIRROR_MODELS overri
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from movemirror.pose.errors import ModelMissingError
+from movemirror.errors import ModelMissingError
+from movemirror.files import file_sha256
 
 SETUP_HINT = "run `make setup-models` (or `bash scripts/setup_models.sh`) in the movemirror repo"
 
@@ -90,11 +90,7 @@ def _expected_checksums(folder: Path) -> dict[str, str]:
 
 @cache
 def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path)  # size and mtime are the cache's key: a changed file is re-read
 
 
 def _sha256(path: Path) -> str:

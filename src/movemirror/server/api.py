@@ -7,9 +7,9 @@ import time
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
+from movemirror.errors import PoseError
 from movemirror.server.schemas import Health, PoseQuery, SearchResponse
 from movemirror.server.state import ServerState, get_state
-from movemirror.vectors import PoseError
 
 router = APIRouter(prefix="/api", tags=["search"])
 

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from movemirror import __version__
 from movemirror.bank import PoseBank
 from movemirror.server import api, stream
 from movemirror.server.files import (
@@ -52,7 +53,7 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
         yield
         matcher.close()
 
-    app = FastAPI(title="movemirror", description=DESCRIPTION, version="0.1.0",
+    app = FastAPI(title="movemirror", description=DESCRIPTION, version=__version__,
                   lifespan=lifespan)
     app.state.movemirror = state
     app.add_exception_handler(RequestValidationError, _validation_error)

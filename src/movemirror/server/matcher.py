@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from movemirror.bank import PoseBank
-from movemirror.vectors import PoseError, pose_problems
+from movemirror.distances import DEFAULT_METRIC, METRICS
+from movemirror.errors import PoseError
+from movemirror.vectors import pose_problems
 
 MAX_BATCH = 512
 
@@ -55,14 +57,14 @@ class Matcher:
             return
         poses = self.bank.keypoints[:64]
         valid = poses[[p is None for p in pose_problems(poses)]]
-        for metric in ("cosine", "weighted"):
+        for metric in METRICS:
             self.bank.index(metric)
             for mirror in (False, True):
                 for count in (1, 2, len(valid)):
                     if len(valid):
                         self.bank.search(valid[:count], k=5, metric=metric, mirror=mirror)
 
-    async def search(self, pose, k: int = 10, metric: str = "cosine",
+    async def search(self, pose, k: int = 10, metric: str = DEFAULT_METRIC,
                      mirror: bool = False) -> list[Hit]:
         """Top-k matches for one pose (17, 3) in pixels; raises PoseError for a bad pose."""
         loop = asyncio.get_running_loop()
@@ -120,13 +122,12 @@ class Matcher:
         k = max(batch[i].k for i in members)
         poses = np.stack([batch[i].pose for i in members])
         found = self.bank.search(poses, k=k, metric=metric, mirror=mirror)
-        distances, indices = found[0].tolist(), found[1].tolist()
-        flags = found[2].tolist() if mirror else None
+        distances, indices = found.distances.tolist(), found.indices.tolist()
+        flags = found.mirrored.tolist()
         for row, i in enumerate(members):
             n = batch[i].k
-            marks = flags[row][:n] if flags else [False] * len(indices[row][:n])
-            results[i] = [Hit(j, d, m) for d, j, m in zip(distances[row][:n],
-                                                           indices[row][:n], marks, strict=True)]
+            results[i] = [Hit(j, d, m) for d, j, m in zip(distances[row][:n], indices[row][:n],
+                                                           flags[row][:n], strict=True)]
 
     def close(self) -> None:
         if self._worker is not None:

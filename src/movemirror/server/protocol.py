@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from movemirror.distances import METRICS
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.server.schemas import MAX_FRAME_SIDE, PoseQuery
 
 _FIELDS = PoseQuery.model_fields
 _KEYS = frozenset(_FIELDS)
-_METRICS = frozenset(("cosine", "weighted"))
+_METRICS = frozenset(METRICS)
 _MAX_K = next(m.le for m in _FIELDS["k"].metadata if hasattr(m, "le"))
 
 

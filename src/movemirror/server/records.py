@@ -7,10 +7,10 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from movemirror.bank import PoseBank
+from movemirror.bank.schema import ID, MATCH_FIELDS, THUMBNAIL
 from movemirror.server.matcher import Hit
 
 THUMBNAIL_PREFIX = "/bank/"
-_FIELDS = ("source", "frame_time", "credit", "licence")
 
 
 class MatchFormatter:
@@ -19,13 +19,13 @@ class MatchFormatter:
     def __init__(self, bank: PoseBank, cache_size: int = 65_536):
         self.bank = bank
         names = set(bank.records.column_names)
-        self._columns = {name: bank.records.column(name) for name in ("id", "thumbnail", *_FIELDS)
+        self._columns = {name: bank.records.column(name) for name in (ID, THUMBNAIL, *MATCH_FIELDS)
                          if name in names}
         self._static = lru_cache(maxsize=cache_size)(self._static_uncached)
 
     def thumbnail_paths(self) -> set[str]:
         """The bank-relative paths of every thumbnail: the only files /bank/ serves."""
-        column = self._columns.get("thumbnail")
+        column = self._columns.get(THUMBNAIL)
         return {p for p in column.to_pylist() if p} if column is not None else set()
 
     def _value(self, name: str, i: int):
@@ -33,11 +33,11 @@ class MatchFormatter:
         return None if column is None else column[i].as_py()
 
     def _static_uncached(self, i: int) -> tuple[dict, str]:
-        thumbnail = self._value("thumbnail", i)
+        thumbnail = self._value(THUMBNAIL, i)
         info = {
-            "id": str(self._value("id", i)),
+            "id": str(self._value(ID, i)),
             "thumbnail": THUMBNAIL_PREFIX + quote(thumbnail) if thumbnail else None,
-            **{name: self._value(name, i) for name in _FIELDS},
+            **{name: self._value(name, i) for name in MATCH_FIELDS},
         }
         return info, json.dumps(info)[1:-1]
 

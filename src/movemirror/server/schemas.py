@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
 
+from movemirror.distances import DEFAULT_METRIC, METRICS, VALID_METRICS
 from movemirror.keypoints import NUM_KEYPOINTS
 
 MAX_FRAME_SIDE = 100_000.0
+
+if TYPE_CHECKING:
+    MetricName = str
+else:  # the registry's names, so the API's schema lists exactly what the bank accepts
+    MetricName = Literal[METRICS]
 
 Keypoint = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
 
 
 class SearchOptions(BaseModel):
     k: int = Field(10, ge=1, le=50, description="how many matches to return")
-    metric: Literal["cosine", "weighted"] = Field(
-        "cosine", description="cosine of the normalised poses, or confidence-weighted L1"
+    metric: MetricName = Field(
+        DEFAULT_METRIC, description=", or ".join(m.description for m in VALID_METRICS.values())
     )
     mirror: bool = Field(False, description="also match the pose mirrored left-right")
 
@@ -35,6 +41,8 @@ class PoseQuery(SearchOptions):
 
 
 class Match(BaseModel):
+    # Besides id, distance and mirrored: movemirror.bank.schema's MATCH_FIELDS, typed as the
+    # bank stores them (tests/web/test_schema_agreement.py holds the two together).
     id: str
     distance: float
     mirrored: bool = Field(description="matched the mirrored pose")

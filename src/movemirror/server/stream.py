@@ -21,11 +21,11 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from movemirror.errors import PoseError
 from movemirror.server.limits import TokenBucket
 from movemirror.server.protocol import parse_query
 from movemirror.server.schemas import describe_error
 from movemirror.server.state import ServerState, get_ws_state
-from movemirror.vectors import PoseError
 
 CLOSE_UNSUPPORTED = 1003
 CLOSE_POLICY = 1008

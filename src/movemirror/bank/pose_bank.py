@@ -4,18 +4,43 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 
-from movemirror.distances import METRICS
-from movemirror.index import DEFAULT_INDEX, build_index
+from movemirror.bank.schema import ID, KEYPOINTS, KEYPOINTS_TYPE, RECORD_FIELDS
+from movemirror.bank.storage import read_bank, write_bank
+from movemirror.distances import DEFAULT_METRIC, check_metric
+from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
-from movemirror.storage import read_bank, write_bank
-from movemirror.vectors import MIN_CONFIDENT_KEYPOINTS, MIN_SCORE, to_vectors
+from movemirror.vectors import (
+    MIN_CONFIDENT_KEYPOINTS,
+    MIN_SCORE,
+    VECTOR_DIM,
+    pose_problems,
+    to_vectors,
+)
 
-RECORD_FIELDS = ("id", "source", "frame_time", "box", "thumbnail", "credit", "licence")
-_KEYPOINTS_TYPE = pa.list_(pa.float32(), NUM_KEYPOINTS * 3)
+
+class SearchResult(NamedTuple):
+    """The top k of each query, best first; the same three arrays whatever the search's options."""
+
+    distances: np.ndarray  # (Q, k) float32
+    indices: np.ndarray  # (Q, k) int64, rows of the bank
+    mirrored: np.ndarray  # (Q, k) bool: match j came from the query mirrored left-right
+
+
+class SkippedPose(NamedTuple):
+    """A pose from_keypoints(on_invalid="skip") left out: its position in the input, its id,
+    and why it cannot be vectorised (as movemirror.vectors.pose_problems says)."""
+
+    position: int
+    id: str
+    reason: str
+
+
+ON_INVALID = ("raise", "skip")
 
 
 class PoseBank:
@@ -31,7 +56,9 @@ class PoseBank:
         self.path = path
         self.tables = dict(tables or {})  # extra tables saved with the bank (ingestion's ledger)
         self.index_kind = index
-        self._indexes: dict[str, object] = {}
+        # Poses left out by from_keypoints(on_invalid="skip"), with why; not saved.
+        self.skipped: list[SkippedPose] = []
+        self._indexes: dict[str, Index] = {}
         self._lock = threading.Lock()
 
     # --- building, saving, loading -------------------------------------------------------
@@ -39,34 +66,52 @@ class PoseBank:
     @classmethod
     def from_keypoints(cls, keypoints, ids=None, meta=None, *, min_score: float = MIN_SCORE,
                        min_keypoints: int = MIN_CONFIDENT_KEYPOINTS,
-                       index: str = DEFAULT_INDEX) -> PoseBank:
+                       index: str = DEFAULT_INDEX, on_invalid: str = "raise") -> PoseBank:
         """Build a bank from poses (N, 17, 3) in pixels.
 
         ids: N unique strings (default "0".."N-1"). meta: a dict of columns, a list of dicts
-        or a pyarrow Table with N rows. A degenerate pose raises PoseError naming it.
+        or a pyarrow Table with N rows. A pose that cannot be vectorised (degenerate, or with
+        too few confident keypoints) raises PoseError naming it; with on_invalid="skip" it is
+        left out instead, with its id and metadata, and listed in the bank's `skipped`.
         """
+        if on_invalid not in ON_INVALID:
+            raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, "
+                             f"not {on_invalid!r}")
         keypoints = np.asarray(keypoints, dtype=np.float32).reshape(-1, NUM_KEYPOINTS, 3)
-        vectors = to_vectors(keypoints, min_score, min_keypoints) if len(keypoints) else (
-            np.empty((0, 52), np.float32))
         ids = [str(i) for i in range(len(keypoints))] if ids is None else [str(i) for i in ids]
         if len(ids) != len(keypoints):
             raise ValueError(f"{len(ids)} ids for {len(keypoints)} poses")
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique")
+        columns = _meta_columns(meta, len(ids))
+        skipped: list[SkippedPose] = []
+        if on_invalid == "skip" and len(keypoints):
+            problems = pose_problems(keypoints, min_score, min_keypoints)
+            skipped = [SkippedPose(i, ids[i], problem) for i, problem in enumerate(problems)
+                       if problem is not None]
+            if skipped:
+                keep = np.flatnonzero([problem is None for problem in problems])
+                keypoints = keypoints[keep]
+                ids = [ids[i] for i in keep]
+                columns = {name: column.take(keep) for name, column in columns.items()}
+        vectors = to_vectors(keypoints, min_score, min_keypoints) if len(keypoints) else (
+            np.empty((0, VECTOR_DIM), np.float32))
         records = pa.table({
-            "id": pa.array(ids, pa.string()),
-            "keypoints": pa.array(list(keypoints.reshape(len(keypoints), NUM_KEYPOINTS * 3)),
-                                  _KEYPOINTS_TYPE),
+            ID: pa.array(ids, pa.string()),
+            KEYPOINTS: pa.array(list(keypoints.reshape(len(keypoints), NUM_KEYPOINTS * 3)),
+                                KEYPOINTS_TYPE),
         })
-        for name, column in _meta_columns(meta, len(ids)).items():
+        for name, column in columns.items():
             if name in records.column_names:
                 raise ValueError(f"metadata column {name!r} is reserved")
             records = records.append_column(name, column)
-        return cls(records, vectors, index=index)
+        bank = cls(records, vectors, index=index)
+        bank.skipped = skipped
+        return bank
 
     @classmethod
     def load(cls, path: str | Path, *, verify: bool = True, index: str = DEFAULT_INDEX) -> PoseBank:
-        """Open a saved bank; raises movemirror.storage.BankError if it is missing or damaged."""
+        """Open a saved bank; raises BankError if it is missing or damaged."""
         stored = read_bank(path, verify=verify)
         return cls(stored.records, stored.vectors, path=Path(path), index=index,
                    tables=stored.tables)
@@ -90,40 +135,41 @@ class PoseBank:
 
     @property
     def ids(self) -> list[str]:
-        return self.records.column("id").to_pylist()
+        return self.records.column(ID).to_pylist()
 
     @property
     def keypoints(self) -> np.ndarray:
-        flat = self.records.column("keypoints").combine_chunks().flatten().to_numpy()
+        flat = self.records.column(KEYPOINTS).combine_chunks().flatten().to_numpy()
         return flat.reshape(len(self), NUM_KEYPOINTS, 3)
 
     def record(self, i: int) -> dict:
         """The metadata of pose i: RECORD_FIELDS (None where unknown) and any other columns."""
         row = self.records.slice(int(i), 1).to_pylist()[0]
-        row.pop("keypoints")
+        row.pop(KEYPOINTS)
         return {**dict.fromkeys(RECORD_FIELDS), **row}
 
     # --- search -------------------------------------------------------------------------
 
-    def search(self, queries, k: int = 10, metric: str = "cosine", mirror: bool = False):
+    def search(self, queries, k: int = 10, metric: str = DEFAULT_METRIC,
+               mirror: bool = False) -> SearchResult:
         """Top-k poses for each query pose (17, 3) or (Q, 17, 3), in pixels.
 
-        Returns (distances (Q, k), indices (Q, k)), best first; with mirror=True also
-        searches each query mirrored left-right and returns (distances, indices, mirrored),
-        mirrored[q, j] telling whether match j came from the mirrored query.
+        Returns SearchResult(distances, indices, mirrored), each (Q, k), best first; k is cut
+        to the bank's size. With mirror=True each query is also searched mirrored left-right,
+        each bank pose kept once (its better side), and mirrored[q, j] tells whether match j
+        came from the mirrored query; without it, mirrored is all False.
         """
-        if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        check_metric(metric)
         if k < 1:
             raise ValueError("k must be at least 1")
         index = self.index(metric)
         distances, indices = index.search(to_vectors(queries), k)
         if not mirror:
-            return distances, indices
+            return SearchResult(distances, indices, np.zeros(indices.shape, bool))
         mirrored_d, mirrored_i = index.search(to_vectors(mirror_keypoints(queries)), k)
         return _merge_mirrored(distances, indices, mirrored_d, mirrored_i, min(k, len(self)))
 
-    def index(self, metric: str):
+    def index(self, metric: str) -> Index:
         """The search index for a metric, built on first use."""
         with self._lock:
             if metric not in self._indexes:
@@ -131,7 +177,7 @@ class PoseBank:
             return self._indexes[metric]
 
 
-def _merge_mirrored(d, i, md, mi, k):
+def _merge_mirrored(d, i, md, mi, k) -> SearchResult:
     """Per query, the k best of both result lists, each bank pose once (its better side)."""
     distances = np.concatenate([d, md], axis=1)
     indices = np.concatenate([i, mi], axis=1)
@@ -145,7 +191,7 @@ def _merge_mirrored(d, i, md, mi, k):
         _, first = np.unique(indices[q, row], return_index=True)
         keep = row[np.sort(first)][:k]
         out_d[q], out_i[q], out_m[q] = distances[q, keep], indices[q, keep], flags[q, keep]
-    return out_d, out_i, out_m
+    return SearchResult(out_d, out_i, out_m)
 
 
 def _meta_columns(meta, n: int) -> dict[str, pa.Array]:

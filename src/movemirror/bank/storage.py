@@ -4,7 +4,8 @@
     BANK/records-<gen>.parquet one row per pose: id, keypoints (51 floats), metadata columns
     BANK/vectors-<gen>.npy     (N, 52) float32, memory-mapped on load
     BANK/<table>-<gen>.parquet any extra tables saved with them (ingestion's ledger of sources)
-    BANK/thumbs/...            thumbnails written by ingestion (not listed in the manifest)
+    BANK/thumbs/ab/<id>.jpg    thumbnails written by ingestion (named by the records' thumbnail
+                               column, not listed in the manifest; see thumbnail_path)
 
 A save writes new data files under a fresh generation name, then replaces manifest.json in
 one rename. A crash at any moment leaves the previous manifest and the files it names intact;
@@ -13,11 +14,8 @@ files of an unfinished generation are removed by the next save.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +24,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from movemirror.bank.schema import THUMBNAIL
+from movemirror.errors import BankError
+from movemirror.files import file_sha256, sync_files, write_json_atomic
+
 FORMAT_NAME = "movemirror-bank"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-
-
-class BankError(Exception):
-    """A bank directory that is missing, damaged, truncated or of an unknown version."""
+THUMBS = "thumbs"
 
 
 @dataclass(frozen=True)
@@ -66,8 +65,7 @@ def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
         pq.write_table(table, path / files[name])
     pq.write_table(records, path / files["records"])
     np.save(path / files["vectors"], np.ascontiguousarray(vectors, dtype=np.float32))
-    for name in files.values():
-        _fsync(path / name)
+    sync_files(path / name for name in files.values())
     manifest = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -132,22 +130,29 @@ def read_manifest(path: Path) -> dict:
     return manifest
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+def thumbnail_path(entry_id: str) -> str:
+    """Where an entry's thumbnail goes, relative to the bank (sharded by hash prefix)."""
+    return f"{THUMBS}/{entry_id[:2]}/{entry_id.replace(':', '-')}.jpg"
+
+
+def remove_orphan_thumbnails(path: str | Path, records: pa.Table) -> int:
+    """Delete the thumbnails no record names (left by a killed run or a rebuild); how many."""
+    path = Path(path)
+    folder = path / THUMBS
+    if not folder.is_dir():
+        return 0
+    keep = set(records.column(THUMBNAIL).to_pylist()) if (
+        THUMBNAIL in records.column_names) else set()
+    removed = 0
+    for file in folder.rglob("*"):
+        if file.is_file() and file.relative_to(path).as_posix() not in keep:
+            file.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _describe(file: Path) -> dict:
-    return {"name": file.name, "bytes": file.stat().st_size, "sha256": _sha256(file)}
+    return {"name": file.name, "bytes": file.stat().st_size, "sha256": file_sha256(file)}
 
 
 def _check_file(path: Path, entry: dict, verify: bool) -> None:
@@ -159,16 +164,8 @@ def _check_file(path: Path, entry: dict, verify: bool) -> None:
         raise BankError(
             f"{file}: truncated or changed ({size} bytes, the manifest says {entry['bytes']})"
         )
-    if verify and _sha256(file) != entry["sha256"]:
+    if verify and file_sha256(file) != entry["sha256"]:
         raise BankError(f"{file}: checksum mismatch: the file was changed or damaged")
-
-
-def _sha256(file: Path) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _remove_unreferenced(path: Path, keep: set[str]) -> None:
@@ -180,16 +177,3 @@ def _remove_unreferenced(path: Path, keep: set[str]) -> None:
 
 # <role>-<hex generation>.parquet|.npy, or a temporary of manifest.json.
 _STALE = re.compile(r"[A-Za-z_]\w*-[0-9a-f]+\.(parquet|npy)|\.manifest\.json\..*\.tmp")
-
-
-def _fsync(file: Path) -> None:
-    with open(file, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

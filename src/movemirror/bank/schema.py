@@ -1,0 +1,43 @@
+"""The columns of a bank's records: their names and Arrow types, declared here only.
+
+Every bank has `id` and `keypoints`; any other column is metadata. RECORD_FIELDS are what
+PoseBank.record gives for every pose (None where a bank lacks them); METADATA_SCHEMA is the
+whole set `movemirror index` writes; MATCH_FIELDS are what a server tells its clients of a
+matched pose besides its id and thumbnail.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from movemirror.keypoints import NUM_KEYPOINTS
+
+ID = "id"
+KEYPOINTS = "keypoints"
+THUMBNAIL = "thumbnail"
+KEYPOINTS_TYPE = pa.list_(pa.float32(), NUM_KEYPOINTS * 3)  # x, y, score of each keypoint
+
+# What a pose is and where it comes from: every record offers these.
+DESCRIPTION_SCHEMA = pa.schema([
+    ("source", pa.string()),  # the photo or video's path
+    ("frame_time", pa.float64()),  # seconds into the video; null for a photo
+    ("box", pa.list_(pa.float32())),  # the person's box in the source, pixels
+    (THUMBNAIL, pa.string()),  # the thumbnail's path relative to the bank
+    ("credit", pa.string()),
+    ("licence", pa.string()),
+])
+# What ingestion also records of each pose.
+PROVENANCE_SCHEMA = pa.schema([
+    ("kind", pa.string()),  # "photo" or "video"
+    ("content_hash", pa.string()),  # of the source file
+    ("person", pa.int16()),  # which person of the frame
+    ("score", pa.float32()),  # the pose model's confidence
+    ("model", pa.string()),
+    ("thumb_box", pa.list_(pa.float32())),  # the part of the source the thumbnail shows
+    ("width", pa.int32()),  # the source's size in pixels
+    ("height", pa.int32()),
+])
+METADATA_SCHEMA = pa.schema([*DESCRIPTION_SCHEMA, *PROVENANCE_SCHEMA])
+
+RECORD_FIELDS = (ID, *DESCRIPTION_SCHEMA.names)
+MATCH_FIELDS = ("source", "frame_time", "credit", "licence")

@@ -1,0 +1,55 @@
+"""Every error movemirror raises on purpose, under one base (as sklearn.exceptions does).
+
+`except MovemirrorError` catches them all; each class is named for what went wrong, and each
+keeps the builtin base it always had (a PoseError is still a ValueError, a ModelMissingError
+still a FileNotFoundError), so existing `except` clauses go on working.
+"""
+
+from __future__ import annotations
+
+
+class MovemirrorError(Exception):
+    """The base of every error movemirror raises deliberately; the message names the cause."""
+
+
+class PoseError(MovemirrorError, ValueError):
+    """A pose that cannot be turned into a vector (degenerate, malformed or too uncertain)."""
+
+
+class UnknownMetricError(MovemirrorError, ValueError):
+    """A distance name that is not in movemirror.distances.METRICS."""
+
+
+class UnknownIndexError(MovemirrorError, ValueError):
+    """An index kind that is not in movemirror.index.INDEX_KINDS."""
+
+
+class BankError(MovemirrorError):
+    """A bank directory that is missing, damaged, truncated or of an unknown version."""
+
+
+class ImageError(MovemirrorError, ValueError):
+    """An image that cannot be used: unreadable, truncated, not an image, or a bad array.
+
+    The message names the file (or says the input was an array or a PIL image).
+    """
+
+
+class ModelMissingError(MovemirrorError, FileNotFoundError):
+    """An ONNX model that is not on this machine (or is damaged): run `make setup-models`."""
+
+
+class DecodeError(MovemirrorError):
+    """A media file that cannot be decoded; the message says why, for the run's report."""
+
+
+class AttributionError(MovemirrorError, ValueError):
+    """A sidecar file that cannot be read; the message names the file and the problem."""
+
+
+class IngestError(MovemirrorError):
+    """An indexing run that cannot start (bank damaged or busy); the message says what to do."""
+
+
+class DatasetMissingError(MovemirrorError, FileNotFoundError):
+    """A data set that is not on this machine."""

@@ -1,0 +1,93 @@
+"""The benchmarks' tables in a log (output piped, COLUMNS=40): every header and value whole."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+
+import pytest
+
+from movemirror.bank import PoseBank
+from movemirror.bench import page as page_bench
+from movemirror.bench.serve import movemirror_command
+from movemirror.cli.console import UncutConsole
+from movemirror.datasets import dataset_dir
+from movemirror.errors import DatasetMissingError
+
+# UTF-8 whatever the machine's locale, so that rich's box characters and paths decode alike.
+PIPED = {**os.environ, "COLUMNS": "40", "PYTHONIOENCODING": "utf-8"}
+PIPED.pop("FORCE_COLOR", None)
+
+
+def movemirror(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([movemirror_command(), *map(str, args)], capture_output=True,
+                          encoding="utf-8", env=PIPED, timeout=300)
+
+
+def table_cells(text: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of the one rich table in `text`."""
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("┃"))
+    rows = [line for line in lines if line.startswith("│")]
+    split = lambda line, bar: [cell.strip() for cell in line.strip(bar).split(bar)]  # noqa: E731
+    return split(header, "┃"), [split(row, "│") for row in rows]
+
+
+def test_bench_serve_table_in_a_log(penn_valid, tmp_path):
+    keypoints, _ = penn_valid
+    PoseBank.from_keypoints(keypoints[:500]).save(tmp_path / "bank")
+    result = movemirror("bench", "serve", "--bank", tmp_path / "bank", "--clients", "1,3",
+                        "--rate", "4", "--seconds", "1", "--warmup", "0", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stdout
+    header, rows = table_cells(result.stdout)
+    assert header == ["clients", "target/s", "matches/s", "p50 ms", "p99 ms", "max ms", "errors",
+                      "unanswered", "server CPU", "load CPU"]
+    levels = json.loads((tmp_path / "serve.json").read_text())["levels"]
+    assert [row[:3] for row in rows] == [
+        [str(r["clients"]), f"{r['clients'] * r['rate_per_client']:,.0f}",
+         f"{r['matches_per_second']:,.0f}"] for r in levels]
+    assert [row[3:5] for row in rows] == [[f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}"]
+                                          for r in levels]
+    assert any(line.startswith("WebSocket matching (") and line.endswith("the same machine)")
+               for line in result.stdout.splitlines())
+
+
+def test_bench_ingest_table_in_a_log(tmp_path):
+    from movemirror.pose import ModelMissingError, model_path
+
+    try:
+        dataset_dir("lspet")
+        model_path("lightning")
+    except (DatasetMissingError, ModelMissingError) as error:
+        pytest.skip(str(error))
+    result = movemirror("bench", "ingest", "--limit", "3", "--baseline", "0", "--no-videos",
+                        "--workers", "1", "--model", "lightning", "--mode", "fast",
+                        "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stdout
+    assert ("ingestion end to end (lightning, fast mode); other jobs share this machine's cores, "
+            "so numbers are noisy") in result.stdout.splitlines()
+    header, rows = table_cells(result.stdout)
+    assert header == ["run", "workers", "files", "frames", "entries", "seconds", "frames/s",
+                      "load avg (1 min)"]
+    r = json.loads((tmp_path / "ingest.json").read_text())["photos"]
+    assert rows == [["photos", "1", "3", f"{r['frames']:,}", f"{r['entries']:,}",
+                     f"{r['seconds']:.1f}", f"{r['frames_per_second']:.1f}",
+                     f"{r['load_average'][0]:.2f}"]]
+
+
+def test_bench_page_table_in_a_log(monkeypatch):
+    # The page benchmark needs Chromium for a minute; its table is rendered here from the
+    # shape measure_page returns.
+    monkeypatch.setenv("COLUMNS", "40")
+    results = [{"model": "movenet-lightning", "backend": "wasm", "frames_per_second": 17.25,
+                "matches_per_second": 17.0, "last_pose_ms": 41.6,
+                "seconds_to_first_matches": 3.21, "backend_trial_ms_per_pose": {}}]
+    out = io.StringIO()
+    UncutConsole(file=out).print(page_bench.table(results))
+    header, rows = table_cells(out.getvalue())
+    assert header == ["model", "backend", "frames/s", "matches/s", "ms/pose", "first match s"]
+    assert rows == [["movenet-lightning", "wasm", "17.2", "17.0", "42", "3.2"]]
