@@ -177,6 +177,8 @@ def top_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: int,
             m = dm < d
             d = np.where(m, dm, d)
         order = np.argsort(d, axis=1, kind="stable")[:, :k]
+        # A query the metric cannot vectorise (all distances inf) gets no match.
+        order = np.where(np.isfinite(np.take_along_axis(d, order, axis=1)), order, -1)
         rows.append(order)
         flags.append(np.take_along_axis(m, order, axis=1))
     if not rows:
@@ -255,6 +257,8 @@ def chosen_scores(judged: Judged, name: str, query_truths: np.ndarray,
             continue
         values = []
         for a, flip in zip(row[:k], flags[:k], strict=True):
+            if a < 0:
+                continue
             if flip:
                 values.append(judge(query_truths[q], mirror_keypoints(archive_truths[a]))[0])
             else:
@@ -345,7 +349,7 @@ def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_tru
         rows, flags = top_matches(pipeline.metric, np.stack([queries[q] for q in answered]),
                                   archive, TOP, pipeline.mirror)
         to_column = np.array([column[p] for p in present])
-        matches[answered, : rows.shape[1]] = to_column[rows]
+        matches[answered, : rows.shape[1]] = np.where(rows >= 0, to_column[rows], -1)
         mirrored[answered, : rows.shape[1]] = flags
     seconds = time.perf_counter() - started
     chosen = {}

@@ -10,18 +10,28 @@ from collections.abc import Callable
 
 import numpy as np
 
-from movemirror.distances import distance
+from movemirror.distances import METRICS, check_metric, distance
 from movemirror.quality.torso import torso_distance
 from movemirror.vectors import to_vectors
 
 PoseMetric = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def _move_mirror(name: str) -> PoseMetric:
-    def metric(queries: np.ndarray, archive: np.ndarray) -> np.ndarray:
-        return distance(to_vectors(queries), to_vectors(archive), name)
+def _registered(name: str) -> PoseMetric:
+    """A metric of movemirror.distances on its own vectors; inf where a pose has none."""
+    metric = check_metric(name)
 
-    return metric
+    def pose_metric(queries: np.ndarray, archive: np.ndarray) -> np.ndarray:
+        q_ok = np.array([p is None for p in metric.problems(queries)], bool)
+        a_ok = np.array([p is None for p in metric.problems(archive)], bool)
+        out = np.full((len(queries), len(archive)), np.inf)
+        if q_ok.any() and a_ok.any():
+            found = distance(metric.vectorise(queries[q_ok]), metric.vectorise(archive[a_ok]),
+                             name)
+            out[np.ix_(q_ok, a_ok)] = found
+        return out
+
+    return pose_metric
 
 
 def _without_face(poses: np.ndarray) -> np.ndarray:
@@ -48,8 +58,7 @@ def _torso(**options) -> PoseMetric:
 
 
 POSE_METRICS: dict[str, PoseMetric] = {
-    "cosine": _move_mirror("cosine"),
-    "weighted": _move_mirror("weighted"),
+    **{name: _registered(name) for name in METRICS},
     "cosine-noface": _move_mirror_body("cosine"),
     "weighted-noface": _move_mirror_body("weighted"),
     # Prototypes (movemirror.quality.torso): scale x whose confidences x part weights.
@@ -68,11 +77,3 @@ POSE_METRICS: dict[str, PoseMetric] = {
     "torso-shrink-parent": _torso(scale="spread", both=False, shrink="parent"),
 }
 
-
-def _torso_vectors_metric(queries: np.ndarray, archive: np.ndarray) -> np.ndarray:
-    from movemirror.torso_vectors import to_torso_vectors
-
-    return distance(to_torso_vectors(queries), to_torso_vectors(archive), "weighted")
-
-
-POSE_METRICS["torso-vectors"] = _torso_vectors_metric
