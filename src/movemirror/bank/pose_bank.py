@@ -44,7 +44,7 @@ ON_INVALID = ("raise", "skip")
 
 
 class PoseBank:
-    """Poses (N, 17, 3) with ids and metadata; exact top-k search by cosine or weighted distance.
+    """Poses (N, 17, 3) with ids and metadata; exact top-k search by any registered distance.
 
     Search indexes are built on first use for each metric and kept in memory.
     """
