@@ -51,8 +51,8 @@ def test_quick_bench_writes_results_and_chart(penn, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "search.json").read_text())
     methods = {(r["metric"], r["method"]) for r in data["results"]}
-    assert methods == {(m, k) for m in ("cosine", "weighted") for k in ("brute", "boxtree",
-                                                                          "vptree")}
+    assert methods == {(m, k) for m in ("cosine", "weighted", "torso")
+                       for k in ("brute", "boxtree", "vptree")}
     for r in data["results"]:
         if r["method"] != "vptree" or r["metric"] == "cosine":
             assert r["recall_at_10"] == 1.0, r

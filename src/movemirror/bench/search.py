@@ -19,6 +19,7 @@ import numpy as np
 from movemirror.bench.blas_threads import blas_threads
 from movemirror.bench.search_data import bank_vectors, split_by_clip
 from movemirror.datasets.penn_action import load_penn_action
+from movemirror.distances import METRICS, WEIGHTED_KERNEL, check_metric
 from movemirror.index import DEFAULT_INDEX, INDEX_KINDS
 from movemirror.index.recall import recall_at_k, true_distances
 
@@ -47,9 +48,9 @@ class Result:
 @dataclass(frozen=True)
 class Plan:
     sizes: tuple[int, ...]
-    metrics: tuple[str, ...] = ("cosine", "weighted")
+    metrics: tuple[str, ...] = METRICS
     queries: int = 1000  # batch queries for cosine
-    weighted_queries: int = 200  # brute force is slow on the weighted distance
+    weighted_queries: int = 200  # brute force is slow on the weighted L1 (weighted, torso)
     single_queries: int = 300  # timed one at a time, unless the budget runs out first
     single_budget_s: float = 6.0
     vptree_max: int = 1_000_000  # its build gets slow beyond
@@ -75,8 +76,9 @@ def time_single(index, queries: np.ndarray, limit: int, budget_s: float) -> np.n
 def search_batch(index, queries: np.ndarray) -> tuple[np.ndarray, float]:
     """Indices for all queries and the seconds taken; brute force in chunks to bound memory."""
     n = len(index.vectors)
+    weighted = check_metric(index.metric).kernel == WEIGHTED_KERNEL
     chunk = len(queries) if index.name != BASELINE else max(
-        1, min(2**27 // max(n, 1), 32 if index.metric == "weighted" else len(queries)))
+        1, min(2**27 // max(n, 1), 32 if weighted else len(queries)))
     start = time.perf_counter()
     found = [index.search(queries[s : s + chunk], K)[1] for s in range(0, len(queries), chunk)]
     return np.concatenate(found), time.perf_counter() - start
@@ -109,10 +111,14 @@ def run(plan: Plan, report=print) -> list[Result]:
            f"clips; bank pool: {len(split.bank_poses)} real poses from the other clips")
     results = []
     for size in plan.sizes:
-        vectors, synthetic = bank_vectors(split.bank_poses, size)
+        banks: dict = {}  # vectors per vectorise function, shared by the metrics using it
         for metric in plan.metrics:
+            vectorise = check_metric(metric).vectorise
+            if vectorise not in banks:
+                banks[vectorise] = bank_vectors(split.bank_poses, size, vectorise=vectorise)
+            vectors, synthetic = banks[vectorise]
             count = plan.queries if metric == "cosine" else plan.weighted_queries
-            queries = split.query_vectors[:count]
+            queries = vectorise(split.query_poses[:count])
             baseline, truth = run_one(vectors, queries, metric, BASELINE, synthetic, plan)
             results.append(baseline)
             report(_line(baseline))
@@ -122,7 +128,7 @@ def run(plan: Plan, report=print) -> list[Result]:
                 result, _ = run_one(vectors, queries, metric, method, synthetic, plan, truth)
                 results.append(result)
                 report(_line(result))
-        del vectors
+        del banks, vectors
     return results
 
 
