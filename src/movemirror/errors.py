@@ -53,3 +53,8 @@ class IngestError(MovemirrorError):
 
 class DatasetMissingError(MovemirrorError, FileNotFoundError):
     """A data set that is not on this machine."""
+
+
+class MotionError(MovemirrorError, ValueError):
+    """A movement that cannot be searched (too few poses, times not increasing) or a bank
+    track that cannot be one (two poses at the same time)."""

@@ -68,3 +68,16 @@ def test_help_lists_every_model_mode_and_index_kind():
         text = _help(*command)
         assert all(kind in text for kind in INDEX_KINDS), command
         assert f"(default: {DEFAULT_INDEX})" in text
+
+
+def test_movement_search_and_its_benchmark_take_the_librarys_defaults():
+    from movemirror.bank import PoseBank
+    from movemirror.bench.motion import Plan
+    from movemirror.motion.windows import DEFAULT_K
+
+    plan = Plan()
+    got = _defaults("bench", "motion")
+    assert (got["queries"], got["large"], got["recall_queries"], got["metric"]) == (
+        plan.queries, plan.large, plan.recall_queries, plan.metric)
+    assert PoseBank.search_motion.__defaults__[0] == DEFAULT_K
+    assert f"windows: {DEFAULT_K}" in _help("search")

@@ -13,7 +13,7 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from itertools import combinations
+from itertools import combinations, pairwise
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +23,11 @@ from PIL import Image
 from movemirror.bank import PoseBank
 from movemirror.distances import cosine_distance
 from movemirror.errors import BankError
+from movemirror.ingest.dedup import MIN_IOU, iou
 from movemirror.ingest.quality import QualityFilter
 from movemirror.ingest.run import Summary, run_index
 from movemirror.ingest.work import Settings
+from movemirror.motion.tracks import bank_tracks
 
 
 @pytest.fixture(scope="session")
@@ -106,9 +108,13 @@ def test_indexes_real_photos_and_a_video(indexed):
         x0, y0, x1, y1 = record["box"]
         assert 0 <= x0 < x1 <= record["width"] + 1 and 0 <= y0 < y1 <= record["height"] + 1
         if record["kind"] == "photo":
-            assert record["frame_time"] is None
+            assert record["frame_time"] is None and record["track"] is None
         else:
             assert 0 <= record["frame_time"] < 4.1
+    # The video's one person is one track, in time order, and the photos are in none.
+    tracks = bank_tracks(bank.records)
+    video_rows = [i for i in range(len(bank)) if bank.record(i)["kind"] == "video"]
+    assert len(tracks) == 1 and sorted(tracks.rows) == video_rows
     ledger = bank.tables["sources"].to_pylist()
     assert {row["path"] for row in ledger} == {str(p) for p in
                                                [*indexed.photos.iterdir(), indexed.video]}
@@ -200,6 +206,15 @@ def test_each_person_of_a_crowded_frame_is_an_entry_or_only_the_largest(street_v
             assert x0 <= cx <= x1 and y0 <= cy <= y1  # its own box, around its own body
         for a, b in combinations(people, 2):
             assert not np.allclose(a["box"], b["box"], atol=2)
+        assert len({p["track"] for p in people}) == len(people)  # one pose a track a frame
+    # People are followed: tracks of several frames, each moving little from pose to pose.
+    bank = PoseBank.load(tmp_path / "all")
+    tracks = bank_tracks(bank.records)
+    assert len(tracks) >= 2 and max(tracks.stop - tracks.first) >= 6
+    for j in range(len(tracks)):
+        rows = tracks.rows[tracks.first[j]:tracks.stop[j]]
+        for a, b in pairwise(rows):
+            assert iou(bank.record(a)["box"], bank.record(b)["box"]) >= MIN_IOU
     largest = _by_frame(PoseBank.load(tmp_path / "largest"))
     assert set(largest) <= set(frames) and len(largest) >= len(frames) - 1
     for t, (only, *others) in largest.items():

@@ -9,11 +9,20 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from movemirror.bank.schema import ID, KEYPOINTS, KEYPOINTS_TYPE, RECORD_FIELDS
+from movemirror.bank.schema import (
+    FRAME_TIME,
+    ID,
+    KEYPOINTS,
+    KEYPOINTS_TYPE,
+    METADATA_SCHEMA,
+    RECORD_FIELDS,
+    TRACK,
+)
 from movemirror.bank.storage import read_bank, write_bank
 from movemirror.distances import DEFAULT_METRIC, Metric, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
+from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 from movemirror.vectors import (
     MIN_CONFIDENT_KEYPOINTS,
     MIN_SCORE,
@@ -61,6 +70,7 @@ class PoseBank:
         self._indexes: dict[str, Index] = {}
         # Per metric with its own vectors (Metric.vectorise): the bank rows it can search.
         self._rows: dict[str, np.ndarray] = {}
+        self._motion = None  # movemirror.motion.search.MotionIndex, built on first use
         self._lock = threading.Lock()
 
     # --- building, saving, loading -------------------------------------------------------
@@ -72,7 +82,10 @@ class PoseBank:
         """Build a bank from poses (N, 17, 3) in pixels.
 
         ids: N unique strings (default "0".."N-1"). meta: a dict of columns, a list of dicts
-        or a pyarrow Table with N rows. A pose that cannot be vectorised (degenerate, or with
+        or a pyarrow Table with N rows. Poses of a movement carry "frame_time" (seconds) and
+        "track" (a name or number shared by the poses of one person in one video, stored as
+        a string); a pose without a frame time is a still and takes no part in movement
+        search. A pose that cannot be vectorised (degenerate, or with
         too few confident keypoints) raises PoseError naming it; with on_invalid="skip" it is
         left out instead, with its id and metadata, and listed in the bank's `skipped`.
         """
@@ -174,6 +187,33 @@ class PoseBank:
         found = _merge_mirrored(distances, indices, mirrored_d, mirrored_i, indices.shape[1])
         return found._replace(indices=_bank_rows(found.indices, rows))
 
+    def search_motion(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
+                      mirror: bool = False, exhaustive: bool = False) -> list:
+        """The k windows of the bank's tracks that move most like a movement, best first,
+        each track at most once: a list of movemirror.motion.search.MotionMatch (track,
+        start, end, speed, distance, mirrored, row).
+
+        poses (T, 17, 3) in pixels at times (T,) in seconds, increasing, T >= 2. A window's
+        poses, resampled at your times at a speed of 0.67x to 1.5x, are compared pose by pose
+        with the distances of search, averaged, plus how the poses change (see
+        movemirror.motion.windows). Approximate unless exhaustive (see
+        movemirror.motion.search). Raises MotionError for a bad movement, PoseError for a bad
+        pose.
+        """
+        return self.motion_index().search(poses, times, k=k, metric=metric, mirror=mirror,
+                                          exhaustive=exhaustive)
+
+    def motion_index(self):
+        """The index of the bank's moving tracks (movemirror.motion.search.MotionIndex),
+        built on first use."""
+        from movemirror.motion.search import MotionIndex
+        from movemirror.motion.tracks import bank_tracks
+
+        with self._lock:
+            if self._motion is None:
+                self._motion = MotionIndex(self.vectors, bank_tracks(self.records))
+            return self._motion
+
     def index(self, metric: str) -> Index:
         """The search index for a metric, built on first use.
 
@@ -221,6 +261,11 @@ def _merge_mirrored(d, i, md, mi, k) -> SearchResult:
     return SearchResult(out_d, out_i, out_m)
 
 
+# Metadata columns given their declared type whatever type the caller used (a track may be
+# named by a number, a frame time given as an integer).
+_TYPED_COLUMNS = (TRACK, FRAME_TIME)
+
+
 def _meta_columns(meta, n: int) -> dict[str, pa.Array]:
     if meta is None:
         return {}
@@ -233,4 +278,13 @@ def _meta_columns(meta, n: int) -> dict[str, pa.Array]:
         table = pa.Table.from_pylist(list(meta))
     if table.num_rows != n:
         raise ValueError(f"metadata has {table.num_rows} rows for {n} poses")
-    return {name: table.column(name) for name in table.column_names}
+    columns = {name: table.column(name) for name in table.column_names}
+    for name in _TYPED_COLUMNS:
+        if name in columns:
+            wanted = METADATA_SCHEMA.field(name).type
+            try:
+                columns[name] = columns[name].cast(wanted)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                raise ValueError(f"metadata column {name!r} must hold {wanted} values: "
+                                 f"{error}") from None
+    return columns

@@ -51,8 +51,12 @@ def split_by_clip(keypoints, clips, held_out_poses: int, queries: int, seed: int
 def similarity_transform(poses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Rotate each pose by up to MAX_ROTATION and scale it, about its mean keypoint."""
     n = len(poses)
-    angle = rng.uniform(-MAX_ROTATION, MAX_ROTATION, n)
-    scale = rng.uniform(*SCALE_RANGE, n)
+    return rotate_and_scale(poses, rng.uniform(-MAX_ROTATION, MAX_ROTATION, n),
+                            rng.uniform(*SCALE_RANGE, n))
+
+
+def rotate_and_scale(poses: np.ndarray, angle: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Rotate pose i by angle[i] radians and scale it by scale[i], about its mean keypoint."""
     cos, sin = np.cos(angle) * scale, np.sin(angle) * scale
     matrix = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)  # (n, 2, 2)
     xy = poses[..., :2]

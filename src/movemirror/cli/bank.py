@@ -56,6 +56,7 @@ def info(
     if "source" in columns:
         sources = bank.records.column("source").to_pylist()
         console.print(f"sources: {len(set(sources)):,} files")
+    print_tracks(bank)
     if ledger is not None:
         print_ledger(ledger, bank_dir)
     if len(bank):
@@ -65,6 +66,29 @@ def info(
             table.add_row(name, f"{np.mean(scores[:, k] >= MIN_SCORE):.0%}",
                           f"{scores[:, k].mean():.2f}")
         console.print(table)
+
+
+def print_tracks(bank) -> None:
+    from movemirror.errors import MotionError
+    from movemirror.motion.tracks import summarise_tracks
+
+    try:
+        summary = summarise_tracks(bank.records)
+    except MotionError as error:
+        console.print(f"tracks: unusable for movement search: {error}", markup=False)
+        return
+    console.print(f"tracks: {summary.tracks:,}; {summary.moving:,} of two timed poses or more "
+                  f"({summary.moving_poses:,} poses, {format_duration(summary.duration_s)} in "
+                  "all) take part in movement search", markup=False, highlight=False)
+
+
+def format_duration(seconds: float) -> str:
+    """1 h 02 min 03.4 s, 2 min 03.4 s or 3.4 s."""
+    minutes, rest = divmod(seconds, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min {rest:04.1f} s"
+    return f"{minutes} min {rest:04.1f} s" if minutes else f"{rest:.1f} s"
 
 
 def print_ledger(table: pa.Table, bank_dir: Path) -> None:

@@ -8,11 +8,14 @@ from pathlib import Path
 import typer
 
 from movemirror.bench import ingest as ingest_bench
+from movemirror.bench import motion as motion_bench
 from movemirror.bench import page as page_bench
 from movemirror.bench import serve as serve_bench
 from movemirror.cli.choices import index_kinds_help, models_help
 from movemirror.cli.console import console, fail
-from movemirror.errors import BankError
+from movemirror.distances import check_metric
+from movemirror.errors import BankError, UnknownMetricError
+from movemirror.motion.windows import MOTION_METRICS
 
 app = typer.Typer(help="Benchmarks on real data.", no_args_is_help=True)
 
@@ -24,6 +27,8 @@ def _report(line: str) -> None:
 INGEST = ingest_bench.Plan()
 SERVE = serve_bench.Plan()
 PAGE = page_bench.Plan()
+MOTION = motion_bench.Plan()
+QUICK_MOTION = motion_bench.Plan(queries=60, large=0, recall_queries=2)
 
 
 @app.command("ingest")
@@ -119,6 +124,42 @@ def search(
     chart(results, out / "search.png")
     console.print(table(results))
     console.print(f"wrote {out / 'search.json'} and {out / 'search.png'}", markup=False)
+
+
+@app.command("motion")
+def motion(
+    queries: int = typer.Option(MOTION.queries, min=1, help="Test clips, one movement each."),
+    large: int = typer.Option(MOTION.large, min=0,
+                              help="Poses of the enlarged bank for timing (0: none)."),
+    recall_queries: int = typer.Option(MOTION.recall_queries, min=0,
+                                       help="Queries also searched exhaustively (seconds "
+                                            "each) to measure recall."),
+    metric: str = typer.Option(MOTION.metric, help=f"Distance: {' or '.join(MOTION_METRICS)}."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for motion.json."),
+    quick: bool = typer.Option(False, "--quick", help=(
+        f"Small run: {QUICK_MOTION.queries} queries, no enlarged bank, "
+        f"{QUICK_MOTION.recall_queries} for recall.")),
+):
+    """Movement search vs the still search of one frame, on Penn Action's train/test clips."""
+    from movemirror.cli.motion_tables import agreement_table, timing_table
+    from movemirror.errors import DatasetMissingError
+
+    try:
+        check_metric(metric)
+    except UnknownMetricError as error:
+        raise fail(str(error), 2) from None
+    if metric not in MOTION_METRICS:
+        raise fail(f"movement search takes {' or '.join(MOTION_METRICS)}, not {metric!r}", 2)
+    plan = replace(QUICK_MOTION, metric=metric) if quick else replace(
+        MOTION, queries=queries, large=large, recall_queries=recall_queries, metric=metric)
+    try:
+        results = motion_bench.run(plan, report=_report)
+    except DatasetMissingError as error:
+        raise fail(str(error)) from None
+    motion_bench.write_json(results, plan, out / "motion.json")
+    console.print(agreement_table(results))
+    console.print(timing_table(results))
+    console.print(f"wrote {out / 'motion.json'}", markup=False)
 
 
 @app.command("page")

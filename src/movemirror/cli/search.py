@@ -1,4 +1,5 @@
-"""`movemirror search --bank DIR POSE.json`: the top-k poses of a bank for one pose."""
+"""`movemirror search --bank DIR POSE.json`: the top-k poses of a bank for one pose;
+`--clip CLIP.json|VIDEO` instead: the top-k windows of its tracks for a movement."""
 
 from __future__ import annotations
 
@@ -12,7 +13,17 @@ from rich.text import Text
 
 from movemirror.cli.console import console, fail
 from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
-from movemirror.errors import BankError, PoseError, UnknownMetricError
+from movemirror.errors import (
+    BankError,
+    DecodeError,
+    ModelMissingError,
+    MotionError,
+    PoseError,
+    UnknownMetricError,
+)
+from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
+
+POSES_K = 10  # poses a search by one pose prints unless asked for more
 
 
 def read_pose_file(path: Path) -> np.ndarray:
@@ -31,32 +42,88 @@ def read_pose_file(path: Path) -> np.ndarray:
         data = poses[0]
     if isinstance(data, dict):
         data = data.get("keypoints")
+    return _keypoints(data, str(path))
+
+
+def _keypoints(data, where: str) -> np.ndarray:
     if isinstance(data, list) and data and isinstance(data[0], dict):
         data = [[p.get("x"), p.get("y"), p.get("score", 1.0)] for p in data]
     try:
         pose = np.asarray(data, dtype=np.float32)
     except (TypeError, ValueError) as error:
-        raise PoseError(f"{path}: keypoints must be numbers: {error}") from error
+        raise PoseError(f"{where}: keypoints must be numbers: {error}") from error
     if pose.shape != (17, 3):
-        raise PoseError(f"{path}: expected 17 keypoints of (x, y, score), got shape {pose.shape}")
+        raise PoseError(f"{where}: expected 17 keypoints of (x, y, score), got shape "
+                        f"{pose.shape}")
     return pose
 
 
+def read_clip_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A movement from JSON: [{"time": seconds, "keypoints": [[x, y, score] * 17]}, ...]."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise MotionError(f"{path}: not a readable JSON clip: {error}") from error
+    if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
+        raise MotionError(f"{path}: a clip is a JSON list of {{\"time\": seconds, "
+                          "\"keypoints\": [[x, y, score] * 17]}")
+    poses, times = [], []
+    for n, entry in enumerate(data):
+        time = entry.get("time")
+        if isinstance(time, bool) or not isinstance(time, (int, float)):
+            raise MotionError(f"{path}: pose {n} has no time in seconds")
+        poses.append(_keypoints(entry.get("keypoints"), f"{path}: pose {n}"))
+        times.append(float(time))
+    if not poses:
+        raise MotionError(f"{path}: holds no pose")
+    return np.stack(poses), np.asarray(times)
+
+
+def read_clip(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A movement from a JSON clip, or estimated from a video (Lightning, about 10 poses a
+    second)."""
+    if path.suffix.lower() == ".json":
+        return read_clip_file(path)
+    if not path.is_file():
+        raise MotionError(f"{path}: no such file")
+    from movemirror.ingest.clip import video_movement
+
+    return video_movement(path)
+
+
 def search(
-    pose_file: Path = typer.Argument(..., help="A JSON file with 17 keypoints (x, y, score)."),
+    pose_file: Path | None = typer.Argument(
+        None, help="A JSON file with 17 keypoints (x, y, score)."),
     bank_dir: Path = typer.Option(..., "--bank", help="The bank directory."),
-    k: int = typer.Option(10, "-k", min=1, help="How many matches."),
-    metric: str = typer.Option(DEFAULT_METRIC, help=f"Distance: {' or '.join(METRICS)}."),
+    clip: Path | None = typer.Option(
+        None, "--clip", help="Search by movement instead: a JSON list of timed poses "
+                             '([{"time": s, "keypoints": [[x, y, score] * 17]}, ...]) or a '
+                             "video (poses estimated about 10 times a second)."),
+    k: int | None = typer.Option(None, "-k", min=1, help=(
+        f"How many matches (default {POSES_K}; windows: {DEFAULT_K}).")),
+    metric: str | None = typer.Option(
+        None, help=f"Distance: {' or '.join(METRICS)} (default {DEFAULT_METRIC}; windows: "
+                   f"{MOTION_METRIC})."),
     mirror: bool = typer.Option(False, "--mirror", help="Also match the mirrored pose."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ):
-    """Print the k poses of a bank nearest to a pose."""
+    """Print the k poses of a bank nearest to a pose, or with --clip the k windows of its
+    tracks that move most like a movement."""
     from movemirror.bank import PoseBank
 
+    metric = metric or (MOTION_METRIC if clip is not None else DEFAULT_METRIC)
     try:
         check_metric(metric)
     except UnknownMetricError as error:
         raise fail(str(error), 2) from None
+    if pose_file is not None and clip is not None:
+        raise fail("give either a pose file or --clip, not both", 2)
+    if pose_file is None and clip is None:
+        raise fail("give a pose file, or --clip with a movement", 2)
+    if clip is not None:
+        search_clip(clip, bank_dir, k or DEFAULT_K, metric, mirror, as_json)
+        return
+    k = k or POSES_K
     try:
         query = read_pose_file(pose_file)
         bank = PoseBank.load(bank_dir)
@@ -75,4 +142,36 @@ def search(
     for match in matches:
         table.add_row(str(match["rank"]), f"{match['distance']:.4f}", Text(match["id"]),
                       Text(str(match["source"] or "")), "yes" if match["mirrored"] else "")
+    console.print(table)
+
+
+def search_clip(clip: Path, bank_dir: Path, k: int, metric: str, mirror: bool,
+                as_json: bool) -> None:
+    from movemirror.bank import PoseBank
+
+    try:
+        poses, times = read_clip(clip)
+        bank = PoseBank.load(bank_dir)
+        found = bank.search_motion(poses, times, k=k, metric=metric, mirror=mirror)
+    except (MotionError, PoseError, BankError, DecodeError, ModelMissingError) as error:
+        raise fail(str(error)) from None
+    matches = [{"rank": r + 1, "track": m.track, "source": bank.record(m.row)["source"],
+                "start": m.start, "end": m.end, "speed": m.speed, "distance": m.distance,
+                "mirrored": m.mirrored} for r, m in enumerate(found)]
+    if as_json:
+        console.print_json(json.dumps({"metric": metric, "poses": len(poses),
+                                       "seconds": float(times[-1] - times[0]),
+                                       "windows": matches}, default=str))
+        return
+    if not matches:
+        console.print(f"{bank_dir}: no track of two timed poses or more to search "
+                      "(a bank of photos has no movement)", markup=False, highlight=False)
+        return
+    table = Table("rank", "distance", "track", "source", "start", "end", "speed",
+                  "mirrored" if mirror else "")
+    for match in matches:
+        table.add_row(str(match["rank"]), f"{match['distance']:.4f}", Text(match["track"]),
+                      Text(str(match["source"] or "")), f"{match['start']:.2f} s",
+                      f"{match['end']:.2f} s", f"{match['speed']:.2f}x",
+                      "yes" if match["mirrored"] else "")
     console.print(table)

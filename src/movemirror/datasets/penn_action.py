@@ -19,6 +19,8 @@ from movemirror.keypoints import NUM_KEYPOINTS
 PENN_TO_SCHEMA = (0, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
 HEAD_STANDINS = (1, 2, 3, 4)  # eyes and ears
 OCCLUDED_SCORE = 0.5
+FPS = 30.0  # the labels give no frame rate; Penn Action's clips are 30 fps videos
+_CACHE_VERSION = "2"  # bumped when the cached arrays change
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class PennPoses:
     clip: np.ndarray  # (N,) int32, clip number 1..2326
     frame: np.ndarray  # (N,) int32, frame within the clip
     action: np.ndarray  # (N,) str
+    train: np.ndarray  # (N,) bool: the clip is in the data set's training split (else test)
 
 
 def to_schema(x: np.ndarray, y: np.ndarray, visibility: np.ndarray) -> np.ndarray:
@@ -45,12 +48,14 @@ def load_penn_action() -> PennPoses:
     """All clips, cached as one .npz under MOVEMIRROR_HOME after the first load."""
     labels = dataset_dir("penn-action-labels") / "labels"
     files = sorted(labels.glob("*.mat"))
-    key = hashlib.sha1("".join(f"{f.name}:{f.stat().st_size}" for f in files).encode()).hexdigest()
+    key = hashlib.sha1((_CACHE_VERSION + "".join(f"{f.name}:{f.stat().st_size}" for f in files))
+                       .encode()).hexdigest()
     cached = cache_dir() / f"penn-action-{key[:12]}.npz"
     if cached.is_file():
         data = np.load(cached)
-        return PennPoses(data["keypoints"], data["clip"], data["frame"], data["action"])
-    parts, clips, frames, actions = [], [], [], []
+        return PennPoses(data["keypoints"], data["clip"], data["frame"], data["action"],
+                         data["train"])
+    parts, clips, frames, actions, train = [], [], [], [], []
     for file in files:
         mat = scipy.io.loadmat(file)
         poses = to_schema(mat["x"], mat["y"], mat["visibility"])
@@ -58,10 +63,11 @@ def load_penn_action() -> PennPoses:
         clips.append(np.full(len(poses), int(file.stem), np.int32))
         frames.append(np.arange(len(poses), dtype=np.int32))
         actions.append(np.full(len(poses), str(mat["action"][0])))
+        train.append(np.full(len(poses), int(mat["train"][0, 0]) == 1))  # 1 train, -1 test
     result = PennPoses(np.concatenate(parts), np.concatenate(clips), np.concatenate(frames),
-                       np.concatenate(actions))
+                       np.concatenate(actions), np.concatenate(train))
     tmp = cached.with_suffix(".tmp.npz")
     np.savez(tmp, keypoints=result.keypoints, clip=result.clip, frame=result.frame,
-             action=result.action)
+             action=result.action, train=result.train)
     tmp.replace(cached)
     return result

@@ -29,6 +29,7 @@ from movemirror.ingest.discover import MediaFile, Skip, discover
 from movemirror.ingest.frames import probe_video, sample_times
 from movemirror.ingest.ledger import Ledger
 from movemirror.ingest.pool import run_units
+from movemirror.ingest.tracks import link_tracks
 from movemirror.ingest.work import SEGMENT_SECONDS, Settings, Unit, UnitResult
 from movemirror.keypoints import NUM_KEYPOINTS
 
@@ -263,12 +264,14 @@ def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
 def _entries_bank(pending, model: str, attribution: Attribution) -> PoseBank:
     credits = {}
     meta = []
-    for unit, entry in pending:
+    tracks = _track_names(pending)
+    for (unit, entry), track in zip(pending, tracks, strict=True):
         if unit.path not in credits:
             credits[unit.path] = attribution.lookup(unit.path)
         credit = credits[unit.path]
         meta.append({
-            "source": unit.path, "frame_time": entry.frame_time, "box": entry.box,
+            "source": unit.path, "frame_time": entry.frame_time, "track": track,
+            "box": entry.box,
             "thumbnail": thumbnail_path(entry.id),
             "credit": credit.credit if credit else None,
             "licence": credit.licence if credit else None,
@@ -281,6 +284,24 @@ def _entries_bank(pending, model: str, attribution: Attribution) -> PoseBank:
         ids=[entry.id for _, entry in pending],
         meta=pa.Table.from_pylist(meta, schema=METADATA_SCHEMA),
     )
+
+
+def _track_names(pending) -> list[str | None]:
+    """Each entry's track: a video's people linked across the frames of its unit (a track
+    ends where a unit does), named by the file, the unit's start and the track's number;
+    None for a photo."""
+    names: list[str | None] = [None] * len(pending)
+    by_unit: dict[Unit, list[int]] = defaultdict(list)
+    for position, (unit, _) in enumerate(pending):
+        if unit.kind == "video":
+            by_unit[unit].append(position)
+    for unit, positions in by_unit.items():
+        entries = [pending[p][1] for p in positions]
+        numbers = link_tracks([e.frame_time for e in entries], [e.box for e in entries])
+        prefix = f"{unit.hash[:16]}:{round(unit.start * 1000)}"
+        for position, number in zip(positions, numbers, strict=True):
+            names[position] = f"{prefix}:{number}"
+    return names
 
 
 def _no_pose_reason(result: UnitResult) -> str:

@@ -1,0 +1,201 @@
+"""search_motion: the windows of a bank's tracks that move most like a movement.
+
+The distance of a window is movemirror.motion.windows'. Finding the best windows of every
+track exactly means scoring every (end pose, speed) pair: M poses x 9 speeds, each a pass over
+the movement's T poses (`exhaustive=True` does that; it is the reference). The default search
+is faster and approximate: for each speed, the window index (movemirror.index.features: a
+box tree over the windows' coarse features, one window ending at each pose of each track)
+yields the CANDIDATES windows nearest by coarse features; each track keeps its
+PER_TRACK_SPEED best of each speed; these are scored on a sketch of the movement
+(SKETCH_POSES of its poses), each track keeps its PER_TRACK best, and these are scored
+exactly. The distances returned are exact for their windows; what can be missed is a better
+window the candidates did not include. Its recall against the exhaustive search is measured
+by the tests and by `movemirror bench motion`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from movemirror.distances import check_metric
+from movemirror.errors import MotionError, UnknownMetricError
+from movemirror.index.features import FeatureTree
+from movemirror.index.partition import principal_axes
+from movemirror.keypoints import mirror_keypoints
+from movemirror.motion.tracks import Tracks
+from movemirror.motion.windows import (
+    DEFAULT_K,
+    FEATURE_AXES,
+    MOTION_METRIC,
+    MOTION_METRICS,
+    OFFSETS,
+    SPEEDS,
+    VELOCITY_STEP,
+    VELOCITY_WEIGHT,
+    query_change,
+    query_features,
+    window_distances,
+    window_features,
+)
+from movemirror.vectors import XY, as_pose_array, to_vectors
+
+CANDIDATES = 128  # windows the index yields per speed,
+COARSE_EPSILON = 1.0  # (1 + epsilon)-approximately
+PER_TRACK_SPEED = 8  # of which each track keeps this many per speed (by coarse features),
+SKETCH_POSES = 12  # scored on this many of the movement's poses;
+PER_TRACK = 2  # then each track keeps at most this many, scored on all of them
+
+
+class MotionMatch(NamedTuple):
+    """A window of a track: bank seconds start to end, played at speed to follow you."""
+
+    track: str
+    start: float
+    end: float
+    speed: float  # your pace relative to the clip's (the window lasts speed x your duration)
+    distance: float
+    mirrored: bool  # matched by the movement mirrored left-right
+    row: int  # the bank row of the track's pose at (or just before) the window's start
+
+
+class _Movement(NamedTuple):
+    vectors: np.ndarray  # (T, 52)
+    tau: np.ndarray  # (T,) seconds before the last pose
+    change: np.ndarray  # (T, 34)
+    change_mask: np.ndarray  # (T,) bool
+
+
+def check_movement(poses, times) -> tuple[np.ndarray, np.ndarray]:
+    """Poses (T, 17, 3) and times (T,) as arrays; MotionError unless T >= 2 and the times
+    are finite and increasing."""
+    poses = as_pose_array(poses)
+    times = np.asarray(times, dtype=np.float64).reshape(-1)
+    if len(poses) < 2:
+        raise MotionError(f"a movement needs at least 2 poses, got {len(poses)}")
+    if len(times) != len(poses):
+        raise MotionError(f"{len(times)} times for {len(poses)} poses")
+    if not np.isfinite(times).all() or (np.diff(times) <= 0).any():
+        raise MotionError("the poses' times must be finite seconds, strictly increasing")
+    return poses, times
+
+
+class MotionIndex:
+    """A bank's moving tracks, ready for search_motion; built once per bank."""
+
+    def __init__(self, bank_vectors: np.ndarray, tracks: Tracks, offsets=OFFSETS,
+                 feature_axes: int = FEATURE_AXES):
+        self.tracks = tracks
+        self.offsets = np.asarray(offsets, dtype=np.float64)
+        self.vectors = np.ascontiguousarray(np.asarray(bank_vectors)[tracks.rows],
+                                            dtype=np.float32)
+        self.times = np.ascontiguousarray(tracks.times, dtype=np.float64)
+        self.track_of = np.repeat(np.arange(len(tracks), dtype=np.int64),
+                                  tracks.stop - tracks.first)
+        self.first = np.ascontiguousarray(tracks.first, dtype=np.int64)
+        self.stop = np.ascontiguousarray(tracks.stop, dtype=np.int64)
+        if len(self.vectors):
+            self.axes = np.ascontiguousarray(principal_axes(self.vectors[:, XY])[:feature_axes])
+            features = window_features(self.vectors, self.times, self.first, self.stop,
+                                       self.track_of, self.offsets, self.axes)
+        else:
+            self.axes = np.eye(feature_axes, XY.stop)
+            features = np.empty((0, len(self.offsets) * feature_axes), np.float32)
+        self.tree = FeatureTree(features)
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @property
+    def nbytes(self) -> int:
+        return self.vectors.nbytes + self.times.nbytes + self.track_of.nbytes + self.tree.nbytes
+
+    def search(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
+               mirror: bool = False, exhaustive: bool = False) -> list[MotionMatch]:
+        """The k best windows, best first, each track at most once (see the module)."""
+        spec = check_metric(metric)
+        if spec.vectorise is not to_vectors:
+            raise UnknownMetricError(
+                f"movement search compares the bank's stored vectors: metric {metric!r} has "
+                f"vectors of its own; choose one of {', '.join(MOTION_METRICS)}")
+        kernel = spec.kernel
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        poses, times = check_movement(poses, times)
+        if not len(self):
+            return []
+        sides = [(poses, False)] + ([(mirror_keypoints(poses), True)] if mirror else [])
+        found = []
+        for side, flipped in sides:
+            movement = _prepare(side, times)
+            ends, speeds = self._candidates(movement, exhaustive, kernel)
+            distances = self._distances(movement, ends, speeds, kernel)
+            found.append((distances, ends, speeds, np.full(len(ends), flipped)))
+        distances, ends, speeds, flipped = (np.concatenate(part)
+                                            for part in zip(*found, strict=True))
+        order = np.lexsort((ends, distances))
+        order = order[np.isfinite(distances[order])]
+        _, first = np.unique(self.track_of[ends[order]], return_index=True)
+        best = order[np.sort(first)][:k]
+        tau0 = times[0] - times[-1]
+        return [self._match(ends[c], speeds[c], distances[c], flipped[c], tau0) for c in best]
+
+    def _distances(self, movement: _Movement, ends, speeds, kernel) -> np.ndarray:
+        return window_distances(
+            movement.vectors, movement.change, movement.change_mask, movement.tau,
+            self.vectors, self.times, self.first, self.stop, self.track_of,
+            np.ascontiguousarray(ends), np.ascontiguousarray(speeds), kernel,
+            VELOCITY_WEIGHT, VELOCITY_STEP)
+
+    def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int):
+        speeds = np.asarray(SPEEDS)
+        if exhaustive:
+            ends = np.tile(np.arange(len(self), dtype=np.int64), len(speeds))
+            return ends, np.repeat(speeds, len(self))
+        rows = [query_features(movement.vectors, movement.tau, s, self.axes, self.offsets)
+                for s in speeds]
+        coarse, ends = self.tree.search(np.stack([f for f, _ in rows]),
+                                        np.stack([w for _, w in rows]), CANDIDATES,
+                                        COARSE_EPSILON)
+        which = np.repeat(np.arange(len(speeds)), ends.shape[1])
+        coarse, ends = coarse.ravel(), ends.ravel()
+        keep = _best_of_groups(self.track_of[ends] * len(speeds) + which, coarse,
+                               PER_TRACK_SPEED)
+        ends, speeds = ends[keep], speeds[which[keep]]
+        sketch = self._distances(_sketch(movement), ends, speeds, kernel)
+        keep = _best_of_groups(self.track_of[ends], sketch, PER_TRACK)
+        keep = keep[np.isfinite(sketch[keep])]
+        return ends[keep], speeds[keep]
+
+    def _match(self, e, speed, distance, flipped, tau0) -> MotionMatch:
+        j = int(self.track_of[e])
+        end = float(self.times[e])
+        start = end + float(speed) * tau0
+        first, stop = self.first[j], self.stop[j]
+        at = first + max(0, int(np.searchsorted(self.times[first:stop], start + 1e-9)) - 1)
+        return MotionMatch(self.tracks.names[j], float(start), end, float(speed), float(distance),
+                           bool(flipped), int(self.tracks.rows[at]))
+
+
+def _best_of_groups(groups: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n best scores of each group."""
+    order = np.lexsort((scores, groups))
+    rank = np.arange(len(order)) - np.searchsorted(groups[order], groups[order])
+    return order[rank < n]
+
+
+def _sketch(movement: _Movement) -> _Movement:
+    """The movement cut to SKETCH_POSES poses spread evenly over it, its first and last
+    among them: the same window distance, cheaper and a little coarser."""
+    if len(movement.tau) <= SKETCH_POSES:
+        return movement
+    keep = np.unique(np.linspace(0, len(movement.tau) - 1, SKETCH_POSES).round().astype(int))
+    return _Movement(*(np.ascontiguousarray(part[keep]) for part in movement))
+
+
+def _prepare(poses: np.ndarray, times: np.ndarray) -> _Movement:
+    vectors = to_vectors(poses)
+    tau = times - times[-1]
+    change, mask = query_change(vectors, tau)
+    return _Movement(vectors, tau, change, mask)

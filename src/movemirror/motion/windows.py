@@ -1,0 +1,176 @@
+"""Windows of a track and how far one is from a movement: the maths, as pure functions.
+
+A movement is T poses (vectors, movemirror.vectors) at times tau_0 < ... < tau_{T-1} = 0,
+seconds before its last pose. The window of a track that ends at bank time e, played at speed
+s, shows at query time tau the track's pose at e + s * tau, resampled: the two poses either
+side, linearly interpolated, their x/y part renormalised. Its distance from the movement is
+
+    mean_i d(q_i, b_i)  +  VELOCITY_WEIGHT * mean_i |(q_i - q_i') - (b_i - b_i')|
+
+where d is the per-pose distance of search (movemirror.distances), b_i the window's pose at
+tau_i, and q_i', b_i' the poses VELOCITY_STEP seconds (of query time) earlier: the second term
+compares how each pose changes (its x/y part), over the frames i that have such an earlier
+pose. s is the query's speed relative to the clip: 0.75 means you move at 0.75x the clip's
+pace, and the window covers 0.75 of your duration of the clip.
+
+Coarse features, for the window index: for a window ending at a pose, its resampled poses
+OFFSETS bank seconds before the end, projected on the bank's first few principal axes; an
+offset before the track's start gets NO_HISTORY in each of its features, far from any pose,
+so that a movement long enough to need it does not find that window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from movemirror.distances import VALID_METRICS, pair_distance
+from movemirror.vectors import VECTOR_DIM, XY_DIM, to_vectors
+
+DEFAULT_K = 5  # windows a movement search returns unless asked for more
+# Windows are compared on the bank's stored (box) vectors, so movement search takes the
+# metrics of those vectors only (not "torso", which has vectors of its own); cosine unless
+# asked.
+MOTION_METRIC = "cosine"
+MOTION_METRICS = tuple(name for name, spec in VALID_METRICS.items()
+                       if spec.vectorise is to_vectors)
+SLOWEST, FASTEST = 2 / 3, 3 / 2
+# Speeds tried: 9 steps of 10.7 % from 0.67x to 1.5x, with 1x among them.
+SPEEDS = tuple(SLOWEST * (FASTEST / SLOWEST) ** (j / 8) for j in range(9))
+VELOCITY_STEP = 0.2  # seconds of query time over which a pose's change is compared
+VELOCITY_WEIGHT = 1.0
+# Window features: poses this many bank seconds before a window's end, each projected on
+# FEATURE_AXES principal axes of the bank's poses.
+OFFSETS = (0.0, 0.3, 0.6, 1.0, 1.5, 2.0)
+FEATURE_AXES = 8
+NO_HISTORY = 4.0  # projected unit vectors lie within [-1, 1]
+
+
+@njit(cache=True, inline="always")
+def _locate(times, first, stop, t, hint):
+    """The pose p in [first, stop - 2] with times[p] <= t < times[p + 1] (clamped), searched
+    forward from hint (queries come in increasing time)."""
+    p = max(hint, first)
+    while p < stop - 2 and times[p + 1] <= t:
+        p += 1
+    return p
+
+
+@njit(cache=True, fastmath=True)
+def resample_into(vectors, times, first, stop, t, hint, out):
+    """out = the track's pose at time t (clamped to the track), as a vector; returns the
+    pose before t, the hint for a later time."""
+    p = _locate(times, first, stop, t, hint)
+    span = times[p + 1] - times[p]
+    f = min(1.0, max(0.0, (t - times[p]) / span))
+    norm = 0.0
+    for d in range(VECTOR_DIM):
+        value = (1.0 - f) * np.float64(vectors[p, d]) + f * np.float64(vectors[p + 1, d])
+        out[d] = value
+        if d < XY_DIM:
+            norm += value * value
+    norm = np.sqrt(norm)
+    if norm > 0.0:
+        for d in range(XY_DIM):
+            out[d] /= norm
+    return p
+
+
+@njit(cache=True, fastmath=True)
+def window_distances(query, query_change, change_mask, tau, vectors, times, track_first,
+                     track_stop, track_of, ends, speeds, kernel, velocity_weight, step):
+    """The distance of each window (ends[c], speeds[c]) from the movement; inf for a window
+    that does not fit in its track.
+
+    query (T, 52) and tau (T,) are the movement; query_change (T, 34) is q_i - q_i' (rows with
+    change_mask False are not used). vectors (M, 52) and times (M,) are the tracks' poses end
+    to end; ends index them.
+    """
+    out = np.empty(len(ends), np.float64)
+    n = query.shape[0]
+    moving = 0
+    for i in range(n):
+        moving += change_mask[i]
+    b = np.empty(VECTOR_DIM, np.float64)
+    earlier = np.empty(VECTOR_DIM, np.float64)
+    for c in range(len(ends)):
+        e, s = ends[c], speeds[c]
+        j = track_of[e]
+        first, stop = track_first[j], track_stop[j]
+        end_time = times[e]
+        if end_time + s * tau[0] < times[first] - 1e-9:
+            out[c] = np.inf
+            continue
+        total, change = 0.0, 0.0
+        hint, hint_earlier = first, first
+        for i in range(n):
+            hint = resample_into(vectors, times, first, stop, end_time + s * tau[i], hint, b)
+            total += pair_distance(query[i], b, kernel)
+            if change_mask[i]:
+                hint_earlier = resample_into(vectors, times, first, stop,
+                                             end_time + s * (tau[i] - step), hint_earlier,
+                                             earlier)
+                sq = 0.0
+                for d in range(XY_DIM):
+                    diff = query_change[i, d] - (b[d] - earlier[d])
+                    sq += diff * diff
+                change += np.sqrt(sq)
+        out[c] = total / n + (velocity_weight * change / moving if moving else 0.0)
+    return out
+
+
+@njit(cache=True)
+def window_features(vectors, times, track_first, track_stop, track_of, offsets, axes):
+    """(M, len(offsets) * axes rows) features of the windows ending at each pose: its track's
+    poses offsets[m] seconds earlier, projected on axes (NO_HISTORY before its start)."""
+    m_count, r_count = len(offsets), axes.shape[0]
+    out = np.empty((len(times), m_count * r_count), np.float32)
+    b = np.empty(VECTOR_DIM, np.float64)
+    for e in range(len(times)):
+        j = track_of[e]
+        for m in range(m_count):
+            if times[e] - offsets[m] < times[track_first[j]] - 1e-9:
+                out[e, m * r_count:(m + 1) * r_count] = NO_HISTORY
+                continue
+            resample_into(vectors, times, track_first[j], track_stop[j], times[e] - offsets[m],
+                          track_first[j], b)
+            for r in range(r_count):
+                total = 0.0
+                for d in range(XY_DIM):
+                    total += axes[r, d] * b[d]
+                out[e, m * r_count + r] = total
+    return out
+
+
+def query_resampled(query: np.ndarray, tau: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The movement's poses at times `at` (within [tau_0, 0]), resampled as windows are."""
+    out = np.empty((len(at), VECTOR_DIM), np.float64)
+    _resample_rows(query, tau, np.asarray(at, dtype=np.float64), out)
+    return out
+
+
+@njit(cache=True)
+def _resample_rows(vectors, times, at, out):
+    for row in range(len(at)):
+        resample_into(vectors, times, 0, len(times), at[row], 0, out[row])
+
+
+def query_change(query: np.ndarray, tau: np.ndarray, step: float = VELOCITY_STEP):
+    """(q_i - q_i' for each pose, which poses have an earlier pose step seconds before)."""
+    mask = tau - step >= tau[0] - 1e-9
+    earlier = query_resampled(query, tau, np.maximum(tau - step, tau[0]))
+    change = query[:, :XY_DIM].astype(np.float64) - earlier[:, :XY_DIM]
+    return np.ascontiguousarray(change), mask
+
+
+def query_features(query: np.ndarray, tau: np.ndarray, speed: float, axes: np.ndarray,
+                   offsets=OFFSETS) -> tuple[np.ndarray, np.ndarray]:
+    """The movement's coarse features at a speed, and their weights: the poses offsets[m] / s
+    seconds before its end, projected; an offset before its first pose weighs nothing."""
+    at = -np.asarray(offsets) / speed
+    present = at >= tau[0] - 1e-9
+    poses = query_resampled(query, tau, np.maximum(at, tau[0]))
+    features = (poses[:, :XY_DIM] @ axes.T).astype(np.float32).reshape(-1)
+    weights = np.repeat(present / present.sum(), axes.shape[0]).astype(np.float32)
+    return features, weights
+
