@@ -15,7 +15,7 @@ setup-python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,bench]'
 	touch $@
 
 setup-node:
@@ -27,11 +27,13 @@ setup-models: setup-python setup-node
 setup-browser: setup-python
 	bash scripts/setup_browser.sh
 
-lint: setup-python
+# The same three checks run from .pre-commit-config.yaml.
+lint: setup-python setup-node
 	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy
+	web/node_modules/.bin/eslint --config web/eslint.config.mjs src/movemirror/server/static/js
 
-test: setup setup-browser
-	$(VENV)/bin/ruff check src tests
+test: setup setup-browser lint
 	$(VENV)/bin/pytest -q
 
 demo: setup

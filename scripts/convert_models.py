@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-# model name -> TF.js model file stem, ONNX opset. Keep in sync with movemirror.pose.registry.
+# model name -> TF.js model file stem, as movemirror.pose.registry.ModelSpec.tfjs_name (tested).
 MODELS: dict[str, str] = {
     "lightning": "movenet-lightning",
     "thunder": "movenet-thunder",

@@ -28,16 +28,11 @@ from movemirror.ingest.quality import QualityFilter
 from movemirror.ingest.run import Summary, run_index
 from movemirror.ingest.work import Settings
 from movemirror.motion.tracks import bank_tracks
+from movemirror.pose import ModelMissingError, PoseEstimator
 
 
 @pytest.fixture(scope="session")
 def model_available():
-    import movemirror
-
-    if not (Path(movemirror.__file__).parent / "pose" / "__init__.py").exists():
-        pytest.skip("movemirror.pose (the pose estimator, issue 2) has not landed yet")
-    from movemirror.pose import ModelMissingError, PoseEstimator
-
     try:
         PoseEstimator(model="lightning", threads=1).load()
         PoseEstimator(model="multipose", threads=1).load()

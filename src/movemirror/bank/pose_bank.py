@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +30,9 @@ from movemirror.vectors import (
     pose_problems,
     to_vectors,
 )
+
+if TYPE_CHECKING:
+    from movemirror.motion.search import MotionIndex
 
 
 class SearchResult(NamedTuple):
@@ -70,7 +73,7 @@ class PoseBank:
         self._indexes: dict[str, Index] = {}
         # Per metric with its own vectors (Metric.vectorise): the bank rows it can search.
         self._rows: dict[str, np.ndarray] = {}
-        self._motion = None  # movemirror.motion.search.MotionIndex, built on first use
+        self._motion: MotionIndex | None = None  # built on first use
         self._lock = threading.Lock()
 
     # --- building, saving, loading -------------------------------------------------------

@@ -71,7 +71,7 @@ def enlarged(clips: Clips, size: int, seed: int = 0):
         metas.append(track_meta(clips.clip, clips.times, copy))
         made += len(poses)
     keypoints = np.concatenate(parts)[:size]
-    meta = {"track": sum((m["track"] for m in metas), [])[:size],
+    meta: dict[str, list | np.ndarray] = {"track": sum((m["track"] for m in metas), [])[:size],
             "frame_time": np.concatenate([m["frame_time"] for m in metas])[:size]}
     return keypoints, meta
 

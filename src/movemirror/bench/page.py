@@ -91,7 +91,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
     }
 
 
-DEFAULT_MODELS = ("movenet-lightning",)  # the page's own names for its models
+DEFAULT_MODELS = ("lightning",)  # named as movemirror.pose.MODELS (and the page)
 
 
 @dataclass(frozen=True)

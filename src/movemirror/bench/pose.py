@@ -214,8 +214,9 @@ def run(plan: Plan, report: Report) -> dict:
         report(f"LSPET PCK@0.2 {model}/{mode}: {r['pck']:.4f} on {r['photos']} photos "
                f"({r['seconds']:.0f} s; {r['pck_either_side']:.4f} forgiving left/right swaps)")
     baseline = next((r for r in results["lspet_pck"] if (r["model"], r["mode"]) == BASELINE), None)
-    for r in results["lspet_pck"] if baseline else ():
-        r["vs_one_pass_thunder"] = r["pck"] / baseline["pck"]
+    if baseline is not None:
+        for r in results["lspet_pck"]:
+            r["vs_one_pass_thunder"] = r["pck"] / baseline["pck"]
     if plan.coco:
         results["coco_oks_ap"] = coco_ap(
             [("multipose", "fast", 6), ("lightning", "crop", 6), ("thunder", "crop", 6),

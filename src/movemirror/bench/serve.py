@@ -127,13 +127,13 @@ class ServerProcess:
             command += ["--index", self.index]
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
+        self.process = process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                                  stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
         workers_seen: set[int] = set()
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("the server exited: " + self.process.stderr.read().decode())
+            if process.poll() is not None:
+                raise RuntimeError("the server exited: " + process.communicate()[1])
             try:
                 url = f"http://{HOST}:{self.port}/api/health"
                 with urllib.request.urlopen(url, timeout=1) as reply:
@@ -166,7 +166,7 @@ async def _client(url: str, messages: list[str], rate: float, start: float, warm
             async for reply in ws:
                 sent_at, counted = pending.popleft()
                 if counted:
-                    if reply.startswith('{"type":"matches"'):
+                    if isinstance(reply, str) and reply.startswith('{"type":"matches"'):
                         latencies.append(time.perf_counter() - sent_at)
                     else:
                         counts["errors"] += 1
@@ -214,6 +214,7 @@ def _run(coroutine):
 def run_level(server: ServerProcess, messages: list[str], clients: int, rate: float,
               seconds: float, warmup: float) -> LevelResult:
     url = f"ws://{HOST}:{server.port}/api/stream"
+    assert server.process is not None, "run_level needs a started server"
     cpu_before = _cpu_seconds(server.process.pid)
     load_before = time.process_time()
     latencies, counts = _run(_level(url, messages, clients, rate, seconds, warmup))

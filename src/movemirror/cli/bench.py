@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from movemirror.bench import ingest as ingest_bench
 from movemirror.bench import motion as motion_bench
 from movemirror.bench import page as page_bench
 from movemirror.bench import serve as serve_bench
+from movemirror.bench.extra import INSTALL_HINT, missing_bench_packages
 from movemirror.cli.choices import index_kinds_help, models_help
 from movemirror.cli.console import console, fail
 from movemirror.distances import check_metric
@@ -168,8 +171,8 @@ def page(
         None, "--bank", help="Bank to serve (default: one built from LSPET's 6,000 poses)."),
     seconds: float = typer.Option(PAGE.seconds, min=2, max=120,
                                   help="Measured seconds per model."),
-    models: str = typer.Option(",".join(PAGE.models), help="Comma-separated: movenet-lightning, "
-                               "movenet-thunder, posenet."),
+    models: str = typer.Option(",".join(PAGE.models),
+                               help="Comma-separated: lightning, thunder, posenet."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Frames per second of the page's pose-plus-match loop in headless Chromium."""
@@ -258,3 +261,23 @@ def quality(
     quality_bench.write_json(results, out / "quality.json")
     console.print(quality_bench.table(results))
     console.print(f"wrote {out / 'quality.json'}", markup=False)
+
+
+def _needs_bench_extra(command: Callable) -> Callable:
+    """Fail before the run, naming the install, when the `bench` extra is not installed."""
+
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        missing = missing_bench_packages()
+        if missing:
+            raise fail(f"movemirror bench needs {', '.join(missing)} (the benchmark extra): "
+                       f"{INSTALL_HINT}")
+        return command(*args, **kwargs)
+
+    return checked
+
+
+# Every bench command checks the extra first; --help works without it.
+for _command in app.registered_commands:
+    if _command.callback is not None:
+        _command.callback = _needs_bench_extra(_command.callback)

@@ -77,7 +77,8 @@ def pose(
             # Draw on the (possibly downscaled) loaded image, in its own pixels.
             scale = 1.0 / loaded.scale
             shown = [p.keypoints * [scale, scale, 1.0] for p in poses]
-            boxes = [tuple(v * scale for v in p.box) for p in poses] if max_people > 1 else None
+            boxes = [(x0 * scale, y0 * scale, x1 * scale, y1 * scale)
+                     for x0, y0, x1, y1 in (p.box for p in poses)] if max_people > 1 else None
             picture = draw_poses(loaded.image, shown, boxes=boxes)
             picture.save(out)
             (errors if as_json else console).print(f"drew {len(poses)} pose(s) into {out}",

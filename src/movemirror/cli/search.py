@@ -118,11 +118,11 @@ def search(
         raise fail(str(error), 2) from None
     if pose_file is not None and clip is not None:
         raise fail("give either a pose file or --clip, not both", 2)
-    if pose_file is None and clip is None:
-        raise fail("give a pose file, or --clip with a movement", 2)
     if clip is not None:
         search_clip(clip, bank_dir, k or DEFAULT_K, metric, mirror, as_json)
         return
+    if pose_file is None:
+        raise fail("give a pose file, or --clip with a movement", 2)
     k = k or POSES_K
     try:
         query = read_pose_file(pose_file)

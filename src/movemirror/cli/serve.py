@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -30,7 +31,7 @@ def serve(
 
     from movemirror.bank import PoseBank
     from movemirror.errors import UnknownIndexError
-    from movemirror.index import check_index
+    from movemirror.index import DEFAULT_INDEX, check_index
     from movemirror.server import create_app
     from movemirror.server.app import BANK_ENV, INDEX_ENV
     from movemirror.server.files import find_web_modules
@@ -42,7 +43,7 @@ def serve(
     except UnknownIndexError as error:
         raise fail(str(error), 2) from None
     try:
-        bank = PoseBank.load(bank_dir, **({"index": index} if index else {}))
+        bank = PoseBank.load(bank_dir, index=index or DEFAULT_INDEX)
     except BankError as error:
         raise fail(str(error)) from None
     modules = web_modules if web_modules is not None else find_web_modules()
@@ -58,9 +59,10 @@ def serve(
     console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {escape(str(bank_dir))}"
                   + (f" in {workers} processes" if workers > 1 else ""))
     console.print(f"open [bold cyan]http://{shown}:{port}/[/]  (API docs: /docs; Ctrl-C stops)")
-    options = dict(host=host, port=port, log_level="warning", ws="websockets-sansio",
-                   ws_max_size=4 * limits.max_message_bytes, ws_per_message_deflate=False,
-                   timeout_graceful_shutdown=3)
+    options: dict[str, Any] = dict(
+        host=host, port=port, log_level="warning", ws="websockets-sansio",
+        ws_max_size=4 * limits.max_message_bytes, ws_per_message_deflate=False,
+        timeout_graceful_shutdown=3)
     if workers == 1:
         uvicorn.run(app, **options)
         return

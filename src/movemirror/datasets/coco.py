@@ -43,7 +43,7 @@ def load_coco_keypoints(annotations: Path, images_dir: Path) -> list[CocoImage]:
         people.setdefault(ann["image_id"], []).append(
             CocoPerson(
                 keypoints=kps,
-                bbox=tuple(float(v) for v in ann["bbox"]),
+                bbox=_xywh(ann["bbox"]),
                 area=float(ann["area"]),
                 iscrowd=bool(ann.get("iscrowd", 0)),
             )
@@ -58,3 +58,8 @@ def load_coco_keypoints(annotations: Path, images_dir: Path) -> list[CocoImage]:
         )
         for img in data["images"]
     ]
+
+
+def _xywh(bbox: list) -> tuple[float, float, float, float]:
+    x, y, width, height = (float(v) for v in bbox)
+    return x, y, width, height

@@ -11,7 +11,6 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.io
 
 from movemirror.datasets import cache_dir, dataset_dir
 from movemirror.keypoints import NUM_KEYPOINTS
@@ -55,9 +54,11 @@ def load_penn_action() -> PennPoses:
         data = np.load(cached)
         return PennPoses(data["keypoints"], data["clip"], data["frame"], data["action"],
                          data["train"])
+    from scipy.io import loadmat  # the bench extra's: only read when the cache is cold
+
     parts, clips, frames, actions, train = [], [], [], [], []
     for file in files:
-        mat = scipy.io.loadmat(file)
+        mat = loadmat(file)
         poses = to_schema(mat["x"], mat["y"], mat["visibility"])
         parts.append(poses)
         clips.append(np.full(len(poses), int(file.stem), np.int32))

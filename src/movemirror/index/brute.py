@@ -51,12 +51,13 @@ class BruteForceIndex:
             cos = np.clip(queries[:, XY] @ self._xy_t, -1.0, 1.0)
             _, i = top_k(-cos, k)
             return sort_rows(cosine_distance_at(queries, self.vectors, i), i)
-        best_d, best_i = None, None
+        best_d = np.empty((len(queries), 0), np.float32)  # an empty bank finds nothing
+        best_i = np.empty((len(queries), 0), np.int64)
         for start in range(0, len(self.vectors), _BLOCK):
             block = self.vectors[start : start + _BLOCK]
             d, i = top_k(self._distance(queries, block), k)
             i = i + start
-            if best_d is not None:
+            if best_d.shape[1]:
                 d, j = top_k(np.concatenate([best_d, d], 1), k)
                 i = np.take_along_axis(np.concatenate([best_i, i], 1), j, 1)
             best_d, best_i = d, i

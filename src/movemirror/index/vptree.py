@@ -108,7 +108,7 @@ class VPTreeIndex:
         self._kernel = check_metric(metric).kernel
         self.metric = metric
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self._tree = ()
+        self._tree: tuple[np.ndarray, ...] = ()  # order, mu, inside, outside (built below)
         if len(self.vectors):
             self._tree = _build(self.vectors, self._kernel, seed)
             self.search(self.vectors[:1], 1)  # compiles (or loads) the search kernel now

@@ -36,7 +36,6 @@ class Ledger:
         self.rows: list[dict] = []
         self._units: dict[str, set[float]] = defaultdict(set)
         self._segments: dict[str, int] = {}
-        self._statuses: dict[str, set[str]] = defaultdict(set)
         self._by_path: dict[str, tuple[int, int, str]] = {}
         if table is not None:
             for row in table.to_pylist():
@@ -46,7 +45,6 @@ class Ledger:
         self.rows.append(row)
         self._units[row["hash"]].add(float(row["start"]))
         self._segments[row["hash"]] = int(row["segments"])
-        self._statuses[row["hash"]].add(row["status"])
         if row.get("size") is not None:
             self._by_path[row["path"]] = (row["size"], row["mtime_ns"], row["hash"])
 
@@ -57,13 +55,6 @@ class Ledger:
         """Whether every unit of the file with this content has been processed."""
         segments = self._segments.get(content_hash)
         return segments is not None and len(self._units[content_hash]) >= segments
-
-    def status(self, content_hash: str) -> str | None:
-        statuses = self._statuses.get(content_hash, set())
-        for status in ("indexed", "empty", "skipped"):
-            if status in statuses:
-                return status
-        return None
 
     def known_hash(self, path: str, size: int, mtime_ns: int) -> str | None:
         """The hash recorded for this path if the file looks unchanged (same size and time)."""

@@ -57,8 +57,8 @@ def ledger_stats(table: pa.Table) -> dict:
     duplicates dropped, poses refused, and the commonest reasons a file gave nothing."""
     files = _files(table)
     kinds = Counter(info["kind"] for info in files.values())
-    outcome: Counter = Counter()
-    reasons: Counter = Counter()
+    outcome: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
     for info in files.values():
         if info["entries"]:
             outcome["indexed"] += 1

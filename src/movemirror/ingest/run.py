@@ -14,6 +14,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -60,7 +61,7 @@ class Summary:
         return self.frames / self.work_seconds if self.work_seconds > 0 else 0.0
 
 
-class Reporter:
+class Reporter(Protocol):
     """What a run tells its caller as it goes (the CLI draws a progress bar from it)."""
 
     def scanning(self, files: int) -> None: ...
@@ -69,12 +70,28 @@ class Reporter:
     def committed(self, bank_entries: int) -> None: ...
 
 
+class SilentReporter:
+    """Tells nothing: the reporter of a run nobody watches."""
+
+    def scanning(self, files: int) -> None:
+        pass
+
+    def planned(self, summary: Summary) -> None:
+        pass
+
+    def unit_done(self, result: UnitResult, summary: Summary) -> None:
+        pass
+
+    def committed(self, bank_entries: int) -> None:
+        pass
+
+
 def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: int = 1,
               rebuild: bool = False, attribution: Attribution | None = None,
               commit_every: float = COMMIT_EVERY_SECONDS,
               reporter: Reporter | None = None) -> Summary:
     settings = settings or Settings()
-    reporter = reporter or Reporter()
+    reporter = reporter or SilentReporter()
     bank_dir = Path(bank_dir)
     bank_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(bank_dir):

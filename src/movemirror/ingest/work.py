@@ -132,8 +132,7 @@ def _add_frame(result: UnitResult, t: float | None, scale: float, frame: np.ndar
         # photo in nine, half of which then pass the filters). Only such frames pay for it.
         poses = estimator.estimate(frame, max_people=1)
     if settings.largest_only and len(poses) > 1:
-        keep = largest([p.box for p in poses])
-        poses = [poses[keep]]
+        poses = [poses[largest([p.box for p in poses])]]
     if not poses:
         result.rejected["no person found"] += 1
         return
@@ -145,7 +144,7 @@ def _add_frame(result: UnitResult, t: float | None, scale: float, frame: np.ndar
             result.rejected[problem] += 1
         else:
             accepted.append((person, pose))
-    if dedup is not None and accepted:
+    if dedup is not None and t is not None and accepted:  # videos only: photos have no t
         vectors = to_vectors(np.stack([p.keypoints for _, p in accepted]))
         keep = dedup.frame(t, vectors, [p.box for _, p in accepted])
         result.duplicates += keep.count(False)

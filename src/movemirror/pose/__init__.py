@@ -1,10 +1,13 @@
-"""Pose estimation on ONNX Runtime with the same MoveNet/PoseNet weights the browser runs.
+"""Pose estimation on ONNX Runtime, from the TF.js weights the browser loads (MoveNet
+Lightning, Thunder and MultiPose, PoseNet, BlazePose Full and Heavy).
 
     from movemirror.pose import estimate
-    poses = estimate("photo.jpg")            # Thunder, accurate mode, one person
+    poses = estimate("photo.jpg")            # Thunder in "best" mode (+ BlazePose), one person
     poses[0].keypoints                        # (17, 3) x, y in pixels, score
+    estimate("street.jpg", max_people=6)      # MultiPose finds the people, Thunder refines each
 
-Models are converted once by `make setup-models`; see registry.py for the list and the default.
+Models are converted once by `make setup-models`; registry.py lists them and the default model,
+single.py the modes and the default mode.
 """
 
 from __future__ import annotations

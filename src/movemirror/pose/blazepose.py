@@ -32,7 +32,6 @@ PASSES = 2
 class BlazePoseResult:
     keypoints: np.ndarray  # (17, 3) x, y in image pixels, visibility 0..1, COCO order
     next_crop: CropTransform  # the window BlazePose proposes for another pass
-    presence: float  # the model's own "a person is in the window" score, 0..1
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -81,10 +80,8 @@ class BlazePose:
         return landmarks, float(out["output_poseflag"].reshape(-1)[0])
 
     def infer(self, image: Image.Image, crop: CropTransform) -> BlazePoseResult:
-        landmarks, presence = self.infer_pixels(crop_pixels(image, crop, INPUT_SIZE))
-        return BlazePoseResult(
-            landmarks_to_coco(landmarks, crop), tracking_crop(landmarks, crop), presence
-        )
+        landmarks, _presence = self.infer_pixels(crop_pixels(image, crop, INPUT_SIZE))
+        return BlazePoseResult(landmarks_to_coco(landmarks, crop), tracking_crop(landmarks, crop))
 
     def track(self, image: Image.Image, seed: np.ndarray, passes: int = PASSES) -> BlazePoseResult:
         """Start from a window around `seed` (a (17, 3) pose in image pixels, e.g. MoveNet's)

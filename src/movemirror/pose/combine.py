@@ -30,7 +30,8 @@ def combine_poses(
     agree (within `agree` x the first pose's torso diagonal), their score-weighted mean with
     the higher score; where they disagree, the more confident one. Two models rarely make the
     same mistake, and each is more often confident where it is right than where it is wrong."""
-    torso = max(max(np.linalg.norm(first[a, :2] - first[b, :2]) for a, b in _DIAGONALS), 1.0)
+    torso = max(max(float(np.linalg.norm(first[a, :2] - first[b, :2])) for a, b in _DIAGONALS),
+                1.0)
     out = np.array(first, dtype=np.float32)
     chosen = np.zeros(len(first), dtype=bool)
     chosen[list(keypoints)] = True

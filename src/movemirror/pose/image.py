@@ -28,22 +28,13 @@ ImageInput = str | os.PathLike | Image.Image | np.ndarray
 class LoadedImage:
     image: Image.Image  # RGB
     scale: float  # input pixels per loaded pixel (>= 1)
-    source: str  # the file name, or "<array>" / "<PIL image>", for messages
-
-    @property
-    def width(self) -> int:
-        return self.image.width
-
-    @property
-    def height(self) -> int:
-        return self.image.height
 
 
 def load_image(image: ImageInput, max_side: int = MAX_SIDE) -> LoadedImage:
     if isinstance(image, np.ndarray):
         return _from_array(image, max_side)
     if isinstance(image, Image.Image):
-        return _downscale(_to_rgb(image, "<PIL image>"), 1.0, max_side, "<PIL image>")
+        return _downscale(_to_rgb(image, "<PIL image>"), 1.0, max_side)
     if isinstance(image, (str, os.PathLike)):
         return _from_path(Path(image), max_side)
     raise TypeError(f"expected an image path, a PIL image or an RGB array, got {type(image)!r}")
@@ -76,7 +67,7 @@ def _from_path(path: Path, max_side: int) -> LoadedImage:
     # The draft may have shrunk the image: scale maps back to the file's own pixels, with its
     # EXIF orientation applied (as a viewer shows it; orientations 5-8 swap width and height).
     oriented_w = full_h if orientation in (5, 6, 7, 8) else full_w
-    return _downscale(rgb, oriented_w / rgb.width, max_side, name)
+    return _downscale(rgb, oriented_w / rgb.width, max_side)
 
 
 def _from_array(array: np.ndarray, max_side: int) -> LoadedImage:
@@ -86,7 +77,7 @@ def _from_array(array: np.ndarray, max_side: int) -> LoadedImage:
         raise ImageError(f"<array>: expected dtype uint8, got {array.dtype}")
     if array.shape[0] < 1 or array.shape[1] < 1:
         raise ImageError(f"<array>: empty image of shape {array.shape}")
-    return _downscale(Image.fromarray(np.ascontiguousarray(array)), 1.0, max_side, "<array>")
+    return _downscale(Image.fromarray(np.ascontiguousarray(array)), 1.0, max_side)
 
 
 def _to_rgb(image: Image.Image, name: str) -> Image.Image:
@@ -111,9 +102,9 @@ def _fit(width: int, height: int, max_side: int) -> tuple[int, int]:
     return max(1, round(width * ratio)), max(1, round(height * ratio))
 
 
-def _downscale(image: Image.Image, scale: float, max_side: int, name: str) -> LoadedImage:
+def _downscale(image: Image.Image, scale: float, max_side: int) -> LoadedImage:
     if max(image.size) > max_side:
         size = _fit(image.width, image.height, max_side)
         scale *= image.width / size[0]
         image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-    return LoadedImage(image=image, scale=scale, source=name)
+    return LoadedImage(image=image, scale=scale)

@@ -79,7 +79,9 @@ def coco_keypoint_ap(images: list[tuple[list, list]]) -> dict[str, float]:
     ignored, matches are greedy by score, precision is interpolated at 101 recall points.
     """
     thresholds = np.linspace(0.5, 0.95, 10)
-    scores_all, matched_all, ignored_all = [], [], []
+    scores_all: list[float] = []
+    matched_all: list[np.ndarray] = []
+    ignored_all: list[np.ndarray] = []
     num_gt = 0
     for detections, truths in images:
         dets = sorted(detections, key=lambda d: -d[1])[:20]

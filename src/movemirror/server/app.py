@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from movemirror import __version__
 from movemirror.bank import PoseBank
+from movemirror.index import DEFAULT_INDEX
 from movemirror.server import api, stream
 from movemirror.server.files import (
     STATIC_DIR,
@@ -74,13 +75,14 @@ INDEX_ENV = "MOVEMIRROR_SERVE_INDEX"
 def app_from_environment() -> FastAPI:
     """The app for $MOVEMIRROR_SERVE_BANK: what each worker process of `serve --workers` runs."""
     index = os.environ.get(INDEX_ENV)
-    bank = PoseBank.load(os.environ[BANK_ENV], **({"index": index} if index else {}))
+    bank = PoseBank.load(os.environ[BANK_ENV], index=index or DEFAULT_INDEX)
     app = create_app(bank)
     app.state.movemirror.matcher.warm()
     return app
 
 
-async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)  # the only class it is registered for
     # FastAPI's default echoes the input back, which cannot be JSON when it holds NaN.
     detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
     return JSONResponse({"detail": detail}, status_code=422)

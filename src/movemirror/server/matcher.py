@@ -40,7 +40,7 @@ class Matcher:
         self.bank = bank
         self.max_batch = max_batch
         self._pending: list[_Query] = []
-        self._wakeup: asyncio.Event | None = None
+        self._wakeup = asyncio.Event()  # replaced for each event loop that searches
         self._worker: asyncio.Task | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="movemirror-search")
         self.batches = 0

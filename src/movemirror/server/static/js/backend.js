@@ -14,7 +14,7 @@ export function webglRenderer() {
     const info = gl.getExtension('WEBGL_debug_renderer_info');
     const name = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
     return { name: String(name), software: SOFTWARE_RENDERERS.test(String(name)) };
-  } catch (error) {
+  } catch {
     return null;
   }
 }

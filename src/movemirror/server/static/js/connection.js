@@ -83,7 +83,7 @@ export async function health() {
   try {
     const reply = await fetch('/api/health', { cache: 'no-store' });
     return reply.ok ? reply.json() : null;
-  } catch (error) {
+  } catch {
     return null;
   }
 }

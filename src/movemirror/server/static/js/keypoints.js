@@ -4,7 +4,7 @@ export const KEYPOINT_NAMES = [
   'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
   'left_knee', 'right_knee', 'left_ankle', 'right_ankle',
 ];
-const INDEX = Object.fromEntries(KEYPOINT_NAMES.map((name, i) => [name, i]));
+export const KEYPOINT_INDEX = Object.fromEntries(KEYPOINT_NAMES.map((name, i) => [name, i]));
 
 export const SKELETON_EDGES = [
   ['nose', 'left_eye'], ['nose', 'right_eye'], ['left_eye', 'left_ear'],
@@ -14,15 +14,16 @@ export const SKELETON_EDGES = [
   ['left_shoulder', 'left_hip'], ['right_shoulder', 'right_hip'], ['left_hip', 'right_hip'],
   ['left_hip', 'left_knee'], ['left_knee', 'left_ankle'], ['right_hip', 'right_knee'],
   ['right_knee', 'right_ankle'],
-].map(([a, b]) => [INDEX[a], INDEX[b]]);
+].map(([a, b]) => [KEYPOINT_INDEX[a], KEYPOINT_INDEX[b]]);
 
 export const MIRROR_PERMUTATION = KEYPOINT_NAMES.map((name) => {
-  if (name.startsWith('left_')) return INDEX[`right_${name.slice(5)}`];
-  if (name.startsWith('right_')) return INDEX[`left_${name.slice(6)}`];
-  return INDEX[name];
+  if (name.startsWith('left_')) return KEYPOINT_INDEX[`right_${name.slice(5)}`];
+  if (name.startsWith('right_')) return KEYPOINT_INDEX[`left_${name.slice(6)}`];
+  return KEYPOINT_INDEX[name];
 });
 
-const BODY = KEYPOINT_NAMES.map((_, i) => i).filter((i) => i >= 5);
+// Keypoints of the body (no face), as movemirror.keypoints.BODY_KEYPOINTS.
+export const BODY_KEYPOINTS = KEYPOINT_NAMES.map((_, i) => i).filter((i) => i >= 5);
 
 /** The pose as seen in a mirror of a frame `width` wide: x flipped, left and right swapped. */
 export function mirrorPose(keypoints, width) {
@@ -35,5 +36,5 @@ export function mirrorPose(keypoints, width) {
  */
 export function isGoodPose(keypoints, { minScore = 0.3, minBodyKeypoints = 6 } = {}) {
   if (!keypoints) return false;
-  return BODY.filter((i) => keypoints[i][2] >= minScore).length >= minBodyKeypoints;
+  return BODY_KEYPOINTS.filter((i) => keypoints[i][2] >= minScore).length >= minBodyKeypoints;
 }

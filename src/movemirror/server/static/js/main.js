@@ -1,7 +1,7 @@
 // The page: camera or photo -> pose (in this browser) -> keypoints to the server -> matches.
 import { CameraError, startCamera, stopCamera } from './camera.js';
 import { health, MatchStream, searchOnce } from './connection.js';
-import { createDetector, MODELS } from './detector.js';
+import { createDetector, DEFAULT_MODEL, MODELS } from './detector.js';
 import { drawFrame, drawSkeleton } from './draw.js';
 import { ExploreGrid } from './explore.js';
 import { Flipbook } from './flipbook.js';
@@ -46,7 +46,7 @@ const matchRate = new Rate();
 const state = {
   view: 'mirror',
   source: 'camera',
-  model: params.get('model') || 'movenet-lightning',
+  model: params.get('model') || DEFAULT_MODEL,
   backend: null,
   timings: null,
   ready: false,

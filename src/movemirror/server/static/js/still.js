@@ -19,7 +19,7 @@ export async function photoToCanvas(file) {
     canvas.getContext('2d').drawImage(img, 0, 0, canvas.width, canvas.height);
     return canvas;
   } catch (error) {
-    throw new Error(`${file.name} could not be read as an image.`);
+    throw new Error(`${file.name} could not be read as an image.`, { cause: error });
   } finally {
     URL.revokeObjectURL(url);
   }
