@@ -27,8 +27,10 @@ from movemirror.bench.blas_threads import blas_threads
 from movemirror.bench.search_data import bank_vectors, split_by_clip
 from movemirror.bench.vptree_js import node_path, run_vptree_js
 from movemirror.datasets.penn_action import load_penn_action
+from movemirror.distances import METRICS, WEIGHTED_KERNEL, check_metric
 from movemirror.index import DEFAULT_INDEX, INDEX_KINDS
 from movemirror.index.recall import recall_at_k, true_distances
+from movemirror.vectors import to_vectors
 
 K = 10
 OURS, BASELINE, REFERENCE, APPROX = DEFAULT_INDEX, "brute", "vptree", "boxtree-approx"
@@ -60,9 +62,9 @@ class Result:
 @dataclass(frozen=True)
 class Plan:
     sizes: tuple[int, ...]
-    metrics: tuple[str, ...] = ("cosine", "weighted")
+    metrics: tuple[str, ...] = METRICS
     queries: int = 1000  # batch queries for cosine
-    weighted_queries: int = 200  # brute force is slow on the weighted distance
+    weighted_queries: int = 200  # brute force is slow on the weighted L1 (weighted, torso)
     single_queries: int = 300  # timed one at a time, unless the budget runs out first
     single_budget_s: float = 6.0
     vptree_max: int = 1_000_000  # its build gets slow beyond
@@ -123,8 +125,9 @@ def bank_of(vectors: np.ndarray, index: str) -> PoseBank:
 def search_batch(index, queries: np.ndarray) -> tuple[np.ndarray, float]:
     """Indices for all queries and the seconds taken; brute force in chunks to bound memory."""
     n = len(index.vectors)
+    weighted = check_metric(index.metric).kernel == WEIGHTED_KERNEL
     chunk = len(queries) if index.name != BASELINE else max(
-        1, min(2**27 // max(n, 1), 32 if index.metric == "weighted" else len(queries)))
+        1, min(2**27 // max(n, 1), 32 if weighted else len(queries)))
     start = time.perf_counter()
     found = [index.search(queries[s : s + chunk], K)[1] for s in range(0, len(queries), chunk)]
     return np.concatenate(found), time.perf_counter() - start
@@ -183,11 +186,16 @@ def run(plan: Plan, report=print) -> list[Result]:
            f"clips; bank pool: {len(split.bank_poses)} real poses from the other clips")
     results = []
     for size in plan.sizes:
-        vectors, synthetic = bank_vectors(split.bank_poses, size)
+        banks: dict = {}  # vectors per vectorise function, shared by the metrics using it
         for metric in plan.metrics:
+            vectorise = check_metric(metric).vectorise
+            if vectorise not in banks:
+                banks[vectorise] = bank_vectors(split.bank_poses, size, vectorise=vectorise)
+            vectors, synthetic = banks[vectorise]
             count = plan.queries if metric == "cosine" else plan.weighted_queries
-            queries = split.query_vectors[:count]
-            poses = split.query_poses[:count]
+            queries = vectorise(split.query_poses[:count])
+            # End to end through PoseBank.search where the bank's stored vectors are the metric's.
+            poses = split.query_poses[:count] if vectorise is to_vectors else None
             baseline, truth = run_one(vectors, queries, metric, BASELINE, synthetic, plan)
             results.append(baseline)
             report(_line(baseline))
@@ -205,7 +213,7 @@ def run(plan: Plan, report=print) -> list[Result]:
                     result = run_js(vectors, queries, synthetic, plan, truth)
                     results.append(result)
                     report(_line(result))
-        del vectors
+        del banks, vectors
     return results
 
 

@@ -16,8 +16,9 @@ from movemirror.bench import serve as serve_bench
 from movemirror.bench.extra import INSTALL_HINT, missing_bench_packages
 from movemirror.cli.choices import index_kinds_help, models_help
 from movemirror.cli.console import console, fail
-from movemirror.distances import METRICS, check_metric
+from movemirror.distances import check_metric
 from movemirror.errors import BankError, UnknownMetricError
+from movemirror.motion.windows import MOTION_METRICS
 
 app = typer.Typer(help="Benchmarks on real data.", no_args_is_help=True)
 
@@ -149,7 +150,7 @@ def motion(
     recall_queries: int = typer.Option(MOTION.recall_queries, min=0,
                                        help="Queries also searched exhaustively (seconds "
                                             "each) to measure recall."),
-    metric: str = typer.Option(MOTION.metric, help=f"Distance: {' or '.join(METRICS)}."),
+    metric: str = typer.Option(MOTION.metric, help=f"Distance: {' or '.join(MOTION_METRICS)}."),
     out: Path = typer.Option(Path("bench-results"), help="Directory for motion.json."),
     quick: bool = typer.Option(False, "--quick", help=(
         f"Small run: {QUICK_MOTION.queries} queries, no enlarged bank, "
@@ -163,6 +164,8 @@ def motion(
         check_metric(metric)
     except UnknownMetricError as error:
         raise fail(str(error), 2) from None
+    if metric not in MOTION_METRICS:
+        raise fail(f"movement search takes {' or '.join(MOTION_METRICS)}, not {metric!r}", 2)
     plan = replace(QUICK_MOTION, metric=metric) if quick else replace(
         MOTION, queries=queries, large=large, recall_queries=recall_queries, metric=metric)
     try:
@@ -237,6 +240,40 @@ def pose(
     write_json(results, out / "pose.json")
     console.print(table(results))
     console.print(f"wrote {out / 'pose.json'}", markup=False)
+
+
+@app.command("quality")
+def quality(
+    pipeline: list[str] = typer.Option(
+        None, "--pipeline", help="ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE], repeatable "
+        "(default: true poses, the original Move Mirror, today's defaults). A side is truth, "
+        "single:MODEL:MODE or ingest:MODEL:MODE."),
+    archive: int = typer.Option(4000, min=1, max=4000, help="Archive photos (LSPET 1..N)."),
+    queries: int = typer.Option(1000, min=1, max=1000,
+                                help="Query photos per half (tuning from 4001, report from 5001)."),
+    workers: int = typer.Option(0, min=0, help="Estimation workers (0: the cores left free)."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for quality.json."),
+):
+    """Do matches look like the query? Judged on LSPET's true poses, per pipeline."""
+    from movemirror.bench import quality as quality_bench
+    from movemirror.errors import DatasetMissingError, ModelMissingError
+
+    pipelines = tuple(pipeline or quality_bench.DEFAULT_PIPELINES)
+    for text in pipelines:
+        try:
+            quality_bench.Pipeline.parse(text)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--pipeline") from None
+    plan = quality_bench.Plan(archive=(0, archive), tuning=(4000, 4000 + queries),
+                              held_out=(5000, 5000 + queries), pipelines=pipelines,
+                              workers=workers or quality_bench.default_workers())
+    try:
+        results = quality_bench.run(plan, report=_report)
+    except (DatasetMissingError, ModelMissingError) as error:
+        raise fail(str(error)) from None
+    quality_bench.write_json(results, out / "quality.json")
+    console.print(quality_bench.table(results))
+    console.print(f"wrote {out / 'quality.json'}", markup=False)
 
 
 def _needs_bench_extra(command: Callable) -> Callable:

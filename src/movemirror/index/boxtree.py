@@ -25,7 +25,13 @@ from typing import ClassVar, Self
 import numpy as np
 from numba import njit, prange
 
-from movemirror.distances import check_metric, pair_distance
+from movemirror.distances import (
+    COSINE_KERNEL,
+    VALID_METRICS,
+    WEIGHTED_KERNEL,
+    check_metric,
+    pair_distance,
+)
 from movemirror.errors import UnknownMetricError
 from movemirror.index import heap, topk
 from movemirror.index.partition import leaf_blocks, node_boxes, principal_axes, split_tree
@@ -40,8 +46,10 @@ _FIRST_DIMS = 10  # dimensions scanned before a block is checked against the k-t
 # A parallel search already uses every core, and numba's workqueue threading layer (where
 # neither TBB nor OpenMP is installed) must not be entered by two threads at once.
 _PARALLEL_LOCK = threading.Lock()
-# The metrics whose box bounds the walk knows (see the module's docstring).
-BOUNDED_METRICS = ("cosine", "weighted")
+# The metrics whose box bounds the walk knows (see the module's docstring): by their kernel,
+# so "torso", the weighted L1 in another vector space, is bounded like "weighted".
+BOUNDED_METRICS = tuple(name for name, metric in VALID_METRICS.items()
+                        if metric.kernel in (COSINE_KERNEL, WEIGHTED_KERNEL))
 
 
 @njit(cache=True, fastmath=True)
@@ -196,7 +204,7 @@ class BoxTreeIndex:
             raise UnknownMetricError(f"the box tree has no bound for metric {metric!r}; "
                                      "search it with the brute-force index")
         self.metric = metric
-        self._weighted = metric == "weighted"  # the L1 bounds, else the Euclidean ones
+        self._weighted = self._kernel == WEIGHTED_KERNEL  # the L1 bounds, else the Euclidean
         self._reach = self._reach_for(metric)
         self._max_leaves = self._leaf_budget(len(vectors))
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)

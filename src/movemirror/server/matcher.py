@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from movemirror.bank import PoseBank
-from movemirror.distances import DEFAULT_METRIC, METRICS
+from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
 from movemirror.errors import PoseError
-from movemirror.vectors import pose_problems
 
 MAX_BATCH = 512
 SEARCH_THREADS = 2
@@ -66,9 +65,9 @@ class Matcher:
         if len(self.bank) == 0:
             return
         poses = self.bank.keypoints[:64]
-        valid = poses[[p is None for p in pose_problems(poses)]]
         for metric in METRICS:
             self.bank.index(metric)
+            valid = poses[[p is None for p in check_metric(metric).problems(poses)]]
             for mirror in (False, True):
                 for count in (1, 2, len(valid)):
                     if len(valid):
@@ -130,7 +129,8 @@ class Matcher:
                 self._search_group(batch, members, metric, mirror, results)
             except PoseError:
                 # Rare (the page sends only good poses): find the bad ones, answer the rest.
-                problems = pose_problems(np.stack([batch[i].pose for i in members]))
+                problems = check_metric(metric).problems(
+                    np.stack([batch[i].pose for i in members]))
                 good = [i for i, problem in zip(members, problems, strict=True) if not problem]
                 for i, problem in zip(members, problems, strict=True):
                     if problem:
