@@ -349,8 +349,8 @@ def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_tru
     matches = np.full((len(query_ids), TOP), -1, np.int64)
     mirrored = np.zeros((len(query_ids), TOP), bool)
     if answered and len(archive):
-        rows, flags = top_matches(pipeline.metric, np.stack([queries[q] for q in answered]),
-                                  archive, TOP, pipeline.mirror)
+        asked = np.stack([pose for pose in queries if pose is not None])  # in `answered` order
+        rows, flags = top_matches(pipeline.metric, asked, archive, TOP, pipeline.mirror)
         to_column = np.array([column[p] for p in present])
         matches[answered, : rows.shape[1]] = np.where(rows >= 0, to_column[rows], -1)
         mirrored[answered, : rows.shape[1]] = flags

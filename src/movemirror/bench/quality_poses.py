@@ -78,8 +78,9 @@ class Side:
         if self.source == "truth":
             return ()
         names = {self.model, SEED_MODEL, "multipose"}
-        if MODES[self.mode].ensemble:
-            names.add(MODES[self.mode].ensemble)
+        ensemble = MODES[self.mode].ensemble
+        if ensemble:
+            names.add(ensemble)
         return tuple(sorted(names))
 
 
