@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BANK ?= banks/sample
 export MOVEMIRROR_HOME ?= $(HOME)/.cache/movemirror
 
-.PHONY: setup setup-python setup-node setup-models setup-browser test lint demo bench clean
+.PHONY: setup setup-python setup-node setup-models setup-browser setup-nginx test lint demo bench clean
 
 setup: setup-python setup-node setup-models
 
@@ -27,13 +27,16 @@ setup-models: setup-python setup-node
 setup-browser: setup-python
 	bash scripts/setup_browser.sh
 
+setup-nginx:
+	bash scripts/setup_nginx.sh
+
 # The same three checks run from .pre-commit-config.yaml.
 lint: setup-python setup-node
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/mypy
 	web/node_modules/.bin/eslint --config web/eslint.config.mjs src/movemirror/server/static/js
 
-test: setup setup-browser lint
+test: setup setup-browser setup-nginx lint
 	$(VENV)/bin/pytest -q
 
 demo: setup

@@ -25,3 +25,15 @@ def penn_valid(penn):
 
     ok = np.array([p is None for p in pose_problems(penn.keypoints)])
     return penn.keypoints[ok], penn.clip[ok]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_vectorisation():
+    """Load movemirror.vectors' compiled pass (numba, ~0.4 s from its cache) before any test,
+    so property tests with deadlines do not count it against their first example."""
+    from movemirror.vectors import to_vectors
+
+    pose = np.zeros((17, 3), np.float32)
+    pose[:, 0] = np.arange(17)
+    pose[:, 2] = 1
+    to_vectors(pose)

@@ -9,6 +9,7 @@ for the confidence-weighted distance.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from movemirror.errors import PoseError
 from movemirror.keypoints import NUM_KEYPOINTS
@@ -21,7 +22,7 @@ CONFIDENCE_SUM = XY_DIM + NUM_KEYPOINTS
 
 MIN_SCORE = 0.2  # a keypoint at or above this score counts as confident
 MIN_CONFIDENT_KEYPOINTS = 5
-_MIN_EXTENT = 1e-6  # pixels; a box smaller than this has no shape
+_MIN_EXTENT = np.float32(1e-6)  # pixels; a box smaller than this has no shape
 
 
 def as_pose_array(keypoints) -> np.ndarray:
@@ -43,44 +44,11 @@ def pose_problems(
 ) -> list[str | None]:
     """For each pose, None if it can be vectorised, else a message naming the problem."""
     poses = as_pose_array(keypoints)
-    finite = np.isfinite(poses).all(axis=(1, 2))
-    scores = np.nan_to_num(poses[..., 2])
-    confident = scores >= min_score
-    counts = confident.sum(axis=1)
-    extents = _confident_extents(np.nan_to_num(poses), confident)
-    problems: list[str | None] = []
-    for i in range(len(poses)):
-        if not finite[i]:
-            problems.append("pose has non-finite values (NaN or infinity)")
-        elif ((scores[i] < 0) | (scores[i] > 1)).any():
-            problems.append("keypoint scores must lie in [0, 1]")
-        elif counts[i] < min_keypoints:
-            problems.append(
-                f"only {counts[i]} confident keypoints (score >= {min_score}); "
-                f"at least {min_keypoints} are needed"
-            )
-        elif extents[i] <= _MIN_EXTENT:
-            problems.append("pose has zero extent: all confident keypoints sit on one point")
-        else:
-            problems.append(None)
-    return problems
-
-
-def _confident_extents(poses: np.ndarray, confident: np.ndarray) -> np.ndarray:
-    lo, hi = _confident_box(poses, confident)
-    return np.max(hi - lo, axis=1)
-
-
-def _confident_box(poses: np.ndarray, confident: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per pose, the (x, y) corners of the box around its confident keypoints."""
-    xy = poses[..., :2]
-    mask = confident[..., None]
-    lo = np.where(mask, xy, np.inf).min(axis=1)
-    hi = np.where(mask, xy, -np.inf).max(axis=1)
-    none = ~confident.any(axis=1)
-    lo[none] = 0.0
-    hi[none] = 0.0
-    return lo, hi
+    codes, counts, _ = _check_and_vectorise(poses, np.float32(min_score), min_keypoints, False)
+    if not codes.any():
+        return [None] * len(poses)
+    return [_message(code, count, min_score, min_keypoints)
+            for code, count in zip(codes.tolist(), counts.tolist(), strict=True)]
 
 
 def to_vectors(
@@ -90,23 +58,123 @@ def to_vectors(
 ) -> np.ndarray:
     """Turn poses (17, 3) or (N, 17, 3) into vectors (N, 52); raise PoseError on a bad pose."""
     poses = as_pose_array(keypoints)
-    for i, problem in enumerate(pose_problems(poses, min_score, min_keypoints)):
-        if problem is not None:
-            where = f"pose {i}: " if len(poses) > 1 else ""
-            raise PoseError(where + problem)
-    return _vectorise(poses, min_score)
-
-
-def _vectorise(poses: np.ndarray, min_score: float) -> np.ndarray:
-    scores = poses[..., 2]
-    lo, hi = _confident_box(poses, scores >= min_score)
-    side = np.max(hi - lo, axis=1)[:, None, None]
-    # Unconfident keypoints are guesses; clipping keeps a wild guess from dominating the vector.
-    xy = np.clip((poses[..., :2] - lo[:, None, :]) / side, 0.0, (hi - lo)[:, None, :] / side)
-    xy = xy.reshape(len(poses), XY_DIM).astype(np.float64)
-    xy /= np.linalg.norm(xy, axis=1, keepdims=True)
-    vectors = np.empty((len(poses), VECTOR_DIM), dtype=np.float32)
-    vectors[:, XY] = xy
-    vectors[:, CONFIDENCES] = scores
-    vectors[:, CONFIDENCE_SUM] = scores.sum(axis=1)
+    codes, counts, vectors = _check_and_vectorise(poses, np.float32(min_score), min_keypoints,
+                                                  True)
+    if codes.any():
+        i = int(np.flatnonzero(codes)[0])
+        where = f"pose {i}: " if len(poses) > 1 else ""
+        raise PoseError(where + str(_message(codes[i], counts[i], min_score, min_keypoints)))
     return vectors
+
+
+_OK, _NOT_FINITE, _BAD_SCORE, _TOO_FEW, _NO_EXTENT = range(5)
+
+
+def _message(code: int, count: int, min_score: float, min_keypoints: int) -> str | None:
+    """What is wrong with a pose of that problem code; None for _OK."""
+    if code == _NOT_FINITE:
+        return "pose has non-finite values (NaN or infinity)"
+    if code == _BAD_SCORE:
+        return "keypoint scores must lie in [0, 1]"
+    if code == _TOO_FEW:
+        return (f"only {count} confident keypoints (score >= {min_score}); "
+                f"at least {min_keypoints} are needed")
+    if code == _NO_EXTENT:
+        return "pose has zero extent: all confident keypoints sit on one point"
+    return None
+
+
+@njit(cache=True, nogil=True)
+def _check_and_vectorise(poses, min_score, min_keypoints, vectorise):
+    """Per pose: its problem code (_OK if none), its count of confident keypoints and, when
+    vectorise is set, its vector (rows of bad poses are left unset).
+
+    One compiled pass, so one pose costs microseconds rather than a numpy call per step. The
+    arithmetic is the numpy formulation's, operation for operation: float32 for the box, the
+    scaling and the clip, float64 for the norm, summed in numpy's pairwise order, so vectors
+    are bitwise what numpy gave.
+    """
+    n = len(poses)
+    codes = np.zeros(n, np.int8)
+    counts = np.zeros(n, np.int64)
+    vectors = np.empty((n if vectorise else 0, VECTOR_DIM), np.float32)
+    zero = np.float32(0.0)
+    xy = np.empty(XY_DIM, np.float64)
+    for p in range(n):
+        pose = poses[p]
+        finite = True
+        for j in range(NUM_KEYPOINTS):
+            for c in range(3):
+                finite &= np.isfinite(pose[j, c])
+        if not finite:
+            codes[p] = _NOT_FINITE
+            continue
+        bad_score = False
+        count = 0
+        lo_x, lo_y = np.float32(np.inf), np.float32(np.inf)
+        hi_x, hi_y = np.float32(-np.inf), np.float32(-np.inf)
+        for j in range(NUM_KEYPOINTS):
+            score = pose[j, 2]
+            bad_score |= (score < 0) | (score > 1)
+            if score >= min_score:
+                count += 1
+                lo_x, hi_x = min(lo_x, pose[j, 0]), max(hi_x, pose[j, 0])
+                lo_y, hi_y = min(lo_y, pose[j, 1]), max(hi_y, pose[j, 1])
+        counts[p] = count
+        if bad_score:
+            codes[p] = _BAD_SCORE
+            continue
+        if count < min_keypoints:
+            codes[p] = _TOO_FEW
+            continue
+        width, height = hi_x - lo_x, hi_y - lo_y
+        side = max(width, height)
+        if side <= _MIN_EXTENT:
+            codes[p] = _NO_EXTENT
+            continue
+        if not vectorise:
+            continue
+        # Unconfident keypoints are guesses; clipping keeps a wild guess from dominating.
+        top_x, top_y = width / side, height / side
+        for j in range(NUM_KEYPOINTS):
+            xy[2 * j] = np.float64(min(max((pose[j, 0] - lo_x) / side, zero), top_x))
+            xy[2 * j + 1] = np.float64(min(max((pose[j, 1] - lo_y) / side, zero), top_y))
+        norm = np.sqrt(_pairwise_sum_of_squares(xy))
+        out = vectors[p]
+        for d in range(XY_DIM):
+            out[d] = np.float32(xy[d] / norm)
+        for j in range(NUM_KEYPOINTS):
+            out[XY_DIM + j] = pose[j, 2]
+        out[CONFIDENCE_SUM] = _pairwise_sum_of_scores(pose)
+    return codes, counts, vectors
+
+
+@njit(cache=True, inline="always")
+def _pairwise_sum_of_squares(values):
+    """sum(values ** 2) in the order numpy's add.reduce takes a short contiguous row: eight
+    running sums, combined as a tree, then the remainder one by one."""
+    partial = np.empty(8, np.float64)
+    for j in range(8):
+        partial[j] = values[j] * values[j]
+    stop = len(values) - len(values) % 8
+    for i in range(8, stop, 8):
+        for j in range(8):
+            partial[j] += values[i + j] * values[i + j]
+    total = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + (
+        (partial[4] + partial[5]) + (partial[6] + partial[7]))
+    for i in range(stop, len(values)):
+        total += values[i] * values[i]
+    return total
+
+
+@njit(cache=True, inline="always")
+def _pairwise_sum_of_scores(pose):
+    """The pose's scores summed in float32 as numpy's add.reduce sums 17 of them."""
+    partial = np.empty(8, np.float32)
+    for j in range(8):
+        partial[j] = pose[j, 2]
+    for j in range(8):
+        partial[j] += pose[8 + j, 2]
+    total = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + (
+        (partial[4] + partial[5]) + (partial[6] + partial[7]))
+    return total + pose[16, 2]

@@ -136,3 +136,45 @@ def test_real_penn_action_degenerate_poses_are_found(penn):
             to_vectors(penn.keypoints[i])
     vectors = to_vectors(np.delete(penn.keypoints, bad, axis=0)[::50])
     assert np.isfinite(vectors).all()
+
+
+def _numpy_vectors(poses: np.ndarray, min_score: float = 0.2) -> np.ndarray:
+    """The layout written as whole-array numpy operations: the oracle for the compiled pass."""
+    scores = poses[..., 2]
+    mask = (scores >= min_score)[..., None]
+    lo = np.where(mask, poses[..., :2], np.inf).min(axis=1)
+    hi = np.where(mask, poses[..., :2], -np.inf).max(axis=1)
+    side = np.max(hi - lo, axis=1)[:, None, None]
+    xy = np.clip((poses[..., :2] - lo[:, None, :]) / side, 0.0, (hi - lo)[:, None, :] / side)
+    xy = xy.reshape(len(poses), 34).astype(np.float64)
+    xy /= np.linalg.norm(xy, axis=1, keepdims=True)
+    return np.concatenate([xy.astype(np.float32), scores, scores.sum(axis=1)[:, None]], axis=1)
+
+
+def test_vectors_are_bitwise_the_numpy_formulation_on_real_poses(penn_valid):
+    poses = penn_valid[0][::7]
+    np.testing.assert_array_equal(to_vectors(poses), _numpy_vectors(poses))
+
+
+def test_one_pose_alone_gets_the_vector_it_gets_in_a_batch(penn_valid):
+    poses = penn_valid[0][::4001]
+    batch = to_vectors(poses)
+    for pose, row in zip(poses, batch, strict=True):
+        np.testing.assert_array_equal(to_vectors(pose)[0], row)
+        assert pose_problems(pose) == [None]
+
+
+def test_problems_of_a_mixed_batch_name_each_pose():
+    good, bad_score, nan = _pose(), _pose(), _pose()
+    bad_score[2, 2] = -0.5
+    nan[0, 0] = np.nan
+    few = _pose()
+    few[:, 2] = 0.1
+    problems = pose_problems(np.stack([good, bad_score, nan, few]))
+    assert problems[0] is None
+    assert problems[1] == "keypoint scores must lie in [0, 1]"
+    assert problems[2] == "pose has non-finite values (NaN or infinity)"
+    assert problems[3] == ("only 0 confident keypoints (score >= 0.2); "
+                           "at least 5 are needed")
+    assert pose_problems(np.zeros((0, 17, 3))) == []
+    assert to_vectors(np.zeros((0, 17, 3))).shape == (0, VECTOR_DIM)

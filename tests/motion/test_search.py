@@ -227,3 +227,15 @@ def test_a_bank_of_stills_has_no_movement_to_find(clips):
     poses, times, _ = clips[list(clips)[0]]
     bank = PoseBank.from_keypoints(poses)
     assert bank.search_motion(poses[:10], times[:10]) == []
+
+
+def test_movement_search_takes_only_the_metrics_of_the_stored_vectors(clips):
+    from movemirror.errors import UnknownMetricError
+
+    numbers = list(clips)[:2]
+    bank = make_bank({c: (clips[c][0][:30], clips[c][1][:30], None) for c in numbers}, numbers)
+    query_poses, query_times = clips[numbers[0]][0][5:15], np.arange(10) / 24
+    with pytest.raises(UnknownMetricError, match="'torso' has vectors of its own"):
+        bank.search_motion(query_poses, query_times, metric="torso")
+    assert bank.search_motion(query_poses, query_times, k=1)[0].track is not None
+    assert bank.search(query_poses[0], k=1).indices.shape == (1, 1)  # the pose default: torso

@@ -30,6 +30,24 @@ def test_health_reports_the_bank_size(client, bank):
     assert reply.json()["status"] == "ok"
 
 
+def test_health_reports_the_bank_version_which_a_save_changes(bank_dir, tmp_path):
+    from movemirror.bank import PoseBank
+
+    manifest = json.loads((bank_dir / "manifest.json").read_text())
+    loaded = PoseBank.load(bank_dir)
+    with TestClient(create_app(loaded)) as client:
+        version = client.get("/api/health").json()["bank_version"]
+    assert version == manifest["generation"]
+    assert manifest["files"]["vectors"]["name"] == f"vectors-{version}.npy"
+    copy = tmp_path / "bank"
+    loaded.save(copy)  # a new state of the bank, as a rolling update would bring
+    again = PoseBank.load(copy)
+    with TestClient(create_app(again)) as client:
+        newer = client.get("/api/health").json()["bank_version"]
+    assert newer == again.generation != version
+    assert int(newer, 16) > int(version, 16)
+
+
 def test_search_finds_the_pose_itself_first(client, bank, query_pose):
     reply = client.post("/api/search", json=body(query_pose, k=5, id="q1"))
     assert reply.status_code == 200, reply.text

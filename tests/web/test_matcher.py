@@ -1,4 +1,5 @@
-"""Micro-batching: concurrent queries answered together give what one-by-one search gives."""
+"""Micro-batching on a pool of threads: concurrent queries answered together, two batches at
+once, give what one-by-one search gives."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def test_concurrent_queries_match_single_searches(bank):
     poses[..., :2] += rng.normal(0, 3, poses[..., :2].shape)
     options = [(int(rng.integers(1, 12)), ("cosine", "weighted")[i % 2], bool(i % 3 == 0))
                for i in range(len(poses))]
-    matcher = Matcher(bank)
+    matcher = Matcher(bank, threads=2)
 
     async def run():
         return await asyncio.gather(*(matcher.search(p, k, m, mi)
@@ -36,6 +37,7 @@ def test_concurrent_queries_match_single_searches(bank):
         matcher.close()
     assert matcher.queries == 60
     assert matcher.batches < 10  # gathered, not one search per query
+    assert matcher.most_batches_at_once == 2  # shared out between both threads
     for pose, (k, metric, mirror), hits in zip(poses, options, results, strict=True):
         found = bank.search(pose, k=k, metric=metric, mirror=mirror)
         assert [h.index for h in hits] == found.indices[0].tolist()
@@ -60,3 +62,4 @@ def test_one_bad_pose_does_not_spoil_its_batch(bank):
     assert isinstance(bad, PoseError)
     with pytest.raises(PoseError, match="confident"):
         raise bad
+

@@ -1,16 +1,23 @@
-"""The WebSocket stream: replies in order, error frames for bad messages, limits that close."""
+"""The WebSocket stream: replies in order, stale poses shed, error frames for bad messages,
+limits that close."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from websockets.sync.client import connect
 
 from movemirror.server import create_app
 from movemirror.server.limits import Limits
+from movemirror.server.protocol import parse_query
+from movemirror.server.stream import OwedReplies, Waiting
+
+from .test_matcher import run_in_fresh_loop
 
 
 def message(pose, **options) -> str:
@@ -26,10 +33,11 @@ def client(bank):
 
 
 def test_stream_answers_each_pose_in_order(client, bank):
+    replies = []
     with client.websocket_connect("/api/stream") as ws:
-        for i in (4, 9, 2):
+        for i in (4, 9, 2):  # one in flight at a time, as the page sends
             ws.send_text(message(bank.keypoints[i], id=i, k=3, mirror=True))
-        replies = [json.loads(ws.receive_text()) for _ in range(3)]
+            replies.append(json.loads(ws.receive_text()))
     assert [r["id"] for r in replies] == [4, 9, 2]
     for reply in replies:
         assert reply["type"] == "matches"
@@ -104,7 +112,7 @@ def test_a_flood_is_refused_then_closed_while_others_are_served(client, bank):
             while True:
                 codes.append(json.loads(flood.receive_text()).get("code"))
         assert closed.value.code == 1008
-        assert codes.count(None) >= 10  # the burst was answered
+        assert codes.count(None) >= 10  # the burst got its matches or superseded frames
         assert "rate_limited" in codes
         calm.send_text(message(bank.keypoints[1], id="calm"))
         reply = json.loads(calm.receive_text())
@@ -120,3 +128,94 @@ def test_a_full_server_turns_new_streams_away_with_1013(bank):
             assert closed.value.code == 1013
             first.send_text(message(bank.keypoints[0], id="still here"))
             assert json.loads(first.receive_text())["id"] == "still here"
+
+
+def ws_url(server) -> str:
+    return server.url.replace("http://", "ws://") + "/api/stream"
+
+
+def send_burst(ws, texts: list[str]) -> None:
+    """All the messages in one write to the socket, so they reach the server together."""
+    with ws.send_context():
+        for text in texts:
+            ws.protocol.send_text(text.encode())
+
+
+def test_a_burst_is_answered_with_its_newest_pose_and_the_rest_superseded(live_server, bank):
+    # A real socket and one write, so the burst is there before the server reads it; default
+    # limits, so a burst of 100 fits the rate limit and only shedding thins it.
+    with connect(ws_url(live_server)) as ws:
+        send_burst(ws, [message(bank.keypoints[i % 20], id=f"q{i}", k=2) for i in range(100)])
+        replies = [json.loads(ws.recv(timeout=10)) for _ in range(100)]
+        ws.send(message(bank.keypoints[3], id="alone", k=2))
+        alone = json.loads(ws.recv(timeout=10))
+    assert [r["id"] for r in replies] == [f"q{i}" for i in range(100)]  # one reply each, in order
+    kinds = [r["type"] for r in replies]
+    assert set(kinds) <= {"matches", "superseded"}
+    assert kinds[-1] == "matches"  # the newest pose is always answered
+    assert kinds.count("superseded") >= 90, kinds
+    for i, reply in enumerate(replies):
+        if reply["type"] == "superseded":
+            assert reply == {"type": "superseded", "id": f"q{i}"}
+        else:
+            assert reply["matches"][0]["id"] == bank.ids[i % 20]
+    assert alone["type"] == "matches" and alone["matches"][0]["id"] == bank.ids[3]
+
+
+def test_error_frames_keep_their_place_in_a_burst(live_server, bank):
+    texts = []
+    for i in range(40):
+        if i % 10 == 5:
+            texts.append(json.dumps({"id": f"bad{i}", "keypoints": [[1, 2, 1]], "width": 9,
+                                     "height": 9}))
+        else:
+            texts.append(message(bank.keypoints[i], id=f"q{i}", k=1))
+    with connect(ws_url(live_server)) as ws:
+        send_burst(ws, texts)
+        replies = [json.loads(ws.recv(timeout=10)) for _ in texts]
+    for i, reply in enumerate(replies):
+        if i % 10 == 5:
+            assert reply["type"] == "error" and reply["code"] == "invalid"
+            assert reply["id"] == f"bad{i}" and "keypoints" in reply["detail"]
+        else:
+            assert reply["id"] == f"q{i}" and reply["type"] in ("matches", "superseded")
+    assert replies[-1]["type"] == "matches"
+
+
+def test_owed_replies_supersede_every_waiting_query_but_the_newest(bank):
+    def query(name):
+        return Waiting(parse_query(message(bank.keypoints[0], id=name)), 0.0)
+
+    async def run():
+        replies = OwedReplies(limit=64)
+        first = query("a")
+        replies.put(first)
+        taken = [await replies.take()]  # being searched: nothing can supersede it now
+        later = [query("b"), query("c"), "an error frame", query("d")]
+        for item in later:
+            replies.put(item)
+        taken += [await replies.take() for _ in later]
+        replies.put(query("e"))
+        taken.append(await replies.take())
+        return taken
+
+    taken = run_in_fresh_loop(run)
+    described = [item if isinstance(item, str) else (item.query.id, item.superseded)
+                 for item in taken]
+    assert described == [("a", False), ("b", True), ("c", True), "an error frame",
+                         ("d", False), ("e", False)]
+
+
+def test_a_client_that_does_not_read_stops_being_read(bank):
+    async def run():
+        replies = OwedReplies(limit=3)
+        for name in "abc":
+            replies.put(name)
+        blocked = asyncio.create_task(replies.room())
+        await asyncio.sleep(0.05)
+        was_blocked = not blocked.done()
+        await replies.take()
+        await asyncio.wait_for(blocked, 1)
+        return was_blocked
+
+    assert run_in_fresh_loop(run)

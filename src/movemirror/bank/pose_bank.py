@@ -19,10 +19,10 @@ from movemirror.bank.schema import (
     TRACK,
 )
 from movemirror.bank.storage import read_bank, write_bank
-from movemirror.distances import DEFAULT_METRIC, check_metric
+from movemirror.distances import DEFAULT_METRIC, Metric, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
-from movemirror.motion.windows import DEFAULT_K
+from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 from movemirror.vectors import (
     MIN_CONFIDENT_KEYPOINTS,
     MIN_SCORE,
@@ -56,21 +56,26 @@ ON_INVALID = ("raise", "skip")
 
 
 class PoseBank:
-    """Poses (N, 17, 3) with ids and metadata; exact top-k search by cosine or weighted distance.
+    """Poses (N, 17, 3) with ids and metadata; exact top-k search by any registered distance.
 
     Search indexes are built on first use for each metric and kept in memory.
     """
 
     def __init__(self, records: pa.Table, vectors: np.ndarray, path: Path | None = None,
-                 index: str = DEFAULT_INDEX, tables: dict[str, pa.Table] | None = None):
+                 index: str = DEFAULT_INDEX, tables: dict[str, pa.Table] | None = None,
+                 generation: str | None = None):
         self.records = records
         self.vectors = vectors
         self.path = path
+        # The saved state this bank was loaded from or last saved as (None: never saved).
+        self.generation = generation
         self.tables = dict(tables or {})  # extra tables saved with the bank (ingestion's ledger)
         self.index_kind = index
         # Poses left out by from_keypoints(on_invalid="skip"), with why; not saved.
         self.skipped: list[SkippedPose] = []
         self._indexes: dict[str, Index] = {}
+        # Per metric with its own vectors (Metric.vectorise): the bank rows it can search.
+        self._rows: dict[str, np.ndarray] = {}
         self._motion: MotionIndex | None = None  # built on first use
         self._lock = threading.Lock()
 
@@ -130,11 +135,12 @@ class PoseBank:
         """Open a saved bank; raises BankError if it is missing or damaged."""
         stored = read_bank(path, verify=verify)
         return cls(stored.records, stored.vectors, path=Path(path), index=index,
-                   tables=stored.tables)
+                   tables=stored.tables, generation=stored.generation)
 
     def save(self, path: str | Path) -> None:
         """Write the bank to a directory, atomically replacing any bank already there."""
-        write_bank(path, self.records, np.asarray(self.vectors), tables=self.tables)
+        self.generation = write_bank(path, self.records, np.asarray(self.vectors),
+                                     tables=self.tables)
         self.path = Path(path)
 
     @classmethod
@@ -175,17 +181,20 @@ class PoseBank:
         each bank pose kept once (its better side), and mirrored[q, j] tells whether match j
         came from the mirrored query; without it, mirrored is all False.
         """
-        check_metric(metric)
+        vectorise = check_metric(metric).vectorise
         if k < 1:
             raise ValueError("k must be at least 1")
         index = self.index(metric)
-        distances, indices = index.search(to_vectors(queries), k)
+        rows = self._rows.get(metric)
+        distances, indices = index.search(vectorise(queries), k)
         if not mirror:
-            return SearchResult(distances, indices, np.zeros(indices.shape, bool))
-        mirrored_d, mirrored_i = index.search(to_vectors(mirror_keypoints(queries)), k)
-        return _merge_mirrored(distances, indices, mirrored_d, mirrored_i, min(k, len(self)))
+            return SearchResult(distances, _bank_rows(indices, rows),
+                                np.zeros(indices.shape, bool))
+        mirrored_d, mirrored_i = index.search(vectorise(mirror_keypoints(queries)), k)
+        found = _merge_mirrored(distances, indices, mirrored_d, mirrored_i, indices.shape[1])
+        return found._replace(indices=_bank_rows(found.indices, rows))
 
-    def search_motion(self, poses, times, k: int = DEFAULT_K, metric: str = DEFAULT_METRIC,
+    def search_motion(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
                       mirror: bool = False, exhaustive: bool = False) -> list:
         """The k windows of the bank's tracks that move most like a movement, best first,
         each track at most once: a list of movemirror.motion.search.MotionMatch (track,
@@ -213,11 +222,33 @@ class PoseBank:
             return self._motion
 
     def index(self, metric: str) -> Index:
-        """The search index for a metric, built on first use."""
+        """The search index for a metric, built on first use.
+
+        A metric with vectors of its own (Metric.vectorise) indexes the bank's poses that
+        have them; poses that have none (torso_vectors: no confident shoulder or hip) are
+        not among its matches.
+        """
+        spec = check_metric(metric)
         with self._lock:
             if metric not in self._indexes:
-                self._indexes[metric] = build_index(self.vectors, metric, self.index_kind)
+                vectors = self.vectors
+                if spec.vectorise is not to_vectors:
+                    vectors, self._rows[metric] = _own_vectors(self.keypoints, spec)
+                self._indexes[metric] = build_index(vectors, metric, self.index_kind)
             return self._indexes[metric]
+
+
+def _own_vectors(keypoints: np.ndarray, metric: Metric) -> tuple[np.ndarray, np.ndarray]:
+    """A metric's vectors of the poses that have them, and their rows in the bank."""
+    problems = metric.problems(keypoints) if len(keypoints) else []
+    rows = np.flatnonzero([problem is None for problem in problems]).astype(np.int64)
+    if not len(rows):
+        return np.empty((0, VECTOR_DIM), np.float32), rows
+    return metric.vectorise(keypoints[rows]), rows
+
+
+def _bank_rows(indices: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    return indices if rows is None else rows[indices]
 
 
 def _merge_mirrored(d, i, md, mi, k) -> SearchResult:

@@ -1,6 +1,7 @@
 """The bank on disk: a directory with a versioned manifest, Parquet records and a .npy matrix.
 
-    BANK/manifest.json         format, version, count, and each data file's size and sha256
+    BANK/manifest.json         format, version, generation, count, and each data file's size
+                               and sha256
     BANK/records-<gen>.parquet one row per pose: id, keypoints (51 floats), metadata columns
     BANK/vectors-<gen>.npy     (N, 52) float32, memory-mapped on load
     BANK/<table>-<gen>.parquet any extra tables saved with them (ingestion's ledger of sources)
@@ -41,10 +42,16 @@ class StoredBank:
     manifest: dict
     tables: dict[str, pa.Table]
 
+    @property
+    def generation(self) -> str:
+        """The save this state came from: hex nanoseconds, new with every save."""
+        return manifest_generation(self.manifest)
+
 
 def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
-               tables: dict[str, pa.Table] | None = None, extra: dict | None = None):
-    """Write records, vectors and extra tables as the bank's new state, atomically.
+               tables: dict[str, pa.Table] | None = None, extra: dict | None = None) -> str:
+    """Write records, vectors and extra tables as the bank's new state, atomically; returns
+    its generation.
 
     extra: more manifest fields. Everything is committed together by one rename.
     """
@@ -69,6 +76,7 @@ def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
     manifest = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
+        "generation": generation,
         "count": int(records.num_rows),
         "vector_dim": int(vectors.shape[1]) if vectors.ndim == 2 else 0,
         "files": {role: _describe(path / name) for role, name in files.items()},
@@ -77,6 +85,7 @@ def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
     }
     write_json_atomic(path / MANIFEST, manifest)
     _remove_unreferenced(path, set(files.values()))
+    return generation
 
 
 def read_bank(path: str | Path, verify: bool = True) -> StoredBank:
@@ -108,6 +117,14 @@ def read_bank(path: str | Path, verify: bool = True) -> StoredBank:
             f"and {vectors.shape[0]} vectors"
         )
     return StoredBank(records=records, vectors=vectors, manifest=manifest, tables=tables)
+
+
+def manifest_generation(manifest: dict) -> str:
+    """A manifest's generation; banks saved before it was recorded take it from their
+    vectors file's name (vectors-<generation>.npy)."""
+    if isinstance(manifest.get("generation"), str):
+        return manifest["generation"]
+    return manifest["files"]["vectors"]["name"].removeprefix("vectors-").removesuffix(".npy")
 
 
 def read_manifest(path: Path) -> dict:

@@ -28,8 +28,8 @@ from movemirror.bench.blas_threads import blas_threads
 from movemirror.bench.motion_data import Clips, Movement, enlarged, movements, split_clips
 from movemirror.bench.motion_data import track_meta as _track_meta
 from movemirror.datasets.penn_action import load_penn_action
-from movemirror.distances import DEFAULT_METRIC
 from movemirror.keypoints import mirror_keypoints
+from movemirror.motion.windows import MOTION_METRIC
 
 K = 5
 STILL_POOL = 50  # still matches searched to find the best K distinct clips
@@ -43,7 +43,7 @@ class Plan:
     large: int = 1_000_000  # poses of the enlarged bank (0: none)
     large_queries: int = 100
     recall_queries: int = 15  # compared with the exhaustive search (seconds each)
-    metric: str = DEFAULT_METRIC  # of both searches
+    metric: str = MOTION_METRIC  # of both searches
     seed: int = 0
 
 
@@ -137,7 +137,7 @@ def agreement(bank: PoseBank, queries: list[Movement], actions: dict[int, str], 
 
 
 def timing(bank: PoseBank, queries: list[Movement], synthetic: bool,
-           metric: str = DEFAULT_METRIC) -> Timing:
+           metric: str = MOTION_METRIC) -> Timing:
     """Build the window index, then time single queries as performed (one core)."""
     with blas_threads(1):
         start = time.perf_counter()
@@ -163,7 +163,7 @@ def timing(bank: PoseBank, queries: list[Movement], synthetic: bool,
                   ms(still_times, 50), ms(still_times, 99))
 
 
-def recall(bank: PoseBank, queries: list[Movement], metric: str = DEFAULT_METRIC) -> Recall:
+def recall(bank: PoseBank, queries: list[Movement], metric: str = MOTION_METRIC) -> Recall:
     found_sets, same, ratios = [], [], []
     for query in queries:
         found = bank.search_motion(query.poses, query.times, k=K, metric=metric)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from movemirror.distances import VALID_METRICS
 from movemirror.keypoints import mirror_keypoints
-from movemirror.vectors import pose_problems, to_vectors
+from movemirror.vectors import to_vectors
 
 MAX_ROTATION = np.deg2rad(15.0)
 SCALE_RANGE = (0.8, 1.25)
@@ -24,13 +25,17 @@ class Split:
     bank_poses: np.ndarray  # (B, 17, 3) real poses from the bank's clips, shuffled
     bank_clips: np.ndarray  # (B,)
     query_vectors: np.ndarray  # (Q, 52) from held-out clips
+    query_poses: np.ndarray  # (Q, 17, 3) the same queries as keypoints in pixels
     query_clips: np.ndarray  # (Q,)
     held_out_clips: int
 
 
 def split_by_clip(keypoints, clips, held_out_poses: int, queries: int, seed: int = 0) -> Split:
     """Hold out whole clips until they hold at least held_out_poses poses; draw queries there."""
-    ok = np.array([p is None for p in pose_problems(keypoints)])
+    # Poses every registered metric can vectorise, so that all are timed on the same poses.
+    ok = np.ones(len(keypoints), bool)
+    for metric in VALID_METRICS.values():
+        ok &= np.array([p is None for p in metric.problems(keypoints)], bool)
     keypoints, clips = keypoints[ok], clips[ok]
     rng = np.random.default_rng(seed)
     order = rng.permutation(np.unique(clips))
@@ -40,7 +45,7 @@ def split_by_clip(keypoints, clips, held_out_poses: int, queries: int, seed: int
     chosen = rng.choice(np.flatnonzero(held_out), min(queries, held_out.sum()), replace=False)
     shuffled = rng.permutation(np.flatnonzero(~held_out))
     return Split(keypoints[shuffled], clips[shuffled], to_vectors(keypoints[chosen]),
-                 clips[chosen], cut)
+                 keypoints[chosen], clips[chosen], cut)
 
 
 def similarity_transform(poses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -61,26 +66,28 @@ def rotate_and_scale(poses: np.ndarray, angle: np.ndarray, scale: np.ndarray) ->
     return out
 
 
-def bank_vectors(real_poses: np.ndarray, size: int, seed: int = 0) -> tuple[np.ndarray, bool]:
-    """size bank vectors: the real poses first, then transformed (half mirrored) copies.
+def bank_vectors(real_poses: np.ndarray, size: int, seed: int = 0,
+                 vectorise=to_vectors) -> tuple[np.ndarray, bool]:
+    """size bank vectors (by `vectorise`, a metric's): the real poses first, then transformed
+    (half mirrored) copies.
 
     Returns the vectors and whether any are synthetic.
     """
     if size <= len(real_poses):
-        return _vectorise(real_poses[:size]), False
+        return _vectorise(real_poses[:size], vectorise), False
     rng = np.random.default_rng(seed)
-    parts = [_vectorise(real_poses)]
+    parts = [_vectorise(real_poses, vectorise)]
     made = len(real_poses)
     while made < size:
         n = min(_CHUNK, size - made)
         source = real_poses[rng.integers(0, len(real_poses), n)]
         mirrored = rng.random(n) < 0.5
         source[mirrored] = mirror_keypoints(source[mirrored])
-        parts.append(_vectorise(similarity_transform(source, rng)))
+        parts.append(_vectorise(similarity_transform(source, rng), vectorise))
         made += n
     return np.concatenate(parts), True
 
 
-def _vectorise(poses: np.ndarray) -> np.ndarray:
-    return np.concatenate([to_vectors(poses[s : s + _CHUNK])
+def _vectorise(poses: np.ndarray, vectorise) -> np.ndarray:
+    return np.concatenate([vectorise(poses[s : s + _CHUNK])
                            for s in range(0, len(poses), _CHUNK)])

@@ -1,8 +1,16 @@
 """`movemirror bench serve`: matches per second and latency over the WebSocket stream.
 
 The server runs as `movemirror serve` in its own process; this process opens N WebSocket
-clients on loopback, each sending poses at a fixed rate whatever the replies do (open loop,
-as cameras do), and times every reply against its query. Each level runs for a fixed time
+clients on loopback and times every reply against its query. Two kinds of client:
+
+- open loop: sends poses at a fixed rate whatever the replies do, as a camera script does;
+  the server answers the newest of its waiting poses and supersedes the rest;
+- closed loop: behaves like the page, one query in flight, and a newer camera frame replaces
+  one still waiting to be sent (latest wins).
+
+Optional malformed clients send broken messages at the same rate, to show that bad input
+does not slow the others. The server's resident memory (all its processes) is sampled every
+second, so a long level (`--seconds 600`) is a soak test. Each level runs for a fixed time
 and then everything stops by itself.
 """
 
@@ -20,12 +28,18 @@ import time
 import urllib.request
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from movemirror.bench.memory import MemorySampler, ProcessMemory, tree_memory
+
 HOST = "127.0.0.1"  # load goes to loopback only
+
+
+LOOPS = ("open", "closed")
+MALFORMED = '{"id": "bad", "keypoints": [[1, 2, 1]], "width": 640, "height": 480}'
 
 
 @dataclass
@@ -43,6 +57,13 @@ class LevelResult:
     max_ms: float
     server_cpu_percent: float | None
     load_cpu_percent: float
+    loop: str = "open"
+    superseded: int = 0  # open loop: poses the server skipped for a newer one of its client
+    min_client_matches_per_second: float = 0.0  # the least-served client's rate
+    malformed_clients: int = 0
+    server_rss_start_mb: float | None = None  # resident memory of all server processes
+    server_rss_end_mb: float | None = None
+    server_rss_max_mb: float | None = None
 
 
 def real_queries(bank_poses: np.ndarray, count: int = 240) -> tuple[np.ndarray, str]:
@@ -155,8 +176,19 @@ class ServerProcess:
                 self.process.wait()
 
 
-async def _client(url: str, messages: list[str], rate: float, start: float, warm_until: float,
-                  stop: float, latencies: list[float], counts: dict) -> None:
+@dataclass
+class _ClientStats:
+    latencies: list[float] = field(default_factory=list)  # seconds, counted matches only
+    sent: int = 0
+    superseded: int = 0
+    errors: int = 0
+    unanswered: int = 0
+
+
+async def _open_loop_client(url: str, messages: list[str], rate: float, start: float,
+                            warm_until: float, stop: float, stats: _ClientStats,
+                            malformed: bool = False) -> None:
+    """Sends at `rate` whatever the replies do; pairs each reply with its query by order."""
     from websockets.asyncio.client import connect
 
     async with connect(url, max_size=2**20, compression=None) as ws:
@@ -165,11 +197,16 @@ async def _client(url: str, messages: list[str], rate: float, start: float, warm
         async def receive() -> None:
             async for reply in ws:
                 sent_at, counted = pending.popleft()
-                if counted:
-                    if isinstance(reply, str) and reply.startswith('{"type":"matches"'):
-                        latencies.append(time.perf_counter() - sent_at)
-                    else:
-                        counts["errors"] += 1
+                if not counted or malformed:
+                    continue
+                if not isinstance(reply, str):
+                    stats.errors += 1
+                elif reply.startswith('{"type":"matches"'):
+                    stats.latencies.append(time.perf_counter() - sent_at)
+                elif reply.startswith('{"type":"superseded"'):
+                    stats.superseded += 1
+                else:
+                    stats.errors += 1
 
         receiver = asyncio.create_task(receive())
         i = random.randrange(len(messages))
@@ -181,26 +218,64 @@ async def _client(url: str, messages: list[str], rate: float, start: float, warm
             now = time.perf_counter()
             counted = now >= warm_until
             pending.append((now, counted))
-            await ws.send(messages[i % len(messages)])
-            counts["sent"] += counted
+            await ws.send(MALFORMED if malformed else messages[i % len(messages)])
+            stats.sent += counted
             i += 1
             next_at += 1 / rate
         await asyncio.sleep(0.5)  # the last replies
         receiver.cancel()
-        counts["unanswered"] += sum(1 for _, counted in pending if counted)
+        stats.unanswered += sum(1 for _, counted in pending if counted)
+
+
+async def _closed_loop_client(url: str, messages: list[str], rate: float, start: float,
+                              warm_until: float, stop: float, stats: _ClientStats) -> None:
+    """Like the page: a camera frame every 1/rate s; one query in flight, and a frame that
+    comes while one is in flight waits, replaced by any newer frame (latest wins)."""
+    from websockets.asyncio.client import connect
+
+    async with connect(url, max_size=2**20, compression=None) as ws:
+        i = random.randrange(len(messages))
+        next_frame = start + random.random() / rate
+        while next_frame < stop:
+            delay = next_frame - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sent_at = time.perf_counter()
+            counted = sent_at >= warm_until
+            await ws.send(messages[i % len(messages)])
+            stats.sent += counted
+            try:
+                reply = await asyncio.wait_for(ws.recv(), timeout=max(1.0, stop - sent_at))
+            except TimeoutError:
+                stats.unanswered += counted
+                return
+            done = time.perf_counter()
+            if counted:
+                if isinstance(reply, str) and reply.startswith('{"type":"matches"'):
+                    stats.latencies.append(done - sent_at)
+                else:
+                    stats.errors += 1
+            # Frames that came meanwhile: only the newest is sent, at once; else wait for
+            # the next one.
+            frames = max(1, int((done - next_frame) * rate))
+            i += frames
+            next_frame += frames / rate
 
 
 async def _level(url: str, messages: list[str], clients: int, rate: float, seconds: float,
-                 warmup: float) -> tuple[list[float], dict]:
-    latencies: list[float] = []
-    counts = {"sent": 0, "errors": 0, "unanswered": 0}
+                 warmup: float, loop: str, malformed_clients: int = 0) -> list[_ClientStats]:
     start = time.perf_counter() + 0.5
     warm_until = start + warmup
     stop = warm_until + seconds
-    tasks = [_client(url, messages, rate, start, warm_until, stop, latencies, counts)
-             for _ in range(clients)]
+    stats = [_ClientStats() for _ in range(clients + malformed_clients)]
+    tasks = [(_closed_loop_client(url, messages, rate, start, warm_until, stop, one)
+              if loop == "closed" else
+              _open_loop_client(url, messages, rate, start, warm_until, stop, one))
+             for one in stats[:clients]]
+    tasks += [_open_loop_client(url, messages, rate, start, warm_until, stop, one, True)
+              for one in stats[clients:]]
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=warmup + seconds + 60)
-    return latencies, counts
+    return stats[:clients]
 
 
 def _run(coroutine):
@@ -212,24 +287,37 @@ def _run(coroutine):
 
 
 def run_level(server: ServerProcess, messages: list[str], clients: int, rate: float,
-              seconds: float, warmup: float) -> LevelResult:
+              seconds: float, warmup: float, loop: str = "open",
+              malformed_clients: int = 0) -> LevelResult:
     url = f"ws://{HOST}:{server.port}/api/stream"
     assert server.process is not None, "run_level needs a started server"
     cpu_before = _cpu_seconds(server.process.pid)
     load_before = time.process_time()
-    latencies, counts = _run(_level(url, messages, clients, rate, seconds, warmup))
+    with MemorySampler(server.process.pid) as memory:
+        stats = _run(_level(url, messages, clients, rate, seconds, warmup, loop,
+                            malformed_clients))
     load_cpu = 100 * (time.process_time() - load_before) / (seconds + warmup + 1)
     cpu_after = _cpu_seconds(server.process.pid)
+    latencies = [t for one in stats for t in one.latencies]
     ms = np.asarray(latencies) * 1000 if latencies else np.asarray([np.nan])
     cpu = None
     if cpu_before is not None and cpu_after is not None:
         cpu = 100 * (cpu_after - cpu_before) / (seconds + warmup + 1)
+    rss = memory.samples_mb()
     return LevelResult(
-        clients=clients, rate_per_client=rate, seconds=seconds, sent=counts["sent"],
-        answered=len(latencies), errors=counts["errors"], unanswered=counts["unanswered"],
+        clients=clients, rate_per_client=rate, seconds=seconds,
+        sent=sum(one.sent for one in stats), answered=len(latencies),
+        errors=sum(one.errors for one in stats),
+        unanswered=sum(one.unanswered for one in stats),
         matches_per_second=len(latencies) / seconds, p50_ms=float(np.percentile(ms, 50)),
         p99_ms=float(np.percentile(ms, 99)), max_ms=float(ms.max()),
-        server_cpu_percent=cpu, load_cpu_percent=load_cpu)
+        server_cpu_percent=cpu, load_cpu_percent=load_cpu, loop=loop,
+        superseded=sum(one.superseded for one in stats),
+        min_client_matches_per_second=min(len(one.latencies) for one in stats) / seconds,
+        malformed_clients=malformed_clients,
+        server_rss_start_mb=float(rss[0]) if len(rss) else None,
+        server_rss_end_mb=float(rss[-1]) if len(rss) else None,
+        server_rss_max_mb=float(rss.max()) if len(rss) else None)
 
 
 @dataclass(frozen=True)
@@ -240,8 +328,11 @@ class Plan:
     seconds: float = 10.0  # measured seconds per level
     warmup: float = 2.0  # unmeasured seconds first
     k: int = 5  # matches per query
+    mirror: bool = True  # also match each pose mirrored, as the page does by default
     index: str | None = None  # the server's search index (None: the bank's default)
     workers: int = 1  # server processes
+    loops: tuple[str, ...] = LOOPS  # which kinds of client, each at every level (see LOOPS)
+    malformed_clients: int = 0  # extra clients sending malformed messages at `rate`
 
 
 @dataclass
@@ -249,6 +340,10 @@ class Results:
     bank_size: int
     queries: str  # where the query poses come from
     levels: list[LevelResult]
+    # Each server process's memory once started (the bank loaded, the indexes built) and
+    # after the last level.
+    memory_started: list[ProcessMemory] = field(default_factory=list)
+    memory_finished: list[ProcessMemory] = field(default_factory=list)
 
 
 def run(plan: Plan, report: Callable[[str], None]) -> Results:
@@ -263,18 +358,40 @@ def run(plan: Plan, report: Callable[[str], None]) -> Results:
         bank = PoseBank.load(bank_dir)
         poses, described = real_queries(bank.keypoints)
         messages = [json.dumps({"keypoints": np.round(p, 1).tolist(), "width": 640,
-                                "height": 480, "k": plan.k}) for p in poses]
+                                "height": 480, "k": plan.k, "mirror": plan.mirror})
+                    for p in poses]
         report(f"Bank: {len(bank):,} poses. Queries: {described}, k={plan.k}, "
+               f"mirror {'on' if plan.mirror else 'off'}, "
                f"{plan.rate:g} a second per client, {plan.seconds:g} s per level after "
-               f"{plan.warmup:g} s of warm-up, on {HOST}.")
+               f"{plan.warmup:g} s of warm-up, on {HOST}"
+               + (f", with {plan.malformed_clients} clients sending malformed messages"
+                  if plan.malformed_clients else "") + ".")
         levels = []
         with ServerProcess(bank_dir, plan.index, plan.workers) as server:
-            for n in plan.clients:
-                level = run_level(server, messages, n, plan.rate, plan.seconds, plan.warmup)
-                levels.append(level)
-                report(f"  {n} clients: {level.matches_per_second:,.0f} matches/s, "
-                       f"p50 {level.p50_ms:.1f} ms, p99 {level.p99_ms:.1f} ms")
-    return Results(len(bank), described, levels)
+            assert server.process is not None
+            started = tree_memory(server.process.pid)
+            report(describe_memory(started))
+            for loop in plan.loops:
+                for n in plan.clients:
+                    level = run_level(server, messages, n, plan.rate, plan.seconds,
+                                      plan.warmup, loop, plan.malformed_clients)
+                    levels.append(level)
+                    report(f"  {loop} loop, {n} clients: {level.matches_per_second:,.0f} "
+                           f"matches/s, p50 {level.p50_ms:.1f} ms, p99 {level.p99_ms:.1f} ms")
+            finished = tree_memory(server.process.pid)
+            report(describe_memory(finished))
+    return Results(len(bank), described, levels, started, finished)
+
+
+def describe_memory(processes: list[ProcessMemory]) -> str:
+    """One line: the server's processes' resident memory, together and each."""
+    if not processes:
+        return "Server memory: not readable here (/proc/PID/smaps_rollup)."
+    each = "; ".join(f"pid {m.pid}: rss {m.rss_mb:,.0f}, pss {m.pss_mb:,.0f}, private "
+                     f"{m.private_mb:,.0f}" for m in processes)
+    rss, pss = sum(m.rss_mb for m in processes), sum(m.pss_mb for m in processes)
+    return (f"Server memory ({len(processes)} processes), MB: rss {rss:,.0f}, pss {pss:,.0f} "
+            f"together ({each}).")
 
 
 def table(results: Results):
@@ -282,15 +399,19 @@ def table(results: Results):
 
     out = Table(title=f"WebSocket matching ({os.cpu_count()} cores, server and load on "
                       "the same machine)")
-    for column in ("clients", "target/s", "matches/s", "p50 ms", "p99 ms", "max ms", "errors",
-                   "unanswered", "server CPU", "load CPU"):
-        out.add_column(column, justify="right")
+    for column in ("loop", "clients", "target/s", "matches/s", "p50 ms", "p99 ms", "max ms",
+                   "least client/s", "superseded", "errors", "unanswered", "server CPU",
+                   "server RSS MB", "load CPU"):
+        out.add_column(column, justify="left" if column == "loop" else "right")
     for r in results.levels:
-        out.add_row(str(r.clients), f"{r.clients * r.rate_per_client:,.0f}",
+        rss = "-" if r.server_rss_start_mb is None else (
+            f"{r.server_rss_start_mb:,.0f} -> {r.server_rss_end_mb:,.0f}")
+        out.add_row(r.loop, str(r.clients), f"{r.clients * r.rate_per_client:,.0f}",
                     f"{r.matches_per_second:,.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}",
-                    f"{r.max_ms:.1f}", str(r.errors), str(r.unanswered),
+                    f"{r.max_ms:.1f}", f"{r.min_client_matches_per_second:.1f}",
+                    str(r.superseded), str(r.errors), str(r.unanswered),
                     "-" if r.server_cpu_percent is None else f"{r.server_cpu_percent:.0f}%",
-                    f"{r.load_cpu_percent:.0f}%")
+                    rss, f"{r.load_cpu_percent:.0f}%")
     return out
 
 
@@ -298,5 +419,8 @@ def write_json(results: Results, plan: Plan, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(
         {"bank_size": results.bank_size, "queries": results.queries, "k": plan.k,
-         "index": plan.index or "default", "workers": plan.workers,
+         "index": plan.index or "default", "workers": plan.workers, "mirror": plan.mirror,
+         "malformed_clients": plan.malformed_clients,
+         "memory_started": [asdict(m) for m in results.memory_started],
+         "memory_finished": [asdict(m) for m in results.memory_finished],
          "levels": [asdict(r) for r in results.levels]}, indent=2))

@@ -16,8 +16,9 @@ from movemirror.bench import serve as serve_bench
 from movemirror.bench.extra import INSTALL_HINT, missing_bench_packages
 from movemirror.cli.choices import index_kinds_help, models_help
 from movemirror.cli.console import console, fail
-from movemirror.distances import METRICS, check_metric
+from movemirror.distances import check_metric
 from movemirror.errors import BankError, UnknownMetricError
+from movemirror.motion.windows import MOTION_METRICS
 
 app = typer.Typer(help="Benchmarks on real data.", no_args_is_help=True)
 
@@ -68,12 +69,21 @@ def serve(
     clients: str = typer.Option(",".join(map(str, SERVE.clients)),
                                 help="Concurrent clients per level, comma-separated."),
     rate: float = typer.Option(SERVE.rate, min=0.1, max=120, help="Poses a second per client."),
-    seconds: float = typer.Option(SERVE.seconds, min=1, max=120,
-                                  help="Measured seconds per level."),
+    seconds: float = typer.Option(SERVE.seconds, min=1, max=3600,
+                                  help="Measured seconds per level (600: a soak test; the "
+                                       "server's memory is sampled every second)."),
     warmup: float = typer.Option(SERVE.warmup, min=0, max=30, help="Unmeasured seconds first."),
     k: int = typer.Option(SERVE.k, min=1, max=50, help="Matches per query."),
+    mirror: bool = typer.Option(SERVE.mirror, "--mirror/--no-mirror",
+                                help="Also match each pose mirrored, as the page does."),
     index: str | None = typer.Option(None, help=index_kinds_help()),
     workers: int = typer.Option(SERVE.workers, min=1, max=16, help="Server processes."),
+    loops: str = typer.Option(",".join(SERVE.loops), "--loop",
+                              help="Kinds of client, comma-separated: closed (like the page: "
+                                   "one in flight, latest wins), open (sends at the rate "
+                                   "whatever the replies)."),
+    malformed: int = typer.Option(SERVE.malformed_clients, min=0, max=1000,
+                                  help="Extra clients sending malformed messages at the rate."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Matches per second and p50/p99 latency over the WebSocket, on loopback."""
@@ -82,8 +92,12 @@ def serve(
     levels = [int(n) for n in clients.split(",") if n.strip()]
     if not levels or min(levels) < 1 or max(levels) > 1000:
         raise typer.BadParameter("clients: 1 to 1000 each, e.g. 1,50,200")
+    kinds = tuple(loop.strip() for loop in loops.split(",") if loop.strip())
+    if not kinds or set(kinds) - set(serve_bench.LOOPS):
+        raise typer.BadParameter(f"--loop: one or more of {', '.join(serve_bench.LOOPS)}")
     plan = serve_bench.Plan(bank_dir=bank_dir, clients=tuple(levels), rate=rate,
-                            seconds=seconds, warmup=warmup, k=k, index=index, workers=workers)
+                            seconds=seconds, warmup=warmup, k=k, index=index, workers=workers,
+                            loops=kinds, malformed_clients=malformed, mirror=mirror)
     try:
         results = serve_bench.run(plan, report=_report)
     except (DatasetMissingError, BankError, RuntimeError) as error:
@@ -136,7 +150,7 @@ def motion(
     recall_queries: int = typer.Option(MOTION.recall_queries, min=0,
                                        help="Queries also searched exhaustively (seconds "
                                             "each) to measure recall."),
-    metric: str = typer.Option(MOTION.metric, help=f"Distance: {' or '.join(METRICS)}."),
+    metric: str = typer.Option(MOTION.metric, help=f"Distance: {' or '.join(MOTION_METRICS)}."),
     out: Path = typer.Option(Path("bench-results"), help="Directory for motion.json."),
     quick: bool = typer.Option(False, "--quick", help=(
         f"Small run: {QUICK_MOTION.queries} queries, no enlarged bank, "
@@ -150,6 +164,8 @@ def motion(
         check_metric(metric)
     except UnknownMetricError as error:
         raise fail(str(error), 2) from None
+    if metric not in MOTION_METRICS:
+        raise fail(f"movement search takes {' or '.join(MOTION_METRICS)}, not {metric!r}", 2)
     plan = replace(QUICK_MOTION, metric=metric) if quick else replace(
         MOTION, queries=queries, large=large, recall_queries=recall_queries, metric=metric)
     try:
@@ -224,6 +240,40 @@ def pose(
     write_json(results, out / "pose.json")
     console.print(table(results))
     console.print(f"wrote {out / 'pose.json'}", markup=False)
+
+
+@app.command("quality")
+def quality(
+    pipeline: list[str] = typer.Option(
+        None, "--pipeline", help="ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE], repeatable "
+        "(default: true poses, the original Move Mirror, today's defaults). A side is truth, "
+        "single:MODEL:MODE or ingest:MODEL:MODE."),
+    archive: int = typer.Option(4000, min=1, max=4000, help="Archive photos (LSPET 1..N)."),
+    queries: int = typer.Option(1000, min=1, max=1000,
+                                help="Query photos per half (tuning from 4001, report from 5001)."),
+    workers: int = typer.Option(0, min=0, help="Estimation workers (0: the cores left free)."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for quality.json."),
+):
+    """Do matches look like the query? Judged on LSPET's true poses, per pipeline."""
+    from movemirror.bench import quality as quality_bench
+    from movemirror.errors import DatasetMissingError, ModelMissingError
+
+    pipelines = tuple(pipeline or quality_bench.DEFAULT_PIPELINES)
+    for text in pipelines:
+        try:
+            quality_bench.Pipeline.parse(text)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--pipeline") from None
+    plan = quality_bench.Plan(archive=(0, archive), tuning=(4000, 4000 + queries),
+                              held_out=(5000, 5000 + queries), pipelines=pipelines,
+                              workers=workers or quality_bench.default_workers())
+    try:
+        results = quality_bench.run(plan, report=_report)
+    except (DatasetMissingError, ModelMissingError) as error:
+        raise fail(str(error)) from None
+    quality_bench.write_json(results, out / "quality.json")
+    console.print(quality_bench.table(results))
+    console.print(f"wrote {out / 'quality.json'}", markup=False)
 
 
 def _needs_bench_extra(command: Callable) -> Callable:

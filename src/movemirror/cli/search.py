@@ -21,7 +21,7 @@ from movemirror.errors import (
     PoseError,
     UnknownMetricError,
 )
-from movemirror.motion.windows import DEFAULT_K
+from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 
 POSES_K = 10  # poses a search by one pose prints unless asked for more
 
@@ -101,7 +101,9 @@ def search(
                              "video (poses estimated about 10 times a second)."),
     k: int | None = typer.Option(None, "-k", min=1, help=(
         f"How many matches (default {POSES_K}; windows: {DEFAULT_K}).")),
-    metric: str = typer.Option(DEFAULT_METRIC, help=f"Distance: {' or '.join(METRICS)}."),
+    metric: str | None = typer.Option(
+        None, help=f"Distance: {' or '.join(METRICS)} (default {DEFAULT_METRIC}; windows: "
+                   f"{MOTION_METRIC})."),
     mirror: bool = typer.Option(False, "--mirror", help="Also match the mirrored pose."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ):
@@ -109,6 +111,7 @@ def search(
     tracks that move most like a movement."""
     from movemirror.bank import PoseBank
 
+    metric = metric or (MOTION_METRIC if clip is not None else DEFAULT_METRIC)
     try:
         check_metric(metric)
     except UnknownMetricError as error:

@@ -52,9 +52,10 @@ def serve(
                      "TF.js or the models (run make setup-node)")
         modules = None
     limits = Limits()
-    app = create_app(bank, web_modules=modules, limits=limits)
-    with console.status(f"Preparing search over {len(bank):,} poses…"):
-        app.state.movemirror.matcher.warm()
+    if workers == 1:
+        app = create_app(bank, web_modules=modules, limits=limits)
+        with console.status(f"Preparing search over {len(bank):,} poses…"):
+            app.state.movemirror.matcher.warm()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {escape(str(bank_dir))}"
                   + (f" in {workers} processes" if workers > 1 else ""))
@@ -66,7 +67,9 @@ def serve(
     if workers == 1:
         uvicorn.run(app, **options)
         return
-    # Each worker loads the bank itself; the warm-up above has filled the compile cache.
+    # Each worker opens the bank (its vectors memory-mapped, so shared) and builds and warms
+    # its own indexes; this process only supervises them, so it holds no indexes of its own.
+    del bank
     os.environ[BANK_ENV] = str(bank_dir.resolve())
     if index:
         os.environ[INDEX_ENV] = index

@@ -19,12 +19,19 @@ index.
 
 from __future__ import annotations
 
+import threading
 from typing import ClassVar, Self
 
 import numpy as np
 from numba import njit, prange
 
-from movemirror.distances import check_metric, pair_distance
+from movemirror.distances import (
+    COSINE_KERNEL,
+    VALID_METRICS,
+    WEIGHTED_KERNEL,
+    check_metric,
+    pair_distance,
+)
 from movemirror.errors import UnknownMetricError
 from movemirror.index import heap, topk
 from movemirror.index.partition import leaf_blocks, node_boxes, principal_axes, split_tree
@@ -34,10 +41,15 @@ LEAF_SIZE = 32
 # Bounds and distances are float32 sums in whatever order the compiler vectorises them; a node
 # is skipped only when its bound exceeds the k-th best by more than their rounding (~34 ulp).
 _SLACK = np.float32(1.0 + 1e-5)
-_PARALLEL_FROM = 32
-_FIRST_DIMS = 10  # queries per call from which a batch is spread over all cores
-# The metrics whose box bounds the walk knows (see the module's docstring).
-BOUNDED_METRICS = ("cosine", "weighted")
+_PARALLEL_FROM = 32  # queries per call from which a batch is spread over all cores
+_FIRST_DIMS = 10  # dimensions scanned before a block is checked against the k-th best
+# A parallel search already uses every core, and numba's workqueue threading layer (where
+# neither TBB nor OpenMP is installed) must not be entered by two threads at once.
+_PARALLEL_LOCK = threading.Lock()
+# The metrics whose box bounds the walk knows (see the module's docstring): by their kernel,
+# so "torso", the weighted L1 in another vector space, is bounded like "weighted".
+BOUNDED_METRICS = tuple(name for name, metric in VALID_METRICS.items()
+                        if metric.kernel in (COSINE_KERNEL, WEIGHTED_KERNEL))
 
 
 @njit(cache=True, fastmath=True)
@@ -144,7 +156,7 @@ def _rotate(rows, rotation):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _search_rows(queries, first, stop, rotation, weighted, kernel, reach, max_leaves, tree,
                  vectors, out_d, out_i):
     k = out_d.shape[1]
@@ -171,7 +183,7 @@ def _search_rows(queries, first, stop, rotation, weighted, kernel, reach, max_le
         _rescore(query, vectors, kernel, best_i, out_d[r], out_i[r])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _search_parallel(queries, rotation, weighted, kernel, reach, max_leaves, tree, vectors,
                      out_d, out_i, chunks):
     n = len(queries)
@@ -192,7 +204,7 @@ class BoxTreeIndex:
             raise UnknownMetricError(f"the box tree has no bound for metric {metric!r}; "
                                      "search it with the brute-force index")
         self.metric = metric
-        self._weighted = metric == "weighted"  # the L1 bounds, else the Euclidean ones
+        self._weighted = self._kernel == WEIGHTED_KERNEL  # the L1 bounds, else the Euclidean
         self._reach = self._reach_for(metric)
         self._max_leaves = self._leaf_budget(len(vectors))
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -239,9 +251,10 @@ class BoxTreeIndex:
             _search_rows(queries, 0, len(queries), self._rotation, self._weighted, self._kernel,
                          self._reach, self._max_leaves, self._tree, self.vectors, out_d, out_i)
         else:
-            _search_parallel(queries, self._rotation, self._weighted, self._kernel, self._reach,
-                             self._max_leaves, self._tree, self.vectors, out_d, out_i,
-                             4 * _PARALLEL_FROM)
+            with _PARALLEL_LOCK:
+                _search_parallel(queries, self._rotation, self._weighted, self._kernel,
+                                 self._reach, self._max_leaves, self._tree, self.vectors, out_d,
+                                 out_i, 4 * _PARALLEL_FROM)
         return out_d, out_i
 
     @property

@@ -60,7 +60,7 @@ def _build(vectors, kernel, seed):
     return order, mu, inside, outside
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _search_rows(queries, vectors, kernel, order, mu, inside, outside, out_d, out_i):
     k = out_d.shape[1]
     best_d = np.empty(k, np.float64)

@@ -19,8 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from movemirror.distances import DEFAULT_METRIC, check_metric
-from movemirror.errors import MotionError
+from movemirror.distances import check_metric
+from movemirror.errors import MotionError, UnknownMetricError
 from movemirror.index.features import FeatureTree
 from movemirror.index.partition import principal_axes
 from movemirror.keypoints import mirror_keypoints
@@ -28,6 +28,8 @@ from movemirror.motion.tracks import Tracks
 from movemirror.motion.windows import (
     DEFAULT_K,
     FEATURE_AXES,
+    MOTION_METRIC,
+    MOTION_METRICS,
     OFFSETS,
     SPEEDS,
     VELOCITY_STEP,
@@ -109,10 +111,15 @@ class MotionIndex:
     def nbytes(self) -> int:
         return self.vectors.nbytes + self.times.nbytes + self.track_of.nbytes + self.tree.nbytes
 
-    def search(self, poses, times, k: int = DEFAULT_K, metric: str = DEFAULT_METRIC,
+    def search(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
                mirror: bool = False, exhaustive: bool = False) -> list[MotionMatch]:
         """The k best windows, best first, each track at most once (see the module)."""
-        kernel = check_metric(metric).kernel
+        spec = check_metric(metric)
+        if spec.vectorise is not to_vectors:
+            raise UnknownMetricError(
+                f"movement search compares the bank's stored vectors: metric {metric!r} has "
+                f"vectors of its own; choose one of {', '.join(MOTION_METRICS)}")
+        kernel = spec.kernel
         if k < 1:
             raise ValueError("k must be at least 1")
         poses, times = check_movement(poses, times)

@@ -14,10 +14,11 @@ from movemirror.server.state import ServerState, get_state
 router = APIRouter(prefix="/api", tags=["search"])
 
 
-@router.get("/health", response_model=Health, summary="Server status and the bank's size")
+@router.get("/health", response_model=Health, summary="Server status, the bank's size and version")
 def health(state: ServerState = Depends(get_state)) -> Health:
     path = state.bank.path
     return Health(status="ok", bank_size=len(state.bank), bank=path.name if path else None,
+                  bank_version=state.bank.generation,
                   web_modules=state.web_modules is not None, worker=os.getpid())
 
 
@@ -38,7 +39,8 @@ async def search(query: PoseQuery, request: Request,
     get the `k` nearest poses by `metric`, optionally also matching the mirrored pose.
 
     The WebSocket `/api/stream` takes the same body as a text message, once per camera frame,
-    and answers each with `{"type": "matches", "id", "matches", "elapsed_ms"}` or
+    and answers each with `{"type": "matches", "id", "matches", "elapsed_ms"}`,
+    `{"type": "superseded", "id"}` (a newer pose from the same client was waiting) or
     `{"type": "error", "id", "code", "detail"}`.
     """
     client = request.client.host if request.client else "unknown"

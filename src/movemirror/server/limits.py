@@ -17,7 +17,9 @@ class Limits:
     # A client that keeps sending after this many refused messages in a row is flooding.
     max_refused_in_a_row: int = 200
     max_connections: int = 1000
-    max_in_flight: int = 16  # queries of one connection being answered at once
+    # Replies one connection may be owed (mostly cheap superseded frames) before the server
+    # stops reading its messages until it reads its replies.
+    max_owed_replies: int = 64
     search_rate_per_second: float = 60.0  # POST /api/search per client address
     search_burst: int = 120
 

@@ -1,23 +1,27 @@
 """Searches the bank for many clients at once by gathering concurrent queries into batches.
 
-Each query waits at most for the batch in flight; whatever arrived meanwhile goes into the
-next batch, so under load one bank.search call answers hundreds of clients.
+Batches run on a small pool of threads (one per core, at most SEARCH_THREADS): the search
+kernels release the GIL, so one server process uses every core while its event loop keeps
+reading sockets. A query goes out at once when a thread is idle; whatever arrives while
+every thread is busy is shared out among the next batches, so under load one bank.search
+call answers hundreds of clients.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from movemirror.bank import PoseBank
-from movemirror.distances import DEFAULT_METRIC, METRICS
+from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
 from movemirror.errors import PoseError
-from movemirror.vectors import pose_problems
 
 MAX_BATCH = 512
+SEARCH_THREADS = 2
 
 
 @dataclass
@@ -37,15 +41,20 @@ class _Query:
 
 
 class Matcher:
-    def __init__(self, bank: PoseBank, max_batch: int = MAX_BATCH):
+    def __init__(self, bank: PoseBank, max_batch: int = MAX_BATCH,
+                 threads: int | None = None):
         self.bank = bank
         self.max_batch = max_batch
+        self.threads = threads or max(1, min(SEARCH_THREADS, os.cpu_count() or 1))
         self._pending: list[_Query] = []
         self._wakeup = asyncio.Event()  # replaced for each event loop that searches
         self._worker: asyncio.Task | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="movemirror-search")
+        self._running: set[asyncio.Task] = set()
+        self._executor = ThreadPoolExecutor(max_workers=self.threads,
+                                            thread_name_prefix="movemirror-search")
         self.batches = 0
         self.queries = 0
+        self.most_batches_at_once = 0
 
     def warm(self) -> None:
         """Build the indexes and run each search path once now, not on the first queries.
@@ -56,9 +65,9 @@ class Matcher:
         if len(self.bank) == 0:
             return
         poses = self.bank.keypoints[:64]
-        valid = poses[[p is None for p in pose_problems(poses)]]
         for metric in METRICS:
             self.bank.index(metric)
+            valid = poses[[p is None for p in check_metric(metric).problems(poses)]]
             for mirror in (False, True):
                 for count in (1, 2, len(valid)):
                     if len(valid):
@@ -71,6 +80,7 @@ class Matcher:
         if self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
             self._wakeup = asyncio.Event()
             self._pending = []
+            self._running = set()
             self._worker = loop.create_task(self._run())
         query = _Query(np.asarray(pose, np.float32), k, metric, mirror, loop.create_future())
         self._pending.append(query)
@@ -78,28 +88,38 @@ class Matcher:
         return await query.future
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            while self._pending:
-                batch = self._pending[: self.max_batch]
-                del self._pending[: self.max_batch]
-                try:
-                    results = await loop.run_in_executor(self._executor, self._answer, batch)
-                except Exception as error:  # noqa: BLE001 - every waiting client must hear of it
-                    results = [error] * len(batch)
-                for query, result in zip(batch, results, strict=True):
-                    if query.future.done():
-                        continue
-                    if isinstance(result, Exception):
-                        query.future.set_exception(result)
-                    else:
-                        query.future.set_result(result)
+            while self._pending and len(self._running) < self.threads:
+                idle = self.threads - len(self._running)
+                size = min(self.max_batch, -(-len(self._pending) // idle))
+                batch = self._pending[:size]
+                del self._pending[:size]
+                self.batches += 1
+                self.queries += len(batch)
+                task = asyncio.get_running_loop().create_task(self._search_batch(batch))
+                self._running.add(task)
+                self.most_batches_at_once = max(self.most_batches_at_once, len(self._running))
+
+    async def _search_batch(self, batch: list[_Query]) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            results = await loop.run_in_executor(self._executor, self._answer, batch)
+        except Exception as error:  # noqa: BLE001 - every waiting client must hear of it
+            results = [error] * len(batch)
+        finally:
+            self._running.discard(asyncio.current_task())
+            self._wakeup.set()
+        for query, result in zip(batch, results, strict=True):
+            if query.future.done():
+                continue
+            if isinstance(result, Exception):
+                query.future.set_exception(result)
+            else:
+                query.future.set_result(result)
 
     def _answer(self, batch: list[_Query]) -> list[list[Hit] | Exception]:
-        self.batches += 1
-        self.queries += len(batch)
         groups: dict[tuple[str, bool], list[int]] = {}
         for i, query in enumerate(batch):
             groups.setdefault((query.metric, query.mirror), []).append(i)
@@ -109,7 +129,8 @@ class Matcher:
                 self._search_group(batch, members, metric, mirror, results)
             except PoseError:
                 # Rare (the page sends only good poses): find the bad ones, answer the rest.
-                problems = pose_problems(np.stack([batch[i].pose for i in members]))
+                problems = check_metric(metric).problems(
+                    np.stack([batch[i].pose for i in members]))
                 good = [i for i, problem in zip(members, problems, strict=True) if not problem]
                 for i, problem in zip(members, problems, strict=True):
                     if problem:
@@ -132,4 +153,6 @@ class Matcher:
     def close(self) -> None:
         if self._worker is not None:
             self._worker.cancel()
+        for task in list(self._running):
+            task.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)

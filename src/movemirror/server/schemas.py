@@ -63,6 +63,9 @@ class Health(BaseModel):
     status: Literal["ok"]
     bank_size: int
     bank: str | None
+    bank_version: str | None = Field(
+        description="the bank's generation (from its manifest), new with every save: during a "
+                    "rolling update, each replica shows which state of the bank it serves")
     web_modules: bool = Field(description="the browser packages (TF.js, models) are available")
     worker: int = Field(description="id of the server process that answered")
 

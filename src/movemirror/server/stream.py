@@ -3,9 +3,15 @@
 Client -> server, one text message per frame: the POST /api/search body, e.g.
   {"id": 7, "keypoints": [[x, y, score] x 17], "width": 640, "height": 480,
    "k": 5, "metric": "cosine", "mirror": true}
-Server -> client, one reply per message, in order:
+Server -> client, one reply per message, in the order the messages came:
   {"type": "matches", "id": 7, "matches": [...], "elapsed_ms": 1.2}
+  {"type": "superseded", "id": 7}
   {"type": "error", "id": 7, "code": "invalid" | "bad_pose" | "rate_limited", "detail": "..."}
+A pose is worth answering only while it is the newest from its client: the server searches
+for one pose of a connection at a time, and when several of its poses are waiting by then,
+it answers the newest with matches and each older one with a "superseded" frame (with its
+id). A client that keeps one query in flight never sees one; a client that sends at camera
+rate whatever the replies do gets the matches of its latest pose instead of a backlog.
 A bad message gets an error frame and the connection stays open. The connection is closed
 with 1003 for a binary frame, 1009 for an oversize message, 1008 for a flood and 1013
 when the server is full.
@@ -16,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
@@ -23,7 +31,7 @@ from pydantic import ValidationError
 
 from movemirror.errors import PoseError
 from movemirror.server.limits import TokenBucket
-from movemirror.server.protocol import parse_query
+from movemirror.server.protocol import Query, parse_query
 from movemirror.server.schemas import describe_error
 from movemirror.server.state import ServerState, get_ws_state
 
@@ -37,6 +45,12 @@ router = APIRouter()
 
 def error_frame(code: str, detail: str, query_id=None) -> str:
     return json.dumps({"type": "error", "id": query_id, "code": code, "detail": detail})
+
+
+def superseded_frame(query_id) -> str:
+    # Sent for most messages of a client that outpaces the server: built without json's
+    # dict machinery, like the matches frame.
+    return f'{{"type":"superseded","id":{json.dumps(query_id)}}}'
 
 
 def _query_id(text: str):
@@ -61,6 +75,56 @@ def stream_docs() -> JSONResponse:
                         headers={"Upgrade": "websocket"})
 
 
+@dataclass(slots=True)
+class Waiting:
+    """A valid query not yet taken for search; superseded once a newer one arrives."""
+
+    query: Query
+    started: float
+    superseded: bool = False
+
+
+class OwedReplies:
+    """What one connection is owed, in the order its messages came: ready frames, queries to
+    answer (at most one not superseded) and finally a close (code, reason).
+
+    Bounded: the reader waits while `limit` replies are owed, so a client that does not read
+    cannot make the server buffer more.
+    """
+
+    def __init__(self, limit: int):
+        self._items: deque = deque()
+        self._limit = limit
+        self._newest: Waiting | None = None
+        self._changed = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
+
+    def put(self, item) -> None:
+        if isinstance(item, Waiting):
+            if self._newest is not None:
+                self._newest.superseded = True
+            self._newest = item
+        self._items.append(item)
+        self._changed.set()
+        if len(self._items) >= self._limit:
+            self._room.clear()
+
+    async def room(self) -> None:
+        await self._room.wait()
+
+    async def take(self):
+        while not self._items:
+            self._changed.clear()
+            await self._changed.wait()
+        item = self._items.popleft()
+        if item is self._newest:
+            self._newest = None
+        if len(self._items) < self._limit:
+            self._room.set()
+        return item
+
+
 @router.websocket("/api/stream")
 async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state)) -> None:
     limits = state.limits
@@ -69,79 +133,77 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
         await websocket.close(CLOSE_TRY_LATER, "server is full, try again later")
         return
     state.connections += 1
-    # Replies go out in order through a bounded queue, so a client may have several queries
-    # in flight (they join the same search batches) but cannot make the server buffer more.
-    outbox: asyncio.Queue = asyncio.Queue(maxsize=limits.max_in_flight)
-    sender = asyncio.create_task(_send_replies(websocket, outbox))
+    replies = OwedReplies(limits.max_owed_replies)
+    sender = asyncio.create_task(_send_replies(websocket, state, replies))
     try:
-        await _receive_queries(websocket, state, outbox)
-        await outbox.put(None)
+        await _receive_queries(websocket, state, replies)
         await sender
     except WebSocketDisconnect:
         pass
     finally:
         sender.cancel()
-        while not outbox.empty():
-            item = outbox.get_nowait()
-            if isinstance(item, asyncio.Task):
-                item.cancel()
         state.connections -= 1
 
 
-async def _receive_queries(websocket: WebSocket, state: ServerState,
-                           outbox: asyncio.Queue) -> None:
-    """Reads messages until the client leaves or breaks a limit (then queues the close)."""
+async def _receive_queries(websocket: WebSocket, state: ServerState, replies: OwedReplies) -> None:
+    """Reads messages until the client leaves or breaks a limit (then queues the close).
+
+    Messages are read while a search is running, so a newer pose can supersede a waiting one.
+    """
     limits = state.limits
     bucket = TokenBucket(limits.rate_per_second, limits.burst)
     refused_in_a_row = 0
     while True:
+        await replies.room()
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
         text = message.get("text")
         if text is None:
-            await outbox.put(error_frame("unsupported", "send poses as JSON text"))
-            await outbox.put((CLOSE_UNSUPPORTED, "binary frames are not accepted"))
+            replies.put(error_frame("unsupported", "send poses as JSON text"))
+            replies.put((CLOSE_UNSUPPORTED, "binary frames are not accepted"))
             return
         if len(text) > limits.max_message_bytes:
             detail = f"message of {len(text)} bytes; the limit is {limits.max_message_bytes}"
-            await outbox.put(error_frame("too_large", detail))
-            await outbox.put((CLOSE_TOO_BIG, "message too big"))
+            replies.put(error_frame("too_large", detail))
+            replies.put((CLOSE_TOO_BIG, "message too big"))
             return
         if not bucket.take():
             refused_in_a_row += 1
             if refused_in_a_row >= limits.max_refused_in_a_row:
-                await outbox.put((CLOSE_POLICY, "too many messages"))
+                replies.put((CLOSE_POLICY, "too many messages"))
                 return
             detail = f"more than {limits.rate_per_second:g} messages a second"
-            await outbox.put(error_frame("rate_limited", detail, _query_id(text)))
+            replies.put(error_frame("rate_limited", detail, _query_id(text)))
             continue
         refused_in_a_row = 0
-        await outbox.put(asyncio.create_task(_answer(state, text)))
+        started = time.perf_counter()
+        try:
+            replies.put(Waiting(parse_query(text), started))
+        except ValidationError as error:
+            replies.put(error_frame("invalid", describe_error(error), _query_id(text)))
 
 
-async def _send_replies(websocket: WebSocket, outbox: asyncio.Queue) -> None:
-    """Sends each reply (a text, or a task that makes one) in order; a (code, reason) closes."""
+async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedReplies) -> None:
+    """Sends each reply in order, searching for the queries still worth it; a (code, reason)
+    closes the connection."""
     while True:
-        item = await outbox.get()
-        if item is None:
-            return
+        item = await replies.take()
         if isinstance(item, tuple):
             await websocket.close(*item)
             return
-        await websocket.send_text(await item if isinstance(item, asyncio.Task) else item)
+        if isinstance(item, Waiting):
+            item = (superseded_frame(item.query.id) if item.superseded
+                    else await _answer(state, item))
+        await websocket.send_text(item)
 
 
-async def _answer(state: ServerState, text: str) -> str:
-    start = time.perf_counter()
-    try:
-        query = parse_query(text)
-    except ValidationError as error:
-        return error_frame("invalid", describe_error(error), _query_id(text))
+async def _answer(state: ServerState, waiting: Waiting) -> str:
+    query = waiting.query
     try:
         hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror)
     except PoseError as error:
         return error_frame("bad_pose", str(error), query.id)
-    elapsed = (time.perf_counter() - start) * 1000
+    elapsed = (time.perf_counter() - waiting.started) * 1000
     return (f'{{"type":"matches","id":{json.dumps(query.id)},'
             f'"matches":{state.formatter.as_json(hits)},"elapsed_ms":{elapsed:.3f}}}')

@@ -1,0 +1,419 @@
+"""`movemirror bench quality`: do the matches look like the query, judged on true poses?
+
+LSPET has annotated joints for every photo, so the match a pipeline picks can be judged by
+the TRUE poses of query and match, with judges that know nothing of the search distance
+(movemirror.quality.judges). Per query: the judge's score of the top match (and the mean of
+the top five), of the archive's best photo by that judge (oracle) and of a random archive
+photo (the mean); the figure is the fraction of the random-to-oracle gap closed (a ratio of
+means, movemirror.quality.gap).
+
+A pipeline = how the archive's poses were estimated x how the query's were x the distance
+(x whether the mirrored query is searched too). Photos 1-4000 are the archive; 4001-5000 the
+TUNING queries (look at them while choosing anything), 5001-6000 the REPORT queries (only
+reported).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from movemirror.bench.quality_poses import Estimates, Side, estimate_side
+from movemirror.keypoints import BODY_KEYPOINTS, mirror_keypoints
+from movemirror.quality.assign import annotated_person
+from movemirror.quality.gap import gap_closed, reference_scores
+from movemirror.quality.judges import joint_position, limb_direction
+from movemirror.quality.metrics import POSE_METRICS
+from movemirror.vectors import pose_problems
+
+Report = Callable[[str], None]
+JUDGES = {"limb": limb_direction, "joint": joint_position}
+TOP = 5
+# The page matches a pose only with this many body keypoints at this score (keypoints.js
+# isGoodPose); below it the page shows nothing.
+PAGE_MIN_SCORE = 0.3
+PAGE_MIN_BODY_KEYPOINTS = 6
+QUERY_CHUNK = 100  # queries per distance matrix (weighted keeps a Q x N x 34 array)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    archive: Side
+    query: Side
+    metric: str
+    mirror: bool = False
+    # Archive poses whose body keypoints' mean score is below this are left out (0: none).
+    refuse: float = 0.0
+
+    @classmethod
+    def parse(cls, text: str) -> Pipeline:
+        """'ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE]' (sides: see Side.parse)."""
+        parts = text.split("/")
+        usage = f"a pipeline is ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE], not {text!r}"
+        if len(parts) < 3:
+            raise ValueError(usage)
+        if parts[2] not in POSE_METRICS:
+            raise ValueError(f"unknown metric {parts[2]!r}; choose one of "
+                             f"{', '.join(POSE_METRICS)}")
+        mirror, refuse = False, 0.0
+        for option in parts[3:]:
+            if option == "mirror":
+                mirror = True
+            elif option.startswith("refuse="):
+                try:
+                    refuse = float(option[len("refuse="):])
+                except ValueError:
+                    raise ValueError(usage) from None
+            else:
+                raise ValueError(usage)
+        return cls(Side.parse(parts[0]), Side.parse(parts[1]), parts[2], mirror, refuse)
+
+    def __str__(self) -> str:
+        return (f"{self.archive}/{self.query}/{self.metric}" + ("/mirror" if self.mirror else "")
+                + (f"/refuse={self.refuse:g}" if self.refuse else ""))
+
+
+# What every run measures unless told otherwise: true poses in; the original Move Mirror
+# (PoseNet, one pass, both sides); the product's poses (the archive as `make demo` indexes
+# it, queries as the page estimates them) with Move Mirror's distances and with "torso", the
+# default distance since this benchmark chose it.
+DEFAULT_PIPELINES: tuple[str, ...] = (
+    "truth/truth/cosine",
+    "truth/truth/weighted",
+    "truth/truth/torso",
+    "single:posenet:fast/single:posenet:fast/cosine",
+    "ingest:thunder:crop/single:lightning:crop/cosine",
+    "ingest:thunder:crop/single:lightning:crop/weighted",
+    "ingest:thunder:crop/single:lightning:crop/torso",
+)
+
+
+@dataclass
+class Plan:
+    archive: tuple[int, int] = (0, 4000)  # dataset indices [start, stop)
+    tuning: tuple[int, int] = (4000, 5000)
+    held_out: tuple[int, int] = (5000, 6000)
+    pipelines: tuple[str, ...] = DEFAULT_PIPELINES
+    workers: int = 1
+
+
+def default_workers() -> int:
+    """Worker processes for estimation: the cores the machine's load leaves free (at least 1)."""
+    cores = os.cpu_count() or 1
+    return max(1, min(cores, round(cores - os.getloadavg()[0])))
+
+
+def page_would_match(pose: np.ndarray) -> bool:
+    """The page's gate (keypoints.js isGoodPose) and the bank's (movemirror.vectors)."""
+    body = pose[list(BODY_KEYPOINTS), 2] >= PAGE_MIN_SCORE
+    return int(body.sum()) >= PAGE_MIN_BODY_KEYPOINTS and pose_problems(pose)[0] is None
+
+
+def truth_pose(joints: np.ndarray) -> np.ndarray:
+    """An annotation as a pose: score 1 where annotated, 0 elsewhere."""
+    pose = np.asarray(joints, np.float32).copy()
+    pose[:, 2] = (pose[:, 2] > 0).astype(np.float32)
+    return pose
+
+
+def archive_poses(side: Side, estimates: Estimates | None, truths: dict[int, np.ndarray],
+                  indices: Sequence[int], refuse: float = 0.0) -> tuple[list[int], np.ndarray]:
+    """The archive a side gives: (photo indices present, their poses (N, 17, 3)).
+
+    Estimated entries count only when they are the annotated person (quality.assign);
+    a photo without one is absent. Poses the bank could not vectorise are absent too, and
+    so are those whose body keypoints score below `refuse` on average.
+    """
+    present, poses = [], []
+    for i in indices:
+        if estimates is None:
+            pose = truth_pose(truths[i])
+        else:
+            entries = estimates.poses.get(i, [])
+            which = annotated_person(entries, truths[i])
+            if which is None:
+                continue
+            pose = entries[which]
+        if pose[list(BODY_KEYPOINTS), 2].mean() < refuse:
+            continue
+        if pose_problems(pose)[0] is None:
+            present.append(i)
+            poses.append(pose)
+    stacked = np.stack(poses) if poses else np.empty((0, 17, 3), np.float32)
+    return present, stacked
+
+
+def query_poses(side: Side, estimates: Estimates | None, truths: dict[int, np.ndarray],
+                indices: Sequence[int]) -> list[np.ndarray | None]:
+    """Per query photo its pose as the page would search it, or None (no match shown)."""
+    out: list[np.ndarray | None] = []
+    for i in indices:
+        if estimates is None:
+            pose = truth_pose(truths[i])
+            out.append(pose if pose_problems(pose)[0] is None else None)
+        else:
+            found = estimates.poses.get(i, [])
+            out.append(found[0] if found and page_would_match(found[0]) else None)
+    return out
+
+
+def top_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: int,
+                mirror: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Brute-force top-k archive rows per query (ties: lower row first) and whether each
+    came from the mirrored query: (indices (Q, k), mirrored (Q, k))."""
+    distance = POSE_METRICS[metric]
+    k = min(k, len(archive))
+    rows, flags = [], []
+    for start in range(0, len(queries), QUERY_CHUNK):
+        chunk = queries[start:start + QUERY_CHUNK]
+        d = distance(chunk, archive)
+        m = np.zeros_like(d, dtype=bool)
+        if mirror:
+            dm = distance(mirror_keypoints(chunk), archive)
+            m = dm < d
+            d = np.where(m, dm, d)
+        order = np.argsort(d, axis=1, kind="stable")[:, :k]
+        # A query the metric cannot vectorise (all distances inf) gets no match.
+        order = np.where(np.isfinite(np.take_along_axis(d, order, axis=1)), order, -1)
+        rows.append(order)
+        flags.append(np.take_along_axis(m, order, axis=1))
+    if not rows:
+        return np.empty((0, k), np.int64), np.empty((0, k), bool)
+    return np.concatenate(rows), np.concatenate(flags)
+
+
+@dataclass
+class HalfResult:
+    queries: int
+    answered: int
+    gap: dict[str, float]  # "limb_top1", "limb_top5", "joint_top1", "joint_top5"
+    # The same over all queries, a query without a match counted as a random photo (the
+    # page shows nothing): comparable between pipelines that answer different queries.
+    gap_all: dict[str, float]
+
+
+@dataclass
+class PipelineResult:
+    pipeline: str
+    archive_photos: int  # archive photos present (estimated: the annotated person kept)
+    halves: dict[str, HalfResult]
+    search_seconds: float
+    archive_photos_per_second: float | None  # estimation cost, as measured when cached
+    query_photos_per_second: float | None
+
+
+@dataclass
+class Judged:
+    """The judges' scores of every (query, archive photo) pair, and the reference scores."""
+
+    scores: dict[str, np.ndarray]  # judge -> (queries, archive)
+    random: dict[str, np.ndarray]
+    oracle: dict[str, np.ndarray]
+
+
+def judge_all(queries: np.ndarray, archive: np.ndarray) -> Judged:
+    """Every pair judged; cached on disk by the poses and the judges' source (about a
+    minute's work for 2,000 x 4,000 pairs)."""
+    import hashlib
+    import inspect
+
+    from movemirror.datasets import cache_dir
+    from movemirror.quality import judges
+
+    digest = hashlib.sha256(inspect.getsource(judges).encode())
+    digest.update(queries.tobytes())
+    digest.update(archive.tobytes())
+    path = cache_dir() / "quality-cache" / f"judged-{digest.hexdigest()[:16]}.npz"
+    if path.is_file():
+        with np.load(path) as stored:
+            scores = {name: stored[name] for name in JUDGES}
+    else:
+        scores = {name: np.stack([judge(q, archive) for q in queries]).astype(np.float32)
+                  if len(queries) else np.empty((0, len(archive)), np.float32)
+                  for name, judge in JUDGES.items()}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial.npz")
+        np.savez(partial, **scores)
+        os.replace(partial, path)
+    random, oracle = {}, {}
+    for name, matrix in scores.items():
+        random[name], oracle[name] = reference_scores(matrix)
+    return Judged(scores, random, oracle)
+
+
+def chosen_scores(judged: Judged, name: str, query_truths: np.ndarray,
+                  archive_truths: np.ndarray, matches: np.ndarray, mirrored: np.ndarray,
+                  k: int) -> np.ndarray:
+    """Mean judge score of each query's first k matches (NaN: no match). A match found by the
+    mirrored query is shown mirrored, so it is judged mirrored."""
+    judge = JUDGES[name]
+    out = np.full(len(matches), np.nan)
+    for q, (row, flags) in enumerate(zip(matches, mirrored, strict=True)):
+        if row[0] < 0:
+            continue
+        values = []
+        for a, flip in zip(row[:k], flags[:k], strict=True):
+            if a < 0:
+                continue
+            if flip:
+                values.append(judge(query_truths[q], mirror_keypoints(archive_truths[a]))[0])
+            else:
+                values.append(judged.scores[name][q, a])
+        out[q] = np.nanmean(values) if np.isfinite(values).any() else np.nan
+    return out
+
+
+def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
+    from movemirror.datasets import dataset_dir
+    from movemirror.datasets.lspet import load_lspet
+
+    root = data_root or dataset_dir("lspet")
+    started = time.perf_counter()
+    pipelines = [Pipeline.parse(p) for p in plan.pipelines]
+    halves = {"tuning": range(*plan.tuning), "report": range(*plan.held_out)}
+    archive_range = range(*plan.archive)
+    query_range = [i for half in halves.values() for i in half]
+    first = min([archive_range.start, *query_range])
+    last = max([archive_range.stop, *(i + 1 for i in query_range)])
+    samples = load_lspet(root, limit=last - first, start=first)
+    truths = {int(s.path.stem[2:]) - 1: s.joints for s in samples}
+    paths = {int(s.path.stem[2:]) - 1: s.path for s in samples}
+    archive_ids = [i for i in archive_range if i in truths]
+    query_ids = [i for i in query_range if i in truths]
+    report(f"LSPET: archive {len(archive_ids)} photos, queries {len(query_ids)} "
+           f"(tuning {plan.tuning[0] + 1}-{plan.tuning[1]}, report "
+           f"{plan.held_out[0] + 1}-{plan.held_out[1]})")
+
+    archive_truths = np.stack([truth_pose(truths[i]) for i in archive_ids])
+    query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
+    judged = judge_all(query_truths, archive_truths)
+    column = {photo: c for c, photo in enumerate(archive_ids)}
+
+    sides = {s for p in pipelines for s in (p.archive, p.query) if s.source != "truth"}
+    estimates: dict[Side, Estimates] = {}
+    for side in sorted(sides, key=str):
+        wanted = sorted({*(archive_ids if any(p.archive == side for p in pipelines) else ()),
+                         *(query_ids if any(p.query == side for p in pipelines) else ())})
+        estimates[side] = estimate_side(side, [(i, paths[i]) for i in wanted], plan.workers,
+                                        report)
+
+    results = []
+    for pipeline in pipelines:
+        results.append(_run_pipeline(pipeline, estimates, truths, archive_ids, query_ids,
+                                     query_truths, archive_truths, column, judged, halves))
+        report(_line(results[-1]))
+    return {
+        "plan": asdict(plan),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "load_average": os.getloadavg()[0]},
+        "judges": {"limb": "mean angle (degrees) between the body segments' directions",
+                   "joint": "mean joint distance after aligning position and size, in torsos"},
+        "gap": "ratio of means: sum(random - chosen) / sum(random - oracle) over answered "
+               "queries; oracle and random over the whole archive (true poses)",
+        "reference": {half: {name: {"random": float(np.nanmean(judged.random[name][sel])),
+                                    "oracle": float(np.nanmean(judged.oracle[name][sel]))}
+                             for name in JUDGES}
+                      for half, sel in _half_masks(query_ids, halves).items()},
+        "results": [asdict(r) for r in results],
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _half_masks(query_ids, halves) -> dict[str, np.ndarray]:
+    ids = np.array(query_ids)
+    return {name: (ids >= r.start) & (ids < r.stop) for name, r in halves.items()}
+
+
+def _rate(estimates: Estimates | None, photos: int) -> float | None:
+    if estimates is None or estimates.seconds <= 0:
+        return None
+    return len(estimates.poses) / estimates.seconds
+
+
+def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_truths,
+                  archive_truths, column, judged, halves) -> PipelineResult:
+    archive_est = estimates.get(pipeline.archive)
+    query_est = estimates.get(pipeline.query)
+    present, archive = archive_poses(pipeline.archive, archive_est, truths, archive_ids,
+                                     pipeline.refuse)
+    queries = query_poses(pipeline.query, query_est, truths, query_ids)
+    answered = [q for q, pose in enumerate(queries) if pose is not None]
+    started = time.perf_counter()
+    matches = np.full((len(query_ids), TOP), -1, np.int64)
+    mirrored = np.zeros((len(query_ids), TOP), bool)
+    if answered and len(archive):
+        asked = np.stack([pose for pose in queries if pose is not None])  # in `answered` order
+        rows, flags = top_matches(pipeline.metric, asked, archive, TOP, pipeline.mirror)
+        to_column = np.array([column[p] for p in present])
+        matches[answered, : rows.shape[1]] = np.where(rows >= 0, to_column[rows], -1)
+        mirrored[answered, : rows.shape[1]] = flags
+    seconds = time.perf_counter() - started
+    chosen = {}
+    for name in JUDGES:
+        for k in (1, TOP):
+            chosen[f"{name}_top{k}"] = chosen_scores(judged, name, query_truths, archive_truths,
+                                                     matches, mirrored, k)
+    out = {}
+    for half, sel in _half_masks(query_ids, halves).items():
+        gaps, gaps_all = {}, {}
+        for key, values in chosen.items():
+            random = judged.random[key.split("_")[0]][sel]
+            oracle = judged.oracle[key.split("_")[0]][sel]
+            gaps[key] = gap_closed(random, oracle, values[sel])
+            answered = matches[sel, 0] >= 0
+            gaps_all[key] = gap_closed(random, oracle, np.where(answered, values[sel], random))
+        out[half] = HalfResult(int(sel.sum()), int((matches[sel, 0] >= 0).sum()), gaps,
+                               gaps_all)
+    return PipelineResult(str(pipeline), len(present), out, seconds,
+                          _rate(archive_est, len(archive_ids)), _rate(query_est, len(query_ids)))
+
+
+def _line(result: PipelineResult) -> str:
+    parts = [result.pipeline]
+    for half, r in result.halves.items():
+        parts.append(f"{half}: limb {r.gap['limb_top1']:.3f} joint {r.gap['joint_top1']:.3f} "
+                     f"({r.answered}/{r.queries} answered)")
+    return "  ".join(parts)
+
+
+def table(results: dict):
+    from rich.table import Table
+
+    t = Table(title="Match quality on LSPET: fraction of the random-to-oracle gap closed by "
+                    "the top match over the queries answered (in brackets: over all queries, "
+                    "no match counting as a random photo), by two judges on the true poses")
+    t.add_column("archive / query / distance", overflow="fold")
+    t.add_column("archive")
+    for half in ("tuning", "report"):
+        t.add_column(f"{half}\nanswered", justify="right")
+        t.add_column(f"{half}\nlimb", justify="right")
+        t.add_column(f"{half}\njoint", justify="right")
+    for r in results["results"]:
+        row = [r["pipeline"], str(r["archive_photos"])]
+        for half in ("tuning", "report"):
+            h = r["halves"][half]
+            g = h["gap"]
+            a = h["gap_all"]
+            row += [f"{h['answered']}/{h['queries']}",
+                    f"{g['limb_top1']:.3f} ({a['limb_top1']:.3f})",
+                    f"{g['joint_top1']:.3f} ({a['joint_top1']:.3f})"]
+        t.add_row(*row)
+    return t
+
+
+def write_json(results: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=_plain) + "\n")
+
+
+def _plain(value):
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

@@ -1,0 +1,194 @@
+"""Estimated poses for the quality benchmark, each computed once and cached on disk.
+
+A side says how one side's poses (the archive's or the queries') come about:
+- "truth": the annotation itself (score 1 where annotated, 0 elsewhere);
+- "single:<model>:<mode>": PoseEstimator(model, mode) on the photo, one person, whatever its
+  score (the page decides what it matches, see bench.quality.page_would_match);
+- "ingest:<model>:<mode>": ingestion's own per-photo work (movemirror.ingest.work.process_unit
+  with its default Settings but this model and mode): MultiPose, crop refinement, the quality
+  filter; zero or more kept entries per photo.
+
+The cache lives in movemirror.datasets.cache_dir()/quality-cache, one .npz per side and
+settings (keyed by a hash of the settings and the model folder), holding every photo done so
+far; an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from movemirror.keypoints import NUM_KEYPOINTS
+
+Report = Callable[[str], None]
+SAVE_EVERY = 200  # photos between cache writes
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Side:
+    source: str  # "truth", "single" or "ingest"
+    model: str = ""
+    mode: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Side:
+        parts = text.split(":")
+        if parts == ["truth"]:
+            return cls("truth")
+        if len(parts) == 3 and parts[0] in ("single", "ingest"):
+            from movemirror.pose import MODELS, MODES
+
+            if parts[1] not in MODELS:
+                raise ValueError(f"unknown pose model {parts[1]!r} in {text!r}")
+            if parts[2] not in MODES:
+                raise ValueError(f"unknown mode {parts[2]!r} in {text!r}")
+            return cls(*parts)
+        raise ValueError(f"a side is 'truth', 'single:MODEL:MODE' or 'ingest:MODEL:MODE', "
+                         f"not {text!r}")
+
+    def __str__(self) -> str:
+        return "truth" if self.source == "truth" else f"{self.source}:{self.model}:{self.mode}"
+
+    def settings(self):
+        from movemirror.ingest.work import Settings
+
+        return Settings(model=self.model, mode=self.mode)
+
+    def key(self) -> str:
+        """What the cached estimates depend on: the side, its settings and the model files
+        (their checksums, so a re-conversion to identical files keeps the cache)."""
+        parts = [str(CACHE_VERSION), str(self)]
+        if self.source == "ingest":
+            parts.append(repr(self.settings()))
+        parts += [_model_checksum(name) for name in self.models()]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+    def models(self) -> tuple[str, ...]:
+        """Every model the side may run (the estimator's helpers included)."""
+        from movemirror.pose import MODES
+        from movemirror.pose.estimator import SEED_MODEL
+
+        if self.source == "truth":
+            return ()
+        names = {self.model, SEED_MODEL, "multipose"}
+        ensemble = MODES[self.mode].ensemble
+        if ensemble:
+            names.add(ensemble)
+        return tuple(sorted(names))
+
+
+@dataclass
+class Estimates:
+    """Per photo (by its dataset index) the poses found: a list of (17, 3) arrays."""
+
+    poses: dict[int, list[np.ndarray]]
+    seconds: float  # compute time of all photos held (as measured when each batch ran)
+    workers: int  # worker count of the last batch computed
+
+
+def _model_checksum(name: str) -> str:
+    from movemirror.pose import model_path
+
+    path = model_path(name)
+    for line in (path.parent / "SHA256SUMS").read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].lstrip("*") == path.name:
+            return parts[0]
+    return f"{path.name}:{path.stat().st_size}"
+
+
+def cache_path(side: Side) -> Path:
+    from movemirror.datasets import cache_dir
+
+    folder = cache_dir() / "quality-cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = str(side).replace(":", "-")
+    return folder / f"{name}-{side.key()}.npz"
+
+
+def _load(path: Path) -> Estimates:
+    if not path.is_file():
+        return Estimates({}, 0.0, 0)
+    with np.load(path) as data:
+        done, owner = data["done"], data["owner"]
+        keypoints, seconds = data["keypoints"], float(data["seconds"])
+        workers = int(data["workers"])
+    poses: dict[int, list[np.ndarray]] = {int(i): [] for i in done}
+    for i, pose in zip(owner, keypoints, strict=True):
+        poses[int(i)].append(pose)
+    return Estimates(poses, seconds, workers)
+
+
+def _save(path: Path, estimates: Estimates) -> None:
+    owner = [i for i, found in estimates.poses.items() for _ in found]
+    flat = [p for found in estimates.poses.values() for p in found]
+    keypoints = np.stack(flat) if flat else np.empty((0, NUM_KEYPOINTS, 3), np.float32)
+    partial = path.with_suffix(".partial.npz")
+    np.savez(partial, done=np.array(sorted(estimates.poses), np.int32),
+             owner=np.array(owner, np.int32), keypoints=keypoints.astype(np.float32),
+             seconds=estimates.seconds, workers=estimates.workers)
+    os.replace(partial, path)
+
+
+def estimate_side(side: Side, photos: Sequence[tuple[int, Path]], workers: int,
+                  report: Report) -> Estimates:
+    """The side's poses for the photos (dataset index, path), computing only those not cached."""
+    path = cache_path(side)
+    estimates = _load(path)
+    todo = [(i, p) for i, p in photos if i not in estimates.poses]
+    if not todo:
+        return estimates
+    report(f"estimating {len(todo)} photos for {side} ({len(photos) - len(todo)} cached, "
+           f"{workers} worker{'s' if workers > 1 else ''}); cache {path}")
+    estimates.workers = workers
+    started = time.perf_counter()
+    batch_start = started
+    done = 0
+    for index, found in _run(side, todo, workers):
+        estimates.poses[index] = found
+        done += 1
+        if done % SAVE_EVERY == 0 or done == len(todo):
+            now = time.perf_counter()
+            estimates.seconds += now - batch_start
+            batch_start = now
+            _save(path, estimates)
+            rate = done / (now - started)
+            report(f"  {side}: {done}/{len(todo)} photos, {rate:.1f} photos/s")
+    return estimates
+
+
+def _run(side: Side, todo, workers: int):
+    if side.source == "ingest":
+        yield from _run_ingest(side, todo, workers)
+    else:
+        yield from _run_single(side, todo, workers)
+
+
+def _run_single(side: Side, todo, workers: int):
+    from movemirror.pose import PoseEstimator
+
+    estimator = PoseEstimator(side.model, mode=side.mode, threads=1)
+    results = estimator.estimate_many((p for _, p in todo), workers=workers,
+                                      min_pose_score=0.0)
+    for (index, _), poses in zip(todo, results, strict=True):
+        if isinstance(poses, Exception):
+            yield index, []
+        else:
+            yield index, [np.asarray(poses[0].keypoints, np.float32)] if poses else []
+
+
+def _run_ingest(side: Side, todo, workers: int):
+    from movemirror.ingest.pool import run_units
+    from movemirror.ingest.work import Unit
+
+    by_path = {str(p): i for i, p in todo}
+    units = [Unit(path=str(p), hash=f"{i:016d}", kind="photo") for i, p in todo]
+    for result in run_units(units, side.settings(), workers):
+        yield by_path[result.unit.path], [e.keypoints for e in result.entries]

@@ -1,0 +1,76 @@
+"""`movemirror bench quality` end to end on a tiny slice of LSPET, through the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from movemirror.cli.main import app
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """An empty cache folder (the models stay where they are)."""
+    from movemirror.pose import ModelMissingError, model_path, models_dir
+
+    try:
+        model_path("lightning")
+    except ModelMissingError as error:
+        pytest.skip(str(error))
+    monkeypatch.setenv("MOVEMIRROR_MODELS", str(models_dir().resolve()))
+    monkeypatch.setenv("MOVEMIRROR_HOME", str(tmp_path / "home"))
+    return tmp_path / "home" / "quality-cache"
+
+
+def _run(out, *pipelines):
+    args = ["bench", "quality", "--archive", "40", "--queries", "5", "--workers", "1",
+            "--out", str(out)]
+    for pipeline in pipelines:
+        args += ["--pipeline", pipeline]
+    return CliRunner().invoke(app, args)
+
+
+def test_bench_quality_writes_both_halves_and_caches_estimates(fresh_cache, tmp_path):
+    truth, estimated = "truth/truth/cosine", "single:lightning:fast/single:lightning:fast/weighted"
+    result = _run(tmp_path / "out", truth, estimated)
+    assert result.exit_code == 0, result.output
+    assert "tuning" in result.output and "report" in result.output
+    results = json.loads((tmp_path / "out" / "quality.json").read_text())
+    assert results["plan"]["tuning"] == [4000, 4005]
+    assert results["plan"]["held_out"] == [5000, 5005]
+    by_name = {r["pipeline"]: r for r in results["results"]}
+    assert set(by_name) == {truth, estimated}
+    for name, r in by_name.items():
+        for half in ("tuning", "report"):
+            h = r["halves"][half]
+            assert h["queries"] == 5 and 0 < h["answered"] <= 5
+            for value in h["gap"].values():
+                assert -1.5 < value <= 1.0, (name, half, h)
+    # True poses on both sides match far better than chance, and the top match beats the
+    # mean of the top five.
+    for half in ("tuning", "report"):
+        gap = by_name[truth]["halves"][half]["gap"]
+        assert gap["limb_top1"] > 0.3 and gap["joint_top1"] > 0.3
+    assert by_name[truth]["archive_photos"] == 40
+    assert by_name[estimated]["query_photos_per_second"] > 0
+    for name in ("limb", "joint"):
+        for half in ("tuning", "report"):
+            ref = results["reference"][half][name]
+            assert ref["oracle"] < ref["random"]
+    cached = sorted(p.name for p in fresh_cache.glob("single-lightning-fast-*.npz"))
+    assert len(cached) == 1
+
+    # A second run computes nothing again and reports the same figures.
+    again = _run(tmp_path / "again", truth, estimated)
+    assert again.exit_code == 0, again.output
+    assert "estimating" not in again.output
+    second = json.loads((tmp_path / "again" / "quality.json").read_text())
+    assert [r["halves"] for r in second["results"]] == [r["halves"] for r in results["results"]]
+
+
+def test_bench_quality_refuses_a_malformed_pipeline(tmp_path):
+    result = _run(tmp_path, "truth/truth/nonsense")
+    assert result.exit_code != 0
+    assert "unknown metric" in result.output

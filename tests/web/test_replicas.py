@@ -1,0 +1,186 @@
+"""Many machines: Debian's nginx with deploy/nginx.conf in front of two replicas of
+`movemirror serve` on loopback. One replica is killed mid-stream; page-like clients
+reconnect through nginx and keep getting matches."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from .conftest import REPO, free_port
+
+NGINX = Path("/usr/sbin/nginx")
+DEPLOY_CONF = REPO / "deploy" / "nginx.conf"
+HOST = "127.0.0.1"
+
+
+def wait_for(url: str, seconds: float = 60) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                return json.load(reply)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def site_config(ports: list[int], listen: int, cache: Path) -> str:
+    """deploy/nginx.conf as shipped, pointed at this test's loopback ports and cache folder."""
+    text = DEPLOY_CONF.read_text()
+    replacements = [
+        (r"server 127\.0\.0\.1:8001 ", f"server {HOST}:{ports[0]} "),
+        (r"server 127\.0\.0\.1:8002 ", f"server {HOST}:{ports[1]} "),
+        (r"listen 80;", f"listen {HOST}:{listen};"),
+        (r"proxy_cache_path /var/cache/nginx/movemirror ", f"proxy_cache_path {cache} "),
+    ]
+    for pattern, value in replacements:
+        text, found = re.subn(pattern, value, text)
+        assert found == 1, f"deploy/nginx.conf no longer has {pattern!r}"
+    return text
+
+
+def main_config(folder: Path, site: Path) -> str:
+    """A minimal nginx.conf owning nothing outside folder: pid, logs and temp files there."""
+    temp = " ".join(f"{name}_temp_path {folder / name};"
+                    for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    user = "user root;" if os.geteuid() == 0 else ""
+    return (f"{user} worker_processes 1; pid {folder / 'nginx.pid'}; "
+            f"error_log {folder / 'error.log'} warn; events {{ worker_connections 256; }} "
+            f"http {{ access_log off; {temp} include {site}; }}")
+
+
+class Replica:
+    def __init__(self, bank_dir: Path):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "movemirror.cli.main", "serve", "--bank", str(bank_dir),
+             "--host", HOST, "--port", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self, sig=signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class PageLikeClient(threading.Thread):
+    """One query in flight, as the page's MatchStream: on a closed socket it reconnects
+    (after 100 ms) and goes on with its next pose."""
+
+    def __init__(self, url: str, messages: list[str], stop: threading.Event):
+        super().__init__(daemon=True)
+        self.url, self.messages, self.stop_event = url, messages, stop
+        self.matches: list[float] = []  # when each match arrived
+        self.closed: list[float] = []  # when each connection was lost
+        self.errors: list[dict] = []
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop_event.is_set():
+            try:
+                with connect(self.url, open_timeout=5) as ws:
+                    while not self.stop_event.is_set():
+                        ws.send(self.messages[n % len(self.messages)])
+                        n += 1
+                        reply = json.loads(ws.recv(timeout=5))
+                        if reply["type"] == "matches":
+                            self.matches.append(time.monotonic())
+                        else:
+                            self.errors.append(reply)
+                        time.sleep(0.01)
+            except (ConnectionClosed, OSError, TimeoutError):
+                self.closed.append(time.monotonic())
+                time.sleep(0.1)
+
+
+@pytest.fixture
+def nginx_binary() -> Path:
+    if not NGINX.exists():
+        pytest.skip("Debian's nginx is not installed and could not be (scripts/setup_nginx.sh "
+                    "runs in make test's set-up; it needs apt-get)")
+    return NGINX
+
+
+def test_two_replicas_behind_nginx_survive_losing_one(nginx_binary, bank_dir, bank, tmp_path):
+    replicas = [Replica(bank_dir), Replica(bank_dir)]
+    nginx = None
+    try:
+        for replica in replicas:
+            wait_for(f"http://{HOST}:{replica.port}/api/health")
+        listen = free_port()
+        site = tmp_path / "movemirror.conf"
+        site.write_text(site_config([r.port for r in replicas], listen, tmp_path / "cache"))
+        main = tmp_path / "nginx.conf"
+        main.write_text(main_config(tmp_path, site))
+        check = subprocess.run([str(nginx_binary), "-t", "-c", str(main), "-p", str(tmp_path)],
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+        nginx = subprocess.Popen([str(nginx_binary), "-c", str(main), "-p", str(tmp_path),
+                                  "-g", "daemon off;"], stderr=subprocess.PIPE)
+        base = f"http://{HOST}:{listen}"
+        health = wait_for(f"{base}/api/health")
+        assert health["bank_version"] == bank.generation
+        assert health["bank_size"] == len(bank)
+
+        # The page's static files are cached by nginx, with the app's headers kept.
+        statuses = []
+        for _ in range(2):
+            with urllib.request.urlopen(f"{base}/static/js/connection.js") as reply:
+                statuses.append(reply.headers["X-Cache-Status"])
+                assert "same-origin" in reply.headers["Cross-Origin-Opener-Policy"]
+        assert statuses == ["MISS", "HIT"]
+
+        messages = [json.dumps({"keypoints": np.asarray(p).tolist(), "width": 640,
+                                "height": 480, "k": 3}) for p in bank.keypoints[:20]]
+        stop = threading.Event()
+        # Round robin puts two new sockets on different replicas: one of them loses its own.
+        clients = [PageLikeClient(f"ws://{HOST}:{listen}/api/stream", messages, stop)
+                   for _ in range(2)]
+        for client in clients:
+            client.start()
+            time.sleep(0.3)
+        time.sleep(1.5)
+        assert all(len(c.matches) >= 10 for c in clients), [len(c.matches) for c in clients]
+        killed_at = time.monotonic()
+        replicas[0].stop(signal.SIGKILL)  # mid-stream, without a goodbye
+        time.sleep(3.0)
+        stop.set()
+        for client in clients:
+            client.join(timeout=10)
+        lost = [c for c in clients if any(t >= killed_at for t in c.closed)]
+        assert len(lost) == 1, [c.closed for c in clients]  # the killed replica's client
+        for client in clients:
+            assert not client.errors, client.errors
+            after = [t for t in client.matches if t > killed_at + 1.0]
+            assert len(after) >= 20, (len(after), client.closed)
+        # Health still answers, from the replica left.
+        assert wait_for(f"{base}/api/health", 5)["bank_version"] == bank.generation
+    finally:
+        if nginx is not None:
+            nginx.terminate()
+            try:
+                nginx.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                nginx.kill()
+                nginx.wait()
+        for replica in replicas:
+            replica.stop()
