@@ -8,7 +8,12 @@ import pytest
 
 from movemirror.bank import PoseBank
 from movemirror.coverage.describe import describe
-from movemirror.coverage.holes import HOLE_PERCENTILE, bank_nn_threshold, find_holes
+from movemirror.coverage.holes import (
+    COVERAGE_METRIC,
+    HOLE_PERCENTILE,
+    bank_nn_threshold,
+    find_holes,
+)
 from movemirror.keypoints import KEYPOINT_INDEX
 
 REFERENCE_POSES = 3000
@@ -58,14 +63,15 @@ def test_holes_are_the_reference_poses_beyond_the_threshold(planted):
     for group in holes.groups:
         assert group.members[0] == group.medoid
         assert group.distance > holes.threshold
-    exact = bank.search(reference[:500], k=1).distances[:, 0]
+    exact = bank.search(reference[:500], k=1, metric=COVERAGE_METRIC).distances[:, 0]
     np.testing.assert_allclose(holes.nearest, exact)
 
 
 def test_the_threshold_is_the_stated_percentile_of_the_banks_own_distances(planted):
     bank, _, _ = planted
     threshold = bank_nn_threshold(bank, sample=len(bank))
-    nearest = bank.search(bank.keypoints, k=2).distances[:, 1]  # [0] is the pose itself
+    # [0] is the pose itself
+    nearest = bank.search(bank.keypoints, k=2, metric=COVERAGE_METRIC).distances[:, 1]
     assert threshold == pytest.approx(np.percentile(nearest, HOLE_PERCENTILE), rel=1e-5)
 
 

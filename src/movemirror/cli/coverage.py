@@ -11,7 +11,8 @@ import typer
 from movemirror.bank.storage import MANIFEST
 from movemirror.cli.console import console, fail
 from movemirror.cli.search import read_pose_file
-from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
+from movemirror.coverage.holes import COVERAGE_METRIC
+from movemirror.distances import METRICS, check_metric
 from movemirror.errors import BankError, PoseError, UnknownMetricError
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.vectors import pose_problems
@@ -49,7 +50,8 @@ def coverage(
                                 "folder of pose JSON files, or one pose JSON file."),
     out: Path = typer.Option(Path("coverage.html"), "--out",
                              help="The HTML report; the map's PNG goes beside it (.png)."),
-    metric: str = typer.Option(DEFAULT_METRIC, help=f"Distance: {' or '.join(METRICS)}."),
+    metric: str = typer.Option(COVERAGE_METRIC, help=f"Distance for the holes: "
+                                                     f"{' or '.join(METRICS)}."),
     mirror: bool = typer.Option(False, "--mirror",
                                 help="Fold mirrored poses together when seeking holes."),
     map_method: str | None = typer.Option(
@@ -85,7 +87,10 @@ def coverage(
             raise fail(f"{against}: no usable reference pose")
     for reason in left_out:
         console.print(f"left out: {reason}", markup=False, highlight=False)
-    result = analyse(bank, reference, metric=metric, mirror=mirror, map_method=map_method)
+    try:
+        result = analyse(bank, reference, metric=metric, mirror=mirror, map_method=map_method)
+    except PoseError as error:  # a pose another metric cannot measure
+        raise fail(str(error)) from None
     png = map_png(result)
     page = report_html(result, bank, f"Coverage of {bank_dir.name or bank_dir}", png)
     try:

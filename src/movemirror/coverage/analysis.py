@@ -10,9 +10,8 @@ import numpy as np
 from movemirror.coverage.clusters import kmeans, medoid
 from movemirror.coverage.crowds import Crowds, find_crowds
 from movemirror.coverage.describe import shared_phrases
-from movemirror.coverage.holes import Holes, find_holes
+from movemirror.coverage.holes import COVERAGE_METRIC, Holes, find_holes
 from movemirror.coverage.map import MAP_SAMPLE, PoseMap, fit_map
-from movemirror.distances import DEFAULT_METRIC
 from movemirror.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS
 from movemirror.vectors import MIN_SCORE, XY, to_vectors
 
@@ -51,7 +50,7 @@ def keypoints_seen(keypoints: np.ndarray, min_score: float = MIN_SCORE) -> dict[
     return {name: float(s) for name, s in zip(KEYPOINT_NAMES, shares, strict=True)}
 
 
-def analyse(bank, reference=None, metric: str = DEFAULT_METRIC, mirror: bool = False,
+def analyse(bank, reference=None, metric: str = COVERAGE_METRIC, mirror: bool = False,
             map_method: str | None = None, sample: int = MAP_SAMPLE, seed: int = 0) -> Coverage:
     """Everything the report shows. reference: poses (R, 17, 3) in pixels, all vectorisable
     (see movemirror.vectors.pose_problems), or None for no holes."""
