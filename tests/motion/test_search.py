@@ -238,4 +238,4 @@ def test_movement_search_takes_only_the_metrics_of_the_stored_vectors(clips):
     with pytest.raises(UnknownMetricError, match="'torso' has vectors of its own"):
         bank.search_motion(query_poses, query_times, metric="torso")
     assert bank.search_motion(query_poses, query_times, k=1)[0].track is not None
-    assert bank.search(query_poses[0], k=1).indices.shape == (1, 1)  # the pose default: torso
+    assert bank.search(query_poses[0], k=1).indices.shape == (1, 1)  # the pose default

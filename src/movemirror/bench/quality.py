@@ -82,8 +82,7 @@ class Pipeline:
 
 # What every run measures unless told otherwise: true poses in; the original Move Mirror
 # (PoseNet, one pass, both sides); the product's poses (the archive as `make demo` indexes
-# it, queries as the page estimates them) with Move Mirror's distances and with "torso", the
-# default distance since this benchmark chose it.
+# it, queries as the page estimates them) with Move Mirror's distances and with "torso".
 DEFAULT_PIPELINES: tuple[str, ...] = (
     "truth/truth/cosine",
     "truth/truth/weighted",
