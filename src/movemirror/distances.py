@@ -135,6 +135,10 @@ VALID_METRICS: dict[str, Metric] = {metric.name: metric for metric in (
            symmetric=False, triangle=False, vectorise=to_torso_vectors, problems=torso_problems),
 )}
 METRICS = tuple(VALID_METRICS)
+# The metrics measured on the bank's stored (bounding-box) vectors; the others have vectors of
+# their own, which only PoseBank.search builds.
+BOX_VECTOR_METRICS = tuple(name for name, spec in VALID_METRICS.items()
+                           if spec.vectorise is to_vectors)
 # "torso" scored about 0.01 above cosine under both judges of `movemirror bench quality` on its
 # held-out queries: within their noise, at 2-3x cosine's search time, and it refuses queries with
 # no confident shoulder or hip. Not worth the default (README, Match quality).

@@ -113,6 +113,10 @@ def test_bad_input_gets_a_clear_error(planted_dirs, tmp_path):
     bad_map = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"),
                                   "--map", "tsne"])
     assert bad_map.exit_code == 2 and "umap, pca" in bad_map.output
+    # torso has vectors of its own; the map and the crowds are on the bank's stored ones
+    torso = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"),
+                                "--metric", "torso"])
+    assert torso.exit_code == 2 and "cosine or weighted" in torso.output
     assert not (tmp_path / "coverage.html").exists()
 
 

@@ -12,7 +12,7 @@ from movemirror.bank.storage import MANIFEST
 from movemirror.cli.console import console, fail
 from movemirror.cli.search import read_pose_file
 from movemirror.coverage.holes import COVERAGE_METRIC
-from movemirror.distances import METRICS, check_metric
+from movemirror.distances import BOX_VECTOR_METRICS, check_metric
 from movemirror.errors import BankError, PoseError, UnknownMetricError
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.vectors import pose_problems
@@ -51,7 +51,7 @@ def coverage(
     out: Path = typer.Option(Path("coverage.html"), "--out",
                              help="The HTML report; the map's PNG goes beside it (.png)."),
     metric: str = typer.Option(COVERAGE_METRIC, help=f"Distance for the holes: "
-                                                     f"{' or '.join(METRICS)}."),
+                                                     f"{' or '.join(BOX_VECTOR_METRICS)}."),
     mirror: bool = typer.Option(False, "--mirror",
                                 help="Fold mirrored poses together when seeking holes."),
     map_method: str | None = typer.Option(
@@ -69,6 +69,8 @@ def coverage(
         check_metric(metric)
     except UnknownMetricError as error:
         raise fail(str(error), 2) from None
+    if metric not in BOX_VECTOR_METRICS:  # the map and the crowds are on the stored vectors
+        raise fail(f"coverage takes {' or '.join(BOX_VECTOR_METRICS)}, not {metric!r}", 2)
     if map_method is not None and map_method not in METHODS:
         raise fail(f"--map must be one of {', '.join(METHODS)}, not {map_method!r}", 2)
     try:

@@ -24,16 +24,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from movemirror.distances import VALID_METRICS, pair_distance
-from movemirror.vectors import VECTOR_DIM, XY_DIM, to_vectors
+from movemirror.distances import BOX_VECTOR_METRICS, pair_distance
+from movemirror.vectors import VECTOR_DIM, XY_DIM
 
 DEFAULT_K = 5  # windows a movement search returns unless asked for more
 # Windows are compared on the bank's stored (box) vectors, so movement search takes the
 # metrics of those vectors only (not "torso", which has vectors of its own); cosine unless
 # asked.
 MOTION_METRIC = "cosine"
-MOTION_METRICS = tuple(name for name, spec in VALID_METRICS.items()
-                       if spec.vectorise is to_vectors)
+MOTION_METRICS = BOX_VECTOR_METRICS
 SLOWEST, FASTEST = 2 / 3, 3 / 2
 # Speeds tried: 9 steps of 10.7 % from 0.67x to 1.5x, with 1x among them.
 SPEEDS = tuple(SLOWEST * (FASTEST / SLOWEST) ** (j / 8) for j in range(9))
