@@ -58,3 +58,8 @@ class DatasetMissingError(MovemirrorError, FileNotFoundError):
 class MotionError(MovemirrorError, ValueError):
     """A movement that cannot be searched (too few poses, times not increasing) or a bank
     track that cannot be one (two poses at the same time)."""
+
+
+class QueryLogError(MovemirrorError, ValueError):
+    """A query log (serve --log-queries) that cannot be read or written; the message names
+    the file."""

@@ -13,19 +13,22 @@ from movemirror.cli.console import console, fail
 from movemirror.cli.search import read_pose_file
 from movemirror.coverage.holes import COVERAGE_METRIC
 from movemirror.distances import BOX_VECTOR_METRICS, check_metric
-from movemirror.errors import BankError, PoseError, UnknownMetricError
+from movemirror.errors import BankError, PoseError, QueryLogError, UnknownMetricError
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.vectors import pose_problems
 
 
 def read_reference(path: Path) -> tuple[np.ndarray, list[str]]:
-    """The poses of REF: a bank directory, a folder of pose JSON files (the formats `search`
-    reads) or one such file. Returns the poses (R, 17, 3) and, for each file or pose left out,
-    why."""
+    """The poses of REF: a bank directory, a query log of `serve --log-queries` (its folder or
+    one part), a folder of pose JSON files (the formats `search` reads) or one such file.
+    Returns the poses (R, 17, 3) and, for each file or pose left out, why."""
     from movemirror.bank import PoseBank
+    from movemirror.server.query_log import is_query_log, read_query_log
 
     if (path / MANIFEST).is_file():
         return PoseBank.load(path).keypoints, []
+    if is_query_log(path):
+        return read_query_log(path).keypoints, []
     if path.is_dir():
         files = sorted(path.glob("*.json"))
         if not files:
@@ -47,7 +50,8 @@ def coverage(
     bank_dir: Path = typer.Option(..., "--bank", help="The bank directory."),
     against: Path | None = typer.Option(
         None, "--against", help="Reference poses to find the holes with: another bank, a "
-                                "folder of pose JSON files, or one pose JSON file."),
+                                "query log (serve --log-queries), a folder of pose JSON files, "
+                                "or one pose JSON file."),
     out: Path = typer.Option(Path("coverage.html"), "--out",
                              help="The HTML report; the map's PNG goes beside it (.png)."),
     metric: str = typer.Option(COVERAGE_METRIC, help=f"Distance for the holes: "
@@ -76,7 +80,7 @@ def coverage(
     try:
         bank = PoseBank.load(bank_dir)
         reference, left_out = read_reference(against) if against is not None else (None, [])
-    except (BankError, PoseError) as error:
+    except (BankError, PoseError, QueryLogError) as error:
         raise fail(str(error)) from None
     if len(bank) < 3:
         raise fail(f"{bank_dir}: a coverage map needs at least 3 poses, the bank holds "

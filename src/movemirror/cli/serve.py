@@ -25,17 +25,22 @@ def serve(
     workers: int = typer.Option(
         1, min=1, max=64, help="Server processes, each with the bank (for many clients)."
     ),
+    log_queries: Path | None = typer.Option(
+        None, "--log-queries", metavar="FOLDER",
+        help="Log each searched pose (keypoints only, the minute, its best distance and metric; "
+             "never an image or an address) to this folder of Parquet parts. Off by default."),
 ):
     """Serve the page, the search API and the pose stream for a bank."""
     import uvicorn
 
     from movemirror.bank import PoseBank
-    from movemirror.errors import UnknownIndexError
+    from movemirror.errors import QueryLogError, UnknownIndexError
     from movemirror.index import DEFAULT_INDEX, check_index
     from movemirror.server import create_app
-    from movemirror.server.app import BANK_ENV, INDEX_ENV
+    from movemirror.server.app import BANK_ENV, INDEX_ENV, QUERY_LOG_ENV
     from movemirror.server.files import find_web_modules
     from movemirror.server.limits import Limits
+    from movemirror.server.query_log import QueryLog
 
     try:
         if index is not None:
@@ -51,14 +56,21 @@ def serve(
         errors.print("[yellow]warning:[/] web/node_modules not found: the page cannot load "
                      "TF.js or the models (run make setup-node)")
         modules = None
+    try:  # with --workers, each worker opens its own log in the folder checked here
+        query_log = QueryLog(log_queries) if log_queries is not None else None
+    except QueryLogError as error:
+        raise fail(str(error)) from None
     limits = Limits()
     if workers == 1:
-        app = create_app(bank, web_modules=modules, limits=limits)
+        app = create_app(bank, web_modules=modules, limits=limits, query_log=query_log)
         with console.status(f"Preparing search over {len(bank):,} poses…"):
             app.state.movemirror.matcher.warm()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {escape(str(bank_dir))}"
                   + (f" in {workers} processes" if workers > 1 else ""))
+    if log_queries is not None:
+        console.print(f"logging the poses searched (keypoints only) to "
+                      f"{escape(str(log_queries))}")
     console.print(f"open [bold cyan]http://{shown}:{port}/[/]  (API docs: /docs; Ctrl-C stops)")
     options: dict[str, Any] = dict(
         host=host, port=port, log_level="warning", ws="websockets-sansio",
@@ -73,6 +85,8 @@ def serve(
     os.environ[BANK_ENV] = str(bank_dir.resolve())
     if index:
         os.environ[INDEX_ENV] = index
+    if log_queries is not None:
+        os.environ[QUERY_LOG_ENV] = str(log_queries.resolve())
     if modules is not None:
         os.environ["MOVEMIRROR_WEB_MODULES"] = str(modules.resolve())
     uvicorn.run("movemirror.server.app:app_from_environment", factory=True, workers=workers,

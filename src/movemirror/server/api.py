@@ -19,7 +19,8 @@ def health(state: ServerState = Depends(get_state)) -> Health:
     path = state.bank.path
     return Health(status="ok", bank_size=len(state.bank), bank=path.name if path else None,
                   bank_version=state.bank.generation,
-                  web_modules=state.web_modules is not None, worker=os.getpid())
+                  web_modules=state.web_modules is not None, worker=os.getpid(),
+                  query_log=state.query_log is not None)
 
 
 @router.post(
@@ -52,5 +53,7 @@ async def search(query: PoseQuery, request: Request,
         hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror)
     except PoseError as error:
         raise HTTPException(422, f"pose: {error}") from None
+    if state.query_log is not None:
+        state.query_log.record(query.keypoints, hits, query.metric)
     return SearchResponse.model_validate({"id": query.id, "matches": state.formatter.as_dicts(hits),
                                           "elapsed_ms": (time.perf_counter() - start) * 1000})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ from movemirror.server.files import (
 from movemirror.server.guards import GuardMiddleware
 from movemirror.server.limits import Limits, RateLimiter
 from movemirror.server.matcher import Matcher
+from movemirror.server.query_log import QueryLog
 from movemirror.server.records import MatchFormatter
 from movemirror.server.state import ServerState
 
@@ -37,8 +39,9 @@ frame (see `GET /api/stream` for its protocol).
 
 
 def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
-               limits: Limits | None = None) -> FastAPI:
-    """The server for one bank. web_modules: web/node_modules, True to find it, None for none."""
+               limits: Limits | None = None, query_log: QueryLog | None = None) -> FastAPI:
+    """The server for one bank. web_modules: web/node_modules, True to find it, None for none;
+    query_log: where to log the poses searched (off by default)."""
     limits = limits or Limits()
     if web_modules is True:
         web_modules = find_web_modules()
@@ -47,12 +50,17 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
     state = ServerState(bank=bank, matcher=matcher, formatter=formatter, limits=limits,
                         web_modules=web_modules or None,
                         search_limiter=RateLimiter(limits.search_rate_per_second,
-                                                   limits.search_burst))
+                                                   limits.search_burst),
+                        query_log=query_log)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        flusher = asyncio.create_task(query_log.flush_periodically()) if query_log else None
         yield
         matcher.close()
+        if flusher is not None and query_log is not None:
+            flusher.cancel()
+            query_log.flush()
 
     app = FastAPI(title="movemirror", description=DESCRIPTION, version=__version__,
                   lifespan=lifespan)
@@ -70,13 +78,15 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
 
 BANK_ENV = "MOVEMIRROR_SERVE_BANK"
 INDEX_ENV = "MOVEMIRROR_SERVE_INDEX"
+QUERY_LOG_ENV = "MOVEMIRROR_SERVE_QUERY_LOG"
 
 
 def app_from_environment() -> FastAPI:
     """The app for $MOVEMIRROR_SERVE_BANK: what each worker process of `serve --workers` runs."""
     index = os.environ.get(INDEX_ENV)
     bank = PoseBank.load(os.environ[BANK_ENV], index=index or DEFAULT_INDEX)
-    app = create_app(bank)
+    log_folder = os.environ.get(QUERY_LOG_ENV)
+    app = create_app(bank, query_log=QueryLog(log_folder) if log_folder else None)
     app.state.movemirror.matcher.warm()
     return app
 

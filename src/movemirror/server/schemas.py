@@ -68,6 +68,8 @@ class Health(BaseModel):
                     "rolling update, each replica shows which state of the bank it serves")
     web_modules: bool = Field(description="the browser packages (TF.js, models) are available")
     worker: int = Field(description="id of the server process that answered")
+    query_log: bool = Field(description="this server logs the poses searched (serve "
+                                        "--log-queries: keypoints only, never an image or address)")
 
 
 def describe_error(error: ValidationError) -> str:

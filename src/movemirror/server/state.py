@@ -1,4 +1,5 @@
-"""What the server's routes share: the bank, its matcher and formatter, and the limits."""
+"""What the server's routes share: the bank, its matcher and formatter, the limits and the
+query log (when on)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import Request, WebSocket
 from movemirror.bank import PoseBank
 from movemirror.server.limits import Limits, RateLimiter
 from movemirror.server.matcher import Matcher
+from movemirror.server.query_log import QueryLog
 from movemirror.server.records import MatchFormatter
 
 
@@ -21,6 +23,7 @@ class ServerState:
     limits: Limits
     web_modules: Path | None
     search_limiter: RateLimiter
+    query_log: QueryLog | None = None  # serve --log-queries
     connections: int = 0
 
 

@@ -204,6 +204,8 @@ async def _answer(state: ServerState, waiting: Waiting) -> str:
         hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror)
     except PoseError as error:
         return error_frame("bad_pose", str(error), query.id)
+    if state.query_log is not None:
+        state.query_log.record(query.keypoints, hits, query.metric)
     elapsed = (time.perf_counter() - waiting.started) * 1000
     return (f'{{"type":"matches","id":{json.dumps(query.id)},'
             f'"matches":{state.formatter.as_json(hits)},"elapsed_ms":{elapsed:.3f}}}')

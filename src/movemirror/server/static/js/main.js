@@ -101,6 +101,7 @@ stream.addEventListener('error-frame', ({ detail }) => {
 
 health().then((info) => {
   if (info) $('#bank-size').textContent = `${info.bank_size.toLocaleString()} poses`;
+  $('#query-log').hidden = !info?.query_log;
 });
 
 // --- the camera loop ---------------------------------------------------------------------
