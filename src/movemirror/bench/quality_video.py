@@ -175,9 +175,9 @@ def table(results: dict):
 
     t = Table(title="Query smoothing on video (pose_1.mp4): fraction of the random-to-oracle "
                     "gap closed by the top match, and how often the top match changes")
-    for name, justify in (("query pose", "left"), ("answered", "right"), ("limb", "right"),
-                          ("joint", "right"), ("top match changes", "right")):
-        t.add_column(name, justify=justify)
+    t.add_column("query pose")
+    for name in ("answered", "limb", "joint", "top match changes"):
+        t.add_column(name, justify="right")
     for r in results["results"]:
         t.add_row(r["variant"], str(r["answered"]), f"{r['gap']['limb']:.3f}",
                   f"{r['gap']['joint']:.3f}",

@@ -8,7 +8,7 @@ sequence and give back the smoothed one, frame for frame.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +28,7 @@ def _smoothing_factor(elapsed: float, cutoff: float) -> float:
     return 1 / (1 + tau / elapsed)
 
 
-def one_euro(values: Sequence[float], times: Sequence[float],
+def one_euro(values: Iterable[float], times: Iterable[float],
              options: OneEuroOptions = OneEuroOptions()) -> list[float]:
     """One value filtered over time, as one_euro.js OneEuroFilter.filter does call by call."""
     out: list[float] = []
@@ -53,15 +53,17 @@ def one_euro(values: Sequence[float], times: Sequence[float],
     return out
 
 
-def one_euro_poses(poses: np.ndarray, times: Sequence[float], width: float, height: float,
+def one_euro_poses(poses: np.ndarray, times: Iterable[float], width: float, height: float,
                    options: OneEuroOptions = OneEuroOptions()) -> np.ndarray:
     """one_euro.js KeypointsFilter over a run of poses (frames, 17, 3): coordinates filtered
     in frame units, scores passed through."""
     poses = np.asarray(poses, dtype=np.float64)
+    times = list(times)
     out = poses.copy()
     for k in range(poses.shape[1]):
         for axis, size in ((0, width), (1, height)):
-            out[:, k, axis] = np.array(one_euro(poses[:, k, axis] / size, times, options)) * size
+            filtered = one_euro(poses[:, k, axis] / size, times, options)
+            out[:, k, axis] = np.asarray(filtered, dtype=np.float64) * size
     return out
 
 
