@@ -276,6 +276,35 @@ def quality(
     console.print(f"wrote {out / 'quality.json'}", markup=False)
 
 
+@app.command("quality-video")
+def quality_video(
+    frames: int = typer.Option(120, min=2, max=120, help="The clip's first N frames."),
+    archive: int = typer.Option(4000, min=1, max=4000, help="Archive photos (LSPET 1..N)."),
+    archive_side: str = typer.Option(
+        "ingest:thunder:crop", help="How the archive is searched: truth, single:MODEL:MODE or "
+        "ingest:MODEL:MODE (judged on the true poses either way)."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for quality-video.json."),
+):
+    """Does a smoothed or consensus query pose pick better matches on video than the raw one?"""
+    from movemirror.bench import quality as quality_bench
+    from movemirror.bench import quality_video as video_bench
+    from movemirror.bench.quality_poses import Side
+    from movemirror.errors import DatasetMissingError, ModelMissingError
+
+    try:
+        Side.parse(archive_side)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--archive-side") from None
+    plan = video_bench.VideoPlan(archive=(0, archive), archive_side=archive_side, frames=frames)
+    try:
+        results = video_bench.run(plan, report=_report)
+    except (DatasetMissingError, ModelMissingError) as error:
+        raise fail(str(error)) from None
+    quality_bench.write_json(results, out / "quality-video.json")
+    console.print(video_bench.table(results))
+    console.print(f"wrote {out / 'quality-video.json'}", markup=False)
+
+
 def _needs_bench_extra(command: Callable) -> Callable:
     """Fail before the run, naming the install, when the `bench` extra is not installed."""
 
