@@ -14,8 +14,6 @@ Nothing here was tuned on the test clips.
 from __future__ import annotations
 
 import json
-import os
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -25,6 +23,7 @@ import numpy as np
 
 from movemirror.bank import PoseBank
 from movemirror.bench.blas_threads import blas_threads
+from movemirror.bench.machine import machine_info
 from movemirror.bench.motion_data import Clips, Movement, enlarged, movements, split_clips
 from movemirror.bench.motion_data import track_meta as _track_meta
 from movemirror.datasets.penn_action import load_penn_action
@@ -214,8 +213,7 @@ def write_json(results: Results, plan: Plan, path: Path) -> None:
     payload = {
         "benchmark": "movemirror bench motion",
         "k": K,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version()},
+        "machine": machine_info(),
         "data": ("Penn Action: bank = the training clips' poses (tracks = clips, 30 fps); "
                  "queries = one movement from each of the test clips. The enlarged bank adds "
                  "copies of whole training clips, each rotated by up to 15 degrees and scaled "

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from movemirror.bench.machine import machine_info
 from movemirror.datasets import dataset_dir
 
 # The modes were tuned on LSPET's first 1,000 photos; the default benchmark slice is the rest.
@@ -191,8 +191,7 @@ def run(plan: Plan, report: Report) -> dict:
     from movemirror.datasets.lspet import load_lspet
 
     lspet = load_lspet(dataset_dir("lspet"), limit=plan.lspet_count, start=plan.lspet_start)
-    results: dict = {"plan": asdict(plan), "machine": {"cores": os.cpu_count(),
-                                                       "python": platform.python_version()}}
+    results: dict = {"plan": asdict(plan), "machine": machine_info()}
     if plan.speed_images:
         repeats = max(20, min(200, plan.speed_images // 2))  # a quick run stays quick
         results["raw_inference_ms"] = [

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from movemirror.bench.machine import machine_info
 from movemirror.bench.quality_poses import Estimates, Side, estimate_side
 from movemirror.keypoints import BODY_KEYPOINTS, mirror_keypoints
 from movemirror.quality.assign import annotated_person
@@ -310,8 +310,7 @@ def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
         report(_line(results[-1]))
     return {
         "plan": asdict(plan),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "load_average": os.getloadavg()[0]},
+        "machine": machine_info(),
         "judges": {"limb": "mean angle (degrees) between the body segments' directions",
                    "joint": "mean joint distance after aligning position and size, in torsos"},
         "gap": "ratio of means: sum(random - chosen) / sum(random - oracle) over answered "

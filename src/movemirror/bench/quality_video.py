@@ -14,14 +14,13 @@ Also measured: how often the top match changes from one answered frame to the ne
 
 from __future__ import annotations
 
-import os
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from movemirror.bench.machine import machine_info
 from movemirror.bench.quality import (
     JUDGES,
     archive_poses,
@@ -162,7 +161,7 @@ def run(plan: VideoPlan, report: Report) -> dict:
                f"changes {changed}/{pairs}")
     return {
         "plan": asdict(plan),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": machine_info(),
         "query": "pose_1.mp4 (TF.js test clip), MoveNet Lightning crop per frame; truth = "
                  "pose_1.json reference keypoints",
         "results": [asdict(r) for r in results],

@@ -12,8 +12,6 @@ installed, a JavaScript vantage-point tree after the original Move Mirror's vptr
 from __future__ import annotations
 
 import json
-import os
-import platform
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ import pyarrow as pa
 from movemirror.bank import PoseBank
 from movemirror.bank.schema import ID
 from movemirror.bench.blas_threads import blas_threads
+from movemirror.bench.machine import machine_info
 from movemirror.bench.search_data import bank_vectors, split_by_clip
 from movemirror.bench.vptree_js import node_path, run_vptree_js
 from movemirror.datasets.penn_action import load_penn_action
@@ -231,8 +230,7 @@ def write_json(results: list[Result], plan: Plan, path: Path) -> None:
     payload = {
         "benchmark": "movemirror bench search",
         "k": K,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version()},
+        "machine": machine_info(),
         "data": ("Penn Action, 163,841 annotated poses from 2,326 clips; queries from held-out "
                  "clips. Banks beyond the real poses are enlarged with copies of them, half "
                  "mirrored, each rotated by up to 15 degrees and scaled by 0.8-1.25."),
