@@ -82,14 +82,36 @@ def test_bench_ingest_table_in_a_log(tmp_path):
 
 
 def test_bench_page_table_in_a_log(monkeypatch):
-    # The page benchmark needs Chromium for a minute; its table is rendered here from the
-    # shape measure_page returns.
+    # The page benchmark needs Chromium for minutes; its table is rendered here from the
+    # shape run() returns: the main-thread loop and the worker loop of one model, and the
+    # page's own choice.
     monkeypatch.setenv("COLUMNS", "40")
-    results = [{"model": "movenet-lightning", "backend": "wasm", "frames_per_second": 17.25,
-                "matches_per_second": 17.0, "last_pose_ms": 41.6,
-                "seconds_to_first_matches": 3.21, "backend_trial_ms_per_pose": {}}]
+    stages = {stage: {"mean": 2.25, "p50": 2.0, "p95": 4.0, "n": 300}
+              for stage in page_bench.STAGES}
+
+    def result(requested, model, loop, fps, latency):
+        return {"requested_model": requested, "model": model, "loop": loop, "backend": "wasm",
+                "frames_per_second": fps, "screen_frames_per_second": 29.96,
+                "matches_per_second": 17.0, "latency_p95_ms": latency, "stages_ms": stages,
+                "last_pose_ms": 41.6, "seconds_to_first_matches": 3.21}
+
+    measured = {"machine": {"cpus": 2, "load_average": 6.04},
+                "results": [result("lightning", "lightning", "main", 16.0, 120.4),
+                            result("lightning", "lightning", "worker", 28.0, 71.6),
+                            result("auto", "lightning", "worker", 27.5, 70.0)]}
     out = io.StringIO()
-    UncutConsole(file=out).print(page_bench.table(results))
-    header, rows = table_cells(out.getvalue())
-    assert header == ["model", "backend", "frames/s", "matches/s", "ms/pose", "first match s"]
-    assert rows == [["movenet-lightning", "wasm", "17.2", "17.0", "42", "3.2"]]
+    UncutConsole(file=out).print(page_bench.table(measured))
+    text = out.getvalue()
+    assert "load average 6.0 on 2 cpus" in " ".join(text.split())
+    header, rows = table_cells(text)
+    assert header == ["model", "loop", "backend", "poses/s", "x main", "screen/s", "matches/s",
+                      "p95 latency ms", "grab ms", "wait ms", "resize ms", "infer ms",
+                      "transfer ms", "draw ms", "send ms", "first match s"]
+    stage_cells = ["2.2"] * len(page_bench.STAGES)
+    assert rows == [
+        ["lightning", "main", "wasm", "16.0", "1.00", "30.0", "17.0", "120", *stage_cells, "3.2"],
+        ["lightning", "worker", "wasm", "28.0", "1.75", "30.0", "17.0", "72", *stage_cells,
+         "3.2"],
+        ["auto: lightning", "worker", "wasm", "27.5", "", "30.0", "17.0", "70", *stage_cells,
+         "3.2"],
+    ]

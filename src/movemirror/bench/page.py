@@ -1,4 +1,5 @@
-"""The page's frame rate in headless Chromium: pose estimation plus matching, camera to screen.
+"""The page's frame rate in headless Chromium: pose estimation plus matching, camera to screen,
+with where each frame's time goes, for the model on the page's thread and in a worker.
 
 A fake webcam plays a real clip (tfjs-models' pose_1.mp4, written as .y4m with PyAV);
 Debian's Chromium runs the page without a GPU. Also used by the browser tests.
@@ -56,12 +57,21 @@ def chromium_args(webcam: Path | None) -> list[str]:
     return args
 
 
+# The page's frame stages (frame_timings.js STAGES), in the order a frame goes through them.
+STAGES = ("grab", "wait", "resize", "infer", "transfer", "draw", "send")
+LOOPS = ("main", "worker")  # where the page runs the model: its own thread (before) or a worker
+
+
 def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | None = None,
-                 timeout_s: float = 120.0) -> dict:
-    """Open the page with the fake webcam and report its loop's rates after warming up."""
+                 loop: str | None = None, timeout_s: float = 120.0) -> dict:
+    """Open the page with the fake webcam and report its loop's rates and where each frame's
+    time went, measured after the first matches came (model and backend chosen, warmed up)."""
+    from urllib.parse import urlencode
+
     from playwright.sync_api import sync_playwright
 
-    query = f"?model={model}" if model else ""
+    options = {key: value for key, value in (("model", model), ("loop", loop)) if value}
+    query = f"?{urlencode(options)}" if options else ""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                              args=chromium_args(webcam))
@@ -72,40 +82,58 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
             page.wait_for_function("() => window.movemirror && window.movemirror.replies > 5",
                                    timeout=timeout_s * 1000)
             ready_s = time.perf_counter() - started
-            frames0, replies0 = page.evaluate(
-                "() => [window.movemirror.frames, window.movemirror.replies]")
+            counts = """() => ({frames: window.movemirror.frames,
+                replies: window.movemirror.replies, screen: window.movemirror.screenFrames,
+                now: performance.now()})"""
+            page.evaluate("() => window.movemirror.clearFrameTimings()")
+            before = page.evaluate(counts)
             page.wait_for_timeout(seconds * 1000)
-            state = page.evaluate("""() => ({frames: window.movemirror.frames,
-                replies: window.movemirror.replies, estimateMs: window.movemirror.estimateMs,
+            after = page.evaluate(counts)
+            state = page.evaluate("""() => ({estimateMs: window.movemirror.estimateMs,
                 backend: window.movemirror.backend, model: window.movemirror.model,
-                timings: window.movemirror.timings})""")
+                loop: window.movemirror.loop, timings: window.movemirror.timings,
+                choice: window.movemirror.modelChoice,
+                frameTimings: window.movemirror.frameTimings()})""")
         finally:
             browser.close()
+    elapsed = (after["now"] - before["now"]) / 1000
+    frames = state["frameTimings"]
     return {
-        "model": state["model"], "backend": state["backend"],
+        "requested_model": model or "auto", "model": state["model"], "loop": state["loop"],
+        "backend": state["backend"],
+        "model_choice": state["choice"],
         "backend_trial_ms_per_pose": state["timings"],
         "seconds_to_first_matches": round(ready_s, 2),
-        "frames_per_second": (state["frames"] - frames0) / seconds,
-        "matches_per_second": (state["replies"] - replies0) / seconds,
+        "measured_seconds": round(elapsed, 2),
+        "frames_per_second": (after["frames"] - before["frames"]) / elapsed,
+        "screen_frames_per_second": (after["screen"] - before["screen"]) / elapsed,
+        "matches_per_second": (after["replies"] - before["replies"]) / elapsed,
+        "dropped_frames": frames["dropped"],
+        "stages_ms": {stage: frames[stage] for stage in (*STAGES, "latency") if stage in frames},
+        "latency_p95_ms": frames["latency"]["p95"] if "latency" in frames else None,
+        "latency_from": frames["latencyFrom"],
         "last_pose_ms": state["estimateMs"],
     }
 
 
-DEFAULT_MODELS = ("lightning",)  # named as movemirror.pose.MODELS (and the page)
+DEFAULT_MODELS = ("lightning", "thunder")  # named as movemirror.pose.MODELS (and the page)
 
 
 @dataclass(frozen=True)
 class Plan:
     bank_dir: Path | None = None  # None: a bank of LSPET's 6,000 annotated poses
-    seconds: float = 10.0  # measured seconds per model
-    models: tuple[str, ...] = DEFAULT_MODELS
+    seconds: float = 10.0  # measured seconds per model and loop
+    models: tuple[str, ...] = DEFAULT_MODELS  # or "auto": the page's own choice
+    loops: tuple[str, ...] = LOOPS
 
 
-def run(plan: Plan, report: Callable[[str], None]) -> list[dict]:
-    """The page's rates for each model, served by `movemirror serve` on loopback.
+def run(plan: Plan, report: Callable[[str], None]) -> dict:
+    """The page's rates for each model and loop, served by `movemirror serve` on loopback,
+    the loops of one model back to back so that their ratio holds on a busy machine.
     Raises FileNotFoundError without Chromium, DatasetMissingError without the clip."""
     import tempfile
 
+    from movemirror.bench.machine import machine_info
     from movemirror.bench.serve import ServerProcess, lspet_bank
     from movemirror.datasets import cache_dir, dataset_dir
 
@@ -113,6 +141,7 @@ def run(plan: Plan, report: Callable[[str], None]) -> list[dict]:
         raise FileNotFoundError("Debian's chromium is missing: run make setup-browser")
     clip = dataset_dir("tfjs-pose-detection-testdata") / "pose_1.mp4"
     webcam = make_fake_webcam(clip, cache_dir() / "bench" / f"pose_1-{WEBCAM_SIDE}.y4m")
+    machine_before = machine_info()
     results = []
     with tempfile.TemporaryDirectory(prefix="movemirror-bench-page-") as scratch:
         bank_dir = plan.bank_dir
@@ -121,27 +150,50 @@ def run(plan: Plan, report: Callable[[str], None]) -> list[dict]:
             bank_dir = lspet_bank(Path(scratch) / "bank")
         with ServerProcess(bank_dir) as server:
             for model in plan.models:
-                result = measure_page(f"http://127.0.0.1:{server.port}/", webcam, plan.seconds,
-                                      model)
-                report(f"{model}: {result['frames_per_second']:.1f} frames/s")
-                results.append(result)
-    return results
+                for loop in plan.loops:
+                    result = measure_page(f"http://127.0.0.1:{server.port}/", webcam,
+                                          plan.seconds, model, loop)
+                    report(f"{model}, {loop} loop: {result['frames_per_second']:.1f} poses/s, "
+                           f"p95 latency {result['latency_p95_ms']:.0f} ms")
+                    results.append(result)
+    return {"machine": machine_before, "load_average_after": machine_info()["load_average"],
+            "webcam": {"side": WEBCAM_SIDE, "fps": 30, "clip": clip.name},
+            "results": results}
 
 
-def table(results: list[dict]):
+def _main_loop_rate(results: list[dict], requested: str) -> float | None:
+    for r in results:
+        if r["requested_model"] == requested and r["loop"] == "main":
+            return r["frames_per_second"]
+    return None
+
+
+def table(measured: dict):
     from rich.table import Table
 
+    load = measured["machine"]["load_average"]
     out = Table(title=f"The page in headless Chromium, no GPU ({WEBCAM_SIDE} px fake webcam "
-                      "at 30 fps)")
-    for column in ("model", "backend", "frames/s", "matches/s", "ms/pose", "first match s"):
+                      f"at 30 fps; load average {load:.1f} on "
+                      f"{measured['machine']['cpus']} cpus)")
+    columns = ("model", "loop", "backend", "poses/s", "x main", "screen/s", "matches/s",
+               "p95 latency ms", *(f"{stage} ms" for stage in STAGES), "first match s")
+    for column in columns:
         out.add_column(column, justify="right")
-    for r in results:
-        out.add_row(r["model"], r["backend"], f"{r['frames_per_second']:.1f}",
-                    f"{r['matches_per_second']:.1f}", f"{r['last_pose_ms']:.0f}",
-                    f"{r['seconds_to_first_matches']:.1f}")
+    for r in measured["results"]:
+        base = _main_loop_rate(measured["results"], r["requested_model"])
+        ratio = f"{r['frames_per_second'] / base:.2f}" if base else ""
+        stages = r["stages_ms"]
+        latency = r["latency_p95_ms"]
+        out.add_row(
+            r["model"] if r["requested_model"] == r["model"] else f"auto: {r['model']}",
+            r["loop"], r["backend"], f"{r['frames_per_second']:.1f}", ratio,
+            f"{r['screen_frames_per_second']:.1f}", f"{r['matches_per_second']:.1f}",
+            f"{latency:.0f}" if latency is not None else "",
+            *(f"{stages[stage]['mean']:.1f}" if stage in stages else "" for stage in STAGES),
+            f"{r['seconds_to_first_matches']:.1f}")
     return out
 
 
-def write_json(results: list[dict], path: Path) -> None:
+def write_json(measured: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2))
+    path.write_text(json.dumps(measured, indent=2))

@@ -183,21 +183,31 @@ def page(
     bank_dir: Path | None = typer.Option(
         None, "--bank", help="Bank to serve (default: one built from LSPET's 6,000 poses)."),
     seconds: float = typer.Option(PAGE.seconds, min=2, max=120,
-                                  help="Measured seconds per model."),
+                                  help="Measured seconds per model and loop."),
     models: str = typer.Option(",".join(PAGE.models),
-                               help="Comma-separated: lightning, thunder, posenet."),
+                               help="Comma-separated: lightning, thunder, posenet, or auto (the "
+                                    "page's own choice for this machine)."),
+    loops: str = typer.Option(",".join(PAGE.loops),
+                              help="Comma-separated: main (the model on the page's thread, as "
+                                   "before) and worker (in a Web Worker, the default)."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
-    """Frames per second of the page's pose-plus-match loop in headless Chromium."""
+    """Poses per second, p95 camera-to-screen latency and where each frame's time goes (grab,
+    wait, resize, infer, transfer, draw, send) of the page's camera loop in headless Chromium,
+    the model on the page's thread and in a worker side by side."""
     plan = page_bench.Plan(bank_dir=bank_dir, seconds=seconds,
-                           models=tuple(m.strip() for m in models.split(",") if m.strip()))
+                           models=tuple(m.strip() for m in models.split(",") if m.strip()),
+                           loops=tuple(x.strip() for x in loops.split(",") if x.strip()))
+    unknown = set(plan.loops) - set(page_bench.LOOPS)
+    if unknown:
+        raise fail(f"unknown loop {', '.join(sorted(unknown))}: use main or worker")
     try:
-        results = page_bench.run(plan, report=_report)
+        measured = page_bench.run(plan, report=_report)
     except (FileNotFoundError, BankError, RuntimeError) as error:  # DatasetMissingError too
         raise fail(str(error)) from None
-    console.print(page_bench.table(results))
+    console.print(page_bench.table(measured))
     if out is not None:
-        page_bench.write_json(results, out / "page.json")
+        page_bench.write_json(measured, out / "page.json")
         console.print(f"Wrote {out / 'page.json'}", markup=False)
 
 

@@ -1,6 +1,7 @@
 // Chooses the TF.js backend by timing the model on each candidate, not by what the device
 // claims: a software-rendered WebGL (no GPU) is many times slower than WASM.
 /* global tf */
+import { makeCanvas } from './crop.js';
 
 const WASM_PATH = '/vendor/tfjs-backend-wasm/';
 const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software|basic render|mesa offscreen/i;
@@ -8,8 +9,7 @@ const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software|basic render|
 /** The WebGL renderer's name, whether it is a software one, or null without WebGL. */
 export function webglRenderer() {
   try {
-    const gl = document.createElement('canvas').getContext('webgl2')
-      || document.createElement('canvas').getContext('webgl');
+    const gl = makeCanvas(1, 1).getContext('webgl2') || makeCanvas(1, 1).getContext('webgl');
     if (!gl) return null;
     const info = gl.getExtension('WEBGL_debug_renderer_info');
     const name = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
@@ -26,9 +26,14 @@ export function candidateBackends(forced) {
   return gl && !gl.software ? ['webgl', 'wasm'] : ['wasm'];
 }
 
-/** ?threads=0 turns off WASM threads (to compare; they need cross-origin isolation). */
-export function configureWasm(params) {
-  if (params.get('threads') === '0') tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+/**
+ * WASM threads for the model: null leaves TF.js's default, 0 turns threads off (?threads=0,
+ * to compare), N asks for N (TF.js 4.22 reports 1 XNNPACK thread here whatever is asked). Threads need cross-origin isolation, which the
+ * server's headers give the page and its worker. Only heeded before WASM first starts.
+ */
+export function configureWasm({ threads = null } = {}) {
+  if (threads === 0) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  else if (threads > 0) tf.wasm.setThreadsCount(threads);
 }
 
 export async function useBackend(name) {
@@ -65,4 +70,24 @@ export async function pickFastest(candidates, run, { warmup = 2, runs = 4 } = {}
   const [backend, msPerRun] = ranked[0];
   if (tf.getBackend() !== backend) await useBackend(backend);
   return { backend, msPerRun, timings };
+}
+
+/** How TF.js runs here, for the footer and the benchmarks: backend, and for WASM whether it
+ * has threads (cross-origin isolation) and SIMD, and how many threads. */
+export function backendDetails() {
+  const backend = tf.getBackend();
+  if (backend !== 'wasm') return { backend };
+  let threads = 1;
+  try {
+    threads = tf.wasm.getThreadsCount();
+  } catch {
+    // not initialised: one thread
+  }
+  return {
+    backend,
+    threads,
+    simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+    multithread: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
+    crossOriginIsolated: Boolean(globalThis.crossOriginIsolated),
+  };
 }

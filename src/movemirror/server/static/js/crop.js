@@ -47,6 +47,15 @@ export function cropAround(keypoints, width, height) {
   };
 }
 
+/** A 2D canvas on the page, or an OffscreenCanvas in a worker (which has no document). */
+export function makeCanvas(width, height) {
+  if (typeof document === 'undefined') return new OffscreenCanvas(width, height);
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  return canvas;
+}
+
 /**
  * Draws the crop of `source` into a size x size canvas (black where the crop leaves the
  * frame). Cropping and scaling with the 2D canvas before TF.js reads the pixels is much
@@ -54,9 +63,7 @@ export function cropAround(keypoints, width, height) {
  */
 export class CropCanvas {
   constructor(size) {
-    this.canvas = document.createElement('canvas');
-    this.canvas.width = size;
-    this.canvas.height = size;
+    this.canvas = makeCanvas(size, size);
     this.ctx = this.canvas.getContext('2d', { willReadFrequently: true });
     this.size = size;
   }

@@ -2,8 +2,9 @@
 // it on the fastest backend of this device.
 /* global tf */
 import {
-  candidateBackends, configureWasm, pickFastest, useBackend,
+  backendDetails, candidateBackends, configureWasm, pickFastest, useBackend,
 } from './backend.js';
+import { makeCanvas } from './crop.js';
 import { MoveNet } from './movenet.js';
 import { PoseNet } from './posenet.js';
 
@@ -20,27 +21,47 @@ export const MODELS = {
 };
 export const DEFAULT_MODEL = 'lightning';
 
+const TFJS_SCRIPTS = ['/vendor/tfjs/tf.es2017.min.js',
+  '/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js'];
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = src;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`${src} could not be loaded`));
+    document.head.append(script);
+  });
+}
+
+/** TF.js on this page's main thread, loaded only when the model runs here (?loop=main or no
+ * module workers): the worker loads its own copy. */
+export async function loadTfjsHere() {
+  if (globalThis.tf?.wasm) return;
+  for (const src of TFJS_SCRIPTS) await loadScript(src);
+}
+
 /**
- * Returns {estimator, backend, msPerRun, timings}. onProgress(fraction, text) reports the
+ * Returns {estimator, model, backend, msPerRun, timings, details}; runs where it is called (the page or
+ * the pose worker), with TF.js already loaded there. onProgress(fraction, text) reports the
  * download and the backend trials.
  */
-export async function createDetector(name, { backend = null, onProgress = () => {} } = {}) {
+export async function createDetector(name, { backend = null, threads = null,
+  onProgress = () => {} } = {}) {
   const spec = MODELS[name];
   if (!spec) throw new Error(`unknown model ${name}`);
-  configureWasm(new URLSearchParams(window.location.search));
+  configureWasm({ threads });
   const candidates = candidateBackends(backend);
   await useBackend(candidates[0]);
   const model = await tf.loadGraphModel(`/vendor/models/${spec.file}.json`, {
     onProgress: (fraction) => onProgress(fraction * 0.9, `Loading ${spec.label}`),
   });
   const estimator = new spec.Estimator(model, spec.inputSize);
-  const probe = document.createElement('canvas');
-  probe.width = 256;
-  probe.height = 256;
+  const probe = makeCanvas(256, 256);
   onProgress(0.9, 'Choosing the fastest backend for this device');
   const chosen = await pickFastest(candidates, () => estimator.estimate(probe, 256, 256,
     { track: false }));
   estimator.reset();
   onProgress(1, 'Ready');
-  return { estimator, model: name, ...chosen };
+  return { estimator, model: name, ...chosen, details: backendDetails() };
 }

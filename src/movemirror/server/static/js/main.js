@@ -1,14 +1,17 @@
 // The page: camera or photo -> pose (in this browser) -> keypoints to the server -> matches.
 import { CameraError, startCamera, stopCamera } from './camera.js';
+import { MainThreadLoop, WorkerLoop } from './camera_loop.js';
 import { health, MatchStream, searchOnce } from './connection.js';
-import { createDetector, DEFAULT_MODEL, MODELS } from './detector.js';
+import { createDetector, loadTfjsHere, MODELS } from './detector.js';
 import { drawFrame, drawSkeleton } from './draw.js';
 import { ExploreGrid } from './explore.js';
 import { Flipbook } from './flipbook.js';
 import { GifRecorder } from './gif.js';
 import { MatchHold } from './hold.js';
-import { isGoodPose, mirrorPose } from './keypoints.js';
+import { isGoodPose } from './keypoints.js';
+import { AUTO, chooseModel } from './model_choice.js';
 import { KeypointsFilter } from './one_euro.js';
+import { PoseWorker, workerSupported } from './pose_client.js';
 import { Rate } from './stats.js';
 import { Messages } from './status.js';
 import { acceptDrops, photoToCanvas } from './still.js';
@@ -46,7 +49,10 @@ const matchRate = new Rate();
 const state = {
   view: 'mirror',
   source: 'camera',
-  model: params.get('model') || DEFAULT_MODEL,
+  model: params.get('model') || AUTO,
+  modelChoice: null, // {model, reason, measured} when the page chose the model itself
+  // Where the model runs: 'worker' (a module Web Worker) or 'main' (this thread, to compare).
+  loop: params.get('loop') || (workerSupported() ? 'worker' : 'main'),
   backend: null,
   timings: null,
   ready: false,
@@ -56,6 +62,13 @@ const state = {
   shown: null,
   estimateMs: 0,
   get fps() { return frameRate.perSecond(); },
+  get screenFps() { return cameraLoop ? cameraLoop.screen.perSecond() : 0; },
+  get screenFrames() { return cameraLoop ? cameraLoop.screen.total : 0; },
+  // Where each frame's time went (frame_timings.js), for the tests and bench page.
+  frameTimings: () => (cameraLoop ? { ...cameraLoop.timings.summary(), frames:
+    cameraLoop.timings.frames, dropped: cameraLoop.dropped ?? 0,
+    latencyFrom: cameraLoop.latencyFrom } : null),
+  clearFrameTimings: () => cameraLoop?.timings.clear(),
   get matchesPerSecond() { return matchRate.perSecond(); },
   get frames() { return frameRate.total; },
   get replies() { return matchRate.total; },
@@ -106,47 +119,36 @@ health().then((info) => {
 
 // --- the camera loop ---------------------------------------------------------------------
 
+// {estimator, model, backend, msPerRun, timings, dispose}; the estimator is the pose worker's
+// client, or the model itself on this thread
 let detector = null;
-let loopToken = 0;
+let poseWorker = null;
+let cameraLoop = null;
+let loopToken = 0; // bumped to stop a camera loop or a photo's search
 
-function nextVideoFrame(video) {
-  return new Promise((resolve) => {
-    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => resolve());
-    else requestAnimationFrame(() => resolve());
-  });
+function onCameraPose(pose, width, height) {
+  if (pose) {
+    state.pose = pose;
+    const token = loopToken;
+    stream.send(query(pose, width, height)).then((reply) => {
+      if (!reply || token !== loopToken || state.frozen) return;
+      if (reply.type === 'matches') {
+        matchRate.tick();
+        showMatches(reply.matches);
+      }
+    });
+  } else {
+    state.pose = null;
+    showMatches([]);
+  }
+  state.estimateMs = cameraLoop?.lastPoseMs ?? 0;
+  frameRate.tick();
 }
 
-async function cameraLoop(token) {
-  const { video, view } = ui;
-  while (token === loopToken) {
-    await nextVideoFrame(video);
-    if (token !== loopToken || state.frozen || video.readyState < 2) continue;
-    const width = video.videoWidth;
-    const height = video.videoHeight;
-    const start = performance.now();
-    const raw = await detector.estimator.estimate(video, width, height);
-    state.estimateMs = performance.now() - start;
-    drawFrame(view, video, width, height, { mirrored: true });
-    let pose = mirrorPose(raw, width);
-    if (isGoodPose(pose)) {
-      pose = filter.apply(pose, width, height, start / 1000);
-      drawSkeleton(view, pose);
-      state.pose = pose;
-      stream.send(query(pose, width, height)).then((reply) => {
-        if (!reply || token !== loopToken || state.frozen) return;
-        if (reply.type === 'matches') {
-          matchRate.tick();
-          showMatches(reply.matches);
-        }
-      });
-    } else {
-      filter.reset();
-      detector.estimator.reset();
-      state.pose = null;
-      showMatches([]);
-    }
-    frameRate.tick();
-  }
+function stopCameraLoop() {
+  loopToken += 1;
+  cameraLoop?.stop();
+  cameraLoop = null;
 }
 
 async function useCamera() {
@@ -165,16 +167,20 @@ async function useCamera() {
     return;
   }
   hold.clear();
-  filter.reset();
-  loopToken += 1;
-  cameraLoop(loopToken);
+  stopCameraLoop();
+  const Loop = state.loop === 'worker' ? WorkerLoop : MainThreadLoop;
+  cameraLoop = new Loop({
+    video: ui.video, view: ui.view, estimator: detector.estimator, filter,
+    onPose: onCameraPose, isFrozen: () => state.frozen,
+  });
+  cameraLoop.start();
 }
 
 // --- a still photo -----------------------------------------------------------------------
 
 async function usePhoto(file) {
   if (!detector) return;
-  loopToken += 1; // stops the camera loop
+  stopCameraLoop();
   stopCamera(ui.video);
   state.source = 'photo';
   document.body.dataset.source = 'photo';
@@ -191,7 +197,13 @@ async function usePhoto(file) {
   }
   messages.clear('photo');
   const { width, height } = canvas;
-  const pose = await detector.estimator.estimateStill(canvas, width, height);
+  let pose;
+  try {
+    pose = await detector.estimator.estimateStill(canvas, width, height);
+  } catch (error) {
+    messages.show('photo', `The photo could not be read: ${error.message}`, { kind: 'error' });
+    return;
+  }
   drawFrame(ui.view, canvas, width, height);
   hold.clear();
   if (!isGoodPose(pose)) {
@@ -292,8 +304,17 @@ ui.gifButton.addEventListener('click', async () => {
   }
 });
 
+function modelStatus() {
+  if (!state.backend) return 'loading';
+  const where = state.loop === 'worker' ? 'in a worker' : 'on the page\'s thread';
+  const label = MODELS[state.model]?.label ?? state.model;
+  const chosen = state.modelChoice ? `${label} (chosen for this device: ${state.modelChoice.reason})`
+    : label;
+  return `${chosen} · ${state.backend} ${where}`;
+}
+
 setInterval(() => {
-  const parts = [state.backend ? `${MODELS[state.model].label} · ${state.backend}` : 'loading'];
+  const parts = [modelStatus()];
   if (state.source === 'camera' && state.ready && state.frames > 0) {
     parts.push(`${state.fps.toFixed(0)} fps`, `${state.estimateMs.toFixed(0)} ms/pose`);
   }
@@ -302,29 +323,69 @@ setInterval(() => {
 
 // --- start -------------------------------------------------------------------------------
 
-async function loadModel(name) {
-  loopToken += 1;
+async function loadDetector(name, onProgress) {
+  const backend = params.get('backend');
+  const threads = params.has('threads') ? Number(params.get('threads')) : null;
+  if (state.loop === 'worker') {
+    poseWorker ??= new PoseWorker();
+    const loaded = await poseWorker.load(name, { backend, threads, onProgress });
+    return { ...loaded, estimator: poseWorker, dispose: () => {} }; // the worker swaps models
+  }
+  await loadTfjsHere();
+  const made = await createDetector(name, { backend, threads, onProgress });
+  return { ...made, dispose: () => made.estimator.model.dispose() };
+}
+
+/** The most accurate model that keeps camera rate here, measured most accurate first. */
+async function loadFastEnoughModel(onProgress) {
+  const labels = Object.fromEntries(Object.entries(MODELS).map(([name, spec]) => [name,
+    spec.label]));
+  const measured = {};
+  let choice = chooseModel(measured, labels);
+  while (!choice.done) {
+    detector?.dispose();
+    detector = await loadDetector(choice.model, onProgress);
+    measured[choice.model] = detector.msPerRun;
+    choice = chooseModel(measured, labels);
+  }
+  if (detector.model !== choice.model) {
+    detector.dispose();
+    detector = await loadDetector(choice.model, onProgress);
+  }
+  return { model: choice.model, reason: choice.reason, measured };
+}
+
+let loadToken = 0;
+
+async function loadModel(requested) {
+  loadToken += 1;
+  const token = loadToken;
+  stopCameraLoop();
   state.ready = false;
-  state.model = name;
-  if (detector) detector.estimator.model.dispose();
+  state.requestedModel = requested;
+  state.modelChoice = null;
+  detector?.dispose();
   detector = null;
+  const onProgress = (fraction, text) => messages.show('model', `${text}…`, { progress: fraction });
   try {
-    detector = await createDetector(name, {
-      backend: params.get('backend'),
-      onProgress: (fraction, text) => messages.show('model', `${text}…`, { progress: fraction }),
-    });
+    if (requested === AUTO) state.modelChoice = await loadFastEnoughModel(onProgress);
+    else detector = await loadDetector(requested, onProgress);
   } catch (error) {
     messages.show('model', `The pose model could not be loaded: ${error.message}. `
       + 'Is web/node_modules installed (make setup-node)?', { kind: 'error' });
     return;
   }
+  if (token !== loadToken) return; // another model was asked for meanwhile
   messages.clear('model');
-  Object.assign(state, { backend: detector.backend, timings: detector.timings, ready: true });
+  Object.assign(state, { model: detector.model, backend: detector.backend,
+    timings: detector.timings, backendDetails: detector.details, ready: true });
   state.detector = detector;
   document.body.dataset.ready = 'true';
   if (state.source === 'camera') useCamera();
 }
 
+ui.model.append(new Option('Auto: most accurate at camera rate', AUTO, false,
+  state.model === AUTO));
 for (const [name, spec] of Object.entries(MODELS)) {
   ui.model.append(new Option(spec.label, name, false, name === state.model));
 }

@@ -8,6 +8,7 @@ export class MoveNet {
     this.inputSize = inputSize;
     this.input = new CropCanvas(inputSize);
     this.previous = null;
+    this.lastTiming = null;
   }
 
   reset() {
@@ -29,10 +30,14 @@ export class MoveNet {
   }
 
   async run(source, width, height, crop) {
+    const start = performance.now();
     const pixels = this.input.draw(source, width, height, crop);
+    const resized = performance.now();
     const output = tf.tidy(() => this.model.execute(tf.browser.fromPixels(pixels).expandDims(0)));
     const values = await output.data();
     output.dispose();
+    // Where the time went, for the page's frame timings: crop and resize, then the model.
+    this.lastTiming = { resizeMs: resized - start, inferMs: performance.now() - resized };
     const keypoints = [];
     for (let i = 0; i < 17; i += 1) {
       const y = crop.yMin + values[3 * i] * (crop.yMax - crop.yMin);

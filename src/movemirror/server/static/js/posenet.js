@@ -12,6 +12,7 @@ export class PoseNet {
     this.model = model;
     this.inputSize = inputSize;
     this.input = new CropCanvas(inputSize);
+    this.lastTiming = null;
   }
 
   reset() {}
@@ -19,8 +20,10 @@ export class PoseNet {
   async estimate(source, width, height) {
     const size = this.inputSize;
     const crop = fullFrameCrop(width, height);
+    const start = performance.now();
+    const pixels = this.input.draw(source, width, height, crop);
+    const resized = performance.now();
     const [heatmap, offsets] = tf.tidy(() => {
-      const pixels = this.input.draw(source, width, height, crop);
       const input = tf.browser.fromPixels(pixels).toFloat().div(127.5).sub(1).expandDims(0);
       const [h, o] = this.model.execute(input, [HEATMAP, OFFSETS]);
       return [h.sigmoid(), o];
@@ -28,6 +31,7 @@ export class PoseNet {
     const [scores, shifts] = await Promise.all([heatmap.data(), offsets.data()]);
     const [, rows, cols] = heatmap.shape;
     tf.dispose([heatmap, offsets]);
+    this.lastTiming = { resizeMs: resized - start, inferMs: performance.now() - resized };
     const keypoints = [];
     for (let k = 0; k < 17; k += 1) {
       let best = -1;

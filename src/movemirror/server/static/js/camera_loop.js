@@ -1,0 +1,177 @@
+// The camera loop: camera frames -> pose -> the skeleton on the page and the keypoints to
+// onPose. Two loops share one way of showing a pose and timing each frame:
+// - WorkerLoop (the default): the model runs in the pose worker. Every camera frame is drawn
+//   and grabbed when it comes, while the worker estimates the one before; the newest grabbed
+//   frame goes to the worker as soon as it is free. So the model never waits for drawing or
+//   for a frame, and the page never waits for the model.
+// - MainThreadLoop (?loop=main, or a browser without module workers): the loop as it was,
+//   model and drawing in turn on the page's thread; kept to measure against.
+import { drawFrame, drawSkeleton } from './draw.js';
+import { FrameTimings } from './frame_timings.js';
+import { isGoodPose, mirrorPose } from './keypoints.js';
+import { Rate } from './stats.js';
+
+/** Calls callback(now, metadata) on the video's next frame (rAF where there is no rVFC). */
+function onNextVideoFrame(video, callback) {
+  if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(callback);
+  else requestAnimationFrame((now) => callback(now, {}));
+}
+
+class Loop {
+  /**
+   * video: the camera's <video>; view: the canvas the person sees; estimator: the pose worker
+   * or a main-thread estimator; filter: the one-euro KeypointsFilter; onPose(pose or null,
+   * width, height): each frame's smoothed, mirrored pose (null: nobody made out);
+   * isFrozen(): whether the picture is frozen.
+   */
+  constructor({ video, view, estimator, filter, onPose, isFrozen = () => false }) {
+    Object.assign(this, { video, view, estimator, filter, onPose, isFrozen });
+    this.timings = new FrameTimings();
+    this.screen = new Rate(); // camera frames put on the page per second
+    this.running = false;
+    this.pose = null;
+    this.latencyFrom = null; // 'capture' (the camera's own time) or 'callback'
+    this.lastPoseMs = 0;
+  }
+
+  start() {
+    this.running = true;
+    this.filter.reset();
+    this.estimator.reset();
+    this.next();
+  }
+
+  stop() {
+    this.running = false;
+  }
+
+  next() {
+    if (this.running) onNextVideoFrame(this.video, (now, metadata) => this.onFrame(now, metadata));
+  }
+
+  /** When the camera took the frame, in this page's performance.now() time. */
+  captured(now, metadata) {
+    const known = Number.isFinite(metadata.captureTime);
+    this.latencyFrom = known ? 'capture' : 'callback';
+    return known ? metadata.captureTime : now;
+  }
+
+  /** A frame's pose: mirrored like the picture, smoothed, drawn, handed on and timed. */
+  show(raw, width, height, captured, times) {
+    const drawStart = performance.now();
+    drawFrame(this.view, this.video, width, height, { mirrored: true });
+    let pose = mirrorPose(raw, width);
+    const good = isGoodPose(pose);
+    if (good) {
+      pose = this.filter.apply(pose, width, height, captured / 1000);
+      drawSkeleton(this.view, pose);
+    }
+    const drawn = performance.now();
+    if (!good) {
+      this.filter.reset();
+      this.estimator.reset();
+    }
+    this.pose = good ? pose : null;
+    this.lastPoseMs = (times.resize ?? 0) + (times.infer ?? 0); // the model's share, for the footer
+    this.onPose(this.pose, width, height);
+    this.timings.add({
+      ...times, draw: drawn - drawStart, send: performance.now() - drawn, latency: drawn - captured,
+    });
+  }
+}
+
+export class MainThreadLoop extends Loop {
+  async onFrame(now, metadata) {
+    if (!this.running) return;
+    const { video } = this;
+    if (this.isFrozen() || video.readyState < 2) {
+      this.next();
+      return;
+    }
+    const captured = this.captured(now, metadata);
+    const width = video.videoWidth;
+    const height = video.videoHeight;
+    const raw = await this.estimator.estimate(video, width, height);
+    if (!this.running) return;
+    const { resizeMs, inferMs } = this.estimator.lastTiming;
+    this.show(raw, width, height, captured, { grab: 0, resize: resizeMs, infer: inferMs });
+    this.screen.tick();
+    this.next();
+  }
+}
+
+export class WorkerLoop extends Loop {
+  constructor(options) {
+    super(options);
+    this.busy = false; // a frame is with the worker
+    this.newest = null; // the newest grabbed frame, waiting for the worker to be free
+    this.dropped = 0; // frames grabbed and replaced by a newer one before the worker was free
+  }
+
+  stop() {
+    super.stop();
+    this.newest?.bitmap.close();
+    this.newest = null;
+  }
+
+  onFrame(now, metadata) {
+    if (!this.running) return;
+    this.next();
+    const { video, view } = this;
+    if (this.isFrozen() || video.readyState < 2) return;
+    const width = video.videoWidth;
+    const height = video.videoHeight;
+    const captured = this.captured(now, metadata);
+    drawFrame(view, video, width, height, { mirrored: true });
+    if (this.pose) drawSkeleton(view, this.pose);
+    this.screen.tick();
+    this.grab(width, height, captured);
+  }
+
+  /** Every camera frame is grabbed while the worker runs the one before; the newest one goes
+   * to the worker the moment it is free, so the model never waits for a frame. */
+  async grab(width, height, captured) {
+    const start = performance.now();
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(this.video);
+    } catch {
+      return; // the camera stopped meanwhile
+    }
+    const frame = { bitmap, width, height, captured, grabMs: performance.now() - start,
+      grabbed: performance.now() };
+    if (!this.running) {
+      bitmap.close();
+      return;
+    }
+    if (this.newest) {
+      this.newest.bitmap.close();
+      this.dropped += 1;
+    }
+    this.newest = frame;
+    if (!this.busy) this.estimateNext();
+  }
+
+  async estimateNext() {
+    const frame = this.newest;
+    if (!frame || !this.running) return;
+    this.newest = null;
+    this.busy = true;
+    try {
+      const sent = performance.now();
+      const reply = await this.estimator.estimateFrame(frame.bitmap, frame.width, frame.height);
+      const back = performance.now();
+      if (!this.running || !reply) return;
+      const { resizeMs, inferMs } = reply.timing;
+      this.show(reply.keypoints, frame.width, frame.height, frame.captured, {
+        grab: frame.grabMs, wait: sent - frame.grabbed, resize: resizeMs, infer: inferMs,
+        transfer: back - sent - resizeMs - inferMs,
+      });
+    } catch (error) {
+      if (this.running) console.warn('pose worker:', error);
+    } finally {
+      this.busy = false;
+    }
+    this.estimateNext();
+  }
+}

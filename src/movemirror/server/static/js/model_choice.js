@@ -1,0 +1,50 @@
+// Which pose model the page uses when left to choose ("auto", the default): the most accurate
+// query model that this device runs at camera rate, decided from the rate measured at start.
+
+// Most accurate first, as query poses, by `movemirror bench quality` on LSPET's report queries
+// (fraction of the oracle gap closed by the top match, limb direction / joint position, over
+// all 1,000 queries): Thunder 0.535 / 0.591, Lightning 0.473 / 0.526. BlazePose Full and
+// Heavy measure higher still (0.586 / 0.646, 0.591 / 0.648) but the page does not run them
+// yet. PoseNet (0.218 / 0.204, the original's) is never chosen by itself.
+export const BY_QUERY_QUALITY = ['thunder', 'lightning'];
+export const AUTO = 'auto';
+export const CAMERA_FPS = 30;
+// The share of a camera frame's interval the model may take: the rest goes to cropping,
+// handing the frame over and back, and the other work of a busy device.
+export const HEADROOM = 0.8;
+
+/** The longest a model may take per pose (ms) and still keep up with the camera. */
+export function budgetMs(cameraFps = CAMERA_FPS) {
+  return (HEADROOM * 1000) / cameraFps;
+}
+
+export function keepsCameraRate(msPerPose, cameraFps = CAMERA_FPS) {
+  return Number.isFinite(msPerPose) && msPerPose <= budgetMs(cameraFps);
+}
+
+/**
+ * The choice, given the ms per pose measured so far ({model: ms}, in BY_QUERY_QUALITY order):
+ * {model, done, reason}. `done` is false while a less accurate model is still to be measured.
+ * The last (fastest) model is kept whatever its rate: there is nothing faster to fall back to.
+ */
+export function chooseModel(measured, labels, cameraFps = CAMERA_FPS) {
+  const budget = budgetMs(cameraFps);
+  const tooSlow = [];
+  for (const [i, name] of BY_QUERY_QUALITY.entries()) {
+    const ms = measured[name];
+    if (ms === undefined) return { model: name, done: false, reason: null };
+    const last = i === BY_QUERY_QUALITY.length - 1;
+    if (keepsCameraRate(ms, cameraFps) || last) {
+      const here = `${labels[name]} took ${ms.toFixed(0)} ms a pose here`;
+      const limit = `${budget.toFixed(0)} ms that keeps ${cameraFps} fps`;
+      let reason;
+      if (!tooSlow.length) reason = `the most accurate model; ${here}, within the ${limit}`;
+      else if (keepsCameraRate(ms, cameraFps)) {
+        reason = `${tooSlow.join(', ')}: too slow for ${cameraFps} fps here; ${here}`;
+      } else reason = `the fastest model; ${here}, over the ${limit}`;
+      return { model: name, done: true, reason };
+    }
+    tooSlow.push(`${labels[name]} took ${ms.toFixed(0)} ms a pose`);
+  }
+  throw new Error('no model to choose from');
+}

@@ -1,0 +1,79 @@
+// The page's side of the pose worker (pose_worker.js): load a model there, hand it frames as
+// ImageBitmaps (transferred, not copied) and get keypoints back. Only keypoints come back.
+
+/** Whether this browser can run the model in a module worker fed with ImageBitmaps. */
+export function workerSupported() {
+  return typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined'
+    && typeof createImageBitmap === 'function';
+}
+
+export class PoseWorker {
+  constructor(url = new URL('./pose_worker.js', import.meta.url)) {
+    this.worker = new Worker(url, { type: 'module', name: 'pose' });
+    this.waiting = new Map(); // id -> {resolve, reject, onProgress}
+    this.nextId = 1;
+    this.worker.onmessage = ({ data }) => this.receive(data);
+    this.worker.onerror = (event) => {
+      // A worker that cannot start (a module that fails to load) fails everything asked of it.
+      event.preventDefault();
+      const error = new Error(`the pose worker failed: ${event.message || 'it could not start'}`);
+      for (const { reject } of this.waiting.values()) reject(error);
+      this.waiting.clear();
+      this.failed = error;
+    };
+  }
+
+  ask(message, transfer = [], onProgress = null) {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.nextId;
+    this.nextId += 1;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, onProgress });
+      this.worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  receive(data) {
+    const entry = this.waiting.get(data.id);
+    if (!entry) return;
+    if (data.type === 'progress') {
+      entry.onProgress?.(data.fraction, data.text);
+      return;
+    }
+    this.waiting.delete(data.id);
+    if (data.type === 'error') entry.reject(new Error(data.message));
+    else if (data.type === 'dropped') entry.resolve(null);
+    else entry.resolve(data);
+  }
+
+  /** Loads `name` in the worker; resolves {model, backend, msPerRun, timings}. */
+  load(name, { backend = null, threads = null, onProgress = () => {} } = {}) {
+    return this.ask({ type: 'load', name, backend, threads }, [], onProgress);
+  }
+
+  /**
+   * Keypoints of a camera frame (the bitmap is handed over and closed there):
+   * {keypoints, timing: {resizeMs, inferMs}}, or null when a newer frame replaced it before the
+   * model got to it.
+   */
+  estimateFrame(bitmap, width, height) {
+    return this.ask({ type: 'frame', bitmap, width, height }, [bitmap]);
+  }
+
+  /** Keypoints of a still image (canvas or image): the photo stays on this device. */
+  async estimateStill(source, width, height) {
+    const bitmap = await createImageBitmap(source);
+    const reply = await this.ask({ type: 'still', bitmap, width, height }, [bitmap]);
+    return reply.keypoints;
+  }
+
+  reset() {
+    this.worker.postMessage({ type: 'reset' });
+  }
+
+  terminate() {
+    this.worker.terminate();
+    for (const { reject } of this.waiting.values()) reject(new Error('the pose worker stopped'));
+    this.waiting.clear();
+  }
+}

@@ -1,0 +1,163 @@
+"""The pose model in a Web Worker, the frame timings and the page's own choice of model.
+
+The pure modules (model_choice.js, frame_timings.js) run in node; the loops run in headless
+Chromium with the fake webcam playing a real clip, the old main-thread loop (?loop=main)
+measured beside the worker loop on the same machine, one after the other.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from .test_browser import open_page, wait_for, wait_for_matches  # noqa: F401 (a fixture)
+from .test_js_matches_python import run_js
+
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+LABELS = {"thunder": "MoveNet Thunder", "lightning": "MoveNet Lightning"}
+
+
+# --- the choice of model (node) ---------------------------------------------------------------
+
+def choose(measured: dict, fps: int = 30) -> dict:
+    return run_js("model_choice.js", f"return m.chooseModel({json.dumps(measured)}, "
+                                     f"{json.dumps(LABELS)}, {fps});")
+
+
+@needs_node
+def test_the_most_accurate_model_is_measured_first():
+    assert run_js("model_choice.js", "return m.BY_QUERY_QUALITY;") == ["thunder", "lightning"]
+    assert choose({}) == {"model": "thunder", "done": False, "reason": None}
+
+
+@needs_node
+def test_a_model_that_keeps_camera_rate_is_kept():
+    choice = choose({"thunder": 20.0})
+    assert choice["model"] == "thunder" and choice["done"]
+    assert "most accurate" in choice["reason"] and "20 ms" in choice["reason"]
+
+
+@needs_node
+def test_a_model_too_slow_for_the_camera_gives_way_to_a_faster_one():
+    assert choose({"thunder": 95.0}) == {"model": "lightning", "done": False, "reason": None}
+    choice = choose({"thunder": 95.0, "lightning": 22.0})
+    assert choice["model"] == "lightning" and choice["done"]
+    assert "MoveNet Thunder took 95 ms" in choice["reason"] and "too slow" in choice["reason"]
+    # A slower camera leaves more time per frame: Thunder keeps 10 fps.
+    assert choose({"thunder": 60.0}, fps=10)["model"] == "thunder"
+
+
+@needs_node
+def test_the_fastest_model_is_kept_when_none_keeps_camera_rate():
+    choice = choose({"thunder": 300.0, "lightning": 90.0})
+    assert choice["model"] == "lightning" and choice["done"]
+    assert "fastest" in choice["reason"] and "over the" in choice["reason"]
+
+
+@needs_node
+def test_frame_timing_quantiles_match_numpy():
+    values = np.random.default_rng(5).gamma(2.0, 10.0, 257).round(3)
+    out = run_js("frame_timings.js", f"""const t = new m.FrameTimings(1000);
+        for (const v of {json.dumps(values.tolist())}) t.add({{infer: v, latency: 2 * v}});
+        t.add({{grab: 1.5}});
+        return t.summary();""")
+    assert out["infer"]["n"] == 257 and out["grab"]["n"] == 1
+    assert out["infer"]["p95"] == pytest.approx(np.percentile(values, 95))
+    assert out["infer"]["p50"] == pytest.approx(np.median(values))
+    assert out["latency"]["mean"] == pytest.approx(2 * values.mean())
+    assert "send" not in out  # a stage no frame went through is left out
+
+
+# --- the loops (Chromium) ---------------------------------------------------------------------
+
+def measure(page, seconds: float = 6.0) -> dict:
+    """The page's rates over `seconds`, after its first matches, and its frame timings."""
+    wait_for_matches(page, 5)
+    page.evaluate("() => window.movemirror.clearFrameTimings()")
+    counts = ("() => ({poses: window.movemirror.frames, screen: window.movemirror.screenFrames,"
+              " now: performance.now()})")
+    before = page.evaluate(counts)
+    page.wait_for_timeout(seconds * 1000)
+    after = page.evaluate(counts)
+    elapsed = (after["now"] - before["now"]) / 1000
+    return {"poses": (after["poses"] - before["poses"]) / elapsed,
+            "screen": (after["screen"] - before["screen"]) / elapsed,
+            "timings": page.evaluate("() => window.movemirror.frameTimings()"),
+            "loop": page.evaluate("() => window.movemirror.loop")}
+
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_worker_runs_the_model_off_the_page_and_times_each_stage(open_page):  # noqa: F811
+    page, traffic = open_page("/?model=lightning")
+    result = measure(page, 4.0)
+    assert result["loop"] == "worker"
+    # TF.js is not even loaded on the page: the model runs in the worker only.
+    assert page.evaluate("() => typeof window.tf") == "undefined"
+    timings = result["timings"]
+    for stage in ("grab", "wait", "resize", "infer", "transfer", "draw", "send", "latency"):
+        assert timings[stage]["n"] > 0, stage
+    # Camera to screen includes the model's own time.
+    assert timings["latency"]["p50"] > timings["infer"]["p50"]
+    assert timings["latencyFrom"] == "capture"  # the camera's own timestamps, not a guess
+    # The worker fetched the model itself, and its requests are among those checked.
+    assert any(r["url"].endswith("/vendor/models/movenet-lightning.bin")
+               for r in traffic.requests)
+    traffic.assert_only_keypoints_left()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_drawing_never_waits_for_a_slow_model_in_the_worker(open_page):  # noqa: F811
+    # Thunder is slower than the 30 fps camera here: the old loop drew a frame per pose, the
+    # worker loop draws every camera frame while the model runs.
+    main, _ = open_page("/?model=thunder&loop=main")
+    before = measure(main)
+    main.close()
+    worker, _ = open_page("/?model=thunder&loop=worker")
+    after = measure(worker)
+    print("thunder main:", before["poses"], before["screen"], "worker:", after["poses"],
+          after["screen"])
+    assert before["loop"] == "main" and after["loop"] == "worker"
+    assert before["screen"] == pytest.approx(before["poses"], rel=0.25)
+    assert after["screen"] > 2 * before["screen"]
+    assert after["screen"] > 1.5 * after["poses"]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_worker_loop_estimates_at_least_as_many_poses_as_the_main_thread(
+        open_page):  # noqa: F811
+    rates = {}
+    for loop in ("main", "worker"):
+        page, _ = open_page(f"/?model=lightning&loop={loop}")
+        rates[loop] = measure(page)
+        page.close()
+    print("lightning poses/s:", {loop: r["poses"] for loop, r in rates.items()},
+          "p95 latency ms:", {loop: r["timings"]["latency"]["p95"] for loop, r in rates.items()})
+    assert rates["worker"]["poses"] >= rates["main"]["poses"]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_page_chooses_the_most_accurate_model_that_keeps_camera_rate(
+        open_page):  # noqa: F811
+    page, traffic = open_page("/")
+    wait_for_matches(page, 3)
+    state = page.evaluate("""() => ({model: window.movemirror.model,
+        choice: window.movemirror.modelChoice, select: document.querySelector('#model').value})""")
+    measured = state["choice"]["measured"]
+    assert "thunder" in measured  # the most accurate was measured first
+    expected = "thunder" if measured["thunder"] <= 0.8 * 1000 / 30 else "lightning"
+    assert state["model"] == state["choice"]["model"] == expected
+    assert set(measured) == ({"thunder"} if expected == "thunder" else {"thunder", "lightning"})
+    assert state["select"] == "auto"
+    wait_for(page, "() => document.querySelector('#stats').textContent.includes('chosen')")
+    footer = page.text_content("#stats")
+    assert f"{LABELS[expected]} (chosen for this device: " in footer
+    assert f"MoveNet Thunder took {measured['thunder']:.0f} ms" in footer
+    traffic.assert_only_keypoints_left()
