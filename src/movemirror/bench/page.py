@@ -108,7 +108,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
         "frames_per_second": (after["frames"] - before["frames"]) / elapsed,
         "screen_frames_per_second": (after["screen"] - before["screen"]) / elapsed,
         "matches_per_second": (after["replies"] - before["replies"]) / elapsed,
-        "dropped_frames": frames["dropped"],
+        "dropped_frames": frames["dropped"], "late_frames": frames["late"],
         "stages_ms": {stage: frames[stage] for stage in (*STAGES, "latency") if stage in frames},
         "latency_p95_ms": frames["latency"]["p95"] if "latency" in frames else None,
         "latency_from": frames["latencyFrom"],

@@ -1,11 +1,12 @@
 // The camera loop: camera frames -> pose -> the skeleton on the page and the keypoints to
 // onPose. Two loops share one way of showing a pose and timing each frame:
-// - WorkerLoop (the default): the model runs in the pose worker. Every camera frame is drawn
-//   and grabbed when it comes, while the worker estimates the one before; the newest grabbed
-//   frame goes to the worker as soon as it is free. So the model never waits for drawing or
-//   for a frame, and the page never waits for the model.
+// - WorkerLoop (the default): the model runs in pose workers (PoseWorkerPool, one a core).
+//   Every camera frame is drawn and grabbed when it comes, while the workers estimate the ones
+//   before; the newest grabbed frame goes to a worker as soon as one is free. So the model
+//   never waits for drawing or for a frame, and the page never waits for the model.
 // - MainThreadLoop (?loop=main, or a browser without module workers): the loop as it was,
 //   model and drawing in turn on the page's thread; kept to measure against.
+import { cropAround } from './crop.js';
 import { drawFrame, drawSkeleton } from './draw.js';
 import { FrameTimings } from './frame_timings.js';
 import { isGoodPose, mirrorPose } from './keypoints.js';
@@ -103,9 +104,12 @@ export class MainThreadLoop extends Loop {
 export class WorkerLoop extends Loop {
   constructor(options) {
     super(options);
-    this.busy = false; // a frame is with the worker
-    this.newest = null; // the newest grabbed frame, waiting for the worker to be free
-    this.dropped = 0; // frames grabbed and replaced by a newer one before the worker was free
+    this.newest = null; // the newest grabbed frame, waiting for a worker to be free
+    this.grabbed = 0; // frames grabbed, numbered in camera order
+    this.lastShown = 0; // the number of the newest frame whose pose is on the page
+    this.dropped = 0; // grabbed and replaced by a newer one before a worker was free
+    this.late = 0; // estimated after a newer frame's pose was already shown (not shown)
+    this.tracked = null; // the last pose seen, in frame pixels: where the next crop looks
   }
 
   stop() {
@@ -128,8 +132,8 @@ export class WorkerLoop extends Loop {
     this.grab(width, height, captured);
   }
 
-  /** Every camera frame is grabbed while the worker runs the one before; the newest one goes
-   * to the worker the moment it is free, so the model never waits for a frame. */
+  /** Every camera frame is grabbed while the workers run the ones before; the newest goes to
+   * a worker the moment one is free, so the model never waits for a frame. */
   async grab(width, height, captured) {
     const start = performance.now();
     let bitmap;
@@ -138,40 +142,46 @@ export class WorkerLoop extends Loop {
     } catch {
       return; // the camera stopped meanwhile
     }
-    const frame = { bitmap, width, height, captured, grabMs: performance.now() - start,
-      grabbed: performance.now() };
     if (!this.running) {
       bitmap.close();
       return;
     }
+    this.grabbed += 1;
+    const frame = { bitmap, width, height, captured, number: this.grabbed,
+      grabMs: performance.now() - start, grabbedAt: performance.now() };
     if (this.newest) {
       this.newest.bitmap.close();
       this.dropped += 1;
     }
     this.newest = frame;
-    if (!this.busy) this.estimateNext();
+    if (this.estimator.free > 0) this.estimateNewest();
   }
 
-  async estimateNext() {
+  async estimateNewest() {
     const frame = this.newest;
-    if (!frame || !this.running) return;
+    if (!frame || !this.running || this.estimator.free === 0) return;
     this.newest = null;
-    this.busy = true;
     try {
       const sent = performance.now();
-      const reply = await this.estimator.estimateFrame(frame.bitmap, frame.width, frame.height);
+      const crop = cropAround(this.tracked, frame.width, frame.height);
+      const reply = await this.estimator.estimateFrame(frame.bitmap, frame.width, frame.height,
+        crop);
       const back = performance.now();
       if (!this.running || !reply) return;
+      if (frame.number < this.lastShown) {
+        this.late += 1; // another worker showed a newer frame meanwhile
+        return;
+      }
+      this.lastShown = frame.number;
       const { resizeMs, inferMs } = reply.timing;
       this.show(reply.keypoints, frame.width, frame.height, frame.captured, {
-        grab: frame.grabMs, wait: sent - frame.grabbed, resize: resizeMs, infer: inferMs,
+        grab: frame.grabMs, wait: sent - frame.grabbedAt, resize: resizeMs, infer: inferMs,
         transfer: back - sent - resizeMs - inferMs,
       });
+      this.tracked = this.pose ? reply.keypoints : null;
     } catch (error) {
       if (this.running) console.warn('pose worker:', error);
-    } finally {
-      this.busy = false;
     }
-    this.estimateNext();
+    this.estimateNewest();
   }
 }

@@ -11,7 +11,7 @@ import { MatchHold } from './hold.js';
 import { isGoodPose } from './keypoints.js';
 import { AUTO, chooseModel } from './model_choice.js';
 import { KeypointsFilter } from './one_euro.js';
-import { PoseWorker, workerSupported } from './pose_client.js';
+import { defaultPoolSize, PoseWorkerPool, workerSupported } from './pose_client.js';
 import { Rate } from './stats.js';
 import { Messages } from './status.js';
 import { acceptDrops, photoToCanvas } from './still.js';
@@ -53,6 +53,7 @@ const state = {
   modelChoice: null, // {model, reason, measured} when the page chose the model itself
   // Where the model runs: 'worker' (a module Web Worker) or 'main' (this thread, to compare).
   loop: params.get('loop') || (workerSupported() ? 'worker' : 'main'),
+  workers: Number(params.get('workers')) || defaultPoolSize(), // pose workers on that loop
   backend: null,
   timings: null,
   ready: false,
@@ -66,7 +67,7 @@ const state = {
   get screenFrames() { return cameraLoop ? cameraLoop.screen.total : 0; },
   // Where each frame's time went (frame_timings.js), for the tests and bench page.
   frameTimings: () => (cameraLoop ? { ...cameraLoop.timings.summary(), frames:
-    cameraLoop.timings.frames, dropped: cameraLoop.dropped ?? 0,
+    cameraLoop.timings.frames, dropped: cameraLoop.dropped ?? 0, late: cameraLoop.late ?? 0,
     latencyFrom: cameraLoop.latencyFrom } : null),
   clearFrameTimings: () => cameraLoop?.timings.clear(),
   get matchesPerSecond() { return matchRate.perSecond(); },
@@ -306,7 +307,8 @@ ui.gifButton.addEventListener('click', async () => {
 
 function modelStatus() {
   if (!state.backend) return 'loading';
-  const where = state.loop === 'worker' ? 'in a worker' : 'on the page\'s thread';
+  const where = state.loop === 'main' ? 'on the page\'s thread'
+    : `in ${state.workers === 1 ? 'a worker' : `${state.workers} workers`}`;
   const label = MODELS[state.model]?.label ?? state.model;
   const chosen = state.modelChoice ? `${label} (chosen for this device: ${state.modelChoice.reason})`
     : label;
@@ -327,7 +329,7 @@ async function loadDetector(name, onProgress) {
   const backend = params.get('backend');
   const threads = params.has('threads') ? Number(params.get('threads')) : null;
   if (state.loop === 'worker') {
-    poseWorker ??= new PoseWorker();
+    poseWorker ??= new PoseWorkerPool(state.workers);
     const loaded = await poseWorker.load(name, { backend, threads, onProgress });
     return { ...loaded, estimator: poseWorker, dispose: () => {} }; // the worker swaps models
   }

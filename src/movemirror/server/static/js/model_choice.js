@@ -37,11 +37,13 @@ export function chooseModel(measured, labels, cameraFps = CAMERA_FPS) {
     if (keepsCameraRate(ms, cameraFps) || last) {
       const here = `${labels[name]} took ${ms.toFixed(0)} ms a pose here`;
       const limit = `${budget.toFixed(0)} ms that keeps ${cameraFps} fps`;
-      let reason;
-      if (!tooSlow.length) reason = `the most accurate model; ${here}, within the ${limit}`;
-      else if (keepsCameraRate(ms, cameraFps)) {
-        reason = `${tooSlow.join(', ')}: too slow for ${cameraFps} fps here; ${here}`;
-      } else reason = `the fastest model; ${here}, over the ${limit}`;
+      if (!tooSlow.length) {
+        return { model: name, done: true, reason: `the most accurate model; ${here}, within `
+          + `the ${limit}` };
+      }
+      const slower = `${tooSlow.join(', ')}: too slow for ${cameraFps} fps here`;
+      const reason = keepsCameraRate(ms, cameraFps) ? `${slower}; ${here}`
+        : `${slower}; the fastest model, ${here}, is over the ${limit} too`;
       return { model: name, done: true, reason };
     }
     tooSlow.push(`${labels[name]} took ${ms.toFixed(0)} ms a pose`);

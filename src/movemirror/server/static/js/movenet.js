@@ -15,10 +15,16 @@ export class MoveNet {
     this.previous = null;
   }
 
-  /** Keypoints [[x, y, score] x 17] in pixels of `source` (video, image or canvas). */
-  async estimate(source, width, height, { track = true } = {}) {
-    const crop = track ? cropAround(this.previous, width, height) : fullFrameCrop(width, height);
-    const keypoints = await this.run(source, width, height, crop);
+  /**
+   * Keypoints [[x, y, score] x 17] in pixels of `source` (video, image or canvas). The crop is
+   * around the pose found in the frame before (track), the whole frame, or given by the caller
+   * (the page's worker loop, whose frames go to several workers, tracks the person itself).
+   */
+  async estimate(source, width, height, { track = true, crop = null } = {}) {
+    if (crop) return this.run(source, width, height, crop);
+    const around = track ? cropAround(this.previous, width, height)
+      : fullFrameCrop(width, height);
+    const keypoints = await this.run(source, width, height, around);
     this.previous = track ? keypoints : null;
     return keypoints;
   }

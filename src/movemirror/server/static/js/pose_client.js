@@ -56,8 +56,8 @@ export class PoseWorker {
    * {keypoints, timing: {resizeMs, inferMs}}, or null when a newer frame replaced it before the
    * model got to it.
    */
-  estimateFrame(bitmap, width, height) {
-    return this.ask({ type: 'frame', bitmap, width, height }, [bitmap]);
+  estimateFrame(bitmap, width, height, crop = null) {
+    return this.ask({ type: 'frame', bitmap, width, height, crop }, [bitmap]);
   }
 
   /** Keypoints of a still image (canvas or image): the photo stays on this device. */
@@ -75,5 +75,64 @@ export class PoseWorker {
     this.worker.terminate();
     for (const { reject } of this.waiting.values()) reject(new Error('the pose worker stopped'));
     this.waiting.clear();
+  }
+}
+
+/** Workers by default: one a core, two at most (the page's own thread needs little). */
+export function defaultPoolSize() {
+  return Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1));
+}
+
+/**
+ * Several pose workers, each with its own copy of the model, taking camera frames in turn:
+ * with WASM on one core each, two workers estimate two frames at once on a two-core device.
+ * The page decides where each worker looks (the crop around the last pose it saw).
+ */
+export class PoseWorkerPool {
+  constructor(size = defaultPoolSize()) {
+    this.workers = Array.from({ length: size }, () => new PoseWorker());
+    this.idle = [...this.workers];
+  }
+
+  get size() {
+    return this.workers.length;
+  }
+
+  get free() {
+    return this.idle.length;
+  }
+
+  /**
+   * Loads `name` in every worker at once; resolves {model, backend, msPerRun, timings,
+   * details, workers, msPerRunEach}: msPerRun is the pool's, the workers' own times (measured
+   * all at once, so each includes the others' load) divided by their number.
+   */
+  async load(name, { onProgress = () => {}, ...options } = {}) {
+    const replies = await Promise.all(this.workers.map((worker, i) => worker.load(name, {
+      ...options, onProgress: i === 0 ? onProgress : () => {} })));
+    const each = replies.map((reply) => reply.msPerRun);
+    const mean = each.reduce((a, b) => a + b, 0) / each.length;
+    return { ...replies[0], msPerRun: mean / this.size, workers: this.size, msPerRunEach: each };
+  }
+
+  /** A camera frame to a free worker (check `free` first); see PoseWorker.estimateFrame. */
+  async estimateFrame(bitmap, width, height, crop = null) {
+    const worker = this.idle.pop();
+    if (!worker) throw new Error('no pose worker is free');
+    try {
+      return await worker.estimateFrame(bitmap, width, height, crop);
+    } finally {
+      this.idle.push(worker);
+    }
+  }
+
+  estimateStill(source, width, height) {
+    return this.workers[0].estimateStill(source, width, height);
+  }
+
+  reset() {} // each frame comes with its crop: the workers keep no track of the person
+
+  terminate() {
+    for (const worker of this.workers) worker.terminate();
   }
 }

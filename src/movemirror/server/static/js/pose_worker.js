@@ -4,7 +4,8 @@
 // the page never wait for the model, and the model never waits for them.
 //
 // Messages in:  {type: 'load', id, name, backend, threads}
-//               {type: 'frame', id, bitmap, width, height}   (a camera frame; may be dropped)
+//               {type: 'frame', id, bitmap, width, height, crop}  (a camera frame, and where
+//                 to look in it; may be dropped)
 //               {type: 'still', id, bitmap, width, height}   (a photo; never dropped)
 //               {type: 'reset'}                              (the person was lost: stop tracking)
 // Messages out: {type: 'loaded', id, model, backend, msPerRun, timings, details}
@@ -37,7 +38,7 @@ async function estimate(job) {
   try {
     const keypoints = job.type === 'still'
       ? await estimator.estimateStill(job.bitmap, job.width, job.height)
-      : await estimator.estimate(job.bitmap, job.width, job.height);
+      : await estimator.estimate(job.bitmap, job.width, job.height, { crop: job.crop });
     const { resizeMs, inferMs } = estimator.lastTiming || { resizeMs: 0, inferMs: 0 };
     self.postMessage({ type: 'pose', id: job.id, keypoints,
       timing: { resizeMs, inferMs } });
