@@ -43,7 +43,7 @@ export function chooseModel(measured, labels, cameraFps = CAMERA_FPS) {
       }
       const slower = `${tooSlow.join(', ')}: too slow for ${cameraFps} fps here`;
       const reason = keepsCameraRate(ms, cameraFps) ? `${slower}; ${here}`
-        : `${slower}; the fastest model, ${here}, is over the ${limit} too`;
+        : `${slower}; ${here}, the fastest model, over the ${limit} too`;
       return { model: name, done: true, reason };
     }
     tooSlow.push(`${labels[name]} took ${ms.toFixed(0)} ms a pose`);
