@@ -1,5 +1,6 @@
-// The camera loop: camera frames -> pose -> the skeleton on the page and the keypoints to
-// onPose. Two loops share one way of showing a pose and timing each frame:
+// The camera loop: each camera frame -> pose (in this browser) -> the skeleton drawn over the
+// mirrored frame -> the pose's query on the match stream -> the matches shown. CameraLoop
+// runs one of two loops, which share one way of showing a pose and timing each frame:
 // - WorkerLoop (the default): the model runs in pose workers (PoseWorkerPool, one a core).
 //   Every camera frame is drawn and grabbed when it comes, while the workers estimate the ones
 //   before; the newest grabbed frame goes to a worker as soon as one is free. So the model
@@ -10,6 +11,7 @@ import { cropAround } from './crop.js';
 import { drawFrame, drawSkeleton } from './draw.js';
 import { FrameTimings } from './frame_timings.js';
 import { isGoodPose, mirrorPose } from './keypoints.js';
+import { KeypointsFilter } from './one_euro.js';
 import { Rate } from './stats.js';
 
 /** Calls callback(now, metadata) on the video's next frame (rAF where there is no rVFC). */
@@ -183,5 +185,55 @@ export class WorkerLoop extends Loop {
       if (this.running) console.warn('pose worker:', error);
     }
     this.estimateNewest();
+  }
+}
+
+/** The page's camera loop, as the rest of the page starts and stops it. */
+export class CameraLoop {
+  /** app: {ui, state, stream, detector(), query(pose, width, height), showMatches(matches)} */
+  constructor(app) {
+    this.app = app;
+    this.filter = new KeypointsFilter();
+    this.token = 0;
+    this.loop = null;
+  }
+
+  start() {
+    this.stop();
+    const { ui, state } = this.app;
+    const Loop = state.loop === 'main' ? MainThreadLoop : WorkerLoop;
+    const token = this.token;
+    this.loop = new Loop({
+      video: ui.video, view: ui.view, estimator: this.app.detector().estimator,
+      filter: this.filter, onPose: (pose, width, height) => this.onPose(pose, width, height, token),
+      isFrozen: () => state.frozen,
+    });
+    state.cameraLoop = this.loop;
+    this.loop.start();
+  }
+
+  stop() {
+    this.token += 1;
+    this.loop?.stop();
+    this.loop = null;
+  }
+
+  onPose(pose, width, height, token) {
+    const { state, stream } = this.app;
+    if (pose) {
+      state.pose = pose;
+      stream.send(this.app.query(pose, width, height)).then((reply) => {
+        if (!reply || token !== this.token || state.frozen) return;
+        if (reply.type === 'matches') {
+          state.matchRate.tick();
+          this.app.showMatches(reply.matches);
+        }
+      });
+    } else {
+      state.pose = null;
+      this.app.showMatches([]);
+    }
+    state.estimateMs = this.loop?.lastPoseMs ?? 0;
+    state.frameRate.tick();
   }
 }
