@@ -29,7 +29,10 @@ const app = {
   state,
   messages,
   stream: new MatchStream(),
-  flipbook: new Flipbook({ image: ui.matchImage, caption: ui.matchCaption, empty: ui.matchEmpty }),
+  flipbook: new Flipbook({
+    frame: ui.matchFrame, image: ui.matchImage, skeleton: ui.matchSkeleton,
+    caption: ui.matchCaption, empty: ui.matchEmpty, skeletonToggle: ui.skeletonToggle,
+  }),
   grid: new ExploreGrid({ grid: ui.grid, dialog: ui.detail }),
   detector: () => models.detector,
   query: (pose, width, height) => poseQuery(pose, width, height, searchOptions(ui, state.view)),

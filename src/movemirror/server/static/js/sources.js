@@ -33,7 +33,7 @@ export class Sources {
     } catch (error) {
       const text = error instanceof CameraError ? error.message : String(error);
       messages.show('camera', text, { kind: 'error' });
-      flipbook.empty.textContent = 'No camera: use a photo instead (button above, or drop one).';
+      flipbook.say('No camera: use a photo instead (button above, or drop one).');
       return;
     }
     this.app.clearHold();
