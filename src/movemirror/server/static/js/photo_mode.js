@@ -16,12 +16,15 @@ export class PhotoMode {
     const detector = this.app.detector();
     if (!detector) return;
     messages.clear('camera');
-    state.matches = [];
     state.pose = null;
+    state.photoStatus = 'finding';
+    this.app.clearHold();
+    this.app.showMatches([]);
     let canvas;
     try {
       canvas = await photoToCanvas(file);
     } catch (error) {
+      state.photoStatus = 'unreadable';
       messages.show('photo', error.message, { kind: 'error' });
       return;
     }
@@ -32,6 +35,7 @@ export class PhotoMode {
     this.app.clearHold();
     if (!isGoodPose(pose)) {
       state.pose = null;
+      state.photoStatus = 'nobody';
       messages.show('photo', 'No person could be made out in this photo. Try another one.');
       this.app.showMatches([]);
       return;
@@ -51,7 +55,9 @@ export class PhotoMode {
       state.matchRate.tick();
       this.app.clearHold();
       this.app.showMatches(reply.matches);
+      state.photoStatus = 'found';
     } catch (error) {
+      state.photoStatus = 'failed';
       messages.show('photo', `No matches: ${error.message}`, { kind: 'error' });
     }
   }

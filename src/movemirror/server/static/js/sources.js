@@ -3,7 +3,7 @@ import { CameraError, startCamera, stopCamera } from './camera.js';
 import { acceptDrops } from './still.js';
 
 export class Sources {
-  /** app: {ui, state, messages, flipbook, cameraLoop, photo, clearHold()} */
+  /** app: {ui, state, messages, cameraLoop, photo, clearHold(), showMatches()} */
   constructor(app) {
     this.app = app;
     const { ui } = app;
@@ -23,8 +23,13 @@ export class Sources {
   }
 
   async useCamera() {
-    const { ui, messages, flipbook } = this.app;
+    const { ui, state, messages } = this.app;
     this.setSource('camera');
+    messages.clear('photo'); // a photo's error is no longer news
+    state.cameraError = null;
+    state.pose = null;
+    this.app.clearHold();
+    this.app.showMatches([]);
     stopCamera(ui.video);
     try {
       messages.show('camera', 'Starting the camera…');
@@ -33,7 +38,7 @@ export class Sources {
     } catch (error) {
       const text = error instanceof CameraError ? error.message : String(error);
       messages.show('camera', text, { kind: 'error' });
-      flipbook.say('No camera: use a photo instead (button above, or drop one).');
+      state.cameraError = text;
       return;
     }
     this.app.clearHold();

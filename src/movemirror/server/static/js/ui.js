@@ -31,6 +31,7 @@ export const ui = {
   start: $('#start'),
   startStatus: $('#start-status'),
   startButton: $('#start-button'),
+  startPhoto: $('#start-photo'),
   matchCaption: $('#match-caption'),
   matchEmpty: $('#match-empty'),
   viewButtons: [...document.querySelectorAll('button[data-view]')],
