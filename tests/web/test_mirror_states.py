@@ -3,12 +3,15 @@ mode's messages (issue 11, findings 8, 9 and 11)."""
 
 from __future__ import annotations
 
+import json
 import re
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from . import test_browser as shared
-from .conftest import require
+from .conftest import COCO, POSE_PHOTO, require
 from .test_browser import SHARED_NO_PERSON, screenshot, wait_for, wait_for_matches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -132,3 +135,67 @@ def test_first_visit_explains_then_starts_on_request(open_page):
     page.reload()
     wait_for_matches(page, 1)
     assert page.is_hidden("#start")
+
+
+# Four people at a table, each annotated in COCO (CC BY).
+SEVERAL_PEOPLE = COCO / "train2017" / "000000000790.jpg"
+
+
+def coco_people(file_name: str) -> list[np.ndarray]:
+    data = json.loads((COCO / "annotations" / "person_keypoints_train2017.json").read_text())
+    image_id = next(i["id"] for i in data["images"] if i["file_name"] == file_name)
+    return [np.asarray(a["keypoints"], np.float32).reshape(17, 3) for a in data["annotations"]
+            if a["image_id"] == image_id and not a["iscrowd"] and a["num_keypoints"] >= 10]
+
+
+def found_error(pose, truth) -> float:
+    """Mean distance of the labelled, confidently found keypoints, over the person's size."""
+    both = (truth[:, 2] > 0) & (pose[:, 2] > 0.3)
+    size = np.ptp(truth[truth[:, 2] > 0, :2], axis=0).max()
+    return float(np.linalg.norm(pose[both, :2] - truth[both, :2], axis=1).mean() / size)
+
+
+def test_a_photo_of_several_people_offers_each_to_match(open_page):
+    page, traffic = open_page()
+    wait_for(page, "() => window.movemirror && window.movemirror.ready")
+    page.set_input_files("#photo-input", str(require(SEVERAL_PEOPLE)))
+    wait_for(page, "() => window.movemirror.photoStatus === 'found'")
+    people = page.evaluate("() => window.movemirror.people.map((p) => p.keypoints)")
+    truths = coco_people(SEVERAL_PEOPLE.name)
+    assert len(people) >= 3 and len(truths) == 4
+    # Each person found is one of the annotated people (the page works on the photo's pixels).
+    for pose in people:
+        assert min(found_error(np.array(pose), t) for t in truths) < 0.15
+    assert page.locator("#people-buttons button").count() == len(people)
+    screenshot(page, "photo-several-people")
+    first = page.evaluate("() => window.movemirror.pose")
+    before = page.evaluate("() => window.movemirror.replies")
+    page.click("#people-buttons button:nth-child(2)")
+    wait_for(page, f"() => window.movemirror.replies > {before}")
+    assert page.evaluate("() => window.movemirror.person") == 1
+    assert page.evaluate("() => window.movemirror.pose") != first
+    assert page.get_attribute("#people-buttons button:nth-child(2)", "aria-pressed") == "true"
+    traffic.assert_only_keypoints_left()
+
+
+def test_an_upside_down_person_is_found_upright(open_page, tmp_path):
+    upright_photo = require(POSE_PHOTO)
+    turned = tmp_path / "pose-upside-down.jpg"
+    with Image.open(upright_photo) as photo:
+        photo.rotate(180).save(turned, quality=92)
+        width, height = photo.size
+    page, _ = open_page()
+    wait_for(page, "() => window.movemirror && window.movemirror.ready")
+    page.set_input_files("#photo-input", str(upright_photo))
+    wait_for(page, "() => window.movemirror.photoStatus === 'found'")
+    upright = np.array(page.evaluate("() => window.movemirror.pose"))
+    page.set_input_files("#photo-input", str(turned))
+    wait_for(page, "() => window.movemirror.photoStatus === 'found' && "
+                   "window.movemirror.people.length > 0")
+    found = np.array(page.evaluate("() => window.movemirror.pose"))
+    back = found.copy()
+    back[:, 0], back[:, 1] = width - found[:, 0], height - found[:, 1]  # turned back
+    confident = (upright[:, 2] > 0.3) & (found[:, 2] > 0.3)
+    assert confident.sum() >= 12
+    error = np.linalg.norm(back[confident, :2] - upright[confident, :2], axis=1).mean()
+    assert error < 0.03 * max(width, height)
