@@ -66,7 +66,9 @@ def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
         meta.append({"thumbnail": name, "image": picture.getvalue(),
                      "source": f"coco-mini/train2017/{image['file_name']}",
                      "frame_time": None, "credit": image.get("flickr_url"),
-                     "licence": licences.get(image["license"])})
+                     "licence": licences.get(image["license"]),
+                     # what the JPEG shows, in the keypoints' pixels (here the crop's own)
+                     "thumb_box": [0.0, 0.0, float(crop.width), float(crop.height)]})
     bank = PoseBank.from_keypoints(np.stack(poses), ids=ids, meta=meta)
     bank.save(out)
     return PoseBank.load(out)

@@ -3,7 +3,11 @@ import { health } from './connection.js';
 import { MODELS } from './detector.js';
 
 function modelStatus(state) {
-  if (!state.backend) return 'loading';
+  if (!state.ready) {
+    const loading = MODELS[state.model]?.label ?? 'the most accurate model this device keeps '
+      + 'at camera rate';
+    return `loading ${loading}…`;
+  }
   const where = state.loop === 'main' ? 'on the page\'s thread'
     : `in ${state.workers === 1 ? 'a worker' : `${state.workers} workers`}`;
   const label = MODELS[state.model]?.label ?? state.model;
@@ -14,7 +18,8 @@ function modelStatus(state) {
 
 export function startFooter({ ui, state }) {
   health().then((info) => {
-    if (info) ui.bankSize.textContent = `${info.bank_size.toLocaleString()} poses`;
+    ui.bankSize.textContent = info ? `${info.bank_size.toLocaleString()} poses`
+      : 'the server did not answer';
     ui.queryLog.hidden = !info?.query_log;
   });
   setInterval(() => {

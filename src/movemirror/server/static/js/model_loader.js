@@ -11,16 +11,19 @@ const LABELS = Object.fromEntries(Object.entries(MODELS).map(([name, spec]) => [
 export class ModelLoader {
   /**
    * app: {ui, state, messages, cameraLoop}; backend, threads: forced TF.js backend and WASM
-   * threads (null: the device's own); onReady() runs when a model is loaded.
+   * threads (null: the device's own); onReady() runs when a model is loaded; onProgress(text)
+   * hears what is loading.
    */
-  constructor(app, { backend = null, threads = null, onReady = () => {} } = {}) {
-    Object.assign(this, { app, backend, threads, onReady });
+  constructor(app, { backend = null, threads = null, onReady = () => {},
+    onProgress = () => {} } = {}) {
+    Object.assign(this, { app, backend, threads, onReady, onProgress });
     // {estimator, model, backend, msPerRun, timings, details, dispose}: the estimator is the
     // pool of pose workers, or the model itself on the page's thread
     this.detector = null;
     this.pool = null;
     this.token = 0;
     const { ui, state } = app;
+    ui.model.replaceChildren();
     ui.model.append(new Option('Auto: most accurate at camera rate', AUTO, false,
       state.model === AUTO));
     for (const [name, spec] of Object.entries(MODELS)) {
@@ -69,14 +72,18 @@ export class ModelLoader {
     state.modelChoice = null;
     this.detector?.dispose();
     this.detector = null;
-    const onProgress = (fraction, text) => messages.show('model', `${text}…`,
-      { progress: fraction });
+    const onProgress = (fraction, text) => {
+      messages.show('model', `${text}…`, { progress: fraction });
+      this.onProgress(`${text}… ${Math.round(100 * fraction)}%`);
+    };
     try {
       if (requested === AUTO) state.modelChoice = await this.loadFastEnough(onProgress);
       else this.detector = await this.loadDetector(requested, onProgress);
     } catch (error) {
-      messages.show('model', `The pose model could not be loaded: ${error.message}. `
-        + 'Is web/node_modules installed (make setup-node)?', { kind: 'error' });
+      const text = `The pose model could not be loaded: ${error.message}. `
+        + 'Is web/node_modules installed (make setup-node)?';
+      messages.show('model', text, { kind: 'error' });
+      this.onProgress(text);
       return;
     }
     if (token !== this.token) return; // another model was asked for meanwhile
@@ -86,6 +93,7 @@ export class ModelLoader {
       timings: detector.timings, backendDetails: detector.details, ready: true });
     state.detector = detector;
     document.body.dataset.ready = 'true';
+    this.onProgress(`${LABELS[detector.model]} is ready.`);
     this.onReady();
   }
 }

@@ -67,6 +67,13 @@ export class PoseWorker {
     return reply.keypoints;
   }
 
+  /** Everyone in a still image, as still_people.js peopleInPhoto finds them. */
+  async peopleInPhoto(source, width, height) {
+    const bitmap = await createImageBitmap(source);
+    const reply = await this.ask({ type: 'people', bitmap, width, height }, [bitmap]);
+    return reply.people;
+  }
+
   reset() {
     this.worker.postMessage({ type: 'reset' });
   }
@@ -128,6 +135,10 @@ export class PoseWorkerPool {
 
   estimateStill(source, width, height) {
     return this.workers[0].estimateStill(source, width, height);
+  }
+
+  peopleInPhoto(source, width, height) {
+    return this.workers[0].peopleInPhoto(source, width, height);
   }
 
   reset() {} // each frame comes with its crop: the workers keep no track of the person

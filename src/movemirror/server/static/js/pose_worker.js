@@ -7,15 +7,18 @@
 //               {type: 'frame', id, bitmap, width, height, crop}  (a camera frame, and where
 //                 to look in it; may be dropped)
 //               {type: 'still', id, bitmap, width, height}   (a photo; never dropped)
+//               {type: 'people', id, bitmap, width, height}  (everyone in a photo)
 //               {type: 'reset'}                              (the person was lost: stop tracking)
 // Messages out: {type: 'loaded', id, model, backend, msPerRun, timings, details}
 //               {type: 'progress', id, fraction, text}
 //               {type: 'pose', id, keypoints, timing: {resizeMs, inferMs}}
+//               {type: 'people', id, people}  (still_people.js peopleInPhoto)
 //               {type: 'dropped', id}  (a newer frame came before this one was started)
 //               {type: 'error', id, message}
 import '/vendor/tfjs/tf.es2017.min.js';
 import '/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js';
 import { createDetector } from './detector.js';
+import { peopleInPhoto } from './still_people.js';
 
 let detector = null;
 let loading = null;
@@ -36,6 +39,13 @@ function deliverWaitingMessages() {
 async function estimate(job) {
   const { estimator } = detector;
   try {
+    if (job.type === 'people') {
+      const { bitmap, width, height } = job;
+      const people = await peopleInPhoto(estimator, bitmap, width, height,
+        () => estimator.estimateStill(bitmap, width, height));
+      self.postMessage({ type: 'people', id: job.id, people });
+      return;
+    }
     const keypoints = job.type === 'still'
       ? await estimator.estimateStill(job.bitmap, job.width, job.height)
       : await estimator.estimate(job.bitmap, job.width, job.height, { crop: job.crop });
@@ -101,6 +111,7 @@ self.onmessage = ({ data }) => {
       run();
       break;
     case 'still':
+    case 'people':
       stills.push(data);
       run();
       break;
