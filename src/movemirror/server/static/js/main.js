@@ -27,7 +27,7 @@ const state = createPageState({
   model: params.get('model') || AUTO,
   // ?loop=main runs the model on the page's own thread, as before, to compare
   loop: params.get('loop') || (workerSupported() ? 'worker' : 'main'),
-  workers: Number(params.get('workers')) || defaultPoolSize(),
+  workers: Number(params.get('workers')) || defaultPoolSize(), // at most; see PoseWorkerPool
   messages,
 });
 window.movemirror = state;

@@ -89,6 +89,7 @@ export class ModelLoader {
     if (token !== this.token) return; // another model was asked for meanwhile
     const { detector } = this;
     messages.clear('model');
+    if (detector.workers) state.workers = detector.workers;
     Object.assign(state, { model: detector.model, backend: detector.backend,
       timings: detector.timings, backendDetails: detector.details, ready: true });
     state.detector = detector;

@@ -1,5 +1,6 @@
 // The page's side of the pose worker (pose_worker.js): load a model there, hand it frames as
 // ImageBitmaps (transferred, not copied) and get keypoints back. Only keypoints come back.
+import { keepsCameraRate } from './model_choice.js';
 
 /** Whether this browser can run the model in a module worker fed with ImageBitmaps. */
 export function workerSupported() {
@@ -85,19 +86,22 @@ export class PoseWorker {
   }
 }
 
-/** Workers by default: one a core, two at most (the page's own thread needs little). */
+/** The most workers the page may use: one a core, two at most (the page's thread needs little). */
 export function defaultPoolSize() {
   return Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1));
 }
 
 /**
- * Several pose workers, each with its own copy of the model, taking camera frames in turn:
- * with WASM on one core each, two workers estimate two frames at once on a two-core device.
- * The page decides where each worker looks (the crop around the last pose it saw).
+ * Pose workers, each with its own copy of the model, taking camera frames in turn. One worker
+ * when it keeps camera rate by itself; otherwise up to `maxSize` (WASM runs on one core a
+ * worker here, so two workers estimate two frames at once on a two-core device). More workers
+ * than needed would only share the cores and lengthen each frame's wait. The page decides
+ * where each worker looks (the crop around the last pose it saw).
  */
 export class PoseWorkerPool {
-  constructor(size = defaultPoolSize()) {
-    this.workers = Array.from({ length: size }, () => new PoseWorker());
+  constructor(maxSize = defaultPoolSize()) {
+    this.maxSize = maxSize;
+    this.workers = [new PoseWorker()];
     this.idle = [...this.workers];
   }
 
@@ -110,16 +114,19 @@ export class PoseWorkerPool {
   }
 
   /**
-   * Loads `name` in every worker at once; resolves {model, backend, msPerRun, timings,
-   * details, workers, msPerRunEach}: msPerRun is the pool's, the workers' own times (measured
-   * all at once, so each includes the others' load) divided by their number.
+   * Loads `name`, measures it in one worker, and in as many more as camera rate needs;
+   * resolves {model, backend, msPerRun, timings, details, workers, msPerRunAlone}: msPerRun is
+   * the pool's (one worker's time over the number of workers, each on a core of its own).
    */
   async load(name, { onProgress = () => {}, ...options } = {}) {
-    const replies = await Promise.all(this.workers.map((worker, i) => worker.load(name, {
-      ...options, onProgress: i === 0 ? onProgress : () => {} })));
-    const each = replies.map((reply) => reply.msPerRun);
-    const mean = each.reduce((a, b) => a + b, 0) / each.length;
-    return { ...replies[0], msPerRun: mean / this.size, workers: this.size, msPerRunEach: each };
+    const first = await this.workers[0].load(name, { ...options, onProgress });
+    const wanted = keepsCameraRate(first.msPerRun) ? 1 : this.maxSize;
+    while (this.workers.length > wanted) this.workers.pop().terminate();
+    while (this.workers.length < wanted) this.workers.push(new PoseWorker());
+    await Promise.all(this.workers.slice(1).map((worker) => worker.load(name, options)));
+    this.idle = [...this.workers];
+    return { ...first, msPerRun: first.msPerRun / this.size, workers: this.size,
+      msPerRunAlone: first.msPerRun };
   }
 
   /** A camera frame to a free worker (check `free` first); see PoseWorker.estimateFrame. */
@@ -129,7 +136,7 @@ export class PoseWorkerPool {
     try {
       return await worker.estimateFrame(bitmap, width, height, crop);
     } finally {
-      this.idle.push(worker);
+      if (this.workers.includes(worker)) this.idle.push(worker);
     }
   }
 
