@@ -98,6 +98,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
             state = page.evaluate("""() => ({estimateMs: window.movemirror.estimateMs,
                 backend: window.movemirror.backend, model: window.movemirror.model,
                 loop: window.movemirror.loop, timings: window.movemirror.timings,
+                workers: window.movemirror.workers, details: window.movemirror.backendDetails,
                 choice: window.movemirror.modelChoice,
                 frameTimings: window.movemirror.frameTimings()})""")
         finally:
@@ -106,7 +107,8 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
     frames = state["frameTimings"]
     return {
         "requested_model": model or "auto", "model": state["model"], "loop": state["loop"],
-        "backend": state["backend"],
+        "backend": state["backend"], "backend_details": state["details"],
+        "workers": state["workers"] if state["loop"] == "worker" else 0,
         "model_choice": state["choice"],
         "backend_trial_ms_per_pose": state["timings"],
         "seconds_to_first_matches": round(ready_s, 2),
