@@ -24,7 +24,7 @@ export class ModelLoader {
     this.token = 0;
     const { ui, state } = app;
     ui.model.replaceChildren();
-    ui.model.append(new Option('Auto: most accurate at camera rate', AUTO, false,
+    ui.model.append(new Option('Auto (for this device)', AUTO, false,
       state.model === AUTO));
     for (const [name, spec] of Object.entries(MODELS)) {
       ui.model.append(new Option(spec.label, name, false, name === state.model));
