@@ -16,6 +16,7 @@ from movemirror import __version__
 from movemirror.bank import PoseBank
 from movemirror.index import DEFAULT_INDEX
 from movemirror.server import api, stream
+from movemirror.server.docs import docs_router
 from movemirror.server.files import (
     STATIC_DIR,
     find_web_modules,
@@ -62,14 +63,16 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
             flusher.cancel()
             query_log.flush()
 
+    # /docs is our own page (movemirror.server.docs): FastAPI's loads its assets from a CDN.
     app = FastAPI(title="movemirror", description=DESCRIPTION, version=__version__,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.movemirror = state
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(GuardMiddleware, max_body_bytes=limits.max_body_bytes)
     app.include_router(api.router)
     app.include_router(stream.router)
     app.include_router(page_router())
+    app.include_router(docs_router())
     app.include_router(vendor_router(state.web_modules))
     app.include_router(thumbnail_router(bank.path, formatter.thumbnail_paths()))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
