@@ -3,7 +3,7 @@
 Every bank has `id` and `keypoints`; any other column is metadata. RECORD_FIELDS are what
 PoseBank.record gives for every pose (None where a bank lacks them); METADATA_SCHEMA is the
 whole set `movemirror index` writes; MATCH_FIELDS are what a server tells its clients of a
-matched pose besides its id and thumbnail.
+matched pose besides its id, thumbnail and file name (never the source's path).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ KEYPOINTS = "keypoints"
 THUMBNAIL = "thumbnail"
 FRAME_TIME = "frame_time"
 TRACK = "track"
+PUBLISHED_SOURCE = "published_source"
 KEYPOINTS_TYPE = pa.list_(pa.float32(), NUM_KEYPOINTS * 3)  # x, y, score of each keypoint
 
 # What a pose is and where it comes from: every record offers these.
@@ -30,6 +31,9 @@ DESCRIPTION_SCHEMA = pa.schema([
     (THUMBNAIL, pa.string()),  # the thumbnail's path relative to the bank
     ("credit", pa.string()),
     ("licence", pa.string()),
+    # The work's origin as its owner chose to publish it (a sidecar's "source"): what the web
+    # app shows, where "source" above is a path on the machine that indexed it.
+    (PUBLISHED_SOURCE, pa.string()),
 ])
 # What ingestion also records of each pose.
 PROVENANCE_SCHEMA = pa.schema([
@@ -45,4 +49,4 @@ PROVENANCE_SCHEMA = pa.schema([
 METADATA_SCHEMA = pa.schema([*DESCRIPTION_SCHEMA, *PROVENANCE_SCHEMA])
 
 RECORD_FIELDS = (ID, *DESCRIPTION_SCHEMA.names)
-MATCH_FIELDS = ("source", FRAME_TIME, "credit", "licence")
+MATCH_FIELDS = (FRAME_TIME, "credit", "licence", PUBLISHED_SOURCE)

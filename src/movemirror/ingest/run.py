@@ -292,6 +292,7 @@ def _entries_bank(pending, model: str, attribution: Attribution) -> PoseBank:
             "thumbnail": thumbnail_path(entry.id),
             "credit": credit.credit if credit else None,
             "licence": credit.licence if credit else None,
+            "published_source": credit.source if credit else None,
             "kind": unit.kind, "content_hash": unit.hash, "person": entry.person,
             "score": entry.score, "model": model, "thumb_box": entry.thumb_box,
             "width": entry.width, "height": entry.height,

@@ -1,8 +1,13 @@
-"""What a client learns about a matched pose: id, image URL and attribution, as JSON."""
+"""What a client learns about a matched pose: id, image URL, file name and attribution, as JSON.
+
+Never the source's path: it says where the archive lives on the server (`../shared/...`).
+A client gets the file's name and the origin the archive's owner chose to publish.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -11,6 +16,13 @@ from movemirror.bank.schema import ID, MATCH_FIELDS, THUMBNAIL
 from movemirror.server.matcher import Hit
 
 THUMBNAIL_PREFIX = "/bank/"
+SOURCE = "source"
+FILE = "file"  # what a match says of its source: the name, without the folders
+
+
+def file_name(source: str | None) -> str | None:
+    """The last part of a path, whichever separator it was written with."""
+    return re.split(r"[\\/]", source)[-1] or None if source else None
 
 
 class MatchFormatter:
@@ -19,7 +31,8 @@ class MatchFormatter:
     def __init__(self, bank: PoseBank, cache_size: int = 65_536):
         self.bank = bank
         names = set(bank.records.column_names)
-        self._columns = {name: bank.records.column(name) for name in (ID, THUMBNAIL, *MATCH_FIELDS)
+        self._columns = {name: bank.records.column(name) for name in (ID, THUMBNAIL, SOURCE,
+                                                                      *MATCH_FIELDS)
                          if name in names}
         self._static = lru_cache(maxsize=cache_size)(self._static_uncached)
 
@@ -37,6 +50,7 @@ class MatchFormatter:
         info = {
             "id": str(self._value(ID, i)),
             "thumbnail": THUMBNAIL_PREFIX + quote(thumbnail) if thumbnail else None,
+            FILE: file_name(self._value(SOURCE, i)),
             **{name: self._value(name, i) for name in MATCH_FIELDS},
         }
         return info, json.dumps(info)[1:-1]

@@ -41,16 +41,18 @@ class PoseQuery(SearchOptions):
 
 
 class Match(BaseModel):
-    # Besides id, distance and mirrored: movemirror.bank.schema's MATCH_FIELDS, typed as the
+    # Besides id, distance, mirrored and file: movemirror.bank.schema's MATCH_FIELDS, typed as the
     # bank stores them (tests/web/test_schema_agreement.py holds the two together).
     id: str
     distance: float
     mirrored: bool = Field(description="matched the mirrored pose")
     thumbnail: str | None = Field(description="URL of the pose's image on this server")
-    source: str | None = None
+    file: str | None = Field(None, description="the source's file name (never its path)")
     frame_time: float | None = None
     credit: str | None = None
     licence: str | None = None
+    published_source: str | None = Field(
+        None, description="the origin its owner chose to publish (a page or a name), if any")
 
 
 class SearchResponse(BaseModel):
