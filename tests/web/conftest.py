@@ -33,17 +33,21 @@ def require(path: Path) -> Path:
     return path
 
 
-def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
-    """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each."""
+def build_coco_bank(out: Path, min_keypoints: int = 8,
+                    licences: set[int] | None = None) -> PoseBank:
+    """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each;
+    licences: only photos under these COCO licence ids (4 = CC BY, 5 = CC BY-SA)."""
     data = json.loads(require(COCO / "annotations" / "person_keypoints_train2017.json").read_text())
     images = {img["id"]: img for img in data["images"]}
-    licences = {lic["id"]: lic["name"] for lic in data["licenses"]}
+    licence_names = {lic["id"]: lic["name"] for lic in data["licenses"]}
     (out / "thumbs").mkdir(parents=True, exist_ok=True)
     poses, ids, meta = [], [], []
     for ann in data["annotations"]:
         if ann["iscrowd"] or ann["num_keypoints"] < min_keypoints:
             continue
         image = images[ann["image_id"]]
+        if licences is not None and image["license"] not in licences:
+            continue
         kps = np.asarray(ann["keypoints"], np.float32).reshape(17, 3)
         kps[:, 2] = (kps[:, 2] > 0).astype(np.float32)  # labelled -> score 1
         x, y, w, h = ann["bbox"]
@@ -63,7 +67,8 @@ def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
         ids.append(f"coco-{ann['id']}")
         meta.append({"thumbnail": name, "source": f"coco-mini/train2017/{image['file_name']}",
                      "frame_time": None, "credit": image.get("flickr_url"),
-                     "licence": licences.get(image["license"])})
+                     "licence": licence_names.get(image["license"]),
+                     "published_source": image.get("coco_url")})
     bank = PoseBank.from_keypoints(np.stack(poses), ids=ids, meta=meta)
     bank.save(out)
     return PoseBank.load(out)
@@ -145,3 +150,26 @@ def chromium(webcam):
                                              args=chromium_args(webcam))
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def open_page(chromium, live_server):
+    """open_page(path, viewport) -> (page, traffic), with every request recorded."""
+    from .traffic import Traffic
+
+    contexts = []
+
+    def open_page(path="/", viewport=(1280, 800), init_script=None, server=live_server):
+        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                       accept_downloads=True)
+        contexts.append(context)
+        if init_script:
+            context.add_init_script(init_script)
+        page = context.new_page()
+        traffic = Traffic(page, server.url)
+        page.goto(server.url + path)
+        return page, traffic
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -1,6 +1,8 @@
 // The mirror view's large image: the held match, swapped in only once decoded so the
 // flipbook never flashes an empty frame.
 
+import { describeMatch } from './describe.js';
+
 export class Flipbook {
   constructor({ image, caption, empty }) {
     Object.assign(this, { image, caption, empty });
@@ -26,7 +28,7 @@ export class Flipbook {
     next.decode().then(() => {
       if (this.wanted !== match) return;
       this.image.src = next.src;
-      this.image.alt = `Best match: ${match.id}`;
+      this.image.alt = `Best match: ${describeMatch(match)}`;
       this.image.dataset.matchId = match.id;
       this.image.classList.toggle('flipped', Boolean(match.mirrored));
       this.image.hidden = false;
@@ -38,8 +40,8 @@ export class Flipbook {
 }
 
 export function attribution(match) {
-  // The file's name is enough under the picture; the explore view shows the full source.
-  const parts = [match.source ? match.source.split(/[\\/]/).pop() : match.id];
+  // The file's name is enough under the picture; the detail dialog shows the source.
+  const parts = [match.file || match.id];
   if (match.frame_time !== null && match.frame_time !== undefined) {
     parts.push(`at ${Number(match.frame_time).toFixed(1)} s`);
   }

@@ -2,10 +2,12 @@
 import { CameraError, startCamera, stopCamera } from './camera.js';
 import { health, MatchStream, searchOnce } from './connection.js';
 import { createDetector, DEFAULT_MODEL, MODELS } from './detector.js';
+import { MatchDialog } from './dialog.js';
 import { drawFrame, drawSkeleton } from './draw.js';
 import { ExploreGrid } from './explore.js';
 import { Flipbook } from './flipbook.js';
 import { GifRecorder } from './gif.js';
+import { GifPreview } from './gif_preview.js';
 import { MatchHold } from './hold.js';
 import { isGoodPose, mirrorPose } from './keypoints.js';
 import { KeypointsFilter } from './one_euro.js';
@@ -23,9 +25,9 @@ const ui = {
   stats: $('#stats'),
   countdown: $('#countdown'),
   gifButton: $('#gif-button'),
-  gifLink: $('#gif-download'),
   cameraButton: $('#camera-button'),
   photoInput: $('#photo-input'),
+  photoButton: $('#photo-button'),
   model: $('#model'),
   k: $('#explore-k'),
   metric: $('#metric'),
@@ -35,10 +37,11 @@ const ui = {
 const messages = new Messages($('#messages'));
 const flipbook = new Flipbook({ image: $('#match-image'), caption: $('#match-caption'),
   empty: $('#match-empty') });
-const grid = new ExploreGrid({ grid: $('#grid'), dialog: $('#detail') });
+const grid = new ExploreGrid({ grid: $('#grid'), dialog: new MatchDialog($('#detail')) });
 const hold = new MatchHold();
 const filter = new KeypointsFilter();
 const recorder = new GifRecorder();
+const gifPreview = new GifPreview($('#gif-preview'));
 const frameRate = new Rate();
 const matchRate = new Rate();
 
@@ -154,6 +157,8 @@ async function useCamera() {
   document.body.dataset.source = 'camera';
   ui.cameraButton.hidden = true;
   stopCamera(ui.video);
+  cameraLive = false;
+  updateGifButton();
   try {
     messages.show('camera', 'Starting the camera…');
     await startCamera(ui.video);
@@ -164,6 +169,8 @@ async function useCamera() {
     flipbook.empty.textContent = 'No camera: use a photo instead (button above, or drop one).';
     return;
   }
+  cameraLive = true;
+  updateGifButton();
   hold.clear();
   filter.reset();
   loopToken += 1;
@@ -176,6 +183,8 @@ async function usePhoto(file) {
   if (!detector) return;
   loopToken += 1; // stops the camera loop
   stopCamera(ui.video);
+  cameraLive = false;
+  updateGifButton();
   state.source = 'photo';
   document.body.dataset.source = 'photo';
   ui.cameraButton.hidden = false;
@@ -223,7 +232,7 @@ async function searchPhoto() {
 function setView(view) {
   state.view = view;
   document.body.dataset.view = view;
-  for (const button of document.querySelectorAll('[data-view]')) {
+  for (const button of document.querySelectorAll('nav [data-view]')) {
     button.setAttribute('aria-pressed', String(button.dataset.view === view));
   }
   if (view === 'explore') grid.render(state.matches, { force: true });
@@ -248,7 +257,7 @@ function refresh() {
   }
 }
 
-for (const button of document.querySelectorAll('[data-view]')) {
+for (const button of document.querySelectorAll('nav [data-view]')) {
   button.addEventListener('click', () => setView(button.dataset.view));
 }
 for (const control of [ui.k, ui.metric, ui.mirror]) control.addEventListener('change', refresh);
@@ -258,6 +267,7 @@ ui.freeze.addEventListener('click', () => {
   ui.freeze.textContent = state.frozen ? 'Resume' : 'Freeze';
   if (state.frozen) grid.render(state.matches, { force: true });
 });
+ui.photoButton.addEventListener('click', () => ui.photoInput.click());
 ui.photoInput.addEventListener('change', () => {
   if (ui.photoInput.files[0]) usePhoto(ui.photoInput.files[0]);
   ui.photoInput.value = '';
@@ -265,30 +275,45 @@ ui.photoInput.addEventListener('change', () => {
 ui.cameraButton.addEventListener('click', () => useCamera());
 acceptDrops(document.body, usePhoto, (on) => document.body.classList.toggle('dropping', on));
 
+// A GIF needs the live camera: with it refused (or a still photo) the button is disabled.
+let cameraLive = false;
+function updateGifButton() {
+  ui.gifButton.disabled = !cameraLive || recorder.busy;
+  ui.gifButton.title = cameraLive ? '' : 'Needs the camera';
+}
+
+function matchCredit() {
+  const match = state.shown;
+  if (!match || !match.credit) return null;
+  return ['Match:', match.credit, match.licence].filter(Boolean).join(' ');
+}
+
 ui.gifButton.addEventListener('click', async () => {
-  ui.gifButton.disabled = true;
-  ui.gifLink.hidden = true;
+  state.gifPhase = 'countdown';
+  const recording = recorder.record({
+    person: ui.view,
+    matchImage: () => (flipbook.image.hidden ? null : flipbook.image),
+    credit: matchCredit,
+    onCountdown: (n) => {
+      if (n === 0) state.gifPhase = 'recording';
+      if (n === null) state.gifPhase = 'encoding';
+      ui.countdown.hidden = n === null;
+      ui.countdown.textContent = n === 0 ? '● REC' : String(n ?? '');
+      ui.countdown.classList.toggle('recording', n === 0);
+    },
+    onProgress: (fraction, text) => messages.show('gif', text, { progress: fraction }),
+  });
+  updateGifButton();
   try {
-    const blob = await recorder.record({
-      person: ui.view,
-      matchImage: () => (flipbook.image.hidden ? null : flipbook.image),
-      onCountdown: (n) => {
-        ui.countdown.hidden = n === null;
-        ui.countdown.textContent = n === 0 ? '● REC' : String(n ?? '');
-        ui.countdown.classList.toggle('recording', n === 0);
-      },
-      onProgress: (fraction, text) => messages.show('gif', text, { progress: fraction }),
-    });
+    const blob = await recording;
     messages.clear('gif');
-    if (ui.gifLink.href) URL.revokeObjectURL(ui.gifLink.href);
-    ui.gifLink.href = URL.createObjectURL(blob);
-    ui.gifLink.hidden = false;
     state.gifBytes = blob.size;
-    ui.gifLink.click();
+    gifPreview.show(blob);
   } catch (error) {
     messages.show('gif', `The GIF could not be made: ${error.message}`, { kind: 'error' });
   } finally {
-    ui.gifButton.disabled = false;
+    state.gifPhase = null;
+    updateGifButton();
   }
 });
 
