@@ -1,0 +1,28 @@
+// The page's elements, looked up once by id (index.html is their one home).
+const $ = (selector) => document.querySelector(selector);
+
+export const ui = {
+  video: $('#video'),
+  view: $('#view'),
+  stats: $('#stats'),
+  bankSize: $('#bank-size'),
+  queryLog: $('#query-log'),
+  messages: $('#messages'),
+  countdown: $('#countdown'),
+  gifButton: $('#gif-button'),
+  gifPreview: $('#gif-preview'),
+  cameraButton: $('#camera-button'),
+  photoInput: $('#photo-input'),
+  photoButton: $('#photo-button'),
+  model: $('#model'),
+  k: $('#explore-k'),
+  metric: $('#metric'),
+  mirror: $('#mirror-toggle'),
+  freeze: $('#freeze'),
+  grid: $('#grid'),
+  detail: $('#detail'),
+  matchImage: $('#match-image'),
+  matchCaption: $('#match-caption'),
+  matchEmpty: $('#match-empty'),
+  viewButtons: [...document.querySelectorAll('button[data-view]')],
+};
