@@ -25,7 +25,7 @@ CONTRAST = """(element) => {
 
 def test_use_a_photo_is_a_button_the_keyboard_reaches(open_page, bank):
     page, traffic = open_page()
-    wait_for(page, "() => window.movemirror && window.movemirror.ready")
+    wait_for_matches(page)  # the camera runs: the page has settled
     reached = []
     for _ in range(20):
         page.keyboard.press("Tab")

