@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import threading
@@ -35,12 +36,12 @@ def require(path: Path) -> Path:
 
 def build_coco_bank(out: Path, min_keypoints: int = 8,
                     licences: set[int] | None = None) -> PoseBank:
-    """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each;
-    licences: only photos under these COCO licence ids (4 = CC BY, 5 = CC BY-SA)."""
+    """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each
+    as their pictures; licences: only photos under these COCO licence ids (4 = CC BY,
+    5 = CC BY-SA)."""
     data = json.loads(require(COCO / "annotations" / "person_keypoints_train2017.json").read_text())
     images = {img["id"]: img for img in data["images"]}
     licence_names = {lic["id"]: lic["name"] for lic in data["licenses"]}
-    (out / "thumbs").mkdir(parents=True, exist_ok=True)
     poses, ids, meta = [], [], []
     for ann in data["annotations"]:
         if ann["iscrowd"] or ann["num_keypoints"] < min_keypoints:
@@ -58,14 +59,16 @@ def build_coco_bank(out: Path, min_keypoints: int = 8,
             crop = photo.convert("RGB").crop(tuple(int(round(v)) for v in box))
         crop.thumbnail((320, 320))
         name = f"thumbs/coco-{ann['id']}.jpg"
-        crop.save(out / name, quality=85)
+        picture = io.BytesIO()
+        crop.save(picture, "JPEG", quality=85)
         kps[:, 0] -= box[0]
         kps[:, 1] -= box[1]
         kps[:, :2] *= crop.width / (box[2] - box[0])
         kps[kps[:, 2] == 0, :2] = 0
         poses.append(kps)
         ids.append(f"coco-{ann['id']}")
-        meta.append({"thumbnail": name, "source": f"coco-mini/train2017/{image['file_name']}",
+        meta.append({"thumbnail": name, "image": picture.getvalue(),
+                     "source": f"coco-mini/train2017/{image['file_name']}",
                      "frame_time": None, "credit": image.get("flickr_url"),
                      "licence": licence_names.get(image["license"]),
                      "published_source": image.get("coco_url")})
