@@ -35,7 +35,7 @@ def test_use_a_photo_is_a_button_the_keyboard_reaches(open_page, bank):
             break
     assert ["BUTTON", "photo-button"] in reached, reached
     with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Enter")
+        page.locator("#photo-button").press("Enter")
     chooser.value.set_files(str(require(POSE_PHOTO)))
     wait_for(page, "() => window.movemirror.source === 'photo' && "
                    "!document.querySelector('#match-image').hidden")

@@ -53,20 +53,20 @@ def test_gif_is_encoded_in_a_worker_previewed_small_and_credited(open_page, tmp_
     credit = page.evaluate("() => window.movemirror.shown && window.movemirror.shown.credit")
     page.wait_for_selector("#gif-preview[open]", timeout=90_000)
     samples = page.evaluate("() => window.loopSamples")
+    # The worker encodes each frame as it is recorded: "encoding" is the recording itself and
+    # the little left after the last frame.
     before, counted, _ = phase_rate(samples, "countdown")
-    encoding, encoding_s, encoding_stall = phase_rate(samples, "encoding")
-    making, making_s, _ = phase_rate(samples, "recording", "encoding")
-    print(f"camera loop: {before:.1f} fps in the countdown; {making:.1f} fps while recording and "
-          f"encoding ({making_s:.1f} s), {encoding:.1f} fps while encoding ({encoding_s:.2f} s, "
-          f"longest wait for a frame {encoding_stall:.2f} s)")
+    making, making_s, stall = phase_rate(samples, "recording", "encoding")
+    _, after_s, _ = phase_rate(samples, "encoding")
+    print(f"camera loop: {before:.1f} fps in the countdown; {making:.1f} fps while the GIF was "
+          f"recorded and encoded ({making_s:.1f} s, {after_s:.2f} s of it after the last "
+          f"frame; longest wait for a camera frame {stall:.2f} s)")
     assert counted > 2
     assert any(r["url"].endswith("/static/js/gif_worker.js") for r in traffic.requests)
-    # On the main thread, encoding held the loop near 2 fps (from ~17) for ~5 s. In a worker
-    # the loop only shares the CPU (2 cores here, busy): it keeps most of its rate.
-    assert making >= 0.6 * before, (before, making)
-    if encoding_s >= 0.5:  # long enough to measure a rate of its own
-        assert encoding >= 0.4 * before, (before, encoding)
-    assert encoding_stall < 1.0
+    # On the main thread, encoding held the loop near 2 fps (from ~17, 0.12x) for ~5 s. In a
+    # worker the loop only shares the CPU (2 cores here, and other programs busy on them).
+    assert making >= 0.4 * before, (before, making)
+    assert stall < 1.0
     size_text = page.text_content("#gif-preview .gif-size")
     assert page.evaluate("() => document.querySelector('#gif-preview img').naturalWidth") == 480
     can_share = page.evaluate("""() => Boolean(navigator.canShare && navigator.canShare(

@@ -74,9 +74,12 @@ export class ExploreGrid {
     }
   }
 
-  /** The card that opened the dialog; if it has left the grid since, the one at its place. */
+  /** The card that opened the dialog (or its pose's card now); if the pose has left the
+   * grid, the card at its place. */
   focusAfterDialog(item) {
     if (item.isConnected) return item.firstChild;
+    const again = this.cards.get(item.match.id); // it left, and came back as a new card
+    if (again) return again.firstChild;
     const items = this.grid.children;
     const heir = items[Math.min(item.rank, items.length - 1)];
     return heir ? heir.firstChild : null;

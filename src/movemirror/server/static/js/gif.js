@@ -74,21 +74,22 @@ export class GifRecorder {
         await sleep(1000);
       }
       onCountdown(0);
-      const frames = await this.capture(person, matchImage, credit, onProgress);
+      const encoding = new WorkerEncoder(this.workerUrl, PANEL * 2, PANEL);
+      const count = await this.capture(person, matchImage, credit, onProgress, encoding);
       onCountdown(null);
-      return await this.encode(frames, onProgress);
+      return await encoding.finish(count, onProgress);
     } finally {
       this.busy = false;
     }
   }
 
-  async capture(person, matchImage, credit, onProgress) {
+  /** Draws each frame and hands it to the encoder at once; returns how many there were. */
+  async capture(person, matchImage, credit, onProgress, encoding) {
     const canvas = document.createElement('canvas');
     canvas.width = PANEL * 2;
     canvas.height = PANEL;
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     const count = Math.round(this.seconds * this.fps);
-    const frames = [];
     const start = performance.now();
     for (let i = 0; i < count; i += 1) {
       await sleep(Math.max(0, start + (i * 1000) / this.fps - performance.now()));
@@ -110,34 +111,46 @@ export class GifRecorder {
       const last = i === count - 1;
       const line = last ? credit() : null;
       if (line) drawCredit(ctx, line, canvas.width, canvas.height);
-      frames.push({ image: ctx.getImageData(0, 0, canvas.width, canvas.height),
-        delay: line ? CREDIT_HOLD_MS : Math.round(1000 / this.fps) });
+      encoding.add(ctx.getImageData(0, 0, canvas.width, canvas.height),
+        line ? CREDIT_HOLD_MS : Math.round(1000 / this.fps));
       onProgress((i + 1) / count, 'Recording');
     }
-    return frames;
+    return count;
+  }
+}
+
+/** The GIF worker (gif_worker.js): frames go to it as they are drawn, their pixels handed
+ * over, not copied. */
+class WorkerEncoder {
+  constructor(url, width, height) {
+    this.worker = new Worker(url, { type: 'module' });
+    this.encoded = 0;
+    this.onEncoded = () => {};
+    this.result = new Promise((resolve, reject) => {
+      this.worker.onmessage = ({ data }) => {
+        if (data.encoded !== undefined) {
+          this.encoded = data.encoded;
+          this.onEncoded();
+        } else if (data.error) {
+          reject(new Error(data.error));
+        } else {
+          resolve(new Blob([data.bytes], { type: 'image/gif' }));
+        }
+      };
+      this.worker.onerror = (event) => reject(new Error(event.message || 'the GIF worker failed'));
+    });
+    this.result.catch(() => {}).finally(() => this.worker.terminate());
+    this.worker.postMessage({ start: { width, height, colors: COLORS } });
   }
 
-  /** Encodes in a worker; the frames' pixels are handed over, not copied. */
-  encode(frames, onProgress) {
-    const { width, height } = frames[0].image;
-    const buffers = frames.map((f) => f.image.data.buffer);
-    const worker = new Worker(this.workerUrl, { type: 'module' });
-    return new Promise((resolve, reject) => {
-      worker.onmessage = ({ data }) => {
-        if (data.progress !== undefined) {
-          onProgress(data.progress, 'Making the GIF');
-          return;
-        }
-        worker.terminate();
-        if (data.error) reject(new Error(data.error));
-        else resolve(new Blob([data.bytes], { type: 'image/gif' }));
-      };
-      worker.onerror = (event) => {
-        worker.terminate();
-        reject(new Error(event.message || 'the GIF worker failed'));
-      };
-      worker.postMessage({ frames: buffers, width, height, colors: COLORS,
-        delays: frames.map((f) => f.delay) }, buffers);
-    });
+  add(image, delay) {
+    this.worker.postMessage({ frame: image.data.buffer, delay }, [image.data.buffer]);
+  }
+
+  finish(count, onProgress) {
+    this.onEncoded = () => onProgress(this.encoded / count, 'Making the GIF');
+    this.onEncoded();
+    this.worker.postMessage({ finish: true });
+    return this.result;
   }
 }

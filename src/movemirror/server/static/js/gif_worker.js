@@ -1,22 +1,21 @@
-// Encodes the GIF in a Web Worker, so the camera loop on the page keeps its rate meanwhile.
-// One palette for the whole GIF (quantised from frames spread over it), with few colours,
-// and after the first frame only the pixels that changed: a small file that does not flicker.
+// Encodes the GIF in a Web Worker while it is recorded, so the camera loop on the page keeps
+// its rate and the GIF is ready soon after the last frame. One palette for the whole GIF
+// (quantised from its first second), with few colours, and after the first frame only the
+// pixels that changed: a small file that does not flicker.
+//
+// Messages in: {start: {width, height, colors}}, {frame: ArrayBuffer (RGBA), delay}, {finish}.
+// Out: {encoded: n} per frame, then {bytes} or {error}.
 import { applyPalette, GIFEncoder, quantize } from '/vendor/gifenc/gifenc.esm.js';
 
-const SAMPLE_FRAMES = 8;
-const SAMPLE_STEP = 5; // every fifth pixel of the sampled frames feeds the palette
+const PALETTE_FRAMES = 10; // the palette is made from the first second (at 10 fps)
+const SAMPLE_STEP = 3; // every third pixel of those frames feeds it
 
-/** RGBA pixels drawn from frames spread over the whole clip, for one shared palette. */
+/** RGBA pixels sampled from `frames`, for one shared palette. */
 function paletteSample(frames) {
-  const chosen = [];
-  const stride = Math.max(1, Math.floor(frames.length / SAMPLE_FRAMES));
-  for (let i = 0; i < frames.length; i += stride) chosen.push(frames[i]);
-  const last = frames[frames.length - 1];
-  if (!chosen.includes(last)) chosen.push(last); // the credit's text is in the last frame
-  const pixelsPerFrame = Math.ceil(chosen[0].length / 4 / SAMPLE_STEP);
-  const sample = new Uint8Array(chosen.length * pixelsPerFrame * 4);
+  const sample = new Uint8Array(frames.reduce((n, f) => n + Math.ceil(f.length / 4 / SAMPLE_STEP)
+    * 4, 0));
   let at = 0;
-  for (const frame of chosen) {
+  for (const frame of frames) {
     for (let p = 0; p < frame.length; p += 4 * SAMPLE_STEP) {
       sample.set(frame.subarray(p, p + 4), at);
       at += 4;
@@ -35,31 +34,69 @@ function onlyChanges(indices, previous, transparent) {
   return out;
 }
 
-self.onmessage = ({ data }) => {
-  const { width, height, delays, colors } = data;
-  const frames = data.frames.map((buffer) => new Uint8Array(buffer));
-  try {
-    const palette = quantize(paletteSample(frames), colors - 1);
-    const transparent = palette.length;
+class Encoder {
+  constructor({ width, height, colors }) {
+    Object.assign(this, { width, height, colors });
+    this.waiting = []; // frames received before the palette exists
+    this.palette = null;
+    this.previous = null;
+    this.encoded = 0;
+    this.gif = GIFEncoder();
+  }
+
+  add(rgba, delay) {
+    this.waiting.push({ rgba, delay });
+    if (!this.palette && this.waiting.length >= PALETTE_FRAMES) this.makePalette();
+    if (this.palette) this.flush();
+  }
+
+  makePalette() {
+    const palette = quantize(paletteSample(this.waiting.map((f) => f.rgba)), this.colors - 1);
+    this.transparent = palette.length;
+    this.colours = palette.slice();
     palette.push([0, 0, 0]); // the slot of "unchanged", never drawn
-    const gif = GIFEncoder();
-    let previous = null;
-    frames.forEach((rgba, i) => {
-      const indices = applyPalette(rgba, palette.slice(0, transparent));
+    this.palette = palette;
+  }
+
+  flush() {
+    const { width, height } = this;
+    for (const { rgba, delay } of this.waiting) {
+      const indices = applyPalette(rgba, this.colours);
       // dispose 1: each frame is drawn over the one before, which stays.
-      const options = { delay: delays[i], dispose: 1 };
-      if (i === 0) {
-        gif.writeFrame(indices, width, height, { ...options, palette, repeat: 0 });
+      const options = { delay, dispose: 1 };
+      if (!this.previous) {
+        this.gif.writeFrame(indices, width, height, { ...options, palette: this.palette,
+          repeat: 0 });
       } else {
-        gif.writeFrame(onlyChanges(indices, previous, transparent), width, height,
-          { ...options, transparent: true, transparentIndex: transparent });
+        this.gif.writeFrame(onlyChanges(indices, this.previous, this.transparent), width,
+          height, { ...options, transparent: true, transparentIndex: this.transparent });
       }
-      previous = indices;
-      self.postMessage({ progress: (i + 1) / frames.length });
-    });
-    gif.finish();
-    const bytes = gif.bytes();
-    self.postMessage({ bytes }, [bytes.buffer]);
+      this.previous = indices;
+      this.encoded += 1;
+      self.postMessage({ encoded: this.encoded });
+    }
+    this.waiting = [];
+  }
+
+  finish() {
+    if (!this.palette) this.makePalette();
+    this.flush();
+    this.gif.finish();
+    return this.gif.bytes();
+  }
+}
+
+let encoder = null;
+self.onmessage = ({ data }) => {
+  try {
+    if (data.start) {
+      encoder = new Encoder(data.start);
+    } else if (data.frame) {
+      encoder.add(new Uint8Array(data.frame), data.delay);
+    } else if (data.finish) {
+      const bytes = encoder.finish();
+      self.postMessage({ bytes }, [bytes.buffer]);
+    }
   } catch (error) {
     self.postMessage({ error: String(error && error.message ? error.message : error) });
   }
