@@ -48,7 +48,7 @@ export class MatchDialog {
     this.returnFocus = returnFocus;
     this.image.removeAttribute('width');
     this.image.removeAttribute('height');
-    this.image.src = match.image || match.thumbnail || '';
+    this.image.src = match.thumbnail || '';
     this.image.alt = describeMatch(match);
     this.image.classList.toggle('flipped', Boolean(match.mirrored));
     d.querySelector('.title').textContent = [match.file || 'A match', momentOf(match)]
