@@ -33,8 +33,11 @@ def require(path: Path) -> Path:
     return path
 
 
-def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
-    """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each."""
+def build_coco_bank(out: Path, min_keypoints: int = 8,
+                    licence_ids: set[int] | None = None, image_side: int = 320) -> PoseBank:
+    """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each
+    (at most image_side px); licence_ids: only photos under these COCO licence ids (all when
+    None)."""
     data = json.loads(require(COCO / "annotations" / "person_keypoints_train2017.json").read_text())
     images = {img["id"]: img for img in data["images"]}
     licences = {lic["id"]: lic["name"] for lic in data["licenses"]}
@@ -44,6 +47,8 @@ def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
         if ann["iscrowd"] or ann["num_keypoints"] < min_keypoints:
             continue
         image = images[ann["image_id"]]
+        if licence_ids is not None and image["license"] not in licence_ids:
+            continue
         kps = np.asarray(ann["keypoints"], np.float32).reshape(17, 3)
         kps[:, 2] = (kps[:, 2] > 0).astype(np.float32)  # labelled -> score 1
         x, y, w, h = ann["bbox"]
@@ -52,7 +57,7 @@ def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
             box = (max(0, x - margin), max(0, y - margin),
                    min(photo.width, x + w + margin), min(photo.height, y + h + margin))
             crop = photo.convert("RGB").crop(tuple(int(round(v)) for v in box))
-        crop.thumbnail((320, 320))
+        crop.thumbnail((image_side, image_side))
         name = f"thumbs/coco-{ann['id']}.jpg"
         crop.save(out / name, quality=85)
         kps[:, 0] -= box[0]
