@@ -16,7 +16,7 @@ from PIL import Image
 from movemirror.bank import PoseBank
 from movemirror.server import create_app
 
-from .browser import CHROMIUM, chromium_args, make_fake_webcam
+from .browser import CHROMIUM, RETURNING_VISITOR, chromium_args, make_fake_webcam
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"
@@ -35,10 +35,10 @@ def require(path: Path) -> Path:
 
 
 def build_coco_bank(out: Path, min_keypoints: int = 8,
-                    licences: set[int] | None = None) -> PoseBank:
+                    licence_ids: set[int] | None = None, image_side: int = 320) -> PoseBank:
     """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each
-    as their pictures; licences: only photos under these COCO licence ids (4 = CC BY,
-    5 = CC BY-SA)."""
+    (at most image_side px) as their pictures; licence_ids: only photos under these COCO
+    licence ids (all when None)."""
     data = json.loads(require(COCO / "annotations" / "person_keypoints_train2017.json").read_text())
     images = {img["id"]: img for img in data["images"]}
     licence_names = {lic["id"]: lic["name"] for lic in data["licenses"]}
@@ -47,7 +47,7 @@ def build_coco_bank(out: Path, min_keypoints: int = 8,
         if ann["iscrowd"] or ann["num_keypoints"] < min_keypoints:
             continue
         image = images[ann["image_id"]]
-        if licences is not None and image["license"] not in licences:
+        if licence_ids is not None and image["license"] not in licence_ids:
             continue
         kps = np.asarray(ann["keypoints"], np.float32).reshape(17, 3)
         kps[:, 2] = (kps[:, 2] > 0).astype(np.float32)  # labelled -> score 1
@@ -57,7 +57,7 @@ def build_coco_bank(out: Path, min_keypoints: int = 8,
             box = (max(0, x - margin), max(0, y - margin),
                    min(photo.width, x + w + margin), min(photo.height, y + h + margin))
             crop = photo.convert("RGB").crop(tuple(int(round(v)) for v in box))
-        crop.thumbnail((320, 320))
+        crop.thumbnail((image_side, image_side))
         name = f"thumbs/coco-{ann['id']}.jpg"
         picture = io.BytesIO()
         crop.save(picture, "JPEG", quality=85)
@@ -71,7 +71,9 @@ def build_coco_bank(out: Path, min_keypoints: int = 8,
                      "source": f"coco-mini/train2017/{image['file_name']}",
                      "frame_time": None, "credit": image.get("flickr_url"),
                      "licence": licence_names.get(image["license"]),
-                     "published_source": image.get("coco_url")})
+                     "published_source": image.get("coco_url"),
+                     # what the JPEG shows, in the keypoints' pixels (here the crop's own)
+                     "thumb_box": [0.0, 0.0, float(crop.width), float(crop.height)]})
     bank = PoseBank.from_keypoints(np.stack(poses), ids=ids, meta=meta)
     bank.save(out)
     return PoseBank.load(out)
@@ -162,14 +164,19 @@ def open_page(chromium, live_server):
 
     contexts = []
 
-    def open_page(path="/", viewport=(1280, 800), init_script=None, server=live_server):
+    def open_page(path="/", viewport=(1280, 800), init_script=None, server=live_server,
+                  first_visit=False, before_goto=None):
         context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]},
                                        accept_downloads=True)
         contexts.append(context)
+        if not first_visit:
+            context.add_init_script(RETURNING_VISITOR)
         if init_script:
             context.add_init_script(init_script)
         page = context.new_page()
         traffic = Traffic(page, server.url)
+        if before_goto:
+            before_goto(page)
         page.goto(server.url + path)
         return page, traffic
 

@@ -182,7 +182,7 @@ def test_detail_dialog_says_plainly_when_nothing_was_given(open_page):
 def test_docs_screenshots_from_licence_clean_photos(open_page, tmp_path):
     """Explore and the dialog, desktop and phone, from COCO photos under CC BY or CC BY-SA
     only (the credit and licence in the pictures are theirs), for docs/."""
-    clean = build_coco_bank(tmp_path / "clean", licences={4, 5})
+    clean = build_coco_bank(tmp_path / "clean", licence_ids={4, 5})
     licences = {clean.record(i)["licence"] for i in range(len(clean))}
     assert licences <= {"Attribution License", "Attribution-ShareAlike License"}
     with LiveServer(create_app(clean)) as server:

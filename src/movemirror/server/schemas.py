@@ -53,6 +53,10 @@ class Match(BaseModel):
     licence: str | None = None
     published_source: str | None = Field(
         None, description="the origin its owner chose to publish (a page or a name), if any")
+    image_pose: list[list[float]] | None = Field(
+        None, description="the pose in its image: 17 x [x, y, score], x and y as fractions of "
+                          "the image's width and height; null where the bank does not say what "
+                          "part of the source the image shows")
 
 
 class SearchResponse(BaseModel):
