@@ -8,10 +8,7 @@ from pathlib import PurePosixPath
 import numpy as np
 import pytest
 
-from . import test_browser as shared
-from .test_browser import screenshot, wait_for, wait_for_matches
-
-open_page = shared.open_page  # the same fixture: a page on the live test server
+from .pages import screenshot, wait_for, wait_for_matches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
