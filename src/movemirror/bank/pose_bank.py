@@ -17,7 +17,6 @@ from movemirror.bank.schema import (
     ID,
     IMAGE,
     KEYPOINTS,
-    KEYPOINTS_TYPE,
     METADATA_SCHEMA,
     RECORD_FIELDS,
     TRACK,
@@ -73,6 +72,7 @@ class PoseBank:
         self._records: pa.Table | None = records if isinstance(records, pa.Table) else None
         self._read_records = None if isinstance(records, pa.Table) else records
         self._read_ids: Callable[[], pa.ChunkedArray] | None = None  # the ids alone, if lazy
+        self._base_ids: pa.ChunkedArray | None = None  # what _read_ids gave (kept for adds)
         self._vectors = vectors
         # Poses added since: records and vectors in parts, joined on first use (so that adding
         # to a big bank and committing never copies the whole bank).
@@ -149,8 +149,8 @@ class PoseBank:
             np.empty((0, VECTOR_DIM), np.float32))
         records = pa.table({
             ID: pa.array(ids, pa.string()),
-            KEYPOINTS: pa.array(list(keypoints.reshape(len(keypoints), NUM_KEYPOINTS * 3)),
-                                KEYPOINTS_TYPE),
+            KEYPOINTS: pa.FixedSizeListArray.from_arrays(
+                pa.array(np.ascontiguousarray(keypoints).reshape(-1)), NUM_KEYPOINTS * 3),
         })
         for name, column in columns.items():
             if name in records.column_names:
@@ -172,7 +172,12 @@ class PoseBank:
                                       index=self.index_kind)
         with self._lock:
             self.skipped.extend(new.skipped)
-            known = pc.is_in(new.records.column(ID), value_set=self._all_ids())
+            # Look the bank's ids up among the few new ones (not the other way round, which
+            # would hash the whole bank's ids at every add).
+            new_ids = new.records.column(ID).combine_chunks()
+            present = self._all_ids()
+            taken = present.filter(pc.is_in(present, value_set=new_ids))
+            known = pc.is_in(new_ids, value_set=taken.combine_chunks())
             fresh = np.flatnonzero(~known.to_numpy(zero_copy_only=False))
             if not len(fresh):
                 return 0
@@ -189,7 +194,9 @@ class PoseBank:
     def _all_ids(self) -> pa.ChunkedArray:
         """Every id in the bank, without reading a loaded bank's other columns."""
         if self._records is None and self._read_ids is not None:
-            base = self._read_ids()
+            if self._base_ids is None:
+                self._base_ids = self._read_ids()
+            base = self._base_ids
         else:
             base = self.records.column(ID) if not self._new_records else (
                 self._base_records().column(ID))
