@@ -50,6 +50,8 @@ class Results:
     append_seconds: float  # median of `repeats` appends of `append` poses (add + save)
     append_share: float  # append_seconds / write_seconds
     first_append_seconds: float  # the first after loading (it also reads the bank's ids)
+    commit_seconds: float  # median: save() alone, the append to the dataset
+    commit_share: float  # commit_seconds / write_seconds
     load_seconds: float  # median: PoseBank.load, vectors in memory, ready for search
     records_seconds: float  # median: then reading its records (ids, keypoints, metadata)
     picture_bank_bytes: int  # the folder of the bank with pictures
@@ -79,14 +81,17 @@ def run(plan: Plan, folder: Path | None = None,
         # Appends as ingestion or a long-lived writer makes them: to a loaded bank, one after
         # another (the first also reads the bank's ids, to leave out poses it has).
         bank = PoseBank.load(path)
-        appends = []
+        appends, saves = [], []
         for k in range(plan.repeats):
             rows = slice(plan.size + k * plan.append, plan.size + (k + 1) * plan.append)
             started = time.perf_counter()
             bank.add(keypoints[rows], ids=ids[rows], meta={key: v[rows] for key, v in meta.items()})
+            added = time.perf_counter()
             bank.save()
             appends.append(time.perf_counter() - started)
-            report(f"appended {plan.append:,} poses in {appends[-1]:.3f} s")
+            saves.append(time.perf_counter() - added)
+            report(f"appended {plan.append:,} poses in {appends[-1]:.3f} s (the commit alone "
+                   f"{saves[-1]:.3f} s)")
         del bank
         loads, records = [], []
         for _ in range(plan.repeats):
@@ -122,6 +127,7 @@ def run(plan: Plan, folder: Path | None = None,
     return Results(
         poses=plan.size, disk_bytes=disk, write_seconds=write, append_seconds=append,
         append_share=append / write, first_append_seconds=appends[0],
+        commit_seconds=statistics.median(saves), commit_share=statistics.median(saves) / write,
         load_seconds=statistics.median(loads),
         records_seconds=statistics.median(records), picture_bank_bytes=picture_disk,
         picture_bytes_mean=float(np.mean([len(p) for p in pictures])),
