@@ -69,13 +69,7 @@ class LanceBank:
 
 def exists(location: str) -> bool:
     """Whether a format-2 bank (any dataset at all) is at location."""
-    if "://" not in location:
-        return (Path(location) / POSES).is_dir()
-    try:
-        _open(location, None)
-    except BankError:
-        return False
-    return True
+    return _committed(location, POSES)
 
 
 def read(location: str, version: int | None = None) -> LanceBank:
@@ -312,15 +306,21 @@ def _write_table(location: str, name: str, table: pa.Table, version: int, lineag
 
 def _mode(location: str, name: str) -> str:
     """Write mode for a whole dataset: replace one that is there, else create it."""
+    return "overwrite" if _committed(location, name) else "create"
+
+
+def _committed(location: str, name: str) -> bool:
+    """Whether a dataset has a committed version (a crash can leave a folder of data files
+    and no version: nothing was committed)."""
     import lance
 
     if "://" not in location:
-        return "overwrite" if (Path(location) / name).is_dir() else "create"
+        return any((Path(location) / name / "_versions").glob("*.manifest"))
     try:
         lance.dataset(join(location, name))
     except ValueError:
-        return "create"
-    return "overwrite"
+        return False
+    return True
 
 
 def _write(write_dataset, data: pa.Table, uri: str, mode: str):
