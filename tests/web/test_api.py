@@ -255,11 +255,13 @@ def test_worker_processes_build_the_app_from_the_environment(bank_dir, bank, mon
 
 
 def test_a_match_says_where_its_pose_lies_in_its_image(client, bank, query_pose):
+    import io
+
     from PIL import Image
 
     match = client.post("/api/search", json=body(query_pose, k=1)).json()["matches"][0]
     row = bank.ids.index(match["id"])
-    with Image.open(bank.path / bank.record(row)["thumbnail"]) as image:
+    with Image.open(io.BytesIO(bank.image(row))) as image:
         size = np.array(image.size, np.float32)
     pose = np.array(match["image_pose"], np.float32)
     assert pose.shape == (17, 3)
