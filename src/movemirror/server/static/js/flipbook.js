@@ -39,7 +39,11 @@ export class Flipbook {
       return;
     }
     if (match.id === this.shownId) {
-      this.shown = match; // the same picture; its distance may have changed
+      // The same picture; its distance, or whether it matched mirrored, may have changed.
+      const flip = Boolean(match.mirrored) !== Boolean(this.shown.mirrored);
+      this.shown = match;
+      this.wanted = null;
+      if (flip) this.frame.classList.toggle('flipped', Boolean(match.mirrored));
       return;
     }
     if (this.wanted && this.wanted.id === match.id) return;

@@ -49,6 +49,8 @@ const app = {
     }
   },
 };
+// The match on screen (state.shown is the one wanted, which may still be decoding).
+Object.defineProperty(state, 'displayed', { get: () => app.flipbook.shown });
 app.cameraLoop = new CameraLoop(app);
 app.photo = new PhotoMode(app);
 const sources = new Sources(app);
