@@ -8,6 +8,7 @@ import { Flipbook } from './flipbook.js';
 import { GifRecorder } from './gif.js';
 import { MatchHold } from './hold.js';
 import { isGoodPose, mirrorPose } from './keypoints.js';
+import { MovementMode } from './movement.js';
 import { KeypointsFilter } from './one_euro.js';
 import { Rate } from './stats.js';
 import { Messages } from './status.js';
@@ -39,6 +40,8 @@ const grid = new ExploreGrid({ grid: $('#grid'), dialog: $('#detail') });
 const hold = new MatchHold();
 const filter = new KeypointsFilter();
 const recorder = new GifRecorder();
+const movement = new MovementMode({ toggle: $('#movement-toggle'),
+  canvas: $('#movement-canvas'), caption: $('#movement-caption') });
 const frameRate = new Rate();
 const matchRate = new Rate();
 
@@ -59,6 +62,7 @@ const state = {
   get matchesPerSecond() { return matchRate.perSecond(); },
   get frames() { return frameRate.total; },
   get replies() { return matchRate.total; },
+  get movement() { return movement.status; },
   messages: () => [...messages.items.keys()].map((topic) => `${topic}: ${messages.text(topic)}`),
 };
 window.movemirror = state;
@@ -71,9 +75,9 @@ function options() {
   };
 }
 
-function query(pose, width, height) {
+function query(pose, width, height, extra = {}) {
   const keypoints = pose.map(([x, y, s]) => [+x.toFixed(1), +y.toFixed(1), +s.toFixed(3)]);
-  return { keypoints, width, height, ...options() };
+  return { keypoints, width, height, ...options(), ...extra };
 }
 
 function showMatches(matches) {
@@ -132,11 +136,12 @@ async function cameraLoop(token) {
       pose = filter.apply(pose, width, height, start / 1000);
       drawSkeleton(view, pose);
       state.pose = pose;
-      stream.send(query(pose, width, height)).then((reply) => {
+      stream.send(query(pose, width, height, movement.fields(start / 1000))).then((reply) => {
         if (!reply || token !== loopToken || state.frozen) return;
         if (reply.type === 'matches') {
           matchRate.tick();
           showMatches(reply.matches);
+          movement.onReply(reply, start);
         }
       });
     } else {
