@@ -272,9 +272,11 @@ export class MovementMode {
     else this.player.stop();
   }
 
-  /** What a query adds in this mode: the pose's time, seconds, and the ask. */
-  fields(timeSeconds) {
-    return this.enabled ? { motion: true, time: +timeSeconds.toFixed(4) } : {};
+  /** What a query adds in this mode: the ask, and when its pose was seen (a camera frame's
+   *  performance.now(); none for a photo, which is not a movement). */
+  fields(seenMs) {
+    if (!this.enabled || !Number.isFinite(seenMs)) return {};
+    return { motion: true, time: +(seenMs / 1000).toFixed(4) };
   }
 
   /** A stream reply, for the pose seen at seenMs (performance.now()). */
