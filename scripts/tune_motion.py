@@ -58,22 +58,23 @@ def main() -> None:
     print(f"tuning bank {len(bank):,} poses; {len(queries)} queries; still top-1 "
           f"{np.mean(still1):.3f}", flush=True)
     moving = bank_tracks(bank.records)
-    for step in map(float, args.steps.split(",")):
-        for weight in map(float, args.weights.split(",")):
-            index = MotionIndex(bank.vectors, moving, velocity_weight=weight,
-                                velocity_step=step)
-            for pace in map(float, args.paces.split(",")):
-                top1, top5 = [], []
-                for q in queries:
-                    found = index.search(q.poses, q.times / pace, k=K, metric=args.metric,
-                                         exhaustive=args.exhaustive)
-                    got = [actions[_clip_of(m.track)] for m in found]
-                    top1.append(bool(got) and got[0] == q.action)
-                    top5.append(q.action in got)
-                kind = "exhaustive " if args.exhaustive else ""
-                print(f"{kind}step {step:.2f} weight {weight:4.2f} pace {pace:.2f}: top-1 "
-                      f"{np.mean(top1):.3f} (+{np.mean(top1) - np.mean(still1):.3f}) top-5 "
-                      f"{np.mean(top5):.3f}", flush=True)
+    settings = [(step, weight) for step in map(float, args.steps.split(","))
+                for weight in map(float, args.weights.split(","))]
+    for step, weight in settings:
+        index = MotionIndex(bank.vectors, moving, velocity_weight=weight,
+                            velocity_step=step)
+        for pace in map(float, args.paces.split(",")):
+            top1, top5 = [], []
+            for q in queries:
+                found = index.search(q.poses, q.times / pace, k=K, metric=args.metric,
+                                     exhaustive=args.exhaustive)
+                got = [actions[_clip_of(m.track)] for m in found]
+                top1.append(bool(got) and got[0] == q.action)
+                top5.append(q.action in got)
+            kind = "exhaustive " if args.exhaustive else ""
+            print(f"{kind}step {step:.2f} weight {weight:4.2f} pace {pace:.2f}: top-1 "
+                  f"{np.mean(top1):.3f} (+{np.mean(top1) - np.mean(still1):.3f}) top-5 "
+                  f"{np.mean(top5):.3f}", flush=True)
 
 
 if __name__ == "__main__":
