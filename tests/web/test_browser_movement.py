@@ -77,7 +77,15 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
         for _ in range(50):  # 5 s
             page.wait_for_timeout(100)
             samples.append(page.evaluate("() => window.movemirror.movement"))
-        screenshot(page, f"movement-{'pictures' if movement_server.pictures else 'skeletons'}")
+        kind = "pictures" if movement_server.pictures else "skeletons"
+        screenshot(page, f"movement-{kind}")
+        # Explore lists the best windows of the last two seconds as looping strips
+        page.click("button[data-view=explore]")
+        wait_for(page, "() => window.movemirror.movement.strips.includes('pose_1')",
+                 timeout=30_000)
+        strips = page.evaluate("() => [...document.querySelectorAll('#movement-strips li')]"
+                               ".map((li) => li.dataset.track)")
+        screenshot(page, f"movement-explore-{kind}")
     finally:
         context.close()
     following = [s for s in samples if s.get("track") == "pose_1"]
@@ -91,3 +99,4 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
     assert all(0.6 <= s["speed"] <= 1.6 for s in following)
     assert samples[-1]["framesDrawn"] > 50
     assert samples[-1]["switches"] <= 6  # hysteresis: no flicker between tracks
+    assert "pose_1" in strips and len(strips) == len(set(strips)) >= 2

@@ -26,7 +26,7 @@ window.movemirror = state;
 
 const hold = new MatchHold();
 const movement = new MovementMode({ toggle: ui.movementToggle, canvas: ui.movementCanvas,
-  caption: ui.movementCaption });
+  caption: ui.movementCaption, strips: ui.movementStrips });
 Object.defineProperty(state, 'movement', { get: () => movement.status, enumerable: true });
 const app = {
   ui,

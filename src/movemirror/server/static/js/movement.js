@@ -137,6 +137,7 @@ export class MovementPlayer {
     this.choice = new MovementChoice();
     this.images = new Map();
     this.playing = null; // {window, frames, anchor}
+    this.strips = null; // the Explore view's, drawn in the same animation frames
     this.fading = null; // {playing, untilMs}: the previous track, fading out
     this.shown = null; // what the tests look at: {track, time, frame, picture}
     this.framesDrawn = 0;
@@ -183,6 +184,7 @@ export class MovementPlayer {
 
   draw(nowMs) {
     const { ctx, canvas } = this;
+    if (this.strips) this.strips.draw(nowMs, (url) => this.image(url));
     if (!this.playing) return;
     ctx.globalAlpha = 1;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -251,14 +253,71 @@ function caption(window) {
 }
 
 /**
+ * The Explore view's strips: the best windows of your last two seconds, each a small canvas
+ * looping its stretch of the track. Redrawn at most every STRIPS_EVERY_MS, so each can be
+ * watched; only while the list is on screen.
+ */
+export const STRIPS_EVERY_MS = 1500;
+const STRIP_SIDE = 120;
+
+export class MovementStrips {
+  constructor({ list, frames }) {
+    Object.assign(this, { list, frames });
+    this.strips = []; // {window, frames, canvas}
+    this.renderedAt = -Infinity;
+    this.renders = 0;
+    this.player = null;
+  }
+
+  get visible() {
+    return this.list.offsetParent !== null;
+  }
+
+  async render(windows, nowMs = performance.now()) {
+    if (!this.visible || nowMs - this.renderedAt < STRIPS_EVERY_MS) return;
+    this.renderedAt = nowMs;
+    const strips = await Promise.all(windows.map(async (window, rank) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = STRIP_SIDE;
+      canvas.height = STRIP_SIDE;
+      const item = document.createElement('li');
+      item.dataset.track = window.track;
+      const label = document.createElement('span');
+      label.textContent = `#${rank + 1} · ${window.distance.toFixed(3)} · `
+        + `${window.speed.toFixed(2)}×`;
+      item.append(canvas, label);
+      return { window, frames: await this.frames.get(window.track), canvas, item };
+    }));
+    this.strips = strips.filter((strip) => strip.frames.length);
+    this.list.replaceChildren(...this.strips.map((strip) => strip.item));
+    this.renders += 1;
+  }
+
+  draw(nowMs, images) {
+    if (!this.visible) return;
+    for (const { window, frames, canvas } of this.strips) {
+      const span = Math.max(window.end - window.start, 1e-3);
+      const t = window.start + ((nowMs / 1000) % span);
+      const frame = frames[frameAt(frames, t)];
+      const image = frame.thumbnail ? images(frame.thumbnail) : null;
+      drawTrackFrame(canvas.getContext('2d'), canvas, frame,
+        image && image.complete ? image : null, window.mirrored);
+    }
+  }
+}
+
+/**
  * The mode and its toggle: while on, queries ask for the movement match (fields()) and each
  * reply goes to the player (onReply()). The page shows the player instead of the still
  * flipbook once a track plays: body[data-movement] is "off", "on" or "playing".
  */
 export class MovementMode {
-  constructor({ toggle, canvas, caption, body = document.body }) {
+  constructor({ toggle, canvas, caption, strips, body = document.body }) {
     Object.assign(this, { toggle, body });
     this.player = new MovementPlayer({ canvas, caption });
+    this.strips = strips ? new MovementStrips({ list: strips, frames: this.player.frames })
+      : null;
+    this.player.strips = this.strips;
     this.enabled = false;
     toggle.addEventListener('click', () => this.set(!this.enabled));
     this.set(false);
@@ -283,6 +342,7 @@ export class MovementMode {
   async onReply(reply, seenMs) {
     if (!this.enabled || !reply || reply.type !== 'matches' || !reply.motion) return;
     this.movementSeconds = reply.movement_s;
+    if (this.strips) this.strips.render(reply.motion);
     await this.player.update(reply.motion, seenMs);
     if (this.enabled) this.body.dataset.movement = this.player.playing ? 'playing' : 'on';
   }
@@ -291,6 +351,7 @@ export class MovementMode {
   get status() {
     return { enabled: this.enabled, movementSeconds: this.movementSeconds ?? 0,
       switches: this.player.choice.switches, framesDrawn: this.player.framesDrawn,
+      strips: this.strips ? this.strips.strips.map((strip) => strip.window.track) : [],
       ...(this.player.shown || {}) };
   }
 }

@@ -26,5 +26,6 @@ export const ui = {
   movementToggle: $('#movement-toggle'),
   movementCanvas: $('#movement-canvas'),
   movementCaption: $('#movement-caption'),
+  movementStrips: $('#movement-strips'),
   viewButtons: [...document.querySelectorAll('button[data-view]')],
 };
