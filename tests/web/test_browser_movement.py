@@ -4,6 +4,8 @@ Penn Action clips. The page must follow the clip, playing it on at the person's 
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image, ImageOps
@@ -29,14 +31,16 @@ def movement_bank(out, penn_valid, pictures: bool) -> PoseBank:
     clip = reference_poses(side=576, frames=CLIP_FRAMES)
     clip = np.concatenate([clip, np.ones((*clip.shape[:2], 1), np.float32)], axis=2)
     meta = {"track": ["pose_1"] * len(clip), "frame_time": list(np.arange(len(clip)) / FPS),
-            "source": ["pose_1.mp4"] * len(clip), "thumbnail": [None] * len(clip)}
+            "source": ["pose_1.mp4"] * len(clip), "thumbnail": [None] * len(clip),
+            "image": [None] * len(clip)}
     if pictures:
-        (out / "thumbs").mkdir(parents=True, exist_ok=True)
         for i, frame in enumerate(read_video_frames(require(POSE_VIDEO))[:len(clip)]):
             picture = ImageOps.mirror(Image.fromarray(frame))
             picture.thumbnail((240, 240))
-            picture.save(out / "thumbs" / f"pose_1-{i}.jpg", quality=80)
+            jpeg = io.BytesIO()
+            picture.save(jpeg, "JPEG", quality=80)
             meta["thumbnail"][i] = f"thumbs/pose_1-{i}.jpg"
+            meta["image"][i] = jpeg.getvalue()
     keypoints, clip_of = penn_valid
     poses = [clip]
     for number in np.unique(clip_of):
@@ -50,6 +54,7 @@ def movement_bank(out, penn_valid, pictures: bool) -> PoseBank:
         meta["frame_time"] += list(np.arange(len(frames)) / FPS)
         meta["source"] += [f"penn-action/{number}"] * len(frames)
         meta["thumbnail"] += [None] * len(frames)
+        meta["image"] += [None] * len(frames)
     PoseBank.from_keypoints(np.concatenate(poses), meta=meta).save(out)
     return PoseBank.load(out)
 
