@@ -13,6 +13,7 @@ from PIL import Image, ImageOps
 from movemirror.bank import PoseBank
 from movemirror.server import create_app
 
+from .browser import RETURNING_VISITOR
 from .conftest import POSE_VIDEO, LiveServer, require
 from .test_browser import reference_poses, screenshot, wait_for, wait_for_matches
 
@@ -71,6 +72,7 @@ def movement_server(request, tmp_path_factory, penn_valid):
 
 def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(RETURNING_VISITOR)  # no first visit's start screen
     try:
         page = context.new_page()
         page.goto(movement_server.url + "/")
