@@ -72,6 +72,11 @@ class Matcher:
                 for count in (1, 2, len(valid)):
                     if len(valid):
                         self.bank.search(valid[:count], k=5, metric=metric, mirror=mirror)
+        motion = self.bank.motion_index()
+        if len(motion):  # a bank with moving tracks: its window index and search, compiled
+            rows = motion.tracks.rows[motion.first[0]:motion.stop[0]][:10]
+            self.bank.search_motion(self.bank.keypoints[rows], motion.times[
+                motion.first[0]:motion.stop[0]][:10], k=5, mirror=True)
 
     async def search(self, pose, k: int = 10, metric: str = DEFAULT_METRIC,
                      mirror: bool = False) -> list[Hit]:
@@ -86,6 +91,14 @@ class Matcher:
         self._pending.append(query)
         self._wakeup.set()
         return await query.future
+
+    async def search_motion(self, poses, times, k: int, metric: str,
+                            mirror: bool) -> list:
+        """bank.search_motion on a search thread (movemirror.motion.search.MotionMatch list)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, lambda: self.bank.search_motion(poses, times, k=k, metric=metric,
+                                                            mirror=mirror))
 
     async def _run(self) -> None:
         while True:

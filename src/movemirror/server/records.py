@@ -11,11 +11,15 @@ import json
 import re
 import threading
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from movemirror.bank import PoseBank
 from movemirror.bank.schema import ID, KEYPOINTS, MATCH_FIELDS, THUMBNAIL
 from movemirror.server.matcher import Hit
+
+if TYPE_CHECKING:
+    from movemirror.motion.search import MotionMatch
 
 THUMBNAIL_PREFIX = "/bank/"
 SOURCE = "source"
@@ -80,6 +84,10 @@ class MatchFormatter:
         }
         return info, json.dumps(info)[1:-1]
 
+    def describe(self, i: int) -> dict:
+        """What a client is told of bank pose i: id, thumbnail URL and MATCH_FIELDS."""
+        return dict(self._static(i)[0])
+
     def as_dicts(self, hits: list[Hit]) -> list[dict]:
         return [{**self._static(h.index)[0], "distance": h.distance, "mirrored": h.mirrored}
                 for h in hits]
@@ -90,5 +98,16 @@ class MatchFormatter:
             f'{{"distance":{h.distance:.6g},"mirrored":{"true" if h.mirrored else "false"},'
             f"{self._static(h.index)[1]}}}"
             for h in hits
+        ]
+        return "[" + ",".join(parts) + "]"
+
+    def motion_as_json(self, found: list[MotionMatch]) -> str:
+        """Movement matches as a JSON array: each window's track, start, end, speed, distance
+        and mirrored, then what as_json tells of its pose at the start."""
+        parts = [
+            f'{{"track":{json.dumps(m.track)},"start":{m.start:.6g},"end":{m.end:.6g},'
+            f'"speed":{m.speed:.4g},"distance":{m.distance:.6g},'
+            f'"mirrored":{"true" if m.mirrored else "false"},{self._static(m.row)[1]}}}'
+            for m in found
         ]
         return "[" + ",".join(parts) + "]"

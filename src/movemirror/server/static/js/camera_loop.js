@@ -12,7 +12,8 @@ function nextVideoFrame(video) {
 }
 
 export class CameraLoop {
-  /** app: {ui, state, stream, detector(), query(pose, width, height), showMatches(matches)} */
+  /** app: {ui, state, stream, detector(), query(pose, width, height, seenMs),
+   *  showMatches(matches), showMovement(reply, seenMs)} */
   constructor(app) {
     this.app = app;
     this.filter = new KeypointsFilter();
@@ -47,11 +48,12 @@ export class CameraLoop {
         pose = this.filter.apply(pose, width, height, start / 1000);
         drawSkeleton(view, pose);
         state.pose = pose;
-        stream.send(this.app.query(pose, width, height)).then((reply) => {
+        stream.send(this.app.query(pose, width, height, start)).then((reply) => {
           if (!reply || token !== this.token || state.frozen) return;
           if (reply.type === 'matches') {
             state.matchRate.tick();
             this.app.showMatches(reply.matches);
+            this.app.showMovement?.(reply, start);
           }
         });
       } else {

@@ -10,6 +10,7 @@ import { startFooter } from './footer.js';
 import { wireGifButton } from './gif_button.js';
 import { MatchHold } from './hold.js';
 import { ModelLoader } from './model_loader.js';
+import { MovementMode } from './movement.js';
 import { createPageState } from './page_state.js';
 import { panelText } from './panel_text.js';
 import { PhotoMode } from './photo_mode.js';
@@ -27,6 +28,9 @@ const state = createPageState({ model: params.get('model') || DEFAULT_MODEL, mes
 window.movemirror = state;
 
 const hold = new MatchHold();
+const movement = new MovementMode({ toggle: ui.movementToggle, canvas: ui.movementCanvas,
+  caption: ui.movementCaption, strips: ui.movementStrips });
+Object.defineProperty(state, 'movement', { get: () => movement.status, enumerable: true });
 const app = {
   ui,
   state,
@@ -38,7 +42,10 @@ const app = {
   }),
   grid: new ExploreGrid({ grid: ui.grid, dialog: new MatchDialog(ui.detail) }),
   detector: () => models.detector,
-  query: (pose, width, height) => poseQuery(pose, width, height, searchOptions(ui, state.view)),
+  // seenMs: when a camera frame's pose was seen (Movement mode asks for the movement match)
+  query: (pose, width, height, seenMs) => poseQuery(pose, width, height,
+    { ...searchOptions(ui, state.view), ...movement.fields(seenMs) }),
+  showMovement: (reply, seenMs) => movement.onReply(reply, seenMs),
   clearHold: () => hold.clear(),
   showMatches(matches, { force = false } = {}) {
     state.matches = matches;

@@ -35,5 +35,9 @@ export const ui = {
   startPhoto: $('#start-photo'),
   matchCaption: $('#match-caption'),
   matchEmpty: $('#match-empty'),
+  movementToggle: $('#movement-toggle'),
+  movementCanvas: $('#movement-canvas'),
+  movementCaption: $('#movement-caption'),
+  movementStrips: $('#movement-strips'),
   viewButtons: [...document.querySelectorAll('button[data-view]')],
 };
