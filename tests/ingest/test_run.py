@@ -283,12 +283,12 @@ def test_kill_at_any_moment_then_resume_loses_and_doubles_nothing(lspet_images, 
 def test_each_commit_syncs_its_thumbnails_first_and_never_the_whole_machine(
         some_photos, tmp_path, monkeypatch):
     import movemirror.bank.pose_bank as pose_bank
-    import movemirror.ingest.run as run
+    import movemirror.ingest.commit as commit
 
     bank_dir = tmp_path / "bank"
     synced: set[Path] = set()
     commits = []
-    real_sync, real_write_bank = run.sync_files, pose_bank.write_bank
+    real_sync, real_write_bank = commit.sync_files, pose_bank.write_bank
 
     def sync_files(paths):
         paths = list(paths)
@@ -301,7 +301,7 @@ def test_each_commit_syncs_its_thumbnails_first_and_never_the_whole_machine(
         commits.append(len(named))
         real_write_bank(path, records, *args, **kwargs)
 
-    monkeypatch.setattr(run, "sync_files", sync_files)
+    monkeypatch.setattr(commit, "sync_files", sync_files)
     monkeypatch.setattr(pose_bank, "write_bank", write_bank)
     monkeypatch.setattr(os, "sync", lambda: pytest.fail("the whole machine was synced"))
     run_index([some_photos], bank_dir, LOOSE, commit_every=0)

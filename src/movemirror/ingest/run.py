@@ -1,9 +1,9 @@
 """One indexing run: plan the work, run it on all cores, commit results atomically, report.
 
 Never lose work: entries and the ledger rows of the units that produced them are saved in
-one atomic commit, every few seconds, and thumbnails are on disk before the commit that
-names them. A run killed at any moment leaves the last committed bank; running the same
-command again redoes only the units missing from the ledger.
+one atomic commit, every few seconds (movemirror.ingest.commit), whichever engine ran them
+(movemirror.ingest.engines). A run killed at any moment leaves the last committed bank;
+running the same command again redoes only the units missing from the ledger.
 """
 
 from __future__ import annotations
@@ -16,23 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
-import pyarrow as pa
-
-from movemirror.bank import PoseBank
-from movemirror.bank.schema import METADATA_SCHEMA
-from movemirror.bank.storage import MANIFEST, remove_orphan_thumbnails, thumbnail_path
-from movemirror.errors import BankError, DecodeError, IngestError
-from movemirror.files import file_sha256, sync_files, write_atomic
-from movemirror.ingest import ledger as ledger_table
+from movemirror.errors import DecodeError, IngestError
+from movemirror.files import file_sha256
 from movemirror.ingest.attribution import Attribution
+from movemirror.ingest.commit import BankWriter
 from movemirror.ingest.discover import MediaFile, Skip, discover
+from movemirror.ingest.engines import Engine
 from movemirror.ingest.frames import probe_video, sample_times
-from movemirror.ingest.ledger import Ledger
-from movemirror.ingest.pool import run_units
-from movemirror.ingest.tracks import link_tracks
 from movemirror.ingest.work import SEGMENT_SECONDS, Settings, Unit, UnitResult
-from movemirror.keypoints import NUM_KEYPOINTS
 
 LOCK = ".index.lock"
 COMMIT_EVERY_SECONDS = 10.0  # a run saves its progress at least this often
@@ -55,6 +46,7 @@ class Summary:
     seconds: float = 0.0
     work_seconds: float = 0.0  # from the first unit sent to the last result received
     bank_entries: int = 0
+    engine: str = ""  # where the work ran (the engine's own description)
 
     @property
     def fps(self) -> float:
@@ -89,33 +81,37 @@ class SilentReporter:
 def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: int = 1,
               rebuild: bool = False, attribution: Attribution | None = None,
               commit_every: float = COMMIT_EVERY_SECONDS,
-              reporter: Reporter | None = None) -> Summary:
+              reporter: Reporter | None = None, engine: Engine | None = None) -> Summary:
+    """Index the sources into the bank. engine: where the work runs (None: the local engine
+    with `workers` processes on the CPU)."""
     settings = settings or Settings()
     reporter = reporter or SilentReporter()
+    if engine is None:
+        from movemirror.ingest.engines.local import LocalEngine
+
+        engine = LocalEngine(workers, device="cpu")
     bank_dir = Path(bank_dir)
     bank_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(bank_dir):
-        return _Run(sources, bank_dir, settings, workers, rebuild, attribution or Attribution(),
+        return _Run(sources, bank_dir, settings, engine, rebuild, attribution or Attribution(),
                     commit_every, reporter).run()
 
 
 class _Run:
-    def __init__(self, sources, bank_dir: Path, settings: Settings, workers: int, rebuild: bool,
-                 attribution: Attribution, commit_every: float, reporter: Reporter):
+    def __init__(self, sources, bank_dir: Path, settings: Settings, engine: Engine,
+                 rebuild: bool, attribution: Attribution, commit_every: float,
+                 reporter: Reporter):
         self.sources = list(sources)
         self.bank_dir = bank_dir
         self.settings = settings
-        self.workers = workers
-        self.attribution = attribution
+        self.engine = engine
         self.commit_every = commit_every
         self.reporter = reporter
         self.summary = Summary()
         self.started = time.perf_counter()
-        self.bank, self.ledger, self.exists = _open(bank_dir, rebuild)
-        self.ids = set(self.bank.ids)
-        self.pending_rows: list[dict] = []
-        self.pending_entries: list[tuple[Unit, object]] = []
-        self.pending_thumbnails: list[Path] = []
+        self.writer = BankWriter(bank_dir, rebuild, settings.model, attribution)
+        self.ledger = self.writer.ledger
+        self.taken: set[tuple[str, float]] = set()  # units whose result was taken
         self.files: dict[str, MediaFile] = {}
         self.units_left: dict[str, int] = {}
         self.file_results: dict[str, list[UnitResult]] = defaultdict(list)
@@ -127,7 +123,7 @@ class _Run:
         last_commit = time.perf_counter()
         commit_cost = 0.0
         work_started = time.perf_counter()
-        for result in run_units(units, self.settings, self.workers):
+        for result in self.engine.run(units, self.settings):
             self._take(result)
             now = time.perf_counter()
             # Commits rewrite the whole bank: space them out as the bank grows.
@@ -136,10 +132,11 @@ class _Run:
                 commit_cost = time.perf_counter() - now
                 last_commit = time.perf_counter()
         self.summary.work_seconds = time.perf_counter() - work_started if units else 0.0
-        if self.pending_rows or not self.exists:
+        self.summary.engine = self.engine.describe()
+        if self.writer.dirty:
             self._commit()
-        remove_orphan_thumbnails(self.bank_dir, self.bank.records)
-        self.summary.bank_entries = len(self.bank)
+        self.writer.finish()
+        self.summary.bank_entries = len(self.writer)
         self.summary.seconds = time.perf_counter() - self.started
         return self.summary
 
@@ -207,22 +204,20 @@ class _Run:
 
     def _take(self, result: UnitResult) -> None:
         unit, found = result.unit, self.files[result.unit.hash]
-        fresh = [e for e in result.entries if e.id not in self.ids]
-        for entry in fresh:
-            thumbnail = self.bank_dir / thumbnail_path(entry.id)
-            write_atomic(thumbnail, entry.thumbnail, sync=False)  # synced by the next commit
-            self.pending_thumbnails.append(thumbnail)
-            self.ids.add(entry.id)
-            self.pending_entries.append((unit, entry))
+        if (unit.hash, unit.start) in self.taken:
+            return  # an engine that ran a unit twice: its first result counts
+        self.taken.add((unit.hash, unit.start))
+        fresh = [e for e in result.entries if e.id not in self.writer.ids]
         status = "indexed" if fresh else ("skipped" if result.error else "empty")
         reason = result.error or (None if fresh else _no_pose_reason(result))
-        self.pending_rows.append({
+        row = None if result.retry else {
             "hash": unit.hash, "path": unit.path, "kind": unit.kind, "start": unit.start,
             "end": unit.end, "segments": unit.segments, "status": status, "reason": reason,
             "entries": len(fresh), "frames": result.frames, "duplicates": result.duplicates,
             "rejected": sum(result.rejected.values()), "size": found.size,
             "mtime_ns": found.mtime_ns, "seconds": round(result.seconds, 4),
-        })
+        }
+        self.writer.stage(unit, fresh, row)
         s = self.summary
         s.entries += len(fresh)
         s.frames += result.frames
@@ -248,77 +243,7 @@ class _Run:
             self.summary.skipped.append((path, reason))
 
     def _commit(self) -> None:
-        if self.pending_entries:
-            new = _entries_bank(self.pending_entries, self.settings.model, self.attribution)
-            self.bank = PoseBank.concat([self.bank, new]) if len(self.bank) else new
-        for row in self.pending_rows:
-            self.ledger.add(row)
-        self.bank.tables = {**self.bank.tables, ledger_table.TABLE: self.ledger.table()}
-        sync_files(self.pending_thumbnails)  # on disk before the manifest that names them
-        self.bank.save(self.bank_dir)
-        self.exists = True
-        self.pending_entries.clear()
-        self.pending_thumbnails.clear()
-        self.pending_rows.clear()
-        self.reporter.committed(len(self.bank))
-
-
-def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
-    if not rebuild and (bank_dir / MANIFEST).exists():
-        try:
-            bank = PoseBank.load(bank_dir)
-        except BankError as error:
-            raise IngestError(f"{error}; use --rebuild to start this bank over") from error
-        table = bank.tables.get(ledger_table.TABLE)
-        if table is not None:
-            table = table.cast(ledger_table.SCHEMA)
-        return bank, Ledger(table), True
-    empty = PoseBank.from_keypoints(np.empty((0, NUM_KEYPOINTS, 3), np.float32), ids=[],
-                                    meta=METADATA_SCHEMA.empty_table())
-    return empty, Ledger(), False
-
-
-def _entries_bank(pending, model: str, attribution: Attribution) -> PoseBank:
-    credits = {}
-    meta = []
-    tracks = _track_names(pending)
-    for (unit, entry), track in zip(pending, tracks, strict=True):
-        if unit.path not in credits:
-            credits[unit.path] = attribution.lookup(unit.path)
-        credit = credits[unit.path]
-        meta.append({
-            "source": unit.path, "frame_time": entry.frame_time, "track": track,
-            "box": entry.box,
-            "thumbnail": thumbnail_path(entry.id),
-            "credit": credit.credit if credit else None,
-            "licence": credit.licence if credit else None,
-            "kind": unit.kind, "content_hash": unit.hash, "person": entry.person,
-            "score": entry.score, "model": model, "thumb_box": entry.thumb_box,
-            "width": entry.width, "height": entry.height,
-        })
-    return PoseBank.from_keypoints(
-        np.stack([entry.keypoints for _, entry in pending]),
-        ids=[entry.id for _, entry in pending],
-        meta=pa.Table.from_pylist(meta, schema=METADATA_SCHEMA),
-    )
-
-
-def _track_names(pending) -> list[str | None]:
-    """Each entry's track: a video's people linked across the frames of its unit (a track
-    ends where a unit does), named by the file, the unit's start and the track's number;
-    None for a photo."""
-    names: list[str | None] = [None] * len(pending)
-    by_unit: dict[Unit, list[int]] = defaultdict(list)
-    for position, (unit, _) in enumerate(pending):
-        if unit.kind == "video":
-            by_unit[unit].append(position)
-    for unit, positions in by_unit.items():
-        entries = [pending[p][1] for p in positions]
-        numbers = link_tracks([e.frame_time for e in entries], [e.box for e in entries])
-        prefix = f"{unit.hash[:16]}:{round(unit.start * 1000)}"
-        for position, number in zip(positions, numbers, strict=True):
-            names[position] = f"{prefix}:{number}"
-    return names
+        self.reporter.committed(self.writer.commit())
 
 
 def _no_pose_reason(result: UnitResult) -> str:
