@@ -54,6 +54,9 @@ def time_run(sources, settings: Settings, workers: int, engine: str = "local",
         "rejected": sum(summary.rejected.values()),
         "seconds": round(seconds, 2),
         "frames_per_second": round(summary.frames / seconds, 1) if seconds else 0.0,
+        # Once the first result is in: what start-up (Ray's, the pool's) does not weigh on.
+        "first_result_seconds": round(summary.first_result_seconds, 2),
+        "steady_frames_per_second": round(summary.steady_fps, 2),
         "load_average": [round(v, 2) for v in os.getloadavg()],  # at the end of the run
     }, bank
 
@@ -121,6 +124,10 @@ def run(plan: Plan, report: Report) -> dict[str, dict]:
             run_result = results[_photos_run(engine, plan.engines)]
             run_result[f"photos_per_second_vs_{plan.engines[0]}"] = round(
                 run_result["frames_per_second"] / first, 3) if first else None
+            steady = results[_photos_run(plan.engines[0], plan.engines)][
+                "steady_frames_per_second"]
+            run_result[f"steady_photos_per_second_vs_{plan.engines[0]}"] = round(
+                run_result["steady_frames_per_second"] / steady, 3) if steady else None
     videos = sample_videos() if plan.videos else []
     if videos:
         results.update(_video_runs(videos, plan, report))
@@ -163,7 +170,7 @@ def table(results: dict[str, dict], plan: Plan):
     from rich.table import Table
 
     out = Table("run", "engine", "workers", "files", "frames", "entries", "seconds", "frames/s",
-                "vs first", "load avg (1 min)",
+                "vs first", "first result (s)", "frames/s after it", "load avg (1 min)",
                 title=f"ingestion end to end ({plan.model}, {plan.mode} mode); other jobs share "
                       "this machine's cores, so numbers are noisy", title_justify="left")
     for name, r in results.items():
@@ -171,7 +178,8 @@ def table(results: dict[str, dict], plan: Plan):
             (v for k, v in r.items() if k.startswith("photos_per_second_vs_")), None)
         out.add_row(name, r["engine"], str(r["workers"]), f"{r['files']:,}", f"{r['frames']:,}",
                     f"{r['entries']:,}", f"{r['seconds']:.1f}", f"{r['frames_per_second']:.1f}",
-                    f"{ratio:.2f}x" if ratio else "", f"{r['load_average'][0]:.2f}")
+                    f"{ratio:.2f}x" if ratio else "", f"{r['first_result_seconds']:.1f}",
+                    f"{r['steady_frames_per_second']:.1f}", f"{r['load_average'][0]:.2f}")
     return out
 
 

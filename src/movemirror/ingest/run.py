@@ -45,12 +45,22 @@ class Summary:
     frames_progress: int = 0  # planned frames of the units done (what the progress bar shows)
     seconds: float = 0.0
     work_seconds: float = 0.0  # from the first unit sent to the last result received
+    # From the first unit sent to the first result: the engine's start-up (processes, Ray,
+    # model sessions) and one unit's work; with frames_after_first, the steady rate.
+    first_result_seconds: float = 0.0
+    frames_after_first: int = 0
     bank_entries: int = 0
     engine: str = ""  # where the work ran (the engine's own description)
 
     @property
     def fps(self) -> float:
         return self.frames / self.work_seconds if self.work_seconds > 0 else 0.0
+
+    @property
+    def steady_fps(self) -> float:
+        """Frames per second once the first result is in (start-up left out)."""
+        steady = self.work_seconds - self.first_result_seconds
+        return self.frames_after_first / steady if steady > 0 else 0.0
 
 
 class Reporter(Protocol):
@@ -124,8 +134,12 @@ class _Run:
         commit_cost = 0.0
         work_started = time.perf_counter()
         for result in self.engine.run(units, self.settings):
-            self._take(result)
             now = time.perf_counter()
+            if not self.summary.first_result_seconds:
+                self.summary.first_result_seconds = now - work_started
+            else:
+                self.summary.frames_after_first += result.frames
+            self._take(result)
             # Commits rewrite the whole bank: space them out as the bank grows.
             if now - last_commit >= max(self.commit_every, 4 * commit_cost):
                 self._commit()

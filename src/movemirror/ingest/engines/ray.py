@@ -19,6 +19,7 @@ a plan that needs more CPUs or GPUs than the cluster has is refused at once.
 from __future__ import annotations
 
 import pickle
+import warnings
 from collections.abc import Callable, Iterator
 
 from movemirror.errors import ClusterError
@@ -127,22 +128,41 @@ class RayEngine:
         for _ in range(self.attempts):
             if not todo:
                 return
-            for result, failure in self._one_pass(ray, list(todo.values()), settings):
-                key = _key(result.unit)
-                if key not in todo:
-                    continue  # a second result for a unit already done (a retried block)
-                if failure:
-                    last_failure[key] = failure
-                    continue
-                del todo[key]
-                yield result
+            try:
+                for result, failure in self._one_pass(ray, list(todo.values()), settings):
+                    key = _key(result.unit)
+                    if key not in todo:
+                        continue  # a second result for a unit already done (a retried block)
+                    if failure:
+                        last_failure[key] = failure
+                        continue
+                    del todo[key]
+                    yield result
+            except _lost_work_errors(ray) as error:
+                # A node (or an actor's process) died: Ray Data stops the whole pass; what
+                # came back is kept and the next pass runs the rest on the nodes left.
+                reason = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+                for key in todo:
+                    last_failure.setdefault(key, reason)
         for key, unit in todo.items():
             reason = last_failure.get(key, "lost on the cluster")
             self.failed.append((unit, reason))
             yield UnitResult(unit, error=f"failed {self.attempts} times: {reason}", retry=True)
 
+    def _map(self, dataset, settings: Settings, gpu: bool):
+        from ray.data import ActorPoolStrategy
+
+        return dataset.map_batches(
+            UnitWorker, batch_size=1, batch_format="numpy",
+            fn_constructor_kwargs={"settings": settings, "device": "cuda" if gpu else "cpu",
+                                   "process": self.process},
+            compute=ActorPoolStrategy(min_size=1, max_size=self.actors),
+            num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0,
+            max_restarts=0,  # an actor lost with its node is replaced, not waited for
+        )
+
     def _one_pass(self, ray, units: list[Unit], settings: Settings):
-        from ray.data import ActorPoolStrategy, DataContext
+        from ray.data import DataContext
 
         context = DataContext.get_current()
         context.op_resource_reservation_enabled = False
@@ -154,23 +174,23 @@ class RayEngine:
         gpu = self.device is not None and self.device.name == "cuda"
         dataset = ray.data.from_items([{"unit": pickle.dumps(u)} for u in units],
                                       override_num_blocks=len(units))
-        dataset = dataset.map_batches(
-            UnitWorker, batch_size=1, batch_format="numpy",
-            fn_constructor_kwargs={"settings": settings, "device": self.device.name if gpu
-                                   else "cpu", "process": self.process},
-            compute=ActorPoolStrategy(min_size=1, max_size=self.actors),
-            num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0,
-            max_restarts=0,  # an actor lost with its node is replaced, not waited for
-        )
+        with warnings.catch_warnings():
+            # max_restarts has no named parameter yet; Ray's own docs still pass it so.
+            warnings.filterwarnings("ignore", message=".*ray_remote_args.*")
+            dataset = self._map(dataset, settings, gpu)
         try:
             for row in dataset.iter_rows():
                 yield pickle.loads(row["result"]), str(row["failure"])
+        except _lost_work_errors(ray):
+            raise  # the next pass redoes what was lost
         except Exception as error:
             if _is_start_timeout(error):
                 raise ClusterError(
                     f"the Ray cluster did not start {self.actors} actor(s) within "
                     f"{ACTOR_START_SECONDS:.0f} s: are its CPUs taken by other jobs?") from error
-            raise
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            raise ClusterError(f"the run on Ray failed: {type(error).__name__}: "
+                               f"{first_line}") from error
 
 
 def cluster_device(requested: str, gpus: int) -> Device:
@@ -196,6 +216,14 @@ def plan_actors(workers: int, cpus: int, gpus: int, device: Device) -> int:
                            f"for {workers} actors of one {what} each; use --workers {have} "
                            f"or fewer (0: one per {what})")
     return workers or have
+
+
+def _lost_work_errors(ray) -> tuple[type[Exception], ...]:
+    """Ray's errors for work lost with a node or a process, not raised by the work itself."""
+    names = ("ActorDiedError", "ActorUnavailableError", "NodeDiedError", "WorkerCrashedError",
+             "ObjectLostError", "OwnerDiedError")
+    return tuple(getattr(ray.exceptions, name) for name in names
+                 if hasattr(ray.exceptions, name))
 
 
 def _key(unit: Unit) -> tuple:
