@@ -105,6 +105,13 @@ def test_the_distributed_bank_equals_the_local_one_and_a_second_run_adds_nothing
     assert_same_bank(PoseBank.load(bank_dir), local_bank)
 
 
+def test_a_plan_the_cluster_cannot_hold_is_refused_at_once(cluster, sources, tmp_path):
+    from movemirror.errors import ClusterError
+
+    with pytest.raises(ClusterError, match="has 2 CPU.*--workers 3"):
+        run_index([sources], tmp_path / "bank", SETTINGS, engine=ray_engine(cluster, workers=3))
+
+
 def flaky_process(unit, settings, estimator):
     """Raises on the first try at the second photo, and on every try at the third."""
     from pathlib import Path

@@ -9,7 +9,13 @@ check), and whenever a followed person's pose drops below the estimator's pose s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from movemirror.pose import DetectedPose
 
 # The scene-cut check: a colour histogram (4 levels a channel) of the frame taken every few
 # pixels, so that about this many pixels are read along the longer side.
@@ -52,17 +58,21 @@ class Follower:
     """The poses of a video's frames, in order, following people between detections.
 
     detect_every: sampled frames between detections (1: detect on every frame, no following).
-    Person numbers are track numbers: a followed person keeps the number they were found with
-    until the next detection.
+    worth_following(pose, frame): whether a detected person is followed until the next
+    detection (None: everyone); the run follows only people its quality filter keeps, since
+    the others would be refused on every frame anyway. Person numbers are positions in the
+    list followed, kept until the next detection.
     """
 
     def __init__(self, estimator, max_people: int, single_person_model: bool,
-                 detect_every: int, scene_cut: float = SCENE_CUT):
+                 detect_every: int, scene_cut: float = SCENE_CUT,
+                 worth_following: Callable[[DetectedPose, np.ndarray], bool] | None = None):
         self.estimator = estimator
         self.max_people = max_people
         self.single_person_model = single_person_model
         self.detect_every = detect_every if single_person_model else 1
         self.scene_cut = scene_cut
+        self.worth_following = worth_following
         self.previous: list = []
         self.signature: np.ndarray | None = None
         self.since_detection = 0
@@ -84,5 +94,7 @@ class Follower:
     def _detect(self, frame: np.ndarray) -> list:
         self.detections += 1
         self.since_detection = 0
-        self.previous = detect(self.estimator, frame, self.max_people, self.single_person_model)
-        return self.previous
+        found = detect(self.estimator, frame, self.max_people, self.single_person_model)
+        keep = self.worth_following
+        self.previous = found if keep is None else [p for p in found if keep(p, frame)]
+        return found

@@ -115,7 +115,10 @@ def process_unit(unit: Unit, settings: Settings, estimator) -> UnitResult:
         else:
             dedup = Deduplicator(settings.dedup)
             follower = Follower(estimator, settings.max_people,
-                                _single_person_model(settings.model), settings.detect_every)
+                                _single_person_model(settings.model), settings.detect_every,
+                                worth_following=lambda pose, frame: not settings.quality.problem(
+                                    pose.keypoints, float(pose.score), pose.box,
+                                    (frame.shape[1], frame.shape[0])))
             frames = video_frames(unit.path, settings.every_ms, unit.start, unit.end,
                                   VIDEO_MAX_SIDE)
             for t, scale, frame in frames:

@@ -179,10 +179,11 @@ class PoseEstimator:
             seed = np.asarray(keypoints, dtype=np.float32).copy()
             seed[:, :2] /= loaded.scale
             found, score = self._one_person(loaded.image, seed)
-            box = tuple(float(v * loaded.scale) for v in _box(found))
+            x0, y0, x1, y1 = (float(v * loaded.scale) for v in _box(found))
             found = found.copy()
             found[:, :2] *= loaded.scale
-            poses.append(DetectedPose(found.astype(np.float32), float(score), box, self.model))
+            poses.append(DetectedPose(found.astype(np.float32), float(score), (x0, y0, x1, y1),
+                                      self.model))
         return poses
 
     def estimate_many(

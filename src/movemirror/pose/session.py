@@ -48,7 +48,7 @@ def choose_device(requested: str = "auto", providers: list[str] | None = None,
     if providers is None:
         providers = ort.get_available_providers()
     if CUDA_PROVIDER not in providers:
-        missing = f"this onnxruntime has no {CUDA_PROVIDER} (install onnxruntime-gpu)"
+        missing = f"onnxruntime has no {CUDA_PROVIDER}: install onnxruntime-gpu"
     else:
         if cuda_devices is None:
             cuda_devices = cuda_device_count()
