@@ -1,9 +1,11 @@
 """The one place where an indexing run writes its bank: open it, stage new poses, commit.
 
 Whatever the engine, results reach the bank only through BankWriter, in the driver process,
-so each pose id is committed once (ids already in the bank or staged are dropped) and each
-commit saves the poses together with the ledger rows of the units that produced them.
-Thumbnails are on disk before the commit that names them.
+so each pose id is committed once (ids already in the bank or staged are dropped). A commit
+appends the new entries (their pictures included) to the bank, then the ledger rows of the
+units that produced them: a unit whose row is missing after a crash is redone by the next
+run, and its entries, already in the bank, are not added twice (their ids are made from
+their content).
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from movemirror.bank import PoseBank
-from movemirror.bank.schema import METADATA_SCHEMA
-from movemirror.bank.storage import MANIFEST, remove_orphan_thumbnails, thumbnail_path
+from movemirror.bank import PoseBank, storage
+from movemirror.bank.schema import IMAGE, IMAGE_TYPE, METADATA_SCHEMA
+from movemirror.bank.storage import thumbnail_path
 from movemirror.errors import BankError, IngestError
-from movemirror.files import sync_files, write_atomic
 from movemirror.ingest import ledger as ledger_table
 from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.ledger import Ledger
@@ -36,7 +37,6 @@ class BankWriter:
         self.ids = set(self.bank.ids)
         self.pending_rows: list[dict] = []
         self.pending_entries: list[tuple[Unit, Entry]] = []
-        self.pending_thumbnails: list[Path] = []
 
     def __len__(self) -> int:
         return len(self.bank)
@@ -46,9 +46,6 @@ class BankWriter:
         is not recorded, so a later run does it again); returns the entries staged."""
         fresh = [e for e in entries if e.id not in self.ids]
         for entry in fresh:
-            thumbnail = self.bank_dir / thumbnail_path(entry.id)
-            write_atomic(thumbnail, entry.thumbnail, sync=False)  # synced by the next commit
-            self.pending_thumbnails.append(thumbnail)
             self.ids.add(entry.id)
             self.pending_entries.append((unit, entry))
         if row is not None:
@@ -60,27 +57,26 @@ class BankWriter:
         return bool(self.pending_rows or self.pending_entries) or not self.exists
 
     def commit(self) -> int:
-        """Save what is staged in one atomic commit; returns the bank's size."""
+        """Append what is staged (entries, then ledger rows); returns the bank's size."""
         if self.pending_entries:
-            new = _entries_bank(self.pending_entries, self.model, self.attribution)
-            self.bank = PoseBank.concat([self.bank, new]) if len(self.bank) else new
+            keypoints, ids, meta = _entries(self.pending_entries, self.model, self.attribution)
+            self.bank.add(keypoints, ids, meta)
         for row in self.pending_rows:
             self.ledger.add(row)
         self.bank.tables = {**self.bank.tables, ledger_table.TABLE: self.ledger.table()}
-        sync_files(self.pending_thumbnails)  # on disk before the manifest that names them
         self.bank.save(self.bank_dir)
         self.exists = True
         self.pending_entries.clear()
-        self.pending_thumbnails.clear()
         self.pending_rows.clear()
         return len(self.bank)
 
-    def finish(self) -> None:
-        remove_orphan_thumbnails(self.bank_dir, self.bank.records)
-
 
 def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
-    if not rebuild and (bank_dir / MANIFEST).exists():
+    found = None if rebuild else storage.bank_format(bank_dir)
+    if found == 1:
+        raise IngestError(f"{bank_dir}: a format-1 bank is read-only: run `movemirror bank "
+                          f"upgrade {bank_dir}` first (or use --rebuild to start it over)")
+    if found is not None:
         try:
             bank = PoseBank.load(bank_dir)
         except BankError as error:
@@ -94,7 +90,8 @@ def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
     return empty, Ledger(), False
 
 
-def _entries_bank(pending, model: str, attribution: Attribution) -> PoseBank:
+def _entries(pending, model: str, attribution: Attribution):
+    """The keypoints, ids and metadata (pictures included) of the entries to commit."""
     credits = {}
     meta = []
     tracks = _track_names(pending)
@@ -110,13 +107,11 @@ def _entries_bank(pending, model: str, attribution: Attribution) -> PoseBank:
             "licence": credit.licence if credit else None,
             "kind": unit.kind, "content_hash": unit.hash, "person": entry.person,
             "score": entry.score, "model": model, "thumb_box": entry.thumb_box,
-            "width": entry.width, "height": entry.height,
+            "width": entry.width, "height": entry.height, IMAGE: entry.thumbnail,
         })
-    return PoseBank.from_keypoints(
-        np.stack([entry.keypoints for _, entry in pending]),
-        ids=[entry.id for _, entry in pending],
-        meta=pa.Table.from_pylist(meta, schema=METADATA_SCHEMA),
-    )
+    schema = METADATA_SCHEMA.append(pa.field(IMAGE, IMAGE_TYPE))
+    return (np.stack([entry.keypoints for _, entry in pending]),
+            [entry.id for _, entry in pending], pa.Table.from_pylist(meta, schema=schema))
 
 
 def _track_names(pending) -> list[str | None]:

@@ -1,9 +1,11 @@
 """One indexing run: plan the work, run it on all cores, commit results atomically, report.
 
-Never lose work: entries and the ledger rows of the units that produced them are saved in
-one atomic commit, every few seconds (movemirror.ingest.commit), whichever engine ran them
-(movemirror.ingest.engines). A run killed at any moment leaves the last committed bank;
-running the same command again redoes only the units missing from the ledger.
+Never lose work: every few seconds, the new entries (their pictures included) are appended
+to the bank, then the ledger rows of the units that produced them (movemirror.ingest.commit),
+whichever engine ran them (movemirror.ingest.engines). A run killed at any moment leaves the
+last committed version; running the same command again redoes only the units missing from
+the ledger, and an entry already in the bank (its id is made from its content) is not added
+twice.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ class _Run:
             else:
                 self.summary.frames_after_first += result.frames
             self._take(result)
-            # Commits rewrite the whole bank: space them out as the bank grows.
+            # Space commits out if they grow slow (each one is an append, a new version).
             if now - last_commit >= max(self.commit_every, 4 * commit_cost):
                 self._commit()
                 commit_cost = time.perf_counter() - now
@@ -149,7 +151,6 @@ class _Run:
         self.summary.engine = self.engine.describe()
         if self.writer.dirty:
             self._commit()
-        self.writer.finish()
         self.summary.bank_entries = len(self.writer)
         self.summary.seconds = time.perf_counter() - self.started
         return self.summary
@@ -222,8 +223,11 @@ class _Run:
             return  # an engine that ran a unit twice: its first result counts
         self.taken.add((unit.hash, unit.start))
         fresh = [e for e in result.entries if e.id not in self.writer.ids]
-        status = "indexed" if fresh else ("skipped" if result.error else "empty")
-        reason = result.error or (None if fresh else _no_pose_reason(result))
+        # A unit redone after a crash between its entries' commit and its ledger row's
+        # finds its entries already in the bank: it is indexed all the same.
+        indexed = bool(fresh) or bool(result.entries)
+        status = "indexed" if indexed else ("skipped" if result.error else "empty")
+        reason = result.error or (None if indexed else _no_pose_reason(result))
         row = None if result.retry else {
             "hash": unit.hash, "path": unit.path, "kind": unit.kind, "start": unit.start,
             "end": unit.end, "segments": unit.segments, "status": status, "reason": reason,
