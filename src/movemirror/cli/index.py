@@ -77,7 +77,7 @@ def index(
                                 help="Worker processes, or Ray actors (0: one per core)."),
     engine: str = typer.Option(DEFAULT_ENGINE, "--engine",
                                help=f"Where the work runs: {' or '.join(ENGINES)} (a Ray "
-                                    "cluster; needs movemirror[cluster])."),
+                                    "cluster; needs the cluster extra)."),
     address: str | None = typer.Option(None, "--address",
                                        help="The Ray cluster to join, e.g. 10.0.0.5:6379 or "
                                             "auto (default: Ray starts on this machine)."),
