@@ -132,7 +132,7 @@ class _MultiPoseMisses:
 
 
 def test_a_body_multipose_misses_is_found_by_the_single_person_model(lspet_images):
-    from movemirror.ingest.pool import make_estimator
+    from movemirror.ingest.engines.local import make_estimator
     from movemirror.ingest.work import Settings, Unit, process_unit
     from movemirror.pose import ModelMissingError
 

@@ -330,12 +330,26 @@ def test_cli_reports_progress_summary_and_bank_info(bad_files, some_photos, tmp_
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "entries added" in out.stdout and "frames/s" in out.stdout
+    assert "engine: local, 1 worker process(es), device cpu (asked for)" not in out.stdout
+    assert "engine: local, 1 worker process(es), device cpu (" in out.stdout  # auto: and why
     for name in bad_files:
         assert name in out.stdout
     info = subprocess.run([sys.executable, "-m", "movemirror.cli.main", "bank", "info",
                            str(bank_dir)], capture_output=True, text=True, timeout=120)
     assert info.returncode == 0, info.stderr
     assert f"{len(PoseBank.load(bank_dir)):,} poses" in info.stdout
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--engine", "spark"], "--engine must be local or ray"),
+    (["--address", "10.0.0.5:6379"], "--address is for --engine ray"),
+    (["--device", "tpu"], "--device must be one of auto, cpu, cuda"),
+])
+def test_cli_refuses_unknown_engines_and_devices(some_photos, tmp_path, options, message):
+    out = subprocess.run(_cli(str(some_photos), "--bank", str(tmp_path / "bank"), *options),
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and message in out.stdout + out.stderr
+    assert not (tmp_path / "bank").exists()
 
 
 def test_damaged_bank_is_not_overwritten(indexed, tmp_path):

@@ -48,18 +48,31 @@ def ingest(
                                  help="Photos for the one-worker baseline (0: none)."),
     every_ms: int = typer.Option(INGEST.every_ms, "--every-ms",
                                  help="Video sampling for the video run."),
+    engines: str = typer.Option(",".join(INGEST.engines), "--engine",
+                                help="Engines the photos run on, comma-separated (local,ray: "
+                                     "Ray's overhead against the local engine, same photos)."),
+    address: str | None = typer.Option(None, "--address",
+                                       help="The Ray cluster for --engine ray."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Index LSPET photos and the sample videos; report frames per second end to end."""
-    from movemirror.errors import DatasetMissingError
+    from movemirror.errors import DatasetMissingError, IngestError
+    from movemirror.ingest.engines import ENGINES
 
+    chosen = tuple(e.strip() for e in engines.split(",") if e.strip())
+    if not chosen or any(e not in ENGINES for e in chosen):
+        raise fail(f"--engine takes {' and/or '.join(ENGINES)}, comma-separated", 2)
     plan = replace(INGEST, limit=limit, model=model, mode=mode, videos=videos,
-                   baseline=baseline, every_ms=every_ms, workers=workers or INGEST.workers)
+                   baseline=baseline, every_ms=every_ms, workers=workers or INGEST.workers,
+                   engines=chosen, address=address)
     try:
         results = ingest_bench.run(plan, report=_report)
-    except DatasetMissingError as error:
+    except (DatasetMissingError, IngestError) as error:
         raise fail(str(error)) from None
     console.print(ingest_bench.table(results, plan))
+    line = ingest_bench.follow_line(results)
+    if line:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     if out is not None:
         ingest_bench.write_json(results, out / "ingest.json")
 
