@@ -17,11 +17,12 @@ KEYPOINTS = "keypoints"
 THUMBNAIL = "thumbnail"
 FRAME_TIME = "frame_time"
 TRACK = "track"
+SOURCE = "source"
 KEYPOINTS_TYPE = pa.list_(pa.float32(), NUM_KEYPOINTS * 3)  # x, y, score of each keypoint
 
 # What a pose is and where it comes from: every record offers these.
 DESCRIPTION_SCHEMA = pa.schema([
-    ("source", pa.string()),  # the photo or video's path
+    (SOURCE, pa.string()),  # the photo or video's path
     (FRAME_TIME, pa.float64()),  # seconds into the video; null for a photo
     # The poses of one person in one video, linked across frames (movement search's unit);
     # null: a track of one pose (a photo, or a pose no other was linked to).
@@ -45,4 +46,4 @@ PROVENANCE_SCHEMA = pa.schema([
 METADATA_SCHEMA = pa.schema([*DESCRIPTION_SCHEMA, *PROVENANCE_SCHEMA])
 
 RECORD_FIELDS = (ID, *DESCRIPTION_SCHEMA.names)
-MATCH_FIELDS = ("source", FRAME_TIME, "credit", "licence")
+MATCH_FIELDS = (SOURCE, FRAME_TIME, "credit", "licence")

@@ -33,6 +33,7 @@ class Query:
     k: int
     metric: str
     mirror: bool
+    one_per_frame: bool = False
 
 
 def parse_query(text: str) -> Query:
@@ -46,7 +47,7 @@ def parse_query(text: str) -> Query:
         return query
     model = PoseQuery.model_validate_json(text)
     return Query(model.id, np.asarray(model.keypoints, np.float32), model.width, model.height,
-                 model.k, model.metric, model.mirror)
+                 model.k, model.metric, model.mirror, model.one_per_frame)
 
 
 def _is_number(value: Any) -> TypeGuard[float]:
@@ -74,9 +75,12 @@ def _fast(data: dict) -> Query | None:
     metric = data.get("metric", _FIELDS["metric"].default)
     mirror = data.get("mirror", _FIELDS["mirror"].default)
     query_id = data.get("id")
+    one_per_frame = data.get("one_per_frame", _FIELDS["one_per_frame"].default)
     if type(k) is not int or not 1 <= k <= _MAX_K or metric not in _METRICS:
         return None
-    if type(mirror) is not bool or not (query_id is None or type(query_id) in (int, str)):
+    if type(mirror) is not bool or type(one_per_frame) is not bool:
+        return None
+    if not (query_id is None or type(query_id) in (int, str)):
         return None
     return Query(query_id, array.astype(np.float32), float(width), float(height), k, metric,
-                 mirror)
+                 mirror, one_per_frame)

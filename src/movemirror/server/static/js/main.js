@@ -12,6 +12,7 @@ import { KeypointsFilter } from './one_euro.js';
 import { Rate } from './stats.js';
 import { Messages } from './status.js';
 import { acceptDrops, photoToCanvas } from './still.js';
+import { RecentFrames } from './variety.js';
 
 const $ = (selector) => document.querySelector(selector);
 const params = new URLSearchParams(window.location.search);
@@ -36,7 +37,7 @@ const messages = new Messages($('#messages'));
 const flipbook = new Flipbook({ image: $('#match-image'), caption: $('#match-caption'),
   empty: $('#match-empty') });
 const grid = new ExploreGrid({ grid: $('#grid'), dialog: $('#detail') });
-const hold = new MatchHold();
+const hold = new MatchHold({ variety: new RecentFrames() });
 const filter = new KeypointsFilter();
 const recorder = new GifRecorder();
 const frameRate = new Rate();
@@ -68,6 +69,7 @@ function options() {
     k: state.view === 'explore' ? Number(ui.k.value) : MIRROR_VIEW_K,
     metric: ui.metric.value,
     mirror: ui.mirror.checked,
+    one_per_frame: true,
   };
 }
 
