@@ -15,7 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from movemirror import __version__
 from movemirror.bank import PoseBank
 from movemirror.index import DEFAULT_INDEX
-from movemirror.server import api, stream
+from movemirror.server import api, coverage_api, stream
+from movemirror.server.coverage_cache import CoverageCache
 from movemirror.server.files import (
     STATIC_DIR,
     find_web_modules,
@@ -39,9 +40,11 @@ frame (see `GET /api/stream` for its protocol).
 
 
 def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
-               limits: Limits | None = None, query_log: QueryLog | None = None) -> FastAPI:
+               limits: Limits | None = None, query_log: QueryLog | None = None,
+               coverage_map: str | None = None) -> FastAPI:
     """The server for one bank. web_modules: web/node_modules, True to find it, None for none;
-    query_log: where to log the poses searched (off by default)."""
+    query_log: where to log the poses searched (off by default); coverage_map: how the
+    Coverage view's map is made, "umap" or "pca" (None: UMAP where installed)."""
     limits = limits or Limits()
     if web_modules is True:
         web_modules = find_web_modules()
@@ -51,7 +54,7 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
                         web_modules=web_modules or None,
                         search_limiter=RateLimiter(limits.search_rate_per_second,
                                                    limits.search_burst),
-                        query_log=query_log)
+                        query_log=query_log, coverage=CoverageCache(coverage_map))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -69,6 +72,7 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
     app.add_middleware(GuardMiddleware, max_body_bytes=limits.max_body_bytes)
     app.include_router(api.router)
     app.include_router(stream.router)
+    app.include_router(coverage_api.router)
     app.include_router(page_router())
     app.include_router(vendor_router(state.web_modules))
     app.include_router(thumbnail_router(bank.path, formatter.thumbnail_paths()))

@@ -1,6 +1,7 @@
 // The page: camera or photo -> pose (in this browser) -> keypoints to the server -> matches.
 import { CameraError, startCamera, stopCamera } from './camera.js';
 import { health, MatchStream, searchOnce } from './connection.js';
+import { CoverageView } from './coverage.js';
 import { createDetector, DEFAULT_MODEL, MODELS } from './detector.js';
 import { drawFrame, drawSkeleton } from './draw.js';
 import { ExploreGrid } from './explore.js';
@@ -37,6 +38,13 @@ const messages = new Messages($('#messages'));
 const flipbook = new Flipbook({ image: $('#match-image'), caption: $('#match-caption'),
   empty: $('#match-empty') });
 const grid = new ExploreGrid({ grid: $('#grid'), dialog: $('#detail') });
+const coverageGrid = new ExploreGrid({ grid: $('#coverage-grid'), dialog: $('#detail') });
+const coverage = new CoverageView({
+  canvas: $('#coverage-map'),
+  list: $('#coverage-grid'),
+  caption: $('#coverage-caption'),
+  render: (matches) => coverageGrid.render(matches, { force: true }),
+});
 const hold = new MatchHold({ variety: new RecentFrames() });
 const filter = new KeypointsFilter();
 const recorder = new GifRecorder();
@@ -63,6 +71,7 @@ const state = {
   messages: () => [...messages.items.keys()].map((topic) => `${topic}: ${messages.text(topic)}`),
 };
 window.movemirror = state;
+state.coverage = coverage;
 
 function options() {
   return {
@@ -79,6 +88,7 @@ function query(pose, width, height) {
 }
 
 function showMatches(matches) {
+  if (state.view === 'coverage') coverage.place(state.pose);
   state.matches = matches;
   state.shown = hold.update(matches);
   flipbook.show(state.shown);
@@ -229,6 +239,7 @@ function setView(view) {
     button.setAttribute('aria-pressed', String(button.dataset.view === view));
   }
   if (view === 'explore') grid.render(state.matches, { force: true });
+  if (view === 'coverage') coverage.load().then(() => coverage.place(state.pose));
   refresh();
 }
 
@@ -331,5 +342,5 @@ for (const [name, spec] of Object.entries(MODELS)) {
   ui.model.append(new Option(spec.label, name, false, name === state.model));
 }
 ui.model.addEventListener('change', () => loadModel(ui.model.value));
-if (params.get('view') === 'explore') setView('explore');
+if (['explore', 'coverage'].includes(params.get('view'))) setView(params.get('view'));
 loadModel(state.model);
