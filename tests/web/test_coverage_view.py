@@ -135,6 +135,7 @@ def test_the_coverage_view_draws_the_map_moves_the_dot_and_lists_a_region(chromi
                 for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] + ',' + d[i+1]);
                 return seen.size; }""")
             assert colours > 3
+            screenshot(page, "coverage-map")  # before a click lists photos: no image but the clip
             # click the largest region's medoid: its poses are listed
             target = page.evaluate("""() => {
                 const v = window.movemirror.coverage;
