@@ -11,30 +11,33 @@ from dataclasses import dataclass, field
 
 @dataclass
 class CoverageCache:
-    """The bank's page map, computed once (method None: UMAP where installed, else PCA)."""
+    """The bank's page map, computed once per bank (method None: UMAP where installed, else
+    PCA); a new bank (serve --follow) starts it afresh."""
 
     method: str | None = None
     result: object = None  # PageMap, once computed
     json: dict | None = None
     error: str | None = None
-    _started: bool = False
+    _bank: object = None  # the bank being or last mapped
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self, bank) -> bool:
-        """Starts the computation unless it has started; True once the map is ready."""
+        """Starts the computation for this bank unless it has started; True once ready."""
         with self._lock:
-            if self.json is not None or self.error is not None:
-                return True
-            if not self._started:
-                self._started = True
+            if self._bank is not bank:
+                self._bank, self.result, self.json, self.error = bank, None, None, None
                 asyncio.get_running_loop().run_in_executor(None, self._compute, bank)
-        return False
+                return False
+            return self.json is not None or self.error is not None
 
     def _compute(self, bank) -> None:
         from movemirror.coverage.page_map import page_map
 
         try:
             view = page_map(bank, self.method)
-            self.result, self.json = view, view.as_json()
-        except ValueError as error:  # too few poses for a map
-            self.error = str(error)
+            result, json, error = view, view.as_json(), None
+        except ValueError as problem:  # too few poses for a map
+            result, json, error = None, None, str(problem)
+        with self._lock:
+            if self._bank is bank:  # not replaced by a newer bank meanwhile
+                self.result, self.json, self.error = result, json, error

@@ -27,6 +27,7 @@ class ServerState:
     query_log: QueryLog | None = None  # serve --log-queries
     coverage: CoverageCache = field(default_factory=CoverageCache)  # GET /api/coverage
     connections: int = 0
+    reloads: int = 0  # new bank versions picked up (serve --follow)
 
 
 async def get_state(request: Request) -> ServerState:

@@ -100,6 +100,11 @@ export class CoverageView {
       MARGIN + ((y - lo[1]) / span[1]) * (height - 2 * MARGIN)];
   }
 
+  /** Opens the view: the map once loaded, with the pose on screen as the dot. */
+  show(keypoints) {
+    this.load().then(() => this.place(keypoints));
+  }
+
   /** Moves the dot to a live pose (17 x [x, y, score]), or hides it for null. */
   place(keypoints) {
     if (!this.map) return;
