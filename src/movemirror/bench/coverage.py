@@ -40,6 +40,7 @@ class Result:
     size: int
     synthetic: bool
     seconds: float
+    cpu_seconds: float  # user + system of the command: what a loaded machine does not inflate
     peak_rss_mb: float
     holes: int
     ok: bool
@@ -75,7 +76,8 @@ def run(plan: Plan, workdir: Path | None = None, report=print) -> list[Result]:
                                    plan.map_method)
             result = Result(size or len(train), bool(size > len(train)), *result)
             report(f"{result.size:>9,} poses{'*' if result.synthetic else ' '}: "
-                   f"{result.seconds:7.1f} s, peak {result.peak_rss_mb:,.0f} MB, "
+                   f"{result.seconds:7.1f} s ({result.cpu_seconds:.1f} s of CPU), peak "
+                   f"{result.peak_rss_mb:,.0f} MB, "
                    f"{result.holes} holes{'' if result.ok else ' FAILED'}")
             results.append(result)
             _remove(bank_dir)
@@ -90,8 +92,9 @@ def _time_command(bank_dir: Path, reference: Path, out: Path, method: str | None
     # Peak RSS of the child, read from a wrapper so earlier children do not count.
     wrapper = ("import resource, subprocess, sys, json; "
                "done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-               "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
-               "print(json.dumps({'rc': done.returncode, 'peak_kb': peak, "
+               "use = resource.getrusage(resource.RUSAGE_CHILDREN); "
+               "print(json.dumps({'rc': done.returncode, 'peak_kb': use.ru_maxrss, "
+               "'cpu': use.ru_utime + use.ru_stime, "
                "'out': done.stdout[-4000:], 'err': done.stderr[-4000:]}))")
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True,
@@ -100,7 +103,7 @@ def _time_command(bank_dir: Path, reference: Path, out: Path, method: str | None
     info = json.loads(done.stdout)
     holes = next((int(line.split()[1]) for line in info["out"].splitlines()
                   if line.startswith("holes:")), -1)
-    return seconds, info["peak_kb"] / 1024, holes, info["rc"] == 0
+    return seconds, info["cpu"], info["peak_kb"] / 1024, holes, info["rc"] == 0
 
 
 def _remove(path: Path) -> None:
