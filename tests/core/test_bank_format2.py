@@ -311,6 +311,6 @@ def test_bank_history_and_compact(poses, tmp_path):
     assert after.ids == _ids(0, 400) and int(after.generation) > 4  # a new version
     np.testing.assert_array_equal(after.keypoints, poses[:400])
     info = runner.invoke(app, ["bank", "info", str(path), "--version", "2"])
-    assert info.exit_code == 0 and "200 poses (format 2, version 2)" in info.output
+    assert info.exit_code == 0 and ": 200 poses\nformat 2, version 2\n" in info.output
     missing = runner.invoke(app, ["bank", "history", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "no bank here" in missing.output
