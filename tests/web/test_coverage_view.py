@@ -109,11 +109,13 @@ def test_the_page_places_a_pose_as_python_does(served_map, bank):
 @pytest.mark.browser
 @pytest.mark.slow
 def test_the_coverage_view_draws_the_map_moves_the_dot_and_lists_a_region(chromium, bank):
+    from .browser import RETURNING_VISITOR
     from .test_browser import screenshot, wait_for, wait_for_matches
     from .traffic import Traffic
 
     with LiveServer(create_app(bank, coverage_map="pca")) as server:
         context = chromium.new_context(viewport={"width": 1280, "height": 800})
+        context.add_init_script(RETURNING_VISITOR)  # past the first visit's start screen
         try:
             page = context.new_page()
             traffic = Traffic(page, server.url)
