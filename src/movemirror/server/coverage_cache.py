@@ -7,6 +7,10 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from movemirror.coverage.page_map import PageMap
 
 
 @dataclass
@@ -15,7 +19,7 @@ class CoverageCache:
     PCA); a new bank (serve --follow) starts it afresh."""
 
     method: str | None = None
-    result: object = None  # PageMap, once computed
+    result: PageMap | None = None  # once computed
     json: dict | None = None
     error: str | None = None
     _bank: object = None  # the bank being or last mapped
