@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -259,7 +260,7 @@ def test_a_match_says_where_its_pose_lies_in_its_image(client, bank, query_pose)
 
     match = client.post("/api/search", json=body(query_pose, k=1)).json()["matches"][0]
     row = bank.ids.index(match["id"])
-    with Image.open(bank.path / bank.record(row)["thumbnail"]) as image:
+    with Image.open(io.BytesIO(bank.image(row))) as image:  # the picture, read by row
         size = np.array(image.size, np.float32)
     pose = np.array(match["image_pose"], np.float32)
     assert pose.shape == (17, 3)

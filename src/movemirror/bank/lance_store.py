@@ -17,6 +17,7 @@ know of; a re-run redoes their units and finds their ids already in the bank.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,10 @@ FORMAT_VERSION = 2
 POSES = "poses.lance"
 TABLE_SUFFIX = ".lance"
 BANK_VERSION = "_bank_version"  # in each extra table: the poses version of the row's save
+# ... and the whole write the row belongs to: rows left by a bank that was since replaced
+# (a rebuild killed before its tables were written) are not the new bank's.
+BANK_LINEAGE = "_bank_lineage"
+_LINEAGE_KEY = b"movemirror-lineage"
 _FORMAT_KEY = b"movemirror-format"
 _TABLES_KEY = b"movemirror-tables"
 
@@ -64,13 +69,7 @@ class LanceBank:
 
 def exists(location: str) -> bool:
     """Whether a format-2 bank (any dataset at all) is at location."""
-    if "://" not in location:
-        return (Path(location) / POSES).is_dir()
-    try:
-        _open(location, None)
-    except BankError:
-        return False
-    return True
+    return _committed(location, POSES)
 
 
 def read(location: str, version: int | None = None) -> LanceBank:
@@ -93,8 +92,11 @@ def read(location: str, version: int | None = None) -> LanceBank:
 
     # The latest version lists every table; each row says which version it belongs to.
     listing = dataset if version is None else _open(location, None)
-    tables = {name: _read_table(location, name, dataset.version)
-              for name in _table_names(listing)}
+    tables = {}
+    for name in _table_names(listing):
+        table = _read_table(location, name, dataset.version, _lineage(dataset))
+        if table is not None:
+            tables[name] = table
     def read_ids() -> pa.ChunkedArray:
         return _columns(dataset, [ID], location).column(ID)
 
@@ -121,11 +123,13 @@ def create(location: str, records: pa.Table, vectors: np.ndarray,
     import lance
 
     first = _poses_batch(records.slice(0, 0), np.empty((0, VECTOR_DIM), np.float32), [])
-    schema = first.schema.with_metadata(_schema_metadata(tables))
+    lineage = f"{time.time_ns():x}"
+    schema = first.schema.with_metadata({**_schema_metadata(tables),
+                                         _LINEAGE_KEY: lineage.encode()})
     data = _poses_table(records, vectors, images, schema)
     dataset = _write(lance.write_dataset, data, join(location, POSES), _mode(location, POSES))
     for name, table in tables.items():
-        _write_table(location, name, table, dataset.version,
+        _write_table(location, name, table, dataset.version, lineage,
                      _mode(location, name + TABLE_SUFFIX))
     return int(dataset.version)
 
@@ -146,12 +150,17 @@ def append(location: str, records: pa.Table, vectors: np.ndarray,
         dataset = _write(lance.write_dataset, data, join(location, POSES), "append")
     version = int(dataset.version)
     known = set(_table_names(dataset))
+    lineage = _lineage(dataset)
     for name, table in tables.items():
-        mode = "append" if name in known else _mode(location, name + TABLE_SUFFIX)
-        _write_table(location, name, table, version, mode)
+        # A listed table may be missing: its first commit never landed (a crash).
+        there = _mode(location, name + TABLE_SUFFIX)
+        _write_table(location, name, table, version, lineage,
+                     "append" if name in known and there == "overwrite" else there)
     if set(tables) - known:  # list the new tables (a new version with the same poses)
-        listed = _schema_metadata({**dict.fromkeys(known), **tables})
-        dataset.update_schema_metadata({k.decode(): v.decode() for k, v in listed.items()})
+        metadata = dict(dataset.schema.metadata or {})
+        metadata.update(_schema_metadata({**dict.fromkeys(known), **tables}))
+        dataset.update_schema_metadata({k.decode(): v.decode() for k, v in metadata.items()},
+                                       replace=True)
     return version
 
 
@@ -254,22 +263,34 @@ def _table_names(dataset) -> list[str]:
     return [str(name) for name in names]
 
 
-def _read_table(location: str, name: str, version: int) -> pa.Table:
+def _read_table(location: str, name: str, version: int, lineage: str) -> pa.Table | None:
+    """A table's rows of one version of the bank; None if its first commit never landed."""
     import lance
 
+    if _mode(location, name + TABLE_SUFFIX) == "create":
+        return None
     try:
-        dataset = lance.dataset(join(location, name + TABLE_SUFFIX))
-        table = dataset.to_table()
+        table = lance.dataset(join(location, name + TABLE_SUFFIX)).to_table()
     except Exception as error:
         raise BankError(f"{location}: cannot read its table {name}: "
                         f"{_first_line(error)}") from error
-    if BANK_VERSION in table.column_names:
-        table = table.filter(pc.less_equal(table.column(BANK_VERSION), version))
-        table = table.drop_columns([BANK_VERSION])
-    return table.replace_schema_metadata(None)
+    keep = pc.less_equal(table.column(BANK_VERSION), version) if (
+        BANK_VERSION in table.column_names) else None
+    if BANK_LINEAGE in table.column_names:
+        same = pc.equal(table.column(BANK_LINEAGE), lineage)
+        keep = same if keep is None else pc.and_(keep, same)
+    if keep is not None:
+        table = table.filter(keep)
+    hidden = [c for c in (BANK_VERSION, BANK_LINEAGE) if c in table.column_names]
+    return table.drop_columns(hidden).replace_schema_metadata(None)
 
 
-def _write_table(location: str, name: str, table: pa.Table, version: int, mode: str) -> None:
+def _lineage(dataset) -> str:
+    return (dataset.schema.metadata or {}).get(_LINEAGE_KEY, b"").decode()
+
+
+def _write_table(location: str, name: str, table: pa.Table, version: int, lineage: str,
+                 mode: str) -> None:
     import lance
 
     if not name.isidentifier():
@@ -278,20 +299,28 @@ def _write_table(location: str, name: str, table: pa.Table, version: int, mode: 
         return
     tagged = table.append_column(BANK_VERSION, pa.array(np.full(table.num_rows, version),
                                                         pa.int64()))
+    tagged = tagged.append_column(BANK_LINEAGE, pa.array([lineage] * table.num_rows,
+                                                         pa.string()))
     _write(lance.write_dataset, tagged, join(location, name + TABLE_SUFFIX), mode)
 
 
 def _mode(location: str, name: str) -> str:
     """Write mode for a whole dataset: replace one that is there, else create it."""
+    return "overwrite" if _committed(location, name) else "create"
+
+
+def _committed(location: str, name: str) -> bool:
+    """Whether a dataset has a committed version (a crash can leave a folder of data files
+    and no version: nothing was committed)."""
     import lance
 
     if "://" not in location:
-        return "overwrite" if (Path(location) / name).is_dir() else "create"
+        return any((Path(location) / name / "_versions").glob("*.manifest"))
     try:
         lance.dataset(join(location, name))
     except ValueError:
-        return "create"
-    return "overwrite"
+        return False
+    return True
 
 
 def _write(write_dataset, data: pa.Table, uri: str, mode: str):

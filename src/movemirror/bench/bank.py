@@ -4,8 +4,8 @@ In one run, on a bank of real poses (Penn Action's 163,841, repeated with a smal
 the size asked, with their clip, frame time and track): writing the whole bank from scratch,
 appending a batch to it (the ratio of the two is what append-only saves), loading it with its
 vectors ready for search (and reading its records, which a loaded bank does on first use).
-Then, on a second bank whose every pose has its own picture (LSPET photos made into
-thumbnails as ingestion makes them; each copy made distinct by its row number after the
+Then, on a second bank whose every pose has its own picture (LSPET photos made into JPEGs
+of the size asked; each copy made distinct by its row number after the
 JPEG's end, as real pictures all differ and so that no storage can share them), reading one
 picture by row. The 1M bank has no pictures: a million distinct ones would not fit in this
 machine's memory at once, and a real bank gets them by appends.
@@ -36,7 +36,7 @@ class Plan:
     picture_bank: int = 50_000  # poses of the bank with pictures
     reads: int = 200  # pictures read by random row
     photos: int = 500  # LSPET photos made into thumbnails, cycled over the rows
-    picture_side: int = 480  # what ingestion makes (movemirror.ingest.thumbnails.DISPLAY_SIZE)
+    picture_side: int = 480  # longest side, px (ingestion: ingest.thumbnails.DISPLAY_SIZE)
 
 
 QUICK = Plan(size=100_000, append=1_000, repeats=2, picture_bank=5_000, reads=100, photos=50)
