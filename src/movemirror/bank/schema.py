@@ -22,6 +22,7 @@ THUMBNAIL = "thumbnail"
 FRAME_TIME = "frame_time"
 TRACK = "track"
 PUBLISHED_SOURCE = "published_source"
+SOURCE = "source"
 KEYPOINTS_TYPE = pa.list_(pa.float32(), NUM_KEYPOINTS * 3)  # x, y, score of each keypoint
 VECTOR = "vector"
 VECTOR_TYPE = pa.list_(pa.float32(), VECTOR_DIM)
@@ -30,7 +31,7 @@ IMAGE_TYPE = pa.binary()
 
 # What a pose is and where it comes from: every record offers these.
 DESCRIPTION_SCHEMA = pa.schema([
-    ("source", pa.string()),  # the photo or video's path
+    (SOURCE, pa.string()),  # the photo or video's path
     (FRAME_TIME, pa.float64()),  # seconds into the video; null for a photo
     # The poses of one person in one video, linked across frames (movement search's unit);
     # null: a track of one pose (a photo, or a pose no other was linked to).

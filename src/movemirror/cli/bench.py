@@ -201,6 +201,34 @@ def search(
     console.print(f"wrote {out / 'search.json'} and {out / 'search.png'}", markup=False)
 
 
+@app.command("coverage")
+def coverage(
+    sizes: str = typer.Option("0,1000000", help="Bank sizes, comma-separated; 0 is the real "
+                                                "training poses (the baseline)."),
+    reference: int = typer.Option(3000, min=2, help="Reference poses from held-out clips."),
+    map_method: str | None = typer.Option(None, "--map", help="umap or pca (default: umap "
+                                                              "where installed)."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for coverage.json."),
+):
+    """`movemirror coverage` timed, with its peak memory, on Penn Action's poses and on banks
+    enlarged with transformed copies (marked *)."""
+    from movemirror.bench import coverage as coverage_bench
+    from movemirror.errors import DatasetMissingError
+
+    try:
+        plan = coverage_bench.Plan(tuple(int(s) for s in sizes.split(",")), reference,
+                                   map_method)
+    except ValueError:
+        raise fail(f"--sizes must be whole numbers separated by commas, not {sizes!r}",
+                   2) from None
+    try:
+        results = coverage_bench.run(plan, report=_report)
+    except DatasetMissingError as error:
+        raise fail(str(error)) from None
+    coverage_bench.write_json(results, plan, out / "coverage.json")
+    console.print(f"wrote {out / 'coverage.json'}", markup=False)
+
+
 @app.command("motion")
 def motion(
     queries: int = typer.Option(MOTION.queries, min=1, help="Test clips, one movement each."),

@@ -59,7 +59,8 @@ async def search(query: PoseQuery, request: Request,
                             headers={"Retry-After": "1"})
     start = time.perf_counter()
     try:
-        hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror)
+        hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror,
+                                          query.one_per_frame)
     except PoseError as error:
         raise HTTPException(422, f"pose: {error}") from None
     if state.query_log is not None:

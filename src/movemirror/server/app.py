@@ -15,7 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from movemirror import __version__
 from movemirror.bank import PoseBank
 from movemirror.index import DEFAULT_INDEX
-from movemirror.server import api, stream
+from movemirror.server import api, coverage_api, stream
+from movemirror.server.coverage_cache import CoverageCache
 from movemirror.server.docs import docs_router
 from movemirror.server.files import (
     STATIC_DIR,
@@ -42,10 +43,11 @@ frame (see `GET /api/stream` for its protocol).
 
 def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
                limits: Limits | None = None, query_log: QueryLog | None = None,
-               follow: bool = False) -> FastAPI:
+               follow: bool = False, coverage_map: str | None = None) -> FastAPI:
     """The server for one bank. web_modules: web/node_modules, True to find it, None for none;
     query_log: where to log the poses searched (off by default); follow: pick up each new
-    version of the bank as it is committed (movemirror.server.follow)."""
+    version of the bank as it is committed (movemirror.server.follow); coverage_map: how the
+    Coverage view's map is made, "umap" or "pca" (None: UMAP where installed)."""
     limits = limits or Limits()
     if web_modules is True:
         web_modules = find_web_modules()
@@ -55,7 +57,7 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
                         web_modules=web_modules or None,
                         search_limiter=RateLimiter(limits.search_rate_per_second,
                                                    limits.search_burst),
-                        query_log=query_log)
+                        query_log=query_log, coverage=CoverageCache(coverage_map))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -77,6 +79,7 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
     app.add_middleware(GuardMiddleware, max_body_bytes=limits.max_body_bytes)
     app.include_router(api.router)
     app.include_router(stream.router)
+    app.include_router(coverage_api.router)
     app.include_router(page_router())
     app.include_router(docs_router())
     app.include_router(vendor_router(state.web_modules))

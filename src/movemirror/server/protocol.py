@@ -35,6 +35,7 @@ class Query:
     mirror: bool
     motion: bool = False  # also match the connection's recent movement
     time: float | None = None  # the client's seconds; None: on arrival
+    one_per_frame: bool = False  # at most one match per photo or video second
 
 
 def parse_query(text: str) -> Query:
@@ -48,7 +49,8 @@ def parse_query(text: str) -> Query:
         return query
     model = StreamQuery.model_validate_json(text)
     return Query(model.id, np.asarray(model.keypoints, np.float32), model.width, model.height,
-                 model.k, model.metric, model.mirror, model.motion, model.time)
+                 model.k, model.metric, model.mirror, model.motion, model.time,
+                 model.one_per_frame)
 
 
 def _is_number(value: Any) -> TypeGuard[float]:
@@ -76,12 +78,15 @@ def _fast(data: dict) -> Query | None:
     metric = data.get("metric", _FIELDS["metric"].default)
     mirror = data.get("mirror", _FIELDS["mirror"].default)
     query_id = data.get("id")
+    one_per_frame = data.get("one_per_frame", _FIELDS["one_per_frame"].default)
     if type(k) is not int or not 1 <= k <= _MAX_K or metric not in _METRICS:
         return None
-    if type(mirror) is not bool or not (query_id is None or type(query_id) in (int, str)):
+    if type(mirror) is not bool or type(one_per_frame) is not bool:
+        return None
+    if not (query_id is None or type(query_id) in (int, str)):
         return None
     motion, seen = data.get("motion", False), data.get("time")
     if type(motion) is not bool or not (seen is None or _is_number(seen)):
         return None
     return Query(query_id, array.astype(np.float32), float(width), float(height), k, metric,
-                 mirror, motion, None if seen is None else float(seen))
+                 mirror, motion, None if seen is None else float(seen), one_per_frame)

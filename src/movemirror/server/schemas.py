@@ -25,6 +25,9 @@ class SearchOptions(BaseModel):
         DEFAULT_METRIC, description=", or ".join(m.description for m in VALID_METRICS.values())
     )
     mirror: bool = Field(False, description="also match the pose mirrored left-right")
+    one_per_frame: bool = Field(
+        False, description="at most one match per source frame (one photo, or one second of "
+                           "one video): the best of each, so no moment fills every place")
 
 
 class PoseQuery(SearchOptions):

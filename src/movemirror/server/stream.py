@@ -230,7 +230,8 @@ async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedR
 async def _answer(state: ServerState, waiting: Waiting, recent: RecentPoses) -> str:
     query = waiting.query
     try:
-        hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror)
+        hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror,
+                                          query.one_per_frame)
     except PoseError as error:
         return error_frame("bad_pose", str(error), query.id)
     if state.query_log is not None:

@@ -2,6 +2,7 @@
 // This module only wires the others together; each concern lives in its own module.
 import { MatchStream } from './connection.js';
 import { CameraLoop } from './camera_loop.js';
+import { CoverageView } from './coverage.js';
 import { DEFAULT_MODEL } from './detector.js';
 import { MatchDialog } from './dialog.js';
 import { ExploreGrid } from './explore.js';
@@ -20,6 +21,7 @@ import { Sources } from './sources.js';
 import { StartScreen } from './start_screen.js';
 import { Messages } from './status.js';
 import { ui } from './ui.js';
+import { RecentFrames } from './variety.js';
 import { Views } from './views.js';
 
 const params = new URLSearchParams(window.location.search);
@@ -27,10 +29,18 @@ const messages = new Messages(ui.messages);
 const state = createPageState({ model: params.get('model') || DEFAULT_MODEL, messages });
 window.movemirror = state;
 
-const hold = new MatchHold();
+const hold = new MatchHold({ variety: new RecentFrames() });
 const movement = new MovementMode({ toggle: ui.movementToggle, canvas: ui.movementCanvas,
   caption: ui.movementCaption, strips: ui.movementStrips });
 Object.defineProperty(state, 'movement', { get: () => movement.status, enumerable: true });
+const coverageGrid = new ExploreGrid({ grid: ui.coverageGrid, dialog: new MatchDialog(ui.detail) });
+const coverage = new CoverageView({
+  canvas: ui.coverageMap,
+  list: ui.coverageGrid,
+  caption: ui.coverageCaption,
+  render: (matches) => coverageGrid.render(matches, { force: true }),
+});
+state.coverage = coverage;
 const app = {
   ui,
   state,
@@ -47,7 +57,9 @@ const app = {
     { ...searchOptions(ui, state.view), ...movement.fields(seenMs) }),
   showMovement: (reply, seenMs) => movement.onReply(reply, seenMs),
   clearHold: () => hold.clear(),
+  coverage,
   showMatches(matches, { force = false } = {}) {
+    if (state.view === 'coverage') coverage.place(state.pose);
     state.matches = matches;
     state.shown = hold.update(matches);
     app.flipbook.show(state.shown);
@@ -76,5 +88,5 @@ watchServer(app);
 setInterval(() => app.flipbook.say(panelText(state)), 200);
 startFooter(app);
 app.gif = wireGifButton({ ...app, matchImage: () => (ui.matchImage.hidden ? null : ui.matchImage) });
-if (params.get('view') === 'explore') views.set('explore');
+if (['explore', 'coverage'].includes(params.get('view'))) views.set(params.get('view'));
 models.load(state.model);

@@ -40,4 +40,7 @@ export const ui = {
   movementCaption: $('#movement-caption'),
   movementStrips: $('#movement-strips'),
   viewButtons: [...document.querySelectorAll('button[data-view]')],
+  coverageMap: $('#coverage-map'),
+  coverageGrid: $('#coverage-grid'),
+  coverageCaption: $('#coverage-caption'),
 };
