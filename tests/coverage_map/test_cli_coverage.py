@@ -3,6 +3,7 @@ holds every image inline and names no web address, and clear errors for bad inpu
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -76,15 +77,17 @@ def lspet_bank(tmp_path_factory):
         pytest.skip(str(error))
     bank = PoseBank.from_keypoints(np.stack([s.joints for s in samples]), on_invalid="skip")
     root = tmp_path_factory.mktemp("lspet") / "bank"
-    names = []
+    names, pictures = [], []
     for i, id_ in enumerate(bank.ids):
-        name = f"thumbs/{id_}.jpg"
-        (root / "thumbs").mkdir(parents=True, exist_ok=True)
         with Image.open(samples[int(id_)].path) as image:
             image.thumbnail((160, 160))
-            image.save(root / name)
-        names.append(name if i % 2 == 0 else None)  # half without a thumbnail
-    bank = PoseBank(bank.records.append_column("thumbnail", [names]), bank.vectors)
+            picture = io.BytesIO()
+            image.save(picture, "JPEG")
+        with_picture = i % 2 == 0  # half without a thumbnail
+        names.append(f"thumbs/{id_}.jpg" if with_picture else None)
+        pictures.append(picture.getvalue() if with_picture else None)
+    bank = PoseBank(bank.records.append_column("thumbnail", [names]), bank.vectors,
+                    images=pictures)
     bank.save(root)
     return root
 

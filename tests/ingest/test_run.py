@@ -4,7 +4,6 @@ where the model does not matter, speed does; MultiPose for crowded frames)."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import shutil
 import signal
@@ -20,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from movemirror.bank import PoseBank
+from movemirror.bank import PoseBank, storage
 from movemirror.distances import cosine_distance
 from movemirror.errors import BankError
 from movemirror.ingest.dedup import MIN_IOU, iou
@@ -98,7 +97,7 @@ def test_indexes_real_photos_and_a_video(indexed):
         record = bank.record(i)
         assert Path(record["source"]).is_file()
         assert record["model"] == "lightning"
-        thumb = Image.open(io.BytesIO((bank_dir / record["thumbnail"]).read_bytes()))
+        thumb = Image.open(io.BytesIO(bank.image(i)))  # each entry's picture is in the bank
         assert thumb.format == "JPEG" and max(thumb.size) <= 160
         x0, y0, x1, y1 = record["box"]
         assert 0 <= x0 < x1 <= record["width"] + 1 and 0 <= y0 < y1 <= record["height"] + 1
@@ -136,10 +135,10 @@ def test_rerun_adds_nothing_and_new_files_are_added(indexed, lspet_images, tmp_p
     bank_dir = copy_bank(indexed, tmp_path)
     first = indexed.summary
     sources = [indexed.photos, indexed.video]
-    manifest = (bank_dir / "manifest.json").read_text()
+    versions = storage.history(bank_dir)
     again = run_index(sources, bank_dir, FAST)
     assert again.entries == 0 and again.frames == 0 and again.already == first.files
-    assert (bank_dir / "manifest.json").read_text() == manifest  # not even rewritten
+    assert storage.history(bank_dir) == versions  # not even a new version
     # a copy under another name is the same content: not indexed twice
     more = tmp_path / "more"
     more.mkdir()
@@ -240,15 +239,14 @@ def test_kill_at_any_moment_then_resume_loses_and_doubles_nothing(lspet_images, 
     # --commit-every 0: commit after every result, so kills land in and between commits
     command = _cli(str(photos), "--bank", str(bank_dir), "--workers", "2",
                    "--commit-every", "0", *options)
-    manifest = bank_dir / "manifest.json"
     kills, done, ids = 0, [], []
     for pause in (0.0, 0.05):
-        before = manifest.read_bytes() if manifest.exists() else b""
+        before = _version(bank_dir)
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    start_new_session=True)
         deadline = time.monotonic() + 120
         while process.poll() is None and time.monotonic() < deadline:
-            if manifest.exists() and manifest.read_bytes() != before:
+            if _version(bank_dir) != before:
                 break  # a commit of this run has landed: now kill it mid-stride
             time.sleep(0.005)
         time.sleep(pause)
@@ -275,37 +273,43 @@ def test_kill_at_any_moment_then_resume_loses_and_doubles_nothing(lspet_images, 
     assert sorted(bank.ids) == sorted(expected)
     assert sorted(row["path"] for row in bank.tables["sources"].to_pylist()) == sorted(
         str(p) for p in photos.iterdir())
-    thumbs = {p.relative_to(bank_dir).as_posix() for p in (bank_dir / "thumbs").rglob("*")
-              if p.is_file()}
-    assert thumbs == set(bank.records.column("thumbnail").to_pylist())  # orphans cleaned up
+    assert all(bank.images(range(len(bank))))  # every entry has its picture
+    assert not (bank_dir / "thumbs").exists()
 
 
-def test_each_commit_syncs_its_thumbnails_first_and_never_the_whole_machine(
+def _version(bank_dir: Path) -> str | None:
+    """The bank's newest committed version, None before the first."""
+    try:
+        return storage.current_generation(bank_dir)
+    except BankError:
+        return None
+
+
+def test_each_commit_appends_its_entries_with_their_pictures_and_never_syncs_the_machine(
         some_photos, tmp_path, monkeypatch):
-    import movemirror.bank.pose_bank as pose_bank
-    import movemirror.ingest.run as run
-
     bank_dir = tmp_path / "bank"
-    synced: set[Path] = set()
     commits = []
-    real_sync, real_write_bank = run.sync_files, pose_bank.write_bank
+    real_write, real_append = storage.write_bank, storage.append_bank
 
-    def sync_files(paths):
-        paths = list(paths)
-        real_sync(paths)
-        synced.update(paths)
+    def write_bank(path, records, vectors, images, tables):
+        commits.append(("write", records.num_rows, sum(i is not None for i in images)))
+        return real_write(path, records, vectors, images, tables)
 
-    def write_bank(path, records, *args, **kwargs):
-        named = {bank_dir / name for name in records.column("thumbnail").to_pylist()}
-        assert named <= synced, "a manifest would name thumbnails not yet on disk"
-        commits.append(len(named))
-        real_write_bank(path, records, *args, **kwargs)
+    def append_bank(path, records, vectors, images, tables):
+        commits.append(("append", records.num_rows, sum(i is not None for i in images)))
+        return real_append(path, records, vectors, images, tables)
 
-    monkeypatch.setattr(run, "sync_files", sync_files)
-    monkeypatch.setattr(pose_bank, "write_bank", write_bank)
+    monkeypatch.setattr(storage, "write_bank", write_bank)
+    monkeypatch.setattr(storage, "append_bank", append_bank)
     monkeypatch.setattr(os, "sync", lambda: pytest.fail("the whole machine was synced"))
     run_index([some_photos], bank_dir, LOOSE, commit_every=0)
-    assert len(commits) > 2 and commits[-1] == len(PoseBank.load(bank_dir)) > 5
+    bank = PoseBank.load(bank_dir)
+    # One whole write (the new, empty bank), then appends of only the new entries, each
+    # with every picture.
+    assert commits[0][0] == "write" and {kind for kind, _, _ in commits[1:]} == {"append"}
+    assert len(commits) > 2 and sum(rows for _, rows, _ in commits) == len(bank) > 5
+    assert all(rows == pictures for _, rows, pictures in commits)
+    assert len(storage.history(bank_dir)) >= len(commits)
 
 
 def _group_alive(pgid: int) -> bool:
@@ -334,9 +338,8 @@ def test_cli_reports_progress_summary_and_bank_info(bad_files, some_photos, tmp_
 
 def test_damaged_bank_is_not_overwritten(indexed, tmp_path):
     bank_dir = copy_bank(indexed, tmp_path)
-    manifest = json.loads((bank_dir / "manifest.json").read_text())
-    records = bank_dir / manifest["files"]["records"]["name"]
-    records.write_bytes(records.read_bytes()[:100])
+    for data in (bank_dir / "poses.lance" / "data").iterdir():
+        data.write_bytes(data.read_bytes()[:100])
     with pytest.raises(Exception, match="rebuild"):
         run_index([indexed.photos], bank_dir, FAST)
     with pytest.raises(BankError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import threading
@@ -34,11 +35,11 @@ def require(path: Path) -> Path:
 
 
 def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
-    """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each."""
+    """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each
+    as their pictures."""
     data = json.loads(require(COCO / "annotations" / "person_keypoints_train2017.json").read_text())
     images = {img["id"]: img for img in data["images"]}
     licences = {lic["id"]: lic["name"] for lic in data["licenses"]}
-    (out / "thumbs").mkdir(parents=True, exist_ok=True)
     poses, ids, meta = [], [], []
     for ann in data["annotations"]:
         if ann["iscrowd"] or ann["num_keypoints"] < min_keypoints:
@@ -54,14 +55,16 @@ def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
             crop = photo.convert("RGB").crop(tuple(int(round(v)) for v in box))
         crop.thumbnail((320, 320))
         name = f"thumbs/coco-{ann['id']}.jpg"
-        crop.save(out / name, quality=85)
+        picture = io.BytesIO()
+        crop.save(picture, "JPEG", quality=85)
         kps[:, 0] -= box[0]
         kps[:, 1] -= box[1]
         kps[:, :2] *= crop.width / (box[2] - box[0])
         kps[kps[:, 2] == 0, :2] = 0
         poses.append(kps)
         ids.append(f"coco-{ann['id']}")
-        meta.append({"thumbnail": name, "source": f"coco-mini/train2017/{image['file_name']}",
+        meta.append({"thumbnail": name, "image": picture.getvalue(),
+                     "source": f"coco-mini/train2017/{image['file_name']}",
                      "frame_time": None, "credit": image.get("flickr_url"),
                      "licence": licences.get(image["license"])})
     bank = PoseBank.from_keypoints(np.stack(poses), ids=ids, meta=meta)

@@ -30,22 +30,24 @@ def test_health_reports_the_bank_size(client, bank):
     assert reply.json()["status"] == "ok"
 
 
-def test_health_reports_the_bank_version_which_a_save_changes(bank_dir, tmp_path):
-    from movemirror.bank import PoseBank
+def test_health_reports_the_bank_version_which_a_commit_changes(bank_dir, tmp_path):
+    import shutil
 
-    manifest = json.loads((bank_dir / "manifest.json").read_text())
-    loaded = PoseBank.load(bank_dir)
+    from movemirror.bank import PoseBank, storage
+
+    copy = tmp_path / "bank"
+    shutil.copytree(bank_dir, copy)
+    loaded = PoseBank.load(copy)
     with TestClient(create_app(loaded)) as client:
         version = client.get("/api/health").json()["bank_version"]
-    assert version == manifest["generation"]
-    assert manifest["files"]["vectors"]["name"] == f"vectors-{version}.npy"
-    copy = tmp_path / "bank"
-    loaded.save(copy)  # a new state of the bank, as a rolling update would bring
+    assert version == loaded.generation == storage.current_generation(copy)
+    loaded.add(mirror_keypoints(loaded.keypoints[:1], image_width=640), ids=["one-more"])
+    loaded.save()  # a new version of the bank, as ingestion or a rolling update brings
     again = PoseBank.load(copy)
     with TestClient(create_app(again)) as client:
         newer = client.get("/api/health").json()["bank_version"]
     assert newer == again.generation != version
-    assert int(newer, 16) > int(version, 16)
+    assert int(newer) > int(version)
 
 
 def test_search_finds_the_pose_itself_first(client, bank, query_pose):

@@ -9,16 +9,17 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pyarrow as pa
 
+from movemirror.bank import storage
 from movemirror.bank.schema import (
     FRAME_TIME,
     ID,
+    IMAGE,
     KEYPOINTS,
     KEYPOINTS_TYPE,
     METADATA_SCHEMA,
     RECORD_FIELDS,
     TRACK,
 )
-from movemirror.bank.storage import read_bank, write_bank
 from movemirror.distances import DEFAULT_METRIC, Metric, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.index.topk import merge_unique
@@ -62,18 +63,29 @@ class PoseBank:
     Search indexes are built on first use for each metric and kept in memory.
     """
 
-    def __init__(self, records: pa.Table, vectors: np.ndarray, path: Path | None = None,
+    def __init__(self, records: pa.Table, vectors: np.ndarray, path: str | Path | None = None,
                  index: str = DEFAULT_INDEX, tables: dict[str, pa.Table] | None = None,
-                 generation: str | None = None):
+                 generation: str | None = None, images: list[bytes | None] | None = None):
         self.records = records
         self.vectors = vectors
-        self.path = path
-        # The saved state this bank was loaded from or last saved as (None: never saved).
+        self.path = _path(path)
+        # The saved version this bank was loaded from or last saved as (None: never saved).
         self.generation = generation
         self.tables = dict(tables or {})  # extra tables saved with the bank (ingestion's ledger)
         self.index_kind = index
-        # Poses left out by from_keypoints(on_invalid="skip"), with why; not saved.
+        # Poses left out by from_keypoints(on_invalid="skip") or add, with why; not saved.
         self.skipped: list[SkippedPose] = []
+        self.format: int | None = None  # of the stored bank this one extends (None: unsaved)
+        # What is stored at self.path: the first `_committed` rows, their pictures, the tables.
+        self._committed = 0
+        self._pictures: storage.Pictures | None = None
+        self._committed_tables: dict[str, pa.Table] = {}
+        # The pictures of the rows not yet committed (JPEG bytes or None), in row order.
+        self._images: list[bytes | None] = list(images) if images is not None else (
+            [None] * records.num_rows)
+        if len(self._images) != records.num_rows:
+            raise ValueError(f"{len(self._images)} images for {records.num_rows} poses")
+        self._known_ids: set[str] | None = None  # built on the first add
         self._indexes: dict[str, Index] = {}
         # Per metric with its own vectors (Metric.vectorise): the bank rows it can search.
         self._rows: dict[str, np.ndarray] = {}
@@ -89,7 +101,9 @@ class PoseBank:
         """Build a bank from poses (N, 17, 3) in pixels.
 
         ids: N unique strings (default "0".."N-1"). meta: a dict of columns, a list of dicts
-        or a pyarrow Table with N rows. Poses of a movement carry "frame_time" (seconds) and
+        or a pyarrow Table with N rows; an "image" column holds each pose's picture (JPEG
+        bytes, saved with the bank and read back by row with image()). Poses of a movement
+        carry "frame_time" (seconds) and
         "track" (a name or number shared by the poses of one person in one video, stored as
         a string); a pose without a frame time is a still and takes no part in movement
         search. A pose that cannot be vectorised (degenerate, or with
@@ -106,6 +120,9 @@ class PoseBank:
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique")
         columns = _meta_columns(meta, len(ids))
+        image_column = columns.pop(IMAGE, None)
+        images = (image_column.to_pylist() if image_column is not None
+                  else [None] * len(ids))
         skipped: list[SkippedPose] = []
         if on_invalid == "skip" and len(keypoints):
             problems = pose_problems(keypoints, min_score, min_keypoints)
@@ -115,6 +132,7 @@ class PoseBank:
                 keep = np.flatnonzero([problem is None for problem in problems])
                 keypoints = keypoints[keep]
                 ids = [ids[i] for i in keep]
+                images = [images[i] for i in keep]
                 columns = {name: column.take(keep) for name, column in columns.items()}
         vectors = to_vectors(keypoints, min_score, min_keypoints) if len(keypoints) else (
             np.empty((0, VECTOR_DIM), np.float32))
@@ -127,29 +145,106 @@ class PoseBank:
             if name in records.column_names:
                 raise ValueError(f"metadata column {name!r} is reserved")
             records = records.append_column(name, column)
-        bank = cls(records, vectors, index=index)
+        bank = cls(records, vectors, index=index, images=images)
         bank.skipped = skipped
         return bank
 
-    @classmethod
-    def load(cls, path: str | Path, *, verify: bool = True, index: str = DEFAULT_INDEX) -> PoseBank:
-        """Open a saved bank; raises BankError if it is missing or damaged."""
-        stored = read_bank(path, verify=verify)
-        return cls(stored.records, stored.vectors, path=Path(path), index=index,
-                   tables=stored.tables, generation=stored.generation)
+    def add(self, keypoints, ids=None, meta=None, *, on_invalid: str = "raise") -> int:
+        """Add poses (N, 17, 3) in memory, as from_keypoints takes them (ids default to
+        continuing the bank's row numbers); the next save() commits them. A pose whose id
+        is already in the bank is left out (ids made from the content make adding
+        idempotent). Returns how many poses were added."""
+        if ids is None:
+            count = len(np.asarray(keypoints).reshape(-1, NUM_KEYPOINTS, 3))
+            ids = [str(len(self) + i) for i in range(count)]
+        new = PoseBank.from_keypoints(keypoints, ids, meta, on_invalid=on_invalid,
+                                      index=self.index_kind)
+        with self._lock:
+            if self._known_ids is None:
+                self._known_ids = set(self.ids)
+            fresh = [i for i, entry in enumerate(new.ids) if entry not in self._known_ids]
+            self.skipped.extend(new.skipped)
+            if not fresh:
+                return 0
+            rows = pa.array(fresh, pa.int64())
+            records = new.records.take(rows) if len(fresh) < len(new) else new.records
+            self.records = pa.concat_tables([self.records, records], promote_options="default")
+            self.vectors = np.concatenate([np.asarray(self.vectors), new.vectors[fresh]])
+            self._images.extend(new._images[i] for i in fresh)
+            self._known_ids.update(records.column(ID).to_pylist())
+            self._indexes.clear()
+            self._rows.clear()
+            self._motion = None
+        return len(fresh)
 
-    def save(self, path: str | Path) -> None:
-        """Write the bank to a directory, atomically replacing any bank already there."""
-        self.generation = write_bank(path, self.records, np.asarray(self.vectors),
-                                     tables=self.tables)
-        self.path = Path(path)
+    @classmethod
+    def load(cls, path: str | Path, *, version: int | None = None, verify: bool = True,
+             index: str = DEFAULT_INDEX) -> PoseBank:
+        """Open a saved bank, a local folder or a URI (s3://...): its latest version, or an
+        older one (format 2). Raises BankError if it is missing, damaged or of another
+        format."""
+        stored = storage.read_bank(path, version=version, verify=verify)
+        bank = cls(stored.records, stored.vectors, path=path, index=index, tables=stored.tables,
+                   generation=stored.generation)
+        bank.format = stored.format
+        bank._images = []
+        bank._committed = len(stored.records)
+        bank._pictures = stored.pictures
+        bank._committed_tables = dict(stored.tables)
+        return bank
+
+    def save(self, path: str | Path | None = None) -> None:
+        """Commit the bank to path (default: where it was loaded from or last saved).
+
+        To the bank it was loaded from (format 2), only what is new is written: one append,
+        a new version. Anywhere else, the whole bank is written as a new version replacing
+        any bank there. Either way a crash leaves the last committed version readable.
+        """
+        target = self.path if path is None else _path(path)
+        if target is None:
+            raise ValueError("this bank was never saved: give save() a path")
+        extends = (self.format is not None and self.path is not None
+                   and storage.location_of(target) == storage.location_of(self.path))
+        if extends:
+            new = slice(self._committed, len(self))
+            version = storage.append_bank(
+                target, self.records.slice(new.start), np.asarray(self.vectors)[new],
+                self._images, self._new_table_rows())
+        else:
+            version = storage.write_bank(target, self.records, np.asarray(self.vectors),
+                                         self.images(range(len(self))), self.tables)
+        self.path = target
+        self.generation = version
+        self.format = 2
+        self._committed = len(self)
+        self._pictures = storage.Pictures(storage.location_of(target), self.records, int(version))
+        self._committed_tables = dict(self.tables)
+        self._images = []
+
+    def _new_table_rows(self) -> dict[str, pa.Table]:
+        """Per extra table, the rows added since the last commit; a table that changed
+        otherwise (not only grown) cannot be appended to."""
+        out = {}
+        for name, table in self.tables.items():
+            stored = self._committed_tables.get(name)
+            if stored is None:
+                out[name] = table
+                continue
+            head = table.slice(0, stored.num_rows)
+            if table.num_rows < stored.num_rows or not head.cast(stored.schema).equals(stored):
+                raise ValueError(f"table {name!r} changed, not only grew, since it was saved; "
+                                 "save the bank to a new path instead")
+            if table.num_rows > stored.num_rows:
+                out[name] = table.slice(stored.num_rows)
+        return out
 
     @classmethod
     def concat(cls, banks: list[PoseBank]) -> PoseBank:
         banks = [b for b in banks if len(b)] or banks[:1]
         records = pa.concat_tables([b.records for b in banks], promote_options="default")
         vectors = np.concatenate([np.asarray(b.vectors) for b in banks])
-        return cls(records, vectors, index=banks[0].index_kind)
+        images = [image for b in banks for image in b.images(range(len(b)))]
+        return cls(records, vectors, index=banks[0].index_kind, images=images)
 
     # --- contents -----------------------------------------------------------------------
 
@@ -164,6 +259,22 @@ class PoseBank:
     def keypoints(self) -> np.ndarray:
         flat = self.records.column(KEYPOINTS).combine_chunks().flatten().to_numpy()
         return flat.reshape(len(self), NUM_KEYPOINTS, 3)
+
+    def image(self, i: int) -> bytes | None:
+        """Pose i's picture (JPEG bytes), or None if it has none."""
+        return self.images([i])[0]
+
+    def images(self, rows) -> list[bytes | None]:
+        """The pictures of some rows, in their order (stored ones are read by row)."""
+        rows = [int(row) for row in rows]
+        for row in rows:
+            if not 0 <= row < len(self):
+                raise IndexError(f"row {row} is not in the bank ({len(self)} poses)")
+        stored = [row for row in rows if row < self._committed]
+        found = dict(zip(stored, self._pictures.read(stored), strict=True)) if (
+            stored and self._pictures is not None) else {}
+        return [found.get(row) if row < self._committed
+                else self._images[row - self._committed] for row in rows]
 
     def record(self, i: int) -> dict:
         """The metadata of pose i: RECORD_FIELDS (None where unknown) and any other columns."""
@@ -242,6 +353,13 @@ class PoseBank:
                     vectors, self._rows[metric] = _own_vectors(self.keypoints, spec)
                 self._indexes[metric] = build_index(vectors, metric, self.index_kind)
             return self._indexes[metric]
+
+
+def _path(path: str | Path | None) -> str | Path | None:
+    """A local bank's Path, or a URI kept as a string (a Path would mangle s3://)."""
+    if path is None or isinstance(path, Path):
+        return path
+    return path if "://" in path else Path(path)
 
 
 def _own_vectors(keypoints: np.ndarray, metric: Metric) -> tuple[np.ndarray, np.ndarray]:

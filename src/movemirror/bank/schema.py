@@ -1,9 +1,11 @@
 """The columns of a bank's records: their names and Arrow types, declared here only.
 
-Every bank has `id` and `keypoints`; any other column is metadata. RECORD_FIELDS are what
-PoseBank.record gives for every pose (None where a bank lacks them); METADATA_SCHEMA is the
-whole set `movemirror index` writes; MATCH_FIELDS are what a server tells its clients of a
-matched pose besides its id and thumbnail.
+Every bank has `id` and `keypoints`; any other column is metadata. Stored, a bank also holds
+each pose's `vector` and its picture as JPEG bytes (`image`), which are not records' columns:
+the vectors live as a matrix beside them and a picture is read by row when it is shown.
+RECORD_FIELDS are what PoseBank.record gives for every pose (None where a bank lacks them);
+METADATA_SCHEMA is the whole set `movemirror index` writes; MATCH_FIELDS are what a server
+tells its clients of a matched pose besides its id and thumbnail.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from movemirror.keypoints import NUM_KEYPOINTS
+from movemirror.vectors import VECTOR_DIM
 
 ID = "id"
 KEYPOINTS = "keypoints"
@@ -18,6 +21,10 @@ THUMBNAIL = "thumbnail"
 FRAME_TIME = "frame_time"
 TRACK = "track"
 KEYPOINTS_TYPE = pa.list_(pa.float32(), NUM_KEYPOINTS * 3)  # x, y, score of each keypoint
+VECTOR = "vector"
+VECTOR_TYPE = pa.list_(pa.float32(), VECTOR_DIM)
+IMAGE = "image"  # the pose's picture (JPEG) shown with a match; null where there is none
+IMAGE_TYPE = pa.binary()
 
 # What a pose is and where it comes from: every record offers these.
 DESCRIPTION_SCHEMA = pa.schema([
@@ -27,7 +34,7 @@ DESCRIPTION_SCHEMA = pa.schema([
     # null: a track of one pose (a photo, or a pose no other was linked to).
     (TRACK, pa.string()),
     ("box", pa.list_(pa.float32())),  # the person's box in the source, pixels
-    (THUMBNAIL, pa.string()),  # the thumbnail's path relative to the bank
+    (THUMBNAIL, pa.string()),  # the picture's name under the bank (its address, /bank/<name>)
     ("credit", pa.string()),
     ("licence", pa.string()),
 ])

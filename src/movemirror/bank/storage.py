@@ -1,196 +1,194 @@
-"""The bank on disk: a directory with a versioned manifest, Parquet records and a .npy matrix.
+"""The bank on disk, whatever its format: where a bank is, which format it has, reading a
+version of it, committing to it, and its pictures by row.
 
-    BANK/manifest.json         format, version, generation, count, and each data file's size
-                               and sha256
-    BANK/records-<gen>.parquet one row per pose: id, keypoints (51 floats), metadata columns
-    BANK/vectors-<gen>.npy     (N, 52) float32, memory-mapped on load
-    BANK/<table>-<gen>.parquet any extra tables saved with them (ingestion's ledger of sources)
-    BANK/thumbs/ab/<id>.jpg    thumbnails written by ingestion (named by the records' thumbnail
-                               column, not listed in the manifest; see thumbnail_path)
-
-A save writes new data files under a fresh generation name, then replaces manifest.json in
-one rename. A crash at any moment leaves the previous manifest and the files it names intact;
-files of an unfinished generation are removed by the next save.
+A bank is a folder, local or at any URI Lance supports (s3://bucket/bank). Format 2
+(movemirror.bank.lance_store, what every save writes) is a Lance dataset of poses plus one per
+extra table, append-only and versioned. Format 1 (movemirror.bank.format1: a manifest,
+Parquet, a .npy and a thumbs/ folder) still opens, read-only; upgrade() converts it in place.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from movemirror.bank import format1, lance_store
 from movemirror.bank.schema import THUMBNAIL
 from movemirror.errors import BankError
-from movemirror.files import file_sha256, sync_files, write_json_atomic
 
-FORMAT_NAME = "movemirror-bank"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-THUMBS = "thumbs"
+THUMBS = "thumbs"  # format 1's folder of pictures
+MANIFEST = format1.MANIFEST
 
 
-@dataclass(frozen=True)
+@dataclass
 class StoredBank:
+    """One version of a stored bank, as PoseBank takes it."""
+
     records: pa.Table
     vectors: np.ndarray
-    manifest: dict
     tables: dict[str, pa.Table]
+    format: int
+    generation: str  # the version's name: a Lance version number, or format 1's generation
+    pictures: Pictures
 
-    @property
-    def generation(self) -> str:
-        """The save this state came from: hex nanoseconds, new with every save."""
-        return manifest_generation(self.manifest)
+
+class Pictures:
+    """The pictures of one stored version of a bank, read by row."""
+
+    def __init__(self, location: str, records: pa.Table, version: int | None = None,
+                 dataset=None):
+        self.location = location
+        self.version = version  # None: format 1 (files named by the records)
+        self._dataset = dataset  # opened on first use
+        self._names = records.column(THUMBNAIL) if THUMBNAIL in records.column_names else None
+
+    def read(self, rows: Sequence[int]) -> list[bytes | None]:
+        rows = [int(row) for row in rows]
+        if self.version is None:
+            return [self._read_file(row) for row in rows]
+        if self._dataset is None:
+            self._dataset = lance_store.open_version(self.location, self.version)
+        return lance_store.read_images(self._dataset, rows)
+
+    def _read_file(self, row: int) -> bytes | None:
+        """Format 1: the file the record names, if it is inside the bank."""
+        name = self._names[row].as_py() if self._names is not None else None
+        if not name:
+            return None
+        root = Path(self.location).resolve()
+        file = (root / name).resolve()
+        if not file.is_relative_to(root) or not file.is_file():
+            return None
+        return file.read_bytes()
+
+
+def location_of(path: str | Path) -> str:
+    """A bank's location as Lance names it: a URI as given, a local path made absolute."""
+    text = str(path)
+    return text if "://" in text else str(Path(text).absolute())
+
+
+def display_name(path: str | Path) -> str:
+    """A short name for a bank: its folder's name."""
+    return str(path).rstrip("/").rsplit("/", 1)[-1]
+
+
+def bank_format(path: str | Path) -> int | None:
+    """1 or 2 for the bank at path, None if there is none. A format-1 manifest wins: an
+    upgrade removes it last, so a half-done upgrade is still the format-1 bank."""
+    location = location_of(path)
+    if "://" not in location and (Path(location) / MANIFEST).exists():
+        return 1
+    return 2 if lance_store.exists(location) else None
+
+
+def read_bank(path: str | Path, version: int | None = None, verify: bool = True) -> StoredBank:
+    """Open the bank at path (the latest version, or an older one); BankError names what is
+    missing, damaged or of an unknown format."""
+    location = location_of(path)
+    if bank_format(location) == 1:
+        if version is not None:
+            raise BankError(f"{path}: a format-1 bank has no versions; run `movemirror bank "
+                            "upgrade` to convert it")
+        old = format1.read_bank(location, verify=verify)
+        return StoredBank(old.records, old.vectors, old.tables, 1, old.generation,
+                          Pictures(location, old.records))
+    stored = lance_store.read(location, version)
+    return StoredBank(stored.records, stored.vectors, stored.tables, 2, str(stored.version),
+                      Pictures(location, stored.records, stored.version, stored.dataset))
+
+
+def current_generation(path: str | Path) -> str:
+    """The name of the newest committed version (cheap: what serve --follow polls)."""
+    location = location_of(path)
+    if bank_format(location) == 1:
+        return format1.manifest_generation(format1.read_manifest(Path(location)))
+    return str(lance_store.latest_version(location))
 
 
 def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
-               tables: dict[str, pa.Table] | None = None, extra: dict | None = None) -> str:
-    """Write records, vectors and extra tables as the bank's new state, atomically; returns
-    its generation.
-
-    extra: more manifest fields. Everything is committed together by one rename.
-    """
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    if records.num_rows != len(vectors):
-        raise ValueError(f"{records.num_rows} records but {len(vectors)} vectors")
-    generation = f"{time.time_ns():x}"
-    files = {
-        "records": f"records-{generation}.parquet",
-        "vectors": f"vectors-{generation}.npy",
-    }
-    tables = tables or {}
-    for name, table in tables.items():
-        if not name.isidentifier() or name in files:
-            raise ValueError(f"bad table name {name!r}")
-        files[name] = f"{name}-{generation}.parquet"
-        pq.write_table(table, path / files[name])
-    pq.write_table(records, path / files["records"])
-    np.save(path / files["vectors"], np.ascontiguousarray(vectors, dtype=np.float32))
-    sync_files(path / name for name in files.values())
-    manifest = {
-        "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
-        "generation": generation,
-        "count": int(records.num_rows),
-        "vector_dim": int(vectors.shape[1]) if vectors.ndim == 2 else 0,
-        "files": {role: _describe(path / name) for role, name in files.items()},
-        "tables": sorted(tables),
-        **(extra or {}),
-    }
-    write_json_atomic(path / MANIFEST, manifest)
-    _remove_unreferenced(path, set(files.values()))
-    return generation
+               images: Sequence[bytes | None], tables: dict[str, pa.Table]) -> str:
+    """Write a whole bank as path's new version (replacing any bank there, a format-1 one
+    included); returns the version's name."""
+    location = location_of(path)
+    if "://" not in location:
+        Path(location).mkdir(parents=True, exist_ok=True)
+    version = lance_store.create(location, records, vectors, images, tables)
+    if bank_format(location) == 1:
+        _remove_format1(Path(location))
+    return str(version)
 
 
-def read_bank(path: str | Path, verify: bool = True) -> StoredBank:
-    """Open a bank written by write_bank; raise BankError naming what is wrong."""
-    path = Path(path)
-    manifest = read_manifest(path)
-    try:
-        records_file = manifest["files"]["records"]
-        vectors_file = manifest["files"]["vectors"]
-        count = int(manifest["count"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise BankError(f"{path / MANIFEST}: manifest lacks {error}") from error
-    table_names = manifest.get("tables", [])
-    try:
-        table_files = {name: manifest["files"][name] for name in table_names}
-    except KeyError as error:
-        raise BankError(f"{path / MANIFEST}: manifest lacks file {error}") from error
-    for entry in (records_file, vectors_file, *table_files.values()):
-        _check_file(path, entry, verify)
-    try:
-        records = pq.read_table(path / records_file["name"])
-        vectors = np.load(path / vectors_file["name"], mmap_mode="r")
-        tables = {name: pq.read_table(path / entry["name"]) for name, entry in table_files.items()}
-    except Exception as error:  # pyarrow and numpy raise many kinds on damaged files
-        raise BankError(f"{path}: cannot read bank data: {error}") from error
-    if records.num_rows != count or vectors.shape[0] != count:
-        raise BankError(
-            f"{path}: manifest says {count} poses but found {records.num_rows} records "
-            f"and {vectors.shape[0]} vectors"
-        )
-    return StoredBank(records=records, vectors=vectors, manifest=manifest, tables=tables)
+def append_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
+                images: Sequence[bytes | None], tables: dict[str, pa.Table]) -> str:
+    """Append new poses and new table rows to the format-2 bank at path; the version's name."""
+    location = location_of(path)
+    if bank_format(location) == 1:
+        raise BankError(f"{path}: a format-1 bank is read-only; run `movemirror bank upgrade "
+                        f"{path}` to convert it first")
+    return str(lance_store.append(location, records, vectors, images, tables))
 
 
-def manifest_generation(manifest: dict) -> str:
-    """A manifest's generation; banks saved before it was recorded take it from their
-    vectors file's name (vectors-<generation>.npy)."""
-    if isinstance(manifest.get("generation"), str):
-        return manifest["generation"]
-    return manifest["files"]["vectors"]["name"].removeprefix("vectors-").removesuffix(".npy")
+def history(path: str | Path) -> list[dict]:
+    """The versions of a format-2 bank, oldest first (see lance_store.history)."""
+    location = location_of(path)
+    _require_format2(location, path)
+    return lance_store.history(location)
 
 
-def read_manifest(path: Path) -> dict:
-    manifest_path = path / MANIFEST
-    if not path.is_dir():
-        raise BankError(f"{path}: no bank here (not a directory)")
-    if not manifest_path.is_file():
-        raise BankError(f"{path}: no bank here ({MANIFEST} is missing)")
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BankError(f"{manifest_path}: damaged manifest: {error}") from error
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
-        raise BankError(f"{manifest_path}: not a movemirror bank manifest")
-    if manifest.get("version") != FORMAT_VERSION:
-        raise BankError(
-            f"{manifest_path}: bank format version {manifest.get('version')} is not supported "
-            f"(this movemirror reads version {FORMAT_VERSION}); rebuild the bank"
-        )
-    return manifest
+def compact(path: str | Path) -> dict[str, tuple[int, int]]:
+    """Merge a format-2 bank's small data files (see lance_store.compact)."""
+    location = location_of(path)
+    _require_format2(location, path)
+    return lance_store.compact(location)
+
+
+def _require_format2(location: str, path) -> None:
+    if bank_format(location) == 1:
+        raise BankError(f"{path}: a format-1 bank has no versions; run `movemirror bank "
+                        f"upgrade {path}` to convert it")
+
+
+def upgrade(path: str | Path) -> tuple[int, int]:
+    """Convert a format-1 bank to format 2 in place: write the Lance datasets (the pictures
+    of thumbs/ included), then remove manifest.json, which switches the bank over in one
+    step, then format 1's files. Returns (poses, pictures). A format-2 bank is left as it
+    is (only leftovers of an interrupted upgrade are removed)."""
+    location = location_of(path)
+    found = bank_format(location)
+    if found is None:
+        raise BankError(f"{path}: no bank here")
+    if found == 2:
+        if "://" not in location:
+            _remove_format1(Path(location))
+        stored = lance_store.read(location)
+        return len(stored.records), 0
+    if "://" in location:
+        raise BankError(f"{path}: format-1 banks are local folders")
+    old = read_bank(location)
+    images = old.pictures.read(range(len(old.records)))
+    lance_store.create(location, old.records, old.vectors, images, old.tables)
+    _remove_format1(Path(location))
+    return len(old.records), sum(image is not None for image in images)
+
+
+def _remove_format1(folder: Path) -> None:
+    """Format 1's files: the manifest first (the switch), then its data and thumbnails."""
+    (folder / MANIFEST).unlink(missing_ok=True)
+    for stale in folder.iterdir():
+        if stale.is_file() and format1.is_format1_file(stale.name):
+            stale.unlink(missing_ok=True)
+    thumbs = folder / THUMBS
+    if thumbs.is_dir():
+        for file in sorted(thumbs.rglob("*"), reverse=True):
+            file.rmdir() if file.is_dir() else file.unlink(missing_ok=True)
+        thumbs.rmdir()
 
 
 def thumbnail_path(entry_id: str) -> str:
-    """Where an entry's thumbnail goes, relative to the bank (sharded by hash prefix)."""
+    """A picture's name under the bank, its address (/bank/<name>): by the pose's id."""
     return f"{THUMBS}/{entry_id[:2]}/{entry_id.replace(':', '-')}.jpg"
-
-
-def remove_orphan_thumbnails(path: str | Path, records: pa.Table) -> int:
-    """Delete the thumbnails no record names (left by a killed run or a rebuild); how many."""
-    path = Path(path)
-    folder = path / THUMBS
-    if not folder.is_dir():
-        return 0
-    keep = set(records.column(THUMBNAIL).to_pylist()) if (
-        THUMBNAIL in records.column_names) else set()
-    removed = 0
-    for file in folder.rglob("*"):
-        if file.is_file() and file.relative_to(path).as_posix() not in keep:
-            file.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
-def _describe(file: Path) -> dict:
-    return {"name": file.name, "bytes": file.stat().st_size, "sha256": file_sha256(file)}
-
-
-def _check_file(path: Path, entry: dict, verify: bool) -> None:
-    file = path / entry["name"]
-    if not file.is_file():
-        raise BankError(f"{path}: data file {entry['name']} is missing")
-    size = file.stat().st_size
-    if size != entry["bytes"]:
-        raise BankError(
-            f"{file}: truncated or changed ({size} bytes, the manifest says {entry['bytes']})"
-        )
-    if verify and file_sha256(file) != entry["sha256"]:
-        raise BankError(f"{file}: checksum mismatch: the file was changed or damaged")
-
-
-def _remove_unreferenced(path: Path, keep: set[str]) -> None:
-    """Delete data files of other generations and leftover manifest temporaries."""
-    for stale in path.iterdir():
-        if stale.name not in keep and _STALE.fullmatch(stale.name):
-            stale.unlink(missing_ok=True)
-
-
-# <role>-<hex generation>.parquet|.npy, or a temporary of manifest.json.
-_STALE = re.compile(r"[A-Za-z_]\w*-[0-9a-f]+\.(parquet|npy)|\.manifest\.json\..*\.tmp")

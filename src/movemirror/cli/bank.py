@@ -1,4 +1,5 @@
-"""`movemirror bank info DIR`: what a bank holds (and, with --skipped, every file it skipped)."""
+"""`movemirror bank info|history|compact|upgrade DIR`: what a bank holds (and, with --skipped,
+every file it skipped), its versions, merging its small files, converting a format-1 bank."""
 
 from __future__ import annotations
 
@@ -16,14 +17,17 @@ from movemirror.errors import BankError
 from movemirror.keypoints import KEYPOINT_NAMES
 from movemirror.vectors import MIN_SCORE
 
-app = typer.Typer(help="Inspect pose banks.", no_args_is_help=True)
+app = typer.Typer(help="Inspect and maintain pose banks.", no_args_is_help=True)
+BANK_HELP = "The bank: a directory, or a URI Lance supports (s3://bucket/bank)."
 
 SKIPPED_CSV_FIELDS = ("path", "kind", "status", "reason")
 
 
 @app.command("info")
 def info(
-    bank_dir: Path = typer.Argument(..., help="The bank directory."),
+    bank_dir: str = typer.Argument(..., help=BANK_HELP),
+    version: int | None = typer.Option(None, "--version", min=1,
+                                       help="An older version (see `bank history`)."),
     skipped: bool = typer.Option(
         False, "--skipped", help="List every file that gave no entry, one a line: its full path, "
                                  "then why (from the bank's ledger), instead of the summary."),
@@ -36,7 +40,7 @@ def info(
     from movemirror.ingest.ledger import TABLE
 
     try:
-        bank = PoseBank.load(bank_dir)
+        bank = PoseBank.load(bank_dir, version=version)
     except BankError as error:
         raise fail(str(error)) from None
     ledger = bank.tables.get(TABLE)  # kept by `movemirror index`
@@ -51,7 +55,8 @@ def info(
     if skipped:
         print_skipped(ledger)
         return
-    console.print(f"[bold]{escape(str(bank_dir))}[/]: {len(bank):,} poses")
+    console.print(f"[bold]{escape(str(bank_dir))}[/]: {len(bank):,} poses "
+                  f"(format {bank.format}, version {bank.generation})")
     columns = bank.records.column_names
     if "source" in columns:
         sources = bank.records.column("source").to_pylist()
@@ -66,6 +71,57 @@ def info(
             table.add_row(name, f"{np.mean(scores[:, k] >= MIN_SCORE):.0%}",
                           f"{scores[:, k].mean():.2f}")
         console.print(table)
+
+
+@app.command("history")
+def history(bank_dir: str = typer.Argument(..., help=BANK_HELP)):
+    """List the bank's versions: each commit, when, how many poses and data fragments."""
+    from movemirror.bank import storage
+
+    try:
+        versions = storage.history(bank_dir)
+    except BankError as error:
+        raise fail(str(error)) from None
+    table = Table("version", "committed (UTC)", "poses", "fragments")
+    for entry in versions:
+        table.add_row(str(entry["version"]), entry["time"], f"{entry['poses']:,}",
+                      str(entry["fragments"]))
+    console.print(table)
+    console.print(f"open one with: movemirror bank info {bank_dir} --version N",
+                  markup=False, highlight=False)
+
+
+@app.command("compact")
+def compact(bank_dir: str = typer.Argument(..., help=BANK_HELP)):
+    """Merge the many small files that appends leave into few (a new version, same poses)."""
+    from movemirror.bank import storage
+
+    try:
+        merged = storage.compact(bank_dir)
+    except BankError as error:
+        raise fail(str(error)) from None
+    for name, (before, after) in merged.items():
+        console.print(f"{name}: {before:,} fragments -> {after:,}", markup=False,
+                      highlight=False)
+
+
+@app.command("upgrade")
+def upgrade(bank_dir: Path = typer.Argument(..., help="The bank directory (format 1).")):
+    """Convert a format-1 bank (manifest.json, Parquet, thumbs/) to format 2 in place,
+    atomically: until the last step it is still the format-1 bank."""
+    from movemirror.bank import storage
+
+    try:
+        before = storage.bank_format(bank_dir)
+        poses, pictures = storage.upgrade(bank_dir)
+    except BankError as error:
+        raise fail(str(error)) from None
+    if before == 2:
+        console.print(f"{bank_dir}: already format 2 ({poses:,} poses)", markup=False,
+                      highlight=False)
+        return
+    console.print(f"{bank_dir}: upgraded to format 2: {poses:,} poses, {pictures:,} "
+                  "pictures", markup=False, highlight=False)
 
 
 def print_tracks(bank) -> None:
@@ -91,7 +147,7 @@ def format_duration(seconds: float) -> str:
     return f"{minutes} min {rest:04.1f} s" if minutes else f"{rest:.1f} s"
 
 
-def print_ledger(table: pa.Table, bank_dir: Path) -> None:
+def print_ledger(table: pa.Table, bank_dir: str | Path) -> None:
     from movemirror.ingest.report import ledger_stats
 
     stats = ledger_stats(table)

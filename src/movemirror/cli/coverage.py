@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from movemirror.bank.storage import MANIFEST
+from movemirror.bank.storage import bank_format
 from movemirror.cli.console import console, fail
 from movemirror.cli.search import read_pose_file
 from movemirror.coverage.holes import COVERAGE_METRIC
@@ -25,7 +25,7 @@ def read_reference(path: Path) -> tuple[np.ndarray, list[str]]:
     from movemirror.bank import PoseBank
     from movemirror.server.query_log import is_query_log, read_query_log
 
-    if (path / MANIFEST).is_file():
+    if bank_format(path) is not None:
         return PoseBank.load(path).keypoints, []
     if is_query_log(path):
         return read_query_log(path).keypoints, []

@@ -15,7 +15,8 @@ from movemirror.errors import BankError
 
 
 def serve(
-    bank_dir: Path = typer.Option(..., "--bank", help="The bank directory."),
+    bank_dir: str = typer.Option(..., "--bank", help="The bank: a directory, or a URI Lance "
+                                                     "supports (s3://bucket/bank)."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=0, max=65535, help="Port to listen on."),
     web_modules: Path | None = typer.Option(
@@ -29,15 +30,18 @@ def serve(
         None, "--log-queries", metavar="FOLDER",
         help="Log each searched pose (keypoints only, the minute, its best distance and metric; "
              "never an image or an address) to this folder of Parquet parts. Off by default."),
+    follow: bool = typer.Option(
+        False, "--follow", help="Pick up each new version of the bank as it is committed (by "
+                                "`movemirror index` running beside), keeping every connection."),
 ):
     """Serve the page, the search API and the pose stream for a bank."""
     import uvicorn
 
-    from movemirror.bank import PoseBank
+    from movemirror.bank import PoseBank, storage
     from movemirror.errors import QueryLogError, UnknownIndexError
     from movemirror.index import DEFAULT_INDEX, check_index
     from movemirror.server import create_app
-    from movemirror.server.app import BANK_ENV, INDEX_ENV, QUERY_LOG_ENV
+    from movemirror.server.app import BANK_ENV, FOLLOW_ENV, INDEX_ENV, QUERY_LOG_ENV
     from movemirror.server.files import find_web_modules
     from movemirror.server.limits import Limits
     from movemirror.server.query_log import QueryLog
@@ -62,12 +66,15 @@ def serve(
         raise fail(str(error)) from None
     limits = Limits()
     if workers == 1:
-        app = create_app(bank, web_modules=modules, limits=limits, query_log=query_log)
+        app = create_app(bank, web_modules=modules, limits=limits, query_log=query_log,
+                         follow=follow)
         with console.status(f"Preparing search over {len(bank):,} poses…"):
             app.state.movemirror.matcher.warm()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {escape(str(bank_dir))}"
                   + (f" in {workers} processes" if workers > 1 else ""))
+    if follow:
+        console.print("following the bank: each new version is served once it is committed")
     if log_queries is not None:
         console.print(f"logging the poses searched (keypoints only) to "
                       f"{escape(str(log_queries))}")
@@ -82,7 +89,9 @@ def serve(
     # Each worker opens the bank (its vectors memory-mapped, so shared) and builds and warms
     # its own indexes; this process only supervises them, so it holds no indexes of its own.
     del bank
-    os.environ[BANK_ENV] = str(bank_dir.resolve())
+    os.environ[BANK_ENV] = storage.location_of(bank_dir)
+    if follow:
+        os.environ[FOLLOW_ENV] = "1"
     if index:
         os.environ[INDEX_ENV] = index
     if log_queries is not None:

@@ -6,12 +6,10 @@ from __future__ import annotations
 import base64
 import html
 import io
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from movemirror.bank.schema import THUMBNAIL
 from movemirror.coverage.analysis import Coverage
 from movemirror.coverage.holes import hole_sentence
 from movemirror.keypoints import SKELETON_EDGES
@@ -98,13 +96,11 @@ def skeleton_svg(pose, size: int = SKELETON_SIZE) -> str:
 
 def thumbnail_img(bank, row: int, size: int = THUMB_SIZE) -> str:
     """An <img> of a bank pose's thumbnail as an inline JPEG, or "" where it has none."""
-    if bank.path is None or THUMBNAIL not in bank.records.column_names:
-        return ""
-    name = bank.records.column(THUMBNAIL)[int(row)].as_py()
-    if not name:
+    picture = bank.image(int(row))  # read by row from the bank, whatever its format
+    if not picture:
         return ""
     try:
-        with Image.open(Path(bank.path) / name) as source:
+        with Image.open(io.BytesIO(picture)) as source:
             image = source.convert("RGB")
             image.thumbnail((size, size))
             buffer = io.BytesIO()

@@ -1,8 +1,10 @@
-"""The ledger of processed work, saved in the bank as its "sources" table.
+"""The ledger of processed work, saved in the bank as its "sources" table (in format 2, a
+second Lance dataset beside the poses: BANK/sources.lance, appended to at each commit).
 
-One row per unit (a photo, or a stretch of a video) that was processed, committed in the
-same atomic save as the unit's entries: after any crash the ledger and the poses agree, so a
-re-run redoes exactly the units whose rows are missing.
+One row per unit (a photo, or a stretch of a video) that was processed, committed right
+after the unit's entries: a unit whose row is missing is redone by the next run, and its
+entries, already in the bank if a crash fell between the two commits, are not added twice
+(their ids are made from their content).
 """
 
 from __future__ import annotations

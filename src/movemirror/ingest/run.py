@@ -1,9 +1,10 @@
 """One indexing run: plan the work, run it on all cores, commit results atomically, report.
 
-Never lose work: entries and the ledger rows of the units that produced them are saved in
-one atomic commit, every few seconds, and thumbnails are on disk before the commit that
-names them. A run killed at any moment leaves the last committed bank; running the same
-command again redoes only the units missing from the ledger.
+Never lose work: every few seconds, the new entries (their pictures included) are appended
+to the bank, then the ledger rows of the units that produced them. A run killed at any
+moment leaves the last committed version; running the same command again redoes only the
+units missing from the ledger, and an entry already in the bank (its id is made from its
+content) is not added twice.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from typing import Protocol
 import numpy as np
 import pyarrow as pa
 
-from movemirror.bank import PoseBank
-from movemirror.bank.schema import METADATA_SCHEMA
-from movemirror.bank.storage import MANIFEST, remove_orphan_thumbnails, thumbnail_path
+from movemirror.bank import PoseBank, storage
+from movemirror.bank.schema import IMAGE, IMAGE_TYPE, METADATA_SCHEMA
+from movemirror.bank.storage import thumbnail_path
 from movemirror.errors import BankError, DecodeError, IngestError
-from movemirror.files import file_sha256, sync_files, write_atomic
+from movemirror.files import file_sha256
 from movemirror.ingest import ledger as ledger_table
 from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.discover import MediaFile, Skip, discover
@@ -115,7 +116,6 @@ class _Run:
         self.ids = set(self.bank.ids)
         self.pending_rows: list[dict] = []
         self.pending_entries: list[tuple[Unit, object]] = []
-        self.pending_thumbnails: list[Path] = []
         self.files: dict[str, MediaFile] = {}
         self.units_left: dict[str, int] = {}
         self.file_results: dict[str, list[UnitResult]] = defaultdict(list)
@@ -130,7 +130,7 @@ class _Run:
         for result in run_units(units, self.settings, self.workers):
             self._take(result)
             now = time.perf_counter()
-            # Commits rewrite the whole bank: space them out as the bank grows.
+            # Space commits out if they grow slow (each one is an append, a new version).
             if now - last_commit >= max(self.commit_every, 4 * commit_cost):
                 self._commit()
                 commit_cost = time.perf_counter() - now
@@ -138,7 +138,6 @@ class _Run:
         self.summary.work_seconds = time.perf_counter() - work_started if units else 0.0
         if self.pending_rows or not self.exists:
             self._commit()
-        remove_orphan_thumbnails(self.bank_dir, self.bank.records)
         self.summary.bank_entries = len(self.bank)
         self.summary.seconds = time.perf_counter() - self.started
         return self.summary
@@ -209,13 +208,13 @@ class _Run:
         unit, found = result.unit, self.files[result.unit.hash]
         fresh = [e for e in result.entries if e.id not in self.ids]
         for entry in fresh:
-            thumbnail = self.bank_dir / thumbnail_path(entry.id)
-            write_atomic(thumbnail, entry.thumbnail, sync=False)  # synced by the next commit
-            self.pending_thumbnails.append(thumbnail)
             self.ids.add(entry.id)
             self.pending_entries.append((unit, entry))
-        status = "indexed" if fresh else ("skipped" if result.error else "empty")
-        reason = result.error or (None if fresh else _no_pose_reason(result))
+        # A unit redone after a crash between its entries' commit and its ledger row's
+        # finds its entries already in the bank: it is indexed all the same.
+        indexed = bool(fresh) or bool(result.entries)
+        status = "indexed" if indexed else ("skipped" if result.error else "empty")
+        reason = result.error or (None if indexed else _no_pose_reason(result))
         self.pending_rows.append({
             "hash": unit.hash, "path": unit.path, "kind": unit.kind, "start": unit.start,
             "end": unit.end, "segments": unit.segments, "status": status, "reason": reason,
@@ -249,22 +248,25 @@ class _Run:
 
     def _commit(self) -> None:
         if self.pending_entries:
-            new = _entries_bank(self.pending_entries, self.settings.model, self.attribution)
-            self.bank = PoseBank.concat([self.bank, new]) if len(self.bank) else new
+            keypoints, ids, meta = _entries(self.pending_entries, self.settings.model,
+                                            self.attribution)
+            self.bank.add(keypoints, ids, meta)
         for row in self.pending_rows:
             self.ledger.add(row)
         self.bank.tables = {**self.bank.tables, ledger_table.TABLE: self.ledger.table()}
-        sync_files(self.pending_thumbnails)  # on disk before the manifest that names them
         self.bank.save(self.bank_dir)
         self.exists = True
         self.pending_entries.clear()
-        self.pending_thumbnails.clear()
         self.pending_rows.clear()
         self.reporter.committed(len(self.bank))
 
 
 def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
-    if not rebuild and (bank_dir / MANIFEST).exists():
+    found = None if rebuild else storage.bank_format(bank_dir)
+    if found == 1:
+        raise IngestError(f"{bank_dir}: a format-1 bank is read-only: run `movemirror bank "
+                          f"upgrade {bank_dir}` first (or use --rebuild to start it over)")
+    if found is not None:
         try:
             bank = PoseBank.load(bank_dir)
         except BankError as error:
@@ -278,7 +280,8 @@ def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
     return empty, Ledger(), False
 
 
-def _entries_bank(pending, model: str, attribution: Attribution) -> PoseBank:
+def _entries(pending, model: str, attribution: Attribution):
+    """The keypoints, ids and metadata (pictures included) of the entries to commit."""
     credits = {}
     meta = []
     tracks = _track_names(pending)
@@ -294,13 +297,11 @@ def _entries_bank(pending, model: str, attribution: Attribution) -> PoseBank:
             "licence": credit.licence if credit else None,
             "kind": unit.kind, "content_hash": unit.hash, "person": entry.person,
             "score": entry.score, "model": model, "thumb_box": entry.thumb_box,
-            "width": entry.width, "height": entry.height,
+            "width": entry.width, "height": entry.height, IMAGE: entry.thumbnail,
         })
-    return PoseBank.from_keypoints(
-        np.stack([entry.keypoints for _, entry in pending]),
-        ids=[entry.id for _, entry in pending],
-        meta=pa.Table.from_pylist(meta, schema=METADATA_SCHEMA),
-    )
+    schema = METADATA_SCHEMA.append(pa.field(IMAGE, IMAGE_TYPE))
+    return (np.stack([entry.keypoints for _, entry in pending]),
+            [entry.id for _, entry in pending], pa.Table.from_pylist(meta, schema=schema))
 
 
 def _track_names(pending) -> list[str | None]:

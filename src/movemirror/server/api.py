@@ -7,6 +7,7 @@ import time
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
+from movemirror.bank.storage import display_name
 from movemirror.errors import PoseError
 from movemirror.server.schemas import Health, PoseQuery, SearchResponse
 from movemirror.server.state import ServerState, get_state
@@ -17,7 +18,8 @@ router = APIRouter(prefix="/api", tags=["search"])
 @router.get("/health", response_model=Health, summary="Server status, the bank's size and version")
 def health(state: ServerState = Depends(get_state)) -> Health:
     path = state.bank.path
-    return Health(status="ok", bank_size=len(state.bank), bank=path.name if path else None,
+    return Health(status="ok", bank_size=len(state.bank),
+                  bank=display_name(path) if path is not None else None,
                   bank_version=state.bank.generation,
                   web_modules=state.web_modules is not None, worker=os.getpid(),
                   query_log=state.query_log is not None)

@@ -23,6 +23,7 @@ from movemirror.server.files import (
     thumbnail_router,
     vendor_router,
 )
+from movemirror.server.follow import follow as follow_bank
 from movemirror.server.guards import GuardMiddleware
 from movemirror.server.limits import Limits, RateLimiter
 from movemirror.server.matcher import Matcher
@@ -39,9 +40,11 @@ frame (see `GET /api/stream` for its protocol).
 
 
 def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
-               limits: Limits | None = None, query_log: QueryLog | None = None) -> FastAPI:
+               limits: Limits | None = None, query_log: QueryLog | None = None,
+               follow: bool = False) -> FastAPI:
     """The server for one bank. web_modules: web/node_modules, True to find it, None for none;
-    query_log: where to log the poses searched (off by default)."""
+    query_log: where to log the poses searched (off by default); follow: pick up each new
+    version of the bank as it is committed (movemirror.server.follow)."""
     limits = limits or Limits()
     if web_modules is True:
         web_modules = find_web_modules()
@@ -56,8 +59,11 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         flusher = asyncio.create_task(query_log.flush_periodically()) if query_log else None
+        follower = asyncio.create_task(follow_bank(state)) if follow else None
         yield
-        matcher.close()
+        if follower is not None:
+            follower.cancel()
+        state.matcher.close()
         if flusher is not None and query_log is not None:
             flusher.cancel()
             query_log.flush()
@@ -71,7 +77,7 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
     app.include_router(stream.router)
     app.include_router(page_router())
     app.include_router(vendor_router(state.web_modules))
-    app.include_router(thumbnail_router(bank.path, formatter.thumbnail_paths()))
+    app.include_router(thumbnail_router())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
@@ -79,6 +85,7 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
 BANK_ENV = "MOVEMIRROR_SERVE_BANK"
 INDEX_ENV = "MOVEMIRROR_SERVE_INDEX"
 QUERY_LOG_ENV = "MOVEMIRROR_SERVE_QUERY_LOG"
+FOLLOW_ENV = "MOVEMIRROR_SERVE_FOLLOW"
 
 
 def app_from_environment() -> FastAPI:
@@ -86,7 +93,8 @@ def app_from_environment() -> FastAPI:
     index = os.environ.get(INDEX_ENV)
     bank = PoseBank.load(os.environ[BANK_ENV], index=index or DEFAULT_INDEX)
     log_folder = os.environ.get(QUERY_LOG_ENV)
-    app = create_app(bank, query_log=QueryLog(log_folder) if log_folder else None)
+    app = create_app(bank, query_log=QueryLog(log_folder) if log_folder else None,
+                     follow=os.environ.get(FOLLOW_ENV) == "1")
     app.state.movemirror.matcher.warm()
     return app
 

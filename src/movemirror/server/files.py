@@ -1,16 +1,20 @@
-"""Files the page needs: its own static files, allow-listed npm files, and bank thumbnails.
+"""Files the page needs: its own static files, allow-listed npm files, and bank pictures.
 
 Nothing is served by directory: each vendor file is named here, and /bank/ serves only the
-thumbnails the bank lists, so no path can reach anything else on the machine.
+pictures the bank names, each read by its pose's row through the bank (from the bank's
+dataset, or a format-1 bank's thumbs/ folder), so no path can reach anything else.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, Response
+
+from movemirror.server.state import ServerState, get_state
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -68,19 +72,17 @@ def vendor_router(web_modules: Path | None) -> APIRouter:
     return router
 
 
-def thumbnail_router(bank_dir: Path | None, allowed: set[str]) -> APIRouter:
+def thumbnail_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    root = bank_dir.resolve() if bank_dir is not None else None
 
     @router.get("/bank/{path:path}")
-    def thumbnail(path: str) -> FileResponse:
-        if root is None or path not in allowed:
+    async def thumbnail(path: str, state: ServerState = Depends(get_state)) -> Response:
+        bank, row = state.bank, state.formatter.picture_row(path)
+        picture = await asyncio.to_thread(bank.image, row) if row is not None else None
+        if picture is None:
             raise HTTPException(404, "not found")
-        full = (root / path).resolve()
-        # The bank's own list could name ../ paths too: stay inside the bank all the same.
-        if not full.is_relative_to(root) or not full.is_file():
-            raise HTTPException(404, "not found")
-        return FileResponse(full, headers={"Cache-Control": "public, max-age=3600"})
+        return Response(picture, media_type="image/jpeg",
+                        headers={"Cache-Control": "public, max-age=3600"})
 
     return router
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -22,11 +23,18 @@ class MatchFormatter:
         self._columns = {name: bank.records.column(name) for name in (ID, THUMBNAIL, *MATCH_FIELDS)
                          if name in names}
         self._static = lru_cache(maxsize=cache_size)(self._static_uncached)
+        self._picture_rows: dict[str, int] | None = None  # built on the first picture served
+        self._rows_lock = threading.Lock()
 
-    def thumbnail_paths(self) -> set[str]:
-        """The bank-relative paths of every thumbnail: the only files /bank/ serves."""
-        column = self._columns.get(THUMBNAIL)
-        return {p for p in column.to_pylist() if p} if column is not None else set()
+    def picture_row(self, name: str) -> int | None:
+        """The row of the pose whose picture has this name (/bank/<name>), if any: the only
+        names /bank/ serves."""
+        with self._rows_lock:
+            if self._picture_rows is None:
+                column = self._columns.get(THUMBNAIL)
+                names = column.to_pylist() if column is not None else []
+                self._picture_rows = {n: row for row, n in enumerate(names) if n}
+        return self._picture_rows.get(name)
 
     def _value(self, name: str, i: int):
         column = self._columns.get(name)

@@ -64,8 +64,9 @@ class Health(BaseModel):
     bank_size: int
     bank: str | None
     bank_version: str | None = Field(
-        description="the bank's generation (from its manifest), new with every save: during a "
-                    "rolling update, each replica shows which state of the bank it serves")
+        description="the bank's version (a Lance version number; a format-1 bank's "
+                    "generation), new with every commit: during a rolling update or with "
+                    "serve --follow, each replica shows which version of the bank it serves")
     web_modules: bool = Field(description="the browser packages (TF.js, models) are available")
     worker: int = Field(description="id of the server process that answered")
     query_log: bool = Field(description="this server logs the poses searched (serve "

@@ -25,6 +25,7 @@ class ServerState:
     search_limiter: RateLimiter
     query_log: QueryLog | None = None  # serve --log-queries
     connections: int = 0
+    reloads: int = 0  # new bank versions picked up (serve --follow)
 
 
 async def get_state(request: Request) -> ServerState:

@@ -1,0 +1,67 @@
+"""serve --follow: pick up each new version of the bank while serving, dropping no connection.
+
+A task polls the bank's newest version; when it changes, the new version is loaded and its
+indexes built and warmed in a thread, then the server's bank, matcher and formatter are
+swapped in one step of the event loop. A search already under way finishes on the old
+matcher (closed a grace period later). A bank only grows by appends, so the rows of a
+result found just before the swap still name the same poses after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from movemirror.bank import PoseBank, storage
+from movemirror.errors import BankError
+from movemirror.server.matcher import Matcher
+from movemirror.server.records import MatchFormatter
+from movemirror.server.state import ServerState
+
+POLL_SECONDS = 1.0
+GRACE_SECONDS = 30.0  # how long a replaced matcher lives on for searches under way
+
+log = logging.getLogger(__name__)
+
+
+async def follow(state: ServerState, poll_seconds: float = POLL_SECONDS,
+                 grace_seconds: float = GRACE_SECONDS) -> None:
+    """Run until cancelled: reload the bank whenever a newer version is committed."""
+    path = state.bank.path
+    if path is None:
+        raise ValueError("serve --follow needs a bank loaded from a path")
+    retiring: set[asyncio.Task] = set()
+    try:
+        while True:
+            await asyncio.sleep(poll_seconds)
+            try:
+                newest = await asyncio.to_thread(storage.current_generation, path)
+                if newest == state.bank.generation:
+                    continue
+                bank, matcher = await asyncio.to_thread(_prepare, path, state.bank.index_kind)
+            except BankError as error:  # e.g. a commit under way on a store without atomic
+                log.warning("serve --follow: cannot open %s: %s", path, error)
+                continue
+            old = state.matcher
+            state.bank, state.matcher, state.formatter = bank, matcher, MatchFormatter(bank)
+            state.reloads += 1
+            task = asyncio.create_task(_close_later(old, grace_seconds))
+            retiring.add(task)
+            task.add_done_callback(retiring.discard)
+    finally:
+        for task in retiring:
+            task.cancel()
+
+
+def _prepare(path, index: str) -> tuple[PoseBank, Matcher]:
+    bank = PoseBank.load(path, index=index)
+    matcher = Matcher(bank)
+    matcher.warm()
+    return bank, matcher
+
+
+async def _close_later(matcher: Matcher, seconds: float) -> None:
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        matcher.close()

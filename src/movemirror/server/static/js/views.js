@@ -1,0 +1,53 @@
+// The views (Mirror, Explore) and the search controls: switching, freezing, and asking again
+// for the pose on screen when an option changes.
+
+export class Views {
+  /** app: {ui, state, stream, grid, query(...), showMatches(...), clearHold(), photo} */
+  constructor(app) {
+    this.app = app;
+    const { ui } = app;
+    for (const button of ui.viewButtons) {
+      button.addEventListener('click', () => this.set(button.dataset.view));
+    }
+    for (const control of [ui.k, ui.metric, ui.mirror]) {
+      control.addEventListener('change', () => this.refresh());
+    }
+    ui.freeze.addEventListener('click', () => this.toggleFreeze());
+  }
+
+  set(view) {
+    const { ui, state, grid } = this.app;
+    state.view = view;
+    document.body.dataset.view = view;
+    for (const button of ui.viewButtons) {
+      button.setAttribute('aria-pressed', String(button.dataset.view === view));
+    }
+    if (view === 'explore') grid.render(state.matches, { force: true });
+    this.refresh();
+  }
+
+  toggleFreeze() {
+    const { ui, state, grid } = this.app;
+    state.frozen = !state.frozen;
+    ui.freeze.setAttribute('aria-pressed', String(state.frozen));
+    ui.freeze.textContent = state.frozen ? 'Resume' : 'Freeze';
+    if (state.frozen) grid.render(state.matches, { force: true });
+  }
+
+  /** New options: ask again for the pose on screen when it will not come by itself. */
+  refresh() {
+    const { ui, state, stream } = this.app;
+    if (!state.pose) return;
+    if (state.source === 'photo') {
+      this.app.photo.search();
+    } else if (state.frozen) {
+      const [width, height] = [ui.view.width, ui.view.height];
+      stream.send(this.app.query(state.pose, width, height)).then((reply) => {
+        if (reply && reply.type === 'matches') {
+          this.app.clearHold();
+          this.app.showMatches(reply.matches, { force: true });
+        }
+      });
+    }
+  }
+}

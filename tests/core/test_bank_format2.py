@@ -1,0 +1,316 @@
+"""The bank as Lance datasets (format 2): appends, versions, pictures by row, tables per
+version, format 1 read-only and its upgrade, a writer killed mid-append, and S3."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from movemirror.bank import PoseBank, format1, storage
+from movemirror.cli.main import app
+from movemirror.errors import BankError
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def poses(penn_valid):
+    """2,000 real poses, in the order of their clips."""
+    return penn_valid[0][:2000]
+
+
+def _ids(start: int, count: int) -> list[str]:
+    return [f"pose-{i}" for i in range(start, start + count)]
+
+
+def _jpeg(value: int) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (24, 32), (value % 256, 40, 90)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _data_files(path) -> set[str]:
+    return {p.name for p in (path / "poses.lance" / "data").iterdir()}
+
+
+def test_save_appends_only_the_new_poses_and_each_version_stays_readable(poses, tmp_path):
+    path = tmp_path / "bank"
+    first = PoseBank.from_keypoints(poses[:1000], ids=_ids(0, 1000),
+                                    meta={"source": ["a"] * 1000})
+    first.save(path)
+    files_before = {name: (path / "poses.lance" / "data" / name).read_bytes()
+                    for name in _data_files(path)}
+    bank = PoseBank.load(path)
+    assert bank.add(poses[1000:1500], ids=_ids(1000, 500), meta={"source": ["b"] * 500}) == 500
+    bank.save()
+    # The first version's files are untouched; one new file holds the 500 new poses.
+    after = _data_files(path)
+    assert set(files_before) < after and len(after) == len(files_before) + 1
+    for name, data in files_before.items():
+        assert (path / "poses.lance" / "data" / name).read_bytes() == data
+    latest = PoseBank.load(path)
+    assert len(latest) == 1500 and latest.ids == _ids(0, 1500)
+    np.testing.assert_array_equal(latest.keypoints, poses[:1500])
+    np.testing.assert_array_equal(latest.vectors, bank.vectors)
+    assert latest.record(1200)["source"] == "b" and latest.record(3)["source"] == "a"
+    older = PoseBank.load(path, version=int(first.generation))
+    assert len(older) == 1000 and older.ids == _ids(0, 1000)
+    with pytest.raises(BankError, match="no version 99"):
+        PoseBank.load(path, version=99)
+    # The found matches of the appended bank are the exact ones of a bank built in one go.
+    whole = PoseBank.from_keypoints(poses[:1500])
+    for a, b in zip(latest.search(poses[::97], k=5), whole.search(poses[::97], k=5),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_adding_a_pose_twice_adds_it_once(poses, tmp_path):
+    bank = PoseBank.from_keypoints(poses[:100], ids=_ids(0, 100))
+    bank.save(tmp_path / "bank")
+    again = PoseBank.load(tmp_path / "bank")
+    assert again.add(poses[50:150], ids=_ids(50, 100)) == 50  # 50..99 are there already
+    assert again.add(poses[50:150], ids=_ids(50, 100)) == 0
+    again.save()
+    assert PoseBank.load(tmp_path / "bank").ids == _ids(0, 150)
+    unnamed = PoseBank.from_keypoints(poses[:3])
+    assert unnamed.add(poses[3:5]) == 2 and unnamed.ids == ["0", "1", "2", "3", "4"]
+
+
+def test_pictures_are_read_by_row_before_and_after_commits(poses, tmp_path):
+    path = tmp_path / "bank"
+    pictures = [_jpeg(i) if i % 3 else None for i in range(30)]
+    bank = PoseBank.from_keypoints(poses[:30], ids=_ids(0, 30), meta={"image": pictures})
+    assert "image" not in bank.records.column_names
+    assert bank.image(4) == pictures[4] and bank.image(3) is None
+    bank.save(path)
+    bank.add(poses[30:40], ids=_ids(30, 10), meta={"image": [_jpeg(99)] * 10})
+    assert bank.image(35) == _jpeg(99) and bank.image(4) == pictures[4]  # pending and stored
+    bank.save()
+    loaded = PoseBank.load(path)
+    assert loaded.images([1, 3, 39]) == [pictures[1], None, _jpeg(99)]
+    with Image.open(__import__("io").BytesIO(loaded.image(2))) as picture:
+        assert picture.size == (24, 32)
+    with pytest.raises(IndexError, match="row 40"):
+        loaded.image(40)
+    copy = tmp_path / "copy"
+    loaded.save(copy)  # a whole new bank elsewhere takes the pictures along
+    assert PoseBank.load(copy).image(39) == _jpeg(99)
+
+
+def test_tables_grow_by_appends_and_each_version_has_its_own_rows(poses, tmp_path):
+    path = tmp_path / "bank"
+    bank = PoseBank.from_keypoints(poses[:10], ids=_ids(0, 10))
+    bank.tables["sources"] = pa.table({"path": ["a.jpg"]})
+    bank.save(path)
+    v1 = int(bank.generation)
+    bank.add(poses[10:20], ids=_ids(10, 10))
+    bank.tables["sources"] = pa.table({"path": ["a.jpg", "b.jpg"]})
+    bank.save()
+    assert PoseBank.load(path).tables["sources"].column("path").to_pylist() == ["a.jpg", "b.jpg"]
+    assert PoseBank.load(path, version=v1).tables["sources"].column("path").to_pylist() == [
+        "a.jpg"]
+    bank.tables["sources"] = pa.table({"path": ["changed.jpg", "b.jpg"]})
+    with pytest.raises(ValueError, match="changed, not only grew"):
+        bank.save()
+
+
+def test_new_metadata_columns_cannot_be_appended_but_missing_ones_are_null(poses, tmp_path):
+    path = tmp_path / "bank"
+    PoseBank.from_keypoints(poses[:5], ids=_ids(0, 5), meta={"source": ["a"] * 5}).save(path)
+    bank = PoseBank.load(path)
+    bank.add(poses[5:7], ids=_ids(5, 2))
+    bank.save()
+    assert PoseBank.load(path).record(6)["source"] is None
+    bank.add(poses[7:8], ids=_ids(7, 1), meta={"colour": ["red"]})
+    with pytest.raises(BankError, match="no column colour"):
+        bank.save()
+    assert len(PoseBank.load(path)) == 7
+
+
+# --- format 1 -----------------------------------------------------------------------------
+
+@pytest.fixture
+def format1_bank(poses, tmp_path):
+    """A format-1 bank as movemirror 0.x wrote it: manifest, Parquet, .npy, thumbs/."""
+    path = tmp_path / "old"
+    bank = PoseBank.from_keypoints(poses[:40], ids=_ids(0, 40))
+    names = [f"thumbs/po/{i}.jpg" if i % 2 == 0 else None for i in range(len(bank))]
+    for i, name in enumerate(names):
+        if name:
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            (path / name).write_bytes(_jpeg(i))
+    records = bank.records.append_column("thumbnail", pa.array(names, pa.string()))
+    format1.write_bank(path, records, bank.vectors,
+                       tables={"sources": pa.table({"path": ["x.jpg", "y.mp4"]})})
+    return path, bank
+
+
+def test_a_format1_bank_opens_read_only(format1_bank):
+    path, original = format1_bank
+    bank = PoseBank.load(path)
+    assert bank.format == 1 and bank.ids == original.ids
+    np.testing.assert_array_equal(bank.vectors, original.vectors)
+    assert bank.image(2) == _jpeg(2) and bank.image(1) is None
+    bank.add(original.keypoints[:1], ids=["new"])
+    with pytest.raises(BankError, match="read-only.*bank upgrade"):
+        bank.save()
+    with pytest.raises(BankError, match="no versions"):
+        PoseBank.load(path, version=1)
+    assert len(PoseBank.load(path)) == 40
+
+
+def test_upgrade_converts_in_place_with_pictures_and_ledger(format1_bank):
+    path, original = format1_bank
+    result = runner.invoke(app, ["bank", "upgrade", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "40 poses, 20 pictures" in result.output
+    assert sorted(p.name for p in path.iterdir()) == ["poses.lance", "sources.lance"]
+    bank = PoseBank.load(path)
+    assert bank.format == 2 and bank.ids == original.ids
+    np.testing.assert_array_equal(bank.keypoints, original.keypoints)
+    np.testing.assert_array_equal(bank.vectors, original.vectors)
+    assert bank.image(2) == _jpeg(2) and bank.image(1) is None
+    assert bank.tables["sources"].column("path").to_pylist() == ["x.jpg", "y.mp4"]
+    again = runner.invoke(app, ["bank", "upgrade", str(path)])
+    assert again.exit_code == 0 and "already format 2" in again.output
+
+
+def test_an_interrupted_upgrade_leaves_the_format1_bank(format1_bank, monkeypatch):
+    path, original = format1_bank
+
+    def killed(folder):
+        raise KeyboardInterrupt("killed before the switch")
+
+    monkeypatch.setattr(storage, "_remove_format1", killed)
+    with pytest.raises(KeyboardInterrupt):
+        storage.upgrade(path)
+    monkeypatch.undo()
+    assert (path / "poses.lance").is_dir()  # written, but not switched to
+    bank = PoseBank.load(path)
+    assert bank.format == 1 and len(bank) == 40 and bank.image(0) == _jpeg(0)
+    assert storage.upgrade(path) == (40, 20)
+    assert PoseBank.load(path).format == 2
+
+
+# --- crashes ------------------------------------------------------------------------------
+
+_WRITER = """
+import sys
+import numpy as np
+from movemirror.bank import PoseBank
+
+bank = PoseBank.load(sys.argv[1])
+poses = np.load(sys.argv[2])
+step = int(sys.argv[3])
+while True:
+    start = len(bank)
+    rows = np.arange(start, start + step) % len(poses)
+    bank.add(poses[rows], ids=[f"pose-{i}" for i in range(start, start + step)],
+             meta={"image": [bytes([i % 251]) * 3000 for i in range(step)]})
+    bank.save()
+    print(len(bank), flush=True)
+"""
+
+
+def test_a_writer_killed_mid_append_leaves_the_last_committed_version(poses, tmp_path):
+    path, step = tmp_path / "bank", 1000
+    PoseBank.from_keypoints(poses[:step], ids=_ids(0, step)).save(path)
+    np.save(tmp_path / "poses.npy", poses)
+    rng = np.random.default_rng(7)
+    for attempt in range(3):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(path), str(tmp_path / "poses.npy"), str(step)],
+            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        try:
+            committed = [int(writer.stdout.readline()) for _ in range(2)]
+            time.sleep(float(rng.uniform(0.0, 0.6)))  # somewhere inside the next append
+        finally:
+            writer.send_signal(signal.SIGKILL)
+            writer.wait(30)
+        bank = PoseBank.load(path)
+        # What the writer last said it committed, or the commit it made before it could say.
+        assert len(bank) >= committed[-1] and len(bank) % step == 0, (attempt, len(bank))
+        assert bank.ids == _ids(0, len(bank))
+        np.testing.assert_array_equal(bank.keypoints[-1], poses[(len(bank) - 1) % len(poses)])
+        assert bank.image(len(bank) - 1) == bytes([(step - 1) % 251]) * 3000
+    bank.add(poses[:10], ids=_ids(len(bank), 10))
+    bank.save()  # the files a killed writer left behind are no obstacle
+    assert len(PoseBank.load(path)) == len(bank)
+
+
+# --- object storage -------------------------------------------------------------------------
+
+@pytest.fixture
+def s3_bank(monkeypatch):
+    """A bank URI on a local S3 server (moto's, started here)."""
+    boto3 = pytest.importorskip("boto3")
+    server_module = pytest.importorskip("moto.server")
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_ENDPOINT": endpoint, "AWS_ALLOW_HTTP": "true"}.items():
+        monkeypatch.setenv(name, value)
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="movemirror-banks")
+    yield "s3://movemirror-banks/archive/bank"
+    server.stop()
+
+
+def test_a_bank_on_s3_appends_versions_and_pictures(poses, s3_bank):
+    bank = PoseBank.from_keypoints(poses[:200], ids=_ids(0, 200),
+                                   meta={"image": [_jpeg(i) for i in range(200)]})
+    bank.save(s3_bank)
+    assert storage.bank_format(s3_bank) == 2
+    loaded = PoseBank.load(s3_bank)
+    assert loaded.path == s3_bank and loaded.ids == _ids(0, 200)
+    loaded.add(poses[200:300], ids=_ids(200, 100))
+    loaded.tables["sources"] = pa.table({"path": ["one.mp4"]})
+    loaded.save()
+    latest = PoseBank.load(s3_bank)
+    assert len(latest) == 300 and latest.image(7) == _jpeg(7) and latest.image(250) is None
+    np.testing.assert_array_equal(latest.keypoints, poses[:300])
+    assert latest.tables["sources"].num_rows == 1
+    assert len(PoseBank.load(s3_bank, version=int(bank.generation))) == 200
+    assert [v["poses"] for v in storage.history(s3_bank)][:2] == [200, 300]
+    with pytest.raises(BankError, match="no bank here"):
+        PoseBank.load("s3://movemirror-banks/elsewhere")
+
+
+# --- the CLI --------------------------------------------------------------------------------
+
+def test_bank_history_and_compact(poses, tmp_path):
+    path = tmp_path / "bank"
+    bank = PoseBank.from_keypoints(poses[:100], ids=_ids(0, 100))
+    bank.save(path)
+    for start in range(100, 400, 100):
+        bank.add(poses[start:start + 100], ids=_ids(start, 100))
+        bank.save()
+    history = runner.invoke(app, ["bank", "history", str(path)])
+    assert history.exit_code == 0, history.output
+    lines = [line.replace("│", " ").split() for line in history.output.splitlines()]
+    rows = [line for line in lines if line and line[0].isdigit()]
+    assert [(int(r[0]), r[-2], int(r[-1])) for r in rows] == [
+        (1, "100", 1), (2, "200", 2), (3, "300", 3), (4, "400", 4)]
+    compacted = runner.invoke(app, ["bank", "compact", str(path)])
+    assert compacted.exit_code == 0, compacted.output
+    assert "poses.lance: 4 fragments -> 1" in compacted.output
+    after = PoseBank.load(path)
+    assert after.ids == _ids(0, 400) and int(after.generation) > 4  # a new version
+    np.testing.assert_array_equal(after.keypoints, poses[:400])
+    info = runner.invoke(app, ["bank", "info", str(path), "--version", "2"])
+    assert info.exit_code == 0 and "200 poses (format 2, version 2)" in info.output
+    missing = runner.invoke(app, ["bank", "history", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and "no bank here" in missing.output
