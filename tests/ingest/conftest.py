@@ -30,6 +30,12 @@ def pose_video() -> Path:
 
 
 @pytest.fixture(scope="session")
+def pose_photo() -> Path:
+    """One person, 1000 x 667."""
+    return data("tfjs-pose-detection-testdata") / "pose.jpg"
+
+
+@pytest.fixture(scope="session")
 def street_video() -> Path:
     """Several people walking, 4.1 s at 50 fps, 1280 x 720."""
     return data("openpose-media") / "video.avi"

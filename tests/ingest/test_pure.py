@@ -12,7 +12,7 @@ from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.dedup import Deduplicator
 from movemirror.ingest.frames import read_photo
 from movemirror.ingest.quality import QualityFilter
-from movemirror.ingest.thumbnails import crop_box, thumbnail
+from movemirror.ingest.thumbnails import DISPLAY_SIZE, crop_box, thumbnail
 from movemirror.vectors import to_vectors
 
 
@@ -83,6 +83,17 @@ def test_person_thumbnail_frames_the_box(lspet_images):
     data = thumbnail(frame, crop, size=128)
     image = Image.open(io.BytesIO(data))
     assert image.format == "JPEG" and max(image.size) <= 128
+
+
+def test_display_image_keeps_the_person_large_enough_to_show_big(pose_photo):
+    """The default display image keeps up to 1024 px of the person's region (the page shows
+    it at most 2x), and never enlarges a smaller one."""
+    frame = np.asarray(Image.open(pose_photo).convert("RGB"))  # 1000 x 667
+    height, width = frame.shape[:2]
+    whole = Image.open(io.BytesIO(thumbnail(frame)))
+    assert whole.size == (width, height)
+    big = np.concatenate([frame, frame], axis=1)  # 2000 x 667: more than the display keeps
+    assert max(Image.open(io.BytesIO(thumbnail(big))).size) == DISPLAY_SIZE == 1024
 
 
 def test_attribution_from_csv_and_json(tmp_path):

@@ -34,9 +34,11 @@ def require(path: Path) -> Path:
     return path
 
 
-def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
+def build_coco_bank(out: Path, min_keypoints: int = 8,
+                    licence_ids: set[int] | None = None, image_side: int = 320) -> PoseBank:
     """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each
-    as their pictures."""
+    (at most image_side px) as their pictures; licence_ids: only photos under these COCO
+    licence ids (all when None)."""
     data = json.loads(require(COCO / "annotations" / "person_keypoints_train2017.json").read_text())
     images = {img["id"]: img for img in data["images"]}
     licences = {lic["id"]: lic["name"] for lic in data["licenses"]}
@@ -45,6 +47,8 @@ def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
         if ann["iscrowd"] or ann["num_keypoints"] < min_keypoints:
             continue
         image = images[ann["image_id"]]
+        if licence_ids is not None and image["license"] not in licence_ids:
+            continue
         kps = np.asarray(ann["keypoints"], np.float32).reshape(17, 3)
         kps[:, 2] = (kps[:, 2] > 0).astype(np.float32)  # labelled -> score 1
         x, y, w, h = ann["bbox"]
@@ -53,7 +57,7 @@ def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
             box = (max(0, x - margin), max(0, y - margin),
                    min(photo.width, x + w + margin), min(photo.height, y + h + margin))
             crop = photo.convert("RGB").crop(tuple(int(round(v)) for v in box))
-        crop.thumbnail((320, 320))
+        crop.thumbnail((image_side, image_side))
         name = f"thumbs/coco-{ann['id']}.jpg"
         picture = io.BytesIO()
         crop.save(picture, "JPEG", quality=85)
@@ -66,7 +70,9 @@ def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
         meta.append({"thumbnail": name, "image": picture.getvalue(),
                      "source": f"coco-mini/train2017/{image['file_name']}",
                      "frame_time": None, "credit": image.get("flickr_url"),
-                     "licence": licences.get(image["license"])})
+                     "licence": licences.get(image["license"]),
+                     # what the JPEG shows, in the keypoints' pixels (here the crop's own)
+                     "thumb_box": [0.0, 0.0, float(crop.width), float(crop.height)]})
     bank = PoseBank.from_keypoints(np.stack(poses), ids=ids, meta=meta)
     bank.save(out)
     return PoseBank.load(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -252,3 +253,18 @@ def test_worker_processes_build_the_app_from_the_environment(bank_dir, bank, mon
         health = client.get("/api/health").json()
     assert health["bank_size"] == len(bank)
     assert health["worker"] > 0
+
+
+def test_a_match_says_where_its_pose_lies_in_its_image(client, bank, query_pose):
+    from PIL import Image
+
+    match = client.post("/api/search", json=body(query_pose, k=1)).json()["matches"][0]
+    row = bank.ids.index(match["id"])
+    with Image.open(io.BytesIO(bank.image(row))) as image:  # the picture, read by row
+        size = np.array(image.size, np.float32)
+    pose = np.array(match["image_pose"], np.float32)
+    assert pose.shape == (17, 3)
+    labelled = bank.keypoints[row][:, 2] > 0
+    # Fractions of the image that land on the bank's keypoints in the image's pixels.
+    assert np.allclose(pose[labelled, :2] * size, bank.keypoints[row][labelled, :2], atol=0.1)
+    assert np.array_equal(pose[:, 2], bank.keypoints[row][:, 2])

@@ -13,6 +13,7 @@ from PIL import Image
 from movemirror.keypoints import KEYPOINT_NAMES, MIRROR_PERMUTATION
 from movemirror.server import create_app
 
+from .browser import RETURNING_VISITOR
 from .conftest import (
     ARTIFACTS,
     COCO,
@@ -36,14 +37,19 @@ def open_page(chromium, live_server):
     """open_page(path, viewport) -> (page, traffic), with every request recorded."""
     contexts = []
 
-    def open_page(path="/", viewport=(1280, 800), init_script=None, server=live_server):
+    def open_page(path="/", viewport=(1280, 800), init_script=None, server=live_server,
+                  first_visit=False, before_goto=None):
         context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]},
                                        accept_downloads=True)
         contexts.append(context)
+        if not first_visit:
+            context.add_init_script(RETURNING_VISITOR)
         if init_script:
             context.add_init_script(init_script)
         page = context.new_page()
         traffic = Traffic(page, server.url)
+        if before_goto:
+            before_goto(page)
         page.goto(server.url + path)
         return page, traffic
 

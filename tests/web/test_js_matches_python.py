@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -101,8 +102,11 @@ def test_browser_models_are_named_as_in_python(js_models):
 
 
 def test_server_serves_exactly_the_browser_models_files(js_models):
-    wanted = {f"{spec['file']}.{ext}" for spec in js_models["models"].values()
-              for ext in ("json", "bin")}
+    # The pose models of the menu, and the still-photo path's people finder.
+    still = (STATIC_DIR / "js" / "still_people.js").read_text()
+    finder = re.search(r"MULTIPOSE_URL = '/vendor/models/([\w-]+)\.json'", still).group(1)
+    files = [spec["file"] for spec in js_models["models"].values()] + [finder]
+    wanted = {f"{name}.{ext}" for name in files for ext in ("json", "bin")}
     assert set(VENDOR_FILES["models"][1]) == wanted
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from movemirror.bench import bank as bank_bench
 from movemirror.bench import ingest as ingest_bench
 from movemirror.bench import motion as motion_bench
 from movemirror.bench import page as page_bench
@@ -32,6 +33,7 @@ SERVE = serve_bench.Plan()
 PAGE = page_bench.Plan()
 MOTION = motion_bench.Plan()
 QUICK_MOTION = motion_bench.Plan(queries=60, large=0, recall_queries=2)
+BANK = bank_bench.Plan()
 
 
 @app.command("ingest")
@@ -60,6 +62,50 @@ def ingest(
     console.print(ingest_bench.table(results, plan))
     if out is not None:
         ingest_bench.write_json(results, out / "ingest.json")
+
+
+@app.command("bank")
+def bank(
+    size: int = typer.Option(BANK.size, min=1000, help="Poses in the bank."),
+    append: int = typer.Option(BANK.append, min=1, help="Poses appended to it."),
+    picture_bank: int = typer.Option(BANK.picture_bank, min=10,
+                                     help="Poses of the second bank, each with a picture."),
+    picture_side: int = typer.Option(BANK.picture_side, min=16,
+                                     help="Longest side of the pictures, in pixels."),
+    folder: Path | None = typer.Option(None, help="Where to write the bank (a temporary "
+                                                  "folder inside it, removed after)."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for bank.json."),
+    quick: bool = typer.Option(False, "--quick", help=(
+        f"Small run: {bank_bench.QUICK.size:,} poses, {bank_bench.QUICK.append:,} appended.")),
+):
+    """The bank on disk: append vs a whole write, load with vectors, a picture by row."""
+    from rich.table import Table
+
+    from movemirror.errors import DatasetMissingError
+
+    plan = bank_bench.QUICK if quick else replace(BANK, size=size, append=append,
+                                                   picture_bank=picture_bank,
+                                                   picture_side=picture_side)
+    try:
+        results = bank_bench.run(plan, folder, report=_report)
+    except DatasetMissingError as error:
+        raise fail(str(error)) from None
+    bank_bench.write_json(results, plan, out / "bank.json")
+    table = Table("measure", "value")
+    table.add_row("write the whole bank from scratch", f"{results.write_seconds:.2f} s")
+    table.add_row(f"append {plan.append:,} poses (median)", f"{results.append_seconds:.3f} s "
+                  f"({results.append_share:.2%} of the whole write)")
+    table.add_row("  of which the commit (save)", f"{results.commit_seconds:.3f} s "
+                  f"({results.commit_share:.2%})")
+    table.add_row("the first append after loading", f"{results.first_append_seconds:.3f} s "
+                  f"({results.first_append_seconds / results.write_seconds:.2%})")
+    table.add_row("load, vectors ready for search", f"{results.load_seconds:.3f} s")
+    table.add_row("then its records (on first use)", f"{results.records_seconds:.3f} s")
+    table.add_row(f"a picture by row (of {plan.picture_bank:,})",
+                  f"median {results.picture_ms_median:.2f} ms, "
+                  f"p95 {results.picture_ms_p95:.2f} ms")
+    console.print(table)
+    console.print(f"wrote {out / 'bank.json'}", markup=False)
 
 
 @app.command("serve")

@@ -1,4 +1,5 @@
-"""The picture the app shows for an entry: a JPEG at display size, the frame or the person."""
+"""The picture the app shows for an entry: a JPEG at display size (the frame region around the
+person, or the whole frame), large enough to be shown big and sharp beside the camera."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 import numpy as np
 from PIL import Image
 
-DISPLAY_SIZE = 480  # longest side, in pixels
+DISPLAY_SIZE = 1024  # longest side, in pixels: sharp at up to 2x on a large screen
 MARGIN = 0.2  # space kept around the person, as a fraction of the box's longer side
 ASPECT = 3 / 4  # width / height of a person crop: portrait, like a standing person
 

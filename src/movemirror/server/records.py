@@ -1,4 +1,5 @@
-"""What a client learns about a matched pose: id, image URL and attribution, as JSON."""
+"""What a client learns about a matched pose: id, image URL, where the pose lies in that image,
+and attribution, as JSON."""
 
 from __future__ import annotations
 
@@ -8,10 +9,24 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from movemirror.bank import PoseBank
-from movemirror.bank.schema import ID, MATCH_FIELDS, THUMBNAIL
+from movemirror.bank.schema import ID, KEYPOINTS, MATCH_FIELDS, THUMBNAIL
 from movemirror.server.matcher import Hit
 
 THUMBNAIL_PREFIX = "/bank/"
+THUMB_BOX = "thumb_box"  # the part of the source the image shows, in the keypoints' pixels
+
+
+def image_pose(keypoints, thumb_box) -> list[list[float]] | None:
+    """The pose in its image: 17 [x, y, score], x and y as fractions of the image's width and
+    height (so the page can draw it over the image at any size); None without a box."""
+    if keypoints is None or not thumb_box or len(thumb_box) != 4:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in thumb_box)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    flat = [float(v) for v in keypoints]
+    return [[round((flat[i] - x0) / (x1 - x0), 4), round((flat[i + 1] - y0) / (y1 - y0), 4),
+             round(flat[i + 2], 2)] for i in range(0, len(flat), 3)]
 
 
 class MatchFormatter:
@@ -20,8 +35,8 @@ class MatchFormatter:
     def __init__(self, bank: PoseBank, cache_size: int = 65_536):
         self.bank = bank
         names = set(bank.records.column_names)
-        self._columns = {name: bank.records.column(name) for name in (ID, THUMBNAIL, *MATCH_FIELDS)
-                         if name in names}
+        wanted = (ID, THUMBNAIL, KEYPOINTS, THUMB_BOX, *MATCH_FIELDS)
+        self._columns = {name: bank.records.column(name) for name in wanted if name in names}
         self._static = lru_cache(maxsize=cache_size)(self._static_uncached)
         self._picture_rows: dict[str, int] | None = None  # built on the first picture served
         self._rows_lock = threading.Lock()
@@ -46,6 +61,7 @@ class MatchFormatter:
             "id": str(self._value(ID, i)),
             "thumbnail": THUMBNAIL_PREFIX + quote(thumbnail) if thumbnail else None,
             **{name: self._value(name, i) for name in MATCH_FIELDS},
+            "image_pose": image_pose(self._value(KEYPOINTS, i), self._value(THUMB_BOX, i)),
         }
         return info, json.dumps(info)[1:-1]
 

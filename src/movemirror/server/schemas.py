@@ -51,6 +51,10 @@ class Match(BaseModel):
     frame_time: float | None = None
     credit: str | None = None
     licence: str | None = None
+    image_pose: list[list[float]] | None = Field(
+        None, description="the pose in its image: 17 x [x, y, score], x and y as fractions of "
+                          "the image's width and height; null where the bank does not say what "
+                          "part of the source the image shows")
 
 
 class SearchResponse(BaseModel):

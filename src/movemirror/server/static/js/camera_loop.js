@@ -40,6 +40,7 @@ export class CameraLoop {
       const start = performance.now();
       const raw = await detector.estimator.estimate(video, width, height);
       state.estimateMs = performance.now() - start;
+      if (token !== this.token) break; // stopped (a photo came) while the model ran
       drawFrame(view, video, width, height, { mirrored: true });
       let pose = mirrorPose(raw, width);
       if (isGoodPose(pose)) {

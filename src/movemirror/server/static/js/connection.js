@@ -1,11 +1,17 @@
 // The match stream: a WebSocket to /api/stream that reconnects with backoff. Only keypoints
 // are ever sent. At most one query is in flight; a newer pose replaces one still waiting,
 // so a slow link shows the latest pose's matches rather than a growing backlog.
+//
+// Its states, as 'status' events: connecting, open, silent (open, but no reply to a query for
+// silentAfterMs), and closed (with the time of the next try, retryAt).
 
 export class MatchStream extends EventTarget {
-  constructor(url = MatchStream.defaultUrl(), { minDelayMs = 500, maxDelayMs = 10000 } = {}) {
+  constructor(url = MatchStream.defaultUrl(),
+    { minDelayMs = 500, maxDelayMs = 10000, silentAfterMs = 3000 } = {}) {
     super();
-    Object.assign(this, { url, minDelayMs, maxDelayMs });
+    Object.assign(this, { url, minDelayMs, maxDelayMs, silentAfterMs });
+    this.state = null;
+    this.sentAt = 0;
     this.delay = minDelayMs;
     this.socket = null;
     this.inFlight = null;
@@ -30,7 +36,6 @@ export class MatchStream extends EventTarget {
     const socket = new WebSocket(this.url);
     this.socket = socket;
     socket.onopen = () => {
-      this.delay = this.minDelayMs;
       this.emit('status', { state: 'open' });
       this.flush();
     };
@@ -40,9 +45,19 @@ export class MatchStream extends EventTarget {
       this.inFlight = null;
       const wait = this.delay * (0.8 + 0.4 * Math.random());
       this.delay = Math.min(this.delay * 2, this.maxDelayMs);
-      this.emit('status', { state: 'closed', code: event.code, retryInMs: wait });
+      this.emit('status', { state: 'closed', code: event.code, retryInMs: wait,
+        retryAt: performance.now() + wait });
       this.timer = setTimeout(() => this.connect(), wait);
     };
+    clearInterval(this.watchdog);
+    this.watchdog = setInterval(() => this.checkSilence(), 250);
+  }
+
+  /** An open socket that leaves a query unanswered for silentAfterMs is 'silent'. */
+  checkSilence(now = performance.now()) {
+    if (!this.open || !this.inFlight) return;
+    const waited = now - this.sentAt;
+    if (waited >= this.silentAfterMs) this.emit('status', { state: 'silent', waitedMs: waited });
   }
 
   /** Queue a pose query ({keypoints, width, height, k, metric, mirror}); resolves on reply. */
@@ -59,11 +74,14 @@ export class MatchStream extends EventTarget {
     this.inFlight = this.waiting;
     this.waiting = null;
     this.socket.send(JSON.stringify(this.inFlight.query));
+    this.sentAt = performance.now();
     this.sent += 1;
   }
 
   onReply(reply) {
     this.received += 1;
+    this.delay = this.minDelayMs; // a server that answers (not one that only accepts and drops)
+    if (this.state === 'silent') this.emit('status', { state: 'open' });
     const pending = this.inFlight;
     if (pending && reply.id === pending.query.id) {
       this.inFlight = null;
@@ -74,6 +92,7 @@ export class MatchStream extends EventTarget {
   }
 
   emit(type, detail) {
+    if (type === 'status') this.state = detail.state;
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }

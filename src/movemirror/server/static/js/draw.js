@@ -19,8 +19,9 @@ export function drawFrame(canvas, source, width, height, { mirrored = false } = 
 }
 
 /** Keypoints [[x, y, score]] in canvas pixels. */
-export function drawSkeleton(canvas, keypoints) {
+export function drawSkeleton(canvas, keypoints, { clear = false } = {}) {
   const ctx = canvas.getContext('2d');
+  if (clear) ctx.clearRect(0, 0, canvas.width, canvas.height);
   const scale = Math.max(canvas.width, canvas.height) / 640;
   ctx.lineWidth = 4 * scale;
   ctx.lineCap = 'round';
@@ -42,4 +43,10 @@ export function drawSkeleton(canvas, keypoints) {
     ctx.arc(x, y, 5 * scale, 0, 2 * Math.PI);
     ctx.fill();
   }
+}
+
+/** Keypoints with x and y as fractions of the canvas (a match's image_pose), on a clear canvas. */
+export function drawNormalizedSkeleton(canvas, pose) {
+  const keypoints = pose.map(([x, y, score]) => [x * canvas.width, y * canvas.height, score]);
+  drawSkeleton(canvas, keypoints, { clear: true });
 }

@@ -1,39 +1,95 @@
-// The mirror view's large image: the held match, swapped in only once decoded so the
-// flipbook never flashes an empty frame.
+// The mirror view's match: the held match's image, its skeleton drawn over it and its caption,
+// swapped in together (once the image is decoded) from one match, so the caption never names
+// another picture and the panel never flashes an empty frame.
+import { drawNormalizedSkeleton } from './draw.js';
+
+// Sharp enough: the image is never drawn larger than this many times its own pixels.
+export const MAX_UPSCALE = 2;
 
 export class Flipbook {
-  constructor({ image, caption, empty }) {
-    Object.assign(this, { image, caption, empty });
-    this.shownId = null;
+  /** elements: {frame, image, skeleton (canvas), caption, empty, skeletonToggle} */
+  constructor({ frame, image, skeleton, caption, empty, skeletonToggle }) {
+    Object.assign(this, { frame, image, skeleton, caption, empty, skeletonToggle });
+    this.shown = null;
     this.wanted = null;
     this.changes = 0;
+    skeletonToggle.addEventListener('change', () => this.drawSkeleton());
+    new ResizeObserver(() => this.fit()).observe(frame.parentElement);
+  }
+
+  /** What the panel says when there is no match to show. */
+  say(text) {
+    this.empty.textContent = text;
+  }
+
+  get shownId() {
+    return this.shown ? this.shown.id : null;
   }
 
   show(match) {
     if (!match || !match.thumbnail) {
       this.wanted = null;
-      this.shownId = null;
+      this.shown = null;
+      this.frame.hidden = true;
       this.image.hidden = true;
+      this.image.removeAttribute('data-match-id');
       this.caption.textContent = '';
       this.empty.hidden = false;
       return;
     }
-    this.caption.textContent = attribution(match);
-    if (match.id === this.shownId || (this.wanted && this.wanted.id === match.id)) return;
+    if (match.id === this.shownId) {
+      this.shown = match; // the same picture; its distance may have changed
+      return;
+    }
+    if (this.wanted && this.wanted.id === match.id) return;
     this.wanted = match;
     const next = new Image();
     next.src = match.thumbnail;
     next.decode().then(() => {
       if (this.wanted !== match) return;
-      this.image.src = next.src;
-      this.image.alt = `Best match: ${match.id}`;
-      this.image.dataset.matchId = match.id;
-      this.image.classList.toggle('flipped', Boolean(match.mirrored));
-      this.image.hidden = false;
-      this.empty.hidden = true;
-      this.shownId = match.id;
-      this.changes += 1;
+      this.wanted = null;
+      this.swapIn(match, next);
     }).catch(() => {});
+  }
+
+  swapIn(match, decoded) {
+    this.image.src = decoded.src;
+    this.image.alt = `Best match: ${attribution(match)}`;
+    this.image.dataset.matchId = match.id;
+    this.caption.textContent = attribution(match);
+    this.caption.dataset.matchId = match.id;
+    this.frame.classList.toggle('flipped', Boolean(match.mirrored));
+    this.frame.hidden = false;
+    this.image.hidden = false;
+    this.empty.hidden = true;
+    this.shown = match;
+    this.changes += 1;
+    this.fit();
+  }
+
+  /** Sizes the picture to fill its panel at its own aspect, but at most MAX_UPSCALE x. */
+  fit() {
+    const { image, frame } = this;
+    if (!this.shown || !image.naturalWidth) return;
+    const panel = frame.parentElement.getBoundingClientRect();
+    const room = this.caption.getBoundingClientRect().height + 8;
+    const scale = Math.min(panel.width / image.naturalWidth,
+      Math.max(0, panel.height - room) / image.naturalHeight, MAX_UPSCALE);
+    frame.style.width = `${Math.floor(image.naturalWidth * scale)}px`;
+    frame.style.height = `${Math.floor(image.naturalHeight * scale)}px`;
+    this.drawSkeleton();
+  }
+
+  drawSkeleton() {
+    const canvas = this.skeleton;
+    const pose = this.shown && this.shown.image_pose;
+    const on = Boolean(pose) && this.skeletonToggle.checked;
+    canvas.hidden = !on;
+    if (!on) return;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = Math.round(this.frame.clientWidth * ratio);
+    canvas.height = Math.round(this.frame.clientHeight * ratio);
+    drawNormalizedSkeleton(canvas, pose);
   }
 }
 

@@ -10,10 +10,12 @@ import { wireGifButton } from './gif_button.js';
 import { MatchHold } from './hold.js';
 import { ModelLoader } from './model_loader.js';
 import { createPageState } from './page_state.js';
+import { panelText } from './panel_text.js';
 import { PhotoMode } from './photo_mode.js';
 import { poseQuery, searchOptions } from './query.js';
 import { watchServer } from './server_status.js';
 import { Sources } from './sources.js';
+import { StartScreen } from './start_screen.js';
 import { Messages } from './status.js';
 import { ui } from './ui.js';
 import { Views } from './views.js';
@@ -29,7 +31,10 @@ const app = {
   state,
   messages,
   stream: new MatchStream(),
-  flipbook: new Flipbook({ image: ui.matchImage, caption: ui.matchCaption, empty: ui.matchEmpty }),
+  flipbook: new Flipbook({
+    frame: ui.matchFrame, image: ui.matchImage, skeleton: ui.matchSkeleton,
+    caption: ui.matchCaption, empty: ui.matchEmpty, skeletonToggle: ui.skeletonToggle,
+  }),
   grid: new ExploreGrid({ grid: ui.grid, dialog: ui.detail }),
   detector: () => models.detector,
   query: (pose, width, height) => poseQuery(pose, width, height, searchOptions(ui, state.view)),
@@ -47,12 +52,18 @@ app.cameraLoop = new CameraLoop(app);
 app.photo = new PhotoMode(app);
 const sources = new Sources(app);
 const views = new Views(app);
+const startCamera = () => {
+  if (state.ready && start.started && state.source === 'camera') sources.useCamera();
+};
+const start = new StartScreen(app, { onStart: startCamera });
 const models = new ModelLoader(app, {
   backend: params.get('backend'),
-  onReady: () => { if (state.source === 'camera') sources.useCamera(); },
+  onReady: startCamera,
+  onProgress: (text) => start.status(text),
 });
 
 watchServer(app);
+setInterval(() => app.flipbook.say(panelText(state)), 200);
 startFooter(app);
 wireGifButton({ ...app, matchImage: () => (ui.matchImage.hidden ? null : ui.matchImage) });
 if (params.get('view') === 'explore') views.set('explore');

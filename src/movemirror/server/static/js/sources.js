@@ -3,9 +3,10 @@ import { CameraError, startCamera, stopCamera } from './camera.js';
 import { acceptDrops } from './still.js';
 
 export class Sources {
-  /** app: {ui, state, messages, flipbook, cameraLoop, photo, clearHold()} */
+  /** app: {ui, state, messages, cameraLoop, photo, clearHold(), showMatches()} */
   constructor(app) {
     this.app = app;
+    this.asked = 0; // camera starts asked for: only the latest may go on
     const { ui } = app;
     ui.photoInput.addEventListener('change', () => {
       if (ui.photoInput.files[0]) this.usePhoto(ui.photoInput.files[0]);
@@ -23,17 +24,31 @@ export class Sources {
   }
 
   async useCamera() {
-    const { ui, messages, flipbook } = this.app;
+    const { ui, state, messages } = this.app;
     this.setSource('camera');
+    messages.clear('photo'); // a photo's error is no longer news
+    state.cameraError = null;
+    state.pose = null;
+    state.people = [];
+    ui.people.hidden = true;
+    this.app.clearHold();
+    this.app.showMatches([]);
     stopCamera(ui.video);
+    this.asked += 1;
+    const { asked } = this;
     try {
       messages.show('camera', 'Starting the camera…');
       await startCamera(ui.video);
       messages.clear('camera');
+      if (asked !== this.asked) { // a photo (or a newer start) came first
+        if (this.app.state.source !== 'camera') stopCamera(ui.video);
+        return;
+      }
     } catch (error) {
+      if (asked !== this.asked) return;
       const text = error instanceof CameraError ? error.message : String(error);
       messages.show('camera', text, { kind: 'error' });
-      flipbook.empty.textContent = 'No camera: use a photo instead (button above, or drop one).';
+      state.cameraError = text;
       return;
     }
     this.app.clearHold();
@@ -42,6 +57,7 @@ export class Sources {
 
   async usePhoto(file) {
     if (!this.app.detector()) return;
+    this.asked += 1; // a camera still starting is not wanted any more
     this.app.cameraLoop.stop();
     stopCamera(this.app.ui.video);
     this.setSource('photo');

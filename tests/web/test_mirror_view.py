@@ -1,0 +1,103 @@
+"""The mirror view as a person sees it: a large, sharp match beside them, its skeleton, and a
+caption that always names the picture shown (issue 11, findings 1-3)."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+import numpy as np
+import pytest
+
+from . import test_browser as shared
+from .test_browser import screenshot, wait_for, wait_for_matches
+
+open_page = shared.open_page  # the same fixture: a page on the live test server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+BOX = "(s) => { const r = document.querySelector(s).getBoundingClientRect(); " \
+      "return {x: r.x, y: r.y, width: r.width, height: r.height}; }"
+
+
+def box(page, selector):
+    return page.evaluate(BOX, selector)
+
+
+def test_the_match_is_large_sharp_and_shows_its_skeleton(open_page):
+    page, _ = open_page()
+    wait_for_matches(page, 5)
+    wait_for(page, "() => !document.querySelector('#match-image').hidden")
+    image = page.evaluate("""() => { const i = document.querySelector('#match-image');
+        const r = i.getBoundingClientRect(); const p = document.querySelector('.flipbook figure')
+        .getBoundingClientRect(); return {w: r.width, h: r.height, nw: i.naturalWidth,
+        nh: i.naturalHeight, pw: p.width, ph: p.height}; }""")
+    scale = image["w"] / image["nw"]
+    # Never enlarged past 2x (a blurry stretch), drawn at its own aspect ratio...
+    assert scale <= 2.0 + 1e-3
+    assert image["h"] / image["nh"] == pytest.approx(scale, rel=0.02)
+    # ...and as large as that allows in its panel.
+    assert scale > 1.95 or image["w"] > 0.9 * image["pw"] or image["h"] > 0.8 * image["ph"]
+    # The match's skeleton is drawn over it, where the match's keypoints are.
+    drawn = page.evaluate("""() => {
+        const c = document.querySelector('#match-skeleton');
+        const pose = window.movemirror.shown.image_pose;
+        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const at = (x, y) => data[4 * (Math.round(y * (c.height - 1)) * c.width
+                                       + Math.round(x * (c.width - 1))) + 3];
+        let painted = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
+        return {hidden: c.hidden, painted, share: painted / (c.width * c.height),
+                onKeypoints: pose.filter((k) => k[2] >= 0.3).map(([x, y]) => at(x, y))}; }""")
+    assert not drawn["hidden"]
+    assert 0.002 < drawn["share"] < 0.3
+    assert drawn["onKeypoints"] and min(drawn["onKeypoints"]) > 0
+    screenshot(page, "mirror-skeleton")
+    page.click("#skeleton-toggle")
+    assert page.evaluate("() => document.querySelector('#match-skeleton').hidden")
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_you_and_your_match_side_by_side_fill_the_screen(open_page, viewport):
+    page, _ = open_page(viewport=viewport)
+    wait_for_matches(page, 3)
+    wait_for(page, "() => !document.querySelector('#match-image').hidden")
+    you, match = box(page, ".you"), box(page, ".flipbook figure")
+    width, height = viewport
+    assert you["width"] == pytest.approx(match["width"], rel=0.02)
+    assert you["height"] == pytest.approx(match["height"], rel=0.02)
+    if width > height:  # side by side
+        assert you["y"] == pytest.approx(match["y"], abs=2) and you["x"] < match["x"]
+    else:  # stacked
+        assert you["x"] == pytest.approx(match["x"], abs=2) and you["y"] < match["y"]
+    # Together they fill most of the screen, and nothing runs off it.
+    assert 2 * you["width"] * you["height"] > 0.5 * width * height
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert page.evaluate("() => document.documentElement.scrollHeight") <= height
+    # The camera picture fills its panel (at its own aspect ratio).
+    view = box(page, "#view")
+    assert view["width"] == pytest.approx(you["width"], rel=0.01)
+    screenshot(page, f"mirror-{width}x{height}")
+
+
+def test_the_caption_always_names_the_picture_shown(open_page, bank):
+    page, _ = open_page()
+    wait_for_matches(page, 5)
+    samples = page.evaluate("""async () => {
+        const out = [];
+        for (let i = 0; i < 300; i += 1) {
+          const img = document.querySelector('#match-image');
+          if (!img.hidden) out.push([img.dataset.matchId,
+                                     document.querySelector('#match-caption').textContent]);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return out; }""")
+    assert len(samples) > 200
+
+    def caption(match_id):
+        record = bank.record(bank.ids.index(match_id))
+        parts = [PurePosixPath(record["source"]).name, record["credit"], record["licence"]]
+        return " · ".join(p for p in parts if p)
+
+    assert np.unique([s for s, _ in samples]).size >= 2  # the picture changed while sampled
+    wrong = [(shown, text) for shown, text in samples if text != caption(shown)]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples disagree, e.g. {wrong[0]}"
