@@ -23,6 +23,7 @@ from movemirror.bank.schema import (
 )
 from movemirror.distances import DEFAULT_METRIC, Metric, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
+from movemirror.index.topk import merge_unique
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 from movemirror.vectors import (
@@ -382,13 +383,18 @@ class PoseBank:
             raise ValueError("k must be at least 1")
         index = self.index(metric)
         rows = self._rows.get(metric)
-        distances, indices = index.search(vectorise(queries), k)
+        vectors = vectorise(queries)
         if not mirror:
+            distances, indices = index.search(vectors, k)
             return SearchResult(distances, _bank_rows(indices, rows),
                                 np.zeros(indices.shape, bool))
-        mirrored_d, mirrored_i = index.search(vectorise(mirror_keypoints(queries)), k)
-        found = _merge_mirrored(distances, indices, mirrored_d, mirrored_i, indices.shape[1])
-        return found._replace(indices=_bank_rows(found.indices, rows))
+        # Both sides in one search; then each bank pose once, at its better side.
+        both = np.concatenate([vectors, vectorise(mirror_keypoints(queries))])
+        distances, indices = index.search(both, k)
+        n = len(vectors)
+        distances, indices, mirrored = merge_unique(distances[:n], indices[:n], distances[n:],
+                                                    indices[n:], indices.shape[1])
+        return SearchResult(distances, _bank_rows(indices, rows), mirrored)
 
     def search_motion(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
                       mirror: bool = False, exhaustive: bool = False) -> list:
@@ -452,23 +458,6 @@ def _own_vectors(keypoints: np.ndarray, metric: Metric) -> tuple[np.ndarray, np.
 
 def _bank_rows(indices: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     return indices if rows is None else rows[indices]
-
-
-def _merge_mirrored(d, i, md, mi, k) -> SearchResult:
-    """Per query, the k best of both result lists, each bank pose once (its better side)."""
-    distances = np.concatenate([d, md], axis=1)
-    indices = np.concatenate([i, mi], axis=1)
-    flags = np.concatenate([np.zeros_like(i, bool), np.ones_like(mi, bool)], axis=1)
-    order = np.argsort(distances, axis=1, kind="stable")
-    out_d = np.empty((len(d), k), np.float32)
-    out_i = np.empty((len(d), k), np.int64)
-    out_m = np.empty((len(d), k), bool)
-    for q in range(len(d)):
-        row = order[q]
-        _, first = np.unique(indices[q, row], return_index=True)
-        keep = row[np.sort(first)][:k]
-        out_d[q], out_i[q], out_m[q] = distances[q, keep], indices[q, keep], flags[q, keep]
-    return SearchResult(out_d, out_i, out_m)
 
 
 # Metadata columns given their declared type whatever type the caller used (a track may be
