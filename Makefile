@@ -15,7 +15,7 @@ setup-python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,bench,coverage]'
+	$(PY) -m pip install -q -e '.[dev,bench,coverage,cluster]'
 	touch $@
 
 setup-node:

@@ -8,7 +8,11 @@ data="${MOVEMIRROR_DATA:-../shared/data}"
 host="${HOST:-127.0.0.1}"
 port="${PORT:-8000}"
 
-if [ ! -f "$bank/manifest.json" ]; then
+if [ ! -d "$bank/poses.lance" ] && [ -f "$bank/manifest.json" ]; then
+  echo "Upgrading the bank at $bank to format 2 (once)."
+  "$mm" bank upgrade "$bank"
+fi
+if [ ! -d "$bank/poses.lance" ]; then
   if [ -d "$data/lspet/images" ]; then
     echo "No bank at $bank: building the sample bank from $data (LSPET photos and the videos)."
     echo "This takes a few minutes once; an interrupted build resumes where it stopped."

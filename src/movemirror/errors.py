@@ -39,6 +39,11 @@ class ModelMissingError(MovemirrorError, FileNotFoundError):
     """An ONNX model that is not on this machine (or is damaged): run `make setup-models`."""
 
 
+class DeviceError(MovemirrorError, ValueError):
+    """A device (`--device`) that is unknown or cannot run here; the message says what is
+    missing."""
+
+
 class DecodeError(MovemirrorError):
     """A media file that cannot be decoded; the message says why, for the run's report."""
 
@@ -49,6 +54,10 @@ class AttributionError(MovemirrorError, ValueError):
 
 class IngestError(MovemirrorError):
     """An indexing run that cannot start (bank damaged or busy); the message says what to do."""
+
+
+class ClusterError(IngestError):
+    """A Ray cluster that cannot run the plan: Ray missing, unreachable, or too few CPUs."""
 
 
 class DatasetMissingError(MovemirrorError, FileNotFoundError):

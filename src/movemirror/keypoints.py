@@ -66,6 +66,7 @@ def _swap_permutation() -> tuple[int, ...]:
 
 # MIRROR_PERMUTATION[i] is the keypoint that takes keypoint i's role in the mirrored image.
 MIRROR_PERMUTATION: tuple[int, ...] = _swap_permutation()
+_MIRROR_INDEX = np.array(MIRROR_PERMUTATION)  # for indexing without converting the tuple
 
 # Keypoints of the body (no face): what "full body" and body-joint accuracy refer to.
 BODY_KEYPOINTS: tuple[int, ...] = tuple(range(5, 17))
@@ -78,7 +79,7 @@ def mirror_keypoints(keypoints: np.ndarray, image_width: float | None = None) ->
     normalised vectors, which do not depend on where the pose stands).
     """
     keypoints = np.asarray(keypoints, dtype=np.float32)
-    mirrored = keypoints[..., MIRROR_PERMUTATION, :].copy()
+    mirrored = keypoints[..., _MIRROR_INDEX, :]  # a copy: fancy indexing
     if image_width is None:
         mirrored[..., 0] = -mirrored[..., 0]
     else:

@@ -73,11 +73,13 @@ def test_bench_ingest_table_in_a_log(tmp_path):
     assert ("ingestion end to end (lightning, fast mode); other jobs share this machine's cores, "
             "so numbers are noisy") in result.stdout.splitlines()
     header, rows = table_cells(result.stdout)
-    assert header == ["run", "workers", "files", "frames", "entries", "seconds", "frames/s",
+    assert header == ["run", "engine", "workers", "files", "frames", "entries", "seconds",
+                      "frames/s", "vs first", "first result (s)", "frames/s after it",
                       "load avg (1 min)"]
     r = json.loads((tmp_path / "ingest.json").read_text())["photos"]
-    assert rows == [["photos", "1", "3", f"{r['frames']:,}", f"{r['entries']:,}",
-                     f"{r['seconds']:.1f}", f"{r['frames_per_second']:.1f}",
+    assert rows == [["photos", "local", "1", "3", f"{r['frames']:,}", f"{r['entries']:,}",
+                     f"{r['seconds']:.1f}", f"{r['frames_per_second']:.1f}", "",
+                     f"{r['first_result_seconds']:.1f}", f"{r['steady_frames_per_second']:.1f}",
                      f"{r['load_average'][0]:.2f}"]]
 
 

@@ -249,6 +249,40 @@ def test_a_writer_killed_mid_append_leaves_the_last_committed_version(poses, tmp
     assert len(PoseBank.load(path)) == len(bank)
 
 
+def test_a_whole_write_killed_before_its_tables_leaves_no_stale_ledger(poses, tmp_path,
+                                                                       monkeypatch):
+    from movemirror.bank import lance_store
+
+    path = tmp_path / "bank"
+    old = PoseBank.from_keypoints(poses[:20], ids=_ids(0, 20))
+    old.tables["sources"] = pa.table({"path": ["old.jpg"]})
+    old.save(path)
+    real_write_table = lance_store._write_table
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("killed between the poses and the ledger")
+
+    monkeypatch.setattr(lance_store, "_write_table", killed)
+    rebuilt = PoseBank.from_keypoints(poses[20:25], ids=_ids(20, 5))
+    rebuilt.tables["sources"] = pa.table({"path": ["new.jpg"]})
+    with pytest.raises(KeyboardInterrupt):
+        rebuilt.save(path)  # a rebuild over the old bank
+    monkeypatch.setattr(lance_store, "_write_table", real_write_table)
+    after = PoseBank.load(path)
+    # The rebuilt poses landed; the old bank's ledger rows are not theirs.
+    assert after.ids == _ids(20, 5) and after.tables["sources"].num_rows == 0
+    fresh = tmp_path / "fresh"
+    monkeypatch.setattr(lance_store, "_write_table", killed)
+    with pytest.raises(KeyboardInterrupt):
+        rebuilt.save(fresh)  # a first write: its ledger dataset never existed
+    monkeypatch.setattr(lance_store, "_write_table", real_write_table)
+    loaded = PoseBank.load(fresh)
+    assert loaded.ids == _ids(20, 5) and "sources" not in loaded.tables
+    loaded.tables["sources"] = pa.table({"path": ["new.jpg"]})
+    loaded.save()  # the next commit writes the ledger
+    assert PoseBank.load(fresh).tables["sources"].column("path").to_pylist() == ["new.jpg"]
+
+
 # --- object storage -------------------------------------------------------------------------
 
 @pytest.fixture
@@ -311,6 +345,6 @@ def test_bank_history_and_compact(poses, tmp_path):
     assert after.ids == _ids(0, 400) and int(after.generation) > 4  # a new version
     np.testing.assert_array_equal(after.keypoints, poses[:400])
     info = runner.invoke(app, ["bank", "info", str(path), "--version", "2"])
-    assert info.exit_code == 0 and "200 poses (format 2, version 2)" in info.output
+    assert info.exit_code == 0 and ": 200 poses\nformat 2, version 2\n" in info.output
     missing = runner.invoke(app, ["bank", "history", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "no bank here" in missing.output

@@ -21,6 +21,7 @@ def described(penn_sample):
 
 @pytest.mark.parametrize(("action", "phrase", "factor"), [
     ("pullup", "both wrists above the head", 3.0),
+    ("clean_and_jerk", "both wrists above the shoulders", 1.8),
     ("tennis_serve", "one wrist above the head", 2.0),
     ("pushup", "lying or leaning flat", 3.0),
     ("bench_press", "lying or leaning flat", 3.0),

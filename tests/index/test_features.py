@@ -35,3 +35,17 @@ def test_feature_tree_refuses_mismatched_queries():
     with pytest.raises(ValueError, match="weights must not be negative"):
         tree.search(np.zeros(6), -np.ones(6), 3)
     assert tree.search(np.zeros(6), np.ones(6), 500)[1].shape == (1, 100)
+
+
+@pytest.mark.parametrize("dim", [1, 3, 15])
+def test_feature_tree_of_few_dimensions_is_exact(dim):
+    """Fewer dimensions than a block's first check covers: still exact, nothing read beyond."""
+    rng = np.random.default_rng(dim)
+    features = rng.normal(0, 1, (2000, dim)).astype(np.float32)
+    queries = rng.normal(0, 1, (20, dim)).astype(np.float32)
+    weights = rng.uniform(0.1, 1, (20, dim)).astype(np.float32)
+    found_d, found_i = FeatureTree(features).search(queries, weights, 5)
+    truth = (np.abs(queries[:, None, :] - features[None]) * weights[:, None, :]).sum(2)
+    expected = np.sort(truth, axis=1)[:, :5]
+    assert found_d == pytest.approx(expected, rel=1e-4, abs=1e-5)
+    assert np.take_along_axis(truth, found_i, 1) == pytest.approx(expected, rel=1e-4, abs=1e-5)

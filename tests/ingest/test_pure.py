@@ -98,14 +98,19 @@ def test_display_image_keeps_the_person_large_enough_to_show_big(pose_photo):
 
 def test_attribution_from_csv_and_json(tmp_path):
     (tmp_path / "credits.csv").write_text(
-        "file,credit,licence\nbeach.jpg,Photo: Ann,CC BY 4.0\n*.mp4,Video: Bob,\n")
+        "file,credit,licence,source\nbeach.jpg,Photo: Ann,CC BY 4.0,https://example.org/ann\n"
+        "*.mp4,Video: Bob,,\n")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "credits.json").write_text(
-        '{"*": {"credit": "Carol", "license": "CC0"}, "x.jpg": "Dan"}')
+        '{"*": {"credit": "Carol", "license": "CC0", "url": "Carol Archive"}, "x.jpg": "Dan"}')
     credits = Attribution.load([tmp_path / "credits.csv", tmp_path / "sub" / "credits.json"])
     assert credits.lookup(tmp_path / "beach.jpg").credit == "Photo: Ann"
     assert credits.lookup(tmp_path / "beach.jpg").licence == "CC BY 4.0"
     assert credits.lookup(tmp_path / "clip.mp4").licence is None
+    # The published source is the owner's words, never the file's path.
+    assert credits.lookup(tmp_path / "beach.jpg").source == "https://example.org/ann"
+    assert credits.lookup(tmp_path / "clip.mp4").source is None
+    assert credits.lookup(tmp_path / "sub" / "y.png").source == "Carol Archive"
     assert credits.lookup(tmp_path / "sub" / "y.png").licence == "CC0"
     assert credits.lookup(tmp_path / "sub" / "x.jpg").credit == "Dan"
     assert credits.lookup(tmp_path / "other.png") is None
@@ -127,7 +132,7 @@ class _MultiPoseMisses:
 
 
 def test_a_body_multipose_misses_is_found_by_the_single_person_model(lspet_images):
-    from movemirror.ingest.pool import make_estimator
+    from movemirror.ingest.engines.local import make_estimator
     from movemirror.ingest.work import Settings, Unit, process_unit
     from movemirror.pose import ModelMissingError
 

@@ -16,7 +16,7 @@ from PIL import Image
 from movemirror.bank import PoseBank
 from movemirror.server import create_app
 
-from .browser import CHROMIUM, chromium_args, make_fake_webcam
+from .browser import CHROMIUM, RETURNING_VISITOR, chromium_args, make_fake_webcam
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"
@@ -34,17 +34,21 @@ def require(path: Path) -> Path:
     return path
 
 
-def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
+def build_coco_bank(out: Path, min_keypoints: int = 8,
+                    licence_ids: set[int] | None = None, image_side: int = 320) -> PoseBank:
     """A bank of the COCO-mini people with >= min_keypoints labels, with JPEG crops of each
-    as their pictures."""
+    (at most image_side px) as their pictures; licence_ids: only photos under these COCO
+    licence ids (all when None)."""
     data = json.loads(require(COCO / "annotations" / "person_keypoints_train2017.json").read_text())
     images = {img["id"]: img for img in data["images"]}
-    licences = {lic["id"]: lic["name"] for lic in data["licenses"]}
+    licence_names = {lic["id"]: lic["name"] for lic in data["licenses"]}
     poses, ids, meta = [], [], []
     for ann in data["annotations"]:
         if ann["iscrowd"] or ann["num_keypoints"] < min_keypoints:
             continue
         image = images[ann["image_id"]]
+        if licence_ids is not None and image["license"] not in licence_ids:
+            continue
         kps = np.asarray(ann["keypoints"], np.float32).reshape(17, 3)
         kps[:, 2] = (kps[:, 2] > 0).astype(np.float32)  # labelled -> score 1
         x, y, w, h = ann["bbox"]
@@ -53,7 +57,7 @@ def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
             box = (max(0, x - margin), max(0, y - margin),
                    min(photo.width, x + w + margin), min(photo.height, y + h + margin))
             crop = photo.convert("RGB").crop(tuple(int(round(v)) for v in box))
-        crop.thumbnail((320, 320))
+        crop.thumbnail((image_side, image_side))
         name = f"thumbs/coco-{ann['id']}.jpg"
         picture = io.BytesIO()
         crop.save(picture, "JPEG", quality=85)
@@ -66,7 +70,8 @@ def build_coco_bank(out: Path, min_keypoints: int = 8) -> PoseBank:
         meta.append({"thumbnail": name, "image": picture.getvalue(),
                      "source": f"coco-mini/train2017/{image['file_name']}",
                      "frame_time": None, "credit": image.get("flickr_url"),
-                     "licence": licences.get(image["license"]),
+                     "licence": licence_names.get(image["license"]),
+                     "published_source": image.get("coco_url"),
                      # what the JPEG shows, in the keypoints' pixels (here the crop's own)
                      "thumb_box": [0.0, 0.0, float(crop.width), float(crop.height)]})
     bank = PoseBank.from_keypoints(np.stack(poses), ids=ids, meta=meta)
@@ -150,3 +155,31 @@ def chromium(webcam):
                                              args=chromium_args(webcam))
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def open_page(chromium, live_server):
+    """open_page(path, viewport) -> (page, traffic), with every request recorded."""
+    from .traffic import Traffic
+
+    contexts = []
+
+    def open_page(path="/", viewport=(1280, 800), init_script=None, server=live_server,
+                  first_visit=False, before_goto=None):
+        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                       accept_downloads=True)
+        contexts.append(context)
+        if not first_visit:
+            context.add_init_script(RETURNING_VISITOR)
+        if init_script:
+            context.add_init_script(init_script)
+        page = context.new_page()
+        traffic = Traffic(page, server.url)
+        if before_goto:
+            before_goto(page)
+        page.goto(server.url + path)
+        return page, traffic
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -13,7 +13,6 @@ from PIL import Image
 from movemirror.keypoints import KEYPOINT_NAMES, MIRROR_PERMUTATION
 from movemirror.server import create_app
 
-from .browser import RETURNING_VISITOR
 from .conftest import (
     ARTIFACTS,
     COCO,
@@ -24,51 +23,12 @@ from .conftest import (
     LiveServer,
     require,
 )
-from .traffic import Traffic
+from .pages import screenshot, wait_for, wait_for_matches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # A COCO photo of an empty kitchen: no person annotated in it.
 SHARED_NO_PERSON = COCO / "train2017" / "000000408805.jpg"
-
-
-@pytest.fixture
-def open_page(chromium, live_server):
-    """open_page(path, viewport) -> (page, traffic), with every request recorded."""
-    contexts = []
-
-    def open_page(path="/", viewport=(1280, 800), init_script=None, server=live_server,
-                  first_visit=False, before_goto=None):
-        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                       accept_downloads=True)
-        contexts.append(context)
-        if not first_visit:
-            context.add_init_script(RETURNING_VISITOR)
-        if init_script:
-            context.add_init_script(init_script)
-        page = context.new_page()
-        traffic = Traffic(page, server.url)
-        if before_goto:
-            before_goto(page)
-        page.goto(server.url + path)
-        return page, traffic
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def wait_for(page, expression, timeout=60_000):
-    page.wait_for_function(expression, timeout=timeout)
-
-
-def wait_for_matches(page, at_least=3):
-    wait_for(page, f"() => window.movemirror && window.movemirror.replies >= {at_least}")
-
-
-def screenshot(page, name):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def reference_poses(side=WEBCAM_SIDE, frames=WEBCAM_FRAMES) -> np.ndarray:
@@ -118,7 +78,7 @@ def test_page_frame_rate(open_page):
     assert stats["matchesPerSecond"] > 3
 
 
-def test_explore_grid_fills_and_opens_a_match(open_page):
+def test_explore_grid_fills_and_opens_a_match(open_page, bank):
     page, traffic = open_page()
     wait_for_matches(page)
     page.click("button[data-view=explore]")
@@ -138,34 +98,13 @@ def test_explore_grid_fills_and_opens_a_match(open_page):
     first_id = page.get_attribute("#grid .card", "data-match-id")
     page.click("#grid .card")
     wait_for(page, "() => document.querySelector('#detail').open")
-    assert page.text_content("#detail .match-id") == first_id
-    assert "coco-mini/train2017/" in page.text_content("#detail .source")
+    record = bank.record(bank.ids.index(first_id))
+    assert page.text_content("#detail .file") == record["source"].split("/")[-1]
+    assert page.get_attribute("#detail .source a", "href") == record["published_source"]
     assert page.text_content("#detail .licence").strip()
     page.wait_for_function("() => document.querySelector('#detail img').naturalWidth > 0")
     screenshot(page, "explore-detail")
     page.click("#detail .close")
-    traffic.assert_only_keypoints_left()
-
-
-def test_gif_export_makes_an_animated_gif(open_page, tmp_path):
-    page, traffic = open_page()
-    wait_for_matches(page)
-    wait_for(page, "() => !document.querySelector('#match-image').hidden")
-    with page.expect_download(timeout=60_000) as download:
-        page.click("#gif-button")
-        page.wait_for_selector("#countdown:not([hidden])")
-        screenshot(page, "gif-countdown")
-    path = tmp_path / "movemirror.gif"
-    download.value.save_as(path)
-    with Image.open(path) as gif:
-        assert gif.format == "GIF"
-        assert gif.is_animated and gif.n_frames >= 40
-        assert gif.size == (480, 240)
-        gif.seek(gif.n_frames // 2)
-        frame = np.asarray(gif.convert("RGB"), np.float32)
-        # Both halves hold pictures (the person and the match), not a blank panel.
-        assert frame[:, :240].std() > 10 and frame[:, 240:].std() > 10
-        gif.save(ARTIFACTS / "movemirror-gif-frame.png") if ARTIFACTS.exists() else None
     traffic.assert_only_keypoints_left()
 
 
@@ -213,7 +152,9 @@ def test_phone_sized_screen(open_page):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     for selector in ("#view", "#match-image"):
         box = page.locator(selector).bounding_box()
-        assert box["width"] > 100 and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        # Not a corner preview: wide, or (a tall, narrow picture at its own aspect) tall.
+        assert box["width"] > 100 or box["height"] > 200
     screenshot(page, "phone")
 
 

@@ -10,13 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from . import test_browser as shared
 from .conftest import COCO, POSE_PHOTO, require
-from .test_browser import SHARED_NO_PERSON, screenshot, wait_for, wait_for_matches
+from .pages import screenshot, wait_for, wait_for_matches
+from .test_browser import SHARED_NO_PERSON
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-open_page = shared.open_page  # the same fixture: a page on the live test server
 
 
 def server_message(page) -> str:

@@ -8,10 +8,7 @@ from pathlib import PurePosixPath
 import numpy as np
 import pytest
 
-from . import test_browser as shared
-from .test_browser import screenshot, wait_for, wait_for_matches
-
-open_page = shared.open_page  # the same fixture: a page on the live test server
+from .pages import screenshot, wait_for, wait_for_matches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,7 +37,7 @@ def test_the_match_is_large_sharp_and_shows_its_skeleton(open_page):
     # The match's skeleton is drawn over it, where the match's keypoints are.
     drawn = page.evaluate("""() => {
         const c = document.querySelector('#match-skeleton');
-        const pose = window.movemirror.shown.image_pose;
+        const pose = window.movemirror.displayed.image_pose;
         const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         const at = (x, y) => data[4 * (Math.round(y * (c.height - 1)) * c.width
                                        + Math.round(x * (c.width - 1))) + 3];

@@ -1,4 +1,4 @@
-"""The stream's fast message reader agrees with the PoseQuery schema on every message."""
+"""The stream's fast message reader agrees with the StreamQuery schema on every message."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from movemirror.server.protocol import parse_query
-from movemirror.server.schemas import PoseQuery
+from movemirror.server.schemas import StreamQuery
 
 POSE = [[100.0 + i, 200.0 + 2 * i, 0.9] for i in range(17)]
 
@@ -27,6 +27,9 @@ CASES = [
     message(id=1.5), message(id=[1]), message(id=True),
     message(width=0), message(width=-3), message(height=1e9), message(width="640"),
     message(width=True), message(extra=1),
+    message(motion=True, time=12.5), message(motion=True), message(time=3),
+    message(motion="yes"), message(motion=1), message(time="3"), message(time=True),
+    message(time=None, motion=False),
     json.dumps({"keypoints": POSE[:16], "width": 1, "height": 1}),
     json.dumps({"keypoints": [p[:2] for p in POSE], "width": 1, "height": 1}),
     json.dumps({"keypoints": [[*p, 1] for p in POSE], "width": 1, "height": 1}),
@@ -44,7 +47,7 @@ CASES = [
 @pytest.mark.parametrize("text", CASES)
 def test_fast_reader_agrees_with_the_schema(text):
     try:
-        expected = PoseQuery.model_validate_json(text)
+        expected = StreamQuery.model_validate_json(text)
     except ValidationError:
         expected = None
     if expected is None:
@@ -55,5 +58,6 @@ def test_fast_reader_agrees_with_the_schema(text):
     assert query.id == expected.id
     assert np.array_equal(query.keypoints, np.asarray(expected.keypoints, np.float32))
     assert query.keypoints.dtype == np.float32 and query.keypoints.shape == (17, 3)
-    assert (query.width, query.height, query.k, query.metric, query.mirror) == (
-        expected.width, expected.height, expected.k, expected.metric, expected.mirror)
+    assert (query.width, query.height, query.k, query.metric, query.mirror, query.motion,
+            query.time) == (expected.width, expected.height, expected.k, expected.metric,
+                            expected.mirror, expected.motion, expected.time)

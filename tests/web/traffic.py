@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-ALLOWED_QUERY_KEYS = {"id", "keypoints", "width", "height", "k", "metric", "mirror"}
+ALLOWED_QUERY_KEYS = {"id", "keypoints", "width", "height", "k", "metric", "mirror",
+                      "one_per_frame"}
 IMAGE_MARKERS = ("data:image", "/9j/", "iVBORw0KGgo", "R0lGOD", "UklGR", "\xff\xd8\xff")
 MAX_QUERY_BYTES = 2048
 

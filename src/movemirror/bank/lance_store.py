@@ -17,7 +17,8 @@ know of; a re-run redoes their units and finds their ids already in the bank.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from movemirror.bank.schema import IMAGE, IMAGE_TYPE, VECTOR, VECTOR_TYPE
+from movemirror.bank.schema import ID, IMAGE, IMAGE_TYPE, VECTOR, VECTOR_TYPE
 from movemirror.errors import BankError
 from movemirror.vectors import VECTOR_DIM
 
@@ -35,6 +36,10 @@ FORMAT_VERSION = 2
 POSES = "poses.lance"
 TABLE_SUFFIX = ".lance"
 BANK_VERSION = "_bank_version"  # in each extra table: the poses version of the row's save
+# ... and the whole write the row belongs to: rows left by a bank that was since replaced
+# (a rebuild killed before its tables were written) are not the new bank's.
+BANK_LINEAGE = "_bank_lineage"
+_LINEAGE_KEY = b"movemirror-lineage"
 _FORMAT_KEY = b"movemirror-format"
 _TABLES_KEY = b"movemirror-tables"
 
@@ -51,10 +56,11 @@ class LanceBank:
     """One version of a stored bank: its records (without vector and image), its vectors,
     its extra tables, and the open dataset to read pictures from by row."""
 
-    records: pa.Table
+    records: Callable[[], pa.Table]  # reads them (on first use: search needs the vectors alone)
     vectors: np.ndarray
     tables: dict[str, pa.Table]
     dataset: object  # lance.LanceDataset at this version
+    read_ids: Callable[[], pa.ChunkedArray]  # the id column alone
 
     @property
     def version(self) -> int:
@@ -63,33 +69,46 @@ class LanceBank:
 
 def exists(location: str) -> bool:
     """Whether a format-2 bank (any dataset at all) is at location."""
-    if "://" not in location:
-        return (Path(location) / POSES).is_dir()
-    try:
-        _open(location, None)
-    except BankError:
-        return False
-    return True
+    return _committed(location, POSES)
 
 
 def read(location: str, version: int | None = None) -> LanceBank:
     """Open version (default: the latest) of the bank at location; BankError naming the
     problem if it is missing, damaged or of another format."""
     dataset = _open(location, version)
-    names = [name for name in dataset.schema.names if name != IMAGE]
-    try:
-        table = dataset.to_table(columns=names)
-    except Exception as error:  # Lance raises OSError, ValueError, RuntimeError on damage
-        raise BankError(f"{location}: cannot read the poses: {_first_line(error)}") from error
-    if VECTOR not in table.column_names:
+    if VECTOR not in dataset.schema.names:
         raise BankError(f"{location}: the poses have no {VECTOR} column")
-    vectors = _matrix(table.column(VECTOR), VECTOR_DIM)
-    records = table.drop_columns([VECTOR])
+    vectors = _matrix(_columns(dataset, [VECTOR], location).column(VECTOR), VECTOR_DIM)
+    count = dataset.count_rows()
+    if len(vectors) != count:
+        raise BankError(f"{location}: {count} poses but {len(vectors)} vectors")
+    names = [name for name in dataset.schema.names if name not in (VECTOR, IMAGE)]
+
+    def records() -> pa.Table:
+        table = _columns(dataset, names, location)
+        if table.num_rows != count:
+            raise BankError(f"{location}: {count} poses but {table.num_rows} records")
+        return table.replace_schema_metadata(None)
+
     # The latest version lists every table; each row says which version it belongs to.
     listing = dataset if version is None else _open(location, None)
-    tables = {name: _read_table(location, name, dataset.version)
-              for name in _table_names(listing)}
-    return LanceBank(records=records, vectors=vectors, tables=tables, dataset=dataset)
+    tables = {}
+    for name in _table_names(listing):
+        table = _read_table(location, name, dataset.version, _lineage(dataset))
+        if table is not None:
+            tables[name] = table
+    def read_ids() -> pa.ChunkedArray:
+        return _columns(dataset, [ID], location).column(ID)
+
+    return LanceBank(records=records, vectors=vectors, tables=tables, dataset=dataset,
+                     read_ids=read_ids)
+
+
+def _columns(dataset, names: list[str], location: str) -> pa.Table:
+    try:
+        return dataset.to_table(columns=names)
+    except Exception as error:  # Lance raises OSError, ValueError, RuntimeError on damage
+        raise BankError(f"{location}: cannot read the poses: {_first_line(error)}") from error
 
 
 def latest_version(location: str) -> int:
@@ -103,11 +122,14 @@ def create(location: str, records: pa.Table, vectors: np.ndarray,
     older versions still hold); returns the version."""
     import lance
 
-    data = _poses_table(records, vectors, images)
-    data = data.replace_schema_metadata(_schema_metadata(tables))
+    first = _poses_batch(records.slice(0, 0), np.empty((0, VECTOR_DIM), np.float32), [])
+    lineage = f"{time.time_ns():x}"
+    schema = first.schema.with_metadata({**_schema_metadata(tables),
+                                         _LINEAGE_KEY: lineage.encode()})
+    data = _poses_table(records, vectors, images, schema)
     dataset = _write(lance.write_dataset, data, join(location, POSES), _mode(location, POSES))
     for name, table in tables.items():
-        _write_table(location, name, table, dataset.version,
+        _write_table(location, name, table, dataset.version, lineage,
                      _mode(location, name + TABLE_SUFFIX))
     return int(dataset.version)
 
@@ -120,16 +142,25 @@ def append(location: str, records: pa.Table, vectors: np.ndarray,
 
     dataset = _open(location, None)
     if len(records):
-        data = _conform(_poses_table(records, vectors, images), dataset.schema, location)
+        extra = set(records.column_names) - set(dataset.schema.names)
+        if extra:
+            raise BankError(f"{location}: the bank has no column {', '.join(sorted(extra))}; "
+                            "save the poses to a new bank instead")
+        data = _poses_table(records, vectors, images, dataset.schema)
         dataset = _write(lance.write_dataset, data, join(location, POSES), "append")
     version = int(dataset.version)
     known = set(_table_names(dataset))
+    lineage = _lineage(dataset)
     for name, table in tables.items():
-        mode = "append" if name in known else _mode(location, name + TABLE_SUFFIX)
-        _write_table(location, name, table, version, mode)
+        # A listed table may be missing: its first commit never landed (a crash).
+        there = _mode(location, name + TABLE_SUFFIX)
+        _write_table(location, name, table, version, lineage,
+                     "append" if name in known and there == "overwrite" else there)
     if set(tables) - known:  # list the new tables (a new version with the same poses)
-        listed = _schema_metadata({**dict.fromkeys(known), **tables})
-        dataset.update_schema_metadata({k.decode(): v.decode() for k, v in listed.items()})
+        metadata = dict(dataset.schema.metadata or {})
+        metadata.update(_schema_metadata({**dict.fromkeys(known), **tables}))
+        dataset.update_schema_metadata({k.decode(): v.decode() for k, v in metadata.items()},
+                                       replace=True)
     return version
 
 
@@ -232,22 +263,34 @@ def _table_names(dataset) -> list[str]:
     return [str(name) for name in names]
 
 
-def _read_table(location: str, name: str, version: int) -> pa.Table:
+def _read_table(location: str, name: str, version: int, lineage: str) -> pa.Table | None:
+    """A table's rows of one version of the bank; None if its first commit never landed."""
     import lance
 
+    if _mode(location, name + TABLE_SUFFIX) == "create":
+        return None
     try:
-        dataset = lance.dataset(join(location, name + TABLE_SUFFIX))
-        table = dataset.to_table()
+        table = lance.dataset(join(location, name + TABLE_SUFFIX)).to_table()
     except Exception as error:
         raise BankError(f"{location}: cannot read its table {name}: "
                         f"{_first_line(error)}") from error
-    if BANK_VERSION in table.column_names:
-        table = table.filter(pc.less_equal(table.column(BANK_VERSION), version))
-        table = table.drop_columns([BANK_VERSION])
-    return table.replace_schema_metadata(None)
+    keep = pc.less_equal(table.column(BANK_VERSION), version) if (
+        BANK_VERSION in table.column_names) else None
+    if BANK_LINEAGE in table.column_names:
+        same = pc.equal(table.column(BANK_LINEAGE), lineage)
+        keep = same if keep is None else pc.and_(keep, same)
+    if keep is not None:
+        table = table.filter(keep)
+    hidden = [c for c in (BANK_VERSION, BANK_LINEAGE) if c in table.column_names]
+    return table.drop_columns(hidden).replace_schema_metadata(None)
 
 
-def _write_table(location: str, name: str, table: pa.Table, version: int, mode: str) -> None:
+def _lineage(dataset) -> str:
+    return (dataset.schema.metadata or {}).get(_LINEAGE_KEY, b"").decode()
+
+
+def _write_table(location: str, name: str, table: pa.Table, version: int, lineage: str,
+                 mode: str) -> None:
     import lance
 
     if not name.isidentifier():
@@ -256,20 +299,28 @@ def _write_table(location: str, name: str, table: pa.Table, version: int, mode: 
         return
     tagged = table.append_column(BANK_VERSION, pa.array(np.full(table.num_rows, version),
                                                         pa.int64()))
+    tagged = tagged.append_column(BANK_LINEAGE, pa.array([lineage] * table.num_rows,
+                                                         pa.string()))
     _write(lance.write_dataset, tagged, join(location, name + TABLE_SUFFIX), mode)
 
 
 def _mode(location: str, name: str) -> str:
     """Write mode for a whole dataset: replace one that is there, else create it."""
+    return "overwrite" if _committed(location, name) else "create"
+
+
+def _committed(location: str, name: str) -> bool:
+    """Whether a dataset has a committed version (a crash can leave a folder of data files
+    and no version: nothing was committed)."""
     import lance
 
     if "://" not in location:
-        return "overwrite" if (Path(location) / name).is_dir() else "create"
+        return any((Path(location) / name / "_versions").glob("*.manifest"))
     try:
         lance.dataset(join(location, name))
     except ValueError:
-        return "create"
-    return "overwrite"
+        return False
+    return True
 
 
 def _write(write_dataset, data: pa.Table, uri: str, mode: str):
@@ -279,32 +330,50 @@ def _write(write_dataset, data: pa.Table, uri: str, mode: str):
         raise BankError(f"{uri}: cannot write: {_first_line(error)}") from error
 
 
-def _poses_table(records: pa.Table, vectors: np.ndarray,
-                 images: Sequence[bytes | None]) -> pa.Table:
+def _poses_table(records: pa.Table, vectors: np.ndarray, images: Sequence[bytes | None],
+                 schema: pa.Schema | None = None):
+    """The poses as Lance takes them: batches of rows with their vector and picture (the
+    pictures made into Arrow a batch at a time, so a big bank's are never all copied at
+    once). With a schema, the rows are made to fit the stored one (see _conform)."""
     if records.num_rows != len(vectors) or records.num_rows != len(images):
         raise ValueError(f"{records.num_rows} records, {len(vectors)} vectors and "
                          f"{len(images)} images")
-    flat = pa.array(np.ascontiguousarray(vectors, np.float32).reshape(-1))
-    table = records.append_column(VECTOR, pa.FixedSizeListArray.from_arrays(flat, VECTOR_DIM))
-    table = table.cast(table.schema.set(table.schema.get_field_index(VECTOR),
-                                        pa.field(VECTOR, VECTOR_TYPE)))
-    return table.append_column(IMAGE, pa.array(list(images), IMAGE_TYPE))
+    vectors = np.ascontiguousarray(vectors, np.float32)
+    first = _poses_batch(records.slice(0, 0), vectors[:0], [])
+    out_schema = schema if schema is not None else first.schema
+
+    def batches():
+        for start in range(0, records.num_rows, _BATCH_ROWS):
+            end = min(start + _BATCH_ROWS, records.num_rows)
+            batch = _poses_batch(records.slice(start, end - start), vectors[start:end],
+                                 images[start:end])
+            if schema is not None:
+                batch = _conform(batch, schema)
+            yield from batch.to_batches()
+
+    return pa.RecordBatchReader.from_batches(out_schema, batches())
 
 
-def _conform(table: pa.Table, schema: pa.Schema, location: str) -> pa.Table:
-    """The new rows with the stored columns in their order and types (nulls for missing)."""
-    extra = set(table.column_names) - set(schema.names)
-    if extra:
-        raise BankError(f"{location}: the bank has no column {', '.join(sorted(extra))}; "
-                        "save the poses to a new bank instead")
+_BATCH_ROWS = 65_536
+
+
+def _poses_batch(records: pa.Table, vectors: np.ndarray, images) -> pa.Table:
+    flat = pa.array(vectors.reshape(-1))
+    table = records.append_column(pa.field(VECTOR, VECTOR_TYPE),
+                                  pa.FixedSizeListArray.from_arrays(flat, VECTOR_DIM))
+    return table.append_column(pa.field(IMAGE, IMAGE_TYPE), pa.array(list(images), IMAGE_TYPE))
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """New rows with the stored columns in their order and types (nulls for missing ones)."""
     columns = []
     for field in schema:
         if field.name in table.column_names:
             try:
                 columns.append(table.column(field.name).cast(field.type))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-                raise BankError(f"{location}: column {field.name} holds {field.type}, "
-                                f"not {table.schema.field(field.name).type}: {error}") from None
+                raise BankError(f"column {field.name} holds {field.type}, not "
+                                f"{table.schema.field(field.name).type}: {error}") from None
         else:
             columns.append(pa.nulls(table.num_rows, field.type))
     return pa.Table.from_arrays(columns, schema=schema)

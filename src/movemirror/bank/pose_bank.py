@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from movemirror.bank import storage
 from movemirror.bank.schema import (
@@ -15,13 +17,13 @@ from movemirror.bank.schema import (
     ID,
     IMAGE,
     KEYPOINTS,
-    KEYPOINTS_TYPE,
     METADATA_SCHEMA,
     RECORD_FIELDS,
     TRACK,
 )
 from movemirror.distances import DEFAULT_METRIC, Metric, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
+from movemirror.index.topk import merge_unique
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 from movemirror.vectors import (
@@ -62,11 +64,22 @@ class PoseBank:
     Search indexes are built on first use for each metric and kept in memory.
     """
 
-    def __init__(self, records: pa.Table, vectors: np.ndarray, path: str | Path | None = None,
-                 index: str = DEFAULT_INDEX, tables: dict[str, pa.Table] | None = None,
-                 generation: str | None = None, images: list[bytes | None] | None = None):
-        self.records = records
-        self.vectors = vectors
+    def __init__(self, records: pa.Table | Callable[[], pa.Table], vectors: np.ndarray,
+                 path: str | Path | None = None, index: str = DEFAULT_INDEX,
+                 tables: dict[str, pa.Table] | None = None, generation: str | None = None,
+                 images: list[bytes | None] | None = None):
+        # records: the table, or what reads it on first use (a loaded bank searches with its
+        # vectors alone, so its records are read only when something asks for them).
+        self._records: pa.Table | None = records if isinstance(records, pa.Table) else None
+        self._read_records = None if isinstance(records, pa.Table) else records
+        self._read_ids: Callable[[], pa.ChunkedArray] | None = None  # the ids alone, if lazy
+        self._base_ids: pa.ChunkedArray | None = None  # what _read_ids gave (kept for adds)
+        self._vectors = vectors
+        # Poses added since: records and vectors in parts, joined on first use (so that adding
+        # to a big bank and committing never copies the whole bank).
+        self._new_records: list[pa.Table] = []
+        self._new_vectors: list[np.ndarray] = []
+        self._count = len(vectors)
         self.path = _path(path)
         # The saved version this bank was loaded from or last saved as (None: never saved).
         self.generation = generation
@@ -81,10 +94,10 @@ class PoseBank:
         self._committed_tables: dict[str, pa.Table] = {}
         # The pictures of the rows not yet committed (JPEG bytes or None), in row order.
         self._images: list[bytes | None] = list(images) if images is not None else (
-            [None] * records.num_rows)
-        if len(self._images) != records.num_rows:
-            raise ValueError(f"{len(self._images)} images for {records.num_rows} poses")
-        self._known_ids: set[str] | None = None  # built on the first add
+            [None] * len(vectors))
+        if len(self._images) != len(vectors):
+            raise ValueError(f"{len(self._images)} images for {len(vectors)} poses")
+        self._parts_lock = threading.RLock()
         self._indexes: dict[str, Index] = {}
         # Per metric with its own vectors (Metric.vectorise): the bank rows it can search.
         self._rows: dict[str, np.ndarray] = {}
@@ -137,8 +150,8 @@ class PoseBank:
             np.empty((0, VECTOR_DIM), np.float32))
         records = pa.table({
             ID: pa.array(ids, pa.string()),
-            KEYPOINTS: pa.array(list(keypoints.reshape(len(keypoints), NUM_KEYPOINTS * 3)),
-                                KEYPOINTS_TYPE),
+            KEYPOINTS: pa.FixedSizeListArray.from_arrays(
+                pa.array(np.ascontiguousarray(keypoints).reshape(-1)), NUM_KEYPOINTS * 3),
         })
         for name, column in columns.items():
             if name in records.column_names:
@@ -159,22 +172,37 @@ class PoseBank:
         new = PoseBank.from_keypoints(keypoints, ids, meta, on_invalid=on_invalid,
                                       index=self.index_kind)
         with self._lock:
-            if self._known_ids is None:
-                self._known_ids = set(self.ids)
-            fresh = [i for i, entry in enumerate(new.ids) if entry not in self._known_ids]
             self.skipped.extend(new.skipped)
-            if not fresh:
+            # Look the bank's ids up among the few new ones (not the other way round, which
+            # would hash the whole bank's ids at every add).
+            new_ids = new.records.column(ID).combine_chunks()
+            present = self._all_ids()
+            taken = present.filter(pc.is_in(present, value_set=new_ids))
+            known = pc.is_in(new_ids, value_set=taken.combine_chunks())
+            fresh = np.flatnonzero(~known.to_numpy(zero_copy_only=False))
+            if not len(fresh):
                 return 0
-            rows = pa.array(fresh, pa.int64())
-            records = new.records.take(rows) if len(fresh) < len(new) else new.records
-            self.records = pa.concat_tables([self.records, records], promote_options="default")
-            self.vectors = np.concatenate([np.asarray(self.vectors), new.vectors[fresh]])
+            whole = len(fresh) == len(new)
+            self._new_records.append(new.records if whole else new.records.take(fresh))
+            self._new_vectors.append(new.vectors if whole else new.vectors[fresh])
             self._images.extend(new._images[i] for i in fresh)
-            self._known_ids.update(records.column(ID).to_pylist())
+            self._count += len(fresh)
             self._indexes.clear()
             self._rows.clear()
             self._motion = None
         return len(fresh)
+
+    def _all_ids(self) -> pa.ChunkedArray:
+        """Every id in the bank, without reading a loaded bank's other columns."""
+        if self._records is None and self._read_ids is not None:
+            if self._base_ids is None:
+                self._base_ids = self._read_ids()
+            base = self._base_ids
+        else:
+            base = self.records.column(ID) if not self._new_records else (
+                self._base_records().column(ID))
+        return pa.chunked_array([*base.chunks, *(t.column(ID).combine_chunks()
+                                                 for t in self._new_records)], pa.string())
 
     @classmethod
     def load(cls, path: str | Path, *, version: int | None = None, verify: bool = True,
@@ -185,9 +213,10 @@ class PoseBank:
         stored = storage.read_bank(path, version=version, verify=verify)
         bank = cls(stored.records, stored.vectors, path=path, index=index, tables=stored.tables,
                    generation=stored.generation)
+        bank._read_ids = stored.read_ids
         bank.format = stored.format
         bank._images = []
-        bank._committed = len(stored.records)
+        bank._committed = len(stored.vectors)
         bank._pictures = stored.pictures
         bank._committed_tables = dict(stored.tables)
         return bank
@@ -205,10 +234,9 @@ class PoseBank:
         extends = (self.format is not None and self.path is not None
                    and storage.location_of(target) == storage.location_of(self.path))
         if extends:
-            new = slice(self._committed, len(self))
-            version = storage.append_bank(
-                target, self.records.slice(new.start), np.asarray(self.vectors)[new],
-                self._images, self._new_table_rows())
+            records, vectors = self._rows_from(self._committed)
+            version = storage.append_bank(target, records, vectors, self._images,
+                                          self._new_table_rows())
         else:
             version = storage.write_bank(target, self.records, np.asarray(self.vectors),
                                          self.images(range(len(self))), self.tables)
@@ -216,9 +244,31 @@ class PoseBank:
         self.generation = version
         self.format = 2
         self._committed = len(self)
-        self._pictures = storage.Pictures(storage.location_of(target), self.records, int(version))
+        self._pictures = storage.Pictures(storage.location_of(target), int(version))
         self._committed_tables = dict(self.tables)
         self._images = []
+
+    def _rows_from(self, start: int) -> tuple[pa.Table, np.ndarray]:
+        """The records and vectors of rows start.. (the uncommitted ones), without joining
+        them to the rest of the bank."""
+        with self._parts_lock:
+            parts = list(zip(self._new_records, self._new_vectors, strict=True))
+            cursor = self._count - sum(len(v) for _, v in parts)  # where the parts begin
+            records, vectors = [], []
+            if cursor > start:
+                records.append(self._base_records().slice(start, cursor - start))
+                vectors.append(np.asarray(self._vectors)[start:cursor])
+            for part_records, part_vectors in parts:
+                skip = max(0, start - cursor)
+                if skip < len(part_vectors):
+                    records.append(part_records.slice(skip))
+                    vectors.append(part_vectors[skip:])
+                cursor += len(part_vectors)
+        if not records:  # nothing new (and no need to read a loaded bank's records)
+            return pa.table({ID: pa.array([], pa.string())}), np.empty((0, VECTOR_DIM),
+                                                                       np.float32)
+        return (pa.concat_tables(records, promote_options="default"),
+                np.concatenate(vectors) if len(vectors) > 1 else vectors[0])
 
     def _new_table_rows(self) -> dict[str, pa.Table]:
         """Per extra table, the rows added since the last commit; a table that changed
@@ -248,7 +298,43 @@ class PoseBank:
     # --- contents -----------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return self.records.num_rows
+        return self._count
+
+    @property
+    def records(self) -> pa.Table:
+        """One row per pose: id, keypoints and the metadata columns."""
+        with self._parts_lock:
+            base = self._base_records()
+            if self._new_records:
+                self._records = pa.concat_tables([base, *self._new_records],
+                                                 promote_options="default")
+                self._new_records = []
+            return self._records if self._records is not None else base
+
+    @records.setter
+    def records(self, table: pa.Table) -> None:
+        self._records, self._read_records, self._new_records = table, None, []
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """(N, 52) float32: each pose's vector (movemirror.vectors)."""
+        with self._parts_lock:
+            if self._new_vectors:
+                self._vectors = np.concatenate([np.asarray(self._vectors), *self._new_vectors])
+                self._new_vectors = []
+            return self._vectors
+
+    @vectors.setter
+    def vectors(self, matrix: np.ndarray) -> None:
+        self._vectors, self._new_vectors, self._count = matrix, [], len(matrix)
+
+    def _base_records(self) -> pa.Table:
+        """The records before the parts added since (read on first use if loaded)."""
+        if self._records is None and self._read_records is not None:
+            self._records = self._read_records()
+            self._read_records = None
+        assert self._records is not None
+        return self._records
 
     @property
     def ids(self) -> list[str]:
@@ -297,13 +383,18 @@ class PoseBank:
             raise ValueError("k must be at least 1")
         index = self.index(metric)
         rows = self._rows.get(metric)
-        distances, indices = index.search(vectorise(queries), k)
+        vectors = vectorise(queries)
         if not mirror:
+            distances, indices = index.search(vectors, k)
             return SearchResult(distances, _bank_rows(indices, rows),
                                 np.zeros(indices.shape, bool))
-        mirrored_d, mirrored_i = index.search(vectorise(mirror_keypoints(queries)), k)
-        found = _merge_mirrored(distances, indices, mirrored_d, mirrored_i, indices.shape[1])
-        return found._replace(indices=_bank_rows(found.indices, rows))
+        # Both sides in one search; then each bank pose once, at its better side.
+        both = np.concatenate([vectors, vectorise(mirror_keypoints(queries))])
+        distances, indices = index.search(both, k)
+        n = len(vectors)
+        distances, indices, mirrored = merge_unique(distances[:n], indices[:n], distances[n:],
+                                                    indices[n:], indices.shape[1])
+        return SearchResult(distances, _bank_rows(indices, rows), mirrored)
 
     def search_motion(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
                       mirror: bool = False, exhaustive: bool = False) -> list:
@@ -367,23 +458,6 @@ def _own_vectors(keypoints: np.ndarray, metric: Metric) -> tuple[np.ndarray, np.
 
 def _bank_rows(indices: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     return indices if rows is None else rows[indices]
-
-
-def _merge_mirrored(d, i, md, mi, k) -> SearchResult:
-    """Per query, the k best of both result lists, each bank pose once (its better side)."""
-    distances = np.concatenate([d, md], axis=1)
-    indices = np.concatenate([i, mi], axis=1)
-    flags = np.concatenate([np.zeros_like(i, bool), np.ones_like(mi, bool)], axis=1)
-    order = np.argsort(distances, axis=1, kind="stable")
-    out_d = np.empty((len(d), k), np.float32)
-    out_i = np.empty((len(d), k), np.int64)
-    out_m = np.empty((len(d), k), bool)
-    for q in range(len(d)):
-        row = order[q]
-        _, first = np.unique(indices[q, row], return_index=True)
-        keep = row[np.sort(first)][:k]
-        out_d[q], out_i[q], out_m[q] = distances[q, keep], indices[q, keep], flags[q, keep]
-    return SearchResult(out_d, out_i, out_m)
 
 
 # Metadata columns given their declared type whatever type the caller used (a track may be

@@ -5,7 +5,8 @@ each pose's `vector` and its picture as JPEG bytes (`image`), which are not reco
 the vectors live as a matrix beside them and a picture is read by row when it is shown.
 RECORD_FIELDS are what PoseBank.record gives for every pose (None where a bank lacks them);
 METADATA_SCHEMA is the whole set `movemirror index` writes; MATCH_FIELDS are what a server
-tells its clients of a matched pose besides its id and thumbnail.
+tells its clients of a matched pose besides its id, thumbnail and file name (never the
+source's path).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ KEYPOINTS = "keypoints"
 THUMBNAIL = "thumbnail"
 FRAME_TIME = "frame_time"
 TRACK = "track"
+PUBLISHED_SOURCE = "published_source"
+SOURCE = "source"
 KEYPOINTS_TYPE = pa.list_(pa.float32(), NUM_KEYPOINTS * 3)  # x, y, score of each keypoint
 VECTOR = "vector"
 VECTOR_TYPE = pa.list_(pa.float32(), VECTOR_DIM)
@@ -28,7 +31,7 @@ IMAGE_TYPE = pa.binary()
 
 # What a pose is and where it comes from: every record offers these.
 DESCRIPTION_SCHEMA = pa.schema([
-    ("source", pa.string()),  # the photo or video's path
+    (SOURCE, pa.string()),  # the photo or video's path
     (FRAME_TIME, pa.float64()),  # seconds into the video; null for a photo
     # The poses of one person in one video, linked across frames (movement search's unit);
     # null: a track of one pose (a photo, or a pose no other was linked to).
@@ -37,6 +40,9 @@ DESCRIPTION_SCHEMA = pa.schema([
     (THUMBNAIL, pa.string()),  # the picture's name under the bank (its address, /bank/<name>)
     ("credit", pa.string()),
     ("licence", pa.string()),
+    # The work's origin as its owner chose to publish it (a sidecar's "source"): what the web
+    # app shows, where "source" above is a path on the machine that indexed it.
+    (PUBLISHED_SOURCE, pa.string()),
 ])
 # What ingestion also records of each pose.
 PROVENANCE_SCHEMA = pa.schema([
@@ -52,4 +58,4 @@ PROVENANCE_SCHEMA = pa.schema([
 METADATA_SCHEMA = pa.schema([*DESCRIPTION_SCHEMA, *PROVENANCE_SCHEMA])
 
 RECORD_FIELDS = (ID, *DESCRIPTION_SCHEMA.names)
-MATCH_FIELDS = ("source", FRAME_TIME, "credit", "licence")
+MATCH_FIELDS = (FRAME_TIME, "credit", "licence", PUBLISHED_SOURCE)

@@ -9,7 +9,7 @@ Parquet, a .npy and a thumbs/ folder) still opens, read-only; upgrade() converts
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,23 +28,24 @@ MANIFEST = format1.MANIFEST
 class StoredBank:
     """One version of a stored bank, as PoseBank takes it."""
 
-    records: pa.Table
+    records: pa.Table | Callable[[], pa.Table]  # or what reads them (format 2: on first use)
     vectors: np.ndarray
     tables: dict[str, pa.Table]
     format: int
     generation: str  # the version's name: a Lance version number, or format 1's generation
     pictures: Pictures
+    read_ids: Callable[[], pa.ChunkedArray] | None = None  # the ids alone (format 2)
 
 
 class Pictures:
     """The pictures of one stored version of a bank, read by row."""
 
-    def __init__(self, location: str, records: pa.Table, version: int | None = None,
-                 dataset=None):
+    def __init__(self, location: str, version: int | None = None, dataset=None,
+                 names: pa.ChunkedArray | None = None):
         self.location = location
-        self.version = version  # None: format 1 (files named by the records)
+        self.version = version  # None: format 1 (files named by the records: names)
         self._dataset = dataset  # opened on first use
-        self._names = records.column(THUMBNAIL) if THUMBNAIL in records.column_names else None
+        self._names = names
 
     def read(self, rows: Sequence[int]) -> list[bytes | None]:
         rows = [int(row) for row in rows]
@@ -95,11 +96,13 @@ def read_bank(path: str | Path, version: int | None = None, verify: bool = True)
             raise BankError(f"{path}: a format-1 bank has no versions; run `movemirror bank "
                             "upgrade` to convert it")
         old = format1.read_bank(location, verify=verify)
+        names = (old.records.column(THUMBNAIL) if THUMBNAIL in old.records.column_names
+                 else None)
         return StoredBank(old.records, old.vectors, old.tables, 1, old.generation,
-                          Pictures(location, old.records))
+                          Pictures(location, names=names))
     stored = lance_store.read(location, version)
     return StoredBank(stored.records, stored.vectors, stored.tables, 2, str(stored.version),
-                      Pictures(location, stored.records, stored.version, stored.dataset))
+                      Pictures(location, stored.version, stored.dataset), stored.read_ids)
 
 
 def current_generation(path: str | Path) -> str:
@@ -166,10 +169,11 @@ def upgrade(path: str | Path) -> tuple[int, int]:
         if "://" not in location:
             _remove_format1(Path(location))
         stored = lance_store.read(location)
-        return len(stored.records), 0
+        return len(stored.vectors), 0
     if "://" in location:
         raise BankError(f"{path}: format-1 banks are local folders")
     old = read_bank(location)
+    assert isinstance(old.records, pa.Table)  # format 1 reads them at once
     images = old.pictures.read(range(len(old.records)))
     lance_store.create(location, old.records, old.vectors, images, old.tables)
     _remove_format1(Path(location))

@@ -1,7 +1,9 @@
 """Ingestion speed end to end: files in, a saved bank out, with one worker as the baseline.
 
-Numbers include everything a user waits for: start-up of the workers and their model
-sessions, decoding, pose estimation, thumbnails and the bank's atomic commits.
+Numbers include everything a user waits for: start-up of the workers (or of Ray) and their
+model sessions, decoding, pose estimation, thumbnails and the bank's atomic commits. The same
+photos run on each engine asked for, and the sample videos both following people (the
+default) and finding them on every frame, with the keypoints compared (PCK), in one run.
 """
 
 from __future__ import annotations
@@ -15,24 +17,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from movemirror.bank import PoseBank
+from movemirror.bench.follow_accuracy import pck_against
 from movemirror.datasets import dataset_dir
 from movemirror.errors import DatasetMissingError
-from movemirror.ingest.pool import default_workers
+from movemirror.ingest.engines import make_engine
+from movemirror.ingest.engines.local import default_workers
 from movemirror.ingest.run import run_index
 from movemirror.ingest.work import ARCHIVE_MODE, Settings
 from movemirror.pose import DEFAULT_MODEL
 
 
-def time_run(sources, settings: Settings, workers: int) -> dict:
-    """Index the sources into a scratch bank; return counts, seconds and frames per second."""
+def time_run(sources, settings: Settings, workers: int, engine: str = "local",
+             address: str | None = None) -> tuple[dict, PoseBank]:
+    """Index the sources into a scratch bank; return counts, seconds and frames per second,
+    and the bank."""
     scratch = Path(tempfile.mkdtemp(prefix="movemirror-bench-"))
     try:
+        runner = make_engine(engine, workers=workers, address=address, device="cpu")
         started = time.perf_counter()
-        summary = run_index(sources, scratch / "bank", settings, workers=workers)
+        summary = run_index(sources, scratch / "bank", settings, engine=runner)
         seconds = time.perf_counter() - started
+        bank = PoseBank.load(scratch / "bank", verify=False)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {
+        "engine": engine,
+        "detect_every": settings.detect_every,
         "workers": workers,
         "model": settings.model,
         "mode": settings.mode,
@@ -43,8 +54,11 @@ def time_run(sources, settings: Settings, workers: int) -> dict:
         "rejected": sum(summary.rejected.values()),
         "seconds": round(seconds, 2),
         "frames_per_second": round(summary.frames / seconds, 1) if seconds else 0.0,
+        # Once the first result is in: what start-up (Ray's, the pool's) does not weigh on.
+        "first_result_seconds": round(summary.first_result_seconds, 2),
+        "steady_frames_per_second": round(summary.steady_fps, 2),
         "load_average": [round(v, 2) for v in os.getloadavg()],  # at the end of the run
-    }
+    }, bank
 
 
 def photo_subset(images: list[Path], limit: int | None) -> Path:
@@ -70,6 +84,8 @@ class Plan:
     baseline: int = 300  # photos for the one-worker baseline (0: none)
     every_ms: int = 33  # video sampling for the video run
     videos: bool = True
+    engines: tuple[str, ...] = ("local",)  # the photos run on each (the first is the reference)
+    address: str | None = None  # --engine ray's cluster (None: Ray starts on this machine)
 
     @property
     def settings(self) -> Settings:
@@ -87,24 +103,56 @@ def run(plan: Plan, report: Report) -> dict[str, dict]:
     report(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
            f"on {os.cpu_count()} cores (other jobs on this machine slow every number)")
     settings = plan.settings
-    results = {}
-    runs = [("photos", plan.limit, plan.workers)] if plan.limit > 0 else []
-    if plan.limit > 0 and plan.baseline and plan.workers > 1:
-        runs.append(("photos (baseline)", min(plan.baseline, plan.limit), 1))
-    for name, count, workers in runs:
+    results: dict[str, dict] = {}
+    runs = []
+    if plan.limit > 0:
+        runs = [(_photos_run(engine, plan.engines), plan.limit, plan.workers, engine)
+                for engine in plan.engines]
+        if plan.baseline and plan.workers > 1:
+            runs.append(("photos (baseline)", min(plan.baseline, plan.limit), 1, "local"))
+    for name, count, workers, engine in runs:
         folder = photo_subset(images, count)
         try:
             report(f"{name}: {min(count, len(images)):,} LSPET photos, {plan.model} "
-                   f"({plan.mode}), {workers} worker(s)...")
-            results[name] = time_run([folder], settings, workers)
+                   f"({plan.mode}), {engine} engine, {workers} worker(s)...")
+            results[name], _ = time_run([folder], settings, workers, engine, plan.address)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+    if len(plan.engines) > 1 and plan.limit > 0:
+        first = results[_photos_run(plan.engines[0], plan.engines)]["frames_per_second"]
+        for engine in plan.engines[1:]:
+            run_result = results[_photos_run(engine, plan.engines)]
+            run_result[f"photos_per_second_vs_{plan.engines[0]}"] = round(
+                run_result["frames_per_second"] / first, 3) if first else None
+            steady = results[_photos_run(plan.engines[0], plan.engines)][
+                "steady_frames_per_second"]
+            run_result[f"steady_photos_per_second_vs_{plan.engines[0]}"] = round(
+                run_result["steady_frames_per_second"] / steady, 3) if steady else None
     videos = sample_videos() if plan.videos else []
     if videos:
-        report(f"videos: {', '.join(v.name for v in videos)} every {plan.every_ms} ms...")
-        results["videos"] = time_run(videos, replace(settings, every_ms=plan.every_ms),
-                                     plan.workers)
+        results.update(_video_runs(videos, plan, report))
     return results
+
+
+def _photos_run(engine: str, engines: tuple[str, ...]) -> str:
+    return "photos" if len(engines) == 1 else f"photos ({engine})"
+
+
+def _video_runs(videos: list[Path], plan: Plan, report: Report) -> dict[str, dict]:
+    """The videos followed (the default) and with people found on every frame; duplicates
+    are kept in both so that the same frames are compared."""
+    settings = replace(plan.settings, every_ms=plan.every_ms, dedup=0.0)
+    every_frame = replace(settings, detect_every=1)
+    names = ", ".join(v.name for v in videos)
+    report(f"videos (people found on every frame): {names} every {plan.every_ms} ms...")
+    reference, reference_bank = time_run(videos, every_frame, plan.workers)
+    report(f"videos (followed, found every {settings.detect_every} frames): {names}...")
+    followed, followed_bank = time_run(videos, settings, plan.workers)
+    followed["frames_per_second_vs_every_frame"] = round(
+        followed["frames_per_second"] / reference["frames_per_second"], 3) \
+        if reference["frames_per_second"] else None
+    followed["keypoints_vs_every_frame"] = pck_against(reference_bank, followed_bank)
+    return {"videos (every frame)": reference, "videos (followed)": followed}
 
 
 def sample_videos() -> list[Path]:
@@ -121,15 +169,30 @@ def sample_videos() -> list[Path]:
 def table(results: dict[str, dict], plan: Plan):
     from rich.table import Table
 
-    out = Table("run", "workers", "files", "frames", "entries", "seconds", "frames/s",
-                "load avg (1 min)",
+    out = Table("run", "engine", "workers", "files", "frames", "entries", "seconds", "frames/s",
+                "vs first", "first result (s)", "frames/s after it", "load avg (1 min)",
                 title=f"ingestion end to end ({plan.model}, {plan.mode} mode); other jobs share "
                       "this machine's cores, so numbers are noisy", title_justify="left")
     for name, r in results.items():
-        out.add_row(name, str(r["workers"]), f"{r['files']:,}", f"{r['frames']:,}",
+        ratio = r.get("frames_per_second_vs_every_frame") or next(
+            (v for k, v in r.items() if k.startswith("photos_per_second_vs_")), None)
+        out.add_row(name, r["engine"], str(r["workers"]), f"{r['files']:,}", f"{r['frames']:,}",
                     f"{r['entries']:,}", f"{r['seconds']:.1f}", f"{r['frames_per_second']:.1f}",
-                    f"{r['load_average'][0]:.2f}")
+                    f"{ratio:.2f}x" if ratio else "", f"{r['first_result_seconds']:.1f}",
+                    f"{r['steady_frames_per_second']:.1f}", f"{r['load_average'][0]:.2f}")
     return out
+
+
+def follow_line(results: dict[str, dict]) -> str | None:
+    """What following people cost in keypoints, in words (None without the video runs)."""
+    followed = results.get("videos (followed)")
+    if not followed:
+        return None
+    pck = followed["keypoints_vs_every_frame"]
+    return (f"videos followed: {followed['frames_per_second_vs_every_frame']}x the frames/s of "
+            f"finding people on every frame; PCK@{pck['alpha']} against those poses "
+            f"{pck['pck']} over {pck['keypoints']:,} keypoints ({pck['unmatched_poses']} of "
+            f"{pck['reference_poses']} poses unmatched)")
 
 
 def write_json(results: dict[str, dict], path: Path) -> None:

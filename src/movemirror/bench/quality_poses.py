@@ -185,7 +185,7 @@ def _run_single(side: Side, todo, workers: int):
 
 
 def _run_ingest(side: Side, todo, workers: int):
-    from movemirror.ingest.pool import run_units
+    from movemirror.ingest.engines.local import run_units
     from movemirror.ingest.work import Unit
 
     by_path = {str(p): i for i, p in todo}

@@ -55,8 +55,8 @@ def info(
     if skipped:
         print_skipped(ledger)
         return
-    console.print(f"[bold]{escape(str(bank_dir))}[/]: {len(bank):,} poses "
-                  f"(format {bank.format}, version {bank.generation})")
+    console.print(f"[bold]{escape(str(bank_dir))}[/]: {len(bank):,} poses")
+    console.print(f"format {bank.format}, version {bank.generation}", highlight=False)
     columns = bank.records.column_names
     if "source" in columns:
         sources = bank.records.column("source").to_pylist()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from movemirror.bench import bank as bank_bench
 from movemirror.bench import ingest as ingest_bench
 from movemirror.bench import motion as motion_bench
 from movemirror.bench import page as page_bench
@@ -32,6 +33,7 @@ SERVE = serve_bench.Plan()
 PAGE = page_bench.Plan()
 MOTION = motion_bench.Plan()
 QUICK_MOTION = motion_bench.Plan(queries=60, large=0, recall_queries=2)
+BANK = bank_bench.Plan()
 
 
 @app.command("ingest")
@@ -46,20 +48,77 @@ def ingest(
                                  help="Photos for the one-worker baseline (0: none)."),
     every_ms: int = typer.Option(INGEST.every_ms, "--every-ms",
                                  help="Video sampling for the video run."),
+    engines: str = typer.Option(",".join(INGEST.engines), "--engine",
+                                help="Engines the photos run on, comma-separated (local,ray: "
+                                     "Ray's overhead against the local engine, same photos)."),
+    address: str | None = typer.Option(None, "--address",
+                                       help="The Ray cluster for --engine ray."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Index LSPET photos and the sample videos; report frames per second end to end."""
-    from movemirror.errors import DatasetMissingError
+    from movemirror.errors import DatasetMissingError, IngestError
+    from movemirror.ingest.engines import ENGINES
 
+    chosen = tuple(e.strip() for e in engines.split(",") if e.strip())
+    if not chosen or any(e not in ENGINES for e in chosen):
+        raise fail(f"--engine takes {' and/or '.join(ENGINES)}, comma-separated", 2)
     plan = replace(INGEST, limit=limit, model=model, mode=mode, videos=videos,
-                   baseline=baseline, every_ms=every_ms, workers=workers or INGEST.workers)
+                   baseline=baseline, every_ms=every_ms, workers=workers or INGEST.workers,
+                   engines=chosen, address=address)
     try:
         results = ingest_bench.run(plan, report=_report)
-    except DatasetMissingError as error:
+    except (DatasetMissingError, IngestError) as error:
         raise fail(str(error)) from None
     console.print(ingest_bench.table(results, plan))
+    line = ingest_bench.follow_line(results)
+    if line:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     if out is not None:
         ingest_bench.write_json(results, out / "ingest.json")
+
+
+@app.command("bank")
+def bank(
+    size: int = typer.Option(BANK.size, min=1000, help="Poses in the bank."),
+    append: int = typer.Option(BANK.append, min=1, help="Poses appended to it."),
+    picture_bank: int = typer.Option(BANK.picture_bank, min=10,
+                                     help="Poses of the second bank, each with a picture."),
+    picture_side: int = typer.Option(BANK.picture_side, min=16,
+                                     help="Longest side of the pictures, in pixels."),
+    folder: Path | None = typer.Option(None, help="Where to write the bank (a temporary "
+                                                  "folder inside it, removed after)."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for bank.json."),
+    quick: bool = typer.Option(False, "--quick", help=(
+        f"Small run: {bank_bench.QUICK.size:,} poses, {bank_bench.QUICK.append:,} appended.")),
+):
+    """The bank on disk: append vs a whole write, load with vectors, a picture by row."""
+    from rich.table import Table
+
+    from movemirror.errors import DatasetMissingError
+
+    plan = bank_bench.QUICK if quick else replace(BANK, size=size, append=append,
+                                                   picture_bank=picture_bank,
+                                                   picture_side=picture_side)
+    try:
+        results = bank_bench.run(plan, folder, report=_report)
+    except DatasetMissingError as error:
+        raise fail(str(error)) from None
+    bank_bench.write_json(results, plan, out / "bank.json")
+    table = Table("measure", "value")
+    table.add_row("write the whole bank from scratch", f"{results.write_seconds:.2f} s")
+    table.add_row(f"append {plan.append:,} poses (median)", f"{results.append_seconds:.3f} s "
+                  f"({results.append_share:.2%} of the whole write)")
+    table.add_row("  of which the commit (save)", f"{results.commit_seconds:.3f} s "
+                  f"({results.commit_share:.2%})")
+    table.add_row("the first append after loading", f"{results.first_append_seconds:.3f} s "
+                  f"({results.first_append_seconds / results.write_seconds:.2%})")
+    table.add_row("load, vectors ready for search", f"{results.load_seconds:.3f} s")
+    table.add_row("then its records (on first use)", f"{results.records_seconds:.3f} s")
+    table.add_row(f"a picture by row (of {plan.picture_bank:,})",
+                  f"median {results.picture_ms_median:.2f} ms, "
+                  f"p95 {results.picture_ms_p95:.2f} ms")
+    console.print(table)
+    console.print(f"wrote {out / 'bank.json'}", markup=False)
 
 
 @app.command("serve")
@@ -140,6 +199,34 @@ def search(
     chart(results, out / "search.png")
     console.print(table(results))
     console.print(f"wrote {out / 'search.json'} and {out / 'search.png'}", markup=False)
+
+
+@app.command("coverage")
+def coverage(
+    sizes: str = typer.Option("0,1000000", help="Bank sizes, comma-separated; 0 is the real "
+                                                "training poses (the baseline)."),
+    reference: int = typer.Option(3000, min=2, help="Reference poses from held-out clips."),
+    map_method: str | None = typer.Option(None, "--map", help="umap or pca (default: umap "
+                                                              "where installed)."),
+    out: Path = typer.Option(Path("bench-results"), help="Directory for coverage.json."),
+):
+    """`movemirror coverage` timed, with its peak memory, on Penn Action's poses and on banks
+    enlarged with transformed copies (marked *)."""
+    from movemirror.bench import coverage as coverage_bench
+    from movemirror.errors import DatasetMissingError
+
+    try:
+        plan = coverage_bench.Plan(tuple(int(s) for s in sizes.split(",")), reference,
+                                   map_method)
+    except ValueError:
+        raise fail(f"--sizes must be whole numbers separated by commas, not {sizes!r}",
+                   2) from None
+    try:
+        results = coverage_bench.run(plan, report=_report)
+    except DatasetMissingError as error:
+        raise fail(str(error)) from None
+    coverage_bench.write_json(results, plan, out / "coverage.json")
+    console.print(f"wrote {out / 'coverage.json'}", markup=False)
 
 
 @app.command("motion")

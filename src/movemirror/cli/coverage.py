@@ -65,7 +65,7 @@ def coverage(
     poses, how often each keypoint is seen and, with --against, its holes."""
     from movemirror.bank import PoseBank
     from movemirror.coverage.analysis import analyse
-    from movemirror.coverage.holes import hole_sentence
+    from movemirror.coverage.holes import hole_sentence, holes_rule
     from movemirror.coverage.map import METHODS
     from movemirror.coverage.report import map_png, report_html
 
@@ -109,9 +109,7 @@ def coverage(
          f"(up to {result.crowds.redundant_share:.1%} near-duplicates)")
     if result.holes is not None and result.reference is not None:
         holes, total = result.holes, len(result.reference)
-        _say(f"holes: {holes.count} of {total} reference poses are farther than "
-             f"{holes.threshold:.4f} from the bank ({holes.percentile:g}th percentile of its "
-             f"own nearest-neighbour distances)")
+        _say(f"holes: {holes.count} of {total} reference poses. {holes_rule(holes, mirror)}")
         for n, group in enumerate(holes.groups, 1):
             _say(f"  H{n}: {hole_sentence(group, total)}")
     _say(f"report: {out}")

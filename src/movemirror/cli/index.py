@@ -21,10 +21,12 @@ from rich.text import Text
 
 from movemirror.cli.choices import models_help, modes_help
 from movemirror.cli.console import console, fail
+from movemirror.ingest.engines import DEFAULT_ENGINE, ENGINES
 from movemirror.ingest.report import EXAMPLES_PER_REASON, group_by_reason
 from movemirror.ingest.run import COMMIT_EVERY_SECONDS
 from movemirror.ingest.work import THUMB_KINDS, Settings
 from movemirror.keypoints import NUM_KEYPOINTS
+from movemirror.pose.session import DEVICES
 
 # Progress in a log (output not a terminal): a plain line at most this often, not a bar.
 LOG_PROGRESS_SECONDS = 30.0
@@ -66,7 +68,22 @@ def index(
                                    help="Thumbnail longest side."),
     attribution: list[Path] = typer.Option([], "--attribution", help="CSV or JSON mapping "
                                            "files to credit and licence lines (repeatable)."),
-    workers: int = typer.Option(0, "--workers", min=0, help="Worker processes (0: one per core)."),
+    detect_every: int = typer.Option(
+        DEFAULTS.detect_every, "--detect-every", min=1,
+        help="In videos, find people (MultiPose) on one sampled frame in this many and follow "
+             "them on the crops of their last poses in between (also at scene cuts and when "
+             "someone is lost); 1 finds them on every frame."),
+    workers: int = typer.Option(0, "--workers", min=0,
+                                help="Worker processes, or Ray actors (0: one per core)."),
+    engine: str = typer.Option(DEFAULT_ENGINE, "--engine",
+                               help=f"Where the work runs: {' or '.join(ENGINES)} (a Ray "
+                                    "cluster; needs the cluster extra)."),
+    address: str | None = typer.Option(None, "--address",
+                                       help="The Ray cluster to join, e.g. 10.0.0.5:6379 or "
+                                            "auto (default: Ray starts on this machine)."),
+    device: str = typer.Option("auto", "--device",
+                               help=f"Run the models on {', '.join(DEVICES)}: auto takes a CUDA "
+                                    "GPU where onnxruntime-gpu and a device exist."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Start the bank over."),
     commit_every: float = typer.Option(COMMIT_EVERY_SECONDS, "--commit-every", min=0.0,
                                        help="Save progress at least this often (seconds)."),
@@ -75,9 +92,9 @@ def index(
 
     Re-running adds only what is new; an interrupted run resumes where it stopped.
     """
-    from movemirror.errors import AttributionError, IngestError, ModelMissingError
+    from movemirror.errors import AttributionError, DeviceError, IngestError, ModelMissingError
     from movemirror.ingest.attribution import Attribution
-    from movemirror.ingest.pool import default_workers
+    from movemirror.ingest.engines import make_engine
     from movemirror.ingest.quality import QualityFilter
     from movemirror.ingest.run import run_index
     from movemirror.pose import MODES
@@ -86,23 +103,33 @@ def index(
         raise fail(f"--mode must be one of {', '.join(MODES)}", 2)
     if thumb not in THUMB_KINDS:
         raise fail(f"--thumb must be {' or '.join(repr(kind) for kind in THUMB_KINDS)}", 2)
+    if engine not in ENGINES:
+        raise fail(f"--engine must be {' or '.join(ENGINES)}", 2)
+    if device not in DEVICES:
+        raise fail(f"--device must be one of {', '.join(DEVICES)}", 2)
+    if address and engine != "ray":
+        raise fail("--address is for --engine ray", 2)
     try:
         credits = Attribution.load(attribution)
     except AttributionError as error:
         raise fail(str(error), 2) from None
     settings = Settings(
         model=model, mode=mode, every_ms=every_ms, largest_only=largest_only, max_people=max_people,
-        dedup=dedup, thumb=thumb, thumb_size=thumb_size,
+        dedup=dedup, thumb=thumb, thumb_size=thumb_size, detect_every=detect_every,
         quality=QualityFilter(min_pose_score=min_score, min_keypoints=min_keypoints,
                               full_body=full_body, min_person_size=min_size),
     )
+    try:
+        runner = make_engine(engine, workers=workers, address=address, device=device)
+    except DeviceError as error:
+        raise fail(str(error), 2) from None
     reporter = ProgressReporter() if console.on_terminal else LogReporter()
     try:
         with reporter:
-            summary = run_index(sources, bank_dir, settings, workers=workers or default_workers(),
-                                rebuild=rebuild, attribution=credits, commit_every=commit_every,
-                                reporter=reporter)
-    except (IngestError, ModelMissingError) as error:
+            summary = run_index(sources, bank_dir, settings, rebuild=rebuild,
+                                attribution=credits, commit_every=commit_every,
+                                reporter=reporter, engine=runner)
+    except (IngestError, ModelMissingError, DeviceError) as error:
         raise fail(str(error)) from None
     print_summary(summary, bank_dir)
 
@@ -198,6 +225,8 @@ def print_summary(summary, bank_dir: Path) -> None:
         f"[bold]{escape(str(bank_dir))}[/]: {summary.entries:,} entries added from "
         f"{summary.files_indexed:,} files; the bank now holds {summary.bank_entries:,}.",
         soft_wrap=True)
+    console.print(
+        f"engine: {summary.engine}.", soft_wrap=True, highlight=False, markup=False)
     console.print(
         f"{summary.files:,} media files found, {summary.already:,} already in the bank; "
         f"{summary.frames:,} frames in {summary.work_seconds:.1f} s ({summary.fps:.1f} frames/s), "

@@ -61,7 +61,7 @@ def analyse(bank, reference=None, metric: str = COVERAGE_METRIC, mirror: bool = 
         drawn = np.sort(np.random.default_rng(seed).choice(len(bank), sample, replace=False))
     drawn_xy = pose_map.place(vectors[drawn])
     keypoints = bank.keypoints
-    regions = _regions(keypoints, vectors, drawn, drawn_xy, seed)
+    regions, _ = find_regions(keypoints, vectors, drawn, drawn_xy, seed)
     holes = reference_xy = None
     if reference is not None:
         reference = np.asarray(reference, np.float32).reshape(-1, NUM_KEYPOINTS, 3)
@@ -73,14 +73,21 @@ def analyse(bank, reference=None, metric: str = COVERAGE_METRIC, mirror: bool = 
                     reference_xy, holes)
 
 
-def _regions(keypoints, vectors, drawn, drawn_xy, seed) -> list[Region]:
+def find_regions(keypoints, vectors, drawn, drawn_xy, seed: int = 0
+                 ) -> tuple[list[Region], np.ndarray]:
+    """The map's regions (k-means on the drawn poses' x/y), largest first, and for each drawn
+    pose the number of its region in that list."""
     xy = np.asarray(vectors[drawn], np.float64)[:, XY]
     labels = kmeans(xy, REGIONS, seed)
     regions = []
     for label in range(labels.max() + 1 if len(labels) else 0):
         members = np.flatnonzero(labels == label)
         centre = members[medoid(xy[members])]
-        regions.append(Region(int(drawn[centre]), len(members) / len(drawn),
-                              shared_phrases(keypoints[drawn[members]]), drawn_xy[centre]))
-    regions.sort(key=lambda r: (-r.share, r.medoid))
-    return regions
+        regions.append((Region(int(drawn[centre]), len(members) / len(drawn),
+                               shared_phrases(keypoints[drawn[members]]), drawn_xy[centre]),
+                        label))
+    regions.sort(key=lambda pair: (-pair[0].share, pair[0].medoid))
+    renumber = np.empty(len(regions), np.int64)
+    for n, (_, label) in enumerate(regions):
+        renumber[label] = n
+    return [region for region, _ in regions], renumber[labels]

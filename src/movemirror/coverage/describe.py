@@ -82,6 +82,13 @@ def _both_wrists_up(body: _Body) -> bool:
     return _wrist_above_head(body, "left") and _wrist_above_head(body, "right")
 
 
+def _both_wrists_over_shoulders(body: _Body) -> bool:
+    """Both wrists above the shoulders but not both above the head (a clean's front rack,
+    hands at the bar of a press): said apart, so a sentence names the stronger only."""
+    return (body.seen("left_wrist", "right_wrist") and not _both_wrists_up(body)
+            and min(body.height("left_wrist"), body.height("right_wrist")) > 0)
+
+
 def _one_wrist_up(body: _Body) -> bool:
     return _wrist_above_head(body, "left") != _wrist_above_head(body, "right")
 
@@ -142,6 +149,7 @@ RULES: tuple[Rule, ...] = (
     Rule("lying or leaning flat", _lying),
     Rule("standing straight", _standing_straight),
     Rule("both wrists above the head", _both_wrists_up),
+    Rule("both wrists above the shoulders", _both_wrists_over_shoulders),
     Rule("one wrist above the head", _one_wrist_up),
     Rule("arms out to the side", _arms_out),
     Rule("kneeling", _kneeling),
@@ -160,13 +168,36 @@ def describe(pose) -> tuple[str, ...]:
     return tuple(rule.phrase for rule in RULES if rule.applies(body))
 
 
-def shared_phrases(poses, share: float = 0.5) -> tuple[str, ...]:
-    """The phrases that hold for at least `share` of poses (N, 17, 3), in RULES' order."""
+def phrase_shares(poses) -> dict[str, float]:
+    """For each phrase of RULES, the share of poses (N, 17, 3) it holds for."""
     poses = np.asarray(poses)
-    if not len(poses):
-        return ()
     counts = dict.fromkeys(PHRASES, 0)
     for pose in poses:
         for phrase in describe(pose):
             counts[phrase] += 1
-    return tuple(p for p in PHRASES if counts[p] >= share * len(poses))
+    return {p: counts[p] / max(len(poses), 1) for p in PHRASES}
+
+
+def shared_phrases(poses, share: float = 0.5) -> tuple[str, ...]:
+    """The phrases that hold for at least `share` of poses (N, 17, 3), in RULES' order."""
+    if not len(poses):
+        return ()
+    shares = phrase_shares(poses)
+    return tuple(p for p in PHRASES if shares[p] >= share)
+
+
+DISTINCT_SHARE = 1 / 3  # a phrase names a group when this share of it, and
+DISTINCT_LIFT = 2.0  # this many times its share of all the poses, hold it
+
+
+def distinctive_phrases(group, everyone, share: float = 0.5) -> tuple[str, ...]:
+    """What sets a group of poses apart from everyone (both (N, 17, 3)): the phrases at least
+    `share` of the group holds, and those DISTINCT_SHARE of it holds DISTINCT_LIFT times as
+    often as everyone does. A rule with a strict threshold (a wrist half a torso above the
+    shoulders) often holds for under half of a group that is plainly of its kind, yet for
+    far more of it than of the rest."""
+    if not len(group):
+        return ()
+    mine, theirs = phrase_shares(group), phrase_shares(everyone)
+    return tuple(p for p in PHRASES if mine[p] >= share or (
+        mine[p] >= DISTINCT_SHARE and mine[p] >= DISTINCT_LIFT * theirs[p]))

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from movemirror.coverage.analysis import Coverage
-from movemirror.coverage.holes import hole_sentence
+from movemirror.coverage.holes import hole_sentence, holes_rule
 from movemirror.keypoints import SKELETON_EDGES
 from movemirror.vectors import MIN_SCORE
 
@@ -57,8 +57,8 @@ def map_png(coverage: Coverage, size: int = MAP_SIZE) -> bytes:
         draw.rectangle([x, y, x + cell, y + cell], fill=(grey, grey, grey))
     holes = coverage.holes
     if coverage.reference_xy is not None and holes is not None:
-        is_hole = holes.nearest > holes.threshold
-        for (x, y), hole in zip(to_pixels(coverage.reference_xy), is_hole, strict=True):
+        for (x, y), hole in zip(to_pixels(coverage.reference_xy), holes.is_hole,
+                                strict=True):
             colour, r = (_HOLE, 2.5) if hole else (_REFERENCE, 1.0)
             draw.ellipse([x - r, y - r, x + r, y + r], fill=colour)
         for n, group in enumerate(holes.groups[:SHOWN_HOLES], 1):
@@ -167,12 +167,9 @@ def _holes_section(coverage: Coverage, bank, keypoints: np.ndarray) -> str:
                 "holes were sought.</p>")
     e = html.escape
     total = len(coverage.reference)
-    out = [f"<h2>Holes</h2><p>A reference pose is a hole when its nearest bank pose is farther "
-           f"than {holes.threshold:.4f} ({holes.metric} distance"
-           f"{', mirrored poses folded together' if coverage.mirror else ''}): the "
-           f"{holes.percentile:g}th percentile of the distances from bank poses to their "
-           f"nearest other bank pose. {holes.count} of the {total} reference poses "
-           f"({holes.count / max(total, 1):.1%}) are holes, in {len(holes.groups)} groups.</p>"]
+    out = [f"<h2>Holes</h2><p>{e(holes_rule(holes, coverage.mirror))} {holes.count} of the "
+           f"{total} reference poses ({holes.count / max(total, 1):.1%}) are holes, in "
+           f"{len(holes.groups)} groups.</p>"]
     if holes.groups:
         out.append("<table><tr><th></th><th>the group's medoid</th><th>nearest bank pose</th>"
                    "<th></th><th>what it holds</th></tr>")

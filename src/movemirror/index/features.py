@@ -48,7 +48,8 @@ class FeatureTree:
             reordered = np.ascontiguousarray(space[layout.order])
             lo, hi = node_boxes(reordered, layout.start, layout.end)
             blocks, ids, block_of = leaf_blocks(reordered, layout, leaf_size)
-            self._tree = (layout.left, layout.right, lo, hi, block_of, blocks, ids)
+            self._tree = (layout.left, layout.right, lo, hi, block_of, blocks, ids, layout.axis,
+                          layout.slab)
 
     def search(self, queries, weights, k: int,
                epsilon: float = 0.0) -> tuple[np.ndarray, np.ndarray]:

@@ -24,6 +24,10 @@ class Layout:
     end: np.ndarray  # (M,) int64: one past its last
     left: np.ndarray  # (M,) int64: child nodes, -1 for a leaf
     right: np.ndarray
+    axis: np.ndarray  # (M, D) float32: the unit axis a node is split along (0 for a leaf)
+    # (M, 2) float32: the range of a node's points projected on its parent's axis (the slab
+    # it lies in; the root's is -inf, inf)
+    slab: np.ndarray
 
 
 @njit(cache=True)
@@ -101,10 +105,12 @@ def split_tree(points: np.ndarray, leaf_size: int) -> Layout:
     Each split is at the median rounded up to a multiple of leaf_size, so every leaf but
     one is full.
     """
-    n = len(points)
+    n, dim = points.shape
     work = np.array(points, dtype=np.float32, copy=True)
     order = np.arange(n, dtype=np.int64)
     start, end, left, right = [0], [n], [-1], [-1]
+    axis = [np.zeros(dim, np.float32)]
+    slab = [(-np.inf, np.inf)]
     stack = [0]
     while stack:
         node = stack.pop()
@@ -113,18 +119,24 @@ def split_tree(points: np.ndarray, leaf_size: int) -> Layout:
             continue
         block = work[s:e]
         half = -(-(e - s) // (2 * leaf_size)) * leaf_size
-        part = np.argpartition(block @ principal_axis(block, _PCA_SAMPLE, _ITERATIONS), half)
+        axis[node] = principal_axis(block, _PCA_SAMPLE, _ITERATIONS)
+        projected = block @ axis[node]
+        part = np.argpartition(projected, half)
+        projected = projected[part]
         work[s:e] = block[part]
         order[s:e] = order[s:e][part]
-        for lo, hi in ((s, s + half), (s + half, e)):
+        for lo, hi, side in ((s, s + half, projected[:half]), (s + half, e, projected[half:])):
             start.append(lo)
             end.append(hi)
             left.append(-1)
             right.append(-1)
+            axis.append(np.zeros(dim, np.float32))
+            slab.append((side.min(), side.max()))
         left[node], right[node] = len(start) - 2, len(start) - 1
         stack.extend((left[node], right[node]))
     as_array = lambda values: np.asarray(values, dtype=np.int64)  # noqa: E731
-    return Layout(order, as_array(start), as_array(end), as_array(left), as_array(right))
+    return Layout(order, as_array(start), as_array(end), as_array(left), as_array(right),
+                  np.array(axis, np.float32).reshape(-1, dim), np.array(slab, np.float32))
 
 
 @njit(cache=True)

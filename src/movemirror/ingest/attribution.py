@@ -1,10 +1,12 @@
-"""Credit and licence lines from sidecar files the user supplies.
+"""Credit, licence and published-source lines from sidecar files the user supplies.
 
-A sidecar is a CSV with a header (file, credit, licence; "path" and "license" are accepted
-too) or a JSON object {file: {"credit": ..., "licence": ...}} or a list of such objects with
-a "file" key. A file entry is a path relative to the sidecar's folder, an absolute path, or a
-glob pattern ("*.mp4", "holidays/*"); the most specific match wins (exact path, then the
-longest pattern).
+A sidecar is a CSV with a header (file, credit, licence, source; "path", "license" and "url"
+are accepted too) or a JSON object {file: {"credit": ..., "licence": ..., "source": ...}} or a
+list of such objects with a "file" key. "source" is what the archive's owner chooses to
+publish as the work's origin (a web page, a collection's name): the web app shows it, and
+never the file's path on the server. A file entry is a path relative to the sidecar's
+folder, an absolute path, or a glob pattern ("*.mp4", "holidays/*"); the most specific match
+wins (exact path, then the longest pattern).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from movemirror.errors import AttributionError
 class Credit:
     credit: str | None
     licence: str | None
+    source: str | None = None  # the origin the owner publishes, e.g. a URL
 
 
 class Attribution:
@@ -61,7 +64,8 @@ def read_sidecar(path: Path) -> list[tuple[str, Credit]]:
         name = row.get("file") or row.get("path")
         if not name:
             raise AttributionError(f"{path}: an entry has no file name: {row}")
-        credit = Credit(_text(row.get("credit")), _text(row.get("licence", row.get("license"))))
+        credit = Credit(_text(row.get("credit")), _text(row.get("licence", row.get("license"))),
+                        _text(row.get("source", row.get("url"))))
         rules.append((str(base / name) if not Path(name).is_absolute() else name, credit))
     return rules
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from movemirror.boxes import MIN_IOU, iou
 from movemirror.distances import cosine_distance
 
 DEFAULT_THRESHOLD = 0.08
-MIN_IOU = 0.3  # a box overlapping a person's last box this much is that person
 TRACK_TIMEOUT = 1.0  # seconds unseen after which a person is forgotten
 
 
@@ -62,12 +62,3 @@ class Deduplicator:
             if i not in claimed and (overlap := iou(box, tr.box)) >= best_iou:
                 best, best_iou = i, overlap
         return best
-
-
-def iou(a, b) -> float:
-    """Intersection over union of two boxes (x0, y0, x1, y1)."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0

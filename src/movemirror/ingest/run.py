@@ -1,10 +1,11 @@
 """One indexing run: plan the work, run it on all cores, commit results atomically, report.
 
 Never lose work: every few seconds, the new entries (their pictures included) are appended
-to the bank, then the ledger rows of the units that produced them. A run killed at any
-moment leaves the last committed version; running the same command again redoes only the
-units missing from the ledger, and an entry already in the bank (its id is made from its
-content) is not added twice.
+to the bank, then the ledger rows of the units that produced them (movemirror.ingest.commit),
+whichever engine ran them (movemirror.ingest.engines). A run killed at any moment leaves the
+last committed version; running the same command again redoes only the units missing from
+the ledger, and an entry already in the bank (its id is made from its content) is not added
+twice.
 """
 
 from __future__ import annotations
@@ -17,23 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
-import pyarrow as pa
-
-from movemirror.bank import PoseBank, storage
-from movemirror.bank.schema import IMAGE, IMAGE_TYPE, METADATA_SCHEMA
-from movemirror.bank.storage import thumbnail_path
-from movemirror.errors import BankError, DecodeError, IngestError
+from movemirror.errors import DecodeError, IngestError
 from movemirror.files import file_sha256
-from movemirror.ingest import ledger as ledger_table
 from movemirror.ingest.attribution import Attribution
+from movemirror.ingest.commit import BankWriter
 from movemirror.ingest.discover import MediaFile, Skip, discover
+from movemirror.ingest.engines import Engine
 from movemirror.ingest.frames import probe_video, sample_times
-from movemirror.ingest.ledger import Ledger
-from movemirror.ingest.pool import run_units
-from movemirror.ingest.tracks import link_tracks
 from movemirror.ingest.work import SEGMENT_SECONDS, Settings, Unit, UnitResult
-from movemirror.keypoints import NUM_KEYPOINTS
 
 LOCK = ".index.lock"
 COMMIT_EVERY_SECONDS = 10.0  # a run saves its progress at least this often
@@ -55,11 +47,22 @@ class Summary:
     frames_progress: int = 0  # planned frames of the units done (what the progress bar shows)
     seconds: float = 0.0
     work_seconds: float = 0.0  # from the first unit sent to the last result received
+    # From the first unit sent to the first result: the engine's start-up (processes, Ray,
+    # model sessions) and one unit's work; with frames_after_first, the steady rate.
+    first_result_seconds: float = 0.0
+    frames_after_first: int = 0
     bank_entries: int = 0
+    engine: str = ""  # where the work ran (the engine's own description)
 
     @property
     def fps(self) -> float:
         return self.frames / self.work_seconds if self.work_seconds > 0 else 0.0
+
+    @property
+    def steady_fps(self) -> float:
+        """Frames per second once the first result is in (start-up left out)."""
+        steady = self.work_seconds - self.first_result_seconds
+        return self.frames_after_first / steady if steady > 0 else 0.0
 
 
 class Reporter(Protocol):
@@ -90,32 +93,37 @@ class SilentReporter:
 def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: int = 1,
               rebuild: bool = False, attribution: Attribution | None = None,
               commit_every: float = COMMIT_EVERY_SECONDS,
-              reporter: Reporter | None = None) -> Summary:
+              reporter: Reporter | None = None, engine: Engine | None = None) -> Summary:
+    """Index the sources into the bank. engine: where the work runs (None: the local engine
+    with `workers` processes on the CPU)."""
     settings = settings or Settings()
     reporter = reporter or SilentReporter()
+    if engine is None:
+        from movemirror.ingest.engines.local import LocalEngine
+
+        engine = LocalEngine(workers, device="cpu")
     bank_dir = Path(bank_dir)
     bank_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(bank_dir):
-        return _Run(sources, bank_dir, settings, workers, rebuild, attribution or Attribution(),
+        return _Run(sources, bank_dir, settings, engine, rebuild, attribution or Attribution(),
                     commit_every, reporter).run()
 
 
 class _Run:
-    def __init__(self, sources, bank_dir: Path, settings: Settings, workers: int, rebuild: bool,
-                 attribution: Attribution, commit_every: float, reporter: Reporter):
+    def __init__(self, sources, bank_dir: Path, settings: Settings, engine: Engine,
+                 rebuild: bool, attribution: Attribution, commit_every: float,
+                 reporter: Reporter):
         self.sources = list(sources)
         self.bank_dir = bank_dir
         self.settings = settings
-        self.workers = workers
-        self.attribution = attribution
+        self.engine = engine
         self.commit_every = commit_every
         self.reporter = reporter
         self.summary = Summary()
         self.started = time.perf_counter()
-        self.bank, self.ledger, self.exists = _open(bank_dir, rebuild)
-        self.ids = set(self.bank.ids)
-        self.pending_rows: list[dict] = []
-        self.pending_entries: list[tuple[Unit, object]] = []
+        self.writer = BankWriter(bank_dir, rebuild, settings.model, attribution)
+        self.ledger = self.writer.ledger
+        self.taken: set[tuple[str, float]] = set()  # units whose result was taken
         self.files: dict[str, MediaFile] = {}
         self.units_left: dict[str, int] = {}
         self.file_results: dict[str, list[UnitResult]] = defaultdict(list)
@@ -127,18 +135,23 @@ class _Run:
         last_commit = time.perf_counter()
         commit_cost = 0.0
         work_started = time.perf_counter()
-        for result in run_units(units, self.settings, self.workers):
-            self._take(result)
+        for result in self.engine.run(units, self.settings):
             now = time.perf_counter()
+            if not self.summary.first_result_seconds:
+                self.summary.first_result_seconds = now - work_started
+            else:
+                self.summary.frames_after_first += result.frames
+            self._take(result)
             # Space commits out if they grow slow (each one is an append, a new version).
             if now - last_commit >= max(self.commit_every, 4 * commit_cost):
                 self._commit()
                 commit_cost = time.perf_counter() - now
                 last_commit = time.perf_counter()
         self.summary.work_seconds = time.perf_counter() - work_started if units else 0.0
-        if self.pending_rows or not self.exists:
+        self.summary.engine = self.engine.describe()
+        if self.writer.dirty:
             self._commit()
-        self.summary.bank_entries = len(self.bank)
+        self.summary.bank_entries = len(self.writer)
         self.summary.seconds = time.perf_counter() - self.started
         return self.summary
 
@@ -206,22 +219,23 @@ class _Run:
 
     def _take(self, result: UnitResult) -> None:
         unit, found = result.unit, self.files[result.unit.hash]
-        fresh = [e for e in result.entries if e.id not in self.ids]
-        for entry in fresh:
-            self.ids.add(entry.id)
-            self.pending_entries.append((unit, entry))
+        if (unit.hash, unit.start) in self.taken:
+            return  # an engine that ran a unit twice: its first result counts
+        self.taken.add((unit.hash, unit.start))
+        fresh = [e for e in result.entries if e.id not in self.writer.ids]
         # A unit redone after a crash between its entries' commit and its ledger row's
         # finds its entries already in the bank: it is indexed all the same.
         indexed = bool(fresh) or bool(result.entries)
         status = "indexed" if indexed else ("skipped" if result.error else "empty")
         reason = result.error or (None if indexed else _no_pose_reason(result))
-        self.pending_rows.append({
+        row = None if result.retry else {
             "hash": unit.hash, "path": unit.path, "kind": unit.kind, "start": unit.start,
             "end": unit.end, "segments": unit.segments, "status": status, "reason": reason,
             "entries": len(fresh), "frames": result.frames, "duplicates": result.duplicates,
             "rejected": sum(result.rejected.values()), "size": found.size,
             "mtime_ns": found.mtime_ns, "seconds": round(result.seconds, 4),
-        })
+        }
+        self.writer.stage(unit, fresh, row)
         s = self.summary
         s.entries += len(fresh)
         s.frames += result.frames
@@ -247,79 +261,7 @@ class _Run:
             self.summary.skipped.append((path, reason))
 
     def _commit(self) -> None:
-        if self.pending_entries:
-            keypoints, ids, meta = _entries(self.pending_entries, self.settings.model,
-                                            self.attribution)
-            self.bank.add(keypoints, ids, meta)
-        for row in self.pending_rows:
-            self.ledger.add(row)
-        self.bank.tables = {**self.bank.tables, ledger_table.TABLE: self.ledger.table()}
-        self.bank.save(self.bank_dir)
-        self.exists = True
-        self.pending_entries.clear()
-        self.pending_rows.clear()
-        self.reporter.committed(len(self.bank))
-
-
-def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
-    found = None if rebuild else storage.bank_format(bank_dir)
-    if found == 1:
-        raise IngestError(f"{bank_dir}: a format-1 bank is read-only: run `movemirror bank "
-                          f"upgrade {bank_dir}` first (or use --rebuild to start it over)")
-    if found is not None:
-        try:
-            bank = PoseBank.load(bank_dir)
-        except BankError as error:
-            raise IngestError(f"{error}; use --rebuild to start this bank over") from error
-        table = bank.tables.get(ledger_table.TABLE)
-        if table is not None:
-            table = table.cast(ledger_table.SCHEMA)
-        return bank, Ledger(table), True
-    empty = PoseBank.from_keypoints(np.empty((0, NUM_KEYPOINTS, 3), np.float32), ids=[],
-                                    meta=METADATA_SCHEMA.empty_table())
-    return empty, Ledger(), False
-
-
-def _entries(pending, model: str, attribution: Attribution):
-    """The keypoints, ids and metadata (pictures included) of the entries to commit."""
-    credits = {}
-    meta = []
-    tracks = _track_names(pending)
-    for (unit, entry), track in zip(pending, tracks, strict=True):
-        if unit.path not in credits:
-            credits[unit.path] = attribution.lookup(unit.path)
-        credit = credits[unit.path]
-        meta.append({
-            "source": unit.path, "frame_time": entry.frame_time, "track": track,
-            "box": entry.box,
-            "thumbnail": thumbnail_path(entry.id),
-            "credit": credit.credit if credit else None,
-            "licence": credit.licence if credit else None,
-            "kind": unit.kind, "content_hash": unit.hash, "person": entry.person,
-            "score": entry.score, "model": model, "thumb_box": entry.thumb_box,
-            "width": entry.width, "height": entry.height, IMAGE: entry.thumbnail,
-        })
-    schema = METADATA_SCHEMA.append(pa.field(IMAGE, IMAGE_TYPE))
-    return (np.stack([entry.keypoints for _, entry in pending]),
-            [entry.id for _, entry in pending], pa.Table.from_pylist(meta, schema=schema))
-
-
-def _track_names(pending) -> list[str | None]:
-    """Each entry's track: a video's people linked across the frames of its unit (a track
-    ends where a unit does), named by the file, the unit's start and the track's number;
-    None for a photo."""
-    names: list[str | None] = [None] * len(pending)
-    by_unit: dict[Unit, list[int]] = defaultdict(list)
-    for position, (unit, _) in enumerate(pending):
-        if unit.kind == "video":
-            by_unit[unit].append(position)
-    for unit, positions in by_unit.items():
-        entries = [pending[p][1] for p in positions]
-        numbers = link_tracks([e.frame_time for e in entries], [e.box for e in entries])
-        prefix = f"{unit.hash[:16]}:{round(unit.start * 1000)}"
-        for position, number in zip(positions, numbers, strict=True):
-            names[position] = f"{prefix}:{number}"
-    return names
+        self.reporter.committed(self.writer.commit())
 
 
 def _no_pose_reason(result: UnitResult) -> str:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from movemirror.ingest.dedup import MIN_IOU, iou
-
-MAX_GAP_SECONDS = 1.5
+from movemirror.boxes import MIN_IOU, iou
+from movemirror.motion.tracks import MAX_GAP_SECONDS
 
 
 def link_tracks(times, boxes, max_gap: float = MAX_GAP_SECONDS,

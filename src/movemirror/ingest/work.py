@@ -15,6 +15,7 @@ import numpy as np
 
 from movemirror.errors import DecodeError
 from movemirror.ingest.dedup import DEFAULT_THRESHOLD, Deduplicator
+from movemirror.ingest.follow import Follower, detect
 from movemirror.ingest.frames import read_photo, video_frames
 from movemirror.ingest.quality import QualityFilter, largest
 from movemirror.ingest.thumbnails import DISPLAY_SIZE, crop_box, thumbnail
@@ -38,6 +39,10 @@ ARCHIVE_MODE = "crop"
 MULTIPOSE_SIDE = 256
 # What a thumbnail shows: "person", a crop framing the person, or "frame", the whole frame.
 THUMB_KINDS = ("person", "frame")
+# In a video, people are found (MultiPose) on one sampled frame in this many and followed on
+# the crops of their last poses in between (movemirror.ingest.follow); 1 finds them on every
+# frame. `movemirror bench ingest` measures the speed and the keypoints against 1.
+DETECT_EVERY = 8
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class Settings:
     dedup: float = DEFAULT_THRESHOLD
     thumb: str = THUMB_KINDS[0]  # see THUMB_KINDS
     thumb_size: int = DISPLAY_SIZE
+    detect_every: int = DETECT_EVERY  # see DETECT_EVERY
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,9 @@ class UnitResult:
     duplicates: int = 0
     rejected: Counter = field(default_factory=Counter)
     error: str | None = None  # why nothing (or not everything) could be read
+    # The failure was the run's, not the file's (an engine gave up on the unit): it is
+    # reported but not recorded in the ledger, so the next run tries it again.
+    retry: bool = False
     seconds: float = 0.0
 
 
@@ -100,13 +109,20 @@ def process_unit(unit: Unit, settings: Settings, estimator) -> UnitResult:
     try:
         if unit.kind == "photo":
             frame, scale = read_photo(unit.path)
-            _add_frame(result, None, scale, frame, settings, estimator, None)
+            poses = detect(estimator, frame, settings.max_people,
+                           _single_person_model(settings.model))
+            _add_frame(result, None, scale, frame, settings, poses, None)
         else:
             dedup = Deduplicator(settings.dedup)
+            follower = Follower(estimator, settings.max_people,
+                                _single_person_model(settings.model), settings.detect_every,
+                                worth_following=lambda pose, frame: not settings.quality.problem(
+                                    pose.keypoints, float(pose.score), pose.box,
+                                    (frame.shape[1], frame.shape[0])))
             frames = video_frames(unit.path, settings.every_ms, unit.start, unit.end,
                                   VIDEO_MAX_SIDE)
             for t, scale, frame in frames:
-                _add_frame(result, t, scale, frame, settings, estimator, dedup)
+                _add_frame(result, t, scale, frame, settings, follower.poses(frame), dedup)
     except DecodeError as error:
         result.error = str(error)
     except Exception as error:  # a file that trips up the decoder or model in any other way
@@ -122,15 +138,9 @@ def process_unit(unit: Unit, settings: Settings, estimator) -> UnitResult:
 
 
 def _add_frame(result: UnitResult, t: float | None, scale: float, frame: np.ndarray,
-               settings: Settings, estimator, dedup: Deduplicator | None) -> None:
+               settings: Settings, poses: list, dedup: Deduplicator | None) -> None:
     result.frames += 1
     height, width = frame.shape[:2]
-    poses = estimator.estimate(frame, max_people=settings.max_people)
-    if not poses and settings.max_people > 1 and _single_person_model(settings.model):
-        # MultiPose, which finds the people for the single-person model, misses some bodies
-        # the single-person model finds on its own (upside down, contorted: about one LSPET
-        # photo in nine, half of which then pass the filters). Only such frames pay for it.
-        poses = estimator.estimate(frame, max_people=1)
     if settings.largest_only and len(poses) > 1:
         poses = [poses[largest([p.box for p in poses])]]
     if not poses:

@@ -85,8 +85,11 @@ class MotionIndex:
     """A bank's moving tracks, ready for search_motion; built once per bank."""
 
     def __init__(self, bank_vectors: np.ndarray, tracks: Tracks, offsets=OFFSETS,
-                 feature_axes: int = FEATURE_AXES):
+                 feature_axes: int = FEATURE_AXES, velocity_weight: float = VELOCITY_WEIGHT,
+                 velocity_step: float = VELOCITY_STEP):
         self.tracks = tracks
+        self.velocity_weight = float(velocity_weight)
+        self.velocity_step = float(velocity_step)
         self.offsets = np.asarray(offsets, dtype=np.float64)
         self.vectors = np.ascontiguousarray(np.asarray(bank_vectors)[tracks.rows],
                                             dtype=np.float32)
@@ -128,7 +131,7 @@ class MotionIndex:
         sides = [(poses, False)] + ([(mirror_keypoints(poses), True)] if mirror else [])
         found = []
         for side, flipped in sides:
-            movement = _prepare(side, times)
+            movement = _prepare(side, times, self.velocity_step)
             ends, speeds = self._candidates(movement, exhaustive, kernel)
             distances = self._distances(movement, ends, speeds, kernel)
             found.append((distances, ends, speeds, np.full(len(ends), flipped)))
@@ -146,7 +149,7 @@ class MotionIndex:
             movement.vectors, movement.change, movement.change_mask, movement.tau,
             self.vectors, self.times, self.first, self.stop, self.track_of,
             np.ascontiguousarray(ends), np.ascontiguousarray(speeds), kernel,
-            VELOCITY_WEIGHT, VELOCITY_STEP)
+            self.velocity_weight, self.velocity_step)
 
     def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int):
         speeds = np.asarray(SPEEDS)
@@ -194,8 +197,8 @@ def _sketch(movement: _Movement) -> _Movement:
     return _Movement(*(np.ascontiguousarray(part[keep]) for part in movement))
 
 
-def _prepare(poses: np.ndarray, times: np.ndarray) -> _Movement:
+def _prepare(poses: np.ndarray, times: np.ndarray, velocity_step: float) -> _Movement:
     vectors = to_vectors(poses)
     tau = times - times[-1]
-    change, mask = query_change(vectors, tau)
+    change, mask = query_change(vectors, tau, velocity_step)
     return _Movement(vectors, tau, change, mask)

@@ -80,7 +80,8 @@ class PoseEstimator:
     (accurate combined with BlazePose Heavy; the default). threads: ONNX Runtime threads per session
     (None: all cores; ingestion workers running one estimator per process want 1).
     multipose_side: MultiPose's input, longer side in pixels (TF.js uses 256; 384 finds
-    smaller people: COCO OKS AP 0.23 vs 0.20 on coco-mini).
+    smaller people: COCO OKS AP 0.23 vs 0.20 on coco-mini). device: "cpu" or "cuda" (see
+    movemirror.pose.session.choose_device).
     """
 
     def __init__(
@@ -91,6 +92,7 @@ class PoseEstimator:
         threads: int | None = None,
         max_side: int = MAX_SIDE,
         multipose_side: int = 384,
+        device: str = "cpu",
     ):
         self.spec = get_spec(model)
         if mode not in MODES:
@@ -101,6 +103,7 @@ class PoseEstimator:
         self.threads = threads
         self.max_side = max_side
         self.multipose_side = multipose_side
+        self.device = device
         self._lock = threading.Lock()
         self._runners: dict[str, object] = {}
 
@@ -114,7 +117,7 @@ class PoseEstimator:
     def _runner(self, name: str):
         with self._lock:
             if name not in self._runners:
-                session = create_session(name, self.threads)
+                session = create_session(name, self.threads, self.device)
                 spec = get_spec(name)
                 if spec.kind == "movenet":
                     self._runners[name] = MoveNet(session, spec.input_size)
@@ -159,6 +162,29 @@ class PoseEstimator:
             poses.append(DetectedPose(keypoints.astype(np.float32), float(score), box, self.model))
         poses.sort(key=lambda p: -p.score)
         return poses[:max_people]
+
+    def follow(self, image: ImageInput, previous: list[np.ndarray]) -> list[DetectedPose]:
+        """Each person of the previous frame, found again on the crop their last keypoints
+        give (MoveNet's own video tracking): no person detector runs, one crop pass a person.
+
+        previous: (17, 3) keypoints in the input's pixels. Returns one pose per previous
+        person, in the same order and unfiltered: a low score says the person was lost.
+        Single-person MoveNet and BlazePose models only.
+        """
+        if self.spec.kind not in ("movenet", "blazepose"):
+            raise ValueError(f"{self.model} cannot follow people: it has no crop pass")
+        loaded = load_image(image, self.max_side)
+        poses = []
+        for keypoints in previous:
+            seed = np.asarray(keypoints, dtype=np.float32).copy()
+            seed[:, :2] /= loaded.scale
+            found, score = self._one_person(loaded.image, seed)
+            x0, y0, x1, y1 = (float(v * loaded.scale) for v in _box(found))
+            found = found.copy()
+            found[:, :2] *= loaded.scale
+            poses.append(DetectedPose(found.astype(np.float32), float(score), (x0, y0, x1, y1),
+                                      self.model))
+        return poses
 
     def estimate_many(
         self,

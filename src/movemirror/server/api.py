@@ -1,15 +1,22 @@
-"""POST /api/search (one pose) and GET /api/health."""
+"""POST /api/search (one pose), GET /api/track (a track's frames) and GET /api/health."""
 
 from __future__ import annotations
 
 import os
 import time
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+import numpy as np
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from movemirror.bank.storage import display_name
 from movemirror.errors import PoseError
-from movemirror.server.schemas import Health, PoseQuery, SearchResponse
+from movemirror.server.schemas import (
+    Health,
+    PoseQuery,
+    SearchResponse,
+    TrackFrame,
+    TrackFrames,
+)
 from movemirror.server.state import ServerState, get_state
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -52,10 +59,42 @@ async def search(query: PoseQuery, request: Request,
                             headers={"Retry-After": "1"})
     start = time.perf_counter()
     try:
-        hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror)
+        hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror,
+                                          query.one_per_frame)
     except PoseError as error:
         raise HTTPException(422, f"pose: {error}") from None
     if state.query_log is not None:
         state.query_log.record(query.keypoints, hits, query.metric)
     return SearchResponse.model_validate({"id": query.id, "matches": state.formatter.as_dicts(hits),
                                           "elapsed_ms": (time.perf_counter() - start) * 1000})
+
+
+@router.get(
+    "/track",
+    response_model=TrackFrames,
+    summary="The frames of one track, to play a movement match on",
+    responses={404: {"description": "no moving track of that name in the bank"}},
+)
+def track(name: str = Query(description="a track's name, as a movement match gives it"),
+          start: float | None = Query(None, description="from this frame time (seconds)"),
+          end: float | None = Query(None, description="up to this frame time (seconds)"),
+          state: ServerState = Depends(get_state)) -> TrackFrames:
+    """The frames of a track in time order: time, pose id, image URL (null for a bank built
+    from keypoints alone: draw the keypoints) and keypoints, from `start` to `end`."""
+    tracks = state.bank.motion_index().tracks
+    j = tracks.position(name)
+    if j is None:
+        raise HTTPException(404, f"no moving track named {name!r} in this bank")
+    span = slice(tracks.first[j], tracks.stop[j])
+    times, rows = tracks.times[span], tracks.rows[span]
+    keep = np.ones(len(times), bool)
+    if start is not None:
+        keep &= times >= start
+    if end is not None:
+        keep &= times <= end
+    frames = []
+    for t, row in zip(times[keep].tolist(), rows[keep].tolist(), strict=True):
+        info = state.formatter.describe(row)
+        frames.append(TrackFrame(time=t, id=info["id"], thumbnail=info["thumbnail"],
+                                 keypoints=state.bank.keypoints[row].tolist()))
+    return TrackFrames(track=name, frames=frames)

@@ -15,7 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from movemirror import __version__
 from movemirror.bank import PoseBank
 from movemirror.index import DEFAULT_INDEX
-from movemirror.server import api, stream
+from movemirror.server import api, coverage_api, stream
+from movemirror.server.coverage_cache import CoverageCache
+from movemirror.server.docs import docs_router
 from movemirror.server.files import (
     STATIC_DIR,
     find_web_modules,
@@ -41,10 +43,11 @@ frame (see `GET /api/stream` for its protocol).
 
 def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
                limits: Limits | None = None, query_log: QueryLog | None = None,
-               follow: bool = False) -> FastAPI:
+               follow: bool = False, coverage_map: str | None = None) -> FastAPI:
     """The server for one bank. web_modules: web/node_modules, True to find it, None for none;
     query_log: where to log the poses searched (off by default); follow: pick up each new
-    version of the bank as it is committed (movemirror.server.follow)."""
+    version of the bank as it is committed (movemirror.server.follow); coverage_map: how the
+    Coverage view's map is made, "umap" or "pca" (None: UMAP where installed)."""
     limits = limits or Limits()
     if web_modules is True:
         web_modules = find_web_modules()
@@ -54,7 +57,7 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
                         web_modules=web_modules or None,
                         search_limiter=RateLimiter(limits.search_rate_per_second,
                                                    limits.search_burst),
-                        query_log=query_log)
+                        query_log=query_log, coverage=CoverageCache(coverage_map))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -68,14 +71,17 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
             flusher.cancel()
             query_log.flush()
 
+    # /docs is our own page (movemirror.server.docs): FastAPI's loads its assets from a CDN.
     app = FastAPI(title="movemirror", description=DESCRIPTION, version=__version__,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.movemirror = state
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(GuardMiddleware, max_body_bytes=limits.max_body_bytes)
     app.include_router(api.router)
     app.include_router(stream.router)
+    app.include_router(coverage_api.router)
     app.include_router(page_router())
+    app.include_router(docs_router())
     app.include_router(vendor_router(state.web_modules))
     app.include_router(thumbnail_router())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -38,9 +38,10 @@ VENDOR_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
               for ext in ("json", "bin")),
     ),
     "gifenc": ("gifenc/dist", ("gifenc.esm.js",)),
+    "swagger-ui": ("swagger-ui-dist", ("swagger-ui-bundle.js", "swagger-ui.css")),
 }
 _MEDIA_TYPES = {".wasm": "application/wasm", ".js": "text/javascript", ".bin":
-                "application/octet-stream", ".json": "application/json"}
+                "application/octet-stream", ".json": "application/json", ".css": "text/css"}
 
 
 def find_web_modules(start: Path | None = None) -> Path | None:

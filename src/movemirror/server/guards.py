@@ -12,8 +12,9 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self' ws: wss:; style-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
+_CSP = b"content-security-policy"
 SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (_CSP, CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     # Cross-origin isolation lets the WASM backend use threads (SharedArrayBuffer).
@@ -61,8 +62,11 @@ class GuardMiddleware:
                     await _reply(send, 413, f"body over {self.max_body_bytes} bytes")
                 return
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  *SECURITY_HEADERS]}
+                own = message.get("headers", [])
+                # A response with its own, narrower policy (/docs) keeps it.
+                has_policy = any(name.lower() == _CSP for name, _ in own)
+                extra = [h for h in SECURITY_HEADERS if not (has_policy and h[0] == _CSP)]
+                message = {**message, "headers": [*own, *extra]}
             await send(message)
 
         await self.app(scope, limited_receive, send_with_headers)

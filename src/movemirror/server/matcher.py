@@ -19,6 +19,7 @@ import numpy as np
 from movemirror.bank import PoseBank
 from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
 from movemirror.errors import PoseError
+from movemirror.server import variety
 
 MAX_BATCH = 512
 SEARCH_THREADS = 2
@@ -38,6 +39,12 @@ class _Query:
     metric: str
     mirror: bool
     future: asyncio.Future = field(repr=False)
+    one_per_frame: bool = False
+
+    @property
+    def fetch(self) -> int:
+        """How many candidates to search for: more when some will be dropped."""
+        return self.k * variety.OVERFETCH if self.one_per_frame else self.k
 
 
 class Matcher:
@@ -55,6 +62,7 @@ class Matcher:
         self.batches = 0
         self.queries = 0
         self.most_batches_at_once = 0
+        self._frame_codes: np.ndarray | None = None  # variety.frame_codes, on first use
 
     def warm(self) -> None:
         """Build the indexes and run each search path once now, not on the first queries.
@@ -72,20 +80,35 @@ class Matcher:
                 for count in (1, 2, len(valid)):
                     if len(valid):
                         self.bank.search(valid[:count], k=5, metric=metric, mirror=mirror)
+        motion = self.bank.motion_index()
+        if len(motion):  # a bank with moving tracks: its window index and search, compiled
+            rows = motion.tracks.rows[motion.first[0]:motion.stop[0]][:10]
+            self.bank.search_motion(self.bank.keypoints[rows], motion.times[
+                motion.first[0]:motion.stop[0]][:10], k=5, mirror=True)
 
     async def search(self, pose, k: int = 10, metric: str = DEFAULT_METRIC,
-                     mirror: bool = False) -> list[Hit]:
-        """Top-k matches for one pose (17, 3) in pixels; raises PoseError for a bad pose."""
+                     mirror: bool = False, one_per_frame: bool = False) -> list[Hit]:
+        """Top-k matches for one pose (17, 3) in pixels; raises PoseError for a bad pose.
+        one_per_frame: at most one match per source frame (movemirror.server.variety)."""
         loop = asyncio.get_running_loop()
         if self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
             self._wakeup = asyncio.Event()
             self._pending = []
             self._running = set()
             self._worker = loop.create_task(self._run())
-        query = _Query(np.asarray(pose, np.float32), k, metric, mirror, loop.create_future())
+        query = _Query(np.asarray(pose, np.float32), k, metric, mirror, loop.create_future(),
+                       one_per_frame)
         self._pending.append(query)
         self._wakeup.set()
         return await query.future
+
+    async def search_motion(self, poses, times, k: int, metric: str,
+                            mirror: bool) -> list:
+        """bank.search_motion on a search thread (movemirror.motion.search.MotionMatch list)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, lambda: self.bank.search_motion(poses, times, k=k, metric=metric,
+                                                            mirror=mirror))
 
     async def _run(self) -> None:
         while True:
@@ -140,15 +163,34 @@ class Matcher:
         return results
 
     def _search_group(self, batch, members, metric, mirror, results) -> None:
-        k = max(batch[i].k for i in members)
+        k = max(batch[i].fetch for i in members)
         poses = np.stack([batch[i].pose for i in members])
         found = self.bank.search(poses, k=k, metric=metric, mirror=mirror)
         distances, indices = found.distances.tolist(), found.indices.tolist()
         flags = found.mirrored.tolist()
         for row, i in enumerate(members):
-            n = batch[i].k
-            results[i] = [Hit(j, d, m) for d, j, m in zip(distances[row][:n], indices[row][:n],
-                                                           flags[row][:n], strict=True)]
+            query = batch[i]
+            if query.one_per_frame:
+                results[i] = self._one_per_frame(query, indices[row], distances[row], flags[row])
+                continue
+            results[i] = [Hit(j, d, m) for d, j, m in zip(
+                distances[row][:query.k], indices[row][:query.k], flags[row][:query.k],
+                strict=True)]
+
+    def _one_per_frame(self, query: _Query, indices, distances, flags) -> list[Hit]:
+        def search(n: int) -> variety.Candidates:
+            found = self.bank.search(query.pose, k=n, metric=query.metric, mirror=query.mirror)
+            return (found.indices[0].tolist(), found.distances[0].tolist(),
+                    found.mirrored[0].tolist())
+
+        rows, distances, flags = variety.best_per_frame(
+            search, (indices, distances, flags), query.k, self.frame_codes())
+        return [Hit(*hit) for hit in zip(rows, distances, flags, strict=True)]
+
+    def frame_codes(self) -> np.ndarray:
+        if self._frame_codes is None:
+            self._frame_codes = variety.frame_codes(self.bank.records)
+        return self._frame_codes
 
     def close(self) -> None:
         if self._worker is not None:

@@ -1,7 +1,7 @@
 """Reading stream messages fast: a camera-rate client sends thousands of them a second.
 
 A well-formed message is read with json and numpy; anything unusual goes through the
-PoseQuery schema, which decides and names the problem. The fast path accepts nothing the
+StreamQuery schema, which decides and names the problem. The fast path accepts nothing the
 schema would refuse, so both give the same answer.
 """
 
@@ -16,9 +16,9 @@ import numpy as np
 
 from movemirror.distances import METRICS
 from movemirror.keypoints import NUM_KEYPOINTS
-from movemirror.server.schemas import MAX_FRAME_SIDE, PoseQuery
+from movemirror.server.schemas import MAX_FRAME_SIDE, StreamQuery
 
-_FIELDS = PoseQuery.model_fields
+_FIELDS = StreamQuery.model_fields
 _KEYS = frozenset(_FIELDS)
 _METRICS = frozenset(METRICS)
 _MAX_K = next(m.le for m in _FIELDS["k"].metadata if hasattr(m, "le"))
@@ -33,6 +33,9 @@ class Query:
     k: int
     metric: str
     mirror: bool
+    motion: bool = False  # also match the connection's recent movement
+    time: float | None = None  # the client's seconds; None: on arrival
+    one_per_frame: bool = False  # at most one match per photo or video second
 
 
 def parse_query(text: str) -> Query:
@@ -44,9 +47,10 @@ def parse_query(text: str) -> Query:
     query = _fast(data) if isinstance(data, dict) else None
     if query is not None:
         return query
-    model = PoseQuery.model_validate_json(text)
+    model = StreamQuery.model_validate_json(text)
     return Query(model.id, np.asarray(model.keypoints, np.float32), model.width, model.height,
-                 model.k, model.metric, model.mirror)
+                 model.k, model.metric, model.mirror, model.motion, model.time,
+                 model.one_per_frame)
 
 
 def _is_number(value: Any) -> TypeGuard[float]:
@@ -74,9 +78,15 @@ def _fast(data: dict) -> Query | None:
     metric = data.get("metric", _FIELDS["metric"].default)
     mirror = data.get("mirror", _FIELDS["mirror"].default)
     query_id = data.get("id")
+    one_per_frame = data.get("one_per_frame", _FIELDS["one_per_frame"].default)
     if type(k) is not int or not 1 <= k <= _MAX_K or metric not in _METRICS:
         return None
-    if type(mirror) is not bool or not (query_id is None or type(query_id) in (int, str)):
+    if type(mirror) is not bool or type(one_per_frame) is not bool:
+        return None
+    if not (query_id is None or type(query_id) in (int, str)):
+        return None
+    motion, seen = data.get("motion", False), data.get("time")
+    if type(motion) is not bool or not (seen is None or _is_number(seen)):
         return None
     return Query(query_id, array.astype(np.float32), float(width), float(height), k, metric,
-                 mirror)
+                 mirror, motion, None if seen is None else float(seen), one_per_frame)

@@ -1,18 +1,36 @@
 """What a client learns about a matched pose: id, image URL, where the pose lies in that image,
-and attribution, as JSON."""
+file name and attribution, as JSON.
+
+Never the source's path: it says where the archive lives on the server (`../shared/...`).
+A client gets the file's name and the origin the archive's owner chose to publish.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from movemirror.bank import PoseBank
 from movemirror.bank.schema import ID, KEYPOINTS, MATCH_FIELDS, THUMBNAIL
 from movemirror.server.matcher import Hit
 
+if TYPE_CHECKING:
+    from movemirror.motion.search import MotionMatch
+
 THUMBNAIL_PREFIX = "/bank/"
+SOURCE = "source"
+FILE = "file"  # what a match says of its source: the name, without the folders
+
+
+def file_name(source: str | None) -> str | None:
+    """The last part of a path, whichever separator it was written with."""
+    return re.split(r"[\\/]", source)[-1] or None if source else None
+
+
 THUMB_BOX = "thumb_box"  # the part of the source the image shows, in the keypoints' pixels
 
 
@@ -35,7 +53,7 @@ class MatchFormatter:
     def __init__(self, bank: PoseBank, cache_size: int = 65_536):
         self.bank = bank
         names = set(bank.records.column_names)
-        wanted = (ID, THUMBNAIL, KEYPOINTS, THUMB_BOX, *MATCH_FIELDS)
+        wanted = (ID, THUMBNAIL, SOURCE, KEYPOINTS, THUMB_BOX, *MATCH_FIELDS)
         self._columns = {name: bank.records.column(name) for name in wanted if name in names}
         self._static = lru_cache(maxsize=cache_size)(self._static_uncached)
         self._picture_rows: dict[str, int] | None = None  # built on the first picture served
@@ -60,10 +78,15 @@ class MatchFormatter:
         info = {
             "id": str(self._value(ID, i)),
             "thumbnail": THUMBNAIL_PREFIX + quote(thumbnail) if thumbnail else None,
+            FILE: file_name(self._value(SOURCE, i)),
             **{name: self._value(name, i) for name in MATCH_FIELDS},
             "image_pose": image_pose(self._value(KEYPOINTS, i), self._value(THUMB_BOX, i)),
         }
         return info, json.dumps(info)[1:-1]
+
+    def describe(self, i: int) -> dict:
+        """What a client is told of bank pose i: id, thumbnail URL and MATCH_FIELDS."""
+        return dict(self._static(i)[0])
 
     def as_dicts(self, hits: list[Hit]) -> list[dict]:
         return [{**self._static(h.index)[0], "distance": h.distance, "mirrored": h.mirrored}
@@ -75,5 +98,16 @@ class MatchFormatter:
             f'{{"distance":{h.distance:.6g},"mirrored":{"true" if h.mirrored else "false"},'
             f"{self._static(h.index)[1]}}}"
             for h in hits
+        ]
+        return "[" + ",".join(parts) + "]"
+
+    def motion_as_json(self, found: list[MotionMatch]) -> str:
+        """Movement matches as a JSON array: each window's track, start, end, speed, distance
+        and mirrored, then what as_json tells of its pose at the start."""
+        parts = [
+            f'{{"track":{json.dumps(m.track)},"start":{m.start:.6g},"end":{m.end:.6g},'
+            f'"speed":{m.speed:.4g},"distance":{m.distance:.6g},'
+            f'"mirrored":{"true" if m.mirrored else "false"},{self._static(m.row)[1]}}}'
+            for m in found
         ]
         return "[" + ",".join(parts) + "]"

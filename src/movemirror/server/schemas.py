@@ -25,6 +25,9 @@ class SearchOptions(BaseModel):
         DEFAULT_METRIC, description=", or ".join(m.description for m in VALID_METRICS.values())
     )
     mirror: bool = Field(False, description="also match the pose mirrored left-right")
+    one_per_frame: bool = Field(
+        False, description="at most one match per source frame (one photo, or one second of "
+                           "one video): the best of each, so no moment fills every place")
 
 
 class PoseQuery(SearchOptions):
@@ -40,21 +43,55 @@ class PoseQuery(SearchOptions):
     height: FiniteFloat = Field(gt=0, le=MAX_FRAME_SIDE, description="frame height in pixels")
 
 
+class StreamQuery(PoseQuery):
+    """One pose of the WebSocket stream: a PoseQuery, and whether to match a movement too."""
+
+    motion: bool = Field(False, description=(
+        "also answer with the windows of the bank's tracks that move most like this "
+        "connection's last poses sent with motion: true (see GET /api/stream)"))
+    time: FiniteFloat | None = Field(None, description=(
+        "when the pose was seen, in seconds of the client's clock (e.g. performance.now() / "
+        "1000); the server's time of arrival if left out"))
+
+
 class Match(BaseModel):
-    # Besides id, distance and mirrored: movemirror.bank.schema's MATCH_FIELDS, typed as the
+    # Besides id, distance, mirrored and file: movemirror.bank.schema's MATCH_FIELDS, typed as the
     # bank stores them (tests/web/test_schema_agreement.py holds the two together).
     id: str
     distance: float
     mirrored: bool = Field(description="matched the mirrored pose")
     thumbnail: str | None = Field(description="URL of the pose's image on this server")
-    source: str | None = None
+    file: str | None = Field(None, description="the source's file name (never its path)")
     frame_time: float | None = None
     credit: str | None = None
     licence: str | None = None
+    published_source: str | None = Field(
+        None, description="the origin its owner chose to publish (a page or a name), if any")
     image_pose: list[list[float]] | None = Field(
         None, description="the pose in its image: 17 x [x, y, score], x and y as fractions of "
                           "the image's width and height; null where the bank does not say what "
                           "part of the source the image shows")
+
+
+class MotionMatch(Match):
+    """A window of a track that moves like you: the match fields are its pose at `start`."""
+
+    track: str
+    start: float = Field(description="the window's start, seconds into the track's video")
+    end: float = Field(description="its end: where the track is now, to play on from")
+    speed: float = Field(description="your pace relative to the clip's (0.75: three quarters)")
+
+
+class TrackFrame(BaseModel):
+    time: float = Field(description="seconds into the video")
+    id: str
+    thumbnail: str | None = Field(description="URL of the frame's image, if the bank has one")
+    keypoints: list[list[float]] = Field(description="17 x [x, y, score], pixels of the source")
+
+
+class TrackFrames(BaseModel):
+    track: str
+    frames: list[TrackFrame]
 
 
 class SearchResponse(BaseModel):

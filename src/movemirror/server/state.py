@@ -3,12 +3,13 @@ query log (when on)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request, WebSocket
 
 from movemirror.bank import PoseBank
+from movemirror.server.coverage_cache import CoverageCache
 from movemirror.server.limits import Limits, RateLimiter
 from movemirror.server.matcher import Matcher
 from movemirror.server.query_log import QueryLog
@@ -24,6 +25,7 @@ class ServerState:
     web_modules: Path | None
     search_limiter: RateLimiter
     query_log: QueryLog | None = None  # serve --log-queries
+    coverage: CoverageCache = field(default_factory=CoverageCache)  # GET /api/coverage
     connections: int = 0
     reloads: int = 0  # new bank versions picked up (serve --follow)
 

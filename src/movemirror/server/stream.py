@@ -6,7 +6,8 @@ Client -> server, one text message per frame: the POST /api/search body, e.g.
 Server -> client, one reply per message, in the order the messages came:
   {"type": "matches", "id": 7, "matches": [...], "elapsed_ms": 1.2}
   {"type": "superseded", "id": 7}
-  {"type": "error", "id": 7, "code": "invalid" | "bad_pose" | "rate_limited", "detail": "..."}
+  {"type": "error", "id": 7, "code": "invalid" | "bad_pose" | "bad_motion" | "rate_limited",
+   "detail": "..."}
 A pose is worth answering only while it is the newest from its client: the server searches
 for one pose of a connection at a time, and when several of its poses are waiting by then,
 it answers the newest with matches and each older one with a "superseded" frame (with its
@@ -15,6 +16,24 @@ rate whatever the replies do gets the matches of its latest pose instead of a ba
 A bad message gets an error frame and the connection stays open. The connection is closed
 with 1003 for a binary frame, 1009 for an oversize message, 1008 for a flood and 1013
 when the server is full.
+
+Movement: a message may add `"motion": true` and `"time": seconds` (the client's clock, e.g.
+performance.now() / 1000; left out, the server's time of arrival). The server keeps the
+poses of the connection's last 2 seconds sent with motion (keypoints and times only, in
+memory, dropped when the connection closes; a time not after the previous one starts over),
+superseded ones included, and answers such a message with the movement match as well:
+  {"type": "matches", "id": 7, "matches": [...], "movement_s": 1.4,
+   "motion": [{"track": "...", "start": 3.1, "end": 4.5, "speed": 0.9, "distance": 0.21,
+               "mirrored": false, "id": "...", "thumbnail": "/bank/...", "source": "...",
+               "frame_time": 3.1, "credit": null, "licence": null}, ...],
+   "elapsed_ms": 4.0}
+`motion` lists the k windows of the bank's tracks that move most like those poses (at most
+one per track, best first; PoseBank.search_motion with the message's k, metric and mirror):
+the track's seconds `start` to `end` match your last `movement_s` seconds, at `speed` your
+pace relative to the clip's; the other fields describe its pose at `start`. It is empty
+until the poses held span 1 second (`movement_s` says how much they span). Play a track on
+from `end` with GET /api/track?name=... (its frames' times, images and keypoints). A
+metric movement search cannot use (torso) gets a "bad_motion" error frame.
 """
 
 from __future__ import annotations
@@ -29,8 +48,9 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from movemirror.errors import PoseError
+from movemirror.errors import MotionError, PoseError, UnknownMetricError
 from movemirror.server.limits import TokenBucket
+from movemirror.server.movement import RecentPoses
 from movemirror.server.protocol import Query, parse_query
 from movemirror.server.schemas import describe_error
 from movemirror.server.state import ServerState, get_ws_state
@@ -134,9 +154,10 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
         return
     state.connections += 1
     replies = OwedReplies(limits.max_owed_replies)
-    sender = asyncio.create_task(_send_replies(websocket, state, replies))
+    recent = RecentPoses()
+    sender = asyncio.create_task(_send_replies(websocket, state, replies, recent))
     try:
-        await _receive_queries(websocket, state, replies)
+        await _receive_queries(websocket, state, replies, recent)
         await sender
     except WebSocketDisconnect:
         pass
@@ -145,7 +166,8 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
         state.connections -= 1
 
 
-async def _receive_queries(websocket: WebSocket, state: ServerState, replies: OwedReplies) -> None:
+async def _receive_queries(websocket: WebSocket, state: ServerState, replies: OwedReplies,
+                           recent: RecentPoses) -> None:
     """Reads messages until the client leaves or breaks a limit (then queues the close).
 
     Messages are read while a search is running, so a newer pose can supersede a waiting one.
@@ -179,12 +201,19 @@ async def _receive_queries(websocket: WebSocket, state: ServerState, replies: Ow
         refused_in_a_row = 0
         started = time.perf_counter()
         try:
-            replies.put(Waiting(parse_query(text), started))
+            query = parse_query(text)
         except ValidationError as error:
             replies.put(error_frame("invalid", describe_error(error), _query_id(text)))
+            continue
+        if query.motion:
+            if query.time is None:
+                query.time = time.monotonic()
+            recent.add(query.time, query.keypoints)
+        replies.put(Waiting(query, started))
 
 
-async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedReplies) -> None:
+async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedReplies,
+                        recent: RecentPoses) -> None:
     """Sends each reply in order, searching for the queries still worth it; a (code, reason)
     closes the connection."""
     while True:
@@ -194,18 +223,33 @@ async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedR
             return
         if isinstance(item, Waiting):
             item = (superseded_frame(item.query.id) if item.superseded
-                    else await _answer(state, item))
+                    else await _answer(state, item, recent))
         await websocket.send_text(item)
 
 
-async def _answer(state: ServerState, waiting: Waiting) -> str:
+async def _answer(state: ServerState, waiting: Waiting, recent: RecentPoses) -> str:
     query = waiting.query
     try:
-        hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror)
+        hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror,
+                                          query.one_per_frame)
     except PoseError as error:
         return error_frame("bad_pose", str(error), query.id)
     if state.query_log is not None:
         state.query_log.record(query.keypoints, hits, query.metric)
+    try:
+        motion = await _motion_part(state, query, recent) if query.motion else ""
+    except (MotionError, UnknownMetricError) as error:
+        return error_frame("bad_motion", str(error), query.id)
     elapsed = (time.perf_counter() - waiting.started) * 1000
     return (f'{{"type":"matches","id":{json.dumps(query.id)},'
-            f'"matches":{state.formatter.as_json(hits)},"elapsed_ms":{elapsed:.3f}}}')
+            f'"matches":{state.formatter.as_json(hits)},{motion}"elapsed_ms":{elapsed:.3f}}}')
+
+
+async def _motion_part(state: ServerState, query: Query, recent: RecentPoses) -> str:
+    """The reply's movement fields, each followed by a comma."""
+    assert query.time is not None  # given on arrival
+    movement = recent.movement(query.time)
+    found = [] if movement is None else await state.matcher.search_motion(
+        *movement, k=query.k, metric=query.metric, mirror=query.mirror)
+    return (f'"movement_s":{recent.span(query.time):.3f},'
+            f'"motion":{state.formatter.motion_as_json(found)},')

@@ -24,7 +24,8 @@ class Loop {
   /**
    * video: the camera's <video>; view: the canvas the person sees; estimator: the pose worker
    * or a main-thread estimator; filter: the one-euro KeypointsFilter; onPose(pose or null,
-   * width, height): each frame's smoothed, mirrored pose (null: nobody made out);
+   * width, height, time): each frame's smoothed, mirrored pose (null: nobody made out) and
+   * when the camera took it;
    * isFrozen(): whether the picture is frozen.
    */
   constructor({ video, view, estimator, filter, onPose, isFrozen = () => false }) {
@@ -76,7 +77,7 @@ class Loop {
     }
     this.pose = good ? pose : null;
     this.lastPoseMs = (times.resize ?? 0) + (times.infer ?? 0); // the model's share, for the footer
-    this.onPose(this.pose, width, height);
+    this.onPose(this.pose, width, height, captured);
     this.timings.add({
       ...times, draw: drawn - drawStart, send: performance.now() - drawn, latency: drawn - captured,
     });
@@ -205,7 +206,8 @@ export class CameraLoop {
     const token = this.token;
     this.loop = new Loop({
       video: ui.video, view: ui.view, estimator: this.app.detector().estimator,
-      filter: this.filter, onPose: (pose, width, height) => this.onPose(pose, width, height, token),
+      filter: this.filter,
+      onPose: (pose, width, height, time) => this.onPose(pose, width, height, time, token),
       isFrozen: () => state.frozen,
     });
     state.cameraLoop = this.loop;
@@ -218,15 +220,17 @@ export class CameraLoop {
     this.loop = null;
   }
 
-  onPose(pose, width, height, token) {
+  /** time: when the camera took the frame (performance.now() time). */
+  onPose(pose, width, height, time, token) {
     const { state, stream } = this.app;
     if (pose) {
       state.pose = pose;
-      stream.send(this.app.query(pose, width, height)).then((reply) => {
+      stream.send(this.app.query(pose, width, height, time)).then((reply) => {
         if (!reply || token !== this.token || state.frozen) return;
         if (reply.type === 'matches') {
           state.matchRate.tick();
           this.app.showMatches(reply.matches);
+          this.app.showMovement?.(reply, time);
         }
       });
     } else {

@@ -1,60 +1,126 @@
 // The explore view (Move Mirror's debug tool): the top matches as a grid with distances;
-// a click shows one large with its source and attribution.
-import { attribution } from './flipbook.js';
+// a click shows one large in the detail dialog.
+//
+// The grid is updated in place: a card whose pose stays in the top k is the same element,
+// moved (and animated from where it was), so keyboard focus and a half-loaded image survive.
+import { describeMatch } from './describe.js';
+
+const MOVE_MS = 250;
+
+function motionAllowed() {
+  return !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+}
 
 export class ExploreGrid {
+  /** grid: the <ol>; dialog: a MatchDialog, opened with a card's match. */
   constructor({ grid, dialog }) {
     Object.assign(this, { grid, dialog });
+    this.cards = new Map(); // match id -> <li>
     this.lastRender = 0;
     this.renders = 0;
-    dialog.querySelector('.close').addEventListener('click', () => dialog.close());
-    dialog.addEventListener('click', (event) => {
-      if (event.target === dialog) dialog.close();
-    });
   }
 
-  /** Redraws the grid, at most every `minIntervalMs` so the cards stay clickable. */
-  render(matches, { force = false, minIntervalMs = 300 } = {}) {
+  /** Updates the grid, at most every `minIntervalMs` so a card stays put long enough to read. */
+  render(matches, { force = false, minIntervalMs = 500 } = {}) {
     const now = performance.now();
     if (!force && now - this.lastRender < minIntervalMs) return;
     this.lastRender = now;
     this.renders += 1;
-    const cards = (matches || []).map((match, rank) => this.card(match, rank));
-    this.grid.replaceChildren(...cards);
+    const focused = this.grid.contains(document.activeElement) ? document.activeElement : null;
+    const focusedRank = focused ? [...this.grid.children].indexOf(focused.closest('li')) : -1;
+    const before = new Map([...this.cards].map(([id, item]) => [id, item.getBoundingClientRect()]));
+
+    const wanted = new Map();
+    (matches || []).forEach((match, rank) => {
+      const item = this.cards.get(match.id) || this.card();
+      this.update(item, match, rank);
+      wanted.set(match.id, item);
+    });
+    for (const [id, item] of this.cards) if (!wanted.has(id)) item.remove();
+    let previous = null;
+    for (const item of wanted.values()) {
+      const expected = previous ? previous.nextSibling : this.grid.firstChild;
+      if (expected !== item) this.grid.insertBefore(item, expected);
+      previous = item;
+    }
+    this.cards = wanted;
+
+    this.restoreFocus(focused, focusedRank);
+    if (motionAllowed()) this.animateMoves(before);
   }
 
-  card(match, rank) {
+  /** The focused card keeps focus when it moved; when it left, its place takes it. */
+  restoreFocus(focused, rank) {
+    if (!focused || document.activeElement === focused) return;
+    if (focused.isConnected) {
+      focused.focus({ preventScroll: true });
+      return;
+    }
+    const items = this.grid.children;
+    const heir = items[Math.min(rank, items.length - 1)];
+    if (heir) heir.firstChild.focus({ preventScroll: true });
+  }
+
+  animateMoves(before) {
+    for (const [id, item] of this.cards) {
+      const was = before.get(id);
+      if (!was) continue;
+      const now = item.getBoundingClientRect();
+      const dx = was.left - now.left;
+      const dy = was.top - now.top;
+      if (Math.abs(dx) < 1 && Math.abs(dy) < 1) continue;
+      item.animate([{ transform: `translate(${dx}px, ${dy}px)` }, { transform: 'none' }],
+        { duration: MOVE_MS, easing: 'ease-out' });
+    }
+  }
+
+  /** The card that opened the dialog (or its pose's card now); if the pose has left the
+   * grid, the card at its place. */
+  focusAfterDialog(item) {
+    if (item.isConnected) return item.firstChild;
+    const again = this.cards.get(item.match.id); // it left, and came back as a new card
+    if (again) return again.firstChild;
+    const items = this.grid.children;
+    const heir = items[Math.min(item.rank, items.length - 1)];
+    return heir ? heir.firstChild : null;
+  }
+
+  card() {
     const item = document.createElement('li');
     const button = document.createElement('button');
+    button.type = 'button';
     button.className = 'card';
-    button.dataset.matchId = match.id;
+    const frame = document.createElement('span');
+    frame.className = 'thumb';
     const img = document.createElement('img');
-    img.src = match.thumbnail || '';
-    img.alt = match.id;
-    img.loading = 'lazy';
-    if (match.mirrored) img.classList.add('flipped');
+    img.decoding = 'async';
+    img.addEventListener('load', () => { frame.dataset.loading = 'false'; });
+    img.addEventListener('error', () => { frame.dataset.loading = 'failed'; });
+    frame.append(img);
     const label = document.createElement('span');
     label.className = 'distance';
-    label.textContent = `#${rank + 1} · ${match.distance.toFixed(3)}${match.mirrored ? ' ↔' : ''}`;
-    button.append(img, label);
-    button.addEventListener('click', () => this.open(match, rank));
+    button.append(frame, label);
+    button.addEventListener('click', () => {
+      this.dialog.open(item.match, item.rank, () => this.focusAfterDialog(item));
+    });
     item.append(button);
     return item;
   }
 
-  open(match, rank) {
-    const d = this.dialog;
-    const img = d.querySelector('img');
-    img.src = match.thumbnail || '';
+  update(item, match, rank) {
+    Object.assign(item, { match, rank });
+    const button = item.firstChild;
+    const img = button.querySelector('img');
+    const frame = button.querySelector('.thumb');
+    button.dataset.matchId = match.id;
+    const source = match.thumbnail || '';
+    if (img.getAttribute('src') !== source) {
+      frame.dataset.loading = source ? 'true' : 'failed';
+      img.src = source;
+    }
+    img.alt = describeMatch(match, rank);
     img.classList.toggle('flipped', Boolean(match.mirrored));
-    d.querySelector('.rank').textContent = `#${rank + 1}`;
-    d.querySelector('.distance').textContent = match.distance.toFixed(4)
-      + (match.mirrored ? ' (mirrored)' : '');
-    d.querySelector('.match-id').textContent = match.id;
-    d.querySelector('.source').textContent = match.source || '—';
-    d.querySelector('.credit').textContent = match.credit || '—';
-    d.querySelector('.licence').textContent = match.licence || 'unknown';
-    d.querySelector('.summary').textContent = attribution(match);
-    d.showModal();
+    button.querySelector('.distance').textContent = `#${rank + 1} · ${match.distance.toFixed(3)}`
+      + (match.mirrored ? ' ↔' : '');
   }
 }

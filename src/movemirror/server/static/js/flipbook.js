@@ -1,6 +1,7 @@
 // The mirror view's match: the held match's image, its skeleton drawn over it and its caption,
 // swapped in together (once the image is decoded) from one match, so the caption never names
 // another picture and the panel never flashes an empty frame.
+import { describeMatch } from './describe.js';
 import { drawNormalizedSkeleton } from './draw.js';
 
 // Sharp enough: the image is never drawn larger than this many times its own pixels.
@@ -38,7 +39,11 @@ export class Flipbook {
       return;
     }
     if (match.id === this.shownId) {
-      this.shown = match; // the same picture; its distance may have changed
+      // The same picture; its distance, or whether it matched mirrored, may have changed.
+      const flip = Boolean(match.mirrored) !== Boolean(this.shown.mirrored);
+      this.shown = match;
+      this.wanted = null;
+      if (flip) this.frame.classList.toggle('flipped', Boolean(match.mirrored));
       return;
     }
     if (this.wanted && this.wanted.id === match.id) return;
@@ -54,7 +59,7 @@ export class Flipbook {
 
   swapIn(match, decoded) {
     this.image.src = decoded.src;
-    this.image.alt = `Best match: ${attribution(match)}`;
+    this.image.alt = `Best match: ${describeMatch(match)}`;
     this.image.dataset.matchId = match.id;
     this.caption.textContent = attribution(match);
     this.caption.dataset.matchId = match.id;
@@ -94,8 +99,8 @@ export class Flipbook {
 }
 
 export function attribution(match) {
-  // The file's name is enough under the picture; the explore view shows the full source.
-  const parts = [match.source ? match.source.split(/[\\/]/).pop() : match.id];
+  // The file's name is enough under the picture; the detail dialog shows the source.
+  const parts = [match.file || match.id];
   if (match.frame_time !== null && match.frame_time !== undefined) {
     parts.push(`at ${Number(match.frame_time).toFixed(1)} s`);
   }

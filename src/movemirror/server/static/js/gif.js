@@ -1,8 +1,10 @@
-// The GIF: a 3-2-1 countdown, about 5 seconds of the person beside their match, encoded
-// on the device with gifenc. Nothing is uploaded.
-import { applyPalette, GIFEncoder, quantize } from '/vendor/gifenc/gifenc.esm.js';
+// The GIF: a 3-2-1 countdown, about 5 seconds of the person beside their match, encoded on
+// the device in a Web Worker (gif_worker.js) so the camera loop keeps its rate. The match's
+// credit is written on the last frame. Nothing is uploaded.
 
 const PANEL = 240;
+const COLORS = 64; // one palette of 64 colours for the whole GIF
+const CREDIT_HOLD_MS = 2000; // the last frame, with the credit, stays up long enough to read
 
 function drawCover(ctx, source, x, y, size, sourceWidth, sourceHeight, contain = false) {
   const scale = contain ? Math.min(size / sourceWidth, size / sourceHeight)
@@ -17,19 +19,53 @@ function drawCover(ctx, source, x, y, size, sourceWidth, sourceHeight, contain =
   ctx.restore();
 }
 
+/** Lines of `text` no wider than `width` at the context's font, breaking between words. */
+function wrap(ctx, text, width) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && ctx.measureText(next).width > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = next;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** The credit on a dark band across the bottom of the frame, in as many lines as it needs. */
+function drawCredit(ctx, text, width, height) {
+  ctx.save();
+  ctx.font = '11px system-ui, sans-serif';
+  const lines = wrap(ctx, text, width - 16);
+  const lineHeight = 14;
+  const band = lines.length * lineHeight + 8;
+  ctx.fillStyle = 'rgba(0, 0, 0, 0.78)';
+  ctx.fillRect(0, height - band, width, band);
+  ctx.fillStyle = '#ffffff';
+  ctx.textBaseline = 'top';
+  lines.forEach((line, i) => ctx.fillText(line, 8, height - band + 4 + i * lineHeight));
+  ctx.restore();
+}
+
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 export class GifRecorder {
-  constructor({ seconds = 5, fps = 10 } = {}) {
-    Object.assign(this, { seconds, fps });
+  constructor({ seconds = 5, fps = 10, workerUrl = new URL('./gif_worker.js', import.meta.url) }
+  = {}) {
+    Object.assign(this, { seconds, fps, workerUrl });
     this.busy = false;
   }
 
   /**
    * person: the canvas showing the person; matchImage(): the <img> of the current match or
-   * null. Returns a Blob of an animated GIF.
+   * null; credit(): the match's credit line or null. Returns a Blob of an animated GIF.
    */
-  async record({ person, matchImage, onCountdown = () => {}, onProgress = () => {} }) {
+  async record({ person, matchImage, credit = () => null, onCountdown = () => {},
+    onProgress = () => {} }) {
     if (this.busy) throw new Error('already recording');
     this.busy = true;
     try {
@@ -38,21 +74,22 @@ export class GifRecorder {
         await sleep(1000);
       }
       onCountdown(0);
-      const frames = await this.capture(person, matchImage, onProgress);
+      const encoding = new WorkerEncoder(this.workerUrl, PANEL * 2, PANEL);
+      const count = await this.capture(person, matchImage, credit, onProgress, encoding);
       onCountdown(null);
-      return await this.encode(frames, onProgress);
+      return await encoding.finish(count, onProgress);
     } finally {
       this.busy = false;
     }
   }
 
-  async capture(person, matchImage, onProgress) {
+  /** Draws each frame and hands it to the encoder at once; returns how many there were. */
+  async capture(person, matchImage, credit, onProgress, encoding) {
     const canvas = document.createElement('canvas');
     canvas.width = PANEL * 2;
     canvas.height = PANEL;
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     const count = Math.round(this.seconds * this.fps);
-    const frames = [];
     const start = performance.now();
     for (let i = 0; i < count; i += 1) {
       await sleep(Math.max(0, start + (i * 1000) / this.fps - performance.now()));
@@ -71,23 +108,49 @@ export class GifRecorder {
           drawCover(ctx, img, PANEL, 0, PANEL, img.naturalWidth, img.naturalHeight, true);
         }
       }
-      frames.push(ctx.getImageData(0, 0, canvas.width, canvas.height));
+      const last = i === count - 1;
+      const line = last ? credit() : null;
+      if (line) drawCredit(ctx, line, canvas.width, canvas.height);
+      encoding.add(ctx.getImageData(0, 0, canvas.width, canvas.height),
+        line ? CREDIT_HOLD_MS : Math.round(1000 / this.fps));
       onProgress((i + 1) / count, 'Recording');
     }
-    return frames;
+    return count;
+  }
+}
+
+/** The GIF worker (gif_worker.js): frames go to it as they are drawn, their pixels handed
+ * over, not copied. */
+class WorkerEncoder {
+  constructor(url, width, height) {
+    this.worker = new Worker(url, { type: 'module' });
+    this.encoded = 0;
+    this.onEncoded = () => {};
+    this.result = new Promise((resolve, reject) => {
+      this.worker.onmessage = ({ data }) => {
+        if (data.encoded !== undefined) {
+          this.encoded = data.encoded;
+          this.onEncoded();
+        } else if (data.error) {
+          reject(new Error(data.error));
+        } else {
+          resolve(new Blob([data.bytes], { type: 'image/gif' }));
+        }
+      };
+      this.worker.onerror = (event) => reject(new Error(event.message || 'the GIF worker failed'));
+    });
+    this.result.catch(() => {}).finally(() => this.worker.terminate());
+    this.worker.postMessage({ start: { width, height, colors: COLORS } });
   }
 
-  async encode(frames, onProgress) {
-    const gif = GIFEncoder();
-    const delay = Math.round(1000 / this.fps);
-    for (let i = 0; i < frames.length; i += 1) {
-      const { data, width, height } = frames[i];
-      const palette = quantize(data, 256);
-      gif.writeFrame(applyPalette(data, palette), width, height, { palette, delay, repeat: 0 });
-      onProgress((i + 1) / frames.length, 'Making the GIF');
-      if (i % 5 === 4) await sleep(0); // keep the page responsive
-    }
-    gif.finish();
-    return new Blob([gif.bytes()], { type: 'image/gif' });
+  add(image, delay) {
+    this.worker.postMessage({ frame: image.data.buffer, delay }, [image.data.buffer]);
+  }
+
+  finish(count, onProgress) {
+    this.onEncoded = () => onProgress(this.encoded / count, 'Making the GIF');
+    this.onEncoded();
+    this.worker.postMessage({ finish: true });
+    return this.result;
   }
 }

@@ -2,6 +2,8 @@
 // This module only wires the others together; each concern lives in its own module.
 import { MatchStream } from './connection.js';
 import { CameraLoop } from './camera_loop.js';
+import { CoverageView } from './coverage.js';
+import { MatchDialog } from './dialog.js';
 import { ExploreGrid } from './explore.js';
 import { Flipbook } from './flipbook.js';
 import { startFooter } from './footer.js';
@@ -9,6 +11,7 @@ import { wireGifButton } from './gif_button.js';
 import { MatchHold } from './hold.js';
 import { AUTO } from './model_choice.js';
 import { ModelLoader } from './model_loader.js';
+import { MovementMode } from './movement.js';
 import { createPageState } from './page_state.js';
 import { panelText } from './panel_text.js';
 import { PhotoMode } from './photo_mode.js';
@@ -19,6 +22,7 @@ import { Sources } from './sources.js';
 import { StartScreen } from './start_screen.js';
 import { Messages } from './status.js';
 import { ui } from './ui.js';
+import { RecentFrames } from './variety.js';
 import { Views } from './views.js';
 
 const params = new URLSearchParams(window.location.search);
@@ -32,7 +36,18 @@ const state = createPageState({
 });
 window.movemirror = state;
 
-const hold = new MatchHold();
+const hold = new MatchHold({ variety: new RecentFrames() });
+const movement = new MovementMode({ toggle: ui.movementToggle, canvas: ui.movementCanvas,
+  caption: ui.movementCaption, strips: ui.movementStrips });
+Object.defineProperty(state, 'movement', { get: () => movement.status, enumerable: true });
+const coverageGrid = new ExploreGrid({ grid: ui.coverageGrid, dialog: new MatchDialog(ui.detail) });
+const coverage = new CoverageView({
+  canvas: ui.coverageMap,
+  list: ui.coverageGrid,
+  caption: ui.coverageCaption,
+  render: (matches) => coverageGrid.render(matches, { force: true }),
+});
+state.coverage = coverage;
 const app = {
   ui,
   state,
@@ -42,11 +57,16 @@ const app = {
     frame: ui.matchFrame, image: ui.matchImage, skeleton: ui.matchSkeleton,
     caption: ui.matchCaption, empty: ui.matchEmpty, skeletonToggle: ui.skeletonToggle,
   }),
-  grid: new ExploreGrid({ grid: ui.grid, dialog: ui.detail }),
+  grid: new ExploreGrid({ grid: ui.grid, dialog: new MatchDialog(ui.detail) }),
   detector: () => models.detector,
-  query: (pose, width, height) => poseQuery(pose, width, height, searchOptions(ui, state.view)),
+  // seenMs: when a camera frame's pose was seen (Movement mode asks for the movement match)
+  query: (pose, width, height, seenMs) => poseQuery(pose, width, height,
+    { ...searchOptions(ui, state.view), ...movement.fields(seenMs) }),
+  showMovement: (reply, seenMs) => movement.onReply(reply, seenMs),
   clearHold: () => hold.clear(),
+  coverage,
   showMatches(matches, { force = false } = {}) {
+    if (state.view === 'coverage') coverage.place(state.pose);
     state.matches = matches;
     state.shown = hold.update(matches);
     app.flipbook.show(state.shown);
@@ -55,6 +75,8 @@ const app = {
     }
   },
 };
+// The match on screen (state.shown is the one wanted, which may still be decoding).
+Object.defineProperty(state, 'displayed', { get: () => app.flipbook.shown });
 app.cameraLoop = new CameraLoop(app);
 app.photo = new PhotoMode(app);
 const sources = new Sources(app);
@@ -73,6 +95,6 @@ const models = new ModelLoader(app, {
 watchServer(app);
 setInterval(() => app.flipbook.say(panelText(state)), 200);
 startFooter(app);
-wireGifButton({ ...app, matchImage: () => (ui.matchImage.hidden ? null : ui.matchImage) });
-if (params.get('view') === 'explore') views.set('explore');
+app.gif = wireGifButton({ ...app, matchImage: () => (ui.matchImage.hidden ? null : ui.matchImage) });
+if (['explore', 'coverage'].includes(params.get('view'))) views.set(params.get('view'));
 models.load(state.model);

@@ -8,6 +8,7 @@ export function searchOptions(ui, view) {
     k: view === 'explore' ? Number(ui.k.value) : MIRROR_VIEW_K,
     metric: ui.metric.value,
     mirror: ui.mirror.checked,
+    one_per_frame: true, // no photo hogs the mirror (movemirror.server.variety)
   };
 }
 

@@ -3,11 +3,12 @@ import { CameraError, startCamera, stopCamera } from './camera.js';
 import { acceptDrops } from './still.js';
 
 export class Sources {
-  /** app: {ui, state, messages, cameraLoop, photo, clearHold(), showMatches()} */
+  /** app: {ui, state, messages, cameraLoop, photo, gif, clearHold(), showMatches()} */
   constructor(app) {
     this.app = app;
     this.asked = 0; // camera starts asked for: only the latest may go on
     const { ui } = app;
+    ui.photoButton.addEventListener('click', () => ui.photoInput.click());
     ui.photoInput.addEventListener('change', () => {
       if (ui.photoInput.files[0]) this.usePhoto(ui.photoInput.files[0]);
       ui.photoInput.value = '';
@@ -23,6 +24,12 @@ export class Sources {
     this.app.ui.cameraButton.hidden = source === 'camera';
   }
 
+  /** The GIF needs the live camera: with it refused, or a photo, its button is disabled. */
+  setCameraLive(on) {
+    this.app.state.cameraLive = on;
+    if (this.app.gif) this.app.gif.setCameraLive(on);
+  }
+
   async useCamera() {
     const { ui, state, messages } = this.app;
     this.setSource('camera');
@@ -34,6 +41,7 @@ export class Sources {
     this.app.clearHold();
     this.app.showMatches([]);
     stopCamera(ui.video);
+    this.setCameraLive(false);
     this.asked += 1;
     const { asked } = this;
     try {
@@ -51,6 +59,7 @@ export class Sources {
       state.cameraError = text;
       return;
     }
+    this.setCameraLive(true);
     this.app.clearHold();
     this.app.cameraLoop.start();
   }
@@ -60,6 +69,7 @@ export class Sources {
     this.asked += 1; // a camera still starting is not wanted any more
     this.app.cameraLoop.stop();
     stopCamera(this.app.ui.video);
+    this.setCameraLive(false);
     this.setSource('photo');
     await this.app.photo.use(file);
   }

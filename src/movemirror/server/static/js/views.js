@@ -1,4 +1,4 @@
-// The views (Mirror, Explore) and the search controls: switching, freezing, and asking again
+// The views (Mirror, Explore, Coverage) and the search controls: switching, freezing, and asking again
 // for the pose on screen when an option changes.
 
 export class Views {
@@ -23,6 +23,7 @@ export class Views {
       button.setAttribute('aria-pressed', String(button.dataset.view === view));
     }
     if (view === 'explore') grid.render(state.matches, { force: true });
+    if (view === 'coverage') this.app.coverage.show(state.pose);
     this.refresh();
   }
 

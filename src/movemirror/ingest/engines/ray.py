@@ -1,0 +1,234 @@
+"""The Ray engine: the same units of work on a Ray cluster, through Ray Data.
+
+The driver (this process) has already listed the units the ledger lacks; Ray runs them on a
+pool of actors, each holding one estimator (one ONNX Runtime session per model, one thread
+each; one actor per CPU, or per GPU with --device cuda), and streams the results back, which
+the driver commits as the local engine's are. Videos are decoded with PyAV inside the actors;
+long ones arrive as several units (time segments), so one film spreads over many actors.
+
+Failures: a unit whose work raises is retried (up to `attempts` passes in all) and then
+reported like an unreadable file; a unit lost with its node (the actor died, the block was
+dropped) simply has no result and runs again in the next pass. The driver keeps the first
+result of each unit and commits each pose id once, so nothing is added twice.
+
+On a small cluster Ray Data's per-operator resource reservation starves an operator of the
+CPUs it needs (a 2-CPU map over an actor pool hangs for minutes): it is switched off here, and
+a plan that needs more CPUs or GPUs than the cluster has is refused at once.
+"""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+from collections.abc import Callable, Iterator
+
+from movemirror.errors import ClusterError
+from movemirror.ingest.work import Settings, Unit, UnitResult, process_unit
+from movemirror.pose.session import CUDA_PROVIDER, DEVICES, Device, choose_device
+
+ATTEMPTS = 3  # passes over the units at most: a unit failing in all of them is reported
+# How long Ray Data may wait for its actors to start before giving up with an error (they
+# wait for free CPUs: a cluster busy with other jobs could otherwise hold the run forever).
+ACTOR_START_SECONDS = 120.0
+INSTALL_HINT = "pip install 'movemirror[cluster]' (make setup installs it)"
+
+Process = Callable[[Unit, Settings, object], UnitResult]
+
+
+def import_ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError as error:
+        raise ClusterError(f"--engine ray needs Ray Data: {INSTALL_HINT}") from error
+    return ray
+
+
+class UnitWorker:
+    """A Ray Data actor: one estimator for its life, then units in, pickled results out."""
+
+    def __init__(self, settings: Settings, device: str, process: Process):
+        from movemirror.ingest.engines.local import make_estimator
+
+        self.settings = settings
+        self.process = process
+        self.estimator = make_estimator(settings.model, settings.mode, threads=1,
+                                        device=device).load()
+
+    def __call__(self, batch: dict) -> dict:
+        results, failures = [], []
+        for blob in batch["unit"]:
+            unit = pickle.loads(blob)
+            try:
+                result, failure = self.process(unit, self.settings, self.estimator), ""
+            except Exception as error:  # retried by the driver, then reported
+                result, failure = UnitResult(unit), f"{type(error).__name__}: {error}"
+            results.append(pickle.dumps(result))
+            failures.append(failure)
+        return {"result": results, "failure": failures}
+
+
+class RayEngine:
+    """`--engine ray [--address ADDR]`: without an address Ray starts on this machine."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, workers: int = 0, device: str = "auto",
+                 attempts: int = ATTEMPTS, process: Process = process_unit):
+        if device not in DEVICES:
+            choose_device(device)  # raises the DeviceError naming the choices
+        self.address = address
+        self.workers = workers
+        self.requested_device = device
+        self.attempts = attempts
+        self.process = process
+        self.device: Device | None = None  # chosen when the cluster is known
+        self.actors = 0
+        self.failed: list[tuple[Unit, str]] = []  # units that failed in every attempt
+
+    def describe(self) -> str:
+        where = self.address or "started on this machine"
+        device = self.device.describe() if self.device else self.requested_device
+        return f"ray ({where}), {self.actors} actor(s), device {device}"
+
+    def run(self, units: list[Unit], settings: Settings) -> Iterator[UnitResult]:
+        if not units:
+            return
+        ray = import_ray()
+        started_here = not ray.is_initialized()
+        if started_here:
+            self._connect(ray)
+        try:
+            self._plan(ray.cluster_resources())
+            yield from self._passes(ray, units, settings)
+        finally:
+            if started_here:
+                ray.shutdown()
+
+    def _connect(self, ray) -> None:
+        options = dict(include_dashboard=False, log_to_driver=False, logging_level="warning",
+                       configure_logging=False)
+        try:
+            if self.address:
+                ray.init(address=self.address, **options)
+            else:
+                ray.init(num_cpus=self.workers or None, **options)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            raise ClusterError(f"cannot reach the Ray cluster at {self.address or 'local'}: "
+                               f"{error}") from error
+
+    def _plan(self, resources: dict) -> None:
+        cpus, gpus = int(resources.get("CPU", 0)), int(resources.get("GPU", 0))
+        self.device = cluster_device(self.requested_device, gpus)
+        self.actors = plan_actors(self.workers, cpus, gpus, self.device)
+
+    def _passes(self, ray, units: list[Unit], settings: Settings) -> Iterator[UnitResult]:
+        todo = {_key(unit): unit for unit in units}
+        last_failure: dict[tuple, str] = {}
+        for _ in range(self.attempts):
+            if not todo:
+                return
+            try:
+                for result, failure in self._one_pass(ray, list(todo.values()), settings):
+                    key = _key(result.unit)
+                    if key not in todo:
+                        continue  # a second result for a unit already done (a retried block)
+                    if failure:
+                        last_failure[key] = failure
+                        continue
+                    del todo[key]
+                    yield result
+            except _lost_work_errors(ray) as error:
+                # A node (or an actor's process) died: Ray Data stops the whole pass; what
+                # came back is kept and the next pass runs the rest on the nodes left.
+                reason = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+                for key in todo:
+                    last_failure.setdefault(key, reason)
+        for key, unit in todo.items():
+            reason = last_failure.get(key, "lost on the cluster")
+            self.failed.append((unit, reason))
+            yield UnitResult(unit, error=f"failed {self.attempts} times: {reason}", retry=True)
+
+    def _map(self, dataset, settings: Settings, gpu: bool):
+        from ray.data import ActorPoolStrategy
+
+        return dataset.map_batches(
+            UnitWorker, batch_size=1, batch_format="numpy",
+            fn_constructor_kwargs={"settings": settings, "device": "cuda" if gpu else "cpu",
+                                   "process": self.process},
+            compute=ActorPoolStrategy(min_size=1, max_size=self.actors),
+            num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0,
+            max_restarts=0,  # an actor lost with its node is replaced, not waited for
+        )
+
+    def _one_pass(self, ray, units: list[Unit], settings: Settings):
+        from ray.data import DataContext
+
+        context = DataContext.get_current()
+        context.op_resource_reservation_enabled = False
+        context.max_errored_blocks = -1  # a block lost with its node is retried by the next pass
+        context.enable_progress_bars = False
+        context.execution_options.preserve_order = False
+        if hasattr(context, "wait_for_min_actors_s"):
+            context.wait_for_min_actors_s = ACTOR_START_SECONDS
+        gpu = self.device is not None and self.device.name == "cuda"
+        dataset = ray.data.from_items([{"unit": pickle.dumps(u)} for u in units],
+                                      override_num_blocks=len(units))
+        with warnings.catch_warnings():
+            # max_restarts has no named parameter yet; Ray's own docs still pass it so.
+            warnings.filterwarnings("ignore", message=".*ray_remote_args.*")
+            dataset = self._map(dataset, settings, gpu)
+        try:
+            for row in dataset.iter_rows():
+                yield pickle.loads(row["result"]), str(row["failure"])
+        except _lost_work_errors(ray):
+            raise  # the next pass redoes what was lost
+        except Exception as error:
+            if _is_start_timeout(error):
+                raise ClusterError(
+                    f"the Ray cluster did not start {self.actors} actor(s) within "
+                    f"{ACTOR_START_SECONDS:.0f} s: are its CPUs taken by other jobs?") from error
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            raise ClusterError(f"the run on Ray failed: {type(error).__name__}: "
+                               f"{first_line}") from error
+
+
+def cluster_device(requested: str, gpus: int) -> Device:
+    """The device of the actors: CUDA where the cluster has GPUs (Ray's own count), else CPU.
+    Whether each GPU node has onnxruntime-gpu is for its actors to find out."""
+    if requested == "cpu":
+        return Device("cpu", "asked for")
+    if gpus > 0:
+        return Device("cuda", f"the cluster has {gpus} GPU(s)")
+    if requested == "cuda":
+        raise ClusterError("--device cuda: the Ray cluster has no GPU; use --device auto or cpu")
+    return Device("cpu", f"the Ray cluster has no GPU for {CUDA_PROVIDER}")
+
+
+def plan_actors(workers: int, cpus: int, gpus: int, device: Device) -> int:
+    """How many actors the run asks for: `workers`, or one per CPU (per GPU with CUDA).
+    Raises ClusterError when the cluster cannot hold them: Ray would wait for ever."""
+    have, what = (gpus, "GPU") if device.name == "cuda" else (cpus, "CPU")
+    if have < 1:
+        raise ClusterError(f"the Ray cluster has no {what} to run actors on")
+    if workers > have:
+        raise ClusterError(f"the Ray cluster has {have} {what}(s) but --workers {workers} asks "
+                           f"for {workers} actors of one {what} each; use --workers {have} "
+                           f"or fewer (0: one per {what})")
+    return workers or have
+
+
+def _lost_work_errors(ray) -> tuple[type[Exception], ...]:
+    """Ray's errors for work lost with a node or a process, not raised by the work itself."""
+    names = ("ActorDiedError", "ActorUnavailableError", "NodeDiedError", "WorkerCrashedError",
+             "ObjectLostError", "OwnerDiedError")
+    return tuple(getattr(ray.exceptions, name) for name in names
+                 if hasattr(ray.exceptions, name))
+
+
+def _key(unit: Unit) -> tuple:
+    return unit.hash, unit.start
+
+
+def _is_start_timeout(error: Exception) -> bool:
+    return "actor" in str(error).lower() and "timed out" in str(error).lower()

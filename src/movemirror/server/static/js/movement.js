@@ -1,0 +1,357 @@
+// Movement mode: the flipbook plays the bank track that moves like you, at your pace.
+//
+// With the mode on, every pose goes to the stream with `motion: true` and its time; once the
+// server holds a second of your poses, its replies carry the best windows of the bank's
+// tracks (`reply.motion`, best first). MovementChoice picks the track to play with
+// hysteresis: it stays while that track keeps matching, and switches when another is
+// clearly better (or the current one has stopped matching for a while). MovementPlayer
+// plays the chosen track on from the window's end, at the window's speed, from frames it
+// fetches once per track (GET /api/track): the frame's picture, or its skeleton for a track
+// without pictures, with a short crossfade when the track changes.
+import { drawSkeleton } from './draw.js';
+
+export const SWITCH_RATIO = 0.85; // another track must be this much closer to take over
+export const MISSES_TO_DROP = 4; // replies without the current track before it gives way
+export const MIN_PLAY_MS = 500; // a track plays at least this long before another may win
+export const JUMP_SECONDS = 1.0; // beyond this drift from the server's window, jump to it;
+export const CATCH_UP_SECONDS = 0.5; // below it, play faster or slower to meet it in this time
+export const CROSSFADE_MS = 250;
+
+/** The time in the track to show now: from the window's end, at the window's speed. */
+export function playTime(anchor, nowMs) {
+  return anchor.end + (anchor.speed * (nowMs - anchor.atMs)) / 1000;
+}
+
+/** Index of the last frame at or before t (the first frame if t is before them all). */
+export function frameAt(frames, t) {
+  let lo = 0;
+  let hi = frames.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (frames[mid].time <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Which track to play, with hysteresis; update() takes each reply's `motion` list. */
+export class MovementChoice {
+  constructor({ switchRatio = SWITCH_RATIO, missesToDrop = MISSES_TO_DROP,
+    minPlayMs = MIN_PLAY_MS } = {}) {
+    Object.assign(this, { switchRatio, missesToDrop, minPlayMs });
+    this.clear();
+  }
+
+  clear() {
+    this.current = null; // the window being played: {track, start, end, speed, distance, ...}
+    this.since = 0;
+    this.misses = 0;
+    this.switches = 0;
+  }
+
+  /** Returns {window, switched}: the window to play now (null: none yet). */
+  update(windows, nowMs) {
+    if (!windows || windows.length === 0) {
+      if (this.current) this.misses += 1;
+      if (this.misses >= this.missesToDrop) this.current = null;
+      return { window: this.current, switched: false };
+    }
+    const best = windows[0];
+    if (!this.current) return this.take(best, nowMs);
+    const same = windows.find((w) => w.track === this.current.track);
+    this.misses = same ? 0 : this.misses + 1;
+    if (same) this.current = same;
+    const held = nowMs - this.since >= this.minPlayMs;
+    const lost = this.misses >= this.missesToDrop;
+    const clearlyBetter = same && best.track !== same.track
+      && best.distance < this.switchRatio * same.distance;
+    if (held && (lost || clearlyBetter)) return this.take(best, nowMs);
+    return { window: this.current, switched: false };
+  }
+
+  take(window, nowMs) {
+    this.current = window;
+    this.since = nowMs;
+    this.misses = 0;
+    this.switches += 1;
+    return { window, switched: true };
+  }
+}
+
+/** GET /api/track for a track's frames, each asked for once. */
+export class TrackFrames {
+  constructor(fetchJson = (url) => fetch(url).then((r) => (r.ok ? r.json() : null))) {
+    this.fetchJson = fetchJson;
+    this.tracks = new Map();
+  }
+
+  get(track) {
+    if (!this.tracks.has(track)) {
+      const url = `/api/track?name=${encodeURIComponent(track)}`;
+      this.tracks.set(track, this.fetchJson(url).then((body) => (body ? body.frames : []))
+        .catch(() => []));
+    }
+    return this.tracks.get(track);
+  }
+}
+
+/** Draws one frame of a track into a canvas: its picture if it has one, else its skeleton. */
+function drawTrackFrame(ctx, canvas, frame, image, mirrored) {
+  const { width, height } = canvas;
+  ctx.save();
+  if (mirrored) {
+    ctx.translate(width, 0);
+    ctx.scale(-1, 1);
+  }
+  if (image) {
+    const scale = Math.min(width / image.naturalWidth, height / image.naturalHeight);
+    const w = image.naturalWidth * scale;
+    const h = image.naturalHeight * scale;
+    ctx.drawImage(image, (width - w) / 2, (height - h) / 2, w, h);
+  } else {
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, width, height);
+    drawSkeleton(canvas, fitted(frame.keypoints, width, height));
+  }
+  ctx.restore();
+}
+
+/** Keypoints moved and scaled so that the confident ones fill 80% of a width x height box. */
+export function fitted(keypoints, width, height) {
+  const sure = keypoints.filter(([, , s]) => s >= 0.3);
+  const points = sure.length >= 2 ? sure : keypoints;
+  const xs = points.map(([x]) => x);
+  const ys = points.map(([, y]) => y);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const scale = 0.8 * Math.min(width / Math.max(x1 - x0, 1), height / Math.max(y1 - y0, 1));
+  const dx = width / 2 - ((x0 + x1) / 2) * scale;
+  const dy = height / 2 - ((y0 + y1) / 2) * scale;
+  return keypoints.map(([x, y, s]) => [x * scale + dx, y * scale + dy, s]);
+}
+
+/** The Movement mode's flipbook: a canvas that plays the chosen track. */
+export class MovementPlayer {
+  constructor({ canvas, caption, frames = new TrackFrames() }) {
+    Object.assign(this, { canvas, caption, frames });
+    this.ctx = canvas.getContext('2d');
+    this.choice = new MovementChoice();
+    this.images = new Map();
+    this.playing = null; // {window, frames, anchor}
+    this.strips = null; // the Explore view's, drawn in the same animation frames
+    this.fading = null; // {playing, untilMs}: the previous track, fading out
+    this.shown = null; // what the tests look at: {track, time, frame, picture}
+    this.framesDrawn = 0;
+    this.running = false;
+  }
+
+  start() {
+    if (this.running) return;
+    this.running = true;
+    const step = () => {
+      if (!this.running) return;
+      this.draw(performance.now());
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }
+
+  stop() {
+    this.running = false;
+    this.choice.clear();
+    this.playing = null;
+    this.fading = null;
+    this.shown = null;
+  }
+
+  /** Feed each stream reply's movement windows, and when the pose they match was seen. */
+  async update(windows, seenMs = performance.now(), nowMs = performance.now()) {
+    const { window, switched } = this.choice.update(windows, nowMs);
+    if (!window) {
+      this.playing = null;
+      return;
+    }
+    if (!switched && this.playing && this.playing.window.track === window.track) {
+      this.playing.window = window;
+      this.playing.anchor = followed(this.playing.anchor, window, seenMs, nowMs);
+      return;
+    }
+    const frames = await this.frames.get(window.track);
+    if (this.choice.current !== window || !frames.length) return;
+    if (this.playing) this.fading = { playing: this.playing, untilMs: nowMs + CROSSFADE_MS };
+    this.playing = { window, frames, anchor: anchorOf(window, seenMs) };
+    this.caption.textContent = caption(window);
+  }
+
+  draw(nowMs) {
+    const { ctx, canvas } = this;
+    if (this.strips) this.strips.draw(nowMs, (url) => this.image(url));
+    if (!this.playing) return;
+    ctx.globalAlpha = 1;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const fade = this.fading && nowMs < this.fading.untilMs
+      ? (this.fading.untilMs - nowMs) / CROSSFADE_MS : 0;
+    if (fade > 0) {
+      ctx.globalAlpha = fade;
+      this.drawPlaying(this.fading.playing, nowMs);
+    } else {
+      this.fading = null;
+    }
+    ctx.globalAlpha = 1 - fade;
+    const shown = this.drawPlaying(this.playing, nowMs);
+    ctx.globalAlpha = 1;
+    this.shown = shown;
+    this.framesDrawn += 1;
+  }
+
+  drawPlaying(playing, nowMs) {
+    const { frames, window } = playing;
+    const t = Math.min(playTime(playing.anchor, nowMs), frames[frames.length - 1].time);
+    const frame = frames[frameAt(frames, t)];
+    const image = frame.thumbnail ? this.image(frame.thumbnail) : null;
+    drawTrackFrame(this.ctx, this.canvas, frame, image && image.complete ? image : null,
+      window.mirrored);
+    return { track: window.track, time: frame.time, frame: frame.id,
+      picture: Boolean(frame.thumbnail), speed: window.speed, playSpeed: playing.anchor.speed };
+  }
+
+  image(url) {
+    if (!this.images.has(url)) {
+      const image = new Image();
+      image.src = url;
+      this.images.set(url, image);
+      if (this.images.size > 600) this.images.delete(this.images.keys().next().value);
+    }
+    return this.images.get(url);
+  }
+}
+
+function anchorOf(window, seenMs) {
+  return { end: window.end, speed: window.speed, atMs: seenMs };
+}
+
+/**
+ * The anchor after a new window of the track being played: playback goes on from where it
+ * is (no jump) at a pace that meets the window within CATCH_UP_SECONDS, unless it is more
+ * than JUMP_SECONDS off (you started the move over): then it jumps.
+ */
+export function followed(anchor, window, seenMs, nowMs) {
+  const target = anchorOf(window, seenMs);
+  const here = playTime(anchor, nowMs);
+  const drift = here - playTime(target, nowMs);
+  if (Math.abs(drift) > JUMP_SECONDS) return target;
+  const speed = Math.min(2.5, Math.max(0.25, window.speed - drift / CATCH_UP_SECONDS));
+  return { end: here, speed, atMs: nowMs };
+}
+
+function caption(window) {
+  const source = window.source ? window.source.split(/[\\/]/).pop() : window.track;
+  const parts = [`${source} · ${window.start.toFixed(1)}–${window.end.toFixed(1)} s`,
+    `your pace ${window.speed.toFixed(2)}×`];
+  if (window.credit) parts.push(window.credit);
+  if (window.licence) parts.push(window.licence);
+  return parts.join(' · ');
+}
+
+/**
+ * The Explore view's strips: the best windows of your last two seconds, each a small canvas
+ * looping its stretch of the track. Redrawn at most every STRIPS_EVERY_MS, so each can be
+ * watched; only while the list is on screen.
+ */
+export const STRIPS_EVERY_MS = 1500;
+const STRIP_SIDE = 120;
+
+export class MovementStrips {
+  constructor({ list, frames }) {
+    Object.assign(this, { list, frames });
+    this.strips = []; // {window, frames, canvas}
+    this.renderedAt = -Infinity;
+    this.renders = 0;
+    this.player = null;
+  }
+
+  get visible() {
+    return this.list.offsetParent !== null;
+  }
+
+  async render(windows, nowMs = performance.now()) {
+    if (!this.visible || nowMs - this.renderedAt < STRIPS_EVERY_MS) return;
+    this.renderedAt = nowMs;
+    const strips = await Promise.all(windows.map(async (window, rank) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = STRIP_SIDE;
+      canvas.height = STRIP_SIDE;
+      const item = document.createElement('li');
+      item.dataset.track = window.track;
+      const label = document.createElement('span');
+      label.textContent = `#${rank + 1} · ${window.distance.toFixed(3)} · `
+        + `${window.speed.toFixed(2)}×`;
+      item.append(canvas, label);
+      return { window, frames: await this.frames.get(window.track), canvas, item };
+    }));
+    this.strips = strips.filter((strip) => strip.frames.length);
+    this.list.replaceChildren(...this.strips.map((strip) => strip.item));
+    this.renders += 1;
+  }
+
+  draw(nowMs, images) {
+    if (!this.visible) return;
+    for (const { window, frames, canvas } of this.strips) {
+      const span = Math.max(window.end - window.start, 1e-3);
+      const t = window.start + ((nowMs / 1000) % span);
+      const frame = frames[frameAt(frames, t)];
+      const image = frame.thumbnail ? images(frame.thumbnail) : null;
+      drawTrackFrame(canvas.getContext('2d'), canvas, frame,
+        image && image.complete ? image : null, window.mirrored);
+    }
+  }
+}
+
+/**
+ * The mode and its toggle: while on, queries ask for the movement match (fields()) and each
+ * reply goes to the player (onReply()). The page shows the player instead of the still
+ * flipbook once a track plays: body[data-movement] is "off", "on" or "playing".
+ */
+export class MovementMode {
+  constructor({ toggle, canvas, caption, strips, body = document.body }) {
+    Object.assign(this, { toggle, body });
+    this.player = new MovementPlayer({ canvas, caption });
+    this.strips = strips ? new MovementStrips({ list: strips, frames: this.player.frames })
+      : null;
+    this.player.strips = this.strips;
+    this.enabled = false;
+    toggle.addEventListener('click', () => this.set(!this.enabled));
+    this.set(false);
+  }
+
+  set(on) {
+    this.enabled = on;
+    this.toggle.setAttribute('aria-pressed', String(on));
+    this.body.dataset.movement = on ? 'on' : 'off';
+    if (on) this.player.start();
+    else this.player.stop();
+  }
+
+  /** What a query adds in this mode: the ask, and when its pose was seen (a camera frame's
+   *  performance.now(); none for a photo, which is not a movement). */
+  fields(seenMs) {
+    if (!this.enabled || !Number.isFinite(seenMs)) return {};
+    return { motion: true, time: +(seenMs / 1000).toFixed(4) };
+  }
+
+  /** A stream reply, for the pose seen at seenMs (performance.now()). */
+  async onReply(reply, seenMs) {
+    if (!this.enabled || !reply || reply.type !== 'matches' || !reply.motion) return;
+    this.movementSeconds = reply.movement_s;
+    if (this.strips) this.strips.render(reply.motion);
+    await this.player.update(reply.motion, seenMs);
+    if (this.enabled) this.body.dataset.movement = this.player.playing ? 'playing' : 'on';
+  }
+
+  /** What the tests and the console may look at. */
+  get status() {
+    return { enabled: this.enabled, movementSeconds: this.movementSeconds ?? 0,
+      switches: this.player.choice.switches, framesDrawn: this.player.framesDrawn,
+      strips: this.strips ? this.strips.strips.map((strip) => strip.window.track) : [],
+      ...(this.player.shown || {}) };
+  }
+}

@@ -1,0 +1,177 @@
+"""The Ray engine on a real two-node Ray cluster on this machine (a head and a second node,
+one CPU each), with real photos, a real video cut into segments and the real models."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from movemirror.bank import PoseBank
+from movemirror.ingest.quality import QualityFilter
+from movemirror.ingest.run import SilentReporter, run_index
+from movemirror.ingest.work import Settings, process_unit
+
+ray = pytest.importorskip("ray", reason="the cluster extra: pip install 'movemirror[cluster]'")
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+
+PHOTOS = 4
+SETTINGS = Settings(model="lightning", mode="fast", max_people=1, thumb_size=96, every_ms=250,
+                    quality=QualityFilter(min_pose_score=0, min_keypoints=5, full_body=False,
+                                          min_person_size=0))
+SEGMENT_SECONDS = 1.0  # the 4 s video becomes 4 units
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from ray.cluster_utils import Cluster
+
+    from movemirror.pose import ModelMissingError, PoseEstimator
+
+    try:
+        PoseEstimator(model="lightning", threads=1).load()
+    except ModelMissingError as error:
+        pytest.skip(str(error))
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    worker_node = cluster.add_node(num_cpus=1)
+    cluster.wait_for_nodes()
+    ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
+    # The flaky worker below is defined here: the actors get it by value, not by import.
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    cluster.worker_node = worker_node
+    yield cluster
+    ray.shutdown()
+    cluster.shutdown()
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory, lspet_images, pose_video):
+    folder = tmp_path_factory.mktemp("ray-sources")
+    for image in lspet_images[:PHOTOS]:
+        shutil.copy(image, folder / image.name)
+    shutil.copy(pose_video, folder / pose_video.name)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def short_segments(monkeypatch):
+    import movemirror.ingest.run as run
+
+    monkeypatch.setattr(run, "SEGMENT_SECONDS", SEGMENT_SECONDS)
+
+
+@pytest.fixture(scope="module")
+def local_bank(tmp_path_factory, sources):
+    import movemirror.ingest.run as run
+
+    bank_dir = tmp_path_factory.mktemp("local") / "bank"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run, "SEGMENT_SECONDS", SEGMENT_SECONDS)
+        summary = run_index([sources], bank_dir, SETTINGS, workers=1)
+    assert summary.units_total == PHOTOS + 4
+    return PoseBank.load(bank_dir)
+
+
+def ray_engine(cluster, **options):
+    from movemirror.ingest.engines.ray import RayEngine
+
+    return RayEngine(address=cluster.address, device="cpu", **options)
+
+
+def assert_same_bank(bank: PoseBank, reference: PoseBank) -> None:
+    assert sorted(bank.ids) == sorted(reference.ids)
+    order = {pose_id: i for i, pose_id in enumerate(bank.ids)}
+    rows = [order[pose_id] for pose_id in reference.ids]
+    np.testing.assert_allclose(bank.keypoints[rows], reference.keypoints, atol=1e-4)
+
+
+def test_the_distributed_bank_equals_the_local_one_and_a_second_run_adds_nothing(
+        cluster, sources, local_bank, tmp_path):
+    bank_dir = tmp_path / "bank"
+    engine = ray_engine(cluster)
+    summary = run_index([sources], bank_dir, SETTINGS, engine=engine)
+    assert engine.actors == 2  # one per CPU of the two nodes
+    assert summary.units_total == PHOTOS + 4 and summary.entries == len(local_bank) > PHOTOS
+    assert "ray" in summary.engine and "2 actor(s)" in summary.engine
+    assert_same_bank(PoseBank.load(bank_dir), local_bank)
+
+    again = run_index([sources], bank_dir, SETTINGS, engine=ray_engine(cluster))
+    assert again.units_total == 0 and again.entries == 0
+    assert again.already == PHOTOS + 1 and again.bank_entries == len(local_bank)
+    assert_same_bank(PoseBank.load(bank_dir), local_bank)
+
+
+def test_a_plan_the_cluster_cannot_hold_is_refused_at_once(cluster, sources, tmp_path):
+    from movemirror.errors import ClusterError
+
+    with pytest.raises(ClusterError, match="has 2 CPU.*--workers 3"):
+        run_index([sources], tmp_path / "bank", SETTINGS, engine=ray_engine(cluster, workers=3))
+
+
+def flaky_process(unit, settings, estimator):
+    """Raises on the first try at the second photo, and on every try at the third."""
+    from pathlib import Path
+
+    name = Path(unit.path).name
+    marker = Path(unit.path).parent.parent / f"tried-{name}"
+    if name.endswith("00003.jpg"):
+        raise RuntimeError("this unit always fails")
+    if name.endswith("00002.jpg") and not marker.exists():
+        marker.touch()
+        raise RuntimeError("this unit fails once")
+    return process_unit(unit, settings, estimator)
+
+
+def test_failing_units_are_retried_then_reported_and_done_by_the_next_run(
+        cluster, sources, local_bank, tmp_path):
+    folder = tmp_path / "media"
+    shutil.copytree(sources, folder)
+    bank_dir = tmp_path / "bank"
+    engine = ray_engine(cluster, process=flaky_process)
+    summary = run_index([folder], bank_dir, SETTINGS, engine=engine)
+    assert [unit.path.rsplit("/", 1)[1] for unit, _ in engine.failed] == ["im00003.jpg"]
+    assert (tmp_path / "tried-im00002.jpg").exists()  # it did fail once, and was retried
+    skipped = dict(summary.skipped)
+    reason = skipped[str(folder / "im00003.jpg")]
+    assert reason.startswith("failed 3 times: RuntimeError: this unit always fails")
+    bank = PoseBank.load(bank_dir)
+    doomed = [source.endswith("im00003.jpg")
+              for source in local_bank.records.column("source").to_pylist()]
+    assert sum(doomed) >= 1
+    assert sorted(bank.ids) == sorted(i for i, d in zip(local_bank.ids, doomed, strict=True)
+                                      if not d)  # all but the poses of im00003.jpg
+
+    # The run's failure is not the file's: the next run does that unit, and only that one.
+    healed = run_index([folder], bank_dir, SETTINGS, engine=ray_engine(cluster))
+    assert healed.units_total == 1 and healed.entries == sum(doomed)
+    assert sorted(PoseBank.load(bank_dir).ids) == sorted(local_bank.ids)
+
+
+class RemoveNodeAfterFirstUnit(SilentReporter):
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.removed = False
+
+    def unit_done(self, result, summary) -> None:
+        if not self.removed:
+            self.removed = True
+            self.cluster.remove_node(self.cluster.worker_node)
+
+
+def test_a_node_removed_mid_run_still_gives_the_full_bank(cluster, sources, local_bank,
+                                                          tmp_path):
+    bank_dir = tmp_path / "bank"
+    reporter = RemoveNodeAfterFirstUnit(cluster)
+    try:
+        summary = run_index([sources], bank_dir, replace(SETTINGS), engine=ray_engine(cluster),
+                            reporter=reporter)
+    finally:
+        if reporter.removed:  # a node back for whatever runs after
+            cluster.worker_node = cluster.add_node(num_cpus=1)
+    assert reporter.removed
+    assert not [reason for _, reason in summary.skipped if reason.startswith("failed")]
+    assert_same_bank(PoseBank.load(bank_dir), local_bank)

@@ -1,0 +1,38 @@
+"""Helpers for the browser tests: waiting on the page's state, screenshots, the axe-core check."""
+
+from __future__ import annotations
+
+from .conftest import ARTIFACTS, REPO
+
+AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
+# What an axe-core violation must not be: the page is usable with a keyboard and a screen reader.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def wait_for(page, expression, timeout=60_000):
+    page.wait_for_function(expression, timeout=timeout)
+
+
+def wait_for_matches(page, at_least=3):
+    wait_for(page, f"() => window.movemirror && window.movemirror.replies >= {at_least}")
+
+
+def screenshot(page, name, full_page=False):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def axe_violations(page, impacts=BLOCKING_IMPACTS) -> list[dict]:
+    """axe-core (from web/node_modules) run on the page as it is now: its violations of the
+    given impacts, each with its rule, impact, help and the selectors of the nodes at fault.
+    It is evaluated through the DevTools protocol, which the page's CSP does not govern."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text())
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map((n) => n.target.join(' ')) }));
+    }""")
+    return [v for v in result if v["impact"] in impacts]

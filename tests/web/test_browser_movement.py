@@ -1,0 +1,109 @@
+"""Movement mode in headless Chromium: the fake webcam plays pose_1.mp4, and the bank holds
+that clip as a track (its reference keypoints, as the mirror view sees them) among real
+Penn Action clips. The page must follow the clip, playing it on at the person's pace."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from movemirror.bank import PoseBank
+from movemirror.server import create_app
+
+from .browser import RETURNING_VISITOR
+from .conftest import POSE_VIDEO, LiveServer, require
+from .test_browser import reference_poses, screenshot, wait_for, wait_for_matches
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+FPS = 30.0
+CLIP_FRAMES = 120  # all of pose_1.mp4 (the webcam loops its first 90)
+DISTRACTORS = 60  # Penn Action clips, tracks without pictures
+
+
+def movement_bank(out, penn_valid, pictures: bool) -> PoseBank:
+    """pose_1 as a track "pose_1" (with its frames as pictures, mirrored as the view shows
+    them, if asked) and DISTRACTORS real Penn Action clips of 3 s or more."""
+    from movemirror.datasets.tfjs_reference import read_video_frames
+
+    clip = reference_poses(side=576, frames=CLIP_FRAMES)
+    clip = np.concatenate([clip, np.ones((*clip.shape[:2], 1), np.float32)], axis=2)
+    meta = {"track": ["pose_1"] * len(clip), "frame_time": list(np.arange(len(clip)) / FPS),
+            "source": ["pose_1.mp4"] * len(clip), "thumbnail": [None] * len(clip),
+            "image": [None] * len(clip)}
+    if pictures:
+        for i, frame in enumerate(read_video_frames(require(POSE_VIDEO))[:len(clip)]):
+            picture = ImageOps.mirror(Image.fromarray(frame))
+            picture.thumbnail((240, 240))
+            jpeg = io.BytesIO()
+            picture.save(jpeg, "JPEG", quality=80)
+            meta["thumbnail"][i] = f"thumbs/pose_1-{i}.jpg"
+            meta["image"][i] = jpeg.getvalue()
+    keypoints, clip_of = penn_valid
+    poses = [clip]
+    for number in np.unique(clip_of):
+        if len(poses) > DISTRACTORS:
+            break
+        frames = keypoints[clip_of == number]
+        if len(frames) < 90:
+            continue
+        poses.append(frames)
+        meta["track"] += [f"penn-{number}"] * len(frames)
+        meta["frame_time"] += list(np.arange(len(frames)) / FPS)
+        meta["source"] += [f"penn-action/{number}"] * len(frames)
+        meta["thumbnail"] += [None] * len(frames)
+        meta["image"] += [None] * len(frames)
+    PoseBank.from_keypoints(np.concatenate(poses), meta=meta).save(out)
+    return PoseBank.load(out)
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["pictures", "skeletons"])
+def movement_server(request, tmp_path_factory, penn_valid):
+    bank = movement_bank(tmp_path_factory.mktemp("movement-bank"), penn_valid, request.param)
+    app = create_app(bank)
+    app.state.movemirror.matcher.warm()
+    with LiveServer(app, ws_max_size=64 * 1024) as server:
+        server.pictures = request.param
+        yield server
+
+
+def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(RETURNING_VISITOR)  # no first visit's start screen
+    try:
+        page = context.new_page()
+        page.goto(movement_server.url + "/")
+        wait_for_matches(page, 5)
+        assert page.evaluate("() => document.body.dataset.movement") == "off"
+        page.click("#movement-toggle")
+        wait_for(page, "() => window.movemirror.movement.track === 'pose_1'", timeout=90_000)
+        samples = []
+        for _ in range(50):  # 5 s
+            page.wait_for_timeout(100)
+            samples.append(page.evaluate("() => window.movemirror.movement"))
+        kind = "pictures" if movement_server.pictures else "skeletons"
+        screenshot(page, f"movement-{kind}")
+        # Explore lists the best windows of the last two seconds as looping strips
+        page.click("button[data-view=explore]")
+        wait_for(page, "() => window.movemirror.movement.strips.includes('pose_1')",
+                 timeout=30_000)
+        strips = page.evaluate("() => [...document.querySelectorAll('#movement-strips li')]"
+                               ".map((li) => li.dataset.track)")
+        screenshot(page, f"movement-explore-{kind}")
+    finally:
+        context.close()
+    following = [s for s in samples if s.get("track") == "pose_1"]
+    assert len(following) >= 0.8 * len(samples)  # it stays with the clip
+    times = [s["time"] for s in following]
+    assert len(set(times)) >= 15  # and plays it: many frames of it in 5 s
+    steps = np.diff(times)
+    # forwards, smoothly: the webcam's loop jumps back every 3 s, and so does the clip
+    assert (steps >= 0).mean() >= 0.75, times
+    assert all(s["picture"] is movement_server.pictures for s in following)
+    assert all(0.6 <= s["speed"] <= 1.6 for s in following)
+    assert samples[-1]["framesDrawn"] > 50
+    assert samples[-1]["switches"] <= 6  # hysteresis: no flicker between tracks
+    assert "pose_1" in strips and len(strips) == len(set(strips)) >= 2

@@ -1,0 +1,160 @@
+"""The page's Coverage view: the map as JSON (computed once, documented in OpenAPI), a live
+pose placed on it by its nearest landmarks (the same in JS as in Python), and the view in
+Chromium: the map drawn, your pose a moving dot, a click lists a region's poses."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from movemirror.bank import PoseBank
+from movemirror.coverage.page_map import page_map, place_by_landmarks
+from movemirror.server import create_app
+from movemirror.vectors import XY, to_vectors
+
+from .conftest import LiveServer
+from .test_js_matches_python import run_js
+
+
+def get_map(client, path="/api/coverage", timeout=120.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = client.get(path)
+        if reply.status_code != 202:
+            return reply
+        assert reply.headers["Retry-After"]
+        assert time.monotonic() < deadline, "the map was never ready"
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def served_map(bank):
+    with TestClient(create_app(bank, web_modules=None, coverage_map="pca")) as client:
+        reply = get_map(client)
+        assert reply.status_code == 200
+        yield client, reply.json()
+
+
+def test_the_map_holds_every_pose_its_regions_and_landmarks(served_map, bank):
+    _, data = served_map
+    assert data["method"] == "pca" and data["bank_size"] == len(bank)
+    points = np.array(data["points"])
+    assert points.shape == (len(bank), 3)  # a bank under 5,000 poses is drawn whole
+    regions = data["regions"]
+    assert [r["number"] for r in regions] == list(range(1, len(regions) + 1))
+    assert sum(r["share"] for r in regions) == pytest.approx(1.0)
+    shares = [np.mean(points[:, 2] == n) for n in range(len(regions))]
+    np.testing.assert_allclose(shares, [r["share"] for r in regions])
+    landmarks = data["landmarks"]
+    assert len(landmarks["features"]) == landmarks["count"] * 34
+
+
+def test_a_region_lists_its_own_poses_nearest_its_medoid_first(served_map, bank):
+    client, data = served_map
+    view = page_map(bank, "pca")
+    reply = client.get("/api/coverage/regions/1").json()
+    ids = {i: row for row, i in enumerate(bank.ids)}
+    rows = [ids[m["id"]] for m in reply["matches"]]
+    region_rows = set(view.drawn[view.region_of == 0].tolist())
+    assert rows and set(rows) <= region_rows
+    assert rows[0] == data["regions"][0]["medoid"]
+    distances = [m["distance"] for m in reply["matches"]]
+    assert distances == sorted(distances)
+    assert all(m["thumbnail"].startswith("/bank/") for m in reply["matches"])
+    assert client.get(f"/api/coverage/regions/{len(data['regions']) + 1}").status_code == 404
+    assert client.get("/api/coverage/regions/0").status_code == 422
+
+
+def test_the_map_is_computed_once_and_documented(served_map):
+    client, data = served_map
+    state = client.app.state.movemirror
+    first = state.coverage.result
+    assert get_map(client).json() == data
+    assert state.coverage.result is first
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "202" in paths["/api/coverage"]["get"]["responses"]
+    assert "/api/coverage/regions/{number}" in paths
+
+
+def test_a_bank_too_small_for_a_map_says_so(bank):
+    small = PoseBank.from_keypoints(bank.keypoints[:2])
+    with TestClient(create_app(small, web_modules=None, coverage_map="pca")) as client:
+        reply = get_map(client)
+    assert reply.status_code == 409 and "at least 3 poses" in reply.json()["detail"]
+
+
+def test_the_page_places_a_pose_as_python_does(served_map, bank):
+    _, data = served_map
+    poses = bank.keypoints[:6].copy()
+    poses[:, :, :2] = poses[:, :, :2] * 1.7 + 25  # anywhere in a frame, any size
+    js = run_js("coverage.js", f"""
+        const data = {json.dumps(data)};
+        const poses = {json.dumps(poses.tolist())};
+        return poses.map((p) => {{
+          const f = m.poseFeatures(p);
+          return [f, m.placeByLandmarks(f, data.landmarks, data.points)];
+        }});""")
+    features = np.array([f for f, _ in js])
+    np.testing.assert_allclose(features, to_vectors(poses)[:, XY], atol=1e-6)
+    landmarks = np.array(data["landmarks"]["features"]).reshape(-1, 34)
+    points = np.array(data["points"])[:len(landmarks), :2]
+    expected = place_by_landmarks(features, landmarks, points)
+    np.testing.assert_allclose([xy for _, xy in js], expected, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_coverage_view_draws_the_map_moves_the_dot_and_lists_a_region(chromium, bank):
+    from .browser import RETURNING_VISITOR
+    from .test_browser import screenshot, wait_for, wait_for_matches
+    from .traffic import Traffic
+
+    with LiveServer(create_app(bank, coverage_map="pca")) as server:
+        context = chromium.new_context(viewport={"width": 1280, "height": 800})
+        context.add_init_script(RETURNING_VISITOR)  # past the first visit's start screen
+        try:
+            page = context.new_page()
+            traffic = Traffic(page, server.url)
+            page.goto(server.url + "/?view=coverage")
+            wait_for_matches(page, 3)
+            wait_for(page, "() => window.movemirror.coverage.map !== null")
+            dots = set()
+            for _ in range(40):
+                dot = page.evaluate("() => window.movemirror.coverage.dot")
+                if dot:
+                    dots.add(tuple(round(v, 6) for v in dot))
+                page.wait_for_timeout(100)
+            assert len(dots) >= 3  # the live pose moves on the map
+            # the canvas is drawn: not a blank page
+            colours = page.evaluate("""() => {
+                const c = document.querySelector('#coverage-map');
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                const seen = new Set();
+                for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] + ',' + d[i+1]);
+                return seen.size; }""")
+            assert colours > 3
+            screenshot(page, "coverage-map")  # before a click lists photos: no image but the clip
+            # click the largest region's medoid: its poses are listed
+            target = page.evaluate("""() => {
+                const v = window.movemirror.coverage;
+                const [x, y] = v.toCanvas([v.map.regions[0].x, v.map.regions[0].y]);
+                const r = v.canvas.getBoundingClientRect();
+                return [r.left + x * r.width / v.canvas.width,
+                        r.top + y * r.height / v.canvas.height]; }""")
+            page.mouse.click(*target)
+            wait_for(page, "() => document.querySelectorAll('#coverage-grid li').length > 0")
+            assert page.get_attribute("#coverage-grid", "data-region") == "1"
+            listed = page.eval_on_selector_all("#coverage-grid .card",
+                                               "els => els.map(e => e.dataset.matchId)")
+            medoid = page.evaluate("() => window.movemirror.coverage.map.regions[0].medoid")
+            assert listed[0] == bank.ids[medoid]
+            page.wait_for_function("() => [...document.querySelectorAll('#coverage-grid img')]"
+                                   ".every(i => i.complete && i.naturalWidth > 0)")
+            screenshot(page, "coverage")
+            traffic.assert_only_keypoints_left()
+        finally:
+            context.close()
