@@ -13,7 +13,7 @@ import shutil
 import numpy as np
 import pytest
 
-from .test_browser import open_page, wait_for, wait_for_matches  # noqa: F401 (a fixture)
+from .pages import wait_for, wait_for_matches
 from .test_js_matches_python import run_js
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
@@ -93,7 +93,7 @@ def measure(page, seconds: float = 6.0) -> dict:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_the_worker_runs_the_model_off_the_page_and_times_each_stage(open_page):  # noqa: F811
+def test_the_worker_runs_the_model_off_the_page_and_times_each_stage(open_page):
     page, traffic = open_page("/?model=lightning")
     result = measure(page, 4.0)
     assert result["loop"] == "worker"
@@ -113,7 +113,7 @@ def test_the_worker_runs_the_model_off_the_page_and_times_each_stage(open_page):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_drawing_never_waits_for_a_slow_model_in_the_worker(open_page):  # noqa: F811
+def test_drawing_never_waits_for_a_slow_model_in_the_worker(open_page):
     # Thunder is slower than the 30 fps camera here: the old loop drew a frame per pose, the
     # worker loop draws every camera frame while the model runs.
     main, _ = open_page("/?model=thunder&loop=main")
@@ -131,7 +131,7 @@ def test_drawing_never_waits_for_a_slow_model_in_the_worker(open_page):  # noqa:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_the_worker_loop_estimates_as_many_poses_as_the_main_thread(open_page):  # noqa: F811
+def test_the_worker_loop_estimates_as_many_poses_as_the_main_thread(open_page):
     # Turn about, twice, so that a change in the machine's load hits both loops alike. With
     # the cores free the worker loop is faster (the model never waits for drawing or for the
     # next frame); on a saturated machine the model's CPU share decides both, so this holds
@@ -148,8 +148,7 @@ def test_the_worker_loop_estimates_as_many_poses_as_the_main_thread(open_page): 
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_the_page_chooses_the_most_accurate_model_that_keeps_camera_rate(
-        open_page):  # noqa: F811
+def test_the_page_chooses_the_most_accurate_model_that_keeps_camera_rate(open_page):
     page, traffic = open_page("/")
     wait_for_matches(page, 3)
     state = page.evaluate("""() => ({model: window.movemirror.model,
