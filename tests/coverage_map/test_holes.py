@@ -8,7 +8,7 @@ import pytest
 
 from movemirror.bank import PoseBank
 from movemirror.coverage.describe import describe
-from movemirror.coverage.holes import COVERAGE_METRIC, find_holes, local_density_ratio
+from movemirror.coverage.holes import COVERAGE_METRIC, bank_spacing, find_holes, local_density_ratio
 from movemirror.keypoints import KEYPOINT_INDEX
 from movemirror.vectors import XY
 
@@ -67,11 +67,13 @@ def test_the_top_hole_does_not_depend_on_the_draw_of_the_reference(penn_sample, 
     assert wrists_raised(reference)[top.members].mean() > 0.75
 
 
-def test_holes_are_the_reference_poses_at_or_above_the_ratio(planted):
+def test_holes_are_the_reference_poses_far_from_the_bank_and_at_or_above_the_ratio(planted):
     bank, reference, _ = planted
     holes = find_holes(bank, reference[:500], max_groups=4)
     members = np.concatenate([g.members for g in holes.groups])
-    assert sorted(members) == list(np.flatnonzero(holes.ratio >= holes.min_ratio))
+    far = holes.nearest > bank_spacing(bank)
+    assert 0 < holes.min_distance == bank_spacing(bank)
+    assert sorted(members) == list(np.flatnonzero(far & (holes.ratio >= holes.min_ratio)))
     assert holes.count == len(members) > 0
     assert [len(g.members) for g in holes.groups] == sorted(
         (len(g.members) for g in holes.groups), reverse=True)
@@ -115,3 +117,15 @@ def test_a_random_sample_of_the_bank_has_almost_no_holes(planted):
     holes = find_holes(bank, bank.keypoints[rows])
     assert holes.count <= 0.03 * len(rows)
     assert np.median(holes.ratio) < 1.5
+
+
+def test_a_pose_the_bank_holds_is_never_a_hole_however_often_the_reference_repeats_it(planted):
+    # A query log's visitors searching for one bank pose again and again: a dense clump of
+    # reference poses (ratio inf) at zero distance from the bank, which the ratio alone
+    # called a hole.
+    bank, reference, _ = planted
+    repeated = np.repeat(bank.keypoints[[11, 2000]], 100, axis=0)
+    holes = find_holes(bank, np.concatenate([repeated, reference[:300]]))
+    assert np.all(holes.ratio[:200] >= holes.min_ratio)
+    assert not holes.is_hole[:200].any()
+    assert holes.count > 0  # the other reference poses still find the planted hole

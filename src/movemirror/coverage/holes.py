@@ -1,22 +1,28 @@
-"""The holes of a bank: places of pose space where the reference set is dense and the bank
-is sparse, grouped by kind.
+"""The holes of a bank: reference poses the bank has no close match for, in places of pose
+space where the reference set is dense and the bank is sparse, grouped by kind.
 
-A reference pose is a hole when, among the NEIGHBOURS poses nearest to it in the bank and the
-rest of the reference set together, the reference's poses outnumber the bank's at least
-HOLE_RATIO times more than the two sets' sizes would have them: the bank holds less than
-1/HOLE_RATIO of the poses the reference's density there calls for. Holes are grouped by
-k-means on their vectors' x/y part, and the groups ranked by how many reference poses they
-hold.
+A reference pose is a hole when both hold:
+- it is far from the bank: its nearest bank pose is farther than the bank's own typical
+  (median) nearest-neighbour distance, so a pose the bank holds (at or near zero distance)
+  is never a hole, however many times the reference repeats it;
+- the reference is denser there: among the NEIGHBOURS poses nearest to it in the bank and
+  the rest of the reference set together, the reference's poses outnumber the bank's at
+  least HOLE_RATIO times more than the two sets' sizes would have them (the bank holds less
+  than 1/HOLE_RATIO of the poses the reference's density there calls for).
+Holes are grouped by k-means on their vectors' x/y part, and the groups ranked by how many
+reference poses they hold.
 
-Why a density ratio and not a distance: the first method called a reference pose a hole when
-its nearest bank pose was farther than the bank's own 95th percentile of nearest-neighbour
-distances. On the planted test (tests/coverage_map/test_holes.py) that distance hardly tells
-the removed kind from the rest (AUC 0.54): poses that are rare everywhere (lying, sit-ups)
-are as far from the bank as the missing kind, and a video bank's own nearest neighbours are
-its clips' next frames, so a third of ordinary reference poses passed for holes and the top
-group changed with the draw of the reference. The reference-to-bank ratio of neighbours
-(AUC 0.85) asks what a curator means: do people make this pose more often than the archive
-holds it.
+Why the density ratio, and not the distance alone: the first method called a reference pose
+a hole when its nearest bank pose was farther than the bank's own 95th percentile of
+nearest-neighbour distances. On the planted test (tests/coverage_map/test_holes.py) that
+distance hardly tells the removed kind from the rest (AUC 0.54): poses that are rare
+everywhere (lying, sit-ups) are as far from the bank as the missing kind, and a video bank's
+own nearest neighbours are its clips' next frames, so a third of ordinary reference poses
+passed for holes and the top group changed with the draw of the reference. The
+reference-to-bank ratio of neighbours (AUC 0.85) asks what a curator means: do people make
+this pose more often than the archive holds it. Why the distance as well: the ratio alone
+calls a clump of reference poses a hole even where the bank holds the very pose (a query
+log's visitors searching for a bank pose again and again).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ COVERAGE_METRIC = "cosine"
 NEIGHBOURS = 20  # poses around each reference pose whose mix of bank and reference is counted
 HOLE_RATIO = 4.0  # reference:bank neighbours, relative to the sets' sizes, that make a hole
 DENSITY_SAMPLE = 20_000  # bank poses counted as neighbours, at most (and at least R)
+SPACING_SAMPLE = 5_000  # bank poses whose nearest other bank pose sets the typical distance
 MAX_GROUPS = 6
 MIN_PER_GROUP = 10  # k-means asks for about one group per this many holes (up to MAX_GROUPS)
 
@@ -50,15 +57,16 @@ class HoleGroup:
 @dataclass(frozen=True)
 class Holes:
     ratio: np.ndarray  # (R,) each reference pose's density ratio (see local_density_ratio)
-    min_ratio: float  # a reference pose with a ratio at least this is a hole
+    min_ratio: float  # a hole's ratio is at least this ...
     neighbours: int
     metric: str
     nearest: np.ndarray  # (R,) each reference pose's distance to its nearest bank pose
+    min_distance: float  # ... and its nearest bank pose farther than this (bank_spacing)
     groups: list[HoleGroup]  # largest first
 
     @property
     def is_hole(self) -> np.ndarray:
-        return self.ratio >= self.min_ratio
+        return (self.ratio >= self.min_ratio) & (self.nearest > self.min_distance)
 
     @property
     def count(self) -> int:
@@ -97,6 +105,23 @@ def local_density_ratio(bank, reference, metric: str = COVERAGE_METRIC, mirror: 
         return np.where(counted == k, np.inf, counted / (k - counted) * sizes)
 
 
+def bank_spacing(bank, metric: str = COVERAGE_METRIC, mirror: bool = False,
+                 sample: int = SPACING_SAMPLE, seed: int = 0) -> float:
+    """The bank's typical nearest-neighbour distance: the median, over (a random sample of
+    at most `sample` of) its poses, of each one's distance to its nearest other bank pose.
+    0 for a bank of fewer than 2 poses."""
+    if len(bank) < 2:
+        return 0.0
+    rows = np.arange(len(bank))
+    if len(bank) > sample:
+        rows = np.sort(np.random.default_rng(seed).choice(len(bank), sample, replace=False))
+    found = bank.search(bank.keypoints[rows], k=2, metric=metric, mirror=mirror)
+    itself = found.indices == rows[:, None]
+    # The nearest pose other than itself (itself, wherever it ranks, dropped).
+    other = np.sort(np.where(itself, np.inf, found.distances), axis=1)[:, 0]
+    return float(np.median(other))
+
+
 def find_holes(bank, reference, metric: str = COVERAGE_METRIC, mirror: bool = False,
                min_ratio: float = HOLE_RATIO, max_groups: int = MAX_GROUPS,
                seed: int = 0) -> Holes:
@@ -105,9 +130,10 @@ def find_holes(bank, reference, metric: str = COVERAGE_METRIC, mirror: bool = Fa
     ratio = local_density_ratio(bank, reference, metric, mirror, seed=seed)
     nearest = (bank.search(reference, k=1, metric=metric, mirror=mirror).distances[:, 0]
                if len(reference) else np.empty(0, np.float32))
-    rows = np.flatnonzero(ratio >= min_ratio)
+    min_distance = bank_spacing(bank, metric, mirror, seed=seed)
+    rows = np.flatnonzero((ratio >= min_ratio) & (nearest > min_distance))
     groups = group_poses(reference, rows, nearest, max_groups, seed)
-    return Holes(ratio, min_ratio, NEIGHBOURS, metric, nearest, groups)
+    return Holes(ratio, min_ratio, NEIGHBOURS, metric, nearest, min_distance, groups)
 
 
 def group_poses(poses: np.ndarray, rows: np.ndarray, nearest: np.ndarray,
@@ -137,12 +163,13 @@ def _phrases(poses: np.ndarray, members: np.ndarray) -> tuple[str, ...]:
 
 def holes_rule(holes: Holes, mirror: bool = False) -> str:
     """The rule, in words, as the report and the command state it."""
-    return (f"A reference pose is a hole when, among its {holes.neighbours} nearest poses of "
-            f"the bank and the reference together ({holes.metric} distance"
-            f"{', mirrored poses folded together' if mirror else ''}), the reference's "
-            f"outnumber the bank's {holes.min_ratio:g} times more than the two sets' sizes "
-            f"would have them: the bank holds less than 1/{holes.min_ratio:g} of the poses "
-            f"people make there.")
+    return (f"A reference pose is a hole when its nearest bank pose is farther than the bank's "
+            f"own typical nearest-neighbour distance ({holes.min_distance:.4f}, the median; "
+            f"{holes.metric} distance{', mirrored poses folded together' if mirror else ''}) "
+            f"and, among its {holes.neighbours} nearest poses of the bank and the reference "
+            f"together, the reference's outnumber the bank's {holes.min_ratio:g} times more "
+            f"than the two sets' sizes would have them: the bank holds no close match and "
+            f"less than 1/{holes.min_ratio:g} of the poses people make there.")
 
 
 def hole_sentence(group: HoleGroup, reference_size: int) -> str:
