@@ -13,7 +13,7 @@ def test_every_error_shares_the_base_and_keeps_its_builtin_one():
         "AttributionError": ValueError, "ModelMissingError": FileNotFoundError,
         "DatasetMissingError": FileNotFoundError, "BankError": Exception,
         "DecodeError": Exception, "IngestError": Exception, "MotionError": ValueError,
-        "QueryLogError": ValueError,
+        "QueryLogError": ValueError, "DeviceError": ValueError, "ClusterError": Exception,
     }
     declared = {name for name, value in vars(errors).items()
                 if isinstance(value, type) and issubclass(value, Exception)}

@@ -15,14 +15,16 @@ from dataclasses import dataclass, replace
 from itertools import combinations, pairwise
 from pathlib import Path
 
+import lance
 import numpy as np
 import pytest
 from PIL import Image
 
-from movemirror.bank import PoseBank, storage
+from movemirror.bank import PoseBank, lance_store, storage
 from movemirror.distances import cosine_distance
 from movemirror.errors import BankError
 from movemirror.ingest.dedup import MIN_IOU, iou
+from movemirror.ingest.ledger import TABLE as LEDGER
 from movemirror.ingest.quality import QualityFilter
 from movemirror.ingest.run import Summary, run_index
 from movemirror.ingest.work import Settings
@@ -241,12 +243,14 @@ def test_kill_at_any_moment_then_resume_loses_and_doubles_nothing(lspet_images, 
                    "--commit-every", "0", *options)
     kills, done, ids = 0, [], []
     for pause in (0.0, 0.05):
-        before = _version(bank_dir)
+        before = _ledger_version(bank_dir)
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    start_new_session=True)
         deadline = time.monotonic() + 120
         while process.poll() is None and time.monotonic() < deadline:
-            if _version(bank_dir) != before:
+            # A commit is poses first, then their ledger rows: it has landed once the
+            # ledger has a new version (the poses' version alone is half a commit).
+            if _ledger_version(bank_dir) != before:
                 break  # a commit of this run has landed: now kill it mid-stride
             time.sleep(0.005)
         time.sleep(pause)
@@ -257,7 +261,6 @@ def test_kill_at_any_moment_then_resume_loses_and_doubles_nothing(lspet_images, 
         if _group_alive(process.pid):
             os.killpg(process.pid, signal.SIGKILL)
         bank = PoseBank.load(bank_dir)  # always a complete, readable earlier state
-        # No ledger yet if the kill fell between the first poses and their ledger rows.
         ledger = bank.tables.get("sources")
         units = [row["path"] for row in ledger.to_pylist()] if ledger is not None else []
         assert len(bank.ids) == len(set(bank.ids)) and set(bank.ids) <= set(expected)
@@ -279,11 +282,13 @@ def test_kill_at_any_moment_then_resume_loses_and_doubles_nothing(lspet_images, 
     assert not (bank_dir / "thumbs").exists()
 
 
-def _version(bank_dir: Path) -> str | None:
-    """The bank's newest committed version, None before the first."""
+def _ledger_version(bank_dir: Path) -> int | None:
+    """The newest committed version of the bank's ledger (the last write of each commit),
+    None before the first."""
     try:
-        return storage.current_generation(bank_dir)
-    except BankError:
+        return lance.dataset(lance_store.join(str(bank_dir), LEDGER + lance_store.TABLE_SUFFIX)
+                             ).version
+    except (ValueError, OSError):
         return None
 
 

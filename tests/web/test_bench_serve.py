@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -65,3 +67,14 @@ def test_malformed_clients_get_errors_and_the_others_are_served(server, bank):
     assert level.malformed_clients == 3
     assert level.errors == 0 and level.unanswered == 0  # the good clients' replies only
     assert level.answered + level.superseded == level.sent > 0
+
+
+def test_a_level_runs_from_a_thread_whose_event_loop_is_running(server, bank):
+    # As under Playwright's sync API, which marks its loop as running in the calling thread.
+    async def inside_a_running_loop():
+        return serve_bench.run_level(server, messages(bank), clients=2, rate=20, seconds=1.0,
+                                     warmup=0.2, loop="closed")
+
+    with ThreadPoolExecutor(1) as pool:  # pytest's thread may hold Playwright's loop
+        level = pool.submit(asyncio.run, inside_a_running_loop()).result()
+    assert level.errors == 0 and level.answered == level.sent > 0

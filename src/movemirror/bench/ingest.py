@@ -69,6 +69,8 @@ def photo_subset(images: list[Path], limit: int | None) -> Path:
     return folder
 
 
+# How often the followed run finds people again (`index --detect-every 8`).
+FOLLOW_DETECT_EVERY = 8
 VIDEOS = (("tfjs-pose-detection-testdata", "pose_1.mp4"), ("openpose-media", "video.avi"),
           ("mmpose-testdata", "demo/resources/demo.mp4"))
 
@@ -139,10 +141,12 @@ def _photos_run(engine: str, engines: tuple[str, ...]) -> str:
 
 
 def _video_runs(videos: list[Path], plan: Plan, report: Report) -> dict[str, dict]:
-    """The videos followed (the default) and with people found on every frame; duplicates
+    """The videos followed (people found on one sampled frame in FOLLOW_DETECT_EVERY unless
+    the plan asks for more) and with people found on every frame (the default); duplicates
     are kept in both so that the same frames are compared."""
-    settings = replace(plan.settings, every_ms=plan.every_ms, dedup=0.0)
-    every_frame = replace(settings, detect_every=1)
+    every_frame = replace(plan.settings, every_ms=plan.every_ms, dedup=0.0, detect_every=1)
+    settings = replace(every_frame, detect_every=max(plan.settings.detect_every,
+                                                     FOLLOW_DETECT_EVERY))
     names = ", ".join(v.name for v in videos)
     report(f"videos (people found on every frame): {names} every {plan.every_ms} ms...")
     reference, reference_bank = time_run(videos, every_frame, plan.workers)

@@ -28,6 +28,7 @@ import time
 import urllib.request
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -279,11 +280,21 @@ async def _level(url: str, messages: list[str], clients: int, rate: float, secon
 
 
 def _run(coroutine):
+    """Runs the coroutine to its end on a new event loop (uvloop when installed). A thread
+    that already has a running loop cannot start another (Playwright's sync API, for one,
+    marks its loop as running in the calling thread for as long as it is open), so there
+    the coroutine runs on a thread of its own, and this call waits for it."""
     try:
         import uvloop
+        run = uvloop.run
     except ImportError:
-        return asyncio.run(coroutine)
-    return uvloop.run(coroutine)
+        run = asyncio.run
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-serve") as pool:
+        return pool.submit(run, coroutine).result()
 
 
 def run_level(server: ServerProcess, messages: list[str], clients: int, rate: float,

@@ -72,7 +72,7 @@ def index(
         DEFAULTS.detect_every, "--detect-every", min=1,
         help="In videos, find people (MultiPose) on one sampled frame in this many and follow "
              "them on the crops of their last poses in between (also at scene cuts and when "
-             "someone is lost); 1 finds them on every frame."),
+             "someone is lost); 1, the default, finds them on every frame."),
     workers: int = typer.Option(0, "--workers", min=0,
                                 help="Worker processes, or Ray actors (0: one per core)."),
     engine: str = typer.Option(DEFAULT_ENGINE, "--engine",
