@@ -145,6 +145,20 @@ def test_no_image_data_leaves_the_page(open_page):
     traffic.assert_only_keypoints_left()
 
 
+MAX_UPSCALE = 2  # flipbook.js: the match is never shown larger than twice its own size
+# The match picture's size, and the room its half leaves it beside the caption (as flipbook.js
+# fit() measures it).
+PICTURE_FIT = """() => {
+  const image = document.querySelector('#match-image');
+  const panel = document.querySelector('.flipbook figure').getBoundingClientRect();
+  const caption = document.querySelector('#match-caption').getBoundingClientRect();
+  const shown = image.getBoundingClientRect();
+  return { width: shown.width, height: shown.height, roomWidth: panel.width,
+           roomHeight: panel.height - caption.height - 8,
+           scale: shown.width / image.naturalWidth };
+}"""
+
+
 def test_phone_sized_screen(open_page):
     page, _ = open_page(viewport=(390, 844))
     wait_for_matches(page)
@@ -153,8 +167,17 @@ def test_phone_sized_screen(open_page):
     for selector in ("#view", "#match-image"):
         box = page.locator(selector).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-        # Not a corner preview: wide, or (a tall, narrow picture at its own aspect) tall.
-        assert box["width"] > 100 or box["height"] > 200
+    # Stacked: you above your match, each as wide as the screen allows and of equal height.
+    you, match = (page.locator(s).bounding_box() for s in (".you", ".flipbook"))
+    assert match["y"] >= you["y"] + you["height"]
+    assert you["width"] > 350 and match["width"] > 350
+    assert abs(you["height"] - match["height"]) <= 2 and match["height"] > 844 / 5
+    # Not a corner preview: the picture fills its half at its own aspect (a tall, narrow crop
+    # is narrow and as tall as the half allows), unless that would enlarge it past 2x.
+    fit = page.evaluate(PICTURE_FIT)
+    print("phone, the match picture in its half:", fit)
+    assert (fit["width"] >= fit["roomWidth"] - 2 or fit["height"] >= fit["roomHeight"] - 2
+            or fit["scale"] >= MAX_UPSCALE - 0.02), fit
     screenshot(page, "phone")
 
 
