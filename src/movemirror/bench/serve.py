@@ -31,6 +31,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -284,6 +285,7 @@ def _run(coroutine):
     that already has a running loop cannot start another (Playwright's sync API, for one,
     marks its loop as running in the calling thread for as long as it is open), so there
     the coroutine runs on a thread of its own, and this call waits for it."""
+    run: Callable[[Any], Any]
     try:
         import uvloop
         run = uvloop.run
