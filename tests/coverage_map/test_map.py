@@ -75,3 +75,38 @@ def test_without_umap_the_map_falls_back_to_pca(sports, monkeypatch):
     monkeypatch.setitem(sys.modules, "umap", None)  # as where umap-learn is not installed
     assert not umap_available()
     assert fit_map(vectors[:300]).method == "pca"
+
+
+def test_folding_makes_a_pose_and_its_mirror_image_one_pose(penn_sample):
+    from movemirror.coverage.map import fold_mirrored
+    from movemirror.keypoints import mirror_keypoints
+
+    poses = penn_sample.keypoints[::40]
+    mirrored = mirror_keypoints(poses)
+    folded, folded_mirrored = to_vectors(fold_mirrored(poses)), to_vectors(
+        fold_mirrored(mirrored))
+    plain, plain_mirrored = to_vectors(poses), to_vectors(mirrored)
+    same = np.linalg.norm(folded - folded_mirrored, axis=1) < 1e-4
+    apart = np.linalg.norm(plain - plain_mirrored, axis=1) > 1e-2
+    assert apart.mean() > 0.9  # mirror images are different poses ...
+    assert same.mean() > 0.97  # ... folded into one (a pose leaning neither way may differ)
+    # folding only ever replaces a pose by its mirror image
+    assert np.allclose(np.minimum(np.linalg.norm(folded - plain, axis=1),
+                                  np.linalg.norm(folded - plain_mirrored, axis=1)), 0, atol=1e-5)
+
+
+def test_coverage_with_mirror_puts_mirror_images_on_one_place(penn_sample):
+    from movemirror.bank import PoseBank
+    from movemirror.coverage.analysis import analyse
+    from movemirror.keypoints import mirror_keypoints
+
+    poses = penn_sample.keypoints[::60][:300]
+    n = len(poses)
+    bank = PoseBank.from_keypoints(np.concatenate([poses, mirror_keypoints(poses, 1000.0)]))
+    spread = {}
+    for mirror in (False, True):
+        result = analyse(bank, mirror=mirror, map_method="pca")
+        assert len(result.drawn) == 2 * n  # every pose drawn, in the bank's order
+        xy = result.drawn_xy
+        spread[mirror] = float(np.median(np.linalg.norm(xy[:n] - xy[n:], axis=1)))
+    assert spread[True] < 0.05 * spread[False], spread

@@ -57,7 +57,9 @@ def coverage(
     metric: str = typer.Option(COVERAGE_METRIC, help=f"Distance for the holes: "
                                                      f"{' or '.join(BOX_VECTOR_METRICS)}."),
     mirror: bool = typer.Option(False, "--mirror",
-                                help="Fold mirrored poses together when seeking holes."),
+                                help="Fold mirrored poses together: a pose and its mirror "
+                                     "image take one place on the map, and holes are sought "
+                                     "with mirrored matches."),
     map_method: str | None = typer.Option(
         None, "--map", help="umap or pca (default: umap where umap-learn is installed)."),
 ):

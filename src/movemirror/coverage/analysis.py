@@ -11,7 +11,7 @@ from movemirror.coverage.clusters import kmeans, medoid
 from movemirror.coverage.crowds import Crowds, find_crowds
 from movemirror.coverage.describe import shared_phrases
 from movemirror.coverage.holes import COVERAGE_METRIC, Holes, find_holes
-from movemirror.coverage.map import MAP_SAMPLE, PoseMap, fit_map
+from movemirror.coverage.map import MAP_SAMPLE, PoseMap, fit_map, fold_mirrored
 from movemirror.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS
 from movemirror.vectors import MIN_SCORE, XY, to_vectors
 
@@ -55,18 +55,21 @@ def analyse(bank, reference=None, metric: str = COVERAGE_METRIC, mirror: bool = 
     """Everything the report shows. reference: poses (R, 17, 3) in pixels, all vectorisable
     (see movemirror.vectors.pose_problems), or None for no holes."""
     vectors = np.asarray(bank.vectors)
-    pose_map = fit_map(vectors, map_method, sample, seed)
+    keypoints = bank.keypoints
+    # mirror: a pose and its mirror image take one place on the map
+    map_vectors = to_vectors(fold_mirrored(keypoints)) if mirror else vectors
+    pose_map = fit_map(map_vectors, map_method, sample, seed)
     drawn = np.arange(len(bank))
     if len(drawn) > sample:
         drawn = np.sort(np.random.default_rng(seed).choice(len(bank), sample, replace=False))
-    drawn_xy = pose_map.place(vectors[drawn])
-    keypoints = bank.keypoints
+    drawn_xy = pose_map.place(map_vectors[drawn])
     regions, _ = find_regions(keypoints, vectors, drawn, drawn_xy, seed)
     holes = reference_xy = None
     if reference is not None:
         reference = np.asarray(reference, np.float32).reshape(-1, NUM_KEYPOINTS, 3)
         holes = find_holes(bank, reference, metric, mirror, seed=seed)
-        reference_xy = pose_map.place(to_vectors(reference)) if len(reference) else (
+        placed = fold_mirrored(reference) if mirror else reference
+        reference_xy = pose_map.place(to_vectors(placed)) if len(reference) else (
             np.empty((0, 2), np.float32))
     return Coverage(len(bank), metric, mirror, pose_map, drawn, drawn_xy, regions,
                     find_crowds(vectors, seed=seed), keypoints_seen(keypoints), reference,

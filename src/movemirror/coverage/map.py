@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from movemirror.keypoints import MIRROR_PERMUTATION, mirror_keypoints
 from movemirror.vectors import XY
 
 MAP_SAMPLE = 5000  # poses the map is fitted on
@@ -67,6 +68,25 @@ def fit_map(vectors, method: str | None = None, sample: int = MAP_SAMPLE,
                       random_state=seed, n_jobs=1)
     model.fit(features)
     return PoseMap("umap", model)
+
+
+_LEFT = np.array([i for i, j in enumerate(MIRROR_PERMUTATION) if i < j])
+_RIGHT = np.array([MIRROR_PERMUTATION[i] for i in _LEFT])
+
+
+def fold_mirrored(keypoints) -> np.ndarray:
+    """Poses (N, 17, 3) with each one and its mirror image made the same: a pose whose left
+    side sits lower than its right (its left-minus-right heights, summed over the confidently
+    seen left/right pairs, are positive in image y, which points down) is mirrored. Mirroring
+    swaps the two sides' roles, so it flips the sign of that sum and a pose and its mirror
+    image fold onto one pose."""
+    keypoints = np.asarray(keypoints, np.float32)
+    seen = np.minimum(keypoints[:, _LEFT, 2], keypoints[:, _RIGHT, 2])
+    lean = ((keypoints[:, _LEFT, 1] - keypoints[:, _RIGHT, 1]) * seen).sum(axis=1)
+    folded = keypoints.copy()
+    flip = lean > 0
+    folded[flip] = mirror_keypoints(keypoints[flip])
+    return folded
 
 
 def _features(vectors) -> np.ndarray:
