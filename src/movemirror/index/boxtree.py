@@ -63,93 +63,85 @@ BOUNDED_METRICS = tuple(name for name, metric in VALID_METRICS.items()
                         if metric.kernel in (COSINE_KERNEL, WEIGHTED_KERNEL))
 
 
-@njit(cache=True, fastmath=True)
-def _bound(q, w, weighted, lo, hi):
-    """Lower bound of the distances to the points in the box (lo, hi)."""
-    total = np.float32(0.0)
-    if weighted:
-        for d in range(q.shape[0]):
-            total += w[d] * max(np.float32(0.0), lo[d] - q[d], q[d] - hi[d])
-    else:
-        for d in range(q.shape[0]):
-            gap = max(np.float32(0.0), lo[d] - q[d], q[d] - hi[d])
-            total += gap * gap
-    return total
+# Float sums may be reordered (vectorised) and fused; not fastmath=True, whose "no infinities"
+# would break comparisons with the top-k's initial infinite distances.
+_FAST = {"reassoc", "contract", "nsz", "arcp"}
 
 
-@njit(cache=True, fastmath=True)
-def _project(q, axis):
-    total = np.float32(0.0)
-    for d in range(q.shape[0]):
-        total += axis[d] * q[d]
-    return total
-
-
-@njit(cache=True, inline="always")
-def _slab_bound(along, slab):
-    """Lower bound of the squared distances to points whose projection lies in slab."""
-    gap = max(np.float32(0.0), slab[0] - along, along - slab[1]) - _SLAB_MARGIN
-    return gap * gap if gap > 0 else np.float32(0.0)
-
-
-@njit(cache=True, fastmath=True)
-def _add_dims(q, w, weighted, block, acc, first, stop):
-    for d in range(first, stop):
-        qd, wd = q[d], w[d]
-        if weighted:
-            for j in range(block.shape[1]):
-                acc[j] += wd * abs(qd - block[d, j])
-        else:
-            for j in range(block.shape[1]):
-                diff = qd - block[d, j]
-                acc[j] += diff * diff
-
-
-@njit(cache=True)
-def _scan_block(q, w, weighted, block, ids, acc, best_d, best_i, reach):
-    """Distances to a block's points; the dimensions come largest spread first, so after
-    the first few a whole block is usually already out of reach and the rest is skipped."""
-    first = min(_FIRST_DIMS, block.shape[0])  # the feature tree's may have fewer
-    acc[:] = 0.0
-    _add_dims(q, w, weighted, block, acc, 0, first)
-    if acc.min() > best_d[-1] * reach:
-        return
-    _add_dims(q, w, weighted, block, acc, first, block.shape[0])
-    for j in range(block.shape[1]):
-        if ids[j] >= 0 and topk.beats(acc[j], ids[j], best_d, best_i):
-            topk.insert(acc[j], ids[j], best_d, best_i)
-
-
-@njit(cache=True)
+@njit(cache=True, fastmath=_FAST)
 def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, reach,
                 max_leaves):
     """Best first: nodes come off a heap by lower bound; the walk ends when the nearest bound
     is beyond reach times the current k-th best (reach just above 1: exact; below 1:
-    (1 + epsilon)-approximate), or after max_leaves blocks (0: no limit)."""
+    (1 + epsilon)-approximate), or after max_leaves blocks (0: no limit).
+
+    One function, indexing whole arrays by row: every array numba passes to a helper or
+    slices (lo[node]) costs atomic reference-count updates, which took 40% of a query's time.
+    """
     left, right, lo, hi, block_of, blocks, ids, axis, slab = tree
+    dim, width = q.shape[0], blocks.shape[2]
+    first = min(_FIRST_DIMS, blocks.shape[1])  # the feature tree's blocks may have fewer dims
+    zero = np.float32(0.0)
     topk.reset(best_d, best_i)
     last = len(best_d) - 1
-    size = heap.push(heap_bound, heap_node, 0, np.float32(0.0), 0)
+    size = heap.push(heap_bound, heap_node, 0, zero, 0)
     scanned = 0
     while size > 0:
         bound, node, size = heap.pop(heap_bound, heap_node, size)
         if bound > best_d[last] * reach:
             break
         if left[node] < 0:
+            # A block's dimensions come largest spread first, so after the first few the
+            # whole block is usually already out of reach and the rest is skipped.
             b = block_of[node]
-            _scan_block(q, w, weighted, blocks[b], ids[b], acc, best_d, best_i, reach)
+            for j in range(width):
+                acc[j] = zero
+            for stage in range(2):
+                for d in range(first if stage else 0, dim if stage else first):
+                    qd, wd = q[d], w[d]
+                    if weighted:
+                        for j in range(width):
+                            acc[j] += wd * abs(qd - blocks[b, d, j])
+                    else:
+                        for j in range(width):
+                            diff = qd - blocks[b, d, j]
+                            acc[j] += diff * diff
+                if stage == 0:
+                    least = acc[0]
+                    for j in range(1, width):
+                        least = min(least, acc[j])
+                    if least > best_d[last] * reach:
+                        break
+                else:
+                    for j in range(width):
+                        i = ids[b, j]
+                        if i >= 0 and topk.beats(acc[j], i, best_d, best_i):
+                            topk.insert(acc[j], i, best_d, best_i)
             scanned += 1
             if scanned == max_leaves:
                 break
             continue
         limit = best_d[last] * reach
-        along = np.float32(0.0) if weighted else _project(q, axis[node])
-        for child in (left[node], right[node]):
-            child_bound = _bound(q, w, weighted, lo[child], hi[child])
-            if not weighted:  # the slab bounds squared Euclidean distances only
-                child_bound = max(child_bound, _slab_bound(along, slab[child]))
-            if child_bound <= limit:
-                size = heap.push(heap_bound, heap_node, size, child_bound, child)
+        along = zero
+        if not weighted:
+            for d in range(dim):
+                along += axis[node, d] * q[d]
+        for side in range(2):
+            child = left[node] if side == 0 else right[node]
+            # The box's bound (module docstring), and for cosine the slab's.
+            total = zero
+            if weighted:
+                for d in range(dim):
+                    total += w[d] * max(zero, lo[child, d] - q[d], q[d] - hi[child, d])
+            else:
+                for d in range(dim):
+                    gap = max(zero, lo[child, d] - q[d], q[d] - hi[child, d])
+                    total += gap * gap
+                gap = max(zero, slab[child, 0] - along, along - slab[child, 1]) - _SLAB_MARGIN
+                if gap > zero:
+                    total = max(total, gap * gap)
+            if total <= limit:
+                size = heap.push(heap_bound, heap_node, size, total, child)
 
 
 @njit(cache=True)
@@ -198,14 +190,16 @@ def _search_rows(queries, first, stop, rotation, weighted, kernel, reach, max_le
     heap_node = np.empty(len(tree[0]), np.int64)
     q = np.empty(XY_DIM, np.float32)
     w = np.zeros(XY_DIM, np.float32)
+    source = np.empty(XY_DIM, np.int64)  # weighted: rotation is a permutation of dimensions
+    for d in range(XY_DIM):
+        source[d] = np.argmax(rotation[d])
     for r in range(first, stop):
         query = queries[r]
-        if weighted:  # rotation is a permutation of the dimensions here
+        if weighted:
             total = np.float64(query[CONFIDENCE_SUM])
             for d in range(XY_DIM):
-                source = np.argmax(rotation[d])
-                q[d] = query[source]
-                w[d] = np.float32(query[XY_DIM + source // 2] / total)
+                q[d] = query[source[d]]
+                w[d] = np.float32(query[XY_DIM + source[d] // 2] / total)
         else:
             _rotate_row(query, rotation, q)
         _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, reach,

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from numba import njit
 
+# Plain njit, which LLVM inlines: numba's own inline="always" copies the array arguments at
+# every call site, each copy an atomic reference-count update (hundreds per query in the box
+# tree's walk).
 
-@njit(cache=True, inline="always")
+
+@njit(cache=True)
 def push(bounds, nodes, size, bound, node) -> int:
     """Add (bound, node); returns the new size. The arrays must have room."""
     i = size
@@ -21,7 +25,7 @@ def push(bounds, nodes, size, bound, node) -> int:
     return size + 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def pop(bounds, nodes, size):
     """Remove the pair with the smallest bound; returns (bound, node, new size)."""
     bound, node = bounds[0], nodes[0]

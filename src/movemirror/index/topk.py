@@ -8,8 +8,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# Plain njit, which LLVM inlines: numba's own inline="always" copies the array arguments at
+# every call site, each copy an atomic reference-count update (hundreds per query in the box
+# tree's walk).
 
-@njit(cache=True, inline="always")
+
+@njit(cache=True)
 def reset(best_d: np.ndarray, best_i: np.ndarray) -> None:
     best_d[:] = np.inf
     best_i[:] = np.iinfo(np.int64).max
@@ -22,20 +26,20 @@ def sort_pairs(best_d: np.ndarray, best_i: np.ndarray) -> None:
         _place(best_d[n], best_i[n], best_d, best_i, n)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def beats(d: float, i: int, best_d: np.ndarray, best_i: np.ndarray) -> bool:
     """Whether (d, i) belongs in the buffer: it beats the current k-th pair."""
     last = len(best_d) - 1
     return d < best_d[last] or (d == best_d[last] and i < best_i[last])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def insert(d: float, i: int, best_d: np.ndarray, best_i: np.ndarray) -> None:
     """Insert (d, i), dropping the k-th pair; call only when beats() holds."""
     _place(d, i, best_d, best_i, len(best_d) - 1)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _place(d: float, i: int, best_d: np.ndarray, best_i: np.ndarray, j: int) -> None:
     """Put (d, i) at slot j or earlier, shifting worse pairs one slot towards j."""
     while j > 0 and (best_d[j - 1] > d or (best_d[j - 1] == d and best_i[j - 1] > i)):
