@@ -64,6 +64,7 @@ export class BlazePose {
     this.canvas = makeCanvas(inputSize, inputSize);
     this.ctx = this.canvas.getContext('2d', { willReadFrequently: true });
     this.window = null; // where the next camera frame is looked at, while tracking
+    this.frames = { tracked: 0, seeded: 0 }; // camera frames by where their window came from
     this.lastTiming = null;
   }
 
@@ -87,7 +88,9 @@ export class BlazePose {
     const start = performance.now();
     let seedResizeMs = 0;
     let result = track && this.window ? await this.run(source, this.window) : null;
-    if (!result || result.poseFlag < MIN_POSE_FLAG) {
+    if (result && result.poseFlag >= MIN_POSE_FLAG) this.frames.tracked += 1;
+    else {
+      this.frames.seeded += 1;
       const seed = await this.seed.estimate(source, width, height,
         crop ? { crop } : { track: false });
       seedResizeMs = this.seed.lastTiming.resizeMs;

@@ -6,7 +6,9 @@
 // all 1,000 queries): BlazePose Heavy 0.591 / 0.648, BlazePose Full 0.586 / 0.646, Thunder
 // 0.535 / 0.591, Lightning 0.473 / 0.526 (BlazePose measured on Thunder's seed; the page seeds
 // it with Lightning). PoseNet (0.218 / 0.204, the original's) is never chosen by itself.
-export const BY_QUERY_QUALITY = ['blazepose-heavy', 'blazepose-full', 'thunder', 'lightning'];
+export const BY_QUERY_QUALITY = [
+  'blazepose-heavy', 'blazepose-full', 'thunder', 'lightning',
+];
 export const AUTO = 'auto';
 export const CAMERA_FPS = 30;
 // The share of a camera frame's interval the model may take: the rest goes to cropping,
