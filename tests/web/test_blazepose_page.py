@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 
 from .conftest import POSE_PHOTO, SHARED, require
-from .pages import wait_for
+from .pages import screenshot, wait_for
 from .test_js_matches_python import JS, run_js
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
@@ -208,4 +208,25 @@ def test_the_page_tracks_the_webcam_with_blazepose(open_page, bank):
     assert any(r["url"].endswith("/vendor/models/blazepose-full.bin") for r in traffic.requests)
     assert any(r["url"].endswith("/vendor/models/movenet-lightning.bin")
                for r in traffic.requests)
+    traffic.assert_only_keypoints_left()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_photo_is_matched_with_blazepose(open_page, bank):
+    page, traffic = open_page("/?model=blazepose-full")
+    wait_for(page, "() => window.movemirror && window.movemirror.ready", 180_000)
+    page.set_input_files("#photo-input", str(require(POSE_PHOTO)))
+    wait_for(page, "() => window.movemirror.source === 'photo' && window.movemirror.pose"
+                   " && window.movemirror.matches.length > 0", 180_000)
+    wait_for(page, "() => !document.querySelector('#match-image').hidden")
+    pose = np.array(page.evaluate("() => window.movemirror.pose"))
+    assert page.evaluate("() => window.movemirror.model") == "blazepose-full"
+    assert (pose[:, 2] > 0.3).sum() >= 12
+    with Image.open(POSE_PHOTO) as photo:
+        width, height = photo.size
+    scale = min(1, 1024 / max(width, height))  # the page scales a photo to at most 1024 px
+    assert (pose[:, 0] <= width * scale).all() and (pose[:, 1] <= height * scale).all()
+    assert page.get_attribute("#match-image", "data-match-id") in set(bank.ids)
+    screenshot(page, "still-photo-blazepose")
     traffic.assert_only_keypoints_left()
