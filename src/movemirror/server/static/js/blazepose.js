@@ -88,8 +88,9 @@ export class BlazePose {
     const start = performance.now();
     let seedResizeMs = 0;
     let result = track && this.window ? await this.run(source, this.window) : null;
-    if (result && result.poseFlag >= MIN_POSE_FLAG) this.frames.tracked += 1;
-    else {
+    if (result && result.poseFlag >= MIN_POSE_FLAG) {
+      this.frames.tracked += 1;
+    } else {
       this.frames.seeded += 1;
       const seed = await this.seed.estimate(source, width, height,
         crop ? { crop } : { track: false });
