@@ -87,6 +87,27 @@ def test_adding_a_pose_twice_adds_it_once(poses, tmp_path):
     assert unnamed.add(poses[3:5]) == 2 and unnamed.ids == ["0", "1", "2", "3", "4"]
 
 
+def test_adds_leave_out_every_known_id_whatever_the_order_and_keep_the_rest(poses, tmp_path):
+    bank = PoseBank.from_keypoints(poses[:400], ids=_ids(0, 400))
+    bank.save(tmp_path / "bank")
+    loaded = PoseBank.load(tmp_path / "bank")
+    rng = np.random.default_rng(0)
+    expected = list(range(400))
+    for _ in range(12):  # batches mixing saved, added and new ids, shuffled
+        rows = rng.choice(1000, size=int(rng.integers(1, 150)), replace=False)
+        new = [int(r) for r in rows if r not in set(expected)]
+        assert loaded.add(poses[rows], ids=[f"pose-{r}" for r in rows]) == len(new)
+        expected += new
+    assert loaded.ids == [f"pose-{r}" for r in expected]
+    np.testing.assert_array_equal(loaded.keypoints, poses[expected])
+    assert loaded.contains_ids(["pose-0", expected and f"pose-{expected[-1]}", "pose-5000"]
+                               ).tolist() == [True, True, False]
+    loaded.save()
+    again = PoseBank.load(tmp_path / "bank")
+    assert again.add(poses[expected], ids=[f"pose-{r}" for r in expected]) == 0
+    assert len(again) == len(expected)
+
+
 def test_pictures_are_read_by_row_before_and_after_commits(poses, tmp_path):
     path = tmp_path / "bank"
     pictures = [_jpeg(i) if i % 3 else None for i in range(30)]

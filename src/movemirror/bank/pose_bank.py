@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from movemirror.bank import storage
+from movemirror.bank.id_set import IdSet
 from movemirror.bank.schema import (
     FRAME_TIME,
     ID,
@@ -73,7 +73,7 @@ class PoseBank:
         self._records: pa.Table | None = records if isinstance(records, pa.Table) else None
         self._read_records = None if isinstance(records, pa.Table) else records
         self._read_ids: Callable[[], pa.ChunkedArray] | None = None  # the ids alone, if lazy
-        self._base_ids: pa.ChunkedArray | None = None  # what _read_ids gave (kept for adds)
+        self._ids: IdSet | None = None  # every id, to leave out known ones (on first add)
         self._vectors = vectors
         # Poses added since: records and vectors in parts, joined on first use (so that adding
         # to a big bank and committing never copies the whole bank).
@@ -173,36 +173,42 @@ class PoseBank:
                                       index=self.index_kind)
         with self._lock:
             self.skipped.extend(new.skipped)
-            # Look the bank's ids up among the few new ones (not the other way round, which
-            # would hash the whole bank's ids at every add).
-            new_ids = new.records.column(ID).combine_chunks()
-            present = self._all_ids()
-            taken = present.filter(pc.is_in(present, value_set=new_ids))
-            known = pc.is_in(new_ids, value_set=taken.combine_chunks())
-            fresh = np.flatnonzero(~known.to_numpy(zero_copy_only=False))
-            if not len(fresh):
+            new_ids = new.records.column(ID)
+            held = self._id_set()
+            known = held.contains(new_ids)
+            if known.all():
                 return 0
-            whole = len(fresh) == len(new)
+            whole = not known.any()
+            fresh = None if whole else np.flatnonzero(~known)
             self._new_records.append(new.records if whole else new.records.take(fresh))
             self._new_vectors.append(new.vectors if whole else new.vectors[fresh])
-            self._images.extend(new._images[i] for i in fresh)
-            self._count += len(fresh)
+            self._images.extend(new._images if whole else [new._images[i] for i in fresh])
+            held.add(new_ids if whole else new_ids.take(fresh))
+            self._count += len(new) if whole else len(fresh)
             self._indexes.clear()
             self._rows.clear()
             self._motion = None
-        return len(fresh)
+        return len(new) if whole else len(fresh)
 
-    def _all_ids(self) -> pa.ChunkedArray:
-        """Every id in the bank, without reading a loaded bank's other columns."""
-        if self._records is None and self._read_ids is not None:
-            if self._base_ids is None:
-                self._base_ids = self._read_ids()
-            base = self._base_ids
-        else:
-            base = self.records.column(ID) if not self._new_records else (
-                self._base_records().column(ID))
-        return pa.chunked_array([*base.chunks, *(t.column(ID).combine_chunks()
-                                                 for t in self._new_records)], pa.string())
+    def contains_ids(self, ids) -> np.ndarray:
+        """(N,) bool: which of some ids the bank holds (saved or added)."""
+        with self._lock:
+            return self._id_set().contains(pa.array([str(i) for i in ids], pa.string())
+                                           if not isinstance(ids, (pa.Array, pa.ChunkedArray))
+                                           else ids)
+
+    def _id_set(self) -> IdSet:
+        """The bank's ids for lookups, made on first use (a loaded bank reads its id column
+        alone, not its other columns)."""
+        if self._ids is None:
+            if self._records is None and self._read_ids is not None:
+                base = self._read_ids()
+            else:
+                base = self._base_records().column(ID)
+            self._ids = IdSet(base)
+            for part in self._new_records:
+                self._ids.add(part.column(ID))
+        return self._ids
 
     @classmethod
     def load(cls, path: str | Path, *, version: int | None = None, verify: bool = True,
@@ -252,18 +258,11 @@ class PoseBank:
         """The records and vectors of rows start.. (the uncommitted ones), without joining
         them to the rest of the bank."""
         with self._parts_lock:
-            parts = list(zip(self._new_records, self._new_vectors, strict=True))
-            cursor = self._count - sum(len(v) for _, v in parts)  # where the parts begin
-            records, vectors = [], []
-            if cursor > start:
-                records.append(self._base_records().slice(start, cursor - start))
-                vectors.append(np.asarray(self._vectors)[start:cursor])
-            for part_records, part_vectors in parts:
-                skip = max(0, start - cursor)
-                if skip < len(part_vectors):
-                    records.append(part_records.slice(skip))
-                    vectors.append(part_vectors[skip:])
-                cursor += len(part_vectors)
+            # Records and vectors are joined on first use each, so their parts may differ.
+            records = _tail(start, self._count, self._new_records, self._base_records,
+                            lambda part, skip: part.slice(skip))
+            vectors = _tail(start, self._count, self._new_vectors,
+                            lambda: np.asarray(self._vectors), lambda part, skip: part[skip:])
         if not records:  # nothing new (and no need to read a loaded bank's records)
             return pa.table({ID: pa.array([], pa.string())}), np.empty((0, VECTOR_DIM),
                                                                        np.float32)
@@ -314,6 +313,7 @@ class PoseBank:
     @records.setter
     def records(self, table: pa.Table) -> None:
         self._records, self._read_records, self._new_records = table, None, []
+        self._ids = None
 
     @property
     def vectors(self) -> np.ndarray:
@@ -440,6 +440,19 @@ class PoseBank:
             return self._indexes[metric]
 
 
+def _tail(start: int, count: int, parts: list, read_base: Callable, cut: Callable) -> list:
+    """Rows start.. of a base followed by parts (count rows in all), as pieces; the base is
+    read only if some of its rows are wanted."""
+    cursor = count - sum(len(part) for part in parts)  # where the parts begin
+    pieces = [cut(read_base(), start)] if cursor > start else []
+    for part in parts:
+        skip = max(0, start - cursor)
+        if skip < len(part):
+            pieces.append(cut(part, skip))
+        cursor += len(part)
+    return pieces
+
+
 def _path(path: str | Path | None) -> str | Path | None:
     """A local bank's Path, or a URI kept as a string (a Path would mangle s3://)."""
     if path is None or isinstance(path, Path):
@@ -465,14 +478,21 @@ def _bank_rows(indices: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
 _TYPED_COLUMNS = (TRACK, FRAME_TIME)
 
 
+def _meta_array(values) -> pa.Array | pa.ChunkedArray:
+    """One metadata column as Arrow: Arrow and numpy arrays as they are (numpy's numbers
+    without a copy), a list converted in one call, any other iterable listed first."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
+    return pa.array(values if isinstance(values, (list, np.ndarray)) else list(values))
+
+
 def _meta_columns(meta, n: int) -> dict[str, pa.Array]:
     if meta is None:
         return {}
     if isinstance(meta, pa.Table):
         table = meta
     elif isinstance(meta, dict):
-        table = pa.table({name: list(values) if not isinstance(values, (pa.Array, np.ndarray))
-                          else values for name, values in meta.items()})
+        table = pa.table({name: _meta_array(values) for name, values in meta.items()})
     else:
         table = pa.Table.from_pylist(list(meta))
     if table.num_rows != n:
