@@ -37,3 +37,21 @@ def compiled_vectorisation():
     pose[:, 0] = np.arange(17)
     pose[:, 2] = 1
     to_vectors(pose)
+
+
+@pytest.fixture
+def s3_bank(monkeypatch):
+    """A bank URI on a local S3 server (moto's, started here)."""
+    boto3 = pytest.importorskip("boto3")
+    server_module = pytest.importorskip("moto.server")
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_ENDPOINT": endpoint, "AWS_ALLOW_HTTP": "true"}.items():
+        monkeypatch.setenv(name, value)
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="movemirror-banks")
+    yield "s3://movemirror-banks/archive/bank"
+    server.stop()

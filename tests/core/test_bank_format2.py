@@ -306,24 +306,6 @@ def test_a_whole_write_killed_before_its_tables_leaves_no_stale_ledger(poses, tm
 
 # --- object storage -------------------------------------------------------------------------
 
-@pytest.fixture
-def s3_bank(monkeypatch):
-    """A bank URI on a local S3 server (moto's, started here)."""
-    boto3 = pytest.importorskip("boto3")
-    server_module = pytest.importorskip("moto.server")
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-                        "AWS_ENDPOINT": endpoint, "AWS_ALLOW_HTTP": "true"}.items():
-        monkeypatch.setenv(name, value)
-    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="movemirror-banks")
-    yield "s3://movemirror-banks/archive/bank"
-    server.stop()
-
-
 def test_a_bank_on_s3_appends_versions_and_pictures(poses, s3_bank):
     bank = PoseBank.from_keypoints(poses[:200], ids=_ids(0, 200),
                                    meta={"image": [_jpeg(i) for i in range(200)]})

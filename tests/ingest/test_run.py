@@ -4,6 +4,7 @@ where the model does not matter, speed does; MultiPose for crowded frames)."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -343,6 +344,29 @@ def test_cli_reports_progress_summary_and_bank_info(bad_files, some_photos, tmp_
                            str(bank_dir)], capture_output=True, text=True, timeout=120)
     assert info.returncode == 0, info.stderr
     assert f"{len(PoseBank.load(bank_dir)):,} poses" in info.stdout
+
+
+def test_cli_indexes_into_and_searches_a_bank_on_s3(some_photos, s3_bank, tmp_path):
+    """--bank s3://... is a URI all the way down (a Path would make it s3:/...)."""
+    options = ("--bank", s3_bank, "--model", "lightning", "--mode", "fast", "--max-people",
+               "1", "--workers", "1")
+    first = subprocess.run(_cli(str(some_photos), *options), capture_output=True, text=True,
+                           timeout=300)
+    assert first.returncode == 0, first.stderr
+    bank = PoseBank.load(s3_bank)
+    assert len(bank) > 0 and f"the bank now holds {len(bank):,}" in first.stdout
+    assert not (Path.cwd() / "s3:").exists()
+    again = subprocess.run(_cli(str(some_photos), *options), capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "0 entries added" in again.stdout and len(PoseBank.load(s3_bank)) == len(bank)
+    query = tmp_path / "pose.json"
+    query.write_text(json.dumps(bank.keypoints[0].tolist()))
+    found = subprocess.run([sys.executable, "-m", "movemirror.cli.main", "search", str(query),
+                            "--bank", s3_bank, "--json", "-k", "1"],
+                           capture_output=True, text=True, timeout=120)
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["matches"][0]["id"] == bank.ids[0]
 
 
 @pytest.mark.parametrize(("options", "message"), [
