@@ -351,3 +351,46 @@ def test_bank_history_and_compact(poses, tmp_path):
     assert info.exit_code == 0 and ": 200 poses\nformat 2, version 2\n" in info.output
     missing = runner.invoke(app, ["bank", "history", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "no bank here" in missing.output
+
+
+def test_compact_can_remove_old_versions_and_their_files_but_never_the_latest(poses,
+                                                                              tmp_path):
+    path = tmp_path / "bank"
+    bank = PoseBank.from_keypoints(poses[:100], ids=_ids(0, 100),
+                                   meta={"image": [_jpeg(i) for i in range(100)]})
+    bank.tables["sources"] = pa.table({"path": ["a.jpg"]})
+    bank.save(path)
+    for start in range(100, 400, 100):
+        bank.add(poses[start:start + 100], ids=_ids(start, 100))
+        bank.tables["sources"] = pa.concat_tables([bank.tables["sources"],
+                                                   pa.table({"path": [f"{start}.jpg"]})])
+        bank.save()
+    appended = _data_files(path)
+    assert len(appended) == 4
+    versions = len(storage.history(path))
+    young = runner.invoke(app, ["bank", "compact", str(path), "--prune-older-than", "1h"])
+    assert young.exit_code == 0, young.output
+    assert "poses.lance: 0 old versions removed" in young.output
+    kept = storage.history(path)
+    assert len(kept) > versions and kept[-1]["fragments"] == 1  # all young: all kept
+    assert _data_files(path) >= appended
+    pruned = runner.invoke(app, ["bank", "compact", str(path), "--keep-versions", "1"])
+    assert pruned.exit_code == 0, pruned.output
+    assert f"poses.lance: {len(kept) - 1} old versions removed" in pruned.output
+    assert not _data_files(path) & appended  # the appends' files are gone
+    [latest] = storage.history(path)
+    assert latest["poses"] == 400 and latest["fragments"] == 1
+    after = PoseBank.load(path)
+    assert after.ids == _ids(0, 400) and after.image(7) == _jpeg(7)
+    np.testing.assert_array_equal(after.keypoints, poses[:400])
+    assert after.tables["sources"].column("path").to_pylist() == [
+        "a.jpg", "100.jpg", "200.jpg", "300.jpg"]
+    with pytest.raises(BankError, match="no version 2"):
+        PoseBank.load(path, version=2)
+    again = runner.invoke(app, ["bank", "compact", str(path), "--keep-versions", "1"])
+    assert again.exit_code == 0 and "0 old versions removed" in again.output
+    assert PoseBank.load(path).ids == _ids(0, 400)
+    refused = runner.invoke(app, ["bank", "compact", str(path), "--keep-versions", "0"])
+    assert refused.exit_code == 2  # typer's range check
+    refused = runner.invoke(app, ["bank", "compact", str(path), "--prune-older-than", "soon"])
+    assert refused.exit_code == 2 and "give a number and a unit" in refused.output

@@ -20,7 +20,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -206,6 +206,31 @@ def compact(location: str) -> dict[str, tuple[int, int]]:
             each.optimize.compact_files()
             each = lance.dataset(join(location, name))
         out[name] = (before, len(each.get_fragments()))
+    return out
+
+
+def prune(location: str, keep_versions: int | None = None,
+          older_than: timedelta | None = None) -> dict[str, tuple[int, int]]:
+    """Remove old versions of the bank and the files only they use: all but the newest
+    keep_versions, and (or) those committed more than older_than ago; never the latest.
+    Per dataset, versions and bytes removed. The extra tables are read at their latest
+    version only (each row says which poses version it belongs to), so their old versions
+    all go."""
+    import lance
+
+    if keep_versions is None and older_than is None:
+        raise ValueError("say which versions to remove: keep_versions or older_than")
+    if keep_versions is not None and keep_versions < 1:
+        raise ValueError("keep_versions must be at least 1 (the latest version stays)")
+    dataset = _open(location, None)
+    out = {}
+    stats = dataset.cleanup_old_versions(older_than=older_than, retain_versions=keep_versions)
+    out[POSES] = (int(stats.old_versions), int(stats.bytes_removed))
+    for name in _table_names(dataset):
+        if _committed(location, name + TABLE_SUFFIX):
+            table = lance.dataset(join(location, name + TABLE_SUFFIX))
+            stats = table.cleanup_old_versions(retain_versions=1)
+            out[name + TABLE_SUFFIX] = (int(stats.old_versions), int(stats.bytes_removed))
     return out
 
 

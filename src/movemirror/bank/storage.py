@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +149,14 @@ def compact(path: str | Path) -> dict[str, tuple[int, int]]:
     location = location_of(path)
     _require_format2(location, path)
     return lance_store.compact(location)
+
+
+def prune(path: str | Path, keep_versions: int | None = None,
+          older_than: timedelta | None = None) -> dict[str, tuple[int, int]]:
+    """Remove a format-2 bank's old versions and their files (see lance_store.prune)."""
+    location = location_of(path)
+    _require_format2(location, path)
+    return lance_store.prune(location, keep_versions, older_than)
 
 
 def _require_format2(location: str, path) -> None:
