@@ -147,7 +147,9 @@ def append(location: str, records: pa.Table, vectors: np.ndarray,
             raise BankError(f"{location}: the bank has no column {', '.join(sorted(extra))}; "
                             "save the poses to a new bank instead")
         data = _poses_table(records, vectors, images, dataset.schema)
-        dataset = _write(lance.write_dataset, data, join(location, POSES), "append")
+        # Given the open dataset, Lance reuses its session rather than opening it again.
+        dataset = _write(lance.write_dataset, data, join(location, POSES), "append",
+                         target=dataset)
     version = int(dataset.version)
     known = set(_table_names(dataset))
     lineage = _lineage(dataset)
@@ -348,9 +350,9 @@ def _committed(location: str, name: str) -> bool:
     return True
 
 
-def _write(write_dataset, data: pa.Table, uri: str, mode: str):
+def _write(write_dataset, data: pa.Table, uri: str, mode: str, target=None):
     try:
-        return write_dataset(data, uri, mode=mode)
+        return write_dataset(data, uri if target is None else target, mode=mode)
     except (OSError, ValueError, RuntimeError) as error:
         raise BankError(f"{uri}: cannot write: {_first_line(error)}") from error
 

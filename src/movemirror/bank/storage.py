@@ -83,9 +83,13 @@ def bank_format(path: str | Path) -> int | None:
     """1 or 2 for the bank at path, None if there is none. A format-1 manifest wins: an
     upgrade removes it last, so a half-done upgrade is still the format-1 bank."""
     location = location_of(path)
-    if "://" not in location and (Path(location) / MANIFEST).exists():
+    if _is_format1(location):
         return 1
     return 2 if lance_store.exists(location) else None
+
+
+def _is_format1(location: str) -> bool:
+    return "://" not in location and (Path(location) / MANIFEST).exists()
 
 
 def read_bank(path: str | Path, version: int | None = None, verify: bool = True) -> StoredBank:
@@ -131,7 +135,7 @@ def append_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
                 images: Sequence[bytes | None], tables: dict[str, pa.Table]) -> str:
     """Append new poses and new table rows to the format-2 bank at path; the version's name."""
     location = location_of(path)
-    if bank_format(location) == 1:
+    if _is_format1(location):  # (a missing bank: lance_store.append says so)
         raise BankError(f"{path}: a format-1 bank is read-only; run `movemirror bank upgrade "
                         f"{path}` to convert it first")
     return str(lance_store.append(location, records, vectors, images, tables))
