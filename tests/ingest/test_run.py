@@ -303,9 +303,9 @@ def test_each_commit_appends_its_entries_with_their_pictures_and_never_syncs_the
         commits.append(("write", records.num_rows, sum(i is not None for i in images)))
         return real_write(path, records, vectors, images, tables)
 
-    def append_bank(path, records, vectors, images, tables):
+    def append_bank(path, records, vectors, images, tables, **options):
         commits.append(("append", records.num_rows, sum(i is not None for i in images)))
-        return real_append(path, records, vectors, images, tables)
+        return real_append(path, records, vectors, images, tables, **options)
 
     monkeypatch.setattr(storage, "write_bank", write_bank)
     monkeypatch.setattr(storage, "append_bank", append_bank)

@@ -108,13 +108,11 @@ class IdSet:
         needles = hashes[order]
         for run in self._runs:
             low = np.searchsorted(run, needles, "left")
-            high = np.searchsorted(run, needles | _ROWS, "right")
-            counts = high - low
-            hit = np.flatnonzero(counts)
+            hit = np.flatnonzero(run[np.minimum(low, len(run) - 1)] & _HASH == needles)
             if not len(hit):
                 continue
             # Every (new id, stored row) pair whose hash bits match, compared as strings.
-            counts = counts[hit]
+            counts = np.searchsorted(run, needles[hit] | _ROWS, "right") - low[hit]
             which = np.repeat(order[hit], counts)
             first = np.repeat(low[hit] - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
             rows = (run[np.arange(len(which)) + first] & _ROWS).astype(np.int64)

@@ -135,13 +135,15 @@ def create(location: str, records: pa.Table, vectors: np.ndarray,
 
 
 def append(location: str, records: pa.Table, vectors: np.ndarray,
-           images: Sequence[bytes | None], tables: dict[str, pa.Table]) -> int:
+           images: Sequence[bytes | None], tables: dict[str, pa.Table], opened=None):
     """Append poses and table rows to the bank at location; returns the new version (the
-    same one if there were no poses to append). tables holds only the new rows."""
+    same one if there were no poses to append) and the poses dataset, open. tables holds
+    only the new rows. opened: the bank's poses dataset opened before (at any version: an
+    append through it lands on the latest), to spare opening it again."""
     import lance
 
-    dataset = _open(location, None)
     if len(records):
+        dataset = opened if opened is not None else _open(location, None)
         extra = set(records.column_names) - set(dataset.schema.names)
         if extra:
             raise BankError(f"{location}: the bank has no column {', '.join(sorted(extra))}; "
@@ -150,6 +152,8 @@ def append(location: str, records: pa.Table, vectors: np.ndarray,
         # Given the open dataset, Lance reuses its session rather than opening it again.
         dataset = _write(lance.write_dataset, data, join(location, POSES), "append",
                          target=dataset)
+    else:
+        dataset = _open(location, None)
     version = int(dataset.version)
     known = set(_table_names(dataset))
     lineage = _lineage(dataset)
@@ -163,7 +167,7 @@ def append(location: str, records: pa.Table, vectors: np.ndarray,
         metadata.update(_schema_metadata({**dict.fromkeys(known), **tables}))
         dataset.update_schema_metadata({k.decode(): v.decode() for k, v in metadata.items()},
                                        replace=True)
-    return version
+    return version, dataset
 
 
 def open_version(location: str, version: int):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from movemirror.bank import storage
 from movemirror.bank.id_set import IdSet
@@ -126,30 +127,30 @@ class PoseBank:
             raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, "
                              f"not {on_invalid!r}")
         keypoints = np.asarray(keypoints, dtype=np.float32).reshape(-1, NUM_KEYPOINTS, 3)
-        ids = [str(i) for i in range(len(keypoints))] if ids is None else [str(i) for i in ids]
-        if len(ids) != len(keypoints):
-            raise ValueError(f"{len(ids)} ids for {len(keypoints)} poses")
-        if len(set(ids)) != len(ids):
+        id_array = _id_array(range(len(keypoints)) if ids is None else ids)
+        if len(id_array) != len(keypoints):
+            raise ValueError(f"{len(id_array)} ids for {len(keypoints)} poses")
+        if pc.count_distinct(id_array).as_py() != len(id_array):
             raise ValueError("ids must be unique")
-        columns = _meta_columns(meta, len(ids))
+        columns = _meta_columns(meta, len(id_array))
         image_column = columns.pop(IMAGE, None)
         images = (image_column.to_pylist() if image_column is not None
-                  else [None] * len(ids))
+                  else [None] * len(id_array))
         skipped: list[SkippedPose] = []
         if on_invalid == "skip" and len(keypoints):
             problems = pose_problems(keypoints, min_score, min_keypoints)
-            skipped = [SkippedPose(i, ids[i], problem) for i, problem in enumerate(problems)
-                       if problem is not None]
+            skipped = [SkippedPose(i, id_array[i].as_py(), problem)
+                       for i, problem in enumerate(problems) if problem is not None]
             if skipped:
                 keep = np.flatnonzero([problem is None for problem in problems])
                 keypoints = keypoints[keep]
-                ids = [ids[i] for i in keep]
+                id_array = id_array.take(keep)
                 images = [images[i] for i in keep]
                 columns = {name: column.take(keep) for name, column in columns.items()}
         vectors = to_vectors(keypoints, min_score, min_keypoints) if len(keypoints) else (
             np.empty((0, VECTOR_DIM), np.float32))
         records = pa.table({
-            ID: pa.array(ids, pa.string()),
+            ID: id_array,
             KEYPOINTS: pa.FixedSizeListArray.from_arrays(
                 pa.array(np.ascontiguousarray(keypoints).reshape(-1)), NUM_KEYPOINTS * 3),
         })
@@ -241,16 +242,18 @@ class PoseBank:
                    and storage.location_of(target) == storage.location_of(self.path))
         if extends:
             records, vectors = self._rows_from(self._committed)
-            version = storage.append_bank(target, records, vectors, self._images,
-                                          self._new_table_rows())
+            opened = self._pictures.dataset if self._pictures is not None else None
+            version, opened = storage.append_bank(target, records, vectors, self._images,
+                                                  self._new_table_rows(), opened=opened)
         else:
             version = storage.write_bank(target, self.records, np.asarray(self.vectors),
                                          self.images(range(len(self))), self.tables)
+            opened = None
         self.path = target
         self.generation = version
         self.format = 2
         self._committed = len(self)
-        self._pictures = storage.Pictures(storage.location_of(target), int(version))
+        self._pictures = storage.Pictures(storage.location_of(target), int(version), opened)
         self._committed_tables = dict(self.tables)
         self._images = []
 
@@ -476,6 +479,22 @@ def _bank_rows(indices: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
 # Metadata columns given their declared type whatever type the caller used (a track may be
 # named by a number, a frame time given as an integer).
 _TYPED_COLUMNS = (TRACK, FRAME_TIME)
+
+
+def _id_array(ids) -> pa.Array:
+    """Ids as an Arrow string array: strings as they are, anything else made a string."""
+    if isinstance(ids, (pa.Array, pa.ChunkedArray)):
+        array = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        return array if pa.types.is_string(array.type) else pa.array(
+            [str(i) for i in array.to_pylist()], pa.string())
+    ids = ids if isinstance(ids, list) else list(ids)
+    try:
+        array = pa.array(ids, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        array = None  # numbers, say
+    if array is None or array.null_count:  # each named by its text, as str() gives it
+        array = pa.array([str(i) for i in ids], pa.string())
+    return array
 
 
 def _meta_array(values) -> pa.Array | pa.ChunkedArray:

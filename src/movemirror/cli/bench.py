@@ -106,7 +106,8 @@ def bank(
     bank_bench.write_json(results, plan, out / "bank.json")
     table = Table("measure", "value")
     table.add_row("write the whole bank from scratch", f"{results.write_seconds:.2f} s")
-    table.add_row(f"append {plan.append:,} poses (median)", f"{results.append_seconds:.3f} s "
+    table.add_row(f"append {plan.append:,} poses (median of {plan.appends})",
+                  f"{results.append_seconds:.3f} s "
                   f"({results.append_share:.2%} of the whole write)")
     table.add_row("  of which the commit (save)", f"{results.commit_seconds:.3f} s "
                   f"({results.commit_share:.2%})")
@@ -117,6 +118,8 @@ def bank(
     table.add_row(f"a picture by row (of {plan.picture_bank:,})",
                   f"median {results.picture_ms_median:.2f} ms, "
                   f"p95 {results.picture_ms_p95:.2f} ms")
+    table.add_row("load average (1 min), start / end",
+                  " / ".join(f"{load:.1f}" for load in results.load_average))
     console.print(table)
     console.print(f"wrote {out / 'bank.json'}", markup=False)
 
