@@ -194,9 +194,7 @@ class PoseBank:
     def contains_ids(self, ids) -> np.ndarray:
         """(N,) bool: which of some ids the bank holds (saved or added)."""
         with self._lock:
-            return self._id_set().contains(pa.array([str(i) for i in ids], pa.string())
-                                           if not isinstance(ids, (pa.Array, pa.ChunkedArray))
-                                           else ids)
+            return self._id_set().contains(_id_array(ids))
 
     def _id_set(self) -> IdSet:
         """The bank's ids for lookups, made on first use (a loaded bank reads its id column
