@@ -177,19 +177,19 @@ class PoseBank:
             new_ids = new.records.column(ID)
             held = self._id_set()
             known = held.contains(new_ids)
-            if known.all():
+            fresh = np.flatnonzero(~known)
+            if not len(fresh):
                 return 0
-            whole = not known.any()
-            fresh = None if whole else np.flatnonzero(~known)
+            whole = len(fresh) == len(new)  # (then nothing is copied)
             self._new_records.append(new.records if whole else new.records.take(fresh))
             self._new_vectors.append(new.vectors if whole else new.vectors[fresh])
             self._images.extend(new._images if whole else [new._images[i] for i in fresh])
             held.add(new_ids if whole else new_ids.take(fresh))
-            self._count += len(new) if whole else len(fresh)
+            self._count += len(fresh)
             self._indexes.clear()
             self._rows.clear()
             self._motion = None
-        return len(new) if whole else len(fresh)
+        return len(fresh)
 
     def contains_ids(self, ids) -> np.ndarray:
         """(N,) bool: which of some ids the bank holds (saved or added)."""

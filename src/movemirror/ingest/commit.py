@@ -44,7 +44,7 @@ class BankWriter:
 
     def fresh(self, entries: list[Entry]) -> list[Entry]:
         """The entries whose ids are neither in the bank nor staged (each id once)."""
-        known = self.bank.contains_ids([e.id for e in entries]) if entries else []
+        known = self.bank.contains_ids([e.id for e in entries])
         out, seen = [], set()
         for entry, in_bank in zip(entries, known, strict=True):
             if not in_bank and entry.id not in self.staged_ids and entry.id not in seen:
