@@ -39,6 +39,7 @@ def time_run(sources, settings: Settings, workers: int, engine: str = "local",
         summary = run_index(sources, scratch / "bank", settings, engine=runner)
         seconds = time.perf_counter() - started
         bank = PoseBank.load(scratch / "bank", verify=False)
+        _ = bank.records  # a loaded bank reads them on first use: before the folder goes
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {
