@@ -33,7 +33,7 @@ from movemirror.bench.machine import machine_info
 class Plan:
     size: int = 1_000_000  # poses in the bank
     append: int = 10_000  # poses appended
-    appends: int = 5  # appends timed, one after another (the figure is their median)
+    appends: int = 5  # appends timed after the first (the figure is their median)
     repeats: int = 3  # loads timed (each figure is the median)
     picture_bank: int = 50_000  # poses of the bank with pictures
     reads: int = 200  # pictures read by random row
@@ -50,9 +50,10 @@ class Results:
     poses: int
     disk_bytes: int  # of the bank's folder after the write
     write_seconds: float  # the whole bank from scratch
-    append_seconds: float  # median of `appends` appends of `append` poses (add + save)
+    append_seconds: float  # median of `appends` appends of `append` poses (add + save),
+    # after the first (which also reads and hashes the bank's ids: first_append_seconds)
     append_share: float  # append_seconds / write_seconds
-    first_append_seconds: float  # the first after loading (it also reads the bank's ids)
+    first_append_seconds: float  # the first after loading
     commit_seconds: float  # median: save() alone, the append to the dataset
     commit_share: float  # commit_seconds / write_seconds
     load_seconds: float  # median: PoseBank.load, vectors in memory, ready for search
@@ -69,7 +70,7 @@ def run(plan: Plan, folder: Path | None = None,
     from movemirror.bank import PoseBank
 
     load_before = os.getloadavg()[0]
-    keypoints, meta = _real_poses(plan.size + plan.append * plan.appends)
+    keypoints, meta = _real_poses(plan.size + plan.append * (1 + plan.appends))
     ids = [f"pose-{i}" for i in range(len(keypoints))]
     report(f"{len(keypoints):,} real poses ready")
     work = Path(tempfile.mkdtemp(prefix="bench-bank-", dir=folder))
@@ -87,7 +88,7 @@ def run(plan: Plan, folder: Path | None = None,
         # another (the first also reads the bank's ids, to leave out poses it has).
         bank = PoseBank.load(path)
         appends, saves = [], []
-        for k in range(plan.appends):
+        for k in range(1 + plan.appends):
             rows = slice(plan.size + k * plan.append, plan.size + (k + 1) * plan.append)
             started = time.perf_counter()
             bank.add(keypoints[rows], ids=ids[rows], meta={key: v[rows] for key, v in meta.items()})
@@ -128,11 +129,12 @@ def run(plan: Plan, folder: Path | None = None,
                f"({picture_disk / 1e6:,.0f} MB): median {statistics.median(times):.2f} ms")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    append = statistics.median(appends)
+    append = statistics.median(appends[1:])
     return Results(
         poses=plan.size, disk_bytes=disk, write_seconds=write, append_seconds=append,
         append_share=append / write, first_append_seconds=appends[0],
-        commit_seconds=statistics.median(saves), commit_share=statistics.median(saves) / write,
+        commit_seconds=statistics.median(saves[1:]),
+        commit_share=statistics.median(saves[1:]) / write,
         load_seconds=statistics.median(loads),
         records_seconds=statistics.median(records), picture_bank_bytes=picture_disk,
         picture_bytes_mean=float(np.mean([len(p) for p in pictures])),
