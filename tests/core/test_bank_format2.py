@@ -81,6 +81,8 @@ def test_adding_a_pose_twice_adds_it_once(poses, tmp_path):
     again = PoseBank.load(tmp_path / "bank")
     assert again.add(poses[50:150], ids=_ids(50, 100)) == 50  # 50..99 are there already
     assert again.add(poses[50:150], ids=_ids(50, 100)) == 0
+    with pytest.raises(ValueError, match="ids must be unique"):
+        again.add(poses[:3], ids=["new", "other", "new"])
     again.save()
     assert PoseBank.load(tmp_path / "bank").ids == _ids(0, 150)
     unnamed = PoseBank.from_keypoints(poses[:3])

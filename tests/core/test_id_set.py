@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from movemirror.bank.id_set import _HASH, IdSet, hash_ids
+from movemirror.bank.id_set import _HASH, IdSet, all_distinct, hash_ids
 from movemirror.ingest.work import entry_id
 
 
@@ -61,3 +61,10 @@ def test_hash_ids_refuses_what_is_not_an_id():
     with pytest.raises(TypeError, match="strings"):
         hash_ids(pa.array([1, 2]))
     assert IdSet().contains(pa.array(["a"])).tolist() == [False]
+
+
+def test_all_distinct_finds_an_id_given_twice_among_many():
+    ids = _ingest_ids(20_000)
+    assert all_distinct(pa.array(ids)) and all_distinct(pa.array([], pa.string()))
+    assert not all_distinct(pa.array([*ids, ids[12_345]]))
+    assert not all_distinct(pa.array(["", ""]))

@@ -37,6 +37,14 @@ def hash_ids(ids: pa.Array) -> np.ndarray:
     return _hash_strings(offsets, data)
 
 
+def all_distinct(ids: pa.Array) -> bool:
+    """Whether no id appears twice (by their hashes; ids whose hashes meet are compared)."""
+    hashes = np.sort(hash_ids(ids))
+    if not (hashes[1:] == hashes[:-1]).any():
+        return True
+    return len(set(ids.to_pylist())) == len(ids)
+
+
 @njit(cache=True, nogil=True)
 def _hash_strings(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
     out = np.empty(len(offsets) - 1, np.uint64)

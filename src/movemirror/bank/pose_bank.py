@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from movemirror.bank import storage
-from movemirror.bank.id_set import IdSet
+from movemirror.bank.id_set import IdSet, all_distinct
 from movemirror.bank.schema import (
     FRAME_TIME,
     ID,
@@ -130,7 +129,7 @@ class PoseBank:
         id_array = _id_array(range(len(keypoints)) if ids is None else ids)
         if len(id_array) != len(keypoints):
             raise ValueError(f"{len(id_array)} ids for {len(keypoints)} poses")
-        if pc.count_distinct(id_array).as_py() != len(id_array):
+        if not all_distinct(id_array):
             raise ValueError("ids must be unique")
         columns = _meta_columns(meta, len(id_array))
         image_column = columns.pop(IMAGE, None)
