@@ -152,7 +152,7 @@ class ServerProcess:
             command += ["--workers", str(self.workers)]
         self.process = process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                                   stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         workers_seen: set[int] = set()
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -166,7 +166,7 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.2)
         self.__exit__()
-        raise RuntimeError("the server did not start within 120 s")
+        raise RuntimeError("the server did not start within 300 s")
 
     def __exit__(self, *exc) -> None:
         if self.process and self.process.poll() is None:

@@ -45,7 +45,10 @@ def serve(
     from movemirror.server.files import find_web_modules
     from movemirror.server.limits import Limits
     from movemirror.server.query_log import QueryLog
-    from movemirror.server.shared_indexes import build_shared_indexes, remove_shared_indexes
+    from movemirror.server.shared_indexes import (
+        build_shared_indexes_apart,
+        remove_shared_indexes,
+    )
 
     try:
         if index is not None:
@@ -87,13 +90,15 @@ def serve(
     if workers == 1:
         uvicorn.run(app, **options)
         return
-    # The indexes are built here once, into shared memory; each worker opens the bank (its
+    # The indexes are built once, into shared memory; each worker opens the bank (its
     # vectors memory-mapped, so shared), maps those indexes and warms its own search code.
+    # This process only supervises: it keeps no indexes of its own.
+    location = storage.location_of(bank_dir)
     with console.status(f"Building the search indexes over {len(bank):,} poses…"):
-        shared = build_shared_indexes(bank)
-    del bank  # this process only supervises: it keeps no indexes of its own
+        shared = build_shared_indexes_apart(location, index or DEFAULT_INDEX)
+    del bank
     os.environ[INDEXES_ENV] = str(shared)
-    os.environ[BANK_ENV] = storage.location_of(bank_dir)
+    os.environ[BANK_ENV] = location
     if follow:
         os.environ[FOLLOW_ENV] = "1"
     if index:

@@ -1,6 +1,6 @@
 """Search indexes built once and shared by the processes of `serve --workers N`.
 
-The supervising process builds every metric's index and writes it to a folder in shared
+A process started for it builds every metric's index and writes it to a folder in shared
 memory (/dev/shm where there is one): the arrays in one file, the rest (small) pickled.
 Each worker maps that file copy-on-write, so the arrays' pages are the same pages in every
 worker, and builds nothing. A worker that opened another version of the bank than the one
@@ -9,9 +9,11 @@ the indexes were built from builds its own (PoseBank.index does, on first use).
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 import shutil
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +36,19 @@ def build_shared_indexes(bank: PoseBank) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="movemirror-indexes-", dir=where))
     save_indexes(bank, folder)
     return folder
+
+
+def build_shared_indexes_apart(location: str, index_kind: str) -> Path:
+    """build_shared_indexes for the bank at location (its latest version), in a process of
+    its own: building leaves compiled code and allocator pools behind (hundreds of MB at
+    160,000 poses) that the supervising process would otherwise keep for good."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        return pool.submit(_build_at, location, index_kind).result()
+
+
+def _build_at(location: str, index_kind: str) -> Path:
+    return build_shared_indexes(PoseBank.load(location, index=index_kind))
 
 
 def remove_shared_indexes(folder: Path) -> None:
