@@ -81,7 +81,7 @@ async function run() {
 }
 
 async function load({ id, name, backend, threads }) {
-  if (detector) detector.estimator.model.dispose();
+  if (detector) detector.estimator.dispose();
   detector = null;
   try {
     detector = await createDetector(name, {
