@@ -78,7 +78,9 @@ def load_indexes(bank: PoseBank, folder: Path) -> bool:
     generation, size, spans, data = pickle.loads((folder / LAYOUT).read_bytes())
     if generation != bank.generation or size != len(bank):
         return False
-    mapped = np.memmap(folder / ARRAYS, mode="c") if spans else None
-    buffers = [mapped[start:start + nbytes] for start, nbytes in spans] if spans else []
+    buffers = []
+    if spans:  # an empty file cannot be mapped
+        mapped = np.memmap(folder / ARRAYS, mode="c")
+        buffers = [mapped[start:start + nbytes] for start, nbytes in spans]
     bank.adopt_indexes(pickle.loads(data, buffers=buffers))
     return True
