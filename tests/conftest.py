@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 import pytest
 
@@ -52,6 +54,8 @@ def s3_bank(monkeypatch):
                         "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
                         "AWS_ENDPOINT": endpoint, "AWS_ALLOW_HTTP": "true"}.items():
         monkeypatch.setenv(name, value)
-    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="movemirror-banks")
-    yield "s3://movemirror-banks/archive/bank"
+    # moto keeps its buckets for the whole process: a bucket of its own for each test
+    bucket = f"movemirror-banks-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
+    yield f"s3://{bucket}/archive/bank"
     server.stop()
