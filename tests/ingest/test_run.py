@@ -18,12 +18,13 @@ from pathlib import Path
 
 import lance
 import numpy as np
+import pyarrow as pa
 import pytest
 from PIL import Image
 
 from movemirror.bank import PoseBank, lance_store, storage
 from movemirror.distances import cosine_distance
-from movemirror.errors import BankError
+from movemirror.errors import BankError, IngestError
 from movemirror.ingest.dedup import MIN_IOU, iou
 from movemirror.ingest.ledger import TABLE as LEDGER
 from movemirror.ingest.quality import QualityFilter
@@ -389,6 +390,17 @@ def test_damaged_bank_is_not_overwritten(indexed, tmp_path):
         run_index([indexed.photos], bank_dir, FAST)
     with pytest.raises(BankError):
         PoseBank.load(bank_dir)
+
+
+def test_a_bank_whose_sources_table_is_not_a_ledger_is_refused_and_kept(indexed, tmp_path):
+    foreign = PoseBank.load(indexed.bank_dir)
+    foreign.tables[LEDGER] = pa.table({"path": ["elsewhere.jpg"]})
+    bank_dir = tmp_path / "bank"
+    foreign.save(bank_dir)
+    with pytest.raises(IngestError, match="is not the ledger .* use --rebuild"):
+        run_index([indexed.photos], bank_dir, FAST)
+    kept = PoseBank.load(bank_dir)
+    assert kept.ids == foreign.ids and kept.tables[LEDGER].num_rows == 1
 
 
 def test_blazepose_indexes_photos_with_multipose_finding_the_people(lspet_images, tmp_path):

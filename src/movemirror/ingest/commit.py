@@ -95,7 +95,12 @@ def _open(bank_dir: str | Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
             raise IngestError(f"{error}; use --rebuild to start this bank over") from error
         table = bank.tables.get(ledger_table.TABLE)
         if table is not None:
-            table = table.cast(ledger_table.SCHEMA)
+            try:
+                table = table.cast(ledger_table.SCHEMA)
+            except (ValueError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                raise IngestError(f"{bank_dir}: its table {ledger_table.TABLE!r} is not the "
+                                  f"ledger `movemirror index` keeps ({error}); use --rebuild "
+                                  "to start this bank over") from None
         return bank, Ledger(table), True
     empty = PoseBank.from_keypoints(np.empty((0, NUM_KEYPOINTS, 3), np.float32), ids=[],
                                     meta=METADATA_SCHEMA.empty_table())
