@@ -101,6 +101,8 @@ def test_bench_page_table_in_a_log(monkeypatch):
                 "results": [result("lightning", "lightning", "main", 16.0, 120.4),
                             result("lightning", "lightning", "worker", 28.0, 71.6),
                             result("auto", "lightning", "worker", 27.5, 70.0)]}
+    # A worker loop as it ran: one worker of two WASM threads.
+    measured["results"][2] |= {"workers": 1, "backend_details": {"threads": 2}}
     out = io.StringIO()
     UncutConsole(file=out).print(page_bench.table(measured))
     text = out.getvalue()
@@ -114,6 +116,16 @@ def test_bench_page_table_in_a_log(monkeypatch):
         ["lightning", "main", "wasm", "16.0", "1.00", "30.0", "17.0", "120", *stage_cells, "3.2"],
         ["lightning", "worker", "wasm", "28.0", "1.75", "30.0", "17.0", "72", *stage_cells,
          "3.2"],
-        ["auto: lightning", "worker", "wasm", "27.5", "", "30.0", "17.0", "70", *stage_cells,
+        ["auto: lightning", "worker 1x2", "wasm", "27.5", "", "30.0", "17.0", "70", *stage_cells,
          "3.2"],
     ]
+
+
+def test_bench_page_loops_name_workers_and_threads():
+    assert page_bench.loop_options("main") == {"loop": "main"}
+    assert page_bench.loop_options("worker") == {"loop": "worker"}
+    assert page_bench.loop_options("worker:1x2") == {"loop": "worker", "workers": "1",
+                                                     "threads": "2"}
+    for bad in ("gpu", "main:1x2", "worker:2", "worker:0x1", "worker:ax2"):
+        with pytest.raises(ValueError, match="unknown loop"):
+            page_bench.loop_options(bad)

@@ -164,3 +164,19 @@ def test_the_page_chooses_the_most_accurate_model_that_keeps_camera_rate(open_pa
     assert f"{LABELS[expected]} (chosen for this device: " in footer
     assert f"MoveNet Thunder took {measured['thunder']:.0f} ms" in footer
     traffic.assert_only_keypoints_left()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_worker_runs_the_wasm_threads_asked_for(open_page):
+    # TF.js's WASM build caps its threads at half of hardwareConcurrency (it takes each core
+    # for two hyper-threads), so on this 2-core machine ?threads=2 used to run 1 thread.
+    details = {}
+    for threads in (1, 2):
+        page, _ = open_page(f"/?model=lightning&workers=1&threads={threads}")
+        wait_for_matches(page, 3)
+        details[threads] = page.evaluate("() => window.movemirror.backendDetails")
+        page.close()
+    assert details[1]["backend"] == details[2]["backend"] == "wasm"
+    assert details[1]["multithread"] and details[2]["multithread"]
+    assert (details[1]["threads"], details[2]["threads"]) == (1, 2)

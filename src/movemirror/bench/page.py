@@ -67,15 +67,31 @@ STAGES = ("grab", "wait", "resize", "infer", "transfer", "draw", "send")
 LOOPS = ("main", "worker")  # where the page runs the model: its own thread (before) or a worker
 
 
+def loop_options(spec: str) -> dict[str, str]:
+    """The page's query for a loop: "main", "worker" (the page's own choice of workers and
+    WASM threads) or "worker:WxT" (W workers of T threads each, e.g. worker:1x2)."""
+    loop, _, shape = spec.partition(":")
+    if loop not in LOOPS or (shape and loop != "worker"):
+        raise ValueError(f"unknown loop {spec!r}: use main, worker or worker:WxT (e.g. worker:1x2)")
+    if not shape:
+        return {"loop": loop}
+    workers, _, threads = shape.partition("x")
+    if not (workers.isdigit() and threads.isdigit() and int(workers) > 0 and int(threads) > 0):
+        raise ValueError(f"unknown loop {spec!r}: W and T in worker:WxT are whole numbers over 0")
+    return {"loop": loop, "workers": workers, "threads": threads}
+
+
 def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | None = None,
                  loop: str | None = None, timeout_s: float = 120.0) -> dict:
     """Open the page with the fake webcam and report its loop's rates and where each frame's
-    time went, measured after the first matches came (model and backend chosen, warmed up)."""
+    time went, measured after the first matches came (model and backend chosen, warmed up).
+    `loop` as loop_options takes it."""
     from urllib.parse import urlencode
 
     from playwright.sync_api import sync_playwright
 
-    options = {key: value for key, value in (("model", model), ("loop", loop)) if value}
+    options = {"model": model} if model else {}
+    options |= loop_options(loop) if loop else {}
     query = f"?{urlencode(options)}" if options else ""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
@@ -107,6 +123,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
     frames = state["frameTimings"]
     return {
         "requested_model": model or "auto", "model": state["model"], "loop": state["loop"],
+        "requested_loop": loop or "",
         "backend": state["backend"], "backend_details": state["details"],
         "workers": state["workers"] if state["loop"] == "worker" else 0,
         "model_choice": state["choice"],
@@ -176,6 +193,14 @@ def _main_loop_rate(results: list[dict], requested: str) -> float | None:
     return None
 
 
+def _loop_cell(result: dict) -> str:
+    """The loop as it ran: main, or worker WxT (workers x WASM threads each, as reported)."""
+    threads = (result.get("backend_details") or {}).get("threads")
+    if result["loop"] != "worker" or not result.get("workers") or threads is None:
+        return result["loop"]
+    return f"worker {result['workers']}x{threads}"
+
+
 def table(measured: dict):
     from rich.table import Table
 
@@ -194,7 +219,7 @@ def table(measured: dict):
         latency = r["latency_p95_ms"]
         out.add_row(
             r["model"] if r["requested_model"] == r["model"] else f"auto: {r['model']}",
-            r["loop"], r["backend"], f"{r['frames_per_second']:.1f}", ratio,
+            _loop_cell(r), r["backend"], f"{r['frames_per_second']:.1f}", ratio,
             f"{r['screen_frames_per_second']:.1f}", f"{r['matches_per_second']:.1f}",
             f"{latency:.0f}" if latency is not None else "",
             *(f"{stages[stage]['mean']:.1f}" if stage in stages else "" for stage in STAGES),
