@@ -90,6 +90,8 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
 
     from playwright.sync_api import sync_playwright
 
+    from movemirror.bench.process_cpu import cores_busy, cpu_by_role, machine_busy_seconds
+
     options = {"model": model} if model else {}
     options |= loop_options(loop) if loop else {}
     query = f"?{urlencode(options)}" if options else ""
@@ -108,9 +110,11 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
                 replies: window.movemirror.replies, screen: window.movemirror.screenFrames,
                 now: performance.now()})"""
             page.evaluate("() => window.movemirror.clearFrameTimings()")
+            cpu_before, busy_before = cpu_by_role(), machine_busy_seconds()
             before = page.evaluate(counts)
             page.wait_for_timeout(seconds * 1000)
             after = page.evaluate(counts)
+            cpu_after, busy_after = cpu_by_role(), machine_busy_seconds()
             state = page.evaluate("""() => ({estimateMs: window.movemirror.estimateMs,
                 backend: window.movemirror.backend, model: window.movemirror.model,
                 loop: window.movemirror.loop, timings: window.movemirror.timings,
@@ -138,6 +142,10 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
         "latency_p95_ms": frames["latency"]["p95"] if "latency" in frames else None,
         "latency_from": frames["latencyFrom"],
         "last_pose_ms": state["estimateMs"],
+        # Where the cores went: the browser's processes and threads, the server, and the
+        # whole machine (other jobs too), in cores kept busy over the measured seconds.
+        "cores_busy": cores_busy(cpu_before, cpu_after, elapsed),
+        "machine_cores_busy": round((busy_after - busy_before) / elapsed, 2),
     }
 
 
@@ -201,6 +209,24 @@ def _loop_cell(result: dict) -> str:
     return f"worker {result['workers']}x{threads}"
 
 
+def model_cores(result: dict) -> float | None:
+    """Cores the model kept busy: the workers' threads, or the page's thread in the main loop
+    (which also draws), None where it was not measured."""
+    cores = result.get("cores_busy") or {}
+    role = "renderer: page thread" if result["loop"] == "main" else "renderer: workers"
+    return cores.get(role)
+
+
+def _model_cpu_cells(result: dict) -> tuple[str, str, str]:
+    """Model cores, its CPU time a pose (whatever the machine's load) and the machine's busy
+    cores (other jobs too), or blanks where they were not measured."""
+    cores, rate = model_cores(result), result["frames_per_second"]
+    if cores is None or "machine_cores_busy" not in result:
+        return "", "", ""
+    per_pose = f"{1000 * cores / rate:.0f}" if rate else ""
+    return f"{cores:.2f}", per_pose, f"{result['machine_cores_busy']:.2f}"
+
+
 def table(measured: dict):
     from rich.table import Table
 
@@ -209,7 +235,8 @@ def table(measured: dict):
                       f"at 30 fps; load average {load:.1f} on "
                       f"{measured['machine']['cpus']} cpus)")
     columns = ("model", "loop", "backend", "poses/s", "x main", "screen/s", "matches/s",
-               "p95 latency ms", *(f"{stage} ms" for stage in STAGES), "first match s")
+               "p95 latency ms", *(f"{stage} ms" for stage in STAGES), "first match s",
+               "model cores", "model CPU ms/pose", "machine cores busy")
     for column in columns:
         out.add_column(column, justify="right")
     for r in measured["results"]:
@@ -223,7 +250,7 @@ def table(measured: dict):
             f"{r['screen_frames_per_second']:.1f}", f"{r['matches_per_second']:.1f}",
             f"{latency:.0f}" if latency is not None else "",
             *(f"{stages[stage]['mean']:.1f}" if stage in stages else "" for stage in STAGES),
-            f"{r['seconds_to_first_matches']:.1f}")
+            f"{r['seconds_to_first_matches']:.1f}", *_model_cpu_cells(r))
     return out
 
 
