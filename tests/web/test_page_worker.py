@@ -72,6 +72,19 @@ def test_frame_timing_quantiles_match_numpy():
     assert "send" not in out  # a stage no frame went through is left out
 
 
+@needs_node
+def test_more_workers_are_kept_only_when_they_estimate_enough_more_poses():
+    def pays(alone, together, size=2):
+        return run_js("pose_client.js", f"return m.poolPays({alone}, {together}, {size}, 4);")
+
+    # Two workers at once, each as fast as one alone: twice the poses a second.
+    assert pays(160.0, 160.0) == {"pays": True, "aloneMs": 40.0, "togetherMs": 20.0}
+    # Sharing the cores, each twice as slow: no more poses, only a longer wait for each.
+    assert pays(160.0, 320.0) == {"pays": False, "aloneMs": 40.0, "togetherMs": 40.0}
+    # 1.2x the poses is the least worth a second worker.
+    assert pays(120.0, 200.0)["pays"] and not pays(120.0, 210.0)["pays"]
+
+
 # --- the loops (Chromium) ---------------------------------------------------------------------
 
 def measure(page, seconds: float = 6.0) -> dict:
@@ -180,3 +193,21 @@ def test_the_worker_runs_the_wasm_threads_asked_for(open_page):
     assert details[1]["backend"] == details[2]["backend"] == "wasm"
     assert details[1]["multithread"] and details[2]["multithread"]
     assert (details[1]["threads"], details[2]["threads"]) == (1, 2)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_page_keeps_a_second_worker_only_when_measured_to_pay(open_page):
+    # Thunder cannot keep camera rate in one worker here, so the page tries two, running the
+    # model in both at once, and keeps them only if they estimate 1.2x the poses of one.
+    page, _ = open_page("/?model=thunder&workers=2")
+    wait_for_matches(page, 2)
+    state = page.evaluate("""() => ({workers: window.movemirror.workers,
+        trial: window.movemirror.detector.poolTrial,
+        msPerRun: window.movemirror.detector.msPerRun})""")
+    trial = state["trial"]
+    print("pool trial:", state)
+    assert trial["size"] == 2 and trial["aloneMs"] > 0 and trial["togetherMs"] > 0
+    pays = trial["aloneMs"] >= 1.2 * trial["togetherMs"]
+    assert state["workers"] == (2 if pays else 1)
+    assert state["msPerRun"] == pytest.approx(trial["togetherMs"] if pays else trial["aloneMs"])

@@ -24,7 +24,7 @@ export function keepsCameraRate(msPerPose, cameraFps = CAMERA_FPS) {
 
 /**
  * The choice, given the ms per pose measured so far ({model: ms}, in BY_QUERY_QUALITY order;
- * on the worker loop, the pool's: one worker's time over the workers it would use):
+ * on the worker loop, the pool's, as PoseWorkerPool measured its workers at once):
  * {model, done, reason}. `done` is false while a less accurate model is still to be measured.
  * The last (fastest) model is kept whatever its rate: there is nothing faster to fall back to.
  */
