@@ -157,6 +157,16 @@ def chromium(webcam):
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def module_page(chromium, live_server):
+    """A page at the server's origin without the app running, to import the page's modules."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(live_server.url + "/static/css/app.css")
+    yield page
+    context.close()
+
+
 @pytest.fixture
 def open_page(chromium, live_server):
     """open_page(path, viewport) -> (page, traffic), with every request recorded."""

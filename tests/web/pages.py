@@ -17,6 +17,11 @@ def wait_for_matches(page, at_least=3):
     wait_for(page, f"() => window.movemirror && window.movemirror.replies >= {at_least}")
 
 
+def run_module(page, module, body):
+    """Runs `body` in the page with the page's module static/js/MODULE imported as `m`."""
+    return page.evaluate(f"async () => {{ const m = await import('/static/js/{module}'); {body} }}")
+
+
 def screenshot(page, name, full_page=False):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

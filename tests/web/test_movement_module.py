@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from .test_page_modules import run
+from .pages import run_module
 
 pytestmark = [pytest.mark.browser]
 
 
-@pytest.fixture(scope="module")
-def page(chromium, live_server):
-    context = chromium.new_context()
-    page = context.new_page()
-    page.goto(live_server.url + "/static/css/app.css")  # same origin, without the app running
-    yield page
-    context.close()
-
-
-def test_choice_stays_with_a_track_that_keeps_matching_and_yields_to_a_clearly_better_one(page):
-    result = run(page, "movement.js", """
+def test_choice_stays_with_a_track_that_keeps_matching_and_yields_to_a_clearly_better_one(
+        module_page):
+    result = run_module(module_page, "movement.js", """
         const c = new m.MovementChoice({ switchRatio: 0.85, missesToDrop: 3, minPlayMs: 500 });
         const w = (track, distance) => ({ track, distance, end: 1, speed: 1 });
         const pick = (windows, t) => { const r = c.update(windows, t);
@@ -41,8 +33,8 @@ def test_choice_stays_with_a_track_that_keeps_matching_and_yields_to_a_clearly_b
                       [None, False]]
 
 
-def test_playback_follows_the_window_smoothly_and_jumps_only_when_far_off(page):
-    result = run(page, "movement.js", """
+def test_playback_follows_the_window_smoothly_and_jumps_only_when_far_off(module_page):
+    result = run_module(module_page, "movement.js", """
         const frames = [0, 0.1, 0.2, 0.3, 0.5].map((time) => ({ time }));
         const at = [-1, 0, 0.15, 0.3, 0.49, 9].map((t) => m.frameAt(frames, t));
         const anchor = { end: 2.0, speed: 0.5, atMs: 2000 };
@@ -64,8 +56,8 @@ def test_playback_follows_the_window_smoothly_and_jumps_only_when_far_off(page):
     assert result["jumpNow"] == pytest.approx(0.3)
 
 
-def test_a_skeleton_is_fitted_into_the_canvas(page):
-    result = run(page, "movement.js", """
+def test_a_skeleton_is_fitted_into_the_canvas(module_page):
+    result = run_module(module_page, "movement.js", """
         const pose = Array.from({ length: 17 }, (_, i) => [1000 + 10 * i, 50 + 20 * i, 0.9]);
         pose[3][2] = 0;  pose[3][0] = -5000;  // an unsure keypoint far away does not count
         return m.fitted(pose, 400, 300);""")

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from .pages import run_module
+
 pytestmark = [pytest.mark.browser]
 
 
-@pytest.fixture(scope="module")
-def page(chromium, live_server):
-    context = chromium.new_context()
-    page = context.new_page()
-    page.goto(live_server.url + "/static/css/app.css")  # same origin, without the app running
-    yield page
-    context.close()
-
-
-def run(page, module, body):
-    return page.evaluate(f"async () => {{ const m = await import('/static/js/{module}'); {body} }}")
-
-
-def test_one_euro_filter_steadies_a_still_point_and_follows_a_move(page):
-    result = run(page, "one_euro.js", """
+def test_one_euro_filter_steadies_a_still_point_and_follows_a_move(module_page):
+    result = run_module(module_page, "one_euro.js", """
         const f = new m.OneEuroFilter(m.DEFAULT_OPTIONS);
         let seed = 7;
         const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5);
@@ -38,8 +27,8 @@ def test_one_euro_filter_steadies_a_still_point_and_follows_a_move(page):
     assert abs(result["after"][7] - 0.8) < 0.01
 
 
-def test_keypoints_filter_keeps_scores_and_scale(page):
-    result = run(page, "one_euro.js", """
+def test_keypoints_filter_keeps_scores_and_scale(module_page):
+    result = run_module(module_page, "one_euro.js", """
         const f = new m.KeypointsFilter();
         const pose = Array.from({ length: 17 }, (_, i) => [100 + i, 200 + i, i / 17]);
         f.apply(pose, 640, 480, 0);
@@ -49,8 +38,8 @@ def test_keypoints_filter_keeps_scores_and_scale(page):
         assert score == pytest.approx(i / 17)
 
 
-def test_hold_keeps_a_match_on_screen_then_gives_way_to_a_clearly_better_one(page):
-    result = run(page, "hold.js", """
+def test_hold_keeps_a_match_on_screen_then_gives_way_to_a_clearly_better_one(module_page):
+    result = run_module(module_page, "hold.js", """
         const h = new m.MatchHold({ minHoldMs: 250, margin: 0.01, emptyAfterMs: 600 });
         const a = (d) => ({ id: 'a', distance: d }), b = (d) => ({ id: 'b', distance: d });
         return [
@@ -64,8 +53,8 @@ def test_hold_keeps_a_match_on_screen_then_gives_way_to_a_clearly_better_one(pag
     assert result == ["a", "a", "a", "b", "b", None]
 
 
-def test_crop_follows_the_person_and_falls_back_to_the_whole_frame(page):
-    result = run(page, "crop.js", """
+def test_crop_follows_the_person_and_falls_back_to_the_whole_frame(module_page):
+    result = run_module(module_page, "crop.js", """
         const none = Array.from({ length: 17 }, () => [0, 0, 0]);
         const person = Array.from({ length: 17 }, (_, i) => [300 + (i % 3) * 10, 200 + i * 8, 0.9]);
         return { full: m.fullFrameCrop(640, 480), lost: m.cropAround(none, 640, 480),
@@ -78,3 +67,29 @@ def test_crop_follows_the_person_and_falls_back_to_the_whole_frame(page):
     assert around["xMax"] - around["xMin"] < 1
     assert around["xMin"] * 640 < 300 < around["xMax"] * 640
     assert around["yMin"] * 480 < 200 + 16 * 8 < around["yMax"] * 480
+
+
+def test_gif_frames_last_as_long_as_they_stood_when_capture_runs_late(module_page):
+    # The page's thread is held for 350 ms during recording (a busy device): the GIF must play
+    # that stretch as long as it took, not at the nominal 100 ms a frame.
+    delays = run_module(module_page, "gif.js", """
+        const recorder = new m.GifRecorder({ seconds: 1, fps: 10 });
+        const person = document.createElement('canvas');
+        person.width = 64; person.height = 48;
+        const delays = [];
+        const encoding = { add: (image, delay) => delays.push(delay) };
+        const hold = () => {
+          const until = performance.now() + 350;
+          while (performance.now() < until);
+        };
+        setTimeout(hold, 250);
+        const start = performance.now();
+        const count = await recorder.capture(person, () => null, () => null, () => {}, encoding);
+        return { delays, count, elapsed: performance.now() - start };
+    """)
+    frames = delays["delays"]
+    assert len(frames) == delays["count"] == 10
+    assert all(d % 10 == 0 and d >= 10 for d in frames)
+    assert max(frames) >= 300  # the frame before the stall stood that long
+    # All but the last frame together last as long as the recording took, to a step each.
+    assert abs(sum(frames[:-1]) - delays["elapsed"]) <= 10 * len(frames) + 100

@@ -51,6 +51,12 @@ function drawCredit(ctx, text, width, height) {
   ctx.restore();
 }
 
+/** A frame's delay in the GIF (ms): how long it stood before the next was taken, in GIF's
+ * 10 ms steps, at least one step. */
+export function frameDelayMs(takenAt, nextTakenAt) {
+  return Math.max(10, Math.round((nextTakenAt - takenAt) / 10) * 10);
+}
+
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 export class GifRecorder {
@@ -83,7 +89,8 @@ export class GifRecorder {
     }
   }
 
-  /** Draws each frame and hands it to the encoder at once; returns how many there were. */
+  /** Draws each frame and hands it to the encoder once the next is taken; returns how many
+   * there were. */
   async capture(person, matchImage, credit, onProgress, encoding) {
     const canvas = document.createElement('canvas');
     canvas.width = PANEL * 2;
@@ -91,8 +98,13 @@ export class GifRecorder {
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     const count = Math.round(this.seconds * this.fps);
     const start = performance.now();
+    // A frame goes to the encoder once the next is taken, so that its delay is the time it
+    // really stood for: on a busy device the GIF plays at the speed it was recorded.
+    let held = null;
     for (let i = 0; i < count; i += 1) {
       await sleep(Math.max(0, start + (i * 1000) / this.fps - performance.now()));
+      const takenAt = performance.now();
+      if (held) encoding.add(held.image, frameDelayMs(held.takenAt, takenAt));
       ctx.fillStyle = '#111';
       ctx.fillRect(0, 0, canvas.width, canvas.height);
       if (person.width) drawCover(ctx, person, 0, 0, PANEL, person.width, person.height);
@@ -111,8 +123,8 @@ export class GifRecorder {
       const last = i === count - 1;
       const line = last ? credit() : null;
       if (line) drawCredit(ctx, line, canvas.width, canvas.height);
-      encoding.add(ctx.getImageData(0, 0, canvas.width, canvas.height),
-        line ? CREDIT_HOLD_MS : Math.round(1000 / this.fps));
+      held = { image: ctx.getImageData(0, 0, canvas.width, canvas.height), takenAt };
+      if (last) encoding.add(held.image, line ? CREDIT_HOLD_MS : Math.round(1000 / this.fps));
       onProgress((i + 1) / count, 'Recording');
     }
     return count;
