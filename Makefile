@@ -37,7 +37,7 @@ lint: setup-python setup-node
 	web/node_modules/.bin/eslint --config web/eslint.config.mjs src/movemirror/server/static/js
 
 test: setup setup-browser setup-nginx lint
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --durations=25
 
 demo: setup
 	bash scripts/demo.sh "$(BANK)"

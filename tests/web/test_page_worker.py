@@ -17,7 +17,9 @@ from .pages import wait_for, wait_for_matches
 from .test_js_matches_python import run_js
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-LABELS = {"thunder": "MoveNet Thunder", "lightning": "MoveNet Lightning"}
+LABELS = {"blazepose-heavy": "BlazePose Heavy", "blazepose-full": "BlazePose Full",
+          "thunder": "MoveNet Thunder", "lightning": "MoveNet Lightning"}
+BY_QUERY_QUALITY = ["blazepose-heavy", "blazepose-full", "thunder", "lightning"]
 
 
 # --- the choice of model (node) ---------------------------------------------------------------
@@ -29,30 +31,33 @@ def choose(measured: dict, fps: int = 30) -> dict:
 
 @needs_node
 def test_the_most_accurate_model_is_measured_first():
-    assert run_js("model_choice.js", "return m.BY_QUERY_QUALITY;") == ["thunder", "lightning"]
-    assert choose({}) == {"model": "thunder", "done": False, "reason": None}
+    assert run_js("model_choice.js", "return m.BY_QUERY_QUALITY;") == BY_QUERY_QUALITY
+    assert choose({}) == {"model": "blazepose-heavy", "done": False, "reason": None}
 
 
 @needs_node
 def test_a_model_that_keeps_camera_rate_is_kept():
-    choice = choose({"thunder": 20.0})
-    assert choice["model"] == "thunder" and choice["done"]
+    choice = choose({"blazepose-heavy": 20.0})
+    assert choice["model"] == "blazepose-heavy" and choice["done"]
     assert "most accurate" in choice["reason"] and "20 ms" in choice["reason"]
 
 
 @needs_node
 def test_a_model_too_slow_for_the_camera_gives_way_to_a_faster_one():
-    assert choose({"thunder": 95.0}) == {"model": "lightning", "done": False, "reason": None}
-    choice = choose({"thunder": 95.0, "lightning": 22.0})
-    assert choice["model"] == "lightning" and choice["done"]
-    assert "MoveNet Thunder took 95 ms" in choice["reason"] and "too slow" in choice["reason"]
-    # A slower camera leaves more time per frame: Thunder keeps 10 fps.
-    assert choose({"thunder": 60.0}, fps=10)["model"] == "thunder"
+    assert choose({"blazepose-heavy": 95.0}) == {"model": "blazepose-full", "done": False,
+                                                 "reason": None}
+    choice = choose({"blazepose-heavy": 95.0, "blazepose-full": 60.0, "thunder": 22.0})
+    assert choice["model"] == "thunder" and choice["done"]
+    assert "BlazePose Heavy took 95 ms" in choice["reason"]
+    assert "BlazePose Full took 60 ms" in choice["reason"] and "too slow" in choice["reason"]
+    # A slower camera leaves more time per frame: Heavy keeps 10 fps.
+    assert choose({"blazepose-heavy": 60.0}, fps=10)["model"] == "blazepose-heavy"
 
 
 @needs_node
 def test_the_fastest_model_is_kept_when_none_keeps_camera_rate():
-    choice = choose({"thunder": 300.0, "lightning": 90.0})
+    choice = choose({"blazepose-heavy": 900.0, "blazepose-full": 400.0, "thunder": 300.0,
+                     "lightning": 90.0})
     assert choice["model"] == "lightning" and choice["done"]
     assert "fastest" in choice["reason"] and "over the" in choice["reason"]
     assert "MoveNet Thunder took 300 ms" in choice["reason"]
@@ -167,15 +172,18 @@ def test_the_page_chooses_the_most_accurate_model_that_keeps_camera_rate(open_pa
     state = page.evaluate("""() => ({model: window.movemirror.model,
         choice: window.movemirror.modelChoice, select: document.querySelector('#model').value})""")
     measured = state["choice"]["measured"]
-    assert "thunder" in measured  # the most accurate was measured first
-    expected = "thunder" if measured["thunder"] <= 0.8 * 1000 / 30 else "lightning"
+    assert BY_QUERY_QUALITY[0] in measured  # the most accurate was measured first
+    expected = next((name for name in BY_QUERY_QUALITY if name in measured
+                     and measured[name] <= 0.8 * 1000 / 30), BY_QUERY_QUALITY[-1])
     assert state["model"] == state["choice"]["model"] == expected
-    assert set(measured) == ({"thunder"} if expected == "thunder" else {"thunder", "lightning"})
+    # measured in order of accuracy, down to the one kept
+    assert set(measured) == set(BY_QUERY_QUALITY[:BY_QUERY_QUALITY.index(expected) + 1])
     assert state["select"] == "auto"
     wait_for(page, "() => document.querySelector('#stats').textContent.includes('chosen')")
     footer = page.text_content("#stats")
     assert f"{LABELS[expected]} (chosen for this device: " in footer
-    assert f"MoveNet Thunder took {measured['thunder']:.0f} ms" in footer
+    first = BY_QUERY_QUALITY[0]
+    assert f"{LABELS[first]} took {measured[first]:.0f} ms" in footer
     traffic.assert_only_keypoints_left()
 
 

@@ -272,8 +272,9 @@ def page(
     seconds: float = typer.Option(PAGE.seconds, min=2, max=120,
                                   help="Measured seconds per model and loop."),
     models: str = typer.Option(",".join(PAGE.models),
-                               help="Comma-separated: lightning, thunder, posenet, or auto (the "
-                                    "page's own choice for this machine)."),
+                               help="Comma-separated: lightning, thunder, posenet, blazepose-full, "
+                                    "blazepose-heavy, or auto (the page's own choice for this "
+                                    "machine)."),
     loops: str = typer.Option(",".join(PAGE.loops),
                               help="Comma-separated: main (the model on the page's thread, as "
                                    "before), worker (in Web Workers, the default) and "

@@ -34,7 +34,8 @@ VENDOR_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "models": (
         _MODELS,
         tuple(f"{name}.{ext}" for name in (
-                  "movenet-lightning", "movenet-thunder", "movenet-multipose", "posenet")
+                  "movenet-lightning", "movenet-thunder", "movenet-multipose", "posenet",
+                  "blazepose-full", "blazepose-heavy")
               for ext in ("json", "bin")),
     ),
     "gifenc": ("gifenc/dist", ("gifenc.esm.js",)),

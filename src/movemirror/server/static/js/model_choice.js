@@ -3,10 +3,12 @@
 
 // Most accurate first, as query poses, by `movemirror bench quality` on LSPET's report queries
 // (fraction of the oracle gap closed by the top match, limb direction / joint position, over
-// all 1,000 queries): Thunder 0.535 / 0.591, Lightning 0.473 / 0.526. BlazePose Full and
-// Heavy measure higher still (0.586 / 0.646, 0.591 / 0.648) but the page does not run them
-// yet. PoseNet (0.218 / 0.204, the original's) is never chosen by itself.
-export const BY_QUERY_QUALITY = ['thunder', 'lightning'];
+// all 1,000 queries): BlazePose Heavy 0.591 / 0.648, BlazePose Full 0.586 / 0.646, Thunder
+// 0.535 / 0.591, Lightning 0.473 / 0.526 (BlazePose measured on Thunder's seed; the page seeds
+// it with Lightning). PoseNet (0.218 / 0.204, the original's) is never chosen by itself.
+export const BY_QUERY_QUALITY = [
+  'blazepose-heavy', 'blazepose-full', 'thunder', 'lightning',
+];
 export const AUTO = 'auto';
 export const CAMERA_FPS = 30;
 // The share of a camera frame's interval the model may take: the rest goes to cropping,

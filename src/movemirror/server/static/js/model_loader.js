@@ -42,7 +42,7 @@ export class ModelLoader {
     }
     await loadTfjsHere();
     const made = await createDetector(name, { backend, threads, onProgress });
-    return { ...made, dispose: () => made.estimator.model.dispose() };
+    return { ...made, dispose: () => made.estimator.dispose() };
   }
 
   /** The most accurate model that keeps camera rate here, measured most accurate first. */

@@ -11,6 +11,10 @@ export class MoveNet {
     this.lastTiming = null;
   }
 
+  dispose() {
+    this.model.dispose();
+  }
+
   reset() {
     this.previous = null;
   }

@@ -20,7 +20,7 @@
 import '/vendor/tfjs/tf.es2017.min.js';
 import '/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js';
 import { makeCanvas } from './crop.js';
-import { createDetector } from './detector.js';
+import { createDetector, probePose } from './detector.js';
 import { peopleInPhoto } from './still_people.js';
 
 let detector = null;
@@ -45,9 +45,8 @@ async function estimate(job) {
     if (job.type === 'probe') {
       const probe = makeCanvas(256, 256);
       const start = performance.now();
-      for (let i = 0; i < job.runs; i += 1) {
-        await estimator.estimate(probe, 256, 256, { track: false });
-      }
+      for (let i = 0; i < job.runs; i += 1) await probePose(estimator, probe);
+      estimator.reset(); // the blank probe is no person to follow
       self.postMessage({ type: 'probed', id: job.id, ms: performance.now() - start });
       return;
     }
@@ -93,7 +92,7 @@ async function run() {
 }
 
 async function load({ id, name, backend, threads }) {
-  if (detector) detector.estimator.model.dispose();
+  if (detector) detector.estimator.dispose();
   detector = null;
   try {
     detector = await createDetector(name, {

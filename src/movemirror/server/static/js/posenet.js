@@ -15,6 +15,10 @@ export class PoseNet {
     this.lastTiming = null;
   }
 
+  dispose() {
+    this.model.dispose();
+  }
+
   reset() {}
 
   async estimate(source, width, height) {
