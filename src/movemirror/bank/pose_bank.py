@@ -423,6 +423,23 @@ class PoseBank:
                 self._motion = MotionIndex(self.vectors, bank_tracks(self.records))
             return self._motion
 
+    def built_indexes(self) -> dict[str, tuple[Index, np.ndarray | None]]:
+        """Each metric's index built so far, with the bank rows it searches (None: all);
+        what adopt_indexes takes, e.g. in another process serving the same bank version."""
+        with self._lock:
+            return {metric: (index, self._rows.get(metric))
+                    for metric, index in self._indexes.items()}
+
+    def adopt_indexes(self, indexes: dict[str, tuple[Index, np.ndarray | None]]) -> None:
+        """Search with indexes built elsewhere (built_indexes of this bank's version)."""
+        with self._lock:
+            for metric, (index, rows) in indexes.items():
+                self._indexes[metric] = index
+                if rows is None:
+                    self._rows.pop(metric, None)
+                else:
+                    self._rows[metric] = rows
+
     def index(self, metric: str) -> Index:
         """The search index for a metric, built on first use.
 
