@@ -280,7 +280,8 @@ def page(
                                     "machine)."),
     loops: str = typer.Option(",".join(PAGE.loops),
                               help="Comma-separated: main (the model on the page's thread, as "
-                                   "before) and worker (in a Web Worker, the default)."),
+                                   "before), worker (in Web Workers, the default) and "
+                                   "worker:WxT (W workers of T WASM threads, e.g. worker:1x2)."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Poses per second, p95 camera-to-screen latency and where each frame's time goes (grab,
@@ -289,9 +290,11 @@ def page(
     plan = page_bench.Plan(bank_dir=bank_dir, seconds=seconds,
                            models=tuple(m.strip() for m in models.split(",") if m.strip()),
                            loops=tuple(x.strip() for x in loops.split(",") if x.strip()))
-    unknown = set(plan.loops) - set(page_bench.LOOPS)
-    if unknown:
-        raise fail(f"unknown loop {', '.join(sorted(unknown))}: use main or worker")
+    try:
+        for loop in plan.loops:
+            page_bench.loop_options(loop)
+    except ValueError as error:
+        raise fail(str(error)) from None
     try:
         measured = page_bench.run(plan, report=_report)
     except (FileNotFoundError, BankError, RuntimeError) as error:  # DatasetMissingError too
