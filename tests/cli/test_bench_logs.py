@@ -101,6 +101,10 @@ def test_bench_page_table_in_a_log(monkeypatch):
                 "results": [result("lightning", "lightning", "main", 16.0, 120.4),
                             result("lightning", "lightning", "worker", 28.0, 71.6),
                             result("auto", "lightning", "worker", 27.5, 70.0)]}
+    # A worker loop as it ran: one worker of two WASM threads, the cores it kept busy.
+    measured["results"][2] |= {"workers": 1, "backend_details": {"threads": 2},
+                               "cores_busy": {"renderer: workers": 1.1, "gpu-process": 0.1},
+                               "machine_cores_busy": 1.96}
     out = io.StringIO()
     UncutConsole(file=out).print(page_bench.table(measured))
     text = out.getvalue()
@@ -108,12 +112,24 @@ def test_bench_page_table_in_a_log(monkeypatch):
     header, rows = table_cells(text)
     assert header == ["model", "loop", "backend", "poses/s", "x main", "screen/s", "matches/s",
                       "p95 latency ms", "grab ms", "wait ms", "resize ms", "infer ms",
-                      "transfer ms", "draw ms", "send ms", "first match s"]
+                      "transfer ms", "draw ms", "send ms", "first match s", "model cores",
+                      "model CPU ms/pose", "machine cores busy"]
     stage_cells = ["2.2"] * len(page_bench.STAGES)
     assert rows == [
-        ["lightning", "main", "wasm", "16.0", "1.00", "30.0", "17.0", "120", *stage_cells, "3.2"],
+        ["lightning", "main", "wasm", "16.0", "1.00", "30.0", "17.0", "120", *stage_cells, "3.2",
+         "", "", ""],
         ["lightning", "worker", "wasm", "28.0", "1.75", "30.0", "17.0", "72", *stage_cells,
-         "3.2"],
-        ["auto: lightning", "worker", "wasm", "27.5", "", "30.0", "17.0", "70", *stage_cells,
-         "3.2"],
+         "3.2", "", "", ""],
+        ["auto: lightning", "worker 1x2", "wasm", "27.5", "", "30.0", "17.0", "70", *stage_cells,
+         "3.2", "1.10", "40", "1.96"],
     ]
+
+
+def test_bench_page_loops_name_workers_and_threads():
+    assert page_bench.loop_options("main") == {"loop": "main"}
+    assert page_bench.loop_options("worker") == {"loop": "worker"}
+    assert page_bench.loop_options("worker:1x2") == {"loop": "worker", "workers": "1",
+                                                     "threads": "2"}
+    for bad in ("gpu", "main:1x2", "worker:2", "worker:0x1", "worker:ax2"):
+        with pytest.raises(ValueError, match="unknown loop"):
+            page_bench.loop_options(bad)

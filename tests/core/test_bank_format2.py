@@ -81,10 +81,33 @@ def test_adding_a_pose_twice_adds_it_once(poses, tmp_path):
     again = PoseBank.load(tmp_path / "bank")
     assert again.add(poses[50:150], ids=_ids(50, 100)) == 50  # 50..99 are there already
     assert again.add(poses[50:150], ids=_ids(50, 100)) == 0
+    with pytest.raises(ValueError, match="ids must be unique"):
+        again.add(poses[:3], ids=["new", "other", "new"])
     again.save()
     assert PoseBank.load(tmp_path / "bank").ids == _ids(0, 150)
     unnamed = PoseBank.from_keypoints(poses[:3])
     assert unnamed.add(poses[3:5]) == 2 and unnamed.ids == ["0", "1", "2", "3", "4"]
+
+
+def test_adds_leave_out_every_known_id_whatever_the_order_and_keep_the_rest(poses, tmp_path):
+    bank = PoseBank.from_keypoints(poses[:400], ids=_ids(0, 400))
+    bank.save(tmp_path / "bank")
+    loaded = PoseBank.load(tmp_path / "bank")
+    rng = np.random.default_rng(0)
+    expected = list(range(400))
+    for _ in range(12):  # batches mixing saved, added and new ids, shuffled
+        rows = rng.choice(1000, size=int(rng.integers(1, 150)), replace=False)
+        new = [int(r) for r in rows if r not in set(expected)]
+        assert loaded.add(poses[rows], ids=[f"pose-{r}" for r in rows]) == len(new)
+        expected += new
+    assert loaded.ids == [f"pose-{r}" for r in expected]
+    np.testing.assert_array_equal(loaded.keypoints, poses[expected])
+    assert loaded.contains_ids(["pose-0", expected and f"pose-{expected[-1]}", "pose-5000"]
+                               ).tolist() == [True, True, False]
+    loaded.save()
+    again = PoseBank.load(tmp_path / "bank")
+    assert again.add(poses[expected], ids=[f"pose-{r}" for r in expected]) == 0
+    assert len(again) == len(expected)
 
 
 def test_pictures_are_read_by_row_before_and_after_commits(poses, tmp_path):
@@ -285,24 +308,6 @@ def test_a_whole_write_killed_before_its_tables_leaves_no_stale_ledger(poses, tm
 
 # --- object storage -------------------------------------------------------------------------
 
-@pytest.fixture
-def s3_bank(monkeypatch):
-    """A bank URI on a local S3 server (moto's, started here)."""
-    boto3 = pytest.importorskip("boto3")
-    server_module = pytest.importorskip("moto.server")
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-                        "AWS_ENDPOINT": endpoint, "AWS_ALLOW_HTTP": "true"}.items():
-        monkeypatch.setenv(name, value)
-    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="movemirror-banks")
-    yield "s3://movemirror-banks/archive/bank"
-    server.stop()
-
-
 def test_a_bank_on_s3_appends_versions_and_pictures(poses, s3_bank):
     bank = PoseBank.from_keypoints(poses[:200], ids=_ids(0, 200),
                                    meta={"image": [_jpeg(i) for i in range(200)]})
@@ -320,7 +325,7 @@ def test_a_bank_on_s3_appends_versions_and_pictures(poses, s3_bank):
     assert len(PoseBank.load(s3_bank, version=int(bank.generation))) == 200
     assert [v["poses"] for v in storage.history(s3_bank)][:2] == [200, 300]
     with pytest.raises(BankError, match="no bank here"):
-        PoseBank.load("s3://movemirror-banks/elsewhere")
+        PoseBank.load(s3_bank.rsplit("/", 2)[0] + "/elsewhere")
 
 
 # --- the CLI --------------------------------------------------------------------------------
@@ -348,3 +353,46 @@ def test_bank_history_and_compact(poses, tmp_path):
     assert info.exit_code == 0 and ": 200 poses\nformat 2, version 2\n" in info.output
     missing = runner.invoke(app, ["bank", "history", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "no bank here" in missing.output
+
+
+def test_compact_can_remove_old_versions_and_their_files_but_never_the_latest(poses,
+                                                                              tmp_path):
+    path = tmp_path / "bank"
+    bank = PoseBank.from_keypoints(poses[:100], ids=_ids(0, 100),
+                                   meta={"image": [_jpeg(i) for i in range(100)]})
+    bank.tables["sources"] = pa.table({"path": ["a.jpg"]})
+    bank.save(path)
+    for start in range(100, 400, 100):
+        bank.add(poses[start:start + 100], ids=_ids(start, 100))
+        bank.tables["sources"] = pa.concat_tables([bank.tables["sources"],
+                                                   pa.table({"path": [f"{start}.jpg"]})])
+        bank.save()
+    appended = _data_files(path)
+    assert len(appended) == 4
+    versions = len(storage.history(path))
+    young = runner.invoke(app, ["bank", "compact", str(path), "--prune-older-than", "1h"])
+    assert young.exit_code == 0, young.output
+    assert "poses.lance: 0 old versions removed" in young.output
+    kept = storage.history(path)
+    assert len(kept) > versions and kept[-1]["fragments"] == 1  # all young: all kept
+    assert _data_files(path) >= appended
+    pruned = runner.invoke(app, ["bank", "compact", str(path), "--keep-versions", "1"])
+    assert pruned.exit_code == 0, pruned.output
+    assert f"poses.lance: {len(kept) - 1} old versions removed" in pruned.output
+    assert not _data_files(path) & appended  # the appends' files are gone
+    [latest] = storage.history(path)
+    assert latest["poses"] == 400 and latest["fragments"] == 1
+    after = PoseBank.load(path)
+    assert after.ids == _ids(0, 400) and after.image(7) == _jpeg(7)
+    np.testing.assert_array_equal(after.keypoints, poses[:400])
+    assert after.tables["sources"].column("path").to_pylist() == [
+        "a.jpg", "100.jpg", "200.jpg", "300.jpg"]
+    with pytest.raises(BankError, match="no version 2"):
+        PoseBank.load(path, version=2)
+    again = runner.invoke(app, ["bank", "compact", str(path), "--keep-versions", "1"])
+    assert again.exit_code == 0 and "0 old versions removed" in again.output
+    assert PoseBank.load(path).ids == _ids(0, 400)
+    refused = runner.invoke(app, ["bank", "compact", str(path), "--keep-versions", "0"])
+    assert refused.exit_code == 2  # typer's range check
+    refused = runner.invoke(app, ["bank", "compact", str(path), "--prune-older-than", "soon"])
+    assert refused.exit_code == 2 and "give a number and a unit" in refused.output

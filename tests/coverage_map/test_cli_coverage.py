@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -153,3 +154,15 @@ def test_the_report_opens_offline_in_chromium(lspet_bank, tmp_path):
     assert all(url.startswith(("file:", "data:")) for url in requested), requested
     assert len(images) > 1 and all(images)  # the map and the thumbnails all decoded
     assert skeletons >= 8  # a region's medoid each, and the crowds'
+
+
+def test_a_bank_on_s3_is_mapped_by_its_uri(penn_sample, s3_bank, tmp_path):
+    poses = penn_sample.keypoints[:400]
+    PoseBank.from_keypoints(poses).save(s3_bank)
+    out = tmp_path / "s3.html"
+    result = runner.invoke(app, ["coverage", "--bank", s3_bank, "--map", "pca", "--out",
+                                 str(out)])
+    assert result.exit_code == 0, result.output
+    assert "400 poses" in result.output
+    assert "Coverage of bank" in out.read_text(encoding="utf-8")
+    assert not (Path.cwd() / "s3:").exists()

@@ -4,6 +4,7 @@ where the model does not matter, speed does; MultiPose for crowded frames)."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -17,12 +18,13 @@ from pathlib import Path
 
 import lance
 import numpy as np
+import pyarrow as pa
 import pytest
 from PIL import Image
 
 from movemirror.bank import PoseBank, lance_store, storage
 from movemirror.distances import cosine_distance
-from movemirror.errors import BankError
+from movemirror.errors import BankError, IngestError
 from movemirror.ingest.dedup import MIN_IOU, iou
 from movemirror.ingest.ledger import TABLE as LEDGER
 from movemirror.ingest.quality import QualityFilter
@@ -302,9 +304,9 @@ def test_each_commit_appends_its_entries_with_their_pictures_and_never_syncs_the
         commits.append(("write", records.num_rows, sum(i is not None for i in images)))
         return real_write(path, records, vectors, images, tables)
 
-    def append_bank(path, records, vectors, images, tables):
+    def append_bank(path, records, vectors, images, tables, **options):
         commits.append(("append", records.num_rows, sum(i is not None for i in images)))
-        return real_append(path, records, vectors, images, tables)
+        return real_append(path, records, vectors, images, tables, **options)
 
     monkeypatch.setattr(storage, "write_bank", write_bank)
     monkeypatch.setattr(storage, "append_bank", append_bank)
@@ -345,6 +347,29 @@ def test_cli_reports_progress_summary_and_bank_info(bad_files, some_photos, tmp_
     assert f"{len(PoseBank.load(bank_dir)):,} poses" in info.stdout
 
 
+def test_cli_indexes_into_and_searches_a_bank_on_s3(some_photos, s3_bank, tmp_path):
+    """--bank s3://... is a URI all the way down (a Path would make it s3:/...)."""
+    options = ("--bank", s3_bank, "--model", "lightning", "--mode", "fast", "--max-people",
+               "1", "--workers", "1")
+    first = subprocess.run(_cli(str(some_photos), *options), capture_output=True, text=True,
+                           timeout=300)
+    assert first.returncode == 0, first.stderr
+    bank = PoseBank.load(s3_bank)
+    assert len(bank) > 0 and f"the bank now holds {len(bank):,}" in first.stdout
+    assert not (Path.cwd() / "s3:").exists()
+    again = subprocess.run(_cli(str(some_photos), *options), capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "0 entries added" in again.stdout and len(PoseBank.load(s3_bank)) == len(bank)
+    query = tmp_path / "pose.json"
+    query.write_text(json.dumps(bank.keypoints[0].tolist()))
+    found = subprocess.run([sys.executable, "-m", "movemirror.cli.main", "search", str(query),
+                            "--bank", s3_bank, "--json", "-k", "1"],
+                           capture_output=True, text=True, timeout=120)
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["matches"][0]["id"] == bank.ids[0]
+
+
 @pytest.mark.parametrize(("options", "message"), [
     (["--engine", "spark"], "--engine must be local or ray"),
     (["--address", "10.0.0.5:6379"], "--address is for --engine ray"),
@@ -365,6 +390,17 @@ def test_damaged_bank_is_not_overwritten(indexed, tmp_path):
         run_index([indexed.photos], bank_dir, FAST)
     with pytest.raises(BankError):
         PoseBank.load(bank_dir)
+
+
+def test_a_bank_whose_sources_table_is_not_a_ledger_is_refused_and_kept(indexed, tmp_path):
+    foreign = PoseBank.load(indexed.bank_dir)
+    foreign.tables[LEDGER] = pa.table({"path": ["elsewhere.jpg"]})
+    bank_dir = tmp_path / "bank"
+    foreign.save(bank_dir)
+    with pytest.raises(IngestError, match="is not the ledger .* use --rebuild"):
+        run_index([indexed.photos], bank_dir, FAST)
+    kept = PoseBank.load(bank_dir)
+    assert kept.ids == foreign.ids and kept.tables[LEDGER].num_rows == 1
 
 
 def test_blazepose_indexes_photos_with_multipose_finding_the_people(lspet_images, tmp_path):

@@ -78,3 +78,15 @@ def test_a_level_runs_from_a_thread_whose_event_loop_is_running(server, bank):
     with ThreadPoolExecutor(1) as pool:  # pytest's thread may hold Playwright's loop
         level = pool.submit(asyncio.run, inside_a_running_loop()).result()
     assert level.errors == 0 and level.answered == level.sent > 0
+
+
+@pytest.mark.parametrize("loop", ["open", "closed"])
+def test_clients_whose_connection_the_server_closes_are_counted_and_the_level_goes_on(
+        server, bank, loop):
+    from movemirror.server.limits import Limits
+
+    oversize = json.dumps({"keypoints": bank.keypoints[0].tolist(), "width": 640,
+                           "height": 480, "id": "x" * Limits().max_message_bytes})
+    level = serve_bench.run_level(server, [oversize], clients=2, rate=20, seconds=1.0,
+                                  warmup=0.0, loop=loop)  # each closed with 1009 at once
+    assert level.closed == 2 and level.errors >= 2 and level.answered == 0

@@ -4,6 +4,7 @@ once, give what one-by-one search gives."""
 from __future__ import annotations
 
 import asyncio
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -63,3 +64,16 @@ def test_one_bad_pose_does_not_spoil_its_batch(bank):
     with pytest.raises(PoseError, match="confident"):
         raise bad
 
+
+
+def test_a_server_lets_its_search_threads_take_the_gil_back_within_half_a_millisecond(bank):
+    from movemirror.server import create_app
+    from movemirror.server.matcher import GIL_SWITCH_SECONDS
+
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)  # CPython's default
+        create_app(bank, web_modules=None)
+        assert sys.getswitchinterval() <= GIL_SWITCH_SECONDS
+    finally:
+        sys.setswitchinterval(before)

@@ -20,7 +20,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -135,19 +135,25 @@ def create(location: str, records: pa.Table, vectors: np.ndarray,
 
 
 def append(location: str, records: pa.Table, vectors: np.ndarray,
-           images: Sequence[bytes | None], tables: dict[str, pa.Table]) -> int:
+           images: Sequence[bytes | None], tables: dict[str, pa.Table], opened=None):
     """Append poses and table rows to the bank at location; returns the new version (the
-    same one if there were no poses to append). tables holds only the new rows."""
+    same one if there were no poses to append) and the poses dataset, open. tables holds
+    only the new rows. opened: the bank's poses dataset opened before (at any version: an
+    append through it lands on the latest), to spare opening it again."""
     import lance
 
-    dataset = _open(location, None)
     if len(records):
+        dataset = opened if opened is not None else _open(location, None)
         extra = set(records.column_names) - set(dataset.schema.names)
         if extra:
             raise BankError(f"{location}: the bank has no column {', '.join(sorted(extra))}; "
                             "save the poses to a new bank instead")
         data = _poses_table(records, vectors, images, dataset.schema)
-        dataset = _write(lance.write_dataset, data, join(location, POSES), "append")
+        # Given the open dataset, Lance reuses its session rather than opening it again.
+        dataset = _write(lance.write_dataset, data, join(location, POSES), "append",
+                         target=dataset)
+    else:
+        dataset = _open(location, None)
     version = int(dataset.version)
     known = set(_table_names(dataset))
     lineage = _lineage(dataset)
@@ -161,7 +167,7 @@ def append(location: str, records: pa.Table, vectors: np.ndarray,
         metadata.update(_schema_metadata({**dict.fromkeys(known), **tables}))
         dataset.update_schema_metadata({k.decode(): v.decode() for k, v in metadata.items()},
                                        replace=True)
-    return version
+    return version, dataset
 
 
 def open_version(location: str, version: int):
@@ -206,6 +212,31 @@ def compact(location: str) -> dict[str, tuple[int, int]]:
             each.optimize.compact_files()
             each = lance.dataset(join(location, name))
         out[name] = (before, len(each.get_fragments()))
+    return out
+
+
+def prune(location: str, keep_versions: int | None = None,
+          older_than: timedelta | None = None) -> dict[str, tuple[int, int]]:
+    """Remove old versions of the bank and the files only they use: all but the newest
+    keep_versions, and (or) those committed more than older_than ago; never the latest.
+    Per dataset, versions and bytes removed. The extra tables are read at their latest
+    version only (each row says which poses version it belongs to), so their old versions
+    all go."""
+    import lance
+
+    if keep_versions is None and older_than is None:
+        raise ValueError("say which versions to remove: keep_versions or older_than")
+    if keep_versions is not None and keep_versions < 1:
+        raise ValueError("keep_versions must be at least 1 (the latest version stays)")
+    dataset = _open(location, None)
+    out = {}
+    stats = dataset.cleanup_old_versions(older_than=older_than, retain_versions=keep_versions)
+    out[POSES] = (int(stats.old_versions), int(stats.bytes_removed))
+    for name in _table_names(dataset):
+        if _committed(location, name + TABLE_SUFFIX):
+            table = lance.dataset(join(location, name + TABLE_SUFFIX))
+            stats = table.cleanup_old_versions(retain_versions=1)
+            out[name + TABLE_SUFFIX] = (int(stats.old_versions), int(stats.bytes_removed))
     return out
 
 
@@ -323,9 +354,9 @@ def _committed(location: str, name: str) -> bool:
     return True
 
 
-def _write(write_dataset, data: pa.Table, uri: str, mode: str):
+def _write(write_dataset, data: pa.Table, uri: str, mode: str, target=None):
     try:
-        return write_dataset(data, uri, mode=mode)
+        return write_dataset(data, uri if target is None else target, mode=mode)
     except (OSError, ValueError, RuntimeError) as error:
         raise BankError(f"{uri}: cannot write: {_first_line(error)}") from error
 

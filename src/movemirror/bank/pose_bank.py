@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from movemirror.bank import storage
+from movemirror.bank.id_set import IdSet, all_distinct
 from movemirror.bank.schema import (
     FRAME_TIME,
     ID,
@@ -73,7 +73,7 @@ class PoseBank:
         self._records: pa.Table | None = records if isinstance(records, pa.Table) else None
         self._read_records = None if isinstance(records, pa.Table) else records
         self._read_ids: Callable[[], pa.ChunkedArray] | None = None  # the ids alone, if lazy
-        self._base_ids: pa.ChunkedArray | None = None  # what _read_ids gave (kept for adds)
+        self._ids: IdSet | None = None  # every id, to leave out known ones (on first add)
         self._vectors = vectors
         # Poses added since: records and vectors in parts, joined on first use (so that adding
         # to a big bank and committing never copies the whole bank).
@@ -126,30 +126,30 @@ class PoseBank:
             raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, "
                              f"not {on_invalid!r}")
         keypoints = np.asarray(keypoints, dtype=np.float32).reshape(-1, NUM_KEYPOINTS, 3)
-        ids = [str(i) for i in range(len(keypoints))] if ids is None else [str(i) for i in ids]
-        if len(ids) != len(keypoints):
-            raise ValueError(f"{len(ids)} ids for {len(keypoints)} poses")
-        if len(set(ids)) != len(ids):
+        id_array = _id_array(range(len(keypoints)) if ids is None else ids)
+        if len(id_array) != len(keypoints):
+            raise ValueError(f"{len(id_array)} ids for {len(keypoints)} poses")
+        if not all_distinct(id_array):
             raise ValueError("ids must be unique")
-        columns = _meta_columns(meta, len(ids))
+        columns = _meta_columns(meta, len(id_array))
         image_column = columns.pop(IMAGE, None)
         images = (image_column.to_pylist() if image_column is not None
-                  else [None] * len(ids))
+                  else [None] * len(id_array))
         skipped: list[SkippedPose] = []
         if on_invalid == "skip" and len(keypoints):
             problems = pose_problems(keypoints, min_score, min_keypoints)
-            skipped = [SkippedPose(i, ids[i], problem) for i, problem in enumerate(problems)
-                       if problem is not None]
+            skipped = [SkippedPose(i, id_array[i].as_py(), problem)
+                       for i, problem in enumerate(problems) if problem is not None]
             if skipped:
                 keep = np.flatnonzero([problem is None for problem in problems])
                 keypoints = keypoints[keep]
-                ids = [ids[i] for i in keep]
+                id_array = id_array.take(keep)
                 images = [images[i] for i in keep]
                 columns = {name: column.take(keep) for name, column in columns.items()}
         vectors = to_vectors(keypoints, min_score, min_keypoints) if len(keypoints) else (
             np.empty((0, VECTOR_DIM), np.float32))
         records = pa.table({
-            ID: pa.array(ids, pa.string()),
+            ID: id_array,
             KEYPOINTS: pa.FixedSizeListArray.from_arrays(
                 pa.array(np.ascontiguousarray(keypoints).reshape(-1)), NUM_KEYPOINTS * 3),
         })
@@ -173,36 +173,40 @@ class PoseBank:
                                       index=self.index_kind)
         with self._lock:
             self.skipped.extend(new.skipped)
-            # Look the bank's ids up among the few new ones (not the other way round, which
-            # would hash the whole bank's ids at every add).
-            new_ids = new.records.column(ID).combine_chunks()
-            present = self._all_ids()
-            taken = present.filter(pc.is_in(present, value_set=new_ids))
-            known = pc.is_in(new_ids, value_set=taken.combine_chunks())
-            fresh = np.flatnonzero(~known.to_numpy(zero_copy_only=False))
+            new_ids = new.records.column(ID)
+            held = self._id_set()
+            known = held.contains(new_ids)
+            fresh = np.flatnonzero(~known)
             if not len(fresh):
                 return 0
-            whole = len(fresh) == len(new)
+            whole = len(fresh) == len(new)  # (then nothing is copied)
             self._new_records.append(new.records if whole else new.records.take(fresh))
             self._new_vectors.append(new.vectors if whole else new.vectors[fresh])
-            self._images.extend(new._images[i] for i in fresh)
+            self._images.extend(new._images if whole else [new._images[i] for i in fresh])
+            held.add(new_ids if whole else new_ids.take(fresh))
             self._count += len(fresh)
             self._indexes.clear()
             self._rows.clear()
             self._motion = None
         return len(fresh)
 
-    def _all_ids(self) -> pa.ChunkedArray:
-        """Every id in the bank, without reading a loaded bank's other columns."""
-        if self._records is None and self._read_ids is not None:
-            if self._base_ids is None:
-                self._base_ids = self._read_ids()
-            base = self._base_ids
-        else:
-            base = self.records.column(ID) if not self._new_records else (
-                self._base_records().column(ID))
-        return pa.chunked_array([*base.chunks, *(t.column(ID).combine_chunks()
-                                                 for t in self._new_records)], pa.string())
+    def contains_ids(self, ids) -> np.ndarray:
+        """(N,) bool: which of some ids the bank holds (saved or added)."""
+        with self._lock:
+            return self._id_set().contains(_id_array(ids))
+
+    def _id_set(self) -> IdSet:
+        """The bank's ids for lookups, made on first use (a loaded bank reads its id column
+        alone, not its other columns)."""
+        if self._ids is None:
+            if self._records is None and self._read_ids is not None:
+                base = self._read_ids()
+            else:
+                base = self._base_records().column(ID)
+            self._ids = IdSet(base)
+            for part in self._new_records:
+                self._ids.add(part.column(ID))
+        return self._ids
 
     @classmethod
     def load(cls, path: str | Path, *, version: int | None = None, verify: bool = True,
@@ -235,16 +239,18 @@ class PoseBank:
                    and storage.location_of(target) == storage.location_of(self.path))
         if extends:
             records, vectors = self._rows_from(self._committed)
-            version = storage.append_bank(target, records, vectors, self._images,
-                                          self._new_table_rows())
+            opened = self._pictures.dataset if self._pictures is not None else None
+            version, opened = storage.append_bank(target, records, vectors, self._images,
+                                                  self._new_table_rows(), opened=opened)
         else:
             version = storage.write_bank(target, self.records, np.asarray(self.vectors),
                                          self.images(range(len(self))), self.tables)
+            opened = None
         self.path = target
         self.generation = version
         self.format = 2
         self._committed = len(self)
-        self._pictures = storage.Pictures(storage.location_of(target), int(version))
+        self._pictures = storage.Pictures(storage.location_of(target), int(version), opened)
         self._committed_tables = dict(self.tables)
         self._images = []
 
@@ -252,18 +258,11 @@ class PoseBank:
         """The records and vectors of rows start.. (the uncommitted ones), without joining
         them to the rest of the bank."""
         with self._parts_lock:
-            parts = list(zip(self._new_records, self._new_vectors, strict=True))
-            cursor = self._count - sum(len(v) for _, v in parts)  # where the parts begin
-            records, vectors = [], []
-            if cursor > start:
-                records.append(self._base_records().slice(start, cursor - start))
-                vectors.append(np.asarray(self._vectors)[start:cursor])
-            for part_records, part_vectors in parts:
-                skip = max(0, start - cursor)
-                if skip < len(part_vectors):
-                    records.append(part_records.slice(skip))
-                    vectors.append(part_vectors[skip:])
-                cursor += len(part_vectors)
+            # Records and vectors are joined on first use each, so their parts may differ.
+            records = _tail(start, self._count, self._new_records, self._base_records,
+                            lambda part, skip: part.slice(skip))
+            vectors = _tail(start, self._count, self._new_vectors,
+                            lambda: np.asarray(self._vectors), lambda part, skip: part[skip:])
         if not records:  # nothing new (and no need to read a loaded bank's records)
             return pa.table({ID: pa.array([], pa.string())}), np.empty((0, VECTOR_DIM),
                                                                        np.float32)
@@ -314,6 +313,7 @@ class PoseBank:
     @records.setter
     def records(self, table: pa.Table) -> None:
         self._records, self._read_records, self._new_records = table, None, []
+        self._ids = None
 
     @property
     def vectors(self) -> np.ndarray:
@@ -423,6 +423,23 @@ class PoseBank:
                 self._motion = MotionIndex(self.vectors, bank_tracks(self.records))
             return self._motion
 
+    def built_indexes(self) -> dict[str, tuple[Index, np.ndarray | None]]:
+        """Each metric's index built so far, with the bank rows it searches (None: all);
+        what adopt_indexes takes, e.g. in another process serving the same bank version."""
+        with self._lock:
+            return {metric: (index, self._rows.get(metric))
+                    for metric, index in self._indexes.items()}
+
+    def adopt_indexes(self, indexes: dict[str, tuple[Index, np.ndarray | None]]) -> None:
+        """Search with indexes built elsewhere (built_indexes of this bank's version)."""
+        with self._lock:
+            for metric, (index, rows) in indexes.items():
+                self._indexes[metric] = index
+                if rows is None:
+                    self._rows.pop(metric, None)
+                else:
+                    self._rows[metric] = rows
+
     def index(self, metric: str) -> Index:
         """The search index for a metric, built on first use.
 
@@ -438,6 +455,19 @@ class PoseBank:
                     vectors, self._rows[metric] = _own_vectors(self.keypoints, spec)
                 self._indexes[metric] = build_index(vectors, metric, self.index_kind)
             return self._indexes[metric]
+
+
+def _tail(start: int, count: int, parts: list, read_base: Callable, cut: Callable) -> list:
+    """Rows start.. of a base followed by parts (count rows in all), as pieces; the base is
+    read only if some of its rows are wanted."""
+    cursor = count - sum(len(part) for part in parts)  # where the parts begin
+    pieces = [cut(read_base(), start)] if cursor > start else []
+    for part in parts:
+        skip = max(0, start - cursor)
+        if skip < len(part):
+            pieces.append(cut(part, skip))
+        cursor += len(part)
+    return pieces
 
 
 def _path(path: str | Path | None) -> str | Path | None:
@@ -465,14 +495,37 @@ def _bank_rows(indices: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
 _TYPED_COLUMNS = (TRACK, FRAME_TIME)
 
 
+def _id_array(ids) -> pa.Array:
+    """Ids as an Arrow string array: strings as they are, anything else made a string."""
+    if isinstance(ids, (pa.Array, pa.ChunkedArray)):
+        array = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        return array if pa.types.is_string(array.type) else pa.array(
+            [str(i) for i in array.to_pylist()], pa.string())
+    ids = ids if isinstance(ids, list) else list(ids)
+    try:
+        array = pa.array(ids, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        array = None  # numbers, say
+    if array is None or array.null_count:  # each named by its text, as str() gives it
+        array = pa.array([str(i) for i in ids], pa.string())
+    return array
+
+
+def _meta_array(values) -> pa.Array | pa.ChunkedArray:
+    """One metadata column as Arrow: Arrow and numpy arrays as they are (numpy's numbers
+    without a copy), a list converted in one call, any other iterable listed first."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
+    return pa.array(values if isinstance(values, (list, np.ndarray)) else list(values))
+
+
 def _meta_columns(meta, n: int) -> dict[str, pa.Array]:
     if meta is None:
         return {}
     if isinstance(meta, pa.Table):
         table = meta
     elif isinstance(meta, dict):
-        table = pa.table({name: list(values) if not isinstance(values, (pa.Array, np.ndarray))
-                          else values for name, values in meta.items()})
+        table = pa.table({name: _meta_array(values) for name, values in meta.items()})
     else:
         table = pa.Table.from_pylist(list(meta))
     if table.num_rows != n:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -44,16 +45,16 @@ class Pictures:
                  names: pa.ChunkedArray | None = None):
         self.location = location
         self.version = version  # None: format 1 (files named by the records: names)
-        self._dataset = dataset  # opened on first use
+        self.dataset = dataset  # format 2: the poses dataset at this version, opened on first use
         self._names = names
 
     def read(self, rows: Sequence[int]) -> list[bytes | None]:
         rows = [int(row) for row in rows]
         if self.version is None:
             return [self._read_file(row) for row in rows]
-        if self._dataset is None:
-            self._dataset = lance_store.open_version(self.location, self.version)
-        return lance_store.read_images(self._dataset, rows)
+        if self.dataset is None:
+            self.dataset = lance_store.open_version(self.location, self.version)
+        return lance_store.read_images(self.dataset, rows)
 
     def _read_file(self, row: int) -> bytes | None:
         """Format 1: the file the record names, if it is inside the bank."""
@@ -82,9 +83,13 @@ def bank_format(path: str | Path) -> int | None:
     """1 or 2 for the bank at path, None if there is none. A format-1 manifest wins: an
     upgrade removes it last, so a half-done upgrade is still the format-1 bank."""
     location = location_of(path)
-    if "://" not in location and (Path(location) / MANIFEST).exists():
+    if _is_format1(location):
         return 1
     return 2 if lance_store.exists(location) else None
+
+
+def _is_format1(location: str) -> bool:
+    return "://" not in location and (Path(location) / MANIFEST).exists()
 
 
 def read_bank(path: str | Path, version: int | None = None, verify: bool = True) -> StoredBank:
@@ -127,13 +132,16 @@ def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
 
 
 def append_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
-                images: Sequence[bytes | None], tables: dict[str, pa.Table]) -> str:
-    """Append new poses and new table rows to the format-2 bank at path; the version's name."""
+                images: Sequence[bytes | None], tables: dict[str, pa.Table],
+                opened=None) -> tuple[str, object]:
+    """Append new poses and new table rows to the format-2 bank at path; the new version's
+    name and its poses dataset, open (opened: the one a Pictures holds, to reuse)."""
     location = location_of(path)
-    if bank_format(location) == 1:
+    if _is_format1(location):  # (a missing bank: lance_store.append says so)
         raise BankError(f"{path}: a format-1 bank is read-only; run `movemirror bank upgrade "
                         f"{path}` to convert it first")
-    return str(lance_store.append(location, records, vectors, images, tables))
+    version, dataset = lance_store.append(location, records, vectors, images, tables, opened)
+    return str(version), dataset
 
 
 def history(path: str | Path) -> list[dict]:
@@ -148,6 +156,14 @@ def compact(path: str | Path) -> dict[str, tuple[int, int]]:
     location = location_of(path)
     _require_format2(location, path)
     return lance_store.compact(location)
+
+
+def prune(path: str | Path, keep_versions: int | None = None,
+          older_than: timedelta | None = None) -> dict[str, tuple[int, int]]:
+    """Remove a format-2 bank's old versions and their files (see lance_store.prune)."""
+    location = location_of(path)
+    _require_format2(location, path)
+    return lance_store.prune(location, keep_versions, older_than)
 
 
 def _require_format2(location: str, path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import statistics
 import tempfile
@@ -32,14 +33,16 @@ from movemirror.bench.machine import machine_info
 class Plan:
     size: int = 1_000_000  # poses in the bank
     append: int = 10_000  # poses appended
-    repeats: int = 3  # appends and loads timed (each figure is the median)
+    appends: int = 5  # appends timed after the first (the figure is their median)
+    repeats: int = 3  # loads timed (each figure is the median)
     picture_bank: int = 50_000  # poses of the bank with pictures
     reads: int = 200  # pictures read by random row
     photos: int = 500  # LSPET photos made into thumbnails, cycled over the rows
     picture_side: int = 480  # longest side, px (ingestion: ingest.thumbnails.DISPLAY_SIZE)
 
 
-QUICK = Plan(size=100_000, append=1_000, repeats=2, picture_bank=5_000, reads=100, photos=50)
+QUICK = Plan(size=100_000, append=1_000, appends=3, repeats=2, picture_bank=5_000, reads=100,
+             photos=50)
 
 
 @dataclass
@@ -47,9 +50,10 @@ class Results:
     poses: int
     disk_bytes: int  # of the bank's folder after the write
     write_seconds: float  # the whole bank from scratch
-    append_seconds: float  # median of `repeats` appends of `append` poses (add + save)
+    append_seconds: float  # median of `appends` appends of `append` poses (add + save),
+    # after the first (which also reads and hashes the bank's ids: first_append_seconds)
     append_share: float  # append_seconds / write_seconds
-    first_append_seconds: float  # the first after loading (it also reads the bank's ids)
+    first_append_seconds: float  # the first after loading
     commit_seconds: float  # median: save() alone, the append to the dataset
     commit_share: float  # commit_seconds / write_seconds
     load_seconds: float  # median: PoseBank.load, vectors in memory, ready for search
@@ -58,13 +62,15 @@ class Results:
     picture_bytes_mean: float  # one picture's size
     picture_ms_median: float
     picture_ms_p95: float
+    load_average: tuple[float, float]  # 1-minute, at the start and the end of the run
 
 
 def run(plan: Plan, folder: Path | None = None,
         report: Callable[[str], None] = lambda line: None) -> Results:
     from movemirror.bank import PoseBank
 
-    keypoints, meta = _real_poses(plan.size + plan.append * plan.repeats)
+    load_before = os.getloadavg()[0]
+    keypoints, meta = _real_poses(plan.size + plan.append * (1 + plan.appends))
     ids = [f"pose-{i}" for i in range(len(keypoints))]
     report(f"{len(keypoints):,} real poses ready")
     work = Path(tempfile.mkdtemp(prefix="bench-bank-", dir=folder))
@@ -82,7 +88,7 @@ def run(plan: Plan, folder: Path | None = None,
         # another (the first also reads the bank's ids, to leave out poses it has).
         bank = PoseBank.load(path)
         appends, saves = [], []
-        for k in range(plan.repeats):
+        for k in range(1 + plan.appends):
             rows = slice(plan.size + k * plan.append, plan.size + (k + 1) * plan.append)
             started = time.perf_counter()
             bank.add(keypoints[rows], ids=ids[rows], meta={key: v[rows] for key, v in meta.items()})
@@ -123,16 +129,18 @@ def run(plan: Plan, folder: Path | None = None,
                f"({picture_disk / 1e6:,.0f} MB): median {statistics.median(times):.2f} ms")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    append = statistics.median(appends)
+    append = statistics.median(appends[1:])
     return Results(
         poses=plan.size, disk_bytes=disk, write_seconds=write, append_seconds=append,
         append_share=append / write, first_append_seconds=appends[0],
-        commit_seconds=statistics.median(saves), commit_share=statistics.median(saves) / write,
+        commit_seconds=statistics.median(saves[1:]),
+        commit_share=statistics.median(saves[1:]) / write,
         load_seconds=statistics.median(loads),
         records_seconds=statistics.median(records), picture_bank_bytes=picture_disk,
         picture_bytes_mean=float(np.mean([len(p) for p in pictures])),
         picture_ms_median=statistics.median(times),
-        picture_ms_p95=float(np.percentile(times, 95)))
+        picture_ms_p95=float(np.percentile(times, 95)),
+        load_average=(load_before, os.getloadavg()[0]))
 
 
 def _folder_bytes(path: Path) -> int:

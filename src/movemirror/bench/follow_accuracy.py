@@ -1,9 +1,18 @@
 """How close the poses of a video indexed while following people are to those found from
-scratch on every frame: PCK with the every-frame poses as the reference."""
+scratch on every frame: PCK with the every-frame poses as the reference.
+
+How it is counted: each pose the every-frame run kept (after the quality filter) is matched
+with the followed run's closest kept pose of the same frame (mean distance over the reference
+keypoints scoring at least REFERENCE_SCORE); each of those keypoints is correct when within
+PCK_ALPHA x the reference pose's torso size. A reference pose with no followed pose in its
+frame (the followed run missed or refused that person) counts as all its keypoints wrong.
+Followed poses the reference does not have are not counted.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 
@@ -25,24 +34,35 @@ def frame_poses(bank) -> dict[tuple[str, float], list[np.ndarray]]:
 
 
 def pck_against(reference, followed, alpha: float = PCK_ALPHA) -> dict:
-    """PCK of the followed bank's poses against the reference bank's (same videos): each
-    reference pose is matched with the closest followed pose of the same frame; a reference
-    pose with none counts as all keypoints wrong."""
-    ours = frame_poses(followed)
-    correct = counted = missing = 0
-    for key, poses in frame_poses(reference).items():
-        candidates = ours.get(key, [])
+    """PCK of the followed bank's poses against the reference bank's (same videos), over all
+    of them and by video (`videos`, keyed by file name); see the module's docstring."""
+    return pck_of_frames(frame_poses(reference), frame_poses(followed), alpha)
+
+
+def pck_of_frames(reference: dict, followed: dict, alpha: float = PCK_ALPHA) -> dict:
+    """pck_against on poses by (source, frame time), as frame_poses gives them."""
+    tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # hits, keypoints, ...
+    for key, poses in reference.items():
+        candidates = followed.get(key, [])
+        tally = tallies[Path(key[0]).name]
         for truth in poses:
             truth = truth.copy()
             truth[:, 2] = truth[:, 2] >= REFERENCE_SCORE
             best = _closest(truth, candidates)
-            missing += best is None
             hits, total = pck_hits(best, truth, alpha)
-            correct += hits
-            counted += total
-    return {"pck": round(correct / counted, 4) if counted else None, "keypoints": counted,
-            "reference_poses": sum(map(len, frame_poses(reference).values())),
-            "unmatched_poses": missing, "alpha": alpha}
+            tally[0] += hits
+            tally[1] += total
+            tally[2] += 1  # reference poses
+            tally[3] += best is None  # of which unmatched
+    overall = [sum(t[i] for t in tallies.values()) for i in range(4)]
+    return {**_summary(overall), "alpha": alpha,
+            "videos": {name: _summary(t) for name, t in sorted(tallies.items())}}
+
+
+def _summary(tally: list[int]) -> dict:
+    hits, keypoints, poses, unmatched = tally
+    return {"pck": round(hits / keypoints, 4) if keypoints else None, "keypoints": keypoints,
+            "reference_poses": poses, "unmatched_poses": unmatched}
 
 
 def _closest(truth: np.ndarray, candidates: list[np.ndarray]) -> np.ndarray | None:

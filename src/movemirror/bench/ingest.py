@@ -39,6 +39,7 @@ def time_run(sources, settings: Settings, workers: int, engine: str = "local",
         summary = run_index(sources, scratch / "bank", settings, engine=runner)
         seconds = time.perf_counter() - started
         bank = PoseBank.load(scratch / "bank", verify=False)
+        _ = bank.records  # a loaded bank reads them on first use: before the folder goes
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {
@@ -196,7 +197,9 @@ def follow_line(results: dict[str, dict]) -> str | None:
     return (f"videos followed: {followed['frames_per_second_vs_every_frame']}x the frames/s of "
             f"finding people on every frame; PCK@{pck['alpha']} against those poses "
             f"{pck['pck']} over {pck['keypoints']:,} keypoints ({pck['unmatched_poses']} of "
-            f"{pck['reference_poses']} poses unmatched)")
+            f"{pck['reference_poses']} poses unmatched, counted as wrong); by video: "
+            + "; ".join(f"{name} {v['pck']} ({v['unmatched_poses']} of {v['reference_poses']} "
+                        "unmatched)" for name, v in pck.get("videos", {}).items()))
 
 
 def write_json(results: dict[str, dict], path: Path) -> None:

@@ -67,15 +67,33 @@ STAGES = ("grab", "wait", "resize", "infer", "transfer", "draw", "send")
 LOOPS = ("main", "worker")  # where the page runs the model: its own thread (before) or a worker
 
 
+def loop_options(spec: str) -> dict[str, str]:
+    """The page's query for a loop: "main", "worker" (the page's own choice of workers and
+    WASM threads) or "worker:WxT" (W workers of T threads each, e.g. worker:1x2)."""
+    loop, _, shape = spec.partition(":")
+    if loop not in LOOPS or (shape and loop != "worker"):
+        raise ValueError(f"unknown loop {spec!r}: use main, worker or worker:WxT (e.g. worker:1x2)")
+    if not shape:
+        return {"loop": loop}
+    workers, _, threads = shape.partition("x")
+    if not (workers.isdigit() and threads.isdigit() and int(workers) > 0 and int(threads) > 0):
+        raise ValueError(f"unknown loop {spec!r}: W and T in worker:WxT are whole numbers over 0")
+    return {"loop": loop, "workers": workers, "threads": threads}
+
+
 def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | None = None,
                  loop: str | None = None, timeout_s: float = 120.0) -> dict:
     """Open the page with the fake webcam and report its loop's rates and where each frame's
-    time went, measured after the first matches came (model and backend chosen, warmed up)."""
+    time went, measured after the first matches came (model and backend chosen, warmed up).
+    `loop` as loop_options takes it."""
     from urllib.parse import urlencode
 
     from playwright.sync_api import sync_playwright
 
-    options = {key: value for key, value in (("model", model), ("loop", loop)) if value}
+    from movemirror.bench.process_cpu import cores_busy, cpu_by_role, machine_busy_seconds
+
+    options = {"model": model} if model else {}
+    options |= loop_options(loop) if loop else {}
     query = f"?{urlencode(options)}" if options else ""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
@@ -92,9 +110,11 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
                 replies: window.movemirror.replies, screen: window.movemirror.screenFrames,
                 now: performance.now()})"""
             page.evaluate("() => window.movemirror.clearFrameTimings()")
+            cpu_before, busy_before = cpu_by_role(), machine_busy_seconds()
             before = page.evaluate(counts)
             page.wait_for_timeout(seconds * 1000)
             after = page.evaluate(counts)
+            cpu_after, busy_after = cpu_by_role(), machine_busy_seconds()
             state = page.evaluate("""() => ({estimateMs: window.movemirror.estimateMs,
                 backend: window.movemirror.backend, model: window.movemirror.model,
                 loop: window.movemirror.loop, timings: window.movemirror.timings,
@@ -107,6 +127,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
     frames = state["frameTimings"]
     return {
         "requested_model": model or "auto", "model": state["model"], "loop": state["loop"],
+        "requested_loop": loop or "",
         "backend": state["backend"], "backend_details": state["details"],
         "workers": state["workers"] if state["loop"] == "worker" else 0,
         "model_choice": state["choice"],
@@ -121,6 +142,10 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
         "latency_p95_ms": frames["latency"]["p95"] if "latency" in frames else None,
         "latency_from": frames["latencyFrom"],
         "last_pose_ms": state["estimateMs"],
+        # Where the cores went: the browser's processes and threads, the server, and the
+        # whole machine (other jobs too), in cores kept busy over the measured seconds.
+        "cores_busy": cores_busy(cpu_before, cpu_after, elapsed),
+        "machine_cores_busy": round((busy_after - busy_before) / elapsed, 2),
     }
 
 
@@ -176,6 +201,32 @@ def _main_loop_rate(results: list[dict], requested: str) -> float | None:
     return None
 
 
+def _loop_cell(result: dict) -> str:
+    """The loop as it ran: main, or worker WxT (workers x WASM threads each, as reported)."""
+    threads = (result.get("backend_details") or {}).get("threads")
+    if result["loop"] != "worker" or not result.get("workers") or threads is None:
+        return result["loop"]
+    return f"worker {result['workers']}x{threads}"
+
+
+def model_cores(result: dict) -> float | None:
+    """Cores the model kept busy: the workers' threads, or the page's thread in the main loop
+    (which also draws), None where it was not measured."""
+    cores = result.get("cores_busy") or {}
+    role = "renderer: page thread" if result["loop"] == "main" else "renderer: workers"
+    return cores.get(role)
+
+
+def _model_cpu_cells(result: dict) -> tuple[str, str, str]:
+    """Model cores, its CPU time a pose (whatever the machine's load) and the machine's busy
+    cores (other jobs too), or blanks where they were not measured."""
+    cores, rate = model_cores(result), result["frames_per_second"]
+    if cores is None or "machine_cores_busy" not in result:
+        return "", "", ""
+    per_pose = f"{1000 * cores / rate:.0f}" if rate else ""
+    return f"{cores:.2f}", per_pose, f"{result['machine_cores_busy']:.2f}"
+
+
 def table(measured: dict):
     from rich.table import Table
 
@@ -184,7 +235,8 @@ def table(measured: dict):
                       f"at 30 fps; load average {load:.1f} on "
                       f"{measured['machine']['cpus']} cpus)")
     columns = ("model", "loop", "backend", "poses/s", "x main", "screen/s", "matches/s",
-               "p95 latency ms", *(f"{stage} ms" for stage in STAGES), "first match s")
+               "p95 latency ms", *(f"{stage} ms" for stage in STAGES), "first match s",
+               "model cores", "model CPU ms/pose", "machine cores busy")
     for column in columns:
         out.add_column(column, justify="right")
     for r in measured["results"]:
@@ -194,11 +246,11 @@ def table(measured: dict):
         latency = r["latency_p95_ms"]
         out.add_row(
             r["model"] if r["requested_model"] == r["model"] else f"auto: {r['model']}",
-            r["loop"], r["backend"], f"{r['frames_per_second']:.1f}", ratio,
+            _loop_cell(r), r["backend"], f"{r['frames_per_second']:.1f}", ratio,
             f"{r['screen_frames_per_second']:.1f}", f"{r['matches_per_second']:.1f}",
             f"{latency:.0f}" if latency is not None else "",
             *(f"{stages[stage]['mean']:.1f}" if stage in stages else "" for stage in STAGES),
-            f"{r['seconds_to_first_matches']:.1f}")
+            f"{r['seconds_to_first_matches']:.1f}", *_model_cpu_cells(r))
     return out
 
 

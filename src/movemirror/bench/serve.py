@@ -17,6 +17,7 @@ and then everything stops by itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -66,6 +67,7 @@ class LevelResult:
     server_rss_start_mb: float | None = None  # resident memory of all server processes
     server_rss_end_mb: float | None = None
     server_rss_max_mb: float | None = None
+    closed: int = 0  # clients whose connection ended early (the server closed it or it broke)
 
 
 def real_queries(bank_poses: np.ndarray, count: int = 240) -> tuple[np.ndarray, str]:
@@ -152,7 +154,7 @@ class ServerProcess:
             command += ["--workers", str(self.workers)]
         self.process = process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                                   stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         workers_seen: set[int] = set()
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -166,7 +168,7 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.2)
         self.__exit__()
-        raise RuntimeError("the server did not start within 120 s")
+        raise RuntimeError("the server did not start within 300 s")
 
     def __exit__(self, *exc) -> None:
         if self.process and self.process.poll() is None:
@@ -185,6 +187,7 @@ class _ClientStats:
     superseded: int = 0
     errors: int = 0
     unanswered: int = 0
+    closed: int = 0  # connections that ended before the level did
 
 
 async def _open_loop_client(url: str, messages: list[str], rate: float, start: float,
@@ -192,41 +195,46 @@ async def _open_loop_client(url: str, messages: list[str], rate: float, start: f
                             malformed: bool = False) -> None:
     """Sends at `rate` whatever the replies do; pairs each reply with its query by order."""
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
 
-    async with connect(url, max_size=2**20, compression=None) as ws:
-        pending: deque[tuple[float, bool]] = deque()
+    pending: deque[tuple[float, bool]] = deque()
+    try:
+        async with connect(url, max_size=2**20, compression=None) as ws:
 
-        async def receive() -> None:
-            async for reply in ws:
-                sent_at, counted = pending.popleft()
-                if not counted or malformed:
-                    continue
-                if not isinstance(reply, str):
-                    stats.errors += 1
-                elif reply.startswith('{"type":"matches"'):
-                    stats.latencies.append(time.perf_counter() - sent_at)
-                elif reply.startswith('{"type":"superseded"'):
-                    stats.superseded += 1
-                else:
-                    stats.errors += 1
+            async def receive() -> None:
+                with contextlib.suppress(ConnectionClosed):
+                    async for reply in ws:
+                        sent_at, counted = pending.popleft()
+                        if not counted or malformed:
+                            continue
+                        if not isinstance(reply, str):
+                            stats.errors += 1
+                        elif reply.startswith('{"type":"matches"'):
+                            stats.latencies.append(time.perf_counter() - sent_at)
+                        elif reply.startswith('{"type":"superseded"'):
+                            stats.superseded += 1
+                        else:
+                            stats.errors += 1
 
-        receiver = asyncio.create_task(receive())
-        i = random.randrange(len(messages))
-        next_at = start + random.random() / rate  # spread the clients over one period
-        while next_at < stop:
-            delay = next_at - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            now = time.perf_counter()
-            counted = now >= warm_until
-            pending.append((now, counted))
-            await ws.send(MALFORMED if malformed else messages[i % len(messages)])
-            stats.sent += counted
-            i += 1
-            next_at += 1 / rate
-        await asyncio.sleep(0.5)  # the last replies
-        receiver.cancel()
-        stats.unanswered += sum(1 for _, counted in pending if counted)
+            receiver = asyncio.create_task(receive())
+            i = random.randrange(len(messages))
+            next_at = start + random.random() / rate  # spread the clients over one period
+            while next_at < stop:
+                delay = next_at - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                now = time.perf_counter()
+                counted = now >= warm_until
+                pending.append((now, counted))
+                await ws.send(MALFORMED if malformed else messages[i % len(messages)])
+                stats.sent += counted
+                i += 1
+                next_at += 1 / rate
+            await asyncio.sleep(0.5)  # the last replies
+            receiver.cancel()
+    except ConnectionClosed:  # the server closed it (or it broke): counted, the level goes on
+        stats.closed += 1
+    stats.unanswered += sum(1 for _, counted in pending if counted)
 
 
 async def _closed_loop_client(url: str, messages: list[str], rate: float, start: float,
@@ -234,8 +242,18 @@ async def _closed_loop_client(url: str, messages: list[str], rate: float, start:
     """Like the page: a camera frame every 1/rate s; one query in flight, and a frame that
     comes while one is in flight waits, replaced by any newer frame (latest wins)."""
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
 
-    async with connect(url, max_size=2**20, compression=None) as ws:
+    try:
+        await _closed_loop(connect(url, max_size=2**20, compression=None), messages, rate,
+                           start, warm_until, stop, stats)
+    except ConnectionClosed:  # the server closed it (or it broke): counted, the level goes on
+        stats.closed += 1
+
+
+async def _closed_loop(connecting, messages: list[str], rate: float, start: float,
+                       warm_until: float, stop: float, stats: _ClientStats) -> None:
+    async with connecting as ws:
         i = random.randrange(len(messages))
         next_frame = start + random.random() / rate
         while next_frame < stop:
@@ -320,7 +338,8 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
     return LevelResult(
         clients=clients, rate_per_client=rate, seconds=seconds,
         sent=sum(one.sent for one in stats), answered=len(latencies),
-        errors=sum(one.errors for one in stats),
+        errors=sum(one.errors + one.closed for one in stats),
+        closed=sum(one.closed for one in stats),
         unanswered=sum(one.unanswered for one in stats),
         matches_per_second=len(latencies) / seconds, p50_ms=float(np.percentile(ms, 50)),
         p99_ms=float(np.percentile(ms, 99)), max_ms=float(ms.max()),

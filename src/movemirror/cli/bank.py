@@ -1,9 +1,11 @@
 """`movemirror bank info|history|compact|upgrade DIR`: what a bank holds (and, with --skipped,
-every file it skipped), its versions, merging its small files, converting a format-1 bank."""
+every file it skipped), its versions, merging its small files (and removing old versions),
+converting a format-1 bank."""
 
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -92,17 +94,52 @@ def history(bank_dir: str = typer.Argument(..., help=BANK_HELP)):
 
 
 @app.command("compact")
-def compact(bank_dir: str = typer.Argument(..., help=BANK_HELP)):
-    """Merge the many small files that appends leave into few (a new version, same poses)."""
+def compact(
+    bank_dir: str = typer.Argument(..., help=BANK_HELP),
+    keep_versions: int | None = typer.Option(
+        None, "--keep-versions", min=1, help="Then remove all but the newest N versions and "
+                                             "the files only they use (1: the latest alone)."),
+    prune_older_than: str | None = typer.Option(
+        None, "--prune-older-than", help="Then remove the versions committed more than this "
+                                         "long ago (30m, 12h, 7d, 2w) and their files."),
+):
+    """Merge the many small files that appends leave into few (a new version, same poses);
+    with --keep-versions or --prune-older-than, also remove old versions (never the
+    latest): they can no longer be opened, and their files are gone."""
     from movemirror.bank import storage
 
     try:
+        older_than = parse_age(prune_older_than) if prune_older_than is not None else None
+    except ValueError as error:
+        raise fail(str(error), 2) from None
+    try:
         merged = storage.compact(bank_dir)
+        pruned = (storage.prune(bank_dir, keep_versions, older_than)
+                  if keep_versions is not None or older_than is not None else {})
     except BankError as error:
         raise fail(str(error)) from None
     for name, (before, after) in merged.items():
         console.print(f"{name}: {before:,} fragments -> {after:,}", markup=False,
                       highlight=False)
+    for name, (versions, removed) in pruned.items():
+        console.print(f"{name}: {versions:,} old versions removed ({removed:,} bytes)",
+                      markup=False, highlight=False)
+
+
+AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_age(text: str) -> timedelta:
+    """30m, 12h, 7d, 2w (or a number of seconds) as a timedelta."""
+    number, unit = (text[:-1], text[-1]) if text[-1:] in AGE_UNITS else (text, "s")
+    try:
+        value = float(number)
+    except ValueError:
+        raise ValueError(f"--prune-older-than {text!r}: give a number and a unit "
+                         f"({', '.join(AGE_UNITS)}), such as 7d") from None
+    if value < 0:
+        raise ValueError(f"--prune-older-than {text!r}: must not be negative")
+    return timedelta(seconds=value * AGE_UNITS[unit])
 
 
 @app.command("upgrade")

@@ -106,17 +106,20 @@ def bank(
     bank_bench.write_json(results, plan, out / "bank.json")
     table = Table("measure", "value")
     table.add_row("write the whole bank from scratch", f"{results.write_seconds:.2f} s")
-    table.add_row(f"append {plan.append:,} poses (median)", f"{results.append_seconds:.3f} s "
+    table.add_row("the first append after loading", f"{results.first_append_seconds:.3f} s "
+                  f"({results.first_append_seconds / results.write_seconds:.2%})")
+    table.add_row(f"append {plan.append:,} poses (median of the {plan.appends} after it)",
+                  f"{results.append_seconds:.3f} s "
                   f"({results.append_share:.2%} of the whole write)")
     table.add_row("  of which the commit (save)", f"{results.commit_seconds:.3f} s "
                   f"({results.commit_share:.2%})")
-    table.add_row("the first append after loading", f"{results.first_append_seconds:.3f} s "
-                  f"({results.first_append_seconds / results.write_seconds:.2%})")
     table.add_row("load, vectors ready for search", f"{results.load_seconds:.3f} s")
     table.add_row("then its records (on first use)", f"{results.records_seconds:.3f} s")
     table.add_row(f"a picture by row (of {plan.picture_bank:,})",
                   f"median {results.picture_ms_median:.2f} ms, "
                   f"p95 {results.picture_ms_p95:.2f} ms")
+    table.add_row("load average (1 min), start / end",
+                  " / ".join(f"{load:.1f}" for load in results.load_average))
     console.print(table)
     console.print(f"wrote {out / 'bank.json'}", markup=False)
 
@@ -277,7 +280,8 @@ def page(
                                     "machine)."),
     loops: str = typer.Option(",".join(PAGE.loops),
                               help="Comma-separated: main (the model on the page's thread, as "
-                                   "before) and worker (in a Web Worker, the default)."),
+                                   "before), worker (in Web Workers, the default) and "
+                                   "worker:WxT (W workers of T WASM threads, e.g. worker:1x2)."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Poses per second, p95 camera-to-screen latency and where each frame's time goes (grab,
@@ -286,9 +290,11 @@ def page(
     plan = page_bench.Plan(bank_dir=bank_dir, seconds=seconds,
                            models=tuple(m.strip() for m in models.split(",") if m.strip()),
                            loops=tuple(x.strip() for x in loops.split(",") if x.strip()))
-    unknown = set(plan.loops) - set(page_bench.LOOPS)
-    if unknown:
-        raise fail(f"unknown loop {', '.join(sorted(unknown))}: use main or worker")
+    try:
+        for loop in plan.loops:
+            page_bench.loop_options(loop)
+    except ValueError as error:
+        raise fail(str(error)) from None
     try:
         measured = page_bench.run(plan, report=_report)
     except (FileNotFoundError, BankError, RuntimeError) as error:  # DatasetMissingError too

@@ -47,7 +47,8 @@ def read_reference(path: Path) -> tuple[np.ndarray, list[str]]:
 
 
 def coverage(
-    bank_dir: Path = typer.Option(..., "--bank", help="The bank directory."),
+    bank_dir: str = typer.Option(..., "--bank", help="The bank: a directory, or a URI Lance "
+                                                   "opens (s3://bucket/banks/mine)."),
     against: Path | None = typer.Option(
         None, "--against", help="Reference poses to find the holes with: another bank, a "
                                 "query log (serve --log-queries), a folder of pose JSON files, "
@@ -100,7 +101,8 @@ def coverage(
     except PoseError as error:  # a pose another metric cannot measure
         raise fail(str(error)) from None
     png = map_png(result)
-    page = report_html(result, bank, f"Coverage of {bank_dir.name or bank_dir}", png)
+    name = bank_dir.rstrip("/").rsplit("/", 1)[-1] or bank_dir
+    page = report_html(result, bank, f"Coverage of {name}", png)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(page, encoding="utf-8")

@@ -38,7 +38,8 @@ QUALITY = DEFAULTS.quality
 
 def index(
     sources: list[Path] = typer.Argument(..., help="Photos, videos or folders (recursive)."),
-    bank_dir: Path = typer.Option(..., "--bank", help="The bank to create or add to."),
+    bank_dir: str = typer.Option(..., "--bank", help="The bank to create or add to: a "
+                                 "directory, or a URI Lance supports (s3://bucket/bank)."),
     model: str = typer.Option(DEFAULTS.model, help=models_help()),
     mode: str = typer.Option(DEFAULTS.mode, help=modes_help() + " The default is crop: on "
                              "LSPET, a best-mode archive keeps more photos but its matches "
@@ -220,7 +221,7 @@ class LogReporter:
         pass
 
 
-def print_summary(summary, bank_dir: Path) -> None:
+def print_summary(summary, bank_dir: str) -> None:
     console.print(
         f"[bold]{escape(str(bank_dir))}[/]: {summary.entries:,} entries added from "
         f"{summary.files_indexed:,} files; the bank now holds {summary.bank_entries:,}.",
@@ -241,7 +242,7 @@ def print_summary(summary, bank_dir: Path) -> None:
         print_skipped(summary.skipped, bank_dir)
 
 
-def print_skipped(skipped: list[tuple[str, str]], bank_dir: Path) -> None:
+def print_skipped(skipped: list[tuple[str, str]], bank_dir: str) -> None:
     """The skipped files with their reasons. In a log, every one on its own line (the full
     path, then the reason); on a terminal, a table with a few examples per reason."""
     title = f"{len(skipped):,} files skipped"

@@ -94,7 +94,8 @@ def read_clip(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def search(
     pose_file: Path | None = typer.Argument(
         None, help="A JSON file with 17 keypoints (x, y, score)."),
-    bank_dir: Path = typer.Option(..., "--bank", help="The bank directory."),
+    bank_dir: str = typer.Option(..., "--bank", help="The bank: a directory, or a URI Lance "
+                                 "supports (s3://bucket/bank)."),
     clip: Path | None = typer.Option(
         None, "--clip", help="Search by movement instead: a JSON list of timed poses "
                              '([{"time": s, "keypoints": [[x, y, score] * 17]}, ...]) or a '
@@ -145,7 +146,7 @@ def search(
     console.print(table)
 
 
-def search_clip(clip: Path, bank_dir: Path, k: int, metric: str, mirror: bool,
+def search_clip(clip: Path, bank_dir: str, k: int, metric: str, mirror: bool,
                 as_json: bool) -> None:
     from movemirror.bank import PoseBank
 

@@ -41,10 +41,14 @@ def serve(
     from movemirror.errors import QueryLogError, UnknownIndexError
     from movemirror.index import DEFAULT_INDEX, check_index
     from movemirror.server import create_app
-    from movemirror.server.app import BANK_ENV, FOLLOW_ENV, INDEX_ENV, QUERY_LOG_ENV
+    from movemirror.server.app import BANK_ENV, FOLLOW_ENV, INDEX_ENV, INDEXES_ENV, QUERY_LOG_ENV
     from movemirror.server.files import find_web_modules
     from movemirror.server.limits import Limits
     from movemirror.server.query_log import QueryLog
+    from movemirror.server.shared_indexes import (
+        build_shared_indexes_apart,
+        remove_shared_indexes,
+    )
 
     try:
         if index is not None:
@@ -86,10 +90,15 @@ def serve(
     if workers == 1:
         uvicorn.run(app, **options)
         return
-    # Each worker opens the bank (its vectors memory-mapped, so shared) and builds and warms
-    # its own indexes; this process only supervises them, so it holds no indexes of its own.
+    # The indexes are built once, into shared memory; each worker opens the bank (its
+    # vectors memory-mapped, so shared), maps those indexes and warms its own search code.
+    # This process only supervises: it keeps no indexes of its own.
+    location = storage.location_of(bank_dir)
+    with console.status(f"Building the search indexes over {len(bank):,} poses…"):
+        shared = build_shared_indexes_apart(location, index or DEFAULT_INDEX)
     del bank
-    os.environ[BANK_ENV] = storage.location_of(bank_dir)
+    os.environ[INDEXES_ENV] = str(shared)
+    os.environ[BANK_ENV] = location
     if follow:
         os.environ[FOLLOW_ENV] = "1"
     if index:
@@ -98,5 +107,8 @@ def serve(
         os.environ[QUERY_LOG_ENV] = str(log_queries.resolve())
     if modules is not None:
         os.environ["MOVEMIRROR_WEB_MODULES"] = str(modules.resolve())
-    uvicorn.run("movemirror.server.app:app_from_environment", factory=True, workers=workers,
-                **options)
+    try:
+        uvicorn.run("movemirror.server.app:app_from_environment", factory=True,
+                    workers=workers, **options)
+    finally:
+        remove_shared_indexes(shared)

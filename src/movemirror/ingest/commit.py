@@ -29,24 +29,35 @@ from movemirror.keypoints import NUM_KEYPOINTS
 
 
 class BankWriter:
-    def __init__(self, bank_dir: Path, rebuild: bool, model: str, attribution: Attribution):
-        self.bank_dir = bank_dir
+    def __init__(self, bank_dir: str | Path, rebuild: bool, model: str,
+                 attribution: Attribution):
+        self.bank_dir = bank_dir  # a folder or a URI (s3://...)
         self.model = model
         self.attribution = attribution
         self.bank, self.ledger, self.exists = _open(bank_dir, rebuild)
-        self.ids = set(self.bank.ids)
+        self.staged_ids: set[str] = set()  # since the last commit (the bank knows the rest)
         self.pending_rows: list[dict] = []
         self.pending_entries: list[tuple[Unit, Entry]] = []
 
     def __len__(self) -> int:
         return len(self.bank)
 
+    def fresh(self, entries: list[Entry]) -> list[Entry]:
+        """The entries whose ids are neither in the bank nor staged (each id once)."""
+        known = self.bank.contains_ids([e.id for e in entries])
+        out, seen = [], set()
+        for entry, in_bank in zip(entries, known, strict=True):
+            if not in_bank and entry.id not in self.staged_ids and entry.id not in seen:
+                seen.add(entry.id)
+                out.append(entry)
+        return out
+
     def stage(self, unit: Unit, entries: list[Entry], row: dict | None) -> list[Entry]:
         """Stage a unit's entries (those whose ids are new) and its ledger row (None: the unit
         is not recorded, so a later run does it again); returns the entries staged."""
-        fresh = [e for e in entries if e.id not in self.ids]
+        fresh = self.fresh(entries)
         for entry in fresh:
-            self.ids.add(entry.id)
+            self.staged_ids.add(entry.id)
             self.pending_entries.append((unit, entry))
         if row is not None:
             self.pending_rows.append(row)
@@ -68,10 +79,11 @@ class BankWriter:
         self.exists = True
         self.pending_entries.clear()
         self.pending_rows.clear()
+        self.staged_ids.clear()
         return len(self.bank)
 
 
-def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
+def _open(bank_dir: str | Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
     found = None if rebuild else storage.bank_format(bank_dir)
     if found == 1:
         raise IngestError(f"{bank_dir}: a format-1 bank is read-only: run `movemirror bank "
@@ -83,7 +95,12 @@ def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
             raise IngestError(f"{error}; use --rebuild to start this bank over") from error
         table = bank.tables.get(ledger_table.TABLE)
         if table is not None:
-            table = table.cast(ledger_table.SCHEMA)
+            try:
+                table = table.cast(ledger_table.SCHEMA)
+            except (ValueError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                raise IngestError(f"{bank_dir}: its table {ledger_table.TABLE!r} is not the "
+                                  f"ledger `movemirror index` keeps ({error}); use --rebuild "
+                                  "to start this bank over") from None
         return bank, Ledger(table), True
     empty = PoseBank.from_keypoints(np.empty((0, NUM_KEYPOINTS, 3), np.float32), ids=[],
                                     meta=METADATA_SCHEMA.empty_table())
@@ -93,26 +110,36 @@ def _open(bank_dir: Path, rebuild: bool) -> tuple[PoseBank, Ledger, bool]:
 def _entries(pending, model: str, attribution: Attribution):
     """The keypoints, ids and metadata (pictures included) of the entries to commit."""
     credits = {}
-    meta = []
-    tracks = _track_names(pending)
-    for (unit, entry), track in zip(pending, tracks, strict=True):
+    for unit, _ in pending:
         if unit.path not in credits:
             credits[unit.path] = attribution.lookup(unit.path)
-        credit = credits[unit.path]
-        meta.append({
-            "source": unit.path, "frame_time": entry.frame_time, "track": track,
-            "box": entry.box,
-            "thumbnail": thumbnail_path(entry.id),
-            "credit": credit.credit if credit else None,
-            "licence": credit.licence if credit else None,
-            "published_source": credit.source if credit else None,
-            "kind": unit.kind, "content_hash": unit.hash, "person": entry.person,
-            "score": entry.score, "model": model, "thumb_box": entry.thumb_box,
-            "width": entry.width, "height": entry.height, IMAGE: entry.thumbnail,
-        })
+    units = [unit for unit, _ in pending]
+    entries = [entry for _, entry in pending]
+    given = [credits[unit.path] for unit in units]
+    columns = {
+        "source": [unit.path for unit in units],
+        "frame_time": [entry.frame_time for entry in entries],
+        "track": _track_names(pending),
+        "box": [entry.box for entry in entries],
+        "thumbnail": [thumbnail_path(entry.id) for entry in entries],
+        "credit": [credit.credit if credit else None for credit in given],
+        "licence": [credit.licence if credit else None for credit in given],
+        "published_source": [credit.source if credit else None for credit in given],
+        "kind": [unit.kind for unit in units],
+        "content_hash": [unit.hash for unit in units],
+        "person": [entry.person for entry in entries],
+        "score": [entry.score for entry in entries],
+        "model": [model] * len(entries),
+        "thumb_box": [entry.thumb_box for entry in entries],
+        "width": [entry.width for entry in entries],
+        "height": [entry.height for entry in entries],
+        IMAGE: [entry.thumbnail for entry in entries],
+    }
     schema = METADATA_SCHEMA.append(pa.field(IMAGE, IMAGE_TYPE))
-    return (np.stack([entry.keypoints for _, entry in pending]),
-            [entry.id for _, entry in pending], pa.Table.from_pylist(meta, schema=schema))
+    meta = pa.table({field.name: pa.array(columns[field.name], field.type) for field in schema},
+                    schema=schema)
+    return (np.stack([entry.keypoints for entry in entries]), [entry.id for entry in entries],
+            meta)
 
 
 def _track_names(pending) -> list[str | None]:

@@ -102,6 +102,9 @@ def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: i
         from movemirror.ingest.engines.local import LocalEngine
 
         engine = LocalEngine(workers, device="cpu")
+    if "://" in str(bank_dir):  # a URI (s3://...): Lance's commits are atomic there
+        return _Run(sources, str(bank_dir), settings, engine, rebuild,
+                    attribution or Attribution(), commit_every, reporter).run()
     bank_dir = Path(bank_dir)
     bank_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(bank_dir):
@@ -110,7 +113,7 @@ def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: i
 
 
 class _Run:
-    def __init__(self, sources, bank_dir: Path, settings: Settings, engine: Engine,
+    def __init__(self, sources, bank_dir: str | Path, settings: Settings, engine: Engine,
                  rebuild: bool, attribution: Attribution, commit_every: float,
                  reporter: Reporter):
         self.sources = list(sources)
@@ -160,7 +163,8 @@ class _Run:
     def _plan(self) -> list[Unit]:
         units: list[Unit] = []
         seen: dict[str, str] = {}
-        for found in discover(self.sources, exclude=[self.bank_dir]):
+        local_bank = [self.bank_dir] if isinstance(self.bank_dir, Path) else []
+        for found in discover(self.sources, exclude=local_bank):
             if isinstance(found, Skip):
                 self.summary.skipped.append((str(found.path), found.reason))
                 continue
@@ -222,7 +226,7 @@ class _Run:
         if (unit.hash, unit.start) in self.taken:
             return  # an engine that ran a unit twice: its first result counts
         self.taken.add((unit.hash, unit.start))
-        fresh = [e for e in result.entries if e.id not in self.writer.ids]
+        fresh = self.writer.fresh(result.entries)
         # A unit redone after a crash between its entries' commit and its ledger row's
         # finds its entries already in the bank: it is indexed all the same.
         indexed = bool(fresh) or bool(result.entries)

@@ -28,9 +28,10 @@ from movemirror.server.files import (
 from movemirror.server.follow import follow as follow_bank
 from movemirror.server.guards import GuardMiddleware
 from movemirror.server.limits import Limits, RateLimiter
-from movemirror.server.matcher import Matcher
+from movemirror.server.matcher import Matcher, hand_over_the_gil_sooner
 from movemirror.server.query_log import QueryLog
 from movemirror.server.records import MatchFormatter
+from movemirror.server.shared_indexes import load_indexes
 from movemirror.server.state import ServerState
 
 DESCRIPTION = """Match a pose against a bank of poses from your own photos and videos.
@@ -53,6 +54,7 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
         web_modules = find_web_modules()
     formatter = MatchFormatter(bank)
     matcher = Matcher(bank)
+    hand_over_the_gil_sooner()
     state = ServerState(bank=bank, matcher=matcher, formatter=formatter, limits=limits,
                         web_modules=web_modules or None,
                         search_limiter=RateLimiter(limits.search_rate_per_second,
@@ -92,12 +94,15 @@ BANK_ENV = "MOVEMIRROR_SERVE_BANK"
 INDEX_ENV = "MOVEMIRROR_SERVE_INDEX"
 QUERY_LOG_ENV = "MOVEMIRROR_SERVE_QUERY_LOG"
 FOLLOW_ENV = "MOVEMIRROR_SERVE_FOLLOW"
+INDEXES_ENV = "MOVEMIRROR_SERVE_INDEXES"  # the supervisor's shared indexes (shared_indexes)
 
 
 def app_from_environment() -> FastAPI:
     """The app for $MOVEMIRROR_SERVE_BANK: what each worker process of `serve --workers` runs."""
     index = os.environ.get(INDEX_ENV)
     bank = PoseBank.load(os.environ[BANK_ENV], index=index or DEFAULT_INDEX)
+    if os.environ.get(INDEXES_ENV):
+        load_indexes(bank, Path(os.environ[INDEXES_ENV]))
     log_folder = os.environ.get(QUERY_LOG_ENV)
     app = create_app(bank, query_log=QueryLog(log_folder) if log_folder else None,
                      follow=os.environ.get(FOLLOW_ENV) == "1")

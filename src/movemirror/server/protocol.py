@@ -1,18 +1,19 @@
 """Reading stream messages fast: a camera-rate client sends thousands of them a second.
 
-A well-formed message is read with json and numpy; anything unusual goes through the
+A well-formed message is read with orjson and numpy; anything unusual goes through the
 StreamQuery schema, which decides and names the problem. The fast path accepts nothing the
 schema would refuse, so both give the same answer.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, TypeGuard
 
 import numpy as np
+import orjson
 
 from movemirror.distances import METRICS
 from movemirror.keypoints import NUM_KEYPOINTS
@@ -40,9 +41,9 @@ class Query:
 
 def parse_query(text: str) -> Query:
     """The query in a message; raises pydantic.ValidationError naming what is wrong."""
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+    try:  # orjson refuses NaN, huge integers and deep nesting: the schema then names them
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
         data = None
     query = _fast(data) if isinstance(data, dict) else None
     if query is not None:
@@ -63,11 +64,13 @@ def _fast(data: dict) -> Query | None:
     keypoints = data.get("keypoints")
     if type(keypoints) is not list or len(keypoints) != NUM_KEYPOINTS:
         return None
-    try:
-        array = np.array(keypoints, dtype=np.float64)
+    if not all(type(point) is list and len(point) == 3 for point in keypoints):
+        return None
+    try:  # several times faster than np.array on nested lists
+        array = np.fromiter(chain.from_iterable(keypoints), np.float32, NUM_KEYPOINTS * 3)
     except (TypeError, ValueError):
         return None
-    if array.shape != (NUM_KEYPOINTS, 3) or not np.isfinite(array).all():
+    if not np.isfinite(array).all():  # also what only float64 holds: the schema decides
         return None
     width, height = data.get("width"), data.get("height")
     if not (_is_number(width) and _is_number(height)):
@@ -88,5 +91,5 @@ def _fast(data: dict) -> Query | None:
     motion, seen = data.get("motion", False), data.get("time")
     if type(motion) is not bool or not (seen is None or _is_number(seen)):
         return None
-    return Query(query_id, array.astype(np.float32), float(width), float(height), k, metric,
+    return Query(query_id, array.reshape(NUM_KEYPOINTS, 3), float(width), float(height), k, metric,
                  mirror, motion, None if seen is None else float(seen), one_per_frame)

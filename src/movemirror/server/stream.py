@@ -44,6 +44,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+import orjson
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -63,20 +64,27 @@ CLOSE_TRY_LATER = 1013
 router = APIRouter()
 
 
+def _json(value) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # what only json writes: a lone surrogate, an integer past 64 bits
+        return json.dumps(value)
+
+
 def error_frame(code: str, detail: str, query_id=None) -> str:
-    return json.dumps({"type": "error", "id": query_id, "code": code, "detail": detail})
+    return _json({"type": "error", "id": query_id, "code": code, "detail": detail})
 
 
 def superseded_frame(query_id) -> str:
     # Sent for most messages of a client that outpaces the server: built without json's
     # dict machinery, like the matches frame.
-    return f'{{"type":"superseded","id":{json.dumps(query_id)}}}'
+    return f'{{"type":"superseded","id":{_json(query_id)}}}'
 
 
 def _query_id(text: str):
     """The id of a message that failed validation, when it can be read at all."""
     try:
-        value = json.loads(text).get("id")
+        value = json.loads(text).get("id")  # json, not orjson: it reads NaN too
     except (ValueError, AttributeError, RecursionError):
         return None
     return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
@@ -241,7 +249,7 @@ async def _answer(state: ServerState, waiting: Waiting, recent: RecentPoses) -> 
     except (MotionError, UnknownMetricError) as error:
         return error_frame("bad_motion", str(error), query.id)
     elapsed = (time.perf_counter() - waiting.started) * 1000
-    return (f'{{"type":"matches","id":{json.dumps(query.id)},'
+    return (f'{{"type":"matches","id":{_json(query.id)},'
             f'"matches":{state.formatter.as_json(hits)},{motion}"elapsed_ms":{elapsed:.3f}}}')
 
 

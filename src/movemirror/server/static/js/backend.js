@@ -27,13 +27,24 @@ export function candidateBackends(forced) {
 }
 
 /**
- * WASM threads for the model: null leaves TF.js's default, 0 turns threads off (?threads=0,
- * to compare), N asks for N (TF.js 4.22 reports 1 XNNPACK thread here whatever is asked). Threads need cross-origin isolation, which the
- * server's headers give the page and its worker. Only heeded before WASM first starts.
+ * WASM threads for the model: null leaves TF.js's default (hardwareConcurrency / 2), 0 turns
+ * threads off (?threads=0, to compare), N asks for N. Threads need cross-origin isolation,
+ * which the server's headers give the page and its worker. Only heeded before WASM first
+ * starts (once per worker).
  */
 export function configureWasm({ threads = null } = {}) {
   if (threads === 0) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  else if (threads > 0) tf.wasm.setThreadsCount(threads);
+  else if (threads > 0) {
+    // TF.js's WASM build caps its XNNPACK threads at hardwareConcurrency / 2, taking every
+    // core for two hyper-threads: on 2 real cores it would run 1 whatever is asked. Its
+    // module reads navigator.hardwareConcurrency, so this realm shows it enough cores.
+    const needed = 2 * threads;
+    if ((navigator.hardwareConcurrency || 1) < needed) {
+      Object.defineProperty(navigator, 'hardwareConcurrency', { value: needed,
+        configurable: true });
+    }
+    tf.wasm.setThreadsCount(threads);
+  }
 }
 
 export async function useBackend(name) {

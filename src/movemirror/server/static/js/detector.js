@@ -66,12 +66,17 @@ export async function createDetector(name, { backend = null, threads = null,
   const estimator = await loadEstimator(spec, onProgress);
   const probe = makeCanvas(256, 256);
   onProgress(0.9, 'Choosing the fastest backend for this device');
-  // A model with a probe times what a tracked camera frame costs it.
-  const chosen = await pickFastest(candidates, () => (estimator.probe
-    ? estimator.probe(probe, 256, 256) : estimator.estimate(probe, 256, 256, { track: false })));
+  const chosen = await pickFastest(candidates, () => probePose(estimator, probe));
   estimator.reset();
   onProgress(1, 'Ready');
   return { estimator, model: name, ...chosen, details: backendDetails() };
+}
+
+/** One pose of `canvas` (256 px square), to time the model: a model with a probe times what
+ * a tracked camera frame costs it. */
+export function probePose(estimator, canvas) {
+  return estimator.probe ? estimator.probe(canvas, 256, 256)
+    : estimator.estimate(canvas, 256, 256, { track: false });
 }
 
 async function loadEstimator(spec, onProgress) {

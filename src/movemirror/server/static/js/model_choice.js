@@ -3,12 +3,15 @@
 
 // Most accurate first, as query poses, by `movemirror bench quality` on LSPET's report queries
 // (fraction of the oracle gap closed by the top match, limb direction / joint position, over
-// all 1,000 queries): BlazePose Heavy 0.591 / 0.648, BlazePose Full 0.586 / 0.646, Thunder
-// 0.535 / 0.591, Lightning 0.473 / 0.526 (BlazePose measured on Thunder's seed; the page seeds
-// it with Lightning). PoseNet (0.218 / 0.204, the original's) is never chosen by itself.
-export const BY_QUERY_QUALITY = [
-  'blazepose-heavy', 'blazepose-full', 'thunder', 'lightning',
-];
+// all 1,000 queries): BlazePose Full 0.586 / 0.646, Thunder 0.535 / 0.591, Lightning
+// 0.473 / 0.526 (BlazePose measured on Thunder's seed; the page seeds it with Lightning).
+// BlazePose Heavy (0.591 / 0.648) is offered by name only: it adds 0.005 for about 5x Full's
+// time and a 27 MB download. PoseNet (0.218 / 0.204, the original's) is never chosen by itself.
+export const BY_QUERY_QUALITY = ['blazepose-full', 'thunder', 'lightning'];
+// Cheapest first, by CPU time a pose in TF.js's WASM backend (`movemirror bench page`, the
+// same on every device that runs WASM: Lightning 32-41 ms, BlazePose Full about 2x that with its
+// seed, Thunder 127-217 ms). A model is not loaded once a cheaper one was too slow.
+export const BY_COST = ['lightning', 'blazepose-full', 'thunder'];
 export const AUTO = 'auto';
 export const CAMERA_FPS = 30;
 // The share of a camera frame's interval the model may take: the rest goes to cropping,
@@ -24,10 +27,19 @@ export function keepsCameraRate(msPerPose, cameraFps = CAMERA_FPS) {
   return Number.isFinite(msPerPose) && msPerPose <= budgetMs(cameraFps);
 }
 
+/** A model cheaper than `name` (BY_COST) measured too slow for the camera, or null. */
+function cheaperTooSlow(name, measured, cameraFps) {
+  const cost = BY_COST.indexOf(name);
+  if (cost < 0) return null;
+  return BY_COST.slice(0, cost).find((cheaper) => measured[cheaper] !== undefined
+    && !keepsCameraRate(measured[cheaper], cameraFps)) ?? null;
+}
+
 /**
  * The choice, given the ms per pose measured so far ({model: ms}, in BY_QUERY_QUALITY order;
- * on the worker loop, the pool's: one worker's time over the workers it would use):
- * {model, done, reason}. `done` is false while a less accurate model is still to be measured.
+ * on the worker loop, the pool's, as PoseWorkerPool measured its workers at once):
+ * {model, done, reason}. `done` is false while a less accurate model is still to be measured;
+ * a model is passed over unmeasured when a cheaper one (BY_COST) was already too slow.
  * The last (fastest) model is kept whatever its rate: there is nothing faster to fall back to.
  */
 export function chooseModel(measured, labels, cameraFps = CAMERA_FPS) {
@@ -35,7 +47,12 @@ export function chooseModel(measured, labels, cameraFps = CAMERA_FPS) {
   const tooSlow = [];
   for (const [i, name] of BY_QUERY_QUALITY.entries()) {
     const ms = measured[name];
-    if (ms === undefined) return { model: name, done: false, reason: null };
+    if (ms === undefined) {
+      const cheaper = cheaperTooSlow(name, measured, cameraFps);
+      if (!cheaper) return { model: name, done: false, reason: null };
+      tooSlow.push(`${labels[name]} costs more than ${labels[cheaper]}`);
+      continue;
+    }
     const last = i === BY_QUERY_QUALITY.length - 1;
     if (keepsCameraRate(ms, cameraFps) || last) {
       const here = `${labels[name]} took ${ms.toFixed(0)} ms a pose here`;

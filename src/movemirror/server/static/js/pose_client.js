@@ -61,6 +61,11 @@ export class PoseWorker {
     return this.ask({ type: 'frame', bitmap, width, height, crop }, [bitmap]);
   }
 
+  /** The ms that `runs` poses of a blank frame take in this worker, one after another. */
+  async probe(runs) {
+    return (await this.ask({ type: 'probe', runs })).ms;
+  }
+
   /** Keypoints of a still image (canvas or image): the photo stays on this device. */
   async estimateStill(source, width, height) {
     const bitmap = await createImageBitmap(source);
@@ -91,12 +96,29 @@ export function defaultPoolSize() {
   return Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1));
 }
 
+// Poses each probe of the pool's size runs in every worker, and the least gain in poses a
+// second that is worth more workers: each worker that shares a core lengthens every pose.
+const PROBE_RUNS = 4;
+const MIN_POOL_GAIN = 1.2;
+
+/**
+ * Whether `size` workers running at once (`togetherMs` for `runs` poses each) estimate enough
+ * more poses a second than one alone (`aloneMs` for `runs`) to be worth it; with the ms a pose
+ * each way.
+ */
+export function poolPays(aloneMs, togetherMs, size, runs = PROBE_RUNS, minGain = MIN_POOL_GAIN) {
+  const alone = aloneMs / runs;
+  const together = togetherMs / (size * runs); // the pool's ms a pose
+  return { pays: alone >= minGain * together, aloneMs: alone, togetherMs: together };
+}
+
 /**
  * Pose workers, each with its own copy of the model, taking camera frames in turn. One worker
  * when it keeps camera rate by itself; otherwise up to `maxSize` (WASM runs on one core a
- * worker here, so two workers estimate two frames at once on a two-core device). More workers
- * than needed would only share the cores and lengthen each frame's wait. The page decides
- * where each worker looks (the crop around the last pose it saw).
+ * worker here, so two workers estimate two frames at once on a two-core device), kept only
+ * when running them at once, measured, estimates enough more poses a second than one alone:
+ * on a busy machine they share the cores with everything else and only lengthen each frame's
+ * wait. The page decides where each worker looks (the crop around the last pose it saw).
  */
 export class PoseWorkerPool {
   constructor(maxSize = defaultPoolSize()) {
@@ -114,9 +136,10 @@ export class PoseWorkerPool {
   }
 
   /**
-   * Loads `name`, measures it in one worker, and in as many more as camera rate needs;
-   * resolves {model, backend, msPerRun, timings, details, workers, msPerRunAlone}: msPerRun is
-   * the pool's (one worker's time over the number of workers, each on a core of its own).
+   * Loads `name`, measures it in one worker, and in as many more as camera rate needs and the
+   * measurement of them all at once pays for; resolves {model, backend, msPerRun, timings,
+   * details, workers, msPerRunAlone, poolTrial}: msPerRun is the pool's ms a pose
+   * (poolTrial: {aloneMs, togetherMs, size}, measured when more than one worker was tried).
    */
   async load(name, { onProgress = () => {}, ...options } = {}) {
     const first = await this.workers[0].load(name, { ...options, onProgress });
@@ -124,9 +147,22 @@ export class PoseWorkerPool {
     while (this.workers.length > wanted) this.workers.pop().terminate();
     while (this.workers.length < wanted) this.workers.push(new PoseWorker());
     await Promise.all(this.workers.slice(1).map((worker) => worker.load(name, options)));
+    let msPerRun = first.msPerRun;
+    let poolTrial = null;
+    if (this.size > 1) {
+      const aloneMs = await this.workers[0].probe(PROBE_RUNS);
+      const start = performance.now();
+      await Promise.all(this.workers.map((worker) => worker.probe(PROBE_RUNS)));
+      const trial = poolPays(aloneMs, performance.now() - start, this.size);
+      poolTrial = { aloneMs: trial.aloneMs, togetherMs: trial.togetherMs, size: this.size };
+      if (trial.pays) msPerRun = trial.togetherMs;
+      else {
+        while (this.workers.length > 1) this.workers.pop().terminate();
+        msPerRun = trial.aloneMs;
+      }
+    }
     this.idle = [...this.workers];
-    return { ...first, msPerRun: first.msPerRun / this.size, workers: this.size,
-      msPerRunAlone: first.msPerRun };
+    return { ...first, msPerRun, workers: this.size, msPerRunAlone: first.msPerRun, poolTrial };
   }
 
   /** A camera frame to a free worker (check `free` first); see PoseWorker.estimateFrame. */

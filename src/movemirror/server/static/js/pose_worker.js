@@ -9,15 +9,18 @@
 //               {type: 'still', id, bitmap, width, height}   (a photo; never dropped)
 //               {type: 'people', id, bitmap, width, height}  (everyone in a photo)
 //               {type: 'reset'}                              (the person was lost: stop tracking)
+//               {type: 'probe', id, runs}  (time the model on a blank frame, to size the pool)
 // Messages out: {type: 'loaded', id, model, backend, msPerRun, timings, details}
 //               {type: 'progress', id, fraction, text}
 //               {type: 'pose', id, keypoints, timing: {resizeMs, inferMs}}
 //               {type: 'people', id, people}  (still_people.js peopleInPhoto)
 //               {type: 'dropped', id}  (a newer frame came before this one was started)
+//               {type: 'probed', id, ms}  (the probe's runs took ms in all)
 //               {type: 'error', id, message}
 import '/vendor/tfjs/tf.es2017.min.js';
 import '/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js';
-import { createDetector } from './detector.js';
+import { makeCanvas } from './crop.js';
+import { createDetector, probePose } from './detector.js';
 import { peopleInPhoto } from './still_people.js';
 
 let detector = null;
@@ -39,6 +42,14 @@ function deliverWaitingMessages() {
 async function estimate(job) {
   const { estimator } = detector;
   try {
+    if (job.type === 'probe') {
+      const probe = makeCanvas(256, 256);
+      const start = performance.now();
+      for (let i = 0; i < job.runs; i += 1) await probePose(estimator, probe);
+      estimator.reset(); // the blank probe is no person to follow
+      self.postMessage({ type: 'probed', id: job.id, ms: performance.now() - start });
+      return;
+    }
     if (job.type === 'people') {
       const { bitmap, width, height } = job;
       const people = await peopleInPhoto(estimator, bitmap, width, height,
@@ -55,7 +66,7 @@ async function estimate(job) {
   } catch (error) {
     self.postMessage({ type: 'error', id: job.id, message: String(error?.message || error) });
   } finally {
-    job.bitmap.close();
+    job.bitmap?.close();
   }
 }
 
@@ -70,7 +81,7 @@ async function run() {
       if (job === newestFrame) newestFrame = null;
       if (detector) await estimate(job);
       else {
-        job.bitmap.close();
+        job.bitmap?.close();
         self.postMessage({ type: 'error', id: job.id, message: 'no pose model is loaded' });
       }
       await deliverWaitingMessages();
@@ -112,6 +123,7 @@ self.onmessage = ({ data }) => {
       break;
     case 'still':
     case 'people':
+    case 'probe':
       stills.push(data);
       run();
       break;

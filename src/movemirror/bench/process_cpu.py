@@ -1,0 +1,113 @@
+"""Where the cores went during a benchmark: CPU seconds of this process's descendants (the
+browser's processes and threads, the server) by role, read from /proc (Linux; elsewhere
+nothing is measured). Two snapshots' difference over the wall time is the cores each role
+kept busy, beside those the whole machine kept busy (other jobs included).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROC = Path("/proc")
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+# Chromium's name (/proc/.../comm) for a renderer's dedicated worker threads: the pose workers
+# and the WASM threads they start. The page's own thread is the renderer's main thread.
+WORKER_THREAD = "DedicatedWorker"
+
+
+def _stat_fields(path: Path) -> list[str] | None:
+    """The fields of a /proc stat file after its "(comm)", or None if it is gone."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return None
+    return text[text.rfind(")") + 2:].split()
+
+
+def _cpu_seconds(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in PROC.iterdir():
+        if entry.name.isdigit() and (fields := _stat_fields(entry / "stat")):
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    return children
+
+
+def descendants(pid: int) -> list[int]:
+    children, found, todo = _children(), [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def process_role(cmdline: list[str]) -> str:
+    """'browser', a Chromium --type (renderer, gpu-process, utility, zygote), 'server' for
+    movemirror serve, else the program's name."""
+    if not cmdline:
+        return "other"
+    program = Path(cmdline[0]).name
+    if "chrom" in program:
+        kinds = [arg.split("=", 1)[1] for arg in cmdline if arg.startswith("--type=")]
+        return kinds[0] if kinds else "browser"
+    if "serve" in cmdline and any("movemirror" in arg for arg in cmdline[:2]):
+        return "server"
+    return program
+
+
+def thread_role(process: str, thread_name: str, main_thread: bool) -> str:
+    """A renderer's threads apart: the page's thread, its workers, the rest."""
+    if process != "renderer":
+        return process
+    if main_thread:
+        return "renderer: page thread"
+    if thread_name.startswith(WORKER_THREAD):
+        return "renderer: workers"
+    return "renderer: other threads"
+
+
+def cpu_by_role(root: int | None = None) -> dict[str, float]:
+    """CPU seconds so far of root's descendants (default: this process's), by role."""
+    totals: dict[str, float] = {}
+    if not PROC.is_dir():
+        return totals
+    for pid in descendants(os.getpid() if root is None else root):
+        try:
+            # Chromium rewrites its children's titles: one string, arguments split by spaces.
+            cmdline = (PROC / str(pid) / "cmdline").read_text().replace("\0", " ").split()
+            tasks = list((PROC / str(pid) / "task").iterdir())
+        except OSError:
+            continue
+        role = process_role(cmdline)
+        for task in tasks:
+            fields = _stat_fields(task / "stat")
+            try:
+                name = (task / "comm").read_text().strip()
+            except OSError:
+                continue
+            if fields:
+                key = thread_role(role, name, task.name == str(pid))
+                totals[key] = totals.get(key, 0.0) + _cpu_seconds(fields)
+    return totals
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy since boot (everything but idle and iowait)."""
+    try:
+        first = (PROC / "stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(value) for value in first]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / TICKS
+
+
+def cores_busy(before: dict[str, float], after: dict[str, float], seconds: float) -> dict:
+    """Cores each role kept busy between two cpu_by_role snapshots `seconds` apart."""
+    roles = sorted(set(after), key=lambda role: -(after[role] - before.get(role, 0.0)))
+    return {role: round((after[role] - before.get(role, 0.0)) / seconds, 3) for role in roles}

@@ -1,0 +1,96 @@
+"""serve --workers N: the indexes built once, mapped by every worker, searching as their own."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from websockets.sync.client import connect
+
+from movemirror.bank import PoseBank
+from movemirror.bench.serve import ServerProcess
+from movemirror.distances import METRICS, check_metric
+from movemirror.server.shared_indexes import (
+    ARRAYS,
+    build_shared_indexes,
+    load_indexes,
+    remove_shared_indexes,
+)
+
+
+def _inside_file(array: np.ndarray, path: Path) -> bool:
+    """Whether the array's memory is a mapping of that file in this process."""
+    address = array.__array_interface__["data"][0]
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[-1] == str(path):
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            if start <= address < end:
+                return True
+    return False
+
+
+def test_a_worker_searches_with_the_supervisors_indexes_mapped_from_shared_memory(bank_dir):
+    built = PoseBank.load(bank_dir)
+    folder = build_shared_indexes(built)
+    try:
+        worker = PoseBank.load(bank_dir)
+        assert load_indexes(worker, folder)
+        rng = np.random.default_rng(1)
+        queries = built.keypoints[rng.integers(0, len(built), 30)].copy()
+        queries[..., :2] += rng.normal(0, 3, queries[..., :2].shape)
+        for metric in METRICS:
+            adopted = worker.built_indexes()[metric][0]
+            assert adopted is not built.built_indexes()[metric][0]
+            assert _inside_file(adopted.vectors, folder / ARRAYS)  # mapped, not copied
+            usable = [p is None for p in check_metric(metric).problems(queries)]
+            mine = built.search(queries[usable], k=7, metric=metric, mirror=True)
+            theirs = worker.search(queries[usable], k=7, metric=metric, mirror=True)
+            assert np.array_equal(mine.indices, theirs.indices)
+            assert np.allclose(mine.distances, theirs.distances)
+            assert np.array_equal(mine.mirrored, theirs.mirrored)
+    finally:
+        remove_shared_indexes(folder)
+    assert not folder.exists()
+
+
+def test_indexes_of_another_bank_version_are_not_adopted(bank_dir, tmp_path):
+    built = PoseBank.load(bank_dir)
+    folder = build_shared_indexes(built)
+    try:
+        other = PoseBank.from_keypoints(built.keypoints[:50])
+        other.save(tmp_path / "other")
+        other = PoseBank.load(tmp_path / "other")
+        assert not load_indexes(other, folder)
+        assert other.built_indexes() == {}
+    finally:
+        remove_shared_indexes(folder)
+
+
+def _mapped_files(pid: int) -> set[str]:
+    lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    return {line.split()[-1] for line in lines if len(line.split()) >= 6}
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_maps_one_copy_of_the_indexes(bank_dir, bank):
+    with ServerProcess(bank_dir, workers=2) as server:
+        assert server.process is not None
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+        workers = [int(p) for p in children.read_text().split()]
+        shared = [{f for f in _mapped_files(pid) if "movemirror-indexes-" in f}
+                  for pid in workers]
+        shared = [files for files in shared if files]
+        assert len(shared) == 2 and shared[0] == shared[1], shared  # the same file in both
+        with connect(f"ws://127.0.0.1:{server.port}/api/stream") as ws:
+            ws.send(json.dumps({"id": 1, "keypoints": bank.keypoints[5].tolist(),
+                                "width": 640, "height": 480, "k": 3}))
+            reply = json.loads(ws.recv(timeout=30))
+        assert reply["type"] == "matches" and reply["matches"][0]["id"] == bank.ids[5]
+        url = f"http://127.0.0.1:{server.port}/api/health"
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            assert answer.status == 200
+    assert not Path(next(iter(shared[0]))).exists()  # removed when the server stopped
