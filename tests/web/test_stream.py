@@ -13,8 +13,9 @@ from starlette.websockets import WebSocketDisconnect
 from websockets.sync.client import connect
 
 from movemirror.server import create_app
+from movemirror.server import stream as stream_module
 from movemirror.server.limits import Limits
-from movemirror.server.protocol import parse_query
+from movemirror.server.protocol import parse_query, query_from_fields
 from movemirror.server.stream import OwedReplies, Waiting
 
 from .test_matcher import run_in_fresh_loop
@@ -219,3 +220,32 @@ def test_a_client_that_does_not_read_stops_being_read(bank):
         return was_blocked
 
     assert run_in_fresh_loop(run)
+
+
+def test_superseded_poses_are_never_vectorised_and_bad_ones_still_get_their_error(
+        live_server, bank, monkeypatch):
+    built = []
+
+    def counting(fields):
+        built.append(fields.get("id"))
+        return query_from_fields(fields)
+
+    monkeypatch.setattr(stream_module, "query_from_fields", counting)
+    bad = {7: '{"keypoints": [[1,', 21: "[1, 2, 3]",
+           33: message(bank.keypoints[0], id="bad33", k=0),
+           45: json.dumps({"id": "bad45", "keypoints": [[float("nan"), 1, 1]] * 17, "width": 9,
+                           "height": 9}),
+           58: json.dumps({"id": "bad58", "keypoints": [["x", 1, 1]] * 17, "width": 9,
+                           "height": 9})}
+    texts = [bad.get(i) or message(bank.keypoints[i % 20], id=f"q{i}", k=2) for i in range(80)]
+    with connect(ws_url(live_server)) as ws:
+        send_burst(ws, texts)
+        replies = [json.loads(ws.recv(timeout=10)) for _ in texts]
+    for i, reply in enumerate(replies):
+        if i in bad:
+            assert reply["type"] == "error" and reply["code"] == "invalid", (i, reply)
+        else:
+            assert reply["id"] == f"q{i}" and reply["type"] in ("matches", "superseded")
+    answered = [r["id"] for r in replies if r["type"] == "matches"]
+    assert replies[-1]["type"] == "matches" and len(answered) <= 10
+    assert built == answered  # only the poses answered with matches became arrays
