@@ -44,8 +44,9 @@ def pose_problems(
 ) -> list[str | None]:
     """For each pose, None if it can be vectorised, else a message naming the problem."""
     poses = as_pose_array(keypoints)
-    codes, counts, _ = _check_and_vectorise(poses, np.float32(min_score), min_keypoints, False)
-    if not codes.any():
+    codes, counts, _, first_bad = _check_and_vectorise(poses, np.float32(min_score),
+                                                       min_keypoints, False)
+    if first_bad < 0:
         return [None] * len(poses)
     return [_message(code, count, min_score, min_keypoints)
             for code, count in zip(codes.tolist(), counts.tolist(), strict=True)]
@@ -58,10 +59,9 @@ def to_vectors(
 ) -> np.ndarray:
     """Turn poses (17, 3) or (N, 17, 3) into vectors (N, 52); raise PoseError on a bad pose."""
     poses = as_pose_array(keypoints)
-    codes, counts, vectors = _check_and_vectorise(poses, np.float32(min_score), min_keypoints,
-                                                  True)
-    if codes.any():
-        i = int(np.flatnonzero(codes)[0])
+    codes, counts, vectors, i = _check_and_vectorise(poses, np.float32(min_score), min_keypoints,
+                                                     True)
+    if i >= 0:
         where = f"pose {i}: " if len(poses) > 1 else ""
         raise PoseError(where + str(_message(codes[i], counts[i], min_score, min_keypoints)))
     return vectors
@@ -87,7 +87,8 @@ def _message(code: int, count: int, min_score: float, min_keypoints: int) -> str
 @njit(cache=True, nogil=True)
 def _check_and_vectorise(poses, min_score, min_keypoints, vectorise):
     """Per pose: its problem code (_OK if none), its count of confident keypoints and, when
-    vectorise is set, its vector (rows of bad poses are left unset).
+    vectorise is set, its vector (rows of bad poses are left unset); and the first bad pose's
+    row, -1 if none (so one good pose costs no numpy call to find out).
 
     One compiled pass, so one pose costs microseconds rather than a numpy call per step. The
     arithmetic is the numpy formulation's, operation for operation: float32 for the box, the
@@ -146,7 +147,12 @@ def _check_and_vectorise(poses, min_score, min_keypoints, vectorise):
         for j in range(NUM_KEYPOINTS):
             out[XY_DIM + j] = pose[j, 2]
         out[CONFIDENCE_SUM] = _pairwise_sum_of_scores(pose)
-    return codes, counts, vectors
+    first_bad = -1
+    for p in range(n):
+        if codes[p] != _OK:
+            first_bad = p
+            break
+    return codes, counts, vectors, first_bad
 
 
 @njit(cache=True, inline="always")

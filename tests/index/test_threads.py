@@ -16,8 +16,9 @@ from movemirror.vectors import _check_and_vectorise
 from .poses import random_vectors
 
 
-@pytest.mark.parametrize("kernel", [boxtree._search_rows, boxtree._search_parallel,
-                                    vptree._search_rows, _check_and_vectorise])
+@pytest.mark.parametrize("kernel", [boxtree._search_rows, boxtree._search_few,
+                                    boxtree._search_parallel, vptree._search_rows,
+                                    _check_and_vectorise])
 def test_search_kernels_release_the_gil(kernel):
     assert kernel.targetoptions.get("nogil") is True
 

@@ -381,7 +381,9 @@ class PoseBank:
         vectorise = check_metric(metric).vectorise
         if k < 1:
             raise ValueError("k must be at least 1")
-        index = self.index(metric)
+        index = self._indexes.get(metric)  # built already: no lock to take
+        if index is None:
+            index = self.index(metric)
         rows = self._rows.get(metric)
         vectors = vectorise(queries)
         if not mirror:

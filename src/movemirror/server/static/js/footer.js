@@ -2,18 +2,32 @@
 import { health } from './connection.js';
 import { MODELS } from './detector.js';
 
+/** [what runs where, why that model (or '')] for the footer. */
 function modelStatus(state) {
   if (!state.ready) {
     const loading = MODELS[state.model]?.label ?? 'the most accurate model this device keeps '
       + 'at camera rate';
-    return `loading ${loading}…`;
+    return [`loading ${loading}…`, ''];
   }
   const where = state.loop === 'main' ? 'on the page\'s thread'
     : `in ${state.workers === 1 ? 'a worker' : `${state.workers} workers`}`;
   const label = MODELS[state.model]?.label ?? state.model;
-  const chosen = state.modelChoice ? `${label} (chosen for this device: ${state.modelChoice.reason})`
-    : label;
-  return `${chosen} · ${state.backend} ${where}`;
+  const reason = state.modelChoice ? state.modelChoice.reason : '';
+  return [`${label}${reason ? ' (chosen for this device' : ''}`, reason,
+    ` · ${state.backend} ${where}`];
+}
+
+/** Fills `element` with the status; the reason sits in its own span, which a phone's narrow
+ * footer leaves out (app.css) so that the mirror keeps the screen. */
+function render(element, [status, reason, rest = ''], extra) {
+  const whole = `${status}${reason ? `: ${reason})` : ''}${rest}${extra}`;
+  if (element.dataset.text === whole) return; // unchanged: leave the DOM (and selection) be
+  element.dataset.text = whole;
+  const why = document.createElement('span');
+  why.className = 'reason';
+  why.textContent = reason ? `: ${reason}` : '';
+  element.replaceChildren(status, why, `${reason ? ')' : ''}${rest}${extra}`);
+  element.title = reason ? `Why this model: ${reason}` : '';
 }
 
 export function startFooter({ ui, state }) {
@@ -23,10 +37,8 @@ export function startFooter({ ui, state }) {
     ui.queryLog.hidden = !info?.query_log;
   });
   setInterval(() => {
-    const parts = [modelStatus(state)];
-    if (state.source === 'camera' && state.ready && state.frames > 0) {
-      parts.push(`${state.fps.toFixed(0)} fps`, `${state.estimateMs.toFixed(0)} ms/pose`);
-    }
-    ui.stats.textContent = parts.join(' · ');
+    const rates = state.source === 'camera' && state.ready && state.frames > 0
+      ? ` · ${state.fps.toFixed(0)} fps · ${state.estimateMs.toFixed(0)} ms/pose` : '';
+    render(ui.stats, modelStatus(state), rates);
   }, 500);
 }

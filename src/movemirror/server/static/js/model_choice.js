@@ -27,11 +27,11 @@ export function keepsCameraRate(msPerPose, cameraFps = CAMERA_FPS) {
   return Number.isFinite(msPerPose) && msPerPose <= budgetMs(cameraFps);
 }
 
-/** A model cheaper than `name` (BY_COST) measured too slow for the camera, or null. */
+/** The costliest model cheaper than `name` (BY_COST) measured too slow, or null. */
 function cheaperTooSlow(name, measured, cameraFps) {
   const cost = BY_COST.indexOf(name);
   if (cost < 0) return null;
-  return BY_COST.slice(0, cost).find((cheaper) => measured[cheaper] !== undefined
+  return BY_COST.slice(0, cost).findLast((cheaper) => measured[cheaper] !== undefined
     && !keepsCameraRate(measured[cheaper], cameraFps)) ?? null;
 }
 
