@@ -6,6 +6,12 @@ each; one actor per CPU, or per GPU with --device cuda), and streams the results
 the driver commits as the local engine's are. Videos are decoded with PyAV inside the actors;
 long ones arrive as several units (time segments), so one film spreads over many actors.
 
+Overhead, measured on 2 cores (README, "Benchmarks"): the actor pool has a fixed size, since
+Ray Data's autoscaling pool, given room to shrink, replaced busy actors with new ones, each
+paying the model sessions' start-up again; and photos travel a few to a block, since each
+block (a task on an actor, its rows turned to Arrow and back, a trip through the object store)
+cost tens of milliseconds next to a photo's 100-300.
+
 Failures: a unit whose work raises is retried (up to `attempts` passes in all) and then
 reported like an unreadable file; a unit lost with its node (the actor died, the block was
 dropped) simply has no result and runs again in the next pass. The driver keeps the first
@@ -27,6 +33,11 @@ from movemirror.ingest.work import Settings, Unit, UnitResult, process_unit
 from movemirror.pose.session import CUDA_PROVIDER, DEVICES, Device, choose_device
 
 ATTEMPTS = 3  # passes over the units at most: a unit failing in all of them is reported
+# Photos per block (one task on an actor) at most; fewer when there are too few photos to give
+# each actor BLOCKS_PER_ACTOR blocks, so that no actor idles long at the end. Video segments
+# (seconds of work each) go one to a block.
+PHOTOS_PER_BLOCK = 8
+BLOCKS_PER_ACTOR = 8
 # How long Ray Data may wait for its actors to start before giving up with an error (they
 # wait for free CPUs: a cluster busy with other jobs could otherwise hold the run forever).
 ACTOR_START_SECONDS = 120.0
@@ -45,7 +56,8 @@ def import_ray():
 
 
 class UnitWorker:
-    """A Ray Data actor: one estimator for its life, then units in, pickled results out."""
+    """A Ray Data actor: one estimator for its life, then blocks of units in, one row of
+    pickled result out per unit."""
 
     def __init__(self, settings: Settings, device: str, process: Process):
         from movemirror.ingest.engines.local import make_estimator
@@ -57,14 +69,14 @@ class UnitWorker:
 
     def __call__(self, batch: dict) -> dict:
         results, failures = [], []
-        for blob in batch["unit"]:
-            unit = pickle.loads(blob)
-            try:
-                result, failure = self.process(unit, self.settings, self.estimator), ""
-            except Exception as error:  # retried by the driver, then reported
-                result, failure = UnitResult(unit), f"{type(error).__name__}: {error}"
-            results.append(pickle.dumps(result))
-            failures.append(failure)
+        for blob in batch["units"]:
+            for unit in pickle.loads(blob):
+                try:
+                    result, failure = self.process(unit, self.settings, self.estimator), ""
+                except Exception as error:  # retried by the driver, then reported
+                    result, failure = UnitResult(unit), f"{type(error).__name__}: {error}"
+                results.append(pickle.dumps(result))
+                failures.append(failure)
         return {"result": results, "failure": failures}
 
 
@@ -125,11 +137,15 @@ class RayEngine:
     def _passes(self, ray, units: list[Unit], settings: Settings) -> Iterator[UnitResult]:
         todo = {_key(unit): unit for unit in units}
         last_failure: dict[tuple, str] = {}
-        for _ in range(self.attempts):
+        for attempt in range(self.attempts):
             if not todo:
                 return
             try:
-                for result, failure in self._one_pass(ray, list(todo.values()), settings):
+                # The first pass holds every actor planned; a later one (after a node was
+                # lost, perhaps) takes what the cluster still has, from one actor up.
+                passes = self._one_pass(ray, list(todo.values()), settings,
+                                        fixed_pool=attempt == 0)
+                for result, failure in passes:
                     key = _key(result.unit)
                     if key not in todo:
                         continue  # a second result for a unit already done (a retried block)
@@ -149,19 +165,21 @@ class RayEngine:
             self.failed.append((unit, reason))
             yield UnitResult(unit, error=f"failed {self.attempts} times: {reason}", retry=True)
 
-    def _map(self, dataset, settings: Settings, gpu: bool):
+    def _map(self, dataset, settings: Settings, gpu: bool, fixed_pool: bool):
         from ray.data import ActorPoolStrategy
 
+        pool = (ActorPoolStrategy(size=self.actors) if fixed_pool
+                else ActorPoolStrategy(min_size=1, max_size=self.actors))
         return dataset.map_batches(
             UnitWorker, batch_size=1, batch_format="numpy",
             fn_constructor_kwargs={"settings": settings, "device": "cuda" if gpu else "cpu",
                                    "process": self.process},
-            compute=ActorPoolStrategy(min_size=1, max_size=self.actors),
+            compute=pool,
             num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0,
             max_restarts=0,  # an actor lost with its node is replaced, not waited for
         )
 
-    def _one_pass(self, ray, units: list[Unit], settings: Settings):
+    def _one_pass(self, ray, units: list[Unit], settings: Settings, fixed_pool: bool):
         from ray.data import DataContext
 
         context = DataContext.get_current()
@@ -172,12 +190,13 @@ class RayEngine:
         if hasattr(context, "wait_for_min_actors_s"):
             context.wait_for_min_actors_s = ACTOR_START_SECONDS
         gpu = self.device is not None and self.device.name == "cuda"
-        dataset = ray.data.from_items([{"unit": pickle.dumps(u)} for u in units],
-                                      override_num_blocks=len(units))
+        blocks = unit_blocks(units, self.actors)
+        dataset = ray.data.from_items([{"units": pickle.dumps(block)} for block in blocks],
+                                      override_num_blocks=len(blocks))
         with warnings.catch_warnings():
             # max_restarts has no named parameter yet; Ray's own docs still pass it so.
             warnings.filterwarnings("ignore", message=".*ray_remote_args.*")
-            dataset = self._map(dataset, settings, gpu)
+            dataset = self._map(dataset, settings, gpu, fixed_pool)
         try:
             for row in dataset.iter_rows():
                 yield pickle.loads(row["result"]), str(row["failure"])
@@ -216,6 +235,15 @@ def plan_actors(workers: int, cpus: int, gpus: int, device: Device) -> int:
                            f"for {workers} actors of one {what} each; use --workers {have} "
                            f"or fewer (0: one per {what})")
     return workers or have
+
+
+def unit_blocks(units: list[Unit], actors: int) -> list[list[Unit]]:
+    """The units in blocks, one task each: video segments alone and first, then photos up to
+    PHOTOS_PER_BLOCK together, fewer where an actor would get under BLOCKS_PER_ACTOR blocks."""
+    photos = [unit for unit in units if unit.kind == "photo"]
+    size = max(1, min(PHOTOS_PER_BLOCK, len(photos) // (max(1, actors) * BLOCKS_PER_ACTOR)))
+    videos = [[unit] for unit in units if unit.kind != "photo"]  # first: the longest work
+    return videos + [photos[i:i + size] for i in range(0, len(photos), size)]
 
 
 def _lost_work_errors(ray) -> tuple[type[Exception], ...]:
