@@ -23,9 +23,30 @@ from movemirror.datasets import dataset_dir
 from movemirror.errors import DatasetMissingError
 from movemirror.ingest.engines import make_engine
 from movemirror.ingest.engines.local import default_workers
-from movemirror.ingest.run import run_index
+from movemirror.ingest.run import SilentReporter, run_index
 from movemirror.ingest.work import ARCHIVE_MODE, Settings
 from movemirror.pose import DEFAULT_MODEL
+
+
+class Arrivals(SilentReporter):
+    """When each unit's result reached the run, with its frames."""
+
+    def __init__(self):
+        self.times: list[float] = []
+        self.frames: list[int] = []
+
+    def unit_done(self, result, summary) -> None:
+        self.times.append(time.perf_counter())
+        self.frames.append(result.frames)
+
+    def second_half_fps(self) -> float:
+        """Frames per second over the second half of the results: neither start-up nor
+        how late an engine hands over its first results (Ray, a block of units at a time,
+        after a trip through its object store) weighs on it."""
+        half = len(self.times) // 2
+        if half < 1 or self.times[-1] <= self.times[half - 1]:
+            return 0.0
+        return sum(self.frames[half:]) / (self.times[-1] - self.times[half - 1])
 
 
 def time_run(sources, settings: Settings, workers: int, engine: str = "local",
@@ -35,8 +56,10 @@ def time_run(sources, settings: Settings, workers: int, engine: str = "local",
     scratch = Path(tempfile.mkdtemp(prefix="movemirror-bench-"))
     try:
         runner = make_engine(engine, workers=workers, address=address, device="cpu")
+        arrivals = Arrivals()
         started = time.perf_counter()
-        summary = run_index(sources, scratch / "bank", settings, engine=runner)
+        summary = run_index(sources, scratch / "bank", settings, engine=runner,
+                            reporter=arrivals)
         seconds = time.perf_counter() - started
         bank = PoseBank.load(scratch / "bank", verify=False)
         _ = bank.records  # a loaded bank reads them on first use: before the folder goes
@@ -58,6 +81,7 @@ def time_run(sources, settings: Settings, workers: int, engine: str = "local",
         # Once the first result is in: what start-up (Ray's, the pool's) does not weigh on.
         "first_result_seconds": round(summary.first_result_seconds, 2),
         "steady_frames_per_second": round(summary.steady_fps, 2),
+        "second_half_frames_per_second": round(arrivals.second_half_fps(), 2),
         "load_average": [round(v, 2) for v in os.getloadavg()],  # at the end of the run
     }, bank
 
@@ -131,6 +155,10 @@ def run(plan: Plan, report: Report) -> dict[str, dict]:
                 "steady_frames_per_second"]
             run_result[f"steady_photos_per_second_vs_{plan.engines[0]}"] = round(
                 run_result["steady_frames_per_second"] / steady, 3) if steady else None
+            late = results[_photos_run(plan.engines[0], plan.engines)][
+                "second_half_frames_per_second"]
+            run_result[f"second_half_photos_per_second_vs_{plan.engines[0]}"] = round(
+                run_result["second_half_frames_per_second"] / late, 3) if late else None
     videos = sample_videos() if plan.videos else []
     if videos:
         results.update(_video_runs(videos, plan, report))

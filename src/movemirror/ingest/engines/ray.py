@@ -24,6 +24,7 @@ a plan that needs more CPUs or GPUs than the cluster has is refused at once.
 
 from __future__ import annotations
 
+import os
 import pickle
 import warnings
 from collections.abc import Callable, Iterator
@@ -124,6 +125,9 @@ class RayEngine:
             if self.address:
                 ray.init(address=self.address, **options)
             else:
+                # Ray started here would send usage statistics to its makers: movemirror
+                # makes no network calls at run time (a user's own setting wins).
+                os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
                 ray.init(num_cpus=self.workers or None, **options)
         except (ConnectionError, RuntimeError, ValueError) as error:
             raise ClusterError(f"cannot reach the Ray cluster at {self.address or 'local'}: "
