@@ -39,6 +39,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--weights", default="0,0.5,1,2,3")
     parser.add_argument("--steps", default="0.2")
+    parser.add_argument("--root-weights", default="0")
+    parser.add_argument("--root-features", default="same",
+                        help="scale of the root in the window index's features: comma-separated"
+                             " values, or 'same' (the root weight)")
+    parser.add_argument("--draws", type=int, default=1,
+                        help="movements per tuning clip (random starts; more steady figures)")
     parser.add_argument("--metric", default="cosine")
     parser.add_argument("--paces", default="1,0.75")
     parser.add_argument("--exhaustive", action="store_true",
@@ -46,7 +52,8 @@ def main() -> None:
     args = parser.parse_args()
     train, _ = split_clips(load_penn_action())
     bank_clips, query_clips = tuning_split(train)
-    queries = movements(query_clips, args.queries, 2.0, seed=0)
+    queries = [q for draw in range(args.draws)
+               for q in movements(query_clips, args.queries, 2.0, seed=draw)]
     bank = bank_of(bank_clips)
     tracks = bank.records.column("track").to_pylist()
     actions = train.action
@@ -58,11 +65,16 @@ def main() -> None:
     print(f"tuning bank {len(bank):,} poses; {len(queries)} queries; still top-1 "
           f"{np.mean(still1):.3f}", flush=True)
     moving = bank_tracks(bank.records)
-    settings = [(step, weight) for step in map(float, args.steps.split(","))
-                for weight in map(float, args.weights.split(","))]
-    for step, weight in settings:
-        index = MotionIndex(bank.vectors, moving, velocity_weight=weight,
-                            velocity_step=step)
+    scales = [None] if args.root_features == "same" else list(
+        map(float, args.root_features.split(",")))
+    settings = [(step, weight, root, scale) for step in map(float, args.steps.split(","))
+                for weight in map(float, args.weights.split(","))
+                for root in map(float, args.root_weights.split(","))
+                for scale in scales]
+    for step, weight, root, scale in settings:
+        index = MotionIndex(bank.vectors, bank.keypoints, moving, velocity_weight=weight,
+                            velocity_step=step, root_weight=root, root_feature_scale=scale)
+        scale = index.root_feature_scale
         for pace in map(float, args.paces.split(",")):
             top1, top5 = [], []
             for q in queries:
@@ -72,7 +84,8 @@ def main() -> None:
                 top1.append(bool(got) and got[0] == q.action)
                 top5.append(q.action in got)
             kind = "exhaustive " if args.exhaustive else ""
-            print(f"{kind}step {step:.2f} weight {weight:4.2f} pace {pace:.2f}: top-1 "
+            print(f"{kind}step {step:.2f} weight {weight:4.2f} root {root:4.2f} features "
+                  f"{scale:.2f} pace {pace:.2f}: top-1 "
                   f"{np.mean(top1):.3f} (+{np.mean(top1) - np.mean(still1):.3f}) top-5 "
                   f"{np.mean(top5):.3f}", flush=True)
 

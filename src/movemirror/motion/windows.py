@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 from movemirror.distances import BOX_VECTOR_METRICS, pair_distance
+from movemirror.motion.root import ROOT_DIM
 from movemirror.vectors import VECTOR_DIM, XY_DIM
 
 DEFAULT_K = 5  # windows a movement search returns unless asked for more
@@ -38,6 +39,7 @@ SLOWEST, FASTEST = 2 / 3, 3 / 2
 SPEEDS = tuple(SLOWEST * (FASTEST / SLOWEST) ** (j / 8) for j in range(9))
 VELOCITY_STEP = 0.2  # seconds of query time over which a pose's change is compared
 VELOCITY_WEIGHT = 1.0
+ROOT_WEIGHT = 1.5  # of the root trajectory's mean difference (movemirror.motion.root)
 # Window features: poses this many bank seconds before a window's end, each projected on
 # FEATURE_AXES principal axes of the bank's poses.
 OFFSETS = (0.0, 0.3, 0.6, 1.0, 1.5, 2.0)
@@ -77,13 +79,15 @@ def resample_into(vectors, times, first, stop, t, hint, out):
 
 @njit(cache=True, fastmath=True)
 def window_distances(query, query_change, change_mask, tau, vectors, times, track_first,
-                     track_stop, track_of, ends, speeds, kernel, velocity_weight, step):
+                     track_stop, track_of, ends, speeds, kernel, velocity_weight, step,
+                     query_root, roots, root_weight):
     """The distance of each window (ends[c], speeds[c]) from the movement; inf for a window
     that does not fit in its track.
 
     query (T, 52) and tau (T,) are the movement; query_change (T, 34) is q_i - q_i' (rows with
     change_mask False are not used). vectors (M, 52) and times (M,) are the tracks' poses end
-    to end; ends index them.
+    to end; ends index them. query_root (T, 3) is the movement's root trajectory and roots
+    (M, 3) the poses' roots (movemirror.motion.root).
     """
     out = np.empty(len(ends), np.float64)
     n = query.shape[0]
@@ -100,11 +104,23 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
         if end_time + s * tau[0] < times[first] - 1e-9:
             out[c] = np.inf
             continue
-        total, change = 0.0, 0.0
+        total, change, root = 0.0, 0.0, 0.0
         hint, hint_earlier = first, first
+        end_x, end_y, end_log = roots[e, 0], roots[e, 1], roots[e, 2]
+        end_side = np.exp(end_log)
         for i in range(n):
-            hint = resample_into(vectors, times, first, stop, end_time + s * tau[i], hint, b)
+            t = end_time + s * tau[i]
+            hint = resample_into(vectors, times, first, stop, t, hint, b)
             total += pair_distance(query[i], b, kernel)
+            if root_weight > 0.0:
+                f = min(1.0, max(0.0, (t - times[hint]) / (times[hint + 1] - times[hint])))
+                dx = ((1.0 - f) * roots[hint, 0] + f * roots[hint + 1, 0] - end_x) / end_side
+                dy = ((1.0 - f) * roots[hint, 1] + f * roots[hint + 1, 1] - end_y) / end_side
+                dl = (1.0 - f) * roots[hint, 2] + f * roots[hint + 1, 2] - end_log
+                dx -= query_root[i, 0]
+                dy -= query_root[i, 1]
+                dl -= query_root[i, 2]
+                root += np.sqrt(dx * dx + dy * dy + dl * dl)
             if change_mask[i]:
                 hint_earlier = resample_into(vectors, times, first, stop,
                                              end_time + s * (tau[i] - step), hint_earlier,
@@ -114,30 +130,43 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
                     diff = query_change[i, d] - (b[d] - earlier[d])
                     sq += diff * diff
                 change += np.sqrt(sq)
-        out[c] = total / n + (velocity_weight * change / moving if moving else 0.0)
+        out[c] = (total / n + root_weight * root / n
+                  + (velocity_weight * change / moving if moving else 0.0))
     return out
 
 
 @njit(cache=True)
-def window_features(vectors, times, track_first, track_stop, track_of, offsets, axes):
-    """(M, len(offsets) * axes rows) features of the windows ending at each pose: its track's
-    poses offsets[m] seconds earlier, projected on axes (NO_HISTORY before its start)."""
+def window_features(vectors, times, track_first, track_stop, track_of, offsets, axes, roots,
+                    root_scale):
+    """(M, len(offsets) * (axes rows + 3)) features of the windows ending at each pose: its
+    track's poses offsets[m] seconds earlier, projected on axes, then their roots relative to
+    the window's last pose's (movemirror.motion.root) times root_scale (NO_HISTORY before its
+    start)."""
     m_count, r_count = len(offsets), axes.shape[0]
-    out = np.empty((len(times), m_count * r_count), np.float32)
+    width = r_count + ROOT_DIM
+    out = np.empty((len(times), m_count * width), np.float32)
     b = np.empty(VECTOR_DIM, np.float64)
     for e in range(len(times)):
         j = track_of[e]
+        end_side = np.exp(roots[e, 2])
         for m in range(m_count):
-            if times[e] - offsets[m] < times[track_first[j]] - 1e-9:
-                out[e, m * r_count:(m + 1) * r_count] = NO_HISTORY
+            at = times[e] - offsets[m]
+            if at < times[track_first[j]] - 1e-9:
+                out[e, m * width:(m + 1) * width] = NO_HISTORY
                 continue
-            resample_into(vectors, times, track_first[j], track_stop[j], times[e] - offsets[m],
-                          track_first[j], b)
+            p = resample_into(vectors, times, track_first[j], track_stop[j], at,
+                              track_first[j], b)
             for r in range(r_count):
                 total = 0.0
                 for d in range(XY_DIM):
                     total += axes[r, d] * b[d]
-                out[e, m * r_count + r] = total
+                out[e, m * width + r] = total
+            f = min(1.0, max(0.0, (at - times[p]) / (times[p + 1] - times[p])))
+            for d in range(ROOT_DIM):
+                value = (1.0 - f) * roots[p, d] + f * roots[p + 1, d] - roots[e, d]
+                if d < 2:
+                    value /= end_side
+                out[e, m * width + r_count + d] = root_scale * value
     return out
 
 
@@ -162,14 +191,18 @@ def query_change(query: np.ndarray, tau: np.ndarray, step: float = VELOCITY_STEP
     return np.ascontiguousarray(change), mask
 
 
-def query_features(query: np.ndarray, tau: np.ndarray, speed: float, axes: np.ndarray,
-                   offsets=OFFSETS) -> tuple[np.ndarray, np.ndarray]:
+def query_features(query: np.ndarray, tau: np.ndarray, root: np.ndarray, speed: float,
+                   axes: np.ndarray, offsets=OFFSETS, root_scale: float = ROOT_WEIGHT
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """The movement's coarse features at a speed, and their weights: the poses offsets[m] / s
-    seconds before its end, projected; an offset before its first pose weighs nothing."""
+    seconds before its end, projected, and their roots (root: the movement's root trajectory)
+    times root_scale; an offset before its first pose weighs nothing."""
     at = -np.asarray(offsets) / speed
     present = at >= tau[0] - 1e-9
-    poses = query_resampled(query, tau, np.maximum(at, tau[0]))
-    features = (poses[:, :XY_DIM] @ axes.T).astype(np.float32).reshape(-1)
-    weights = np.repeat(present / present.sum(), axes.shape[0]).astype(np.float32)
-    return features, weights
+    at = np.maximum(at, tau[0])
+    poses = query_resampled(query, tau, at)
+    roots = np.stack([np.interp(at, tau, root[:, d]) for d in range(ROOT_DIM)], axis=1)
+    features = np.concatenate([poses[:, :XY_DIM] @ axes.T, root_scale * roots], axis=1)
+    weights = np.repeat(present / present.sum(), axes.shape[0] + ROOT_DIM)
+    return features.astype(np.float32).reshape(-1), weights.astype(np.float32)
 
