@@ -6,15 +6,20 @@ s, shows at query time tau the track's pose at e + s * tau, resampled: the two p
 side, linearly interpolated, their x/y part renormalised. Its distance from the movement is
 
     mean_i d(q_i, b_i)  +  VELOCITY_WEIGHT * mean_i |(q_i - q_i') - (b_i - b_i')|
+                        +  ROOT_WEIGHT * mean_i |r(q)_i - r(b)_i|
 
 where d is the per-pose distance of search (movemirror.distances), b_i the window's pose at
 tau_i, and q_i', b_i' the poses VELOCITY_STEP seconds (of query time) earlier: the second term
 compares how each pose changes (its x/y part), over the frames i that have such an earlier
-pose. s is the query's speed relative to the clip: 0.75 means you move at 0.75x the clip's
-pace, and the window covers 0.75 of your duration of the clip.
+pose. The third compares how the body moves as a whole, which each pose's own box hides:
+r(.)_i is the root trajectory (movemirror.motion.root), the box centre's shift and the log of
+the box size at tau_i relative to the last pose's box (the window's root is interpolated as
+its poses are). s is the query's speed relative to the clip: 0.75 means you move at 0.75x
+the clip's pace, and the window covers 0.75 of your duration of the clip.
 
 Coarse features, for the window index: for a window ending at a pose, its resampled poses
-OFFSETS bank seconds before the end, projected on the bank's first few principal axes; an
+OFFSETS bank seconds before the end, projected on the bank's first few principal axes, and
+their root trajectory times ROOT_WEIGHT (so the index's L1 approximates the same sum); an
 offset before the track's start gets NO_HISTORY in each of its features, far from any pose,
 so that a movement long enough to need it does not find that window.
 """
@@ -39,7 +44,9 @@ SLOWEST, FASTEST = 2 / 3, 3 / 2
 SPEEDS = tuple(SLOWEST * (FASTEST / SLOWEST) ** (j / 8) for j in range(9))
 VELOCITY_STEP = 0.2  # seconds of query time over which a pose's change is compared
 VELOCITY_WEIGHT = 1.0
-ROOT_WEIGHT = 1.5  # of the root trajectory's mean difference (movemirror.motion.root)
+# Of the root trajectory's mean difference; tuned on the training clips only
+# (scripts/tune_motion.py; 3 folds: top-1 +0.012 over no root term).
+ROOT_WEIGHT = 1.5
 # Window features: poses this many bank seconds before a window's end, each projected on
 # FEATURE_AXES principal axes of the bank's poses.
 OFFSETS = (0.0, 0.3, 0.6, 1.0, 1.5, 2.0)
