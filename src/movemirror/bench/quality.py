@@ -31,6 +31,7 @@ from movemirror.quality.assign import annotated_person
 from movemirror.quality.gap import gap_closed, reference_scores
 from movemirror.quality.judges import joint_position, limb_direction
 from movemirror.quality.metrics import POSE_METRICS
+from movemirror.quality.rerank import FIRST_STAGE, first_stage, rerank
 from movemirror.vectors import pose_problems
 
 Report = Callable[[str], None]
@@ -51,33 +52,43 @@ class Pipeline:
     mirror: bool = False
     # Archive poses whose body keypoints' mean score is below this are left out (0: none).
     refuse: float = 0.0
+    # > 0: the metric re-ranks this many exact cosine candidates a side (quality.rerank)
+    # instead of searching the whole archive.
+    rerank: int = 0
 
     @classmethod
     def parse(cls, text: str) -> Pipeline:
-        """'ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE]' (sides: see Side.parse)."""
+        """'ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE][/rerank=K]' (sides: Side.parse)."""
         parts = text.split("/")
-        usage = f"a pipeline is ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE], not {text!r}"
+        usage = (f"a pipeline is ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE][/rerank=K], "
+                 f"not {text!r}")
         if len(parts) < 3:
             raise ValueError(usage)
         if parts[2] not in POSE_METRICS:
             raise ValueError(f"unknown metric {parts[2]!r}; choose one of "
                              f"{', '.join(POSE_METRICS)}")
-        mirror, refuse = False, 0.0
+        mirror, refuse, rerank = False, 0.0, 0
         for option in parts[3:]:
-            if option == "mirror":
-                mirror = True
-            elif option.startswith("refuse="):
-                try:
+            try:
+                if option == "mirror":
+                    mirror = True
+                elif option.startswith("refuse="):
                     refuse = float(option[len("refuse="):])
-                except ValueError:
-                    raise ValueError(usage) from None
-            else:
-                raise ValueError(usage)
-        return cls(Side.parse(parts[0]), Side.parse(parts[1]), parts[2], mirror, refuse)
+                elif option.startswith("rerank="):
+                    rerank = int(option[len("rerank="):])
+                    if rerank < 1:
+                        raise ValueError(usage)
+                else:
+                    raise ValueError(usage)
+            except ValueError:
+                raise ValueError(usage) from None
+        return cls(Side.parse(parts[0]), Side.parse(parts[1]), parts[2], mirror, refuse,
+                   rerank)
 
     def __str__(self) -> str:
         return (f"{self.archive}/{self.query}/{self.metric}" + ("/mirror" if self.mirror else "")
-                + (f"/refuse={self.refuse:g}" if self.refuse else ""))
+                + (f"/refuse={self.refuse:g}" if self.refuse else "")
+                + (f"/rerank={self.rerank}" if self.rerank else ""))
 
 
 # What every run measures unless told otherwise: true poses in; the original Move Mirror
@@ -186,6 +197,18 @@ def top_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: int,
     if not rows:
         return np.empty((0, k), np.int64), np.empty((0, k), bool)
     return np.concatenate(rows), np.concatenate(flags)
+
+
+def reranked_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: int,
+                     mirror: bool, candidates: int) -> tuple[np.ndarray, np.ndarray]:
+    """top_matches' answer when `metric` re-ranks the exact cosine top `candidates` (a side)."""
+    rows, first = first_stage(POSE_METRICS[FIRST_STAGE], queries, archive, candidates, mirror)
+    k = min(k, len(archive))
+    picked = [rerank(POSE_METRICS[metric], q, archive, r, f, mirror, k)
+              for q, r, f in zip(queries, rows, first, strict=True)]
+    if not picked:
+        return np.empty((0, k), np.int64), np.empty((0, k), bool)
+    return np.stack([p[0] for p in picked]), np.stack([p[1] for p in picked])
 
 
 @dataclass
@@ -348,7 +371,11 @@ def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_tru
     mirrored = np.zeros((len(query_ids), TOP), bool)
     if answered and len(archive):
         asked = np.stack([pose for pose in queries if pose is not None])  # in `answered` order
-        rows, flags = top_matches(pipeline.metric, asked, archive, TOP, pipeline.mirror)
+        if pipeline.rerank:
+            rows, flags = reranked_matches(pipeline.metric, asked, archive, TOP, pipeline.mirror,
+                                           pipeline.rerank)
+        else:
+            rows, flags = top_matches(pipeline.metric, asked, archive, TOP, pipeline.mirror)
         to_column = np.array([column[p] for p in present])
         matches[answered, : rows.shape[1]] = np.where(rows >= 0, to_column[rows], -1)
         mirrored[answered, : rows.shape[1]] = flags
