@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from movemirror.bench.quality import reranked_matches, top_matches
+from movemirror.bench.quality_rerank import two_stage_search
 from movemirror.distances import cosine_distance
 from movemirror.keypoints import KEYPOINT_INDEX, mirror_keypoints
 from movemirror.quality.metrics import POSE_METRICS
@@ -26,13 +27,34 @@ def poses(lspet_truths) -> np.ndarray:
 
 def test_first_stage_is_the_exact_cosine_top_k_both_ways(poses):
     queries, archive = poses[:20], poses[20:]
-    rows, dists = first_stage(POSE_METRICS["cosine"], queries, archive, 15, mirror=True)
-    for side, part in ((queries, slice(0, 15)), (mirror_keypoints(queries), slice(15, 30))):
-        brute = cosine_distance(to_vectors(side), to_vectors(archive))
-        expected = np.sort(brute, axis=1)[:, :15]
-        np.testing.assert_allclose(dists[:, part], expected, rtol=1e-6, atol=1e-6)
-        np.testing.assert_allclose(np.take_along_axis(brute, rows[:, part], axis=1), expected,
-                                   rtol=1e-6, atol=1e-6)
+    rows, dists, flags = first_stage(POSE_METRICS["cosine"], queries, archive, 15, mirror=True)
+    plain = cosine_distance(to_vectors(queries), to_vectors(archive))
+    flipped = cosine_distance(to_vectors(mirror_keypoints(queries)), to_vectors(archive))
+    brute = np.minimum(plain, flipped)
+    expected = np.sort(brute, axis=1)[:, :15]
+    np.testing.assert_allclose(dists, expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.take_along_axis(brute, rows, axis=1), expected, rtol=1e-6,
+                               atol=1e-6)
+    assert (flags == (np.take_along_axis(flipped, rows, axis=1)
+                      < np.take_along_axis(plain, rows, axis=1))).all()
+    assert flags.any() and not flags.all()
+
+
+def test_the_banks_exact_index_gives_the_same_candidates(poses):
+    from movemirror.bank import PoseBank
+
+    queries, archive = poses[:20], poses[20:]
+    bank = PoseBank.from_keypoints(archive)
+    rows, _, flags = first_stage(POSE_METRICS["cosine"], queries, archive, 10, mirror=True)
+    for q, expected, expected_flags in zip(queries, rows, flags, strict=True):
+        found = bank.search(q, k=10, mirror=True)
+        assert set(found.indices[0].tolist()) == set(expected.tolist())
+        by_row = dict(zip(found.indices[0].tolist(), found.mirrored[0].tolist(), strict=True))
+        assert [by_row[r] for r in expected.tolist()] == expected_flags.tolist()
+        two = two_stage_search(bank, q, 5, "torso", 10)
+        alone = rerank(POSE_METRICS["torso"], q, archive, expected, np.zeros(10), expected_flags,
+                       True, 5)
+        assert (two[0] == alone[0]).all() and (two[1] == alone[1]).all()
 
 
 @pytest.mark.parametrize("mirror", [False, True])
@@ -60,7 +82,7 @@ def test_it_only_picks_among_the_candidates_and_one_candidate_is_cosine(poses):
     cosine, _ = top_matches("cosine", queries, archive, 1, False)
     one, _ = reranked_matches("torso", queries, archive, 1, False, 1)
     assert (one[:, 0] == cosine[:, 0]).all()
-    rows, _ = first_stage(POSE_METRICS["cosine"], queries, archive, 8, mirror=True)
+    rows, _, _ = first_stage(POSE_METRICS["cosine"], queries, archive, 8, mirror=True)
     picked, _ = reranked_matches("torso", queries, archive, 5, True, 8)
     for r, p in zip(rows, picked, strict=True):
         assert set(p.tolist()) <= set(r.tolist())
@@ -74,12 +96,14 @@ def test_a_query_the_second_distance_refuses_keeps_the_cosine_order(poses):
     query = poses[0].copy()
     query[TORSO, 2] = 0.0  # no confident shoulder or hip: torso cannot measure it
     assert not np.isfinite(POSE_METRICS["torso"](query[None], archive)).any()
-    rows, first = first_stage(POSE_METRICS["cosine"], query[None], archive, 10, mirror=False)
-    picked, flags = rerank(POSE_METRICS["torso"], query, archive, rows[0], first[0], False, 5)
+    rows, first, found = first_stage(POSE_METRICS["cosine"], query[None], archive, 10, False)
+    picked, flags = rerank(POSE_METRICS["torso"], query, archive, rows[0], first[0], found[0],
+                           False, 5)
     assert (picked == rows[0, :5]).all() and not flags.any()
     # With the mirror too: each candidate shown the way round cosine found it closer.
-    rows, first = first_stage(POSE_METRICS["cosine"], query[None], archive, 10, mirror=True)
-    picked, flags = rerank(POSE_METRICS["torso"], query, archive, rows[0], first[0], True, 5)
+    rows, first, found = first_stage(POSE_METRICS["cosine"], query[None], archive, 10, True)
+    picked, flags = rerank(POSE_METRICS["torso"], query, archive, rows[0], first[0], found[0],
+                           True, 5)
     assert np.all(np.diff(np.minimum(*_both_ways(query, archive, picked))) >= 0)
     plain, flipped = _both_ways(query, archive, picked)
     assert (flags == (flipped < plain)).all()

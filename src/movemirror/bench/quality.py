@@ -202,10 +202,11 @@ def top_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: int,
 def reranked_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: int,
                      mirror: bool, candidates: int) -> tuple[np.ndarray, np.ndarray]:
     """top_matches' answer when `metric` re-ranks the exact cosine top `candidates` (a side)."""
-    rows, first = first_stage(POSE_METRICS[FIRST_STAGE], queries, archive, candidates, mirror)
+    rows, first, flags = first_stage(POSE_METRICS[FIRST_STAGE], queries, archive, candidates,
+                                     mirror)
     k = min(k, len(archive))
-    picked = [rerank(POSE_METRICS[metric], q, archive, r, f, mirror, k)
-              for q, r, f in zip(queries, rows, first, strict=True)]
+    picked = [rerank(POSE_METRICS[metric], q, archive, r, f, m, mirror, k)
+              for q, r, f, m in zip(queries, rows, first, flags, strict=True)]
     if not picked:
         return np.empty((0, k), np.int64), np.empty((0, k), bool)
     return np.stack([p[0] for p in picked]), np.stack([p[1] for p in picked])
