@@ -102,6 +102,11 @@ DEFAULT_PIPELINES: tuple[str, ...] = (
     "ingest:thunder:crop/single:lightning:crop/cosine",
     "ingest:thunder:crop/single:lightning:crop/weighted",
     "ingest:thunder:crop/single:lightning:crop/torso",
+    # BlazePose Full as the page runs it: what "Auto" picks on a device that keeps 30 fps.
+    "ingest:thunder:crop/page:blazepose-full:crop/cosine",
+    # The two-stage search (quality.rerank), chosen on the tuning queries.
+    "ingest:thunder:crop/single:lightning:crop/torso/mirror/rerank=10",
+    "ingest:thunder:crop/page:blazepose-full:crop/torso/mirror/rerank=10",
 )
 
 
@@ -332,6 +337,7 @@ def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
         results.append(_run_pipeline(pipeline, estimates, truths, archive_ids, query_ids,
                                      query_truths, archive_truths, column, judged, halves))
         report(_line(results[-1]))
+    search_time = _time_two_stage(pipelines, estimates, truths, archive_ids, query_ids, report)
     return {
         "plan": asdict(plan),
         "machine": machine_info(),
@@ -344,8 +350,34 @@ def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
                              for name in JUDGES}
                       for half, sel in _half_masks(query_ids, halves).items()},
         "results": [asdict(r) for r in results],
+        "search_time": search_time,
         "seconds": time.perf_counter() - started,
     }
+
+
+def _time_two_stage(pipelines, estimates, truths, archive_ids, query_ids,
+                    report: Report) -> dict | None:
+    """The first re-ranking pipeline's search, timed through PoseBank against the default
+    search on the same bank and queries (bench.quality_rerank)."""
+    from movemirror.bank import PoseBank
+    from movemirror.bench.quality_rerank import time_search
+
+    pipeline = next((p for p in pipelines if p.rerank), None)
+    if pipeline is None:
+        return None
+    _, archive = archive_poses(pipeline.archive, estimates.get(pipeline.archive), truths,
+                               archive_ids, pipeline.refuse)
+    asked = [p for p in query_poses(pipeline.query, estimates.get(pipeline.query), truths,
+                                    query_ids) if p is not None]
+    if not len(archive) or not asked:
+        return None
+    bank = PoseBank.from_keypoints(archive)
+    timed = time_search(bank, np.stack(asked), TOP, pipeline.metric, pipeline.rerank)
+    timed["pipeline"] = str(pipeline)
+    report(f"search time per query, {timed['bank_poses']} poses, k={TOP}: default (cosine) "
+           f"{timed['default_ms']:.3f} ms, {pipeline} {timed['two_stage_ms']:.3f} ms "
+           f"({timed['ratio']:.2f}x)")
+    return timed
 
 
 def _half_masks(query_ids, halves) -> dict[str, np.ndarray]:

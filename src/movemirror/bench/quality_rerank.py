@@ -36,7 +36,7 @@ def time_search(bank, queries: np.ndarray, k: int, metric: str, candidates: int,
         two_stage_search(bank, q, k, metric, candidates)
 
     timings: dict[str, list[float]] = {"default": [], "two_stage": []}
-    for name, search in (("default", default), ("two_stage", two_stage)):
+    for search in (default, two_stage):
         for q in queries[: min(len(queries), 20)]:
             search(q)
     for _ in range(rounds):

@@ -3,10 +3,11 @@
 Stage one is exact: each query's `candidates` nearest archive poses by Move Mirror's cosine
 distance, with `mirror` each pose at the nearer of the query and its mirror image (brute force
 here; PoseBank.search with its exact index gives the same set, bench.quality_rerank). Stage two
-orders those candidates by the second distance (e.g. "torso"), each candidate taken whichever way round, plain or
-mirrored, is closer. A candidate the second distance cannot measure (inf: a pose without a
-confident shoulder or hip) goes after those it can, in stage one's order; so a query it cannot
-measure keeps stage one's order. Nothing outside the candidate set is ever returned.
+orders those candidates by the second distance (e.g. "torso"), each candidate taken whichever
+way round, plain or mirrored, is closer. A candidate the second distance cannot measure (inf:
+a pose without a confident shoulder or hip) goes after those it can, in stage one's order; so
+a query it cannot measure keeps stage one's order. Nothing outside the candidate set is ever
+returned.
 """
 
 from __future__ import annotations
