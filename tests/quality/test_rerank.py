@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from movemirror.bench.quality import reranked_matches, top_matches
-from movemirror.bench.quality_rerank import two_stage_search
+from movemirror.bench.quality_rerank import TwoStageSearch
 from movemirror.distances import cosine_distance
 from movemirror.keypoints import KEYPOINT_INDEX, mirror_keypoints
 from movemirror.quality.metrics import POSE_METRICS
@@ -51,7 +51,7 @@ def test_the_banks_exact_index_gives_the_same_candidates(poses):
         assert set(found.indices[0].tolist()) == set(expected.tolist())
         by_row = dict(zip(found.indices[0].tolist(), found.mirrored[0].tolist(), strict=True))
         assert [by_row[r] for r in expected.tolist()] == expected_flags.tolist()
-        two = two_stage_search(bank, q, 5, "torso", 10)
+        two = TwoStageSearch(bank, "torso").search(q, 5, 10)
         alone = rerank(POSE_METRICS["torso"], q, archive, expected, np.zeros(10), expected_flags,
                        True, 5)
         assert (two[0] == alone[0]).all() and (two[1] == alone[1]).all()

@@ -47,21 +47,31 @@ def rerank(second: PoseMetric, query: np.ndarray, archive: np.ndarray, rows: np.
     """One query's candidates (stage one's rows (C,), distances (C,) and whether each was
     found by the mirrored query (C,); a row may come twice, once each way) re-ranked by
     `second`: (archive rows (k,), shown mirrored (k,)), -1 past the candidates found."""
+    found = rows >= 0
+    unique = np.unique(rows[found])
+    if not len(unique):
+        return np.full(k, -1, np.int64), np.zeros(k, bool)
+    plain = second(query[None], archive[unique])[0]
+    flipped = (second(mirror_keypoints(query[None]), archive[unique])[0] if mirror
+               else np.full(len(unique), np.inf))
+    return order_candidates(unique, plain, flipped, rows, first, first_mirrored, k)
+
+
+def order_candidates(unique: np.ndarray, plain: np.ndarray, flipped: np.ndarray,
+                     rows: np.ndarray, first: np.ndarray, first_mirrored: np.ndarray,
+                     k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The second stage's order of the candidates `unique` (sorted rows) given their second
+    distance to the query (`plain`) and to its mirror image (`flipped`, inf without mirror),
+    stage one's order breaking ties and ordering what the second distance cannot measure."""
     out_rows = np.full(k, -1, np.int64)
     out_flags = np.zeros(k, bool)
     found = rows >= 0
-    if not found.any():
-        return out_rows, out_flags
-    unique = np.unique(rows[found])
     # Each candidate's stage-one distance plain and mirrored (inf: not found that way).
     plain_first = np.full(len(unique), np.inf)
     mirrored_first = np.full(len(unique), np.inf)
     for target, way in ((plain_first, ~first_mirrored), (mirrored_first, first_mirrored)):
         pick = found & way
         target[np.searchsorted(unique, rows[pick])] = first[pick]
-    plain = second(query[None], archive[unique])[0]
-    flipped = (second(mirror_keypoints(query[None]), archive[unique])[0] if mirror
-               else np.full(len(unique), np.inf))
     measured = np.isfinite(plain) | np.isfinite(flipped)
     use_mirror = np.where(measured, flipped < plain, mirrored_first < plain_first)
     chosen = np.where(use_mirror, flipped, plain)
