@@ -55,6 +55,14 @@ def test_the_banks_exact_index_gives_the_same_candidates(poses):
         alone = rerank(POSE_METRICS["torso"], q, archive, expected, np.zeros(10), expected_flags,
                        True, 5)
         assert (two[0] == alone[0]).all() and (two[1] == alone[1]).all()
+    # ... and without the mirror.
+    rows, _, flags = first_stage(POSE_METRICS["cosine"], queries, archive, 10, mirror=False)
+    plain_only = TwoStageSearch(bank, "torso", mirror=False)
+    for q, expected, expected_flags in zip(queries, rows, flags, strict=True):
+        two = plain_only.search(q, 5, 10)
+        alone = rerank(POSE_METRICS["torso"], q, archive, expected, np.zeros(10), expected_flags,
+                       False, 5)
+        assert (two[0] == alone[0]).all() and not two[1].any()
 
 
 @pytest.mark.parametrize("mirror", [False, True])

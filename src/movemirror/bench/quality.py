@@ -372,7 +372,8 @@ def _time_two_stage(pipelines, estimates, truths, archive_ids, query_ids,
     if not len(archive) or not asked:
         return None
     bank = PoseBank.from_keypoints(archive)
-    timed = time_search(bank, np.stack(asked), TOP, pipeline.metric, pipeline.rerank)
+    timed = time_search(bank, np.stack(asked), TOP, pipeline.metric, pipeline.rerank,
+                        pipeline.mirror)
     timed["pipeline"] = str(pipeline)
     report(f"search time per query, {timed['bank_poses']} poses, k={TOP}: default (cosine) "
            f"{timed['default_ms']:.3f} ms, {pipeline} {timed['two_stage_ms']:.3f} ms "
