@@ -13,7 +13,7 @@ from movemirror.bank import PoseBank
 from movemirror.distances import distance
 from movemirror.errors import MotionError, PoseError
 from movemirror.keypoints import mirror_keypoints
-from movemirror.motion.windows import ROOT_WEIGHT, SPEEDS, VELOCITY_STEP, VELOCITY_WEIGHT
+from movemirror.motion.windows import ROOT_WEIGHTS, SPEEDS, VELOCITY_STEP, VELOCITY_WEIGHT
 from movemirror.vectors import XY, to_vectors
 
 FPS = 30.0
@@ -89,7 +89,7 @@ def reference_distance(query, tau, track_vectors, track_times, end, speed, metri
     query_root = _root_trajectory(_roots(query_poses), tau, tau, 0.0)
     window_root = _root_trajectory(_roots(track_poses), track_times, at, end)
     root = np.linalg.norm(query_root - window_root, axis=1).mean()
-    return per_pose.mean() + VELOCITY_WEIGHT * velocity + ROOT_WEIGHT * root
+    return per_pose.mean() + VELOCITY_WEIGHT * velocity + ROOT_WEIGHTS[metric] * root
 
 
 def brute_force(bank: PoseBank, poses, times, k, metric="cosine"):

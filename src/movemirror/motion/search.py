@@ -33,6 +33,7 @@ from movemirror.motion.windows import (
     MOTION_METRICS,
     OFFSETS,
     ROOT_WEIGHT,
+    ROOT_WEIGHTS,
     SPEEDS,
     VELOCITY_STEP,
     VELOCITY_WEIGHT,
@@ -90,13 +91,16 @@ class MotionIndex:
     def __init__(self, bank_vectors: np.ndarray, bank_keypoints: np.ndarray, tracks: Tracks,
                  offsets=OFFSETS, feature_axes: int = FEATURE_AXES,
                  velocity_weight: float = VELOCITY_WEIGHT,
-                 velocity_step: float = VELOCITY_STEP, root_weight: float = ROOT_WEIGHT,
+                 velocity_step: float = VELOCITY_STEP, root_weight: float | None = None,
                  root_feature_scale: float | None = None):
         self.tracks = tracks
         self.velocity_weight = float(velocity_weight)
-        self.root_weight = float(root_weight)
-        self.root_feature_scale = float(root_weight if root_feature_scale is None
-                                        else root_feature_scale)
+        # root_weight: one weight for every metric (tuning); None: ROOT_WEIGHTS'
+        self.root_weights = dict(ROOT_WEIGHTS) if root_weight is None else {
+            metric: float(root_weight) for metric in MOTION_METRICS}
+        if root_feature_scale is None:
+            root_feature_scale = ROOT_WEIGHT if root_weight is None else root_weight
+        self.root_feature_scale = float(root_feature_scale)
         self.velocity_step = float(velocity_step)
         self.offsets = np.asarray(offsets, dtype=np.float64)
         self.vectors = np.ascontiguousarray(np.asarray(bank_vectors)[tracks.rows],
@@ -134,7 +138,7 @@ class MotionIndex:
             raise UnknownMetricError(
                 f"movement search compares the bank's stored vectors: metric {metric!r} has "
                 f"vectors of its own; choose one of {', '.join(MOTION_METRICS)}")
-        kernel = spec.kernel
+        kernel, root_weight = spec.kernel, self.root_weights[spec.name]
         if k < 1:
             raise ValueError("k must be at least 1")
         poses, times = check_movement(poses, times)
@@ -144,8 +148,8 @@ class MotionIndex:
         found = []
         for side, flipped in sides:
             movement = _prepare(side, times, self.velocity_step)
-            ends, speeds = self._candidates(movement, exhaustive, kernel)
-            distances = self._distances(movement, ends, speeds, kernel)
+            ends, speeds = self._candidates(movement, exhaustive, kernel, root_weight)
+            distances = self._distances(movement, ends, speeds, kernel, root_weight)
             found.append((distances, ends, speeds, np.full(len(ends), flipped)))
         distances, ends, speeds, flipped = (np.concatenate(part)
                                             for part in zip(*found, strict=True))
@@ -156,15 +160,16 @@ class MotionIndex:
         tau0 = times[0] - times[-1]
         return [self._match(ends[c], speeds[c], distances[c], flipped[c], tau0) for c in best]
 
-    def _distances(self, movement: _Movement, ends, speeds, kernel) -> np.ndarray:
+    def _distances(self, movement: _Movement, ends, speeds, kernel: int,
+                   root_weight: float) -> np.ndarray:
         return window_distances(
             movement.vectors, movement.change, movement.change_mask, movement.tau,
             self.vectors, self.times, self.first, self.stop, self.track_of,
             np.ascontiguousarray(ends), np.ascontiguousarray(speeds), kernel,
-            self.velocity_weight, self.velocity_step, movement.root, self.roots,
-            self.root_weight)
+            self.velocity_weight, self.velocity_step, movement.root, self.roots, root_weight)
 
-    def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int):
+    def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int,
+                    root_weight: float):
         speeds = np.asarray(SPEEDS)
         if exhaustive:
             ends = np.tile(np.arange(len(self), dtype=np.int64), len(speeds))
@@ -179,7 +184,7 @@ class MotionIndex:
         keep = _best_of_groups(self.track_of[ends] * len(speeds) + which, coarse,
                                PER_TRACK_SPEED)
         ends, speeds = ends[keep], speeds[which[keep]]
-        sketch = self._distances(_sketch(movement), ends, speeds, kernel)
+        sketch = self._distances(_sketch(movement), ends, speeds, kernel, root_weight)
         keep = _best_of_groups(self.track_of[ends], sketch, PER_TRACK)
         keep = keep[np.isfinite(sketch[keep])]
         return ends[keep], speeds[keep]

@@ -6,7 +6,7 @@ s, shows at query time tau the track's pose at e + s * tau, resampled: the two p
 side, linearly interpolated, their x/y part renormalised. Its distance from the movement is
 
     mean_i d(q_i, b_i)  +  VELOCITY_WEIGHT * mean_i |(q_i - q_i') - (b_i - b_i')|
-                        +  ROOT_WEIGHT * mean_i |r(q)_i - r(b)_i|
+                        +  ROOT_WEIGHTS[metric] * mean_i |r(q)_i - r(b)_i|
 
 where d is the per-pose distance of search (movemirror.distances), b_i the window's pose at
 tau_i, and q_i', b_i' the poses VELOCITY_STEP seconds (of query time) earlier: the second term
@@ -44,9 +44,11 @@ SLOWEST, FASTEST = 2 / 3, 3 / 2
 SPEEDS = tuple(SLOWEST * (FASTEST / SLOWEST) ** (j / 8) for j in range(9))
 VELOCITY_STEP = 0.2  # seconds of query time over which a pose's change is compared
 VELOCITY_WEIGHT = 1.0
-# Of the root trajectory's mean difference; tuned on the training clips only
-# (scripts/tune_motion.py --folds 3: top-1 +0.020 over no root term; none on the test clips).
-ROOT_WEIGHT = 1.5
+# Weight of the root trajectory's mean difference, per metric (their per-pose distances have
+# scales of their own); tuned on the training clips only (scripts/tune_motion.py --folds 3):
+# cosine 1.5, top-1 +0.020 over none; weighted 0.5, +0.016 (at 1.5: -0.003).
+ROOT_WEIGHTS = {"cosine": 1.5, "weighted": 0.5}
+ROOT_WEIGHT = ROOT_WEIGHTS[MOTION_METRIC]  # the default metric's, also the index features'
 # Window features: poses this many bank seconds before a window's end, each projected on
 # FEATURE_AXES principal axes of the bank's poses.
 OFFSETS = (0.0, 0.3, 0.6, 1.0, 1.5, 2.0)
