@@ -168,15 +168,16 @@ def _seed_leaves(q, w, leaf_lo, leaf_hi, leaf_node, heap_bound, heap_node):
     """
     zero = np.float32(0.0)
     blocks = leaf_lo.shape[1]
-    bounds = np.zeros(blocks, np.float32)
+    for b in range(blocks):
+        heap_bound[b] = zero
+        heap_node[b] = leaf_node[b]
     for d in range(q.shape[0]):
         qd, wd = q[d], w[d]
         for b in range(blocks):
-            bounds[b] += wd * max(zero, leaf_lo[d, b] - qd, qd - leaf_hi[d, b])
-    size = 0
-    for b in range(blocks):
-        size = heap.push(heap_bound, heap_node, size, bounds[b], leaf_node[b])
-    return size
+            gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b])
+            heap_bound[b] += wd * max(gap, zero)
+    heap.heapify(heap_bound, heap_node, blocks)  # (1,250 pushes took 4x the bounds' time)
+    return blocks
 
 
 @njit(cache=True)
