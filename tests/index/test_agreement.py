@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from movemirror.distances import METRICS
 from movemirror.index import INDEX_KINDS, Index, build_index
 from movemirror.index.approx import ApproxBoxTreeIndex
-from movemirror.index.boxtree import SEED_BLOCKS_MAX, BoxTreeIndex
+from movemirror.index.boxtree import EXACT_LEAF_SIZE, SEED_BLOCKS_MAX, BoxTreeIndex
 from movemirror.index.brute import BruteForceIndex
 from movemirror.index.recall import recall_at_k, true_distances
 from movemirror.vectors import to_vectors
@@ -130,6 +130,13 @@ def test_weighted_walk_from_the_root_agrees_on_real_poses(penn_split, penn_truth
     found = index.search(queries, 10)
     assert_agrees(found, penn_truth[metric], queries, bank, metric)
     assert (found[1] == penn_truth[metric][1]).mean() > 0.99
+
+
+def test_only_the_exact_weighted_walk_starts_from_every_block(penn_split):
+    bank, _ = penn_split
+    assert len(BoxTreeIndex(bank, "weighted")._seeds[2]) == -(-len(bank) // EXACT_LEAF_SIZE)
+    assert not len(BoxTreeIndex(bank, "cosine")._seeds[2])
+    assert not len(ApproxBoxTreeIndex(bank, "weighted", max_leaves=64)._seeds[2])
 
 
 def test_vptree_on_the_weighted_distance_misses_true_neighbours(penn_split, penn_truth):

@@ -49,9 +49,10 @@ EXACT_LEAF_SIZE = 64
 _SLACK = np.float32(1.0 + 1e-5)
 # The weighted walk starts from every block's bound (_seed_leaves) in banks of up to this many
 # blocks. Against the walk from the root (same run, Penn Action poses, p50 of one query) it took
-# 1/1.4 of the time at 1,250 and 2,500 blocks, 1/1.5 at 5,000 and 1/1.6 at 10,000; larger banks
-# are not measured, and a budgeted approximate walk there scans far fewer blocks than it bounds.
-SEED_BLOCKS_MAX = 10_000
+# 1/1.4 of the time at 1,250 and 2,500 blocks, 1/1.5 at 5,000, 1/1.6 at 10,000 and 1/1.7 at
+# 15,625 (1M poses); larger banks are not measured. A budgeted (approximate) walk scans far
+# fewer blocks than it would bound, so it always starts at the root.
+SEED_BLOCKS_MAX = 16_384
 _PARALLEL_FROM = 32  # queries per call from which a batch is spread over all cores
 _FIRST_DIMS = 16  # dimensions scanned before a block is checked against the k-th best (10: 1.15x
 # slower for weighted, the same for cosine, on 80k Penn Action poses)
@@ -318,7 +319,7 @@ class BoxTreeIndex:
             blocks, ids, block_of = leaf_blocks(reordered, layout, leaf_size)
             self._tree = (layout.left, layout.right, lo, hi, block_of, blocks, ids, layout.axis,
                           layout.slab)
-            if self._weighted and len(blocks) <= seed_blocks_max:
+            if self._weighted and not self._max_leaves and len(blocks) <= seed_blocks_max:
                 self._seeds = leaf_seeds(layout.left, lo, hi, block_of)
             # Compiles (or loads from numba's cache) both search paths now, not on first use.
             self.search(self.vectors[:1], 1)
