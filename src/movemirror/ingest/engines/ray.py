@@ -6,11 +6,12 @@ each; one actor per CPU, or per GPU with --device cuda), and streams the results
 the driver commits as the local engine's are. Videos are decoded with PyAV inside the actors;
 long ones arrive as several units (time segments), so one film spreads over many actors.
 
-Overhead, measured on 2 cores (README, "Benchmarks"): the actor pool has a fixed size, since
-Ray Data's autoscaling pool, given room to shrink, replaced busy actors with new ones, each
-paying the model sessions' start-up again; and photos travel a few to a block, since each
-block (a task on an actor, its rows turned to Arrow and back, a trip through the object store)
-cost tens of milliseconds next to a photo's 100-300.
+Overhead, measured on 2 cores (README, "Benchmarks"): photos travel a few to a block, since
+each block (a task on an actor, its rows turned to Arrow and back, a trip through the object
+store) cost tens of milliseconds next to a photo's 100-300, and with one photo a task Ray
+Data's autoscaling pool replaced its actors mid-run (each new one loading the models again).
+A pool of fixed size avoided that too, but after a lost node it waited for an actor it could
+not place.
 
 Failures: a unit whose work raises is retried (up to `attempts` passes in all) and then
 reported like an unreadable file; a unit lost with its node (the actor died, the block was
@@ -141,15 +142,11 @@ class RayEngine:
     def _passes(self, ray, units: list[Unit], settings: Settings) -> Iterator[UnitResult]:
         todo = {_key(unit): unit for unit in units}
         last_failure: dict[tuple, str] = {}
-        for attempt in range(self.attempts):
+        for _ in range(self.attempts):
             if not todo:
                 return
             try:
-                # The first pass holds every actor planned; a later one (after a node was
-                # lost, perhaps) takes what the cluster still has, from one actor up.
-                passes = self._one_pass(ray, list(todo.values()), settings,
-                                        fixed_pool=attempt == 0)
-                for result, failure in passes:
+                for result, failure in self._one_pass(ray, list(todo.values()), settings):
                     key = _key(result.unit)
                     if key not in todo:
                         continue  # a second result for a unit already done (a retried block)
@@ -169,21 +166,19 @@ class RayEngine:
             self.failed.append((unit, reason))
             yield UnitResult(unit, error=f"failed {self.attempts} times: {reason}", retry=True)
 
-    def _map(self, dataset, settings: Settings, gpu: bool, fixed_pool: bool):
+    def _map(self, dataset, settings: Settings, gpu: bool):
         from ray.data import ActorPoolStrategy
 
-        pool = (ActorPoolStrategy(size=self.actors) if fixed_pool
-                else ActorPoolStrategy(min_size=1, max_size=self.actors))
         return dataset.map_batches(
             UnitWorker, batch_size=1, batch_format="numpy",
             fn_constructor_kwargs={"settings": settings, "device": "cuda" if gpu else "cpu",
                                    "process": self.process},
-            compute=pool,
+            compute=ActorPoolStrategy(min_size=1, max_size=self.actors),
             num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0,
             max_restarts=0,  # an actor lost with its node is replaced, not waited for
         )
 
-    def _one_pass(self, ray, units: list[Unit], settings: Settings, fixed_pool: bool):
+    def _one_pass(self, ray, units: list[Unit], settings: Settings):
         from ray.data import DataContext
 
         context = DataContext.get_current()
@@ -200,7 +195,7 @@ class RayEngine:
         with warnings.catch_warnings():
             # max_restarts has no named parameter yet; Ray's own docs still pass it so.
             warnings.filterwarnings("ignore", message=".*ray_remote_args.*")
-            dataset = self._map(dataset, settings, gpu, fixed_pool)
+            dataset = self._map(dataset, settings, gpu)
         try:
             for row in dataset.iter_rows():
                 yield pickle.loads(row["result"]), str(row["failure"])
