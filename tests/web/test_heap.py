@@ -1,0 +1,23 @@
+"""A started server leaves the garbage collector only the objects made since it started."""
+
+from __future__ import annotations
+
+import gc
+
+from fastapi.testclient import TestClient
+
+from movemirror.server import create_app
+
+
+def test_a_started_server_exempts_what_it_loaded_from_full_collections(bank):
+    gc.unfreeze()
+    tracked_before = len(gc.get_objects())
+    try:
+        with TestClient(create_app(bank, web_modules=None)) as client:
+            frozen = gc.get_freeze_count()
+            still_collected = len(gc.get_objects())
+            assert client.get("/api/health").status_code == 200
+    finally:
+        gc.unfreeze()
+    assert frozen >= tracked_before  # the app, the bank and all that came before
+    assert still_collected < frozen / 20  # what a full collection still has to walk
