@@ -23,6 +23,7 @@ class CountingProtocol(WebSocketProtocol):
     """Counts the writes to the socket of the stream's connections (the server's class)."""
 
     writes: list[int] = []  # bytes of each write after the handshake, all connections
+    pauses: list[int] = []  # one entry each time reading a socket was paused
 
     def connection_made(self, transport) -> None:
         super().connection_made(_CountedWrites(transport, self))
@@ -37,6 +38,10 @@ class _CountedWrites:
         if self._protocol.handshake_complete:
             CountingProtocol.writes.append(len(data))
         self._transport.write(data)
+
+    def pause_reading(self) -> None:
+        CountingProtocol.pauses.append(1)
+        self._transport.pause_reading()
 
     def __getattr__(self, name):
         return getattr(self._transport, name)
@@ -82,3 +87,16 @@ def test_take_ready_stops_at_the_next_query_to_answer(bank):
                      '{"type":"superseded","id":"b"}']
     assert newest.query.id == "c" and not newest.superseded
     assert after == [] and close == (1008, "bye")
+
+
+def test_a_page_like_client_is_read_without_pausing_its_socket(counting_server, bank):
+    # uvicorn's own protocol pauses reading after every message (and resumes it once the
+    # app took it); one message in flight never fills the read-ahead.
+    url = counting_server.url.replace("http://", "ws://") + "/api/stream"
+    with connect(url) as ws:
+        CountingProtocol.pauses.clear()
+        for i in range(30):
+            ws.send(message(bank.keypoints[i], id=i, k=1))
+            assert json.loads(ws.recv(timeout=10))["matches"][0]["id"] == bank.ids[i]
+        pauses = len(CountingProtocol.pauses)
+    assert pauses == 0

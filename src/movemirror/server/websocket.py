@@ -8,6 +8,9 @@ extension SEND_MANY in the connection's scope and takes a `websocket.send` messa
 `texts` (a list of str) instead of `text`: each text is still its own WebSocket frame, in
 order, but all go out in one write. An app must check for the extension before using it
 (another server, or the test client, would not know the key).
+
+It also reads a few messages ahead of the app (READ_AHEAD) instead of pausing the socket
+after each one.
 """
 
 from __future__ import annotations
@@ -19,6 +22,11 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.exceptions import InvalidState
 
 SEND_MANY = "movemirror.websocket.send_many"
+# Messages read ahead of the app before the socket stops being read. uvicorn stops reading
+# after every message and starts again once the app took it: two more calls into the event
+# loop (and, in uvloop, to epoll) a message. The stream bounds what it buffers itself
+# (movemirror.server.limits: max_owed_replies), so a few here only save those calls.
+READ_AHEAD = 16
 
 
 def can_send_many(scope: dict[str, Any]) -> bool:
@@ -38,6 +46,17 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         scope = getattr(self, "scope", None)  # none when the handshake was refused
         if scope is not None:
             scope["extensions"][SEND_MANY] = {}
+
+    def send_receive_event_to_app(self) -> None:
+        was_paused = self.read_paused
+        self.read_paused = True  # uvicorn's own method then leaves reading on
+        super().send_receive_event_to_app()
+        if was_paused:
+            return
+        if self.queue.qsize() >= READ_AHEAD:
+            self.transport.pause_reading()  # read_paused stays True: receive() resumes it
+        else:
+            self.read_paused = False
 
     async def send(self, message) -> None:
         texts = message.get("texts") if message["type"] == "websocket.send" else None
