@@ -74,3 +74,28 @@ def test_bench_quality_refuses_a_malformed_pipeline(tmp_path):
     result = _run(tmp_path, "truth/truth/nonsense")
     assert result.exit_code != 0
     assert "unknown metric" in result.output
+
+
+@pytest.mark.parametrize("text, message", [
+    ("truth/truth/torso/rerank=0", "rerank=K"),
+    ("truth/truth/torso/rerank=ten", "rerank=K"),
+    ("truth/page:lightning:crop/cosine", "BlazePose"),
+])
+def test_bench_quality_refuses_a_malformed_rerank_or_page_side(tmp_path, text, message):
+    result = _run(tmp_path, text)
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_bench_quality_times_the_two_stage_search(fresh_cache, tmp_path):
+    two_stage = "truth/truth/torso/mirror/rerank=5"
+    result = _run(tmp_path / "out", "truth/truth/cosine", two_stage)
+    assert result.exit_code == 0, result.output
+    results = json.loads((tmp_path / "out" / "quality.json").read_text())
+    assert [r["pipeline"] for r in results["results"]] == ["truth/truth/cosine", two_stage]
+    timed = results["search_time"]
+    assert timed["pipeline"] == two_stage and timed["bank_poses"] == 40
+    assert timed["default_ms"] > 0 and timed["two_stage_ms"] > 0 and timed["mirror"]
+    assert len(timed["rounds"]["two_stage"]) == 5
+    gap = results["results"][1]["halves"]["tuning"]["gap"]
+    assert all(-1.5 < value <= 1.0 for value in gap.values())

@@ -31,6 +31,7 @@ from movemirror.quality.assign import annotated_person
 from movemirror.quality.gap import gap_closed, reference_scores
 from movemirror.quality.judges import joint_position, limb_direction
 from movemirror.quality.metrics import POSE_METRICS
+from movemirror.quality.rerank import FIRST_STAGE, first_stage, rerank
 from movemirror.vectors import pose_problems
 
 Report = Callable[[str], None]
@@ -51,33 +52,43 @@ class Pipeline:
     mirror: bool = False
     # Archive poses whose body keypoints' mean score is below this are left out (0: none).
     refuse: float = 0.0
+    # > 0: the metric re-ranks this many exact cosine candidates a side (quality.rerank)
+    # instead of searching the whole archive.
+    rerank: int = 0
 
     @classmethod
     def parse(cls, text: str) -> Pipeline:
-        """'ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE]' (sides: see Side.parse)."""
+        """'ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE][/rerank=K]' (sides: Side.parse)."""
         parts = text.split("/")
-        usage = f"a pipeline is ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE], not {text!r}"
+        usage = (f"a pipeline is ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE][/rerank=K], "
+                 f"not {text!r}")
         if len(parts) < 3:
             raise ValueError(usage)
         if parts[2] not in POSE_METRICS:
             raise ValueError(f"unknown metric {parts[2]!r}; choose one of "
                              f"{', '.join(POSE_METRICS)}")
-        mirror, refuse = False, 0.0
+        mirror, refuse, rerank = False, 0.0, 0
         for option in parts[3:]:
-            if option == "mirror":
-                mirror = True
-            elif option.startswith("refuse="):
-                try:
+            try:
+                if option == "mirror":
+                    mirror = True
+                elif option.startswith("refuse="):
                     refuse = float(option[len("refuse="):])
-                except ValueError:
-                    raise ValueError(usage) from None
-            else:
-                raise ValueError(usage)
-        return cls(Side.parse(parts[0]), Side.parse(parts[1]), parts[2], mirror, refuse)
+                elif option.startswith("rerank="):
+                    rerank = int(option[len("rerank="):])
+                    if rerank < 1:
+                        raise ValueError(usage)
+                else:
+                    raise ValueError(usage)
+            except ValueError:
+                raise ValueError(usage) from None
+        return cls(Side.parse(parts[0]), Side.parse(parts[1]), parts[2], mirror, refuse,
+                   rerank)
 
     def __str__(self) -> str:
         return (f"{self.archive}/{self.query}/{self.metric}" + ("/mirror" if self.mirror else "")
-                + (f"/refuse={self.refuse:g}" if self.refuse else ""))
+                + (f"/refuse={self.refuse:g}" if self.refuse else "")
+                + (f"/rerank={self.rerank}" if self.rerank else ""))
 
 
 # What every run measures unless told otherwise: true poses in; the original Move Mirror
@@ -91,6 +102,11 @@ DEFAULT_PIPELINES: tuple[str, ...] = (
     "ingest:thunder:crop/single:lightning:crop/cosine",
     "ingest:thunder:crop/single:lightning:crop/weighted",
     "ingest:thunder:crop/single:lightning:crop/torso",
+    # BlazePose Full as the page runs it: what "Auto" picks on a device that keeps 30 fps.
+    "ingest:thunder:crop/page:blazepose-full:crop/cosine",
+    # The two-stage search (quality.rerank), chosen on the tuning queries.
+    "ingest:thunder:crop/single:lightning:crop/torso/mirror/rerank=10",
+    "ingest:thunder:crop/page:blazepose-full:crop/torso/mirror/rerank=10",
 )
 
 
@@ -186,6 +202,19 @@ def top_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: int,
     if not rows:
         return np.empty((0, k), np.int64), np.empty((0, k), bool)
     return np.concatenate(rows), np.concatenate(flags)
+
+
+def reranked_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: int,
+                     mirror: bool, candidates: int) -> tuple[np.ndarray, np.ndarray]:
+    """top_matches' answer when `metric` re-ranks the exact cosine top `candidates` (a side)."""
+    rows, first, flags = first_stage(POSE_METRICS[FIRST_STAGE], queries, archive, candidates,
+                                     mirror)
+    k = min(k, len(archive))
+    picked = [rerank(POSE_METRICS[metric], q, archive, r, f, m, mirror, k)
+              for q, r, f, m in zip(queries, rows, first, flags, strict=True)]
+    if not picked:
+        return np.empty((0, k), np.int64), np.empty((0, k), bool)
+    return np.stack([p[0] for p in picked]), np.stack([p[1] for p in picked])
 
 
 @dataclass
@@ -308,6 +337,7 @@ def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
         results.append(_run_pipeline(pipeline, estimates, truths, archive_ids, query_ids,
                                      query_truths, archive_truths, column, judged, halves))
         report(_line(results[-1]))
+    search_time = _time_two_stage(pipelines, estimates, truths, archive_ids, query_ids, report)
     return {
         "plan": asdict(plan),
         "machine": machine_info(),
@@ -320,8 +350,35 @@ def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
                              for name in JUDGES}
                       for half, sel in _half_masks(query_ids, halves).items()},
         "results": [asdict(r) for r in results],
+        "search_time": search_time,
         "seconds": time.perf_counter() - started,
     }
+
+
+def _time_two_stage(pipelines, estimates, truths, archive_ids, query_ids,
+                    report: Report) -> dict | None:
+    """The first re-ranking pipeline's search, timed through PoseBank against the default
+    search on the same bank and queries (bench.quality_rerank)."""
+    from movemirror.bank import PoseBank
+    from movemirror.bench.quality_rerank import time_search
+
+    pipeline = next((p for p in pipelines if p.rerank), None)
+    if pipeline is None:
+        return None
+    _, archive = archive_poses(pipeline.archive, estimates.get(pipeline.archive), truths,
+                               archive_ids, pipeline.refuse)
+    asked = [p for p in query_poses(pipeline.query, estimates.get(pipeline.query), truths,
+                                    query_ids) if p is not None]
+    if not len(archive) or not asked:
+        return None
+    bank = PoseBank.from_keypoints(archive)
+    timed = time_search(bank, np.stack(asked), TOP, pipeline.metric, pipeline.rerank,
+                        pipeline.mirror)
+    timed["pipeline"] = str(pipeline)
+    report(f"search time per query, {timed['bank_poses']} poses, k={TOP}: default (cosine) "
+           f"{timed['default_ms']:.3f} ms, {pipeline} {timed['two_stage_ms']:.3f} ms "
+           f"({timed['ratio']:.2f}x; its first stage alone {timed['first_stage_ms']:.3f} ms)")
+    return timed
 
 
 def _half_masks(query_ids, halves) -> dict[str, np.ndarray]:
@@ -348,7 +405,11 @@ def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_tru
     mirrored = np.zeros((len(query_ids), TOP), bool)
     if answered and len(archive):
         asked = np.stack([pose for pose in queries if pose is not None])  # in `answered` order
-        rows, flags = top_matches(pipeline.metric, asked, archive, TOP, pipeline.mirror)
+        if pipeline.rerank:
+            rows, flags = reranked_matches(pipeline.metric, asked, archive, TOP, pipeline.mirror,
+                                           pipeline.rerank)
+        else:
+            rows, flags = top_matches(pipeline.metric, asked, archive, TOP, pipeline.mirror)
         to_column = np.array([column[p] for p in present])
         matches[answered, : rows.shape[1]] = np.where(rows >= 0, to_column[rows], -1)
         mirrored[answered, : rows.shape[1]] = flags

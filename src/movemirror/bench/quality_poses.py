@@ -6,7 +6,11 @@ A side says how one side's poses (the archive's or the queries') come about:
   score (the page decides what it matches, see bench.quality.page_would_match);
 - "ingest:<model>:<mode>": ingestion's own per-photo work (movemirror.ingest.work.process_unit
   with its default Settings but this model and mode): MultiPose, crop refinement, the quality
-  filter; zero or more kept entries per photo.
+  filter; zero or more kept entries per photo;
+- "page:<blazepose model>:<mode>": BlazePose as the page runs it on a still: MoveNet Lightning
+  (in that mode) finds the body, and where the page would match its pose BlazePose takes over
+  from it (two passes); elsewhere Lightning's pose stands, as the page shows it.
+  (PoseEstimator seeds BlazePose with Thunder instead.)
 
 The cache lives in movemirror.datasets.cache_dir()/quality-cache, one .npz per side and
 settings (keyed by a hash of the settings and the model folder), holding every photo done so
@@ -29,11 +33,13 @@ from movemirror.keypoints import NUM_KEYPOINTS
 Report = Callable[[str], None]
 SAVE_EVERY = 200  # photos between cache writes
 CACHE_VERSION = 1
+# The model the page seeds BlazePose with (static/js/detector.js, MODELS[...].seed).
+PAGE_SEED_MODEL = "lightning"
 
 
 @dataclass(frozen=True)
 class Side:
-    source: str  # "truth", "single" or "ingest"
+    source: str  # "truth", "single", "ingest" or "page"
     model: str = ""
     mode: str = ""
 
@@ -42,16 +48,18 @@ class Side:
         parts = text.split(":")
         if parts == ["truth"]:
             return cls("truth")
-        if len(parts) == 3 and parts[0] in ("single", "ingest"):
+        if len(parts) == 3 and parts[0] in ("single", "ingest", "page"):
             from movemirror.pose import MODELS, MODES
 
             if parts[1] not in MODELS:
                 raise ValueError(f"unknown pose model {parts[1]!r} in {text!r}")
+            if parts[0] == "page" and not parts[1].startswith("blazepose"):
+                raise ValueError(f"a page side runs a BlazePose model, not {parts[1]!r}")
             if parts[2] not in MODES:
                 raise ValueError(f"unknown mode {parts[2]!r} in {text!r}")
             return cls(*parts)
-        raise ValueError(f"a side is 'truth', 'single:MODEL:MODE' or 'ingest:MODEL:MODE', "
-                         f"not {text!r}")
+        raise ValueError(f"a side is 'truth', 'single:MODEL:MODE', 'ingest:MODEL:MODE' or "
+                         f"'page:BLAZEPOSE_MODEL:MODE', not {text!r}")
 
     def __str__(self) -> str:
         return "truth" if self.source == "truth" else f"{self.source}:{self.model}:{self.mode}"
@@ -77,6 +85,8 @@ class Side:
 
         if self.source == "truth":
             return ()
+        if self.source == "page":
+            return tuple(sorted({self.model, PAGE_SEED_MODEL}))
         names = {self.model, SEED_MODEL, "multipose"}
         ensemble = MODES[self.mode].ensemble
         if ensemble:
@@ -167,6 +177,8 @@ def estimate_side(side: Side, photos: Sequence[tuple[int, Path]], workers: int,
 def _run(side: Side, todo, workers: int):
     if side.source == "ingest":
         yield from _run_ingest(side, todo, workers)
+    elif side.source == "page":
+        yield from _run_page(side, todo, workers)
     else:
         yield from _run_single(side, todo, workers)
 
@@ -192,3 +204,26 @@ def _run_ingest(side: Side, todo, workers: int):
     units = [Unit(path=str(p), hash=f"{i:016d}", kind="photo") for i, p in todo]
     for result in run_units(units, side.settings(), workers):
         yield by_path[result.unit.path], [e.keypoints for e in result.entries]
+
+
+def _run_page(side: Side, todo, workers: int):
+    """BlazePose from the page's Lightning seed (cached as its own side), one photo at a time."""
+    from movemirror.bench.quality import page_would_match
+    from movemirror.pose.blazepose import BlazePose
+    from movemirror.pose.image import load_image
+    from movemirror.pose.session import create_session
+
+    seeds = estimate_side(Side("single", PAGE_SEED_MODEL, side.mode), todo, workers,
+                          lambda _: None)
+    blazepose = BlazePose(create_session(side.model, 1))
+    for index, path in todo:
+        found = seeds.poses.get(index, [])
+        if not found or not page_would_match(found[0]):
+            yield index, found
+            continue
+        loaded = load_image(path)
+        seed = np.asarray(found[0], np.float32).copy()
+        seed[:, :2] /= loaded.scale
+        keypoints = blazepose.track(loaded.image, seed).keypoints.astype(np.float32).copy()
+        keypoints[:, :2] *= loaded.scale
+        yield index, [keypoints]

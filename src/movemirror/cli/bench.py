@@ -349,9 +349,11 @@ def pose(
 @app.command("quality")
 def quality(
     pipeline: list[str] = typer.Option(
-        None, "--pipeline", help="ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE], repeatable "
-        "(default: true poses, the original Move Mirror, today's defaults). A side is truth, "
-        "single:MODEL:MODE or ingest:MODEL:MODE."),
+        None, "--pipeline", help="ARCHIVE/QUERY/METRIC\\[/mirror]\\[/refuse=SCORE]\\[/rerank=K], "
+        "repeatable (default: true poses, the original Move Mirror, today's defaults). A side "
+        "is truth, single:MODEL:MODE, ingest:MODEL:MODE or page:BLAZEPOSE_MODEL:MODE (as the "
+        "page runs BlazePose, from Lightning's pose). rerank=K: METRIC re-ranks the exact "
+        "cosine top K."),
     archive: int = typer.Option(4000, min=1, max=4000, help="Archive photos (LSPET 1..N)."),
     queries: int = typer.Option(1000, min=1, max=1000,
                                 help="Query photos per half (tuning from 4001, report from 5001)."),
