@@ -15,6 +15,7 @@ after each one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from uvicorn.protocols.utils import ClientDisconnected
@@ -29,7 +30,7 @@ SEND_MANY = "movemirror.websocket.send_many"
 READ_AHEAD = 16
 
 
-def can_send_many(scope: dict[str, Any]) -> bool:
+def can_send_many(scope: Mapping[str, Any]) -> bool:
     return SEND_MANY in (scope.get("extensions") or {})
 
 
