@@ -1,12 +1,15 @@
-"""Tune movement search's velocity weight and step on Penn Action's TRAINING clips only.
+"""Tune movement search's weights on Penn Action's TRAINING clips only.
 
 The training clips are split at random (by clip) into a tuning bank (2/3) and tuning queries
-(1/3); `movemirror bench motion` then reports the chosen setting on the test clips, which
-this never reads. Prints top-1 / top-5 action agreement of each setting (as performed and at
-0.75x) against the still search of the middle pose, on the same queries.
+(1/3), or with --folds n into n folds, each in turn the queries against a bank of the others
+(every clip a query once: steadier figures); `movemirror bench motion` then reports the
+chosen setting on the test clips, which this never reads. Prints top-1 / top-5 action
+agreement of each setting (as performed and at 0.75x) against the still search of the middle
+pose, on the same queries.
 
     .venv/bin/python scripts/tune_motion.py [--queries 300] [--weights 0,0.5,1,2,3]
-                                             [--steps 0.1,0.2,0.4]
+        [--steps 0.1,0.2,0.4] [--root-weights 0,1.5] [--root-features same] [--draws 2]
+        [--folds 3]
 """
 
 from __future__ import annotations
@@ -23,9 +26,20 @@ from movemirror.motion.tracks import bank_tracks
 
 
 def tuning_split(train: Clips, seed: int = 1) -> tuple[Clips, Clips]:
+    """A bank of two thirds of the training clips and queries from the other third."""
     clips = np.unique(train.clip)
     rng = np.random.default_rng(seed)
-    query_clips = rng.choice(clips, len(clips) // 3, replace=False)
+    return _parts(train, rng.choice(clips, len(clips) // 3, replace=False))
+
+
+def tuning_folds(train: Clips, folds: int, seed: int = 1) -> list[tuple[Clips, Clips]]:
+    """(bank, queries) for each of `folds` disjoint thirds (or so) of the training clips:
+    every clip is a query once, and never in its own bank."""
+    clips = np.random.default_rng(seed).permutation(np.unique(train.clip))
+    return [_parts(train, part) for part in np.array_split(clips, folds)]
+
+
+def _parts(train: Clips, query_clips: np.ndarray) -> tuple[Clips, Clips]:
     is_query = np.isin(train.clip, query_clips)
 
     def part(mask):
@@ -36,45 +50,66 @@ def tuning_split(train: Clips, seed: int = 1) -> tuple[Clips, Clips]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--queries", type=int, default=300, help="per fold")
     parser.add_argument("--weights", default="0,0.5,1,2,3")
     parser.add_argument("--steps", default="0.2")
+    parser.add_argument("--root-weights", default="0")
+    parser.add_argument("--root-features", default="same",
+                        help="scale of the root in the window index's features: comma-separated"
+                             " values, or 'same' (the root weight)")
+    parser.add_argument("--draws", type=int, default=1,
+                        help="movements per tuning clip (random starts; more steady figures)")
+    parser.add_argument("--folds", type=int, default=1,
+                        help="1: one split (bank 2/3, queries 1/3); n > 1: n folds, each clip "
+                             "a query once, figures pooled")
     parser.add_argument("--metric", default="cosine")
     parser.add_argument("--paces", default="1,0.75")
     parser.add_argument("--exhaustive", action="store_true",
                         help="score every window (the reference) instead of the index's")
     args = parser.parse_args()
     train, _ = split_clips(load_penn_action())
-    bank_clips, query_clips = tuning_split(train)
-    queries = movements(query_clips, args.queries, 2.0, seed=0)
-    bank = bank_of(bank_clips)
-    tracks = bank.records.column("track").to_pylist()
-    actions = train.action
-    still1 = []
-    for q in queries:
-        found = bank.search(q.poses[len(q.poses) // 2], k=STILL_POOL, metric=args.metric)
-        clips = list(dict.fromkeys(_clip_of(tracks[i]) for i in found.indices[0]))[:K]
-        still1.append(actions[clips[0]] == q.action)
-    print(f"tuning bank {len(bank):,} poses; {len(queries)} queries; still top-1 "
-          f"{np.mean(still1):.3f}", flush=True)
-    moving = bank_tracks(bank.records)
-    settings = [(step, weight) for step in map(float, args.steps.split(","))
-                for weight in map(float, args.weights.split(","))]
-    for step, weight in settings:
-        index = MotionIndex(bank.vectors, moving, velocity_weight=weight,
-                            velocity_step=step)
-        for pace in map(float, args.paces.split(",")):
-            top1, top5 = [], []
-            for q in queries:
-                found = index.search(q.poses, q.times / pace, k=K, metric=args.metric,
-                                     exhaustive=args.exhaustive)
-                got = [actions[_clip_of(m.track)] for m in found]
-                top1.append(bool(got) and got[0] == q.action)
-                top5.append(q.action in got)
-            kind = "exhaustive " if args.exhaustive else ""
-            print(f"{kind}step {step:.2f} weight {weight:4.2f} pace {pace:.2f}: top-1 "
-                  f"{np.mean(top1):.3f} (+{np.mean(top1) - np.mean(still1):.3f}) top-5 "
-                  f"{np.mean(top5):.3f}", flush=True)
+    splits = [tuning_split(train)] if args.folds == 1 else tuning_folds(train, args.folds)
+    scales = [None] if args.root_features == "same" else list(
+        map(float, args.root_features.split(",")))
+    settings = [(step, weight, root, scale) for step in map(float, args.steps.split(","))
+                for weight in map(float, args.weights.split(","))
+                for root in map(float, args.root_weights.split(","))
+                for scale in scales]
+    paces = list(map(float, args.paces.split(",")))
+    still1: list[bool] = []
+    top1: dict[tuple, list[bool]] = {}
+    top5: dict[tuple, list[bool]] = {}
+    for bank_clips, query_clips in splits:
+        queries = [q for draw in range(args.draws)
+                   for q in movements(query_clips, args.queries, 2.0, seed=draw)]
+        bank = bank_of(bank_clips)
+        tracks = bank.records.column("track").to_pylist()
+        actions = train.action
+        for q in queries:
+            found = bank.search(q.poses[len(q.poses) // 2], k=STILL_POOL, metric=args.metric)
+            clips = list(dict.fromkeys(_clip_of(tracks[i]) for i in found.indices[0]))[:K]
+            still1.append(actions[clips[0]] == q.action)
+        print(f"tuning bank {len(bank):,} poses; {len(queries)} queries; still top-1 so far "
+              f"{np.mean(still1):.3f} over {len(still1)}", flush=True)
+        moving = bank_tracks(bank.records)
+        for step, weight, root, scale in settings:
+            index = MotionIndex(bank.vectors, bank.keypoints, moving, velocity_weight=weight,
+                                velocity_step=step, root_weight=root, root_feature_scale=scale)
+            for pace in paces:
+                key = (step, weight, root, index.root_feature_scale, pace)
+                for q in queries:
+                    found = index.search(q.poses, q.times / pace, k=K, metric=args.metric,
+                                         exhaustive=args.exhaustive)
+                    got = [actions[_clip_of(m.track)] for m in found]
+                    top1.setdefault(key, []).append(bool(got) and got[0] == q.action)
+                    top5.setdefault(key, []).append(q.action in got)
+    kind = "exhaustive " if args.exhaustive else ""
+    print(f"{len(still1)} queries; still top-1 {np.mean(still1):.3f}")
+    for (step, weight, root, scale, pace), hits in top1.items():
+        print(f"{kind}step {step:.2f} weight {weight:4.2f} root {root:4.2f} features "
+              f"{scale:.2f} pace {pace:.2f}: top-1 {np.mean(hits):.3f} "
+              f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 "
+              f"{np.mean(top5[(step, weight, root, scale, pace)]):.3f}", flush=True)
 
 
 if __name__ == "__main__":

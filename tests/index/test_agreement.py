@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from movemirror.distances import METRICS
 from movemirror.index import INDEX_KINDS, Index, build_index
 from movemirror.index.approx import ApproxBoxTreeIndex
-from movemirror.index.boxtree import BoxTreeIndex
+from movemirror.index.boxtree import EXACT_LEAF_SIZE, SEED_BLOCKS_MAX, BoxTreeIndex
 from movemirror.index.brute import BruteForceIndex
 from movemirror.index.recall import recall_at_k, true_distances
 from movemirror.vectors import to_vectors
@@ -36,13 +36,15 @@ def test_agrees_with_brute_force_on_random_poses(kind, metric, n, k, seed, clust
 
 
 @pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("seed_blocks_max", [0, SEED_BLOCKS_MAX])  # weighted: root or blocks
 @settings(max_examples=25, deadline=None)
 @given(n=st.integers(1, 600), leaf_size=st.integers(1, 40), k=st.integers(1, 12),
        seed=st.integers(0, 2**32 - 1))
-def test_boxtree_is_exact_for_any_leaf_size(metric, n, leaf_size, k, seed):
+def test_boxtree_is_exact_for_any_leaf_size(metric, seed_blocks_max, n, leaf_size, k, seed):
     bank = random_vectors(n, seed, clustered=True, duplicates=n // 10)
     queries = random_vectors(10, seed + 1)
-    found = BoxTreeIndex(bank, metric, leaf_size=leaf_size).search(queries, k)
+    found = BoxTreeIndex(bank, metric, leaf_size=leaf_size,
+                         seed_blocks_max=seed_blocks_max).search(queries, k)
     truth = BruteForceIndex(bank, metric).search(queries, k)
     assert_agrees(found, truth, queries, bank, metric)
 
@@ -117,6 +119,24 @@ def test_agrees_with_brute_force_on_real_poses(penn_split, penn_truth, kind, met
     assert_agrees(found, truth, queries, bank, metric)
     # Real distances rarely tie: nearly every result must be the very same pose.
     assert (found[1] == truth[1]).mean() > 0.99
+
+
+@pytest.mark.parametrize("metric", ["weighted", "torso"])
+def test_weighted_walk_from_the_root_agrees_on_real_poses(penn_split, penn_truth, metric):
+    """The walk for banks beyond SEED_BLOCKS_MAX blocks, which the default skips at 30,000."""
+    bank, queries = penn_split
+    index = BoxTreeIndex(bank, metric, seed_blocks_max=0)
+    assert not len(index._seeds[2])
+    found = index.search(queries, 10)
+    assert_agrees(found, penn_truth[metric], queries, bank, metric)
+    assert (found[1] == penn_truth[metric][1]).mean() > 0.99
+
+
+def test_only_the_exact_weighted_walk_starts_from_every_block(penn_split):
+    bank, _ = penn_split
+    assert len(BoxTreeIndex(bank, "weighted")._seeds[2]) == -(-len(bank) // EXACT_LEAF_SIZE)
+    assert not len(BoxTreeIndex(bank, "cosine")._seeds[2])
+    assert not len(ApproxBoxTreeIndex(bank, "weighted", max_leaves=64)._seeds[2])
 
 
 def test_vptree_on_the_weighted_distance_misses_true_neighbours(penn_split, penn_truth):

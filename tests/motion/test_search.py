@@ -13,7 +13,7 @@ from movemirror.bank import PoseBank
 from movemirror.distances import distance
 from movemirror.errors import MotionError, PoseError
 from movemirror.keypoints import mirror_keypoints
-from movemirror.motion.windows import SPEEDS, VELOCITY_STEP, VELOCITY_WEIGHT
+from movemirror.motion.windows import ROOT_WEIGHTS, SPEEDS, VELOCITY_STEP, VELOCITY_WEIGHT
 from movemirror.vectors import XY, to_vectors
 
 FPS = 30.0
@@ -55,7 +55,27 @@ def _resample(vectors, times, at):
     return out
 
 
-def reference_distance(query, tau, track_vectors, track_times, end, speed, metric):
+def _roots(poses):
+    """Box centre x, y and log longer side of each pose's keypoints scored 0.2 or more."""
+    out = []
+    for pose in np.asarray(poses, dtype=np.float64):
+        xy = pose[pose[:, 2] >= 0.2, :2]
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        out.append([*(lo + hi) / 2, np.log((hi - lo).max())])
+    return np.array(out)
+
+
+def _root_trajectory(roots, times, at, end):
+    """Roots at times `at` (interpolated) relative to the root at time end."""
+    here = np.stack([np.interp(at, times, roots[:, d]) for d in range(3)], 1)
+    last = np.array([np.interp(end, times, roots[:, d]) for d in range(3)])
+    here[:, :2] = (here[:, :2] - last[:2]) / np.exp(last[2])
+    here[:, 2] -= last[2]
+    return here
+
+
+def reference_distance(query, tau, track_vectors, track_times, end, speed, metric,
+                       query_poses, track_poses):
     at = end + speed * tau
     if at[0] < track_times[0] - 1e-9:
         return np.inf
@@ -66,7 +86,10 @@ def reference_distance(query, tau, track_vectors, track_times, end, speed, metri
     window_before = _resample(track_vectors, track_times, at - speed * VELOCITY_STEP)
     change = (query[:, XY] - query_before[:, XY]) - (window[:, XY] - window_before[:, XY])
     velocity = np.linalg.norm(change[moving], axis=1).mean() if moving.any() else 0.0
-    return per_pose.mean() + VELOCITY_WEIGHT * velocity
+    query_root = _root_trajectory(_roots(query_poses), tau, tau, 0.0)
+    window_root = _root_trajectory(_roots(track_poses), track_times, at, end)
+    root = np.linalg.norm(query_root - window_root, axis=1).mean()
+    return per_pose.mean() + VELOCITY_WEIGHT * velocity + ROOT_WEIGHTS[metric] * root
 
 
 def brute_force(bank: PoseBank, poses, times, k, metric="cosine"):
@@ -83,9 +106,12 @@ def brute_force(bank: PoseBank, poses, times, k, metric="cosine"):
     for name, frames in tracks.items():
         frames.sort()
         track_times = np.array([t for t, _ in frames])
-        track_vectors = np.asarray(bank.vectors)[[r for _, r in frames]].astype(np.float64)
-        scored = [(reference_distance(query, tau, track_vectors, track_times, end, s, metric),
-                   name, end, s) for end in track_times for s in SPEEDS]
+        rows = [r for _, r in frames]
+        track_vectors = np.asarray(bank.vectors)[rows].astype(np.float64)
+        track_poses = bank.keypoints[rows]
+        scored = [(reference_distance(query, tau, track_vectors, track_times, end, s, metric,
+                                      poses, track_poses), name, end, s)
+                  for end in track_times for s in SPEEDS]
         top = min(scored, key=lambda c: c[0])
         if np.isfinite(top[0]):
             best.append(top)
@@ -166,7 +192,8 @@ def test_the_window_index_gives_exact_distances_never_better_than_brute_force(cl
         assert mine.distance >= best.distance - 1e-9
         poses_of_track, times_of_track, _ = clips[int(mine.track)]
         reference = reference_distance(query_vectors, tau, to_vectors(poses_of_track),
-                                       times_of_track, mine.end, mine.speed, "cosine")
+                                       times_of_track, mine.end, mine.speed, "cosine",
+                                       query[0], poses_of_track)
         assert mine.distance == pytest.approx(reference, rel=1e-5)
 
 

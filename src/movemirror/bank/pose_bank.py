@@ -422,7 +422,8 @@ class PoseBank:
 
         with self._lock:
             if self._motion is None:
-                self._motion = MotionIndex(self.vectors, bank_tracks(self.records))
+                self._motion = MotionIndex(self.vectors, self.keypoints,
+                                           bank_tracks(self.records))
             return self._motion
 
     def built_indexes(self) -> dict[str, tuple[Index, np.ndarray | None]]:

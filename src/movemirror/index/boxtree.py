@@ -47,6 +47,12 @@ EXACT_LEAF_SIZE = 64
 # Bounds and distances are float32 sums in whatever order the compiler vectorises them; a node
 # is skipped only when its bound exceeds the k-th best by more than their rounding (~34 ulp).
 _SLACK = np.float32(1.0 + 1e-5)
+# The weighted walk starts from every block's bound (_seed_leaves) in banks of up to this many
+# blocks. Against the walk from the root (same run, Penn Action poses, p50 of one query) it took
+# 1/1.4 of the time at 1,250 and 2,500 blocks, 1/1.5 at 5,000, 1/1.6 at 10,000 and 1/1.7 at
+# 15,625 (1M poses); larger banks are not measured. A budgeted (approximate) walk scans far
+# fewer blocks than it would bound, so it always starts at the root.
+SEED_BLOCKS_MAX = 16_384
 _PARALLEL_FROM = 32  # queries per call from which a batch is spread over all cores
 _FIRST_DIMS = 16  # dimensions scanned before a block is checked against the k-th best (10: 1.15x
 # slower for weighted, the same for cosine, on 80k Penn Action poses)
@@ -70,10 +76,11 @@ _FAST = {"reassoc", "contract", "nsz", "arcp"}
 
 @njit(cache=True, fastmath=_FAST)
 def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, reach,
-                max_leaves):
+                max_leaves, seeded=0):
     """Best first: nodes come off a heap by lower bound; the walk ends when the nearest bound
     is beyond reach times the current k-th best (reach just above 1: exact; below 1:
-    (1 + epsilon)-approximate), or after max_leaves blocks (0: no limit).
+    (1 + epsilon)-approximate), or after max_leaves blocks (0: no limit). The heap starts
+    with the root, or, when seeded > 0, with the seeded pairs already in it (_seed_leaves).
 
     One function, indexing whole arrays by row: every array numba passes to a helper or
     slices (lo[node]) costs atomic reference-count updates, which took 40% of a query's time.
@@ -84,7 +91,7 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
     zero = np.float32(0.0)
     topk.reset(best_d, best_i)
     last = len(best_d) - 1
-    size = heap.push(heap_bound, heap_node, 0, zero, 0)
+    size = seeded if seeded > 0 else heap.push(heap_bound, heap_node, 0, zero, 0)
     scanned = 0
     while size > 0:
         bound, node, size = heap.pop(heap_bound, heap_node, size)
@@ -144,6 +151,36 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
                 size = heap.push(heap_bound, heap_node, size, total, child)
 
 
+def leaf_seeds(left, lo, hi, block_of):
+    """The blocks' boxes dimension by dimension, (dim, blocks) each, and each block's leaf."""
+    leaves = np.flatnonzero(left < 0)
+    leaves = leaves[np.argsort(block_of[leaves])]
+    return (np.ascontiguousarray(lo[leaves].T), np.ascontiguousarray(hi[leaves].T),
+            np.ascontiguousarray(leaves, dtype=np.int64))
+
+
+@njit(cache=True, fastmath=_FAST)
+def _seed_leaves(q, w, leaf_lo, leaf_hi, leaf_node, heap_bound, heap_node):
+    """Puts every block's leaf on the heap by its weighted box bound; returns the heap's size.
+
+    The weighted walk starts here instead of at the root: its L1 bounds prune so little
+    that the tree's inner nodes cost more than bounding every block at once, dimension by
+    dimension across all blocks (leaf_lo, leaf_hi: (dim, blocks)), which vectorises.
+    """
+    zero = np.float32(0.0)
+    blocks = leaf_lo.shape[1]
+    for b in range(blocks):
+        heap_bound[b] = zero
+        heap_node[b] = leaf_node[b]
+    for d in range(q.shape[0]):
+        qd, wd = q[d], w[d]
+        for b in range(blocks):
+            gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b])
+            heap_bound[b] += wd * max(gap, zero)
+    heap.heapify(heap_bound, heap_node, blocks)  # (1,250 pushes took 4x the bounds' time)
+    return blocks
+
+
 @njit(cache=True)
 def _rescore(query, vectors, kernel, best_i, out_d, out_i):
     """The found poses' distances in float64 against the original vectors; sorted."""
@@ -190,7 +227,7 @@ def _rotate(rows, turn):
 
 @njit(cache=True, nogil=True)
 def _search_rows(queries, first, stop, turn, weighted, kernel, reach, max_leaves, tree,
-                 vectors, out_d, out_i):
+                 seeds, vectors, out_d, out_i):
     # Scratch made here: numba allocates faster than it takes arrays from Python (unboxing).
     k = out_d.shape[1]
     leaf = tree[5].shape[2]
@@ -215,28 +252,31 @@ def _search_rows(queries, first, stop, turn, weighted, kernel, reach, max_leaves
                 w[d] = np.float32(query[XY_DIM + source[d] // 2] / total)
         else:
             _rotate_row(query, turn, sums, q)
+        seeded = 0
+        if seeds[2].shape[0]:
+            seeded = _seed_leaves(q, w, seeds[0], seeds[1], seeds[2], heap_bound, heap_node)
         _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, reach,
-                    max_leaves)
+                    max_leaves, seeded)
         _rescore(query, vectors, kernel, best_i, out_d[r], out_i[r])
 
 
 @njit(cache=True, nogil=True)
-def _search_few(queries, k, turn, weighted, kernel, reach, max_leaves, tree, vectors):
+def _search_few(queries, k, turn, weighted, kernel, reach, max_leaves, tree, seeds, vectors):
     """_search_rows on every query, its results made here (cheaper than passed in)."""
     out_d = np.empty((len(queries), k), np.float32)
     out_i = np.empty((len(queries), k), np.int64)
     _search_rows(queries, 0, len(queries), turn, weighted, kernel, reach, max_leaves, tree,
-                 vectors, out_d, out_i)
+                 seeds, vectors, out_d, out_i)
     return out_d, out_i
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def _search_parallel(queries, turn, weighted, kernel, reach, max_leaves, tree,
+def _search_parallel(queries, turn, weighted, kernel, reach, max_leaves, tree, seeds,
                      vectors, out_d, out_i, chunks):
     n = len(queries)
     for c in prange(chunks):
         _search_rows(queries, c * n // chunks, (c + 1) * n // chunks, turn, weighted, kernel,
-                     reach, max_leaves, tree, vectors, out_d, out_i)
+                     reach, max_leaves, tree, seeds, vectors, out_d, out_i)
 
 
 class BoxTreeIndex:
@@ -245,7 +285,8 @@ class BoxTreeIndex:
     name: ClassVar[str] = "boxtree"
     exact_metrics: ClassVar[tuple[str, ...]] = BOUNDED_METRICS
 
-    def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = EXACT_LEAF_SIZE):
+    def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = EXACT_LEAF_SIZE,
+                 seed_blocks_max: int = SEED_BLOCKS_MAX):
         self._kernel = check_metric(metric).kernel
         if metric not in BOUNDED_METRICS:
             raise UnknownMetricError(f"the box tree has no bound for metric {metric!r}; "
@@ -269,6 +310,8 @@ class BoxTreeIndex:
         if len(xy) and not self._weighted:
             space = _rotate(self.vectors, self._turn)
         self._tree = None
+        self._seeds = leaf_seeds(np.empty(0, np.int64), np.empty((0, XY_DIM), np.float32),
+                                 np.empty((0, XY_DIM), np.float32), np.empty(0, np.int64))
         if len(xy):
             layout = split_tree(space, leaf_size)
             reordered = np.ascontiguousarray(space[layout.order])
@@ -276,6 +319,8 @@ class BoxTreeIndex:
             blocks, ids, block_of = leaf_blocks(reordered, layout, leaf_size)
             self._tree = (layout.left, layout.right, lo, hi, block_of, blocks, ids, layout.axis,
                           layout.slab)
+            if self._weighted and not self._max_leaves and len(blocks) <= seed_blocks_max:
+                self._seeds = leaf_seeds(layout.left, lo, hi, block_of)
             # Compiles (or loads from numba's cache) both search paths now, not on first use.
             self.search(self.vectors[:1], 1)
             self.search(np.repeat(self.vectors[:1], _PARALLEL_FROM, 0), 1)
@@ -300,17 +345,19 @@ class BoxTreeIndex:
             return np.empty((n, k), np.float32), np.empty((n, k), np.int64)
         if n < _PARALLEL_FROM:
             return _search_few(queries, k, self._turn, self._weighted, self._kernel,
-                               self._reach, self._max_leaves, self._tree, self.vectors)
+                               self._reach, self._max_leaves, self._tree, self._seeds,
+                               self.vectors)
         out_d = np.empty((n, k), np.float32)
         out_i = np.empty((n, k), np.int64)
         with _PARALLEL_LOCK:
             _search_parallel(queries, self._turn, self._weighted, self._kernel, self._reach,
-                             self._max_leaves, self._tree, self.vectors, out_d, out_i,
+                             self._max_leaves, self._tree, self._seeds, self.vectors,
+                             out_d, out_i,
                              4 * _PARALLEL_FROM)
         return out_d, out_i
 
     @property
     def nbytes(self) -> int:
         """Memory held: the bank's vectors (kept to re-score results) and the tree."""
-        tree = sum(a.nbytes for a in self._tree) if self._tree else 0
+        tree = sum(a.nbytes for a in self._tree + self._seeds) if self._tree else 0
         return self.vectors.nbytes + tree + self._turn.nbytes

@@ -30,19 +30,31 @@ def pop(bounds, nodes, size):
     """Remove the pair with the smallest bound; returns (bound, node, new size)."""
     bound, node = bounds[0], nodes[0]
     size -= 1
-    last_bound, last_node = bounds[size], nodes[size]
-    i = 0
+    _sift_down(bounds, nodes, 0, size, bounds[size], nodes[size])
+    return bound, node, size
+
+
+@njit(cache=True)
+def heapify(bounds, nodes, size) -> None:
+    """Make the first size pairs, in any order, a heap (in O(size), not size pushes)."""
+    for i in range(size // 2 - 1, -1, -1):
+        _sift_down(bounds, nodes, i, size, bounds[i], nodes[i])
+
+
+@njit(cache=True)
+def _sift_down(bounds, nodes, i, size, bound, node) -> None:
+    """Put (bound, node) into the hole at i, moving smaller children up; below i, both
+    subtrees must already be heaps."""
     while True:
         child = 2 * i + 1
         if child >= size:
             break
         if child + 1 < size and bounds[child + 1] < bounds[child]:
             child += 1
-        if bounds[child] >= last_bound:
+        if bounds[child] >= bound:
             break
         bounds[i] = bounds[child]
         nodes[i] = nodes[child]
         i = child
-    bounds[i] = last_bound
-    nodes[i] = last_node
-    return bound, node, size
+    bounds[i] = bound
+    nodes[i] = node

@@ -24,6 +24,7 @@ from movemirror.errors import MotionError, UnknownMetricError
 from movemirror.index.features import FeatureTree
 from movemirror.index.partition import principal_axes
 from movemirror.keypoints import mirror_keypoints
+from movemirror.motion.root import pose_roots, relative_roots
 from movemirror.motion.tracks import Tracks
 from movemirror.motion.windows import (
     DEFAULT_K,
@@ -31,6 +32,8 @@ from movemirror.motion.windows import (
     MOTION_METRIC,
     MOTION_METRICS,
     OFFSETS,
+    ROOT_WEIGHT,
+    ROOT_WEIGHTS,
     SPEEDS,
     VELOCITY_STEP,
     VELOCITY_WEIGHT,
@@ -65,6 +68,7 @@ class _Movement(NamedTuple):
     tau: np.ndarray  # (T,) seconds before the last pose
     change: np.ndarray  # (T, 34)
     change_mask: np.ndarray  # (T,) bool
+    root: np.ndarray  # (T, 3) root trajectory relative to the last pose
 
 
 def check_movement(poses, times) -> tuple[np.ndarray, np.ndarray]:
@@ -84,16 +88,26 @@ def check_movement(poses, times) -> tuple[np.ndarray, np.ndarray]:
 class MotionIndex:
     """A bank's moving tracks, ready for search_motion; built once per bank."""
 
-    def __init__(self, bank_vectors: np.ndarray, tracks: Tracks, offsets=OFFSETS,
-                 feature_axes: int = FEATURE_AXES, velocity_weight: float = VELOCITY_WEIGHT,
-                 velocity_step: float = VELOCITY_STEP):
+    def __init__(self, bank_vectors: np.ndarray, bank_keypoints: np.ndarray, tracks: Tracks,
+                 offsets=OFFSETS, feature_axes: int = FEATURE_AXES,
+                 velocity_weight: float = VELOCITY_WEIGHT,
+                 velocity_step: float = VELOCITY_STEP, root_weight: float | None = None,
+                 root_feature_scale: float | None = None):
         self.tracks = tracks
         self.velocity_weight = float(velocity_weight)
+        # root_weight: one weight for every metric (tuning); None: ROOT_WEIGHTS'
+        self.root_weights = dict(ROOT_WEIGHTS) if root_weight is None else {
+            metric: float(root_weight) for metric in MOTION_METRICS}
+        if root_feature_scale is None:
+            root_feature_scale = ROOT_WEIGHT if root_weight is None else root_weight
+        self.root_feature_scale = float(root_feature_scale)
         self.velocity_step = float(velocity_step)
         self.offsets = np.asarray(offsets, dtype=np.float64)
         self.vectors = np.ascontiguousarray(np.asarray(bank_vectors)[tracks.rows],
                                             dtype=np.float32)
         self.times = np.ascontiguousarray(tracks.times, dtype=np.float64)
+        self.roots = pose_roots(np.asarray(bank_keypoints)[tracks.rows]) if len(
+            tracks.rows) else np.empty((0, 3))
         self.track_of = np.repeat(np.arange(len(tracks), dtype=np.int64),
                                   tracks.stop - tracks.first)
         self.first = np.ascontiguousarray(tracks.first, dtype=np.int64)
@@ -101,10 +115,11 @@ class MotionIndex:
         if len(self.vectors):
             self.axes = np.ascontiguousarray(principal_axes(self.vectors[:, XY])[:feature_axes])
             features = window_features(self.vectors, self.times, self.first, self.stop,
-                                       self.track_of, self.offsets, self.axes)
+                                       self.track_of, self.offsets, self.axes, self.roots,
+                                       self.root_feature_scale)
         else:
             self.axes = np.eye(feature_axes, XY.stop)
-            features = np.empty((0, len(self.offsets) * feature_axes), np.float32)
+            features = np.empty((0, len(self.offsets) * (feature_axes + 3)), np.float32)
         self.tree = FeatureTree(features)
 
     def __len__(self) -> int:
@@ -112,7 +127,8 @@ class MotionIndex:
 
     @property
     def nbytes(self) -> int:
-        return self.vectors.nbytes + self.times.nbytes + self.track_of.nbytes + self.tree.nbytes
+        return (self.vectors.nbytes + self.times.nbytes + self.roots.nbytes
+                + self.track_of.nbytes + self.tree.nbytes)
 
     def search(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
                mirror: bool = False, exhaustive: bool = False) -> list[MotionMatch]:
@@ -122,7 +138,7 @@ class MotionIndex:
             raise UnknownMetricError(
                 f"movement search compares the bank's stored vectors: metric {metric!r} has "
                 f"vectors of its own; choose one of {', '.join(MOTION_METRICS)}")
-        kernel = spec.kernel
+        kernel, root_weight = spec.kernel, self.root_weights[spec.name]
         if k < 1:
             raise ValueError("k must be at least 1")
         poses, times = check_movement(poses, times)
@@ -132,8 +148,8 @@ class MotionIndex:
         found = []
         for side, flipped in sides:
             movement = _prepare(side, times, self.velocity_step)
-            ends, speeds = self._candidates(movement, exhaustive, kernel)
-            distances = self._distances(movement, ends, speeds, kernel)
+            ends, speeds = self._candidates(movement, exhaustive, kernel, root_weight)
+            distances = self._distances(movement, ends, speeds, kernel, root_weight)
             found.append((distances, ends, speeds, np.full(len(ends), flipped)))
         distances, ends, speeds, flipped = (np.concatenate(part)
                                             for part in zip(*found, strict=True))
@@ -144,20 +160,22 @@ class MotionIndex:
         tau0 = times[0] - times[-1]
         return [self._match(ends[c], speeds[c], distances[c], flipped[c], tau0) for c in best]
 
-    def _distances(self, movement: _Movement, ends, speeds, kernel) -> np.ndarray:
+    def _distances(self, movement: _Movement, ends, speeds, kernel: int,
+                   root_weight: float) -> np.ndarray:
         return window_distances(
             movement.vectors, movement.change, movement.change_mask, movement.tau,
             self.vectors, self.times, self.first, self.stop, self.track_of,
             np.ascontiguousarray(ends), np.ascontiguousarray(speeds), kernel,
-            self.velocity_weight, self.velocity_step)
+            self.velocity_weight, self.velocity_step, movement.root, self.roots, root_weight)
 
-    def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int):
+    def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int,
+                    root_weight: float):
         speeds = np.asarray(SPEEDS)
         if exhaustive:
             ends = np.tile(np.arange(len(self), dtype=np.int64), len(speeds))
             return ends, np.repeat(speeds, len(self))
-        rows = [query_features(movement.vectors, movement.tau, s, self.axes, self.offsets)
-                for s in speeds]
+        rows = [query_features(movement.vectors, movement.tau, movement.root, s, self.axes,
+                               self.offsets, self.root_feature_scale) for s in speeds]
         coarse, ends = self.tree.search(np.stack([f for f, _ in rows]),
                                         np.stack([w for _, w in rows]), CANDIDATES,
                                         COARSE_EPSILON)
@@ -166,7 +184,7 @@ class MotionIndex:
         keep = _best_of_groups(self.track_of[ends] * len(speeds) + which, coarse,
                                PER_TRACK_SPEED)
         ends, speeds = ends[keep], speeds[which[keep]]
-        sketch = self._distances(_sketch(movement), ends, speeds, kernel)
+        sketch = self._distances(_sketch(movement), ends, speeds, kernel, root_weight)
         keep = _best_of_groups(self.track_of[ends], sketch, PER_TRACK)
         keep = keep[np.isfinite(sketch[keep])]
         return ends[keep], speeds[keep]
@@ -201,4 +219,5 @@ def _prepare(poses: np.ndarray, times: np.ndarray, velocity_step: float) -> _Mov
     vectors = to_vectors(poses)
     tau = times - times[-1]
     change, mask = query_change(vectors, tau, velocity_step)
-    return _Movement(vectors, tau, change, mask)
+    roots = pose_roots(poses)
+    return _Movement(vectors, tau, change, mask, relative_roots(roots, roots[-1]))

@@ -6,15 +6,20 @@ s, shows at query time tau the track's pose at e + s * tau, resampled: the two p
 side, linearly interpolated, their x/y part renormalised. Its distance from the movement is
 
     mean_i d(q_i, b_i)  +  VELOCITY_WEIGHT * mean_i |(q_i - q_i') - (b_i - b_i')|
+                        +  ROOT_WEIGHTS[metric] * mean_i |r(q)_i - r(b)_i|
 
 where d is the per-pose distance of search (movemirror.distances), b_i the window's pose at
 tau_i, and q_i', b_i' the poses VELOCITY_STEP seconds (of query time) earlier: the second term
 compares how each pose changes (its x/y part), over the frames i that have such an earlier
-pose. s is the query's speed relative to the clip: 0.75 means you move at 0.75x the clip's
-pace, and the window covers 0.75 of your duration of the clip.
+pose. The third compares how the body moves as a whole, which each pose's own box hides:
+r(.)_i is the root trajectory (movemirror.motion.root), the box centre's shift and the log of
+the box size at tau_i relative to the last pose's box (the window's root is interpolated as
+its poses are). s is the query's speed relative to the clip: 0.75 means you move at 0.75x
+the clip's pace, and the window covers 0.75 of your duration of the clip.
 
 Coarse features, for the window index: for a window ending at a pose, its resampled poses
-OFFSETS bank seconds before the end, projected on the bank's first few principal axes; an
+OFFSETS bank seconds before the end, projected on the bank's first few principal axes, and
+their root trajectory times ROOT_WEIGHT (so the index's L1 approximates the same sum); an
 offset before the track's start gets NO_HISTORY in each of its features, far from any pose,
 so that a movement long enough to need it does not find that window.
 """
@@ -25,6 +30,7 @@ import numpy as np
 from numba import njit
 
 from movemirror.distances import BOX_VECTOR_METRICS, pair_distance
+from movemirror.motion.root import ROOT_DIM
 from movemirror.vectors import VECTOR_DIM, XY_DIM
 
 DEFAULT_K = 5  # windows a movement search returns unless asked for more
@@ -38,6 +44,11 @@ SLOWEST, FASTEST = 2 / 3, 3 / 2
 SPEEDS = tuple(SLOWEST * (FASTEST / SLOWEST) ** (j / 8) for j in range(9))
 VELOCITY_STEP = 0.2  # seconds of query time over which a pose's change is compared
 VELOCITY_WEIGHT = 1.0
+# Weight of the root trajectory's mean difference, per metric (their per-pose distances have
+# scales of their own); tuned on the training clips only (scripts/tune_motion.py --folds 3):
+# cosine 1.5, top-1 +0.020 over none; weighted 0.5, +0.016 (at 1.5: -0.003).
+ROOT_WEIGHTS = {"cosine": 1.5, "weighted": 0.5}
+ROOT_WEIGHT = ROOT_WEIGHTS[MOTION_METRIC]  # the default metric's, also the index features'
 # Window features: poses this many bank seconds before a window's end, each projected on
 # FEATURE_AXES principal axes of the bank's poses.
 OFFSETS = (0.0, 0.3, 0.6, 1.0, 1.5, 2.0)
@@ -77,13 +88,15 @@ def resample_into(vectors, times, first, stop, t, hint, out):
 
 @njit(cache=True, fastmath=True)
 def window_distances(query, query_change, change_mask, tau, vectors, times, track_first,
-                     track_stop, track_of, ends, speeds, kernel, velocity_weight, step):
+                     track_stop, track_of, ends, speeds, kernel, velocity_weight, step,
+                     query_root, roots, root_weight):
     """The distance of each window (ends[c], speeds[c]) from the movement; inf for a window
     that does not fit in its track.
 
     query (T, 52) and tau (T,) are the movement; query_change (T, 34) is q_i - q_i' (rows with
     change_mask False are not used). vectors (M, 52) and times (M,) are the tracks' poses end
-    to end; ends index them.
+    to end; ends index them. query_root (T, 3) is the movement's root trajectory and roots
+    (M, 3) the poses' roots (movemirror.motion.root).
     """
     out = np.empty(len(ends), np.float64)
     n = query.shape[0]
@@ -100,11 +113,23 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
         if end_time + s * tau[0] < times[first] - 1e-9:
             out[c] = np.inf
             continue
-        total, change = 0.0, 0.0
+        total, change, root = 0.0, 0.0, 0.0
         hint, hint_earlier = first, first
+        end_x, end_y, end_log = roots[e, 0], roots[e, 1], roots[e, 2]
+        end_side = np.exp(end_log)
         for i in range(n):
-            hint = resample_into(vectors, times, first, stop, end_time + s * tau[i], hint, b)
+            t = end_time + s * tau[i]
+            hint = resample_into(vectors, times, first, stop, t, hint, b)
             total += pair_distance(query[i], b, kernel)
+            if root_weight > 0.0:
+                f = min(1.0, max(0.0, (t - times[hint]) / (times[hint + 1] - times[hint])))
+                dx = ((1.0 - f) * roots[hint, 0] + f * roots[hint + 1, 0] - end_x) / end_side
+                dy = ((1.0 - f) * roots[hint, 1] + f * roots[hint + 1, 1] - end_y) / end_side
+                dl = (1.0 - f) * roots[hint, 2] + f * roots[hint + 1, 2] - end_log
+                dx -= query_root[i, 0]
+                dy -= query_root[i, 1]
+                dl -= query_root[i, 2]
+                root += np.sqrt(dx * dx + dy * dy + dl * dl)
             if change_mask[i]:
                 hint_earlier = resample_into(vectors, times, first, stop,
                                              end_time + s * (tau[i] - step), hint_earlier,
@@ -114,30 +139,43 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
                     diff = query_change[i, d] - (b[d] - earlier[d])
                     sq += diff * diff
                 change += np.sqrt(sq)
-        out[c] = total / n + (velocity_weight * change / moving if moving else 0.0)
+        out[c] = (total / n + root_weight * root / n
+                  + (velocity_weight * change / moving if moving else 0.0))
     return out
 
 
 @njit(cache=True)
-def window_features(vectors, times, track_first, track_stop, track_of, offsets, axes):
-    """(M, len(offsets) * axes rows) features of the windows ending at each pose: its track's
-    poses offsets[m] seconds earlier, projected on axes (NO_HISTORY before its start)."""
+def window_features(vectors, times, track_first, track_stop, track_of, offsets, axes, roots,
+                    root_scale):
+    """(M, len(offsets) * (axes rows + 3)) features of the windows ending at each pose: its
+    track's poses offsets[m] seconds earlier, projected on axes, then their roots relative to
+    the window's last pose's (movemirror.motion.root) times root_scale (NO_HISTORY before its
+    start)."""
     m_count, r_count = len(offsets), axes.shape[0]
-    out = np.empty((len(times), m_count * r_count), np.float32)
+    width = r_count + ROOT_DIM
+    out = np.empty((len(times), m_count * width), np.float32)
     b = np.empty(VECTOR_DIM, np.float64)
     for e in range(len(times)):
         j = track_of[e]
+        end_side = np.exp(roots[e, 2])
         for m in range(m_count):
-            if times[e] - offsets[m] < times[track_first[j]] - 1e-9:
-                out[e, m * r_count:(m + 1) * r_count] = NO_HISTORY
+            at = times[e] - offsets[m]
+            if at < times[track_first[j]] - 1e-9:
+                out[e, m * width:(m + 1) * width] = NO_HISTORY
                 continue
-            resample_into(vectors, times, track_first[j], track_stop[j], times[e] - offsets[m],
-                          track_first[j], b)
+            p = resample_into(vectors, times, track_first[j], track_stop[j], at,
+                              track_first[j], b)
             for r in range(r_count):
                 total = 0.0
                 for d in range(XY_DIM):
                     total += axes[r, d] * b[d]
-                out[e, m * r_count + r] = total
+                out[e, m * width + r] = total
+            f = min(1.0, max(0.0, (at - times[p]) / (times[p + 1] - times[p])))
+            for d in range(ROOT_DIM):
+                value = (1.0 - f) * roots[p, d] + f * roots[p + 1, d] - roots[e, d]
+                if d < 2:
+                    value /= end_side
+                out[e, m * width + r_count + d] = root_scale * value
     return out
 
 
@@ -162,14 +200,18 @@ def query_change(query: np.ndarray, tau: np.ndarray, step: float = VELOCITY_STEP
     return np.ascontiguousarray(change), mask
 
 
-def query_features(query: np.ndarray, tau: np.ndarray, speed: float, axes: np.ndarray,
-                   offsets=OFFSETS) -> tuple[np.ndarray, np.ndarray]:
+def query_features(query: np.ndarray, tau: np.ndarray, root: np.ndarray, speed: float,
+                   axes: np.ndarray, offsets=OFFSETS, root_scale: float = ROOT_WEIGHT
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """The movement's coarse features at a speed, and their weights: the poses offsets[m] / s
-    seconds before its end, projected; an offset before its first pose weighs nothing."""
+    seconds before its end, projected, and their roots (root: the movement's root trajectory)
+    times root_scale; an offset before its first pose weighs nothing."""
     at = -np.asarray(offsets) / speed
     present = at >= tau[0] - 1e-9
-    poses = query_resampled(query, tau, np.maximum(at, tau[0]))
-    features = (poses[:, :XY_DIM] @ axes.T).astype(np.float32).reshape(-1)
-    weights = np.repeat(present / present.sum(), axes.shape[0]).astype(np.float32)
-    return features, weights
+    at = np.maximum(at, tau[0])
+    poses = query_resampled(query, tau, at)
+    roots = np.stack([np.interp(at, tau, root[:, d]) for d in range(ROOT_DIM)], axis=1)
+    features = np.concatenate([poses[:, :XY_DIM] @ axes.T, root_scale * roots], axis=1)
+    weights = np.repeat(present / present.sum(), axes.shape[0] + ROOT_DIM)
+    return features.astype(np.float32).reshape(-1), weights.astype(np.float32)
 
