@@ -16,7 +16,9 @@ from movemirror.server import create_app
 from movemirror.server.limits import Limits
 from movemirror.server.protocol import parse_query
 from movemirror.server.stream import OwedReplies, Waiting
+from movemirror.server.websocket import WebSocketProtocol
 
+from .conftest import LiveServer
 from .test_matcher import run_in_fresh_loop
 
 
@@ -130,6 +132,17 @@ def test_a_full_server_turns_new_streams_away_with_1013(bank):
             assert json.loads(first.receive_text())["id"] == "still here"
 
 
+@pytest.fixture(scope="module", params=["uvicorn's websockets", "movemirror serve's"])
+def stream_server(request, bank, live_server):
+    """The stream behind uvicorn's own WebSocket protocol, and behind the one `movemirror
+    serve` runs (it writes the frames owed together in one go)."""
+    if request.param == "uvicorn's websockets":
+        yield live_server
+        return
+    with LiveServer(create_app(bank), ws=WebSocketProtocol, ws_max_size=64 * 1024) as server:
+        yield server
+
+
 def ws_url(server) -> str:
     return server.url.replace("http://", "ws://") + "/api/stream"
 
@@ -141,10 +154,10 @@ def send_burst(ws, texts: list[str]) -> None:
             ws.protocol.send_text(text.encode())
 
 
-def test_a_burst_is_answered_with_its_newest_pose_and_the_rest_superseded(live_server, bank):
+def test_a_burst_is_answered_with_its_newest_pose_and_the_rest_superseded(stream_server, bank):
     # A real socket and one write, so the burst is there before the server reads it; default
     # limits, so a burst of 100 fits the rate limit and only shedding thins it.
-    with connect(ws_url(live_server)) as ws:
+    with connect(ws_url(stream_server)) as ws:
         send_burst(ws, [message(bank.keypoints[i % 20], id=f"q{i}", k=2) for i in range(100)])
         replies = [json.loads(ws.recv(timeout=10)) for _ in range(100)]
         ws.send(message(bank.keypoints[3], id="alone", k=2))
@@ -162,7 +175,7 @@ def test_a_burst_is_answered_with_its_newest_pose_and_the_rest_superseded(live_s
     assert alone["type"] == "matches" and alone["matches"][0]["id"] == bank.ids[3]
 
 
-def test_error_frames_keep_their_place_in_a_burst(live_server, bank):
+def test_error_frames_keep_their_place_in_a_burst(stream_server, bank):
     texts = []
     for i in range(40):
         if i % 10 == 5:
@@ -170,7 +183,7 @@ def test_error_frames_keep_their_place_in_a_burst(live_server, bank):
                                      "height": 9}))
         else:
             texts.append(message(bank.keypoints[i], id=f"q{i}", k=1))
-    with connect(ws_url(live_server)) as ws:
+    with connect(ws_url(stream_server)) as ws:
         send_burst(ws, texts)
         replies = [json.loads(ws.recv(timeout=10)) for _ in texts]
     for i, reply in enumerate(replies):
@@ -221,7 +234,7 @@ def test_a_client_that_does_not_read_stops_being_read(bank):
     assert run_in_fresh_loop(run)
 
 
-def test_bad_messages_of_every_kind_get_their_error_frame_inside_a_burst(live_server, bank):
+def test_bad_messages_of_every_kind_get_their_error_frame_inside_a_burst(stream_server, bank):
     bad = {7: '{"keypoints": [[1,', 21: "[1, 2, 3]",
            33: message(bank.keypoints[0], id="bad33", k=0),
            45: json.dumps({"id": "bad45", "keypoints": [[float("nan"), 1, 1]] * 17, "width": 9,
@@ -229,7 +242,7 @@ def test_bad_messages_of_every_kind_get_their_error_frame_inside_a_burst(live_se
            58: json.dumps({"id": "bad58", "keypoints": [["x", 1, 1]] * 17, "width": 9,
                            "height": 9})}
     texts = [bad.get(i) or message(bank.keypoints[i % 20], id=f"q{i}", k=2) for i in range(80)]
-    with connect(ws_url(live_server)) as ws:
+    with connect(ws_url(stream_server)) as ws:
         send_burst(ws, texts)
         replies = [json.loads(ws.recv(timeout=10)) for _ in texts]
     for i, reply in enumerate(replies):

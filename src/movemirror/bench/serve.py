@@ -8,6 +8,8 @@ clients on loopback and times every reply against its query. Two kinds of client
 - closed loop: behaves like the page, one query in flight, and a newer camera frame replaces
   one still waiting to be sent (latest wins).
 
+The clients are movemirror.bench.load_client's: they share the server's cores, so they are
+made cheap (frames masked in advance, replies told apart by their first bytes).
 Optional malformed clients send broken messages at the same rate, to show that bad input
 does not slow the others. The server's resident memory (all its processes) is sampled every
 second, so a long level (`--seconds 600`) is a soak test. Each level runs for a fixed time
@@ -17,7 +19,7 @@ and then everything stops by itself.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import gc
 import json
 import os
 import random
@@ -33,9 +35,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
+from movemirror.bench.load_client import ConnectionEnded, LoadClient, text_frame
 from movemirror.bench.memory import MemorySampler, ProcessMemory, tree_memory
 
 HOST = "127.0.0.1"  # load goes to loopback only
@@ -190,71 +194,82 @@ class _ClientStats:
     closed: int = 0  # connections that ended before the level did
 
 
-async def _open_loop_client(url: str, messages: list[str], rate: float, start: float,
+MATCHES, SUPERSEDED = b'{"type":"matches"', b'{"type":"superseded"'
+
+
+async def _connect(url: str, on_reply: Callable[[bytes], None]) -> LoadClient:
+    address = urlsplit(url)
+    assert address.hostname is not None and address.port is not None
+    return await LoadClient.connect(address.hostname, address.port, address.path, on_reply)
+
+
+async def _open_loop_client(url: str, frames: list[bytes], rate: float, start: float,
                             warm_until: float, stop: float, stats: _ClientStats,
                             malformed: bool = False) -> None:
     """Sends at `rate` whatever the replies do; pairs each reply with its query by order."""
-    from websockets.asyncio.client import connect
-    from websockets.exceptions import ConnectionClosed
-
     pending: deque[tuple[float, bool]] = deque()
+
+    def on_reply(prefix: bytes) -> None:
+        if not pending:  # a reply to nothing sent: the server broke the protocol
+            stats.errors += 1
+            return
+        sent_at, counted = pending.popleft()
+        if not counted or malformed:
+            return
+        if prefix.startswith(MATCHES):
+            stats.latencies.append(time.perf_counter() - sent_at)
+        elif prefix.startswith(SUPERSEDED):
+            stats.superseded += 1
+        else:
+            stats.errors += 1
+
+    client = await _connect(url, on_reply)
     try:
-        async with connect(url, max_size=2**20, compression=None) as ws:
-
-            async def receive() -> None:
-                with contextlib.suppress(ConnectionClosed):
-                    async for reply in ws:
-                        sent_at, counted = pending.popleft()
-                        if not counted or malformed:
-                            continue
-                        if not isinstance(reply, str):
-                            stats.errors += 1
-                        elif reply.startswith('{"type":"matches"'):
-                            stats.latencies.append(time.perf_counter() - sent_at)
-                        elif reply.startswith('{"type":"superseded"'):
-                            stats.superseded += 1
-                        else:
-                            stats.errors += 1
-
-            receiver = asyncio.create_task(receive())
-            i = random.randrange(len(messages))
-            next_at = start + random.random() / rate  # spread the clients over one period
-            while next_at < stop:
-                delay = next_at - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                now = time.perf_counter()
-                counted = now >= warm_until
-                pending.append((now, counted))
-                await ws.send(MALFORMED if malformed else messages[i % len(messages)])
-                stats.sent += counted
-                i += 1
-                next_at += 1 / rate
-            await asyncio.sleep(0.5)  # the last replies
-            receiver.cancel()
-    except ConnectionClosed:  # the server closed it (or it broke): counted, the level goes on
+        i = random.randrange(len(frames))
+        next_at = start + random.random() / rate  # spread the clients over one period
+        while next_at < stop:
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            now = time.perf_counter()
+            counted = now >= warm_until
+            client.send(frames[i % len(frames)])
+            pending.append((now, counted))
+            stats.sent += counted
+            i += 1
+            next_at += 1 / rate
+        await asyncio.sleep(0.5)  # the last replies
+        if client.ended.done():
+            raise ConnectionEnded(f"closed with {client.close_code}")
+    except ConnectionEnded:  # the server closed it (or it broke): counted, the level goes on
         stats.closed += 1
+    finally:
+        client.close()
     stats.unanswered += sum(1 for _, counted in pending if counted)
 
 
-async def _closed_loop_client(url: str, messages: list[str], rate: float, start: float,
+async def _closed_loop_client(url: str, frames: list[bytes], rate: float, start: float,
                               warm_until: float, stop: float, stats: _ClientStats) -> None:
     """Like the page: a camera frame every 1/rate s; one query in flight, and a frame that
     comes while one is in flight waits, replaced by any newer frame (latest wins)."""
-    from websockets.asyncio.client import connect
-    from websockets.exceptions import ConnectionClosed
+    loop = asyncio.get_running_loop()
+    reply: asyncio.Future[bytes] = loop.create_future()
 
+    def on_reply(prefix: bytes) -> None:
+        if not reply.done():
+            reply.set_result(prefix)
+
+    def give_up(error: Exception) -> None:
+        if not reply.done():
+            reply.set_exception(error)
+
+    client = await _connect(url, on_reply)
+    client.ended.add_done_callback(
+        lambda _: give_up(ConnectionEnded(f"closed with {client.close_code}")))
+    # One timer for the whole level, not one a query: a reply not in by then is unanswered.
+    late = loop.call_later(stop - time.perf_counter() + 1.0, give_up, TimeoutError())
     try:
-        await _closed_loop(connect(url, max_size=2**20, compression=None), messages, rate,
-                           start, warm_until, stop, stats)
-    except ConnectionClosed:  # the server closed it (or it broke): counted, the level goes on
-        stats.closed += 1
-
-
-async def _closed_loop(connecting, messages: list[str], rate: float, start: float,
-                       warm_until: float, stop: float, stats: _ClientStats) -> None:
-    async with connecting as ws:
-        i = random.randrange(len(messages))
+        i = random.randrange(len(frames))
         next_frame = start + random.random() / rate
         while next_frame < stop:
             delay = next_frame - time.perf_counter()
@@ -262,37 +277,46 @@ async def _closed_loop(connecting, messages: list[str], rate: float, start: floa
                 await asyncio.sleep(delay)
             sent_at = time.perf_counter()
             counted = sent_at >= warm_until
-            await ws.send(messages[i % len(messages)])
+            client.send(frames[i % len(frames)])
             stats.sent += counted
             try:
-                reply = await asyncio.wait_for(ws.recv(), timeout=max(1.0, stop - sent_at))
+                prefix = await reply
             except TimeoutError:
                 stats.unanswered += counted
                 return
+            reply = loop.create_future()
             done = time.perf_counter()
             if counted:
-                if isinstance(reply, str) and reply.startswith('{"type":"matches"'):
+                if prefix.startswith(MATCHES):
                     stats.latencies.append(done - sent_at)
                 else:
                     stats.errors += 1
             # Frames that came meanwhile: only the newest is sent, at once; else wait for
             # the next one.
-            frames = max(1, int((done - next_frame) * rate))
-            i += frames
-            next_frame += frames / rate
+            skipped = max(1, int((done - next_frame) * rate))
+            i += skipped
+            next_frame += skipped / rate
+    except ConnectionEnded:  # the server closed it (or it broke): counted, the level goes on
+        stats.closed += 1
+    finally:
+        late.cancel()
+        reply.cancel()  # nobody waits for it any more
+        client.close()
 
 
 async def _level(url: str, messages: list[str], clients: int, rate: float, seconds: float,
                  warmup: float, loop: str, malformed_clients: int = 0) -> list[_ClientStats]:
+    frames = [text_frame(text) for text in messages]  # masked once, sent many times
+    bad = [text_frame(MALFORMED)]
     start = time.perf_counter() + 0.5
     warm_until = start + warmup
     stop = warm_until + seconds
     stats = [_ClientStats() for _ in range(clients + malformed_clients)]
-    tasks = [(_closed_loop_client(url, messages, rate, start, warm_until, stop, one)
+    tasks = [(_closed_loop_client(url, frames, rate, start, warm_until, stop, one)
               if loop == "closed" else
-              _open_loop_client(url, messages, rate, start, warm_until, stop, one))
+              _open_loop_client(url, frames, rate, start, warm_until, stop, one))
              for one in stats[:clients]]
-    tasks += [_open_loop_client(url, messages, rate, start, warm_until, stop, one, True)
+    tasks += [_open_loop_client(url, bad, rate, start, warm_until, stop, one, True)
               for one in stats[clients:]]
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=warmup + seconds + 60)
     return stats[:clients]
@@ -324,9 +348,16 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
     assert server.process is not None, "run_level needs a started server"
     cpu_before = _cpu_seconds(server.process.pid)
     load_before = time.process_time()
-    with MemorySampler(server.process.pid) as memory:
-        stats = _run(_level(url, messages, clients, rate, seconds, warmup, loop,
-                            malformed_clients))
+    # The load generator is Python too: its full collections would stall every client
+    # (measured: 146-404 ms each on a busy machine), and count as the server's latency.
+    gc.collect()
+    gc.freeze()
+    try:
+        with MemorySampler(server.process.pid) as memory:
+            stats = _run(_level(url, messages, clients, rate, seconds, warmup, loop,
+                                malformed_clients))
+    finally:
+        gc.unfreeze()
     load_cpu = 100 * (time.process_time() - load_before) / (seconds + warmup + 1)
     cpu_after = _cpu_seconds(server.process.pid)
     latencies = [t for one in stats for t in one.latencies]

@@ -49,6 +49,7 @@ def serve(
         build_shared_indexes_apart,
         remove_shared_indexes,
     )
+    from movemirror.server.websocket import WebSocketProtocol
 
     try:
         if index is not None:
@@ -84,7 +85,7 @@ def serve(
                       f"{escape(str(log_queries))}")
     console.print(f"open [bold cyan]http://{shown}:{port}/[/]  (API docs: /docs; Ctrl-C stops)")
     options: dict[str, Any] = dict(
-        host=host, port=port, log_level="warning", ws="websockets-sansio",
+        host=host, port=port, log_level="warning", ws=WebSocketProtocol,
         ws_max_size=4 * limits.max_message_bytes, ws_per_message_deflate=False,
         timeout_graceful_shutdown=3)
     if workers == 1:

@@ -27,6 +27,7 @@ from movemirror.server.files import (
 )
 from movemirror.server.follow import follow as follow_bank
 from movemirror.server.guards import GuardMiddleware
+from movemirror.server.heap import freeze_the_heap
 from movemirror.server.limits import Limits, RateLimiter
 from movemirror.server.matcher import Matcher, hand_over_the_gil_sooner
 from movemirror.server.query_log import QueryLog
@@ -65,6 +66,7 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
     async def lifespan(app: FastAPI):
         flusher = asyncio.create_task(query_log.flush_periodically()) if query_log else None
         follower = asyncio.create_task(follow_bank(state)) if follow else None
+        freeze_the_heap()  # loaded and warmed: keep the collector's full passes short
         yield
         if follower is not None:
             follower.cancel()

@@ -14,6 +14,7 @@ import logging
 
 from movemirror.bank import PoseBank, storage
 from movemirror.errors import BankError
+from movemirror.server.heap import refreeze_the_heap
 from movemirror.server.matcher import Matcher
 from movemirror.server.records import MatchFormatter
 from movemirror.server.state import ServerState
@@ -48,6 +49,7 @@ async def follow(state: ServerState, poll_seconds: float = POLL_SECONDS,
             task = asyncio.create_task(_close_later(old, grace_seconds))
             retiring.add(task)
             task.add_done_callback(retiring.discard)
+            del old, bank, matcher  # the old bank goes once its last search is done
     finally:
         for task in retiring:
             task.cancel()
@@ -65,3 +67,5 @@ async def _close_later(matcher: Matcher, seconds: float) -> None:
         await asyncio.sleep(seconds)
     finally:
         matcher.close()
+    del matcher
+    refreeze_the_heap()  # the old bank's cycles were frozen with it at start

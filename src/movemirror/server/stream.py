@@ -55,6 +55,7 @@ from movemirror.server.movement import RecentPoses
 from movemirror.server.protocol import Query, parse_query
 from movemirror.server.schemas import describe_error
 from movemirror.server.state import ServerState, get_ws_state
+from movemirror.server.websocket import can_send_many, send_many_message
 
 CLOSE_UNSUPPORTED = 1003
 CLOSE_POLICY = 1008
@@ -152,6 +153,23 @@ class OwedReplies:
             self._room.set()
         return item
 
+    def take_ready(self) -> list[str]:
+        """The frames owed next that need no search (ready frames, superseded queries), up
+        to the next query to answer or close; without waiting."""
+        ready = []
+        while self._items:
+            item = self._items[0]
+            if isinstance(item, str):
+                ready.append(item)
+            elif isinstance(item, Waiting) and item.superseded:
+                ready.append(superseded_frame(item.query.id))
+            else:
+                break
+            self._items.popleft()
+        if len(self._items) < self._limit:
+            self._room.set()
+        return ready
+
 
 @router.websocket("/api/stream")
 async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state)) -> None:
@@ -223,7 +241,9 @@ async def _receive_queries(websocket: WebSocket, state: ServerState, replies: Ow
 async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedReplies,
                         recent: RecentPoses) -> None:
     """Sends each reply in order, searching for the queries still worth it; a (code, reason)
-    closes the connection."""
+    closes the connection. The frames ready behind a reply go with it, in one write where
+    the server can (movemirror.server.websocket)."""
+    send_many = can_send_many(websocket.scope)
     while True:
         item = await replies.take()
         if isinstance(item, tuple):
@@ -232,7 +252,12 @@ async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedR
         if isinstance(item, Waiting):
             item = (superseded_frame(item.query.id) if item.superseded
                     else await _answer(state, item, recent))
-        await websocket.send_text(item)
+        texts = [item, *replies.take_ready()]
+        if send_many and len(texts) > 1:
+            await websocket.send(send_many_message(texts))
+            continue
+        for text in texts:
+            await websocket.send_text(text)
 
 
 async def _answer(state: ServerState, waiting: Waiting, recent: RecentPoses) -> str:

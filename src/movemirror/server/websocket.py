@@ -1,0 +1,76 @@
+"""uvicorn's WebSocket protocol, able to write several text messages in one go.
+
+A client that outpaces the server is owed a "superseded" frame for each message skipped,
+and the stream sends them all at once. Through ASGI each message is its own `send`: its
+own trip through the middleware and its own write to the socket (a system call that, on
+loopback, also runs the client's receiving side). This protocol advertises the ASGI
+extension SEND_MANY in the connection's scope and takes a `websocket.send` message with
+`texts` (a list of str) instead of `text`: each text is still its own WebSocket frame, in
+order, but all go out in one write. An app must check for the extension before using it
+(another server, or the test client, would not know the key).
+
+It also reads a few messages ahead of the app (READ_AHEAD) instead of pausing the socket
+after each one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from uvicorn.protocols.utils import ClientDisconnected
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
+
+SEND_MANY = "movemirror.websocket.send_many"
+# Messages read ahead of the app before the socket stops being read. uvicorn stops reading
+# after every message and starts again once the app took it: two more calls into the event
+# loop (and, in uvloop, to epoll) a message. The stream bounds what it buffers itself
+# (movemirror.server.limits: max_owed_replies), so a few here only save those calls.
+READ_AHEAD = 16
+
+
+def can_send_many(scope: Mapping[str, Any]) -> bool:
+    return SEND_MANY in (scope.get("extensions") or {})
+
+
+def send_many_message(texts: list[str]) -> dict[str, Any]:
+    """The ASGI message that sends these texts as one frame each, in one write."""
+    return {"type": "websocket.send", "texts": texts}
+
+
+class WebSocketProtocol(WebSocketsSansIOProtocol):
+    """`movemirror serve`'s WebSocket implementation (uvicorn's `ws` option)."""
+
+    def handle_connect(self, event) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # none when the handshake was refused
+        if scope is not None:
+            scope["extensions"][SEND_MANY] = {}
+
+    def send_receive_event_to_app(self) -> None:
+        was_paused = self.read_paused
+        self.read_paused = True  # uvicorn's own method then leaves reading on
+        super().send_receive_event_to_app()
+        if was_paused:
+            return
+        if self.queue.qsize() >= READ_AHEAD:
+            self.transport.pause_reading()  # read_paused stays True: receive() resumes it
+        else:
+            self.read_paused = False
+
+    async def send(self, message) -> None:
+        texts = message.get("texts") if message["type"] == "websocket.send" else None
+        if (texts is None or not self.handshake_complete or self.close_sent
+                or self.initial_response is not None):
+            await super().send(message)  # everything else, and the errors uvicorn raises
+            return
+        await self.writable.wait()
+        if self.disconnected:
+            raise ClientDisconnected()
+        try:
+            for text in texts:
+                self.conn.send_text(text.encode())
+        except InvalidState:
+            raise ClientDisconnected() from None
+        self.transport.write(b"".join(self.conn.data_to_send()))
