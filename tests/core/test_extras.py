@@ -17,7 +17,7 @@ from movemirror.cli.main import app
 
 REPO = Path(__file__).parents[2]
 # Import names of the [bench] packages (distribution names may differ from them).
-BENCH_MODULES = ("scipy", "matplotlib", "playwright", "websockets")
+BENCH_MODULES = ("scipy", "matplotlib", "playwright")
 
 # Runs the CLI with every [bench] package made unimportable, as in an install without it.
 WITHOUT_BENCH = f"""
@@ -45,7 +45,7 @@ def test_the_extra_is_read_from_the_installed_metadata_as_pyproject_declares_it(
     names = [requirement.split(">")[0].split("=")[0].split("[")[0].strip()
              for requirement in pyproject_bench()]
     assert extra.bench_requirements() == names
-    assert {"scipy", "matplotlib", "playwright", "websockets"} <= set(names)
+    assert {"scipy", "matplotlib", "playwright"} <= set(names)
     core = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     assert not any(dep.startswith(tuple(names)) for dep in core)
 
