@@ -19,7 +19,7 @@ from .test_js_matches_python import run_js
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 LABELS = {"blazepose-heavy": "BlazePose Heavy", "blazepose-full": "BlazePose Full",
           "thunder": "MoveNet Thunder", "lightning": "MoveNet Lightning"}
-BY_QUERY_QUALITY = ["thunder", "blazepose-full", "lightning"]
+BY_QUERY_QUALITY = ["blazepose-full", "thunder", "lightning"]
 BY_COST = ["lightning", "blazepose-full", "thunder"]
 
 
@@ -34,41 +34,40 @@ def choose(measured: dict, fps: int = 30) -> dict:
 def test_the_most_accurate_model_is_measured_first():
     assert run_js("model_choice.js", "return m.BY_QUERY_QUALITY;") == BY_QUERY_QUALITY
     assert run_js("model_choice.js", "return m.BY_COST;") == BY_COST
-    assert choose({}) == {"model": "thunder", "done": False, "reason": None}
+    assert choose({}) == {"model": "blazepose-full", "done": False, "reason": None}
 
 
 @needs_node
 def test_a_model_that_keeps_camera_rate_is_kept():
-    choice = choose({"thunder": 20.0})
-    assert choice["model"] == "thunder" and choice["done"]
+    choice = choose({"blazepose-full": 20.0})
+    assert choice["model"] == "blazepose-full" and choice["done"]
     assert "most accurate" in choice["reason"] and "20 ms" in choice["reason"]
 
 
 @needs_node
 def test_a_model_too_slow_for_the_camera_gives_way_to_a_faster_one():
-    assert choose({"thunder": 150.0}) == {"model": "blazepose-full", "done": False,
-                                          "reason": None}
     # A model once measured is judged by what it took, whatever its usual cost.
-    choice = choose({"thunder": 60.0, "blazepose-full": 22.0, "lightning": 20.0})
-    assert choice["model"] == "blazepose-full" and choice["done"]
-    assert "MoveNet Thunder took 60 ms" in choice["reason"] and "too slow" in choice["reason"]
-    # A slower camera leaves more time per frame: Thunder keeps 10 fps at 60 ms.
-    assert choose({"thunder": 60.0}, fps=10)["model"] == "thunder"
+    choice = choose({"lightning": 20.0, "blazepose-full": 60.0, "thunder": 22.0})
+    assert choice["model"] == "thunder" and choice["done"]
+    assert "BlazePose Full took 60 ms" in choice["reason"] and "too slow" in choice["reason"]
+    # A slower camera leaves more time per frame: Full keeps 10 fps at 60 ms.
+    assert choose({"blazepose-full": 60.0}, fps=10)["model"] == "blazepose-full"
 
 
 @needs_node
 def test_a_model_costlier_than_one_already_too_slow_is_not_loaded():
-    # Lightning measured too slow (on the main loop, say): BlazePose Full costs more a pose
-    # everywhere, so it is passed over and Lightning, the last, is kept (a model less to
-    # download and time).
-    choice = choose({"thunder": 300.0, "lightning": 60.0})
+    # BlazePose Full too slow: Thunder costs more a pose everywhere, so it is passed over and
+    # Lightning is measured next, not Thunder (a model less to download and time).
+    assert choose({"blazepose-full": 60.0}) == {"model": "lightning", "done": False,
+                                                "reason": None}
+    choice = choose({"blazepose-full": 60.0, "lightning": 20.0})
     assert choice["model"] == "lightning" and choice["done"]
-    assert "BlazePose Full costs more than MoveNet Lightning" in choice["reason"]
+    assert "MoveNet Thunder costs more than BlazePose Full" in choice["reason"]
 
 
 @needs_node
 def test_the_fastest_model_is_kept_when_none_keeps_camera_rate():
-    choice = choose({"thunder": 300.0, "blazepose-full": 400.0, "lightning": 90.0})
+    choice = choose({"blazepose-full": 400.0, "thunder": 300.0, "lightning": 90.0})
     assert choice["model"] == "lightning" and choice["done"]
     assert "fastest" in choice["reason"] and "over the" in choice["reason"]
     assert "BlazePose Full took 400 ms" in choice["reason"]

@@ -3,12 +3,11 @@
 
 // Most accurate first, as query poses, by `movemirror bench quality` on LSPET's report queries
 // (fraction of the oracle gap closed by the top match, limb direction / joint position, over
-// all 1,000 queries, a query without an answer counting as a random photo), each model run as
-// the page runs it: Thunder 0.535 / 0.591, BlazePose Full 0.486 / 0.548 (seeded by Lightning,
-// so it answers only where Lightning finds a person), Lightning 0.473 / 0.526.
-// BlazePose Heavy is offered by name only: about 5x Full's time and a 27 MB download.
-// PoseNet (0.218 / 0.204, the original's) is never chosen by itself.
-export const BY_QUERY_QUALITY = ['thunder', 'blazepose-full', 'lightning'];
+// all 1,000 queries): BlazePose Full 0.586 / 0.646, Thunder 0.535 / 0.591, Lightning
+// 0.473 / 0.526 (BlazePose measured on Thunder's seed; the page seeds it with Lightning).
+// BlazePose Heavy (0.591 / 0.648) is offered by name only: it adds 0.005 for about 5x Full's
+// time and a 27 MB download. PoseNet (0.218 / 0.204, the original's) is never chosen by itself.
+export const BY_QUERY_QUALITY = ['blazepose-full', 'thunder', 'lightning'];
 // Cheapest first, by CPU time a pose in TF.js's WASM backend (`movemirror bench page`, the
 // same on every device that runs WASM: Lightning 32-41 ms, BlazePose Full about 2x that with its
 // seed, Thunder 127-217 ms). A model is not loaded once a cheaper one was too slow.
