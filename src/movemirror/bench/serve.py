@@ -434,7 +434,8 @@ class FloodComparison:
 def compare_flood(server: ServerProcess, messages: list[str], clients: int, plan: Plan,
                   loop: str) -> FloodComparison:
     load_start = os.getloadavg()[0]
-    without, with_flood = [], []
+    without: list[LevelResult] = []
+    with_flood: list[LevelResult] = []
     for round_ in range(plan.rounds):
         order = (0, plan.malformed_clients) if round_ % 2 == 0 else (plan.malformed_clients, 0)
         for malformed in order:
@@ -450,7 +451,7 @@ def describe_flood(flood: FloodComparison) -> str:
     rounds = "; ".join(f"{quiet.p99_ms:.1f} -> {loud.p99_ms:.1f} ms"
                        for quiet, loud in zip(flood.without, flood.with_flood, strict=True))
     ratio = flood.median_p99_ratio
-    wrong = {}
+    wrong: dict[str, int] = {}
     for level in flood.with_flood:
         for kind, count in level.malformed_wrong.items():
             wrong[kind] = wrong.get(kind, 0) + count
