@@ -43,14 +43,14 @@ def test_bench_serve_table_in_a_log(penn_valid, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "…" not in result.stdout
     header, rows = table_cells(result.stdout)
-    assert header == ["loop", "clients", "target/s", "matches/s", "p50 ms", "p99 ms", "max ms",
-                      "least client/s", "superseded", "errors", "unanswered", "server CPU",
-                      "server RSS MB", "load CPU"]
+    assert header == ["loop", "clients", "malformed", "target/s", "matches/s", "p50 ms",
+                      "p99 ms", "max ms", "least client/s", "superseded", "errors",
+                      "unanswered", "server CPU", "server RSS MB", "load CPU"]
     levels = json.loads((tmp_path / "serve.json").read_text())["levels"]
-    assert [row[:4] for row in rows] == [
-        [r["loop"], str(r["clients"]), f"{r['clients'] * r['rate_per_client']:,.0f}",
+    assert [row[:5] for row in rows] == [
+        [r["loop"], str(r["clients"]), "0", f"{r['clients'] * r['rate_per_client']:,.0f}",
          f"{r['matches_per_second']:,.0f}"] for r in levels]
-    assert [row[4:6] for row in rows] == [[f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}"]
+    assert [row[5:7] for row in rows] == [[f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}"]
                                           for r in levels]
     assert [r["loop"] for r in levels] == ["open", "open", "closed", "closed"]
     assert any(line.startswith("WebSocket matching (") and line.endswith("the same machine)")
