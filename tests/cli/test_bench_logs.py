@@ -75,12 +75,18 @@ def test_bench_ingest_table_in_a_log(tmp_path):
     header, rows = table_cells(result.stdout)
     assert header == ["run", "engine", "workers", "files", "frames", "entries", "seconds",
                       "frames/s", "vs first", "first result (s)", "frames/s after it",
-                      "load avg (1 min)"]
+                      "CPU ms/frame (after first result)", "load avg (1 min)"]
     r = json.loads((tmp_path / "ingest.json").read_text())["photos"]
     assert rows == [["photos", "local", "1", "3", f"{r['frames']:,}", f"{r['entries']:,}",
                      f"{r['seconds']:.1f}", f"{r['frames_per_second']:.1f}", "",
                      f"{r['first_result_seconds']:.1f}", f"{r['steady_frames_per_second']:.1f}",
+                     f"{r['cpu_ms_per_frame']:.0f} ({r['cpu_ms_per_frame_after_first']:.0f})",
                      f"{r['load_average'][0]:.2f}"]]
+    # One worker runs in the benchmark's own process: all the CPU is its, and each photo
+    # after the first cost some of it (Lightning alone takes several ms a photo).
+    assert list(r["cpu_seconds_by_process"]) == ["this process"]
+    assert 0 < r["cpu_seconds_to_first_result"] < r["cpu_seconds"]
+    assert r["cpu_ms_per_frame_after_first"] > 5
 
 
 def test_bench_page_table_in_a_log(monkeypatch):
