@@ -103,7 +103,10 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
             page.add_init_script(RETURNING_VISITOR)
             started = time.perf_counter()
             page.goto(url + query)
-            page.wait_for_function("() => window.movemirror && window.movemirror.replies > 5",
+            page.wait_for_function("() => window.movemirror && window.movemirror.replies > 0",
+                                   timeout=timeout_s * 1000)
+            first_s = time.perf_counter() - started
+            page.wait_for_function("() => window.movemirror.replies > 5",
                                    timeout=timeout_s * 1000)
             ready_s = time.perf_counter() - started
             counts = """() => ({frames: window.movemirror.frames,
@@ -121,6 +124,14 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
                 workers: window.movemirror.workers, details: window.movemirror.backendDetails,
                 choice: window.movemirror.modelChoice,
                 frameTimings: window.movemirror.frameTimings()})""")
+            if not model or model == "auto":
+                # Auto matches at once and tries the more accurate models in the background:
+                # when it settled, and what each trial measured (the live loop's rate too).
+                page.wait_for_function("() => window.movemirror.modelChoice !== null",
+                                       timeout=timeout_s * 1000)
+                state["choice"] = page.evaluate("() => window.movemirror.modelChoice")
+                state["model"] = page.evaluate("() => window.movemirror.model")
+                choice_s = time.perf_counter() - started
         finally:
             browser.close()
     elapsed = (after["now"] - before["now"]) / 1000
@@ -132,7 +143,9 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
         "workers": state["workers"] if state["loop"] == "worker" else 0,
         "model_choice": state["choice"],
         "backend_trial_ms_per_pose": state["timings"],
+        "seconds_to_first_match": round(first_s, 2),
         "seconds_to_first_matches": round(ready_s, 2),
+        "seconds_to_model_choice": round(choice_s, 2) if not model or model == "auto" else None,
         "measured_seconds": round(elapsed, 2),
         "frames_per_second": (after["frames"] - before["frames"]) / elapsed,
         "screen_frames_per_second": (after["screen"] - before["screen"]) / elapsed,
@@ -188,10 +201,29 @@ def run(plan: Plan, report: Callable[[str], None]) -> dict:
                                           plan.seconds, model, loop)
                     report(f"{model}, {loop} loop: {result['frames_per_second']:.1f} poses/s, "
                            f"p95 latency {result['latency_p95_ms']:.0f} ms")
+                    if result["seconds_to_model_choice"] is not None:
+                        report(auto_summary(result))
                     results.append(result)
     return {"machine": machine_before, "load_average_after": machine_info()["load_average"],
             "webcam": {"side": WEBCAM_SIDE, "fps": 30, "clip": clip.name},
             "results": results}
+
+
+def auto_summary(result: dict) -> str:
+    """What Auto did: its first match, each background trial (the model's ms a pose, the live
+    loop's poses a second meanwhile and how long it paused for the timing), and its choice."""
+    trials = "; ".join(
+        f"{t['model']}: {t['msPerRun']:.0f} ms/pose" if t["msPerRun"] is not None
+        else f"{t['model']}: failed ({t['error']})"
+        for t in (result["model_choice"] or {}).get("trials", []))
+    details = "; ".join(
+        f"{t['model']} trial {t['trialMs'] / 1000:.1f} s, live loop {t['livePosesPerSecond']:.1f}"
+        f" poses/s, paused {t['pausedMs']:.0f} ms"
+        for t in (result["model_choice"] or {}).get("trials", []))
+    return (f"auto, {result['loop']} loop: first match after "
+            f"{result['seconds_to_first_match']:.1f} s; trials: {trials or 'none'} "
+            f"({details or 'none'}); chose {result['model']} after "
+            f"{result['seconds_to_model_choice']:.1f} s")
 
 
 def _main_loop_rate(results: list[dict], requested: str) -> float | None:
@@ -250,7 +282,8 @@ def table(measured: dict):
             f"{r['screen_frames_per_second']:.1f}", f"{r['matches_per_second']:.1f}",
             f"{latency:.0f}" if latency is not None else "",
             *(f"{stages[stage]['mean']:.1f}" if stage in stages else "" for stage in STAGES),
-            f"{r['seconds_to_first_matches']:.1f}", *_model_cpu_cells(r))
+            f"{r.get('seconds_to_first_match', r['seconds_to_first_matches']):.1f}",
+            *_model_cpu_cells(r))
     return out
 
 
