@@ -82,10 +82,12 @@ def loop_options(spec: str) -> dict[str, str]:
 
 
 def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | None = None,
-                 loop: str | None = None, timeout_s: float = 120.0) -> dict:
+                 loop: str | None = None, timeout_s: float = 120.0,
+                 camera_fps: int | None = None) -> dict:
     """Open the page with the fake webcam and report its loop's rates and where each frame's
     time went, measured after the first matches came (model and backend chosen, warmed up).
-    `loop` as loop_options takes it."""
+    `loop` as loop_options takes it; camera_fps, the camera rate Auto's model must keep (the
+    page's ?fps=, 30 when None)."""
     from urllib.parse import urlencode
 
     from playwright.sync_api import sync_playwright
@@ -94,6 +96,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
 
     options = {"model": model} if model else {}
     options |= loop_options(loop) if loop else {}
+    options |= {"fps": str(camera_fps)} if camera_fps else {}
     query = f"?{urlencode(options)}" if options else ""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
