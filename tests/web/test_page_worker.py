@@ -88,6 +88,21 @@ def test_a_model_whose_trial_failed_is_passed_over():
 
 
 @needs_node
+def test_a_trial_stops_timing_a_model_no_pool_could_run_at_camera_rate():
+    def far(ms, workers, fps=30):
+        return run_js("model_choice.js", f"return m.farTooSlow({ms}, {workers}, {fps});")
+
+    def could(ms, workers, fps=30):
+        return run_js("model_choice.js", f"return m.poolCouldKeepRate({ms}, {workers}, {fps});")
+
+    # 30 fps: 26.7 ms a pose. Thunder's 150 ms is over twice what two workers could keep.
+    assert far(150.0, 2) and not far(100.0, 2) and far(60.0, 1)
+    assert not far(150.0, 2, fps=10)
+    # Two workers could keep 30 fps only below 53 ms a pose each.
+    assert could(50.0, 2) and not could(60.0, 2) and not could(30.0, 1)
+
+
+@needs_node
 def test_frame_timing_quantiles_match_numpy():
     values = np.random.default_rng(5).gamma(2.0, 10.0, 257).round(3)
     out = run_js("frame_timings.js", f"""const t = new m.FrameTimings(1000);

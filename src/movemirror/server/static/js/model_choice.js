@@ -31,6 +31,21 @@ export function keepsCameraRate(msPerPose, cameraFps = CAMERA_FPS) {
   return Number.isFinite(msPerPose) && msPerPose <= budgetMs(cameraFps);
 }
 
+// A model on trial whose first timed pose takes this many times what a full pool of workers
+// could keep at camera rate is too slow, noise or not: it is timed no further.
+const FAR_TOO_SLOW = 2;
+
+/** Whether `workers` workers, each `msPerPose` alone, could keep camera rate at best (each
+ * worker on a core of its own): a pool that could not is not worth loading on trial. */
+export function poolCouldKeepRate(msPerPose, workers, cameraFps = CAMERA_FPS) {
+  return keepsCameraRate(msPerPose / workers, cameraFps);
+}
+
+/** Whether a model on trial is too slow after its first timed pose, with `workers` at most. */
+export function farTooSlow(firstMs, workers, cameraFps = CAMERA_FPS) {
+  return firstMs > FAR_TOO_SLOW * workers * budgetMs(cameraFps);
+}
+
 /** The costliest model cheaper than `name` (BY_COST) measured too slow, or null. */
 function cheaperTooSlow(name, measured, cameraFps) {
   const cost = BY_COST.indexOf(name);

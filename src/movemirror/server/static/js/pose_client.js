@@ -1,6 +1,8 @@
 // The page's side of the pose worker (pose_worker.js): load a model there, hand it frames as
 // ImageBitmaps (transferred, not copied) and get keypoints back. Only keypoints come back.
-import { CAMERA_FPS, keepsCameraRate } from './model_choice.js';
+import {
+  CAMERA_FPS, farTooSlow, keepsCameraRate, poolCouldKeepRate,
+} from './model_choice.js';
 
 /** Whether this browser can run the model in a module worker fed with ImageBitmaps. */
 export function workerSupported() {
@@ -152,25 +154,30 @@ export class PoseWorkerPool {
    * tried). quietly(measure), when given, runs each timing (not the loading): Auto's trials
    * pause the live loop's poses in it, so that the model on trial does not share the cores
    * with the one it would replace (msPerRunLoading: the time a pose as it loaded, beside it).
+   * On trial a pool is loaded only if it could keep camera rate at best.
    */
   async load(name, { onProgress = () => {}, quietly = null, ...options } = {}) {
     const first = await this.workers[0].load(name, { ...options, onProgress });
-    const timed = quietly ?? ((measure) => measure());
-    const aloneMs = quietly
-      ? (await quietly(() => this.workers[0].probe(PROBE_RUNS))) / PROBE_RUNS : first.msPerRun;
-    const wanted = keepsCameraRate(aloneMs, this.cameraFps) ? 1 : this.maxSize;
+    const aloneMs = quietly ? await this.timeAlone(quietly) : first.msPerRun;
+    const fps = this.cameraFps;
+    const grow = !keepsCameraRate(aloneMs, fps)
+      && (!quietly || poolCouldKeepRate(aloneMs, this.maxSize, fps));
+    const wanted = grow ? this.maxSize : 1;
     while (this.workers.length > wanted) this.workers.pop().terminate();
     while (this.workers.length < wanted) this.workers.push(new PoseWorker());
     await Promise.all(this.workers.slice(1).map((worker) => worker.load(name, options)));
     let msPerRun = aloneMs;
     let poolTrial = null;
     if (this.size > 1) {
-      const trial = await timed(async () => {
-        const alone = await this.workers[0].probe(PROBE_RUNS);
+      const together = async () => {
         const start = performance.now();
         await Promise.all(this.workers.map((worker) => worker.probe(PROBE_RUNS)));
-        return poolPays(alone, performance.now() - start, this.size);
-      });
+        return performance.now() - start;
+      };
+      // On trial, alone as timed above; otherwise alone and together back to back.
+      const trial = quietly
+        ? poolPays(aloneMs * PROBE_RUNS, await quietly(together), this.size)
+        : poolPays(await this.workers[0].probe(PROBE_RUNS), await together(), this.size);
       poolTrial = { aloneMs: trial.aloneMs, togetherMs: trial.togetherMs, size: this.size };
       if (trial.pays) msPerRun = trial.togetherMs;
       else {
@@ -181,6 +188,19 @@ export class PoseWorkerPool {
     this.idle = [...this.workers];
     return { ...first, msPerRun, workers: this.size, msPerRunAlone: aloneMs,
       msPerRunLoading: first.msPerRun, poolTrial };
+  }
+
+  /**
+   * The first worker's ms a pose, timed one pose at a time inside quietly() (so the loop it
+   * pauses gets its poses in between), PROBE_RUNS poses, or one when that one is far too slow.
+   */
+  async timeAlone(quietly) {
+    const times = [];
+    while (times.length < PROBE_RUNS) {
+      times.push(await quietly(() => this.workers[0].probe(1)));
+      if (farTooSlow(times[0], this.maxSize, this.cameraFps)) break;
+    }
+    return times.reduce((sum, ms) => sum + ms, 0) / times.length;
   }
 
   /** A camera frame to a free worker (check `free` first); see PoseWorker.estimateFrame. */
