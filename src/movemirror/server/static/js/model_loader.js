@@ -148,14 +148,15 @@ export class ModelLoader {
     const started = performance.now();
     const posesBefore = state.frames;
     let pausedMs = 0;
-    const quietly = async (measure) => {
+    // pausedMs: how long the live loop had no pose sent, from when its last one came back
+    const quietly = (measure) => cameraLoop.quietly(async () => {
       const paused = performance.now();
       try {
-        return await cameraLoop.quietly(measure);
+        return await measure();
       } finally {
         pausedMs += performance.now() - paused;
       }
-    };
+    });
     let detector = null;
     let error = null;
     try {
