@@ -134,7 +134,9 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
                                        timeout=timeout_s * 1000)
                 state["choice"] = page.evaluate("() => window.movemirror.modelChoice")
                 state["model"] = page.evaluate("() => window.movemirror.model")
-                choice_s = time.perf_counter() - started
+                # from the page's own clock: the choice may have come before it was asked for
+                choice_s = state["choice"].get("decidedMs", 0) / 1000 or (
+                    time.perf_counter() - started)
         finally:
             browser.close()
     elapsed = (after["now"] - before["now"]) / 1000

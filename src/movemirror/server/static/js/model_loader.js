@@ -63,7 +63,8 @@ export class ModelLoader {
       this.detector.dispose();
       this.detector = await this.loadDetector(choice.model, onProgress);
     }
-    return { model: choice.model, reason: choice.reason, measured };
+    return { model: choice.model, reason: choice.reason, measured,
+      decidedMs: performance.now() };
   }
 
   async load(requested) {
@@ -125,7 +126,7 @@ export class ModelLoader {
     let choice = chooseModel(measured, LABELS, this.app.state.cameraFps);
     while (!choice.done) {
       state.modelTrial = { model: choice.model };
-      const trial = await this.tryModel(choice.model);
+      const trial = await this.tryModel(choice.model, token);
       if (token !== this.token) {
         trial.pool.terminate();
         return; // another model was asked for meanwhile
@@ -137,26 +138,30 @@ export class ModelLoader {
       else trial.pool.terminate();
     }
     state.modelTrial = null;
+    // decidedMs: when, in ms from the page's start (performance.now())
     state.modelChoice = { model: choice.model, reason: choice.reason, measured,
-      trials: state.modelTrials };
+      trials: state.modelTrials, decidedMs: performance.now() };
   }
 
-  /** Loads and times `name` in a pool of its own: {pool, detector (null: it failed), record}. */
-  async tryModel(name) {
+  /** Loads and times `name` in a pool of its own: {pool, detector (null: it failed), record};
+   * once another model was asked for (token), it no longer pauses the loop. */
+  async tryModel(name, token) {
     const { state, cameraLoop } = this.app;
     const pool = new PoseWorkerPool(this.maxWorkers, state.cameraFps);
     const started = performance.now();
     const posesBefore = state.frames;
     let pausedMs = 0;
     // pausedMs: how long the live loop had no pose sent, from when its last one came back
-    const quietly = (measure) => cameraLoop.quietly(async () => {
+    const timed = async (measure) => {
       const paused = performance.now();
       try {
         return await measure();
       } finally {
         pausedMs += performance.now() - paused;
       }
-    });
+    };
+    const quietly = (measure) => (token === this.token
+      ? cameraLoop.quietly(() => timed(measure)) : measure());
     let detector = null;
     let error = null;
     try {
