@@ -250,3 +250,18 @@ def test_focus_returns_to_the_grid_when_cards_come_back_after_an_empty_moment(mo
         return { opened, whileEmpty, opener, heir };
     """)
     assert result == {"opened": True, "whileEmpty": None, "opener": "b", "heir": "y"}
+
+
+def test_an_estimate_landing_after_freeze_leaves_the_frozen_pose_and_matches(module_page):
+    result = run_module(module_page, "camera_loop.js", """
+        const shown = [];
+        const pose = [{ x: 1, y: 2, score: 0.9 }];
+        const matches = [{ id: 'a', distance: 0.1 }];
+        const state = { frozen: true, pose, matches, frameRate: { tick() {} } };
+        const app = { state, stream: { send: async () => null },
+                      showMatches: (m) => { shown.push(m); state.matches = m; } };
+        const loop = new m.CameraLoop(app);
+        loop.onPose(null, 320, 240, performance.now(), loop.token);  // nobody made out
+        return { shown: shown.length, pose: state.pose === pose, matches: state.matches };
+    """)
+    assert result == {"shown": 0, "pose": True, "matches": [{"id": "a", "distance": 0.1}]}

