@@ -6,14 +6,11 @@ each; one actor per CPU, or per GPU with --device cuda), and streams the results
 the driver commits as the local engine's are. Videos are decoded with PyAV inside the actors;
 long ones arrive as several units (time segments), so one film spreads over many actors.
 
-Overhead, measured on 2 cores (README, "Benchmarks"): photos travel a few to a block, since
-each block (a task on an actor, its rows turned to Arrow and back, a trip through the object
-store) cost tens of milliseconds next to a photo's 100-300, and with one photo a task Ray
-Data's autoscaling pool replaced its actors mid-run (each new one loading the models again).
-A pool of fixed size avoided that too, but after a lost node it waited for an actor it could
-not place. So the pool may go down to one actor, but never shrinks for want of queued work
-(it did whenever the driver was slow to take results, and a new actor loaded the models again
-moments later).
+The pool: each pass starts one actor and grows to the planned number while work waits; it
+goes down to one when a node leaves, but never shrinks for want of queued work (its actors
+would be made again, models and all, moments later). Photos travel a few to a block (one
+task on an actor), since each block costs tens of milliseconds of Ray Data's own work next to
+a photo's 100-300 ms; video segments go one to a block, first.
 
 Failures: a unit whose work raises is retried (up to `attempts` passes in all) and then
 reported like an unreadable file; a unit lost with its node (the actor died, the block was
@@ -178,8 +175,9 @@ class RayEngine:
             UnitWorker, batch_size=1, batch_format="numpy",
             fn_constructor_kwargs={"settings": settings, "device": "cuda" if gpu else "cpu",
                                    "process": self.process},
-            # Down to one if a node goes: a pool of fixed size would wait for an actor it
-            # cannot place (and one started full, `initial_size`, failed the lost-node test).
+            # Starting with one: Ray Data waits for every starting actor before the first
+            # task, and a pool started full waited, after a lost node, for a CPU still held
+            # by the first pass's surviving actor (README, Benchmarks).
             compute=ActorPoolStrategy(min_size=1, max_size=self.actors),
             num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0,
             max_restarts=0,  # an actor lost with its node is replaced, not waited for
