@@ -27,11 +27,13 @@ from movemirror.keypoints import mirror_keypoints
 from movemirror.motion.root import pose_roots, relative_roots
 from movemirror.motion.tracks import Tracks
 from movemirror.motion.windows import (
+    CHANGE_PART_WEIGHTS,
     DEFAULT_K,
     FEATURE_AXES,
     MOTION_METRIC,
     MOTION_METRICS,
     OFFSETS,
+    POSE_PART_WEIGHTS,
     ROOT_WEIGHT,
     ROOT_WEIGHTS,
     SPEEDS,
@@ -41,6 +43,7 @@ from movemirror.motion.windows import (
     query_features,
     window_distances,
     window_features,
+    xy_weights,
 )
 from movemirror.vectors import XY, as_pose_array, to_vectors
 
@@ -92,8 +95,14 @@ class MotionIndex:
                  offsets=OFFSETS, feature_axes: int = FEATURE_AXES,
                  velocity_weight: float = VELOCITY_WEIGHT,
                  velocity_step: float = VELOCITY_STEP, root_weight: float | None = None,
-                 root_feature_scale: float | None = None):
+                 root_feature_scale: float | None = None,
+                 pose_part_weights: dict[str, float] | None = None,
+                 change_part_weights: dict[str, float] | None = None):
         self.tracks = tracks
+        self.pose_weights = xy_weights(
+            POSE_PART_WEIGHTS if pose_part_weights is None else pose_part_weights)
+        self.change_weights = xy_weights(
+            CHANGE_PART_WEIGHTS if change_part_weights is None else change_part_weights)
         self.velocity_weight = float(velocity_weight)
         # root_weight: one weight for every metric (tuning); None: ROOT_WEIGHTS'
         self.root_weights = dict(ROOT_WEIGHTS) if root_weight is None else {
@@ -166,7 +175,8 @@ class MotionIndex:
             movement.vectors, movement.change, movement.change_mask, movement.tau,
             self.vectors, self.times, self.first, self.stop, self.track_of,
             np.ascontiguousarray(ends), np.ascontiguousarray(speeds), kernel,
-            self.velocity_weight, self.velocity_step, movement.root, self.roots, root_weight)
+            self.velocity_weight, self.velocity_step, movement.root, self.roots, root_weight,
+            self.pose_weights, self.change_weights)
 
     def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int,
                     root_weight: float):
