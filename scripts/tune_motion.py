@@ -75,6 +75,10 @@ def main() -> None:
     parser.add_argument("--paces", default="1,0.75")
     parser.add_argument("--exhaustive", action="store_true",
                         help="score every window (the reference) instead of the index's")
+    parser.add_argument("--refine", default="0",
+                        help="comma-separated: tracks whose best window tries two speeds")
+    parser.add_argument("--torso", default="0",
+                        help="comma-separated weights of the torso distance term")
     parser.add_argument("--fit-parts", action="store_true",
                         help="fit the body parts' weights of the pose and change terms")
     parser.add_argument("--rounds", type=int, default=2, help="coordinate search passes")
@@ -86,6 +90,8 @@ def main() -> None:
         return
     scales = [None] if args.root_features == "same" else list(
         map(float, args.root_features.split(",")))
+    refines = [(r, t) for r in map(int, args.refine.split(","))
+               for t in map(float, args.torso.split(","))]
     settings = [(step, weight, root, scale) for step in map(float, args.steps.split(","))
                 for weight in map(float, args.weights.split(","))
                 for root in map(float, args.root_weights.split(","))
@@ -110,8 +116,9 @@ def main() -> None:
         for step, weight, root, scale in settings:
             index = MotionIndex(bank.vectors, bank.keypoints, moving, velocity_weight=weight,
                                 velocity_step=step, root_weight=root, root_feature_scale=scale)
-            for pace in paces:
-                key = (step, weight, root, index.root_feature_scale, pace)
+            for pace, refine in ((p, r) for p in paces for r in refines):
+                index.refine, index.torso_weight = refine
+                key = (step, weight, root, index.root_feature_scale, pace, refine)
                 for q in queries:
                     found = index.search(q.poses, q.times / pace, k=K, metric=args.metric,
                                          exhaustive=args.exhaustive)
@@ -120,11 +127,12 @@ def main() -> None:
                     top5.setdefault(key, []).append(q.action in got)
     kind = "exhaustive " if args.exhaustive else ""
     print(f"{len(still1)} queries; still top-1 {np.mean(still1):.3f}")
-    for (step, weight, root, scale, pace), hits in top1.items():
+    for key, hits in top1.items():
+        step, weight, root, scale, pace, refine = key
         print(f"{kind}step {step:.2f} weight {weight:4.2f} root {root:4.2f} features "
-              f"{scale:.2f} pace {pace:.2f}: top-1 {np.mean(hits):.3f} "
-              f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 "
-              f"{np.mean(top5[(step, weight, root, scale, pace)]):.3f}", flush=True)
+              f"{scale:.2f} pace {pace:.2f} refine, torso {refine}: top-1 {np.mean(hits):.3f} "
+              f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 {np.mean(top5[key]):.3f}",
+              flush=True)
 
 
 def fit_parts(train: Clips, splits, args) -> None:

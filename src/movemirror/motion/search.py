@@ -45,13 +45,16 @@ from movemirror.motion.windows import (
     window_features,
     xy_weights,
 )
-from movemirror.vectors import XY, as_pose_array, to_vectors
+from movemirror.torso_vectors import to_torso_vectors, torso_problems
+from movemirror.vectors import VECTOR_DIM, XY, as_pose_array, to_vectors
 
 CANDIDATES = 128  # windows the index yields per speed,
 COARSE_EPSILON = 1.0  # (1 + epsilon)-approximately
 PER_TRACK_SPEED = 8  # of which each track keeps this many per speed (by coarse features),
 SKETCH_POSES = 12  # scored on this many of the movement's poses;
 PER_TRACK = 2  # then each track keeps at most this many, scored on all of them
+TORSO_WEIGHT = 0.0
+REFINE = 0  # the best windows of this many tracks then try other speeds before the middle
 
 
 class MotionMatch(NamedTuple):
@@ -72,6 +75,7 @@ class _Movement(NamedTuple):
     change: np.ndarray  # (T, 34)
     change_mask: np.ndarray  # (T,) bool
     root: np.ndarray  # (T, 3) root trajectory relative to the last pose
+    torso: np.ndarray  # (T, 52) torso vectors (weight sum 0: none)
 
 
 def check_movement(poses, times) -> tuple[np.ndarray, np.ndarray]:
@@ -99,6 +103,8 @@ class MotionIndex:
                  pose_part_weights: dict[str, float] | None = None,
                  change_part_weights: dict[str, float] | None = None):
         self.tracks = tracks
+        self.refine = REFINE
+        self.torso_weight = TORSO_WEIGHT
         self.pose_weights = xy_weights(
             POSE_PART_WEIGHTS if pose_part_weights is None else pose_part_weights)
         self.change_weights = xy_weights(
@@ -117,6 +123,7 @@ class MotionIndex:
         self.times = np.ascontiguousarray(tracks.times, dtype=np.float64)
         self.roots = pose_roots(np.asarray(bank_keypoints)[tracks.rows]) if len(
             tracks.rows) else np.empty((0, 3))
+        self.torso = torso_vectors_or_none(np.asarray(bank_keypoints)[tracks.rows])
         self.track_of = np.repeat(np.arange(len(tracks), dtype=np.int64),
                                   tracks.stop - tracks.first)
         self.first = np.ascontiguousarray(tracks.first, dtype=np.int64)
@@ -155,28 +162,57 @@ class MotionIndex:
             return []
         sides = [(poses, False)] + ([(mirror_keypoints(poses), True)] if mirror else [])
         found = []
+        pivot = (times[0] - times[-1]) / 2
         for side, flipped in sides:
             movement = _prepare(side, times, self.velocity_step)
             ends, speeds = self._candidates(movement, exhaustive, kernel, root_weight)
             distances = self._distances(movement, ends, speeds, kernel, root_weight)
-            found.append((distances, ends, speeds, np.full(len(ends), flipped)))
-        distances, ends, speeds, flipped = (np.concatenate(part)
-                                            for part in zip(*found, strict=True))
+            early = speeds.copy()
+            if self.refine:
+                self._refine(movement, distances, ends, speeds, early, kernel, root_weight,
+                             pivot)
+            found.append((distances, ends, speeds, early, np.full(len(ends), flipped)))
+        distances, ends, speeds, early, flipped = (np.concatenate(part)
+                                                   for part in zip(*found, strict=True))
         order = np.lexsort((ends, distances))
         order = order[np.isfinite(distances[order])]
         _, first = np.unique(self.track_of[ends[order]], return_index=True)
         best = order[np.sort(first)][:k]
         tau0 = times[0] - times[-1]
-        return [self._match(ends[c], speeds[c], distances[c], flipped[c], tau0) for c in best]
+        return [self._match(ends[c], speeds[c], early[c], pivot, distances[c], flipped[c], tau0)
+                for c in best]
+
+    def _refine(self, movement: _Movement, distances, ends, speeds, early, kernel: int,
+                root_weight: float, pivot: float) -> None:
+        """Each of the best `refine` tracks' best window tries every speed before the pivot
+        (in place: distances and early speeds)."""
+        order = np.lexsort((ends, distances))
+        order = order[np.isfinite(distances[order])]
+        _, first = np.unique(self.track_of[ends[order]], return_index=True)
+        best = order[np.sort(first)][:self.refine]
+        if not len(best):
+            return
+        trials = np.asarray(SPEEDS)
+        tried_ends = np.repeat(ends[best], len(trials))
+        tried = self._distances(movement, tried_ends, np.repeat(speeds[best], len(trials)),
+                                kernel, root_weight, np.tile(trials, len(best)), pivot)
+        tried = tried.reshape(len(best), len(trials))
+        pick = tried.argmin(axis=1)
+        better = tried[np.arange(len(best)), pick] < distances[best]
+        distances[best[better]] = tried[np.arange(len(best)), pick][better]
+        early[best[better]] = trials[pick[better]]
 
     def _distances(self, movement: _Movement, ends, speeds, kernel: int,
-                   root_weight: float) -> np.ndarray:
+                   root_weight: float, early_speeds=None, pivot: float = 0.0) -> np.ndarray:
+        speeds = np.ascontiguousarray(speeds)
+        early_speeds = speeds if early_speeds is None else np.ascontiguousarray(early_speeds)
         return window_distances(
             movement.vectors, movement.change, movement.change_mask, movement.tau,
             self.vectors, self.times, self.first, self.stop, self.track_of,
-            np.ascontiguousarray(ends), np.ascontiguousarray(speeds), kernel,
+            np.ascontiguousarray(ends), speeds, kernel,
             self.velocity_weight, self.velocity_step, movement.root, self.roots, root_weight,
-            self.pose_weights, self.change_weights)
+            self.pose_weights, self.change_weights, early_speeds, pivot, movement.torso,
+            self.torso, self.torso_weight)
 
     def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int,
                     root_weight: float):
@@ -199,10 +235,10 @@ class MotionIndex:
         keep = keep[np.isfinite(sketch[keep])]
         return ends[keep], speeds[keep]
 
-    def _match(self, e, speed, distance, flipped, tau0) -> MotionMatch:
+    def _match(self, e, speed, early, pivot, distance, flipped, tau0) -> MotionMatch:
         j = int(self.track_of[e])
         end = float(self.times[e])
-        start = end + float(speed) * tau0
+        start = end + float(speed) * pivot + float(early) * (tau0 - pivot)
         first, stop = self.first[j], self.stop[j]
         at = first + max(0, int(np.searchsorted(self.times[first:stop], start + 1e-9)) - 1)
         return MotionMatch(self.tracks.names[j], float(start), end, float(speed), float(distance),
@@ -230,4 +266,16 @@ def _prepare(poses: np.ndarray, times: np.ndarray, velocity_step: float) -> _Mov
     tau = times - times[-1]
     change, mask = query_change(vectors, tau, velocity_step)
     roots = pose_roots(poses)
-    return _Movement(vectors, tau, change, mask, relative_roots(roots, roots[-1]))
+    return _Movement(vectors, tau, change, mask, relative_roots(roots, roots[-1]),
+                     torso_vectors_or_none(poses))
+
+
+def torso_vectors_or_none(poses) -> np.ndarray:
+    """(N, 52) torso vectors of poses (movemirror.torso_vectors); zeros for a pose that has
+    none (its weight sum 0 says so)."""
+    poses = as_pose_array(poses)
+    out = np.zeros((len(poses), VECTOR_DIM), np.float32)
+    ok = np.array([p is None for p in torso_problems(poses)], dtype=bool)
+    if ok.any():
+        out[ok] = to_torso_vectors(poses[ok])
+    return out

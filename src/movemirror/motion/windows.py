@@ -121,10 +121,20 @@ def resample_into(vectors, times, first, stop, t, hint, out):
     return p
 
 
+@njit(cache=True, inline="always")
+def bank_time(end_time, speed, early_speed, pivot, tau):
+    """The bank time a window shows at query time tau: played at speed back to query time
+    pivot, at early_speed before it (early_speed == speed: one speed throughout)."""
+    if tau >= pivot:
+        return end_time + speed * tau
+    return end_time + speed * pivot + early_speed * (tau - pivot)
+
+
 @njit(cache=True, fastmath=True)
 def window_distances(query, query_change, change_mask, tau, vectors, times, track_first,
                      track_stop, track_of, ends, speeds, kernel, velocity_weight, step,
-                     query_root, roots, root_weight, pose_weights, change_weights):
+                     query_root, roots, root_weight, pose_weights, change_weights,
+                     early_speeds, pivot, query_torso, torso, torso_weight):
     """The distance of each window (ends[c], speeds[c]) from the movement; inf for a window
     that does not fit in its track.
 
@@ -133,6 +143,9 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
     to end; ends index them. query_root (T, 3) is the movement's root trajectory and roots
     (M, 3) the poses' roots (movemirror.motion.root). pose_weights and change_weights (34,)
     weigh each x/y value's term in the per-pose distance and in the change's norm.
+    early_speeds[c] is window c's speed before query time pivot (see bank_time). query_torso
+    (T, 52) and torso (M, 52) are torso vectors (movemirror.torso_vectors; a weight sum of 0
+    marks a pose without one, left out of the torso term's mean).
     """
     out = np.empty(len(ends), np.float64)
     n = query.shape[0]
@@ -142,19 +155,19 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
     b = np.empty(VECTOR_DIM, np.float64)
     earlier = np.empty(VECTOR_DIM, np.float64)
     for c in range(len(ends)):
-        e, s = ends[c], speeds[c]
+        e, s, s_early = ends[c], speeds[c], early_speeds[c]
         j = track_of[e]
         first, stop = track_first[j], track_stop[j]
         end_time = times[e]
-        if end_time + s * tau[0] < times[first] - 1e-9:
+        if bank_time(end_time, s, s_early, pivot, tau[0]) < times[first] - 1e-9:
             out[c] = np.inf
             continue
-        total, change, root = 0.0, 0.0, 0.0
+        total, change, root, torso_total, torso_count = 0.0, 0.0, 0.0, 0.0, 0
         hint, hint_earlier = first, first
         end_x, end_y, end_log = roots[e, 0], roots[e, 1], roots[e, 2]
         end_side = np.exp(end_log)
         for i in range(n):
-            t = end_time + s * tau[i]
+            t = bank_time(end_time, s, s_early, pivot, tau[i])
             hint = resample_into(vectors, times, first, stop, t, hint, b)
             total += weighted_pair_distance(query[i], b, kernel, pose_weights)
             if root_weight > 0.0:
@@ -166,9 +179,19 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
                 dy -= query_root[i, 1]
                 dl -= query_root[i, 2]
                 root += np.sqrt(dx * dx + dy * dy + dl * dl)
+            if torso_weight > 0.0 and query_torso[i, CONFIDENCE_SUM] > 0.0 and (
+                    torso[hint, CONFIDENCE_SUM] > 0.0 and torso[hint + 1, CONFIDENCE_SUM] > 0.0):
+                f = min(1.0, max(0.0, (t - times[hint]) / (times[hint + 1] - times[hint])))
+                part = 0.0
+                for d in range(XY_DIM):
+                    value = (1.0 - f) * torso[hint, d] + f * torso[hint + 1, d]
+                    part += query_torso[i, XY_DIM + d // 2] * abs(query_torso[i, d] - value)
+                torso_total += part / query_torso[i, CONFIDENCE_SUM]
+                torso_count += 1
             if change_mask[i]:
                 hint_earlier = resample_into(vectors, times, first, stop,
-                                             end_time + s * (tau[i] - step), hint_earlier,
+                                             bank_time(end_time, s, s_early, pivot,
+                                                       tau[i] - step), hint_earlier,
                                              earlier)
                 sq = 0.0
                 for d in range(XY_DIM):
@@ -176,7 +199,8 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
                     sq += change_weights[d] * diff * diff
                 change += np.sqrt(sq)
         out[c] = (total / n + root_weight * root / n
-                  + (velocity_weight * change / moving if moving else 0.0))
+                  + (velocity_weight * change / moving if moving else 0.0)
+                  + (torso_weight * torso_total / torso_count if torso_count else 0.0))
     return out
 
 
