@@ -9,13 +9,7 @@ pose, on the same queries.
 
     .venv/bin/python scripts/tune_motion.py [--queries 300] [--weights 0,0.5,1,2,3]
         [--steps 0.1,0.2,0.4] [--root-weights 0,1.5] [--root-features same] [--draws 2]
-        [--folds 3]
-    .venv/bin/python scripts/tune_motion.py --folds 3 --fit-parts [--rounds 2]
-
---fit-parts fits the body parts' weights of the pose and change terms
-(movemirror.motion.windows.BODY_PARTS) by coordinate search on the folds: each weight in turn
-halved or doubled, kept when top-1 plus a quarter of top-5 precision (the share of the best 5
-tracks showing the query's action) rises by more than MIN_GAIN.
+        [--folds 3] [--torso-weights 0,3] [--exhaustive]
 """
 
 from __future__ import annotations
@@ -29,9 +23,6 @@ from movemirror.bench.motion_data import Clips, movements, split_clips
 from movemirror.datasets.penn_action import load_penn_action
 from movemirror.motion.search import MotionIndex
 from movemirror.motion.tracks import bank_tracks
-from movemirror.motion.windows import BODY_PARTS, UNIFORM, xy_weights
-
-MIN_GAIN = 0.002  # about two queries in 1,000: smaller gains are noise
 
 
 def tuning_split(train: Clips, seed: int = 1) -> tuple[Clips, Clips]:
@@ -66,6 +57,8 @@ def main() -> None:
     parser.add_argument("--root-features", default="same",
                         help="scale of the root in the window index's features: comma-separated"
                              " values, or 'same' (the root weight)")
+    parser.add_argument("--torso-weights", default="3",
+                        help="comma-separated weights of the torso distance term")
     parser.add_argument("--draws", type=int, default=1,
                         help="movements per tuning clip (random starts; more steady figures)")
     parser.add_argument("--folds", type=int, default=1,
@@ -75,27 +68,17 @@ def main() -> None:
     parser.add_argument("--paces", default="1,0.75")
     parser.add_argument("--exhaustive", action="store_true",
                         help="score every window (the reference) instead of the index's")
-    parser.add_argument("--refine", default="0",
-                        help="comma-separated: tracks whose best window tries two speeds")
-    parser.add_argument("--torso", default="0",
-                        help="comma-separated weights of the torso distance term")
-    parser.add_argument("--fit-parts", action="store_true",
-                        help="fit the body parts' weights of the pose and change terms")
-    parser.add_argument("--rounds", type=int, default=2, help="coordinate search passes")
     args = parser.parse_args()
     train, _ = split_clips(load_penn_action())
     splits = [tuning_split(train)] if args.folds == 1 else tuning_folds(train, args.folds)
-    if args.fit_parts:
-        fit_parts(train, splits, args)
-        return
     scales = [None] if args.root_features == "same" else list(
         map(float, args.root_features.split(",")))
-    refines = [(r, t) for r in map(int, args.refine.split(","))
-               for t in map(float, args.torso.split(","))]
-    settings = [(step, weight, root, scale) for step in map(float, args.steps.split(","))
+    settings = [(step, weight, root, scale, torso)
+                for step in map(float, args.steps.split(","))
                 for weight in map(float, args.weights.split(","))
                 for root in map(float, args.root_weights.split(","))
-                for scale in scales]
+                for scale in scales
+                for torso in map(float, args.torso_weights.split(","))]
     paces = list(map(float, args.paces.split(",")))
     still1: list[bool] = []
     top1: dict[tuple, list[bool]] = {}
@@ -113,12 +96,12 @@ def main() -> None:
         print(f"tuning bank {len(bank):,} poses; {len(queries)} queries; still top-1 so far "
               f"{np.mean(still1):.3f} over {len(still1)}", flush=True)
         moving = bank_tracks(bank.records)
-        for step, weight, root, scale in settings:
+        for step, weight, root, scale, torso in settings:
             index = MotionIndex(bank.vectors, bank.keypoints, moving, velocity_weight=weight,
-                                velocity_step=step, root_weight=root, root_feature_scale=scale)
-            for pace, refine in ((p, r) for p in paces for r in refines):
-                index.refine, index.torso_weight = refine
-                key = (step, weight, root, index.root_feature_scale, pace, refine)
+                                velocity_step=step, root_weight=root, root_feature_scale=scale,
+                                torso_weight=torso)
+            for pace in paces:
+                key = (step, weight, root, index.root_feature_scale, torso, pace)
                 for q in queries:
                     found = index.search(q.poses, q.times / pace, k=K, metric=args.metric,
                                          exhaustive=args.exhaustive)
@@ -128,61 +111,11 @@ def main() -> None:
     kind = "exhaustive " if args.exhaustive else ""
     print(f"{len(still1)} queries; still top-1 {np.mean(still1):.3f}")
     for key, hits in top1.items():
-        step, weight, root, scale, pace, refine = key
+        step, weight, root, scale, torso, pace = key
         print(f"{kind}step {step:.2f} weight {weight:4.2f} root {root:4.2f} features "
-              f"{scale:.2f} pace {pace:.2f} refine, torso {refine}: top-1 {np.mean(hits):.3f} "
+              f"{scale:.2f} torso {torso:4.2f} pace {pace:.2f}: top-1 {np.mean(hits):.3f} "
               f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 {np.mean(top5[key]):.3f}",
               flush=True)
-
-
-def fit_parts(train: Clips, splits, args) -> None:
-    """Coordinate search of the pose and change terms' body part weights (see the module)."""
-    folds = []
-    for bank_clips, query_clips in splits:
-        queries = [q for draw in range(args.draws)
-                   for q in movements(query_clips, args.queries, 2.0, seed=draw)]
-        bank = bank_of(bank_clips)
-        folds.append((MotionIndex(bank.vectors, bank.keypoints, bank_tracks(bank.records)),
-                      queries))
-    actions = train.action
-
-    def score(weights: dict, pace: float = 1.0) -> tuple[float, float, float]:
-        top1, precision, top5 = [], [], []
-        for index, queries in folds:
-            index.pose_weights = xy_weights({p: weights["pose", p] for p in BODY_PARTS})
-            index.change_weights = xy_weights({p: weights["change", p] for p in BODY_PARTS})
-            for q in queries:
-                found = index.search(q.poses, q.times / pace, k=K, metric=args.metric)
-                got = [actions[_clip_of(m.track)] == q.action for m in found]
-                top1.append(bool(got) and got[0])
-                precision.append(np.mean(got) if got else 0.0)
-                top5.append(any(got))
-        return np.mean(top1) + np.mean(precision) / 4, np.mean(top1), np.mean(top5)
-
-    weights = {(term, p): UNIFORM[p] for term in ("pose", "change") for p in BODY_PARTS}
-    best = score(weights)
-    print(f"uniform: objective {best[0]:.4f} top-1 {best[1]:.3f} top-5 {best[2]:.3f}",
-          flush=True)
-    for round_ in range(args.rounds):
-        changed = False
-        for key in weights:
-            for factor in (0.5, 2.0):
-                trial = dict(weights)
-                trial[key] = weights[key] * factor
-                got = score(trial)
-                print(f"round {round_} {key[0]} {key[1]} x{factor}: objective {got[0]:.4f} "
-                      f"top-1 {got[1]:.3f} top-5 {got[2]:.3f}", flush=True)
-                if got[0] > best[0] + MIN_GAIN:
-                    weights, best, changed = trial, got, True
-                    break
-        print(f"after round {round_}: {weights} objective {best[0]:.4f} top-1 {best[1]:.3f}",
-              flush=True)
-        if not changed:
-            break
-    for pace in (1.0, 0.75):
-        for name, w in (("uniform", {k: 1.0 for k in weights}), ("fitted", weights)):
-            got = score(w, pace)
-            print(f"{name} pace {pace}: top-1 {got[1]:.3f} top-5 {got[2]:.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,14 @@ from movemirror.bank import PoseBank
 from movemirror.distances import distance
 from movemirror.errors import MotionError, PoseError
 from movemirror.keypoints import mirror_keypoints
-from movemirror.motion.windows import ROOT_WEIGHTS, SPEEDS, VELOCITY_STEP, VELOCITY_WEIGHT
+from movemirror.motion.windows import (
+    ROOT_WEIGHTS,
+    SPEEDS,
+    TORSO_WEIGHTS,
+    VELOCITY_STEP,
+    VELOCITY_WEIGHT,
+)
+from movemirror.torso_vectors import to_torso_vectors, torso_problems
 from movemirror.vectors import XY, to_vectors
 
 FPS = 30.0
@@ -74,6 +81,26 @@ def _root_trajectory(roots, times, at, end):
     return here
 
 
+def _torso_term(query_poses, track_poses, track_times, at):
+    """Mean torso distance of the movement's poses from the window's (torso vectors
+    interpolated between the two track poses either side), over the poses where the movement's
+    and both of those track poses have a torso vector."""
+    def vectors(poses):
+        has = np.array([problem is None for problem in torso_problems(poses)])
+        out = np.zeros((len(poses), 52))
+        out[has] = to_torso_vectors(poses[has])
+        return out, has
+
+    query, query_has = vectors(query_poses)
+    track, track_has = vectors(track_poses)
+    window = np.stack([np.interp(at, track_times, track[:, d]) for d in range(52)], 1)
+    before = np.clip(np.searchsorted(track_times, at, side="right") - 1, 0, len(track_times) - 2)
+    use = query_has & track_has[before] & track_has[before + 1]
+    if not use.any():
+        return 0.0
+    return np.diag(distance(query[use], window[use], "torso")).mean()
+
+
 def reference_distance(query, tau, track_vectors, track_times, end, speed, metric,
                        query_poses, track_poses):
     at = end + speed * tau
@@ -89,7 +116,9 @@ def reference_distance(query, tau, track_vectors, track_times, end, speed, metri
     query_root = _root_trajectory(_roots(query_poses), tau, tau, 0.0)
     window_root = _root_trajectory(_roots(track_poses), track_times, at, end)
     root = np.linalg.norm(query_root - window_root, axis=1).mean()
-    return per_pose.mean() + VELOCITY_WEIGHT * velocity + ROOT_WEIGHTS[metric] * root
+    torso = _torso_term(query_poses, track_poses, track_times, at)
+    return (per_pose.mean() + VELOCITY_WEIGHT * velocity + ROOT_WEIGHTS[metric] * root
+            + TORSO_WEIGHTS[metric] * torso)
 
 
 def brute_force(bank: PoseBank, poses, times, k, metric="cosine"):

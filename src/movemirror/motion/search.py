@@ -27,23 +27,21 @@ from movemirror.keypoints import mirror_keypoints
 from movemirror.motion.root import pose_roots, relative_roots
 from movemirror.motion.tracks import Tracks
 from movemirror.motion.windows import (
-    CHANGE_PART_WEIGHTS,
     DEFAULT_K,
     FEATURE_AXES,
     MOTION_METRIC,
     MOTION_METRICS,
     OFFSETS,
-    POSE_PART_WEIGHTS,
     ROOT_WEIGHT,
     ROOT_WEIGHTS,
     SPEEDS,
+    TORSO_WEIGHTS,
     VELOCITY_STEP,
     VELOCITY_WEIGHT,
     query_change,
     query_features,
     window_distances,
     window_features,
-    xy_weights,
 )
 from movemirror.torso_vectors import to_torso_vectors, torso_problems
 from movemirror.vectors import VECTOR_DIM, XY, as_pose_array, to_vectors
@@ -53,8 +51,6 @@ COARSE_EPSILON = 1.0  # (1 + epsilon)-approximately
 PER_TRACK_SPEED = 8  # of which each track keeps this many per speed (by coarse features),
 SKETCH_POSES = 12  # scored on this many of the movement's poses;
 PER_TRACK = 2  # then each track keeps at most this many, scored on all of them
-TORSO_WEIGHT = 0.0
-REFINE = 0  # the best windows of this many tracks then try other speeds before the middle
 
 
 class MotionMatch(NamedTuple):
@@ -75,7 +71,7 @@ class _Movement(NamedTuple):
     change: np.ndarray  # (T, 34)
     change_mask: np.ndarray  # (T,) bool
     root: np.ndarray  # (T, 3) root trajectory relative to the last pose
-    torso: np.ndarray  # (T, 52) torso vectors (weight sum 0: none)
+    torso: np.ndarray  # (T, 52) torso vectors (a weight sum of 0: the pose has none)
 
 
 def check_movement(poses, times) -> tuple[np.ndarray, np.ndarray]:
@@ -99,20 +95,15 @@ class MotionIndex:
                  offsets=OFFSETS, feature_axes: int = FEATURE_AXES,
                  velocity_weight: float = VELOCITY_WEIGHT,
                  velocity_step: float = VELOCITY_STEP, root_weight: float | None = None,
-                 root_feature_scale: float | None = None,
-                 pose_part_weights: dict[str, float] | None = None,
-                 change_part_weights: dict[str, float] | None = None):
+                 root_feature_scale: float | None = None, torso_weight: float | None = None):
         self.tracks = tracks
-        self.refine = REFINE
-        self.torso_weight = TORSO_WEIGHT
-        self.pose_weights = xy_weights(
-            POSE_PART_WEIGHTS if pose_part_weights is None else pose_part_weights)
-        self.change_weights = xy_weights(
-            CHANGE_PART_WEIGHTS if change_part_weights is None else change_part_weights)
         self.velocity_weight = float(velocity_weight)
         # root_weight: one weight for every metric (tuning); None: ROOT_WEIGHTS'
         self.root_weights = dict(ROOT_WEIGHTS) if root_weight is None else {
             metric: float(root_weight) for metric in MOTION_METRICS}
+        # torso_weight: one weight for every metric (tuning); None: TORSO_WEIGHTS'
+        self.torso_weights = dict(TORSO_WEIGHTS) if torso_weight is None else {
+            metric: float(torso_weight) for metric in MOTION_METRICS}
         if root_feature_scale is None:
             root_feature_scale = ROOT_WEIGHT if root_weight is None else root_weight
         self.root_feature_scale = float(root_feature_scale)
@@ -123,7 +114,7 @@ class MotionIndex:
         self.times = np.ascontiguousarray(tracks.times, dtype=np.float64)
         self.roots = pose_roots(np.asarray(bank_keypoints)[tracks.rows]) if len(
             tracks.rows) else np.empty((0, 3))
-        self.torso = torso_vectors_or_none(np.asarray(bank_keypoints)[tracks.rows])
+        self.torso = torso_vectors(np.asarray(bank_keypoints)[tracks.rows])
         self.track_of = np.repeat(np.arange(len(tracks), dtype=np.int64),
                                   tracks.stop - tracks.first)
         self.first = np.ascontiguousarray(tracks.first, dtype=np.int64)
@@ -143,7 +134,7 @@ class MotionIndex:
 
     @property
     def nbytes(self) -> int:
-        return (self.vectors.nbytes + self.times.nbytes + self.roots.nbytes
+        return (self.vectors.nbytes + self.times.nbytes + self.roots.nbytes + self.torso.nbytes
                 + self.track_of.nbytes + self.tree.nbytes)
 
     def search(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
@@ -154,7 +145,8 @@ class MotionIndex:
             raise UnknownMetricError(
                 f"movement search compares the bank's stored vectors: metric {metric!r} has "
                 f"vectors of its own; choose one of {', '.join(MOTION_METRICS)}")
-        kernel, root_weight = spec.kernel, self.root_weights[spec.name]
+        kernel, weights = spec.kernel, (self.root_weights[spec.name],
+                                        self.torso_weights[spec.name])
         if k < 1:
             raise ValueError("k must be at least 1")
         poses, times = check_movement(poses, times)
@@ -162,60 +154,31 @@ class MotionIndex:
             return []
         sides = [(poses, False)] + ([(mirror_keypoints(poses), True)] if mirror else [])
         found = []
-        pivot = (times[0] - times[-1]) / 2
         for side, flipped in sides:
             movement = _prepare(side, times, self.velocity_step)
-            ends, speeds = self._candidates(movement, exhaustive, kernel, root_weight)
-            distances = self._distances(movement, ends, speeds, kernel, root_weight)
-            early = speeds.copy()
-            if self.refine:
-                self._refine(movement, distances, ends, speeds, early, kernel, root_weight,
-                             pivot)
-            found.append((distances, ends, speeds, early, np.full(len(ends), flipped)))
-        distances, ends, speeds, early, flipped = (np.concatenate(part)
-                                                   for part in zip(*found, strict=True))
+            ends, speeds = self._candidates(movement, exhaustive, kernel, weights)
+            distances = self._distances(movement, ends, speeds, kernel, weights)
+            found.append((distances, ends, speeds, np.full(len(ends), flipped)))
+        distances, ends, speeds, flipped = (np.concatenate(part)
+                                            for part in zip(*found, strict=True))
         order = np.lexsort((ends, distances))
         order = order[np.isfinite(distances[order])]
         _, first = np.unique(self.track_of[ends[order]], return_index=True)
         best = order[np.sort(first)][:k]
         tau0 = times[0] - times[-1]
-        return [self._match(ends[c], speeds[c], early[c], pivot, distances[c], flipped[c], tau0)
-                for c in best]
-
-    def _refine(self, movement: _Movement, distances, ends, speeds, early, kernel: int,
-                root_weight: float, pivot: float) -> None:
-        """Each of the best `refine` tracks' best window tries every speed before the pivot
-        (in place: distances and early speeds)."""
-        order = np.lexsort((ends, distances))
-        order = order[np.isfinite(distances[order])]
-        _, first = np.unique(self.track_of[ends[order]], return_index=True)
-        best = order[np.sort(first)][:self.refine]
-        if not len(best):
-            return
-        trials = np.asarray(SPEEDS)
-        tried_ends = np.repeat(ends[best], len(trials))
-        tried = self._distances(movement, tried_ends, np.repeat(speeds[best], len(trials)),
-                                kernel, root_weight, np.tile(trials, len(best)), pivot)
-        tried = tried.reshape(len(best), len(trials))
-        pick = tried.argmin(axis=1)
-        better = tried[np.arange(len(best)), pick] < distances[best]
-        distances[best[better]] = tried[np.arange(len(best)), pick][better]
-        early[best[better]] = trials[pick[better]]
+        return [self._match(ends[c], speeds[c], distances[c], flipped[c], tau0) for c in best]
 
     def _distances(self, movement: _Movement, ends, speeds, kernel: int,
-                   root_weight: float, early_speeds=None, pivot: float = 0.0) -> np.ndarray:
-        speeds = np.ascontiguousarray(speeds)
-        early_speeds = speeds if early_speeds is None else np.ascontiguousarray(early_speeds)
+                   weights: tuple[float, float]) -> np.ndarray:
         return window_distances(
             movement.vectors, movement.change, movement.change_mask, movement.tau,
             self.vectors, self.times, self.first, self.stop, self.track_of,
-            np.ascontiguousarray(ends), speeds, kernel,
-            self.velocity_weight, self.velocity_step, movement.root, self.roots, root_weight,
-            self.pose_weights, self.change_weights, early_speeds, pivot, movement.torso,
-            self.torso, self.torso_weight)
+            np.ascontiguousarray(ends), np.ascontiguousarray(speeds), kernel,
+            self.velocity_weight, self.velocity_step, movement.root, self.roots, weights[0],
+            movement.torso, self.torso, weights[1])
 
     def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int,
-                    root_weight: float):
+                    weights: tuple[float, float]):
         speeds = np.asarray(SPEEDS)
         if exhaustive:
             ends = np.tile(np.arange(len(self), dtype=np.int64), len(speeds))
@@ -230,15 +193,15 @@ class MotionIndex:
         keep = _best_of_groups(self.track_of[ends] * len(speeds) + which, coarse,
                                PER_TRACK_SPEED)
         ends, speeds = ends[keep], speeds[which[keep]]
-        sketch = self._distances(_sketch(movement), ends, speeds, kernel, root_weight)
+        sketch = self._distances(_sketch(movement), ends, speeds, kernel, weights)
         keep = _best_of_groups(self.track_of[ends], sketch, PER_TRACK)
         keep = keep[np.isfinite(sketch[keep])]
         return ends[keep], speeds[keep]
 
-    def _match(self, e, speed, early, pivot, distance, flipped, tau0) -> MotionMatch:
+    def _match(self, e, speed, distance, flipped, tau0) -> MotionMatch:
         j = int(self.track_of[e])
         end = float(self.times[e])
-        start = end + float(speed) * pivot + float(early) * (tau0 - pivot)
+        start = end + float(speed) * tau0
         first, stop = self.first[j], self.stop[j]
         at = first + max(0, int(np.searchsorted(self.times[first:stop], start + 1e-9)) - 1)
         return MotionMatch(self.tracks.names[j], float(start), end, float(speed), float(distance),
@@ -267,15 +230,15 @@ def _prepare(poses: np.ndarray, times: np.ndarray, velocity_step: float) -> _Mov
     change, mask = query_change(vectors, tau, velocity_step)
     roots = pose_roots(poses)
     return _Movement(vectors, tau, change, mask, relative_roots(roots, roots[-1]),
-                     torso_vectors_or_none(poses))
+                     torso_vectors(poses))
 
 
-def torso_vectors_or_none(poses) -> np.ndarray:
-    """(N, 52) torso vectors of poses (movemirror.torso_vectors); zeros for a pose that has
-    none (its weight sum 0 says so)."""
+def torso_vectors(poses) -> np.ndarray:
+    """(N, 52) float32 torso vectors of poses (movemirror.torso_vectors); all zeros, so a
+    weight sum of 0, for a pose that has none."""
     poses = as_pose_array(poses)
     out = np.zeros((len(poses), VECTOR_DIM), np.float32)
-    ok = np.array([p is None for p in torso_problems(poses)], dtype=bool)
-    if ok.any():
-        out[ok] = to_torso_vectors(poses[ok])
+    has = np.array([problem is None for problem in torso_problems(poses)], dtype=bool)
+    if has.any():
+        out[has] = to_torso_vectors(poses[has])
     return out

@@ -5,19 +5,22 @@ seconds before its last pose. The window of a track that ends at bank time e, pl
 s, shows at query time tau the track's pose at e + s * tau, resampled: the two poses either
 side, linearly interpolated, their x/y part renormalised. Its distance from the movement is
 
-    mean_i d_w(q_i, b_i)  +  VELOCITY_WEIGHT * mean_i |(q_i - q_i') - (b_i - b_i')|_v
-                          +  ROOT_WEIGHTS[metric] * mean_i |r(q)_i - r(b)_i|
+    mean_i d(q_i, b_i)  +  VELOCITY_WEIGHT * mean_i |(q_i - q_i') - (b_i - b_i')|
+                        +  ROOT_WEIGHTS[metric] * mean_i |r(q)_i - r(b)_i|
+                        +  TORSO_WEIGHTS[metric] * mean_i torso(q_i, b_i)
 
-where d_w is the per-pose distance of search (movemirror.distances) with each keypoint's
-x/y terms weighted by its body part's POSE_PART_WEIGHTS (all 1: exactly search's distance),
-b_i the window's pose at tau_i, and q_i', b_i' the poses VELOCITY_STEP seconds (of query
-time) earlier: the second term compares how each pose changes (its x/y part, an L2 norm with
-each keypoint's squared terms weighted by CHANGE_PART_WEIGHTS), over the frames i that have
-such an earlier pose. The third compares how the body moves as a whole, which each pose's
-own box hides: r(.)_i is the root trajectory (movemirror.motion.root), the box centre's shift
-and the log of the box size at tau_i relative to the last pose's box (the window's root is
-interpolated as its poses are). s is the query's speed relative to the clip: 0.75 means you
-move at 0.75x the clip's pace, and the window covers 0.75 of your duration of the clip.
+where d is the per-pose distance of search (movemirror.distances), b_i the window's pose at
+tau_i, and q_i', b_i' the poses VELOCITY_STEP seconds (of query time) earlier: the second term
+compares how each pose changes (its x/y part), over the frames i that have such an earlier
+pose. The third compares how the body moves as a whole, which each pose's own box hides:
+r(.)_i is the root trajectory (movemirror.motion.root), the box centre's shift and the log of
+the box size at tau_i relative to the last pose's box (the window's root is interpolated as
+its poses are). The fourth is the `torso` distance (movemirror.distances) of the poses' torso
+vectors (movemirror.torso_vectors, the window's interpolated), over the poses i where the
+movement's pose and the two bank poses either side of b_i have one: joints about the torso,
+which a box hides less of (an unsure ankle does not move every coordinate). s is the query's
+speed relative to the clip: 0.75 means you move at 0.75x the clip's pace, and the window
+covers 0.75 of your duration of the clip.
 
 Coarse features, for the window index: for a window ending at a pose, its resampled poses
 OFFSETS bank seconds before the end, projected on the bank's first few principal axes, and
@@ -31,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from movemirror.distances import BOX_VECTOR_METRICS, WEIGHTED_KERNEL
+from movemirror.distances import BOX_VECTOR_METRICS, pair_distance
 from movemirror.motion.root import ROOT_DIM
 from movemirror.vectors import CONFIDENCE_SUM, VECTOR_DIM, XY_DIM
 
@@ -51,44 +54,14 @@ VELOCITY_WEIGHT = 1.0
 # cosine 1.5, top-1 +0.020 over none; weighted 0.5, +0.016 (at 1.5: -0.003).
 ROOT_WEIGHTS = {"cosine": 1.5, "weighted": 0.5}
 ROOT_WEIGHT = ROOT_WEIGHTS[MOTION_METRIC]  # the default metric's, also the index features'
+# Weight of the torso distance's mean, per metric; tuned on the training clips only
+# (scripts/tune_motion.py --folds 3 --torso-weights ...): see the README's Movement search.
+TORSO_WEIGHTS = {"cosine": 3.0, "weighted": 0.0}
 # Window features: poses this many bank seconds before a window's end, each projected on
 # FEATURE_AXES principal axes of the bank's poses.
 OFFSETS = (0.0, 0.3, 0.6, 1.0, 1.5, 2.0)
 FEATURE_AXES = 8
 NO_HISTORY = 4.0  # projected unit vectors lie within [-1, 1]
-# Body parts of the 17 keypoints, left and right together (so mirroring changes nothing).
-BODY_PARTS = {"head": (0, 1, 2, 3, 4), "shoulders": (5, 6), "elbows": (7, 8),
-              "wrists": (9, 10), "hips": (11, 12), "knees": (13, 14), "ankles": (15, 16)}
-UNIFORM = dict.fromkeys(BODY_PARTS, 1.0)
-POSE_PART_WEIGHTS = dict(UNIFORM)
-CHANGE_PART_WEIGHTS = dict(UNIFORM)
-
-
-def xy_weights(part_weights: dict[str, float]) -> np.ndarray:
-    """(34,) float64: each x/y value's weight, its body part's (parts not named weigh 1)."""
-    unknown = set(part_weights) - set(BODY_PARTS)
-    if unknown:
-        raise ValueError(f"unknown body parts {sorted(unknown)}; known: {list(BODY_PARTS)}")
-    out = np.ones(XY_DIM, np.float64)
-    for part, keypoints in BODY_PARTS.items():
-        for k in keypoints:
-            out[2 * k:2 * k + 2] = part_weights.get(part, 1.0)
-    return out
-
-
-@njit(cache=True, inline="always")
-def weighted_pair_distance(a, b, kernel, weights):
-    """movemirror.distances.pair_distance with each x/y term times weights[d] (inside the
-    square root for the chord): with weights of 1, exactly pair_distance."""
-    total = 0.0
-    for d in range(XY_DIM):
-        diff = np.float64(a[d]) - np.float64(b[d])
-        if kernel == WEIGHTED_KERNEL:
-            total += (weights[d] * np.float64(a[XY_DIM + d // 2])
-                      / np.float64(a[CONFIDENCE_SUM]) * abs(diff))
-        else:
-            total += weights[d] * diff * diff
-    return total if kernel == WEIGHTED_KERNEL else np.sqrt(total)
 
 
 @njit(cache=True, inline="always")
@@ -121,31 +94,18 @@ def resample_into(vectors, times, first, stop, t, hint, out):
     return p
 
 
-@njit(cache=True, inline="always")
-def bank_time(end_time, speed, early_speed, pivot, tau):
-    """The bank time a window shows at query time tau: played at speed back to query time
-    pivot, at early_speed before it (early_speed == speed: one speed throughout)."""
-    if tau >= pivot:
-        return end_time + speed * tau
-    return end_time + speed * pivot + early_speed * (tau - pivot)
-
-
 @njit(cache=True, fastmath=True)
 def window_distances(query, query_change, change_mask, tau, vectors, times, track_first,
                      track_stop, track_of, ends, speeds, kernel, velocity_weight, step,
-                     query_root, roots, root_weight, pose_weights, change_weights,
-                     early_speeds, pivot, query_torso, torso, torso_weight):
+                     query_root, roots, root_weight, query_torso, torso, torso_weight):
     """The distance of each window (ends[c], speeds[c]) from the movement; inf for a window
     that does not fit in its track.
 
     query (T, 52) and tau (T,) are the movement; query_change (T, 34) is q_i - q_i' (rows with
     change_mask False are not used). vectors (M, 52) and times (M,) are the tracks' poses end
     to end; ends index them. query_root (T, 3) is the movement's root trajectory and roots
-    (M, 3) the poses' roots (movemirror.motion.root). pose_weights and change_weights (34,)
-    weigh each x/y value's term in the per-pose distance and in the change's norm.
-    early_speeds[c] is window c's speed before query time pivot (see bank_time). query_torso
-    (T, 52) and torso (M, 52) are torso vectors (movemirror.torso_vectors; a weight sum of 0
-    marks a pose without one, left out of the torso term's mean).
+    (M, 3) the poses' roots (movemirror.motion.root). query_torso (T, 52) and torso (M, 52)
+    are torso vectors (movemirror.torso_vectors); a weight sum of 0 marks a pose without one.
     """
     out = np.empty(len(ends), np.float64)
     n = query.shape[0]
@@ -155,11 +115,11 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
     b = np.empty(VECTOR_DIM, np.float64)
     earlier = np.empty(VECTOR_DIM, np.float64)
     for c in range(len(ends)):
-        e, s, s_early = ends[c], speeds[c], early_speeds[c]
+        e, s = ends[c], speeds[c]
         j = track_of[e]
         first, stop = track_first[j], track_stop[j]
         end_time = times[e]
-        if bank_time(end_time, s, s_early, pivot, tau[0]) < times[first] - 1e-9:
+        if end_time + s * tau[0] < times[first] - 1e-9:
             out[c] = np.inf
             continue
         total, change, root, torso_total, torso_count = 0.0, 0.0, 0.0, 0.0, 0
@@ -167,9 +127,9 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
         end_x, end_y, end_log = roots[e, 0], roots[e, 1], roots[e, 2]
         end_side = np.exp(end_log)
         for i in range(n):
-            t = bank_time(end_time, s, s_early, pivot, tau[i])
+            t = end_time + s * tau[i]
             hint = resample_into(vectors, times, first, stop, t, hint, b)
-            total += weighted_pair_distance(query[i], b, kernel, pose_weights)
+            total += pair_distance(query[i], b, kernel)
             if root_weight > 0.0:
                 f = min(1.0, max(0.0, (t - times[hint]) / (times[hint + 1] - times[hint])))
                 dx = ((1.0 - f) * roots[hint, 0] + f * roots[hint + 1, 0] - end_x) / end_side
@@ -190,13 +150,12 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
                 torso_count += 1
             if change_mask[i]:
                 hint_earlier = resample_into(vectors, times, first, stop,
-                                             bank_time(end_time, s, s_early, pivot,
-                                                       tau[i] - step), hint_earlier,
+                                             end_time + s * (tau[i] - step), hint_earlier,
                                              earlier)
                 sq = 0.0
                 for d in range(XY_DIM):
                     diff = query_change[i, d] - (b[d] - earlier[d])
-                    sq += change_weights[d] * diff * diff
+                    sq += diff * diff
                 change += np.sqrt(sq)
         out[c] = (total / n + root_weight * root / n
                   + (velocity_weight * change / moving if moving else 0.0)
