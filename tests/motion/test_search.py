@@ -163,6 +163,25 @@ def test_the_exhaustive_search_is_the_brute_force_search(clips):
             assert m.start == pytest.approx(m.end - m.speed * (query_times[-1] - query_times[0]))
 
 
+def test_poses_without_a_torso_leave_the_torso_term_as_brute_force_does(clips):
+    numbers = list(clips)[:4]
+
+    def torso_hidden(poses, every):
+        poses = poses.copy()
+        poses[::every, [5, 6, 11, 12], 2] = 0.0  # no confident shoulder or hip
+        return poses
+
+    short = {c: (torso_hidden(clips[c][0][:40], 3), clips[c][1][:40], None) for c in numbers}
+    bank = make_bank(short, numbers)
+    assert sum(p is not None for p in torso_problems(bank.keypoints)) > 40
+    query_poses = torso_hidden(clips[list(clips)[10]][0][10:22], 4)
+    query_times = np.arange(12) / 24
+    found = bank.search_motion(query_poses, query_times, k=3, exhaustive=True)
+    truth = brute_force(bank, query_poses, query_times, 3)
+    assert [m.track for m in found] == [t[1] for t in truth]
+    assert [m.distance for m in found] == pytest.approx([t[0] for t in truth], rel=1e-5)
+
+
 def test_a_clip_of_the_bank_finds_itself_at_its_own_speed_and_place(clips):
     numbers = list(clips)[:40]
     bank = make_bank(clips, numbers, photos=5)

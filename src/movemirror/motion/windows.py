@@ -24,7 +24,8 @@ covers 0.75 of your duration of the clip.
 
 Coarse features, for the window index: for a window ending at a pose, its resampled poses
 OFFSETS bank seconds before the end, projected on the bank's first few principal axes, and
-their root trajectory times ROOT_WEIGHT (so the index's L1 approximates the same sum); an
+their root trajectory times ROOT_WEIGHT (so the index's L1 approximates the same sum but
+for the torso term, which it leaves out); an
 offset before the track's start gets NO_HISTORY in each of its features, far from any pose,
 so that a movement long enough to need it does not find that window.
 """
