@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from movemirror.distances import check_metric
-from movemirror.errors import MotionError, UnknownMetricError
+from movemirror.errors import MotionError, PoseError, UnknownMetricError
 from movemirror.index.features import FeatureTree
 from movemirror.index.partition import principal_axes
 from movemirror.keypoints import mirror_keypoints
@@ -29,6 +29,8 @@ from movemirror.motion.tracks import Tracks
 from movemirror.motion.windows import (
     DEFAULT_K,
     FEATURE_AXES,
+    FEATURE_KINDS,
+    INDEX_FEATURES,
     MOTION_METRIC,
     MOTION_METRICS,
     OFFSETS,
@@ -46,10 +48,11 @@ from movemirror.motion.windows import (
 from movemirror.torso_vectors import to_torso_vectors, torso_problems
 from movemirror.vectors import VECTOR_DIM, XY, as_pose_array, to_vectors
 
+# Chosen for speed at the same agreement on the training folds (README, Movement search).
 CANDIDATES = 128  # windows the index yields per speed,
-COARSE_EPSILON = 1.0  # (1 + epsilon)-approximately
+COARSE_EPSILON = 2.0  # (1 + epsilon)-approximately
 PER_TRACK_SPEED = 8  # of which each track keeps this many per speed (by coarse features),
-SKETCH_POSES = 12  # scored on this many of the movement's poses;
+SKETCH_POSES = 8  # scored on this many of the movement's poses;
 PER_TRACK = 2  # then each track keeps at most this many, scored on all of them
 
 
@@ -95,8 +98,14 @@ class MotionIndex:
                  offsets=OFFSETS, feature_axes: int = FEATURE_AXES,
                  velocity_weight: float = VELOCITY_WEIGHT,
                  velocity_step: float = VELOCITY_STEP, root_weight: float | None = None,
-                 root_feature_scale: float | None = None, torso_weight: float | None = None):
+                 root_feature_scale: float | None = None, torso_weight: float | None = None,
+                 features: str = INDEX_FEATURES, coarse_epsilon: float = COARSE_EPSILON):
+        if features not in FEATURE_KINDS:
+            raise ValueError(f"features must be one of {', '.join(FEATURE_KINDS)}, "
+                             f"not {features!r}")
         self.tracks = tracks
+        self.features = features
+        self.coarse_epsilon = float(coarse_epsilon)
         self.velocity_weight = float(velocity_weight)
         # root_weight: one weight for every metric (tuning); None: ROOT_WEIGHTS'
         self.root_weights = dict(ROOT_WEIGHTS) if root_weight is None else {
@@ -120,14 +129,28 @@ class MotionIndex:
         self.first = np.ascontiguousarray(tracks.first, dtype=np.int64)
         self.stop = np.ascontiguousarray(tracks.stop, dtype=np.int64)
         if len(self.vectors):
-            self.axes = np.ascontiguousarray(principal_axes(self.vectors[:, XY])[:feature_axes])
-            features = window_features(self.vectors, self.times, self.first, self.stop,
-                                       self.track_of, self.offsets, self.axes, self.roots,
-                                       self.root_feature_scale)
+            self.feature_axes = self._principal_axes(feature_axes)
+            features = window_features(self._feature_vectors, self.times, self.first,
+                                       self.stop, self.track_of, self.offsets,
+                                       self.feature_axes, self.roots, self.root_feature_scale)
         else:
-            self.axes = np.eye(feature_axes, XY.stop)
+            self.feature_axes = np.eye(feature_axes, XY.stop)
             features = np.empty((0, len(self.offsets) * (feature_axes + 3)), np.float32)
         self.tree = FeatureTree(features)
+
+    @property
+    def _feature_vectors(self) -> np.ndarray:
+        return self.torso if self.features == "torso" else self.vectors
+
+    def _principal_axes(self, count: int) -> np.ndarray:
+        """The first count principal axes of the feature vectors' x/y part, each normalised
+        as resampling does (poses without a torso left out)."""
+        xy = self._feature_vectors[:, XY].astype(np.float64)
+        norm = np.linalg.norm(xy, axis=1)
+        xy = xy[norm > 0] / norm[norm > 0, None]
+        if not len(xy):
+            return np.eye(count, XY.stop)
+        return np.ascontiguousarray(principal_axes(xy)[:count])
 
     def __len__(self) -> int:
         return len(self.times)
@@ -183,11 +206,8 @@ class MotionIndex:
         if exhaustive:
             ends = np.tile(np.arange(len(self), dtype=np.int64), len(speeds))
             return ends, np.repeat(speeds, len(self))
-        rows = [query_features(movement.vectors, movement.tau, movement.root, s, self.axes,
-                               self.offsets, self.root_feature_scale) for s in speeds]
-        coarse, ends = self.tree.search(np.stack([f for f, _ in rows]),
-                                        np.stack([w for _, w in rows]), CANDIDATES,
-                                        COARSE_EPSILON)
+        coarse, ends = self.tree.search(*self._query_features(movement, speeds), CANDIDATES,
+                                        self.coarse_epsilon)
         which = np.repeat(np.arange(len(speeds)), ends.shape[1])
         coarse, ends = coarse.ravel(), ends.ravel()
         keep = _best_of_groups(self.track_of[ends] * len(speeds) + which, coarse,
@@ -197,6 +217,11 @@ class MotionIndex:
         keep = _best_of_groups(self.track_of[ends], sketch, PER_TRACK)
         keep = keep[np.isfinite(sketch[keep])]
         return ends[keep], speeds[keep]
+
+    def _query_features(self, movement: _Movement, speeds: np.ndarray):
+        poses = movement.torso if self.features == "torso" else movement.vectors
+        return query_features(poses, movement.tau, movement.root, speeds, self.feature_axes,
+                              self.offsets, self.root_feature_scale)
 
     def _match(self, e, speed, distance, flipped, tau0) -> MotionMatch:
         j = int(self.track_of[e])
@@ -237,6 +262,10 @@ def torso_vectors(poses) -> np.ndarray:
     """(N, 52) float32 torso vectors of poses (movemirror.torso_vectors); all zeros, so a
     weight sum of 0, for a pose that has none."""
     poses = as_pose_array(poses)
+    try:  # the usual case, every pose with a torso: torso_problems once, not twice
+        return to_torso_vectors(poses)
+    except PoseError:
+        pass
     out = np.zeros((len(poses), VECTOR_DIM), np.float32)
     has = np.array([problem is None for problem in torso_problems(poses)], dtype=bool)
     if has.any():

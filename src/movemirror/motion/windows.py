@@ -24,8 +24,9 @@ covers 0.75 of your duration of the clip.
 
 Coarse features, for the window index: for a window ending at a pose, its resampled poses
 OFFSETS bank seconds before the end, projected on the bank's first few principal axes, and
-their root trajectory times ROOT_WEIGHT (so the index's L1 approximates the same sum but
-for the torso term, which it leaves out); an
+their root trajectory times ROOT_WEIGHT (so the index's L1 approximates the same sum, coarsely).
+The poses are their torso vectors (INDEX_FEATURES "torso"; their x/y part scaled to unit
+length, as resampling does) or their box vectors ("box"); an
 offset before the track's start gets NO_HISTORY in each of its features, far from any pose,
 so that a movement long enough to need it does not find that window.
 """
@@ -62,6 +63,11 @@ TORSO_WEIGHTS = {"cosine": 3.0, "weighted": 0.0}
 # FEATURE_AXES principal axes of the bank's poses.
 OFFSETS = (0.0, 0.3, 0.6, 1.0, 1.5, 2.0)
 FEATURE_AXES = 8
+# Which vectors of a window's poses the index projects: "torso" (their torso vectors; on the
+# training clips the index then finds more of the exhaustive search's best tracks at the same
+# cost, now that the distance has the torso term) or "box" (the stored vectors).
+FEATURE_KINDS = ("box", "torso")
+INDEX_FEATURES = "torso"
 NO_HISTORY = 4.0  # projected unit vectors lie within [-1, 1]
 
 
@@ -220,18 +226,21 @@ def query_change(query: np.ndarray, tau: np.ndarray, step: float = VELOCITY_STEP
     return np.ascontiguousarray(change), mask
 
 
-def query_features(query: np.ndarray, tau: np.ndarray, root: np.ndarray, speed: float,
+def query_features(query: np.ndarray, tau: np.ndarray, root: np.ndarray, speeds,
                    axes: np.ndarray, offsets=OFFSETS, root_scale: float = ROOT_WEIGHT
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """The movement's coarse features at a speed, and their weights: the poses offsets[m] / s
-    seconds before its end, projected, and their roots (root: the movement's root trajectory)
-    times root_scale; an offset before its first pose weighs nothing."""
-    at = -np.asarray(offsets) / speed
+    """The movement's coarse features at each speed, and their weights, (len(speeds), D)
+    each: the poses offsets[m] / s seconds before its end, projected, and their roots (root:
+    the movement's root trajectory) times root_scale; an offset before its first pose weighs
+    nothing."""
+    speeds = np.atleast_1d(np.asarray(speeds, dtype=np.float64))
+    at = (-np.asarray(offsets, dtype=np.float64)[None, :] / speeds[:, None]).reshape(-1)
     present = at >= tau[0] - 1e-9
     at = np.maximum(at, tau[0])
     poses = query_resampled(query, tau, at)
     roots = np.stack([np.interp(at, tau, root[:, d]) for d in range(ROOT_DIM)], axis=1)
     features = np.concatenate([poses[:, :XY_DIM] @ axes.T, root_scale * roots], axis=1)
-    weights = np.repeat(present / present.sum(), axes.shape[0] + ROOT_DIM)
-    return features.astype(np.float32).reshape(-1), weights.astype(np.float32)
-
+    weights = np.repeat(present.reshape(len(speeds), -1), axes.shape[0] + ROOT_DIM, axis=1)
+    weights = weights / weights.sum(axis=1, keepdims=True)
+    return (features.astype(np.float32).reshape(len(speeds), -1),
+            weights.astype(np.float32))
