@@ -13,12 +13,16 @@ from movemirror.bank import PoseBank
 from movemirror.distances import distance
 from movemirror.errors import MotionError, PoseError
 from movemirror.keypoints import mirror_keypoints
+from movemirror.motion.search import MotionIndex
+from movemirror.motion.tracks import bank_tracks
 from movemirror.motion.windows import (
+    FEATURE_KINDS,
     ROOT_WEIGHTS,
     SPEEDS,
     TORSO_WEIGHTS,
     VELOCITY_STEP,
     VELOCITY_WEIGHT,
+    query_features,
 )
 from movemirror.torso_vectors import to_torso_vectors, torso_problems
 from movemirror.vectors import XY, to_vectors
@@ -314,3 +318,56 @@ def test_movement_search_takes_only_the_metrics_of_the_stored_vectors(clips):
         bank.search_motion(query_poses, query_times, metric="torso")
     assert bank.search_motion(query_poses, query_times, k=1)[0].track is not None
     assert bank.search(query_poses[0], k=1).indices.shape == (1, 1)  # the pose default
+
+
+def _index(bank, features: str) -> MotionIndex:
+    return MotionIndex(bank.vectors, bank.keypoints, bank_tracks(bank.records),
+                       features=features)
+
+
+def test_query_features_at_several_speeds_are_those_at_each_speed(clips):
+    poses, times, _ = clips[list(clips)[0]]
+    index = _index(make_bank(clips, list(clips)[:3]), "torso")
+    movement = motion_search._prepare(poses[10:70], times[10:70], VELOCITY_STEP)
+    args = (index.feature_axes, index.offsets, index.root_feature_scale)
+    together, weights = query_features(movement.torso, movement.tau, movement.root, SPEEDS,
+                                       *args)
+    assert together.shape == weights.shape == (len(SPEEDS), index.tree.dim)
+    for row, speed in enumerate(SPEEDS):
+        alone, alone_weights = query_features(movement.torso, movement.tau, movement.root,
+                                              [speed], *args)
+        np.testing.assert_array_equal(together[row], alone[0])
+        np.testing.assert_array_equal(weights[row], alone_weights[0])
+        assert weights[row].sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("features", FEATURE_KINDS)
+def test_either_index_feature_kind_is_never_better_than_exhaustive(clips, features):
+    """The index of torso (the default) or box vectors' features: exact distances, rank by
+    rank never nearer than the exhaustive search's, mostly the same best track."""
+    numbers = list(clips)
+    index = _index(make_bank(clips, numbers[:30]), features)
+    same_best = []
+    for clip in numbers[80:88]:
+        poses, times, _ = clips[clip]
+        query = (poses[20:80], times[20:80] / 0.9)
+        found = index.search(*query, k=5)
+        truth = index.search(*query, k=5, exhaustive=True)
+        assert len(found) == len(truth) == 5
+        for mine, best in zip(found, truth, strict=True):
+            assert mine.distance >= best.distance - 1e-9
+        query_vectors = to_vectors(query[0])
+        tau = query[1] - query[1][-1]
+        for mine in found:
+            track_poses, track_times, _ = clips[int(mine.track)]
+            reference = reference_distance(query_vectors, tau, to_vectors(track_poses),
+                                           track_times, mine.end, mine.speed, "cosine",
+                                           query[0], track_poses)
+            assert mine.distance == pytest.approx(reference, rel=1e-5)
+        same_best.append(found[0].track == truth[0].track)
+    assert np.mean(same_best) >= 0.75
+
+
+def test_an_unknown_index_feature_kind_is_refused(clips):
+    with pytest.raises(ValueError, match="features must be one of box, torso"):
+        _index(make_bank(clips, list(clips)[:2]), "elbows")
