@@ -1,20 +1,24 @@
 // The footer: which model runs where (and why that one) and how fast, and what the server holds.
 import { health } from './connection.js';
 import { MODELS } from './detector.js';
+import { AUTO, START_MODEL } from './model_choice.js';
 
 /** [what runs where, why that model (or '')] for the footer. */
 function modelStatus(state) {
   if (!state.ready) {
-    const loading = MODELS[state.model]?.label ?? 'the most accurate model this device keeps '
-      + 'at camera rate';
-    return [`loading ${loading}…`, ''];
+    const first = state.model === AUTO ? START_MODEL : state.model; // Auto starts on the fastest
+    return [`loading ${MODELS[first]?.label ?? first}…`, ''];
   }
   const where = state.loop === 'main' ? 'on the page\'s thread'
     : `in ${state.workers === 1 ? 'a worker' : `${state.workers} workers`}`;
   const label = MODELS[state.model]?.label ?? state.model;
+  const rest = ` · ${state.backend} ${where}`;
+  if (state.modelTrial) { // Auto runs this one while it tries a more accurate one
+    const trying = MODELS[state.modelTrial.model]?.label ?? state.modelTrial.model;
+    return [`${label}; trying ${trying}…`, '', rest];
+  }
   const reason = state.modelChoice ? state.modelChoice.reason : '';
-  return [`${label}${reason ? ' (chosen for this device' : ''}`, reason,
-    ` · ${state.backend} ${where}`];
+  return [`${label}${reason ? ' (chosen for this device' : ''}`, reason, rest];
 }
 
 /** Fills `element` with the status; the reason sits in its own span, which a phone's narrow
