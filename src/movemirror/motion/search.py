@@ -4,7 +4,8 @@ The distance of a window is movemirror.motion.windows'. Finding the best windows
 track exactly means scoring every (end pose, speed) pair: M poses x 9 speeds, each a pass over
 the movement's T poses (`exhaustive=True` does that; it is the reference). The default search
 is faster and approximate: for each speed, the window index (movemirror.index.features: a
-box tree over the windows' coarse features, one window ending at each pose of each track)
+box tree over the windows' coarse features, of their poses' torso vectors unless asked
+for box vectors (INDEX_FEATURES), one window ending at each pose of each track)
 yields the CANDIDATES windows nearest by coarse features; each track keeps its
 PER_TRACK_SPEED best of each speed; these are scored on a sketch of the movement
 (SKETCH_POSES of its poses), each track keeps its PER_TRACK best, and these are scored
