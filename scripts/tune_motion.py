@@ -9,7 +9,7 @@ pose, on the same queries.
 
     .venv/bin/python scripts/tune_motion.py [--queries 300] [--weights 0,0.5,1,2,3]
         [--steps 0.1,0.2,0.4] [--root-weights 0,1.5] [--root-features same] [--draws 2]
-        [--folds 3]
+        [--folds 3] [--torso-weights 0,3] [--features box,torso] [--epsilons 1,2] [--exhaustive]
 """
 
 from __future__ import annotations
@@ -57,6 +57,12 @@ def main() -> None:
     parser.add_argument("--root-features", default="same",
                         help="scale of the root in the window index's features: comma-separated"
                              " values, or 'same' (the root weight)")
+    parser.add_argument("--torso-weights", default="3",
+                        help="comma-separated weights of the torso distance term")
+    parser.add_argument("--features", default="torso",
+                        help="comma-separated window index features: box, torso")
+    parser.add_argument("--epsilons", default="2",
+                        help="comma-separated approximation factors of the index's search")
     parser.add_argument("--draws", type=int, default=1,
                         help="movements per tuning clip (random starts; more steady figures)")
     parser.add_argument("--folds", type=int, default=1,
@@ -71,10 +77,14 @@ def main() -> None:
     splits = [tuning_split(train)] if args.folds == 1 else tuning_folds(train, args.folds)
     scales = [None] if args.root_features == "same" else list(
         map(float, args.root_features.split(",")))
-    settings = [(step, weight, root, scale) for step in map(float, args.steps.split(","))
+    settings = [(step, weight, root, scale, torso, features, epsilon)
+                for step in map(float, args.steps.split(","))
                 for weight in map(float, args.weights.split(","))
                 for root in map(float, args.root_weights.split(","))
-                for scale in scales]
+                for scale in scales
+                for torso in map(float, args.torso_weights.split(","))
+                for features in args.features.split(",")
+                for epsilon in map(float, args.epsilons.split(","))]
     paces = list(map(float, args.paces.split(",")))
     still1: list[bool] = []
     top1: dict[tuple, list[bool]] = {}
@@ -92,11 +102,13 @@ def main() -> None:
         print(f"tuning bank {len(bank):,} poses; {len(queries)} queries; still top-1 so far "
               f"{np.mean(still1):.3f} over {len(still1)}", flush=True)
         moving = bank_tracks(bank.records)
-        for step, weight, root, scale in settings:
+        for step, weight, root, scale, torso, features, epsilon in settings:
             index = MotionIndex(bank.vectors, bank.keypoints, moving, velocity_weight=weight,
-                                velocity_step=step, root_weight=root, root_feature_scale=scale)
+                                velocity_step=step, root_weight=root, root_feature_scale=scale,
+                                torso_weight=torso, features=features, coarse_epsilon=epsilon)
             for pace in paces:
-                key = (step, weight, root, index.root_feature_scale, pace)
+                key = (step, weight, root, index.root_feature_scale, torso, features, epsilon,
+                       pace)
                 for q in queries:
                     found = index.search(q.poses, q.times / pace, k=K, metric=args.metric,
                                          exhaustive=args.exhaustive)
@@ -105,11 +117,13 @@ def main() -> None:
                     top5.setdefault(key, []).append(q.action in got)
     kind = "exhaustive " if args.exhaustive else ""
     print(f"{len(still1)} queries; still top-1 {np.mean(still1):.3f}")
-    for (step, weight, root, scale, pace), hits in top1.items():
-        print(f"{kind}step {step:.2f} weight {weight:4.2f} root {root:4.2f} features "
-              f"{scale:.2f} pace {pace:.2f}: top-1 {np.mean(hits):.3f} "
-              f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 "
-              f"{np.mean(top5[(step, weight, root, scale, pace)]):.3f}", flush=True)
+    for key, hits in top1.items():
+        step, weight, root, scale, torso, features, epsilon, pace = key
+        print(f"{kind}step {step:.2f} weight {weight:4.2f} root {root:4.2f} root features "
+              f"{scale:.2f} torso {torso:4.2f} index {features} epsilon {epsilon:g} pace "
+              f"{pace:.2f}: top-1 {np.mean(hits):.3f} "
+              f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 {np.mean(top5[key]):.3f}",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,9 @@ def test_a_json_clip_finds_its_own_track_and_times(penn_bank, tmp_path):
     # within a frame or so of the movement's.
     assert best["start"] == pytest.approx(1, abs=0.05)
     assert best["end"] == pytest.approx(74 / 30, abs=0.05)
-    assert best["speed"] == pytest.approx(0.8, abs=0.05) and best["distance"] < 0.05
+    assert best["speed"] == pytest.approx(0.8, abs=0.05)
+    # off only by resampling at 0.82x: a tenth of the next track's distance or less
+    assert best["distance"] < 0.1 * found["windows"][1]["distance"]
     assert len(found["windows"]) == 5 and len({w["track"] for w in found["windows"]}) == 5
     table = _search("--bank", str(folder), "--clip", str(path), "-k", "3")
     assert table.returncode == 0, table.stderr

@@ -13,7 +13,18 @@ from movemirror.bank import PoseBank
 from movemirror.distances import distance
 from movemirror.errors import MotionError, PoseError
 from movemirror.keypoints import mirror_keypoints
-from movemirror.motion.windows import ROOT_WEIGHTS, SPEEDS, VELOCITY_STEP, VELOCITY_WEIGHT
+from movemirror.motion.search import MotionIndex
+from movemirror.motion.tracks import bank_tracks
+from movemirror.motion.windows import (
+    FEATURE_KINDS,
+    ROOT_WEIGHTS,
+    SPEEDS,
+    TORSO_WEIGHTS,
+    VELOCITY_STEP,
+    VELOCITY_WEIGHT,
+    query_features,
+)
+from movemirror.torso_vectors import to_torso_vectors, torso_problems
 from movemirror.vectors import XY, to_vectors
 
 FPS = 30.0
@@ -74,6 +85,26 @@ def _root_trajectory(roots, times, at, end):
     return here
 
 
+def _torso_term(query_poses, track_poses, track_times, at):
+    """Mean torso distance of the movement's poses from the window's (torso vectors
+    interpolated between the two track poses either side), over the poses where the movement's
+    and both of those track poses have a torso vector."""
+    def vectors(poses):
+        has = np.array([problem is None for problem in torso_problems(poses)])
+        out = np.zeros((len(poses), 52))
+        out[has] = to_torso_vectors(poses[has])
+        return out, has
+
+    query, query_has = vectors(query_poses)
+    track, track_has = vectors(track_poses)
+    window = np.stack([np.interp(at, track_times, track[:, d]) for d in range(52)], 1)
+    before = np.clip(np.searchsorted(track_times, at, side="right") - 1, 0, len(track_times) - 2)
+    use = query_has & track_has[before] & track_has[before + 1]
+    if not use.any():
+        return 0.0
+    return np.diag(distance(query[use], window[use], "torso")).mean()
+
+
 def reference_distance(query, tau, track_vectors, track_times, end, speed, metric,
                        query_poses, track_poses):
     at = end + speed * tau
@@ -89,7 +120,9 @@ def reference_distance(query, tau, track_vectors, track_times, end, speed, metri
     query_root = _root_trajectory(_roots(query_poses), tau, tau, 0.0)
     window_root = _root_trajectory(_roots(track_poses), track_times, at, end)
     root = np.linalg.norm(query_root - window_root, axis=1).mean()
-    return per_pose.mean() + VELOCITY_WEIGHT * velocity + ROOT_WEIGHTS[metric] * root
+    torso = _torso_term(query_poses, track_poses, track_times, at)
+    return (per_pose.mean() + VELOCITY_WEIGHT * velocity + ROOT_WEIGHTS[metric] * root
+            + TORSO_WEIGHTS[metric] * torso)
 
 
 def brute_force(bank: PoseBank, poses, times, k, metric="cosine"):
@@ -132,6 +165,25 @@ def test_the_exhaustive_search_is_the_brute_force_search(clips):
         assert [m.speed for m in found] == pytest.approx([t[3] for t in truth])
         for m in found:
             assert m.start == pytest.approx(m.end - m.speed * (query_times[-1] - query_times[0]))
+
+
+def test_poses_without_a_torso_leave_the_torso_term_as_brute_force_does(clips):
+    numbers = list(clips)[:4]
+
+    def torso_hidden(poses, every):
+        poses = poses.copy()
+        poses[::every, [5, 6, 11, 12], 2] = 0.0  # no confident shoulder or hip
+        return poses
+
+    short = {c: (torso_hidden(clips[c][0][:40], 3), clips[c][1][:40], None) for c in numbers}
+    bank = make_bank(short, numbers)
+    assert sum(p is not None for p in torso_problems(bank.keypoints)) > 40
+    query_poses = torso_hidden(clips[list(clips)[10]][0][10:22], 4)
+    query_times = np.arange(12) / 24
+    found = bank.search_motion(query_poses, query_times, k=3, exhaustive=True)
+    truth = brute_force(bank, query_poses, query_times, 3)
+    assert [m.track for m in found] == [t[1] for t in truth]
+    assert [m.distance for m in found] == pytest.approx([t[0] for t in truth], rel=1e-5)
 
 
 def test_a_clip_of_the_bank_finds_itself_at_its_own_speed_and_place(clips):
@@ -266,3 +318,56 @@ def test_movement_search_takes_only_the_metrics_of_the_stored_vectors(clips):
         bank.search_motion(query_poses, query_times, metric="torso")
     assert bank.search_motion(query_poses, query_times, k=1)[0].track is not None
     assert bank.search(query_poses[0], k=1).indices.shape == (1, 1)  # the pose default
+
+
+def _index(bank, features: str) -> MotionIndex:
+    return MotionIndex(bank.vectors, bank.keypoints, bank_tracks(bank.records),
+                       features=features)
+
+
+def test_query_features_at_several_speeds_are_those_at_each_speed(clips):
+    poses, times, _ = clips[list(clips)[0]]
+    index = _index(make_bank(clips, list(clips)[:3]), "torso")
+    movement = motion_search._prepare(poses[10:70], times[10:70], VELOCITY_STEP)
+    args = (index.feature_axes, index.offsets, index.root_feature_scale)
+    together, weights = query_features(movement.torso, movement.tau, movement.root, SPEEDS,
+                                       *args)
+    assert together.shape == weights.shape == (len(SPEEDS), index.tree.dim)
+    for row, speed in enumerate(SPEEDS):
+        alone, alone_weights = query_features(movement.torso, movement.tau, movement.root,
+                                              [speed], *args)
+        np.testing.assert_array_equal(together[row], alone[0])
+        np.testing.assert_array_equal(weights[row], alone_weights[0])
+        assert weights[row].sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("features", FEATURE_KINDS)
+def test_either_index_feature_kind_is_never_better_than_exhaustive(clips, features):
+    """The index of torso (the default) or box vectors' features: exact distances, rank by
+    rank never nearer than the exhaustive search's, mostly the same best track."""
+    numbers = list(clips)
+    index = _index(make_bank(clips, numbers[:30]), features)
+    same_best = []
+    for clip in numbers[80:88]:
+        poses, times, _ = clips[clip]
+        query = (poses[20:80], times[20:80] / 0.9)
+        found = index.search(*query, k=5)
+        truth = index.search(*query, k=5, exhaustive=True)
+        assert len(found) == len(truth) == 5
+        for mine, best in zip(found, truth, strict=True):
+            assert mine.distance >= best.distance - 1e-9
+        query_vectors = to_vectors(query[0])
+        tau = query[1] - query[1][-1]
+        for mine in found:
+            track_poses, track_times, _ = clips[int(mine.track)]
+            reference = reference_distance(query_vectors, tau, to_vectors(track_poses),
+                                           track_times, mine.end, mine.speed, "cosine",
+                                           query[0], track_poses)
+            assert mine.distance == pytest.approx(reference, rel=1e-5)
+        same_best.append(found[0].track == truth[0].track)
+    assert np.mean(same_best) >= 0.75
+
+
+def test_an_unknown_index_feature_kind_is_refused(clips):
+    with pytest.raises(ValueError, match="features must be one of box, torso"):
+        _index(make_bank(clips, list(clips)[:2]), "elbows")

@@ -4,7 +4,8 @@ The distance of a window is movemirror.motion.windows'. Finding the best windows
 track exactly means scoring every (end pose, speed) pair: M poses x 9 speeds, each a pass over
 the movement's T poses (`exhaustive=True` does that; it is the reference). The default search
 is faster and approximate: for each speed, the window index (movemirror.index.features: a
-box tree over the windows' coarse features, one window ending at each pose of each track)
+box tree over the windows' coarse features, of their poses' torso vectors unless asked
+for box vectors (INDEX_FEATURES), one window ending at each pose of each track)
 yields the CANDIDATES windows nearest by coarse features; each track keeps its
 PER_TRACK_SPEED best of each speed; these are scored on a sketch of the movement
 (SKETCH_POSES of its poses), each track keeps its PER_TRACK best, and these are scored
@@ -20,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from movemirror.distances import check_metric
-from movemirror.errors import MotionError, UnknownMetricError
+from movemirror.errors import MotionError, PoseError, UnknownMetricError
 from movemirror.index.features import FeatureTree
 from movemirror.index.partition import principal_axes
 from movemirror.keypoints import mirror_keypoints
@@ -29,12 +30,15 @@ from movemirror.motion.tracks import Tracks
 from movemirror.motion.windows import (
     DEFAULT_K,
     FEATURE_AXES,
+    FEATURE_KINDS,
+    INDEX_FEATURES,
     MOTION_METRIC,
     MOTION_METRICS,
     OFFSETS,
     ROOT_WEIGHT,
     ROOT_WEIGHTS,
     SPEEDS,
+    TORSO_WEIGHTS,
     VELOCITY_STEP,
     VELOCITY_WEIGHT,
     query_change,
@@ -42,12 +46,14 @@ from movemirror.motion.windows import (
     window_distances,
     window_features,
 )
-from movemirror.vectors import XY, as_pose_array, to_vectors
+from movemirror.torso_vectors import to_torso_vectors, torso_problems
+from movemirror.vectors import VECTOR_DIM, XY, as_pose_array, to_vectors
 
+# Chosen for speed at the same agreement on the training folds (README, Movement search).
 CANDIDATES = 128  # windows the index yields per speed,
-COARSE_EPSILON = 1.0  # (1 + epsilon)-approximately
+COARSE_EPSILON = 2.0  # (1 + epsilon)-approximately
 PER_TRACK_SPEED = 8  # of which each track keeps this many per speed (by coarse features),
-SKETCH_POSES = 12  # scored on this many of the movement's poses;
+SKETCH_POSES = 8  # scored on this many of the movement's poses;
 PER_TRACK = 2  # then each track keeps at most this many, scored on all of them
 
 
@@ -69,6 +75,7 @@ class _Movement(NamedTuple):
     change: np.ndarray  # (T, 34)
     change_mask: np.ndarray  # (T,) bool
     root: np.ndarray  # (T, 3) root trajectory relative to the last pose
+    torso: np.ndarray  # (T, 52) torso vectors (a weight sum of 0: the pose has none)
 
 
 def check_movement(poses, times) -> tuple[np.ndarray, np.ndarray]:
@@ -92,12 +99,21 @@ class MotionIndex:
                  offsets=OFFSETS, feature_axes: int = FEATURE_AXES,
                  velocity_weight: float = VELOCITY_WEIGHT,
                  velocity_step: float = VELOCITY_STEP, root_weight: float | None = None,
-                 root_feature_scale: float | None = None):
+                 root_feature_scale: float | None = None, torso_weight: float | None = None,
+                 features: str = INDEX_FEATURES, coarse_epsilon: float = COARSE_EPSILON):
+        if features not in FEATURE_KINDS:
+            raise ValueError(f"features must be one of {', '.join(FEATURE_KINDS)}, "
+                             f"not {features!r}")
         self.tracks = tracks
+        self.features = features
+        self.coarse_epsilon = float(coarse_epsilon)
         self.velocity_weight = float(velocity_weight)
         # root_weight: one weight for every metric (tuning); None: ROOT_WEIGHTS'
         self.root_weights = dict(ROOT_WEIGHTS) if root_weight is None else {
             metric: float(root_weight) for metric in MOTION_METRICS}
+        # torso_weight: one weight for every metric (tuning); None: TORSO_WEIGHTS'
+        self.torso_weights = dict(TORSO_WEIGHTS) if torso_weight is None else {
+            metric: float(torso_weight) for metric in MOTION_METRICS}
         if root_feature_scale is None:
             root_feature_scale = ROOT_WEIGHT if root_weight is None else root_weight
         self.root_feature_scale = float(root_feature_scale)
@@ -108,26 +124,41 @@ class MotionIndex:
         self.times = np.ascontiguousarray(tracks.times, dtype=np.float64)
         self.roots = pose_roots(np.asarray(bank_keypoints)[tracks.rows]) if len(
             tracks.rows) else np.empty((0, 3))
+        self.torso = torso_vectors(np.asarray(bank_keypoints)[tracks.rows])
         self.track_of = np.repeat(np.arange(len(tracks), dtype=np.int64),
                                   tracks.stop - tracks.first)
         self.first = np.ascontiguousarray(tracks.first, dtype=np.int64)
         self.stop = np.ascontiguousarray(tracks.stop, dtype=np.int64)
         if len(self.vectors):
-            self.axes = np.ascontiguousarray(principal_axes(self.vectors[:, XY])[:feature_axes])
-            features = window_features(self.vectors, self.times, self.first, self.stop,
-                                       self.track_of, self.offsets, self.axes, self.roots,
-                                       self.root_feature_scale)
+            self.feature_axes = self._principal_axes(feature_axes)
+            features = window_features(self._feature_vectors, self.times, self.first,
+                                       self.stop, self.track_of, self.offsets,
+                                       self.feature_axes, self.roots, self.root_feature_scale)
         else:
-            self.axes = np.eye(feature_axes, XY.stop)
+            self.feature_axes = np.eye(feature_axes, XY.stop)
             features = np.empty((0, len(self.offsets) * (feature_axes + 3)), np.float32)
         self.tree = FeatureTree(features)
+
+    @property
+    def _feature_vectors(self) -> np.ndarray:
+        return self.torso if self.features == "torso" else self.vectors
+
+    def _principal_axes(self, count: int) -> np.ndarray:
+        """The first count principal axes of the feature vectors' x/y part, each normalised
+        as resampling does (poses without a torso left out)."""
+        xy = self._feature_vectors[:, XY].astype(np.float64)
+        norm = np.linalg.norm(xy, axis=1)
+        xy = xy[norm > 0] / norm[norm > 0, None]
+        if not len(xy):
+            return np.eye(count, XY.stop)
+        return np.ascontiguousarray(principal_axes(xy)[:count])
 
     def __len__(self) -> int:
         return len(self.times)
 
     @property
     def nbytes(self) -> int:
-        return (self.vectors.nbytes + self.times.nbytes + self.roots.nbytes
+        return (self.vectors.nbytes + self.times.nbytes + self.roots.nbytes + self.torso.nbytes
                 + self.track_of.nbytes + self.tree.nbytes)
 
     def search(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
@@ -138,7 +169,8 @@ class MotionIndex:
             raise UnknownMetricError(
                 f"movement search compares the bank's stored vectors: metric {metric!r} has "
                 f"vectors of its own; choose one of {', '.join(MOTION_METRICS)}")
-        kernel, root_weight = spec.kernel, self.root_weights[spec.name]
+        kernel, weights = spec.kernel, (self.root_weights[spec.name],
+                                        self.torso_weights[spec.name])
         if k < 1:
             raise ValueError("k must be at least 1")
         poses, times = check_movement(poses, times)
@@ -148,8 +180,8 @@ class MotionIndex:
         found = []
         for side, flipped in sides:
             movement = _prepare(side, times, self.velocity_step)
-            ends, speeds = self._candidates(movement, exhaustive, kernel, root_weight)
-            distances = self._distances(movement, ends, speeds, kernel, root_weight)
+            ends, speeds = self._candidates(movement, exhaustive, kernel, weights)
+            distances = self._distances(movement, ends, speeds, kernel, weights)
             found.append((distances, ends, speeds, np.full(len(ends), flipped)))
         distances, ends, speeds, flipped = (np.concatenate(part)
                                             for part in zip(*found, strict=True))
@@ -161,33 +193,36 @@ class MotionIndex:
         return [self._match(ends[c], speeds[c], distances[c], flipped[c], tau0) for c in best]
 
     def _distances(self, movement: _Movement, ends, speeds, kernel: int,
-                   root_weight: float) -> np.ndarray:
+                   weights: tuple[float, float]) -> np.ndarray:
         return window_distances(
             movement.vectors, movement.change, movement.change_mask, movement.tau,
             self.vectors, self.times, self.first, self.stop, self.track_of,
             np.ascontiguousarray(ends), np.ascontiguousarray(speeds), kernel,
-            self.velocity_weight, self.velocity_step, movement.root, self.roots, root_weight)
+            self.velocity_weight, self.velocity_step, movement.root, self.roots, weights[0],
+            movement.torso, self.torso, weights[1])
 
     def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int,
-                    root_weight: float):
+                    weights: tuple[float, float]):
         speeds = np.asarray(SPEEDS)
         if exhaustive:
             ends = np.tile(np.arange(len(self), dtype=np.int64), len(speeds))
             return ends, np.repeat(speeds, len(self))
-        rows = [query_features(movement.vectors, movement.tau, movement.root, s, self.axes,
-                               self.offsets, self.root_feature_scale) for s in speeds]
-        coarse, ends = self.tree.search(np.stack([f for f, _ in rows]),
-                                        np.stack([w for _, w in rows]), CANDIDATES,
-                                        COARSE_EPSILON)
+        coarse, ends = self.tree.search(*self._query_features(movement, speeds), CANDIDATES,
+                                        self.coarse_epsilon)
         which = np.repeat(np.arange(len(speeds)), ends.shape[1])
         coarse, ends = coarse.ravel(), ends.ravel()
         keep = _best_of_groups(self.track_of[ends] * len(speeds) + which, coarse,
                                PER_TRACK_SPEED)
         ends, speeds = ends[keep], speeds[which[keep]]
-        sketch = self._distances(_sketch(movement), ends, speeds, kernel, root_weight)
+        sketch = self._distances(_sketch(movement), ends, speeds, kernel, weights)
         keep = _best_of_groups(self.track_of[ends], sketch, PER_TRACK)
         keep = keep[np.isfinite(sketch[keep])]
         return ends[keep], speeds[keep]
+
+    def _query_features(self, movement: _Movement, speeds: np.ndarray):
+        poses = movement.torso if self.features == "torso" else movement.vectors
+        return query_features(poses, movement.tau, movement.root, speeds, self.feature_axes,
+                              self.offsets, self.root_feature_scale)
 
     def _match(self, e, speed, distance, flipped, tau0) -> MotionMatch:
         j = int(self.track_of[e])
@@ -220,4 +255,20 @@ def _prepare(poses: np.ndarray, times: np.ndarray, velocity_step: float) -> _Mov
     tau = times - times[-1]
     change, mask = query_change(vectors, tau, velocity_step)
     roots = pose_roots(poses)
-    return _Movement(vectors, tau, change, mask, relative_roots(roots, roots[-1]))
+    return _Movement(vectors, tau, change, mask, relative_roots(roots, roots[-1]),
+                     torso_vectors(poses))
+
+
+def torso_vectors(poses) -> np.ndarray:
+    """(N, 52) float32 torso vectors of poses (movemirror.torso_vectors); all zeros, so a
+    weight sum of 0, for a pose that has none."""
+    poses = as_pose_array(poses)
+    try:  # the usual case, every pose with a torso: torso_problems once, not twice
+        return to_torso_vectors(poses)
+    except PoseError:
+        pass
+    out = np.zeros((len(poses), VECTOR_DIM), np.float32)
+    has = np.array([problem is None for problem in torso_problems(poses)], dtype=bool)
+    if has.any():
+        out[has] = to_torso_vectors(poses[has])
+    return out

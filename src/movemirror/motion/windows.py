@@ -7,6 +7,7 @@ side, linearly interpolated, their x/y part renormalised. Its distance from the 
 
     mean_i d(q_i, b_i)  +  VELOCITY_WEIGHT * mean_i |(q_i - q_i') - (b_i - b_i')|
                         +  ROOT_WEIGHTS[metric] * mean_i |r(q)_i - r(b)_i|
+                        +  TORSO_WEIGHTS[metric] * mean_i torso(q_i, b_i)
 
 where d is the per-pose distance of search (movemirror.distances), b_i the window's pose at
 tau_i, and q_i', b_i' the poses VELOCITY_STEP seconds (of query time) earlier: the second term
@@ -14,12 +15,18 @@ compares how each pose changes (its x/y part), over the frames i that have such 
 pose. The third compares how the body moves as a whole, which each pose's own box hides:
 r(.)_i is the root trajectory (movemirror.motion.root), the box centre's shift and the log of
 the box size at tau_i relative to the last pose's box (the window's root is interpolated as
-its poses are). s is the query's speed relative to the clip: 0.75 means you move at 0.75x
-the clip's pace, and the window covers 0.75 of your duration of the clip.
+its poses are). The fourth is the `torso` distance (movemirror.distances) of the poses' torso
+vectors (movemirror.torso_vectors, the window's interpolated), over the poses i where the
+movement's pose and the two bank poses either side of b_i have one: joints about the torso,
+which a box hides less of (an unsure ankle does not move every coordinate). s is the query's
+speed relative to the clip: 0.75 means you move at 0.75x the clip's pace, and the window
+covers 0.75 of your duration of the clip.
 
 Coarse features, for the window index: for a window ending at a pose, its resampled poses
 OFFSETS bank seconds before the end, projected on the bank's first few principal axes, and
-their root trajectory times ROOT_WEIGHT (so the index's L1 approximates the same sum); an
+their root trajectory times ROOT_WEIGHT (so the index's L1 approximates the same sum, coarsely).
+The poses are their torso vectors (INDEX_FEATURES "torso"; their x/y part scaled to unit
+length, as resampling does) or their box vectors ("box"); an
 offset before the track's start gets NO_HISTORY in each of its features, far from any pose,
 so that a movement long enough to need it does not find that window.
 """
@@ -31,7 +38,7 @@ from numba import njit
 
 from movemirror.distances import BOX_VECTOR_METRICS, pair_distance
 from movemirror.motion.root import ROOT_DIM
-from movemirror.vectors import VECTOR_DIM, XY_DIM
+from movemirror.vectors import CONFIDENCE_SUM, VECTOR_DIM, XY_DIM
 
 DEFAULT_K = 5  # windows a movement search returns unless asked for more
 # Windows are compared on the bank's stored (box) vectors, so movement search takes the
@@ -49,10 +56,18 @@ VELOCITY_WEIGHT = 1.0
 # cosine 1.5, top-1 +0.020 over none; weighted 0.5, +0.016 (at 1.5: -0.003).
 ROOT_WEIGHTS = {"cosine": 1.5, "weighted": 0.5}
 ROOT_WEIGHT = ROOT_WEIGHTS[MOTION_METRIC]  # the default metric's, also the index features'
+# Weight of the torso distance's mean, per metric; tuned on the training clips only
+# (scripts/tune_motion.py --folds 3 --torso-weights ...): see the README's Movement search.
+TORSO_WEIGHTS = {"cosine": 3.0, "weighted": 0.0}
 # Window features: poses this many bank seconds before a window's end, each projected on
 # FEATURE_AXES principal axes of the bank's poses.
 OFFSETS = (0.0, 0.3, 0.6, 1.0, 1.5, 2.0)
 FEATURE_AXES = 8
+# Which vectors of a window's poses the index projects: "torso" (their torso vectors; on the
+# training clips the index then finds more of the exhaustive search's best tracks at the same
+# cost, now that the distance has the torso term) or "box" (the stored vectors).
+FEATURE_KINDS = ("box", "torso")
+INDEX_FEATURES = "torso"
 NO_HISTORY = 4.0  # projected unit vectors lie within [-1, 1]
 
 
@@ -89,14 +104,15 @@ def resample_into(vectors, times, first, stop, t, hint, out):
 @njit(cache=True, fastmath=True)
 def window_distances(query, query_change, change_mask, tau, vectors, times, track_first,
                      track_stop, track_of, ends, speeds, kernel, velocity_weight, step,
-                     query_root, roots, root_weight):
+                     query_root, roots, root_weight, query_torso, torso, torso_weight):
     """The distance of each window (ends[c], speeds[c]) from the movement; inf for a window
     that does not fit in its track.
 
     query (T, 52) and tau (T,) are the movement; query_change (T, 34) is q_i - q_i' (rows with
     change_mask False are not used). vectors (M, 52) and times (M,) are the tracks' poses end
     to end; ends index them. query_root (T, 3) is the movement's root trajectory and roots
-    (M, 3) the poses' roots (movemirror.motion.root).
+    (M, 3) the poses' roots (movemirror.motion.root). query_torso (T, 52) and torso (M, 52)
+    are torso vectors (movemirror.torso_vectors); a weight sum of 0 marks a pose without one.
     """
     out = np.empty(len(ends), np.float64)
     n = query.shape[0]
@@ -113,7 +129,7 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
         if end_time + s * tau[0] < times[first] - 1e-9:
             out[c] = np.inf
             continue
-        total, change, root = 0.0, 0.0, 0.0
+        total, change, root, torso_total, torso_count = 0.0, 0.0, 0.0, 0.0, 0
         hint, hint_earlier = first, first
         end_x, end_y, end_log = roots[e, 0], roots[e, 1], roots[e, 2]
         end_side = np.exp(end_log)
@@ -130,6 +146,15 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
                 dy -= query_root[i, 1]
                 dl -= query_root[i, 2]
                 root += np.sqrt(dx * dx + dy * dy + dl * dl)
+            if torso_weight > 0.0 and query_torso[i, CONFIDENCE_SUM] > 0.0 and (
+                    torso[hint, CONFIDENCE_SUM] > 0.0 and torso[hint + 1, CONFIDENCE_SUM] > 0.0):
+                f = min(1.0, max(0.0, (t - times[hint]) / (times[hint + 1] - times[hint])))
+                part = 0.0
+                for d in range(XY_DIM):
+                    value = (1.0 - f) * torso[hint, d] + f * torso[hint + 1, d]
+                    part += query_torso[i, XY_DIM + d // 2] * abs(query_torso[i, d] - value)
+                torso_total += part / query_torso[i, CONFIDENCE_SUM]
+                torso_count += 1
             if change_mask[i]:
                 hint_earlier = resample_into(vectors, times, first, stop,
                                              end_time + s * (tau[i] - step), hint_earlier,
@@ -140,7 +165,8 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
                     sq += diff * diff
                 change += np.sqrt(sq)
         out[c] = (total / n + root_weight * root / n
-                  + (velocity_weight * change / moving if moving else 0.0))
+                  + (velocity_weight * change / moving if moving else 0.0)
+                  + (torso_weight * torso_total / torso_count if torso_count else 0.0))
     return out
 
 
@@ -200,18 +226,21 @@ def query_change(query: np.ndarray, tau: np.ndarray, step: float = VELOCITY_STEP
     return np.ascontiguousarray(change), mask
 
 
-def query_features(query: np.ndarray, tau: np.ndarray, root: np.ndarray, speed: float,
+def query_features(query: np.ndarray, tau: np.ndarray, root: np.ndarray, speeds,
                    axes: np.ndarray, offsets=OFFSETS, root_scale: float = ROOT_WEIGHT
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """The movement's coarse features at a speed, and their weights: the poses offsets[m] / s
-    seconds before its end, projected, and their roots (root: the movement's root trajectory)
-    times root_scale; an offset before its first pose weighs nothing."""
-    at = -np.asarray(offsets) / speed
+    """The movement's coarse features at each speed, and their weights, (len(speeds), D)
+    each: the poses offsets[m] / s seconds before its end, projected, and their roots (root:
+    the movement's root trajectory) times root_scale; an offset before its first pose weighs
+    nothing."""
+    speeds = np.atleast_1d(np.asarray(speeds, dtype=np.float64))
+    at = (-np.asarray(offsets, dtype=np.float64)[None, :] / speeds[:, None]).reshape(-1)
     present = at >= tau[0] - 1e-9
     at = np.maximum(at, tau[0])
     poses = query_resampled(query, tau, at)
     roots = np.stack([np.interp(at, tau, root[:, d]) for d in range(ROOT_DIM)], axis=1)
     features = np.concatenate([poses[:, :XY_DIM] @ axes.T, root_scale * roots], axis=1)
-    weights = np.repeat(present / present.sum(), axes.shape[0] + ROOT_DIM)
-    return features.astype(np.float32).reshape(-1), weights.astype(np.float32)
-
+    weights = np.repeat(present.reshape(len(speeds), -1), axes.shape[0] + ROOT_DIM, axis=1)
+    weights = weights / weights.sum(axis=1, keepdims=True)
+    return (features.astype(np.float32).reshape(len(speeds), -1),
+            weights.astype(np.float32))
