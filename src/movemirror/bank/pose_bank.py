@@ -21,17 +21,22 @@ from movemirror.bank.schema import (
     RECORD_FIELDS,
     TRACK,
 )
-from movemirror.distances import DEFAULT_METRIC, Metric, check_metric
+from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric, search_metric
+from movemirror.errors import PoseError
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.index.topk import merge_unique
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
+from movemirror.quality import likeness
+from movemirror.torso_vectors import torso_problems
 from movemirror.vectors import (
     MIN_CONFIDENT_KEYPOINTS,
     MIN_SCORE,
     VECTOR_DIM,
+    as_pose_array,
     pose_problems,
     to_vectors,
+    to_vectors_mirrored,
 )
 
 if TYPE_CHECKING:
@@ -102,6 +107,7 @@ class PoseBank:
         # Per metric with its own vectors (Metric.vectorise): the bank rows it can search.
         self._rows: dict[str, np.ndarray] = {}
         self._motion: MotionIndex | None = None  # built on first use
+        self._torsos: likeness.BankTorsos | None = None  # for "likeness", built on first use
         self._lock = threading.Lock()
 
     # --- building, saving, loading -------------------------------------------------------
@@ -188,6 +194,7 @@ class PoseBank:
             self._indexes.clear()
             self._rows.clear()
             self._motion = None
+            self._torsos = None
         return len(fresh)
 
     def contains_ids(self, ids) -> np.ndarray:
@@ -314,6 +321,7 @@ class PoseBank:
     def records(self, table: pa.Table) -> None:
         self._records, self._read_records, self._new_records = table, None, []
         self._ids = None
+        self._torsos = None
 
     @property
     def vectors(self) -> np.ndarray:
@@ -377,7 +385,13 @@ class PoseBank:
         to the bank's size. With mirror=True each query is also searched mirrored left-right,
         each bank pose kept once (its better side), and mirrored[q, j] tells whether match j
         came from the mirrored query; without it, mirrored is all False.
+
+        metric="likeness" (the default) always searches both ways round, whatever `mirror`
+        says: cosine's best, the first 10 re-ordered by the torso distance
+        (movemirror.quality.likeness); its distances are cosine's, so not in order.
         """
+        if metric == LIKENESS:
+            return self._search_likeness(queries, k)
         vectorise = check_metric(metric).vectorise
         if k < 1:
             raise ValueError("k must be at least 1")
@@ -385,18 +399,33 @@ class PoseBank:
         if index is None:
             index = self.index(metric)
         rows = self._rows.get(metric)
-        vectors = vectorise(queries)
         if not mirror:
+            vectors = vectorise(queries)
             distances, indices = index.search(vectors, k)
             return SearchResult(distances, _bank_rows(indices, rows),
                                 np.zeros(indices.shape, bool))
-        # Both sides in one search; then each bank pose once, at its better side.
-        both = np.concatenate([vectors, vectorise(mirror_keypoints(queries))])
-        distances, indices = index.search(both, k)
-        n = len(vectors)
-        distances, indices, mirrored = merge_unique(distances[:n], indices[:n], distances[n:],
-                                                    indices[n:], indices.shape[1])
+        distances, indices, mirrored = _search_both_ways(index, vectorise, queries, k)
         return SearchResult(distances, _bank_rows(indices, rows), mirrored)
+
+    def _search_likeness(self, queries, k: int) -> SearchResult:
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        poses = as_pose_array(queries)
+        index = self._indexes.get(LIKENESS) or self.index(LIKENESS)
+        distances, indices, mirrored = _search_both_ways(index, to_vectors, poses,
+                                                         likeness.candidates(k))
+        indices = _bank_rows(indices, self._rows.get(LIKENESS))
+        torsos = self._torsos
+        if torsos is None:  # an adopted index (adopt_indexes)
+            with self._lock:
+                if self._torsos is None:
+                    self._torsos = likeness.BankTorsos(self.keypoints)
+                torsos = self._torsos
+        refused = likeness.reorder(poses, torsos, distances, indices, mirrored)
+        if refused >= 0:
+            problem = torso_problems(poses[refused])[0]
+            raise PoseError((f"pose {refused}: " if len(poses) > 1 else "") + str(problem))
+        return SearchResult(distances[:, :k], indices[:, :k], mirrored[:, :k])
 
     def search_motion(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
                       mirror: bool = False, exhaustive: bool = False) -> list:
@@ -450,14 +479,41 @@ class PoseBank:
         have them; poses that have none (torso_vectors: no confident shoulder or hip) are
         not among its matches.
         """
-        spec = check_metric(metric)
+        spec = search_metric(metric)
         with self._lock:
             if metric not in self._indexes:
                 vectors = self.vectors
-                if spec.vectorise is not to_vectors:
-                    vectors, self._rows[metric] = _own_vectors(self.keypoints, spec)
-                self._indexes[metric] = build_index(vectors, metric, self.index_kind)
+                if metric == LIKENESS:  # cosine's index of the poses that have a torso
+                    self._torsos = likeness.BankTorsos(self.keypoints)
+                    if self._torsos.usable.all():  # (no rows to map results through)
+                        self._rows.pop(metric, None)
+                    else:
+                        rows = np.flatnonzero(self._torsos.usable).astype(np.int64)
+                        vectors, self._rows[metric] = np.asarray(vectors)[rows], rows
+                    metric_of_index = likeness.FIRST_STAGE
+                else:
+                    metric_of_index = metric
+                    if spec.vectorise is not to_vectors:
+                        vectors, self._rows[metric] = _own_vectors(self.keypoints, spec)
+                self._indexes[metric] = build_index(vectors, metric_of_index, self.index_kind)
             return self._indexes[metric]
+
+
+def _search_both_ways(index: Index, vectorise: Callable, queries,
+                      k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each query's k best, each indexed row once at the nearer of the query and its mirror
+    image: (distances, indices, found by the mirror image). The box tree does it in one call
+    (BoxTreeIndex.search_mirrored); other indexes search both and merge."""
+    if vectorise is to_vectors:
+        vectors, flipped = to_vectors_mirrored(queries)
+    else:
+        vectors, flipped = vectorise(queries), vectorise(mirror_keypoints(queries))
+    if hasattr(index, "search_mirrored"):
+        return index.search_mirrored(vectors, flipped, k)
+    distances, indices = index.search(np.concatenate([vectors, flipped]), k)
+    n = len(vectors)
+    return merge_unique(distances[:n], indices[:n], distances[n:], indices[n:],
+                        indices.shape[1])
 
 
 def _tail(start: int, count: int, parts: list, read_base: Callable, cut: Callable) -> list:
