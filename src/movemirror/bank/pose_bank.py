@@ -21,7 +21,7 @@ from movemirror.bank.schema import (
     RECORD_FIELDS,
     TRACK,
 )
-from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric, search_metric
+from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
 from movemirror.errors import PoseError
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.index.topk import merge_unique
@@ -479,24 +479,38 @@ class PoseBank:
         have them; poses that have none (torso_vectors: no confident shoulder or hip) are
         not among its matches.
         """
-        spec = search_metric(metric)
+        if metric == LIKENESS:
+            return self._likeness_index()
+        spec = check_metric(metric)
         with self._lock:
             if metric not in self._indexes:
                 vectors = self.vectors
-                if metric == LIKENESS:  # cosine's index of the poses that have a torso
-                    self._torsos = likeness.BankTorsos(self.keypoints)
-                    if self._torsos.usable.all():  # (no rows to map results through)
-                        self._rows.pop(metric, None)
-                    else:
-                        rows = np.flatnonzero(self._torsos.usable).astype(np.int64)
-                        vectors, self._rows[metric] = np.asarray(vectors)[rows], rows
-                    metric_of_index = likeness.FIRST_STAGE
-                else:
-                    metric_of_index = metric
-                    if spec.vectorise is not to_vectors:
-                        vectors, self._rows[metric] = _own_vectors(self.keypoints, spec)
-                self._indexes[metric] = build_index(vectors, metric_of_index, self.index_kind)
+                if spec.vectorise is not to_vectors:
+                    vectors, self._rows[metric] = _own_vectors(self.keypoints, spec)
+                self._indexes[metric] = build_index(vectors, metric, self.index_kind)
             return self._indexes[metric]
+
+    def _likeness_index(self) -> Index:
+        """Stage one of "likeness": cosine's index of the poses that have a torso (the cosine
+        index itself when all have one)."""
+        with self._lock:
+            if LIKENESS in self._indexes:
+                return self._indexes[LIKENESS]
+            if self._torsos is None:
+                self._torsos = likeness.BankTorsos(self.keypoints)
+            usable = self._torsos.usable
+        first = likeness.FIRST_STAGE
+        if usable.all():
+            index, rows = self.index(first), None
+        else:
+            rows = np.flatnonzero(usable).astype(np.int64)
+            index = build_index(np.asarray(self.vectors)[rows], first, self.index_kind)
+        with self._lock:
+            if LIKENESS not in self._indexes:
+                self._indexes[LIKENESS] = index
+                if rows is not None:
+                    self._rows[LIKENESS] = rows
+            return self._indexes[LIKENESS]
 
 
 def _search_both_ways(index: Index, vectorise: Callable, queries,

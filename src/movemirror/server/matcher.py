@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from movemirror.bank import PoseBank
-from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
+from movemirror.distances import DEFAULT_METRIC, SEARCH_METRICS, search_metric
 from movemirror.errors import PoseError
 from movemirror.server import variety
 
@@ -82,9 +82,9 @@ class Matcher:
         if len(self.bank) == 0:
             return
         poses = self.bank.keypoints[:64]
-        for metric in METRICS:
+        for metric in SEARCH_METRICS:
             self.bank.index(metric)
-            valid = poses[[p is None for p in check_metric(metric).problems(poses)]]
+            valid = poses[[p is None for p in search_metric(metric).problems(poses)]]
             for mirror in (False, True):
                 for count in (1, 2, len(valid)):
                     if len(valid):
@@ -161,7 +161,7 @@ class Matcher:
                 self._search_group(batch, members, metric, mirror, results)
             except PoseError:
                 # Rare (the page sends only good poses): find the bad ones, answer the rest.
-                problems = check_metric(metric).problems(
+                problems = search_metric(metric).problems(
                     np.stack([batch[i].pose for i in members]))
                 good = [i for i, problem in zip(members, problems, strict=True) if not problem]
                 for i, problem in zip(members, problems, strict=True):
