@@ -140,13 +140,13 @@ METRICS = tuple(VALID_METRICS)
 BOX_VECTOR_METRICS = tuple(name for name, spec in VALID_METRICS.items()
                            if spec.vectorise is to_vectors)
 # Besides the distances, searches take "likeness": not a distance of its own but a search
-# order, cosine's exact top 10 (or k) either way round among the poses that have a torso,
-# re-ordered by "torso" (movemirror.quality.likeness). Its Metric here is its first stage's
+# order, cosine's exact best either way round among the poses that have a torso, each block
+# of 10 re-ordered by "torso" (movemirror.quality.likeness). Its Metric here is its first stage's
 # distance and vectors, with the queries it refuses: those without a torso.
 LIKENESS = "likeness"
 LIKENESS_METRIC = Metric(
     LIKENESS, cosine_distance, COSINE_KERNEL,
-    "cosine's best either way round, re-ordered by the torso distance (the default)",
+    "cosine's best either way round, each 10 re-ordered by the torso distance (the default)",
     symmetric=False, triangle=False, problems=torso_problems)
 SEARCH_METRICS = (*METRICS, LIKENESS)
 # "torso" alone scored about 0.01 above cosine under both judges of `movemirror bench quality` on

@@ -39,25 +39,39 @@ def test_likeness_is_the_default_metric():
 
 @pytest.mark.parametrize("k", [1, 5, 10, 20])
 def test_it_gives_the_two_stage_search_it_compiles(poses, bank, k):
-    """quality.rerank's order of cosine's top max(k, 10) either way round (brute force)."""
-    queries = poses[:30]
-    candidates = likeness.candidates(k)
-    rows, flags = reranked_matches("torso", queries, poses[30:], candidates, True, candidates)
+    """quality.rerank's order of cosine's top 10 either way round (brute force); past 10,
+    each further block of 10 of cosine's order re-ordered alike."""
+    queries, archive = poses[:30], poses[30:]
+    rows, flags = reranked_matches("torso", queries, archive, 10, True, 10)
     found = bank.search(queries, k=k)
-    np.testing.assert_array_equal(found.indices, rows[:, :k])
-    np.testing.assert_array_equal(found.mirrored, flags[:, :k])
+    np.testing.assert_array_equal(found.indices[:, :10], rows[:, :k])
+    np.testing.assert_array_equal(found.mirrored[:, :10], flags[:, :k])
     one = bank.search(queries[3], k=k)
-    np.testing.assert_array_equal(one.indices[0], rows[3, :k])
+    np.testing.assert_array_equal(one.indices[0], found.indices[3])
+    if k > 10:  # the second block: cosine's 11th-20th, in the torso distance's order
+        cosine = bank.search(queries, k=20, metric="cosine", mirror=True)
+        for got, expected in zip(found.indices, cosine.indices, strict=True):
+            assert set(got[10:].tolist()) == set(expected[10:].tolist())
+        assert (np.diff(found.distances[:, 10:], axis=1) >= 0).all()
 
 
-def test_with_every_pose_a_candidate_it_is_brute_force_of_its_own_order(poses, bank):
-    """Asked for the whole bank, stage one passes every pose: the answer is then the torso
-    distance's brute-force order, each pose at its nearer side, and its distances those."""
-    queries = poses[:30]
-    found = bank.search(queries, k=len(bank), metric=LIKENESS)
-    archive = to_torso_vectors(poses[30:])
-    plain = torso_distance(to_torso_vectors(queries), archive)
-    flipped = torso_distance(to_torso_vectors(mirror_keypoints(queries)), archive)
+def test_asking_for_more_never_changes_the_first_matches(poses, bank):
+    few = bank.search(poses[:30], k=3)
+    many = bank.search(poses[:30], k=40)
+    for got, want in zip(few, many, strict=True):
+        np.testing.assert_array_equal(got, want[:, :3])
+
+
+def test_within_one_block_it_is_brute_force_of_its_own_order(poses, monkeypatch):
+    """With every pose of the bank in one block, stage one passes them all: the answer is
+    then the torso distance's brute-force order, each pose at its nearer side, and its
+    distances those."""
+    queries, archive = poses[:30], poses[30:60]
+    monkeypatch.setattr(likeness, "CANDIDATES", len(archive))
+    found = PoseBank.from_keypoints(archive).search(queries, k=len(archive))
+    archive_vectors = to_torso_vectors(archive)
+    plain = torso_distance(to_torso_vectors(queries), archive_vectors)
+    flipped = torso_distance(to_torso_vectors(mirror_keypoints(queries)), archive_vectors)
     brute = np.minimum(plain, flipped)
     np.testing.assert_allclose(found.distances, np.sort(brute, axis=1), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(np.take_along_axis(brute, found.indices, axis=1),
@@ -68,7 +82,7 @@ def test_with_every_pose_a_candidate_it_is_brute_force_of_its_own_order(poses, b
 
 
 def test_distances_are_finite_and_best_first(poses, bank):
-    found = bank.search(poses[:30], k=20)
+    found = bank.search(poses[:30], k=10)
     assert np.isfinite(found.distances).all()
     assert (np.diff(found.distances, axis=1) >= 0).all()
     assert (found.distances[:, 0] >= 0).all()

@@ -387,8 +387,10 @@ class PoseBank:
         came from the mirrored query; without it, mirrored is all False.
 
         metric="likeness" (the default) always searches both ways round, whatever `mirror`
-        says: cosine's best, the first 10 re-ordered by the torso distance
-        (movemirror.quality.likeness); its distances are cosine's, so not in order.
+        says: among the poses with a torso, cosine's best in blocks of 10, each block
+        re-ordered by the torso distance (movemirror.quality.likeness), whose distances it
+        returns (in order within each block of 10); a query without a confident shoulder or
+        hip raises PoseError.
         """
         if metric == LIKENESS:
             return self._search_likeness(queries, k)

@@ -106,12 +106,9 @@ DEFAULT_PIPELINES: tuple[str, ...] = (
     # BlazePose Full as the page runs it: what "Auto" picks on a device that keeps 30 fps.
     "ingest:thunder:crop/page:blazepose-full:crop/cosine",
     # The product's default search, "likeness" (the two-stage search of quality.rerank chosen
-    # on the tuning queries, compiled: quality.likeness), through PoseBank.search; rerank=20:
-    # with 20 candidates, as the page's Mirror view asks (5 matches, one per frame, 4x over).
+    # on the tuning queries, compiled: quality.likeness), through PoseBank.search.
     "ingest:thunder:crop/single:lightning:crop/likeness",
-    "ingest:thunder:crop/single:lightning:crop/likeness/rerank=20",
     "ingest:thunder:crop/page:blazepose-full:crop/likeness",
-    "ingest:thunder:crop/page:blazepose-full:crop/likeness/rerank=20",
 )
 
 
@@ -225,8 +222,8 @@ def reranked_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: i
 def likeness_matches(queries: np.ndarray, archive: np.ndarray, k: int,
                      candidates: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PoseBank.search(metric="likeness") on a bank of the archive, asked for
-    max(k, candidates) matches, the first k kept: (rows, mirrored, refused (Q,)): a query it
-    refuses (no torso) gets no match."""
+    max(k, candidates) matches (as the page asks for more, to keep one per frame), the first
+    k kept: (rows, mirrored, refused (Q,)): a query it refuses (no torso) gets no match."""
     from movemirror.bank import PoseBank
 
     refused = np.array([p is not None for p in search_metric(LIKENESS).problems(queries)],

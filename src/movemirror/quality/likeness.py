@@ -2,12 +2,15 @@
 product's search path (PoseBank.search(metric="likeness")).
 
 Among the bank's poses that have a torso (movemirror.torso_vectors), stage one finds the
-exact cosine top C, C = max(k, CANDIDATES), the query and its mirror image, each bank pose
-once at its nearer side (PoseBank.search(mirror=True)'s answer); stage two orders those C by
-the "torso" distance, each candidate at whichever side, plain or mirrored, is closer (ties:
-stage one's distance, then the lower row). The distances returned are those torso distances,
-so best first. A query without a torso is refused (PoseError), as "torso" refuses it. Chosen
-and measured on LSPET by `movemirror bench quality` (README, Match quality).
+exact cosine top k, rounded up to whole blocks of CANDIDATES, the query and its mirror image,
+each bank pose once at its nearer side (PoseBank.search(mirror=True)'s answer); stage two
+orders each block of CANDIDATES (1-10, 11-20, ...) by the "torso" distance, each candidate at
+whichever side, plain or mirrored, is closer (ties: stage one's distance, then the lower
+row). So asking for more matches never changes the first ones, and the first 10 are exactly
+the configuration measured. The distances returned are those torso distances: best first
+within a block (not across blocks). A query without a torso is refused (PoseError), as
+"torso" refuses it. Chosen and measured on LSPET by `movemirror bench quality` (README,
+Match quality).
 """
 
 from __future__ import annotations
@@ -33,22 +36,22 @@ class BankTorsos:
 
 
 def candidates(k: int) -> int:
-    """How many stage one finds for k matches."""
-    return max(k, CANDIDATES)
+    """How many stage one finds for k matches: whole blocks."""
+    return -(-k // CANDIDATES) * CANDIDATES
 
 
 def reorder(poses: np.ndarray, torsos: BankTorsos, distances: np.ndarray,
             indices: np.ndarray, mirrored: np.ndarray) -> int:
     """Stage two, in place, on stage one's results (distances, indices (bank rows, each
     with a torso), mirrored: (Q, C) each, best first, each row once) for the query poses
-    (Q, 17, 3) float32: each query's candidates re-ordered by the torso distance, each at
-    its nearer side, the distances those torso distances. Returns the first query that has
-    no torso (left as it was), or -1."""
-    return _reorder(poses, torsos.vectors, distances, indices, mirrored)
+    (Q, 17, 3) float32: each block of CANDIDATES re-ordered by the torso distance, each
+    candidate at its nearer side, the distances those torso distances. Returns the first
+    query that has no torso (left as it was), or -1."""
+    return _reorder(poses, torsos.vectors, distances, indices, mirrored, CANDIDATES)
 
 
 @njit(cache=True, nogil=True)
-def _reorder(poses, bank, distances, indices, mirrored):
+def _reorder(poses, bank, distances, indices, mirrored, block):
     n, count = distances.shape
     flipped_pose = np.empty((NUM_KEYPOINTS, 3), np.float32)
     plain_query = np.empty(VECTOR_DIM, np.float32)
@@ -74,12 +77,13 @@ def _reorder(poses, bank, distances, indices, mirrored):
             use_mirror[j] = flipped < plain
             chosen[j] = flipped if use_mirror[j] else plain
             order[j] = j
-        # By the torso distance, then stage one's distance, then row (insertion sort: C is
-        # small).
+        # Each block by the torso distance, then stage one's distance, then row (insertion
+        # sort: a block is small).
         for a in range(1, count):
             j = order[a]
             b = a
-            while b > 0 and _after(order[b - 1], j, chosen, distances[r], indices[r]):
+            start = a - a % block
+            while b > start and _after(order[b - 1], j, chosen, distances[r], indices[r]):
                 order[b] = order[b - 1]
                 b -= 1
             order[b] = j
