@@ -68,7 +68,7 @@ def test_a_frame_is_a_photo_or_one_second_of_a_video():
 
 def test_one_per_frame_keeps_the_best_of_each_frame_in_order(video_bank, clip_poses):
     codes = frame_codes(video_bank.records)
-    found = video_bank.search(clip_poses[::30], k=400)
+    found = video_bank.search(clip_poses[::30], k=400, metric="cosine")
     for rows, distances in zip(found.indices, found.distances, strict=True):
         kept = one_per_frame(rows, codes, MIRROR_K)
         assert len(kept) == MIRROR_K
@@ -137,7 +137,7 @@ def page_replies(bank, poses, one_frame: bool) -> list[list[dict]]:
     """The mirror view's replies (top MIRROR_K, cosine), with or without one_per_frame, as
     the server's matcher makes them."""
     codes = frame_codes(bank.records)
-    found = bank.search(poses, k=MIRROR_K * 4 if one_frame else MIRROR_K)
+    found = bank.search(poses, k=MIRROR_K * 4 if one_frame else MIRROR_K, metric="cosine")
     candidates = []
     for q, pose in enumerate(poses):
         first = (found.indices[q].tolist(), found.distances[q].tolist(),
@@ -147,7 +147,7 @@ def page_replies(bank, poses, one_frame: bool) -> list[list[dict]]:
             continue
 
         def search(n, pose=pose):
-            more = bank.search(pose, k=n)
+            more = bank.search(pose, k=n, metric="cosine")
             return more.indices[0].tolist(), more.distances[0].tolist(), [False] * n
         candidates.append(best_per_frame(search, first, MIRROR_K, codes))
     return as_replies(bank, candidates)
