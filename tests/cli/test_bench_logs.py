@@ -43,14 +43,14 @@ def test_bench_serve_table_in_a_log(penn_valid, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "…" not in result.stdout
     header, rows = table_cells(result.stdout)
-    assert header == ["loop", "clients", "target/s", "matches/s", "p50 ms", "p99 ms", "max ms",
-                      "least client/s", "superseded", "errors", "unanswered", "server CPU",
-                      "server RSS MB", "load CPU"]
+    assert header == ["loop", "clients", "malformed", "target/s", "matches/s", "p50 ms",
+                      "p99 ms", "max ms", "least client/s", "superseded", "errors",
+                      "unanswered", "server CPU", "server RSS MB", "load CPU"]
     levels = json.loads((tmp_path / "serve.json").read_text())["levels"]
-    assert [row[:4] for row in rows] == [
-        [r["loop"], str(r["clients"]), f"{r['clients'] * r['rate_per_client']:,.0f}",
+    assert [row[:5] for row in rows] == [
+        [r["loop"], str(r["clients"]), "0", f"{r['clients'] * r['rate_per_client']:,.0f}",
          f"{r['matches_per_second']:,.0f}"] for r in levels]
-    assert [row[4:6] for row in rows] == [[f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}"]
+    assert [row[5:7] for row in rows] == [[f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}"]
                                           for r in levels]
     assert [r["loop"] for r in levels] == ["open", "open", "closed", "closed"]
     assert any(line.startswith("WebSocket matching (") and line.endswith("the same machine)")
@@ -75,12 +75,18 @@ def test_bench_ingest_table_in_a_log(tmp_path):
     header, rows = table_cells(result.stdout)
     assert header == ["run", "engine", "workers", "files", "frames", "entries", "seconds",
                       "frames/s", "vs first", "first result (s)", "frames/s after it",
-                      "load avg (1 min)"]
+                      "CPU ms/frame (after first result)", "load avg (1 min)"]
     r = json.loads((tmp_path / "ingest.json").read_text())["photos"]
     assert rows == [["photos", "local", "1", "3", f"{r['frames']:,}", f"{r['entries']:,}",
                      f"{r['seconds']:.1f}", f"{r['frames_per_second']:.1f}", "",
                      f"{r['first_result_seconds']:.1f}", f"{r['steady_frames_per_second']:.1f}",
+                     f"{r['cpu_ms_per_frame']:.0f} ({r['cpu_ms_per_frame_after_first']:.0f})",
                      f"{r['load_average'][0]:.2f}"]]
+    # One worker runs in the benchmark's own process: all the CPU is its, and each photo
+    # after the first cost some of it (Lightning alone takes several ms a photo).
+    assert list(r["cpu_seconds_by_process"]) == ["this process"]
+    assert 0 < r["cpu_seconds_to_first_result"] < r["cpu_seconds"]
+    assert r["cpu_ms_per_frame_after_first"] > 5
 
 
 def test_bench_page_table_in_a_log(monkeypatch):

@@ -52,3 +52,20 @@ def test_chromium_processes_and_threads_are_told_apart():
     assert process_cpu.thread_role("renderer", "Compositor", main_thread=False) \
         == "renderer: other threads"
     assert process_cpu.thread_role("gpu-process", "chromium", main_thread=True) == "gpu-process"
+
+
+def test_tree_cpu_counts_a_child_that_ended_before_the_block_did():
+    # The child burns 0.6 CPU seconds and exits; a snapshot at the end would miss it, the
+    # samples taken while it ran do not (less at most one interval: 0.05 s here).
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6: pass\n"
+    with process_cpu.TreeCpu(interval=0.05) as cpu:
+        subprocess.run([sys.executable, "-c", burn], check=True)
+        cpu.mark()
+        time.sleep(0.2)
+    role = process_cpu.process_role([sys.executable, "-c", "..."])
+    assert role == f"{Path(sys.executable).name} -c"
+    assert 0.55 <= cpu.by_role()[role] <= 1.2
+    assert cpu.seconds >= cpu.by_role()[role]
+    # Nothing of the child's after the mark: it had ended; this process only slept.
+    assert cpu.seconds_since_mark < 0.15
+    assert cpu.by_role()["this process"] < cpu.seconds

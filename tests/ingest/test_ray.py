@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -124,6 +125,37 @@ def flaky_process(unit, settings, estimator):
         marker.touch()
         raise RuntimeError("this unit fails once")
     return process_unit(unit, settings, estimator)
+
+
+def process_noting_its_pid(unit, settings, estimator):
+    """process_unit, leaving a file named after the process that ran the unit."""
+    import os
+    from pathlib import Path
+
+    (Path(unit.path).parent.parent / f"ran-in-{os.getpid()}").touch()
+    return process_unit(unit, settings, estimator)
+
+
+class SlowToTakeResults(SilentReporter):
+    def unit_done(self, result, summary) -> None:
+        time.sleep(0.2)
+
+
+def test_the_actors_stay_for_the_whole_run_while_the_driver_is_slow(cluster, lspet_images,
+                                                                     tmp_path):
+    # Ray Data shrank its pool when few tasks waited per actor (the driver slow to take
+    # results) and made a new actor, loading the models again, moments later: seen in a
+    # 300-photo Thunder run on 2 CPUs; this short run on one CPU a node kept its actors
+    # even before, so it guards the promise rather than replaying that run.
+    folder = tmp_path / "media"
+    folder.mkdir()
+    for image in lspet_images[:48]:
+        shutil.copy(image, folder / image.name)
+    engine = ray_engine(cluster, process=process_noting_its_pid)
+    summary = run_index([folder], tmp_path / "bank", SETTINGS, engine=engine,
+                        reporter=SlowToTakeResults())
+    assert summary.frames == 48
+    assert len(list(tmp_path.glob("ran-in-*"))) == engine.actors == 2
 
 
 def test_failing_units_are_retried_then_reported_and_done_by_the_next_run(

@@ -12,7 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from movemirror.bench import serve as serve_bench
+from movemirror.bench.frame_clock import FrameClock
+from movemirror.bench.load_client import LoadClient, text_frame
+from movemirror.bench.malformed import malformed_messages
 from movemirror.bench.memory import MemorySampler, process_memory, process_tree, tree_memory
+
+from .test_matcher import run_in_fresh_loop
 
 
 def test_memory_of_a_process_tree_counts_its_children():
@@ -61,12 +66,67 @@ def test_closed_loop_clients_keep_one_query_in_flight_and_are_never_superseded(s
     assert level.server_rss_start_mb > 0 and level.server_rss_max_mb >= level.server_rss_end_mb
 
 
-def test_malformed_clients_get_errors_and_the_others_are_served(server, bank):
-    level = serve_bench.run_level(server, messages(bank), clients=3, rate=20, seconds=1.5,
-                                  warmup=0.2, loop="open", malformed_clients=3)
-    assert level.malformed_clients == 3
-    assert level.errors == 0 and level.unanswered == 0  # the good clients' replies only
-    assert level.answered + level.superseded == level.sent > 0
+def test_each_malformed_kind_gets_the_answer_the_protocol_owes_it(server, bank):
+    """Read whole, each reply is the error frame with the kind's code, and the connection
+    ends with the kind's close code where it should (else it stays open for a good pose)."""
+    url = f"ws://{serve_bench.HOST}:{server.port}/api/stream"
+    good = messages(bank)[0]
+    kinds = malformed_messages(json.loads(good)["keypoints"])
+    assert len({kind.name for kind in kinds}) == len(kinds) >= 8
+
+    async def answer(kind):
+        replies: list[bytes] = []
+        client = await LoadClient.connect_url(url, replies.append, prefix_bytes=4096)
+        async def replied(count: int) -> None:
+            for _ in range(500):
+                if len(replies) >= count and (kind.close is None or client.ended.done()):
+                    return
+                await asyncio.sleep(0.01)
+
+        client.send(kind.frame)
+        await replied(1)
+        if kind.close is None:  # the connection stays open: a good pose gets its matches
+            client.send(text_frame(good))
+            await replied(2)
+        code = client.close_code
+        client.close()
+        return [json.loads(reply) for reply in replies], code
+
+    for kind in kinds:
+        replies, code = run_in_fresh_loop(lambda kind=kind: answer(kind))
+        assert replies[0]["type"] == "error" and replies[0]["code"] == kind.code, kind.name
+        if kind.close is None:
+            assert code is None and [r["type"] for r in replies] == ["error", "matches"]
+        else:
+            assert code == kind.close and len(replies) == 1, kind.name
+
+
+def test_a_malformed_kind_tells_its_error_frame_from_other_replies(bank):
+    kinds = {kind.name: kind for kind in malformed_messages(bank.keypoints[0].tolist())}
+    invalid, oversized = kinds["NaN"], kinds["oversized"]
+    assert invalid.answered_right(b'{"type":"error","id":"bad","code":"invalid","detail"')
+    assert not invalid.answered_right(b'{"type":"error","id":"bad","code":"bad_pose","det')
+    assert not invalid.answered_right(b'{"type":"matches","id":"bad","matches":[{"id":"')
+    assert oversized.answered_right(b'{"type":"error","id":null,"code":"too_large","deta')
+    # Only a kind that passes the schema is searched, so only it may be superseded.
+    superseded = b'{"type":"superseded","id":"bad"}'
+    assert kinds["no confident keypoint"].answered_right(superseded)
+    assert not invalid.answered_right(superseded)
+
+
+def test_good_clients_keep_their_matches_while_others_flood_malformed_messages(server, bank):
+    """Under load: 20 page-like clients at 30 Hz beside 10 clients sending every malformed
+    kind at 30 Hz (a third of them end their connection and reconnect)."""
+    level = serve_bench.run_level(server, messages(bank), clients=20, rate=30, seconds=3.0,
+                                  warmup=0.5, loop="closed", malformed_clients=10)
+    assert level.errors == 0 and level.unanswered == 0 and level.closed == 0
+    assert level.answered == level.sent > 20 * 30 * 3 * 0.5
+    assert level.min_client_matches_per_second >= 10
+    kinds = len(malformed_messages(bank.keypoints[0].tolist()))
+    assert level.malformed_sent >= 10 * kinds  # every kind, from every malformed client
+    assert level.malformed_wrong == {} and level.malformed_unanswered == 0
+    assert level.malformed_answered_right == level.malformed_sent
+    assert server.process.poll() is None  # still serving
 
 
 def test_a_level_runs_from_a_thread_whose_event_loop_is_running(server, bank):
@@ -90,3 +150,27 @@ def test_clients_whose_connection_the_server_closes_are_counted_and_the_level_go
     level = serve_bench.run_level(server, [oversize], clients=2, rate=20, seconds=1.0,
                                   warmup=0.0, loop=loop)  # each closed with 1009 at once
     assert level.closed == 2 and level.errors >= 2 and level.answered == 0
+
+
+def test_the_frame_clock_paces_frames_and_skips_to_the_newest():
+    clock = FrameClock(rate=10, start=100.0, stop=101.0, first=5)
+    assert 100.0 <= clock.due < 100.1
+    first = clock.due
+    clock.advance()
+    assert clock.frame == 6 and clock.due == pytest.approx(first + 0.1)
+    clock.advance(now=first + 0.1 + 0.35)  # 0.35 s late: frames 7, 8 and 9 were shown
+    assert clock.frame == 9 and clock.due == pytest.approx(first + 0.4)
+    clock.advance(now=clock.due - 0.05)  # early: still on to the next frame
+    assert clock.frame == 10
+    clock.due = 101.0
+    assert run_in_fresh_loop(clock.wait) is False  # past the stop
+
+
+def test_the_frame_clock_waits_until_a_frame_is_due():
+    import time
+
+    start = time.perf_counter()
+    clock = FrameClock(rate=20, start=start, stop=start + 10)
+    due = clock.due
+    assert run_in_fresh_loop(clock.wait) is True
+    assert time.perf_counter() >= due

@@ -100,3 +100,22 @@ def test_a_page_like_client_is_read_without_pausing_its_socket(counting_server, 
             assert json.loads(ws.recv(timeout=10))["matches"][0]["id"] == bank.ids[i]
         pauses = len(CountingProtocol.pauses)
     assert pauses == 0
+
+
+@pytest.mark.parametrize("kind", ["binary", "oversized"])
+def test_a_closing_error_frame_and_its_close_share_one_write(counting_server, bank, kind):
+    from websockets.exceptions import ConnectionClosed
+
+    url = counting_server.url.replace("http://", "ws://") + "/api/stream"
+    with connect(url, max_size=None) as ws:
+        CountingProtocol.writes.clear()
+        ws.send(message(bank.keypoints[0], id="x", k=1).encode() if kind == "binary"
+                else message(bank.keypoints[0], id="x" * 20_000, k=1))
+        error = json.loads(ws.recv(timeout=10))
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+        code = ws.close_code
+    assert error["type"] == "error"
+    assert (error["code"], code) == (("unsupported", 1003) if kind == "binary"
+                                     else ("too_large", 1009))
+    assert len(CountingProtocol.writes) == 1, CountingProtocol.writes

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from movemirror.bank import PoseBank
 from movemirror.bench.follow_accuracy import pck_against
+from movemirror.bench.process_cpu import TreeCpu
 from movemirror.datasets import dataset_dir
 from movemirror.errors import DatasetMissingError
 from movemirror.ingest.engines import make_engine
@@ -29,15 +30,19 @@ from movemirror.pose import DEFAULT_MODEL
 
 
 class Arrivals(SilentReporter):
-    """When each unit's result reached the run, with its frames."""
+    """When each unit's result reached the run, with its frames; the CPU used by then is
+    noted at the first."""
 
-    def __init__(self):
+    def __init__(self, cpu: TreeCpu | None = None):
         self.times: list[float] = []
         self.frames: list[int] = []
+        self.cpu = cpu
 
     def unit_done(self, result, summary) -> None:
         self.times.append(time.perf_counter())
         self.frames.append(result.frames)
+        if self.cpu and len(self.times) == 1:
+            self.cpu.mark()
 
     def second_half_fps(self) -> float:
         """Frames per second over the second half of the results: neither start-up nor
@@ -56,11 +61,12 @@ def time_run(sources, settings: Settings, workers: int, engine: str = "local",
     scratch = Path(tempfile.mkdtemp(prefix="movemirror-bench-"))
     try:
         runner = make_engine(engine, workers=workers, address=address, device="cpu")
-        arrivals = Arrivals()
-        started = time.perf_counter()
-        summary = run_index(sources, scratch / "bank", settings, engine=runner,
-                            reporter=arrivals)
-        seconds = time.perf_counter() - started
+        with TreeCpu() as cpu:
+            arrivals = Arrivals(cpu)
+            started = time.perf_counter()
+            summary = run_index(sources, scratch / "bank", settings, engine=runner,
+                                reporter=arrivals)
+            seconds = time.perf_counter() - started
         bank = PoseBank.load(scratch / "bank", verify=False)
         _ = bank.records  # a loaded bank reads them on first use: before the folder goes
     finally:
@@ -82,8 +88,26 @@ def time_run(sources, settings: Settings, workers: int, engine: str = "local",
         "first_result_seconds": round(summary.first_result_seconds, 2),
         "steady_frames_per_second": round(summary.steady_fps, 2),
         "second_half_frames_per_second": round(arrivals.second_half_fps(), 2),
+        # CPU seconds of this process and all it started (workers, Ray's daemons and actors;
+        # not a cluster elsewhere): what an engine costs, whatever else the cores are doing.
+        **cpu_figures(cpu, summary.frames, summary.frames_after_first),
         "load_average": [round(v, 2) for v in os.getloadavg()],  # at the end of the run
     }, bank
+
+
+def cpu_figures(cpu: TreeCpu, frames: int, frames_after_first: int) -> dict:
+    """CPU per frame in all, and after the first result (start-up left out; an engine that
+    hands over results a block at a time has the rest of its first block's frames counted
+    after it, which flatters it by up to a block)."""
+    after_first = cpu.seconds_since_mark
+    return {
+        "cpu_seconds": round(cpu.seconds, 2),
+        "cpu_seconds_to_first_result": round(cpu.seconds - after_first, 2),
+        "cpu_ms_per_frame": round(1000 * cpu.seconds / frames, 1) if frames else None,
+        "cpu_ms_per_frame_after_first": round(1000 * after_first / frames_after_first, 1)
+        if frames_after_first else None,
+        "cpu_seconds_by_process": cpu.by_role(),
+    }
 
 
 def photo_subset(images: list[Path], limit: int | None) -> Path:
@@ -159,6 +183,10 @@ def run(plan: Plan, report: Report) -> dict[str, dict]:
                 "second_half_frames_per_second"]
             run_result[f"second_half_photos_per_second_vs_{plan.engines[0]}"] = round(
                 run_result["second_half_frames_per_second"] / late, 3) if late else None
+            for key in ("cpu_ms_per_frame", "cpu_ms_per_frame_after_first"):
+                theirs = results[_photos_run(plan.engines[0], plan.engines)][key]
+                run_result[f"{key}_vs_{plan.engines[0]}"] = round(
+                    run_result[key] / theirs, 3) if theirs and run_result[key] else None
     videos = sample_videos() if plan.videos else []
     if videos:
         results.update(_video_runs(videos, plan, report))
@@ -203,7 +231,8 @@ def table(results: dict[str, dict], plan: Plan):
     from rich.table import Table
 
     out = Table("run", "engine", "workers", "files", "frames", "entries", "seconds", "frames/s",
-                "vs first", "first result (s)", "frames/s after it", "load avg (1 min)",
+                "vs first", "first result (s)", "frames/s after it",
+                "CPU ms/frame (after first result)", "load avg (1 min)",
                 title=f"ingestion end to end ({plan.model}, {plan.mode} mode); other jobs share "
                       "this machine's cores, so numbers are noisy", title_justify="left")
     for name, r in results.items():
@@ -212,8 +241,16 @@ def table(results: dict[str, dict], plan: Plan):
         out.add_row(name, r["engine"], str(r["workers"]), f"{r['files']:,}", f"{r['frames']:,}",
                     f"{r['entries']:,}", f"{r['seconds']:.1f}", f"{r['frames_per_second']:.1f}",
                     f"{ratio:.2f}x" if ratio else "", f"{r['first_result_seconds']:.1f}",
-                    f"{r['steady_frames_per_second']:.1f}", f"{r['load_average'][0]:.2f}")
+                    f"{r['steady_frames_per_second']:.1f}", _cpu_cell(r),
+                    f"{r['load_average'][0]:.2f}")
     return out
+
+
+def _cpu_cell(r: dict) -> str:
+    if r.get("cpu_ms_per_frame") is None:
+        return ""
+    after = r.get("cpu_ms_per_frame_after_first")
+    return f"{r['cpu_ms_per_frame']:.0f}" + (f" ({after:.0f})" if after is not None else "")
 
 
 def follow_line(results: dict[str, dict]) -> str | None:

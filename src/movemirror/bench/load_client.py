@@ -21,12 +21,15 @@ import hashlib
 import os
 import struct
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from websockets.utils import apply_mask  # C speedups where built
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 OP_CONTINUATION, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 PREFIX_BYTES = 24  # what a reply's kind is read from: '{"type":"superseded"' and the like
+# How the stream's replies begin (movemirror.server.stream writes them without spaces).
+MATCHES, SUPERSEDED, ERROR = b'{"type":"matches"', b'{"type":"superseded"', b'{"type":"error"'
 
 
 class HandshakeError(ConnectionError):
@@ -55,11 +58,12 @@ def text_frame(text: str) -> bytes:
 
 
 class LoadClient(asyncio.Protocol):
-    """One connection. `on_reply(prefix)` is called with the first PREFIX_BYTES bytes of
+    """One connection. `on_reply(prefix)` is called with the first `prefix_bytes` bytes of
     each text message the server sends (b"" for a binary one), in order."""
 
-    def __init__(self, on_reply: Callable[[bytes], None]):
+    def __init__(self, on_reply: Callable[[bytes], None], prefix_bytes: int = PREFIX_BYTES):
         self.on_reply = on_reply
+        self.prefix_bytes = prefix_bytes
         self.transport: asyncio.Transport | None = None
         self.handshake: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.ended: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
@@ -70,10 +74,11 @@ class LoadClient(asyncio.Protocol):
         self._message_prefix: bytes | None = None  # a fragmented message's first bytes
 
     @classmethod
-    async def connect(cls, host: str, port: int, path: str,
-                      on_reply: Callable[[bytes], None]) -> LoadClient:
+    async def connect(cls, host: str, port: int, path: str, on_reply: Callable[[bytes], None],
+                      prefix_bytes: int = PREFIX_BYTES) -> LoadClient:
         loop = asyncio.get_running_loop()
-        _, client = await loop.create_connection(lambda: cls(on_reply), host, port)
+        _, client = await loop.create_connection(lambda: cls(on_reply, prefix_bytes), host,
+                                                 port)
         assert client.transport is not None
         client.transport.write(
             f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
@@ -81,6 +86,16 @@ class LoadClient(asyncio.Protocol):
             f"Sec-WebSocket-Version: 13\r\n\r\n".encode())
         await client.handshake
         return client
+
+    @classmethod
+    async def connect_url(cls, url: str, on_reply: Callable[[bytes], None],
+                          prefix_bytes: int = PREFIX_BYTES) -> LoadClient:
+        """connect() to a ws:// URL."""
+        address = urlsplit(url)
+        if address.scheme != "ws" or address.hostname is None or address.port is None:
+            raise ValueError(f"not a ws://host:port/ URL: {url}")
+        return await cls.connect(address.hostname, address.port, address.path or "/",
+                                 on_reply, prefix_bytes)
 
     def send(self, frame: bytes) -> None:
         """Sends a frame made by text_frame (or client_frame); ConnectionEnded once closed."""
@@ -156,7 +171,7 @@ class LoadClient(asyncio.Protocol):
     def _frame(self, final: int, opcode: int, buffer: bytearray, at: int, size: int) -> None:
         if opcode in (OP_TEXT, OP_BINARY, OP_CONTINUATION):
             if opcode != OP_CONTINUATION:
-                self._message_prefix = (bytes(buffer[at:at + min(size, PREFIX_BYTES)])
+                self._message_prefix = (bytes(buffer[at:at + min(size, self.prefix_bytes)])
                                         if opcode == OP_TEXT else b"")
             if final and self._message_prefix is not None:
                 prefix, self._message_prefix = self._message_prefix, None

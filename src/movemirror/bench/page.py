@@ -82,10 +82,12 @@ def loop_options(spec: str) -> dict[str, str]:
 
 
 def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | None = None,
-                 loop: str | None = None, timeout_s: float = 120.0) -> dict:
+                 loop: str | None = None, timeout_s: float = 120.0,
+                 camera_fps: int | None = None) -> dict:
     """Open the page with the fake webcam and report its loop's rates and where each frame's
     time went, measured after the first matches came (model and backend chosen, warmed up).
-    `loop` as loop_options takes it."""
+    `loop` as loop_options takes it; camera_fps, the camera rate Auto's model must keep (the
+    page's ?fps=, 30 when None)."""
     from urllib.parse import urlencode
 
     from playwright.sync_api import sync_playwright
@@ -94,6 +96,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
 
     options = {"model": model} if model else {}
     options |= loop_options(loop) if loop else {}
+    options |= {"fps": str(camera_fps)} if camera_fps else {}
     query = f"?{urlencode(options)}" if options else ""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
@@ -103,7 +106,10 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
             page.add_init_script(RETURNING_VISITOR)
             started = time.perf_counter()
             page.goto(url + query)
-            page.wait_for_function("() => window.movemirror && window.movemirror.replies > 5",
+            page.wait_for_function("() => window.movemirror && window.movemirror.replies > 0",
+                                   timeout=timeout_s * 1000)
+            first_s = time.perf_counter() - started
+            page.wait_for_function("() => window.movemirror.replies > 5",
                                    timeout=timeout_s * 1000)
             ready_s = time.perf_counter() - started
             counts = """() => ({frames: window.movemirror.frames,
@@ -121,6 +127,16 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
                 workers: window.movemirror.workers, details: window.movemirror.backendDetails,
                 choice: window.movemirror.modelChoice,
                 frameTimings: window.movemirror.frameTimings()})""")
+            if not model or model == "auto":
+                # Auto matches at once and tries the more accurate models in the background:
+                # when it settled, and what each trial measured (the live loop's rate too).
+                page.wait_for_function("() => window.movemirror.modelChoice !== null",
+                                       timeout=timeout_s * 1000)
+                state["choice"] = page.evaluate("() => window.movemirror.modelChoice")
+                state["model"] = page.evaluate("() => window.movemirror.model")
+                # from the page's own clock: the choice may have come before it was asked for
+                choice_s = state["choice"].get("decidedMs", 0) / 1000 or (
+                    time.perf_counter() - started)
         finally:
             browser.close()
     elapsed = (after["now"] - before["now"]) / 1000
@@ -132,7 +148,9 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
         "workers": state["workers"] if state["loop"] == "worker" else 0,
         "model_choice": state["choice"],
         "backend_trial_ms_per_pose": state["timings"],
+        "seconds_to_first_match": round(first_s, 2),
         "seconds_to_first_matches": round(ready_s, 2),
+        "seconds_to_model_choice": round(choice_s, 2) if not model or model == "auto" else None,
         "measured_seconds": round(elapsed, 2),
         "frames_per_second": (after["frames"] - before["frames"]) / elapsed,
         "screen_frames_per_second": (after["screen"] - before["screen"]) / elapsed,
@@ -188,10 +206,29 @@ def run(plan: Plan, report: Callable[[str], None]) -> dict:
                                           plan.seconds, model, loop)
                     report(f"{model}, {loop} loop: {result['frames_per_second']:.1f} poses/s, "
                            f"p95 latency {result['latency_p95_ms']:.0f} ms")
+                    if result["seconds_to_model_choice"] is not None:
+                        report(auto_summary(result))
                     results.append(result)
     return {"machine": machine_before, "load_average_after": machine_info()["load_average"],
             "webcam": {"side": WEBCAM_SIDE, "fps": 30, "clip": clip.name},
             "results": results}
+
+
+def auto_summary(result: dict) -> str:
+    """What Auto did: its first match, each background trial (the model's ms a pose, the live
+    loop's poses a second meanwhile and how long it paused for the timing), and its choice."""
+    trials = "; ".join(
+        f"{t['model']}: {t['msPerRun']:.0f} ms/pose" if t["msPerRun"] is not None
+        else f"{t['model']}: failed ({t['error']})"
+        for t in (result["model_choice"] or {}).get("trials", []))
+    details = "; ".join(
+        f"{t['model']} trial {t['trialMs'] / 1000:.1f} s, live loop {t['livePosesPerSecond']:.1f}"
+        f" poses/s, paused {t['pausedMs']:.0f} ms"
+        for t in (result["model_choice"] or {}).get("trials", []))
+    return (f"auto, {result['loop']} loop: first match after "
+            f"{result['seconds_to_first_match']:.1f} s; trials: {trials or 'none'} "
+            f"({details or 'none'}); chose {result['model']} after "
+            f"{result['seconds_to_model_choice']:.1f} s")
 
 
 def _main_loop_rate(results: list[dict], requested: str) -> float | None:
@@ -250,7 +287,8 @@ def table(measured: dict):
             f"{r['screen_frames_per_second']:.1f}", f"{r['matches_per_second']:.1f}",
             f"{latency:.0f}" if latency is not None else "",
             *(f"{stages[stage]['mean']:.1f}" if stage in stages else "" for stage in STAGES),
-            f"{r['seconds_to_first_matches']:.1f}", *_model_cpu_cells(r))
+            f"{r.get('seconds_to_first_match', r['seconds_to_first_matches']):.1f}",
+            *_model_cpu_cells(r))
     return out
 
 

@@ -1,12 +1,15 @@
 """Where the cores went during a benchmark: CPU seconds of this process's descendants (the
 browser's processes and threads, the server) by role, read from /proc (Linux; elsewhere
 nothing is measured). Two snapshots' difference over the wall time is the cores each role
-kept busy, beside those the whole machine kept busy (other jobs included).
+kept busy, beside those the whole machine kept busy (other jobs included). TreeCpu samples
+the same while a run goes on, so that processes ending before it does (an engine's workers,
+Ray's daemons) are counted too.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -58,6 +61,10 @@ def process_role(cmdline: list[str]) -> str:
         return kinds[0] if kinds else "browser"
     if "serve" in cmdline and any("movemirror" in arg for arg in cmdline[:2]):
         return "server"
+    if program.startswith("python"):  # with its script (or -c): Ray runs several Pythons
+        script = next((arg for arg in cmdline[1:] if arg == "-c" or not arg.startswith("-")),
+                      "")
+        return f"{program} {Path(script).name}".strip()
     return program
 
 
@@ -111,3 +118,83 @@ def cores_busy(before: dict[str, float], after: dict[str, float], seconds: float
     """Cores each role kept busy between two cpu_by_role snapshots `seconds` apart."""
     roles = sorted(set(after), key=lambda role: -(after[role] - before.get(role, 0.0)))
     return {role: round((after[role] - before.get(role, 0.0)) / seconds, 3) for role in roles}
+
+
+class TreeCpu:
+    """`with TreeCpu() as cpu: ...`: CPU seconds of this process (from the block's start) and
+    of every descendant, sampled every `interval` seconds and at the end; a process that
+    ends between two samples loses at most one interval. cpu.mark() notes the total so far
+    (say, at an engine's first result) for cpu.seconds_since_mark."""
+
+    def __init__(self, interval: float = 0.25):
+        self.root = os.getpid()
+        self.interval = interval
+        self.latest: dict[int, float] = {}  # pid: its CPU seconds at its last sample
+        self.roles: dict[int, str] = {}  # pid: its role, kept once the process is gone
+        self.at_mark: dict[int, float] = {}
+        self._root_start = 0.0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tree-cpu", daemon=True)
+
+    def __enter__(self) -> TreeCpu:
+        fields = _stat_fields(PROC / str(self.root) / "stat")
+        self._root_start = _cpu_seconds(fields) if fields else 0.0
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        if not PROC.is_dir():
+            return
+        for pid in [self.root, *descendants(self.root)]:
+            fields = _stat_fields(PROC / str(pid) / "stat")
+            if not fields:
+                continue
+            with self._lock:
+                self.latest[pid] = _cpu_seconds(fields) - (
+                    self._root_start if pid == self.root else 0.0)
+                role = "this process" if pid == self.root else _role_of(pid)
+                if role != "other" or pid not in self.roles:  # Ray retitles its workers
+                    self.roles[pid] = role
+
+    def mark(self) -> None:
+        self.sample()
+        with self._lock:
+            self.at_mark = dict(self.latest)
+
+    @property
+    def seconds(self) -> float:
+        with self._lock:
+            return sum(self.latest.values())
+
+    @property
+    def seconds_since_mark(self) -> float:
+        with self._lock:
+            return sum(v - self.at_mark.get(pid, 0.0) for pid, v in self.latest.items())
+
+    def by_role(self) -> dict[str, float]:
+        """CPU seconds by role (this process, python -c for a pool's workers, ray::... for
+        Ray's actors, raylet...), largest first."""
+        totals: dict[str, float] = {}
+        with self._lock:
+            for pid, value in self.latest.items():
+                totals[self.roles[pid]] = totals.get(self.roles[pid], 0.0) + value
+        return {role: round(value, 2) for role, value in
+                sorted(totals.items(), key=lambda item: -item[1])}
+
+
+def _role_of(pid: int) -> str:
+    try:
+        cmdline = (PROC / str(pid) / "cmdline").read_text().replace("\0", " ").split()
+    except OSError:
+        return "other"
+    return process_role(cmdline)

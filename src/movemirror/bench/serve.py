@@ -10,10 +10,11 @@ clients on loopback and times every reply against its query. Two kinds of client
 
 The clients are movemirror.bench.load_client's: they share the server's cores, so they are
 made cheap (frames masked in advance, replies told apart by their first bytes).
-Optional malformed clients send broken messages at the same rate, to show that bad input
-does not slow the others. The server's resident memory (all its processes) is sampled every
-second, so a long level (`--seconds 600`) is a soak test. Each level runs for a fixed time
-and then everything stops by itself.
+Optional malformed clients (movemirror.bench.malformed) send broken messages at the same
+rate, each checked for its error frame and close code; each level then runs turn about
+without and with them, to show whether bad input slows the others. The server's resident
+memory (all its processes) is sampled every second, so a long level (`--seconds 600`) is a
+soak test. Each level runs for a fixed time and then everything stops by itself.
 """
 
 from __future__ import annotations
@@ -35,18 +36,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 
-from movemirror.bench.load_client import ConnectionEnded, LoadClient, text_frame
+from movemirror.bench.frame_clock import FrameClock
+from movemirror.bench.load_client import (
+    MATCHES,
+    SUPERSEDED,
+    ConnectionEnded,
+    LoadClient,
+    text_frame,
+)
+from movemirror.bench.malformed import FloodStats, malformed_client, malformed_messages
 from movemirror.bench.memory import MemorySampler, ProcessMemory, tree_memory
 
 HOST = "127.0.0.1"  # load goes to loopback only
 
 
 LOOPS = ("open", "closed")
-MALFORMED = '{"id": "bad", "keypoints": [[1, 2, 1]], "width": 640, "height": 480}'
 
 
 @dataclass
@@ -72,6 +79,11 @@ class LevelResult:
     server_rss_end_mb: float | None = None
     server_rss_max_mb: float | None = None
     closed: int = 0  # clients whose connection ended early (the server closed it or it broke)
+    # The malformed clients' messages (warm-up included) and their answers (FloodStats).
+    malformed_sent: int = 0
+    malformed_answered_right: int = 0
+    malformed_unanswered: int = 0
+    malformed_wrong: dict[str, int] = field(default_factory=dict)
 
 
 def real_queries(bank_poses: np.ndarray, count: int = 240) -> tuple[np.ndarray, str]:
@@ -194,18 +206,10 @@ class _ClientStats:
     closed: int = 0  # connections that ended before the level did
 
 
-MATCHES, SUPERSEDED = b'{"type":"matches"', b'{"type":"superseded"'
-
-
-async def _connect(url: str, on_reply: Callable[[bytes], None]) -> LoadClient:
-    address = urlsplit(url)
-    assert address.hostname is not None and address.port is not None
-    return await LoadClient.connect(address.hostname, address.port, address.path, on_reply)
 
 
 async def _open_loop_client(url: str, frames: list[bytes], rate: float, start: float,
-                            warm_until: float, stop: float, stats: _ClientStats,
-                            malformed: bool = False) -> None:
+                            warm_until: float, stop: float, stats: _ClientStats) -> None:
     """Sends at `rate` whatever the replies do; pairs each reply with its query by order."""
     pending: deque[tuple[float, bool]] = deque()
 
@@ -214,7 +218,7 @@ async def _open_loop_client(url: str, frames: list[bytes], rate: float, start: f
             stats.errors += 1
             return
         sent_at, counted = pending.popleft()
-        if not counted or malformed:
+        if not counted:
             return
         if prefix.startswith(MATCHES):
             stats.latencies.append(time.perf_counter() - sent_at)
@@ -223,21 +227,16 @@ async def _open_loop_client(url: str, frames: list[bytes], rate: float, start: f
         else:
             stats.errors += 1
 
-    client = await _connect(url, on_reply)
+    client = await LoadClient.connect_url(url, on_reply)
+    clock = FrameClock(rate, start, stop, first=random.randrange(len(frames)))
     try:
-        i = random.randrange(len(frames))
-        next_at = start + random.random() / rate  # spread the clients over one period
-        while next_at < stop:
-            delay = next_at - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        while await clock.wait():
             now = time.perf_counter()
             counted = now >= warm_until
-            client.send(frames[i % len(frames)])
+            client.send(frames[clock.frame % len(frames)])
             pending.append((now, counted))
             stats.sent += counted
-            i += 1
-            next_at += 1 / rate
+            clock.advance()
         await asyncio.sleep(0.5)  # the last replies
         if client.ended.done():
             raise ConnectionEnded(f"closed with {client.close_code}")
@@ -263,21 +262,17 @@ async def _closed_loop_client(url: str, frames: list[bytes], rate: float, start:
         if not reply.done():
             reply.set_exception(error)
 
-    client = await _connect(url, on_reply)
+    client = await LoadClient.connect_url(url, on_reply)
     client.ended.add_done_callback(
         lambda _: give_up(ConnectionEnded(f"closed with {client.close_code}")))
     # One timer for the whole level, not one a query: a reply not in by then is unanswered.
     late = loop.call_later(stop - time.perf_counter() + 1.0, give_up, TimeoutError())
+    clock = FrameClock(rate, start, stop, first=random.randrange(len(frames)))
     try:
-        i = random.randrange(len(frames))
-        next_frame = start + random.random() / rate
-        while next_frame < stop:
-            delay = next_frame - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        while await clock.wait():
             sent_at = time.perf_counter()
             counted = sent_at >= warm_until
-            client.send(frames[i % len(frames)])
+            client.send(frames[clock.frame % len(frames)])
             stats.sent += counted
             try:
                 prefix = await reply
@@ -293,9 +288,7 @@ async def _closed_loop_client(url: str, frames: list[bytes], rate: float, start:
                     stats.errors += 1
             # Frames that came meanwhile: only the newest is sent, at once; else wait for
             # the next one.
-            skipped = max(1, int((done - next_frame) * rate))
-            i += skipped
-            next_frame += skipped / rate
+            clock.advance(done)
     except ConnectionEnded:  # the server closed it (or it broke): counted, the level goes on
         stats.closed += 1
     finally:
@@ -305,21 +298,21 @@ async def _closed_loop_client(url: str, frames: list[bytes], rate: float, start:
 
 
 async def _level(url: str, messages: list[str], clients: int, rate: float, seconds: float,
-                 warmup: float, loop: str, malformed_clients: int = 0) -> list[_ClientStats]:
+                 warmup: float, loop: str, malformed_clients: int = 0
+                 ) -> tuple[list[_ClientStats], FloodStats]:
     frames = [text_frame(text) for text in messages]  # masked once, sent many times
-    bad = [text_frame(MALFORMED)]
+    kinds = malformed_messages(json.loads(messages[0])["keypoints"])
     start = time.perf_counter() + 0.5
     warm_until = start + warmup
     stop = warm_until + seconds
-    stats = [_ClientStats() for _ in range(clients + malformed_clients)]
-    tasks = [(_closed_loop_client(url, frames, rate, start, warm_until, stop, one)
-              if loop == "closed" else
-              _open_loop_client(url, frames, rate, start, warm_until, stop, one))
-             for one in stats[:clients]]
-    tasks += [_open_loop_client(url, bad, rate, start, warm_until, stop, one, True)
-              for one in stats[clients:]]
+    stats = [_ClientStats() for _ in range(clients)]
+    flood = FloodStats()
+    client = _closed_loop_client if loop == "closed" else _open_loop_client
+    tasks = [client(url, frames, rate, start, warm_until, stop, one) for one in stats]
+    tasks += [malformed_client(url, kinds, rate, start, stop, flood)
+              for _ in range(malformed_clients)]
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=warmup + seconds + 60)
-    return stats[:clients]
+    return stats, flood
 
 
 def _run(coroutine):
@@ -354,8 +347,8 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
     gc.freeze()
     try:
         with MemorySampler(server.process.pid) as memory:
-            stats = _run(_level(url, messages, clients, rate, seconds, warmup, loop,
-                                malformed_clients))
+            stats, flood = _run(_level(url, messages, clients, rate, seconds, warmup, loop,
+                                       malformed_clients))
     finally:
         gc.unfreeze()
     load_cpu = 100 * (time.process_time() - load_before) / (seconds + warmup + 1)
@@ -377,7 +370,9 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         server_cpu_percent=cpu, load_cpu_percent=load_cpu, loop=loop,
         superseded=sum(one.superseded for one in stats),
         min_client_matches_per_second=min(len(one.latencies) for one in stats) / seconds,
-        malformed_clients=malformed_clients,
+        malformed_clients=malformed_clients, malformed_sent=flood.sent,
+        malformed_answered_right=flood.answered_right,
+        malformed_unanswered=flood.unanswered, malformed_wrong=flood.wrong,
         server_rss_start_mb=float(rss[0]) if len(rss) else None,
         server_rss_end_mb=float(rss[-1]) if len(rss) else None,
         server_rss_max_mb=float(rss.max()) if len(rss) else None)
@@ -395,7 +390,79 @@ class Plan:
     index: str | None = None  # the server's search index (None: the bank's default)
     workers: int = 1  # server processes
     loops: tuple[str, ...] = LOOPS  # which kinds of client, each at every level (see LOOPS)
-    malformed_clients: int = 0  # extra clients sending malformed messages at `rate`
+    # Extra clients sending malformed messages at `rate`: each level is then run `rounds`
+    # times with them and as many without, turn about (see compare_flood).
+    malformed_clients: int = 0
+    rounds: int = 3
+
+
+# Issue 12: a flood of malformed messages may raise the other clients' p99 by at most 20%.
+FLOOD_P99_BOUND = 1.2
+
+
+@dataclass
+class FloodComparison:
+    """One level's normal clients without and with the malformed clients, run turn about
+    (round by round, the order swapped each round, so that drift in the machine's load
+    falls on both sides alike)."""
+
+    loop: str
+    clients: int
+    malformed_clients: int
+    without: list[LevelResult]
+    with_flood: list[LevelResult]
+    load_average: tuple[float, float]  # the machine's (1 minute), at the start and the end
+
+    @property
+    def p99_ratios(self) -> list[float]:
+        return [flood.p99_ms / quiet.p99_ms
+                for quiet, flood in zip(self.without, self.with_flood, strict=True)]
+
+    @property
+    def median_p99_ratio(self) -> float:
+        return float(np.median(self.p99_ratios))
+
+    @property
+    def malformed_sent(self) -> int:
+        return sum(level.malformed_sent for level in self.with_flood)
+
+    @property
+    def malformed_answered_right(self) -> int:
+        return sum(level.malformed_answered_right for level in self.with_flood)
+
+
+def compare_flood(server: ServerProcess, messages: list[str], clients: int, plan: Plan,
+                  loop: str) -> FloodComparison:
+    load_start = os.getloadavg()[0]
+    without: list[LevelResult] = []
+    with_flood: list[LevelResult] = []
+    for round_ in range(plan.rounds):
+        order = (0, plan.malformed_clients) if round_ % 2 == 0 else (plan.malformed_clients, 0)
+        for malformed in order:
+            level = run_level(server, messages, clients, plan.rate, plan.seconds, plan.warmup,
+                              loop, malformed)
+            (with_flood if malformed else without).append(level)
+    return FloodComparison(loop, clients, plan.malformed_clients, without, with_flood,
+                           (load_start, os.getloadavg()[0]))
+
+
+def describe_flood(flood: FloodComparison) -> str:
+    """The comparison's verdict in one line, each round's figures in it."""
+    rounds = "; ".join(f"{quiet.p99_ms:.1f} -> {loud.p99_ms:.1f} ms"
+                       for quiet, loud in zip(flood.without, flood.with_flood, strict=True))
+    ratio = flood.median_p99_ratio
+    wrong: dict[str, int] = {}
+    for level in flood.with_flood:
+        for kind, count in level.malformed_wrong.items():
+            wrong[kind] = wrong.get(kind, 0) + count
+    unanswered = sum(level.malformed_unanswered for level in flood.with_flood)
+    return (f"{flood.loop} loop, {flood.clients} clients, +{flood.malformed_clients} "
+            f"malformed: p99 without -> with the flood, round by round: {rounds}; median "
+            f"ratio {ratio:.2f} ({'within' if ratio <= FLOOD_P99_BOUND else 'over'} the "
+            f"{FLOOD_P99_BOUND:.2f} bound). Malformed messages answered as the protocol says: "
+            f"{flood.malformed_answered_right:,} of {flood.malformed_sent:,} (unanswered "
+            f"{unanswered:,}, wrong {wrong or 0}). Load average {flood.load_average[0]:.2f} "
+            f"-> {flood.load_average[1]:.2f}.")
 
 
 @dataclass
@@ -407,6 +474,7 @@ class Results:
     # after the last level.
     memory_started: list[ProcessMemory] = field(default_factory=list)
     memory_finished: list[ProcessMemory] = field(default_factory=list)
+    floods: list[FloodComparison] = field(default_factory=list)  # with --malformed
 
 
 def run(plan: Plan, report: Callable[[str], None]) -> Results:
@@ -427,23 +495,32 @@ def run(plan: Plan, report: Callable[[str], None]) -> Results:
                f"mirror {'on' if plan.mirror else 'off'}, "
                f"{plan.rate:g} a second per client, {plan.seconds:g} s per level after "
                f"{plan.warmup:g} s of warm-up, on {HOST}"
-               + (f", with {plan.malformed_clients} clients sending malformed messages"
-                  if plan.malformed_clients else "") + ".")
-        levels = []
+               + (f"; each level {plan.rounds} times without and {plan.rounds} times with "
+                  f"{plan.malformed_clients} more clients sending malformed messages at the "
+                  "same rate, turn about" if plan.malformed_clients else "") + ".")
+        levels: list[LevelResult] = []
+        floods: list[FloodComparison] = []
         with ServerProcess(bank_dir, plan.index, plan.workers) as server:
             assert server.process is not None
             started = tree_memory(server.process.pid)
             report(describe_memory(started))
             for loop in plan.loops:
                 for n in plan.clients:
+                    if plan.malformed_clients:
+                        flood = compare_flood(server, messages, n, plan, loop)
+                        floods.append(flood)
+                        levels += [level for pair in zip(flood.without, flood.with_flood,
+                                                         strict=True) for level in pair]
+                        report("  " + describe_flood(flood))
+                        continue
                     level = run_level(server, messages, n, plan.rate, plan.seconds,
-                                      plan.warmup, loop, plan.malformed_clients)
+                                      plan.warmup, loop)
                     levels.append(level)
                     report(f"  {loop} loop, {n} clients: {level.matches_per_second:,.0f} "
                            f"matches/s, p50 {level.p50_ms:.1f} ms, p99 {level.p99_ms:.1f} ms")
             finished = tree_memory(server.process.pid)
             report(describe_memory(finished))
-    return Results(len(bank), described, levels, started, finished)
+    return Results(len(bank), described, levels, started, finished, floods)
 
 
 def describe_memory(processes: list[ProcessMemory]) -> str:
@@ -462,14 +539,15 @@ def table(results: Results):
 
     out = Table(title=f"WebSocket matching ({os.cpu_count()} cores, server and load on "
                       "the same machine)")
-    for column in ("loop", "clients", "target/s", "matches/s", "p50 ms", "p99 ms", "max ms",
-                   "least client/s", "superseded", "errors", "unanswered", "server CPU",
+    for column in ("loop", "clients", "malformed", "target/s", "matches/s", "p50 ms", "p99 ms",
+                   "max ms", "least client/s", "superseded", "errors", "unanswered", "server CPU",
                    "server RSS MB", "load CPU"):
         out.add_column(column, justify="left" if column == "loop" else "right")
     for r in results.levels:
         rss = "-" if r.server_rss_start_mb is None else (
             f"{r.server_rss_start_mb:,.0f} -> {r.server_rss_end_mb:,.0f}")
-        out.add_row(r.loop, str(r.clients), f"{r.clients * r.rate_per_client:,.0f}",
+        out.add_row(r.loop, str(r.clients), str(r.malformed_clients),
+                    f"{r.clients * r.rate_per_client:,.0f}",
                     f"{r.matches_per_second:,.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}",
                     f"{r.max_ms:.1f}", f"{r.min_client_matches_per_second:.1f}",
                     str(r.superseded), str(r.errors), str(r.unanswered),
@@ -486,4 +564,13 @@ def write_json(results: Results, plan: Plan, path: Path) -> None:
          "malformed_clients": plan.malformed_clients,
          "memory_started": [asdict(m) for m in results.memory_started],
          "memory_finished": [asdict(m) for m in results.memory_finished],
-         "levels": [asdict(r) for r in results.levels]}, indent=2))
+         "levels": [asdict(r) for r in results.levels],
+         "floods": [{"loop": f.loop, "clients": f.clients,
+                     "malformed_clients": f.malformed_clients,
+                     "p99_without_ms": [r.p99_ms for r in f.without],
+                     "p99_with_ms": [r.p99_ms for r in f.with_flood],
+                     "p99_ratios": f.p99_ratios, "median_p99_ratio": f.median_p99_ratio,
+                     "bound": FLOOD_P99_BOUND, "malformed_sent": f.malformed_sent,
+                     "malformed_answered_right": f.malformed_answered_right,
+                     "load_average": f.load_average} for f in results.floods]},
+        indent=2))

@@ -144,8 +144,14 @@ def serve(
                               help="Kinds of client, comma-separated: closed (like the page: "
                                    "one in flight, latest wins), open (sends at the rate "
                                    "whatever the replies)."),
-    malformed: int = typer.Option(SERVE.malformed_clients, min=0, max=1000,
-                                  help="Extra clients sending malformed messages at the rate."),
+    malformed: int = typer.Option(
+        SERVE.malformed_clients, min=0, max=1000,
+        help="Extra clients sending malformed messages at the rate (bad JSON, wrong shapes, "
+             "NaN, unknown fields, oversized and binary frames; each answer checked). Each "
+             "level then runs --rounds times without them and with them, turn about, and the "
+             "others' p99 is compared."),
+    rounds: int = typer.Option(SERVE.rounds, min=1, max=50,
+                               help="With --malformed: rounds of the comparison."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Matches per second and p50/p99 latency over the WebSocket, on loopback."""
@@ -159,7 +165,8 @@ def serve(
         raise typer.BadParameter(f"--loop: one or more of {', '.join(serve_bench.LOOPS)}")
     plan = serve_bench.Plan(bank_dir=bank_dir, clients=tuple(levels), rate=rate,
                             seconds=seconds, warmup=warmup, k=k, index=index, workers=workers,
-                            loops=kinds, malformed_clients=malformed, mirror=mirror)
+                            loops=kinds, malformed_clients=malformed, rounds=rounds,
+                            mirror=mirror)
     try:
         results = serve_bench.run(plan, report=_report)
     except (DatasetMissingError, BankError, RuntimeError) as error:

@@ -6,7 +6,8 @@ own trip through the middleware and its own write to the socket (a system call t
 loopback, also runs the client's receiving side). This protocol advertises the ASGI
 extension SEND_MANY in the connection's scope and takes a `websocket.send` message with
 `texts` (a list of str) instead of `text`: each text is still its own WebSocket frame, in
-order, but all go out in one write. An app must check for the extension before using it
+order, but all go out in one write; with `close` (code, reason) as well, the close frame
+goes in that write after them. An app must check for the extension before using it
 (another server, or the test client, would not know the key).
 
 It also reads a few messages ahead of the app (READ_AHEAD) instead of pausing the socket
@@ -34,9 +35,15 @@ def can_send_many(scope: Mapping[str, Any]) -> bool:
     return SEND_MANY in (scope.get("extensions") or {})
 
 
-def send_many_message(texts: list[str]) -> dict[str, Any]:
-    """The ASGI message that sends these texts as one frame each, in one write."""
-    return {"type": "websocket.send", "texts": texts}
+def send_many_message(texts: list[str], close: tuple[int, str] | None = None
+                      ) -> dict[str, Any]:
+    """The ASGI message that sends these texts as one frame each, in one write; given
+    `close` (code, reason), the close frame goes in that write too and the connection ends
+    as after a `websocket.close`."""
+    message: dict[str, Any] = {"type": "websocket.send", "texts": texts}
+    if close is not None:
+        message["close"] = close
+    return message
 
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
@@ -73,4 +80,9 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
                 self.conn.send_text(text.encode())
         except InvalidState:
             raise ClientDisconnected() from None
+        close = message.get("close")
+        if close is not None:  # uvicorn's close writes all the connection owes, texts too
+            code, reason = close
+            await super().send({"type": "websocket.close", "code": code, "reason": reason})
+            return
         self.transport.write(b"".join(self.conn.data_to_send()))

@@ -11,7 +11,9 @@ each block (a task on an actor, its rows turned to Arrow and back, a trip throug
 store) cost tens of milliseconds next to a photo's 100-300, and with one photo a task Ray
 Data's autoscaling pool replaced its actors mid-run (each new one loading the models again).
 A pool of fixed size avoided that too, but after a lost node it waited for an actor it could
-not place.
+not place. So the pool may go down to one actor, but never shrinks for want of queued work
+(it did whenever the driver was slow to take results, and a new actor loaded the models again
+moments later).
 
 Failures: a unit whose work raises is retried (up to `attempts` passes in all) and then
 reported like an unreadable file; a unit lost with its node (the actor died, the block was
@@ -43,6 +45,9 @@ BLOCKS_PER_ACTOR = 8
 # How long Ray Data may wait for its actors to start before giving up with an error (they
 # wait for free CPUs: a cluster busy with other jobs could otherwise hold the run forever).
 ACTOR_START_SECONDS = 120.0
+# Ray Data shrinks an actor pool whose tasks in flight per actor fall to 0.5; none are ever
+# below this.
+NEVER_DOWNSCALE = -1.0
 INSTALL_HINT = "pip install 'movemirror[cluster]' (make setup installs it)"
 
 Process = Callable[[Unit, Settings, object], UnitResult]
@@ -173,6 +178,8 @@ class RayEngine:
             UnitWorker, batch_size=1, batch_format="numpy",
             fn_constructor_kwargs={"settings": settings, "device": "cuda" if gpu else "cpu",
                                    "process": self.process},
+            # Down to one if a node goes: a pool of fixed size would wait for an actor it
+            # cannot place (and one started full, `initial_size`, failed the lost-node test).
             compute=ActorPoolStrategy(min_size=1, max_size=self.actors),
             num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0,
             max_restarts=0,  # an actor lost with its node is replaced, not waited for
@@ -180,9 +187,14 @@ class RayEngine:
 
     def _one_pass(self, ray, units: list[Unit], settings: Settings):
         from ray.data import DataContext
+        from ray.data.context import AutoscalingConfig
 
         context = DataContext.get_current()
         context.op_resource_reservation_enabled = False
+        # Never shrink the pool for want of queued work: the actor it drops, with its model
+        # sessions, is made again moments later when the driver has taken the results.
+        context.autoscaling_config = AutoscalingConfig(
+            actor_pool_util_downscaling_threshold=NEVER_DOWNSCALE)
         context.max_errored_blocks = -1  # a block lost with its node is retried by the next pass
         context.enable_progress_bars = False
         context.execution_options.preserve_order = False

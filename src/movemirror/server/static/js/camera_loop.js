@@ -113,6 +113,19 @@ export class WorkerLoop extends Loop {
     this.dropped = 0; // grabbed and replaced by a newer one before a worker was free
     this.late = 0; // estimated after a newer frame's pose was already shown (not shown)
     this.tracked = null; // the last pose seen, in frame pixels: where the next crop looks
+    this.inFlight = 0; // frames with a worker now
+    this.paused = false; // poses paused (Auto timing a model on trial); frames still drawn
+  }
+
+  /** Resolves once no frame is with a worker: from then on none is sent until resume(). */
+  async pause() {
+    this.paused = true;
+    while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+
+  resume() {
+    this.paused = false;
+    this.estimateNewest();
   }
 
   stop() {
@@ -162,8 +175,9 @@ export class WorkerLoop extends Loop {
 
   async estimateNewest() {
     const frame = this.newest;
-    if (!frame || !this.running || this.estimator.free === 0) return;
+    if (!frame || !this.running || this.paused || this.estimator.free === 0) return;
     this.newest = null;
+    this.inFlight += 1;
     try {
       const sent = performance.now();
       const crop = cropAround(this.tracked, frame.width, frame.height);
@@ -184,6 +198,8 @@ export class WorkerLoop extends Loop {
       this.tracked = this.pose ? reply.keypoints : null;
     } catch (error) {
       if (this.running) console.warn('pose worker:', error);
+    } finally {
+      this.inFlight -= 1;
     }
     this.estimateNewest();
   }
@@ -218,6 +234,25 @@ export class CameraLoop {
     this.token += 1;
     this.loop?.stop();
     this.loop = null;
+  }
+
+  get running() {
+    return this.loop !== null;
+  }
+
+  /**
+   * Runs measure() with the loop's poses paused (the camera is still drawn), so that a model
+   * timed meanwhile has the cores the running one leaves; resolves measure()'s result.
+   */
+  async quietly(measure) {
+    const loop = this.loop;
+    if (!loop?.pause) return measure(); // no loop, or the main-thread loop: nothing to pause
+    await loop.pause();
+    try {
+      return await measure();
+    } finally {
+      loop.resume();
+    }
   }
 
   /** time: when the camera took the frame (performance.now() time). */

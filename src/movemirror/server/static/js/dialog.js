@@ -37,8 +37,12 @@ export class MatchDialog {
       if (event.target === dialog) dialog.close();
     });
     dialog.addEventListener('close', () => {
-      const target = this.returnFocus && this.returnFocus();
-      if (target) target.focus({ preventScroll: true });
+      // After the browser's own focus restoration (to the opener, which the live grid may
+      // have removed) and any grid update queued behind the close.
+      requestAnimationFrame(() => {
+        const target = this.returnFocus && this.returnFocus();
+        if (target) target.focus({ preventScroll: true });
+      });
     });
   }
 

@@ -12,9 +12,13 @@ function modelStatus(state) {
   const where = state.loop === 'main' ? 'on the page\'s thread'
     : `in ${state.workers === 1 ? 'a worker' : `${state.workers} workers`}`;
   const label = MODELS[state.model]?.label ?? state.model;
+  const rest = ` · ${state.backend} ${where}`;
+  if (state.modelTrial) { // Auto runs this one while it tries a more accurate one
+    const trying = MODELS[state.modelTrial.model]?.label ?? state.modelTrial.model;
+    return [`${label}; trying ${trying}…`, '', rest];
+  }
   const reason = state.modelChoice ? state.modelChoice.reason : '';
-  return [`${label}${reason ? ' (chosen for this device' : ''}`, reason,
-    ` · ${state.backend} ${where}`];
+  return [`${label}${reason ? ' (chosen for this device' : ''}`, reason, rest];
 }
 
 /** Fills `element` with the status; the reason sits in its own span, which a phone's narrow

@@ -9,7 +9,7 @@ import { Flipbook } from './flipbook.js';
 import { startFooter } from './footer.js';
 import { wireGifButton } from './gif_button.js';
 import { MatchHold } from './hold.js';
-import { AUTO } from './model_choice.js';
+import { AUTO, CAMERA_FPS } from './model_choice.js';
 import { ModelLoader } from './model_loader.js';
 import { MovementMode } from './movement.js';
 import { createPageState } from './page_state.js';
@@ -32,6 +32,8 @@ const state = createPageState({
   // ?loop=main runs the model on the page's own thread, as before, to compare
   loop: params.get('loop') || (workerSupported() ? 'worker' : 'main'),
   workers: Number(params.get('workers')) || defaultPoolSize(), // at most; see PoseWorkerPool
+  // the camera rate Auto's model must keep (?fps=N, e.g. for a 15 fps camera)
+  cameraFps: Number(params.get('fps')) > 0 ? Number(params.get('fps')) : CAMERA_FPS,
   messages,
 });
 window.movemirror = state;

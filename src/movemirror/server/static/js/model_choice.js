@@ -1,13 +1,17 @@
 // Which pose model the page uses when left to choose ("auto", the default): the most accurate
-// query model that this device runs at camera rate, decided from the rate measured at start.
+// query model that this device runs at camera rate. The page starts at once on the fastest
+// (START_MODEL) and measures the more accurate ones in the background (model_loader.js).
 
 // Most accurate first, as query poses, by `movemirror bench quality` on LSPET's report queries
 // (fraction of the oracle gap closed by the top match, limb direction / joint position, over
-// all 1,000 queries): BlazePose Full 0.586 / 0.646, Thunder 0.535 / 0.591, Lightning
-// 0.473 / 0.526 (BlazePose measured on Thunder's seed; the page seeds it with Lightning).
-// BlazePose Heavy (0.591 / 0.648) is offered by name only: it adds 0.005 for about 5x Full's
-// time and a 27 MB download. PoseNet (0.218 / 0.204, the original's) is never chosen by itself.
-export const BY_QUERY_QUALITY = ['blazepose-full', 'thunder', 'lightning'];
+// all 1,000 queries, a query without an answer counting as a random photo), each model run as
+// the page runs it: Thunder 0.535 / 0.591, BlazePose Full 0.486 / 0.548 (seeded by Lightning,
+// so it answers only where Lightning finds a person), Lightning 0.473 / 0.526.
+// BlazePose Heavy is offered by name only: about 5x Full's time and a 27 MB download.
+// PoseNet (0.218 / 0.204, the original's) is never chosen by itself.
+export const BY_QUERY_QUALITY = ['thunder', 'blazepose-full', 'lightning'];
+/** The model Auto starts on, before any trial: the fastest, kept whatever its speed. */
+export const START_MODEL = BY_QUERY_QUALITY[BY_QUERY_QUALITY.length - 1];
 // Cheapest first, by CPU time a pose in TF.js's WASM backend (`movemirror bench page`, the
 // same on every device that runs WASM: Lightning 32-41 ms, BlazePose Full about 2x that with its
 // seed, Thunder 127-217 ms). A model is not loaded once a cheaper one was too slow.
@@ -27,6 +31,21 @@ export function keepsCameraRate(msPerPose, cameraFps = CAMERA_FPS) {
   return Number.isFinite(msPerPose) && msPerPose <= budgetMs(cameraFps);
 }
 
+// A model on trial whose first timed pose takes this many times what a full pool of workers
+// could keep at camera rate is too slow, noise or not: it is timed no further.
+const FAR_TOO_SLOW = 2;
+
+/** Whether `workers` workers, each `msPerPose` alone, could keep camera rate at best (each
+ * worker on a core of its own): a pool that could not is not worth loading on trial. */
+export function poolCouldKeepRate(msPerPose, workers, cameraFps = CAMERA_FPS) {
+  return keepsCameraRate(msPerPose / workers, cameraFps);
+}
+
+/** Whether a model on trial is too slow after its first timed pose, with `workers` at most. */
+export function farTooSlow(firstMs, workers, cameraFps = CAMERA_FPS) {
+  return firstMs > FAR_TOO_SLOW * workers * budgetMs(cameraFps);
+}
+
 /** The costliest model cheaper than `name` (BY_COST) measured too slow, or null. */
 function cheaperTooSlow(name, measured, cameraFps) {
   const cost = BY_COST.indexOf(name);
@@ -36,11 +55,13 @@ function cheaperTooSlow(name, measured, cameraFps) {
 }
 
 /**
- * The choice, given the ms per pose measured so far ({model: ms}, in BY_QUERY_QUALITY order;
- * on the worker loop, the pool's, as PoseWorkerPool measured its workers at once):
- * {model, done, reason}. `done` is false while a less accurate model is still to be measured;
- * a model is passed over unmeasured when a cheaper one (BY_COST) was already too slow.
- * The last (fastest) model is kept whatever its rate: there is nothing faster to fall back to.
+ * The choice, given the ms per pose measured so far ({model: ms, or null where its trial
+ * failed}; on the worker loop, the pool's, as PoseWorkerPool measured its workers at once):
+ * {model, done, reason}. While `done` is false, `model` is the next to measure: the most
+ * accurate one not yet measured, passed over unmeasured when a cheaper one (BY_COST) was
+ * already too slow. The last (fastest) model is kept whatever its rate: there is nothing
+ * faster to fall back to. Auto measures START_MODEL first (it runs while the others are tried)
+ * and then asks this function which to try next, until it is done.
  */
 export function chooseModel(measured, labels, cameraFps = CAMERA_FPS) {
   const budget = budgetMs(cameraFps);
@@ -54,6 +75,10 @@ export function chooseModel(measured, labels, cameraFps = CAMERA_FPS) {
       continue;
     }
     const last = i === BY_QUERY_QUALITY.length - 1;
+    if (ms === null && !last) { // its trial failed (Infinity would not survive JSON)
+      tooSlow.push(`${labels[name]} could not run here`);
+      continue;
+    }
     if (keepsCameraRate(ms, cameraFps) || last) {
       const here = `${labels[name]} took ${ms.toFixed(0)} ms a pose here`;
       const limit = `${budget.toFixed(0)} ms that keeps ${cameraFps} fps`;

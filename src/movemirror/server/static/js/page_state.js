@@ -2,16 +2,19 @@
 // person, in the console) read it as window.movemirror.
 import { Rate } from './stats.js';
 
-export function createPageState({ model, loop, workers, messages }) {
+export function createPageState({ model, loop, workers, cameraFps, messages }) {
   const frameRate = new Rate();
   const matchRate = new Rate();
   return {
     view: 'mirror',
     source: 'camera',
     model, // the model in use; 'auto' until the page has chosen one
-    modelChoice: null, // {model, reason, measured} when the page chose the model itself
+    modelChoice: null, // {model, reason, measured, trials} once the page chose the model itself
+    modelTrial: null, // {model}: the model Auto is trying in the background, if any
+    modelTrials: [], // what each of Auto's background trials measured (model_loader.js)
     loop, // where the model runs: 'worker' (module Web Workers) or 'main' (this thread)
     workers, // pose workers on the worker loop
+    cameraFps, // the camera rate the model Auto chooses must keep
     backend: null,
     timings: null,
     ready: false,

@@ -1,6 +1,8 @@
 // The page's side of the pose worker (pose_worker.js): load a model there, hand it frames as
 // ImageBitmaps (transferred, not copied) and get keypoints back. Only keypoints come back.
-import { keepsCameraRate } from './model_choice.js';
+import {
+  CAMERA_FPS, farTooSlow, keepsCameraRate, poolCouldKeepRate,
+} from './model_choice.js';
 
 /** Whether this browser can run the model in a module worker fed with ImageBitmaps. */
 export function workerSupported() {
@@ -45,6 +47,7 @@ export class PoseWorker {
     if (data.type === 'error') entry.reject(new Error(data.message));
     else if (data.type === 'dropped') entry.resolve(null);
     else entry.resolve(data);
+    if (this.retiring && !this.waiting.size) this.worker.terminate();
   }
 
   /** Loads `name` in the worker; resolves {model, backend, msPerRun, timings}. */
@@ -89,6 +92,12 @@ export class PoseWorker {
     for (const { reject } of this.waiting.values()) reject(new Error('the pose worker stopped'));
     this.waiting.clear();
   }
+
+  /** Stops once what was asked of it is answered (a photo being read is not lost). */
+  retire() {
+    this.retiring = true;
+    if (!this.waiting.size) this.worker.terminate();
+  }
 }
 
 /** The most workers the page may use: one a core, two at most (the page's thread needs little). */
@@ -121,8 +130,10 @@ export function poolPays(aloneMs, togetherMs, size, runs = PROBE_RUNS, minGain =
  * wait. The page decides where each worker looks (the crop around the last pose it saw).
  */
 export class PoseWorkerPool {
-  constructor(maxSize = defaultPoolSize()) {
+  /** cameraFps: the camera rate one worker must keep for the pool to stay at one. */
+  constructor(maxSize = defaultPoolSize(), cameraFps = CAMERA_FPS) {
     this.maxSize = maxSize;
+    this.cameraFps = cameraFps;
     this.workers = [new PoseWorker()];
     this.idle = [...this.workers];
   }
@@ -138,22 +149,35 @@ export class PoseWorkerPool {
   /**
    * Loads `name`, measures it in one worker, and in as many more as camera rate needs and the
    * measurement of them all at once pays for; resolves {model, backend, msPerRun, timings,
-   * details, workers, msPerRunAlone, poolTrial}: msPerRun is the pool's ms a pose
-   * (poolTrial: {aloneMs, togetherMs, size}, measured when more than one worker was tried).
+   * details, workers, msPerRunAlone, msPerRunLoading, poolTrial}: msPerRun is the pool's ms a
+   * pose (poolTrial: {aloneMs, togetherMs, size}, measured when more than one worker was
+   * tried). quietly(measure), when given, runs each timing (not the loading): Auto's trials
+   * pause the live loop's poses in it, so that the model on trial does not share the cores
+   * with the one it would replace (msPerRunLoading: the time a pose as it loaded, beside it).
+   * On trial a pool is loaded only if it could keep camera rate at best.
    */
-  async load(name, { onProgress = () => {}, ...options } = {}) {
+  async load(name, { onProgress = () => {}, quietly = null, ...options } = {}) {
     const first = await this.workers[0].load(name, { ...options, onProgress });
-    const wanted = keepsCameraRate(first.msPerRun) ? 1 : this.maxSize;
+    const aloneMs = quietly ? await this.timeAlone(quietly) : first.msPerRun;
+    const fps = this.cameraFps;
+    const grow = !keepsCameraRate(aloneMs, fps)
+      && (!quietly || poolCouldKeepRate(aloneMs, this.maxSize, fps));
+    const wanted = grow ? this.maxSize : 1;
     while (this.workers.length > wanted) this.workers.pop().terminate();
     while (this.workers.length < wanted) this.workers.push(new PoseWorker());
     await Promise.all(this.workers.slice(1).map((worker) => worker.load(name, options)));
-    let msPerRun = first.msPerRun;
+    let msPerRun = aloneMs;
     let poolTrial = null;
     if (this.size > 1) {
-      const aloneMs = await this.workers[0].probe(PROBE_RUNS);
-      const start = performance.now();
-      await Promise.all(this.workers.map((worker) => worker.probe(PROBE_RUNS)));
-      const trial = poolPays(aloneMs, performance.now() - start, this.size);
+      const together = async () => {
+        const start = performance.now();
+        await Promise.all(this.workers.map((worker) => worker.probe(PROBE_RUNS)));
+        return performance.now() - start;
+      };
+      // On trial, alone as timed above; otherwise alone and together back to back.
+      const trial = quietly
+        ? poolPays(aloneMs * PROBE_RUNS, await quietly(together), this.size)
+        : poolPays(await this.workers[0].probe(PROBE_RUNS), await together(), this.size);
       poolTrial = { aloneMs: trial.aloneMs, togetherMs: trial.togetherMs, size: this.size };
       if (trial.pays) msPerRun = trial.togetherMs;
       else {
@@ -162,7 +186,21 @@ export class PoseWorkerPool {
       }
     }
     this.idle = [...this.workers];
-    return { ...first, msPerRun, workers: this.size, msPerRunAlone: first.msPerRun, poolTrial };
+    return { ...first, msPerRun, workers: this.size, msPerRunAlone: aloneMs,
+      msPerRunLoading: first.msPerRun, poolTrial };
+  }
+
+  /**
+   * The first worker's ms a pose, timed one pose at a time inside quietly() (so the loop it
+   * pauses gets its poses in between), PROBE_RUNS poses, or one when that one is far too slow.
+   */
+  async timeAlone(quietly) {
+    const times = [];
+    while (times.length < PROBE_RUNS) {
+      times.push(await quietly(() => this.workers[0].probe(1)));
+      if (farTooSlow(times[0], this.maxSize, this.cameraFps)) break;
+    }
+    return times.reduce((sum, ms) => sum + ms, 0) / times.length;
   }
 
   /** A camera frame to a free worker (check `free` first); see PoseWorker.estimateFrame. */
@@ -188,5 +226,10 @@ export class PoseWorkerPool {
 
   terminate() {
     for (const worker of this.workers) worker.terminate();
+  }
+
+  /** Stops each worker once what was asked of it is answered (the pool was replaced). */
+  retire() {
+    for (const worker of this.workers) worker.retire();
   }
 }

@@ -1,0 +1,150 @@
+"""bench serve's flood: clients sending malformed stream messages, each checked for the
+answer the protocol owes it.
+
+Each message is a well-formed query (a real pose) with one fault, of the kinds the stream
+refuses (movemirror.server.stream): an error frame with its code, and for the kinds that
+end the connection, the close code after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from movemirror.bench.frame_clock import FrameClock
+from movemirror.bench.load_client import (
+    ERROR,
+    OP_BINARY,
+    SUPERSEDED,
+    ConnectionEnded,
+    LoadClient,
+    client_frame,
+    text_frame,
+)
+from movemirror.server.limits import Limits
+from movemirror.server.stream import CLOSE_TOO_BIG, CLOSE_UNSUPPORTED
+
+ERROR_PREFIX_BYTES = 64  # enough of an error frame to read its "code"
+
+
+@dataclass(frozen=True)
+class Malformed:
+    name: str
+    frame: bytes  # the WebSocket frame, masked once
+    code: str  # the error frame's "code"
+    close: int | None = None  # the close code that follows, for the kinds that end the connection
+    # Valid to the schema, so searched like a good pose (its fault shows there): a newer query
+    # of the same client may supersede it first, as it would a good one.
+    searched: bool = False
+
+    def answered_right(self, prefix: bytes) -> bool:
+        """Whether a reply (its first ERROR_PREFIX_BYTES bytes) is the answer owed: this
+        message's error frame (or for a searched kind, a superseded frame)."""
+        if self.searched and prefix.startswith(SUPERSEDED):
+            return True
+        return prefix.startswith(ERROR) and f'"code":"{self.code}"'.encode() in prefix
+
+
+def malformed_messages(pose: list[list[float]], width: float = 640,
+                       height: float = 480) -> list[Malformed]:
+    """One of each kind, made from a good pose (17 x [x, y, score])."""
+    good = {"id": "bad", "keypoints": pose, "width": width, "height": height, "k": 5}
+
+    def text(**changes) -> bytes:
+        return text_frame(json.dumps({**good, **changes}))
+
+    too_big = json.dumps(good) + " " * Limits().max_message_bytes
+    return [
+        Malformed("not JSON", text_frame(json.dumps(good)[:-7]), "invalid"),
+        Malformed("16 keypoints", text(keypoints=pose[:16]), "invalid"),
+        Malformed("2 numbers a keypoint", text(keypoints=[p[:2] for p in pose]), "invalid"),
+        Malformed("NaN", text(keypoints=[[float("nan"), *pose[0][1:]], *pose[1:]]), "invalid"),
+        Malformed("unknown field", text(colour="red"), "invalid"),
+        Malformed("k as text", text(k="five"), "invalid"),
+        Malformed("no confident keypoint", text(keypoints=[[x, y, 0.0] for x, y, _ in pose]),
+                  "bad_pose", searched=True),
+        Malformed("oversized", text_frame(too_big), "too_large", close=CLOSE_TOO_BIG),
+        Malformed("binary", client_frame(OP_BINARY, json.dumps(good).encode()), "unsupported",
+                  close=CLOSE_UNSUPPORTED),
+    ]
+
+
+@dataclass
+class FloodStats:
+    """The malformed clients' messages, and whether each got the answer the protocol owes it
+    (its error frame, and for the kinds that end the connection, the close code after it)."""
+
+    sent: int = 0
+    answered_right: int = 0
+    unanswered: int = 0
+    wrong: dict[str, int] = field(default_factory=dict)  # kind -> answers not as owed
+
+    def count_wrong(self, kind: str) -> None:
+        self.wrong[kind] = self.wrong.get(kind, 0) + 1
+
+
+async def malformed_client(url: str, kinds: list[Malformed], rate: float, start: float,
+                            stop: float, stats: FloodStats) -> None:
+    """Sends malformed messages at `rate`, the kinds in turn, and checks each one's answer;
+    after a kind that ends the connection, it reconnects for the next message."""
+    pending: deque[Malformed] = deque()
+    closing_reply: list[bytes] = []  # the error frame before a close
+
+    def on_reply(prefix: bytes) -> None:
+        if not pending:
+            stats.count_wrong("a reply to nothing sent")
+            return
+        kind = pending.popleft()
+        if kind.close is not None:
+            closing_reply.append(prefix)
+        elif kind.answered_right(prefix):
+            stats.answered_right += 1
+        else:
+            stats.count_wrong(kind.name)
+
+    client: LoadClient | None = None
+    clock = FrameClock(rate, start, stop, first=random.randrange(len(kinds)))
+    try:
+        while await clock.wait():
+            if client is None:
+                client = await LoadClient.connect_url(url, on_reply, ERROR_PREFIX_BYTES)
+            kind = kinds[clock.frame % len(kinds)]
+            try:
+                client.send(kind.frame)
+            except ConnectionEnded:  # closed by the server, though nothing asked for it
+                stats.count_wrong("connection closed unasked")
+                stats.unanswered += len(pending)
+                pending.clear()
+                client = None
+                continue
+            pending.append(kind)
+            stats.sent += 1
+            clock.advance()
+            if kind.close is None:
+                continue
+            try:
+                code = await asyncio.wait_for(asyncio.shield(client.ended), 5.0)
+            except TimeoutError:
+                code = None
+            client.close()
+            client = None
+            if pending:  # no error frame before the close (nor for what came before)
+                stats.unanswered += len(pending)
+                pending.clear()
+            elif kind.answered_right(closing_reply[-1]) and code == kind.close:
+                stats.answered_right += 1
+            else:
+                stats.count_wrong(kind.name)
+            closing_reply.clear()
+            now = time.perf_counter()
+            if now > clock.due:
+                clock.advance(now)  # the frames missed while it waited
+        await asyncio.sleep(0.5)  # the last replies
+    finally:
+        if client is not None:
+            client.close()
+    stats.unanswered += len(pending)
