@@ -142,12 +142,13 @@ BOX_VECTOR_METRICS = tuple(name for name, spec in VALID_METRICS.items()
 # Besides the distances, searches take "likeness": not a distance of its own but a search
 # order, cosine's exact best either way round among the poses that have a torso, each block
 # of 10 re-ordered by "torso" (movemirror.quality.likeness). Its Metric here is its first stage's
-# distance and vectors, with the queries it refuses: those without a torso.
+# distance, vectors and refusals: a query without a torso keeps cosine's order.
 LIKENESS = "likeness"
 LIKENESS_METRIC = Metric(
     LIKENESS, cosine_distance, COSINE_KERNEL,
-    "cosine's best either way round, each 10 re-ordered by the torso distance (the default)",
-    symmetric=False, triangle=False, problems=torso_problems)
+    "cosine's best either way round, each 10 re-ordered by the torso distance (the default; "
+    "a pose with no confident shoulder or hip keeps cosine's order and distances)",
+    symmetric=False, triangle=False)
 SEARCH_METRICS = (*METRICS, LIKENESS)
 # "torso" alone scored about 0.01 above cosine under both judges of `movemirror bench quality` on
 # its held-out queries: within their noise. "likeness" won under both (README, Match quality)

@@ -107,13 +107,30 @@ def test_mirroring_the_query_mirrors_the_answer(poses, bank):
     assert differ.mean() > 0.9
 
 
-def test_degenerate_queries_are_refused_with_a_reason(poses, bank):
-    no_torso = poses[0].copy()
-    no_torso[TORSO, 2] = 0.0
+def test_a_query_without_a_torso_keeps_stage_ones_order(poses, bank):
+    """The page sends such poses: they get cosine's answer (either way round, among the
+    poses with a torso) where cosine answers, not an error; "torso" alone refuses them."""
+    no_torso = poses[:5].copy()
+    no_torso[:, TORSO, 2] = 0.0
+    assert all(p is not None for p in torso_problems(no_torso))
     with pytest.raises(PoseError, match="no confident shoulder or hip"):
-        bank.search(no_torso)
-    with pytest.raises(PoseError, match="pose 1: no confident shoulder or hip"):
-        bank.search(np.stack([poses[0], no_torso]))
+        bank.search(no_torso[0], metric="torso")
+    for k in (3, 10, 20):
+        found = bank.search(no_torso, k=k)
+        cosine = bank.search(no_torso, k=k, metric="cosine", mirror=True)
+        np.testing.assert_array_equal(found.indices, cosine.indices)
+        np.testing.assert_array_equal(found.mirrored, cosine.mirrored)
+        np.testing.assert_allclose(found.distances, cosine.distances, rtol=1e-6, atol=1e-7)
+    # In a batch, the others are re-ordered as alone.
+    mixed = bank.search(np.stack([poses[0], no_torso[1], poses[2]]), k=10)
+    alone = bank.search(np.stack([poses[0], poses[2]]), k=10)
+    np.testing.assert_array_equal(mixed.indices[[0, 2]], alone.indices)
+    np.testing.assert_array_equal(mixed.indices[1], bank.search(no_torso[1], k=10).indices[0])
+    assert not np.array_equal(mixed.indices[0], bank.search(
+        poses[0], k=10, metric="cosine", mirror=True).indices[0])
+
+
+def test_degenerate_queries_are_refused_with_a_reason(poses, bank):
     not_finite = poses[0].copy()
     not_finite[3, 0] = np.nan
     with pytest.raises(PoseError, match="non-finite"):

@@ -389,8 +389,9 @@ class PoseBank:
         metric="likeness" (the default) always searches both ways round, whatever `mirror`
         says: among the poses with a torso, cosine's best in blocks of 10, each block
         re-ordered by the torso distance (movemirror.quality.likeness), whose distances it
-        returns (in order within each block of 10); a query without a confident shoulder or
-        hip raises PoseError.
+        returns (in order within each block of 10). A query without a confident shoulder or
+        hip is not refused: it gets stage one's order and cosine distances (metric="torso"
+        refuses it).
         """
         if metric == LIKENESS:
             return self._search_likeness(queries, k)
@@ -423,10 +424,7 @@ class PoseBank:
                 if self._torsos is None:
                     self._torsos = likeness.BankTorsos(self.keypoints)
                 torsos = self._torsos
-        refused = likeness.reorder(poses, torsos, distances, indices, mirrored)
-        if refused >= 0:
-            problem = torso_problems(poses[refused])[0]
-            raise PoseError((f"pose {refused}: " if len(poses) > 1 else "") + str(problem))
+        likeness.reorder(poses, torsos, distances, indices, mirrored)
         return SearchResult(distances[:, :k], indices[:, :k], mirrored[:, :k])
 
     def search_motion(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,

@@ -223,7 +223,8 @@ def likeness_matches(queries: np.ndarray, archive: np.ndarray, k: int,
                      candidates: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PoseBank.search(metric="likeness") on a bank of the archive, asked for
     max(k, candidates) matches (as the page asks for more, to keep one per frame), the first
-    k kept: (rows, mirrored, refused (Q,)): a query it refuses (no torso) gets no match."""
+    k kept: (rows, mirrored, refused (Q,)): a query it refuses (one cosine refuses too) gets
+    no match; one without a torso gets stage one's (cosine's) order."""
     from movemirror.bank import PoseBank
 
     refused = np.array([p is not None for p in search_metric(LIKENESS).problems(queries)],

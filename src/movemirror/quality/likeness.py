@@ -8,9 +8,10 @@ orders each block of CANDIDATES (1-10, 11-20, ...) by the "torso" distance, each
 whichever side, plain or mirrored, is closer (ties: stage one's distance, then the lower
 row). So asking for more matches never changes the first ones, and the first 10 are exactly
 the configuration measured. The distances returned are those torso distances: best first
-within a block (not across blocks). A query without a torso is refused (PoseError), as
-"torso" refuses it. Chosen and measured on LSPET by `movemirror bench quality` (README,
-Match quality).
+within a block (not across blocks). A query without a torso (no confident shoulder or hip:
+the page sends such poses) keeps stage one's order and cosine distances, as cosine would
+answer it among those poses; "torso" alone refuses it. Chosen and measured on LSPET by
+`movemirror bench quality` (README, Match quality).
 """
 
 from __future__ import annotations
@@ -41,17 +42,19 @@ def candidates(k: int) -> int:
 
 
 def reorder(poses: np.ndarray, torsos: BankTorsos, distances: np.ndarray,
-            indices: np.ndarray, mirrored: np.ndarray) -> int:
+            indices: np.ndarray, mirrored: np.ndarray) -> np.ndarray:
     """Stage two, in place, on stage one's results (distances, indices (bank rows, each
     with a torso), mirrored: (Q, C) each, best first, each row once) for the query poses
     (Q, 17, 3) float32: each block of CANDIDATES re-ordered by the torso distance, each
-    candidate at its nearer side, the distances those torso distances. Returns the first
-    query that has no torso (left as it was), or -1."""
-    return _reorder(poses, torsos.vectors, distances, indices, mirrored, CANDIDATES)
+    candidate at its nearer side, the distances those torso distances. A query that has no
+    torso is left as stage one answered it. Returns which queries were re-ordered (Q,) bool."""
+    reordered = np.zeros(len(poses), np.bool_)
+    _reorder(poses, torsos.vectors, distances, indices, mirrored, CANDIDATES, reordered)
+    return reordered
 
 
 @njit(cache=True, nogil=True)
-def _reorder(poses, bank, distances, indices, mirrored, block):
+def _reorder(poses, bank, distances, indices, mirrored, block, reordered):
     n, count = distances.shape
     flipped_pose = np.empty((NUM_KEYPOINTS, 3), np.float32)
     plain_query = np.empty(VECTOR_DIM, np.float32)
@@ -69,7 +72,8 @@ def _reorder(poses, bank, distances, indices, mirrored, block):
             flipped_pose[j, 2] = poses[r, source, 2]
         if not (_torso_row(poses[r], min_score, plain_query)
                 and _torso_row(flipped_pose, min_score, flipped_query)):
-            return r
+            continue  # no torso: stage one's order stands
+        reordered[r] = True
         for j in range(count):
             row = indices[r, j]
             plain = pair_distance(plain_query, bank[row], WEIGHTED_KERNEL)
@@ -93,7 +97,6 @@ def _reorder(poses, bank, distances, indices, mirrored, block):
             distances[r, a] = chosen[order[a]]
             indices[r, a] = row_i[a]
             mirrored[r, a] = use_mirror[order[a]]
-    return -1
 
 
 @njit(cache=True, inline="always")
