@@ -22,13 +22,11 @@ from movemirror.bank.schema import (
     TRACK,
 )
 from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
-from movemirror.errors import PoseError
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.index.topk import merge_unique
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 from movemirror.quality import likeness
-from movemirror.torso_vectors import torso_problems
 from movemirror.vectors import (
     MIN_CONFIDENT_KEYPOINTS,
     MIN_SCORE,
