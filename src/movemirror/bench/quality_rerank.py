@@ -57,13 +57,14 @@ class TwoStageSearch:
         return order_candidates(unique, plain, flipped, rows, first, flags, k)
 
 
-def time_search(bank, queries: np.ndarray, k: int = 10, rounds: int = ROUNDS) -> dict:
+def time_search(bank, queries: np.ndarray, k: int = 10, rounds: int = ROUNDS,
+                names: tuple[str, ...] | None = None) -> dict:
     """Median per-query milliseconds, one query at a time, of: the default search before
     "likeness" (cosine), the mirror search as it was (both searched, then merged), as it is
     (one call), "likeness", and the two-stage search in Python as first measured
     (TwoStageSearch), each asked for k matches: the median of single calls, each query
     through every search in turn, `rounds` passes (after a warm-up of each), the order
-    turned about each pass."""
+    turned about each pass. `names` picks some of them (cosine always)."""
     index = bank.index("cosine")
 
     def mirror_before(q):
@@ -72,7 +73,9 @@ def time_search(bank, queries: np.ndarray, k: int = 10, rounds: int = ROUNDS) ->
         d, i = index.search(both, k)
         merge_unique(d[:1], i[:1], d[1:], i[1:], i.shape[1])
 
-    python_two_stage = TwoStageSearch(bank, "torso", mirror=True)
+    python_two_stage = None
+    if names is None or "two_stage_python" in names:
+        python_two_stage = TwoStageSearch(bank, "torso", mirror=True)
     searches = {
         "cosine": lambda q: bank.search(q, k=k, metric="cosine"),
         "mirror_before": mirror_before,
@@ -80,6 +83,9 @@ def time_search(bank, queries: np.ndarray, k: int = 10, rounds: int = ROUNDS) ->
         "likeness": lambda q: bank.search(q, k=k, metric=LIKENESS),
         "two_stage_python": lambda q: python_two_stage.search(q, k, max(k, 10)),
     }
+    if names is not None:
+        searches = {name: search for name, search in searches.items()
+                    if name == "cosine" or name in names}
     usable = [q for q in queries if search_metric(LIKENESS).problems(q)[0] is None]
     timings: dict[str, list[float]] = {name: [] for name in searches}
     for search in searches.values():
@@ -100,7 +106,7 @@ def time_search(bank, queries: np.ndarray, k: int = 10, rounds: int = ROUNDS) ->
 
 
 def time_on_penn_action(size: int = 80_000, queries: int = 500, k: int = 10,
-                        rounds: int = ROUNDS) -> dict:
+                        rounds: int = ROUNDS, names: tuple[str, ...] | None = None) -> dict:
     """time_search on a bank of `size` Penn Action poses, with queries from held-out clips
     (the bank and queries of `movemirror bench search`)."""
     from movemirror.bank import PoseBank
@@ -110,7 +116,7 @@ def time_on_penn_action(size: int = 80_000, queries: int = 500, k: int = 10,
     penn = load_penn_action()
     split = split_by_clip(penn.keypoints, penn.clip, held_out_poses=2000, queries=queries)
     bank = PoseBank.from_keypoints(split.bank_poses[:size])
-    return time_search(bank, split.query_poses, k, rounds=rounds)
+    return time_search(bank, split.query_poses, k, rounds=rounds, names=names)
 
 
 def timing_line(timed: dict) -> str:
