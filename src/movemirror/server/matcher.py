@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from movemirror.bank import PoseBank
-from movemirror.distances import DEFAULT_METRIC, SEARCH_METRICS, search_metric
+from movemirror.distances import DEFAULT_METRIC, LIKENESS, SEARCH_METRICS, search_metric
 from movemirror.errors import PoseError
+from movemirror.quality import likeness
 from movemirror.server import variety
 
 MAX_BATCH = 512
@@ -113,7 +114,11 @@ class Matcher:
 
     async def search_motion(self, poses, times, k: int, metric: str,
                             mirror: bool) -> list:
-        """bank.search_motion on a search thread (movemirror.motion.search.MotionMatch list)."""
+        """bank.search_motion on a search thread (movemirror.motion.search.MotionMatch list).
+        "likeness" (the page's default) is a way to order poses, not a distance movement
+        search can use: its movement is searched with its first stage's distance, cosine."""
+        if metric == LIKENESS:
+            metric = likeness.FIRST_STAGE
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self._executor, lambda: self.bank.search_motion(poses, times, k=k, metric=metric,
