@@ -57,18 +57,6 @@ def _torso(**options) -> PoseMetric:
     return metric
 
 
-def _blend(first: str, second: str, weight: float) -> Callable[[], PoseMetric]:
-    def make() -> PoseMetric:
-        a, b = POSE_METRICS[first], POSE_METRICS[second]
-
-        def metric(queries: np.ndarray, archive: np.ndarray) -> np.ndarray:
-            return a(queries, archive) + weight * b(queries, archive)
-
-        return metric
-
-    return make
-
-
 POSE_METRICS: dict[str, PoseMetric] = {
     **{name: _registered(name) for name in METRICS},
     "cosine-noface": _move_mirror_body("cosine"),
@@ -89,6 +77,3 @@ POSE_METRICS: dict[str, PoseMetric] = {
     "torso-shrink-parent": _torso(scale="spread", both=False, shrink="parent"),
 }
 
-# Prototypes: the torso distance plus a share of cosine's (stage two of likeness).
-for _weight in (0.25, 0.5, 1.0, 2.0):
-    POSE_METRICS[f"torso+cosine{_weight:g}"] = _blend("torso", "cosine", _weight)()
