@@ -9,7 +9,7 @@ import pytest
 from movemirror.server import create_app
 
 from .conftest import LiveServer, build_coco_bank
-from .pages import screenshot, wait_for, wait_for_matches
+from .pages import run_module, screenshot, wait_for, wait_for_matches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -112,6 +112,9 @@ def test_closing_the_dialog_returns_focus_to_the_grid(open_page):
     page.wait_for_timeout(2000)  # the live grid moves on behind the dialog
     page.keyboard.press("Escape")
     wait_for(page, "() => !document.querySelector('#detail').open")
+    # On the next frame, or, when a frame without a person had emptied the grid, once cards
+    # are back (the grid renders every 500 ms while live).
+    wait_for(page, "() => Boolean(document.activeElement.closest('#grid .card'))", timeout=5000)
     # Focus and the grid read at one moment: the live grid may move on right after.
     focused = page.evaluate("""() => { const e = document.activeElement;
         return { card: Boolean(e && e.closest('#grid .card')), id: e && e.dataset.matchId,
@@ -211,3 +214,39 @@ def test_docs_screenshots_from_licence_clean_photos(open_page, tmp_path):
             assert all(shot.stat().st_size > 10_000 for shot in shots)
             assert re.search(r"Attribution", page.text_content("#detail .licence"))
             traffic.assert_only_keypoints_left()
+
+
+def test_focus_returns_to_the_grid_when_cards_come_back_after_an_empty_moment(module_page):
+    # The live grid empties on a camera frame without a person; if the dialog closes then, its
+    # opener's card (or its place) takes focus as soon as cards are back.
+    result = run_module(module_page, "explore.js", """
+        const { MatchDialog } = await import('/static/js/dialog.js');
+        document.body.insertAdjacentHTML('beforeend', `<ol id="grid"></ol>
+          <dialog id="detail"><div><img alt=""></div><h2 class="title"></h2>
+          <dd class="rank"></dd><dd class="distance"></dd><dd class="file"></dd>
+          <dd class="source"></dd><dd class="credit"></dd><dd class="licence"></dd>
+          <button type="button" class="close">Close</button></dialog>`);
+        const detail = document.querySelector('#detail');
+        const grid = new m.ExploreGrid({ grid: document.querySelector('#grid'),
+                                         dialog: new MatchDialog(detail) });
+        const matches = (ids) => ids.map((id, rank) => ({ id, distance: 0.1 * (rank + 1) }));
+        const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+        const focusedId = () => document.activeElement.dataset.matchId ?? null;
+        grid.render(matches(['a', 'b', 'c']), { force: true });
+        document.querySelector('[data-match-id="b"]').click();
+        const opened = detail.open;
+        grid.render([], { force: true });  // a frame without a person
+        detail.close();
+        await frame(); await frame();
+        const whileEmpty = focusedId();
+        grid.render(matches(['c', 'b', 'd']), { force: true });
+        const opener = focusedId();
+        document.querySelector('[data-match-id="b"]').click();
+        grid.render([], { force: true });
+        detail.close();
+        await frame(); await frame();
+        grid.render(matches(['x', 'y']), { force: true });  // the opener did not come back
+        const heir = focusedId();
+        return { opened, whileEmpty, opener, heir };
+    """)
+    assert result == {"opened": True, "whileEmpty": None, "opener": "b", "heir": "y"}

@@ -258,6 +258,8 @@ def test_auto_matches_with_lightning_at_once_then_chooses_by_trials(open_page):
         # Timed with the live loop's poses paused, which went on while the model loaded.
         assert trial["error"] is None and 0 < trial["pausedMs"] < trial["trialMs"]
         assert trial["livePoses"] > 0
+    # While it loads, the footer names the model Auto starts on.
+    assert state["footer"][0] == "loading MoveNet Lightning…"
     footer = page.text_content("#stats")
     assert f"{LABELS[expected]} (chosen for this device: " in footer
     for name in tried:

@@ -16,6 +16,7 @@ export class ExploreGrid {
   constructor({ grid, dialog }) {
     Object.assign(this, { grid, dialog });
     this.cards = new Map(); // match id -> <li>
+    this.owedFocus = null; // the dialog's opener, while focus waits for cards to come back
     this.lastRender = 0;
     this.renders = 0;
   }
@@ -46,7 +47,18 @@ export class ExploreGrid {
     this.cards = wanted;
 
     this.restoreFocus(focused, focusedRank);
+    this.focusPending();
     if (motionAllowed()) this.animateMoves(before);
+  }
+
+  /** Focus owed since the dialog closed on an empty grid (a frame without a person), paid
+   * once cards are back, unless the user has put focus elsewhere meanwhile. */
+  focusPending() {
+    const opener = this.owedFocus;
+    if (!opener) return;
+    const target = document.activeElement === document.body && this.focusAfterDialog(opener);
+    if (target) target.focus({ preventScroll: true });
+    if (target || document.activeElement !== document.body) this.owedFocus = null;
   }
 
   /** The focused card keeps focus when it moved; when it left, its place takes it. */
@@ -82,6 +94,7 @@ export class ExploreGrid {
     if (again) return again.firstChild;
     const items = this.grid.children;
     const heir = items[Math.min(item.rank, items.length - 1)];
+    if (!heir) this.owedFocus = item; // the grid is empty: the next render with cards pays
     return heir ? heir.firstChild : null;
   }
 

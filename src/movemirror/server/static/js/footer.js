@@ -1,13 +1,13 @@
 // The footer: which model runs where (and why that one) and how fast, and what the server holds.
 import { health } from './connection.js';
 import { MODELS } from './detector.js';
+import { AUTO, START_MODEL } from './model_choice.js';
 
 /** [what runs where, why that model (or '')] for the footer. */
 function modelStatus(state) {
   if (!state.ready) {
-    const loading = MODELS[state.model]?.label ?? 'the most accurate model this device keeps '
-      + 'at camera rate';
-    return [`loading ${loading}…`, ''];
+    const first = state.model === AUTO ? START_MODEL : state.model; // Auto starts on the fastest
+    return [`loading ${MODELS[first]?.label ?? first}…`, ''];
   }
   const where = state.loop === 'main' ? 'on the page\'s thread'
     : `in ${state.workers === 1 ? 'a worker' : `${state.workers} workers`}`;
