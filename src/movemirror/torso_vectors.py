@@ -18,6 +18,7 @@ Chosen on LSPET's tuning queries by `movemirror bench quality` (see the README).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from movemirror.errors import PoseError
 from movemirror.keypoints import KEYPOINT_INDEX, NUM_KEYPOINTS
@@ -92,3 +93,67 @@ def _frame(poses: np.ndarray, min_score: float):
     radius2 = np.square(xy - centre[:, None]).sum(axis=2)
     spread = np.sqrt((radius2 * body).sum(axis=1) / np.maximum(body.sum(axis=1), 1))
     return centre, spread, has_torso
+
+
+def torso_vectors_where_possible(keypoints,
+                                 min_score: float = MIN_SCORE) -> tuple[np.ndarray, np.ndarray]:
+    """(vectors (N, 52), usable (N,)) in one compiled pass: to_torso_vectors' vectors of the
+    poses that have a torso (rows of the others are 0). Assumes poses movemirror.vectors
+    accepts (a bank's, or a query already vectorised); for those, usable is torso_problems()
+    is None. The same arithmetic in float64 as to_torso_vectors, summed in another order:
+    the two agree to float32 rounding."""
+    poses = as_pose_array(keypoints)
+    vectors = np.zeros((len(poses), VECTOR_DIM), np.float32)
+    usable = np.zeros(len(poses), np.bool_)
+    _torso_rows(poses, np.float32(min_score), vectors, usable)
+    return vectors, usable
+
+
+_TORSO = np.array(TORSO_KEYPOINTS, np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _torso_rows(poses, min_score, vectors, usable):
+    for p in range(len(poses)):
+        usable[p] = _torso_row(poses[p], min_score, vectors[p])
+
+
+@njit(cache=True, nogil=True)
+def _torso_row(pose, min_score, out) -> bool:
+    """One pose's torso vector into out (52,); False (out untouched) if it has none."""
+    cx = cy = 0.0
+    count = 0
+    for t in _TORSO:
+        if pose[t, 2] >= min_score:
+            cx += np.float64(pose[t, 0])
+            cy += np.float64(pose[t, 1])
+            count += 1
+    if count == 0:
+        return False
+    cx /= count
+    cy /= count
+    total = 0.0
+    body = 0
+    for j in range(NUM_KEYPOINTS):
+        if pose[j, 2] >= min_score and PART_WEIGHTS[j] > 0:
+            dx, dy = np.float64(pose[j, 0]) - cx, np.float64(pose[j, 1]) - cy
+            total += dx * dx + dy * dy
+            body += 1
+    spread = np.sqrt(total / max(body, 1))
+    if spread <= _MIN_SPREAD:
+        return False
+    weight_sum = 0.0
+    for j in range(NUM_KEYPOINTS):
+        if PART_WEIGHTS[j] > 0:
+            x = (np.float64(pose[j, 0]) - cx) / spread
+            y = (np.float64(pose[j, 1]) - cy) / spread
+            out[2 * j] = min(max(x, -MAX_REACH), MAX_REACH)
+            out[2 * j + 1] = min(max(y, -MAX_REACH), MAX_REACH)
+        else:
+            out[2 * j] = 0.0
+            out[2 * j + 1] = 0.0
+        weight = np.float64(pose[j, 2]) * np.float64(PART_WEIGHTS[j])
+        out[XY_DIM + j] = weight
+        weight_sum += weight
+    out[CONFIDENCE_SUM] = weight_sum
+    return True

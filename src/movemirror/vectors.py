@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from movemirror.errors import PoseError
-from movemirror.keypoints import NUM_KEYPOINTS
+from movemirror.keypoints import MIRROR_PERMUTATION, NUM_KEYPOINTS
 
 XY_DIM = 2 * NUM_KEYPOINTS  # 34
 VECTOR_DIM = XY_DIM + NUM_KEYPOINTS + 1  # 52
@@ -65,6 +65,42 @@ def to_vectors(
         where = f"pose {i}: " if len(poses) > 1 else ""
         raise PoseError(where + str(_message(codes[i], counts[i], min_score, min_keypoints)))
     return vectors
+
+
+def to_vectors_mirrored(
+    keypoints,
+    min_score: float = MIN_SCORE,
+    min_keypoints: int = MIN_CONFIDENT_KEYPOINTS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(to_vectors(keypoints), to_vectors(mirror_keypoints(keypoints))) in one compiled call,
+    bitwise the same; PoseError on a bad pose (a pose and its mirror image are bad alike)."""
+    poses = as_pose_array(keypoints)
+    both = _with_mirror_images(poses)
+    codes, counts, vectors, i = _check_and_vectorise(both, np.float32(min_score), min_keypoints,
+                                                     True)
+    if i >= 0:
+        where = f"pose {i}: " if len(poses) > 1 else ""
+        raise PoseError(where + str(_message(codes[i], counts[i], min_score, min_keypoints)))
+    return vectors[: len(poses)], vectors[len(poses):]
+
+
+_MIRROR = np.array(MIRROR_PERMUTATION, np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _with_mirror_images(poses):
+    """The poses (N, 17, 3), then each mirrored left to right as mirror_keypoints does it
+    (x negated, left and right keypoints swapped): (2N, 17, 3)."""
+    n = len(poses)
+    out = np.empty((2 * n, NUM_KEYPOINTS, 3), np.float32)
+    for p in range(n):
+        for j in range(NUM_KEYPOINTS):
+            source = _MIRROR[j]
+            for c in range(3):
+                out[p, j, c] = poses[p, j, c]
+                out[n + p, j, c] = poses[p, source, c]
+            out[n + p, j, 0] = -poses[p, source, 0]
+    return out
 
 
 _OK, _NOT_FINITE, _BAD_SCORE, _TOO_FEW, _NO_EXTENT = range(5)

@@ -59,9 +59,9 @@ def test_k_larger_than_bank_returns_whole_bank(real_bank):
 def test_mirror_finds_the_mirrored_pose_and_says_so(real_bank):
     bank, bank_poses, _ = real_bank
     query = mirror_keypoints(bank_poses[123], image_width=640)
-    d, i, _ = bank.search(query, k=3)
+    d, i, _ = bank.search(query, k=3, metric="cosine")
     assert i[0, 0] != 123 or d[0, 0] > 0  # without mirroring it is not an exact hit
-    found = bank.search(query, k=3, mirror=True)
+    found = bank.search(query, k=3, metric="cosine", mirror=True)
     assert found.distances.shape == found.indices.shape == found.mirrored.shape == (1, 3)
     d, i, mirrored = found
     assert i[0, 0] == 123 and d[0, 0] == pytest.approx(0.0, abs=1e-5) and mirrored[0, 0]

@@ -67,6 +67,12 @@ def test_quick_bench_writes_results_and_chart(penn, tmp_path):
         else:
             assert r["end_to_end_p50_us"] is None
     assert (tmp_path / "search.png").read_bytes()[:4] == b"\x89PNG"
+    # The default search, likeness, timed beside cosine in the same rounds (the 2x).
+    [likeness] = data["likeness"]
+    assert likeness["bank_poses"] == 20_000 and likeness["queries"] >= 50
+    assert 1.0 < likeness["ratio"]["likeness"] < 4.0, likeness
+    assert any(line.strip().startswith("20,000 likeness") and "x" in line
+               for line in result.output.splitlines())
     lines = result.output.splitlines()
     header = next(line for line in lines if line.startswith("┃"))
     assert [cell.strip() for cell in header.strip("┃").split("┃")] == [

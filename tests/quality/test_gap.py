@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from movemirror.quality.gap import gap_closed, reference_scores
+from movemirror.quality.gap import gap_closed, paired_gap_difference, reference_scores
 
 
 def test_reference_scores_are_the_mean_and_the_best():
@@ -42,3 +42,24 @@ def test_unanswered_queries_do_not_count():
 def test_mismatched_shapes_are_refused():
     with pytest.raises(ValueError, match="one score per query"):
         gap_closed(np.zeros(3), np.zeros(3), np.zeros(2))
+
+
+def test_paired_difference_of_the_gap_closed_with_its_interval():
+    rng = np.random.default_rng(3)
+    random = rng.uniform(50, 60, 400)
+    oracle = rng.uniform(0, 10, 400)
+    baseline = rng.uniform(oracle, random)
+    better = baseline - rng.uniform(0, 5, 400)  # every query closer to its oracle
+    difference, low, high = paired_gap_difference(random, oracle, baseline, better)
+    expected = gap_closed(random, oracle, better) - gap_closed(random, oracle, baseline)
+    assert difference == pytest.approx(expected)
+    assert 0 < low < difference < high
+    same = paired_gap_difference(random, oracle, baseline, baseline)
+    assert same == (0.0, 0.0, 0.0)
+    # Queries unknown on either side are left out of both; none usable: NaN.
+    baseline[:10] = np.nan
+    assert paired_gap_difference(random, oracle, baseline, better)[0] == pytest.approx(
+        gap_closed(random[10:], oracle[10:], better[10:])
+        - gap_closed(random[10:], oracle[10:], baseline[10:]))
+    assert np.isnan(paired_gap_difference(random[:5], oracle[:5], baseline[:5],
+                                          better[:5])[0])

@@ -47,7 +47,7 @@ def test_the_banks_exact_index_gives_the_same_candidates(poses):
     bank = PoseBank.from_keypoints(archive)
     rows, _, flags = first_stage(POSE_METRICS["cosine"], queries, archive, 10, mirror=True)
     for q, expected, expected_flags in zip(queries, rows, flags, strict=True):
-        found = bank.search(q, k=10, mirror=True)
+        found = bank.search(q, k=10, metric="cosine", mirror=True)
         assert set(found.indices[0].tolist()) == set(expected.tolist())
         by_row = dict(zip(found.indices[0].tolist(), found.mirrored[0].tolist(), strict=True))
         assert [by_row[r] for r in expected.tolist()] == expected_flags.tolist()

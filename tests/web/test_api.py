@@ -79,10 +79,37 @@ def test_search_agrees_with_the_bank(client, bank, metric):
     assert np.allclose([m["distance"] for m in matches], expected_d[0], atol=1e-5)
 
 
+def test_the_default_likeness_finds_a_mirrored_pose_unasked(client, bank):
+    flipped = mirror_keypoints(bank.keypoints[3], image_width=400)
+    matches = client.post("/api/search", json=body(flipped, k=3)).json()["matches"]
+    assert matches[0]["id"] == bank.ids[3] and matches[0]["mirrored"] is True
+    assert matches[0]["distance"] == pytest.approx(0, abs=1e-5)
+
+
+def test_the_default_answers_a_pose_without_a_torso_as_cosine_does(client, bank):
+    """The page sends such poses all the time: likeness keeps cosine's order for them (either
+    way round); only metric="torso" refuses them."""
+    no_torso = np.array(bank.keypoints[3])
+    no_torso[[5, 6, 11, 12], 2] = 0.0
+    reply = client.post("/api/search", json=body(no_torso, k=3))
+    assert reply.status_code == 200
+    cosine = client.post("/api/search", json=body(no_torso, k=3, metric="cosine", mirror=True))
+    assert [m["id"] for m in reply.json()["matches"]] == [m["id"] for m in cosine.json()["matches"]]
+    assert len(reply.json()["matches"]) == 3
+    refused = client.post("/api/search", json=body(no_torso, k=3, metric="torso"))
+    assert refused.status_code == 422 and "shoulder or hip" in refused.text
+    with client.websocket_connect("/api/stream") as ws:
+        ws.send_text(json.dumps({**body(no_torso, k=3), "id": 7}))
+        streamed = ws.receive_json()
+    assert streamed["id"] == 7 and "error" not in streamed
+    assert [m["id"] for m in streamed["matches"]] == [m["id"] for m in cosine.json()["matches"]]
+
+
 def test_mirror_finds_the_mirrored_pose(client, bank):
     flipped = mirror_keypoints(bank.keypoints[3], image_width=400)
-    plain = client.post("/api/search", json=body(flipped, k=3)).json()["matches"]
-    mirrored = client.post("/api/search", json=body(flipped, k=3, mirror=True)).json()["matches"]
+    plain = client.post("/api/search", json=body(flipped, k=3, metric="cosine")).json()["matches"]
+    mirrored = client.post("/api/search", json=body(flipped, k=3, metric="cosine",
+                                                    mirror=True)).json()["matches"]
     assert mirrored[0]["id"] == bank.ids[3]
     assert mirrored[0]["mirrored"] is True
     assert mirrored[0]["distance"] == pytest.approx(0, abs=1e-4)

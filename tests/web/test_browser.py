@@ -86,12 +86,21 @@ def test_explore_grid_fills_and_opens_a_match(open_page, bank):
     page.click("#freeze")
     page.select_option("#explore-k", "20")
     wait_for(page, "() => document.querySelectorAll('#grid li').length === 20")
-    cosine = page.eval_on_selector_all("#grid .distance", "els => els.map(e => e.textContent)")
-    distances = [float(text.split("·")[1].split()[0]) for text in cosine]
-    assert distances == sorted(distances)
+    assert page.input_value("#metric") == "likeness"  # the default
+    # likeness always looks both ways round: the mirror box says so while it is chosen
+    assert page.is_checked("#mirror-toggle") and page.is_disabled("#mirror-toggle")
+    # (likeness is best first only within blocks of 10, which one match per frame mixes)
+    first = page.eval_on_selector("#grid .distance", "e => e.textContent")
+    page.select_option("#metric", "cosine")
+    wait_for(page, f"() => document.querySelector('#grid .distance').textContent !== "
+                   f"{json.dumps(first)}")
+    labels = page.eval_on_selector_all("#grid .distance", "els => els.map(e => e.textContent)")
+    distances = [float(text.split("·")[1].split()[0]) for text in labels]
+    assert len(distances) == 20 and distances == sorted(distances)
+    assert not page.is_checked("#mirror-toggle") and page.is_enabled("#mirror-toggle")
     page.select_option("#metric", "weighted")
     wait_for(page, f"() => document.querySelector('#grid .distance').textContent !== "
-                   f"{json.dumps(cosine[0])}")
+                   f"{json.dumps(labels[0])}")
     page.wait_for_function("() => [...document.querySelectorAll('#grid img')].every("
                            "i => i.complete && i.naturalWidth > 0)")
     screenshot(page, "explore")

@@ -104,6 +104,19 @@ def test_messages_without_motion_are_unchanged(client, clips):
     assert set(reply) == {"type", "id", "matches", "elapsed_ms"}
 
 
+def test_the_default_likeness_searches_movement_with_cosine(client, clips):
+    """The page sends its metric, "likeness" by default, with its movement: that movement is
+    searched with likeness's first stage, cosine, not refused."""
+    poses = list(clips.values())[5][:50]
+    times = np.arange(len(poses)) / FPS
+    with client.websocket_connect("/api/stream") as ws:
+        default = send_clip(ws, poses, times)
+    with client.websocket_connect("/api/stream") as ws:
+        cosine = send_clip(ws, poses, times, metric="cosine")
+    assert all(r["type"] == "matches" for r in default)
+    assert default[-1]["motion"] and default[-1]["motion"] == cosine[-1]["motion"]
+
+
 def test_a_metric_movement_search_cannot_use_is_an_error_frame(client, clips):
     poses = list(clips.values())[1][:40]
     with client.websocket_connect("/api/stream") as ws:

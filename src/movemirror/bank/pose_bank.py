@@ -21,17 +21,20 @@ from movemirror.bank.schema import (
     RECORD_FIELDS,
     TRACK,
 )
-from movemirror.distances import DEFAULT_METRIC, Metric, check_metric
+from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.index.topk import merge_unique
 from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
+from movemirror.quality import likeness
 from movemirror.vectors import (
     MIN_CONFIDENT_KEYPOINTS,
     MIN_SCORE,
     VECTOR_DIM,
+    as_pose_array,
     pose_problems,
     to_vectors,
+    to_vectors_mirrored,
 )
 
 if TYPE_CHECKING:
@@ -102,6 +105,7 @@ class PoseBank:
         # Per metric with its own vectors (Metric.vectorise): the bank rows it can search.
         self._rows: dict[str, np.ndarray] = {}
         self._motion: MotionIndex | None = None  # built on first use
+        self._torsos: likeness.BankTorsos | None = None  # for "likeness", built on first use
         self._lock = threading.Lock()
 
     # --- building, saving, loading -------------------------------------------------------
@@ -188,6 +192,7 @@ class PoseBank:
             self._indexes.clear()
             self._rows.clear()
             self._motion = None
+            self._torsos = None
         return len(fresh)
 
     def contains_ids(self, ids) -> np.ndarray:
@@ -314,6 +319,7 @@ class PoseBank:
     def records(self, table: pa.Table) -> None:
         self._records, self._read_records, self._new_records = table, None, []
         self._ids = None
+        self._torsos = None
 
     @property
     def vectors(self) -> np.ndarray:
@@ -377,7 +383,16 @@ class PoseBank:
         to the bank's size. With mirror=True each query is also searched mirrored left-right,
         each bank pose kept once (its better side), and mirrored[q, j] tells whether match j
         came from the mirrored query; without it, mirrored is all False.
+
+        metric="likeness" (the default) always searches both ways round, whatever `mirror`
+        says: among the poses with a torso, cosine's best in blocks of 10, each block
+        re-ordered by the torso distance (movemirror.quality.likeness), whose distances it
+        returns (in order within each block of 10). A query without a confident shoulder or
+        hip is not refused: it gets stage one's order and cosine distances (metric="torso"
+        refuses it).
         """
+        if metric == LIKENESS:
+            return self._search_likeness(queries, k)
         vectorise = check_metric(metric).vectorise
         if k < 1:
             raise ValueError("k must be at least 1")
@@ -385,18 +400,30 @@ class PoseBank:
         if index is None:
             index = self.index(metric)
         rows = self._rows.get(metric)
-        vectors = vectorise(queries)
         if not mirror:
+            vectors = vectorise(queries)
             distances, indices = index.search(vectors, k)
             return SearchResult(distances, _bank_rows(indices, rows),
                                 np.zeros(indices.shape, bool))
-        # Both sides in one search; then each bank pose once, at its better side.
-        both = np.concatenate([vectors, vectorise(mirror_keypoints(queries))])
-        distances, indices = index.search(both, k)
-        n = len(vectors)
-        distances, indices, mirrored = merge_unique(distances[:n], indices[:n], distances[n:],
-                                                    indices[n:], indices.shape[1])
+        distances, indices, mirrored = _search_both_ways(index, vectorise, queries, k)
         return SearchResult(distances, _bank_rows(indices, rows), mirrored)
+
+    def _search_likeness(self, queries, k: int) -> SearchResult:
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        poses = as_pose_array(queries)
+        index = self._indexes.get(LIKENESS) or self.index(LIKENESS)
+        distances, indices, mirrored = _search_both_ways(index, to_vectors, poses,
+                                                         likeness.candidates(k))
+        indices = _bank_rows(indices, self._rows.get(LIKENESS))
+        torsos = self._torsos
+        if torsos is None:  # an adopted index (adopt_indexes)
+            with self._lock:
+                if self._torsos is None:
+                    self._torsos = likeness.BankTorsos(self.keypoints)
+                torsos = self._torsos
+        likeness.reorder(poses, torsos, distances, indices, mirrored)
+        return SearchResult(distances[:, :k], indices[:, :k], mirrored[:, :k])
 
     def search_motion(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
                       mirror: bool = False, exhaustive: bool = False) -> list:
@@ -450,6 +477,8 @@ class PoseBank:
         have them; poses that have none (torso_vectors: no confident shoulder or hip) are
         not among its matches.
         """
+        if metric == LIKENESS:
+            return self._likeness_index()
         spec = check_metric(metric)
         with self._lock:
             if metric not in self._indexes:
@@ -458,6 +487,45 @@ class PoseBank:
                     vectors, self._rows[metric] = _own_vectors(self.keypoints, spec)
                 self._indexes[metric] = build_index(vectors, metric, self.index_kind)
             return self._indexes[metric]
+
+    def _likeness_index(self) -> Index:
+        """Stage one of "likeness": cosine's index of the poses that have a torso (the cosine
+        index itself when all have one)."""
+        with self._lock:
+            if LIKENESS in self._indexes:
+                return self._indexes[LIKENESS]
+            if self._torsos is None:
+                self._torsos = likeness.BankTorsos(self.keypoints)
+            usable = self._torsos.usable
+        first = likeness.FIRST_STAGE
+        if usable.all():
+            index, rows = self.index(first), None
+        else:
+            rows = np.flatnonzero(usable).astype(np.int64)
+            index = build_index(np.asarray(self.vectors)[rows], first, self.index_kind)
+        with self._lock:
+            if LIKENESS not in self._indexes:
+                self._indexes[LIKENESS] = index
+                if rows is not None:
+                    self._rows[LIKENESS] = rows
+            return self._indexes[LIKENESS]
+
+
+def _search_both_ways(index: Index, vectorise: Callable, queries,
+                      k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each query's k best, each indexed row once at the nearer of the query and its mirror
+    image: (distances, indices, found by the mirror image). The box tree does it in one call
+    (BoxTreeIndex.search_mirrored); other indexes search both and merge."""
+    if vectorise is to_vectors:
+        vectors, flipped = to_vectors_mirrored(queries)
+    else:
+        vectors, flipped = vectorise(queries), vectorise(mirror_keypoints(queries))
+    if hasattr(index, "search_mirrored"):
+        return index.search_mirrored(vectors, flipped, k)
+    distances, indices = index.search(np.concatenate([vectors, flipped]), k)
+    n = len(vectors)
+    return merge_unique(distances[:n], indices[:n], distances[n:], indices[n:],
+                        indices.shape[1])
 
 
 def _tail(start: int, count: int, parts: list, read_base: Callable, cut: Callable) -> list:

@@ -26,9 +26,10 @@ import numpy as np
 
 from movemirror.bench.machine import machine_info
 from movemirror.bench.quality_poses import Estimates, Side, estimate_side
+from movemirror.distances import LIKENESS, search_metric
 from movemirror.keypoints import BODY_KEYPOINTS, mirror_keypoints
 from movemirror.quality.assign import annotated_person
-from movemirror.quality.gap import gap_closed, reference_scores
+from movemirror.quality.gap import gap_closed, paired_gap_difference, reference_scores
 from movemirror.quality.judges import joint_position, limb_direction
 from movemirror.quality.metrics import POSE_METRICS
 from movemirror.quality.rerank import FIRST_STAGE, first_stage, rerank
@@ -64,9 +65,9 @@ class Pipeline:
                  f"not {text!r}")
         if len(parts) < 3:
             raise ValueError(usage)
-        if parts[2] not in POSE_METRICS:
+        if parts[2] not in POSE_METRICS and parts[2] != LIKENESS:
             raise ValueError(f"unknown metric {parts[2]!r}; choose one of "
-                             f"{', '.join(POSE_METRICS)}")
+                             f"{', '.join([*POSE_METRICS, LIKENESS])}")
         mirror, refuse, rerank = False, 0.0, 0
         for option in parts[3:]:
             try:
@@ -104,9 +105,10 @@ DEFAULT_PIPELINES: tuple[str, ...] = (
     "ingest:thunder:crop/single:lightning:crop/torso",
     # BlazePose Full as the page runs it: what "Auto" picks on a device that keeps 30 fps.
     "ingest:thunder:crop/page:blazepose-full:crop/cosine",
-    # The two-stage search (quality.rerank), chosen on the tuning queries.
-    "ingest:thunder:crop/single:lightning:crop/torso/mirror/rerank=10",
-    "ingest:thunder:crop/page:blazepose-full:crop/torso/mirror/rerank=10",
+    # The product's default search, "likeness" (the two-stage search of quality.rerank chosen
+    # on the tuning queries, compiled: quality.likeness), through PoseBank.search.
+    "ingest:thunder:crop/single:lightning:crop/likeness",
+    "ingest:thunder:crop/page:blazepose-full:crop/likeness",
 )
 
 
@@ -215,6 +217,27 @@ def reranked_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: i
     if not picked:
         return np.empty((0, k), np.int64), np.empty((0, k), bool)
     return np.stack([p[0] for p in picked]), np.stack([p[1] for p in picked])
+
+
+def likeness_matches(queries: np.ndarray, archive: np.ndarray, k: int,
+                     candidates: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """PoseBank.search(metric="likeness") on a bank of the archive, asked for
+    max(k, candidates) matches (as the page asks for more, to keep one per frame), the first
+    k kept: (rows, mirrored, refused (Q,)): a query it refuses (one cosine refuses too) gets
+    no match; one without a torso gets stage one's (cosine's) order."""
+    from movemirror.bank import PoseBank
+
+    refused = np.array([p is not None for p in search_metric(LIKENESS).problems(queries)],
+                       bool)
+    k = min(k, len(archive))
+    rows = np.full((len(queries), k), -1, np.int64)
+    flags = np.zeros((len(queries), k), bool)
+    if (~refused).any():
+        found = PoseBank.from_keypoints(archive).search(queries[~refused], max(k, candidates),
+                                                        metric=LIKENESS)
+        rows[~refused] = found.indices[:, :k]
+        flags[~refused] = found.mirrored[:, :k]
+    return rows, flags, refused
 
 
 @dataclass
@@ -332,11 +355,14 @@ def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
         estimates[side] = estimate_side(side, [(i, paths[i]) for i in wanted], plan.workers,
                                         report)
 
-    results = []
+    results, top1 = [], {}
     for pipeline in pipelines:
-        results.append(_run_pipeline(pipeline, estimates, truths, archive_ids, query_ids,
-                                     query_truths, archive_truths, column, judged, halves))
-        report(_line(results[-1]))
+        result, top1[pipeline] = _run_pipeline(pipeline, estimates, truths, archive_ids,
+                                               query_ids, query_truths, archive_truths, column,
+                                               judged, halves)
+        results.append(result)
+        report(_line(result))
+    comparisons = _compare(pipelines, top1, judged, _half_masks(query_ids, halves), report)
     search_time = _time_two_stage(pipelines, estimates, truths, archive_ids, query_ids, report)
     return {
         "plan": asdict(plan),
@@ -350,6 +376,7 @@ def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
                              for name in JUDGES}
                       for half, sel in _half_masks(query_ids, halves).items()},
         "results": [asdict(r) for r in results],
+        "comparisons": comparisons,
         "search_time": search_time,
         "seconds": time.perf_counter() - started,
     }
@@ -357,12 +384,13 @@ def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
 
 def _time_two_stage(pipelines, estimates, truths, archive_ids, query_ids,
                     report: Report) -> dict | None:
-    """The first re-ranking pipeline's search, timed through PoseBank against the default
-    search on the same bank and queries (bench.quality_rerank)."""
+    """The first "likeness" pipeline's search, timed through PoseBank against cosine, the
+    mirror search and the Python two-stage search on the same bank and queries
+    (bench.quality_rerank)."""
     from movemirror.bank import PoseBank
-    from movemirror.bench.quality_rerank import time_search
+    from movemirror.bench.quality_rerank import time_search, timing_line
 
-    pipeline = next((p for p in pipelines if p.rerank), None)
+    pipeline = next((p for p in pipelines if p.metric == LIKENESS), None)
     if pipeline is None:
         return None
     _, archive = archive_poses(pipeline.archive, estimates.get(pipeline.archive), truths,
@@ -371,13 +399,10 @@ def _time_two_stage(pipelines, estimates, truths, archive_ids, query_ids,
                                     query_ids) if p is not None]
     if not len(archive) or not asked:
         return None
-    bank = PoseBank.from_keypoints(archive)
-    timed = time_search(bank, np.stack(asked), TOP, pipeline.metric, pipeline.rerank,
-                        pipeline.mirror)
+    timed = time_search(PoseBank.from_keypoints(archive), np.stack(asked),
+                        max(pipeline.rerank, 10))
     timed["pipeline"] = str(pipeline)
-    report(f"search time per query, {timed['bank_poses']} poses, k={TOP}: default (cosine) "
-           f"{timed['default_ms']:.3f} ms, {pipeline} {timed['two_stage_ms']:.3f} ms "
-           f"({timed['ratio']:.2f}x; its first stage alone {timed['first_stage_ms']:.3f} ms)")
+    report(f"search time per query, {pipeline}: {timing_line(timed)}")
     return timed
 
 
@@ -405,7 +430,11 @@ def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_tru
     mirrored = np.zeros((len(query_ids), TOP), bool)
     if answered and len(archive):
         asked = np.stack([pose for pose in queries if pose is not None])  # in `answered` order
-        if pipeline.rerank:
+        if pipeline.metric == LIKENESS:
+            rows, flags, refused = likeness_matches(asked, archive, TOP, pipeline.rerank)
+            answered = [q for q, no in zip(answered, refused, strict=True) if not no]
+            rows, flags = rows[~refused], flags[~refused]
+        elif pipeline.rerank:
             rows, flags = reranked_matches(pipeline.metric, asked, archive, TOP, pipeline.mirror,
                                            pipeline.rerank)
         else:
@@ -430,8 +459,33 @@ def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_tru
             gaps_all[key] = gap_closed(random, oracle, np.where(answered, values[sel], random))
         out[half] = HalfResult(int(sel.sum()), int((matches[sel, 0] >= 0).sum()), gaps,
                                gaps_all)
-    return PipelineResult(str(pipeline), len(present), out, seconds,
-                          _rate(archive_est, len(archive_ids)), _rate(query_est, len(query_ids)))
+    result = PipelineResult(str(pipeline), len(present), out, seconds,
+                            _rate(archive_est, len(archive_ids)),
+                            _rate(query_est, len(query_ids)))
+    return result, {name: chosen[f"{name}_top1"] for name in JUDGES}
+
+
+def _compare(pipelines, top1, judged: Judged, halves: dict[str, np.ndarray],
+             report: Report) -> list[dict]:
+    """Each pipeline that is not plain cosine against plain cosine on the same poses (if
+    run): the top match's gap closed, the difference and its paired bootstrap interval."""
+    out = []
+    for pipeline in pipelines:
+        base = Pipeline(pipeline.archive, pipeline.query, "cosine")
+        if pipeline == base or base not in top1:
+            continue
+        for half, sel in halves.items():
+            found = {}
+            for name in JUDGES:
+                found[name] = paired_gap_difference(
+                    judged.random[name][sel], judged.oracle[name][sel], top1[base][name][sel],
+                    top1[pipeline][name][sel])
+            out.append({"pipeline": str(pipeline), "baseline": str(base), "half": half,
+                        **{name: dict(zip(("difference", "low", "high"), values, strict=True))
+                           for name, values in found.items()}})
+            report(f"  {pipeline} - {base}, {half}: " + ", ".join(
+                f"{name} {d:+.3f} [{lo:+.3f}, {hi:+.3f}]" for name, (d, lo, hi) in found.items()))
+    return out
 
 
 def _line(result: PipelineResult) -> str:

@@ -216,6 +216,27 @@ def run(plan: Plan, report=print) -> list[Result]:
     return results
 
 
+def time_likeness(plan: Plan, report=print) -> list[dict]:
+    """The default search, "likeness", beside cosine through PoseBank.search, one pose at a
+    time in alternating rounds (movemirror.bench.quality_rerank.time_search), at each bank
+    size the real poses fill (it needs keypoints: the enlarged banks have vectors only)."""
+    from movemirror.bench.quality_rerank import time_on_penn_action
+
+    timings = []
+    for size in sorted(plan.sizes):
+        timed = time_on_penn_action(size, queries=min(plan.single_queries, 500),
+                                    names=("likeness",))
+        timings.append(timed)
+        ms, ratio = timed["ms"], timed["ratio"]["likeness"]
+        report(f"{timed['bank_poses']:>10,} likeness  PoseBank.search one pose: median "
+               f"{ms['likeness']:.3f} ms against cosine's {ms['cosine']:.3f} ms in the same "
+               f"rounds: {ratio:.2f}x")
+        if timed["bank_poses"] < size:  # all the real poses: larger sizes would repeat it
+            report(f"likeness: timed on all {timed['bank_poses']:,} real poses, not {size:,}")
+            break
+    return timings
+
+
 def _line(r: Result) -> str:
     line = (f"{r.size:>10,} {r.metric:8} {r.method:9} build {r.build_s:7.2f} s  "
             f"p50 {r.p50_us:9.1f} us  p99 {r.p99_us:9.1f} us  {r.batch_qps:9.0f} q/s  "
@@ -226,7 +247,8 @@ def _line(r: Result) -> str:
     return line
 
 
-def write_json(results: list[Result], plan: Plan, path: Path) -> None:
+def write_json(results: list[Result], plan: Plan, path: Path,
+               likeness: list[dict] | None = None) -> None:
     payload = {
         "benchmark": "movemirror bench search",
         "k": K,
@@ -236,5 +258,6 @@ def write_json(results: list[Result], plan: Plan, path: Path) -> None:
                  "mirrored, each rotated by up to 15 degrees and scaled by 0.8-1.25."),
         "plan": asdict(plan),
         "results": [asdict(r) for r in results],
+        "likeness": likeness or [],
     }
     path.write_text(json.dumps(payload, indent=2) + "\n")

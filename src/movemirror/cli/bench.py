@@ -186,7 +186,7 @@ def search(
     quick: bool = typer.Option(False, "--quick", help="Small run: 20,000 poses, few queries."),
 ):
     """Our index vs numpy brute force vs a vantage-point tree, on real Penn Action poses."""
-    from movemirror.bench.search import Plan, run, write_json
+    from movemirror.bench.search import Plan, run, time_likeness, write_json
     from movemirror.bench.search_report import chart, table
     from movemirror.errors import DatasetMissingError
 
@@ -202,10 +202,11 @@ def search(
         plan = Plan(sizes=bank_sizes)
     try:
         results = run(plan, report=_report)
+        likeness = time_likeness(plan, report=_report)
     except DatasetMissingError as error:
         raise fail(str(error)) from None
     out.mkdir(parents=True, exist_ok=True)
-    write_json(results, plan, out / "search.json")
+    write_json(results, plan, out / "search.json", likeness)
     chart(results, out / "search.png")
     console.print(table(results))
     console.print(f"wrote {out / 'search.json'} and {out / 'search.png'}", markup=False)

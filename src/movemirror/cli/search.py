@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from movemirror.cli.console import console, fail
-from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
+from movemirror.distances import DEFAULT_METRIC, SEARCH_METRICS, search_metric
 from movemirror.errors import (
     BankError,
     DecodeError,
@@ -103,7 +103,7 @@ def search(
     k: int | None = typer.Option(None, "-k", min=1, help=(
         f"How many matches (default {POSES_K}; windows: {DEFAULT_K}).")),
     metric: str | None = typer.Option(
-        None, help=f"Distance: {' or '.join(METRICS)} (default {DEFAULT_METRIC}; windows: "
+        None, help=f"Distance: {' or '.join(SEARCH_METRICS)} (default {DEFAULT_METRIC}; windows: "
                    f"{MOTION_METRIC})."),
     mirror: bool = typer.Option(False, "--mirror", help="Also match the mirrored pose."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
@@ -114,7 +114,7 @@ def search(
 
     metric = metric or (MOTION_METRIC if clip is not None else DEFAULT_METRIC)
     try:
-        check_metric(metric)
+        search_metric(metric)
     except UnknownMetricError as error:
         raise fail(str(error), 2) from None
     if pose_file is not None and clip is not None:

@@ -76,11 +76,13 @@ _FAST = {"reassoc", "contract", "nsz", "arcp"}
 
 @njit(cache=True, fastmath=_FAST)
 def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, reach,
-                max_leaves, seeded=0):
+                max_leaves, seeded=0, cap=np.inf):
     """Best first: nodes come off a heap by lower bound; the walk ends when the nearest bound
     is beyond reach times the current k-th best (reach just above 1: exact; below 1:
     (1 + epsilon)-approximate), or after max_leaves blocks (0: no limit). The heap starts
     with the root, or, when seeded > 0, with the seeded pairs already in it (_seed_leaves).
+    Only poses within cap are wanted: slots left unfilled keep distance cap and index
+    int64 max (the mirrored walk, which needs nothing beyond the plain walk's k-th best).
 
     One function, indexing whole arrays by row: every array numba passes to a helper or
     slices (lo[node]) costs atomic reference-count updates, which took 40% of a query's time.
@@ -90,6 +92,8 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
     first = min(_FIRST_DIMS, blocks.shape[1])  # the feature tree's blocks may have fewer dims
     zero = np.float32(0.0)
     topk.reset(best_d, best_i)
+    if cap < np.inf:
+        best_d[:] = np.float32(cap)
     last = len(best_d) - 1
     size = seeded if seeded > 0 else heap.push(heap_bound, heap_node, 0, zero, 0)
     scanned = 0
@@ -261,6 +265,82 @@ def _search_rows(queries, first, stop, turn, weighted, kernel, reach, max_leaves
 
 
 @njit(cache=True, nogil=True)
+def _search_rows_mirrored(queries, mirrored, first, stop, turn, weighted, kernel, reach,
+                          max_leaves, tree, seeds, vectors, out_d, out_i, out_m):
+    """Per query its k best bank rows, each at the nearer of the query and its mirror image
+    (out_m: found by the mirror image), as a search of both merged by topk.merge_unique
+    gives them; the mirror image's walk keeps only what beats the plain walk's k-th best
+    (with the rounding slack), which cannot change the merge's k."""
+    k = out_d.shape[1]
+    leaf = tree[5].shape[2]
+    best_d = np.empty(k, np.float32)
+    best_i = np.empty(k, np.int64)
+    side_d = np.empty((2, 1, k), np.float32)
+    side_i = np.empty((2, 1, k), np.int64)
+    acc = np.empty(leaf, np.float32)
+    heap_bound = np.empty(len(tree[0]), np.float32)
+    heap_node = np.empty(len(tree[0]), np.int64)
+    q = np.empty(XY_DIM, np.float32)
+    w = np.zeros(XY_DIM, np.float32)
+    sums = np.empty(XY_DIM, np.float64)
+    source = np.empty(XY_DIM, np.int64)
+    if weighted:
+        for d in range(XY_DIM):
+            source[d] = np.argmax(turn[:, d])
+    missing = np.iinfo(np.int64).max
+    for r in range(first, stop):
+        for side in range(2):
+            query = queries[r] if side == 0 else mirrored[r]
+            if weighted:
+                total = np.float64(query[CONFIDENCE_SUM])
+                for d in range(XY_DIM):
+                    q[d] = query[source[d]]
+                    w[d] = np.float32(query[XY_DIM + source[d] // 2] / total)
+            else:
+                _rotate_row(query, turn, sums, q)
+            seeded = 0
+            if seeds[2].shape[0]:
+                seeded = _seed_leaves(q, w, seeds[0], seeds[1], seeds[2], heap_bound,
+                                      heap_node)
+            cap = np.inf if side == 0 else best_d[k - 1] * _SLACK
+            _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node,
+                        reach, max_leaves, seeded, cap)
+            found = 0
+            while found < k and best_i[found] != missing:
+                found += 1
+            _rescore(query, vectors, kernel, best_i[:found], side_d[side, 0, :found],
+                     side_i[side, 0, :found])
+            side_d[side, 0, found:] = np.inf
+            side_i[side, 0, found:] = -1
+        merged_d, merged_i, merged_m = topk.merge_unique(side_d[0], side_i[0], side_d[1],
+                                                         side_i[1], k)
+        out_d[r] = merged_d[0]
+        out_i[r] = merged_i[0]
+        out_m[r] = merged_m[0]
+
+
+@njit(cache=True, nogil=True)
+def _search_few_mirrored(queries, mirrored, k, turn, weighted, kernel, reach, max_leaves, tree,
+                         seeds, vectors):
+    out_d = np.empty((len(queries), k), np.float32)
+    out_i = np.empty((len(queries), k), np.int64)
+    out_m = np.empty((len(queries), k), np.bool_)
+    _search_rows_mirrored(queries, mirrored, 0, len(queries), turn, weighted, kernel, reach,
+                          max_leaves, tree, seeds, vectors, out_d, out_i, out_m)
+    return out_d, out_i, out_m
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _search_parallel_mirrored(queries, mirrored, turn, weighted, kernel, reach, max_leaves,
+                              tree, seeds, vectors, out_d, out_i, out_m, chunks):
+    n = len(queries)
+    for c in prange(chunks):
+        _search_rows_mirrored(queries, mirrored, c * n // chunks, (c + 1) * n // chunks, turn,
+                              weighted, kernel, reach, max_leaves, tree, seeds, vectors,
+                              out_d, out_i, out_m)
+
+
+@njit(cache=True, nogil=True)
 def _search_few(queries, k, turn, weighted, kernel, reach, max_leaves, tree, seeds, vectors):
     """_search_rows on every query, its results made here (cheaper than passed in)."""
     out_d = np.empty((len(queries), k), np.float32)
@@ -355,6 +435,39 @@ class BoxTreeIndex:
                              out_d, out_i,
                              4 * _PARALLEL_FROM)
         return out_d, out_i
+
+    def search_mirrored(self, queries: np.ndarray, mirrored: np.ndarray,
+                        k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each query's k best, each bank row once at the nearer of the query and its mirror
+        image (mirrored: the mirror images' vectors, row for row): (distances, indices,
+        found by the mirror image), each (Q, k); what search() of both followed by
+        topk.merge_unique gives, in one call with the mirror image's walk cut short."""
+        if not (type(queries) is np.ndarray and queries.dtype == np.float32
+                and queries.ndim == 2):
+            queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        if not (type(mirrored) is np.ndarray and mirrored.dtype == np.float32
+                and mirrored.ndim == 2):
+            mirrored = np.atleast_2d(np.asarray(mirrored, dtype=np.float32))
+        if queries.shape != mirrored.shape:
+            raise ValueError(f"{len(mirrored)} mirror images for {len(queries)} queries")
+        k = min(k, len(self.vectors))
+        n = len(queries)
+        if k == 0 or n == 0:
+            return (np.empty((n, k), np.float32), np.empty((n, k), np.int64),
+                    np.zeros((n, k), bool))
+        if n < _PARALLEL_FROM:
+            return _search_few_mirrored(queries, mirrored, k, self._turn, self._weighted,
+                                        self._kernel, self._reach, self._max_leaves,
+                                        self._tree, self._seeds, self.vectors)
+        out_d = np.empty((n, k), np.float32)
+        out_i = np.empty((n, k), np.int64)
+        out_m = np.empty((n, k), bool)
+        with _PARALLEL_LOCK:
+            _search_parallel_mirrored(queries, mirrored, self._turn, self._weighted,
+                                      self._kernel, self._reach, self._max_leaves, self._tree,
+                                      self._seeds, self.vectors, out_d, out_i, out_m,
+                                      4 * _PARALLEL_FROM)
+        return out_d, out_i, out_m
 
     @property
     def nbytes(self) -> int:

@@ -31,3 +31,23 @@ def reference_scores(judged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     random[comparable] = np.nanmean(judged[comparable], axis=1)
     oracle[comparable] = np.nanmin(judged[comparable], axis=1)
     return random, oracle
+
+
+def paired_gap_difference(random, oracle, baseline, other, draws: int = 2000,
+                          seed: int = 0) -> tuple[float, float, float]:
+    """How much more of the gap `other` closes than `baseline` (both chosen scores of the
+    same queries), over the queries where all four are known, and the 95% interval of a
+    paired bootstrap (queries resampled with replacement, both pipelines together):
+    (difference, low, high); NaN with no usable query."""
+    random, oracle, baseline, other = (np.asarray(a, dtype=np.float64)
+                                       for a in (random, oracle, baseline, other))
+    known = (np.isfinite(random) & np.isfinite(oracle) & np.isfinite(baseline)
+             & np.isfinite(other))
+    span, gain = (random - oracle)[known], (baseline - other)[known]
+    if not known.any() or span.sum() <= 0:
+        return float("nan"), float("nan"), float("nan")
+    picks = np.random.default_rng(seed).integers(0, len(span), (draws, len(span)))
+    spans = span[picks].sum(axis=1)
+    resampled = gain[picks].sum(axis=1) / np.where(spans > 0, spans, np.nan)
+    low, high = np.nanpercentile(resampled, [2.5, 97.5])
+    return float(gain.sum() / span.sum()), float(low), float(high)

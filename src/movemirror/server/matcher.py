@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from movemirror.bank import PoseBank
-from movemirror.distances import DEFAULT_METRIC, METRICS, check_metric
+from movemirror.distances import DEFAULT_METRIC, LIKENESS, SEARCH_METRICS, search_metric
 from movemirror.errors import PoseError
+from movemirror.quality import likeness
 from movemirror.server import variety
 
 MAX_BATCH = 512
@@ -82,9 +83,9 @@ class Matcher:
         if len(self.bank) == 0:
             return
         poses = self.bank.keypoints[:64]
-        for metric in METRICS:
+        for metric in SEARCH_METRICS:
             self.bank.index(metric)
-            valid = poses[[p is None for p in check_metric(metric).problems(poses)]]
+            valid = poses[[p is None for p in search_metric(metric).problems(poses)]]
             for mirror in (False, True):
                 for count in (1, 2, len(valid)):
                     if len(valid):
@@ -113,7 +114,11 @@ class Matcher:
 
     async def search_motion(self, poses, times, k: int, metric: str,
                             mirror: bool) -> list:
-        """bank.search_motion on a search thread (movemirror.motion.search.MotionMatch list)."""
+        """bank.search_motion on a search thread (movemirror.motion.search.MotionMatch list).
+        "likeness" (the page's default) is a way to order poses, not a distance movement
+        search can use: its movement is searched with its first stage's distance, cosine."""
+        if metric == LIKENESS:
+            metric = likeness.FIRST_STAGE
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self._executor, lambda: self.bank.search_motion(poses, times, k=k, metric=metric,
@@ -161,7 +166,7 @@ class Matcher:
                 self._search_group(batch, members, metric, mirror, results)
             except PoseError:
                 # Rare (the page sends only good poses): find the bad ones, answer the rest.
-                problems = check_metric(metric).problems(
+                problems = search_metric(metric).problems(
                     np.stack([batch[i].pose for i in members]))
                 good = [i for i, problem in zip(members, problems, strict=True) if not problem]
                 for i, problem in zip(members, problems, strict=True):

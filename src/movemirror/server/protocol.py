@@ -15,13 +15,13 @@ from typing import Any, TypeGuard
 import numpy as np
 import orjson
 
-from movemirror.distances import METRICS
+from movemirror.distances import SEARCH_METRICS
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.server.schemas import MAX_FRAME_SIDE, StreamQuery
 
 _FIELDS = StreamQuery.model_fields
 _KEYS = frozenset(_FIELDS)
-_METRICS = frozenset(METRICS)
+_METRICS = frozenset(SEARCH_METRICS)
 _MAX_K = next(m.le for m in _FIELDS["k"].metadata if hasattr(m, "le"))
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
 
-from movemirror.distances import DEFAULT_METRIC, METRICS, VALID_METRICS
+from movemirror.distances import DEFAULT_METRIC, LIKENESS_METRIC, SEARCH_METRICS, VALID_METRICS
 from movemirror.keypoints import NUM_KEYPOINTS
 
 MAX_FRAME_SIDE = 100_000.0
@@ -14,7 +14,7 @@ MAX_FRAME_SIDE = 100_000.0
 if TYPE_CHECKING:
     MetricName = str
 else:  # the registry's names, so the API's schema lists exactly what the bank accepts
-    MetricName = Literal[METRICS]
+    MetricName = Literal[SEARCH_METRICS]
 
 Keypoint = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
 
@@ -22,7 +22,8 @@ Keypoint = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
 class SearchOptions(BaseModel):
     k: int = Field(10, ge=1, le=50, description="how many matches to return")
     metric: MetricName = Field(
-        DEFAULT_METRIC, description=", or ".join(m.description for m in VALID_METRICS.values())
+        DEFAULT_METRIC, description=", or ".join(
+            f"{m.name}: {m.description}" for m in (*VALID_METRICS.values(), LIKENESS_METRIC))
     )
     mirror: bool = Field(False, description="also match the pose mirrored left-right")
     one_per_frame: bool = Field(

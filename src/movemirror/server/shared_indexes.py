@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from movemirror.bank import PoseBank
-from movemirror.distances import METRICS
+from movemirror.distances import SEARCH_METRICS
 
 ARRAYS = "arrays.bin"
 LAYOUT = "layout.pickle"
@@ -30,7 +30,7 @@ SHARED_MEMORY = Path("/dev/shm")
 def build_shared_indexes(bank: PoseBank) -> Path:
     """Builds every metric's index of the bank and writes them to a new folder in shared
     memory (remove it with remove_shared_indexes once the workers have stopped)."""
-    for metric in METRICS:
+    for metric in SEARCH_METRICS:
         bank.index(metric)
     where = SHARED_MEMORY if SHARED_MEMORY.is_dir() else None
     folder = Path(tempfile.mkdtemp(prefix="movemirror-indexes-", dir=where))

@@ -22,7 +22,7 @@ import { Sources } from './sources.js';
 import { StartScreen } from './start_screen.js';
 import { Messages } from './status.js';
 import { ui } from './ui.js';
-import { RecentFrames } from './variety.js';
+import { RecentFrames, marginFor } from './variety.js';
 import { Views } from './views.js';
 
 const params = new URLSearchParams(window.location.search);
@@ -70,6 +70,7 @@ const app = {
   showMatches(matches, { force = false } = {}) {
     if (state.view === 'coverage') coverage.place(state.pose);
     state.matches = matches;
+    hold.variety.margin = marginFor(ui.metric.value);
     state.shown = hold.update(matches);
     app.flipbook.show(state.shown);
     if (state.view === 'explore' || force) {

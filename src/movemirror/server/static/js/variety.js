@@ -4,8 +4,17 @@
 // MARGIN in distance) from elsewhere instead.
 
 export const FRAME_SECONDS = 1; // movemirror.server.variety.FRAME_SECONDS
-export const MARGIN = 0.02; // distance a fresh match may lose to the best
+export const MARGIN = 0.02; // distance a fresh match may lose to the best (cosine's units)
+// "likeness" answers in torso distances, whose top 5 of a mirror-view reply spread about twice
+// as wide as cosine's (Penn Action's 30 s tuning clip: median 0.056 against 0.029); there the
+// margin x1 gave the fewest moments, x1.5 to x3 the same, more (tests/web/test_variety.py).
+export const METRIC_MARGINS = { likeness: 0.04 };
 export const MEMORY_MS = 8000; // how long a shown frame counts as lately seen
+
+/** The margin for replies of a metric (the search's metric option). */
+export function marginFor(metric) {
+  return METRIC_MARGINS[metric] ?? MARGIN;
+}
 
 /** The source frame of a match, as movemirror.server.variety.frame_key makes it. */
 export function frameKey(match) {

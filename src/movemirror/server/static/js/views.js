@@ -1,6 +1,8 @@
 // The views (Mirror, Explore, Coverage) and the search controls: switching, freezing, and asking again
 // for the pose on screen when an option changes.
 
+const ALWAYS_MIRRORED = 'likeness'; // movemirror.distances.LIKENESS: mirror is implied
+
 export class Views {
   /** app: {ui, state, stream, grid, query(...), showMatches(...), clearHold(), photo} */
   constructor(app) {
@@ -9,10 +11,25 @@ export class Views {
     for (const button of ui.viewButtons) {
       button.addEventListener('click', () => this.set(button.dataset.view));
     }
+    this.mirrorChoice = ui.mirror.checked;
+    ui.metric.addEventListener('change', () => this.showMirrorOption());
+    this.showMirrorOption();
     for (const control of [ui.k, ui.metric, ui.mirror]) {
       control.addEventListener('change', () => this.refresh());
     }
     ui.freeze.addEventListener('click', () => this.toggleFreeze());
+  }
+
+  /** "likeness" always searches both ways round: while it is chosen the mirror box says so,
+   * ticked and fixed; the other distances get back the choice made for them. */
+  showMirrorOption() {
+    const { mirror, metric } = this.app.ui;
+    const always = metric.value === ALWAYS_MIRRORED;
+    if (always && !mirror.disabled) this.mirrorChoice = mirror.checked;
+    if (!always && mirror.disabled) mirror.checked = this.mirrorChoice;
+    mirror.disabled = always;
+    if (always) mirror.checked = true;
+    mirror.title = always ? `${ALWAYS_MIRRORED} always looks both ways round` : '';
   }
 
   set(view) {

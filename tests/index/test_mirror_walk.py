@@ -1,0 +1,85 @@
+"""The box tree's search of a query and its mirror image in one call (search_mirrored) gives
+what searching both and merging them (topk.merge_unique) gives, as PoseBank.search(mirror=True)
+did before: on random poses with exact ties, on both metrics, one query at a time and in
+parallel batches, and on real poses through the bank."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from movemirror.bank import PoseBank
+from movemirror.index.approx import ApproxBoxTreeIndex
+from movemirror.index.boxtree import _PARALLEL_FROM, BoxTreeIndex
+from movemirror.index.brute import BruteForceIndex
+from movemirror.index.topk import merge_unique
+from movemirror.keypoints import mirror_keypoints
+from movemirror.vectors import to_vectors, to_vectors_mirrored
+
+from .poses import random_vectors
+
+
+def _searched_apart(index, queries, mirrored, k):
+    d, i = index.search(np.concatenate([queries, mirrored]), k)
+    n = len(queries)
+    return merge_unique(d[:n], i[:n], d[n:], i[n:], i.shape[1])
+
+
+@pytest.mark.parametrize("metric", ["cosine", "weighted", "torso"])
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 400), k=st.integers(1, 30), seed=st.integers(0, 2**32 - 1),
+       clustered=st.booleans(), duplicates=st.integers(0, 40), many=st.booleans())
+def test_one_call_is_both_searches_merged(metric, n, k, seed, clustered, duplicates, many):
+    bank = random_vectors(n, seed, clustered, duplicates)
+    count = _PARALLEL_FROM + 3 if many else 5
+    queries = np.concatenate([random_vectors(count, seed + 1, clustered), bank[:2]])
+    # The "mirror images": other poses, and some equal to their query (a symmetric pose).
+    mirrored = np.concatenate([random_vectors(count, seed + 2, clustered), bank[:2]])
+    mirrored[::4] = queries[::4]
+    index = BoxTreeIndex(bank, metric)
+    found = index.search_mirrored(queries, mirrored, k)
+    expected = _searched_apart(index, queries, mirrored, k)
+    for got, want in zip(found, expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    brute = _searched_apart(BruteForceIndex(bank, metric), queries, mirrored, k)
+    np.testing.assert_allclose(found[0], brute[0], rtol=1e-5, atol=1e-6)
+
+
+def test_the_approximate_tree_answers_alike(penn_valid):
+    keypoints = penn_valid[0]
+    bank = to_vectors(keypoints[:6000])
+    poses = keypoints[6000:6040]
+    plain, mirrored = to_vectors_mirrored(poses)
+    index = ApproxBoxTreeIndex(bank, "cosine", max_leaves=8)
+    found = index.search_mirrored(plain, mirrored, 10)
+    for got, want in zip(found, _searched_apart(index, plain, mirrored, 10), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_the_bank_mirror_search_on_real_poses_is_brute_force(penn_valid):
+    keypoints = penn_valid[0]
+    bank = PoseBank.from_keypoints(keypoints[:5000])
+    queries = keypoints[5000:5060]
+    found = bank.search(queries, k=10, metric="cosine", mirror=True)
+    brute = BruteForceIndex(bank.vectors, "cosine")
+    expected = _searched_apart(brute, to_vectors(queries), to_vectors(mirror_keypoints(queries)),
+                               10)
+    np.testing.assert_array_equal(found.indices, expected[1])
+    np.testing.assert_array_equal(found.mirrored, expected[2])
+    np.testing.assert_allclose(found.distances, expected[0], rtol=1e-5, atol=1e-6)
+    assert found.mirrored.any()
+
+
+def test_a_pose_and_its_mirror_image_are_vectorised_in_one_call(penn_valid):
+    poses = penn_valid[0][:500]
+    plain, mirrored = to_vectors_mirrored(poses)
+    np.testing.assert_array_equal(plain, to_vectors(poses))
+    np.testing.assert_array_equal(mirrored, to_vectors(mirror_keypoints(poses)))
+
+
+def test_mismatched_mirror_images_are_refused():
+    bank = random_vectors(50, 0)
+    with pytest.raises(ValueError, match="mirror images"):
+        BoxTreeIndex(bank, "cosine").search_mirrored(bank[:3], bank[:2], 5)
