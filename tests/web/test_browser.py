@@ -173,9 +173,9 @@ def test_phone_sized_screen(open_page):
     wait_for_matches(page)
     wait_for(page, "() => !document.querySelector('#match-image').hidden")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-    for selector in ("#view", "#match-image"):
+    for selector in ("#view", "#match-image", "#model", "#photo-button", "#gif-button"):
         box = page.locator(selector).bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
     # Stacked: you above your match, each as wide as the screen allows and of equal height.
     you, match = (page.locator(s).bounding_box() for s in (".you", ".flipbook"))
     assert match["y"] >= you["y"] + you["height"]
