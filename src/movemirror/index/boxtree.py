@@ -37,7 +37,7 @@ from movemirror.distances import (
 )
 from movemirror.errors import UnknownMetricError
 from movemirror.index import heap, topk
-from movemirror.index.partition import leaf_blocks, node_boxes, principal_axes, split_tree
+from movemirror.index.partition import principal_axes, search_tree
 from movemirror.vectors import CONFIDENCE_SUM, XY, XY_DIM
 
 LEAF_SIZE = 32  # poses per block: the feature tree's and the approximate index's
@@ -393,14 +393,10 @@ class BoxTreeIndex:
         self._seeds = leaf_seeds(np.empty(0, np.int64), np.empty((0, XY_DIM), np.float32),
                                  np.empty((0, XY_DIM), np.float32), np.empty(0, np.int64))
         if len(xy):
-            layout = split_tree(space, leaf_size)
-            reordered = np.ascontiguousarray(space[layout.order])
-            lo, hi = node_boxes(reordered, layout.start, layout.end)
-            blocks, ids, block_of = leaf_blocks(reordered, layout, leaf_size)
-            self._tree = (layout.left, layout.right, lo, hi, block_of, blocks, ids, layout.axis,
-                          layout.slab)
+            self._tree = search_tree(space, leaf_size)
+            left, _, lo, hi, block_of, blocks = self._tree[:6]
             if self._weighted and not self._max_leaves and len(blocks) <= seed_blocks_max:
-                self._seeds = leaf_seeds(layout.left, lo, hi, block_of)
+                self._seeds = leaf_seeds(left, lo, hi, block_of)
             # Compiles (or loads from numba's cache) both search paths now, not on first use.
             self.search(self.vectors[:1], 1)
             self.search(np.repeat(self.vectors[:1], _PARALLEL_FROM, 0), 1)

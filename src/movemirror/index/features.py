@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit
 
 from movemirror.index.boxtree import _SLACK, LEAF_SIZE, _search_one
-from movemirror.index.partition import leaf_blocks, node_boxes, split_tree
+from movemirror.index.partition import search_tree
 
 
 @njit(cache=True)
@@ -44,12 +44,7 @@ class FeatureTree:
         space = np.ascontiguousarray(features[:, self._order])
         self._tree = None
         if self.size:
-            layout = split_tree(space, leaf_size)
-            reordered = np.ascontiguousarray(space[layout.order])
-            lo, hi = node_boxes(reordered, layout.start, layout.end)
-            blocks, ids, block_of = leaf_blocks(reordered, layout, leaf_size)
-            self._tree = (layout.left, layout.right, lo, hi, block_of, blocks, ids, layout.axis,
-                          layout.slab)
+            self._tree = search_tree(space, leaf_size)
 
     def search(self, queries, weights, k: int,
                epsilon: float = 0.0) -> tuple[np.ndarray, np.ndarray]:

@@ -174,3 +174,13 @@ def leaf_blocks(points: np.ndarray, layout: Layout, leaf_size: int):
         ids[b, : e - s] = layout.order[s:e]
         block_of[node] = b
     return blocks, ids, block_of
+
+
+def search_tree(points: np.ndarray, leaf_size: int) -> tuple:
+    """The tree the compiled box-tree walk takes (`boxtree._search_one`'s `tree`): left, right,
+    lo, hi, block_of, blocks, ids, axis, slab."""
+    layout = split_tree(points, leaf_size)
+    reordered = np.ascontiguousarray(points[layout.order])
+    lo, hi = node_boxes(reordered, layout.start, layout.end)
+    blocks, ids, block_of = leaf_blocks(reordered, layout, leaf_size)
+    return (layout.left, layout.right, lo, hi, block_of, blocks, ids, layout.axis, layout.slab)
