@@ -355,7 +355,8 @@ def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
         estimates[side] = estimate_side(side, [(i, paths[i]) for i in wanted], plan.workers,
                                         report)
 
-    results, top1 = [], {}
+    results: list[PipelineResult] = []
+    top1: dict[Pipeline, dict[str, np.ndarray]] = {}
     for pipeline in pipelines:
         result, top1[pipeline] = _run_pipeline(pipeline, estimates, truths, archive_ids,
                                                query_ids, query_truths, archive_truths, column,
@@ -418,7 +419,9 @@ def _rate(estimates: Estimates | None, photos: int) -> float | None:
 
 
 def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_truths,
-                  archive_truths, column, judged, halves) -> PipelineResult:
+                  archive_truths, column, judged, halves
+                  ) -> tuple[PipelineResult, dict[str, np.ndarray]]:
+    """The pipeline's result, and per judge each query's score of its top match."""
     archive_est = estimates.get(pipeline.archive)
     query_est = estimates.get(pipeline.query)
     present, archive = archive_poses(pipeline.archive, archive_est, truths, archive_ids,

@@ -73,15 +73,19 @@ def time_search(bank, queries: np.ndarray, k: int = 10, rounds: int = ROUNDS,
         d, i = index.search(both, k)
         merge_unique(d[:1], i[:1], d[1:], i[1:], i.shape[1])
 
-    python_two_stage = None
-    if names is None or "two_stage_python" in names:
-        python_two_stage = TwoStageSearch(bank, "torso", mirror=True)
+    python_two_stage = (TwoStageSearch(bank, "torso", mirror=True)
+                        if names is None or "two_stage_python" in names else None)
+
+    def two_stage_python(q):
+        assert python_two_stage is not None  # only timed when it was built
+        return python_two_stage.search(q, k, max(k, 10))
+
     searches = {
         "cosine": lambda q: bank.search(q, k=k, metric="cosine"),
         "mirror_before": mirror_before,
         "mirror": lambda q: bank.search(q, k=k, metric="cosine", mirror=True),
         "likeness": lambda q: bank.search(q, k=k, metric=LIKENESS),
-        "two_stage_python": lambda q: python_two_stage.search(q, k, max(k, 10)),
+        "two_stage_python": two_stage_python,
     }
     if names is not None:
         searches = {name: search for name, search in searches.items()
@@ -91,11 +95,11 @@ def time_search(bank, queries: np.ndarray, k: int = 10, rounds: int = ROUNDS,
     for search in searches.values():
         for q in usable[:20]:
             search(q)
-    names = list(searches)
+    order = list(searches)
     clock = time.perf_counter
     for turn in range(rounds):
         for q in usable:  # each query through every search in turn: load drifts alike
-            for name in names if turn % 2 == 0 else names[::-1]:
+            for name in order if turn % 2 == 0 else order[::-1]:
                 started = clock()
                 searches[name](q)
                 timings[name].append(1000 * (clock() - started))

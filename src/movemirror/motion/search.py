@@ -131,13 +131,13 @@ class MotionIndex:
         self.stop = np.ascontiguousarray(tracks.stop, dtype=np.int64)
         if len(self.vectors):
             self.feature_axes = self._principal_axes(feature_axes)
-            features = window_features(self._feature_vectors, self.times, self.first,
-                                       self.stop, self.track_of, self.offsets,
-                                       self.feature_axes, self.roots, self.root_feature_scale)
+            windows = window_features(self._feature_vectors, self.times, self.first,
+                                      self.stop, self.track_of, self.offsets,
+                                      self.feature_axes, self.roots, self.root_feature_scale)
         else:
             self.feature_axes = np.eye(feature_axes, XY.stop)
-            features = np.empty((0, len(self.offsets) * (feature_axes + 3)), np.float32)
-        self.tree = FeatureTree(features)
+            windows = np.empty((0, len(self.offsets) * (feature_axes + 3)), np.float32)
+        self.tree = FeatureTree(windows)
 
     @property
     def _feature_vectors(self) -> np.ndarray:
@@ -207,7 +207,8 @@ class MotionIndex:
         if exhaustive:
             ends = np.tile(np.arange(len(self), dtype=np.int64), len(speeds))
             return ends, np.repeat(speeds, len(self))
-        coarse, ends = self.tree.search(*self._query_features(movement, speeds), CANDIDATES,
+        features, weights_of_features = self._query_features(movement, speeds)
+        coarse, ends = self.tree.search(features, weights_of_features, CANDIDATES,
                                         self.coarse_epsilon)
         which = np.repeat(np.arange(len(speeds)), ends.shape[1])
         coarse, ends = coarse.ravel(), ends.ravel()
