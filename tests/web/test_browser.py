@@ -89,6 +89,10 @@ def test_explore_grid_fills_and_opens_a_match(open_page, bank):
     assert page.input_value("#metric") == "likeness"  # the default
     # likeness always looks both ways round: the mirror box says so while it is chosen
     assert page.is_checked("#mirror-toggle") and page.is_disabled("#mirror-toggle")
+    # ...but the page sends the person's own choice (unticked), which the movement search
+    # takes: likeness's tick would double its cost.
+    sent = [json.loads(frame) for frame in traffic.ws_frames if isinstance(frame, str)]
+    assert sent and sent[-1]["metric"] == "likeness" and sent[-1]["mirror"] is False
     # (likeness is best first only within blocks of 10, which one match per frame mixes)
     first = page.eval_on_selector("#grid .distance", "e => e.textContent")
     page.select_option("#metric", "cosine")

@@ -63,7 +63,7 @@ const app = {
   detector: () => models.detector,
   // seenMs: when a camera frame's pose was seen (Movement mode asks for the movement match)
   query: (pose, width, height, seenMs) => poseQuery(pose, width, height,
-    { ...searchOptions(ui, state.view), ...movement.fields(seenMs) }),
+    { ...searchOptions(ui, state.view, views.mirrorChosen()), ...movement.fields(seenMs) }),
   showMovement: (reply, seenMs) => movement.onReply(reply, seenMs),
   clearHold: () => hold.clear(),
   coverage,

@@ -2,12 +2,13 @@
 // search options of the controls. Only this ever leaves the page.
 const MIRROR_VIEW_K = 5;
 
-/** The search options the controls ask for, in the given view. */
-export function searchOptions(ui, view) {
+/** The search options the controls ask for, in the given view; mirror: the person's own
+ * choice (Views.mirrorChosen). */
+export function searchOptions(ui, view, mirror) {
   return {
     k: view === 'explore' ? Number(ui.k.value) : MIRROR_VIEW_K,
     metric: ui.metric.value,
-    mirror: ui.mirror.checked,
+    mirror,
     one_per_frame: true, // no photo hogs the mirror (movemirror.server.variety)
   };
 }

@@ -20,6 +20,14 @@ export class Views {
     ui.freeze.addEventListener('click', () => this.toggleFreeze());
   }
 
+  /** The mirror the person chose (the box's own state, not likeness's implied tick): the
+   * still search under likeness ignores it, the movement search takes it (mirrored, a
+   * movement search costs about twice the time). */
+  mirrorChosen() {
+    const { mirror } = this.app.ui;
+    return mirror.disabled ? this.mirrorChoice : mirror.checked;
+  }
+
   /** "likeness" always searches both ways round: while it is chosen the mirror box says so,
    * ticked and fixed; the other distances get back the choice made for them. */
   showMirrorOption() {
