@@ -61,10 +61,16 @@ def to_vectors(
     poses = as_pose_array(keypoints)
     codes, counts, vectors, i = _check_and_vectorise(poses, np.float32(min_score), min_keypoints,
                                                      True)
-    if i >= 0:
-        where = f"pose {i}: " if len(poses) > 1 else ""
-        raise PoseError(where + str(_message(codes[i], counts[i], min_score, min_keypoints)))
+    _raise_for_bad_pose(i, len(poses), codes, counts, min_score, min_keypoints)
     return vectors
+
+
+def _raise_for_bad_pose(i: int, poses: int, codes, counts, min_score: float,
+                        min_keypoints: int) -> None:
+    """PoseError naming pose i (of `poses`) and its problem, when the check found one (i >= 0)."""
+    if i >= 0:
+        where = f"pose {i}: " if poses > 1 else ""
+        raise PoseError(where + str(_message(codes[i], counts[i], min_score, min_keypoints)))
 
 
 def to_vectors_mirrored(
@@ -78,9 +84,7 @@ def to_vectors_mirrored(
     both = _with_mirror_images(poses)
     codes, counts, vectors, i = _check_and_vectorise(both, np.float32(min_score), min_keypoints,
                                                      True)
-    if i >= 0:
-        where = f"pose {i}: " if len(poses) > 1 else ""
-        raise PoseError(where + str(_message(codes[i], counts[i], min_score, min_keypoints)))
+    _raise_for_bad_pose(i, len(poses), codes, counts, min_score, min_keypoints)
     return vectors[: len(poses)], vectors[len(poses):]
 
 
