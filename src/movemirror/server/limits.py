@@ -1,4 +1,5 @@
-"""Per-connection limits: message size and a token-bucket rate limit."""
+"""Per-connection limits: message size, a token-bucket rate limit and a budget for refused
+messages."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ class Limits:
     burst: int = 240  # messages allowed at once above the sustained rate
     # A client that keeps sending after this many refused messages in a row is flooding.
     max_refused_in_a_row: int = 200
+    # The budget for messages the stream refuses for what they are (an "invalid", "bad_pose",
+    # "too_large" or "unsupported" error frame): `refused_burst` at once, then
+    # `refused_per_second`. A connection past it is slowed, not cut: each further refused
+    # message is answered only when the budget has refilled by one, and its socket is not read
+    # meanwhile. A page never sends one; a buggy script gets its first few errors at once.
+    refused_burst: int = 4
+    refused_per_second: float = 2.0
     max_connections: int = 1000
     # Replies one connection may be owed (mostly cheap superseded frames) before the server
     # stops reading its messages until it reads its replies.
@@ -57,10 +65,27 @@ class TokenBucket:
         self._last = clock()
 
     def take(self) -> bool:
-        now = self._clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
-        self._last = now
+        self._refill()
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return True
         return False
+
+    def reserve(self) -> float:
+        """Takes a token, owing it when there is none: the seconds until what is owed is
+        paid (0 when nothing is). Reservations queue up, each one 1/rate after the last."""
+        self._refill()
+        self.tokens -= 1.0
+        return self.owed_seconds()
+
+    def owed_seconds(self) -> float:
+        """The seconds until no token is owed any more (0 when none is)."""
+        if self.tokens >= 0.0:  # tokens only grow until the next take
+            return 0.0
+        self._refill()
+        return max(0.0, -self.tokens / self.rate)
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
+        self._last = now

@@ -17,6 +17,15 @@ A bad message gets an error frame and the connection stays open. The connection 
 with 1003 for a binary frame, 1009 for an oversize message, 1008 for a flood and 1013
 when the server is full.
 
+Refused messages have a budget per connection: 4 at once, then 2 a second. Each message
+answered with an "invalid", "bad_pose", "too_large" or "unsupported" error frame spends one;
+good messages spend nothing (a page never sends a refused one), and "rate_limited" has its
+own limit. A connection past its budget is slowed, not cut off: each further refused
+message is answered only once the budget has refilled by one, and until then the server
+reads nothing more from it (the client's socket fills up and its sends wait). So every
+message still gets its answer, in order, only later: a client that keeps sending refused
+messages gets 2 answers a second.
+
 Movement: a message may add `"motion": true` and `"time": seconds` (the client's clock, e.g.
 performance.now() / 1000; left out, the server's time of arrival). The server keeps the
 poses of the connection's last 2 seconds sent with motion (keypoints and times only, in
@@ -192,9 +201,10 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
     state.connections += 1
     replies = OwedReplies(limits.max_owed_replies)
     recent = RecentPoses()
-    sender = asyncio.create_task(_send_replies(websocket, state, replies, recent))
+    refusals = TokenBucket(limits.refused_per_second, limits.refused_burst)
+    sender = asyncio.create_task(_send_replies(websocket, state, replies, recent, refusals))
     try:
-        await _receive_queries(websocket, state, replies, recent)
+        await _receive_queries(websocket, state, replies, recent, refusals)
         await sender
     except WebSocketDisconnect:
         pass
@@ -204,26 +214,30 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
 
 
 async def _receive_queries(websocket: WebSocket, state: ServerState, replies: OwedReplies,
-                           recent: RecentPoses) -> None:
+                           recent: RecentPoses, refusals: TokenBucket) -> None:
     """Reads messages until the client leaves or breaks a limit (then queues the close).
 
     Messages are read while a search is running, so a newer pose can supersede a waiting one.
+    While the connection owes its refused-message budget, nothing is read (see Limits).
     """
     limits = state.limits
     bucket = TokenBucket(limits.rate_per_second, limits.burst)
     refused_in_a_row = 0
     while True:
         await replies.room()
+        await _pay_refusals(refusals)
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
         text = message.get("text")
         if text is None:
+            await _refused(refusals)
             replies.put(error_frame("unsupported", "send poses as JSON text"))
             replies.put((CLOSE_UNSUPPORTED, "binary frames are not accepted"))
             return
         if len(text) > limits.max_message_bytes:
             detail = f"message of {len(text)} bytes; the limit is {limits.max_message_bytes}"
+            await _refused(refusals)
             replies.put(error_frame("too_large", detail))
             replies.put((CLOSE_TOO_BIG, "message too big"))
             return
@@ -240,6 +254,7 @@ async def _receive_queries(websocket: WebSocket, state: ServerState, replies: Ow
         try:
             query = parse_query(text)
         except ValidationError as error:
+            await _refused(refusals)
             replies.put(error_frame("invalid", describe_error(error), _query_id(text)))
             continue
         if query.motion:
@@ -249,8 +264,22 @@ async def _receive_queries(websocket: WebSocket, state: ServerState, replies: Ow
         replies.put(Waiting(query, started))
 
 
+async def _refused(refusals: TokenBucket) -> None:
+    """Spends the budget on a refused message: past it, returns only once the budget has
+    refilled by one (the refusal is answered then, and meanwhile the socket is not read)."""
+    refusals.reserve()
+    await _pay_refusals(refusals)
+
+
+async def _pay_refusals(refusals: TokenBucket) -> None:
+    owed = refusals.owed_seconds()
+    while owed > 0:
+        await asyncio.sleep(owed)
+        owed = refusals.owed_seconds()
+
+
 async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedReplies,
-                        recent: RecentPoses) -> None:
+                        recent: RecentPoses, refusals: TokenBucket) -> None:
     """Sends each reply in order, searching for the queries still worth it; a (code, reason)
     closes the connection. The frames ready behind a reply go with it, in one write where
     the server can (movemirror.server.websocket)."""
@@ -262,7 +291,7 @@ async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedR
             return
         if isinstance(item, Waiting):
             item = (superseded_frame(item.query.id) if item.superseded
-                    else await _answer(state, item, recent))
+                    else await _answer(state, item, recent, refusals))
         texts = [item, *replies.take_ready()]
         if send_many:
             # A close owed right behind (after a bad message's error frame) goes in the
@@ -279,12 +308,14 @@ async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedR
             await websocket.send_text(text)
 
 
-async def _answer(state: ServerState, waiting: Waiting, recent: RecentPoses) -> str:
+async def _answer(state: ServerState, waiting: Waiting, recent: RecentPoses,
+                  refusals: TokenBucket) -> str:
     query = waiting.query
     try:
         hits = await state.matcher.search(query.keypoints, query.k, query.metric, query.mirror,
                                           query.one_per_frame)
     except PoseError as error:
+        await _refused(refusals)  # the reader, seeing the budget owed, waits too
         return error_frame("bad_pose", str(error), query.id)
     if state.query_log is not None:
         state.query_log.record(query.keypoints, hits, query.metric)

@@ -1,0 +1,155 @@
+"""The stream's budget for refused messages: a connection past it is slowed (its answers come
+at the refill rate, all of them, in order) while other connections are served at full speed;
+a connection within it is not slowed. Real server, real WebSocket clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import numpy as np
+import pytest
+from websockets.asyncio.client import connect
+
+from movemirror.server import create_app
+from movemirror.server.limits import Limits, TokenBucket
+from movemirror.server.websocket import WebSocketProtocol
+
+from .conftest import LiveServer
+from .test_matcher import run_in_fresh_loop
+
+BURST, PER_SECOND = 3, 4.0  # small, so that a test sees several refills in a second or two
+LIMITS = Limits(refused_burst=BURST, refused_per_second=PER_SECOND)
+
+
+@pytest.fixture(scope="module")
+def url(bank):
+    app = create_app(bank, limits=LIMITS)
+    with LiveServer(app, ws=WebSocketProtocol, ws_max_size=64 * 1024) as server:
+        yield server.url.replace("http://", "ws://") + "/api/stream"
+
+
+def good(pose, name: str) -> str:
+    return json.dumps({"id": name, "keypoints": np.asarray(pose).tolist(), "width": 640,
+                       "height": 480, "k": 2})
+
+
+def invalid(name: str) -> str:
+    return json.dumps({"id": name, "keypoints": [[1, 2, 1]], "width": 9, "height": 9})
+
+
+async def send_together(ws, texts: list[str]) -> None:
+    """The messages in one write, so they reach the server at once."""
+    async with ws.send_context():
+        for text in texts:
+            ws.protocol.send_text(text.encode())
+
+
+async def timed_replies(ws, count: int, since: float) -> list[tuple[float, dict]]:
+    """The next `count` replies with their arrival, in seconds after `since`."""
+    replies = []
+    for _ in range(count):
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        replies.append((time.perf_counter() - since, reply))
+    return replies
+
+
+def test_a_connection_past_its_budget_is_slowed_while_another_is_served_at_full_speed(
+        url, bank):
+    flood = [invalid(f"bad{i}") for i in range(BURST + 6)]
+
+    async def run():
+        async with connect(url) as flooding, connect(url) as calm:
+            started = time.perf_counter()
+            await send_together(flooding, flood)
+            answers = asyncio.create_task(timed_replies(flooding, len(flood), started))
+            calm_latencies = []
+            while not answers.done():  # a page-like client: 30 a second, one in flight
+                sent = time.perf_counter()
+                await calm.send(good(bank.keypoints[len(calm_latencies) % 20], "calm"))
+                reply = json.loads(await asyncio.wait_for(calm.recv(), 20))
+                assert reply["type"] == "matches", reply
+                calm_latencies.append(time.perf_counter() - sent)
+                await asyncio.sleep(max(0.0, sent + 1 / 30 - time.perf_counter()))
+            return await answers, calm_latencies
+
+    answers, calm_latencies = run_in_fresh_loop(run)
+    # Every refused message got its own error frame, in the order sent.
+    assert [reply["id"] for _, reply in answers] == [f"bad{i}" for i in range(len(flood))]
+    assert {(reply["type"], reply["code"]) for _, reply in answers} == {("error", "invalid")}
+    times = [at for at, _ in answers]
+    # Past the burst, the n-th answer comes no sooner than n refills after the start...
+    for n, at in enumerate(times[BURST:], start=1):
+        assert at >= n / PER_SECOND - 0.05, (n, times)
+    # ... and not much later (the budget slows it to its rate, not below).
+    assert times[-1] < (len(flood) - BURST) / PER_SECOND + 2.0, times
+    # Meanwhile the other connection was answered at full speed, many times.
+    assert len(calm_latencies) >= 10
+    assert float(np.median(calm_latencies)) < 0.5 / PER_SECOND, calm_latencies
+
+
+def test_a_connection_within_its_budget_is_not_slowed(url, bank):
+    texts = [invalid(f"bad{i}") for i in range(BURST)] + [good(bank.keypoints[3], "after")]
+
+    async def run():
+        async with connect(url) as ws:
+            started = time.perf_counter()
+            await send_together(ws, texts)
+            return await timed_replies(ws, len(texts), started)
+
+    replies = run_in_fresh_loop(run)
+    assert [reply["id"] for _, reply in replies] == ["bad0", "bad1", "bad2", "after"]
+    assert replies[-1][1]["type"] == "matches"
+    assert replies[-1][1]["matches"][0]["id"] == bank.ids[3]
+    # All answered before a single refill would have been due.
+    assert replies[-1][0] < 1 / PER_SECOND, replies
+
+
+def test_poses_that_cannot_be_matched_spend_the_budget_too(url, bank):
+    """A pose with no confident keypoint passes the schema and is refused by the search
+    ("bad_pose"): past the budget its answers come at the refill rate; the connection's
+    next good pose is answered once the budget is paid."""
+    unmatchable = np.asarray(bank.keypoints[0]).copy()
+    unmatchable[:, 2] = 0
+
+    async def run():
+        async with connect(url) as ws:
+            started = time.perf_counter()
+            replies = []
+            for i in range(BURST + 3):  # one at a time, so none is superseded
+                await ws.send(good(unmatchable, f"bad{i}"))
+                replies += await timed_replies(ws, 1, started)
+            await ws.send(good(bank.keypoints[5], "good"))
+            replies += await timed_replies(ws, 1, started)
+            return replies
+
+    replies = run_in_fresh_loop(run)
+    assert [reply.get("code") for _, reply in replies] == ["bad_pose"] * (BURST + 3) + [None]
+    assert replies[-1][1]["matches"][0]["id"] == bank.ids[5]
+    times = [at for at, _ in replies]
+    for n, at in enumerate(times[BURST:BURST + 3], start=1):
+        assert at >= n / PER_SECOND - 0.05, (n, times)
+
+
+def test_the_budget_owes_a_token_it_does_not_have_and_pays_it_at_the_rate():
+    now = [100.0]
+    bucket = TokenBucket(rate=2, burst=3, clock=lambda: now[0])
+    assert [bucket.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]  # the burst
+    assert bucket.reserve() == pytest.approx(0.5)  # owed: paid after one refill
+    assert bucket.reserve() == pytest.approx(1.0)  # reservations queue up
+    now[0] += 0.75
+    assert bucket.owed_seconds() == pytest.approx(0.25)
+    now[0] += 0.25
+    assert bucket.owed_seconds() == 0.0
+    now[0] += 10
+    assert [bucket.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]  # refilled to the burst
+    assert bucket.reserve() > 0
+
+
+def test_the_stream_documents_the_budget_the_server_applies():
+    from movemirror.server import stream
+
+    limits = Limits()
+    assert (f"budget per connection: {limits.refused_burst} at once, then "
+            f"{limits.refused_per_second:g} a second") in " ".join(stream.__doc__.split())
