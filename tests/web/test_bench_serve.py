@@ -14,9 +14,10 @@ import pytest
 from movemirror.bench import serve as serve_bench
 from movemirror.bench.frame_clock import FrameClock
 from movemirror.bench.load_client import LoadClient, text_frame
-from movemirror.bench.malformed import malformed_messages
+from movemirror.bench.malformed import FloodStats, Malformed, malformed_client, malformed_messages
 from movemirror.bench.memory import MemorySampler, process_memory, process_tree, tree_memory
 
+from .conftest import LiveServer
 from .test_matcher import run_in_fresh_loop
 
 
@@ -124,9 +125,75 @@ def test_good_clients_keep_their_matches_while_others_flood_malformed_messages(s
     assert level.min_client_matches_per_second >= 10
     kinds = len(malformed_messages(bank.keypoints[0].tolist()))
     assert level.malformed_sent >= 10 * kinds  # every kind, from every malformed client
+    # All answered, the late ones (the server slows a client past its budget for refused
+    # messages) in the wait after the level.
     assert level.malformed_wrong == {} and level.malformed_unanswered == 0
+    assert level.malformed_owed == 0
     assert level.malformed_answered_right == level.malformed_sent
     assert server.process.poll() is None  # still serving
+
+
+@pytest.fixture(scope="module")
+def slow_budget_url(bank):
+    """A server whose budget for refused messages is 1 at once, then 2 a second."""
+    from movemirror.server import create_app
+    from movemirror.server.limits import Limits
+    from movemirror.server.websocket import WebSocketProtocol
+
+    app = create_app(bank, limits=Limits(refused_burst=1, refused_per_second=2))
+    with LiveServer(app, ws=WebSocketProtocol, ws_max_size=64 * 1024) as live:
+        yield live.url.replace("http://", "ws://") + "/api/stream"
+
+
+def flood_for(url: str, kinds: list[Malformed], seconds: float, drain: float) -> FloodStats:
+    """One malformed client at 30 a second for `seconds`, then up to `drain` s of waiting."""
+    import time
+
+    stats = FloodStats()
+
+    async def run():
+        start = time.perf_counter()
+        await malformed_client(url, kinds, 30, start, start + seconds, stats, drain=drain)
+
+    run_in_fresh_loop(run)
+    return stats
+
+
+def test_answers_owed_after_the_level_are_waited_for_and_counted(slow_budget_url, bank):
+    """Against a server that answers refused messages at 2 a second, a client that sent 30
+    a second is owed most of its answers when the level ends: a short wait counts them as
+    owed (not lost, not wrong), a long enough one gets them all, right and in order."""
+    kinds = [kind for kind in malformed_messages(bank.keypoints[0].tolist())
+             if kind.close is None and not kind.searched]  # one connection, never superseded
+    short = flood_for(slow_budget_url, kinds, seconds=0.5, drain=0.3)
+    assert short.sent >= 10 and short.wrong == {} and short.unanswered == 0
+    assert short.owed > 0 and short.answered_right + short.owed == short.sent
+    full = flood_for(slow_budget_url, kinds, seconds=0.2, drain=10)
+    assert full.sent >= 4 and full.wrong == {} and full.unanswered == 0 and full.owed == 0
+    assert full.answered_right == full.sent and full.answered_after_stop >= full.sent - 2
+
+
+def test_a_wrong_answer_to_a_malformed_message_fails_the_bench(server, bank):
+    url = f"ws://{serve_bench.HOST}:{server.port}/api/stream"
+    kinds = {kind.name: kind for kind in malformed_messages(bank.keypoints[0].tolist())}
+    # Bad JSON expecting the code of a pose that cannot be matched: the server's (right)
+    # "invalid" error frame is then a wrong answer for the bench.
+    mislabelled = Malformed("mislabelled", kinds["not JSON"].frame, "bad_pose")
+    stats = flood_for(url, [mislabelled], seconds=0.3, drain=2)
+    assert set(stats.wrong) == {"mislabelled"} and stats.wrong["mislabelled"] >= 3
+    assert stats.wrong["mislabelled"] + stats.owed == stats.sent and stats.answered_right == 0
+    level = serve_bench.LevelResult(
+        clients=1, rate_per_client=30, seconds=0.3, sent=0, answered=0, errors=0,
+        unanswered=0, matches_per_second=0, p50_ms=1, p99_ms=1, max_ms=1,
+        server_cpu_percent=None, load_cpu_percent=0, malformed_clients=1,
+        malformed_sent=stats.sent, malformed_wrong=stats.wrong)
+    flood = serve_bench.FloodComparison("closed", 1, 1, [level], [level], (0.0, 0.0))
+    with pytest.raises(serve_bench.WrongAnswers, match="mislabelled"):
+        serve_bench.check_answers(flood)
+    serve_bench.check_answers(serve_bench.FloodComparison(
+        "closed", 1, 1, [level], [serve_bench.LevelResult(**{**level.__dict__,
+                                                            "malformed_wrong": {}})],
+        (0.0, 0.0)))  # all right: no error
 
 
 def test_a_level_runs_from_a_thread_whose_event_loop_is_running(server, bank):

@@ -3,7 +3,10 @@ answer the protocol owes it.
 
 Each message is a well-formed query (a real pose) with one fault, of the kinds the stream
 refuses (movemirror.server.stream): an error frame with its code, and for the kinds that
-end the connection, the close code after it.
+end the connection, the close code after it. The stream answers a connection past its
+budget for refused messages only at the budget's rate, so after the level each client waits
+a few seconds (DRAIN_SECONDS) for the answers still owed; those it still lacks then are
+counted as owed, apart from answers lost (the connection ended without them) and wrong ones.
 """
 
 from __future__ import annotations
@@ -73,6 +76,12 @@ def malformed_messages(pose: list[list[float]], width: float = 640,
     ]
 
 
+# How long after the level the malformed clients wait for the answers still owed to them: the
+# server answers a connection past its refused-message budget only at the budget's rate
+# (movemirror.server.limits), so some come after the level, each at most a few refills late.
+DRAIN_SECONDS = 5.0
+
+
 @dataclass
 class FloodStats:
     """The malformed clients' messages, and whether each got the answer the protocol owes it
@@ -80,7 +89,9 @@ class FloodStats:
 
     sent: int = 0
     answered_right: int = 0
-    unanswered: int = 0
+    answered_after_stop: int = 0  # answers (right or wrong) that came once the level was over
+    owed: int = 0  # not yet answered when the wait after the level ended, the connection open
+    unanswered: int = 0  # lost: the connection ended without their answers
     wrong: dict[str, int] = field(default_factory=dict)  # kind -> answers not as owed
 
     def count_wrong(self, kind: str) -> None:
@@ -88,13 +99,19 @@ class FloodStats:
 
 
 async def malformed_client(url: str, kinds: list[Malformed], rate: float, start: float,
-                            stop: float, stats: FloodStats) -> None:
-    """Sends malformed messages at `rate`, the kinds in turn, and checks each one's answer;
-    after a kind that ends the connection, it reconnects for the next message."""
+                            stop: float, stats: FloodStats,
+                            drain: float = DRAIN_SECONDS) -> None:
+    """Sends malformed messages at `rate` until `stop`, the kinds in turn, and checks each
+    one's answer; after a kind that ends the connection, it reconnects for the next message.
+    Then it waits up to `drain` seconds for the answers still owed (a server may answer a
+    client that keeps being refused only at a budget's rate)."""
     pending: deque[Malformed] = deque()
     closing_reply: list[bytes] = []  # the error frame before a close
+    deadline = stop + drain
 
     def on_reply(prefix: bytes) -> None:
+        if time.perf_counter() >= stop:
+            stats.answered_after_stop += 1
         if not pending:
             stats.count_wrong("a reply to nothing sent")
             return
@@ -126,10 +143,11 @@ async def malformed_client(url: str, kinds: list[Malformed], rate: float, start:
             clock.advance()
             if kind.close is None:
                 continue
-            try:
-                code = await asyncio.wait_for(asyncio.shield(client.ended), 5.0)
+            try:  # the close comes after the answers owed before it, however late
+                code = await asyncio.wait_for(asyncio.shield(client.ended),
+                                              max(deadline - time.perf_counter(), 0.0))
             except TimeoutError:
-                code = None
+                break  # past the deadline: what is pending is still owed
             client.close()
             client = None
             if pending:  # no error frame before the close (nor for what came before)
@@ -143,8 +161,16 @@ async def malformed_client(url: str, kinds: list[Malformed], rate: float, start:
             now = time.perf_counter()
             if now > clock.due:
                 clock.advance(now)  # the frames missed while it waited
-        await asyncio.sleep(0.5)  # the last replies
+        while pending and client is not None and not client.ended.done():
+            if time.perf_counter() >= deadline:
+                break
+            await asyncio.sleep(0.05)  # the answers still owed
     finally:
         if client is not None:
+            if pending and client.ended.done():  # ended with answers owed: lost
+                stats.unanswered += len(pending)
+            else:
+                stats.owed += len(pending)
             client.close()
-    stats.unanswered += len(pending)
+        else:
+            stats.unanswered += len(pending)

@@ -11,7 +11,9 @@ clients on loopback and times every reply against its query. Two kinds of client
 The clients are movemirror.bench.load_client's: they share the server's cores, so they are
 made cheap (frames masked in advance, replies told apart by their first bytes).
 Optional malformed clients (movemirror.bench.malformed) send broken messages at the same
-rate, each checked for its error frame and close code; each level then runs turn about
+rate, each checked for its error frame and close code (the answers the server still owes
+them when the level ends are waited for a few seconds, outside the level's figures; a
+wrong or lost answer stops the bench: WrongAnswers); each level then runs turn about
 without and with them, to show whether bad input slows the others. The server's resident
 memory (all its processes) is sampled every second, so a long level (`--seconds 600`) is a
 soak test. Each level runs for a fixed time and then everything stops by itself.
@@ -47,7 +49,12 @@ from movemirror.bench.load_client import (
     LoadClient,
     text_frame,
 )
-from movemirror.bench.malformed import FloodStats, malformed_client, malformed_messages
+from movemirror.bench.malformed import (
+    DRAIN_SECONDS,
+    FloodStats,
+    malformed_client,
+    malformed_messages,
+)
 from movemirror.bench.memory import MemorySampler, ProcessMemory, tree_memory
 
 HOST = "127.0.0.1"  # load goes to loopback only
@@ -79,9 +86,14 @@ class LevelResult:
     server_rss_end_mb: float | None = None
     server_rss_max_mb: float | None = None
     closed: int = 0  # clients whose connection ended early (the server closed it or it broke)
-    # The malformed clients' messages (warm-up included) and their answers (FloodStats).
+    # The malformed clients' messages (warm-up included) and their answers (FloodStats):
+    # after the level they wait a few seconds for the answers still owed (the server answers
+    # a connection past its refused-message budget at the budget's rate); the good clients'
+    # figures are those of the level alone.
     malformed_sent: int = 0
     malformed_answered_right: int = 0
+    malformed_answered_after_stop: int = 0
+    malformed_owed: int = 0
     malformed_unanswered: int = 0
     malformed_wrong: dict[str, int] = field(default_factory=dict)
 
@@ -372,6 +384,7 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         min_client_matches_per_second=min(len(one.latencies) for one in stats) / seconds,
         malformed_clients=malformed_clients, malformed_sent=flood.sent,
         malformed_answered_right=flood.answered_right,
+        malformed_answered_after_stop=flood.answered_after_stop, malformed_owed=flood.owed,
         malformed_unanswered=flood.unanswered, malformed_wrong=flood.wrong,
         server_rss_start_mb=float(rss[0]) if len(rss) else None,
         server_rss_end_mb=float(rss[-1]) if len(rss) else None,
@@ -430,6 +443,31 @@ class FloodComparison:
     def malformed_answered_right(self) -> int:
         return sum(level.malformed_answered_right for level in self.with_flood)
 
+    @property
+    def malformed_answered_after_stop(self) -> int:
+        return sum(level.malformed_answered_after_stop for level in self.with_flood)
+
+    @property
+    def malformed_owed(self) -> int:
+        return sum(level.malformed_owed for level in self.with_flood)
+
+    @property
+    def malformed_unanswered(self) -> int:
+        return sum(level.malformed_unanswered for level in self.with_flood)
+
+    @property
+    def malformed_wrong(self) -> dict[str, int]:
+        wrong: dict[str, int] = {}
+        for level in self.with_flood:
+            for kind, count in level.malformed_wrong.items():
+                wrong[kind] = wrong.get(kind, 0) + count
+        return wrong
+
+
+class WrongAnswers(RuntimeError):
+    """The server answered a malformed message otherwise than the protocol says, or lost its
+    answer."""
+
 
 def compare_flood(server: ServerProcess, messages: list[str], clients: int, plan: Plan,
                   loop: str) -> FloodComparison:
@@ -451,18 +489,23 @@ def describe_flood(flood: FloodComparison) -> str:
     rounds = "; ".join(f"{quiet.p99_ms:.1f} -> {loud.p99_ms:.1f} ms"
                        for quiet, loud in zip(flood.without, flood.with_flood, strict=True))
     ratio = flood.median_p99_ratio
-    wrong: dict[str, int] = {}
-    for level in flood.with_flood:
-        for kind, count in level.malformed_wrong.items():
-            wrong[kind] = wrong.get(kind, 0) + count
-    unanswered = sum(level.malformed_unanswered for level in flood.with_flood)
     return (f"{flood.loop} loop, {flood.clients} clients, +{flood.malformed_clients} "
             f"malformed: p99 without -> with the flood, round by round: {rounds}; median "
             f"ratio {ratio:.2f} ({'within' if ratio <= FLOOD_P99_BOUND else 'over'} the "
             f"{FLOOD_P99_BOUND:.2f} bound). Malformed messages answered as the protocol says: "
-            f"{flood.malformed_answered_right:,} of {flood.malformed_sent:,} (unanswered "
-            f"{unanswered:,}, wrong {wrong or 0}). Load average {flood.load_average[0]:.2f} "
-            f"-> {flood.load_average[1]:.2f}.")
+            f"{flood.malformed_answered_right:,} of {flood.malformed_sent:,} "
+            f"({flood.malformed_answered_after_stop:,} answered after their level, within "
+            f"{DRAIN_SECONDS:g} s; still owed then {flood.malformed_owed:,}; lost "
+            f"{flood.malformed_unanswered:,}; wrong {flood.malformed_wrong or 0}). Load "
+            f"average {flood.load_average[0]:.2f} -> {flood.load_average[1]:.2f}.")
+
+
+def check_answers(flood: FloodComparison) -> None:
+    """Raises WrongAnswers when a malformed message got a wrong answer or lost its answer
+    (one still owed, the server slowing its client, is neither)."""
+    if flood.malformed_wrong or flood.malformed_unanswered:
+        raise WrongAnswers("malformed messages not answered as the protocol says: "
+                           + describe_flood(flood))
 
 
 @dataclass
@@ -512,6 +555,7 @@ def run(plan: Plan, report: Callable[[str], None]) -> Results:
                         levels += [level for pair in zip(flood.without, flood.with_flood,
                                                          strict=True) for level in pair]
                         report("  " + describe_flood(flood))
+                        check_answers(flood)
                         continue
                     level = run_level(server, messages, n, plan.rate, plan.seconds,
                                       plan.warmup, loop)
@@ -572,5 +616,9 @@ def write_json(results: Results, plan: Plan, path: Path) -> None:
                      "p99_ratios": f.p99_ratios, "median_p99_ratio": f.median_p99_ratio,
                      "bound": FLOOD_P99_BOUND, "malformed_sent": f.malformed_sent,
                      "malformed_answered_right": f.malformed_answered_right,
+                     "malformed_answered_after_stop": f.malformed_answered_after_stop,
+                     "malformed_owed": f.malformed_owed,
+                     "malformed_unanswered": f.malformed_unanswered,
+                     "malformed_wrong": f.malformed_wrong,
                      "load_average": f.load_average} for f in results.floods]},
         indent=2))
