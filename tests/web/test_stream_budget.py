@@ -153,3 +153,73 @@ def test_the_stream_documents_the_budget_the_server_applies():
     limits = Limits()
     assert (f"budget per connection: {limits.refused_burst} at once, then "
             f"{limits.refused_per_second:g} a second") in " ".join(stream.__doc__.split())
+
+
+def test_a_message_that_ends_the_connection_past_the_budget_gets_its_answer_and_close_late(
+        url, bank):
+    from websockets.exceptions import ConnectionClosed
+
+    texts = [invalid(f"bad{i}") for i in range(BURST)]
+
+    async def run():
+        async with connect(url) as ws:
+            started = time.perf_counter()
+            await send_together(ws, texts)
+            await ws.send(b"\xff\xd8 an image")  # binary: its error frame, then 1003
+            replies = await timed_replies(ws, len(texts) + 1, started)
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 20)
+            return replies, time.perf_counter() - started, ws.close_code
+
+    replies, closed_after, code = run_in_fresh_loop(run)
+    assert [reply["code"] for _, reply in replies] == ["invalid"] * BURST + ["unsupported"]
+    assert replies[-1][0] >= 1 / PER_SECOND - 0.05 and closed_after >= 1 / PER_SECOND - 0.05
+    assert code == 1003
+
+
+@pytest.fixture(scope="module")
+def quick_keepalive_url(bank):
+    """Pings every 0.3 s, closing a client whose pong is not read within 0.3 s; a budget of
+    3 refused messages at once, then 20 a second."""
+    app = create_app(bank, limits=Limits(refused_burst=3, refused_per_second=20))
+    with LiveServer(app, ws=WebSocketProtocol, ws_max_size=64 * 1024, ws_ping_interval=0.3,
+                    ws_ping_timeout=0.3) as server:
+        yield server.url.replace("http://", "ws://") + "/api/stream"
+
+
+def test_a_slowed_client_is_not_closed_by_the_keepalive_while_its_pong_waits_unread(
+        quick_keepalive_url, bank):
+    """Its pongs sit in the socket behind its own messages, which the server reads at the
+    budget's rate: many ping timeouts pass, and still every message gets its answer."""
+    sent = 60
+
+    async def run():
+        async with connect(quick_keepalive_url) as ws:
+            started = time.perf_counter()
+            for i in range(sent):  # 60 a second, three times the budget's rate
+                await ws.send(invalid(f"bad{i}"))
+                await asyncio.sleep(1 / 60)
+            replies = await timed_replies(ws, sent, started)
+            await ws.send(good(bank.keypoints[2], "after"))
+            after = json.loads(await asyncio.wait_for(ws.recv(), 20))
+            return replies, after
+
+    replies, after = run_in_fresh_loop(run)
+    assert [reply["id"] for _, reply in replies] == [f"bad{i}" for i in range(sent)]
+    assert replies[-1][0] >= (sent - 3) / 20 - 0.05  # slowed: many ping timeouts long
+    assert after["type"] == "matches" and after["matches"][0]["id"] == bank.ids[2]
+
+
+def test_a_client_that_answers_no_ping_is_still_closed_by_the_keepalive(quick_keepalive_url):
+    from websockets.exceptions import ConnectionClosed
+
+    async def run():
+        async with connect(quick_keepalive_url, ping_interval=None) as ws:
+            ws.transport.pause_reading()  # reads nothing, so answers no ping
+            await asyncio.sleep(1.5)
+            ws.transport.resume_reading()
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+            return ws.close_code
+
+    assert run_in_fresh_loop(run) == 1011

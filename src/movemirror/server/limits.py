@@ -78,6 +78,11 @@ class TokenBucket:
         self.tokens -= 1.0
         return self.owed_seconds()
 
+    def available(self) -> float:
+        """The tokens there now (below 0 when some are owed)."""
+        self._refill()
+        return self.tokens
+
     def owed_seconds(self) -> float:
         """The seconds until no token is owed any more (0 when none is)."""
         if self.tokens >= 0.0:  # tokens only grow until the next take

@@ -64,7 +64,7 @@ from movemirror.server.movement import RecentPoses
 from movemirror.server.protocol import Query, parse_query
 from movemirror.server.schemas import describe_error
 from movemirror.server.state import ServerState, get_ws_state
-from movemirror.server.websocket import can_send_many, send_many_message
+from movemirror.server.websocket import can_send_many, keepalive_waits_while, send_many_message
 
 CLOSE_UNSUPPORTED = 1003
 CLOSE_POLICY = 1008
@@ -202,6 +202,9 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
     replies = OwedReplies(limits.max_owed_replies)
     recent = RecentPoses()
     refusals = TokenBucket(limits.refused_per_second, limits.refused_burst)
+    # Slowed, its pong waits unread behind its own messages: no reason for the keepalive to
+    # close it.
+    keepalive_waits_while(websocket.scope, lambda: refusals.available() < 1.0)
     sender = asyncio.create_task(_send_replies(websocket, state, replies, recent, refusals))
     try:
         await _receive_queries(websocket, state, replies, recent, refusals)

@@ -12,11 +12,18 @@ goes in that write after them. An app must check for the extension before using 
 
 It also reads a few messages ahead of the app (READ_AHEAD) instead of pausing the socket
 after each one.
+
+And its keepalive waits for a client the app slows on purpose (extension SLOWED): the stream
+reads a client past its refused-message budget slowly, so that client's pong sits in the
+socket behind its own messages, unread; uvicorn would close the connection (1011) for a
+pong it never read. While the app's check says the client is slowed, the pong's deadline is
+put off, one ping timeout at a time; a client that does not read (nor answer pings) without
+being slowed is closed by the keepalive as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from uvicorn.protocols.utils import ClientDisconnected
@@ -29,10 +36,20 @@ SEND_MANY = "movemirror.websocket.send_many"
 # loop (and, in uvloop, to epoll) a message. The stream bounds what it buffers itself
 # (movemirror.server.limits: max_owed_replies), so a few here only save those calls.
 READ_AHEAD = 16
+SLOWED = "movemirror.websocket.slowed"
 
 
 def can_send_many(scope: Mapping[str, Any]) -> bool:
     return SEND_MANY in (scope.get("extensions") or {})
+
+
+def keepalive_waits_while(scope: Mapping[str, Any], slowed: Callable[[], bool]) -> None:
+    """Tells the server (where it has the extension SLOWED) that while `slowed()` is true the
+    app is not reading this client on purpose, so a pong not yet read is no sign of a dead
+    client."""
+    extension = (scope.get("extensions") or {}).get(SLOWED)
+    if extension is not None:
+        extension["slowed"] = slowed
 
 
 def send_many_message(texts: list[str], close: tuple[int, str] | None = None
@@ -54,6 +71,17 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         scope = getattr(self, "scope", None)  # none when the handshake was refused
         if scope is not None:
             scope["extensions"][SEND_MANY] = {}
+            scope["extensions"][SLOWED] = {}
+
+    def keepalive_timeout(self) -> None:
+        scope = getattr(self, "scope", None)
+        slowed = scope["extensions"][SLOWED].get("slowed") if scope is not None else None
+        if (slowed is not None and slowed() and not self.close_sent
+                and self.ping_timeout is not None):
+            # The pong is most likely behind the messages the app has not read yet.
+            self.pong_timer = self.loop.call_later(self.ping_timeout, self.keepalive_timeout)
+            return
+        super().keepalive_timeout()
 
     def send_receive_event_to_app(self) -> None:
         was_paused = self.read_paused
