@@ -22,9 +22,9 @@ answered with an "invalid", "bad_pose", "too_large" or "unsupported" error frame
 good messages spend nothing (a page never sends a refused one), and "rate_limited" has its
 own limit. A connection past its budget is slowed, not cut off: each further refused
 message is answered only once the budget has refilled by one, and until then the server
-reads nothing more from it (the client's socket fills up and its sends wait). So every
-message still gets its answer, in order, only later: a client that keeps sending refused
-messages gets 2 answers a second.
+reads nothing more from it (the client's socket fills up and its sends wait; the keepalive
+waits for its pongs meanwhile). So every message still gets its answer, in order, only
+later: a client that keeps sending refused messages gets 2 answers a second.
 
 Movement: a message may add `"motion": true` and `"time": seconds` (the client's clock, e.g.
 performance.now() / 1000; left out, the server's time of arrival). The server keeps the
