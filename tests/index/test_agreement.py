@@ -10,10 +10,16 @@ from hypothesis import strategies as st
 from movemirror.distances import METRICS
 from movemirror.index import INDEX_KINDS, Index, build_index
 from movemirror.index.approx import ApproxBoxTreeIndex
-from movemirror.index.boxtree import EXACT_LEAF_SIZE, SEED_BLOCKS_MAX, BoxTreeIndex
+from movemirror.index.boxtree import (
+    _FIRST_DIMS,
+    EXACT_LEAF_SIZE,
+    SEED_BLOCKS_MAX,
+    BoxTreeIndex,
+    _seed_leaves,
+)
 from movemirror.index.brute import BruteForceIndex
 from movemirror.index.recall import recall_at_k, true_distances
-from movemirror.vectors import to_vectors
+from movemirror.vectors import CONFIDENCE_SUM, XY_DIM, to_vectors
 
 from .agreement import assert_agrees
 from .poses import random_vectors
@@ -175,3 +181,25 @@ def test_every_index_offers_the_declared_interface(kind, penn_valid):
         assert index.nbytes >= bank.nbytes
         d, i = index.search(bank[:4], 5)
         assert d.shape == i.shape == (4, 5) and d.dtype == np.float32 and i.dtype == np.int64
+
+
+def test_a_blocks_bound_past_its_first_dimensions_bounds_each_of_its_poses(penn_split):
+    """_seed_leaves' `rest`, added to a block's partial sums after _FIRST_DIMS dimensions
+    (_search_one), never exceeds what any pose of the block adds over those dimensions."""
+    bank, queries = penn_split
+    index = BoxTreeIndex(bank, "weighted")
+    leaf_lo, leaf_hi, leaf_node = index._seeds
+    blocks, ids = index._tree[5], index._tree[6]
+    source = np.argmax(index._turn, axis=0)  # the dimensions' order, as _search_rows takes it
+    nodes = len(index._tree[0])
+    rest = np.empty(len(blocks), np.float32)
+    for query in queries[:20]:
+        weights = np.float32(query[XY_DIM + source // 2] / np.float64(query[CONFIDENCE_SUM]))
+        q = np.ascontiguousarray(query[source], dtype=np.float32)
+        bound, node = np.empty(nodes, np.float32), np.empty(nodes, np.int64)
+        _seed_leaves(q, weights, leaf_lo, leaf_hi, leaf_node, bound, node, rest)
+        tails = (weights[_FIRST_DIMS:, None]
+                 * np.abs(q[_FIRST_DIMS:, None] - blocks[:, _FIRST_DIMS:, :])).sum(axis=1)
+        tails = np.where(ids >= 0, tails, np.inf)
+        assert (rest > 0).mean() > 0.5  # it bounds something
+        assert (rest <= tails.min(axis=1) * (1 + 1e-5)).all()
