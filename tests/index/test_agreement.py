@@ -11,6 +11,7 @@ from movemirror.distances import METRICS
 from movemirror.index import INDEX_KINDS, Index, build_index
 from movemirror.index.approx import ApproxBoxTreeIndex
 from movemirror.index.boxtree import (
+    _BUCKETS,
     _FIRST_DIMS,
     EXACT_LEAF_SIZE,
     SEED_BLOCKS_MAX,
@@ -183,7 +184,7 @@ def test_every_index_offers_the_declared_interface(kind, penn_valid):
         assert d.shape == i.shape == (4, 5) and d.dtype == np.float32 and i.dtype == np.int64
 
 
-def test_a_blocks_bound_past_its_first_dimensions_bounds_each_of_its_poses(penn_split):
+def test_seeding_orders_blocks_by_bound_and_bounds_their_last_dimensions(penn_split):
     """_seed_leaves' `rest`, added to a block's partial sums after _FIRST_DIMS dimensions
     (_search_one), never exceeds what any pose of the block adds over those dimensions."""
     bank, queries = penn_split
@@ -192,14 +193,20 @@ def test_a_blocks_bound_past_its_first_dimensions_bounds_each_of_its_poses(penn_
     blocks, ids = index._tree[5], index._tree[6]
     source = np.argmax(index._turn, axis=0)  # the dimensions' order, as _search_rows takes it
     nodes = len(index._tree[0])
-    rest = np.empty(len(blocks), np.float32)
+    rest, raw, keys = (np.empty(len(blocks), np.float32) for _ in range(3))
+    counts = np.empty(_BUCKETS + 1, np.int64)
     for query in queries[:20]:
         weights = np.float32(query[XY_DIM + source // 2] / np.float64(query[CONFIDENCE_SUM]))
         q = np.ascontiguousarray(query[source], dtype=np.float32)
         bound, node = np.empty(nodes, np.float32), np.empty(nodes, np.int64)
-        _seed_leaves(q, weights, leaf_lo, leaf_hi, leaf_node, bound, node, rest)
+        _seed_leaves(q, weights, leaf_lo, leaf_hi, leaf_node, bound, node, rest, raw, keys,
+                     counts)
         tails = (weights[_FIRST_DIMS:, None]
                  * np.abs(q[_FIRST_DIMS:, None] - blocks[:, _FIRST_DIMS:, :])).sum(axis=1)
         tails = np.where(ids >= 0, tails, np.inf)
         assert (rest > 0).mean() > 0.5  # it bounds something
         assert (rest <= tails.min(axis=1) * (1 + 1e-5)).all()
+        # Every block once, in buckets of increasing bound (the seeded walk's order).
+        assert sorted(node[:len(blocks)]) == sorted(leaf_node)
+        assert np.array_equal(np.sort(bound[:len(blocks)]), np.sort(raw))
+        assert (np.diff(keys) >= 0).all() and keys[-1] > keys[0]

@@ -27,7 +27,7 @@ def _search_rows(queries, weights, tree, reach, out_d, out_i):
     rest = np.zeros(len(tree[5]), np.float32)  # no seeded walk: no bound past the first dims
     for r in range(len(queries)):
         _search_one(queries[r], weights[r], True, tree, best_d, best_i, acc, heap_bound,
-                    heap_node, rest, reach, 0)
+                    heap_node, rest, reach, 0, 0, np.inf, rest, 0.0, 0.0)
         out_d[r] = best_d
         out_i[r] = best_i
 
