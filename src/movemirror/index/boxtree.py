@@ -1,15 +1,18 @@
 """Exact search in a tree of pose blocks bounded by axis-aligned boxes.
 
 The bank is laid out by movemirror.index.partition: a binary tree split along principal
-axes whose leaves are blocks of EXACT_LEAF_SIZE poses. A query visits nodes best first, in
-order of their lower bound, and stops once the nearest bound left exceeds its k-th best:
+axes whose leaves are blocks of EXACT_LEAF_SIZE poses. A query visits blocks in order of
+their lower bound, and stops once the nearest bound left exceeds its k-th best; it bounds
+every block at once (_seed_leaves) in banks of up to SEED_BLOCKS_MAX blocks, and beyond,
+or with a budget of blocks, walks the tree from the root, nodes best first. The bounds:
 
 - cosine on unit x/y vectors ranks like Euclidean distance, which a rotation preserves; the
   bank is rotated onto its principal axes, where boxes are tight, and a box bounds the
   squared distance by sum_d max(0, lo_d - q_d, q_d - hi_d)^2;
   each node also lies in a slab along its parent's split axis (principal axes of deeper
   nodes are oblique to the bank's), which bounds it by the squared gap to the slab; the
-  larger of the two bounds is used (a third fewer nodes and blocks visited on real poses);
+  larger of the two bounds is used in the walk from the root (a third fewer nodes and
+  blocks visited on real poses);
 - the weighted distance is an L1 distance with the query's confidences as weights, and
   sum_d w_d * max(0, lo_d - q_d, q_d - hi_d) bounds it from below for any weights, though
   it is not a metric (no rotation there: the dimensions are only reordered by spread).
@@ -47,11 +50,13 @@ EXACT_LEAF_SIZE = 64
 # Bounds and distances are float32 sums in whatever order the compiler vectorises them; a node
 # is skipped only when its bound exceeds the k-th best by more than their rounding (~34 ulp).
 _SLACK = np.float32(1.0 + 1e-5)
-# The weighted walk starts from every block's bound (_seed_leaves) in banks of up to this many
-# blocks. Against the walk from the root (same run, Penn Action poses, p50 of one query) it took
-# 1/1.4 of the time at 1,250 and 2,500 blocks, 1/1.5 at 5,000, 1/1.6 at 10,000 and 1/1.7 at
-# 15,625 (1M poses), then with a heap of the blocks; larger banks are not measured. A budgeted
-# (approximate) walk scans far fewer blocks than it would bound, so it always starts at the root.
+# The exact walk starts from every block's bound (_seed_leaves) in banks of up to this many
+# blocks. Against the walk from the root (same run, Penn Action poses, p50 of one query) the
+# weighted one took 1/1.4 of the time at 1,250 and 2,500 blocks, 1/1.5 at 5,000, 1/1.6 at
+# 10,000 and 1/1.7 at 15,625 (1M poses), then with a heap of the blocks; the cosine one, with
+# buckets, the same p50 at 1,250 blocks (0.98-1.02x) but 1/1.4 of the p90 and 1/1.14 of the
+# mean. Larger banks are not measured. A budgeted (approximate) walk scans far fewer blocks
+# than it would bound, so it always starts at the root.
 SEED_BLOCKS_MAX = 16_384
 # The seeded walk takes blocks in this many buckets of increasing bound, not from a heap
 # (1.24-1.31x per weighted query at 80k; 128 or 2,048 buckets: within 2% of 512).
@@ -88,10 +93,10 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
     its low and scale), skipping those out of reach, until a whole bucket is.
     Only poses within cap are wanted: slots left unfilled keep distance cap and index
     int64 max (the mirrored walk, which needs nothing beyond the plain walk's k-th best).
-    rest: per block, the weighted box bound over its dimensions past the first _FIRST_DIMS
+    rest: per block, the box bound over its dimensions past the first _FIRST_DIMS
     (_seed_leaves sets it; 0 bounds nothing), added to a block's partial sums when it is
-    checked after those dimensions (cosine: not used; computing it in the walk from the
-    root made cosine 0.94-0.96x as fast).
+    checked after those dimensions (the walk from the root leaves it 0: computing it there
+    made cosine 0.94-0.96x as fast).
 
     One function, indexing whole arrays by row: every array numba passes to a helper or
     slices (lo[node]) costs atomic reference-count updates, which took 40% of a query's time.
@@ -150,8 +155,7 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
                     least = acc[0]
                     for j in range(1, width):
                         least = min(least, acc[j])
-                    if weighted:
-                        least += rest[b]
+                    least += rest[b]
                     if least > best_d[last] * reach:
                         break
                 else:
@@ -198,18 +202,20 @@ _BUCKETS = 512
 
 
 @njit(cache=True, fastmath=_FAST)
-def _seed_leaves(q, w, leaf_lo, leaf_hi, leaf_node, heap_bound, heap_node, rest, raw, keys,
-                 counts):
-    """Puts every block's leaf and weighted box bound in heap_node/heap_bound, in _BUCKETS
-    buckets of increasing bound (a counting sort; keys: each one's bucket), and each block's
-    bound past _FIRST_DIMS in rest; returns (blocks, low, scale): a bound x is in bucket
-    float32(float32(x - low) * scale), rounded down. raw, counts: scratch.
+def _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node, rest, raw, keys, counts):
+    """Puts every block's leaf and box bound (weighted L1, else squared Euclidean) in
+    heap_node/heap_bound, in _BUCKETS buckets of increasing bound (a counting sort; keys:
+    each one's bucket), and each block's bound past _FIRST_DIMS in rest; returns (blocks,
+    low, scale): a bound x is in bucket float32(float32(x - low) * scale), rounded down.
+    seeds: leaf_seeds; raw, counts: scratch.
 
-    The weighted walk starts here instead of at the root: its L1 bounds prune so little
+    The exact walk starts here instead of at the root: the weighted L1 bounds prune so little
     that the tree's inner nodes cost more than bounding every block at once, dimension by
-    dimension across all blocks (leaf_lo, leaf_hi: (dim, blocks)), which vectorises. It
-    visits a fifth of the blocks, which a heap's pops made dear: buckets cost 0.8x the time.
+    dimension across all blocks (leaf_lo, leaf_hi: (dim, blocks)), which vectorises; cosine's
+    prune well, but the nodes' boxes are read from cold caches. The weighted walk visits a
+    fifth of the blocks, which a heap's pops made dear: buckets cost 0.8x the time.
     """
+    leaf_lo, leaf_hi, leaf_node = seeds
     zero = np.float32(0.0)
     blocks = leaf_lo.shape[1]
     for b in range(blocks):
@@ -220,9 +226,14 @@ def _seed_leaves(q, w, leaf_lo, leaf_hi, leaf_node, heap_bound, heap_node, rest,
         qd, wd = q[d], w[d]
         # The bound past the first dimensions is also kept apart, for the scan (_search_one).
         part = raw if d < first else rest
-        for b in range(blocks):
-            gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b])
-            part[b] += wd * max(gap, zero)
+        if weighted:
+            for b in range(blocks):
+                gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b])
+                part[b] += wd * max(gap, zero)
+        else:
+            for b in range(blocks):
+                gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b], zero)
+                part[b] += gap * gap
     low = raw[0] + rest[0]
     high = low
     for b in range(blocks):
@@ -326,8 +337,8 @@ def _search_rows(queries, first, stop, turn, weighted, kernel, reach, max_leaves
             _rotate_row(query, turn, sums, q)
         seeded, low, scale = 0, np.float32(0), np.float32(0)
         if seeds[2].shape[0]:
-            seeded, low, scale = _seed_leaves(q, w, seeds[0], seeds[1], seeds[2], heap_bound,
-                                              heap_node, rest, raw, keys, counts)
+            seeded, low, scale = _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node,
+                                              rest, raw, keys, counts)
         _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, rest,
                     reach, max_leaves, seeded, np.inf, keys, low, scale)
         _rescore(query, vectors, kernel, best_i, out_d[r], out_i[r])
@@ -373,9 +384,8 @@ def _search_rows_mirrored(queries, mirrored, first, stop, turn, weighted, kernel
                 _rotate_row(query, turn, sums, q)
             seeded, low, scale = 0, np.float32(0), np.float32(0)
             if seeds[2].shape[0]:
-                seeded, low, scale = _seed_leaves(q, w, seeds[0], seeds[1], seeds[2],
-                                                  heap_bound, heap_node, rest, raw, keys,
-                                                  counts)
+                seeded, low, scale = _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node,
+                                                  rest, raw, keys, counts)
             cap = np.inf if side == 0 else best_d[k - 1] * _SLACK
             _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node,
                         rest, reach, max_leaves, seeded, cap, keys, low, scale)
@@ -469,7 +479,7 @@ class BoxTreeIndex:
         if len(xy):
             self._tree = search_tree(space, leaf_size)
             left, _, lo, hi, block_of, blocks = self._tree[:6]
-            if self._weighted and not self._max_leaves and len(blocks) <= seed_blocks_max:
+            if not self._max_leaves and len(blocks) <= seed_blocks_max:
                 self._seeds = leaf_seeds(left, lo, hi, block_of)
             # Compiles (or loads from numba's cache) both search paths now, not on first use.
             self.search(self.vectors[:1], 1)
