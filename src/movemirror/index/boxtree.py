@@ -305,43 +305,53 @@ def _rotate(rows, turn):
 
 
 @njit(cache=True, nogil=True)
-def _search_rows(queries, first, stop, turn, weighted, kernel, reach, max_leaves, tree,
-                 seeds, vectors, out_d, out_i):
-    # Scratch made here: numba allocates faster than it takes arrays from Python (unboxing).
-    k = out_d.shape[1]
-    leaf = tree[5].shape[2]
-    best_d = np.empty(k, np.float32)
-    best_i = np.empty(k, np.int64)
-    acc = np.empty(leaf, np.float32)
-    heap_bound = np.empty(len(tree[0]), np.float32)  # room for every node of the tree
-    heap_node = np.empty(len(tree[0]), np.int64)
-    rest = np.zeros(len(tree[5]), np.float32)  # per block: its box's bound past _FIRST_DIMS
-    raw = np.empty(len(tree[5]), np.float32)
-    keys = np.empty(len(tree[5]), np.float32)
-    counts = np.empty(_BUCKETS + 1, np.int64)
-    q = np.empty(XY_DIM, np.float32)
-    w = np.zeros(XY_DIM, np.float32)
-    sums = np.empty(XY_DIM, np.float64)  # the rotation's
+def _scratch(tree, k, turn, weighted):
+    """What _walk works in, made once per call (numba allocates faster than it takes arrays
+    from Python): best_d, best_i, acc, heap_bound, heap_node, rest, raw, keys, counts, q, w,
+    sums, source."""
+    blocks, nodes = len(tree[5]), len(tree[0])
     source = np.empty(XY_DIM, np.int64)  # weighted: rotation is a permutation of dimensions
     if weighted:  # (cosine: 52 x 52 comparisons not made for nothing)
         for d in range(XY_DIM):
             source[d] = np.argmax(turn[:, d])
+    return (np.empty(k, np.float32), np.empty(k, np.int64),
+            np.empty(tree[5].shape[2], np.float32),
+            np.empty(nodes, np.float32), np.empty(nodes, np.int64),  # room for every node
+            np.zeros(blocks, np.float32), np.empty(blocks, np.float32),
+            np.empty(blocks, np.float32), np.empty(_BUCKETS + 1, np.int64),
+            np.empty(XY_DIM, np.float32), np.zeros(XY_DIM, np.float32),
+            np.empty(XY_DIM, np.float64), source)
+
+
+@njit(cache=True, nogil=True)
+def _walk(query, cap, turn, weighted, reach, max_leaves, tree, seeds, scratch):
+    """One query's walk (_search_one) into scratch's best_d, best_i: the query in the
+    index's space (rotated; weighted: dimensions reordered, with its weights), every block
+    bounded first where the index has seeds."""
+    best_d, best_i, acc, heap_bound, heap_node, rest, raw, keys, counts, q, w, sums, source = (
+        scratch)
+    if weighted:
+        total = np.float64(query[CONFIDENCE_SUM])
+        for d in range(XY_DIM):
+            q[d] = query[source[d]]
+            w[d] = np.float32(query[XY_DIM + source[d] // 2] / total)
+    else:
+        _rotate_row(query, turn, sums, q)
+    seeded, low, scale = 0, np.float32(0), np.float32(0)
+    if seeds[2].shape[0]:
+        seeded, low, scale = _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node, rest,
+                                          raw, keys, counts)
+    _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, rest, reach,
+                max_leaves, seeded, cap, keys, low, scale)
+
+
+@njit(cache=True, nogil=True)
+def _search_rows(queries, first, stop, turn, weighted, kernel, reach, max_leaves, tree,
+                 seeds, vectors, out_d, out_i):
+    scratch = _scratch(tree, out_d.shape[1], turn, weighted)
     for r in range(first, stop):
-        query = queries[r]
-        if weighted:
-            total = np.float64(query[CONFIDENCE_SUM])
-            for d in range(XY_DIM):
-                q[d] = query[source[d]]
-                w[d] = np.float32(query[XY_DIM + source[d] // 2] / total)
-        else:
-            _rotate_row(query, turn, sums, q)
-        seeded, low, scale = 0, np.float32(0), np.float32(0)
-        if seeds[2].shape[0]:
-            seeded, low, scale = _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node,
-                                              rest, raw, keys, counts)
-        _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, rest,
-                    reach, max_leaves, seeded, np.inf, keys, low, scale)
-        _rescore(query, vectors, kernel, best_i, out_d[r], out_i[r])
+        _walk(queries[r], np.inf, turn, weighted, reach, max_leaves, tree, seeds, scratch)
+        _rescore(queries[r], vectors, kernel, scratch[1], out_d[r], out_i[r])
 
 
 @njit(cache=True, nogil=True)
@@ -352,43 +362,16 @@ def _search_rows_mirrored(queries, mirrored, first, stop, turn, weighted, kernel
     gives them; the mirror image's walk keeps only what beats the plain walk's k-th best
     (with the rounding slack), which cannot change the merge's k."""
     k = out_d.shape[1]
-    leaf = tree[5].shape[2]
-    best_d = np.empty(k, np.float32)
-    best_i = np.empty(k, np.int64)
     side_d = np.empty((2, 1, k), np.float32)
     side_i = np.empty((2, 1, k), np.int64)
-    acc = np.empty(leaf, np.float32)
-    heap_bound = np.empty(len(tree[0]), np.float32)
-    heap_node = np.empty(len(tree[0]), np.int64)
-    rest = np.zeros(len(tree[5]), np.float32)  # per block: its box's bound past _FIRST_DIMS
-    raw = np.empty(len(tree[5]), np.float32)
-    keys = np.empty(len(tree[5]), np.float32)
-    counts = np.empty(_BUCKETS + 1, np.int64)
-    q = np.empty(XY_DIM, np.float32)
-    w = np.zeros(XY_DIM, np.float32)
-    sums = np.empty(XY_DIM, np.float64)
-    source = np.empty(XY_DIM, np.int64)
-    if weighted:
-        for d in range(XY_DIM):
-            source[d] = np.argmax(turn[:, d])
+    scratch = _scratch(tree, k, turn, weighted)
+    best_d, best_i = scratch[0], scratch[1]
     missing = np.iinfo(np.int64).max
     for r in range(first, stop):
         for side in range(2):
             query = queries[r] if side == 0 else mirrored[r]
-            if weighted:
-                total = np.float64(query[CONFIDENCE_SUM])
-                for d in range(XY_DIM):
-                    q[d] = query[source[d]]
-                    w[d] = np.float32(query[XY_DIM + source[d] // 2] / total)
-            else:
-                _rotate_row(query, turn, sums, q)
-            seeded, low, scale = 0, np.float32(0), np.float32(0)
-            if seeds[2].shape[0]:
-                seeded, low, scale = _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node,
-                                                  rest, raw, keys, counts)
             cap = np.inf if side == 0 else best_d[k - 1] * _SLACK
-            _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node,
-                        rest, reach, max_leaves, seeded, cap, keys, low, scale)
+            _walk(query, cap, turn, weighted, reach, max_leaves, tree, seeds, scratch)
             found = 0
             while found < k and best_i[found] != missing:
                 found += 1
