@@ -245,18 +245,20 @@ def _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node, rest, raw, keys, 
         scale = zero
     for i in range(_BUCKETS + 1):
         counts[i] = 0
+    top = np.float32(_BUCKETS - 1)
     for b in range(blocks):
-        keys[b] = np.float32(np.float32(raw[b] - low) * scale)
-        counts[min(np.int64(keys[b]), _BUCKETS - 1) + 1] += 1
+        keys[b] = min(np.floor(np.float32(np.float32(raw[b] - low) * scale)), top)
+        counts[int(keys[b]) + 1] += 1
     for i in range(_BUCKETS):
         counts[i + 1] += counts[i]
     for b in range(blocks):
-        at = counts[min(np.int64(keys[b]), _BUCKETS - 1)]
-        counts[min(np.int64(keys[b]), _BUCKETS - 1)] = at + 1
+        bucket = int(keys[b])
+        at = counts[bucket]
+        counts[bucket] = at + 1
         heap_bound[at] = raw[b]
         heap_node[at] = leaf_node[b]
-    for b in range(blocks):  # keys in the new order: each block's bucket, rounded down
-        keys[b] = np.floor(np.float32(np.float32(heap_bound[b] - low) * scale))
+    for b in range(blocks):  # keys in the new order
+        keys[b] = min(np.floor(np.float32(np.float32(heap_bound[b] - low) * scale)), top)
     return blocks, low, scale
 
 
