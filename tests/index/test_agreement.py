@@ -12,6 +12,7 @@ from movemirror.index import INDEX_KINDS, Index, build_index
 from movemirror.index.approx import ApproxBoxTreeIndex
 from movemirror.index.boxtree import (
     _BUCKETS,
+    _EARLY_DIMS,
     _FIRST_DIMS,
     EXACT_LEAF_SIZE,
     SEED_BLOCKS_MAX,
@@ -187,15 +188,17 @@ def test_every_index_offers_the_declared_interface(kind, penn_valid):
 
 @pytest.mark.parametrize("metric", ["cosine", "weighted"])
 def test_seeding_orders_blocks_by_bound_and_bounds_their_last_dimensions(penn_split, metric):
-    """_seed_leaves' `rest`, added to a block's partial sums after _FIRST_DIMS dimensions
-    (_search_one), never exceeds what any pose of the block adds over those dimensions."""
+    """_seed_leaves' `rest`, added to a block's partial sums after _EARLY_DIMS and after
+    _FIRST_DIMS dimensions (_search_one), never exceeds what any pose of the block adds over
+    the dimensions after those."""
     bank, queries = penn_split
     index = BoxTreeIndex(bank, metric)
     weighted = metric == "weighted"
     blocks, ids = index._tree[5], index._tree[6]
     source = np.argmax(index._turn, axis=0)  # weighted: the dimensions' order
     nodes = len(index._tree[0])
-    rest, raw, keys = (np.empty(len(blocks), np.float32) for _ in range(3))
+    rest = np.empty((2, len(blocks)), np.float32)
+    raw, keys = np.empty(len(blocks), np.float32), np.empty(len(blocks), np.float32)
     counts = np.empty(_BUCKETS + 1, np.int64)
     for query in queries[:20]:
         if weighted:
@@ -206,11 +209,12 @@ def test_seeding_orders_blocks_by_bound_and_bounds_their_last_dimensions(penn_sp
             q = (query[:XY_DIM].astype(np.float64) @ index._turn).astype(np.float32)
         bound, node = np.empty(nodes, np.float32), np.empty(nodes, np.int64)
         _seed_leaves(q, weights, weighted, index._seeds, bound, node, rest, raw, keys, counts)
-        gaps = q[_FIRST_DIMS:, None] - blocks[:, _FIRST_DIMS:, :]
-        tails = (weights[_FIRST_DIMS:, None] * np.abs(gaps) if weighted else gaps**2).sum(axis=1)
-        tails = np.where(ids >= 0, tails, np.inf)
-        assert (rest > 0).mean() > 0.2  # it bounds something
-        assert (rest <= tails.min(axis=1) * (1 + 1e-5) + 1e-7).all()
+        for row, past in enumerate((_EARLY_DIMS, _FIRST_DIMS)):
+            gaps = q[past:, None] - blocks[:, past:, :]
+            tails = (weights[past:, None] * np.abs(gaps) if weighted else gaps**2).sum(axis=1)
+            tails = np.where(ids >= 0, tails, np.inf)
+            assert (rest[row] > 0).mean() > 0.2  # it bounds something
+            assert (rest[row] <= tails.min(axis=1) * (1 + 1e-5) + 1e-7).all()
         # Every block once, in buckets of increasing bound (the seeded walk's order).
         assert sorted(node[:len(blocks)]) == sorted(index._seeds[2])
         assert np.array_equal(np.sort(bound[:len(blocks)]), np.sort(raw))
