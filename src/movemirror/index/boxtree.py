@@ -3,7 +3,8 @@
 The bank is laid out by movemirror.index.partition: a binary tree split along principal
 axes whose leaves are blocks of EXACT_LEAF_SIZE poses. A query visits blocks in order of
 their lower bound, and stops once the nearest bound left exceeds its k-th best; it bounds
-every block at once (_seed_leaves) in banks of up to SEED_BLOCKS_MAX blocks, and beyond,
+every block at once (_seed_leaves) in banks of up to SEED_BLOCKS_MAX blocks (cosine:
+COSINE_SEED_BLOCKS_MAX), and beyond,
 or with a budget of blocks, walks the tree from the root, nodes best first. The bounds:
 
 - cosine on unit x/y vectors ranks like Euclidean distance, which a rotation preserves; the
@@ -55,9 +56,13 @@ _SLACK = np.float32(1.0 + 1e-5)
 # weighted one took 1/1.4 of the time at 1,250 and 2,500 blocks, 1/1.5 at 5,000, 1/1.6 at
 # 10,000 and 1/1.7 at 15,625 (1M poses), then with a heap of the blocks; the cosine one, with
 # buckets, the same p50 at 1,250 blocks (0.98-1.02x) but 1/1.4 of the p90 and 1/1.14 of the
-# mean. Larger banks are not measured. A budgeted (approximate) walk scans far fewer blocks
+# mean. Larger weighted banks are not measured. A budgeted (approximate) walk scans far fewer blocks
 # than it would bound, so it always starts at the root.
 SEED_BLOCKS_MAX = 16_384
+# Cosine's tree walk prunes well, so bounding every block stops paying sooner: against the walk
+# from the root, p50 1.05x at 2,500 blocks, 0.88x at 5,000 and 0.78x at 15,625 (p90 1.5x,
+# 1.48x, 1.18x; same run, 300 held-out Penn Action queries).
+COSINE_SEED_BLOCKS_MAX = 4_096
 # The seeded walk takes blocks in this many buckets of increasing bound, not from a heap
 # (1.24-1.31x per weighted query at 80k; 128 or 2,048 buckets: within 2% of 512).
 _BUCKETS = 512
@@ -449,7 +454,7 @@ class BoxTreeIndex:
     exact_metrics: ClassVar[tuple[str, ...]] = BOUNDED_METRICS
 
     def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = EXACT_LEAF_SIZE,
-                 seed_blocks_max: int = SEED_BLOCKS_MAX):
+                 seed_blocks_max: int | None = None):
         self._kernel = check_metric(metric).kernel
         if metric not in BOUNDED_METRICS:
             raise UnknownMetricError(f"the box tree has no bound for metric {metric!r}; "
@@ -478,6 +483,8 @@ class BoxTreeIndex:
         if len(xy):
             self._tree = search_tree(space, leaf_size)
             left, _, lo, hi, block_of, blocks = self._tree[:6]
+            if seed_blocks_max is None:
+                seed_blocks_max = SEED_BLOCKS_MAX if self._weighted else COSINE_SEED_BLOCKS_MAX
             if not self._max_leaves and len(blocks) <= seed_blocks_max:
                 self._seeds = leaf_seeds(left, lo, hi, block_of)
             # Compiles (or loads from numba's cache) both search paths now, not on first use.
