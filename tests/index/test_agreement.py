@@ -10,10 +10,18 @@ from hypothesis import strategies as st
 from movemirror.distances import METRICS
 from movemirror.index import INDEX_KINDS, Index, build_index
 from movemirror.index.approx import ApproxBoxTreeIndex
-from movemirror.index.boxtree import EXACT_LEAF_SIZE, SEED_BLOCKS_MAX, BoxTreeIndex
+from movemirror.index.boxtree import (
+    _BUCKETS,
+    _EARLY_DIMS,
+    _FIRST_DIMS,
+    EXACT_LEAF_SIZE,
+    SEED_BLOCKS_MAX,
+    BoxTreeIndex,
+    _seed_leaves,
+)
 from movemirror.index.brute import BruteForceIndex
 from movemirror.index.recall import recall_at_k, true_distances
-from movemirror.vectors import to_vectors
+from movemirror.vectors import CONFIDENCE_SUM, XY_DIM, to_vectors
 
 from .agreement import assert_agrees
 from .poses import random_vectors
@@ -121,8 +129,8 @@ def test_agrees_with_brute_force_on_real_poses(penn_split, penn_truth, kind, met
     assert (found[1] == truth[1]).mean() > 0.99
 
 
-@pytest.mark.parametrize("metric", ["weighted", "torso"])
-def test_weighted_walk_from_the_root_agrees_on_real_poses(penn_split, penn_truth, metric):
+@pytest.mark.parametrize("metric", ["cosine", "weighted", "torso"])
+def test_walk_from_the_root_agrees_on_real_poses(penn_split, penn_truth, metric):
     """The walk for banks beyond SEED_BLOCKS_MAX blocks, which the default skips at 30,000."""
     bank, queries = penn_split
     index = BoxTreeIndex(bank, metric, seed_blocks_max=0)
@@ -132,11 +140,12 @@ def test_weighted_walk_from_the_root_agrees_on_real_poses(penn_split, penn_truth
     assert (found[1] == penn_truth[metric][1]).mean() > 0.99
 
 
-def test_only_the_exact_weighted_walk_starts_from_every_block(penn_split):
+def test_only_the_exact_walk_starts_from_every_block(penn_split):
     bank, _ = penn_split
-    assert len(BoxTreeIndex(bank, "weighted")._seeds[2]) == -(-len(bank) // EXACT_LEAF_SIZE)
-    assert not len(BoxTreeIndex(bank, "cosine")._seeds[2])
-    assert not len(ApproxBoxTreeIndex(bank, "weighted", max_leaves=64)._seeds[2])
+    for metric in ("weighted", "cosine"):
+        blocks = -(-len(bank) // EXACT_LEAF_SIZE)
+        assert len(BoxTreeIndex(bank, metric)._seeds[2]) == blocks
+        assert not len(ApproxBoxTreeIndex(bank, metric, max_leaves=64)._seeds[2])
 
 
 def test_vptree_on_the_weighted_distance_misses_true_neighbours(penn_split, penn_truth):
@@ -175,3 +184,38 @@ def test_every_index_offers_the_declared_interface(kind, penn_valid):
         assert index.nbytes >= bank.nbytes
         d, i = index.search(bank[:4], 5)
         assert d.shape == i.shape == (4, 5) and d.dtype == np.float32 and i.dtype == np.int64
+
+
+@pytest.mark.parametrize("metric", ["cosine", "weighted"])
+def test_seeding_orders_blocks_by_bound_and_bounds_their_last_dimensions(penn_split, metric):
+    """_seed_leaves' `rest`, added to a block's partial sums after _EARLY_DIMS and after
+    _FIRST_DIMS dimensions (_search_one), never exceeds what any pose of the block adds over
+    the dimensions after those."""
+    bank, queries = penn_split
+    index = BoxTreeIndex(bank, metric)
+    weighted = metric == "weighted"
+    blocks, ids = index._tree[5], index._tree[6]
+    source = np.argmax(index._turn, axis=0)  # weighted: the dimensions' order
+    nodes = len(index._tree[0])
+    rest = np.empty((2, len(blocks)), np.float32)
+    raw, keys = np.empty(len(blocks), np.float32), np.empty(len(blocks), np.float32)
+    counts = np.empty(_BUCKETS + 1, np.int64)
+    for query in queries[:20]:
+        if weighted:
+            weights = np.float32(query[XY_DIM + source // 2] / np.float64(query[CONFIDENCE_SUM]))
+            q = np.ascontiguousarray(query[source], dtype=np.float32)
+        else:  # rotated as _search_rows rotates it
+            weights = np.zeros(XY_DIM, np.float32)
+            q = (query[:XY_DIM].astype(np.float64) @ index._turn).astype(np.float32)
+        bound, node = np.empty(nodes, np.float32), np.empty(nodes, np.int64)
+        _seed_leaves(q, weights, weighted, index._seeds, bound, node, rest, raw, keys, counts)
+        for row, past in enumerate((_EARLY_DIMS, _FIRST_DIMS)):
+            gaps = q[past:, None] - blocks[:, past:, :]
+            tails = (weights[past:, None] * np.abs(gaps) if weighted else gaps**2).sum(axis=1)
+            tails = np.where(ids >= 0, tails, np.inf)
+            assert (rest[row] > 0).mean() > 0.2  # it bounds something
+            assert (rest[row] <= tails.min(axis=1) * (1 + 1e-5) + 1e-7).all()
+        # Every block once, in buckets of increasing bound (the seeded walk's order).
+        assert sorted(node[:len(blocks)]) == sorted(index._seeds[2])
+        assert np.array_equal(np.sort(bound[:len(blocks)]), np.sort(raw))
+        assert (np.diff(keys) >= 0).all() and keys[-1] > keys[0]

@@ -20,23 +20,3 @@ def test_pops_come_out_in_order(values):
         out.append(bound)
     assert out == sorted(np.float32(v) for v in values)
 
-
-@settings(deadline=None)
-@given(st.lists(st.floats(0, 10, width=32), max_size=200),
-       st.lists(st.floats(0, 10, width=32), max_size=20))
-def test_heapify_then_push_and_pop_in_order(values, more):
-    bounds = np.empty(len(values) + len(more) + 1, np.float32)
-    nodes = np.empty(len(bounds), np.int64)
-    bounds[: len(values)] = values
-    nodes[: len(values)] = np.arange(len(values))
-    heap.heapify(bounds, nodes, len(values))
-    size = len(values)
-    for i, v in enumerate(more):
-        size = heap.push(bounds, nodes, size, np.float32(v), len(values) + i)
-    everything = [np.float32(v) for v in values + more]
-    out = []
-    while size:
-        bound, node, size = heap.pop(bounds, nodes, size)
-        assert everything[node] == bound
-        out.append(bound)
-    assert out == sorted(everything)

@@ -1,15 +1,19 @@
 """Exact search in a tree of pose blocks bounded by axis-aligned boxes.
 
 The bank is laid out by movemirror.index.partition: a binary tree split along principal
-axes whose leaves are blocks of EXACT_LEAF_SIZE poses. A query visits nodes best first, in
-order of their lower bound, and stops once the nearest bound left exceeds its k-th best:
+axes whose leaves are blocks of EXACT_LEAF_SIZE poses. A query visits blocks in order of
+their lower bound, and stops once the nearest bound left exceeds its k-th best; it bounds
+every block at once (_seed_leaves) in banks of up to SEED_BLOCKS_MAX blocks (cosine:
+COSINE_SEED_BLOCKS_MAX), and beyond,
+or with a budget of blocks, walks the tree from the root, nodes best first. The bounds:
 
 - cosine on unit x/y vectors ranks like Euclidean distance, which a rotation preserves; the
   bank is rotated onto its principal axes, where boxes are tight, and a box bounds the
   squared distance by sum_d max(0, lo_d - q_d, q_d - hi_d)^2;
   each node also lies in a slab along its parent's split axis (principal axes of deeper
   nodes are oblique to the bank's), which bounds it by the squared gap to the slab; the
-  larger of the two bounds is used (a third fewer nodes and blocks visited on real poses);
+  larger of the two bounds is used in the walk from the root (a third fewer nodes and
+  blocks visited on real poses);
 - the weighted distance is an L1 distance with the query's confidences as weights, and
   sum_d w_d * max(0, lo_d - q_d, q_d - hi_d) bounds it from below for any weights, though
   it is not a metric (no rotation there: the dimensions are only reordered by spread).
@@ -47,13 +51,26 @@ EXACT_LEAF_SIZE = 64
 # Bounds and distances are float32 sums in whatever order the compiler vectorises them; a node
 # is skipped only when its bound exceeds the k-th best by more than their rounding (~34 ulp).
 _SLACK = np.float32(1.0 + 1e-5)
-# The weighted walk starts from every block's bound (_seed_leaves) in banks of up to this many
-# blocks. Against the walk from the root (same run, Penn Action poses, p50 of one query) it took
-# 1/1.4 of the time at 1,250 and 2,500 blocks, 1/1.5 at 5,000, 1/1.6 at 10,000 and 1/1.7 at
-# 15,625 (1M poses); larger banks are not measured. A budgeted (approximate) walk scans far
-# fewer blocks than it would bound, so it always starts at the root.
+# The exact walk starts from every block's bound (_seed_leaves) in banks of up to this many
+# blocks. Against the walk from the root (same run, Penn Action poses, p50 of one query) the
+# weighted one took 1/1.4 of the time at 1,250 and 2,500 blocks, 1/1.5 at 5,000, 1/1.6 at
+# 10,000 and 1/1.7 at 15,625 (1M poses), then with a heap of the blocks; the cosine one, with
+# buckets, the same p50 at 1,250 blocks (0.98-1.02x) but 1/1.4 of the p90 and 1/1.14 of the
+# mean. Larger weighted banks are not measured. A budgeted (approximate) walk scans far fewer blocks
+# than it would bound, so it always starts at the root.
 SEED_BLOCKS_MAX = 16_384
+# Cosine's tree walk prunes well, so bounding every block stops paying sooner: against the walk
+# from the root, p50 1.05x at 2,500 blocks, 0.88x at 5,000 and 0.78x at 15,625 (p90 1.5x,
+# 1.48x, 1.18x; same run, 300 held-out Penn Action queries).
+COSINE_SEED_BLOCKS_MAX = 4_096
+# The seeded walk takes blocks in this many buckets of increasing bound, not from a heap
+# (1.24-1.31x per weighted query at 80k; 128 or 2,048 buckets: within 2% of 512).
+_BUCKETS = 512
 _PARALLEL_FROM = 32  # queries per call from which a batch is spread over all cores
+# A seeded block is also checked after its first 8 dimensions, with its box's bound over the
+# rest: 1.04x (weighted) and 1.05-1.07x (cosine) against the check after 16 alone (without
+# that bound, in the walk from the root, weighted took 0.95x and cosine 1.03x: not done there).
+_EARLY_DIMS = 8
 _FIRST_DIMS = 16  # dimensions scanned before a block is checked against the k-th best (10: 1.15x
 # slower for weighted, the same for cosine, on 80k Penn Action poses)
 # Projections of the bank (numpy) and of a query (the walk) round differently, by about
@@ -75,14 +92,20 @@ _FAST = {"reassoc", "contract", "nsz", "arcp"}
 
 
 @njit(cache=True, fastmath=_FAST)
-def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, reach,
-                max_leaves, seeded=0, cap=np.inf):
+def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, rest, reach,
+                max_leaves, seeded, cap, keys, low, scale):
     """Best first: nodes come off a heap by lower bound; the walk ends when the nearest bound
     is beyond reach times the current k-th best (reach just above 1: exact; below 1:
     (1 + epsilon)-approximate), or after max_leaves blocks (0: no limit). The heap starts
-    with the root, or, when seeded > 0, with the seeded pairs already in it (_seed_leaves).
+    with the root; when seeded > 0, there is no heap: the seeded blocks are taken in the
+    buckets of increasing bound _seed_leaves put them in (heap_bound, heap_node, keys, with
+    its low and scale), skipping those out of reach, until a whole bucket is.
     Only poses within cap are wanted: slots left unfilled keep distance cap and index
     int64 max (the mirrored walk, which needs nothing beyond the plain walk's k-th best).
+    rest: (2, blocks), per block the box bound over its dimensions past the first
+    _EARLY_DIMS and past the first _FIRST_DIMS (_seed_leaves sets them; 0 bounds nothing),
+    added to a block's partial sums when it is checked after those dimensions (the walk from
+    the root leaves it 0: computing it there made cosine 0.94-0.96x as fast).
 
     One function, indexing whole arrays by row: every array numba passes to a helper or
     slices (lo[node]) costs atomic reference-count updates, which took 40% of a query's time.
@@ -90,25 +113,46 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
     left, right, lo, hi, block_of, blocks, ids, axis, slab = tree
     dim, width = q.shape[0], blocks.shape[2]
     first = min(_FIRST_DIMS, blocks.shape[1])  # the feature tree's blocks may have fewer dims
+    early = min(_EARLY_DIMS, first) if seeded > 0 else 0  # (rest bounds only seeded blocks)
     zero = np.float32(0.0)
     topk.reset(best_d, best_i)
     if cap < np.inf:
         best_d[:] = np.float32(cap)
     last = len(best_d) - 1
-    size = seeded if seeded > 0 else heap.push(heap_bound, heap_node, 0, zero, 0)
+    size = 0 if seeded > 0 else heap.push(heap_bound, heap_node, 0, zero, 0)
+    cursor = 0
     scanned = 0
-    while size > 0:
-        bound, node, size = heap.pop(heap_bound, heap_node, size)
-        if bound > best_d[last] * reach:
-            break
+    while True:
+        if seeded > 0:
+            if cursor == seeded:
+                break
+            # Blocks come in buckets of increasing bound (_seed_leaves), in any order within
+            # one: a block out of reach is skipped, and once a bucket is out of reach, so are
+            # all after it (its key is monotone in the bound; one bucket spare for rounding).
+            bound, node = heap_bound[cursor], heap_node[cursor]
+            limit = best_d[last] * reach
+            if bound > limit:
+                if keys[cursor] > np.float32(np.float32(limit - low) * scale) + 1:
+                    break
+                cursor += 1
+                continue
+            cursor += 1
+        else:
+            if size == 0:
+                break
+            bound, node, size = heap.pop(heap_bound, heap_node, size)
+            if bound > best_d[last] * reach:
+                break
         if left[node] < 0:
             # A block's dimensions come largest spread first, so after the first few the
             # whole block is usually already out of reach and the rest is skipped.
             b = block_of[node]
             for j in range(width):
                 acc[j] = zero
-            for stage in range(2):
-                for d in range(first if stage else 0, dim if stage else first):
+            for stage in range(3):
+                start = 0 if stage == 0 else (early if stage == 1 else first)
+                stop = early if stage == 0 else (first if stage == 1 else dim)
+                for d in range(start, stop):
                     qd, wd = q[d], w[d]
                     if weighted:
                         for j in range(width):
@@ -117,10 +161,15 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
                         for j in range(width):
                             diff = qd - blocks[b, d, j]
                             acc[j] += diff * diff
-                if stage == 0:
+                if stage < 2:
+                    if stop == 0:  # no early check
+                        continue
+                    # Every point lies in the block's box, so past these dimensions it is
+                    # at least the box's bound there (rest) farther than its partial sum.
                     least = acc[0]
                     for j in range(1, width):
                         least = min(least, acc[j])
+                    least += rest[stage, b]
                     if least > best_d[last] * reach:
                         break
                 else:
@@ -163,26 +212,73 @@ def leaf_seeds(left, lo, hi, block_of):
             np.ascontiguousarray(leaves, dtype=np.int64))
 
 
-@njit(cache=True, fastmath=_FAST)
-def _seed_leaves(q, w, leaf_lo, leaf_hi, leaf_node, heap_bound, heap_node):
-    """Puts every block's leaf on the heap by its weighted box bound; returns the heap's size.
+_BUCKETS = 512
 
-    The weighted walk starts here instead of at the root: its L1 bounds prune so little
+
+@njit(cache=True, fastmath=_FAST)
+def _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node, rest, raw, keys, counts):
+    """Puts every block's leaf and box bound (weighted L1, else squared Euclidean) in
+    heap_node/heap_bound, in _BUCKETS buckets of increasing bound (a counting sort; keys:
+    each one's bucket), and each block's bound past _EARLY_DIMS and past _FIRST_DIMS in rest
+    (2, blocks); returns (blocks,
+    low, scale): a bound x is in bucket float32(float32(x - low) * scale), rounded down.
+    seeds: leaf_seeds; raw, counts: scratch.
+
+    The exact walk starts here instead of at the root: the weighted L1 bounds prune so little
     that the tree's inner nodes cost more than bounding every block at once, dimension by
-    dimension across all blocks (leaf_lo, leaf_hi: (dim, blocks)), which vectorises.
+    dimension across all blocks (leaf_lo, leaf_hi: (dim, blocks)), which vectorises; cosine's
+    prune well, but the nodes' boxes are read from cold caches. The weighted walk visits a
+    fifth of the blocks, which a heap's pops made dear: buckets cost 0.8x the time.
     """
+    leaf_lo, leaf_hi, leaf_node = seeds
     zero = np.float32(0.0)
     blocks = leaf_lo.shape[1]
     for b in range(blocks):
-        heap_bound[b] = zero
-        heap_node[b] = leaf_node[b]
+        raw[b] = zero
+        rest[0, b] = zero
+        rest[1, b] = zero
+    first = min(_FIRST_DIMS, q.shape[0])
+    early = min(_EARLY_DIMS, first)
     for d in range(q.shape[0]):
         qd, wd = q[d], w[d]
-        for b in range(blocks):
-            gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b])
-            heap_bound[b] += wd * max(gap, zero)
-    heap.heapify(heap_bound, heap_node, blocks)  # (1,250 pushes took 4x the bounds' time)
-    return blocks
+        # The bound past the first dimensions is also kept apart, for the scan (_search_one).
+        part = raw if d < early else (rest[0] if d < first else rest[1])
+        if weighted:
+            for b in range(blocks):
+                gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b])
+                part[b] += wd * max(gap, zero)
+        else:
+            for b in range(blocks):
+                gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b], zero)
+                part[b] += gap * gap
+    for b in range(blocks):
+        rest[0, b] += rest[1, b]
+    low = raw[0] + rest[0, 0]
+    high = low
+    for b in range(blocks):
+        raw[b] += rest[0, b]
+        low = min(low, raw[b])
+        high = max(high, raw[b])
+    scale = np.float32(_BUCKETS - 1) / (high - low) if high > low else zero
+    if not np.isfinite(scale):  # bounds a few denormals apart
+        scale = zero
+    for i in range(_BUCKETS + 1):
+        counts[i] = 0
+    top = np.float32(_BUCKETS - 1)
+    for b in range(blocks):
+        keys[b] = min(np.floor(np.float32(np.float32(raw[b] - low) * scale)), top)
+        counts[int(keys[b]) + 1] += 1
+    for i in range(_BUCKETS):
+        counts[i + 1] += counts[i]
+    for b in range(blocks):
+        bucket = int(keys[b])
+        at = counts[bucket]
+        counts[bucket] = at + 1
+        heap_bound[at] = raw[b]
+        heap_node[at] = leaf_node[b]
+    for b in range(blocks):  # keys in the new order
+        keys[b] = min(np.floor(np.float32(np.float32(heap_bound[b] - low) * scale)), top)
+    return blocks, low, scale
 
 
 @njit(cache=True)
@@ -230,38 +326,53 @@ def _rotate(rows, turn):
 
 
 @njit(cache=True, nogil=True)
-def _search_rows(queries, first, stop, turn, weighted, kernel, reach, max_leaves, tree,
-                 seeds, vectors, out_d, out_i):
-    # Scratch made here: numba allocates faster than it takes arrays from Python (unboxing).
-    k = out_d.shape[1]
-    leaf = tree[5].shape[2]
-    best_d = np.empty(k, np.float32)
-    best_i = np.empty(k, np.int64)
-    acc = np.empty(leaf, np.float32)
-    heap_bound = np.empty(len(tree[0]), np.float32)  # room for every node of the tree
-    heap_node = np.empty(len(tree[0]), np.int64)
-    q = np.empty(XY_DIM, np.float32)
-    w = np.zeros(XY_DIM, np.float32)
-    sums = np.empty(XY_DIM, np.float64)  # the rotation's
+def _scratch(tree, k, turn, weighted):
+    """What _walk works in, made once per call (numba allocates faster than it takes arrays
+    from Python): best_d, best_i, acc, heap_bound, heap_node, rest, raw, keys, counts, q, w,
+    sums, source."""
+    blocks, nodes = len(tree[5]), len(tree[0])
     source = np.empty(XY_DIM, np.int64)  # weighted: rotation is a permutation of dimensions
     if weighted:  # (cosine: 52 x 52 comparisons not made for nothing)
         for d in range(XY_DIM):
             source[d] = np.argmax(turn[:, d])
+    return (np.empty(k, np.float32), np.empty(k, np.int64),
+            np.empty(tree[5].shape[2], np.float32),
+            np.empty(nodes, np.float32), np.empty(nodes, np.int64),  # room for every node
+            np.zeros((2, blocks), np.float32), np.empty(blocks, np.float32),
+            np.empty(blocks, np.float32), np.empty(_BUCKETS + 1, np.int64),
+            np.empty(XY_DIM, np.float32), np.zeros(XY_DIM, np.float32),
+            np.empty(XY_DIM, np.float64), source)
+
+
+@njit(cache=True, nogil=True)
+def _walk(query, cap, turn, weighted, reach, max_leaves, tree, seeds, scratch):
+    """One query's walk (_search_one) into scratch's best_d, best_i: the query in the
+    index's space (rotated; weighted: dimensions reordered, with its weights), every block
+    bounded first where the index has seeds."""
+    best_d, best_i, acc, heap_bound, heap_node, rest, raw, keys, counts, q, w, sums, source = (
+        scratch)
+    if weighted:
+        total = np.float64(query[CONFIDENCE_SUM])
+        for d in range(XY_DIM):
+            q[d] = query[source[d]]
+            w[d] = np.float32(query[XY_DIM + source[d] // 2] / total)
+    else:
+        _rotate_row(query, turn, sums, q)
+    seeded, low, scale = 0, np.float32(0), np.float32(0)
+    if seeds[2].shape[0]:
+        seeded, low, scale = _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node, rest,
+                                          raw, keys, counts)
+    _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, rest, reach,
+                max_leaves, seeded, cap, keys, low, scale)
+
+
+@njit(cache=True, nogil=True)
+def _search_rows(queries, first, stop, turn, weighted, kernel, reach, max_leaves, tree,
+                 seeds, vectors, out_d, out_i):
+    scratch = _scratch(tree, out_d.shape[1], turn, weighted)
     for r in range(first, stop):
-        query = queries[r]
-        if weighted:
-            total = np.float64(query[CONFIDENCE_SUM])
-            for d in range(XY_DIM):
-                q[d] = query[source[d]]
-                w[d] = np.float32(query[XY_DIM + source[d] // 2] / total)
-        else:
-            _rotate_row(query, turn, sums, q)
-        seeded = 0
-        if seeds[2].shape[0]:
-            seeded = _seed_leaves(q, w, seeds[0], seeds[1], seeds[2], heap_bound, heap_node)
-        _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, reach,
-                    max_leaves, seeded)
-        _rescore(query, vectors, kernel, best_i, out_d[r], out_i[r])
+        _walk(queries[r], np.inf, turn, weighted, reach, max_leaves, tree, seeds, scratch)
+        _rescore(queries[r], vectors, kernel, scratch[1], out_d[r], out_i[r])
 
 
 @njit(cache=True, nogil=True)
@@ -272,39 +383,16 @@ def _search_rows_mirrored(queries, mirrored, first, stop, turn, weighted, kernel
     gives them; the mirror image's walk keeps only what beats the plain walk's k-th best
     (with the rounding slack), which cannot change the merge's k."""
     k = out_d.shape[1]
-    leaf = tree[5].shape[2]
-    best_d = np.empty(k, np.float32)
-    best_i = np.empty(k, np.int64)
     side_d = np.empty((2, 1, k), np.float32)
     side_i = np.empty((2, 1, k), np.int64)
-    acc = np.empty(leaf, np.float32)
-    heap_bound = np.empty(len(tree[0]), np.float32)
-    heap_node = np.empty(len(tree[0]), np.int64)
-    q = np.empty(XY_DIM, np.float32)
-    w = np.zeros(XY_DIM, np.float32)
-    sums = np.empty(XY_DIM, np.float64)
-    source = np.empty(XY_DIM, np.int64)
-    if weighted:
-        for d in range(XY_DIM):
-            source[d] = np.argmax(turn[:, d])
+    scratch = _scratch(tree, k, turn, weighted)
+    best_d, best_i = scratch[0], scratch[1]
     missing = np.iinfo(np.int64).max
     for r in range(first, stop):
         for side in range(2):
             query = queries[r] if side == 0 else mirrored[r]
-            if weighted:
-                total = np.float64(query[CONFIDENCE_SUM])
-                for d in range(XY_DIM):
-                    q[d] = query[source[d]]
-                    w[d] = np.float32(query[XY_DIM + source[d] // 2] / total)
-            else:
-                _rotate_row(query, turn, sums, q)
-            seeded = 0
-            if seeds[2].shape[0]:
-                seeded = _seed_leaves(q, w, seeds[0], seeds[1], seeds[2], heap_bound,
-                                      heap_node)
             cap = np.inf if side == 0 else best_d[k - 1] * _SLACK
-            _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node,
-                        reach, max_leaves, seeded, cap)
+            _walk(query, cap, turn, weighted, reach, max_leaves, tree, seeds, scratch)
             found = 0
             while found < k and best_i[found] != missing:
                 found += 1
@@ -366,7 +454,7 @@ class BoxTreeIndex:
     exact_metrics: ClassVar[tuple[str, ...]] = BOUNDED_METRICS
 
     def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = EXACT_LEAF_SIZE,
-                 seed_blocks_max: int = SEED_BLOCKS_MAX):
+                 seed_blocks_max: int | None = None):
         self._kernel = check_metric(metric).kernel
         if metric not in BOUNDED_METRICS:
             raise UnknownMetricError(f"the box tree has no bound for metric {metric!r}; "
@@ -395,7 +483,9 @@ class BoxTreeIndex:
         if len(xy):
             self._tree = search_tree(space, leaf_size)
             left, _, lo, hi, block_of, blocks = self._tree[:6]
-            if self._weighted and not self._max_leaves and len(blocks) <= seed_blocks_max:
+            if seed_blocks_max is None:
+                seed_blocks_max = SEED_BLOCKS_MAX if self._weighted else COSINE_SEED_BLOCKS_MAX
+            if not self._max_leaves and len(blocks) <= seed_blocks_max:
                 self._seeds = leaf_seeds(left, lo, hi, block_of)
             # Compiles (or loads from numba's cache) both search paths now, not on first use.
             self.search(self.vectors[:1], 1)

@@ -35,13 +35,6 @@ def pop(bounds, nodes, size):
 
 
 @njit(cache=True)
-def heapify(bounds, nodes, size) -> None:
-    """Make the first size pairs, in any order, a heap (in O(size), not size pushes)."""
-    for i in range(size // 2 - 1, -1, -1):
-        _sift_down(bounds, nodes, i, size, bounds[i], nodes[i])
-
-
-@njit(cache=True)
 def _sift_down(bounds, nodes, i, size, bound, node) -> None:
     """Put (bound, node) into the hole at i, moving smaller children up; below i, both
     subtrees must already be heaps."""
