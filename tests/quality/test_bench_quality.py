@@ -108,3 +108,23 @@ def test_bench_quality_times_and_compares_likeness(fresh_cache, tmp_path):
     for judge in ("limb", "joint"):
         c = compared[0][judge]
         assert c["low"] <= c["difference"] <= c["high"]
+
+
+def test_bench_quality_learns_from_the_archive_and_compares_with_likeness(fresh_cache, tmp_path):
+    side = "single:lightning:fast"
+    likeness, learned = f"{side}/{side}/likeness", f"{side}/{side}/learned"
+    result = _run(tmp_path / "out", likeness, learned)
+    assert result.exit_code == 0, result.output
+    results = json.loads((tmp_path / "out" / "quality.json").read_text())
+    by_name = {r["pipeline"]: r for r in results["results"]}
+    for half in ("tuning", "report"):
+        h = by_name[learned]["halves"][half]
+        assert 0 < h["answered"] <= 5
+        assert all(-1.5 < value < 1.5 for value in h["gap"].values()), h
+    # "learned" against the default search on the same poses, each half, both judges.
+    compared = [c for c in results["comparisons"] if c["pipeline"] == learned]
+    assert [(c["baseline"], c["half"]) for c in compared] == [(likeness, "tuning"),
+                                                              (likeness, "report")]
+    for judge in ("limb", "joint"):
+        assert compared[0][judge]["low"] <= compared[0][judge]["difference"] <= \
+            compared[0][judge]["high"]

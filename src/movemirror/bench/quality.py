@@ -31,6 +31,7 @@ from movemirror.keypoints import BODY_KEYPOINTS, mirror_keypoints
 from movemirror.quality.assign import annotated_person
 from movemirror.quality.gap import gap_closed, paired_gap_difference, reference_scores
 from movemirror.quality.judges import joint_position, limb_direction
+from movemirror.quality.learned import CANDIDATES, LearnedSearch, same_person
 from movemirror.quality.metrics import POSE_METRICS
 from movemirror.quality.rerank import FIRST_STAGE, first_stage, rerank
 from movemirror.vectors import pose_problems
@@ -43,6 +44,10 @@ TOP = 5
 PAGE_MIN_SCORE = 0.3
 PAGE_MIN_BODY_KEYPOINTS = 6
 QUERY_CHUNK = 100  # queries per distance matrix (weighted keeps a Q x N x 34 array)
+# The two-stage search with maps learned from the archive photos' own two estimates, the
+# archive's and the query model's (quality.learned.LearnedSearch); mirror implied.
+LEARNED = "learned"
+BENCH_METRICS = (*POSE_METRICS, LIKENESS, LEARNED)
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,9 @@ class Pipeline:
                  f"not {text!r}")
         if len(parts) < 3:
             raise ValueError(usage)
-        if parts[2] not in POSE_METRICS and parts[2] != LIKENESS:
+        if parts[2] not in BENCH_METRICS:
             raise ValueError(f"unknown metric {parts[2]!r}; choose one of "
-                             f"{', '.join([*POSE_METRICS, LIKENESS])}")
+                             f"{', '.join(BENCH_METRICS)}")
         mirror, refuse, rerank = False, 0.0, 0
         for option in parts[3:]:
             try:
@@ -179,6 +184,29 @@ def query_poses(side: Side, estimates: Estimates | None, truths: dict[int, np.nd
             found = estimates.poses.get(i, [])
             out.append(found[0] if found and page_would_match(found[0]) else None)
     return out
+
+
+def training_pairs(pipeline: Pipeline, estimates: dict[Side, Estimates],
+                   truths: dict[int, np.ndarray], archive_ids: Sequence[int]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """What LearnedSearch learns from, with no truth on estimated sides: per archive photo
+    the query side's pose as the page would search it, paired with the archive side's entry
+    of that photo that is the same person (quality.learned.same_person); (N, 17, 3) each."""
+    asked = query_poses(pipeline.query, estimates.get(pipeline.query), truths, archive_ids)
+    archive_est = estimates.get(pipeline.archive)
+    queries, archive = [], []
+    for photo, pose in zip(archive_ids, asked, strict=True):
+        if pose is None:
+            continue
+        entries = (archive_est.poses.get(photo, []) if archive_est is not None
+                   else [truth_pose(truths[photo])])
+        which = same_person(pose, entries)
+        if which is not None:
+            queries.append(pose)
+            archive.append(entries[which])
+    if not queries:
+        raise ValueError(f"{pipeline}: no archive photo has a pose on both sides to learn from")
+    return np.stack(queries), np.stack(archive)
 
 
 def top_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: int,
@@ -350,7 +378,10 @@ def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
     sides = {s for p in pipelines for s in (p.archive, p.query) if s.source != "truth"}
     estimates: dict[Side, Estimates] = {}
     for side in sorted(sides, key=str):
-        wanted = sorted({*(archive_ids if any(p.archive == side for p in pipelines) else ()),
+        # "learned" learns from the query side's poses of the archive photos too.
+        as_archive = any(p.archive == side or (p.query == side and p.metric == LEARNED)
+                         for p in pipelines)
+        wanted = sorted({*(archive_ids if as_archive else ()),
                          *(query_ids if any(p.query == side for p in pipelines) else ())})
         estimates[side] = estimate_side(side, [(i, paths[i]) for i in wanted], plan.workers,
                                         report)
@@ -433,7 +464,10 @@ def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_tru
     mirrored = np.zeros((len(query_ids), TOP), bool)
     if answered and len(archive):
         asked = np.stack([pose for pose in queries if pose is not None])  # in `answered` order
-        if pipeline.metric == LIKENESS:
+        if pipeline.metric == LEARNED:
+            search = LearnedSearch.fit(*training_pairs(pipeline, estimates, truths, archive_ids))
+            rows, flags = search.matches(asked, archive, TOP, pipeline.rerank or CANDIDATES)
+        elif pipeline.metric == LIKENESS:
             rows, flags, refused = likeness_matches(asked, archive, TOP, pipeline.rerank)
             answered = [q for q, no in zip(answered, refused, strict=True) if not no]
             rows, flags = rows[~refused], flags[~refused]
@@ -471,10 +505,10 @@ def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_tru
 def _compare(pipelines, top1, judged: Judged, halves: dict[str, np.ndarray],
              report: Report) -> list[dict]:
     """Each pipeline that is not plain cosine against plain cosine on the same poses (if
-    run): the top match's gap closed, the difference and its paired bootstrap interval."""
+    run), and a "learned" one against "likeness" (the default search) too: the top match's
+    gap closed, the difference and its paired bootstrap interval."""
     out = []
-    for pipeline in pipelines:
-        base = Pipeline(pipeline.archive, pipeline.query, "cosine")
+    for pipeline, base in _baselines(pipelines):
         if pipeline == base or base not in top1:
             continue
         for half, sel in halves.items():
@@ -489,6 +523,15 @@ def _compare(pipelines, top1, judged: Judged, halves: dict[str, np.ndarray],
             report(f"  {pipeline} - {base}, {half}: " + ", ".join(
                 f"{name} {d:+.3f} [{lo:+.3f}, {hi:+.3f}]" for name, (d, lo, hi) in found.items()))
     return out
+
+
+def _baselines(pipelines) -> list[tuple[Pipeline, Pipeline]]:
+    pairs = []
+    for pipeline in pipelines:
+        pairs.append((pipeline, Pipeline(pipeline.archive, pipeline.query, "cosine")))
+        if pipeline.metric == LEARNED:
+            pairs.append((pipeline, Pipeline(pipeline.archive, pipeline.query, LIKENESS)))
+    return pairs
 
 
 def _line(result: PipelineResult) -> str:

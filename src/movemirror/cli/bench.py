@@ -361,7 +361,8 @@ def quality(
         "repeatable (default: true poses, the original Move Mirror, today's defaults). A side "
         "is truth, single:MODEL:MODE, ingest:MODEL:MODE or page:BLAZEPOSE_MODEL:MODE (as the "
         "page runs BlazePose, from Lightning's pose). rerank=K: METRIC re-ranks the exact "
-        "cosine top K."),
+        "cosine top K. METRIC learned: the two-stage search with maps learned from the "
+        "archive photos' own two estimates (no truth; rerank=K sets its stage one's K)."),
     archive: int = typer.Option(4000, min=1, max=4000, help="Archive photos (LSPET 1..N)."),
     queries: int = typer.Option(1000, min=1, max=1000,
                                 help="Query photos per half (tuning from 4001, report from 5001)."),
