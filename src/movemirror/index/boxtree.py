@@ -212,9 +212,6 @@ def leaf_seeds(left, lo, hi, block_of):
             np.ascontiguousarray(leaves, dtype=np.int64))
 
 
-_BUCKETS = 512
-
-
 @njit(cache=True, fastmath=_FAST)
 def _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node, rest, raw, keys, counts):
     """Puts every block's leaf and box bound (weighted L1, else squared Euclidean) in
@@ -276,8 +273,11 @@ def _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node, rest, raw, keys, 
         counts[bucket] = at + 1
         heap_bound[at] = raw[b]
         heap_node[at] = leaf_node[b]
-    for b in range(blocks):  # keys in the new order
-        keys[b] = min(np.floor(np.float32(np.float32(heap_bound[b] - low) * scale)), top)
+    start = 0  # keys in the new order: counts[i] is now where bucket i ends
+    for i in range(_BUCKETS):
+        for at in range(start, counts[i]):
+            keys[at] = np.float32(i)
+        start = counts[i]
     return blocks, low, scale
 
 
