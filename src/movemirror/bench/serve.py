@@ -435,25 +435,29 @@ class FloodComparison:
     def median_p99_ratio(self) -> float:
         return float(np.median(self.p99_ratios))
 
+    def _flood_total(self, count: str) -> int:
+        """A count of the flood's messages (a LevelResult field), over the rounds with it."""
+        return sum(getattr(level, count) for level in self.with_flood)
+
     @property
     def malformed_sent(self) -> int:
-        return sum(level.malformed_sent for level in self.with_flood)
+        return self._flood_total("malformed_sent")
 
     @property
     def malformed_answered_right(self) -> int:
-        return sum(level.malformed_answered_right for level in self.with_flood)
+        return self._flood_total("malformed_answered_right")
 
     @property
     def malformed_answered_after_stop(self) -> int:
-        return sum(level.malformed_answered_after_stop for level in self.with_flood)
+        return self._flood_total("malformed_answered_after_stop")
 
     @property
     def malformed_owed(self) -> int:
-        return sum(level.malformed_owed for level in self.with_flood)
+        return self._flood_total("malformed_owed")
 
     @property
     def malformed_unanswered(self) -> int:
-        return sum(level.malformed_unanswered for level in self.with_flood)
+        return self._flood_total("malformed_unanswered")
 
     @property
     def malformed_wrong(self) -> dict[str, int]:

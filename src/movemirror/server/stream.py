@@ -234,14 +234,12 @@ async def _receive_queries(websocket: WebSocket, state: ServerState, replies: Ow
             raise WebSocketDisconnect(message.get("code", 1000))
         text = message.get("text")
         if text is None:
-            await _refused(refusals)
-            replies.put(error_frame("unsupported", "send poses as JSON text"))
+            await _refuse(refusals, replies, error_frame("unsupported", "send poses as JSON text"))
             replies.put((CLOSE_UNSUPPORTED, "binary frames are not accepted"))
             return
         if len(text) > limits.max_message_bytes:
             detail = f"message of {len(text)} bytes; the limit is {limits.max_message_bytes}"
-            await _refused(refusals)
-            replies.put(error_frame("too_large", detail))
+            await _refuse(refusals, replies, error_frame("too_large", detail))
             replies.put((CLOSE_TOO_BIG, "message too big"))
             return
         if not bucket.take():
@@ -257,14 +255,20 @@ async def _receive_queries(websocket: WebSocket, state: ServerState, replies: Ow
         try:
             query = parse_query(text)
         except ValidationError as error:
-            await _refused(refusals)
-            replies.put(error_frame("invalid", describe_error(error), _query_id(text)))
+            await _refuse(refusals, replies,
+                          error_frame("invalid", describe_error(error), _query_id(text)))
             continue
         if query.motion:
             if query.time is None:
                 query.time = time.monotonic()
             recent.add(query.time, query.keypoints)
         replies.put(Waiting(query, started))
+
+
+async def _refuse(refusals: TokenBucket, replies: OwedReplies, frame: str) -> None:
+    """Owes the refused message's error frame once the budget allows (see _refused)."""
+    await _refused(refusals)
+    replies.put(frame)
 
 
 async def _refused(refusals: TokenBucket) -> None:
