@@ -113,6 +113,7 @@ def main() -> None:
     still1: list[bool] = []
     top1: dict[tuple, list[bool]] = {}
     top5: dict[tuple, list[bool]] = {}
+    speeds: dict[tuple, list[float]] = {}
     for bank_clips, query_clips in splits:
         queries = [q for draw in range(args.draws)
                    for q in movements(query_clips, args.queries, 2.0, seed=draw)]
@@ -142,6 +143,7 @@ def main() -> None:
                     got = [actions[_clip_of(m.track)] for m in found]
                     top1.setdefault(key, []).append(bool(got) and got[0] == q.action)
                     top5.setdefault(key, []).append(q.action in got)
+                    speeds.setdefault(key, []).extend(m.speed for m in found[:1])
             for name, value in defaults.items():
                 setattr(motion_search, name, value)
     kind = "exhaustive " if args.exhaustive else ""
@@ -151,7 +153,8 @@ def main() -> None:
         print(f"{kind}step {step:.2f} weight {weight:4.2f} root {root:4.2f} root features "
               f"{scale:.2f} torso {torso:4.2f} index {features} epsilon "
               f"{epsilon:g} {search}pace {pace:.2f}: top-1 {np.mean(hits):.3f} "
-              f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 {np.mean(top5[key]):.3f}",
+              f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 {np.mean(top5[key]):.3f} "
+              f"median speed {np.median(speeds[key]):.2f}",
               flush=True)
 
 
