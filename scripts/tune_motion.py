@@ -62,6 +62,8 @@ def search_settings(text: str) -> list[dict]:
             if name == "SPEEDS":
                 lo, hi, n = (float(v) for v in value.split(":"))
                 setting[name] = tuple(lo * (hi / lo) ** (j / (n - 1)) for j in range(int(n)))
+            elif isinstance(getattr(motion_search, name), bool):
+                setting[name] = value.lower() in ("1", "true", "yes")
             else:
                 setting[name] = type(getattr(motion_search, name))(value)
         out.append(setting)
