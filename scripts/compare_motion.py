@@ -69,7 +69,9 @@ def main() -> None:
     print(f"bank {len(bank):,} poses; {len(queries)} test movements; base {args.base or 'as is'}"
           f"; alternative {args.set}")
     for name, pace, flipped in _variants(Plan()) if args.part != "timing" else []:
-        old, new, still = [], [], []
+        old: list[bool] = []
+        new: list[bool] = []
+        still: list[bool] = []
         speeds: tuple[list[float], list[float]] = ([], [])
         for q in queries:
             poses = mirror_keypoints(q.poses) if flipped else q.poses

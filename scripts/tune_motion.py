@@ -151,10 +151,10 @@ def main() -> None:
     kind = "exhaustive " if args.exhaustive else ""
     print(f"{len(still1)} queries; still top-1 {np.mean(still1):.3f}")
     for key, hits in top1.items():
-        step, weight, root, scale, torso, features, epsilon, search, pace = key
+        step, weight, root, scale, torso, features, epsilon, label, pace = key
         print(f"{kind}step {step:.2f} weight {weight:4.2f} root {root:4.2f} root features "
               f"{scale:.2f} torso {torso:4.2f} index {features} epsilon "
-              f"{epsilon:g} {search}pace {pace:.2f}: top-1 {np.mean(hits):.3f} "
+              f"{epsilon:g} {label}pace {pace:.2f}: top-1 {np.mean(hits):.3f} "
               f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 {np.mean(top5[key]):.3f} "
               f"median speed {np.median(speeds[key]):.2f}",
               flush=True)
