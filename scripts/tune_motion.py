@@ -9,7 +9,8 @@ pose, on the same queries.
 
     .venv/bin/python scripts/tune_motion.py [--queries 300] [--weights 0,0.5,1,2,3]
         [--steps 0.1,0.2,0.4] [--root-weights 0,1.5] [--root-features same] [--draws 2]
-        [--folds 3] [--torso-weights 0,3] [--features box,torso] [--epsilons 1,2] [--exhaustive]
+        [--folds 3] [--torso-weights 0,3] [--features box,torso]
+        [--epsilons 1,2] [--set 'PER_TRACK=2;PER_TRACK=4'] [--exhaustive]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 
 import numpy as np
 
+import movemirror.motion.search as motion_search
 from movemirror.bench.motion import STILL_POOL, K, _clip_of, bank_of
 from movemirror.bench.motion_data import Clips, movements, split_clips
 from movemirror.datasets.penn_action import load_penn_action
@@ -48,6 +50,26 @@ def _parts(train: Clips, query_clips: np.ndarray) -> tuple[Clips, Clips]:
     return part(~is_query), part(is_query)
 
 
+def search_settings(text: str) -> list[dict]:
+    """Alternatives of the search's constants, ';' between them, ',' within: 'PER_TRACK=2;
+    PER_TRACK=4,CANDIDATES=256'; SPEEDS=lo:hi:n gives n speeds spaced evenly in log from lo
+    to hi. An empty text: the defaults."""
+    out = []
+    for alternative in text.split(";"):
+        setting: dict = {}
+        for item in filter(None, alternative.split(",")):
+            name, value = item.split("=")
+            if name == "SPEEDS":
+                lo, hi, n = (float(v) for v in value.split(":"))
+                setting[name] = tuple(lo * (hi / lo) ** (j / (n - 1)) for j in range(int(n)))
+            elif isinstance(getattr(motion_search, name), bool):
+                setting[name] = value.lower() in ("1", "true", "yes")
+            else:
+                setting[name] = type(getattr(motion_search, name))(value)
+        out.append(setting)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--queries", type=int, default=300, help="per fold")
@@ -70,6 +92,9 @@ def main() -> None:
                              "a query once, figures pooled")
     parser.add_argument("--metric", default="cosine")
     parser.add_argument("--paces", default="1,0.75")
+    parser.add_argument("--set", default="",
+                        help="alternatives of the search's constants, e.g. "
+                             "'PER_TRACK=2;PER_TRACK=4' or 'SPEEDS=0.5:1.5:11'")
     parser.add_argument("--exhaustive", action="store_true",
                         help="score every window (the reference) instead of the index's")
     args = parser.parse_args()
@@ -77,18 +102,20 @@ def main() -> None:
     splits = [tuning_split(train)] if args.folds == 1 else tuning_folds(train, args.folds)
     scales = [None] if args.root_features == "same" else list(
         map(float, args.root_features.split(",")))
-    settings = [(step, weight, root, scale, torso, features, epsilon)
+    settings = [(step, weight, root, scale, torso, features, epsilon, search)
                 for step in map(float, args.steps.split(","))
                 for weight in map(float, args.weights.split(","))
                 for root in map(float, args.root_weights.split(","))
                 for scale in scales
                 for torso in map(float, args.torso_weights.split(","))
                 for features in args.features.split(",")
-                for epsilon in map(float, args.epsilons.split(","))]
+                for epsilon in map(float, args.epsilons.split(","))
+                for search in search_settings(args.set)]
     paces = list(map(float, args.paces.split(",")))
     still1: list[bool] = []
     top1: dict[tuple, list[bool]] = {}
     top5: dict[tuple, list[bool]] = {}
+    speeds: dict[tuple, list[float]] = {}
     for bank_clips, query_clips in splits:
         queries = [q for draw in range(args.draws)
                    for q in movements(query_clips, args.queries, 2.0, seed=draw)]
@@ -102,28 +129,40 @@ def main() -> None:
         print(f"tuning bank {len(bank):,} poses; {len(queries)} queries; still top-1 so far "
               f"{np.mean(still1):.3f} over {len(still1)}", flush=True)
         moving = bank_tracks(bank.records)
-        for step, weight, root, scale, torso, features, epsilon in settings:
+        for step, weight, root, scale, torso, features, epsilon, search in settings:
+            defaults = {name: getattr(motion_search, name) for name in search}
+            for name, value in search.items():
+                setattr(motion_search, name, value)
             index = MotionIndex(bank.vectors, bank.keypoints, moving, velocity_weight=weight,
                                 velocity_step=step, root_weight=root, root_feature_scale=scale,
                                 torso_weight=torso, features=features, coarse_epsilon=epsilon)
             for pace in paces:
-                key = (step, weight, root, index.root_feature_scale, torso, features, epsilon,
-                       pace)
+                key = (step, weight, root, index.root_feature_scale, torso, features,
+                       epsilon, _label(search), pace)
                 for q in queries:
                     found = index.search(q.poses, q.times / pace, k=K, metric=args.metric,
                                          exhaustive=args.exhaustive)
                     got = [actions[_clip_of(m.track)] for m in found]
                     top1.setdefault(key, []).append(bool(got) and got[0] == q.action)
                     top5.setdefault(key, []).append(q.action in got)
+                    speeds.setdefault(key, []).extend(m.speed for m in found[:1])
+            for name, value in defaults.items():
+                setattr(motion_search, name, value)
     kind = "exhaustive " if args.exhaustive else ""
     print(f"{len(still1)} queries; still top-1 {np.mean(still1):.3f}")
     for key, hits in top1.items():
-        step, weight, root, scale, torso, features, epsilon, pace = key
+        step, weight, root, scale, torso, features, epsilon, label, pace = key
         print(f"{kind}step {step:.2f} weight {weight:4.2f} root {root:4.2f} root features "
-              f"{scale:.2f} torso {torso:4.2f} index {features} epsilon {epsilon:g} pace "
-              f"{pace:.2f}: top-1 {np.mean(hits):.3f} "
-              f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 {np.mean(top5[key]):.3f}",
+              f"{scale:.2f} torso {torso:4.2f} index {features} epsilon "
+              f"{epsilon:g} {label}pace {pace:.2f}: top-1 {np.mean(hits):.3f} "
+              f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 {np.mean(top5[key]):.3f} "
+              f"median speed {np.median(speeds[key]):.2f}",
               flush=True)
+
+
+def _label(search: dict) -> str:
+    return "".join(f"{name} {len(value)} from {value[0]:.2f} to {value[-1]:.2f} "
+                   if name == "SPEEDS" else f"{name} {value} " for name, value in search.items())
 
 
 if __name__ == "__main__":
