@@ -166,11 +166,14 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
                         continue
                     # Every point lies in the block's box, so past these dimensions it is
                     # at least the box's bound there (rest) farther than its partial sum.
-                    least = acc[0]
-                    for j in range(1, width):
-                        least = min(least, acc[j])
-                    least += rest[stage, b]
-                    if least > best_d[last] * reach:
+                    # Counted, not a running min(), which compiles to a chain of
+                    # NaN-aware comparisons that does not vectorise (rounding is monotone,
+                    # so this is min(acc) + rest > limit exactly).
+                    limit, past = best_d[last] * reach, rest[stage, b]
+                    near = 0
+                    for j in range(width):
+                        near += acc[j] + past <= limit
+                    if near == 0:
                         break
                 else:
                     for j in range(width):
