@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from movemirror.distances import METRICS
+from movemirror.distances import METRICS, check_metric
+from movemirror.errors import PoseError
 from movemirror.index import INDEX_KINDS, Index, build_index
 from movemirror.index.approx import ApproxBoxTreeIndex
 from movemirror.index.boxtree import (
@@ -222,3 +223,26 @@ def test_seeding_orders_blocks_by_bound_and_bounds_their_last_dimensions(penn_sp
         assert np.array_equal(np.sort(bound[:len(blocks)]), np.sort(raw))
         in_order = np.array([_bucket(b, low, scale) for b in bound[:len(blocks)]])
         assert (np.diff(in_order) >= 0).all() and in_order[-1] > in_order[0]
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_search_of_poses_is_the_search_of_their_vectors(penn_valid, metric):
+    """BoxTreeIndex.search_poses (one compiled call for a few poses, PoseBank.search's path)
+    answers as search(vectorise(poses)) does, bitwise, and refuses a bad pose alike."""
+    keypoints, clips = penn_valid
+    rng = np.random.default_rng(3)
+    held_out = np.isin(clips, rng.permutation(np.unique(clips))[:40])
+    vectorise = check_metric(metric).vectorise
+    index = BoxTreeIndex(vectorise(keypoints[~held_out][:20_000]), metric)
+    poses = keypoints[held_out][rng.choice(held_out.sum(), 40, False)]
+    for batch in (poses[:1], poses[:3], poses):  # one, a few, and a parallel batch
+        found = index.search_poses(np.ascontiguousarray(batch), 10)
+        expected = index.search(vectorise(batch), 10)
+        assert np.array_equal(found[0], expected[0]) and np.array_equal(found[1], expected[1])
+    bad = poses[:3].copy()
+    bad[1, :, 2] = 0.0  # no confident keypoint
+    with pytest.raises(PoseError) as refused:
+        index.search_poses(bad, 10)
+    with pytest.raises(PoseError) as expected_error:
+        vectorise(bad)
+    assert str(refused.value) == str(expected_error.value) and "pose 1" in str(refused.value)

@@ -42,7 +42,16 @@ from movemirror.distances import (
 from movemirror.errors import UnknownMetricError
 from movemirror.index import heap, topk
 from movemirror.index.partition import principal_axes, search_tree
-from movemirror.vectors import CONFIDENCE_SUM, XY, XY_DIM
+from movemirror.keypoints import NUM_KEYPOINTS
+from movemirror.vectors import (
+    CONFIDENCE_SUM,
+    MIN_CONFIDENT_KEYPOINTS,
+    MIN_SCORE,
+    XY,
+    XY_DIM,
+    check_and_vectorise,
+    to_vectors,
+)
 
 LEAF_SIZE = 32  # poses per block: the feature tree's and the approximate index's
 # The exact index's blocks: 64 took 0.8x the time per query of 32 (and 16 1.4x; 96-256 about
@@ -80,6 +89,7 @@ _SLAB_MARGIN = np.float32(1e-5)
 # A parallel search already uses every core, and numba's workqueue threading layer (where
 # neither TBB nor OpenMP is installed) must not be entered by two threads at once.
 _PARALLEL_LOCK = threading.Lock()
+_MIN_SCORE = np.float32(MIN_SCORE)  # as to_vectors passes it to check_and_vectorise
 # The metrics whose box bounds the walk knows (see the module's docstring): by their kernel,
 # so "torso", the weighted L1 in another vector space, is bounded like "weighted".
 BOUNDED_METRICS = tuple(name for name, metric in VALID_METRICS.items()
@@ -449,6 +459,20 @@ def _search_few(queries, k, turn, weighted, kernel, reach, max_leaves, tree, see
     return out_d, out_i
 
 
+@njit(cache=True, nogil=True)
+def _search_poses(poses, min_score, min_keypoints, k, turn, weighted, kernel, reach,
+                  max_leaves, tree, seeds, vectors):
+    """_search_few on the poses' vectors (to_vectors'), checked and made in the same call;
+    returns (the first bad pose's row, -1 if none; distances; indices), nothing searched if
+    a pose is bad."""
+    _, _, queries, bad = check_and_vectorise(poses, min_score, min_keypoints, True)
+    if bad >= 0:
+        return bad, np.empty((0, k), np.float32), np.empty((0, k), np.int64)
+    out_d, out_i = _search_few(queries, k, turn, weighted, kernel, reach, max_leaves, tree,
+                               seeds, vectors)
+    return bad, out_d, out_i
+
+
 @njit(cache=True, parallel=True, nogil=True)
 def _search_parallel(queries, turn, weighted, kernel, reach, max_leaves, tree, seeds,
                      vectors, out_d, out_i, chunks):
@@ -467,6 +491,7 @@ class BoxTreeIndex:
     def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = EXACT_LEAF_SIZE,
                  seed_blocks_max: int | None = None):
         self._kernel = check_metric(metric).kernel
+        self._vectorise = check_metric(metric).vectorise
         if metric not in BOUNDED_METRICS:
             raise UnknownMetricError(f"the box tree has no bound for metric {metric!r}; "
                                      "search it with the brute-force index")
@@ -501,6 +526,8 @@ class BoxTreeIndex:
             # Compiles (or loads from numba's cache) both search paths now, not on first use.
             self.search(self.vectors[:1], 1)
             self.search(np.repeat(self.vectors[:1], _PARALLEL_FROM, 0), 1)
+            if self._vectorise is to_vectors:  # (a pose without confident keypoints)
+                self._search_poses(np.zeros((1, NUM_KEYPOINTS, 3), np.float32), 1)
 
     @classmethod
     def build(cls, vectors: np.ndarray, metric: str) -> Self:
@@ -532,6 +559,24 @@ class BoxTreeIndex:
                              out_d, out_i,
                              4 * _PARALLEL_FROM)
         return out_d, out_i
+
+    def search_poses(self, poses: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """search(vectorise(poses), k) with the metric's vectorise, for poses (Q, 17, 3) float32
+        in pixels (as_pose_array's); PoseError on a bad pose. A few poses with to_vectors'
+        vectors are checked, vectorised and searched in one compiled call, which saves a
+        single query (a server's) the Python calls between them."""
+        k = min(k, len(self.vectors))
+        if self._vectorise is not to_vectors or k == 0 or not 0 < len(poses) < _PARALLEL_FROM:
+            return self.search(self._vectorise(poses), k)
+        bad, distances, indices = self._search_poses(poses, k)
+        if bad >= 0:
+            to_vectors(poses)  # raises the PoseError naming the pose and its problem
+        return distances, indices
+
+    def _search_poses(self, poses: np.ndarray, k: int) -> tuple[int, np.ndarray, np.ndarray]:
+        return _search_poses(poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k, self._turn,
+                             self._weighted, self._kernel, self._reach, self._max_leaves,
+                             self._tree, self._seeds, self.vectors)
 
     def search_mirrored(self, queries: np.ndarray, mirrored: np.ndarray,
                         k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
