@@ -269,19 +269,24 @@ def _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node, rest, raw, keys, 
                 for b in range(blocks):
                     gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b], zero)
                     part[b] += gap * gap
-    low = raw[0]
-    high = low
-    for b in range(blocks):  # comparisons, not min/max, which vectorise only without NaNs
-        bound = raw[b]
-        low = bound if bound < low else low
-        high = bound if bound > high else high
+    # The least and greatest bound by their bits: non-negative floats order as their bits
+    # do, and an integer min/max vectorises (a float one, NaN-aware, does not).
+    bits = raw.view(np.int32)
+    low_bits = bits[0]
+    high_bits = bits[0]
+    for b in range(blocks):
+        low_bits = min(low_bits, bits[b])
+        high_bits = max(high_bits, bits[b])
+    least, most = np.int32(low_bits), np.int32(high_bits)  # (numba views single definitions)
+    low, high = least.view(np.float32), most.view(np.float32)
     scale = np.float32(_BUCKETS - 1) / (high - low) if high > low else zero
     if not np.isfinite(scale):  # bounds a few denormals apart
         scale = zero
     for i in range(_BUCKETS + 1):
         counts[i] = 0
-    for b in range(blocks):
+    for b in range(blocks):  # (apart from the counts, so that it vectorises)
         keys[b] = _bucket(raw[b], low, scale)
+    for b in range(blocks):
         counts[int(keys[b]) + 1] += 1
     for i in range(_BUCKETS):
         counts[i + 1] += counts[i]
