@@ -187,6 +187,8 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
                         break
                 else:
                     for j in range(width):
+                        if acc[j] > best_d[last]:  # (beats' first test, before ids is read)
+                            continue
                         i = ids[b, j]
                         if i >= 0 and topk.beats(acc[j], i, best_d, best_i):
                             topk.insert(acc[j], i, best_d, best_i)
