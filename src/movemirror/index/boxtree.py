@@ -82,7 +82,8 @@ _PARALLEL_FROM = 32  # queries per call from which a batch is spread over all co
 # that bound, in the walk from the root, weighted took 0.95x and cosine 1.03x: not done there).
 _EARLY_DIMS = 8
 # The seeded walk prefetches the block this many places on, its first _FETCH_DIMS dimensions:
-# 1.04-1.05x for cosine (1, 2 or 4 places, 2 to 8 dimensions: 0.99-1.05x).
+# 1.01-1.06x for cosine (median 1.035), 1.00-1.05x weighted (other places and dimensions:
+# 0.98-1.05x; 80k Penn Action poses).
 _AHEAD = 3
 _FETCH_DIMS = 4
 _FIRST_DIMS = 16  # dimensions scanned before a block is checked against the k-th best (10: 1.15x
