@@ -44,7 +44,7 @@ def pose_problems(
 ) -> list[str | None]:
     """For each pose, None if it can be vectorised, else a message naming the problem."""
     poses = as_pose_array(keypoints)
-    codes, counts, _, first_bad = _check_and_vectorise(poses, np.float32(min_score),
+    codes, counts, _, first_bad = check_and_vectorise(poses, np.float32(min_score),
                                                        min_keypoints, False)
     if first_bad < 0:
         return [None] * len(poses)
@@ -59,7 +59,7 @@ def to_vectors(
 ) -> np.ndarray:
     """Turn poses (17, 3) or (N, 17, 3) into vectors (N, 52); raise PoseError on a bad pose."""
     poses = as_pose_array(keypoints)
-    codes, counts, vectors, i = _check_and_vectorise(poses, np.float32(min_score), min_keypoints,
+    codes, counts, vectors, i = check_and_vectorise(poses, np.float32(min_score), min_keypoints,
                                                      True)
     _raise_for_bad_pose(i, len(poses), codes, counts, min_score, min_keypoints)
     return vectors
@@ -82,7 +82,7 @@ def to_vectors_mirrored(
     bitwise the same; PoseError on a bad pose (a pose and its mirror image are bad alike)."""
     poses = as_pose_array(keypoints)
     both = _with_mirror_images(poses)
-    codes, counts, vectors, i = _check_and_vectorise(both, np.float32(min_score), min_keypoints,
+    codes, counts, vectors, i = check_and_vectorise(both, np.float32(min_score), min_keypoints,
                                                      True)
     _raise_for_bad_pose(i, len(poses), codes, counts, min_score, min_keypoints)
     return vectors[: len(poses)], vectors[len(poses):]
@@ -125,7 +125,7 @@ def _message(code: int, count: int, min_score: float, min_keypoints: int) -> str
 
 
 @njit(cache=True, nogil=True)
-def _check_and_vectorise(poses, min_score, min_keypoints, vectorise):
+def check_and_vectorise(poses, min_score, min_keypoints, vectorise):
     """Per pose: its problem code (_OK if none), its count of confident keypoints and, when
     vectorise is set, its vector (rows of bad poses are left unset); and the first bad pose's
     row, -1 if none (so one good pose costs no numpy call to find out).

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from movemirror.distances import METRICS
+from movemirror.distances import METRICS, check_metric
+from movemirror.errors import PoseError
 from movemirror.index import INDEX_KINDS, Index, build_index
 from movemirror.index.approx import ApproxBoxTreeIndex
 from movemirror.index.boxtree import (
@@ -17,6 +18,7 @@ from movemirror.index.boxtree import (
     EXACT_LEAF_SIZE,
     SEED_BLOCKS_MAX,
     BoxTreeIndex,
+    _bucket,
     _seed_leaves,
 )
 from movemirror.index.brute import BruteForceIndex
@@ -208,7 +210,8 @@ def test_seeding_orders_blocks_by_bound_and_bounds_their_last_dimensions(penn_sp
             weights = np.zeros(XY_DIM, np.float32)
             q = (query[:XY_DIM].astype(np.float64) @ index._turn).astype(np.float32)
         bound, node = np.empty(nodes, np.float32), np.empty(nodes, np.int64)
-        _seed_leaves(q, weights, weighted, index._seeds, bound, node, rest, raw, keys, counts)
+        _, low, scale = _seed_leaves(q, weights, weighted, index._seeds, bound, node, rest, raw,
+                                     keys, counts)
         for row, past in enumerate((_EARLY_DIMS, _FIRST_DIMS)):
             gaps = q[past:, None] - blocks[:, past:, :]
             tails = (weights[past:, None] * np.abs(gaps) if weighted else gaps**2).sum(axis=1)
@@ -218,4 +221,28 @@ def test_seeding_orders_blocks_by_bound_and_bounds_their_last_dimensions(penn_sp
         # Every block once, in buckets of increasing bound (the seeded walk's order).
         assert sorted(node[:len(blocks)]) == sorted(index._seeds[2])
         assert np.array_equal(np.sort(bound[:len(blocks)]), np.sort(raw))
-        assert (np.diff(keys) >= 0).all() and keys[-1] > keys[0]
+        in_order = np.array([_bucket(b, low, scale) for b in bound[:len(blocks)]])
+        assert (np.diff(in_order) >= 0).all() and in_order[-1] > in_order[0]
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_search_of_poses_is_the_search_of_their_vectors(penn_valid, metric):
+    """BoxTreeIndex.search_poses (one compiled call for a few poses, PoseBank.search's path)
+    answers as search(vectorise(poses)) does, bitwise, and refuses a bad pose alike."""
+    keypoints, clips = penn_valid
+    rng = np.random.default_rng(3)
+    held_out = np.isin(clips, rng.permutation(np.unique(clips))[:40])
+    vectorise = check_metric(metric).vectorise
+    index = BoxTreeIndex(vectorise(keypoints[~held_out][:20_000]), metric)
+    poses = keypoints[held_out][rng.choice(held_out.sum(), 40, False)]
+    for batch in (poses[:1], poses[:3], poses):  # one, a few, and a parallel batch
+        found = index.search_poses(np.ascontiguousarray(batch), 10)
+        expected = index.search(vectorise(batch), 10)
+        assert np.array_equal(found[0], expected[0]) and np.array_equal(found[1], expected[1])
+    bad = poses[:3].copy()
+    bad[1, :, 2] = 0.0  # no confident keypoint
+    with pytest.raises(PoseError) as refused:
+        index.search_poses(bad, 10)
+    with pytest.raises(PoseError) as expected_error:
+        vectorise(bad)
+    assert str(refused.value) == str(expected_error.value) and "pose 1" in str(refused.value)

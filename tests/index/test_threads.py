@@ -11,14 +11,14 @@ import pytest
 from movemirror.index import boxtree, vptree
 from movemirror.index.boxtree import BoxTreeIndex
 from movemirror.index.vptree import VPTreeIndex
-from movemirror.vectors import _check_and_vectorise
+from movemirror.vectors import check_and_vectorise
 
 from .poses import random_vectors
 
 
 @pytest.mark.parametrize("kernel", [boxtree._search_rows, boxtree._search_few,
-                                    boxtree._search_parallel, vptree._search_rows,
-                                    _check_and_vectorise])
+                                    boxtree._search_poses, boxtree._search_parallel,
+                                    vptree._search_rows, check_and_vectorise])
 def test_search_kernels_release_the_gil(kernel):
     assert kernel.targetoptions.get("nogil") is True
 

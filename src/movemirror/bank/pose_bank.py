@@ -401,8 +401,10 @@ class PoseBank:
             index = self.index(metric)
         rows = self._rows.get(metric)
         if not mirror:
-            vectors = vectorise(queries)
-            distances, indices = index.search(vectors, k)
+            if hasattr(index, "search_poses"):  # vectorised and searched in one call
+                distances, indices = index.search_poses(as_pose_array(queries), k)
+            else:
+                distances, indices = index.search(vectorise(queries), k)
             return SearchResult(distances, _bank_rows(indices, rows),
                                 np.zeros(indices.shape, bool))
         distances, indices, mirrored = _search_both_ways(index, vectorise, queries, k)

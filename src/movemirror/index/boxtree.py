@@ -42,7 +42,17 @@ from movemirror.distances import (
 from movemirror.errors import UnknownMetricError
 from movemirror.index import heap, topk
 from movemirror.index.partition import principal_axes, search_tree
-from movemirror.vectors import CONFIDENCE_SUM, XY, XY_DIM
+from movemirror.index.prefetch import CACHE_LINE, prefetch
+from movemirror.keypoints import NUM_KEYPOINTS
+from movemirror.vectors import (
+    CONFIDENCE_SUM,
+    MIN_CONFIDENT_KEYPOINTS,
+    MIN_SCORE,
+    XY,
+    XY_DIM,
+    check_and_vectorise,
+    to_vectors,
+)
 
 LEAF_SIZE = 32  # poses per block: the feature tree's and the approximate index's
 # The exact index's blocks: 64 took 0.8x the time per query of 32 (and 16 1.4x; 96-256 about
@@ -71,6 +81,11 @@ _PARALLEL_FROM = 32  # queries per call from which a batch is spread over all co
 # rest: 1.04x (weighted) and 1.05-1.07x (cosine) against the check after 16 alone (without
 # that bound, in the walk from the root, weighted took 0.95x and cosine 1.03x: not done there).
 _EARLY_DIMS = 8
+# The seeded walk prefetches the block this many places on, its first _FETCH_DIMS dimensions:
+# 1.01-1.06x for cosine (median 1.035), 1.00-1.05x weighted (other places and dimensions:
+# 0.98-1.05x; 80k Penn Action poses).
+_AHEAD = 3
+_FETCH_DIMS = 4
 _FIRST_DIMS = 16  # dimensions scanned before a block is checked against the k-th best (10: 1.15x
 # slower for weighted, the same for cosine, on 80k Penn Action poses)
 # Projections of the bank (numpy) and of a query (the walk) round differently, by about
@@ -80,6 +95,7 @@ _SLAB_MARGIN = np.float32(1e-5)
 # A parallel search already uses every core, and numba's workqueue threading layer (where
 # neither TBB nor OpenMP is installed) must not be entered by two threads at once.
 _PARALLEL_LOCK = threading.Lock()
+_MIN_SCORE = np.float32(MIN_SCORE)  # as to_vectors passes it to check_and_vectorise
 # The metrics whose box bounds the walk knows (see the module's docstring): by their kernel,
 # so "torso", the weighted L1 in another vector space, is bounded like "weighted".
 BOUNDED_METRICS = tuple(name for name, metric in VALID_METRICS.items()
@@ -93,13 +109,13 @@ _FAST = {"reassoc", "contract", "nsz", "arcp"}
 
 @njit(cache=True, fastmath=_FAST)
 def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, rest, reach,
-                max_leaves, seeded, cap, keys, low, scale):
+                max_leaves, seeded, cap, low, scale):
     """Best first: nodes come off a heap by lower bound; the walk ends when the nearest bound
     is beyond reach times the current k-th best (reach just above 1: exact; below 1:
     (1 + epsilon)-approximate), or after max_leaves blocks (0: no limit). The heap starts
     with the root; when seeded > 0, there is no heap: the seeded blocks are taken in the
-    buckets of increasing bound _seed_leaves put them in (heap_bound, heap_node, keys, with
-    its low and scale), skipping those out of reach, until a whole bucket is.
+    buckets of increasing bound _seed_leaves put them in (heap_bound, heap_node, with
+    _bucket's low and scale), skipping those out of reach, until a whole bucket is.
     Only poses within cap are wanted: slots left unfilled keep distance cap and index
     int64 max (the mirrored walk, which needs nothing beyond the plain walk's k-th best).
     rest: (2, blocks), per block the box bound over its dimensions past the first
@@ -115,6 +131,7 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
     first = min(_FIRST_DIMS, blocks.shape[1])  # the feature tree's blocks may have fewer dims
     early = min(_EARLY_DIMS, first) if seeded > 0 else 0  # (rest bounds only seeded blocks)
     zero = np.float32(0.0)
+    line = CACHE_LINE // blocks.itemsize  # values per cache line
     topk.reset(best_d, best_i)
     if cap < np.inf:
         best_d[:] = np.float32(cap)
@@ -132,11 +149,20 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
             bound, node = heap_bound[cursor], heap_node[cursor]
             limit = best_d[last] * reach
             if bound > limit:
-                if keys[cursor] > np.float32(np.float32(limit - low) * scale) + 1:
+                if _bucket(bound, low, scale) > np.float32(np.float32(limit - low) * scale) + 1:
                     break
                 cursor += 1
                 continue
             cursor += 1
+            # The block _AHEAD places on, if in reach now, starts coming from memory while
+            # this one and the next are scanned: its first _FETCH_DIMS dimensions, every
+            # other cache line (the CPU fetches lines in pairs).
+            ahead = cursor + _AHEAD - 1
+            if ahead < seeded and heap_bound[ahead] <= limit:
+                coming = block_of[heap_node[ahead]]
+                for d in range(_FETCH_DIMS):
+                    for j in range(0, width, 2 * line):
+                        prefetch(blocks, coming, d, j)
         else:
             if size == 0:
                 break
@@ -166,14 +192,19 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
                         continue
                     # Every point lies in the block's box, so past these dimensions it is
                     # at least the box's bound there (rest) farther than its partial sum.
-                    least = acc[0]
-                    for j in range(1, width):
-                        least = min(least, acc[j])
-                    least += rest[stage, b]
-                    if least > best_d[last] * reach:
+                    # Counted, not a running min(), which compiles to a chain of
+                    # NaN-aware comparisons that does not vectorise (rounding is monotone,
+                    # so this is min(acc) + rest > limit exactly).
+                    limit, past = best_d[last] * reach, rest[stage, b]
+                    near = 0
+                    for j in range(width):
+                        near += acc[j] + past <= limit
+                    if near == 0:
                         break
                 else:
                     for j in range(width):
+                        if acc[j] > best_d[last]:  # (beats' first test, before ids is read)
+                            continue
                         i = ids[b, j]
                         if i >= 0 and topk.beats(acc[j], i, best_d, best_i):
                             topk.insert(acc[j], i, best_d, best_i)
@@ -215,55 +246,65 @@ def leaf_seeds(left, lo, hi, block_of):
 @njit(cache=True, fastmath=_FAST)
 def _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node, rest, raw, keys, counts):
     """Puts every block's leaf and box bound (weighted L1, else squared Euclidean) in
-    heap_node/heap_bound, in _BUCKETS buckets of increasing bound (a counting sort; keys:
-    each one's bucket), and each block's bound past _EARLY_DIMS and past _FIRST_DIMS in rest
-    (2, blocks); returns (blocks,
-    low, scale): a bound x is in bucket float32(float32(x - low) * scale), rounded down.
-    seeds: leaf_seeds; raw, counts: scratch.
+    heap_node/heap_bound, in _BUCKETS buckets of increasing bound (a counting sort; the
+    bucket of a bound is _bucket's), and each block's bound past _EARLY_DIMS and past
+    _FIRST_DIMS in rest (2, blocks); returns (blocks, low, scale), _bucket's arguments.
+    seeds: leaf_seeds; raw, keys, counts: scratch.
 
     The exact walk starts here instead of at the root: the weighted L1 bounds prune so little
     that the tree's inner nodes cost more than bounding every block at once, dimension by
     dimension across all blocks (leaf_lo, leaf_hi: (dim, blocks)), which vectorises; cosine's
     prune well, but the nodes' boxes are read from cold caches. The weighted walk visits a
     fifth of the blocks, which a heap's pops made dear: buckets cost 0.8x the time.
+    The dimensions are summed last first, so each partial bound (rest[1], rest[0], raw) starts
+    from the one before it instead of being added up in passes of their own.
     """
     leaf_lo, leaf_hi, leaf_node = seeds
     zero = np.float32(0.0)
     blocks = leaf_lo.shape[1]
-    for b in range(blocks):
-        raw[b] = zero
-        rest[0, b] = zero
-        rest[1, b] = zero
-    first = min(_FIRST_DIMS, q.shape[0])
+    dim = q.shape[0]
+    first = min(_FIRST_DIMS, dim)
     early = min(_EARLY_DIMS, first)
-    for d in range(q.shape[0]):
-        qd, wd = q[d], w[d]
-        # The bound past the first dimensions is also kept apart, for the scan (_search_one).
-        part = raw if d < early else (rest[0] if d < first else rest[1])
-        if weighted:
+    for stage in range(3):
+        # rest[1]: dimensions first.. ; rest[0]: early.. ; raw: all of them.
+        part = rest[1] if stage == 0 else (rest[0] if stage == 1 else raw)
+        if stage == 0:
             for b in range(blocks):
-                gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b])
-                part[b] += wd * max(gap, zero)
+                part[b] = zero
         else:
+            before = rest[1] if stage == 1 else rest[0]
             for b in range(blocks):
-                gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b], zero)
-                part[b] += gap * gap
+                part[b] = before[b]
+        stop = first if stage == 0 else (early if stage == 1 else 0)
+        start = dim if stage == 0 else (first if stage == 1 else early)
+        for d in range(start - 1, stop - 1, -1):
+            qd, wd = q[d], w[d]
+            if weighted:
+                for b in range(blocks):
+                    gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b])
+                    part[b] += wd * max(gap, zero)
+            else:
+                for b in range(blocks):
+                    gap = max(leaf_lo[d, b] - qd, qd - leaf_hi[d, b], zero)
+                    part[b] += gap * gap
+    # The least and greatest bound by their bits: non-negative floats order as their bits
+    # do, and an integer min/max vectorises (a float one, NaN-aware, does not).
+    bits = raw.view(np.int32)
+    low_bits = bits[0]
+    high_bits = bits[0]
     for b in range(blocks):
-        rest[0, b] += rest[1, b]
-    low = raw[0] + rest[0, 0]
-    high = low
-    for b in range(blocks):
-        raw[b] += rest[0, b]
-        low = min(low, raw[b])
-        high = max(high, raw[b])
+        low_bits = min(low_bits, bits[b])
+        high_bits = max(high_bits, bits[b])
+    least, most = np.int32(low_bits), np.int32(high_bits)  # (numba views single definitions)
+    low, high = least.view(np.float32), most.view(np.float32)
     scale = np.float32(_BUCKETS - 1) / (high - low) if high > low else zero
     if not np.isfinite(scale):  # bounds a few denormals apart
         scale = zero
     for i in range(_BUCKETS + 1):
         counts[i] = 0
-    top = np.float32(_BUCKETS - 1)
+    for b in range(blocks):  # (apart from the counts, so that it vectorises)
+        keys[b] = _bucket(raw[b], low, scale)
     for b in range(blocks):
-        keys[b] = min(np.floor(np.float32(np.float32(raw[b] - low) * scale)), top)
         counts[int(keys[b]) + 1] += 1
     for i in range(_BUCKETS):
         counts[i + 1] += counts[i]
@@ -273,12 +314,15 @@ def _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node, rest, raw, keys, 
         counts[bucket] = at + 1
         heap_bound[at] = raw[b]
         heap_node[at] = leaf_node[b]
-    start = 0  # keys in the new order: counts[i] is now where bucket i ends
-    for i in range(_BUCKETS):
-        for at in range(start, counts[i]):
-            keys[at] = np.float32(i)
-        start = counts[i]
     return blocks, low, scale
+
+
+@njit(cache=True, fastmath=_FAST)
+def _bucket(bound, low, scale):
+    """The bucket (as a float32) _seed_leaves puts a bound in: its keys are this, and the walk
+    computes it again for the blocks it reaches rather than have every block's stored."""
+    return min(np.floor(np.float32(np.float32(bound - low) * scale)),
+               np.float32(_BUCKETS - 1))
 
 
 @njit(cache=True)
@@ -363,7 +407,7 @@ def _walk(query, cap, turn, weighted, reach, max_leaves, tree, seeds, scratch):
         seeded, low, scale = _seed_leaves(q, w, weighted, seeds, heap_bound, heap_node, rest,
                                           raw, keys, counts)
     _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node, rest, reach,
-                max_leaves, seeded, cap, keys, low, scale)
+                max_leaves, seeded, cap, low, scale)
 
 
 @njit(cache=True, nogil=True)
@@ -438,6 +482,20 @@ def _search_few(queries, k, turn, weighted, kernel, reach, max_leaves, tree, see
     return out_d, out_i
 
 
+@njit(cache=True, nogil=True)
+def _search_poses(poses, min_score, min_keypoints, k, turn, weighted, kernel, reach,
+                  max_leaves, tree, seeds, vectors):
+    """_search_few on the poses' vectors (to_vectors'), checked and made in the same call;
+    returns (the first bad pose's row, -1 if none; distances; indices), nothing searched if
+    a pose is bad."""
+    _, _, queries, bad = check_and_vectorise(poses, min_score, min_keypoints, True)
+    if bad >= 0:
+        return bad, np.empty((0, k), np.float32), np.empty((0, k), np.int64)
+    out_d, out_i = _search_few(queries, k, turn, weighted, kernel, reach, max_leaves, tree,
+                               seeds, vectors)
+    return bad, out_d, out_i
+
+
 @njit(cache=True, parallel=True, nogil=True)
 def _search_parallel(queries, turn, weighted, kernel, reach, max_leaves, tree, seeds,
                      vectors, out_d, out_i, chunks):
@@ -456,6 +514,7 @@ class BoxTreeIndex:
     def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = EXACT_LEAF_SIZE,
                  seed_blocks_max: int | None = None):
         self._kernel = check_metric(metric).kernel
+        self._vectorise = check_metric(metric).vectorise
         if metric not in BOUNDED_METRICS:
             raise UnknownMetricError(f"the box tree has no bound for metric {metric!r}; "
                                      "search it with the brute-force index")
@@ -490,6 +549,8 @@ class BoxTreeIndex:
             # Compiles (or loads from numba's cache) both search paths now, not on first use.
             self.search(self.vectors[:1], 1)
             self.search(np.repeat(self.vectors[:1], _PARALLEL_FROM, 0), 1)
+            if self._vectorise is to_vectors:  # (a pose without confident keypoints)
+                self._search_poses(np.zeros((1, NUM_KEYPOINTS, 3), np.float32), 1)
 
     @classmethod
     def build(cls, vectors: np.ndarray, metric: str) -> Self:
@@ -521,6 +582,24 @@ class BoxTreeIndex:
                              out_d, out_i,
                              4 * _PARALLEL_FROM)
         return out_d, out_i
+
+    def search_poses(self, poses: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """search(vectorise(poses), k) with the metric's vectorise, for poses (Q, 17, 3) float32
+        in pixels (as_pose_array's); PoseError on a bad pose. A few poses with to_vectors'
+        vectors are checked, vectorised and searched in one compiled call, which saves a
+        single query (a server's) the Python calls between them."""
+        k = min(k, len(self.vectors))
+        if self._vectorise is not to_vectors or k == 0 or not 0 < len(poses) < _PARALLEL_FROM:
+            return self.search(self._vectorise(poses), k)
+        bad, distances, indices = self._search_poses(poses, k)
+        if bad >= 0:
+            to_vectors(poses)  # raises the PoseError naming the pose and its problem
+        return distances, indices
+
+    def _search_poses(self, poses: np.ndarray, k: int) -> tuple[int, np.ndarray, np.ndarray]:
+        return _search_poses(poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k, self._turn,
+                             self._weighted, self._kernel, self._reach, self._max_leaves,
+                             self._tree, self._seeds, self.vectors)
 
     def search_mirrored(self, queries: np.ndarray, mirrored: np.ndarray,
                         k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

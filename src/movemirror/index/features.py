@@ -26,11 +26,10 @@ def _search_rows(queries, weights, tree, reach, out_d, out_i):
     heap_node = np.empty(len(tree[0]), np.int64)
     # No seeded walk here: no bound past the first dimensions, no buckets.
     rest = np.zeros((2, len(tree[5])), np.float32)
-    keys = np.empty(0, np.float32)
     zero = np.float32(0.0)
     for r in range(len(queries)):
         _search_one(queries[r], weights[r], True, tree, best_d, best_i, acc, heap_bound,
-                    heap_node, rest, reach, 0, 0, np.inf, keys, zero, zero)
+                    heap_node, rest, reach, 0, 0, np.inf, zero, zero)
         out_d[r] = best_d
         out_i[r] = best_i
 
