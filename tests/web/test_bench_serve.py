@@ -133,6 +133,7 @@ def test_good_clients_keep_their_matches_while_others_flood_malformed_messages(s
     assert server.process.poll() is None  # still serving
     # The flood ran in its own process: its CPU is counted there, beside the good clients'.
     assert level.flood_cpu_percent > 0 and level.load_cpu_percent > 0
+    assert level.other_cpu_percent is not None and level.other_cpu_percent >= 0
 
 
 def test_the_flood_runs_in_a_process_of_its_own(server, bank):

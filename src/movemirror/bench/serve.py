@@ -61,6 +61,7 @@ from movemirror.bench.malformed import (
     malformed_messages,
 )
 from movemirror.bench.memory import MemorySampler, ProcessMemory, tree_memory
+from movemirror.bench.process_cpu import machine_busy_seconds
 
 HOST = "127.0.0.1"  # load goes to loopback only
 
@@ -102,6 +103,9 @@ class LevelResult:
     malformed_unanswered: int = 0
     malformed_wrong: dict[str, int] = field(default_factory=dict)
     flood_cpu_percent: float = 0.0  # the malformed clients' process, of one core
+    # The machine's busy cores beside the server's and the bench's: other jobs, which the
+    # latencies suffer from too (None where /proc cannot tell).
+    other_cpu_percent: float | None = None
 
 
 def real_queries(bank_poses: np.ndarray, count: int = 240) -> tuple[np.ndarray, str]:
@@ -393,6 +397,7 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         flooding = stack.enter_context(FloodProcess()) if malformed_clients else None
         cpu_before = _cpu_seconds(server.process.pid)
         load_before = time.process_time()
+        busy_before = machine_busy_seconds()
         start = time.perf_counter() + 0.5
         warm_until = start + warmup
         stop = warm_until + seconds
@@ -409,13 +414,16 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
             gc.unfreeze()
         load_cpu = 100 * (time.process_time() - load_before) / (seconds + warmup + 1)
         cpu_after = _cpu_seconds(server.process.pid)
+        busy = machine_busy_seconds() - busy_before
         if flooded is not None:  # its wait for the answers still owed ends after the level
             flood, flood_cpu = flooded.result(timeout=DRAIN_SECONDS + 60)
     latencies = [t for one in stats for t in one.latencies]
     ms = np.asarray(latencies) * 1000 if latencies else np.asarray([np.nan])
-    cpu = None
+    cpu = other_cpu = None
     if cpu_before is not None and cpu_after is not None:
         cpu = 100 * (cpu_after - cpu_before) / (seconds + warmup + 1)
+        other_cpu = max(0.0, 100 * busy / (seconds + warmup + 1) - cpu - load_cpu
+                        - 100 * flood_cpu / (seconds + warmup + 1))
     rss = memory.samples_mb()
     return LevelResult(
         clients=clients, rate_per_client=rate, seconds=seconds,
@@ -426,7 +434,8 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         matches_per_second=len(latencies) / seconds, p50_ms=float(np.percentile(ms, 50)),
         p99_ms=float(np.percentile(ms, 99)), max_ms=float(ms.max()),
         server_cpu_percent=cpu, load_cpu_percent=load_cpu,
-        flood_cpu_percent=100 * flood_cpu / (seconds + warmup + 1), loop=loop,
+        flood_cpu_percent=100 * flood_cpu / (seconds + warmup + 1),
+        other_cpu_percent=other_cpu, loop=loop,
         superseded=sum(one.superseded for one in stats),
         min_client_matches_per_second=min(len(one.latencies) for one in stats) / seconds,
         malformed_clients=malformed_clients, malformed_sent=flood.sent,
@@ -487,14 +496,18 @@ class FloodComparison:
         return median_interval(self.p99_ratios)
 
     def median_cpu(self, flooded: bool) -> dict[str, float]:
-        """Cores (percent of one) kept busy by the server, the good clients' process and
-        the flood's, median over the rounds without or with the flood."""
+        """Cores (percent of one) kept busy by the server, the good clients' process, the
+        flood's and the machine's other jobs, median over the rounds without or with the
+        flood."""
         levels = self.with_flood if flooded else self.without
-        server = [level.server_cpu_percent for level in levels
-                  if level.server_cpu_percent is not None]
-        return {"server": float(np.median(server)) if server else float("nan"),
-                "clients": float(np.median([level.load_cpu_percent for level in levels])),
-                "flood": float(np.median([level.flood_cpu_percent for level in levels]))}
+        def median(values: list[float | None]) -> float:
+            known = [value for value in values if value is not None]
+            return float(np.median(known)) if known else float("nan")
+
+        return {"server": median([level.server_cpu_percent for level in levels]),
+                "clients": median([level.load_cpu_percent for level in levels]),
+                "flood": median([level.flood_cpu_percent for level in levels]),
+                "other jobs": median([level.other_cpu_percent for level in levels])}
 
     def _flood_total(self, count: str) -> int:
         """A count of the flood's messages (a LevelResult field), over the rounds with it."""
@@ -578,7 +591,8 @@ def describe_flood(flood: FloodComparison) -> str:
             f"{min(ratios):.2f}-{max(ratios):.2f}). CPU, % of a core, median without -> with: "
             f"server {cpu[False]['server']:.0f} -> {cpu[True]['server']:.0f}, good clients "
             f"{cpu[False]['clients']:.0f} -> {cpu[True]['clients']:.0f}, flood (its own "
-            f"process) {cpu[True]['flood']:.0f}. Malformed messages answered as the protocol "
+            f"process) {cpu[True]['flood']:.0f}, other jobs {cpu[False]['other jobs']:.0f} -> "
+            f"{cpu[True]['other jobs']:.0f}. Malformed messages answered as the protocol "
             f"says: {flood.malformed_answered_right:,} of {flood.malformed_sent:,} "
             f"({flood.malformed_answered_after_stop:,} answered after their level, within "
             f"{DRAIN_SECONDS:g} s; still owed then {flood.malformed_owed:,}; lost "
@@ -671,7 +685,7 @@ def table(results: Results):
                       "the same machine)")
     for column in ("loop", "clients", "malformed", "target/s", "matches/s", "p50 ms", "p99 ms",
                    "max ms", "least client/s", "superseded", "errors", "unanswered", "server CPU",
-                   "server RSS MB", "load CPU"):
+                   "server RSS MB", "load CPU", "flood CPU", "other jobs CPU"):
         out.add_column(column, justify="left" if column == "loop" else "right")
     for r in results.levels:
         rss = "-" if r.server_rss_start_mb is None else (
@@ -682,7 +696,9 @@ def table(results: Results):
                     f"{r.max_ms:.1f}", f"{r.min_client_matches_per_second:.1f}",
                     str(r.superseded), str(r.errors), str(r.unanswered),
                     "-" if r.server_cpu_percent is None else f"{r.server_cpu_percent:.0f}%",
-                    rss, f"{r.load_cpu_percent:.0f}%")
+                    rss, f"{r.load_cpu_percent:.0f}%",
+                    f"{r.flood_cpu_percent:.0f}%" if r.malformed_clients else "-",
+                    "-" if r.other_cpu_percent is None else f"{r.other_cpu_percent:.0f}%")
     return out
 
 
