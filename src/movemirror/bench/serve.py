@@ -460,7 +460,8 @@ class Plan:
     workers: int = 1  # server processes
     loops: tuple[str, ...] = LOOPS  # which kinds of client, each at every level (see LOOPS)
     # Extra clients sending malformed messages at `rate`: each level is then run `rounds`
-    # times with them and as many without, turn about (see compare_flood).
+    # times with them and as many without, turn about, after one level not counted (see
+    # compare_flood).
     malformed_clients: int = 0
     rounds: int = 3
 
