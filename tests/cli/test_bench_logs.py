@@ -45,7 +45,8 @@ def test_bench_serve_table_in_a_log(penn_valid, tmp_path):
     header, rows = table_cells(result.stdout)
     assert header == ["loop", "clients", "malformed", "target/s", "matches/s", "p50 ms",
                       "p99 ms", "max ms", "least client/s", "superseded", "errors",
-                      "unanswered", "server CPU", "server RSS MB", "load CPU"]
+                      "unanswered", "server CPU", "server RSS MB", "load CPU", "flood CPU",
+                      "other jobs CPU"]
     levels = json.loads((tmp_path / "serve.json").read_text())["levels"]
     assert [row[:5] for row in rows] == [
         [r["loop"], str(r["clients"]), "0", f"{r['clients'] * r['rate_per_client']:,.0f}",
@@ -53,6 +54,8 @@ def test_bench_serve_table_in_a_log(penn_valid, tmp_path):
     assert [row[5:7] for row in rows] == [[f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}"]
                                           for r in levels]
     assert [r["loop"] for r in levels] == ["open", "open", "closed", "closed"]
+    assert [row[15] for row in rows] == ["-"] * len(levels)  # no flood
+    assert [row[16] for row in rows] == [f"{r['other_cpu_percent']:.0f}%" for r in levels]
     assert any(line.startswith("WebSocket matching (") and line.endswith("the same machine)")
                for line in result.stdout.splitlines())
 

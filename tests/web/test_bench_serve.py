@@ -131,6 +131,34 @@ def test_good_clients_keep_their_matches_while_others_flood_malformed_messages(s
     assert level.malformed_owed == 0
     assert level.malformed_answered_right == level.malformed_sent
     assert server.process.poll() is None  # still serving
+    # The flood ran in its own process: its CPU is counted there, beside the good clients'.
+    assert level.flood_cpu_percent > 0 and level.load_cpu_percent > 0
+    assert level.other_cpu_percent is not None and level.other_cpu_percent >= 0
+
+
+def test_the_flood_runs_in_a_process_of_its_own(server, bank):
+    """The malformed clients' sockets belong to another process than this one (the good
+    clients'), and their answers are checked there all the same."""
+    import time
+
+    url = f"ws://{serve_bench.HOST}:{server.port}/api/stream"
+    kinds = malformed_messages(bank.keypoints[0].tolist())
+    with serve_bench.FloodProcess() as flooding:
+        child = next(iter(flooding.pool._processes))
+        assert child != os.getpid()
+        start = time.perf_counter() + 0.2  # the same clock in both processes
+        flood, cpu = flooding.pool.submit(serve_bench._run_flood, url, kinds, 2, 30, start,
+                                          start + 1.0).result(timeout=60)
+    assert flood.sent >= len(kinds) and flood.answered_right == flood.sent and cpu > 0
+    assert time.perf_counter() >= start + 1.0  # it sent until the level's end, not before
+
+
+def test_the_median_interval_holds_the_median_and_narrows_with_agreeing_rounds():
+    spread = [0.25, 0.9, 1.0, 1.1, 2.4]
+    low, high = serve_bench.median_interval(spread)
+    assert low <= 1.0 <= high and low >= 0.25 and high <= 2.4 and high - low >= 0.2
+    low, high = serve_bench.median_interval([1.0, 1.01, 0.99, 1.0, 1.02])
+    assert 0.99 <= low <= high <= 1.02
 
 
 @pytest.fixture(scope="module")

@@ -223,3 +223,25 @@ def test_a_client_that_answers_no_ping_is_still_closed_by_the_keepalive(quick_ke
             return ws.close_code
 
     assert run_in_fresh_loop(run) == 1011
+
+
+def test_a_slowed_client_that_leaves_frees_its_connection_at_once(bank):
+    """A client that sent many refused messages at once and left: the server does not go on
+    paying the budget for the messages it had read ahead (one refill each, for a client
+    long gone), it frees the connection."""
+    app = create_app(bank, limits=LIMITS)
+    state = app.state.movemirror
+    with LiveServer(app, ws=WebSocketProtocol, ws_max_size=64 * 1024) as server:
+        url = server.url.replace("http://", "ws://") + "/api/stream"
+
+        async def flood_and_leave() -> None:
+            async with connect(url) as ws:
+                await send_together(ws, [invalid(f"bad{i}") for i in range(60)])
+                await timed_replies(ws, BURST + 1, time.perf_counter())  # slowed by now
+
+        run_in_fresh_loop(flood_and_leave)
+        # Paying for the 60 at the rate would take (60 - BURST) / PER_SECOND = 14 s.
+        deadline = time.perf_counter() + 3
+        while state.connections and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        assert state.connections == 0

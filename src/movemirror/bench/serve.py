@@ -13,8 +13,11 @@ made cheap (frames masked in advance, replies told apart by their first bytes).
 Optional malformed clients (movemirror.bench.malformed) send broken messages at the same
 rate, each checked for its error frame and close code (the answers the server still owes
 them when the level ends are waited for a few seconds, outside the level's figures; a
-wrong or lost answer stops the bench: WrongAnswers); each level then runs turn about
-without and with them, to show whether bad input slows the others. The server's resident
+wrong or lost answer stops the bench: WrongAnswers). They run in a process of their own,
+so that their work is never done on the good clients' event loop. Each level then runs
+turn about without and with them, after one level not counted, to show whether bad input
+slows the others: the median of the rounds' p99 ratios, its bootstrap interval and where
+the cores went (server, good clients, flood). The server's resident
 memory (all its processes) is sampled every second, so a long level (`--seconds 600`) is a
 soak test. Each level runs for a fixed time and then everything stops by itself.
 """
@@ -22,6 +25,7 @@ soak test. Each level runs for a fixed time and then everything stops by itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -34,7 +38,7 @@ import time
 import urllib.request
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,10 +56,12 @@ from movemirror.bench.load_client import (
 from movemirror.bench.malformed import (
     DRAIN_SECONDS,
     FloodStats,
+    Malformed,
     malformed_client,
     malformed_messages,
 )
 from movemirror.bench.memory import MemorySampler, ProcessMemory, tree_memory
+from movemirror.bench.process_cpu import machine_busy_seconds
 
 HOST = "127.0.0.1"  # load goes to loopback only
 
@@ -77,7 +83,7 @@ class LevelResult:
     p99_ms: float
     max_ms: float
     server_cpu_percent: float | None
-    load_cpu_percent: float
+    load_cpu_percent: float  # the good clients' process (the flood has its own)
     loop: str = "open"
     superseded: int = 0  # open loop: poses the server skipped for a newer one of its client
     min_client_matches_per_second: float = 0.0  # the least-served client's rate
@@ -96,6 +102,10 @@ class LevelResult:
     malformed_owed: int = 0
     malformed_unanswered: int = 0
     malformed_wrong: dict[str, int] = field(default_factory=dict)
+    flood_cpu_percent: float = 0.0  # the malformed clients' process, of one core
+    # The machine's busy cores beside the server's and the bench's: other jobs, which the
+    # latencies suffer from too (None where /proc cannot tell).
+    other_cpu_percent: float | None = None
 
 
 def real_queries(bank_poses: np.ndarray, count: int = 240) -> tuple[np.ndarray, str]:
@@ -309,22 +319,51 @@ async def _closed_loop_client(url: str, frames: list[bytes], rate: float, start:
         client.close()
 
 
-async def _level(url: str, messages: list[str], clients: int, rate: float, seconds: float,
-                 warmup: float, loop: str, malformed_clients: int = 0
-                 ) -> tuple[list[_ClientStats], FloodStats]:
-    frames = [text_frame(text) for text in messages]  # masked once, sent many times
-    kinds = malformed_messages(json.loads(messages[0])["keypoints"])
-    start = time.perf_counter() + 0.5
-    warm_until = start + warmup
-    stop = warm_until + seconds
+async def _level(url: str, frames: list[bytes], clients: int, rate: float, start: float,
+                 warm_until: float, stop: float, loop: str) -> list[_ClientStats]:
     stats = [_ClientStats() for _ in range(clients)]
-    flood = FloodStats()
     client = _closed_loop_client if loop == "closed" else _open_loop_client
-    tasks = [client(url, frames, rate, start, warm_until, stop, one) for one in stats]
-    tasks += [malformed_client(url, kinds, rate, start, stop, flood)
-              for _ in range(malformed_clients)]
-    await asyncio.wait_for(asyncio.gather(*tasks), timeout=warmup + seconds + 60)
-    return stats, flood
+    await asyncio.wait_for(
+        asyncio.gather(*[client(url, frames, rate, start, warm_until, stop, one)
+                         for one in stats]),
+        timeout=stop - time.perf_counter() + 60)
+    return stats
+
+
+async def _flood(url: str, kinds: list[Malformed], clients: int, rate: float, start: float,
+                 stop: float) -> FloodStats:
+    flood = FloodStats()
+    await asyncio.gather(*[malformed_client(url, kinds, rate, start, stop, flood)
+                           for _ in range(clients)])
+    return flood
+
+
+def _flood_process_ready() -> None:
+    """Run in the flood's process before a level: its imports are then done."""
+
+
+def _run_flood(url: str, kinds: list[Malformed], clients: int, rate: float, start: float,
+               stop: float) -> tuple[FloodStats, float]:
+    """In the flood's own process: the malformed clients, and the CPU seconds they took."""
+    cpu = time.process_time()
+    flood = _run(_flood(url, kinds, clients, rate, start, stop))
+    return flood, time.process_time() - cpu
+
+
+class FloodProcess:
+    """A process of its own for the malformed clients, started (imports done) on entry: on
+    the good clients' event loop their work would count as the server's latency.
+    perf_counter is the system's monotonic clock, so both processes share a level's times."""
+
+    def __enter__(self) -> FloodProcess:
+        import multiprocessing
+
+        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self.pool.submit(_flood_process_ready).result(timeout=120)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.pool.shutdown(cancel_futures=True)
 
 
 def _run(coroutine):
@@ -351,25 +390,40 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
               malformed_clients: int = 0) -> LevelResult:
     url = f"ws://{HOST}:{server.port}/api/stream"
     assert server.process is not None, "run_level needs a started server"
-    cpu_before = _cpu_seconds(server.process.pid)
-    load_before = time.process_time()
-    # The load generator is Python too: its full collections would stall every client
-    # (measured: 146-404 ms each on a busy machine), and count as the server's latency.
-    gc.collect()
-    gc.freeze()
-    try:
-        with MemorySampler(server.process.pid) as memory:
-            stats, flood = _run(_level(url, messages, clients, rate, seconds, warmup, loop,
-                                       malformed_clients))
-    finally:
-        gc.unfreeze()
-    load_cpu = 100 * (time.process_time() - load_before) / (seconds + warmup + 1)
-    cpu_after = _cpu_seconds(server.process.pid)
+    frames = [text_frame(text) for text in messages]  # masked once, sent many times
+    kinds = malformed_messages(json.loads(messages[0])["keypoints"])
+    flood, flood_cpu = FloodStats(), 0.0
+    with contextlib.ExitStack() as stack:
+        flooding = stack.enter_context(FloodProcess()) if malformed_clients else None
+        cpu_before = _cpu_seconds(server.process.pid)
+        load_before = time.process_time()
+        busy_before = machine_busy_seconds()
+        start = time.perf_counter() + 0.5
+        warm_until = start + warmup
+        stop = warm_until + seconds
+        flooded = None if flooding is None else flooding.pool.submit(
+            _run_flood, url, kinds, malformed_clients, rate, start, stop)
+        # The load generator is Python too: its full collections would stall every client
+        # (measured: 146-404 ms each on a busy machine), and count as the server's latency.
+        gc.collect()
+        gc.freeze()
+        try:
+            with MemorySampler(server.process.pid) as memory:
+                stats = _run(_level(url, frames, clients, rate, start, warm_until, stop, loop))
+        finally:
+            gc.unfreeze()
+        load_cpu = 100 * (time.process_time() - load_before) / (seconds + warmup + 1)
+        cpu_after = _cpu_seconds(server.process.pid)
+        busy = machine_busy_seconds() - busy_before
+        if flooded is not None:  # its wait for the answers still owed ends after the level
+            flood, flood_cpu = flooded.result(timeout=DRAIN_SECONDS + 60)
     latencies = [t for one in stats for t in one.latencies]
     ms = np.asarray(latencies) * 1000 if latencies else np.asarray([np.nan])
-    cpu = None
+    cpu = other_cpu = None
     if cpu_before is not None and cpu_after is not None:
         cpu = 100 * (cpu_after - cpu_before) / (seconds + warmup + 1)
+        other_cpu = max(0.0, 100 * busy / (seconds + warmup + 1) - cpu - load_cpu
+                        - 100 * flood_cpu / (seconds + warmup + 1))
     rss = memory.samples_mb()
     return LevelResult(
         clients=clients, rate_per_client=rate, seconds=seconds,
@@ -379,7 +433,9 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         unanswered=sum(one.unanswered for one in stats),
         matches_per_second=len(latencies) / seconds, p50_ms=float(np.percentile(ms, 50)),
         p99_ms=float(np.percentile(ms, 99)), max_ms=float(ms.max()),
-        server_cpu_percent=cpu, load_cpu_percent=load_cpu, loop=loop,
+        server_cpu_percent=cpu, load_cpu_percent=load_cpu,
+        flood_cpu_percent=100 * flood_cpu / (seconds + warmup + 1),
+        other_cpu_percent=other_cpu, loop=loop,
         superseded=sum(one.superseded for one in stats),
         min_client_matches_per_second=min(len(one.latencies) for one in stats) / seconds,
         malformed_clients=malformed_clients, malformed_sent=flood.sent,
@@ -404,7 +460,8 @@ class Plan:
     workers: int = 1  # server processes
     loops: tuple[str, ...] = LOOPS  # which kinds of client, each at every level (see LOOPS)
     # Extra clients sending malformed messages at `rate`: each level is then run `rounds`
-    # times with them and as many without, turn about (see compare_flood).
+    # times with them and as many without, turn about, after one level not counted (see
+    # compare_flood).
     malformed_clients: int = 0
     rounds: int = 3
 
@@ -434,6 +491,24 @@ class FloodComparison:
     @property
     def median_p99_ratio(self) -> float:
         return float(np.median(self.p99_ratios))
+
+    @property
+    def median_p99_interval(self) -> tuple[float, float]:
+        return median_interval(self.p99_ratios)
+
+    def median_cpu(self, flooded: bool) -> dict[str, float]:
+        """Cores (percent of one) kept busy by the server, the good clients' process, the
+        flood's and the machine's other jobs, median over the rounds without or with the
+        flood."""
+        levels = self.with_flood if flooded else self.without
+        def median(values: list[float | None]) -> float:
+            known = [value for value in values if value is not None]
+            return float(np.median(known)) if known else float("nan")
+
+        return {"server": median([level.server_cpu_percent for level in levels]),
+                "clients": median([level.load_cpu_percent for level in levels]),
+                "flood": median([level.flood_cpu_percent for level in levels]),
+                "other jobs": median([level.other_cpu_percent for level in levels])}
 
     def _flood_total(self, count: str) -> int:
         """A count of the flood's messages (a LevelResult field), over the rounds with it."""
@@ -468,6 +543,16 @@ class FloodComparison:
         return wrong
 
 
+def median_interval(values: list[float], confidence: float = 0.95, draws: int = 10_000,
+                    seed: int = 0) -> tuple[float, float]:
+    """The bootstrap interval of the median (values resampled with replacement)."""
+    picks = np.random.default_rng(seed).integers(0, len(values), (draws, len(values)))
+    medians = np.median(np.asarray(values, dtype=np.float64)[picks], axis=1)
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(medians, [tail, 100 - tail])
+    return float(low), float(high)
+
+
 class WrongAnswers(RuntimeError):
     """The server answered a malformed message otherwise than the protocol says, or lost its
     answer."""
@@ -478,6 +563,10 @@ def compare_flood(server: ServerProcess, messages: list[str], clients: int, plan
     load_start = os.getloadavg()[0]
     without: list[LevelResult] = []
     with_flood: list[LevelResult] = []
+    # A level first, not counted: a fresh server's first one runs cold (measured: 4,903 of
+    # 6,000 matches/s and p99 71 ms, against 6,000 and 35 ms in the levels after it), and
+    # it would always fall on the side without the flood.
+    run_level(server, messages, clients, plan.rate, min(plan.seconds, 5.0), plan.warmup, loop)
     for round_ in range(plan.rounds):
         order = (0, plan.malformed_clients) if round_ % 2 == 0 else (plan.malformed_clients, 0)
         for malformed in order:
@@ -493,11 +582,19 @@ def describe_flood(flood: FloodComparison) -> str:
     rounds = "; ".join(f"{quiet.p99_ms:.1f} -> {loud.p99_ms:.1f} ms"
                        for quiet, loud in zip(flood.without, flood.with_flood, strict=True))
     ratio = flood.median_p99_ratio
+    low, high = flood.median_p99_interval
+    ratios = flood.p99_ratios
+    cpu = {flooded: flood.median_cpu(flooded) for flooded in (False, True)}
     return (f"{flood.loop} loop, {flood.clients} clients, +{flood.malformed_clients} "
             f"malformed: p99 without -> with the flood, round by round: {rounds}; median "
             f"ratio {ratio:.2f} ({'within' if ratio <= FLOOD_P99_BOUND else 'over'} the "
-            f"{FLOOD_P99_BOUND:.2f} bound). Malformed messages answered as the protocol says: "
-            f"{flood.malformed_answered_right:,} of {flood.malformed_sent:,} "
+            f"{FLOOD_P99_BOUND:.2f} bound; 95% bootstrap interval {low:.2f}-{high:.2f}; rounds "
+            f"{min(ratios):.2f}-{max(ratios):.2f}). CPU, % of a core, median without -> with: "
+            f"server {cpu[False]['server']:.0f} -> {cpu[True]['server']:.0f}, good clients "
+            f"{cpu[False]['clients']:.0f} -> {cpu[True]['clients']:.0f}, flood (its own "
+            f"process) {cpu[True]['flood']:.0f}, other jobs {cpu[False]['other jobs']:.0f} -> "
+            f"{cpu[True]['other jobs']:.0f}. Malformed messages answered as the protocol "
+            f"says: {flood.malformed_answered_right:,} of {flood.malformed_sent:,} "
             f"({flood.malformed_answered_after_stop:,} answered after their level, within "
             f"{DRAIN_SECONDS:g} s; still owed then {flood.malformed_owed:,}; lost "
             f"{flood.malformed_unanswered:,}; wrong {flood.malformed_wrong or 0}). Load "
@@ -589,7 +686,7 @@ def table(results: Results):
                       "the same machine)")
     for column in ("loop", "clients", "malformed", "target/s", "matches/s", "p50 ms", "p99 ms",
                    "max ms", "least client/s", "superseded", "errors", "unanswered", "server CPU",
-                   "server RSS MB", "load CPU"):
+                   "server RSS MB", "load CPU", "flood CPU", "other jobs CPU"):
         out.add_column(column, justify="left" if column == "loop" else "right")
     for r in results.levels:
         rss = "-" if r.server_rss_start_mb is None else (
@@ -600,7 +697,9 @@ def table(results: Results):
                     f"{r.max_ms:.1f}", f"{r.min_client_matches_per_second:.1f}",
                     str(r.superseded), str(r.errors), str(r.unanswered),
                     "-" if r.server_cpu_percent is None else f"{r.server_cpu_percent:.0f}%",
-                    rss, f"{r.load_cpu_percent:.0f}%")
+                    rss, f"{r.load_cpu_percent:.0f}%",
+                    f"{r.flood_cpu_percent:.0f}%" if r.malformed_clients else "-",
+                    "-" if r.other_cpu_percent is None else f"{r.other_cpu_percent:.0f}%")
     return out
 
 
@@ -618,6 +717,9 @@ def write_json(results: Results, plan: Plan, path: Path) -> None:
                      "p99_without_ms": [r.p99_ms for r in f.without],
                      "p99_with_ms": [r.p99_ms for r in f.with_flood],
                      "p99_ratios": f.p99_ratios, "median_p99_ratio": f.median_p99_ratio,
+                     "median_p99_interval_95": f.median_p99_interval,
+                     "median_cpu_percent_without": f.median_cpu(False),
+                     "median_cpu_percent_with": f.median_cpu(True),
                      "bound": FLOOD_P99_BOUND, "malformed_sent": f.malformed_sent,
                      "malformed_answered_right": f.malformed_answered_right,
                      "malformed_answered_after_stop": f.malformed_answered_after_stop,

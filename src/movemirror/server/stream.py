@@ -206,14 +206,26 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
     # close it.
     keepalive_waits_while(websocket.scope, lambda: refusals.available() < 1.0)
     sender = asyncio.create_task(_send_replies(websocket, state, replies, recent, refusals))
+    reader = asyncio.create_task(_receive_queries(websocket, state, replies, recent, refusals))
     try:
-        await _receive_queries(websocket, state, replies, recent, refusals)
-        await sender
+        await _both_or_first_failure(reader, sender)
     except WebSocketDisconnect:
         pass
     finally:
+        reader.cancel()
         sender.cancel()
         state.connections -= 1
+
+
+async def _both_or_first_failure(reader: asyncio.Task, sender: asyncio.Task) -> None:
+    """Waits for both to end, or for the first to fail (raising its error). The sender is
+    the first to see a client that left while its reader is slowed: the messages it read
+    ahead would keep the reader paying the budget for a client long gone (measured: for
+    minutes after a flood, holding its connection slot and the server's shutdown)."""
+    await asyncio.wait((reader, sender), return_when=asyncio.FIRST_EXCEPTION)
+    for task in (reader, sender):
+        if task.done() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
 
 
 async def _receive_queries(websocket: WebSocket, state: ServerState, replies: OwedReplies,
