@@ -22,6 +22,15 @@ def run_module(page, module, body):
     return page.evaluate(f"async () => {{ const m = await import('/static/js/{module}'); {body} }}")
 
 
+def boxes(page, *selectors) -> list[dict]:
+    """The boxes (x, y, width, height) of the first element of each selector, read in one
+    layout: read one at a time, a reflow in between (the footer's live figures wrapping onto
+    one line more or less) could resize one panel and not the other."""
+    return page.evaluate("""(selectors) => selectors.map((s) => {
+        const r = document.querySelector(s).getBoundingClientRect();
+        return {x: r.x, y: r.y, width: r.width, height: r.height}; })""", list(selectors))
+
+
 def screenshot(page, name, full_page=False):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

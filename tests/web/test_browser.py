@@ -23,7 +23,7 @@ from .conftest import (
     LiveServer,
     require,
 )
-from .pages import screenshot, wait_for, wait_for_matches
+from .pages import boxes, screenshot, wait_for, wait_for_matches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -181,7 +181,7 @@ def test_phone_sized_screen(open_page):
         box = page.locator(selector).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
     # Stacked: you above your match, each as wide as the screen allows and of equal height.
-    you, match = (page.locator(s).bounding_box() for s in (".you", ".flipbook"))
+    you, match = boxes(page, ".you", ".flipbook")
     assert match["y"] >= you["y"] + you["height"]
     assert you["width"] > 350 and match["width"] > 350
     assert abs(you["height"] - match["height"]) <= 2 and match["height"] > 844 / 5

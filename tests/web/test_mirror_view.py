@@ -8,16 +8,13 @@ from pathlib import PurePosixPath
 import numpy as np
 import pytest
 
-from .pages import screenshot, wait_for, wait_for_matches
+from .pages import boxes, screenshot, wait_for, wait_for_matches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-BOX = "(s) => { const r = document.querySelector(s).getBoundingClientRect(); " \
-      "return {x: r.x, y: r.y, width: r.width, height: r.height}; }"
-
 
 def box(page, selector):
-    return page.evaluate(BOX, selector)
+    return boxes(page, selector)[0]
 
 
 def test_the_match_is_large_sharp_and_shows_its_skeleton(open_page):
@@ -58,7 +55,7 @@ def test_you_and_your_match_side_by_side_fill_the_screen(open_page, viewport):
     page, _ = open_page(viewport=viewport)
     wait_for_matches(page, 3)
     wait_for(page, "() => !document.querySelector('#match-image').hidden")
-    you, match = box(page, ".you"), box(page, ".flipbook figure")
+    you, match = boxes(page, ".you", ".flipbook figure")
     width, height = viewport
     assert you["width"] == pytest.approx(match["width"], rel=0.02)
     assert you["height"] == pytest.approx(match["height"], rel=0.02)
