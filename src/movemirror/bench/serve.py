@@ -391,8 +391,9 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
     url = f"ws://{HOST}:{server.port}/api/stream"
     assert server.process is not None, "run_level needs a started server"
     frames = [text_frame(text) for text in messages]  # masked once, sent many times
-    kinds = malformed_messages(json.loads(messages[0])["keypoints"])
+    kinds = malformed_messages(json.loads(messages[0])["keypoints"]) if malformed_clients else []
     flood, flood_cpu = FloodStats(), 0.0
+    span = seconds + warmup + 1  # the seconds the CPU figures are shares of
     with contextlib.ExitStack() as stack:
         flooding = stack.enter_context(FloodProcess()) if malformed_clients else None
         cpu_before = _cpu_seconds(server.process.pid)
@@ -412,7 +413,7 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
                 stats = _run(_level(url, frames, clients, rate, start, warm_until, stop, loop))
         finally:
             gc.unfreeze()
-        load_cpu = 100 * (time.process_time() - load_before) / (seconds + warmup + 1)
+        load_cpu = 100 * (time.process_time() - load_before) / span
         cpu_after = _cpu_seconds(server.process.pid)
         busy = machine_busy_seconds() - busy_before
         if flooded is not None:  # its wait for the answers still owed ends after the level
@@ -421,9 +422,8 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
     ms = np.asarray(latencies) * 1000 if latencies else np.asarray([np.nan])
     cpu = other_cpu = None
     if cpu_before is not None and cpu_after is not None:
-        cpu = 100 * (cpu_after - cpu_before) / (seconds + warmup + 1)
-        other_cpu = max(0.0, 100 * busy / (seconds + warmup + 1) - cpu - load_cpu
-                        - 100 * flood_cpu / (seconds + warmup + 1))
+        cpu = 100 * (cpu_after - cpu_before) / span
+        other_cpu = max(0.0, 100 * (busy - flood_cpu) / span - cpu - load_cpu)
     rss = memory.samples_mb()
     return LevelResult(
         clients=clients, rate_per_client=rate, seconds=seconds,
@@ -434,7 +434,7 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         matches_per_second=len(latencies) / seconds, p50_ms=float(np.percentile(ms, 50)),
         p99_ms=float(np.percentile(ms, 99)), max_ms=float(ms.max()),
         server_cpu_percent=cpu, load_cpu_percent=load_cpu,
-        flood_cpu_percent=100 * flood_cpu / (seconds + warmup + 1),
+        flood_cpu_percent=100 * flood_cpu / span,
         other_cpu_percent=other_cpu, loop=loop,
         superseded=sum(one.superseded for one in stats),
         min_client_matches_per_second=min(len(one.latencies) for one in stats) / seconds,
