@@ -151,7 +151,7 @@ LIKENESS_METRIC = Metric(
     symmetric=False, triangle=False)
 SEARCH_METRICS = (*METRICS, LIKENESS)
 # "torso" alone scored about 0.01 above cosine under both judges of `movemirror bench quality` on
-# its held-out queries: within their noise. "likeness" won under both (README, Match quality)
+# its held-out queries: within their noise. "likeness" won under both (docs/match-quality.md)
 # at under 2x cosine's search time.
 DEFAULT_METRIC = LIKENESS
 

@@ -12,7 +12,7 @@ much as the limbs. These vectors keep the same 52-float layout, with other conte
 
 The "torso" distance is then Move Mirror's weighted L1 in this space (the query's weights
 count): sum_k w_k (|dx_k| + |dy_k|) / sum_k w_k, searched exactly by the same index code.
-Chosen on LSPET's tuning queries by `movemirror bench quality` (see the README).
+Chosen on LSPET's tuning queries by `movemirror bench quality` (see docs/match-quality.md).
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ from movemirror.motion.windows import (
 from movemirror.torso_vectors import to_torso_vectors, torso_problems
 from movemirror.vectors import VECTOR_DIM, XY, as_pose_array, to_vectors
 
-# Chosen for speed at the same agreement on the training folds (README, Movement search).
+# Chosen for speed at the same agreement on the training folds (docs/movement-search.md).
 CANDIDATES = 128  # windows the index yields per speed,
 COARSE_EPSILON = 2.0  # (1 + epsilon)-approximately
 PER_TRACK_SPEED = 8  # of which each track keeps this many per speed (by coarse features),

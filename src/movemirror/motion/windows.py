@@ -57,7 +57,7 @@ VELOCITY_WEIGHT = 1.0
 ROOT_WEIGHTS = {"cosine": 1.5, "weighted": 0.5}
 ROOT_WEIGHT = ROOT_WEIGHTS[MOTION_METRIC]  # the default metric's, also the index features'
 # Weight of the torso distance's mean, per metric; tuned on the training clips only
-# (scripts/tune_motion.py --folds 3 --torso-weights ...): see the README's Movement search.
+# (scripts/tune_motion.py --folds 3 --torso-weights ...): see docs/movement-search.md.
 TORSO_WEIGHTS = {"cosine": 3.0, "weighted": 0.0}
 # Window features: poses this many bank seconds before a window's end, each projected on
 # FEATURE_AXES principal axes of the bank's poses.

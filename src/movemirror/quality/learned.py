@@ -15,7 +15,7 @@ to learn a map W (34 x 34) from those pairs, both applied to both sides, then re
   photos whose archive poses are near its own), at a temperature, plus a pull of W towards the
   identity; L-BFGS (scipy).
 
-Measured by `movemirror bench quality` (metric "learned"; README, Match quality).
+Measured by `movemirror bench quality` (metric "learned"; docs/match-quality.md).
 """
 
 from __future__ import annotations
@@ -214,7 +214,7 @@ def learn_map(queries: np.ndarray, archive: np.ndarray, temperature: float = 0.0
     return _matrix(found.x, shape), (before, float(found.fun))
 
 
-# Chosen on LSPET's tuning queries (README, Match quality): the whitening's pull towards the
+# Chosen on LSPET's tuning queries (docs/match-quality.md): the whitening's pull towards the
 # identity, on both stages, and stage one's candidates.
 WHITEN_ALPHA = 1.0
 CANDIDATES = 10

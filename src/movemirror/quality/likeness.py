@@ -11,7 +11,7 @@ the configuration measured. The distances returned are those torso distances: be
 within a block (not across blocks). A query without a torso (no confident shoulder or hip:
 the page sends such poses) keeps stage one's order and cosine distances, as cosine would
 answer it among those poses; "torso" alone refuses it. Chosen and measured on LSPET by
-`movemirror bench quality` (README, Match quality).
+`movemirror bench quality` (docs/match-quality.md).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from movemirror.torso_vectors import _torso_row, torso_vectors_where_possible
 from movemirror.vectors import MIN_SCORE, VECTOR_DIM
 
 FIRST_STAGE = "cosine"
-CANDIDATES = 10  # stage one's matches that stage two re-orders, at least (tuned: README)
+CANDIDATES = 10  # stage one's matches that stage two re-orders, at least (docs/match-quality.md)
 _MIRROR = np.array(MIRROR_PERMUTATION, np.int64)
 
 

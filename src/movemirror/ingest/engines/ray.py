@@ -177,7 +177,7 @@ class RayEngine:
                                    "process": self.process},
             # Starting with one: Ray Data waits for every starting actor before the first
             # task, and a pool started full waited, after a lost node, for a CPU still held
-            # by the first pass's surviving actor (README, Benchmarks).
+            # by the first pass's surviving actor (docs/benchmark-history.md, bench ingest).
             compute=ActorPoolStrategy(min_size=1, max_size=self.actors),
             num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0,
             max_restarts=0,  # an actor lost with its node is replaced, not waited for
