@@ -199,6 +199,28 @@ def test_a_stall_is_not_counted_against_the_workers():
     out = live_count(1, "(t > 3000 && t < 5000) ? 0 : (n === 2 ? 29 : 20)", 12)
     assert out["trials"][0]["count"] == 2
     assert out["trials"][0]["rates"]["2"] == pytest.approx(29, rel=0.1)
+    # Pauses shorter than a stall (Auto timing a model between the loop's poses: 0.3 s in
+    # every 0.4 s, here for the first 3 s of two workers' trial) are not counted once the
+    # loop says so (interrupt); otherwise they would halve two workers' rate.
+    def paused_trial(interrupt: bool) -> dict:
+        return run_js("worker_count.js", f"""
+            const c = new m.WorkerCount(2, 1, 30);
+            let t = 0;
+            while (c.count === 1) {{ t += 50; c.pose(t); }}  // one worker, 20 a second
+            const trialFrom = t;
+            while (!c.trials.length) {{
+              if (t - trialFrom < 3000 && t % 400 < 100) {{
+                t += 300;
+                if ({json.dumps(interrupt)}) c.interrupt();
+              }}
+              t += 1000 / 29;
+              c.pose(t);
+            }}
+            return c.trials[0];""")
+
+    told, untold = paused_trial(True), paused_trial(False)
+    assert told["count"] == 2 and told["rates"]["2"] == pytest.approx(29, rel=0.05)
+    assert untold["rates"]["2"] < 0.8 * 29
     # One worker that keeps camera rate is not made to try two; one worker loaded: no trial.
     assert live_count(1, "n === 2 ? 30 : 29.5", 60)["trials"] == []
     assert live_count(1, "20", 60, most=1)["trials"] == []

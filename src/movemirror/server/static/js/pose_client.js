@@ -203,6 +203,11 @@ export class PoseWorkerPool {
       msPerRunLoading: first.msPerRun, poolTrial };
   }
 
+  /** The live loop paused its frames a while: see WorkerCount.interrupt. */
+  interrupted() {
+    this.count.interrupt();
+  }
+
   /** The first `active` workers take frames from now on. */
   setActive(active) {
     const changed = active !== this.active;

@@ -77,6 +77,12 @@ export class WorkerCount {
     return this.count;
   }
 
+  /** The loop's poses were paused a while (Auto timing a model): the window under way is
+   * not counted, since the pause, not the workers, set its rate. */
+  interrupt() {
+    this.window = null;
+  }
+
   windowDone(rate, now) {
     if (this.trial) {
       this.trialWindow(rate, now);
