@@ -315,6 +315,7 @@ const poll = setInterval(() => {
 }, 10);
 document.addEventListener('DOMContentLoaded', () => {
   const footer = document.querySelector('#stats');
+  window.__auto.footer.push(footer.textContent); // the page's scripts showed it as they ran
   new MutationObserver(() => window.__auto.footer.push(footer.textContent))
     .observe(footer, {childList: true, characterData: true, subtree: true});
 });
