@@ -50,7 +50,7 @@ export class WorkerCount {
     this.window = null; // {start, last, poses}
     this.recent = []; // the last TRIAL_WINDOWS rates at `count` while holding it
     this.trial = null; // {from, to, skip, rates: []}
-    this.keptRate = null; // the rate the count was kept for (its last trial)
+    this.keptRate = null; // the rate the count was kept for (its last trial, or its first windows)
     this.recheckMs = RECHECK_MS;
     this.nextTrial = null; // when the next trial is due (set at the first pose)
     this.slowWindows = 0;
