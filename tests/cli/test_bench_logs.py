@@ -142,3 +142,16 @@ def test_bench_page_loops_name_workers_and_threads():
     for bad in ("gpu", "main:1x2", "worker:2", "worker:0x1", "worker:ax2"):
         with pytest.raises(ValueError, match="unknown loop"):
             page_bench.loop_options(bad)
+
+
+def test_bench_page_says_when_the_live_loop_changed_its_workers():
+    # Two trials as the page records them (the page's clock, ms): one before the measured
+    # seconds began (1 worker kept), one 5.9 s into them (2 kept).
+    result = {"requested_model": "lightning", "workers_at_start": 1, "measured_from_ms": 4000.0,
+              "worker_count_trials": [
+                  {"atMs": 3500.0, "rates": {"1": 26.04, "2": 26.5}, "count": 1},
+                  {"atMs": 9900.0, "rates": {"1": 19.66, "2": 27.24}, "count": 2}]}
+    assert page_bench.count_summary(result) == (
+        "lightning: 1 worker(s) as the measured seconds began; live trials: "
+        "at -0.5 s 1 worker(s) 26.0, 2 worker(s) 26.5 poses/s: kept 1; "
+        "at 5.9 s 1 worker(s) 19.7, 2 worker(s) 27.2 poses/s: kept 2")

@@ -114,7 +114,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
             ready_s = time.perf_counter() - started
             counts = """() => ({frames: window.movemirror.frames,
                 replies: window.movemirror.replies, screen: window.movemirror.screenFrames,
-                now: performance.now()})"""
+                workers: window.movemirror.workers, now: performance.now()})"""
             page.evaluate("() => window.movemirror.clearFrameTimings()")
             cpu_before, busy_before = cpu_by_role(), machine_busy_seconds()
             before = page.evaluate(counts)
@@ -126,6 +126,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
                 loop: window.movemirror.loop, timings: window.movemirror.timings,
                 workers: window.movemirror.workers, details: window.movemirror.backendDetails,
                 choice: window.movemirror.modelChoice,
+                countTrials: window.movemirror.detector.estimator.countTrials ?? [],
                 frameTimings: window.movemirror.frameTimings()})""")
             if not model or model == "auto":
                 # Auto matches at once and tries the more accurate models in the background:
@@ -146,6 +147,11 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
         "requested_loop": loop or "",
         "backend": state["backend"], "backend_details": state["details"],
         "workers": state["workers"] if state["loop"] == "worker" else 0,
+        # the workers in use as the measured seconds began, and the live loop's trials of one
+        # worker against two (pose_client.js, worker_count.js): {atMs, rates, count}
+        "workers_at_start": before["workers"] if state["loop"] == "worker" else 0,
+        "worker_count_trials": state["countTrials"],
+        "measured_from_ms": before["now"],
         "model_choice": state["choice"],
         "backend_trial_ms_per_pose": state["timings"],
         "seconds_to_first_match": round(first_s, 2),
@@ -206,12 +212,26 @@ def run(plan: Plan, report: Callable[[str], None]) -> dict:
                                           plan.seconds, model, loop)
                     report(f"{model}, {loop} loop: {result['frames_per_second']:.1f} poses/s, "
                            f"p95 latency {result['latency_p95_ms']:.0f} ms")
+                    if result["worker_count_trials"]:
+                        report(count_summary(result))
                     if result["seconds_to_model_choice"] is not None:
                         report(auto_summary(result))
                     results.append(result)
     return {"machine": machine_before, "load_average_after": machine_info()["load_average"],
             "webcam": {"side": WEBCAM_SIDE, "fps": 30, "clip": clip.name},
             "results": results}
+
+
+def count_summary(result: dict) -> str:
+    """The live loop's trials of one worker against two: when (s from the measured seconds'
+    start, negative before it), the poses a second each count delivered, the count kept."""
+    trials = "; ".join(
+        f"at {(t['atMs'] - result['measured_from_ms']) / 1000:.1f} s "
+        + ", ".join(f"{n} worker(s) {rate:.1f}" for n, rate in sorted(t["rates"].items()))
+        + f" poses/s: kept {t['count']}"
+        for t in result["worker_count_trials"])
+    return (f"{result['requested_model']}: {result['workers_at_start']} worker(s) as the measured "
+            f"seconds began; live trials: {trials}")
 
 
 def auto_summary(result: dict) -> str:

@@ -125,6 +125,7 @@ export class WorkerLoop extends Loop {
 
   resume() {
     this.paused = false;
+    this.estimator.interrupted(); // the poses a second over the pause are not the workers'
     this.estimateNewest();
   }
 

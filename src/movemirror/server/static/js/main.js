@@ -88,16 +88,19 @@ const startCamera = () => {
   if (state.ready && start.started && state.source === 'camera') sources.useCamera();
 };
 const start = new StartScreen(app, { onStart: startCamera });
+const showFooter = startFooter(app);
 const models = new ModelLoader(app, {
   backend: params.get('backend'),
   threads: params.has('threads') ? Number(params.get('threads')) : null,
-  onReady: startCamera,
+  onReady: () => {
+    showFooter(); // the model's name at once, not up to half a second after its matches
+    startCamera();
+  },
   onProgress: (text) => start.status(text),
 });
 
 watchServer(app);
 setInterval(() => app.flipbook.say(panelText(state)), 200);
-startFooter(app);
 app.gif = wireGifButton({ ...app, matchImage: () => (ui.matchImage.hidden ? null : ui.matchImage) });
 if (['explore', 'coverage'].includes(params.get('view'))) views.set(params.get('view'));
 models.load(state.model);

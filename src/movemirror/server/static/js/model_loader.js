@@ -108,6 +108,10 @@ export class ModelLoader {
   use(detector) {
     const { state } = this.app;
     if (detector.workers) state.workers = detector.workers;
+    // the live loop may change the count of workers in use (pose_client.js, worker_count.js)
+    if (detector.estimator instanceof PoseWorkerPool) {
+      detector.estimator.onResize = (workers) => { state.workers = workers; };
+    }
     Object.assign(state, { model: detector.model, backend: detector.backend,
       timings: detector.timings, backendDetails: detector.details, ready: true });
     state.detector = detector;

@@ -3,6 +3,7 @@
 import {
   CAMERA_FPS, farTooSlow, keepsCameraRate, poolCouldKeepRate,
 } from './model_choice.js';
+import { WorkerCount } from './worker_count.js';
 
 /** Whether this browser can run the model in a module worker fed with ImageBitmaps. */
 export function workerSupported() {
@@ -123,11 +124,12 @@ export function poolPays(aloneMs, togetherMs, size, runs = PROBE_RUNS, minGain =
 
 /**
  * Pose workers, each with its own copy of the model, taking camera frames in turn. One worker
- * when it keeps camera rate by itself; otherwise up to `maxSize` (WASM runs on one core a
- * worker here, so two workers estimate two frames at once on a two-core device), kept only
- * when running them at once, measured, estimates enough more poses a second than one alone:
- * on a busy machine they share the cores with everything else and only lengthen each frame's
- * wait. The page decides where each worker looks (the crop around the last pose it saw).
+ * when it keeps camera rate by itself; otherwise up to `maxSize` are loaded (WASM runs on one
+ * core a worker here, so two workers estimate two frames at once on a two-core device). How
+ * many of them run: at first as a short measurement of them all at once against one alone
+ * shows, then as the live loop's poses a second show (WorkerCount): on a busy machine they
+ * share the cores with everything else and only lengthen each frame's wait. The page decides
+ * where each worker looks (the crop around the last pose it saw).
  */
 export class PoseWorkerPool {
   /** cameraFps: the camera rate one worker must keep for the pool to stay at one. */
@@ -135,15 +137,25 @@ export class PoseWorkerPool {
     this.maxSize = maxSize;
     this.cameraFps = cameraFps;
     this.workers = [new PoseWorker()];
+    this.active = 1; // the first `active` workers take frames; the others wait, loaded
     this.idle = [...this.workers];
+    this.busy = new Set();
+    this.count = new WorkerCount(1, 1, cameraFps);
+    this.onResize = null; // (workers) => {}: told when the live loop changes the count
   }
 
+  /** The workers taking frames. */
   get size() {
-    return this.workers.length;
+    return this.active;
   }
 
   get free() {
     return this.idle.length;
+  }
+
+  /** The live trials of the count of workers so far (WorkerCount.trials). */
+  get countTrials() {
+    return this.count.trials;
   }
 
   /**
@@ -151,7 +163,8 @@ export class PoseWorkerPool {
    * measurement of them all at once pays for; resolves {model, backend, msPerRun, timings,
    * details, workers, msPerRunAlone, msPerRunLoading, poolTrial}: msPerRun is the pool's ms a
    * pose (poolTrial: {aloneMs, togetherMs, size}, measured when more than one worker was
-   * tried). quietly(measure), when given, runs each timing (not the loading): Auto's trials
+   * tried); workers, the count it starts with (the others stay loaded for the live loop to
+   * try). quietly(measure), when given, runs each timing (not the loading): Auto's trials
    * pause the live loop's poses in it, so that the model on trial does not share the cores
    * with the one it would replace (msPerRunLoading: the time a pose as it loaded, beside it).
    * On trial a pool is loaded only if it could keep camera rate at best.
@@ -166,9 +179,11 @@ export class PoseWorkerPool {
     while (this.workers.length > wanted) this.workers.pop().terminate();
     while (this.workers.length < wanted) this.workers.push(new PoseWorker());
     await Promise.all(this.workers.slice(1).map((worker) => worker.load(name, options)));
+    const size = this.workers.length;
     let msPerRun = aloneMs;
     let poolTrial = null;
-    if (this.size > 1) {
+    let active = 1;
+    if (size > 1) {
       const together = async () => {
         const start = performance.now();
         await Promise.all(this.workers.map((worker) => worker.probe(PROBE_RUNS)));
@@ -176,18 +191,29 @@ export class PoseWorkerPool {
       };
       // On trial, alone as timed above; otherwise alone and together back to back.
       const trial = quietly
-        ? poolPays(aloneMs * PROBE_RUNS, await quietly(together), this.size)
-        : poolPays(await this.workers[0].probe(PROBE_RUNS), await together(), this.size);
-      poolTrial = { aloneMs: trial.aloneMs, togetherMs: trial.togetherMs, size: this.size };
-      if (trial.pays) msPerRun = trial.togetherMs;
-      else {
-        while (this.workers.length > 1) this.workers.pop().terminate();
-        msPerRun = trial.aloneMs;
-      }
+        ? poolPays(aloneMs * PROBE_RUNS, await quietly(together), size)
+        : poolPays(await this.workers[0].probe(PROBE_RUNS), await together(), size);
+      poolTrial = { aloneMs: trial.aloneMs, togetherMs: trial.togetherMs, size };
+      active = trial.pays ? size : 1;
+      msPerRun = trial.pays ? trial.togetherMs : trial.aloneMs;
     }
-    this.idle = [...this.workers];
+    this.count = new WorkerCount(size, active, fps);
+    this.setActive(active);
     return { ...first, msPerRun, workers: this.size, msPerRunAlone: aloneMs,
       msPerRunLoading: first.msPerRun, poolTrial };
+  }
+
+  /** The live loop paused its frames a while: see WorkerCount.interrupt. */
+  interrupted() {
+    this.count.interrupt();
+  }
+
+  /** The first `active` workers take frames from now on. */
+  setActive(active) {
+    const changed = active !== this.active;
+    this.active = active;
+    this.idle = this.workers.slice(0, active).filter((worker) => !this.busy.has(worker));
+    if (changed) this.onResize?.(active);
   }
 
   /**
@@ -207,10 +233,19 @@ export class PoseWorkerPool {
   async estimateFrame(bitmap, width, height, crop = null) {
     const worker = this.idle.pop();
     if (!worker) throw new Error('no pose worker is free');
+    this.busy.add(worker);
+    let reply = null;
     try {
-      return await worker.estimateFrame(bitmap, width, height, crop);
+      reply = await worker.estimateFrame(bitmap, width, height, crop);
+      return reply;
     } finally {
-      if (this.workers.includes(worker)) this.idle.push(worker);
+      this.busy.delete(worker);
+      const index = this.workers.indexOf(worker);
+      if (index >= 0 && index < this.active) this.idle.push(worker);
+      if (reply) {
+        const active = this.count.pose(performance.now());
+        if (active !== this.active) this.setActive(active);
+      }
     }
   }
 
