@@ -43,6 +43,7 @@ from movemirror.errors import UnknownMetricError
 from movemirror.index import heap, topk
 from movemirror.index.partition import principal_axes, search_tree
 from movemirror.index.prefetch import CACHE_LINE, prefetch
+from movemirror.index.protocol import search_poses_as_vectors, search_poses_mirrored_as_vectors
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.vectors import (
     CONFIDENCE_SUM,
@@ -52,6 +53,7 @@ from movemirror.vectors import (
     XY_DIM,
     check_and_vectorise,
     to_vectors,
+    with_mirror_images,
 )
 
 LEAF_SIZE = 32  # poses per block: the feature tree's and the approximate index's
@@ -487,13 +489,31 @@ def _search_poses(poses, min_score, min_keypoints, k, turn, weighted, kernel, re
                   max_leaves, tree, seeds, vectors):
     """_search_few on the poses' vectors (to_vectors'), checked and made in the same call;
     returns (the first bad pose's row, -1 if none; distances; indices), nothing searched if
-    a pose is bad."""
+    a pose is bad. (Returning the check's codes too costs a good pose more than checking a
+    bad one again.)"""
     _, _, queries, bad = check_and_vectorise(poses, min_score, min_keypoints, True)
     if bad >= 0:
         return bad, np.empty((0, k), np.float32), np.empty((0, k), np.int64)
     out_d, out_i = _search_few(queries, k, turn, weighted, kernel, reach, max_leaves, tree,
                                seeds, vectors)
     return bad, out_d, out_i
+
+
+@njit(cache=True, nogil=True)
+def _search_poses_mirrored(poses, min_score, min_keypoints, k, turn, weighted, kernel, reach,
+                           max_leaves, tree, seeds, vectors):
+    """_search_few_mirrored on the poses' and their mirror images' vectors (to_vectors_mirrored's),
+    checked and made in the same call; returns (the first bad row among poses and mirror
+    images, -1 if none; distances; indices; mirrored), nothing searched if a pose is bad."""
+    n = len(poses)
+    _, _, both, bad = check_and_vectorise(with_mirror_images(poses), min_score,
+                                          min_keypoints, True)
+    if bad >= 0:
+        return (bad, np.empty((0, k), np.float32), np.empty((0, k), np.int64),
+                np.empty((0, k), np.bool_))
+    out_d, out_i, out_m = _search_few_mirrored(both[:n], both[n:], k, turn, weighted, kernel,
+                                               reach, max_leaves, tree, seeds, vectors)
+    return bad, out_d, out_i, out_m
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -550,7 +570,11 @@ class BoxTreeIndex:
             self.search(self.vectors[:1], 1)
             self.search(np.repeat(self.vectors[:1], _PARALLEL_FROM, 0), 1)
             if self._vectorise is to_vectors:  # (a pose without confident keypoints)
-                self._search_poses(np.zeros((1, NUM_KEYPOINTS, 3), np.float32), 1)
+                for search in (_search_poses, _search_poses_mirrored):
+                    search(np.zeros((1, NUM_KEYPOINTS, 3), np.float32), _MIN_SCORE,
+                           MIN_CONFIDENT_KEYPOINTS, 1, self._turn, self._weighted,
+                           self._kernel, self._reach, self._max_leaves, self._tree,
+                           self._seeds, self.vectors)
 
     @classmethod
     def build(cls, vectors: np.ndarray, metric: str) -> Self:
@@ -584,22 +608,32 @@ class BoxTreeIndex:
         return out_d, out_i
 
     def search_poses(self, poses: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """search(vectorise(poses), k) with the metric's vectorise, for poses (Q, 17, 3) float32
-        in pixels (as_pose_array's); PoseError on a bad pose. A few poses with to_vectors'
-        vectors are checked, vectorised and searched in one compiled call, which saves a
-        single query (a server's) the Python calls between them."""
+        """Index.search_poses; a few poses with to_vectors' vectors are checked, vectorised
+        and searched in one compiled call, which saves a single query (a server's) the
+        Python calls between them."""
         k = min(k, len(self.vectors))
         if self._vectorise is not to_vectors or k == 0 or not 0 < len(poses) < _PARALLEL_FROM:
-            return self.search(self._vectorise(poses), k)
-        bad, distances, indices = self._search_poses(poses, k)
+            return search_poses_as_vectors(self, poses, k)
+        bad, distances, indices = _search_poses(
+            poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k, self._turn, self._weighted,
+            self._kernel, self._reach, self._max_leaves, self._tree, self._seeds, self.vectors)
         if bad >= 0:
             to_vectors(poses)  # raises the PoseError naming the pose and its problem
         return distances, indices
 
-    def _search_poses(self, poses: np.ndarray, k: int) -> tuple[int, np.ndarray, np.ndarray]:
-        return _search_poses(poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k, self._turn,
-                             self._weighted, self._kernel, self._reach, self._max_leaves,
-                             self._tree, self._seeds, self.vectors)
+    def search_poses_mirrored(self, poses: np.ndarray,
+                              k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Index.search_poses_mirrored; for a few poses with to_vectors' vectors, in one
+        compiled call as search_poses."""
+        k = min(k, len(self.vectors))
+        if self._vectorise is not to_vectors or k == 0 or not 0 < len(poses) < _PARALLEL_FROM:
+            return search_poses_mirrored_as_vectors(self, poses, k)
+        bad, distances, indices, mirrored = _search_poses_mirrored(
+            poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k, self._turn, self._weighted,
+            self._kernel, self._reach, self._max_leaves, self._tree, self._seeds, self.vectors)
+        if bad >= 0:
+            to_vectors(poses)  # raises (a pose and its mirror image are bad alike)
+        return distances, indices, mirrored
 
     def search_mirrored(self, queries: np.ndarray, mirrored: np.ndarray,
                         k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
