@@ -6,6 +6,8 @@ pixels are those of their vectors."""
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -120,3 +122,24 @@ def test_every_index_searches_poses_as_their_vectors(penn_valid, kind, metric):
         with pytest.raises(PoseError) as refused:
             search(bad, 10)
         assert str(refused.value) == str(expected.value)
+
+
+def test_an_index_unpickled_over_read_only_arrays_answers_alike(penn_valid):
+    """As a server's worker gets it (arrays mapped read-only from shared memory): the compiled
+    kernels are made again for those arrays and answer as the original index does."""
+    keypoints = penn_valid[0]
+    index = BoxTreeIndex(to_vectors(keypoints[:3000]), "cosine")
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(index, protocol=5, buffer_callback=buffers.append)
+    copy = pickle.loads(data, buffers=[bytes(b.raw()) for b in buffers])  # read-only
+    assert not copy.vectors.flags.writeable
+    poses = np.ascontiguousarray(keypoints[3000:3004])
+    plain, flipped = to_vectors_mirrored(poses)
+    for got, want in [(copy.search_poses(poses, 10), index.search_poses(poses, 10)),
+                      (copy.search_poses_mirrored(poses, 10),
+                       index.search_poses_mirrored(poses, 10)),
+                      (copy.search(plain[:1], 10), index.search(plain[:1], 10)),
+                      (copy.search_mirrored(plain, flipped, 10),
+                       index.search_mirrored(plain, flipped, 10))]:
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b)
