@@ -81,7 +81,7 @@ def to_vectors_mirrored(
     """(to_vectors(keypoints), to_vectors(mirror_keypoints(keypoints))) in one compiled call,
     bitwise the same; PoseError on a bad pose (a pose and its mirror image are bad alike)."""
     poses = as_pose_array(keypoints)
-    both = _with_mirror_images(poses)
+    both = with_mirror_images(poses)
     codes, counts, vectors, i = check_and_vectorise(both, np.float32(min_score), min_keypoints,
                                                      True)
     _raise_for_bad_pose(i, len(poses), codes, counts, min_score, min_keypoints)
@@ -92,7 +92,7 @@ _MIRROR = np.array(MIRROR_PERMUTATION, np.int64)
 
 
 @njit(cache=True, nogil=True)
-def _with_mirror_images(poses):
+def with_mirror_images(poses):
     """The poses (N, 17, 3), then each mirrored left to right as mirror_keypoints does it
     (x negated, left and right keypoints swapped): (2N, 17, 3)."""
     n = len(poses)

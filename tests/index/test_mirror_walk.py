@@ -1,9 +1,12 @@
 """The box tree's search of a query and its mirror image in one call (search_mirrored) gives
 what searching both and merging them (topk.merge_unique) gives, as PoseBank.search(mirror=True)
 did before: on random poses with exact ties, on both metrics, one query at a time and in
-parallel batches, and on real poses through the bank."""
+parallel batches, and on real poses through the bank; and every index's searches of poses in
+pixels are those of their vectors."""
 
 from __future__ import annotations
+
+import pickle
 
 import numpy as np
 import pytest
@@ -11,6 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from movemirror.bank import PoseBank
+from movemirror.distances import check_metric
+from movemirror.errors import PoseError
+from movemirror.index import INDEX_KINDS, Index
 from movemirror.index.approx import ApproxBoxTreeIndex
 from movemirror.index.boxtree import _PARALLEL_FROM, BoxTreeIndex
 from movemirror.index.brute import BruteForceIndex
@@ -83,3 +89,57 @@ def test_mismatched_mirror_images_are_refused():
     bank = random_vectors(50, 0)
     with pytest.raises(ValueError, match="mirror images"):
         BoxTreeIndex(bank, "cosine").search_mirrored(bank[:3], bank[:2], 5)
+
+
+@pytest.mark.parametrize("kind", sorted(INDEX_KINDS))
+@pytest.mark.parametrize("metric", ["cosine", "weighted", "torso"])
+def test_every_index_searches_poses_as_their_vectors(penn_valid, kind, metric):
+    """search_poses and search_poses_mirrored (PoseBank.search's only paths, one compiled call
+    for a few poses in the box tree) answer bitwise as search and search_mirrored of the
+    vectors do, for every index, one pose, a few and a parallel batch; a bad pose is refused
+    with the message vectorising it gives."""
+    keypoints = penn_valid[0]
+    vectorise = check_metric(metric).vectorise
+    index = INDEX_KINDS[kind].build(vectorise(keypoints[:3000]), metric)
+    assert isinstance(index, Index)
+    poses = np.ascontiguousarray(keypoints[3000:3000 + _PARALLEL_FROM + 2])
+    for batch in (poses[:1], poses[:3], poses):
+        plain, flipped = vectorise(batch), vectorise(mirror_keypoints(batch))
+        for got, want in zip(index.search_poses(batch, 10), index.search(plain, 10),
+                             strict=True):
+            np.testing.assert_array_equal(got, want)
+        for got, want in zip(index.search_poses_mirrored(batch, 10),
+                             index.search_mirrored(plain, flipped, 10), strict=True):
+            np.testing.assert_array_equal(got, want)
+        for got, want in zip(index.search_mirrored(plain, flipped, 10),
+                             _searched_apart(index, plain, flipped, 10), strict=True):
+            np.testing.assert_array_equal(got, want)
+    bad = poses[:3].copy()
+    bad[1, :, 2] = 0.0  # no confident keypoint
+    with pytest.raises(PoseError) as expected:
+        vectorise(bad)
+    for search in (index.search_poses, index.search_poses_mirrored):
+        with pytest.raises(PoseError) as refused:
+            search(bad, 10)
+        assert str(refused.value) == str(expected.value)
+
+
+def test_an_index_unpickled_over_read_only_arrays_answers_alike(penn_valid):
+    """As a server's worker gets it (arrays mapped read-only from shared memory): the compiled
+    kernels are made again for those arrays and answer as the original index does."""
+    keypoints = penn_valid[0]
+    index = BoxTreeIndex(to_vectors(keypoints[:3000]), "cosine")
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(index, protocol=5, buffer_callback=buffers.append)
+    copy = pickle.loads(data, buffers=[bytes(b.raw()) for b in buffers])  # read-only
+    assert not copy.vectors.flags.writeable
+    poses = np.ascontiguousarray(keypoints[3000:3004])
+    plain, flipped = to_vectors_mirrored(poses)
+    for got, want in [(copy.search_poses(poses, 10), index.search_poses(poses, 10)),
+                      (copy.search_poses_mirrored(poses, 10),
+                       index.search_poses_mirrored(poses, 10)),
+                      (copy.search(plain[:1], 10), index.search(plain[:1], 10)),
+                      (copy.search_mirrored(plain, flipped, 10),
+                       index.search_mirrored(plain, flipped, 10))]:
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b)

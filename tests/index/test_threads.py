@@ -11,14 +11,16 @@ import pytest
 from movemirror.index import boxtree, vptree
 from movemirror.index.boxtree import BoxTreeIndex
 from movemirror.index.vptree import VPTreeIndex
-from movemirror.vectors import check_and_vectorise
+from movemirror.vectors import check_and_vectorise, with_mirror_images
 
 from .poses import random_vectors
 
 
 @pytest.mark.parametrize("kernel", [boxtree._search_rows, boxtree._search_few,
-                                    boxtree._search_poses, boxtree._search_parallel,
-                                    vptree._search_rows, check_and_vectorise])
+                                    boxtree._search_poses, boxtree._search_poses_mirrored,
+                                    boxtree._search_few_mirrored, boxtree._search_parallel,
+                                    vptree._search_rows, check_and_vectorise,
+                                    with_mirror_images])
 def test_search_kernels_release_the_gil(kernel):
     assert kernel.targetoptions.get("nogil") is True
 

@@ -23,8 +23,7 @@ from movemirror.bank.schema import (
 )
 from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
-from movemirror.index.topk import merge_unique
-from movemirror.keypoints import NUM_KEYPOINTS, mirror_keypoints
+from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 from movemirror.quality import likeness
 from movemirror.vectors import (
@@ -34,7 +33,6 @@ from movemirror.vectors import (
     as_pose_array,
     pose_problems,
     to_vectors,
-    to_vectors_mirrored,
 )
 
 if TYPE_CHECKING:
@@ -393,21 +391,18 @@ class PoseBank:
         """
         if metric == LIKENESS:
             return self._search_likeness(queries, k)
-        vectorise = check_metric(metric).vectorise
-        if k < 1:
-            raise ValueError("k must be at least 1")
         index = self._indexes.get(metric)  # built already: no lock to take
         if index is None:
-            index = self.index(metric)
+            index = self.index(metric)  # (refuses an unknown metric)
+        if k < 1:
+            raise ValueError("k must be at least 1")
         rows = self._rows.get(metric)
+        poses = as_pose_array(queries)
         if not mirror:
-            if hasattr(index, "search_poses"):  # vectorised and searched in one call
-                distances, indices = index.search_poses(as_pose_array(queries), k)
-            else:
-                distances, indices = index.search(vectorise(queries), k)
+            distances, indices = index.search_poses(poses, k)
             return SearchResult(distances, _bank_rows(indices, rows),
                                 np.zeros(indices.shape, bool))
-        distances, indices, mirrored = _search_both_ways(index, vectorise, queries, k)
+        distances, indices, mirrored = index.search_poses_mirrored(poses, k)
         return SearchResult(distances, _bank_rows(indices, rows), mirrored)
 
     def _search_likeness(self, queries, k: int) -> SearchResult:
@@ -415,8 +410,8 @@ class PoseBank:
             raise ValueError("k must be at least 1")
         poses = as_pose_array(queries)
         index = self._indexes.get(LIKENESS) or self.index(LIKENESS)
-        distances, indices, mirrored = _search_both_ways(index, to_vectors, poses,
-                                                         likeness.candidates(k))
+        distances, indices, mirrored = index.search_poses_mirrored(poses,
+                                                                   likeness.candidates(k))
         indices = _bank_rows(indices, self._rows.get(LIKENESS))
         torsos = self._torsos
         if torsos is None:  # an adopted index (adopt_indexes)
@@ -511,23 +506,6 @@ class PoseBank:
                 if rows is not None:
                     self._rows[LIKENESS] = rows
             return self._indexes[LIKENESS]
-
-
-def _search_both_ways(index: Index, vectorise: Callable, queries,
-                      k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each query's k best, each indexed row once at the nearer of the query and its mirror
-    image: (distances, indices, found by the mirror image). The box tree does it in one call
-    (BoxTreeIndex.search_mirrored); other indexes search both and merge."""
-    if vectorise is to_vectors:
-        vectors, flipped = to_vectors_mirrored(queries)
-    else:
-        vectors, flipped = vectorise(queries), vectorise(mirror_keypoints(queries))
-    if hasattr(index, "search_mirrored"):
-        return index.search_mirrored(vectors, flipped, k)
-    distances, indices = index.search(np.concatenate([vectors, flipped]), k)
-    n = len(vectors)
-    return merge_unique(distances[:n], indices[:n], distances[n:], indices[n:],
-                        indices.shape[1])
 
 
 def _tail(start: int, count: int, parts: list, read_base: Callable, cut: Callable) -> list:

@@ -2,7 +2,8 @@
 
 Every index is built from the bank's (N, 52) vectors for one metric, `Kind.build(vectors,
 metric)`, and answers `search(query_vectors (Q, 52), k) -> (distances (Q, k), indices (Q, k))`,
-best first.
+best first; `search_poses` and `search_poses_mirrored` take poses in pixels (what
+PoseBank.search calls), `search_mirrored` a query's and its mirror image's vectors.
 """
 
 from __future__ import annotations

@@ -27,10 +27,10 @@ index.
 from __future__ import annotations
 
 import threading
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, typeof
 
 from movemirror.distances import (
     COSINE_KERNEL,
@@ -43,15 +43,18 @@ from movemirror.errors import UnknownMetricError
 from movemirror.index import heap, topk
 from movemirror.index.partition import principal_axes, search_tree
 from movemirror.index.prefetch import CACHE_LINE, prefetch
+from movemirror.index.protocol import search_poses_as_vectors, search_poses_mirrored_as_vectors
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.vectors import (
     CONFIDENCE_SUM,
     MIN_CONFIDENT_KEYPOINTS,
     MIN_SCORE,
+    VECTOR_DIM,
     XY,
     XY_DIM,
     check_and_vectorise,
     to_vectors,
+    with_mirror_images,
 )
 
 LEAF_SIZE = 32  # poses per block: the feature tree's and the approximate index's
@@ -487,13 +490,31 @@ def _search_poses(poses, min_score, min_keypoints, k, turn, weighted, kernel, re
                   max_leaves, tree, seeds, vectors):
     """_search_few on the poses' vectors (to_vectors'), checked and made in the same call;
     returns (the first bad pose's row, -1 if none; distances; indices), nothing searched if
-    a pose is bad."""
+    a pose is bad. (Returning the check's codes too costs a good pose more than checking a
+    bad one again.)"""
     _, _, queries, bad = check_and_vectorise(poses, min_score, min_keypoints, True)
     if bad >= 0:
         return bad, np.empty((0, k), np.float32), np.empty((0, k), np.int64)
     out_d, out_i = _search_few(queries, k, turn, weighted, kernel, reach, max_leaves, tree,
                                seeds, vectors)
     return bad, out_d, out_i
+
+
+@njit(cache=True, nogil=True)
+def _search_poses_mirrored(poses, min_score, min_keypoints, k, turn, weighted, kernel, reach,
+                           max_leaves, tree, seeds, vectors):
+    """_search_few_mirrored on the poses' and their mirror images' vectors (to_vectors_mirrored's),
+    checked and made in the same call; returns (the first bad row among poses and mirror
+    images, -1 if none; distances; indices; mirrored), nothing searched if a pose is bad."""
+    n = len(poses)
+    _, _, both, bad = check_and_vectorise(with_mirror_images(poses), min_score,
+                                          min_keypoints, True)
+    if bad >= 0:
+        return (bad, np.empty((0, k), np.float32), np.empty((0, k), np.int64),
+                np.empty((0, k), np.bool_))
+    out_d, out_i, out_m = _search_few_mirrored(both[:n], both[n:], k, turn, weighted, kernel,
+                                               reach, max_leaves, tree, seeds, vectors)
+    return bad, out_d, out_i, out_m
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -503,6 +524,27 @@ def _search_parallel(queries, turn, weighted, kernel, reach, max_leaves, tree, s
     for c in prange(chunks):
         _search_rows(queries, c * n // chunks, (c + 1) * n // chunks, turn, weighted, kernel,
                      reach, max_leaves, tree, seeds, vectors, out_d, out_i)
+
+
+def _compiled(kernel, *args):
+    """kernel compiled (or loaded from numba's cache) for the types of these arguments."""
+    return kernel.compile(tuple(typeof(arg) for arg in args))
+
+
+def _as_queries(queries) -> np.ndarray:
+    """Queries as the compiled kernels take them: (Q, 52) float32, flags.carray."""
+    if (type(queries) is np.ndarray and queries.dtype == np.float32 and queries.ndim == 2
+            and queries.flags.carray):  # a server's query already is: no conversions
+        return queries
+    return np.require(np.atleast_2d(np.asarray(queries, dtype=np.float32)),
+                      requirements=("C", "A", "W"))
+
+
+def _as_poses(poses: np.ndarray) -> np.ndarray:
+    """Poses (Q, 17, 3) float32 (as_pose_array's) as the compiled kernels take them."""
+    if poses.dtype == np.float32 and poses.flags.carray:
+        return poses
+    return np.require(poses, np.float32, ("C", "A", "W"))
 
 
 class BoxTreeIndex:
@@ -546,11 +588,48 @@ class BoxTreeIndex:
                 seed_blocks_max = SEED_BLOCKS_MAX if self._weighted else COSINE_SEED_BLOCKS_MAX
             if not self._max_leaves and len(blocks) <= seed_blocks_max:
                 self._seeds = leaf_seeds(left, lo, hi, block_of)
-            # Compiles (or loads from numba's cache) both search paths now, not on first use.
-            self.search(self.vectors[:1], 1)
+        self._compile_few()
+        if len(xy):  # the parallel path is compiled (or loaded) now too, not on first use
             self.search(np.repeat(self.vectors[:1], _PARALLEL_FROM, 0), 1)
-            if self._vectorise is to_vectors:  # (a pose without confident keypoints)
-                self._search_poses(np.zeros((1, NUM_KEYPOINTS, 3), np.float32), 1)
+
+    def _compile_few(self) -> None:
+        """The kernels of a few queries, compiled (or loaded from numba's cache) for this
+        index's argument types, to be called directly: numba's dispatch types every argument
+        of every call, 1.5-2 us a query with the tree's tuples of arrays (its kernel's time
+        1.04-1.07x at 80k poses, 1.10-1.12x at 2,000). Callers must pass what they were
+        compiled for: queries, mirror images and poses C-contiguous, aligned, writeable
+        float32 (flags.carray), k an int."""
+        self._few: Any = None
+        self._few_mirrored: Any = None
+        self._poses: Any = None
+        self._poses_mirrored: Any = None
+        if self._tree is None:
+            return
+        fixed = (self._turn, self._weighted, self._kernel, self._reach, self._max_leaves,
+                 self._tree, self._seeds, self.vectors)
+        vector = np.zeros((1, VECTOR_DIM), np.float32)
+        self._few = _compiled(_search_few, vector, 1, *fixed)
+        self._few_mirrored = _compiled(_search_few_mirrored, vector, vector, 1, *fixed)
+        self._few(self.vectors[:1], 1, *fixed)
+        if self._vectorise is to_vectors:
+            pose = np.zeros((1, NUM_KEYPOINTS, 3), np.float32)  # (no confident keypoint)
+            checks = (_MIN_SCORE, MIN_CONFIDENT_KEYPOINTS)
+            self._poses = _compiled(_search_poses, pose, *checks, 1, *fixed)
+            self._poses_mirrored = _compiled(_search_poses_mirrored, pose, *checks, 1, *fixed)
+            self._poses(pose, *checks, 1, *fixed)
+            self._poses_mirrored(pose, *checks, 1, *fixed)
+
+    def __getstate__(self) -> dict:
+        """Pickled without the compiled kernels (compiled again where it is unpickled, for
+        its arrays' types: a worker's mapped arrays may be read-only)."""
+        state = self.__dict__.copy()
+        for name in ("_few", "_few_mirrored", "_poses", "_poses_mirrored"):
+            del state[name]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._compile_few()
 
     @classmethod
     def build(cls, vectors: np.ndarray, metric: str) -> Self:
@@ -563,17 +642,15 @@ class BoxTreeIndex:
         return 0
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        if not (type(queries) is np.ndarray and queries.dtype == np.float32
-                and queries.ndim == 2):  # a server's query already is; skip the conversions
-            queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        queries = _as_queries(queries)
         k = min(k, len(self.vectors))
         n = len(queries)
         if k == 0 or n == 0:
             return np.empty((n, k), np.float32), np.empty((n, k), np.int64)
         if n < _PARALLEL_FROM:
-            return _search_few(queries, k, self._turn, self._weighted, self._kernel,
-                               self._reach, self._max_leaves, self._tree, self._seeds,
-                               self.vectors)
+            return self._few(queries, k, self._turn, self._weighted, self._kernel,
+                             self._reach, self._max_leaves, self._tree, self._seeds,
+                             self.vectors)
         out_d = np.empty((n, k), np.float32)
         out_i = np.empty((n, k), np.int64)
         with _PARALLEL_LOCK:
@@ -584,22 +661,34 @@ class BoxTreeIndex:
         return out_d, out_i
 
     def search_poses(self, poses: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """search(vectorise(poses), k) with the metric's vectorise, for poses (Q, 17, 3) float32
-        in pixels (as_pose_array's); PoseError on a bad pose. A few poses with to_vectors'
-        vectors are checked, vectorised and searched in one compiled call, which saves a
-        single query (a server's) the Python calls between them."""
+        """Index.search_poses; a few poses with to_vectors' vectors are checked, vectorised
+        and searched in one compiled call, which saves a single query (a server's) the
+        Python calls between them."""
         k = min(k, len(self.vectors))
         if self._vectorise is not to_vectors or k == 0 or not 0 < len(poses) < _PARALLEL_FROM:
-            return self.search(self._vectorise(poses), k)
-        bad, distances, indices = self._search_poses(poses, k)
+            return search_poses_as_vectors(self, poses, k)
+        poses = _as_poses(poses)
+        bad, distances, indices = self._poses(
+            poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k, self._turn, self._weighted,
+            self._kernel, self._reach, self._max_leaves, self._tree, self._seeds, self.vectors)
         if bad >= 0:
             to_vectors(poses)  # raises the PoseError naming the pose and its problem
         return distances, indices
 
-    def _search_poses(self, poses: np.ndarray, k: int) -> tuple[int, np.ndarray, np.ndarray]:
-        return _search_poses(poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k, self._turn,
-                             self._weighted, self._kernel, self._reach, self._max_leaves,
-                             self._tree, self._seeds, self.vectors)
+    def search_poses_mirrored(self, poses: np.ndarray,
+                              k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Index.search_poses_mirrored; for a few poses with to_vectors' vectors, in one
+        compiled call as search_poses."""
+        k = min(k, len(self.vectors))
+        if self._vectorise is not to_vectors or k == 0 or not 0 < len(poses) < _PARALLEL_FROM:
+            return search_poses_mirrored_as_vectors(self, poses, k)
+        poses = _as_poses(poses)
+        bad, distances, indices, mirrored = self._poses_mirrored(
+            poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k, self._turn, self._weighted,
+            self._kernel, self._reach, self._max_leaves, self._tree, self._seeds, self.vectors)
+        if bad >= 0:
+            to_vectors(poses)  # raises (a pose and its mirror image are bad alike)
+        return distances, indices, mirrored
 
     def search_mirrored(self, queries: np.ndarray, mirrored: np.ndarray,
                         k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -607,12 +696,7 @@ class BoxTreeIndex:
         image (mirrored: the mirror images' vectors, row for row): (distances, indices,
         found by the mirror image), each (Q, k); what search() of both followed by
         topk.merge_unique gives, in one call with the mirror image's walk cut short."""
-        if not (type(queries) is np.ndarray and queries.dtype == np.float32
-                and queries.ndim == 2):
-            queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
-        if not (type(mirrored) is np.ndarray and mirrored.dtype == np.float32
-                and mirrored.ndim == 2):
-            mirrored = np.atleast_2d(np.asarray(mirrored, dtype=np.float32))
+        queries, mirrored = _as_queries(queries), _as_queries(mirrored)
         if queries.shape != mirrored.shape:
             raise ValueError(f"{len(mirrored)} mirror images for {len(queries)} queries")
         k = min(k, len(self.vectors))
@@ -621,9 +705,9 @@ class BoxTreeIndex:
             return (np.empty((n, k), np.float32), np.empty((n, k), np.int64),
                     np.zeros((n, k), bool))
         if n < _PARALLEL_FROM:
-            return _search_few_mirrored(queries, mirrored, k, self._turn, self._weighted,
-                                        self._kernel, self._reach, self._max_leaves,
-                                        self._tree, self._seeds, self.vectors)
+            return self._few_mirrored(queries, mirrored, k, self._turn, self._weighted,
+                                      self._kernel, self._reach, self._max_leaves,
+                                      self._tree, self._seeds, self.vectors)
         out_d = np.empty((n, k), np.float32)
         out_i = np.empty((n, k), np.int64)
         out_m = np.empty((n, k), bool)
