@@ -119,7 +119,7 @@ def test_good_clients_keep_their_matches_while_others_flood_malformed_messages(s
     """Under load: 20 page-like clients at 30 Hz beside 10 clients sending every malformed
     kind at 30 Hz (two kinds in nine end their connection and reconnect). 4.5 s, so that
     each malformed client gets through every kind although the server closes a connection
-    only once its refused-message budget is full again (up to 2 s)."""
+    only once its refused-message budget is full again (2 s from empty)."""
     level = serve_bench.run_level(server, messages(bank), clients=20, rate=30, seconds=4.0,
                                   warmup=0.5, loop="closed", malformed_clients=10)
     assert level.errors == 0 and level.unanswered == 0 and level.closed == 0

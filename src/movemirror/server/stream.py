@@ -26,8 +26,9 @@ reads nothing more from it (the client's socket fills up and its sends wait; the
 waits for its pongs meanwhile). So every message still gets its answer, in order, only
 later: a client that keeps sending refused messages gets 2 answers a second. A refused
 message that ends the connection (binary, oversize) is answered, and the connection closed,
-once the budget is full again (at most 2 seconds later), so a client gains nothing by
-reconnecting after such a close: across its connections it still gets 2 answers a second.
+once the budget is full again (from empty it refills in 2 seconds), so a client gains
+nothing by reconnecting after such a close: across its connections it still gets 2 answers
+a second.
 
 Movement: a message may add `"motion": true` and `"time": seconds` (the client's clock, e.g.
 performance.now() / 1000; left out, the server's time of arrival). The server keeps the
