@@ -145,6 +145,11 @@ def test_the_budget_owes_a_token_it_does_not_have_and_pays_it_at_the_rate():
     now[0] += 10
     assert [bucket.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]  # refilled to the burst
     assert bucket.reserve() > 0
+    assert bucket.seconds_until_full() == pytest.approx(2.0)  # 4 tokens at 2 a second
+    now[0] += 1.5
+    assert bucket.seconds_until_full() == pytest.approx(0.5)
+    now[0] += 1
+    assert bucket.seconds_until_full() == 0.0
 
 
 def test_the_stream_documents_the_budget_the_server_applies():
@@ -175,6 +180,33 @@ def test_a_message_that_ends_the_connection_past_the_budget_gets_its_answer_and_
     assert [reply["code"] for _, reply in replies] == ["invalid"] * BURST + ["unsupported"]
     assert replies[-1][0] >= 1 / PER_SECOND - 0.05 and closed_after >= 1 / PER_SECOND - 0.05
     assert code == 1003
+
+
+def test_a_client_closed_for_a_refused_message_gains_nothing_by_reconnecting(url, bank):
+    """Each connection ends after one binary frame (its error frame, then 1003). The close
+    comes only once the connection's budget is full again, so a client that reconnects at
+    once after each close is answered no faster than the budget's rate."""
+    from websockets.exceptions import ConnectionClosed
+
+    connections = 6
+
+    async def run():
+        started = time.perf_counter()
+        answers = []
+        for i in range(connections):
+            async with connect(url) as ws:
+                await ws.send(good(bank.keypoints[i], f"bin{i}").encode())
+                answers += await timed_replies(ws, 1, started)
+                with pytest.raises(ConnectionClosed):
+                    await asyncio.wait_for(ws.recv(), 20)
+                assert ws.close_code == 1003
+        return answers, time.perf_counter() - started
+
+    answers, elapsed = run_in_fresh_loop(run)
+    assert [reply["code"] for _, reply in answers] == ["unsupported"] * connections
+    # One token spent a connection, and its close waited for it to be back: 1/PER_SECOND.
+    assert elapsed >= connections / PER_SECOND - 0.05, (elapsed, answers)
+    assert elapsed < connections / PER_SECOND + 2.0, (elapsed, answers)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,9 @@ class Limits:
     # `refused_per_second`. A connection past it is slowed, not cut: each further refused
     # message is answered only when the budget has refilled by one, and its socket is not read
     # meanwhile. A page never sends one; a buggy script gets its first few errors at once.
+    # A refused message that ends the connection (binary, oversized) is answered, and the
+    # connection closed, once the budget is full again: the budget a client gets by
+    # reconnecting is one it has waited for.
     refused_burst: int = 4
     refused_per_second: float = 2.0
     max_connections: int = 1000
@@ -82,6 +85,11 @@ class TokenBucket:
         """The tokens there now (below 0 when some are owed)."""
         self._refill()
         return self.tokens
+
+    def seconds_until_full(self) -> float:
+        """The seconds until the bucket is full again (0 when it is)."""
+        self._refill()
+        return max(0.0, (self.capacity - self.tokens) / self.rate)
 
     def owed_seconds(self) -> float:
         """The seconds until no token is owed any more (0 when none is)."""
