@@ -7,11 +7,7 @@ from typing import ClassVar, Self
 import numpy as np
 
 from movemirror.distances import METRICS, check_metric, cosine_distance_at
-from movemirror.index.protocol import (
-    search_mirrored_apart,
-    search_poses_as_vectors,
-    search_poses_mirrored_as_vectors,
-)
+from movemirror.index.protocol import SearchesPosesAsVectors
 from movemirror.vectors import XY
 
 _BLOCK = 16_384  # bank rows per block, to bound the (Q, block, 34) work arrays of "weighted"
@@ -36,7 +32,7 @@ def sort_rows(distances: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, n
     return np.take_along_axis(distances, order, 1), np.take_along_axis(indices, order, 1)
 
 
-class BruteForceIndex:
+class BruteForceIndex(SearchesPosesAsVectors):
     name: ClassVar[str] = "brute"
     exact_metrics: ClassVar[tuple[str, ...]] = METRICS
 
@@ -67,17 +63,6 @@ class BruteForceIndex:
                 i = np.take_along_axis(np.concatenate([best_i, i], 1), j, 1)
             best_d, best_i = d, i
         return best_d.astype(np.float32), best_i
-
-    def search_poses(self, poses: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return search_poses_as_vectors(self, poses, k)
-
-    def search_mirrored(self, queries: np.ndarray, mirrored: np.ndarray,
-                        k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return search_mirrored_apart(self, queries, mirrored, k)
-
-    def search_poses_mirrored(self, poses: np.ndarray,
-                              k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return search_poses_mirrored_as_vectors(self, poses, k)
 
     @property
     def nbytes(self) -> int:

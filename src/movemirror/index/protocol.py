@@ -3,7 +3,8 @@ batches of queries with their k nearest, best first; given poses in pixels, it v
 them with its metric's vectorise and searches them, as they are or with their mirror images.
 
 Indexes without a faster way of their own answer the pose searches with the functions below
-(search_poses_as_vectors, search_mirrored_apart, search_poses_mirrored_as_vectors)."""
+(search_poses_as_vectors, search_mirrored_apart, search_poses_mirrored_as_vectors), which
+SearchesPosesAsVectors gives them as methods."""
 
 from __future__ import annotations
 
@@ -83,3 +84,19 @@ def search_poses_mirrored_as_vectors(index: Index, poses: np.ndarray,
     else:
         vectors, flipped = vectorise(poses), vectorise(mirror_keypoints(poses))
     return index.search_mirrored(vectors, flipped, k)
+
+
+class SearchesPosesAsVectors:
+    """The pose searches of an index without a faster way of its own (a base class): by
+    vectorising, then its search, and the mirrored ones by searching both and merging."""
+
+    def search_poses(self: Index, poses: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return search_poses_as_vectors(self, poses, k)
+
+    def search_mirrored(self: Index, queries: np.ndarray, mirrored: np.ndarray,
+                        k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return search_mirrored_apart(self, queries, mirrored, k)
+
+    def search_poses_mirrored(self: Index, poses: np.ndarray,
+                              k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return search_poses_mirrored_as_vectors(self, poses, k)

@@ -19,11 +19,7 @@ from numba import njit
 
 from movemirror.distances import VALID_METRICS, check_metric, pair_distance
 from movemirror.index import topk
-from movemirror.index.protocol import (
-    search_mirrored_apart,
-    search_poses_as_vectors,
-    search_poses_mirrored_as_vectors,
-)
+from movemirror.index.protocol import SearchesPosesAsVectors
 
 
 @njit(cache=True)
@@ -102,7 +98,7 @@ def _search_rows(queries, vectors, kernel, order, mu, inside, outside, out_d, ou
             out_i[r, j] = best_i[j]
 
 
-class VPTreeIndex:
+class VPTreeIndex(SearchesPosesAsVectors):
     """Exact for cosine; approximate (it misses) for the weighted distance."""
 
     name: ClassVar[str] = "vptree"
@@ -130,17 +126,6 @@ class VPTreeIndex:
         if k and len(queries):
             _search_rows(queries, self.vectors, self._kernel, *self._tree, out_d, out_i)
         return out_d, out_i
-
-    def search_poses(self, poses: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return search_poses_as_vectors(self, poses, k)
-
-    def search_mirrored(self, queries: np.ndarray, mirrored: np.ndarray,
-                        k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return search_mirrored_apart(self, queries, mirrored, k)
-
-    def search_poses_mirrored(self, poses: np.ndarray,
-                              k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return search_poses_mirrored_as_vectors(self, poses, k)
 
     @property
     def nbytes(self) -> int:
