@@ -603,10 +603,12 @@ class BoxTreeIndex:
         self._few_mirrored: Any = None
         self._poses: Any = None
         self._poses_mirrored: Any = None
+        # What every kernel takes after the queries and k, in its order.
+        self._walk = (self._turn, self._weighted, self._kernel, self._reach, self._max_leaves,
+                      self._tree, self._seeds, self.vectors)
         if self._tree is None:
             return
-        fixed = (self._turn, self._weighted, self._kernel, self._reach, self._max_leaves,
-                 self._tree, self._seeds, self.vectors)
+        fixed = self._walk
         vector = np.zeros((1, VECTOR_DIM), np.float32)
         self._few = _compiled(_search_few, vector, 1, *fixed)
         self._few_mirrored = _compiled(_search_few_mirrored, vector, vector, 1, *fixed)
@@ -623,7 +625,7 @@ class BoxTreeIndex:
         """Pickled without the compiled kernels (compiled again where it is unpickled, for
         its arrays' types: a worker's mapped arrays may be read-only)."""
         state = self.__dict__.copy()
-        for name in ("_few", "_few_mirrored", "_poses", "_poses_mirrored"):
+        for name in ("_few", "_few_mirrored", "_poses", "_poses_mirrored", "_walk"):
             del state[name]
         return state
 
@@ -648,16 +650,11 @@ class BoxTreeIndex:
         if k == 0 or n == 0:
             return np.empty((n, k), np.float32), np.empty((n, k), np.int64)
         if n < _PARALLEL_FROM:
-            return self._few(queries, k, self._turn, self._weighted, self._kernel,
-                             self._reach, self._max_leaves, self._tree, self._seeds,
-                             self.vectors)
+            return self._few(queries, k, *self._walk)
         out_d = np.empty((n, k), np.float32)
         out_i = np.empty((n, k), np.int64)
         with _PARALLEL_LOCK:
-            _search_parallel(queries, self._turn, self._weighted, self._kernel, self._reach,
-                             self._max_leaves, self._tree, self._seeds, self.vectors,
-                             out_d, out_i,
-                             4 * _PARALLEL_FROM)
+            _search_parallel(queries, *self._walk, out_d, out_i, 4 * _PARALLEL_FROM)
         return out_d, out_i
 
     def search_poses(self, poses: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -668,9 +665,8 @@ class BoxTreeIndex:
         if self._vectorise is not to_vectors or k == 0 or not 0 < len(poses) < _PARALLEL_FROM:
             return search_poses_as_vectors(self, poses, k)
         poses = _as_poses(poses)
-        bad, distances, indices = self._poses(
-            poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k, self._turn, self._weighted,
-            self._kernel, self._reach, self._max_leaves, self._tree, self._seeds, self.vectors)
+        bad, distances, indices = self._poses(poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k,
+                                              *self._walk)
         if bad >= 0:
             to_vectors(poses)  # raises the PoseError naming the pose and its problem
         return distances, indices
@@ -684,8 +680,7 @@ class BoxTreeIndex:
             return search_poses_mirrored_as_vectors(self, poses, k)
         poses = _as_poses(poses)
         bad, distances, indices, mirrored = self._poses_mirrored(
-            poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k, self._turn, self._weighted,
-            self._kernel, self._reach, self._max_leaves, self._tree, self._seeds, self.vectors)
+            poses, _MIN_SCORE, MIN_CONFIDENT_KEYPOINTS, k, *self._walk)
         if bad >= 0:
             to_vectors(poses)  # raises (a pose and its mirror image are bad alike)
         return distances, indices, mirrored
@@ -705,16 +700,12 @@ class BoxTreeIndex:
             return (np.empty((n, k), np.float32), np.empty((n, k), np.int64),
                     np.zeros((n, k), bool))
         if n < _PARALLEL_FROM:
-            return self._few_mirrored(queries, mirrored, k, self._turn, self._weighted,
-                                      self._kernel, self._reach, self._max_leaves,
-                                      self._tree, self._seeds, self.vectors)
+            return self._few_mirrored(queries, mirrored, k, *self._walk)
         out_d = np.empty((n, k), np.float32)
         out_i = np.empty((n, k), np.int64)
         out_m = np.empty((n, k), bool)
         with _PARALLEL_LOCK:
-            _search_parallel_mirrored(queries, mirrored, self._turn, self._weighted,
-                                      self._kernel, self._reach, self._max_leaves, self._tree,
-                                      self._seeds, self.vectors, out_d, out_i, out_m,
+            _search_parallel_mirrored(queries, mirrored, *self._walk, out_d, out_i, out_m,
                                       4 * _PARALLEL_FROM)
         return out_d, out_i, out_m
 

@@ -91,8 +91,7 @@ export class WorkerCount {
     this.recent = [...this.recent, rate].slice(-TRIAL_WINDOWS);
     if (this.recent.length < TRIAL_WINDOWS) return;
     this.keptRate ??= mean(this.recent); // the count the load chose, before any trial
-    this.slowWindows = this.keptRate !== null && rate < DROP * this.keptRate
-      ? this.slowWindows + 1 : 0;
+    this.slowWindows = rate < DROP * this.keptRate ? this.slowWindows + 1 : 0;
     const keepsRate = this.count === 1 && mean(this.recent) >= KEEPS_RATE * this.cameraFps;
     if (keepsRate || (now < this.nextTrial && this.slowWindows < 2)) return;
     // The count held is measured by its last windows: while the rate is still moving (a
