@@ -128,3 +128,20 @@ def test_bench_quality_learns_from_the_archive_and_compares_with_likeness(fresh_
     for judge in ("limb", "joint"):
         assert compared[0][judge]["low"] <= compared[0][judge]["difference"] <= \
             compared[0][judge]["high"]
+
+
+def test_bench_quality_compares_a_second_stage_with_likeness(fresh_cache, tmp_path):
+    """A second stage tried on cosine's candidates either way round (here the limb-angle
+    prototype, torso+angles) is compared with the default search on the same poses."""
+    likeness, tried = "truth/truth/likeness", "truth/truth/torso+angles/mirror/rerank=10"
+    result = _run(tmp_path / "out", likeness, tried)
+    assert result.exit_code == 0, result.output
+    results = json.loads((tmp_path / "out" / "quality.json").read_text())
+    gap = results["results"][1]["halves"]["tuning"]["gap"]
+    assert all(-1.5 < value < 1.5 for value in gap.values()), gap
+    compared = [c for c in results["comparisons"] if c["pipeline"] == tried]
+    assert [(c["baseline"], c["half"]) for c in compared] == [(likeness, "tuning"),
+                                                              (likeness, "report")]
+    for judge in ("limb", "joint"):
+        assert compared[0][judge]["low"] <= compared[0][judge]["difference"] <= \
+            compared[0][judge]["high"]

@@ -505,8 +505,8 @@ def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_tru
 def _compare(pipelines, top1, judged: Judged, halves: dict[str, np.ndarray],
              report: Report) -> list[dict]:
     """Each pipeline that is not plain cosine against plain cosine on the same poses (if
-    run), and a "learned" one against "likeness" (the default search) too: the top match's
-    gap closed, the difference and its paired bootstrap interval."""
+    run), and a "learned" or mirrored re-ranking one against "likeness" (the default search)
+    too: the top match's gap closed, the difference and its paired bootstrap interval."""
     out = []
     for pipeline, base in _baselines(pipelines):
         if pipeline == base or base not in top1:
@@ -529,7 +529,9 @@ def _baselines(pipelines) -> list[tuple[Pipeline, Pipeline]]:
     pairs = []
     for pipeline in pipelines:
         pairs.append((pipeline, Pipeline(pipeline.archive, pipeline.query, "cosine")))
-        if pipeline.metric == LEARNED:
+        # "learned", and a second stage tried on cosine's candidates either way round (as
+        # likeness re-orders them), against the default search.
+        if pipeline.metric == LEARNED or (pipeline.rerank and pipeline.mirror):
             pairs.append((pipeline, Pipeline(pipeline.archive, pipeline.query, LIKENESS)))
     return pairs
 

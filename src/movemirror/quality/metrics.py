@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from movemirror.distances import METRICS, check_metric, distance
+from movemirror.quality.limb_angles import ANGLE_WEIGHT, limb_angle_distance
 from movemirror.quality.torso import torso_distance
 from movemirror.vectors import to_vectors
 
@@ -57,8 +58,17 @@ def _torso(**options) -> PoseMetric:
     return metric
 
 
+def _torso_and_angles(queries: np.ndarray, archive: np.ndarray) -> np.ndarray:
+    """The torso distance plus ANGLE_WEIGHT times the limb-angle distance
+    (quality.limb_angles); inf where "torso" is. Tried as likeness's second stage
+    (`.../torso+angles/mirror/rerank=10`), not kept."""
+    return (_registered("torso")(queries, archive)
+            + ANGLE_WEIGHT * limb_angle_distance(queries, archive))
+
+
 POSE_METRICS: dict[str, PoseMetric] = {
     **{name: _registered(name) for name in METRICS},
+    "torso+angles": _torso_and_angles,
     "cosine-noface": _move_mirror_body("cosine"),
     "weighted-noface": _move_mirror_body("weighted"),
     # Prototypes (movemirror.quality.torso): scale x whose confidences x part weights.
