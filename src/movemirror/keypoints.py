@@ -70,6 +70,10 @@ _MIRROR_INDEX = np.array(MIRROR_PERMUTATION)  # for indexing without converting 
 
 # Keypoints of the body (no face): what "full body" and body-joint accuracy refer to.
 BODY_KEYPOINTS: tuple[int, ...] = tuple(range(5, 17))
+# The body's segments: the skeleton's edges between body keypoints (the limbs and the
+# torso's four sides), what limb directions are measured on.
+BODY_SEGMENTS: tuple[tuple[int, int], ...] = tuple(
+    (a, b) for a, b in SKELETON_EDGES if a in BODY_KEYPOINTS and b in BODY_KEYPOINTS)
 
 
 def mirror_keypoints(keypoints: np.ndarray, image_width: float | None = None) -> np.ndarray:

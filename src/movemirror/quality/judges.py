@@ -16,33 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from movemirror.keypoints import BODY_KEYPOINTS, KEYPOINT_INDEX
+from movemirror.keypoints import BODY_KEYPOINTS, BODY_SEGMENTS, KEYPOINT_INDEX
 
-# The segments the limb-direction judge compares: the limbs, then the torso's four sides.
-SEGMENTS: tuple[tuple[int, int], ...] = tuple(
-    (KEYPOINT_INDEX[a], KEYPOINT_INDEX[b])
-    for a, b in (
-        ("left_shoulder", "left_elbow"),
-        ("right_shoulder", "right_elbow"),
-        ("left_elbow", "left_wrist"),
-        ("right_elbow", "right_wrist"),
-        ("left_hip", "left_knee"),
-        ("right_hip", "right_knee"),
-        ("left_knee", "left_ankle"),
-        ("right_knee", "right_ankle"),
-        ("left_shoulder", "right_shoulder"),
-        ("left_hip", "right_hip"),
-        ("left_shoulder", "left_hip"),
-        ("right_shoulder", "right_hip"),
-    )
-)
 MIN_COMMON_SEGMENTS = 3
 MIN_COMMON_JOINTS = 4
 _BODY = np.array(BODY_KEYPOINTS)
 _SHOULDERS = (KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"])
 _HIPS = (KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"])
-_START = np.array([a for a, _ in SEGMENTS])
-_END = np.array([b for _, b in SEGMENTS])
+_START = np.array([a for a, _ in BODY_SEGMENTS])  # the limb-direction judge's segments
+_END = np.array([b for _, b in BODY_SEGMENTS])
 
 
 def _poses(poses) -> np.ndarray:

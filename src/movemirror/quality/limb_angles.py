@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from movemirror.keypoints import BODY_KEYPOINTS, SKELETON_EDGES
+from movemirror.keypoints import BODY_SEGMENTS
 from movemirror.vectors import MIN_SCORE
 
-SEGMENTS: tuple[tuple[int, int], ...] = tuple(
-    (a, b) for a, b in SKELETON_EDGES if a in BODY_KEYPOINTS and b in BODY_KEYPOINTS)
-NUM_SEGMENTS = len(SEGMENTS)
-START = np.array([a for a, _ in SEGMENTS], np.int64)
-END = np.array([b for _, b in SEGMENTS], np.int64)
+START = np.array([a for a, _ in BODY_SEGMENTS], np.int64)
+END = np.array([b for _, b in BODY_SEGMENTS], np.int64)
 # The weight of this distance (radians) added to the torso distance (body spreads) in
 # "torso+angles": among likeness's 10 candidates both have a median near 0.4. Chosen on the
 # tuning queries.
