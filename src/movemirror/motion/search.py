@@ -25,7 +25,6 @@ from movemirror.errors import MotionError, PoseError, UnknownMetricError
 from movemirror.index.features import FeatureTree
 from movemirror.index.partition import principal_axes
 from movemirror.keypoints import mirror_keypoints
-from movemirror.motion.consensus import consensus_scores, relative_window_roots, window_poses
 from movemirror.motion.root import pose_roots, relative_roots
 from movemirror.motion.tracks import Tracks
 from movemirror.motion.windows import (
@@ -56,13 +55,6 @@ COARSE_EPSILON = 2.0  # (1 + epsilon)-approximately
 PER_TRACK_SPEED = 8  # of which each track keeps this many per speed (by coarse features),
 SKETCH_POSES = 8  # scored on this many of the movement's poses;
 PER_TRACK = 2  # then each track keeps at most this many, scored on all of them
-# Re-ranking the best windows (movemirror.motion.consensus); a weight of 0: off.
-CONSENSUS_POOL = 10  # the best tracks' windows re-ranked
-CONSENSUS_NEAREST = 3  # each by the mean distance to this many nearest of the others
-CONSENSUS_WEIGHT = 0.0  # times this, added to its distance
-EXPANSION = 3  # the movement averaged with this many best windows,
-EXPANSION_WEIGHT = 0.0  # each window's distance from that, times this, added to its distance
-TRACK_SOFTMIN = 0.0  # temperature of a soft-min over each track's sketched windows (0: min)
 
 
 class MotionMatch(NamedTuple):
@@ -130,10 +122,9 @@ class MotionIndex:
         self.vectors = np.ascontiguousarray(np.asarray(bank_vectors)[tracks.rows],
                                             dtype=np.float32)
         self.times = np.ascontiguousarray(tracks.times, dtype=np.float64)
-        self.keypoints = np.ascontiguousarray(np.asarray(bank_keypoints)[tracks.rows],
-                                              dtype=np.float32)
-        self.roots = pose_roots(self.keypoints) if len(tracks.rows) else np.empty((0, 3))
-        self.torso = torso_vectors(self.keypoints)
+        self.roots = pose_roots(np.asarray(bank_keypoints)[tracks.rows]) if len(
+            tracks.rows) else np.empty((0, 3))
+        self.torso = torso_vectors(np.asarray(bank_keypoints)[tracks.rows])
         self.track_of = np.repeat(np.arange(len(tracks), dtype=np.int64),
                                   tracks.stop - tracks.first)
         self.first = np.ascontiguousarray(tracks.first, dtype=np.int64)
@@ -167,9 +158,8 @@ class MotionIndex:
 
     @property
     def nbytes(self) -> int:
-        return (self.vectors.nbytes + self.keypoints.nbytes + self.times.nbytes
-                + self.roots.nbytes + self.torso.nbytes + self.track_of.nbytes
-                + self.tree.nbytes)
+        return (self.vectors.nbytes + self.times.nbytes + self.roots.nbytes + self.torso.nbytes
+                + self.track_of.nbytes + self.tree.nbytes)
 
     def search(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
                mirror: bool = False, exhaustive: bool = False) -> list[MotionMatch]:
@@ -187,26 +177,18 @@ class MotionIndex:
         if not len(self):
             return []
         sides = [(poses, False)] + ([(mirror_keypoints(poses), True)] if mirror else [])
-        found, movements = [], []
+        found = []
         for side, flipped in sides:
             movement = _prepare(side, times, self.velocity_step)
-            movements.append(movement)
-            ends, speeds, evidence = self._candidates(movement, exhaustive, kernel, weights)
+            ends, speeds = self._candidates(movement, exhaustive, kernel, weights)
             distances = self._distances(movement, ends, speeds, kernel, weights)
-            found.append((distances, ends, speeds, np.full(len(ends), flipped), evidence))
-        distances, ends, speeds, flipped, evidence = (np.concatenate(part)
-                                                      for part in zip(*found, strict=True))
-        order = np.lexsort((ends, distances - evidence))
+            found.append((distances, ends, speeds, np.full(len(ends), flipped)))
+        distances, ends, speeds, flipped = (np.concatenate(part)
+                                            for part in zip(*found, strict=True))
+        order = np.lexsort((ends, distances))
         order = order[np.isfinite(distances[order])]
         _, first = np.unique(self.track_of[ends[order]], return_index=True)
-        best = order[np.sort(first)]
-        if CONSENSUS_WEIGHT or EXPANSION_WEIGHT:
-            pool = best[:CONSENSUS_POOL]
-            scores = self._consensus(movements[0], ends[pool], speeds[pool], flipped[pool],
-                                     distances[pool], kernel, weights)
-            best = np.concatenate([pool[np.argsort(scores, kind="stable")],
-                                   best[CONSENSUS_POOL:]])
-        best = best[:k]
+        best = order[np.sort(first)][:k]
         tau0 = times[0] - times[-1]
         return [self._match(ends[c], speeds[c], distances[c], flipped[c], tau0) for c in best]
 
@@ -219,60 +201,12 @@ class MotionIndex:
             self.velocity_weight, self.velocity_step, movement.root, self.roots, weights[0],
             movement.torso, self.torso, weights[1])
 
-    def _consensus(self, movement: _Movement, ends, speeds, flipped, distances, kernel: int,
-                   weights: tuple[float, float]) -> np.ndarray:
-        """The pool's windows' scores for re-ranking (movemirror.motion.consensus)."""
-        tau = movement.tau
-        poses = window_poses(self.keypoints, self.times, self.first, self.stop,
-                             self.track_of, ends, speeds, flipped, tau)
-        count, length = poses.shape[:2]
-        flat = poses.reshape(-1, *poses.shape[2:])
-        vectors, torso = to_vectors(flat), torso_vectors(flat)
-        roots = relative_window_roots(poses)
-        first = np.arange(count, dtype=np.int64) * length
-        stop = first + length
-        times = np.tile(tau, count)
-        track_of = np.repeat(np.arange(count, dtype=np.int64), length)
-        ones = np.ones(count)
-
-        def against(query: _Movement) -> np.ndarray:
-            return window_distances(
-                query.vectors, query.change, query.change_mask, query.tau, vectors, times,
-                first, stop, track_of, stop - 1, ones, kernel, self.velocity_weight,
-                self.velocity_step, query.root, roots, weights[0], query.torso, torso,
-                weights[1])
-
-        def as_movement(v, r, t) -> _Movement:
-            change, mask = query_change(v, tau, self.velocity_step)
-            return _Movement(v, tau, change, mask, r, t)
-
-        scores = np.asarray(distances, np.float64).copy()
-        if CONSENSUS_WEIGHT and count > 1:
-            between = np.stack([against(as_movement(
-                vectors[a:b], roots[a:b], torso[a:b])) for a, b in zip(first, stop,
-                                                                     strict=True)])
-            scores = consensus_scores(scores, between, CONSENSUS_NEAREST, CONSENSUS_WEIGHT)
-        if EXPANSION_WEIGHT > 0:
-            n = min(EXPANSION, count)
-            mean = (movement.vectors + vectors[:n * length].reshape(n, length, -1).sum(0)) / (
-                n + 1)
-            norm = np.linalg.norm(mean[:, XY], axis=1, keepdims=True)
-            mean[:, XY] /= np.where(norm > 0, norm, 1.0)
-            root = (movement.root + roots[:n * length].reshape(n, length, -1).sum(0)) / (n + 1)
-            mean_torso = (movement.torso + torso[:n * length].reshape(n, length, -1).sum(0)) / (
-                n + 1)
-            expanded = as_movement(np.ascontiguousarray(mean, np.float32),
-                                   np.ascontiguousarray(root),
-                                   np.ascontiguousarray(mean_torso, np.float32))
-            scores = scores + EXPANSION_WEIGHT * against(expanded)
-        return scores
-
     def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int,
                     weights: tuple[float, float]):
         speeds = np.asarray(SPEEDS)
         if exhaustive:
             ends = np.tile(np.arange(len(self), dtype=np.int64), len(speeds))
-            return ends, np.repeat(speeds, len(self)), np.zeros(len(ends))
+            return ends, np.repeat(speeds, len(self))
         features, weights_of_features = self._query_features(movement, speeds)
         coarse, ends = self.tree.search(features, weights_of_features, CANDIDATES,
                                         self.coarse_epsilon)
@@ -284,10 +218,7 @@ class MotionIndex:
         sketch = self._distances(_sketch(movement), ends, speeds, kernel, weights)
         keep = _best_of_groups(self.track_of[ends], sketch, PER_TRACK)
         keep = keep[np.isfinite(sketch[keep])]
-        evidence = np.zeros(len(keep))
-        if TRACK_SOFTMIN > 0:
-            evidence = _track_evidence(self.track_of[ends], sketch, TRACK_SOFTMIN)[keep]
-        return ends[keep], speeds[keep], evidence
+        return ends[keep], speeds[keep]
 
     def _query_features(self, movement: _Movement, speeds: np.ndarray):
         poses = movement.torso if self.features == "torso" else movement.vectors
@@ -302,21 +233,6 @@ class MotionIndex:
         at = first + max(0, int(np.searchsorted(self.times[first:stop], start + 1e-9)) - 1)
         return MotionMatch(self.tracks.names[j], float(start), end, float(speed), float(distance),
                            bool(flipped), int(self.tracks.rows[at]))
-
-
-def _track_evidence(groups: np.ndarray, scores: np.ndarray, temperature: float) -> np.ndarray:
-    """For each window, its track's soft-min gain: temperature x log of the sum over the
-    track's windows of exp(-(score - the track's best) / temperature) (0 with one window)."""
-    finite = np.isfinite(scores)
-    groups_f = groups[finite]
-    ids, inverse = np.unique(groups_f, return_inverse=True)
-    best = np.full(len(ids), np.inf)
-    np.minimum.at(best, inverse, scores[finite])
-    total = np.zeros(len(ids))
-    np.add.at(total, inverse, np.exp(-(scores[finite] - best[inverse]) / temperature))
-    out = np.zeros(len(scores))
-    out[finite] = temperature * np.log(total[inverse])
-    return out
 
 
 def _best_of_groups(groups: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
