@@ -34,7 +34,6 @@ from movemirror.motion.windows import (
     INDEX_FEATURES,
     MOTION_METRIC,
     MOTION_METRICS,
-    NO_HISTORY,
     OFFSETS,
     ROOT_WEIGHT,
     ROOT_WEIGHTS,
@@ -56,8 +55,6 @@ COARSE_EPSILON = 2.0  # (1 + epsilon)-approximately
 PER_TRACK_SPEED = 8  # of which each track keeps this many per speed (by coarse features),
 SKETCH_POSES = 8  # scored on this many of the movement's poses;
 PER_TRACK = 2  # then each track keeps at most this many, scored on all of them
-HUB_WEIGHT = 0.0  # experiment: rank by distance - this x the window's isolation in the bank
-HUB_NEIGHBOURS = 10  # isolation: mean coarse distance to this many nearest other tracks' windows
 
 
 class MotionMatch(NamedTuple):
@@ -141,29 +138,6 @@ class MotionIndex:
             self.feature_axes = np.eye(feature_axes, XY.stop)
             windows = np.empty((0, len(self.offsets) * (feature_axes + 3)), np.float32)
         self.tree = FeatureTree(windows)
-        self._hub: np.ndarray | None = None
-
-    def isolation(self) -> np.ndarray:
-        """(M,) each window's mean coarse distance to its HUB_NEIGHBOURS nearest windows of
-        other tracks (at 1x), computed on first use."""
-        if self._hub is None:
-            windows = window_features(self._feature_vectors, self.times, self.first,
-                                      self.stop, self.track_of, self.offsets,
-                                      self.feature_axes, self.roots, self.root_feature_scale)
-            width = windows.shape[1] // len(self.offsets)
-            present = (windows.reshape(len(windows), len(self.offsets), width)[:, :, 0]
-                       != NO_HISTORY)
-            weights = np.repeat(present, width, axis=1).astype(np.float32)
-            weights /= weights.sum(axis=1, keepdims=True)
-            extra = 30
-            found_d, found_i = self.tree.search(windows, weights, HUB_NEIGHBOURS + extra,
-                                                self.coarse_epsilon)
-            other = self.track_of[found_i] != self.track_of[:, None]
-            rank = np.cumsum(other, axis=1)
-            use = other & (rank <= HUB_NEIGHBOURS)
-            self._hub = (np.where(use, found_d, 0).sum(axis=1)
-                         / np.maximum(use.sum(axis=1), 1))
-        return self._hub
 
     @property
     def _feature_vectors(self) -> np.ndarray:
@@ -211,8 +185,7 @@ class MotionIndex:
             found.append((distances, ends, speeds, np.full(len(ends), flipped)))
         distances, ends, speeds, flipped = (np.concatenate(part)
                                             for part in zip(*found, strict=True))
-        score = distances - HUB_WEIGHT * self.isolation()[ends] if HUB_WEIGHT else distances
-        order = np.lexsort((ends, score))
+        order = np.lexsort((ends, distances))
         order = order[np.isfinite(distances[order])]
         _, first = np.unique(self.track_of[ends[order]], return_index=True)
         best = order[np.sort(first)][:k]
