@@ -11,6 +11,7 @@ pose, on the same queries.
         [--steps 0.1,0.2,0.4] [--root-weights 0,1.5] [--root-features same] [--draws 2]
         [--folds 3] [--torso-weights 0,3] [--features box,torso]
         [--epsilons 1,2] [--set 'PER_TRACK=2;PER_TRACK=4'] [--exhaustive]
+        [--paces 1,m,0.75,1.33]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import movemirror.motion.search as motion_search
 from movemirror.bench.motion import STILL_POOL, K, _clip_of, bank_of
 from movemirror.bench.motion_data import Clips, movements, split_clips
 from movemirror.datasets.penn_action import load_penn_action
+from movemirror.keypoints import mirror_keypoints
 from movemirror.motion.search import MotionIndex
 from movemirror.motion.tracks import bank_tracks
 
@@ -91,7 +93,9 @@ def main() -> None:
                         help="1: one split (bank 2/3, queries 1/3); n > 1: n folds, each clip "
                              "a query once, figures pooled")
     parser.add_argument("--metric", default="cosine")
-    parser.add_argument("--paces", default="1,0.75")
+    parser.add_argument("--paces", default="1,0.75",
+                        help="comma-separated paces; m: as performed, mirrored (the search "
+                             "mirrored too)")
     parser.add_argument("--set", default="",
                         help="alternatives of the search's constants, e.g. "
                              "'PER_TRACK=2;PER_TRACK=4' or 'SPEEDS=0.5:1.5:11'")
@@ -111,7 +115,7 @@ def main() -> None:
                 for features in args.features.split(",")
                 for epsilon in map(float, args.epsilons.split(","))
                 for search in search_settings(args.set)]
-    paces = list(map(float, args.paces.split(",")))
+    paces = args.paces.split(",")
     still1: list[bool] = []
     top1: dict[tuple, list[bool]] = {}
     top5: dict[tuple, list[bool]] = {}
@@ -139,8 +143,11 @@ def main() -> None:
             for pace in paces:
                 key = (step, weight, root, index.root_feature_scale, torso, features,
                        epsilon, _label(search), pace)
+                flipped = pace == "m"
                 for q in queries:
-                    found = index.search(q.poses, q.times / pace, k=K, metric=args.metric,
+                    found = index.search(mirror_keypoints(q.poses) if flipped else q.poses,
+                                         q.times / (1.0 if flipped else float(pace)), k=K,
+                                         metric=args.metric, mirror=flipped,
                                          exhaustive=args.exhaustive)
                     got = [actions[_clip_of(m.track)] for m in found]
                     top1.setdefault(key, []).append(bool(got) and got[0] == q.action)
@@ -154,10 +161,14 @@ def main() -> None:
         step, weight, root, scale, torso, features, epsilon, label, pace = key
         print(f"{kind}step {step:.2f} weight {weight:4.2f} root {root:4.2f} root features "
               f"{scale:.2f} torso {torso:4.2f} index {features} epsilon "
-              f"{epsilon:g} {label}pace {pace:.2f}: top-1 {np.mean(hits):.3f} "
+              f"{epsilon:g} {label}pace {_pace(pace)}: top-1 {np.mean(hits):.3f} "
               f"(+{np.mean(hits) - np.mean(still1):.3f}) top-5 {np.mean(top5[key]):.3f} "
               f"median speed {np.median(speeds[key]):.2f}",
               flush=True)
+
+
+def _pace(pace: str) -> str:
+    return "mirrored" if pace == "m" else f"{float(pace):.2f}"
 
 
 def _label(search: dict) -> str:
