@@ -138,7 +138,6 @@ export class PoseWorkerPool {
     this.cameraFps = cameraFps;
     this.workers = [new PoseWorker()];
     this.active = 1; // the first `active` workers take frames; the others wait, loaded
-    this.idle = [...this.workers];
     this.busy = new Set();
     this.count = new WorkerCount(1, 1, cameraFps);
     this.onResize = null; // (workers) => {}: told when the live loop changes the count
@@ -147,6 +146,11 @@ export class PoseWorkerPool {
   /** The workers taking frames. */
   get size() {
     return this.active;
+  }
+
+  /** The workers taking frames that have none now. */
+  get idle() {
+    return this.workers.slice(0, this.active).filter((worker) => !this.busy.has(worker));
   }
 
   get free() {
@@ -212,7 +216,6 @@ export class PoseWorkerPool {
   setActive(active) {
     const changed = active !== this.active;
     this.active = active;
-    this.idle = this.workers.slice(0, active).filter((worker) => !this.busy.has(worker));
     if (changed) this.onResize?.(active);
   }
 
@@ -231,7 +234,7 @@ export class PoseWorkerPool {
 
   /** A camera frame to a free worker (check `free` first); see PoseWorker.estimateFrame. */
   async estimateFrame(bitmap, width, height, crop = null) {
-    const worker = this.idle.pop();
+    const [worker] = this.idle;
     if (!worker) throw new Error('no pose worker is free');
     this.busy.add(worker);
     let reply = null;
@@ -240,8 +243,6 @@ export class PoseWorkerPool {
       return reply;
     } finally {
       this.busy.delete(worker);
-      const index = this.workers.indexOf(worker);
-      if (index >= 0 && index < this.active) this.idle.push(worker);
       if (reply) {
         const active = this.count.pose(performance.now());
         if (active !== this.active) this.setActive(active);
