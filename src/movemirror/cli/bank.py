@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from movemirror.cli.console import console, errors, fail
+from movemirror.cli.console import console, counted, errors, fail
 from movemirror.errors import BankError
 from movemirror.keypoints import KEYPOINT_NAMES
 from movemirror.vectors import MIN_SCORE
@@ -188,13 +188,13 @@ def print_ledger(table: pa.Table, bank_dir: str | Path) -> None:
     from movemirror.ingest.report import ledger_stats
 
     stats = ledger_stats(table)
-    kinds = ", ".join(f"{n:,} {kind}s" for kind, n in sorted(stats["kinds"].items()))
+    kinds = ", ".join(counted(n, kind) for kind, n in sorted(stats["kinds"].items()))
     outcome = ", ".join(f"{n:,} {status}" for status, n in sorted(stats["outcome"].items()))
     console.print(f"indexed files: {stats['files']:,} ({kinds}): {outcome}")
     console.print(f"frames: {stats['frames']:,}; duplicates dropped: "
                   f"{stats['duplicates']:,}; poses refused: {stats['rejected']:,}")
     for reason, n in stats["reasons"]:
-        console.print(f"  {n:,} files gave no entry: {reason}", markup=False)
+        console.print(f"  {counted(n, 'file')} gave no entry: {reason}", markup=False)
     if stats["reasons"]:
         console.print(f"  every one with its reason: movemirror bank info {bank_dir} --skipped",
                       markup=False, highlight=False)
