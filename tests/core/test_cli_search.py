@@ -40,6 +40,25 @@ def test_search_accepts_tfjs_style_keypoints_and_prints_a_table(tmp_path, penn_v
     assert "rank" in result.output and "0.0000" in result.output
 
 
+def test_the_table_names_its_mirrored_column_only_when_a_mirror_image_matched(tmp_path,
+                                                                             penn_valid):
+    from movemirror.keypoints import mirror_keypoints
+
+    bank_dir, keypoints = _bank(tmp_path, penn_valid)
+    pose = tmp_path / "pose.json"
+    # The mirror image of a bank pose: found by its own mirror image, at distance 0.
+    pose.write_text(json.dumps({"keypoints": mirror_keypoints(keypoints[5], 1000.0).tolist()}))
+    found = runner.invoke(app, ["search", "--bank", str(bank_dir), str(pose), "-k", "3",
+                                "--metric", "cosine", "--mirror"])
+    assert found.exit_code == 0, found.output
+    header, first = found.output.splitlines()[1], found.output.splitlines()[3]
+    assert "mirrored" in header and "yes" in first and "0.0000" in first
+    plain = runner.invoke(app, ["search", "--bank", str(bank_dir), str(pose), "-k", "3",
+                                "--metric", "cosine"])
+    assert plain.exit_code == 0, plain.output
+    assert "mirrored" not in plain.output and "yes" not in plain.output
+
+
 def test_search_errors_are_clear(tmp_path, penn_valid):
     bank_dir, _ = _bank(tmp_path, penn_valid)
     bad = tmp_path / "bad.json"

@@ -139,10 +139,19 @@ def search(
     if as_json:
         console.print_json(json.dumps({"metric": metric, "matches": matches}, default=str))
         return
-    table = Table("rank", "distance", "id", "source", "mirrored" if mirror else "")
+    print_matches(matches, ("rank", "distance", "id", "source"), lambda match: (
+        str(match["rank"]), f"{match['distance']:.4f}", Text(match["id"]),
+        Text(str(match["source"] or ""))))
+
+
+def print_matches(matches: list[dict], columns: tuple[str, ...], cells) -> None:
+    """A table of matches, cells(match) giving each row's columns, then a "mirrored" column
+    when any match was found by the query's mirror image (which --mirror, or a metric that
+    implies it, allows)."""
+    mirrored = any(match["mirrored"] for match in matches)
+    table = Table(*columns, *(("mirrored",) if mirrored else ()))
     for match in matches:
-        table.add_row(str(match["rank"]), f"{match['distance']:.4f}", Text(match["id"]),
-                      Text(str(match["source"] or "")), "yes" if match["mirrored"] else "")
+        table.add_row(*cells(match), *(("yes" if match["mirrored"] else "",) if mirrored else ()))
     console.print(table)
 
 
@@ -168,11 +177,8 @@ def search_clip(clip: Path, bank_dir: str, k: int, metric: str, mirror: bool,
         console.print(f"{bank_dir}: no track of two timed poses or more to search "
                       "(a bank of photos has no movement)", markup=False, highlight=False)
         return
-    table = Table("rank", "distance", "track", "source", "start", "end", "speed",
-                  "mirrored" if mirror else "")
-    for match in matches:
-        table.add_row(str(match["rank"]), f"{match['distance']:.4f}", Text(match["track"]),
-                      Text(str(match["source"] or "")), f"{match['start']:.2f} s",
-                      f"{match['end']:.2f} s", f"{match['speed']:.2f}x",
-                      "yes" if match["mirrored"] else "")
-    console.print(table)
+    print_matches(matches, ("rank", "distance", "track", "source", "start", "end", "speed"),
+                  lambda match: (str(match["rank"]), f"{match['distance']:.4f}",
+                                 Text(match["track"]), Text(str(match["source"] or "")),
+                                 f"{match['start']:.2f} s", f"{match['end']:.2f} s",
+                                 f"{match['speed']:.2f}x"))
