@@ -247,8 +247,11 @@ def test_clients_whose_connection_the_server_closes_are_counted_and_the_level_go
 
     oversize = json.dumps({"keypoints": bank.keypoints[0].tolist(), "width": 640,
                            "height": 480, "id": "x" * Limits().max_message_bytes})
-    level = serve_bench.run_level(server, [oversize], clients=2, rate=20, seconds=1.0,
-                                  warmup=0.0, loop=loop)  # each closed with 1009 at once
+    # Each closed with 1009 once its refused-message budget is full again: one refill after
+    # the oversized message spent a token (1 s at the default 1 a second).
+    seconds = 1 / Limits().refused_per_second + 1.0
+    level = serve_bench.run_level(server, [oversize], clients=2, rate=20, seconds=seconds,
+                                  warmup=0.0, loop=loop)
     assert level.closed == 2 and level.errors >= 2 and level.answered == 0
 
 
