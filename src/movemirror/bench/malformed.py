@@ -78,8 +78,10 @@ def malformed_messages(pose: list[list[float]], width: float = 640,
 
 # How long after the level the malformed clients wait for the answers still owed to them: the
 # server answers a connection past its refused-message budget only at the budget's rate
-# (movemirror.server.limits), so some come after the level, each at most a few refills late.
-DRAIN_SECONDS = 5.0
+# (movemirror.server.limits), so some come after the level. The latest, at the default 4 at
+# once then 1 a second: a connection's 8th message ending it, held until the budget is full
+# again, 8 s after its first (4 at once, 3 more at 1 a second, then 5 s to refill).
+DRAIN_SECONDS = 10.0
 
 
 @dataclass

@@ -26,7 +26,9 @@ class Limits:
     # connection closed, once the budget is full again: the budget a client gets by
     # reconnecting is one it has waited for.
     refused_burst: int = 4
-    refused_per_second: float = 2.0
+    # 1 a second, not 2: a flooding client costs the server less CPU (README "bench serve"),
+    # and a buggy script still sees its first few errors at once.
+    refused_per_second: float = 1.0
     max_connections: int = 1000
     # Replies one connection may be owed (mostly cheap superseded frames) before the server
     # stops reading its messages until it reads its replies.

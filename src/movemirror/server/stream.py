@@ -17,17 +17,17 @@ A bad message gets an error frame and the connection stays open. The connection 
 with 1003 for a binary frame, 1009 for an oversize message, 1008 for a flood and 1013
 when the server is full.
 
-Refused messages have a budget per connection: 4 at once, then 2 a second. Each message
+Refused messages have a budget per connection: 4 at once, then 1 a second. Each message
 answered with an "invalid", "bad_pose", "too_large" or "unsupported" error frame spends one;
 good messages spend nothing (a page never sends a refused one), and "rate_limited" has its
 own limit. A connection past its budget is slowed, not cut off: each further refused
 message is answered only once the budget has refilled by one, and until then the server
 reads nothing more from it (the client's socket fills up and its sends wait; the keepalive
 waits for its pongs meanwhile). So every message still gets its answer, in order, only
-later: a client that keeps sending refused messages gets 2 answers a second. A refused
+later: a client that keeps sending refused messages gets 1 answer a second. A refused
 message that ends the connection (binary, oversize) is answered, and the connection closed,
-once the budget is full again (from empty it refills in 2 seconds), so a client gains
-nothing by reconnecting after such a close: across its connections it still gets 2 answers
+once the budget is full again (from empty it refills in 4 seconds), so a client gains
+nothing by reconnecting after such a close: across its connections it still gets 1 answer
 a second.
 
 Movement: a message may add `"motion": true` and `"time": seconds` (the client's clock, e.g.
