@@ -110,6 +110,17 @@ def test_bench_quality_times_and_compares_likeness(fresh_cache, tmp_path):
         assert c["low"] <= c["difference"] <= c["high"]
 
 
+def _compared_with(results: dict, pipeline: str, baseline: str) -> None:
+    """The pipeline is compared with the baseline on each half, its difference under both
+    judges inside its bootstrap interval."""
+    compared = [c for c in results["comparisons"] if c["pipeline"] == pipeline]
+    assert [(c["baseline"], c["half"]) for c in compared] == [(baseline, "tuning"),
+                                                              (baseline, "report")]
+    for judge in ("limb", "joint"):
+        assert compared[0][judge]["low"] <= compared[0][judge]["difference"] <= \
+            compared[0][judge]["high"]
+
+
 def test_bench_quality_learns_from_the_archive_and_compares_with_likeness(fresh_cache, tmp_path):
     side = "single:lightning:fast"
     likeness, learned = f"{side}/{side}/likeness", f"{side}/{side}/learned"
@@ -122,12 +133,7 @@ def test_bench_quality_learns_from_the_archive_and_compares_with_likeness(fresh_
         assert 0 < h["answered"] <= 5
         assert all(-1.5 < value < 1.5 for value in h["gap"].values()), h
     # "learned" against the default search on the same poses, each half, both judges.
-    compared = [c for c in results["comparisons"] if c["pipeline"] == learned]
-    assert [(c["baseline"], c["half"]) for c in compared] == [(likeness, "tuning"),
-                                                              (likeness, "report")]
-    for judge in ("limb", "joint"):
-        assert compared[0][judge]["low"] <= compared[0][judge]["difference"] <= \
-            compared[0][judge]["high"]
+    _compared_with(results, learned, likeness)
 
 
 def test_bench_quality_compares_a_second_stage_with_likeness(fresh_cache, tmp_path):
@@ -139,9 +145,4 @@ def test_bench_quality_compares_a_second_stage_with_likeness(fresh_cache, tmp_pa
     results = json.loads((tmp_path / "out" / "quality.json").read_text())
     gap = results["results"][1]["halves"]["tuning"]["gap"]
     assert all(-1.5 < value < 1.5 for value in gap.values()), gap
-    compared = [c for c in results["comparisons"] if c["pipeline"] == tried]
-    assert [(c["baseline"], c["half"]) for c in compared] == [(likeness, "tuning"),
-                                                              (likeness, "report")]
-    for judge in ("limb", "joint"):
-        assert compared[0][judge]["low"] <= compared[0][judge]["difference"] <= \
-            compared[0][judge]["high"]
+    _compared_with(results, tried, likeness)
