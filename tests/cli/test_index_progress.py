@@ -69,3 +69,17 @@ def test_skipped_files_on_a_terminal_are_a_table_with_examples_and_how_to_get_al
     assert "6 files skipped" in text and "…" not in text
     assert "/photos/0.jpg" in text and "/photos/1.jpg" in text and "/photos/2.jpg" not in text
     assert "movemirror bank info /bank --skipped" in " ".join(text.split())
+
+
+def test_a_source_that_does_not_exist_is_an_error_and_makes_no_bank(tmp_path):
+    from typer.testing import CliRunner
+
+    from movemirror.cli.main import app
+
+    photo = tmp_path / "photos"
+    photo.mkdir()
+    result = CliRunner().invoke(app, ["index", str(photo), str(tmp_path / "fotos"),
+                                      "--bank", str(tmp_path / "bank")], env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.output
+    assert f"no such file or folder: {tmp_path / 'fotos'} (nothing was indexed)" in result.output
+    assert not (tmp_path / "bank").exists()

@@ -110,6 +110,11 @@ def index(
         raise fail(f"--device must be one of {', '.join(DEVICES)}", 2)
     if address and engine != "ray":
         raise fail("--address is for --engine ray", 2)
+    # A mistyped SOURCE would otherwise create an empty bank and end in success.
+    missing = [str(source) for source in sources
+               if not source.exists() and not source.is_symlink()]
+    if missing:
+        raise fail(f"no such file or folder: {', '.join(missing)} (nothing was indexed)", 2)
     try:
         credits = Attribution.load(attribution)
     except AttributionError as error:
