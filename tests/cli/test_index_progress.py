@@ -71,6 +71,11 @@ def test_skipped_files_on_a_terminal_are_a_table_with_examples_and_how_to_get_al
     assert "movemirror bank info /bank --skipped" in " ".join(text.split())
 
 
+def test_one_skipped_file_is_counted_in_the_singular(log):
+    index_cli.print_skipped([("/photos/a.jpg", "empty file (0 bytes)")], bank_dir="/bank")
+    assert log.getvalue().splitlines() == ["1 file skipped:", "/photos/a.jpg: empty file (0 bytes)"]
+
+
 def test_a_source_that_does_not_exist_is_an_error_and_makes_no_bank(tmp_path):
     from typer.testing import CliRunner
 

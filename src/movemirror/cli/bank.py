@@ -170,9 +170,11 @@ def print_tracks(bank) -> None:
     except MotionError as error:
         console.print(f"tracks: unusable for movement search: {error}", markup=False)
         return
+    verb = "takes" if summary.moving == 1 else "take"
     console.print(f"tracks: {summary.tracks:,}; {summary.moving:,} of two timed poses or more "
-                  f"({summary.moving_poses:,} poses, {format_duration(summary.duration_s)} in "
-                  "all) take part in movement search", markup=False, highlight=False)
+                  f"({counted(summary.moving_poses, 'pose')}, "
+                  f"{format_duration(summary.duration_s)} in all) {verb} part in movement search",
+                  markup=False, highlight=False)
 
 
 def format_duration(seconds: float) -> str:

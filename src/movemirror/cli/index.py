@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from movemirror.cli.choices import models_help, modes_help
-from movemirror.cli.console import console, fail
+from movemirror.cli.console import console, counted, fail
 from movemirror.ingest.engines import DEFAULT_ENGINE, ENGINES
 from movemirror.ingest.report import EXAMPLES_PER_REASON, group_by_reason
 from movemirror.ingest.run import COMMIT_EVERY_SECONDS
@@ -229,7 +229,7 @@ class LogReporter:
 def print_summary(summary, bank_dir: str) -> None:
     console.print(
         f"[bold]{escape(str(bank_dir))}[/]: {summary.entries:,} entries added from "
-        f"{summary.files_indexed:,} files; the bank now holds {summary.bank_entries:,}.",
+        f"{counted(summary.files_indexed, 'file')}; the bank now holds {summary.bank_entries:,}.",
         soft_wrap=True)
     console.print(
         f"engine: {summary.engine}.", soft_wrap=True, highlight=False, markup=False)
@@ -250,7 +250,7 @@ def print_summary(summary, bank_dir: str) -> None:
 def print_skipped(skipped: list[tuple[str, str]], bank_dir: str) -> None:
     """The skipped files with their reasons. In a log, every one on its own line (the full
     path, then the reason); on a terminal, a table with a few examples per reason."""
-    title = f"{len(skipped):,} files skipped"
+    title = f"{counted(len(skipped), 'file')} skipped"
     if not console.on_terminal:
         console.print(f"{title}:", highlight=False)
         for path, reason in sorted(skipped, key=lambda item: item[1]):

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from movemirror.cli.choices import models_help, modes_help
-from movemirror.cli.console import console, errors, fail
+from movemirror.cli.console import console, counted, errors, fail
 from movemirror.pose import DEFAULT_MODE, DEFAULT_MODEL
 from movemirror.pose.multipose import MAX_PEOPLE
 
@@ -81,7 +81,7 @@ def pose(
                      for x0, y0, x1, y1 in (p.box for p in poses)] if max_people > 1 else None
             picture = draw_poses(loaded.image, shown, boxes=boxes)
             picture.save(out)
-            (errors if as_json else console).print(f"drew {len(poses)} pose(s) into {out}",
+            (errors if as_json else console).print(f"drew {counted(len(poses), 'pose')} into {out}",
                                                    markup=False)
     if failed:
         raise typer.Exit(1)
