@@ -102,3 +102,31 @@ def test_unknown_model_is_refused(pose_jpg):
     result = runner.invoke(app, ["pose", str(pose_jpg), "--model", "openpose"])
     assert result.exit_code == 1
     assert "unknown model" in result.stderr
+
+
+def test_search_takes_a_photo_and_finds_its_own_pose_first(models_ready, pose_jpg, shared,
+                                                          tmp_path):
+    from movemirror.bank import PoseBank
+    from movemirror.datasets.lspet import load_lspet
+    from movemirror.pose import estimate
+
+    (own,) = estimate(pose_jpg)
+    others = np.stack([s.joints for s in load_lspet(shared("lspet"), limit=50)])
+    bank = PoseBank.from_keypoints(np.concatenate([others, own.keypoints[None]]),
+                                   ids=[f"lspet{n}" for n in range(50)] + ["pose.jpg"],
+                                   on_invalid="skip")
+    bank.save(tmp_path / "bank")
+    found = runner.invoke(app, ["search", "--bank", str(tmp_path / "bank"), str(pose_jpg),
+                                "-k", "3", "--metric", "cosine", "--json"])
+    assert found.exit_code == 0, found.output
+    first = json.loads(found.output)["matches"][0]
+    assert first["id"] == "pose.jpg" and first["distance"] < 1e-3, first
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (320, 240), (128, 128, 128)).save(blank)
+    nobody = runner.invoke(app, ["search", "--bank", str(tmp_path / "bank"), str(blank)])
+    assert nobody.exit_code == 1 and "no person could be made out" in nobody.output
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff not really a jpeg")
+    unreadable = runner.invoke(app, ["search", "--bank", str(tmp_path / "bank"), str(broken)])
+    assert unreadable.exit_code == 1 and "broken.jpg" in unreadable.output, unreadable.output

@@ -1,4 +1,4 @@
-"""`movemirror search --bank DIR POSE.json`: the top-k poses of a bank for one pose;
+"""`movemirror search --bank DIR POSE.json|PHOTO`: the top-k poses of a bank for one pose;
 `--clip CLIP.json|VIDEO` instead: the top-k windows of its tracks for a movement."""
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from movemirror.distances import DEFAULT_METRIC, SEARCH_METRICS, search_metric
 from movemirror.errors import (
     BankError,
     DecodeError,
+    ImageError,
     ModelMissingError,
     MotionError,
     PoseError,
     UnknownMetricError,
 )
+from movemirror.ingest.discover import PHOTO_EXTENSIONS
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 
 POSES_K = 10  # poses a search by one pose prints unless asked for more
@@ -43,6 +45,19 @@ def read_pose_file(path: Path) -> np.ndarray:
     if isinstance(data, dict):
         data = data.get("keypoints")
     return _keypoints(data, str(path))
+
+
+def read_query(path: Path) -> np.ndarray:
+    """The pose to search for: from a JSON pose file, or estimated in a photo (its most
+    confident person, as `movemirror pose` finds them with the default model)."""
+    if path.suffix.lower() not in PHOTO_EXTENSIONS:
+        return read_pose_file(path)
+    from movemirror.pose import estimate
+
+    poses = estimate(path)
+    if not poses:
+        raise PoseError(f"{path}: no person could be made out in this photo")
+    return poses[0].keypoints
 
 
 def _keypoints(data, where: str) -> np.ndarray:
@@ -93,7 +108,8 @@ def read_clip(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def search(
     pose_file: Path | None = typer.Argument(
-        None, help="A JSON file with 17 keypoints (x, y, score)."),
+        None, help="A JSON file with 17 keypoints (x, y, score), or a photo (JPEG, PNG, "
+                   "WebP): its most confident person's pose."),
     bank_dir: str = typer.Option(..., "--bank", help="The bank: a directory, or a URI Lance "
                                  "supports (s3://bucket/bank)."),
     clip: Path | None = typer.Option(
@@ -126,10 +142,10 @@ def search(
         raise fail("give a pose file, or --clip with a movement", 2)
     k = k or POSES_K
     try:
-        query = read_pose_file(pose_file)
+        query = read_query(pose_file)
         bank = PoseBank.load(bank_dir)
         result = bank.search(query, k=k, metric=metric, mirror=mirror)
-    except (PoseError, BankError) as error:
+    except (PoseError, BankError, ImageError, ModelMissingError) as error:
         raise fail(str(error)) from None
     rows = zip(result.distances[0], result.indices[0], result.mirrored[0], strict=True)
     matches = [
