@@ -16,6 +16,7 @@ from movemirror.bench.frame_clock import FrameClock
 from movemirror.bench.load_client import LoadClient, text_frame
 from movemirror.bench.malformed import FloodStats, Malformed, malformed_client, malformed_messages
 from movemirror.bench.memory import MemorySampler, process_memory, process_tree, tree_memory
+from movemirror.bench.server_process import HOST, ServerProcess
 
 from .conftest import LiveServer
 from .test_matcher import run_in_fresh_loop
@@ -49,7 +50,7 @@ def test_the_sampler_sees_a_process_grow():
 
 @pytest.fixture(scope="module")
 def server(bank_dir):
-    with serve_bench.ServerProcess(bank_dir) as server:
+    with ServerProcess(bank_dir) as server:
         yield server
 
 
@@ -70,7 +71,7 @@ def test_closed_loop_clients_keep_one_query_in_flight_and_are_never_superseded(s
 def test_each_malformed_kind_gets_the_answer_the_protocol_owes_it(server, bank):
     """Read whole, each reply is the error frame with the kind's code, and the connection
     ends with the kind's close code where it should (else it stays open for a good pose)."""
-    url = f"ws://{serve_bench.HOST}:{server.port}/api/stream"
+    url = f"ws://{HOST}:{server.port}/api/stream"
     good = messages(bank)[0]
     kinds = malformed_messages(json.loads(good)["keypoints"])
     assert len({kind.name for kind in kinds}) == len(kinds) >= 8
@@ -150,7 +151,7 @@ def test_the_flood_runs_in_a_process_of_its_own(server, bank):
     clients'), and their answers are checked there all the same."""
     import time
 
-    url = f"ws://{serve_bench.HOST}:{server.port}/api/stream"
+    url = f"ws://{HOST}:{server.port}/api/stream"
     kinds = malformed_messages(bank.keypoints[0].tolist())
     with serve_bench.FloodProcess() as flooding:
         child = next(iter(flooding.pool._processes))
@@ -212,7 +213,7 @@ def test_answers_owed_after_the_level_are_waited_for_and_counted(slow_budget_url
 
 
 def test_a_wrong_answer_to_a_malformed_message_fails_the_bench(server, bank):
-    url = f"ws://{serve_bench.HOST}:{server.port}/api/stream"
+    url = f"ws://{HOST}:{server.port}/api/stream"
     kinds = {kind.name: kind for kind in malformed_messages(bank.keypoints[0].tolist())}
     # Bad JSON expecting the code of a pose that cannot be matched: the server's (right)
     # "invalid" error frame is then a wrong answer for the bench.
