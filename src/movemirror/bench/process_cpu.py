@@ -50,6 +50,18 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds so far of a process and its descendants (the workers of `serve
+    --workers`); None where /proc cannot tell."""
+    if not PROC.is_dir():
+        return None
+    total = 0.0
+    for one in [pid, *descendants(pid)]:
+        if fields := _stat_fields(PROC / str(one) / "stat"):
+            total += _cpu_seconds(fields)
+    return total
+
+
 def process_role(cmdline: list[str]) -> str:
     """'browser', a Chromium --type (renderer, gpu-process, utility, zygote), 'server' for
     movemirror serve, else the program's name."""

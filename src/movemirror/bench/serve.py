@@ -57,7 +57,7 @@ from movemirror.bench.malformed import (
     malformed_messages,
 )
 from movemirror.bench.memory import MemorySampler, ProcessMemory, tree_memory
-from movemirror.bench.process_cpu import machine_busy_seconds
+from movemirror.bench.process_cpu import machine_busy_seconds, tree_cpu_seconds
 from movemirror.bench.serve_data import lspet_bank, real_queries
 from movemirror.bench.server_process import HOST, ServerProcess
 
@@ -101,22 +101,6 @@ class LevelResult:
     # The machine's busy cores beside the server's and the bench's: other jobs, which the
     # latencies suffer from too (None where /proc cannot tell).
     other_cpu_percent: float | None = None
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """CPU time of a process and its children (the workers of `serve --workers`)."""
-    total = 0.0
-    try:
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if stat.parent.name == str(pid) or fields[1] == str(pid):
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
-    return total
 
 
 @dataclass
@@ -297,7 +281,7 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
     span = seconds + warmup + 1  # the seconds the CPU figures are shares of
     with contextlib.ExitStack() as stack:
         flooding = stack.enter_context(FloodProcess()) if malformed_clients else None
-        cpu_before = _cpu_seconds(server.process.pid)
+        cpu_before = tree_cpu_seconds(server.process.pid)
         load_before = time.process_time()
         busy_before = machine_busy_seconds()
         start = time.perf_counter() + 0.5
@@ -315,7 +299,7 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         finally:
             gc.unfreeze()
         load_cpu = 100 * (time.process_time() - load_before) / span
-        cpu_after = _cpu_seconds(server.process.pid)
+        cpu_after = tree_cpu_seconds(server.process.pid)
         busy = machine_busy_seconds() - busy_before
         if flooded is not None:  # its wait for the answers still owed ends after the level
             flood, flood_cpu = flooded.result(timeout=DRAIN_SECONDS + 60)
