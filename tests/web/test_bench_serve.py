@@ -14,7 +14,14 @@ import pytest
 from movemirror.bench import serve as serve_bench
 from movemirror.bench.frame_clock import FrameClock
 from movemirror.bench.load_client import LoadClient, text_frame
-from movemirror.bench.malformed import FloodStats, Malformed, malformed_client, malformed_messages
+from movemirror.bench.malformed import (
+    FloodProcess,
+    FloodStats,
+    Malformed,
+    malformed_client,
+    malformed_messages,
+    run_flood,
+)
 from movemirror.bench.memory import MemorySampler, process_memory, process_tree, tree_memory
 from movemirror.bench.server_process import HOST, ServerProcess
 
@@ -153,12 +160,12 @@ def test_the_flood_runs_in_a_process_of_its_own(server, bank):
 
     url = f"ws://{HOST}:{server.port}/api/stream"
     kinds = malformed_messages(bank.keypoints[0].tolist())
-    with serve_bench.FloodProcess() as flooding:
+    with FloodProcess() as flooding:
         child = next(iter(flooding.pool._processes))
         assert child != os.getpid()
         start = time.perf_counter() + 0.2  # the same clock in both processes
         end = start + EVERY_KIND_SECONDS
-        flood, cpu = flooding.pool.submit(serve_bench._run_flood, url, kinds, 2, 30, start,
+        flood, cpu = flooding.pool.submit(run_flood, url, kinds, 2, 30, start,
                                           end).result(timeout=60)
     assert flood.sent >= len(kinds) and flood.answered_right == flood.sent and cpu > 0
     assert time.perf_counter() >= end  # it sent until the level's end, not before

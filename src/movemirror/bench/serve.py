@@ -34,13 +34,12 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from movemirror.bench.event_loop import run_on_new_loop
 from movemirror.bench.frame_clock import FrameClock
 from movemirror.bench.load_client import (
     MATCHES,
@@ -51,10 +50,10 @@ from movemirror.bench.load_client import (
 )
 from movemirror.bench.malformed import (
     DRAIN_SECONDS,
+    FloodProcess,
     FloodStats,
-    Malformed,
-    malformed_client,
     malformed_messages,
+    run_flood,
 )
 from movemirror.bench.memory import MemorySampler, ProcessMemory, tree_memory
 from movemirror.bench.process_cpu import machine_busy_seconds, tree_cpu_seconds
@@ -215,61 +214,6 @@ async def _level(url: str, frames: list[bytes], clients: int, rate: float, start
     return stats
 
 
-async def _flood(url: str, kinds: list[Malformed], clients: int, rate: float, start: float,
-                 stop: float) -> FloodStats:
-    flood = FloodStats()
-    await asyncio.gather(*[malformed_client(url, kinds, rate, start, stop, flood)
-                           for _ in range(clients)])
-    return flood
-
-
-def _flood_process_ready() -> None:
-    """Run in the flood's process before a level: its imports are then done."""
-
-
-def _run_flood(url: str, kinds: list[Malformed], clients: int, rate: float, start: float,
-               stop: float) -> tuple[FloodStats, float]:
-    """In the flood's own process: the malformed clients, and the CPU seconds they took."""
-    cpu = time.process_time()
-    flood = _run(_flood(url, kinds, clients, rate, start, stop))
-    return flood, time.process_time() - cpu
-
-
-class FloodProcess:
-    """A process of its own for the malformed clients, started (imports done) on entry: on
-    the good clients' event loop their work would count as the server's latency.
-    perf_counter is the system's monotonic clock, so both processes share a level's times."""
-
-    def __enter__(self) -> FloodProcess:
-        import multiprocessing
-
-        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        self.pool.submit(_flood_process_ready).result(timeout=120)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.pool.shutdown(cancel_futures=True)
-
-
-def _run(coroutine):
-    """Runs the coroutine to its end on a new event loop (uvloop when installed). A thread
-    that already has a running loop cannot start another (Playwright's sync API, for one,
-    marks its loop as running in the calling thread for as long as it is open), so there
-    the coroutine runs on a thread of its own, and this call waits for it."""
-    run: Callable[[Any], Any]
-    try:
-        import uvloop
-        run = uvloop.run
-    except ImportError:
-        run = asyncio.run
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return run(coroutine)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-serve") as pool:
-        return pool.submit(run, coroutine).result()
-
-
 def run_level(server: ServerProcess, messages: list[str], clients: int, rate: float,
               seconds: float, warmup: float, loop: str = "open",
               malformed_clients: int = 0) -> LevelResult:
@@ -288,14 +232,15 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         warm_until = start + warmup
         stop = warm_until + seconds
         flooded = None if flooding is None else flooding.pool.submit(
-            _run_flood, url, kinds, malformed_clients, rate, start, stop)
+            run_flood, url, kinds, malformed_clients, rate, start, stop)
         # The load generator is Python too: its full collections would stall every client
         # (measured: 146-404 ms each on a busy machine), and count as the server's latency.
         gc.collect()
         gc.freeze()
         try:
             with MemorySampler(server.process.pid) as memory:
-                stats = _run(_level(url, frames, clients, rate, start, warm_until, stop, loop))
+                stats = run_on_new_loop(_level(url, frames, clients, rate, start, warm_until,
+                                               stop, loop))
         finally:
             gc.unfreeze()
         load_cpu = 100 * (time.process_time() - load_before) / span
