@@ -14,6 +14,7 @@ import pytest
 from movemirror.bench import serve as serve_bench
 from movemirror.bench.frame_clock import FrameClock
 from movemirror.bench.load_client import LoadClient, text_frame
+from movemirror.bench.load_level import LevelResult, run_level
 from movemirror.bench.malformed import (
     FloodProcess,
     FloodStats,
@@ -67,8 +68,8 @@ def messages(bank) -> list[str]:
 
 
 def test_closed_loop_clients_keep_one_query_in_flight_and_are_never_superseded(server, bank):
-    level = serve_bench.run_level(server, messages(bank), clients=4, rate=20, seconds=1.5,
-                                  warmup=0.2, loop="closed")
+    level = run_level(server, messages(bank), clients=4, rate=20, seconds=1.5,
+                      warmup=0.2, loop="closed")
     assert level.loop == "closed" and level.errors == 0 and level.superseded == 0
     assert level.answered == level.sent > 0  # each query answered before the next is sent
     assert level.min_client_matches_per_second >= 10  # 20 frames a second, a light load
@@ -134,9 +135,9 @@ def test_good_clients_keep_their_matches_while_others_flood_malformed_messages(s
     """Under load: 20 page-like clients at 30 Hz beside 10 clients sending every malformed
     kind at 30 Hz (two kinds in nine end their connection and reconnect), for
     EVERY_KIND_SECONDS after 0.5 s of warm-up."""
-    level = serve_bench.run_level(server, messages(bank), clients=20, rate=30,
-                                  seconds=EVERY_KIND_SECONDS,
-                                  warmup=0.5, loop="closed", malformed_clients=10)
+    level = run_level(server, messages(bank), clients=20, rate=30,
+                      seconds=EVERY_KIND_SECONDS,
+                      warmup=0.5, loop="closed", malformed_clients=10)
     assert level.errors == 0 and level.unanswered == 0 and level.closed == 0
     assert level.answered == level.sent > 20 * 30 * EVERY_KIND_SECONDS * 0.5
     assert level.min_client_matches_per_second >= 10
@@ -228,7 +229,7 @@ def test_a_wrong_answer_to_a_malformed_message_fails_the_bench(server, bank):
     stats = flood_for(url, [mislabelled], seconds=0.3, drain=2)
     assert set(stats.wrong) == {"mislabelled"} and stats.wrong["mislabelled"] >= 3
     assert stats.wrong["mislabelled"] + stats.owed == stats.sent and stats.answered_right == 0
-    level = serve_bench.LevelResult(
+    level = LevelResult(
         clients=1, rate_per_client=30, seconds=0.3, sent=0, answered=0, errors=0,
         unanswered=0, matches_per_second=0, p50_ms=1, p99_ms=1, max_ms=1,
         server_cpu_percent=None, load_cpu_percent=0, malformed_clients=1,
@@ -237,16 +238,16 @@ def test_a_wrong_answer_to_a_malformed_message_fails_the_bench(server, bank):
     with pytest.raises(serve_bench.WrongAnswers, match="mislabelled"):
         serve_bench.check_answers(flood)
     serve_bench.check_answers(serve_bench.FloodComparison(
-        "closed", 1, 1, [level], [serve_bench.LevelResult(**{**level.__dict__,
-                                                            "malformed_wrong": {}})],
+        "closed", 1, 1, [level], [LevelResult(**{**level.__dict__,
+                                                "malformed_wrong": {}})],
         (0.0, 0.0)))  # all right: no error
 
 
 def test_a_level_runs_from_a_thread_whose_event_loop_is_running(server, bank):
     # As under Playwright's sync API, which marks its loop as running in the calling thread.
     async def inside_a_running_loop():
-        return serve_bench.run_level(server, messages(bank), clients=2, rate=20, seconds=1.0,
-                                     warmup=0.2, loop="closed")
+        return run_level(server, messages(bank), clients=2, rate=20, seconds=1.0,
+                         warmup=0.2, loop="closed")
 
     with ThreadPoolExecutor(1) as pool:  # pytest's thread may hold Playwright's loop
         level = pool.submit(asyncio.run, inside_a_running_loop()).result()
@@ -263,8 +264,8 @@ def test_clients_whose_connection_the_server_closes_are_counted_and_the_level_go
     # Each closed with 1009 once its refused-message budget is full again: one refill after
     # the oversized message spent a token (1 s at the default 1 a second).
     seconds = 1 / Limits().refused_per_second + 1.0
-    level = serve_bench.run_level(server, [oversize], clients=2, rate=20, seconds=seconds,
-                                  warmup=0.0, loop=loop)
+    level = run_level(server, [oversize], clients=2, rate=20, seconds=seconds,
+                      warmup=0.0, loop=loop)
     assert level.closed == 2 and level.errors >= 2 and level.answered == 0
 
 

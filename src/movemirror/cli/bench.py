@@ -15,6 +15,7 @@ from movemirror.bench import motion as motion_bench
 from movemirror.bench import page as page_bench
 from movemirror.bench import serve as serve_bench
 from movemirror.bench.extra import INSTALL_HINT, missing_bench_packages
+from movemirror.bench.load_level import LOOPS
 from movemirror.cli.choices import index_kinds_help, models_help
 from movemirror.cli.console import console, fail
 from movemirror.distances import check_metric
@@ -161,8 +162,8 @@ def serve(
     if not levels or min(levels) < 1 or max(levels) > 1000:
         raise typer.BadParameter("clients: 1 to 1000 each, e.g. 1,50,200")
     kinds = tuple(loop.strip() for loop in loops.split(",") if loop.strip())
-    if not kinds or set(kinds) - set(serve_bench.LOOPS):
-        raise typer.BadParameter(f"--loop: one or more of {', '.join(serve_bench.LOOPS)}")
+    if not kinds or set(kinds) - set(LOOPS):
+        raise typer.BadParameter(f"--loop: one or more of {', '.join(LOOPS)}")
     plan = serve_bench.Plan(bank_dir=bank_dir, clients=tuple(levels), rate=rate,
                             seconds=seconds, warmup=warmup, k=k, index=index, workers=workers,
                             loops=kinds, malformed_clients=malformed, rounds=rounds,
