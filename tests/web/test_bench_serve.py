@@ -11,7 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from movemirror.bench import serve as serve_bench
+from movemirror.bench.flood_comparison import (
+    FloodComparison,
+    WrongAnswers,
+    check_answers,
+    median_interval,
+)
 from movemirror.bench.frame_clock import FrameClock
 from movemirror.bench.load_client import LoadClient, text_frame
 from movemirror.bench.load_level import LevelResult, run_level
@@ -174,9 +179,9 @@ def test_the_flood_runs_in_a_process_of_its_own(server, bank):
 
 def test_the_median_interval_holds_the_median_and_narrows_with_agreeing_rounds():
     spread = [0.25, 0.9, 1.0, 1.1, 2.4]
-    low, high = serve_bench.median_interval(spread)
+    low, high = median_interval(spread)
     assert low <= 1.0 <= high and low >= 0.25 and high <= 2.4 and high - low >= 0.2
-    low, high = serve_bench.median_interval([1.0, 1.01, 0.99, 1.0, 1.02])
+    low, high = median_interval([1.0, 1.01, 0.99, 1.0, 1.02])
     assert 0.99 <= low <= high <= 1.02
 
 
@@ -234,10 +239,10 @@ def test_a_wrong_answer_to_a_malformed_message_fails_the_bench(server, bank):
         unanswered=0, matches_per_second=0, p50_ms=1, p99_ms=1, max_ms=1,
         server_cpu_percent=None, load_cpu_percent=0, malformed_clients=1,
         malformed_sent=stats.sent, malformed_wrong=stats.wrong)
-    flood = serve_bench.FloodComparison("closed", 1, 1, [level], [level], (0.0, 0.0))
-    with pytest.raises(serve_bench.WrongAnswers, match="mislabelled"):
-        serve_bench.check_answers(flood)
-    serve_bench.check_answers(serve_bench.FloodComparison(
+    flood = FloodComparison("closed", 1, 1, [level], [level], (0.0, 0.0))
+    with pytest.raises(WrongAnswers, match="mislabelled"):
+        check_answers(flood)
+    check_answers(FloodComparison(
         "closed", 1, 1, [level], [LevelResult(**{**level.__dict__,
                                                 "malformed_wrong": {}})],
         (0.0, 0.0)))  # all right: no error
