@@ -89,3 +89,14 @@ class MemorySampler:
 
     def samples_mb(self) -> np.ndarray:
         return np.asarray(self._samples)
+
+
+def describe_memory(processes: list[ProcessMemory]) -> str:
+    """One line: the server's processes' resident memory, together and each."""
+    if not processes:
+        return "Server memory: not readable here (/proc/PID/smaps_rollup)."
+    each = "; ".join(f"pid {m.pid}: rss {m.rss_mb:,.0f}, pss {m.pss_mb:,.0f}, private "
+                     f"{m.private_mb:,.0f}" for m in processes)
+    rss, pss = sum(m.rss_mb for m in processes), sum(m.pss_mb for m in processes)
+    return (f"Server memory ({len(processes)} processes), MB: rss {rss:,.0f}, pss {pss:,.0f} "
+            f"together ({each}).")

@@ -14,6 +14,7 @@ from movemirror.bench import ingest as ingest_bench
 from movemirror.bench import motion as motion_bench
 from movemirror.bench import page as page_bench
 from movemirror.bench import serve as serve_bench
+from movemirror.bench import serve_report
 from movemirror.bench.extra import INSTALL_HINT, missing_bench_packages
 from movemirror.bench.load_level import LOOPS
 from movemirror.cli.choices import index_kinds_help, models_help
@@ -172,9 +173,9 @@ def serve(
         results = serve_bench.run(plan, report=_report)
     except (DatasetMissingError, BankError, RuntimeError) as error:
         raise fail(str(error)) from None
-    console.print(serve_bench.table(results))
+    console.print(serve_report.table(results))
     if out is not None:
-        serve_bench.write_json(results, plan, out / "serve.json")
+        serve_report.write_json(results, plan, out / "serve.json")
         console.print(f"Wrote {out / 'serve.json'}", markup=False)
 
 
