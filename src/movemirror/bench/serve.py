@@ -1,25 +1,21 @@
 """`movemirror bench serve`: matches per second and latency over the WebSocket stream.
 
-The server runs as `movemirror serve` in its own process; this process opens N WebSocket
-clients on loopback and times every reply against its query. Two kinds of client:
-
-- open loop: sends poses at a fixed rate whatever the replies do, as a camera script does;
-  the server answers the newest of its waiting poses and supersedes the rest;
-- closed loop: behaves like the page, one query in flight, and a newer camera frame replaces
-  one still waiting to be sent (latest wins).
-
-The clients are movemirror.bench.load_client's: they share the server's cores, so they are
-made cheap (frames masked in advance, replies told apart by their first bytes).
+The server runs as `movemirror serve` in its own process (bench.server_process); this process
+opens N WebSocket clients on loopback, one level after another (bench.load_level: open- or
+closed-loop clients, every reply timed against its query). The clients are
+movemirror.bench.load_client's: they share the server's cores, so they are made cheap
+(frames masked in advance, replies told apart by their first bytes).
 Optional malformed clients (movemirror.bench.malformed) send broken messages at the same
 rate, each checked for its error frame and close code (the answers the server still owes
 them when the level ends are waited for a few seconds, outside the level's figures; a
 wrong or lost answer stops the bench: WrongAnswers). They run in a process of their own,
 so that their work is never done on the good clients' event loop. Each level then runs
-turn about without and with them, after one level not counted, to show whether bad input
-slows the others: the median of the rounds' p99 ratios, its bootstrap interval and where
-the cores went (server, good clients, flood). The server's resident
-memory (all its processes) is sampled every second, so a long level (`--seconds 600`) is a
-soak test. Each level runs for a fixed time and then everything stops by itself.
+turn about without and with them (compare_flood), after one level not counted, to show
+whether bad input slows the others: the median of the rounds' p99 ratios, its bootstrap
+interval and where the cores went (server, good clients, flood; bench.flood_comparison).
+The server's resident memory (all its processes) is sampled every second, so a long level
+(`--seconds 600`) is a soak test. Each level runs for a fixed time and then everything stops
+by itself. The table and the JSON: bench.serve_report.
 """
 
 from __future__ import annotations
