@@ -373,12 +373,13 @@ def quality(
 ):
     """Do matches look like the query? Judged on LSPET's true poses, per pipeline."""
     from movemirror.bench import quality as quality_bench
+    from movemirror.bench.quality_pipeline import DEFAULT_PIPELINES, Pipeline
     from movemirror.errors import DatasetMissingError, ModelMissingError
 
-    pipelines = tuple(pipeline or quality_bench.DEFAULT_PIPELINES)
+    pipelines = tuple(pipeline or DEFAULT_PIPELINES)
     for text in pipelines:
         try:
-            quality_bench.Pipeline.parse(text)
+            Pipeline.parse(text)
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--pipeline") from None
     plan = quality_bench.Plan(archive=(0, archive), tuning=(4000, 4000 + queries),
