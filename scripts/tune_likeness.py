@@ -31,6 +31,7 @@ import numpy as np
 
 from movemirror.bench import quality as bench
 from movemirror.bench.quality_poses import Side, estimate_side
+from movemirror.bench.quality_side_poses import archive_poses, query_poses, truth_pose
 from movemirror.datasets import dataset_dir
 from movemirror.datasets.lspet import load_lspet
 from movemirror.distances import cosine_distance, weighted_distance
@@ -73,16 +74,16 @@ class Setting:
         paths = {int(s.path.stem[2:]) - 1: s.path for s in samples}
         archive_ids = [i for i in range(4000) if i in truths]
         query_ids = [i for i in range(4000, 6000) if i in truths]
-        self.archive_truths = np.stack([bench.truth_pose(truths[i]) for i in archive_ids])
-        self.query_truths = np.stack([bench.truth_pose(truths[i]) for i in query_ids])
+        self.archive_truths = np.stack([truth_pose(truths[i]) for i in archive_ids])
+        self.query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
         self.judged = bench.judge_all(self.query_truths, self.archive_truths)
         a_side, q_side = Side.parse(ARCHIVE), Side.parse(query_side)
         a_est = estimate_side(a_side, [(i, paths[i]) for i in archive_ids], 1, print)
         q_est = estimate_side(q_side, [(i, paths[i]) for i in query_ids], 1, print)
-        present, self.archive = bench.archive_poses(a_side, a_est, truths, archive_ids)
+        present, self.archive = archive_poses(a_side, a_est, truths, archive_ids)
         column = {p: c for c, p in enumerate(archive_ids)}
         self.to_column = np.array([column[p] for p in present])
-        found = bench.query_poses(q_side, q_est, truths, query_ids)
+        found = query_poses(q_side, q_est, truths, query_ids)
         self.rows = [q for q, (i, p) in enumerate(zip(query_ids, found, strict=True))
                      if p is not None and i in HALVES[half]]
         self.asked = np.stack([found[q] for q in self.rows])
