@@ -29,7 +29,7 @@ import argparse
 
 import numpy as np
 
-from movemirror.bench import quality as bench
+from movemirror.bench.quality_judged import JUDGES, judge_all
 from movemirror.bench.quality_poses import Side, estimate_side
 from movemirror.bench.quality_side_poses import archive_poses, query_poses, truth_pose
 from movemirror.datasets import dataset_dir
@@ -76,7 +76,7 @@ class Setting:
         query_ids = [i for i in range(4000, 6000) if i in truths]
         self.archive_truths = np.stack([truth_pose(truths[i]) for i in archive_ids])
         self.query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
-        self.judged = bench.judge_all(self.query_truths, self.archive_truths)
+        self.judged = judge_all(self.query_truths, self.archive_truths)
         a_side, q_side = Side.parse(ARCHIVE), Side.parse(query_side)
         a_est = estimate_side(a_side, [(i, paths[i]) for i in archive_ids], 1, print)
         q_est = estimate_side(q_side, [(i, paths[i]) for i in query_ids], 1, print)
@@ -133,7 +133,7 @@ class Setting:
 
     def scores(self, rows: np.ndarray, flags: np.ndarray) -> dict[str, np.ndarray]:
         out = {}
-        for name, judge in bench.JUDGES.items():
+        for name, judge in JUDGES.items():
             values = np.empty(len(self.rows))
             for j, (q, r, flip) in enumerate(zip(self.rows, rows, flags, strict=True)):
                 a = self.to_column[r]
@@ -151,7 +151,7 @@ class Setting:
     def line(self, label: str, rows: np.ndarray, flags: np.ndarray) -> str:
         scores = self.scores(rows, flags)
         parts = []
-        for name in bench.JUDGES:
+        for name in JUDGES:
             random = self.judged.random[name][self.rows]
             oracle = self.judged.oracle[name][self.rows]
             d, low, high = paired_gap_difference(random, oracle, self.baseline[name],
@@ -266,7 +266,7 @@ def checks(s: Setting) -> None:
               f"{np.median(values):.3f} ({len(values)} queries)")
     for c in (10, 20):
         best = {}
-        for name, judge in bench.JUDGES.items():
+        for name, judge in JUDGES.items():
             values = np.full(len(s.rows), np.nan)
             for j, (q, cand) in enumerate(zip(s.rows, s.candidates(c), strict=True)):
                 flipped = s.cos_m[j, cand] < s.cos[j, cand]

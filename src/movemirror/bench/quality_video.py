@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from movemirror.bench.machine import machine_info
-from movemirror.bench.quality import JUDGES, chosen_scores, judge_all
+from movemirror.bench.quality_judged import JUDGES, chosen_scores, judge_all
 from movemirror.bench.quality_matches import top_matches
 from movemirror.bench.quality_side_poses import archive_poses, page_would_match, truth_pose
 from movemirror.quality.gap import gap_closed
