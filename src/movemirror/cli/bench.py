@@ -373,6 +373,7 @@ def quality(
 ):
     """Do matches look like the query? Judged on LSPET's true poses, per pipeline."""
     from movemirror.bench import quality as quality_bench
+    from movemirror.bench import quality_report
     from movemirror.bench.quality_pipeline import DEFAULT_PIPELINES, Pipeline
     from movemirror.errors import DatasetMissingError, ModelMissingError
 
@@ -389,8 +390,8 @@ def quality(
         results = quality_bench.run(plan, report=_report)
     except (DatasetMissingError, ModelMissingError) as error:
         raise fail(str(error)) from None
-    quality_bench.write_json(results, out / "quality.json")
-    console.print(quality_bench.table(results))
+    quality_report.write_json(results, out / "quality.json")
+    console.print(quality_report.table(results))
     console.print(f"wrote {out / 'quality.json'}", markup=False)
 
 
@@ -404,7 +405,7 @@ def quality_video(
     out: Path = typer.Option(Path("bench-results"), help="Directory for quality-video.json."),
 ):
     """Does a smoothed or consensus query pose pick better matches on video than the raw one?"""
-    from movemirror.bench import quality as quality_bench
+    from movemirror.bench import quality_report
     from movemirror.bench import quality_video as video_bench
     from movemirror.bench.quality_poses import Side
     from movemirror.errors import DatasetMissingError, ModelMissingError
@@ -418,7 +419,7 @@ def quality_video(
         results = video_bench.run(plan, report=_report)
     except (DatasetMissingError, ModelMissingError) as error:
         raise fail(str(error)) from None
-    quality_bench.write_json(results, out / "quality-video.json")
+    quality_report.write_json(results, out / "quality-video.json")
     console.print(video_bench.table(results))
     console.print(f"wrote {out / 'quality-video.json'}", markup=False)
 
