@@ -11,6 +11,11 @@ A pipeline = how the archive's poses were estimated x how the query's were x the
 (x whether the mirrored query is searched too). Photos 1-4000 are the archive; 4001-5000 the
 TUNING queries (look at them while choosing anything), 5001-6000 the REPORT queries (only
 reported).
+
+Here: the plan and its run. The pipeline: bench.quality_pipeline; the poses estimated:
+bench.quality_poses; the poses each side searches: bench.quality_side_poses; the matches:
+bench.quality_matches; the judging: bench.quality_judged; the table and JSON:
+bench.quality_report.
 """
 
 from __future__ import annotations
