@@ -29,8 +29,9 @@ import argparse
 
 import numpy as np
 
-from movemirror.bench import quality as bench
+from movemirror.bench.quality_judged import JUDGES, judge_all
 from movemirror.bench.quality_poses import Side, estimate_side
+from movemirror.bench.quality_side_poses import archive_poses, query_poses, truth_pose
 from movemirror.datasets import dataset_dir
 from movemirror.datasets.lspet import load_lspet
 from movemirror.distances import cosine_distance, weighted_distance
@@ -73,16 +74,16 @@ class Setting:
         paths = {int(s.path.stem[2:]) - 1: s.path for s in samples}
         archive_ids = [i for i in range(4000) if i in truths]
         query_ids = [i for i in range(4000, 6000) if i in truths]
-        self.archive_truths = np.stack([bench.truth_pose(truths[i]) for i in archive_ids])
-        self.query_truths = np.stack([bench.truth_pose(truths[i]) for i in query_ids])
-        self.judged = bench.judge_all(self.query_truths, self.archive_truths)
+        self.archive_truths = np.stack([truth_pose(truths[i]) for i in archive_ids])
+        self.query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
+        self.judged = judge_all(self.query_truths, self.archive_truths)
         a_side, q_side = Side.parse(ARCHIVE), Side.parse(query_side)
         a_est = estimate_side(a_side, [(i, paths[i]) for i in archive_ids], 1, print)
         q_est = estimate_side(q_side, [(i, paths[i]) for i in query_ids], 1, print)
-        present, self.archive = bench.archive_poses(a_side, a_est, truths, archive_ids)
+        present, self.archive = archive_poses(a_side, a_est, truths, archive_ids)
         column = {p: c for c, p in enumerate(archive_ids)}
         self.to_column = np.array([column[p] for p in present])
-        found = bench.query_poses(q_side, q_est, truths, query_ids)
+        found = query_poses(q_side, q_est, truths, query_ids)
         self.rows = [q for q, (i, p) in enumerate(zip(query_ids, found, strict=True))
                      if p is not None and i in HALVES[half]]
         self.asked = np.stack([found[q] for q in self.rows])
@@ -132,7 +133,7 @@ class Setting:
 
     def scores(self, rows: np.ndarray, flags: np.ndarray) -> dict[str, np.ndarray]:
         out = {}
-        for name, judge in bench.JUDGES.items():
+        for name, judge in JUDGES.items():
             values = np.empty(len(self.rows))
             for j, (q, r, flip) in enumerate(zip(self.rows, rows, flags, strict=True)):
                 a = self.to_column[r]
@@ -150,7 +151,7 @@ class Setting:
     def line(self, label: str, rows: np.ndarray, flags: np.ndarray) -> str:
         scores = self.scores(rows, flags)
         parts = []
-        for name in bench.JUDGES:
+        for name in JUDGES:
             random = self.judged.random[name][self.rows]
             oracle = self.judged.oracle[name][self.rows]
             d, low, high = paired_gap_difference(random, oracle, self.baseline[name],
@@ -265,7 +266,7 @@ def checks(s: Setting) -> None:
               f"{np.median(values):.3f} ({len(values)} queries)")
     for c in (10, 20):
         best = {}
-        for name, judge in bench.JUDGES.items():
+        for name, judge in JUDGES.items():
             values = np.full(len(s.rows), np.nan)
             for j, (q, cand) in enumerate(zip(s.rows, s.candidates(c), strict=True)):
                 flipped = s.cos_m[j, cand] < s.cos[j, cand]

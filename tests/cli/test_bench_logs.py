@@ -11,7 +11,7 @@ import pytest
 
 from movemirror.bank import PoseBank
 from movemirror.bench import page as page_bench
-from movemirror.bench.serve import movemirror_command
+from movemirror.bench.server_process import movemirror_command
 from movemirror.cli.console import UncutConsole
 from movemirror.datasets import dataset_dir
 from movemirror.errors import DatasetMissingError

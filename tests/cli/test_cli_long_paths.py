@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from movemirror.bank import PoseBank
-from movemirror.bench.serve import movemirror_command
+from movemirror.bench.server_process import movemirror_command
 from movemirror.datasets import dataset_dir
 from movemirror.errors import DatasetMissingError
 from movemirror.ingest.ledger import TABLE

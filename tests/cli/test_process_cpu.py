@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -69,3 +70,25 @@ def test_tree_cpu_counts_a_child_that_ended_before_the_block_did():
     # Nothing of the child's after the mark: it had ended; this process only slept.
     assert cpu.seconds_since_mark < 0.15
     assert cpu.by_role()["this process"] < cpu.seconds
+
+
+def test_tree_cpu_seconds_counts_a_process_and_its_grandchildren():
+    # A child whose own child burns 0.6 CPU seconds, as a server's workers do under it.
+    burn = ("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6: pass\n"
+            "print('done', flush=True)\ntime.sleep(30)\n")
+    parent = ("import subprocess, sys, time\n"
+              f"subprocess.Popen([sys.executable, '-c', {burn!r}])\ntime.sleep(30)\n")
+    child = subprocess.Popen([sys.executable, "-c", parent], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "done"
+        grandchildren = process_cpu.descendants(child.pid)
+        seconds = process_cpu.tree_cpu_seconds(child.pid)
+    finally:
+        for pid in process_cpu.descendants(child.pid):
+            subprocess.run(["kill", str(pid)], check=False)
+        child.kill()
+        child.wait()
+    assert len(grandchildren) == 1
+    assert seconds is not None and 0.6 <= seconds <= 3.0
+    alone = process_cpu.tree_cpu_seconds(os.getpid())
+    assert alone is not None and alone >= time.process_time() - 0.05

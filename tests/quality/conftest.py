@@ -11,7 +11,7 @@ from movemirror.datasets import DatasetMissingError, dataset_dir
 @pytest.fixture(scope="session")
 def lspet_truths() -> np.ndarray:
     """The first 300 LSPET annotations as poses (17, 3), score 1 where annotated."""
-    from movemirror.bench.quality import truth_pose
+    from movemirror.bench.quality_side_poses import truth_pose
     from movemirror.datasets.lspet import load_lspet
 
     try:

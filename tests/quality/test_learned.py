@@ -28,7 +28,7 @@ PHOTOS = 90
 def pairs() -> tuple[np.ndarray, np.ndarray]:
     """LSPET photos estimated by Lightning (the query side, where the page would match its
     pose) and Thunder (the archive side), paired by same_person: (N, 17, 3) each."""
-    from movemirror.bench.quality import page_would_match
+    from movemirror.bench.quality_side_poses import page_would_match
     from movemirror.datasets import DatasetMissingError, dataset_dir
     from movemirror.datasets.lspet import load_lspet
     from movemirror.pose import ModelMissingError, PoseEstimator

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from movemirror.bank import PoseBank
-from movemirror.bench.quality import reranked_matches
+from movemirror.bench.quality_matches import reranked_matches
 from movemirror.distances import DEFAULT_METRIC, LIKENESS, torso_distance
 from movemirror.errors import PoseError
 from movemirror.keypoints import KEYPOINT_INDEX, mirror_keypoints

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from movemirror.bench.quality import reranked_matches, top_matches
+from movemirror.bench.quality_matches import reranked_matches, top_matches
 from movemirror.bench.quality_rerank import TwoStageSearch
 from movemirror.distances import cosine_distance
 from movemirror.keypoints import KEYPOINT_INDEX, mirror_keypoints

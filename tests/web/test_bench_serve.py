@@ -11,11 +11,25 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from movemirror.bench import serve as serve_bench
+from movemirror.bench.flood_comparison import (
+    FloodComparison,
+    WrongAnswers,
+    check_answers,
+    median_interval,
+)
 from movemirror.bench.frame_clock import FrameClock
 from movemirror.bench.load_client import LoadClient, text_frame
-from movemirror.bench.malformed import FloodStats, Malformed, malformed_client, malformed_messages
+from movemirror.bench.load_level import LevelResult, run_level
+from movemirror.bench.malformed import (
+    FloodProcess,
+    FloodStats,
+    Malformed,
+    malformed_client,
+    malformed_messages,
+    run_flood,
+)
 from movemirror.bench.memory import MemorySampler, process_memory, process_tree, tree_memory
+from movemirror.bench.server_process import HOST, ServerProcess
 
 from .conftest import LiveServer
 from .test_matcher import run_in_fresh_loop
@@ -49,7 +63,7 @@ def test_the_sampler_sees_a_process_grow():
 
 @pytest.fixture(scope="module")
 def server(bank_dir):
-    with serve_bench.ServerProcess(bank_dir) as server:
+    with ServerProcess(bank_dir) as server:
         yield server
 
 
@@ -59,8 +73,8 @@ def messages(bank) -> list[str]:
 
 
 def test_closed_loop_clients_keep_one_query_in_flight_and_are_never_superseded(server, bank):
-    level = serve_bench.run_level(server, messages(bank), clients=4, rate=20, seconds=1.5,
-                                  warmup=0.2, loop="closed")
+    level = run_level(server, messages(bank), clients=4, rate=20, seconds=1.5,
+                      warmup=0.2, loop="closed")
     assert level.loop == "closed" and level.errors == 0 and level.superseded == 0
     assert level.answered == level.sent > 0  # each query answered before the next is sent
     assert level.min_client_matches_per_second >= 10  # 20 frames a second, a light load
@@ -70,7 +84,7 @@ def test_closed_loop_clients_keep_one_query_in_flight_and_are_never_superseded(s
 def test_each_malformed_kind_gets_the_answer_the_protocol_owes_it(server, bank):
     """Read whole, each reply is the error frame with the kind's code, and the connection
     ends with the kind's close code where it should (else it stays open for a good pose)."""
-    url = f"ws://{serve_bench.HOST}:{server.port}/api/stream"
+    url = f"ws://{HOST}:{server.port}/api/stream"
     good = messages(bank)[0]
     kinds = malformed_messages(json.loads(good)["keypoints"])
     assert len({kind.name for kind in kinds}) == len(kinds) >= 8
@@ -126,9 +140,9 @@ def test_good_clients_keep_their_matches_while_others_flood_malformed_messages(s
     """Under load: 20 page-like clients at 30 Hz beside 10 clients sending every malformed
     kind at 30 Hz (two kinds in nine end their connection and reconnect), for
     EVERY_KIND_SECONDS after 0.5 s of warm-up."""
-    level = serve_bench.run_level(server, messages(bank), clients=20, rate=30,
-                                  seconds=EVERY_KIND_SECONDS,
-                                  warmup=0.5, loop="closed", malformed_clients=10)
+    level = run_level(server, messages(bank), clients=20, rate=30,
+                      seconds=EVERY_KIND_SECONDS,
+                      warmup=0.5, loop="closed", malformed_clients=10)
     assert level.errors == 0 and level.unanswered == 0 and level.closed == 0
     assert level.answered == level.sent > 20 * 30 * EVERY_KIND_SECONDS * 0.5
     assert level.min_client_matches_per_second >= 10
@@ -150,14 +164,14 @@ def test_the_flood_runs_in_a_process_of_its_own(server, bank):
     clients'), and their answers are checked there all the same."""
     import time
 
-    url = f"ws://{serve_bench.HOST}:{server.port}/api/stream"
+    url = f"ws://{HOST}:{server.port}/api/stream"
     kinds = malformed_messages(bank.keypoints[0].tolist())
-    with serve_bench.FloodProcess() as flooding:
+    with FloodProcess() as flooding:
         child = next(iter(flooding.pool._processes))
         assert child != os.getpid()
         start = time.perf_counter() + 0.2  # the same clock in both processes
         end = start + EVERY_KIND_SECONDS
-        flood, cpu = flooding.pool.submit(serve_bench._run_flood, url, kinds, 2, 30, start,
+        flood, cpu = flooding.pool.submit(run_flood, url, kinds, 2, 30, start,
                                           end).result(timeout=60)
     assert flood.sent >= len(kinds) and flood.answered_right == flood.sent and cpu > 0
     assert time.perf_counter() >= end  # it sent until the level's end, not before
@@ -165,9 +179,9 @@ def test_the_flood_runs_in_a_process_of_its_own(server, bank):
 
 def test_the_median_interval_holds_the_median_and_narrows_with_agreeing_rounds():
     spread = [0.25, 0.9, 1.0, 1.1, 2.4]
-    low, high = serve_bench.median_interval(spread)
+    low, high = median_interval(spread)
     assert low <= 1.0 <= high and low >= 0.25 and high <= 2.4 and high - low >= 0.2
-    low, high = serve_bench.median_interval([1.0, 1.01, 0.99, 1.0, 1.02])
+    low, high = median_interval([1.0, 1.01, 0.99, 1.0, 1.02])
     assert 0.99 <= low <= high <= 1.02
 
 
@@ -212,7 +226,7 @@ def test_answers_owed_after_the_level_are_waited_for_and_counted(slow_budget_url
 
 
 def test_a_wrong_answer_to_a_malformed_message_fails_the_bench(server, bank):
-    url = f"ws://{serve_bench.HOST}:{server.port}/api/stream"
+    url = f"ws://{HOST}:{server.port}/api/stream"
     kinds = {kind.name: kind for kind in malformed_messages(bank.keypoints[0].tolist())}
     # Bad JSON expecting the code of a pose that cannot be matched: the server's (right)
     # "invalid" error frame is then a wrong answer for the bench.
@@ -220,25 +234,25 @@ def test_a_wrong_answer_to_a_malformed_message_fails_the_bench(server, bank):
     stats = flood_for(url, [mislabelled], seconds=0.3, drain=2)
     assert set(stats.wrong) == {"mislabelled"} and stats.wrong["mislabelled"] >= 3
     assert stats.wrong["mislabelled"] + stats.owed == stats.sent and stats.answered_right == 0
-    level = serve_bench.LevelResult(
+    level = LevelResult(
         clients=1, rate_per_client=30, seconds=0.3, sent=0, answered=0, errors=0,
         unanswered=0, matches_per_second=0, p50_ms=1, p99_ms=1, max_ms=1,
         server_cpu_percent=None, load_cpu_percent=0, malformed_clients=1,
         malformed_sent=stats.sent, malformed_wrong=stats.wrong)
-    flood = serve_bench.FloodComparison("closed", 1, 1, [level], [level], (0.0, 0.0))
-    with pytest.raises(serve_bench.WrongAnswers, match="mislabelled"):
-        serve_bench.check_answers(flood)
-    serve_bench.check_answers(serve_bench.FloodComparison(
-        "closed", 1, 1, [level], [serve_bench.LevelResult(**{**level.__dict__,
-                                                            "malformed_wrong": {}})],
+    flood = FloodComparison("closed", 1, 1, [level], [level], (0.0, 0.0))
+    with pytest.raises(WrongAnswers, match="mislabelled"):
+        check_answers(flood)
+    check_answers(FloodComparison(
+        "closed", 1, 1, [level], [LevelResult(**{**level.__dict__,
+                                                "malformed_wrong": {}})],
         (0.0, 0.0)))  # all right: no error
 
 
 def test_a_level_runs_from_a_thread_whose_event_loop_is_running(server, bank):
     # As under Playwright's sync API, which marks its loop as running in the calling thread.
     async def inside_a_running_loop():
-        return serve_bench.run_level(server, messages(bank), clients=2, rate=20, seconds=1.0,
-                                     warmup=0.2, loop="closed")
+        return run_level(server, messages(bank), clients=2, rate=20, seconds=1.0,
+                         warmup=0.2, loop="closed")
 
     with ThreadPoolExecutor(1) as pool:  # pytest's thread may hold Playwright's loop
         level = pool.submit(asyncio.run, inside_a_running_loop()).result()
@@ -255,8 +269,8 @@ def test_clients_whose_connection_the_server_closes_are_counted_and_the_level_go
     # Each closed with 1009 once its refused-message budget is full again: one refill after
     # the oversized message spent a token (1 s at the default 1 a second).
     seconds = 1 / Limits().refused_per_second + 1.0
-    level = serve_bench.run_level(server, [oversize], clients=2, rate=20, seconds=seconds,
-                                  warmup=0.0, loop=loop)
+    level = run_level(server, [oversize], clients=2, rate=20, seconds=seconds,
+                      warmup=0.0, loop=loop)
     assert level.closed == 2 and level.errors >= 2 and level.answered == 0
 
 

@@ -11,7 +11,7 @@ import pytest
 from websockets.sync.client import connect
 
 from movemirror.bank import PoseBank
-from movemirror.bench.serve import ServerProcess
+from movemirror.bench.server_process import ServerProcess
 from movemirror.distances import METRICS, check_metric
 from movemirror.server.shared_indexes import (
     ARRAYS,

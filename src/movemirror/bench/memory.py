@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-_PROC = Path("/proc")
+from movemirror.bench.process_cpu import PROC, descendants
 
 
 @dataclass(frozen=True)
@@ -26,25 +25,13 @@ class ProcessMemory:
 
 def process_tree(pid: int) -> list[int]:
     """pid and all its descendants (uvicorn's workers are children of the server)."""
-    children: dict[int, list[int]] = {}
-    for stat in _PROC.glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        todo.extend(children.get(current, []))
-    return tree
+    return [pid, *descendants(pid)]
 
 
 def process_memory(pid: int) -> ProcessMemory | None:
     """From /proc/PID/smaps_rollup; None when the process is gone or it cannot be read."""
     try:
-        text = (_PROC / str(pid) / "smaps_rollup").read_text()
+        text = (PROC / str(pid) / "smaps_rollup").read_text()
     except OSError:
         return None
     kb = {}
@@ -89,3 +76,14 @@ class MemorySampler:
 
     def samples_mb(self) -> np.ndarray:
         return np.asarray(self._samples)
+
+
+def describe_memory(processes: list[ProcessMemory]) -> str:
+    """One line: the server's processes' resident memory, together and each."""
+    if not processes:
+        return "Server memory: not readable here (/proc/PID/smaps_rollup)."
+    each = "; ".join(f"pid {m.pid}: rss {m.rss_mb:,.0f}, pss {m.pss_mb:,.0f}, private "
+                     f"{m.private_mb:,.0f}" for m in processes)
+    rss, pss = sum(m.rss_mb for m in processes), sum(m.pss_mb for m in processes)
+    return (f"Server memory ({len(processes)} processes), MB: rss {rss:,.0f}, pss {pss:,.0f} "
+            f"together ({each}).")

@@ -191,7 +191,8 @@ def run(plan: Plan, report: Callable[[str], None]) -> dict:
     import tempfile
 
     from movemirror.bench.machine import machine_info
-    from movemirror.bench.serve import ServerProcess, lspet_bank
+    from movemirror.bench.serve_data import lspet_bank
+    from movemirror.bench.server_process import ServerProcess
     from movemirror.datasets import cache_dir, dataset_dir
 
     if not CHROMIUM.exists():

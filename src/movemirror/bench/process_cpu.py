@@ -35,6 +35,8 @@ def _cpu_seconds(fields: list[str]) -> float:
 
 def _children() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
+    if not PROC.is_dir():
+        return children
     for entry in PROC.iterdir():
         if entry.name.isdigit() and (fields := _stat_fields(entry / "stat")):
             children.setdefault(int(fields[1]), []).append(int(entry.name))
@@ -42,12 +44,26 @@ def _children() -> dict[int, list[int]]:
 
 
 def descendants(pid: int) -> list[int]:
-    children, found, todo = _children(), [], [pid]
+    """pid's children, theirs and so on, each process before its own children."""
+    children = _children()
+    found, todo = [], list(children.get(pid, []))
     while todo:
-        kids = children.get(todo.pop(), [])
-        found += kids
-        todo += kids
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
     return found
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds so far of a process and its descendants (the workers of `serve
+    --workers`); None where /proc cannot tell."""
+    if not PROC.is_dir():
+        return None
+    total = 0.0
+    for one in [pid, *descendants(pid)]:
+        if fields := _stat_fields(PROC / str(one) / "stat"):
+            total += _cpu_seconds(fields)
+    return total
 
 
 def process_role(cmdline: list[str]) -> str:

@@ -11,110 +11,40 @@ A pipeline = how the archive's poses were estimated x how the query's were x the
 (x whether the mirrored query is searched too). Photos 1-4000 are the archive; 4001-5000 the
 TUNING queries (look at them while choosing anything), 5001-6000 the REPORT queries (only
 reported).
+
+Here: the plan and its run. The pipeline: bench.quality_pipeline; the poses estimated:
+bench.quality_poses; the poses each side searches: bench.quality_side_poses; the matches:
+bench.quality_matches; the judging: bench.quality_judged; the table and JSON:
+bench.quality_report.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from movemirror.bench.machine import machine_info
+from movemirror.bench.quality_judged import JUDGES, Judged, chosen_scores, judge_all
+from movemirror.bench.quality_matches import likeness_matches, reranked_matches, top_matches
+from movemirror.bench.quality_pipeline import DEFAULT_PIPELINES, LEARNED, Pipeline
 from movemirror.bench.quality_poses import Estimates, Side, estimate_side
-from movemirror.distances import LIKENESS, search_metric
-from movemirror.keypoints import BODY_KEYPOINTS, mirror_keypoints
-from movemirror.quality.assign import annotated_person
-from movemirror.quality.gap import gap_closed, paired_gap_difference, reference_scores
-from movemirror.quality.judges import joint_position, limb_direction
-from movemirror.quality.learned import CANDIDATES, LearnedSearch, same_person
-from movemirror.quality.metrics import POSE_METRICS
-from movemirror.quality.rerank import FIRST_STAGE, first_stage, rerank
-from movemirror.vectors import pose_problems
+from movemirror.bench.quality_side_poses import (
+    archive_poses,
+    query_poses,
+    training_pairs,
+    truth_pose,
+)
+from movemirror.distances import LIKENESS
+from movemirror.quality.gap import gap_closed, paired_gap_difference
+from movemirror.quality.learned import CANDIDATES, LearnedSearch
 
 Report = Callable[[str], None]
-JUDGES = {"limb": limb_direction, "joint": joint_position}
 TOP = 5
-# The page matches a pose only with this many body keypoints at this score (keypoints.js
-# isGoodPose); below it the page shows nothing.
-PAGE_MIN_SCORE = 0.3
-PAGE_MIN_BODY_KEYPOINTS = 6
-QUERY_CHUNK = 100  # queries per distance matrix (weighted keeps a Q x N x 34 array)
-# The two-stage search with maps learned from the archive photos' own two estimates, the
-# archive's and the query model's (quality.learned.LearnedSearch); mirror implied.
-LEARNED = "learned"
-BENCH_METRICS = (*POSE_METRICS, LIKENESS, LEARNED)
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    archive: Side
-    query: Side
-    metric: str
-    mirror: bool = False
-    # Archive poses whose body keypoints' mean score is below this are left out (0: none).
-    refuse: float = 0.0
-    # > 0: the metric re-ranks this many exact cosine candidates a side (quality.rerank)
-    # instead of searching the whole archive.
-    rerank: int = 0
-
-    @classmethod
-    def parse(cls, text: str) -> Pipeline:
-        """'ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE][/rerank=K]' (sides: Side.parse)."""
-        parts = text.split("/")
-        usage = (f"a pipeline is ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE][/rerank=K], "
-                 f"not {text!r}")
-        if len(parts) < 3:
-            raise ValueError(usage)
-        if parts[2] not in BENCH_METRICS:
-            raise ValueError(f"unknown metric {parts[2]!r}; choose one of "
-                             f"{', '.join(BENCH_METRICS)}")
-        mirror, refuse, rerank = False, 0.0, 0
-        for option in parts[3:]:
-            try:
-                if option == "mirror":
-                    mirror = True
-                elif option.startswith("refuse="):
-                    refuse = float(option[len("refuse="):])
-                elif option.startswith("rerank="):
-                    rerank = int(option[len("rerank="):])
-                    if rerank < 1:
-                        raise ValueError(usage)
-                else:
-                    raise ValueError(usage)
-            except ValueError:
-                raise ValueError(usage) from None
-        return cls(Side.parse(parts[0]), Side.parse(parts[1]), parts[2], mirror, refuse,
-                   rerank)
-
-    def __str__(self) -> str:
-        return (f"{self.archive}/{self.query}/{self.metric}" + ("/mirror" if self.mirror else "")
-                + (f"/refuse={self.refuse:g}" if self.refuse else "")
-                + (f"/rerank={self.rerank}" if self.rerank else ""))
-
-
-# What every run measures unless told otherwise: true poses in; the original Move Mirror
-# (PoseNet, one pass, both sides); the product's poses (the archive as `make demo` indexes
-# it, queries as the page estimates them) with Move Mirror's distances and with "torso".
-DEFAULT_PIPELINES: tuple[str, ...] = (
-    "truth/truth/cosine",
-    "truth/truth/weighted",
-    "truth/truth/torso",
-    "single:posenet:fast/single:posenet:fast/cosine",
-    "ingest:thunder:crop/single:lightning:crop/cosine",
-    "ingest:thunder:crop/single:lightning:crop/weighted",
-    "ingest:thunder:crop/single:lightning:crop/torso",
-    # BlazePose Full as the page runs it: what "Auto" picks on a device that keeps 30 fps.
-    "ingest:thunder:crop/page:blazepose-full:crop/cosine",
-    # The product's default search, "likeness" (the two-stage search of quality.rerank chosen
-    # on the tuning queries, compiled: quality.likeness), through PoseBank.search.
-    "ingest:thunder:crop/single:lightning:crop/likeness",
-    "ingest:thunder:crop/page:blazepose-full:crop/likeness",
-)
 
 
 @dataclass
@@ -130,142 +60,6 @@ def default_workers() -> int:
     """Worker processes for estimation: the cores the machine's load leaves free (at least 1)."""
     cores = os.cpu_count() or 1
     return max(1, min(cores, round(cores - os.getloadavg()[0])))
-
-
-def page_would_match(pose: np.ndarray) -> bool:
-    """The page's gate (keypoints.js isGoodPose) and the bank's (movemirror.vectors)."""
-    body = pose[list(BODY_KEYPOINTS), 2] >= PAGE_MIN_SCORE
-    return int(body.sum()) >= PAGE_MIN_BODY_KEYPOINTS and pose_problems(pose)[0] is None
-
-
-def truth_pose(joints: np.ndarray) -> np.ndarray:
-    """An annotation as a pose: score 1 where annotated, 0 elsewhere."""
-    pose = np.asarray(joints, np.float32).copy()
-    pose[:, 2] = (pose[:, 2] > 0).astype(np.float32)
-    return pose
-
-
-def archive_poses(side: Side, estimates: Estimates | None, truths: dict[int, np.ndarray],
-                  indices: Sequence[int], refuse: float = 0.0) -> tuple[list[int], np.ndarray]:
-    """The archive a side gives: (photo indices present, their poses (N, 17, 3)).
-
-    Estimated entries count only when they are the annotated person (quality.assign);
-    a photo without one is absent. Poses the bank could not vectorise are absent too, and
-    so are those whose body keypoints score below `refuse` on average.
-    """
-    present, poses = [], []
-    for i in indices:
-        if estimates is None:
-            pose = truth_pose(truths[i])
-        else:
-            entries = estimates.poses.get(i, [])
-            which = annotated_person(entries, truths[i])
-            if which is None:
-                continue
-            pose = entries[which]
-        if pose[list(BODY_KEYPOINTS), 2].mean() < refuse:
-            continue
-        if pose_problems(pose)[0] is None:
-            present.append(i)
-            poses.append(pose)
-    stacked = np.stack(poses) if poses else np.empty((0, 17, 3), np.float32)
-    return present, stacked
-
-
-def query_poses(side: Side, estimates: Estimates | None, truths: dict[int, np.ndarray],
-                indices: Sequence[int]) -> list[np.ndarray | None]:
-    """Per query photo its pose as the page would search it, or None (no match shown)."""
-    out: list[np.ndarray | None] = []
-    for i in indices:
-        if estimates is None:
-            pose = truth_pose(truths[i])
-            out.append(pose if pose_problems(pose)[0] is None else None)
-        else:
-            found = estimates.poses.get(i, [])
-            out.append(found[0] if found and page_would_match(found[0]) else None)
-    return out
-
-
-def training_pairs(pipeline: Pipeline, estimates: dict[Side, Estimates],
-                   truths: dict[int, np.ndarray], archive_ids: Sequence[int]
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """What LearnedSearch learns from, with no truth on estimated sides: per archive photo
-    the query side's pose as the page would search it, paired with the archive side's entry
-    of that photo that is the same person (quality.learned.same_person); (N, 17, 3) each."""
-    asked = query_poses(pipeline.query, estimates.get(pipeline.query), truths, archive_ids)
-    archive_est = estimates.get(pipeline.archive)
-    queries, archive = [], []
-    for photo, pose in zip(archive_ids, asked, strict=True):
-        if pose is None:
-            continue
-        entries = (archive_est.poses.get(photo, []) if archive_est is not None
-                   else [truth_pose(truths[photo])])
-        which = same_person(pose, entries)
-        if which is not None:
-            queries.append(pose)
-            archive.append(entries[which])
-    if not queries:
-        raise ValueError(f"{pipeline}: no archive photo has a pose on both sides to learn from")
-    return np.stack(queries), np.stack(archive)
-
-
-def top_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: int,
-                mirror: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Brute-force top-k archive rows per query (ties: lower row first) and whether each
-    came from the mirrored query: (indices (Q, k), mirrored (Q, k))."""
-    distance = POSE_METRICS[metric]
-    k = min(k, len(archive))
-    rows, flags = [], []
-    for start in range(0, len(queries), QUERY_CHUNK):
-        chunk = queries[start:start + QUERY_CHUNK]
-        d = distance(chunk, archive)
-        m = np.zeros_like(d, dtype=bool)
-        if mirror:
-            dm = distance(mirror_keypoints(chunk), archive)
-            m = dm < d
-            d = np.where(m, dm, d)
-        order = np.argsort(d, axis=1, kind="stable")[:, :k]
-        # A query the metric cannot vectorise (all distances inf) gets no match.
-        order = np.where(np.isfinite(np.take_along_axis(d, order, axis=1)), order, -1)
-        rows.append(order)
-        flags.append(np.take_along_axis(m, order, axis=1))
-    if not rows:
-        return np.empty((0, k), np.int64), np.empty((0, k), bool)
-    return np.concatenate(rows), np.concatenate(flags)
-
-
-def reranked_matches(metric: str, queries: np.ndarray, archive: np.ndarray, k: int,
-                     mirror: bool, candidates: int) -> tuple[np.ndarray, np.ndarray]:
-    """top_matches' answer when `metric` re-ranks the exact cosine top `candidates` (a side)."""
-    rows, first, flags = first_stage(POSE_METRICS[FIRST_STAGE], queries, archive, candidates,
-                                     mirror)
-    k = min(k, len(archive))
-    picked = [rerank(POSE_METRICS[metric], q, archive, r, f, m, mirror, k)
-              for q, r, f, m in zip(queries, rows, first, flags, strict=True)]
-    if not picked:
-        return np.empty((0, k), np.int64), np.empty((0, k), bool)
-    return np.stack([p[0] for p in picked]), np.stack([p[1] for p in picked])
-
-
-def likeness_matches(queries: np.ndarray, archive: np.ndarray, k: int,
-                     candidates: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """PoseBank.search(metric="likeness") on a bank of the archive, asked for
-    max(k, candidates) matches (as the page asks for more, to keep one per frame), the first
-    k kept: (rows, mirrored, refused (Q,)): a query it refuses (one cosine refuses too) gets
-    no match; one without a torso gets stage one's (cosine's) order."""
-    from movemirror.bank import PoseBank
-
-    refused = np.array([p is not None for p in search_metric(LIKENESS).problems(queries)],
-                       bool)
-    k = min(k, len(archive))
-    rows = np.full((len(queries), k), -1, np.int64)
-    flags = np.zeros((len(queries), k), bool)
-    if (~refused).any():
-        found = PoseBank.from_keypoints(archive).search(queries[~refused], max(k, candidates),
-                                                        metric=LIKENESS)
-        rows[~refused] = found.indices[:, :k]
-        flags[~refused] = found.mirrored[:, :k]
-    return rows, flags, refused
 
 
 @dataclass
@@ -286,67 +80,6 @@ class PipelineResult:
     search_seconds: float
     archive_photos_per_second: float | None  # estimation cost, as measured when cached
     query_photos_per_second: float | None
-
-
-@dataclass
-class Judged:
-    """The judges' scores of every (query, archive photo) pair, and the reference scores."""
-
-    scores: dict[str, np.ndarray]  # judge -> (queries, archive)
-    random: dict[str, np.ndarray]
-    oracle: dict[str, np.ndarray]
-
-
-def judge_all(queries: np.ndarray, archive: np.ndarray) -> Judged:
-    """Every pair judged; cached on disk by the poses and the judges' source (about a
-    minute's work for 2,000 x 4,000 pairs)."""
-    import hashlib
-    import inspect
-
-    from movemirror.datasets import cache_dir
-    from movemirror.quality import judges
-
-    digest = hashlib.sha256(inspect.getsource(judges).encode())
-    digest.update(queries.tobytes())
-    digest.update(archive.tobytes())
-    path = cache_dir() / "quality-cache" / f"judged-{digest.hexdigest()[:16]}.npz"
-    if path.is_file():
-        with np.load(path) as stored:
-            scores = {name: stored[name] for name in JUDGES}
-    else:
-        scores = {name: np.stack([judge(q, archive) for q in queries]).astype(np.float32)
-                  if len(queries) else np.empty((0, len(archive)), np.float32)
-                  for name, judge in JUDGES.items()}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial.npz")
-        np.savez(partial, **scores)
-        os.replace(partial, path)
-    random, oracle = {}, {}
-    for name, matrix in scores.items():
-        random[name], oracle[name] = reference_scores(matrix)
-    return Judged(scores, random, oracle)
-
-
-def chosen_scores(judged: Judged, name: str, query_truths: np.ndarray,
-                  archive_truths: np.ndarray, matches: np.ndarray, mirrored: np.ndarray,
-                  k: int) -> np.ndarray:
-    """Mean judge score of each query's first k matches (NaN: no match). A match found by the
-    mirrored query is shown mirrored, so it is judged mirrored."""
-    judge = JUDGES[name]
-    out = np.full(len(matches), np.nan)
-    for q, (row, flags) in enumerate(zip(matches, mirrored, strict=True)):
-        if row[0] < 0:
-            continue
-        values = []
-        for a, flip in zip(row[:k], flags[:k], strict=True):
-            if a < 0:
-                continue
-            if flip:
-                values.append(judge(query_truths[q], mirror_keypoints(archive_truths[a]))[0])
-            else:
-                values.append(judged.scores[name][q, a])
-        out[q] = np.nanmean(values) if np.isfinite(values).any() else np.nan
-    return out
 
 
 def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
@@ -542,39 +275,3 @@ def _line(result: PipelineResult) -> str:
         parts.append(f"{half}: limb {r.gap['limb_top1']:.3f} joint {r.gap['joint_top1']:.3f} "
                      f"({r.answered}/{r.queries} answered)")
     return "  ".join(parts)
-
-
-def table(results: dict):
-    from rich.table import Table
-
-    t = Table(title="Match quality on LSPET: fraction of the random-to-oracle gap closed by "
-                    "the top match over the queries answered (in brackets: over all queries, "
-                    "no match counting as a random photo), by two judges on the true poses")
-    t.add_column("archive / query / distance", overflow="fold")
-    t.add_column("archive")
-    for half in ("tuning", "report"):
-        t.add_column(f"{half}\nanswered", justify="right")
-        t.add_column(f"{half}\nlimb", justify="right")
-        t.add_column(f"{half}\njoint", justify="right")
-    for r in results["results"]:
-        row = [r["pipeline"], str(r["archive_photos"])]
-        for half in ("tuning", "report"):
-            h = r["halves"][half]
-            g = h["gap"]
-            a = h["gap_all"]
-            row += [f"{h['answered']}/{h['queries']}",
-                    f"{g['limb_top1']:.3f} ({a['limb_top1']:.3f})",
-                    f"{g['joint_top1']:.3f} ({a['joint_top1']:.3f})"]
-        t.add_row(*row)
-    return t
-
-
-def write_json(results: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2, default=_plain) + "\n")
-
-
-def _plain(value):
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

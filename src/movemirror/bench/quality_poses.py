@@ -3,7 +3,7 @@
 A side says how one side's poses (the archive's or the queries') come about:
 - "truth": the annotation itself (score 1 where annotated, 0 elsewhere);
 - "single:<model>:<mode>": PoseEstimator(model, mode) on the photo, one person, whatever its
-  score (the page decides what it matches, see bench.quality.page_would_match);
+  score (the page decides what it matches, see bench.quality_side_poses.page_would_match);
 - "ingest:<model>:<mode>": ingestion's own per-photo work (movemirror.ingest.work.process_unit
   with its default Settings but this model and mode): MultiPose, crop refinement, the quality
   filter; zero or more kept entries per photo;
@@ -208,7 +208,7 @@ def _run_ingest(side: Side, todo, workers: int):
 
 def _run_page(side: Side, todo, workers: int):
     """BlazePose from the page's Lightning seed (cached as its own side), one photo at a time."""
-    from movemirror.bench.quality import page_would_match
+    from movemirror.bench.quality_side_poses import page_would_match
     from movemirror.pose.blazepose import BlazePose
     from movemirror.pose.image import load_image
     from movemirror.pose.session import create_session

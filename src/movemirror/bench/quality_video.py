@@ -21,15 +21,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from movemirror.bench.machine import machine_info
-from movemirror.bench.quality import (
-    JUDGES,
-    archive_poses,
-    chosen_scores,
-    judge_all,
-    page_would_match,
-    top_matches,
-    truth_pose,
-)
+from movemirror.bench.quality_judged import JUDGES, chosen_scores, judge_all
+from movemirror.bench.quality_matches import top_matches
+from movemirror.bench.quality_side_poses import archive_poses, page_would_match, truth_pose
 from movemirror.quality.gap import gap_closed
 from movemirror.quality.smoothing import consensus_poses, one_euro_poses
 

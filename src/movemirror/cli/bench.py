@@ -14,7 +14,9 @@ from movemirror.bench import ingest as ingest_bench
 from movemirror.bench import motion as motion_bench
 from movemirror.bench import page as page_bench
 from movemirror.bench import serve as serve_bench
+from movemirror.bench import serve_report
 from movemirror.bench.extra import INSTALL_HINT, missing_bench_packages
+from movemirror.bench.load_level import LOOPS
 from movemirror.cli.choices import index_kinds_help, models_help
 from movemirror.cli.console import console, fail
 from movemirror.distances import check_metric
@@ -161,8 +163,8 @@ def serve(
     if not levels or min(levels) < 1 or max(levels) > 1000:
         raise typer.BadParameter("clients: 1 to 1000 each, e.g. 1,50,200")
     kinds = tuple(loop.strip() for loop in loops.split(",") if loop.strip())
-    if not kinds or set(kinds) - set(serve_bench.LOOPS):
-        raise typer.BadParameter(f"--loop: one or more of {', '.join(serve_bench.LOOPS)}")
+    if not kinds or set(kinds) - set(LOOPS):
+        raise typer.BadParameter(f"--loop: one or more of {', '.join(LOOPS)}")
     plan = serve_bench.Plan(bank_dir=bank_dir, clients=tuple(levels), rate=rate,
                             seconds=seconds, warmup=warmup, k=k, index=index, workers=workers,
                             loops=kinds, malformed_clients=malformed, rounds=rounds,
@@ -171,9 +173,9 @@ def serve(
         results = serve_bench.run(plan, report=_report)
     except (DatasetMissingError, BankError, RuntimeError) as error:
         raise fail(str(error)) from None
-    console.print(serve_bench.table(results))
+    console.print(serve_report.table(results))
     if out is not None:
-        serve_bench.write_json(results, plan, out / "serve.json")
+        serve_report.write_json(results, plan, out / "serve.json")
         console.print(f"Wrote {out / 'serve.json'}", markup=False)
 
 
@@ -371,12 +373,14 @@ def quality(
 ):
     """Do matches look like the query? Judged on LSPET's true poses, per pipeline."""
     from movemirror.bench import quality as quality_bench
+    from movemirror.bench import quality_report
+    from movemirror.bench.quality_pipeline import DEFAULT_PIPELINES, Pipeline
     from movemirror.errors import DatasetMissingError, ModelMissingError
 
-    pipelines = tuple(pipeline or quality_bench.DEFAULT_PIPELINES)
+    pipelines = tuple(pipeline or DEFAULT_PIPELINES)
     for text in pipelines:
         try:
-            quality_bench.Pipeline.parse(text)
+            Pipeline.parse(text)
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--pipeline") from None
     plan = quality_bench.Plan(archive=(0, archive), tuning=(4000, 4000 + queries),
@@ -386,8 +390,8 @@ def quality(
         results = quality_bench.run(plan, report=_report)
     except (DatasetMissingError, ModelMissingError) as error:
         raise fail(str(error)) from None
-    quality_bench.write_json(results, out / "quality.json")
-    console.print(quality_bench.table(results))
+    quality_report.write_json(results, out / "quality.json")
+    console.print(quality_report.table(results))
     console.print(f"wrote {out / 'quality.json'}", markup=False)
 
 
@@ -401,7 +405,7 @@ def quality_video(
     out: Path = typer.Option(Path("bench-results"), help="Directory for quality-video.json."),
 ):
     """Does a smoothed or consensus query pose pick better matches on video than the raw one?"""
-    from movemirror.bench import quality as quality_bench
+    from movemirror.bench import quality_report
     from movemirror.bench import quality_video as video_bench
     from movemirror.bench.quality_poses import Side
     from movemirror.errors import DatasetMissingError, ModelMissingError
@@ -415,7 +419,7 @@ def quality_video(
         results = video_bench.run(plan, report=_report)
     except (DatasetMissingError, ModelMissingError) as error:
         raise fail(str(error)) from None
-    quality_bench.write_json(results, out / "quality-video.json")
+    quality_report.write_json(results, out / "quality-video.json")
     console.print(video_bench.table(results))
     console.print(f"wrote {out / 'quality-video.json'}", markup=False)
 
