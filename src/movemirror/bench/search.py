@@ -192,11 +192,12 @@ def run(plan: Plan, report=print) -> list[Result]:
                 [APPROX] if size >= plan.approx_min else [])
             built = [build(vectors, metric, method, poses) for method in methods]
             single = time_single(built, queries, poses, metric, plan)
-            baseline, truth = result_of(built[1], vectors, queries, metric, synthetic,
+            brute = next(b for b in built if b.method == BASELINE)
+            baseline, truth = result_of(brute, vectors, queries, metric, synthetic,
                                         single[BASELINE])
             results.append(baseline)
             report(_line(baseline))
-            for b in built[:1] + built[2:]:
+            for b in (b for b in built if b is not brute):
                 result, _ = result_of(b, vectors, queries, metric, synthetic, single[b.method],
                                       truth, single.get(END_TO_END) if b.method == OURS else None)
                 results.append(result)
