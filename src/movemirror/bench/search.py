@@ -4,17 +4,21 @@ For each bank size and metric, every method is built on the same bank and timed 
 queries (from held-out clips): build time, memory, p50/p99 per single query, queries per
 second for one batch, and recall@10 against brute force's exact answer. Our index is also
 timed end to end, as a server calls it: `PoseBank.search` on one pose in pixels (checks,
-vectorising and search), alternating query by query with the index alone. Where node is
-installed, a JavaScript vantage-point tree after the original Move Mirror's vptree.js
-(bench-only, movemirror.bench.vptree_js) is timed on the same cosine queries.
+vectorising and search). The single queries of every method of a metric, and ours end to
+end, are timed in turns spread over a few seconds (movemirror.bench.turns), so that all see
+the machine's same spells. Where node is installed, a JavaScript vantage-point tree after
+the original Move Mirror's vptree.js (bench-only, movemirror.bench.vptree_js) is timed on
+the same cosine queries, in turns of its own.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +28,7 @@ from movemirror.bank.schema import ID
 from movemirror.bench.blas_threads import blas_threads
 from movemirror.bench.machine import machine_info
 from movemirror.bench.search_data import bank_vectors, split_by_clip
+from movemirror.bench.turns import Schedule, Spread, time_in_turns
 from movemirror.bench.vptree_js import node_path, run_vptree_js
 from movemirror.datasets.penn_action import load_penn_action
 from movemirror.distances import METRICS, WEIGHTED_KERNEL, check_metric
@@ -35,7 +40,7 @@ K = 10
 OURS, BASELINE, REFERENCE, APPROX = DEFAULT_INDEX, "brute", "vptree", "boxtree-approx"
 REFERENCE_JS = "vptree.js"
 METHODS = (OURS, BASELINE, REFERENCE, APPROX, REFERENCE_JS)
-_TURN = 50  # queries per turn of the end-to-end timing
+END_TO_END = "PoseBank.search"  # ours, one pose in pixels, timed in turns with the rest
 
 
 @dataclass
@@ -53,9 +58,12 @@ class Result:
     batch_qps: float
     batch_queries: int
     recall_at_10: float
+    # The p50 of each turn of the single queries (movemirror.bench.turns), in order.
+    turn_p50s_us: list[float] = field(default_factory=list)
     # Ours only: PoseBank.search on one pose in pixels, end to end.
     end_to_end_p50_us: float | None = None
     end_to_end_p99_us: float | None = None
+    end_to_end_turn_p50s_us: list[float] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,54 +73,19 @@ class Plan:
     queries: int = 1000  # batch queries for cosine
     weighted_queries: int = 200  # brute force is slow on the weighted L1 (weighted, torso)
     single_queries: int = 300  # timed one at a time, unless the budget runs out first
-    single_budget_s: float = 6.0
+    single_budget_s: float = 6.0  # per method
+    schedule: Schedule = Schedule()  # the single queries' turns
     vptree_max: int = 1_000_000  # its build gets slow beyond
     approx_min: int = 1_000_000  # the approximate mode is for banks of millions
     js_max: int = 200_000  # the JavaScript tree (cosine only) up to this bank size
 
 
-def time_single(index, queries: np.ndarray, limit: int, budget_s: float) -> np.ndarray:
-    """Seconds per single-query search on one core, for up to limit queries or budget_s s."""
-    times = []
-    with blas_threads(1):
-        for q in queries[:3]:
-            index.search(q[None], K)  # warm caches
-        deadline = time.perf_counter() + budget_s
-        for q in queries[:limit]:
-            start = time.perf_counter()
-            index.search(q[None], K)
-            times.append(time.perf_counter() - start)
-            if len(times) >= 20 and time.perf_counter() > deadline:
-                break
-    return np.asarray(times)
-
-
-def time_end_to_end(bank: PoseBank, index, poses: np.ndarray, vectors: np.ndarray,
-                    metric: str, limit: int, budget_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """Seconds per one-pose PoseBank.search and per search of the index alone, on the same
-    queries, taken in turns of _TURN queries so both see the same machine at the same moments.
-    Which goes first alternates by turn: whichever comes second finds some of the tree's
-    nodes for those queries still in the cache."""
-    whole: list[float] = []
-    alone: list[float] = []
-    count = min(limit, len(poses))
-    with blas_threads(1):
-        for pose, vector in zip(poses[:3], vectors[:3], strict=True):
-            bank.search(pose, K, metric)
-            index.search(vector[None], K)
-        deadline = time.perf_counter() + 2 * budget_s
-        for turn, first in enumerate(range(0, count, _TURN)):
-            rows = range(first, min(first + _TURN, count))
-            passes = [(whole, lambda i: bank.search(poses[i], K, metric)),
-                      (alone, lambda i: index.search(vectors[i][None], K))]
-            for times, search in passes[:: 1 if turn % 2 == 0 else -1]:
-                for i in rows:
-                    start = time.perf_counter()
-                    search(i)
-                    times.append(time.perf_counter() - start)
-            if len(whole) >= 20 and time.perf_counter() > deadline:
-                break
-    return np.asarray(whole), np.asarray(alone)
+@dataclass(frozen=True)
+class Built:
+    method: str
+    index: Any
+    bank: PoseBank | None  # ours, to time end to end
+    build_s: float
 
 
 def bank_of(vectors: np.ndarray, index: str) -> PoseBank:
@@ -132,49 +105,69 @@ def search_batch(index, queries: np.ndarray) -> tuple[np.ndarray, float]:
     return np.concatenate(found), time.perf_counter() - start
 
 
-def run_one(vectors, queries, metric, method, synthetic, plan: Plan, truth=None,
-            poses=None) -> tuple:
-    """Build and time one method; truth is brute force's distances (None: this is it).
-    poses: the queries in pixels, to time our index end to end through PoseBank.search."""
+def build(vectors, metric, method, poses=None) -> Built:
+    """One method's index on the bank; ours with poses (the queries in pixels) also as the
+    index of a PoseBank, to time it end to end through PoseBank.search."""
     bank = bank_of(vectors, method) if method == OURS and poses is not None else None
     start = time.perf_counter()
     index = bank.index(metric) if bank is not None else INDEX_KINDS[method].build(vectors, metric)
-    build_s = time.perf_counter() - start
-    end_to_end = None
-    if bank is not None:
-        end_to_end, single = time_end_to_end(bank, index, poses, queries, metric,
-                                             plan.single_queries, plan.single_budget_s)
-    else:
-        single = time_single(index, queries, plan.single_queries, plan.single_budget_s)
-    found, batch_s = search_batch(index, queries)
+    return Built(method, index, bank, time.perf_counter() - start)
+
+
+def time_single(built: list[Built], queries: np.ndarray, poses, metric: str,
+                plan: Plan) -> dict[str, Spread]:
+    """Each index's single queries, and ours end to end (END_TO_END), in turns spread over a
+    few seconds (movemirror.bench.turns), on one core; ours end to end next to ours alone."""
+    def whole(bank: PoseBank) -> Callable[[int], object]:
+        return lambda i: bank.search(poses[i], K, metric)
+
+    def alone(index) -> Callable[[int], object]:
+        return lambda i: index.search(queries[i][None], K)
+
+    searches: dict[str, Callable[[int], object]] = {}
+    for b in built:
+        if b.bank is not None:
+            searches[END_TO_END] = whole(b.bank)
+        searches[b.method] = alone(b.index)
+    count = min(plan.single_queries, len(queries))
+    with blas_threads(1):
+        return time_in_turns(searches, count, plan.schedule, plan.single_budget_s)
+
+
+def result_of(b: Built, vectors, queries, metric, synthetic, single: Spread,
+              truth=None, end_to_end: Spread | None = None) -> tuple[Result, np.ndarray]:
+    """A method's Result (batch search and recall here); truth is brute force's distances
+    (None: this is it)."""
+    found, batch_s = search_batch(b.index, queries)
     found_d = true_distances(queries, vectors, found, metric)
     truth = found_d if truth is None else truth
     result = Result(
-        size=len(vectors), metric=metric, method=method, synthetic=synthetic,
-        build_s=build_s, memory_bytes=int(index.nbytes), raw_bytes=int(vectors.nbytes),
-        p50_us=float(np.percentile(single, 50) * 1e6),
-        p99_us=float(np.percentile(single, 99) * 1e6), single_queries=len(single),
+        size=len(vectors), metric=metric, method=b.method, synthetic=synthetic,
+        build_s=b.build_s, memory_bytes=int(b.index.nbytes), raw_bytes=int(vectors.nbytes),
+        p50_us=single.p50_us, p99_us=single.p99_us, single_queries=single.queries,
         batch_qps=len(queries) / batch_s, batch_queries=len(queries),
-        recall_at_10=recall_at_k(found_d, truth),
+        recall_at_10=recall_at_k(found_d, truth), turn_p50s_us=list(single.turn_p50s_us),
     )
     if end_to_end is not None:
-        result.end_to_end_p50_us = float(np.percentile(end_to_end, 50) * 1e6)
-        result.end_to_end_p99_us = float(np.percentile(end_to_end, 99) * 1e6)
+        result.end_to_end_p50_us = end_to_end.p50_us
+        result.end_to_end_p99_us = end_to_end.p99_us
+        result.end_to_end_turn_p50s_us = list(end_to_end.turn_p50s_us)
     return result, truth
 
 
 def run_js(vectors, queries, synthetic, plan: Plan, truth) -> Result:
-    """The JavaScript vantage-point tree on cosine: timed in node, one query at a time."""
+    """The JavaScript vantage-point tree on cosine: timed in node, one query at a time, in
+    the plan's turns (node cannot take turns with Python's searches)."""
     count = min(len(queries), plan.single_queries)
-    js = run_vptree_js(vectors, queries[:count], K)
+    js = run_vptree_js(vectors, queries[:count], K, plan.schedule)
     found_d = true_distances(queries[:count], vectors, js.found, "cosine")
     return Result(
         size=len(vectors), metric="cosine", method=REFERENCE_JS, synthetic=synthetic,
         build_s=js.build_s, memory_bytes=0, raw_bytes=int(vectors.nbytes),
-        p50_us=float(np.percentile(js.seconds, 50) * 1e6),
-        p99_us=float(np.percentile(js.seconds, 99) * 1e6), single_queries=count,
+        p50_us=js.spread.p50_us, p99_us=js.spread.p99_us, single_queries=count,
         batch_qps=count / float(js.seconds.sum()), batch_queries=count,
         recall_at_10=recall_at_k(found_d, truth[:count]),
+        turn_p50s_us=list(js.spread.turn_p50s_us),
     )
 
 
@@ -195,16 +188,21 @@ def run(plan: Plan, report=print) -> list[Result]:
             queries = vectorise(split.query_poses[:count])
             # End to end through PoseBank.search where the bank's stored vectors are the metric's.
             poses = split.query_poses[:count] if vectorise is to_vectors else None
-            baseline, truth = run_one(vectors, queries, metric, BASELINE, synthetic, plan)
+            methods = [OURS, BASELINE] + ([REFERENCE] if size <= plan.vptree_max else []) + (
+                [APPROX] if size >= plan.approx_min else [])
+            built = [build(vectors, metric, method, poses) for method in methods]
+            single = time_single(built, queries, poses, metric, plan)
+            brute = next(b for b in built if b.method == BASELINE)
+            baseline, truth = result_of(brute, vectors, queries, metric, synthetic,
+                                        single[BASELINE])
             results.append(baseline)
             report(_line(baseline))
-            methods = [OURS] + ([REFERENCE] if size <= plan.vptree_max else []) + (
-                [APPROX] if size >= plan.approx_min else [])
-            for method in methods:
-                result, _ = run_one(vectors, queries, metric, method, synthetic, plan, truth,
-                                    poses)
+            for b in (b for b in built if b is not brute):
+                result, _ = result_of(b, vectors, queries, metric, synthetic, single[b.method],
+                                      truth, single.get(END_TO_END) if b.method == OURS else None)
                 results.append(result)
                 report(_line(result))
+            del built
             if metric == "cosine" and size <= plan.js_max:
                 if node_path() is None:
                     report(f"{REFERENCE_JS}: skipped, node is not installed (make setup-node)")
@@ -240,11 +238,17 @@ def time_likeness(plan: Plan, report=print) -> list[dict]:
 def _line(r: Result) -> str:
     line = (f"{r.size:>10,} {r.metric:8} {r.method:9} build {r.build_s:7.2f} s  "
             f"p50 {r.p50_us:9.1f} us  p99 {r.p99_us:9.1f} us  {r.batch_qps:9.0f} q/s  "
-            f"recall@10 {r.recall_at_10:.4f}")
+            f"recall@10 {r.recall_at_10:.4f}  turns' p50 {turn_range(r.turn_p50s_us)} us")
     if r.end_to_end_p50_us is not None:
         line += (f"  PoseBank.search one pose: p50 {r.end_to_end_p50_us:.1f} us, "
-                 f"p99 {r.end_to_end_p99_us:.1f} us")
+                 f"p99 {r.end_to_end_p99_us:.1f} us, turns' p50 "
+                 f"{turn_range(r.end_to_end_turn_p50s_us or [])} us")
     return line
+
+
+def turn_range(p50s: list[float]) -> str:
+    """The least and greatest p50 of the turns, e.g. "48.1-70.3"."""
+    return f"{min(p50s):,.1f}-{max(p50s):,.1f}" if p50s else "-"
 
 
 def write_json(results: list[Result], plan: Plan, path: Path,

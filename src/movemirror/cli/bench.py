@@ -190,6 +190,7 @@ def search(
     """Our index vs numpy brute force vs a vantage-point tree, on real Penn Action poses."""
     from movemirror.bench.search import Plan, run, time_likeness, write_json
     from movemirror.bench.search_report import chart, table
+    from movemirror.bench.turns import Schedule
     from movemirror.errors import DatasetMissingError
 
     try:
@@ -197,7 +198,8 @@ def search(
     except ValueError:
         raise typer.BadParameter("sizes: whole numbers, e.g. 80000,160000") from None
     if quick:
-        plan = Plan(sizes=(20_000,), queries=200, weighted_queries=50, single_queries=100)
+        plan = Plan(sizes=(20_000,), queries=200, weighted_queries=50, single_queries=100,
+                    schedule=Schedule(round_s=0.05))
     elif not bank_sizes or min(bank_sizes) < 1:
         raise typer.BadParameter("sizes: at least one positive bank size")
     else:

@@ -2,7 +2,8 @@
 // (fpirsch/vptree.js, which is not in this repository), searched with Move Mirror's
 // cosineDistanceMatching (sqrt(2 * (1 - cosine similarity)) on the 34 x/y values, the
 // similarity recomputing both norms on every call, as compute-cosine-similarity does).
-// Usage: node vptree_bench.mjs DIR K   (DIR holds bank.f32, queries.f32 and shape.json)
+// Usage: node vptree_bench.mjs DIR K   (DIR holds bank.f32, queries.f32 and shape.json:
+// bank, queries, dim, turns, round_s, warm)
 // Prints JSON: build seconds, per-query seconds and the indices found. Not used by the app.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,12 +88,23 @@ const started = process.hrtime.bigint();
 const list = Array.from({ length: shape.bank }, (_, n) => n);
 const tree = build(bank, shape.dim, list, seeded(0));
 const buildSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-for (let q = 0; q < Math.min(3, shape.queries); q += 1) search(tree, bank, shape.dim, queries, q, k);
-const seconds = [];
-const found = [];
-for (let q = 0; q < shape.queries; q += 1) {
-  const start = process.hrtime.bigint();
-  found.push(search(tree, bank, shape.dim, queries, q, k));
-  seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
-}
+// Timed in the turns shape.json gives ([first, stop) rows), as movemirror.bench.turns does
+// in Python: warm untimed queries (the turn before's last ones) before each, the rounds at
+// least round_s apart.
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const seconds = new Array(shape.queries);
+const found = new Array(shape.queries);
+shape.turns.forEach(([first, stop], turn) => {
+  const began = process.hrtime.bigint();
+  for (let back = shape.warm; back > 0; back -= 1) {
+    search(tree, bank, shape.dim, queries, (first - back + shape.queries) % shape.queries, k);
+  }
+  for (let q = first; q < stop; q += 1) {
+    const start = process.hrtime.bigint();
+    found[q] = search(tree, bank, shape.dim, queries, q, k);
+    seconds[q] = Number(process.hrtime.bigint() - start) / 1e9;
+  }
+  const restMs = shape.round_s * 1e3 - Number(process.hrtime.bigint() - began) / 1e6;
+  if (restMs > 0 && turn < shape.turns.length - 1) Atomics.wait(pause, 0, 0, restMs);
+});
 process.stdout.write(JSON.stringify({ build_s: buildSeconds, seconds, found }));
