@@ -11,15 +11,13 @@ import numpy as np
 import pyarrow as pa
 
 from movemirror.bank import storage
+from movemirror.bank.columns import arrow_ids, arrow_metadata
 from movemirror.bank.id_set import IdSet, all_distinct
 from movemirror.bank.schema import (
-    FRAME_TIME,
     ID,
     IMAGE,
     KEYPOINTS,
-    METADATA_SCHEMA,
     RECORD_FIELDS,
-    TRACK,
 )
 from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
@@ -128,12 +126,12 @@ class PoseBank:
             raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, "
                              f"not {on_invalid!r}")
         keypoints = np.asarray(keypoints, dtype=np.float32).reshape(-1, NUM_KEYPOINTS, 3)
-        id_array = _id_array(range(len(keypoints)) if ids is None else ids)
+        id_array = arrow_ids(range(len(keypoints)) if ids is None else ids)
         if len(id_array) != len(keypoints):
             raise ValueError(f"{len(id_array)} ids for {len(keypoints)} poses")
         if not all_distinct(id_array):
             raise ValueError("ids must be unique")
-        columns = _meta_columns(meta, len(id_array))
+        columns = arrow_metadata(meta, len(id_array))
         image_column = columns.pop(IMAGE, None)
         images = (image_column.to_pylist() if image_column is not None
                   else [None] * len(id_array))
@@ -196,7 +194,7 @@ class PoseBank:
     def contains_ids(self, ids) -> np.ndarray:
         """(N,) bool: which of some ids the bank holds (saved or added)."""
         with self._lock:
-            return self._id_set().contains(_id_array(ids))
+            return self._id_set().contains(arrow_ids(ids))
 
     def _id_set(self) -> IdSet:
         """The bank's ids for lookups, made on first use (a loaded bank reads its id column
@@ -539,55 +537,3 @@ def _own_vectors(keypoints: np.ndarray, metric: Metric) -> tuple[np.ndarray, np.
 
 def _bank_rows(indices: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     return indices if rows is None else rows[indices]
-
-
-# Metadata columns given their declared type whatever type the caller used (a track may be
-# named by a number, a frame time given as an integer).
-_TYPED_COLUMNS = (TRACK, FRAME_TIME)
-
-
-def _id_array(ids) -> pa.Array:
-    """Ids as an Arrow string array: strings as they are, anything else made a string."""
-    if isinstance(ids, (pa.Array, pa.ChunkedArray)):
-        array = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
-        return array if pa.types.is_string(array.type) else pa.array(
-            [str(i) for i in array.to_pylist()], pa.string())
-    ids = ids if isinstance(ids, list) else list(ids)
-    try:
-        array = pa.array(ids, pa.string())
-    except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        array = None  # numbers, say
-    if array is None or array.null_count:  # each named by its text, as str() gives it
-        array = pa.array([str(i) for i in ids], pa.string())
-    return array
-
-
-def _meta_array(values) -> pa.Array | pa.ChunkedArray:
-    """One metadata column as Arrow: Arrow and numpy arrays as they are (numpy's numbers
-    without a copy), a list converted in one call, any other iterable listed first."""
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values
-    return pa.array(values if isinstance(values, (list, np.ndarray)) else list(values))
-
-
-def _meta_columns(meta, n: int) -> dict[str, pa.Array]:
-    if meta is None:
-        return {}
-    if isinstance(meta, pa.Table):
-        table = meta
-    elif isinstance(meta, dict):
-        table = pa.table({name: _meta_array(values) for name, values in meta.items()})
-    else:
-        table = pa.Table.from_pylist(list(meta))
-    if table.num_rows != n:
-        raise ValueError(f"metadata has {table.num_rows} rows for {n} poses")
-    columns = {name: table.column(name) for name in table.column_names}
-    for name in _TYPED_COLUMNS:
-        if name in columns:
-            wanted = METADATA_SCHEMA.field(name).type
-            try:
-                columns[name] = columns[name].cast(wanted)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-                raise ValueError(f"metadata column {name!r} must hold {wanted} values: "
-                                 f"{error}") from None
-    return columns

@@ -1,0 +1,62 @@
+"""The columns a caller gives a bank, as Arrow: ids always strings, metadata columns of the
+declared type where the schema declares one, whatever Python or numpy types came in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from movemirror.bank.schema import FRAME_TIME, METADATA_SCHEMA, TRACK
+
+# Metadata columns given their declared type whatever type the caller used (a track may be
+# named by a number, a frame time given as an integer).
+_TYPED_COLUMNS = (TRACK, FRAME_TIME)
+
+
+def arrow_ids(ids) -> pa.Array:
+    """Ids as an Arrow string array: strings as they are, anything else made a string."""
+    if isinstance(ids, (pa.Array, pa.ChunkedArray)):
+        array = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        return array if pa.types.is_string(array.type) else pa.array(
+            [str(i) for i in array.to_pylist()], pa.string())
+    ids = ids if isinstance(ids, list) else list(ids)
+    try:
+        array = pa.array(ids, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        array = None  # numbers, say
+    if array is None or array.null_count:  # each named by its text, as str() gives it
+        array = pa.array([str(i) for i in ids], pa.string())
+    return array
+
+
+def _meta_array(values) -> pa.Array | pa.ChunkedArray:
+    """One metadata column as Arrow: Arrow and numpy arrays as they are (numpy's numbers
+    without a copy), a list converted in one call, any other iterable listed first."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
+    return pa.array(values if isinstance(values, (list, np.ndarray)) else list(values))
+
+
+def arrow_metadata(meta, n: int) -> dict[str, pa.Array]:
+    """`meta` (None, an Arrow table, a dict of columns or a list of row dicts) as n-row Arrow
+    columns by name; ValueError for another row count or a typed column that will not cast."""
+    if meta is None:
+        return {}
+    if isinstance(meta, pa.Table):
+        table = meta
+    elif isinstance(meta, dict):
+        table = pa.table({name: _meta_array(values) for name, values in meta.items()})
+    else:
+        table = pa.Table.from_pylist(list(meta))
+    if table.num_rows != n:
+        raise ValueError(f"metadata has {table.num_rows} rows for {n} poses")
+    columns = {name: table.column(name) for name in table.column_names}
+    for name in _TYPED_COLUMNS:
+        if name in columns:
+            wanted = METADATA_SCHEMA.field(name).type
+            try:
+                columns[name] = columns[name].cast(wanted)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                raise ValueError(f"metadata column {name!r} must hold {wanted} values: "
+                                 f"{error}") from None
+    return columns
