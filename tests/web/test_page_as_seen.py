@@ -32,3 +32,30 @@ def test_every_header_control_is_in_view_on_a_phone_in_photo_mode(open_page):
     assert not outside, outside
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE[0]
     screenshot(page, "phone-photo-header")
+
+
+# Each action of the GIF preview: its box, and the box of its text (where a person reads it).
+GIF_ACTIONS = """() => [...document.querySelectorAll('#gif-preview .gif-actions > *')]
+  .filter((e) => !e.hidden)
+  .map((e) => { const box = e.getBoundingClientRect(); const range = document.createRange();
+                range.selectNodeContents(e); const text = range.getBoundingClientRect();
+                return {name: e.textContent.trim(), top: box.top, height: box.height,
+                        textMiddle: (text.top + text.bottom) / 2}; })"""
+
+
+def test_the_gif_previews_actions_read_as_one_row_of_buttons_on_a_phone(open_page):
+    """On a phone (44 px targets), "Download" (a link styled as a button) sat at the top of
+    its box while "Close" beside it was centred in its own."""
+    page, _ = open_page(viewport=PHONE)
+    wait_for_matches(page)
+    wait_for(page, "() => !document.querySelector('#gif-button').disabled")
+    page.click("#gif-button")
+    page.wait_for_selector("#gif-preview[open]", timeout=90_000)
+    actions = page.evaluate(GIF_ACTIONS)
+    assert {"Download", "Close"} <= {a["name"] for a in actions}
+    for action in actions:
+        middle = action["top"] + action["height"] / 2
+        assert action["textMiddle"] == pytest.approx(middle, abs=2), action
+        assert action["height"] >= 44, action
+    assert len({round(a["top"]) for a in actions}) == 1, actions  # one row
+    screenshot(page, "phone-gif-preview")
