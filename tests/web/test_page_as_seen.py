@@ -59,3 +59,25 @@ def test_the_gif_previews_actions_read_as_one_row_of_buttons_on_a_phone(open_pag
         assert action["height"] >= 44, action
     assert len({round(a["top"]) for a in actions}) == 1, actions  # one row
     screenshot(page, "phone-gif-preview")
+
+
+def visible_text(page) -> str:
+    return page.evaluate("() => document.body.innerText")  # innerText: only what is rendered
+
+
+def test_the_legend_explains_the_marks_where_they_are_shown(open_page):
+    """Explore's tiles show "#rank · distance" and "↔", the mirror neither; the legend for
+    them sat under the mirror and was hidden in Explore."""
+    page, _ = open_page()
+    wait_for_matches(page)
+    shown = visible_text(page)
+    assert "Mirror: move" in shown
+    assert "lower is closer" not in shown and "mirrored:" not in shown
+    page.click("nav button[data-view=explore]")
+    wait_for(page, "() => document.querySelectorAll('#grid li').length >= 3")
+    shown = visible_text(page)
+    tiles = page.evaluate("() => [...document.querySelectorAll('#grid .distance')]"
+                          ".map((d) => d.textContent)")
+    assert all(t.startswith("#") for t in tiles)
+    assert "lower is closer" in shown and "mirrored" in shown
+    screenshot(page, "explore-legend")
