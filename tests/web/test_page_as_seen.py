@@ -81,3 +81,35 @@ def test_the_legend_explains_the_marks_where_they_are_shown(open_page):
     assert all(t.startswith("#") for t in tiles)
     assert "lower is closer" in shown and "mirrored" in shown
     screenshot(page, "explore-legend")
+
+
+# Every text the loading messages showed (the bar above the mirror, the start screen's line),
+# with whether the page was ready then.
+WATCH_LOADING = """
+window.__loading = [];
+document.addEventListener('DOMContentLoaded', () => {
+  const seen = () => {
+    const ready = Boolean(window.movemirror && window.movemirror.ready);
+    for (const s of ['#messages', '#start-status']) {
+      window.__loading.push({ready, where: s, text: document.querySelector(s).textContent});
+    }
+  };
+  for (const s of ['#messages', '#start-status']) {
+    new MutationObserver(seen).observe(document.querySelector(s),
+      {childList: true, characterData: true, subtree: true});
+  }
+});
+"""
+
+
+@pytest.mark.parametrize("first_visit", [True, False], ids=["start-screen", "returning"])
+def test_nothing_says_ready_before_the_page_is(open_page, first_visit):
+    """The model's loading said "Ready… 100%" (start screen) and "Ready…" with a full bar
+    (above the mirror, whose panel said "Loading the pose model…") for the seconds the page
+    went on loading the model into its other workers and timing them together."""
+    page, _ = open_page(first_visit=first_visit, init_script=WATCH_LOADING)
+    wait_for(page, "() => window.movemirror && window.movemirror.ready", timeout=120_000)
+    seen = page.evaluate("() => window.__loading")
+    early = [s for s in seen if not s["ready"] and "ready" in s["text"].lower()]
+    assert not early, early[:3]
+    assert any(s["text"] for s in seen if not s["ready"])  # it did say what was loading
