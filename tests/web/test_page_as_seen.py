@@ -3,6 +3,8 @@ found wrong (docs/web-app.md, "Fresh eyes on every view"), each with the check t
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .conftest import POSE_PHOTO, require
@@ -113,3 +115,37 @@ def test_nothing_says_ready_before_the_page_is(open_page, first_visit):
     early = [s for s in seen if not s["ready"] and "ready" in s["text"].lower()]
     assert not early, early[:3]
     assert any(s["text"] for s in seen if not s["ready"])  # it did say what was loading
+
+
+# The lines the stale note's text takes, and what of the match's picture it covers.
+STALE_NOTE = """() => {
+  const note = document.querySelector('#match-stale');
+  const range = document.createRange();
+  range.selectNodeContents(note);
+  const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  const n = note.getBoundingClientRect(), p = document.querySelector('.match-frame')
+    .getBoundingClientRect();
+  return {lines, text: note.textContent, noteWidth: n.width, pictureWidth: p.width}; }"""
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), PHONE], ids=["desktop", "phone"])
+def test_the_stale_note_is_a_line_or_two_across_the_match(open_page, viewport):
+    """When the server went quiet, the phone's "Not live" note was squeezed into half the
+    panel's width: three lines over the match's head."""
+    mode = {"silent": False}
+
+    def relay(ws):
+        server = ws.connect_to_server()
+        ws.on_message(lambda message: server.send(message))
+        server.on_message(lambda message: None if mode["silent"] else ws.send(message))
+
+    page, _ = open_page(viewport=viewport, before_goto=lambda p: p.route_web_socket(
+        re.compile(r".*/api/stream"), relay))
+    wait_for_matches(page)
+    wait_for(page, "() => !document.querySelector('#match-image').hidden")
+    mode["silent"] = True
+    wait_for(page, "() => !document.querySelector('#match-stale').hidden", timeout=15_000)
+    note = page.evaluate(STALE_NOTE)
+    assert "Not live" in note["text"]
+    assert note["lines"] <= 2, note
+    screenshot(page, f"stale-note-{viewport[0]}x{viewport[1]}")
