@@ -3,9 +3,12 @@ found wrong (docs/web-app.md, "Fresh eyes on every view"), each with the check t
 
 from __future__ import annotations
 
+import io
 import re
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from .conftest import POSE_PHOTO, require
 from .pages import screenshot, wait_for, wait_for_matches
@@ -149,3 +152,31 @@ def test_the_stale_note_is_a_line_or_two_across_the_match(open_page, viewport):
     assert "Not live" in note["text"]
     assert note["lines"] <= 2, note
     screenshot(page, f"stale-note-{viewport[0]}x{viewport[1]}")
+
+
+def seen_brightness(page, selector) -> float:
+    """The mean brightness (0-255) of what the screen shows in an element's box."""
+    png = page.locator(selector).screenshot()
+    return float(np.asarray(Image.open(io.BytesIO(png)).convert("L"), np.float32).mean())
+
+
+def test_coverage_while_its_map_is_computed_is_not_a_blank_white_square(open_page):
+    """While the server computed the map (202, Retry-After), the view showed an empty white
+    640 px square on the dark page, its only word below it."""
+    held = {"replies": 0}
+
+    def computing(route):
+        held["replies"] += 1
+        route.fulfill(status=202, headers={"Retry-After": "1"}, body="")
+
+    page, _ = open_page(before_goto=lambda p: p.route("**/api/coverage", computing))
+    wait_for_matches(page)
+    page.click("nav button[data-view=coverage]")
+    wait_for(page, "() => document.querySelector('#coverage-caption').textContent"
+                   ".includes('being computed')")
+    assert seen_brightness(page, "#coverage-map") < 80, "a blank white square"
+    screenshot(page, "coverage-computing")
+    page.unroute("**/api/coverage")  # the map is ready: drawn on its white ground
+    wait_for(page, "() => document.querySelector('#coverage-caption').textContent"
+                   ".includes('mapped by')", timeout=120_000)
+    assert held["replies"] >= 1 and seen_brightness(page, "#coverage-map") > 200
