@@ -180,3 +180,23 @@ def test_coverage_while_its_map_is_computed_is_not_a_blank_white_square(open_pag
     wait_for(page, "() => document.querySelector('#coverage-caption').textContent"
                    ".includes('mapped by')", timeout=120_000)
     assert held["replies"] >= 1 and seen_brightness(page, "#coverage-map") > 200
+
+
+def test_a_photo_chosen_while_the_model_loads_is_read_when_it_has(open_page):
+    """"Use a photo" works from the start, but a photo chosen before the pose model had
+    loaded (tens of seconds on a slow device) was dropped without a word: the camera came
+    on instead."""
+    page, _ = open_page()
+    page.set_input_files("#photo-input", str(require(POSE_PHOTO)))
+    early = page.evaluate("() => ({ready: window.movemirror.ready,"
+                          " source: window.movemirror.source,"
+                          " panel: document.querySelector('#match-empty').textContent})")
+    assert early["ready"] is False, "the model was ready before the photo came: no test"
+    assert early["source"] == "photo"
+    wait_for(page, "() => window.movemirror.ready")
+    wait_for(page, "() => window.movemirror.matches.length > 0", timeout=60_000)
+    state = page.evaluate("() => ({source: window.movemirror.source,"
+                          " cameraLive: window.movemirror.cameraLive,"
+                          " people: window.movemirror.people.length})")
+    assert state == {"source": "photo", "cameraLive": False, "people": 1}, state
+    screenshot(page, "photo-while-loading")
