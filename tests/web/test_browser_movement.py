@@ -75,7 +75,8 @@ MOVEMENT_LAYOUT = """() => {
   const box = (s) => { const r = document.querySelector(s).getBoundingClientRect();
                        return {top: r.top, bottom: r.bottom, height: r.height}; };
   return { canvas: box('#movement-canvas'), panel: box('.flipbook figure'),
-           stillFrame: getComputedStyle(document.querySelector('#match-frame')).display }; }"""
+           stillFrame: getComputedStyle(document.querySelector('#match-frame')).display,
+           caption: document.querySelector('#movement-caption').textContent }; }"""
 
 
 def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
@@ -122,3 +123,6 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
     canvas, panel = layout["canvas"], layout["panel"]
     assert panel["top"] - 1 <= canvas["top"] and canvas["bottom"] <= panel["bottom"] + 1, layout
     assert canvas["height"] >= 0.6 * panel["height"], layout
+    # Its caption names the clip's file, as the still match's does (not the track's id,
+    # which a bank's own tracks spell as a hash such as "a581dd3c6495c425:0:0").
+    assert layout["caption"].startswith("pose_1.mp4 · "), layout
