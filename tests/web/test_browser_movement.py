@@ -70,6 +70,15 @@ def movement_server(request, tmp_path_factory, penn_valid):
         yield server
 
 
+# Where the playing clip sits in the match's panel, and whether the still match's frame shows.
+MOVEMENT_LAYOUT = """() => {
+  const box = (s) => { const r = document.querySelector(s).getBoundingClientRect();
+                       return {top: r.top, bottom: r.bottom, height: r.height}; };
+  return { canvas: box('#movement-canvas'), panel: box('.flipbook figure'),
+           stillFrame: getComputedStyle(document.querySelector('#match-frame')).display,
+           caption: document.querySelector('#movement-caption').textContent }; }"""
+
+
 def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
     context.add_init_script(RETURNING_VISITOR)  # no first visit's start screen
@@ -85,6 +94,7 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
             page.wait_for_timeout(100)
             samples.append(page.evaluate("() => window.movemirror.movement"))
         kind = "pictures" if movement_server.pictures else "skeletons"
+        layout = page.evaluate(MOVEMENT_LAYOUT)
         screenshot(page, f"movement-{kind}")
         # Explore lists the best windows of the last two seconds as looping strips
         page.click("button[data-view=explore]")
@@ -107,3 +117,12 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
     assert samples[-1]["framesDrawn"] > 50
     assert samples[-1]["switches"] <= 6  # hysteresis: no flicker between tracks
     assert "pose_1" in strips and len(strips) == len(set(strips)) >= 2
+    # As a person sees it: the clip alone fills the match's panel, within it; the still
+    # match's frame (its skeleton drawn for a picture no longer shown) is not left over it.
+    assert layout["stillFrame"] == "none", layout
+    canvas, panel = layout["canvas"], layout["panel"]
+    assert panel["top"] - 1 <= canvas["top"] and canvas["bottom"] <= panel["bottom"] + 1, layout
+    assert canvas["height"] >= 0.6 * panel["height"], layout
+    # Its caption names the clip's file, as the still match's does (not the track's id,
+    # which a bank's own tracks spell as a hash such as "a581dd3c6495c425:0:0").
+    assert layout["caption"].startswith("pose_1.mp4 · "), layout

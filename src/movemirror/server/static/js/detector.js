@@ -54,7 +54,8 @@ export async function loadTfjsHere() {
 /**
  * Returns {estimator, model, backend, msPerRun, timings, details}; runs where it is called (the page or
  * the pose worker), with TF.js already loaded there. onProgress(fraction, text) reports the
- * download and the backend trials.
+ * download and the backend trials; not "ready": the page says that when it is (a pool of
+ * workers is later than its first).
  */
 export async function createDetector(name, { backend = null, threads = null,
   onProgress = () => {} } = {}) {
@@ -68,7 +69,6 @@ export async function createDetector(name, { backend = null, threads = null,
   onProgress(0.9, 'Choosing the fastest backend for this device');
   const chosen = await pickFastest(candidates, () => probePose(estimator, probe));
   estimator.reset();
-  onProgress(1, 'Ready');
   return { estimator, model: name, ...chosen, details: backendDetails() };
 }
 

@@ -94,7 +94,7 @@ const models = new ModelLoader(app, {
   threads: params.has('threads') ? Number(params.get('threads')) : null,
   onReady: () => {
     showFooter(); // the model's name at once, not up to half a second after its matches
-    startCamera();
+    if (!sources.usePendingPhoto()) startCamera();
   },
   onProgress: (text) => start.status(text),
 });

@@ -54,6 +54,42 @@ function cheaperTooSlow(name, measured, cameraFps) {
     && !keepsCameraRate(measured[cheaper], cameraFps)) ?? null;
 }
 
+/** "A", "A and B", "A, B and C". */
+function listed(names) {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+function notTried(names) {
+  const one = names.length === 1;
+  return `${listed(names)}, which cost${one ? 's' : ''} more, ${one ? 'was' : 'were'} not tried`;
+}
+
+/** Why `name` (measured at `ms`) was chosen, naming each other model once: those too slow,
+ * the costlier ones not tried after them, those that could not run, and those not tried
+ * because the chosen one, the fastest, was already too slow. */
+function explain(name, ms, passed, measured, labels, cameraFps) {
+  const { slow, failed, skipped } = passed;
+  const limit = `${budgetMs(cameraFps).toFixed(0)} ms that keeps ${cameraFps} fps`;
+  const took = (model) => `${measured[model].toFixed(0)} ms a pose`;
+  const others = [];
+  if (slow.length) {
+    const each = slow.map((model) => `${labels[model]} took ${took(model)}`);
+    others.push(`${listed(each)}: too slow for ${cameraFps} fps here`);
+  }
+  for (const model of slow) if (skipped[model]) others.push(notTried(skipped[model]));
+  if (failed.length) others.push(`${listed(failed.map((model) => labels[model]))} could not run here`);
+  const keeps = keepsCameraRate(ms, cameraFps);
+  const own = skipped[name] ? [notTried(skipped[name])] : [];
+  if (!others.length) {
+    return [keeps ? `the most accurate model; it took ${took(name)} here, within the ${limit}`
+      : `the fastest model, though it took ${took(name)} here, over the ${limit}`, ...own]
+      .join('; ');
+  }
+  return [...others, keeps ? `${labels[name]} took ${took(name)} here`
+    : `${labels[name]}, the fastest, took ${took(name)} here, over the ${limit} too`, ...own]
+    .join('; ');
+}
+
 /**
  * The choice, given the ms per pose measured so far ({model: ms, or null where its trial
  * failed}; on the worker loop, the pool's, as PoseWorkerPool measured its workers at once):
@@ -64,34 +100,27 @@ function cheaperTooSlow(name, measured, cameraFps) {
  * and then asks this function which to try next, until it is done.
  */
 export function chooseModel(measured, labels, cameraFps = CAMERA_FPS) {
-  const budget = budgetMs(cameraFps);
-  const tooSlow = [];
+  // the models passed over: measured too slow, failed, or not tried (by the cheaper model
+  // already too slow that made them not worth loading)
+  const passed = { slow: [], failed: [], skipped: {} };
   for (const [i, name] of BY_QUERY_QUALITY.entries()) {
     const ms = measured[name];
     if (ms === undefined) {
       const cheaper = cheaperTooSlow(name, measured, cameraFps);
       if (!cheaper) return { model: name, done: false, reason: null };
-      tooSlow.push(`${labels[name]} costs more than ${labels[cheaper]}`);
+      (passed.skipped[cheaper] ??= []).push(labels[name]);
       continue;
     }
     const last = i === BY_QUERY_QUALITY.length - 1;
     if (ms === null && !last) { // its trial failed (Infinity would not survive JSON)
-      tooSlow.push(`${labels[name]} could not run here`);
+      passed.failed.push(name);
       continue;
     }
     if (keepsCameraRate(ms, cameraFps) || last) {
-      const here = `${labels[name]} took ${ms.toFixed(0)} ms a pose here`;
-      const limit = `${budget.toFixed(0)} ms that keeps ${cameraFps} fps`;
-      if (!tooSlow.length) {
-        return { model: name, done: true, reason: `the most accurate model; ${here}, within `
-          + `the ${limit}` };
-      }
-      const slower = `${tooSlow.join(', ')}: too slow for ${cameraFps} fps here`;
-      const reason = keepsCameraRate(ms, cameraFps) ? `${slower}; ${here}`
-        : `${slower}; ${here}, the fastest model, over the ${limit} too`;
-      return { model: name, done: true, reason };
+      return { model: name, done: true,
+        reason: explain(name, ms, passed, measured, labels, cameraFps) };
     }
-    tooSlow.push(`${labels[name]} took ${ms.toFixed(0)} ms a pose`);
+    passed.slow.push(name);
   }
   throw new Error('no model to choose from');
 }

@@ -244,8 +244,9 @@ export function followed(anchor, window, seenMs, nowMs) {
 }
 
 function caption(window) {
-  const source = window.source ? window.source.split(/[\\/]/).pop() : window.track;
-  const parts = [`${source} · ${window.start.toFixed(1)}–${window.end.toFixed(1)} s`,
+  // the file's name, as the still match's caption gives it (the server sends no path)
+  const name = window.file || window.track;
+  const parts = [`${name} · ${window.start.toFixed(1)}–${window.end.toFixed(1)} s`,
     `your pace ${window.speed.toFixed(2)}×`];
   if (window.credit) parts.push(window.credit);
   if (window.licence) parts.push(window.licence);

@@ -3,6 +3,7 @@
 export function panelText(state) {
   if (state.source === 'photo') {
     switch (state.photoStatus) {
+      case 'waiting': return 'The photo is read as soon as the pose model has loaded…';
       case 'finding': return 'Finding the people in the photo…';
       case 'nobody': return 'No person was found in this photo: try another one, or go back to '
         + 'the camera.';

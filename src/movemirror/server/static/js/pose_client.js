@@ -182,6 +182,7 @@ export class PoseWorkerPool {
     const wanted = grow ? this.maxSize : 1;
     while (this.workers.length > wanted) this.workers.pop().terminate();
     while (this.workers.length < wanted) this.workers.push(new PoseWorker());
+    if (wanted > 1) onProgress(0.95, `Starting ${wanted} workers to keep up with the camera`);
     await Promise.all(this.workers.slice(1).map((worker) => worker.load(name, options)));
     const size = this.workers.length;
     let msPerRun = aloneMs;

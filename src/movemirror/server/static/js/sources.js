@@ -7,6 +7,7 @@ export class Sources {
   constructor(app) {
     this.app = app;
     this.asked = 0; // camera starts asked for: only the latest may go on
+    this.pendingPhoto = null; // a photo chosen before the model was ready
     const { ui } = app;
     ui.photoButton.addEventListener('click', () => ui.photoInput.click());
     ui.photoInput.addEventListener('change', () => {
@@ -32,6 +33,7 @@ export class Sources {
 
   async useCamera() {
     const { ui, state, messages } = this.app;
+    this.pendingPhoto = null;
     this.setSource('camera');
     messages.clear('photo'); // a photo's error is no longer news
     state.cameraError = null;
@@ -65,12 +67,24 @@ export class Sources {
   }
 
   async usePhoto(file) {
-    if (!this.app.detector()) return;
     this.asked += 1; // a camera still starting is not wanted any more
     this.app.cameraLoop.stop();
     stopCamera(this.app.ui.video);
     this.setCameraLive(false);
     this.setSource('photo');
+    if (!this.app.detector()) { // the model still loads: the photo waits for it
+      this.pendingPhoto = file;
+      this.app.state.photoStatus = 'waiting';
+      return;
+    }
+    this.pendingPhoto = null;
     await this.app.photo.use(file);
+  }
+
+  /** Reads the photo chosen while the model loaded, now that it has; false if none was. */
+  usePendingPhoto() {
+    const file = this.pendingPhoto;
+    if (file) this.usePhoto(file);
+    return Boolean(file);
   }
 }

@@ -1,0 +1,202 @@
+"""The page as a person sees it, view by view, at desktop and phone sizes: what a fresh look
+found wrong (docs/web-app.md, "Fresh eyes on every view"), each with the check that shows it."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from .conftest import POSE_PHOTO, require
+from .pages import screenshot, wait_for, wait_for_matches
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHONE = (390, 844)
+# Each visible control of the header, with its box: what a person can see and reach.
+HEADER_CONTROLS = """() => [...document.querySelectorAll('header button, header select')]
+  .filter((e) => !e.hidden && getComputedStyle(e).display !== 'none')
+  .map((e) => { const r = e.getBoundingClientRect();
+                return {name: e.id || e.textContent.trim(), left: r.left, right: r.right}; })"""
+
+
+def test_every_header_control_is_in_view_on_a_phone_in_photo_mode(open_page):
+    """Photo mode adds "Back to camera": on a phone it ran off the screen's edge (and "Make a
+    GIF" after it), in a row that scrolled sideways with nothing to say so."""
+    page, _ = open_page(viewport=PHONE)
+    wait_for_matches(page)
+    page.set_input_files("#photo-input", str(require(POSE_PHOTO)))
+    wait_for(page, "() => window.movemirror.source === 'photo' && "
+                   "window.movemirror.matches.length > 0")
+    controls = page.evaluate(HEADER_CONTROLS)
+    assert "camera-button" in [c["name"] for c in controls]
+    outside = [c for c in controls if c["left"] < 0 or c["right"] > PHONE[0]]
+    assert not outside, outside
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE[0]
+    screenshot(page, "phone-photo-header")
+
+
+# Each action of the GIF preview: its box, and the box of its text (where a person reads it).
+GIF_ACTIONS = """() => [...document.querySelectorAll('#gif-preview .gif-actions > *')]
+  .filter((e) => !e.hidden)
+  .map((e) => { const box = e.getBoundingClientRect(); const range = document.createRange();
+                range.selectNodeContents(e); const text = range.getBoundingClientRect();
+                return {name: e.textContent.trim(), top: box.top, height: box.height,
+                        textMiddle: (text.top + text.bottom) / 2}; })"""
+
+
+def test_the_gif_previews_actions_read_as_one_row_of_buttons_on_a_phone(open_page):
+    """On a phone (44 px targets), "Download" (a link styled as a button) sat at the top of
+    its box while "Close" beside it was centred in its own."""
+    page, _ = open_page(viewport=PHONE)
+    wait_for_matches(page)
+    wait_for(page, "() => !document.querySelector('#gif-button').disabled")
+    page.click("#gif-button")
+    page.wait_for_selector("#gif-preview[open]", timeout=90_000)
+    actions = page.evaluate(GIF_ACTIONS)
+    assert {"Download", "Close"} <= {a["name"] for a in actions}
+    for action in actions:
+        middle = action["top"] + action["height"] / 2
+        assert action["textMiddle"] == pytest.approx(middle, abs=2), action
+        assert action["height"] >= 44, action
+    assert len({round(a["top"]) for a in actions}) == 1, actions  # one row
+    screenshot(page, "phone-gif-preview")
+
+
+def visible_text(page) -> str:
+    return page.evaluate("() => document.body.innerText")  # innerText: only what is rendered
+
+
+def test_the_legend_explains_the_marks_where_they_are_shown(open_page):
+    """Explore's tiles show "#rank · distance" and "↔", the mirror neither; the legend for
+    them sat under the mirror and was hidden in Explore."""
+    page, _ = open_page()
+    wait_for_matches(page)
+    shown = visible_text(page)
+    assert "Mirror: move" in shown
+    assert "lower is closer" not in shown and "mirrored:" not in shown
+    page.click("nav button[data-view=explore]")
+    wait_for(page, "() => document.querySelectorAll('#grid li').length >= 3")
+    shown = visible_text(page)
+    tiles = page.evaluate("() => [...document.querySelectorAll('#grid .distance')]"
+                          ".map((d) => d.textContent)")
+    assert all(t.startswith("#") for t in tiles)
+    assert "lower is closer" in shown and "mirrored" in shown
+    screenshot(page, "explore-legend")
+
+
+# Every text the loading messages showed (the bar above the mirror, the start screen's line),
+# with whether the page was ready then.
+WATCH_LOADING = """
+window.__loading = [];
+document.addEventListener('DOMContentLoaded', () => {
+  const seen = () => {
+    const ready = Boolean(window.movemirror && window.movemirror.ready);
+    for (const s of ['#messages', '#start-status']) {
+      window.__loading.push({ready, where: s, text: document.querySelector(s).textContent});
+    }
+  };
+  for (const s of ['#messages', '#start-status']) {
+    new MutationObserver(seen).observe(document.querySelector(s),
+      {childList: true, characterData: true, subtree: true});
+  }
+});
+"""
+
+
+@pytest.mark.parametrize("first_visit", [True, False], ids=["start-screen", "returning"])
+def test_nothing_says_ready_before_the_page_is(open_page, first_visit):
+    """The model's loading said "Ready… 100%" (start screen) and "Ready…" with a full bar
+    (above the mirror, whose panel said "Loading the pose model…") for the seconds the page
+    went on loading the model into its other workers and timing them together."""
+    page, _ = open_page(first_visit=first_visit, init_script=WATCH_LOADING)
+    wait_for(page, "() => window.movemirror && window.movemirror.ready", timeout=120_000)
+    seen = page.evaluate("() => window.__loading")
+    early = [s for s in seen if not s["ready"] and "ready" in s["text"].lower()]
+    assert not early, early[:3]
+    assert any(s["text"] for s in seen if not s["ready"])  # it did say what was loading
+
+
+# The lines the stale note's text takes, and what of the match's picture it covers.
+STALE_NOTE = """() => {
+  const note = document.querySelector('#match-stale');
+  const range = document.createRange();
+  range.selectNodeContents(note);
+  const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  const n = note.getBoundingClientRect(), p = document.querySelector('.match-frame')
+    .getBoundingClientRect();
+  return {lines, text: note.textContent, noteWidth: n.width, pictureWidth: p.width}; }"""
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), PHONE], ids=["desktop", "phone"])
+def test_the_stale_note_is_a_line_or_two_across_the_match(open_page, viewport):
+    """When the server went quiet, the phone's "Not live" note was squeezed into half the
+    panel's width: three lines over the match's head."""
+    mode = {"silent": False}
+
+    def relay(ws):
+        server = ws.connect_to_server()
+        ws.on_message(lambda message: server.send(message))
+        server.on_message(lambda message: None if mode["silent"] else ws.send(message))
+
+    page, _ = open_page(viewport=viewport, before_goto=lambda p: p.route_web_socket(
+        re.compile(r".*/api/stream"), relay))
+    wait_for_matches(page)
+    wait_for(page, "() => !document.querySelector('#match-image').hidden")
+    mode["silent"] = True
+    wait_for(page, "() => !document.querySelector('#match-stale').hidden", timeout=15_000)
+    note = page.evaluate(STALE_NOTE)
+    assert "Not live" in note["text"]
+    assert note["lines"] <= 2, note
+    screenshot(page, f"stale-note-{viewport[0]}x{viewport[1]}")
+
+
+def seen_brightness(page, selector) -> float:
+    """The mean brightness (0-255) of what the screen shows in an element's box."""
+    png = page.locator(selector).screenshot()
+    return float(np.asarray(Image.open(io.BytesIO(png)).convert("L"), np.float32).mean())
+
+
+def test_coverage_while_its_map_is_computed_is_not_a_blank_white_square(open_page):
+    """While the server computed the map (202, Retry-After), the view showed an empty white
+    640 px square on the dark page, its only word below it."""
+    held = {"replies": 0}
+
+    def computing(route):
+        held["replies"] += 1
+        route.fulfill(status=202, headers={"Retry-After": "1"}, body="")
+
+    page, _ = open_page(before_goto=lambda p: p.route("**/api/coverage", computing))
+    wait_for_matches(page)
+    page.click("nav button[data-view=coverage]")
+    wait_for(page, "() => document.querySelector('#coverage-caption').textContent"
+                   ".includes('being computed')")
+    assert seen_brightness(page, "#coverage-map") < 80, "a blank white square"
+    screenshot(page, "coverage-computing")
+    page.unroute("**/api/coverage")  # the map is ready: drawn on its white ground
+    wait_for(page, "() => document.querySelector('#coverage-caption').textContent"
+                   ".includes('mapped by')", timeout=120_000)
+    assert held["replies"] >= 1 and seen_brightness(page, "#coverage-map") > 200
+
+
+def test_a_photo_chosen_while_the_model_loads_is_read_when_it_has(open_page):
+    """"Use a photo" works from the start, but a photo chosen before the pose model had
+    loaded (tens of seconds on a slow device) was dropped without a word: the camera came
+    on instead."""
+    page, _ = open_page()
+    page.set_input_files("#photo-input", str(require(POSE_PHOTO)))
+    early = page.evaluate("() => ({ready: window.movemirror.ready,"
+                          " source: window.movemirror.source,"
+                          " panel: document.querySelector('#match-empty').textContent})")
+    assert early["ready"] is False, "the model was ready before the photo came: no test"
+    assert early["source"] == "photo"
+    wait_for(page, "() => window.movemirror.ready")
+    wait_for(page, "() => window.movemirror.matches.length > 0", timeout=60_000)
+    state = page.evaluate("() => ({source: window.movemirror.source,"
+                          " cameraLive: window.movemirror.cameraLive,"
+                          " people: window.movemirror.people.length})")
+    assert state == {"source": "photo", "cameraLive": False, "people": 1}, state
+    screenshot(page, "photo-while-loading")
