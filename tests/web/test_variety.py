@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 
 from movemirror.bank import PoseBank
 from movemirror.server import create_app
+from movemirror.server.matcher import Hit
+from movemirror.server.records import MatchFormatter
 from movemirror.server.variety import best_per_frame, frame_codes, frame_key, one_per_frame
 
 from .test_js_matches_python import JS, run_js
@@ -100,13 +102,15 @@ def test_the_api_and_the_stream_send_one_match_per_frame(video_bank, clip_poses)
 
 @node
 def test_the_page_makes_the_same_frame_keys(video_bank):
-    rows = [0, 1, 500, 40_000]
-    matches = [{"id": video_bank.ids[r], "source": video_bank.record(r)["source"],
-                "frame_time": video_bank.record(r)["frame_time"]} for r in rows]
-    matches += [{"id": "photo", "source": "a/b.jpg", "frame_time": None},
-                {"id": "nothing", "source": None, "frame_time": None}]
+    # Matches as the server sends them: the file's name, never its folders.
+    matches = MatchFormatter(video_bank).as_dicts(
+        [Hit(r, 0.1, False) for r in (0, 1, 500, 40_000)])
+    matches += [{"id": "photo", "file": "b.jpg", "frame_time": None},
+                {"id": "nothing", "file": None, "frame_time": None}]
+    assert "source" not in matches[0] and matches[0]["file"].endswith(".mp4")
     js = run_js("variety.js", f"return {json.dumps(matches)}.map(m.frameKey);")
-    assert js == [frame_key(m["source"], m["frame_time"], m["id"]) for m in matches]
+    assert js == [frame_key(m["file"], m["frame_time"], m["id"]) for m in matches]
+    assert len(set(js[:3])) == 2  # rows 0 and 1: one clip's same second
 
 
 def flipbook_run(replies: list[list[dict]], variety: bool,
@@ -130,9 +134,10 @@ def flipbook_run(replies: list[list[dict]], variety: bool,
 
 
 def as_replies(bank, candidates: list) -> list[list[dict]]:
-    records = bank.records.select(["id", "source", "frame_time"]).to_pylist()
-    return [[{**records[row], "distance": d} for row, d in zip(rows, distances, strict=True)]
-            for rows, distances, _ in candidates]
+    """The matches of each reply as the server sends them (MatchFormatter)."""
+    formatter = MatchFormatter(bank)
+    return [formatter.as_dicts([Hit(row, d, m) for row, d, m in zip(*found, strict=True)])
+            for found in candidates]
 
 
 def page_replies(bank, poses, one_frame: bool, metric: str = "cosine") -> list[list[dict]]:
@@ -160,7 +165,7 @@ def summary(shown: list[dict | None]) -> dict:
     from movemirror.server.variety import frame_key as key
 
     on_screen = [s for s in shown if s]
-    frames = [key(s["source"], s["frame_time"], s["id"]) for s in on_screen]
+    frames = [key(s["file"], s["frame_time"], s["id"]) for s in on_screen]
     counts = np.unique(frames, return_counts=True)[1]
     return {"images": len({s["id"] for s in on_screen}), "frames": len(set(frames)),
             "top_frame_share": float(counts.max() / len(frames)),
@@ -188,10 +193,10 @@ def test_a_30s_clip_shows_more_moments_for_little_distance(video_bank, clip_pose
 @node
 def test_the_flipbook_prefers_a_fresh_frame_within_the_margin():
     picked = run_js("variety.js", """
-        const shown = { id: 'x', source: 'a.mp4', frame_time: 1.2, distance: 0.1 };
-        const again = { id: 'y', source: 'a.mp4', frame_time: 1.7, distance: 0.10 };
-        const near = { id: 'z', source: 'b.mp4', frame_time: 1.0, distance: 0.10 + m.MARGIN };
-        const far = { id: 'w', source: 'c.jpg', frame_time: null, distance: 0.13 + m.MARGIN };
+        const shown = { id: 'x', file: 'a.mp4', frame_time: 1.2, distance: 0.1 };
+        const again = { id: 'y', file: 'a.mp4', frame_time: 1.7, distance: 0.10 };
+        const near = { id: 'z', file: 'b.mp4', frame_time: 1.0, distance: 0.10 + m.MARGIN };
+        const far = { id: 'w', file: 'c.jpg', frame_time: null, distance: 0.13 + m.MARGIN };
         const r = new m.RecentFrames();
         r.remember(shown, 0);
         return [r.pick([again, near], 1000).id, r.pick([again, far], 1000).id,

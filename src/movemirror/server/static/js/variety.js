@@ -16,12 +16,14 @@ export function marginFor(metric) {
   return METRIC_MARGINS[metric] ?? MARGIN;
 }
 
-/** The source frame of a match, as movemirror.server.variety.frame_key makes it. */
+/** The source frame of a match, as movemirror.server.variety.frame_key makes it from the
+ * match's file name (a match never names its source's folders, so two files of one name in
+ * different folders count as one here; the server's one match per frame tells them apart). */
 export function frameKey(match) {
-  if (match.source === null || match.source === undefined) return `#${match.id}`;
+  if (match.file === null || match.file === undefined) return `#${match.id}`;
   const time = match.frame_time;
-  if (time === null || time === undefined || !Number.isFinite(time)) return match.source;
-  return `${match.source}@${Math.floor(time / FRAME_SECONDS)}`;
+  if (time === null || time === undefined || !Number.isFinite(time)) return match.file;
+  return `${match.file}@${Math.floor(time / FRAME_SECONDS)}`;
 }
 
 export class RecentFrames {
