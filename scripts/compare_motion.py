@@ -29,6 +29,7 @@ from movemirror.bench.motion_data import movements, split_clips
 from movemirror.datasets.penn_action import load_penn_action
 from movemirror.keypoints import mirror_keypoints
 from movemirror.motion.windows import MOTION_METRIC
+from movemirror.stats import bootstrap_interval
 
 
 @contextlib.contextmanager
@@ -42,15 +43,6 @@ def constants(setting: dict):
     finally:
         for name, value in saved.items():
             setattr(motion_search, name, value)
-
-
-def paired_bootstrap(old: np.ndarray, new: np.ndarray, draws: int = 4000,
-                     seed: int = 0) -> tuple[float, float]:
-    """95 % interval of mean(new - old), the queries resampled with replacement."""
-    gain = np.asarray(new, np.float64) - np.asarray(old, np.float64)
-    picks = np.random.default_rng(seed).integers(0, len(gain), (draws, len(gain)))
-    low, high = np.percentile(gain[picks].mean(axis=1), [2.5, 97.5])
-    return float(low), float(high)
 
 
 def main() -> None:
@@ -84,7 +76,9 @@ def main() -> None:
                                       metric=MOTION_METRIC, mirror=flipped)
             still.append(train.action[_clip_of(tracks[found_still.indices[0][0]])] == q.action)
         old_a, new_a = np.array(old), np.array(new)
-        low, high = paired_bootstrap(old_a, new_a)
+        # 95 % interval of mean(new - old), the movements resampled with replacement, paired.
+        low, high = bootstrap_interval(lambda o, n: (n - o).mean(axis=1), old_a.astype(float),
+                                       new_a.astype(float), draws=4000)
         print(f"{name:13} still {np.mean(still):.3f}  base {old_a.mean():.3f}  alternative "
               f"{new_a.mean():.3f}  difference {new_a.mean() - old_a.mean():+.3f} (95 % "
               f"{low:+.3f} to {high:+.3f}; better {int((new_a & ~old_a).sum())}, worse "

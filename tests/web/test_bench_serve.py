@@ -15,7 +15,6 @@ from movemirror.bench.flood_comparison import (
     FloodComparison,
     WrongAnswers,
     check_answers,
-    median_interval,
 )
 from movemirror.bench.frame_clock import FrameClock
 from movemirror.bench.load_client import LoadClient, text_frame
@@ -177,12 +176,24 @@ def test_the_flood_runs_in_a_process_of_its_own(server, bank):
     assert time.perf_counter() >= end  # it sent until the level's end, not before
 
 
+def _rounds(ratios: list[float]) -> FloodComparison:
+    """A comparison whose rounds' p99 ratios (with the flood / without) are ratios."""
+    def level(p99_ms: float) -> LevelResult:
+        return LevelResult(clients=1, rate_per_client=30, seconds=1, sent=0, answered=0,
+                           errors=0, unanswered=0, matches_per_second=0, p50_ms=1,
+                           p99_ms=p99_ms, max_ms=p99_ms, server_cpu_percent=None,
+                           load_cpu_percent=0)
+    return FloodComparison("closed", 1, 0, [level(10.0) for _ in ratios],
+                           [level(10.0 * ratio) for ratio in ratios], (0.0, 0.0))
+
+
 def test_the_median_interval_holds_the_median_and_narrows_with_agreeing_rounds():
-    spread = [0.25, 0.9, 1.0, 1.1, 2.4]
-    low, high = median_interval(spread)
-    assert low <= 1.0 <= high and low >= 0.25 and high <= 2.4 and high - low >= 0.2
-    low, high = median_interval([1.0, 1.01, 0.99, 1.0, 1.02])
-    assert 0.99 <= low <= high <= 1.02
+    spread = _rounds([0.25, 0.9, 1.0, 1.1, 2.4])
+    low, high = spread.median_p99_interval
+    assert low <= spread.median_p99_ratio <= high and low >= 0.25 and high <= 2.4
+    assert high - low >= 0.2
+    low, high = _rounds([1.0, 1.01, 0.99, 1.0, 1.02]).median_p99_interval
+    assert 0.99 - 1e-12 <= low <= high <= 1.02 + 1e-12
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import numpy as np
 
 from movemirror.bench.load_level import LevelResult
 from movemirror.bench.malformed import DRAIN_SECONDS
+from movemirror.stats import bootstrap_interval
 
 # Issue 12: a flood of malformed messages may raise the other clients' p99 by at most 20%.
 FLOOD_P99_BOUND = 1.2
@@ -40,7 +41,9 @@ class FloodComparison:
 
     @property
     def median_p99_interval(self) -> tuple[float, float]:
-        return median_interval(self.p99_ratios)
+        """The median ratio's 95% bootstrap interval (rounds resampled with replacement)."""
+        return bootstrap_interval(lambda ratios: np.median(ratios, axis=1),
+                                  self.p99_ratios)
 
     def median_cpu(self, flooded: bool) -> dict[str, float]:
         """Cores (percent of one) kept busy by the server, the good clients' process, the
@@ -87,16 +90,6 @@ class FloodComparison:
             for kind, count in level.malformed_wrong.items():
                 wrong[kind] = wrong.get(kind, 0) + count
         return wrong
-
-
-def median_interval(values: list[float], confidence: float = 0.95, draws: int = 10_000,
-                    seed: int = 0) -> tuple[float, float]:
-    """The bootstrap interval of the median (values resampled with replacement)."""
-    picks = np.random.default_rng(seed).integers(0, len(values), (draws, len(values)))
-    medians = np.median(np.asarray(values, dtype=np.float64)[picks], axis=1)
-    tail = 100 * (1 - confidence) / 2
-    low, high = np.percentile(medians, [tail, 100 - tail])
-    return float(low), float(high)
 
 
 class WrongAnswers(RuntimeError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from movemirror.stats import bootstrap_interval
+
 
 def gap_closed(random, oracle, chosen) -> float:
     """(sum random - chosen) / (sum random - oracle) over the queries where all three are
@@ -46,8 +48,11 @@ def paired_gap_difference(random, oracle, baseline, other, draws: int = 2000,
     span, gain = (random - oracle)[known], (baseline - other)[known]
     if not known.any() or span.sum() <= 0:
         return float("nan"), float("nan"), float("nan")
-    picks = np.random.default_rng(seed).integers(0, len(span), (draws, len(span)))
-    spans = span[picks].sum(axis=1)
-    resampled = gain[picks].sum(axis=1) / np.where(spans > 0, spans, np.nan)
-    low, high = np.nanpercentile(resampled, [2.5, 97.5])
-    return float(gain.sum() / span.sum()), float(low), float(high)
+    low, high = bootstrap_interval(_gain_per_span, span, gain, draws=draws, seed=seed)
+    return float(gain.sum() / span.sum()), low, high
+
+
+def _gain_per_span(spans: np.ndarray, gains: np.ndarray) -> np.ndarray:
+    """Per resample (a row), sum gain / sum span; NaN where the span is not positive."""
+    total = spans.sum(axis=1)
+    return gains.sum(axis=1) / np.where(total > 0, total, np.nan)
