@@ -240,3 +240,21 @@ def test_the_model_menu_reads_whole_on_a_phone_beside_make_a_gif(open_page):
     page.set_viewport_size({"width": 1280, "height": 800})  # room again: the whole words
     wait_for(page, "() => document.querySelector('#model').options[0].textContent"
                    " === 'Auto (for this device)'")
+
+
+def test_explores_legend_says_likeness_orders_its_distances_in_groups_of_ten(open_page):
+    """Under likeness Explore showed e.g. "#8 · 0.688" then "#9 · 0.340" (its distances are
+    ordered ten at a time) under a legend that said only "lower is closer"."""
+    page, _ = open_page()
+    wait_for_matches(page)
+    page.click("nav button[data-view=explore]")
+    wait_for(page, "() => document.querySelectorAll('#grid li').length >= 3")
+    assert page.input_value("#metric") == "likeness"  # the default
+    groups = "lower is closer within a group of ten"
+    assert groups in visible_text(page)
+    screenshot(page, "explore-legend-likeness")
+    page.select_option("#metric", "cosine")  # one order over all: no groups to speak of
+    shown = visible_text(page)
+    assert "lower is closer." in shown and "group of ten" not in shown
+    page.select_option("#metric", "likeness")
+    assert groups in visible_text(page)
