@@ -14,12 +14,11 @@ const LABELS = Object.fromEntries(Object.entries(MODELS).map(([name, spec]) => [
 // menu's max-width at the same width).
 const NARROW_SCREEN = window.matchMedia('(max-width: 700px)');
 
-/** A model's option: its short label on a narrow screen, the whole kept as its title and
- * its name for a screen reader. */
+/** A model's option: its short label on a narrow screen, the whole kept as its title (not
+ * as its aria-label: a name that does not contain the words shown fails WCAG 2.5.3). */
 function modelOption({ label, short }, value, selected) {
   const option = new Option(label, value, false, selected);
   option.title = label;
-  option.setAttribute('aria-label', label);
   const fit = () => { option.textContent = NARROW_SCREEN.matches ? short : label; };
   fit();
   NARROW_SCREEN.addEventListener('change', fit);
