@@ -3,6 +3,8 @@ caption that always names the picture shown (issue 11, findings 1-3)."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -81,17 +83,58 @@ def test_the_caption_always_names_the_picture_shown(open_page, bank):
         for (let i = 0; i < 300; i += 1) {
           const img = document.querySelector('#match-image');
           if (!img.hidden) out.push([img.dataset.matchId,
-                                     document.querySelector('#match-caption').textContent]);
+                                     document.querySelector('#match-caption').textContent,
+                                     document.querySelector('#match-frame')
+                                       .classList.contains('flipped')]);
           await new Promise((r) => setTimeout(r, 20));
         }
         return out; }""")
     assert len(samples) > 200
 
-    def caption(match_id):
+    def caption(match_id, flipped):
         record = bank.record(bank.ids.index(match_id))
         parts = [PurePosixPath(record["source"]).name, record["credit"], record["licence"]]
-        return " · ".join(p for p in parts if p)
+        return " · ".join([*(p for p in parts if p), *(["↔ mirrored"] if flipped else [])])
 
-    assert np.unique([s for s, _ in samples]).size >= 2  # the picture changed while sampled
-    wrong = [(shown, text) for shown, text in samples if text != caption(shown)]
+    assert np.unique([s for s, _, _ in samples]).size >= 2  # the picture changed while sampled
+    wrong = [(shown, text) for shown, text, flipped in samples if text != caption(shown, flipped)]
     assert not wrong, f"{len(wrong)} of {len(samples)} samples disagree, e.g. {wrong[0]}"
+
+
+# What the mirror's match says of itself: its caption and alt text, and whether it is flipped.
+MATCH_SHOWN = """() => ({caption: document.querySelector('#match-caption').textContent,
+  title: document.querySelector('#match-caption').title,
+  alt: document.querySelector('#match-image').alt,
+  flipped: document.querySelector('#match-frame').classList.contains('flipped')})"""
+
+
+def test_a_mirrored_match_is_marked_where_it_is_shown_flipped(open_page):
+    """A match found mirrored is shown flipped: the mirror showed it so with no word of why
+    (Explore's tiles have the "↔" mark and its legend)."""
+    mode = {"mirrored": False}
+
+    def relay(ws):  # the server's replies, each match said to be mirrored or not
+        server = ws.connect_to_server()
+        ws.on_message(lambda message: server.send(message))
+
+        def reply(message):
+            data = json.loads(message)
+            for match in data.get("matches") or []:
+                match["mirrored"] = mode["mirrored"]
+            ws.send(json.dumps(data))
+
+        server.on_message(reply)
+
+    page, _ = open_page(before_goto=lambda p: p.route_web_socket(
+        re.compile(r".*/api/stream"), relay))
+    wait_for_matches(page)
+    wait_for(page, "() => !document.querySelector('#match-image').hidden")
+    plain = page.evaluate(MATCH_SHOWN)
+    assert not plain["flipped"]
+    assert "↔" not in plain["caption"] and "mirrored" not in plain["alt"] + plain["title"]
+    mode["mirrored"] = True  # the same picture (or the next) now matched mirrored
+    wait_for(page, "() => document.querySelector('#match-frame').classList.contains('flipped')")
+    flipped = page.evaluate(MATCH_SHOWN)
+    assert flipped["caption"].endswith(" · ↔ mirrored"), flipped
+    assert "shown mirrored" in flipped["alt"] and "flipped" in flipped["title"], flipped
+    screenshot(page, "mirror-mirrored-match")

@@ -200,3 +200,61 @@ def test_a_photo_chosen_while_the_model_loads_is_read_when_it_has(open_page):
                           " people: window.movemirror.people.length})")
     assert state == {"source": "photo", "cameraLive": False, "people": 1}, state
     screenshot(page, "photo-while-loading")
+
+
+# For each option of the Model menu, the width the closed menu needs to show it whole
+# (Chromium's own sizing of a menu holding that option alone, beside the real one), and the
+# menu's width.
+MODEL_MENU = """() => {
+  const menu = document.querySelector('#model');
+  const needs = [...menu.options].map((option) => {
+    const alone = menu.cloneNode(false);
+    alone.removeAttribute('id');
+    alone.style.maxWidth = 'none';
+    alone.append(new Option(option.textContent));
+    menu.after(alone);
+    const width = alone.getBoundingClientRect().width;
+    alone.remove();
+    return {text: option.textContent, title: option.title, width};
+  });
+  return {width: menu.getBoundingClientRect().width, needs}; }"""
+
+
+def test_the_model_menu_reads_whole_on_a_phone_beside_make_a_gif(open_page):
+    """On a phone the closed Model menu showed "Auto (for this" (its full text would push
+    "Make a GIF" to a second row), and "MoveNet Lightning" as "MoveNet Ligh"."""
+    page, _ = open_page(viewport=PHONE)
+    wait_for_matches(page)
+    menu = page.evaluate(MODEL_MENU)
+    cut = [n for n in menu["needs"] if n["width"] > menu["width"] + 0.5]
+    assert not cut, (menu["width"], cut)
+    auto = menu["needs"][0]
+    assert auto["text"] == "Auto" and auto["title"] == "Auto (for this device)", auto
+    assert all(len(n["title"]) >= len(n["text"]) for n in menu["needs"]), menu  # the whole
+    tops = page.evaluate("""() => ['#model', '#gif-button'].map((s) =>
+        Math.round(document.querySelector(s).getBoundingClientRect().top))""")
+    assert tops[0] == tops[1], tops  # one row
+    controls = page.evaluate(HEADER_CONTROLS)
+    assert all(0 <= c["left"] and c["right"] <= PHONE[0] for c in controls), controls
+    screenshot(page, "phone-model-menu")
+    page.set_viewport_size({"width": 1280, "height": 800})  # room again: the whole words
+    wait_for(page, "() => document.querySelector('#model').options[0].textContent"
+                   " === 'Auto (for this device)'")
+
+
+def test_explores_legend_says_likeness_orders_its_distances_in_groups_of_ten(open_page):
+    """Under likeness Explore showed e.g. "#8 · 0.688" then "#9 · 0.340" (its distances are
+    ordered ten at a time) under a legend that said only "lower is closer"."""
+    page, _ = open_page()
+    wait_for_matches(page)
+    page.click("nav button[data-view=explore]")
+    wait_for(page, "() => document.querySelectorAll('#grid li').length >= 3")
+    assert page.input_value("#metric") == "likeness"  # the default
+    groups = "lower is closer within a group of ten"
+    assert groups in visible_text(page)
+    screenshot(page, "explore-legend-likeness")
+    page.select_option("#metric", "cosine")  # one order over all: no groups to speak of
+    shown = visible_text(page)
+    assert "lower is closer." in shown and "group of ten" not in shown
+    page.select_option("#metric", "likeness")
+    assert groups in visible_text(page)

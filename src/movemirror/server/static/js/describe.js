@@ -2,6 +2,9 @@
 // archive's owner gave no credit, licence or source.
 
 export const NONE_GIVEN = 'None given';
+// The mark of a match found flipped left to right (and so shown flipped); index.html's
+// Explore legend explains it.
+export const MIRRORED_SIGN = '↔';
 
 /** "at 3.2 s" for a video frame, '' for a photo. */
 export function momentOf(match) {

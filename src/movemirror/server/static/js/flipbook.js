@@ -1,11 +1,12 @@
 // The mirror view's match: the held match's image, its skeleton drawn over it and its caption,
 // swapped in together (once the image is decoded) from one match, so the caption never names
 // another picture and the panel never flashes an empty frame.
-import { describeMatch } from './describe.js';
+import { MIRRORED_SIGN, describeMatch } from './describe.js';
 import { drawNormalizedSkeleton } from './draw.js';
 
 // Sharp enough: the image is never drawn larger than this many times its own pixels.
 export const MAX_UPSCALE = 2;
+const MIRRORED_TITLE = 'The match was found flipped left to right, so it is shown flipped';
 
 export class Flipbook {
   /** elements: {frame, image, skeleton (canvas), caption, empty, skeletonToggle} */
@@ -43,7 +44,7 @@ export class Flipbook {
       const flip = Boolean(match.mirrored) !== Boolean(this.shown.mirrored);
       this.shown = match;
       this.wanted = null;
-      if (flip) this.frame.classList.toggle('flipped', Boolean(match.mirrored));
+      if (flip) this.label(match);
       return;
     }
     if (this.wanted && this.wanted.id === match.id) return;
@@ -59,17 +60,24 @@ export class Flipbook {
 
   swapIn(match, decoded) {
     this.image.src = decoded.src;
-    this.image.alt = `Best match: ${describeMatch(match)}`;
     this.image.dataset.matchId = match.id;
-    this.caption.textContent = attribution(match);
     this.caption.dataset.matchId = match.id;
-    this.frame.classList.toggle('flipped', Boolean(match.mirrored));
+    this.label(match);
     this.frame.hidden = false;
     this.image.hidden = false;
     this.empty.hidden = true;
     this.shown = match;
     this.changes += 1;
     this.fit();
+  }
+
+  /** The words for the picture and whether it is shown flipped, which say so together. */
+  label(match) {
+    const mirrored = Boolean(match.mirrored);
+    this.image.alt = `Best match: ${describeMatch(match)}`;
+    this.caption.textContent = attribution(match) + (mirrored ? ` · ${MIRRORED_SIGN} mirrored` : '');
+    this.caption.title = mirrored ? MIRRORED_TITLE : '';
+    this.frame.classList.toggle('flipped', mirrored);
   }
 
   /** Sizes the picture to fill its panel at its own aspect, but at most MAX_UPSCALE x. */

@@ -10,6 +10,21 @@ import { PoseWorkerPool } from './pose_client.js';
 const LABELS = Object.fromEntries(Object.entries(MODELS).map(([name, spec]) => [name,
   spec.label]));
 
+// A phone's header has room for a short label only, beside "Make a GIF" (app.css: the
+// menu's max-width at the same width).
+const NARROW_SCREEN = window.matchMedia('(max-width: 700px)');
+
+/** A model's option: its short label on a narrow screen, the whole kept as its title (not
+ * as its aria-label: a name that does not contain the words shown fails WCAG 2.5.3). */
+function modelOption({ label, short }, value, selected) {
+  const option = new Option(label, value, false, selected);
+  option.title = label;
+  const fit = () => { option.textContent = NARROW_SCREEN.matches ? short : label; };
+  fit();
+  NARROW_SCREEN.addEventListener('change', fit);
+  return option;
+}
+
 export class ModelLoader {
   /**
    * app: {ui, state, messages, cameraLoop}; backend, threads: forced TF.js backend and WASM
@@ -27,10 +42,10 @@ export class ModelLoader {
     this.maxWorkers = app.state.workers; // state.workers becomes the workers in use
     const { ui, state } = app;
     ui.model.replaceChildren();
-    ui.model.append(new Option('Auto (for this device)', AUTO, false,
+    ui.model.append(modelOption({ label: 'Auto (for this device)', short: 'Auto' }, AUTO,
       state.model === AUTO));
     for (const [name, spec] of Object.entries(MODELS)) {
-      ui.model.append(new Option(spec.label, name, false, name === state.model));
+      ui.model.append(modelOption(spec, name, name === state.model));
     }
     ui.model.addEventListener('change', () => this.load(ui.model.value));
   }

@@ -17,6 +17,7 @@ export const ui = {
   model: $('#model'),
   k: $('#explore-k'),
   metric: $('#metric'),
+  exploreLegend: $('#explore-legend'),
   mirror: $('#mirror-toggle'),
   freeze: $('#freeze'),
   grid: $('#grid'),

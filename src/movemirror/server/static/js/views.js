@@ -12,8 +12,8 @@ export class Views {
       button.addEventListener('click', () => this.set(button.dataset.view));
     }
     this.mirrorChoice = ui.mirror.checked;
-    ui.metric.addEventListener('change', () => this.showMirrorOption());
-    this.showMirrorOption();
+    ui.metric.addEventListener('change', () => this.showMetric());
+    this.showMetric();
     for (const control of [ui.k, ui.metric, ui.mirror]) {
       control.addEventListener('change', () => this.refresh());
     }
@@ -26,6 +26,14 @@ export class Views {
   mirrorChosen() {
     const { mirror } = this.app.ui;
     return mirror.disabled ? this.mirrorChoice : mirror.checked;
+  }
+
+  /** What the chosen distance changes on the page: the mirror box, and what the legend says
+   * of the distances' order (likeness orders them in groups of ten). */
+  showMetric() {
+    const { exploreLegend, metric } = this.app.ui;
+    this.showMirrorOption();
+    exploreLegend.dataset.metric = metric.value;
   }
 
   /** "likeness" always searches both ways round: while it is chosen the mirror box says so,
