@@ -6,7 +6,7 @@ import io
 
 from rich.table import Table
 
-from movemirror.cli.console import UNLIMITED_WIDTH, UncutConsole, counted
+from movemirror.cli.console import UNLIMITED_WIDTH, UncutConsole
 
 LONG_PATH = "/archive/" + "/".join(f"folder number {i} with spaces" for i in range(8)) + "/a.jpg"
 REASON = "cannot decode image: image file is truncated (35 bytes not processed)"
@@ -58,8 +58,3 @@ def test_a_narrow_terminal_folds_cells_and_never_elides():
     # The last column, read down, is the whole path (wrapped at its spaces, or folded).
     cells = [line.rsplit("│", 2)[1] for line in lines if line.count("│") == 4]
     assert "".join(cells).replace(" ", "") == LONG_PATH.replace(" ", "")
-
-
-def test_counts_take_the_plural_except_one():
-    assert [counted(n, "video") for n in (0, 1, 2, 1250)] == [
-        "0 videos", "1 video", "2 videos", "1,250 videos"]

@@ -98,7 +98,7 @@ def test_the_distributed_bank_equals_the_local_one_and_a_second_run_adds_nothing
     summary = run_index([sources], bank_dir, SETTINGS, engine=engine)
     assert engine.actors == 2  # one per CPU of the two nodes
     assert summary.units_total == PHOTOS + 4 and summary.entries == len(local_bank) > PHOTOS
-    assert "ray" in summary.engine and "2 actor(s)" in summary.engine
+    assert "ray" in summary.engine and "2 actors" in summary.engine
     assert_same_bank(PoseBank.load(bank_dir), local_bank)
 
     again = run_index([sources], bank_dir, SETTINGS, engine=ray_engine(cluster))

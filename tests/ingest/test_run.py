@@ -337,8 +337,8 @@ def test_cli_reports_progress_summary_and_bank_info(bad_files, some_photos, tmp_
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "entries added" in out.stdout and "frames/s" in out.stdout
-    assert "engine: local, 1 worker process(es), device cpu (asked for)" not in out.stdout
-    assert "engine: local, 1 worker process(es), device cpu (" in out.stdout  # auto: and why
+    assert "engine: local, 1 worker process, device cpu (asked for)" not in out.stdout
+    assert "engine: local, 1 worker process, device cpu (" in out.stdout  # auto: and why
     for name in bad_files:
         assert name in out.stdout
     info = subprocess.run([sys.executable, "-m", "movemirror.cli.main", "bank", "info",

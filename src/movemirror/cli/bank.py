@@ -14,10 +14,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from movemirror.cli.console import console, counted, errors, fail
+from movemirror.cli.console import console, errors, fail
 from movemirror.errors import BankError
 from movemirror.keypoints import KEYPOINT_NAMES
 from movemirror.vectors import MIN_SCORE
+from movemirror.wording import counted
 
 app = typer.Typer(help="Inspect and maintain pose banks.", no_args_is_help=True)
 BANK_HELP = "The bank: a directory, or a URI Lance supports (s3://bucket/bank)."

@@ -72,12 +72,6 @@ console = UncutConsole()
 errors = UncutConsole(stderr=True)
 
 
-def counted(n: int, noun: str) -> str:
-    """"1 photo", "2 photos", "1,250 files": a count and its noun, plural as English has it
-    for the nouns this tool counts (an s added)."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a clear error and return the Exit to raise."""
     errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False)

@@ -20,13 +20,14 @@ from rich.table import Table
 from rich.text import Text
 
 from movemirror.cli.choices import models_help, modes_help
-from movemirror.cli.console import console, counted, fail
+from movemirror.cli.console import console, fail
 from movemirror.ingest.engines import DEFAULT_ENGINE, ENGINES
 from movemirror.ingest.report import EXAMPLES_PER_REASON, group_by_reason
 from movemirror.ingest.run import COMMIT_EVERY_SECONDS
 from movemirror.ingest.work import THUMB_KINDS, Settings
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.pose.session import DEVICES
+from movemirror.wording import counted
 
 # Progress in a log (output not a terminal): a plain line at most this often, not a bar.
 LOG_PROGRESS_SECONDS = 30.0

@@ -10,9 +10,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from movemirror.cli.choices import models_help, modes_help
-from movemirror.cli.console import console, counted, errors, fail
+from movemirror.cli.console import console, errors, fail
 from movemirror.pose import DEFAULT_MODE, DEFAULT_MODEL
 from movemirror.pose.multipose import MAX_PEOPLE
+from movemirror.wording import counted
 
 
 def pose(

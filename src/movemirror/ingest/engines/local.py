@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from movemirror.ingest.work import MULTIPOSE_SIDE, Settings, Unit, UnitResult, process_unit
 from movemirror.pose.session import Device, choose_device
+from movemirror.wording import counted
 
 _estimator = None
 _estimator_key: tuple[str, str, str] | None = None
@@ -68,7 +69,8 @@ class LocalEngine:
         self.device: Device = choose_device(device)
 
     def describe(self) -> str:
-        return f"local, {self.workers} worker process(es), device {self.device.describe()}"
+        return (f"local, {counted(self.workers, 'worker process', 'worker processes')}, "
+                f"device {self.device.describe()}")
 
     def run(self, units: list[Unit], settings: Settings) -> Iterator[UnitResult]:
         return run_units(units, settings, self.workers, self.device.name)

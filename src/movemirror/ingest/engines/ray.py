@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from movemirror.errors import ClusterError
 from movemirror.ingest.work import Settings, Unit, UnitResult, process_unit
 from movemirror.pose.session import CUDA_PROVIDER, DEVICES, Device, choose_device
+from movemirror.wording import counted
 
 ATTEMPTS = 3  # passes over the units at most: a unit failing in all of them is reported
 # Photos per block (one task on an actor) at most; fewer when there are too few photos to give
@@ -105,7 +106,7 @@ class RayEngine:
     def describe(self) -> str:
         where = self.address or "started on this machine"
         device = self.device.describe() if self.device else self.requested_device
-        return f"ray ({where}), {self.actors} actor(s), device {device}"
+        return f"ray ({where}), {counted(self.actors, 'actor')}, device {device}"
 
     def run(self, units: list[Unit], settings: Settings) -> Iterator[UnitResult]:
         if not units:
@@ -214,7 +215,7 @@ class RayEngine:
         except Exception as error:
             if _is_start_timeout(error):
                 raise ClusterError(
-                    f"the Ray cluster did not start {self.actors} actor(s) within "
+                    f"the Ray cluster did not start {counted(self.actors, 'actor')} within "
                     f"{ACTOR_START_SECONDS:.0f} s: are its CPUs taken by other jobs?") from error
             first_line = (str(error).strip().splitlines() or [""])[0]
             raise ClusterError(f"the run on Ray failed: {type(error).__name__}: "
@@ -227,7 +228,7 @@ def cluster_device(requested: str, gpus: int) -> Device:
     if requested == "cpu":
         return Device("cpu", "asked for")
     if gpus > 0:
-        return Device("cuda", f"the cluster has {gpus} GPU(s)")
+        return Device("cuda", f"the cluster has {counted(gpus, 'GPU')}")
     if requested == "cuda":
         raise ClusterError("--device cuda: the Ray cluster has no GPU; use --device auto or cpu")
     return Device("cpu", f"the Ray cluster has no GPU for {CUDA_PROVIDER}")
@@ -240,8 +241,8 @@ def plan_actors(workers: int, cpus: int, gpus: int, device: Device) -> int:
     if have < 1:
         raise ClusterError(f"the Ray cluster has no {what} to run actors on")
     if workers > have:
-        raise ClusterError(f"the Ray cluster has {have} {what}(s) but --workers {workers} asks "
-                           f"for {workers} actors of one {what} each; use --workers {have} "
+        raise ClusterError(f"the Ray cluster has {counted(have, what)} but --workers {workers} "
+                           f"asks for {workers} actors of one {what} each; use --workers {have} "
                            f"or fewer (0: one per {what})")
     return workers or have
 

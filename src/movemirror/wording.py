@@ -1,0 +1,9 @@
+"""Words for people: a count and its noun, in the singular where there is one."""
+
+from __future__ import annotations
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 photo", "2 photos", "1,250 files", "2 worker processes" (plural given): a count
+    and its noun; the plural is the noun with an s unless given."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
