@@ -55,6 +55,9 @@ FEATURE_SETS = {
     "all": ("cosine", "torso", "gap ", "score ", "angle "),
     "gaps+aligned": ("cosine", "torso", "gap ", "aligned"),
     "all+aligned": ("cosine", "torso", "gap ", "score ", "angle ", "aligned"),
+    "gaps+sure": ("cosine", "torso", "gap ", "sure gap "),
+    "gaps+sure+aligned": ("cosine", "torso", "gap ", "sure gap ", "aligned"),
+    "everything": ("cosine", "torso", "gap ", "score ", "sure gap ", "angle ", "aligned"),
 }
 
 

@@ -38,7 +38,7 @@ def usable(poses: np.ndarray) -> np.ndarray:
 def test_names_match_the_columns(lspet_truths):
     poses = usable(lspet_truths)
     assert features_of(poses[0], poses[1:6]).shape == (5, len(FEATURE_NAMES))
-    assert len(FEATURE_NAMES) == 4 + 2 * len(GROUPS) + len(BODY_SEGMENTS) + 2
+    assert len(FEATURE_NAMES) == 4 + 3 * len(GROUPS) + len(BODY_SEGMENTS) + 2
 
 
 def test_a_pose_against_itself_has_no_gap(lspet_truths):
@@ -46,7 +46,7 @@ def test_a_pose_against_itself_has_no_gap(lspet_truths):
     for pose in poses:
         f = features_of(pose, pose[None])[0]
         gaps = [i for i, n in enumerate(FEATURE_NAMES)
-                if n in ("torso", "aligned") or n.startswith(("gap ", "angle "))]
+                if n in ("torso", "aligned") or n.startswith(("gap ", "sure gap ", "angle "))]
         assert np.allclose(f[gaps], 0.0, atol=1e-6)
         scores = [i for i, n in enumerate(FEATURE_NAMES) if n.startswith("score ")]
         assert np.all(f[scores] >= 0) and np.all(f[scores] <= 1)

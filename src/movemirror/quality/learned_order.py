@@ -7,6 +7,9 @@ that the torso distance picks (as likeness shows it):
 - per body group (GROUPS), the query-weighted mean L1 gap between the two torso vectors'
   joints (body spreads; 0 where the query has none of the group);
 - per body group, the candidate's mean keypoint score;
+- per body group, that group's gap times the query's mean score on it ("sure gap": lets the
+  weight of a gap depend on how sure the query is of it, which a linear score cannot do
+  with the query's scores alone, the same for all its candidates);
 - per body segment (keypoints.BODY_SEGMENTS), the angle (radians, 0..pi) between the two
   segments' directions where both have the segment, else 0;
 - the joint-position judge (quality.judges) applied to the two ESTIMATED poses, keypoints
@@ -39,6 +42,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     ("cosine", "cosine rank", "torso", "torso rank")
     + tuple(f"gap {g}" for g in GROUPS)
     + tuple(f"score {g}" for g in GROUPS)
+    + tuple(f"sure gap {g}" for g in GROUPS)
     + tuple(f"angle {a}-{b}" for a, b in BODY_SEGMENTS)
     + ("aligned", "aligned missing"))
 _EPS = 1e-12
@@ -58,11 +62,16 @@ def pair_features(query_torso: np.ndarray, query_pose: np.ndarray, candidate_tor
     count = len(cosine)
     cosine = np.asarray(cosine, np.float64)
     columns = [cosine, _ranks(cosine) / max(count, 1), torso, _ranks(torso) / max(count, 1)]
+    group_gaps = []
     for joints in GROUPS.values():
         w = weights[:, joints]
-        columns.append((gaps[:, joints] * w).sum(axis=1) / np.maximum(w.sum(axis=1), _EPS))
+        group_gaps.append((gaps[:, joints] * w).sum(axis=1) / np.maximum(w.sum(axis=1), _EPS))
+    columns += group_gaps
     scores = np.asarray(candidate_poses, np.float64)[..., 2]
     columns += [scores[:, joints].mean(axis=1) for joints in GROUPS.values()]
+    q_scores = np.asarray(query_pose, np.float64)[..., 2]
+    columns += [gap * q_scores[:, joints].mean(axis=1)
+                for gap, joints in zip(group_gaps, GROUPS.values(), strict=True)]
     q_dir, q_w = segment_directions(query_pose)
     a_dir, a_w = segment_directions(candidate_poses)
     angle = np.abs(q_dir - a_dir) % (2 * np.pi)
