@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,7 +91,8 @@ class Queries:
         oracle's, 0: a random photo's)."""
         per_judge = [(self.random[n][:, None] - self.scores[n])
                      / (self.random[n] - self.oracle[n])[:, None] for n in JUDGES]
-        with np.errstate(invalid="ignore"):
+        with warnings.catch_warnings():  # a candidate neither judge can score: NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
             return np.nanmean(np.stack(per_judge), axis=0)
 
     def picked(self, picks: np.ndarray) -> dict[str, np.ndarray]:
@@ -125,7 +127,8 @@ def load(query_side: str, which: str, c: int) -> Queries:
         query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
         judged = judge_all(query_truths, archive_truths)
         scores, random, oracle = judged.scores, judged.random, judged.oracle
-    q_est = estimate_side(q_side, [(i, paths[i]) for i in query_ids], 1, print)
+    q_est = (None if q_side.source == "truth"
+             else estimate_side(q_side, [(i, paths[i]) for i in query_ids], 1, print))
     found = query_poses(q_side, q_est, truths, query_ids)
     wanted = set(HALVES[which]) if which in HALVES else set(archive_ids)
     rows = [q for q, (i, p) in enumerate(zip(query_ids, found, strict=True))

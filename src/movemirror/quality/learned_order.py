@@ -19,8 +19,9 @@ All finite for any pose that has a torso vector (the only ones likeness re-order
 
 The model: score = w . standardised features; per query the softmax over its candidates;
 the loss the cross-entropy against a target distribution over them (e.g. a softmax of the
-judges' gap-normalised scores), plus an L2 pull of w to 0. Tried on LSPET
-(scripts/tune_rerank.py, docs/match-quality.md).
+judges' gap-normalised scores), plus an L2 pull of w to 0. Tried on LSPET and not kept: no
+gain on the report queries (scripts/tune_rerank.py; docs/match-quality.md, "Tried, not kept:
+a second stage learned from ground truth").
 """
 
 from __future__ import annotations
