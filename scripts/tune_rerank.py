@@ -34,7 +34,7 @@ from movemirror.bench.quality_poses import Side, estimate_side
 from movemirror.bench.quality_side_poses import archive_poses, query_poses, truth_pose
 from movemirror.datasets import dataset_dir
 from movemirror.datasets.lspet import load_lspet
-from movemirror.distances import cosine_distance
+from movemirror.distances import cosine_distance, weighted_distance
 from movemirror.keypoints import mirror_keypoints
 from movemirror.quality.gap import gap_closed, paired_gap_difference, reference_scores
 from movemirror.quality.learned_order import (
@@ -45,7 +45,7 @@ from movemirror.quality.learned_order import (
     softmax_targets,
 )
 from movemirror.torso_vectors import torso_vectors_where_possible
-from movemirror.vectors import CONFIDENCES, XY, to_vectors
+from movemirror.vectors import to_vectors
 
 ARCHIVE = "ingest:thunder:crop"
 HALVES = {"tuning": range(4000, 5000), "report": range(5000, 6000)}
@@ -156,8 +156,8 @@ def load(query_side: str, which: str, c: int) -> Queries:
         cand = np.argsort(first[j], kind="stable")[:c]
         cand = cand[np.isfinite(first[j, cand])]
         if has_torso[j]:
-            plain, flip = _torso_distance(t_q[j], torso[cand]), _torso_distance(t_qm[j],
-                                                                                torso[cand])
+            plain = weighted_distance(t_q[j], torso[cand])[0]
+            flip = weighted_distance(t_qm[j], torso[cand])[0]
             flipped = flip < plain
             order = np.lexsort((cand, first[j, cand], np.where(flipped, flip, plain)))
             cand, flipped = cand[order], flipped[order]
@@ -178,12 +178,6 @@ def load(query_side: str, which: str, c: int) -> Queries:
     return Queries(np.array([query_ids[q] for q in rows]), features, mask, has_torso.copy(),
                    chosen, {n: random[n][rows] for n in JUDGES},
                    {n: oracle[n][rows] for n in JUDGES})
-
-
-def _torso_distance(query: np.ndarray, bank: np.ndarray) -> np.ndarray:
-    """The torso distance (the query's weights) of one torso vector to many."""
-    w = np.repeat(query[CONFIDENCES].astype(np.float64), 2)
-    return np.abs(bank[:, XY] - query[XY]) @ w / max(w.sum() / 2, 1e-12)
 
 
 def picks(model: LinearOrder, queries: Queries, columns: np.ndarray) -> np.ndarray:
