@@ -24,6 +24,7 @@ import numpy as np
 
 from movemirror.bench.event_loop import run_on_new_loop
 from movemirror.bench.frame_clock import FrameClock
+from movemirror.bench.latency_histogram import Counts, latency_counts
 from movemirror.bench.load_client import (
     MATCHES,
     SUPERSEDED,
@@ -82,6 +83,8 @@ class LevelResult:
     # The machine's busy cores beside the server's and the bench's: other jobs, which the
     # latencies suffer from too (None where /proc cannot tell).
     other_cpu_percent: float | None = None
+    # The counted latencies by bin (bench.latency_histogram): what pooling levels needs.
+    latency_counts: Counts = field(default_factory=dict)
 
 
 @dataclass
@@ -247,7 +250,7 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         p99_ms=float(np.percentile(ms, 99)), max_ms=float(ms.max()),
         server_cpu_percent=cpu, load_cpu_percent=load_cpu,
         flood_cpu_percent=100 * flood_cpu / span,
-        other_cpu_percent=other_cpu, loop=loop,
+        other_cpu_percent=other_cpu, loop=loop, latency_counts=latency_counts(ms),
         superseded=sum(one.superseded for one in stats),
         min_client_matches_per_second=min(len(one.latencies) for one in stats) / seconds,
         malformed_clients=malformed_clients, malformed_sent=flood.sent,
