@@ -25,6 +25,7 @@ from movemirror.bench.latency_histogram import latency_counts
 from movemirror.bench.load_client import LoadClient, text_frame
 from movemirror.bench.load_level import LevelResult, run_level
 from movemirror.bench.malformed import (
+    DRAIN_SECONDS,
     FloodProcess,
     FloodStats,
     Malformed,
@@ -162,6 +163,39 @@ def test_good_clients_keep_their_matches_while_others_flood_malformed_messages(s
     # The flood ran in its own process: its CPU is counted there, beside the good clients'.
     assert level.flood_cpu_percent > 0 and level.load_cpu_percent > 0
     assert level.other_cpu_percent is not None and level.other_cpu_percent >= 0
+
+
+def test_a_comparison_floods_from_one_process_and_waits_for_answers_owed_once(
+        server, bank, monkeypatch):
+    """Rounds turn about without and with the flood; one flood process serves every level;
+    only the last flooded level waits for the answers still owed (none is left owed after
+    it), the others leave at their end with what is owed counted; nothing lost or wrong."""
+    from movemirror.bench import load_level, serve
+
+    entered: list[int] = []
+
+    class Counted(FloodProcess):
+        def __enter__(self) -> FloodProcess:
+            entered.append(1)
+            return super().__enter__()
+
+    monkeypatch.setattr(serve, "FloodProcess", Counted)
+    monkeypatch.setattr(load_level, "FloodProcess", Counted)
+    plan = serve.Plan(rate=30, seconds=1.5, warmup=0.3, malformed_clients=3, rounds=3)
+    flood = serve.compare_flood(server, messages(bank), 4, plan, "closed")
+    assert len(entered) == 1
+    assert len(flood.without) == len(flood.with_flood) == 3
+    assert [level.malformed_clients for level in flood.without] == [0, 0, 0]
+    assert [level.malformed_drain_seconds for level in flood.with_flood] == [0, 0, DRAIN_SECONDS]
+    assert flood.levels_waited == 1 and flood.with_flood[-1].malformed_owed == 0
+    assert flood.malformed_owed == 0 and flood.malformed_left_owed >= 0
+    assert all(level.malformed_sent > 0 for level in flood.with_flood)
+    assert flood.malformed_unanswered == 0 and flood.malformed_wrong == {}
+    assert (flood.malformed_answered_right + flood.malformed_left_owed
+            == flood.malformed_sent)
+    for level in flood.without + flood.with_flood:
+        assert level.errors == 0 and sum(level.latency_counts.values()) == level.answered > 0
+    check_answers(flood)
 
 
 def test_the_flood_runs_in_a_process_of_its_own(server, bank):

@@ -104,9 +104,12 @@ class FloodComparison:
                 "flood": median([level.flood_cpu_percent for level in levels]),
                 "other jobs": median([level.other_cpu_percent for level in levels])}
 
-    def _flood_total(self, count: str) -> int:
-        """A count of the flood's messages (a LevelResult field), over the rounds with it."""
-        return sum(getattr(level, count) for level in self.with_flood)
+    def _flood_total(self, count: str, waited: bool | None = None) -> int:
+        """A count of the flood's messages (a LevelResult field), over the rounds with it
+        (None), or over those whose malformed clients waited for the answers owed after the
+        level (True) or did not (False)."""
+        return sum(getattr(level, count) for level in self.with_flood
+                   if waited is None or (level.malformed_drain_seconds > 0) == waited)
 
     @property
     def malformed_sent(self) -> int:
@@ -122,7 +125,17 @@ class FloodComparison:
 
     @property
     def malformed_owed(self) -> int:
-        return self._flood_total("malformed_owed")
+        """Still owed when the wait after a level ended."""
+        return self._flood_total("malformed_owed", waited=True)
+
+    @property
+    def malformed_left_owed(self) -> int:
+        """Owed when a level ended whose malformed clients did not wait for them."""
+        return self._flood_total("malformed_owed", waited=False)
+
+    @property
+    def levels_waited(self) -> int:
+        return sum(1 for level in self.with_flood if level.malformed_drain_seconds > 0)
 
     @property
     def malformed_unanswered(self) -> int:
@@ -164,8 +177,11 @@ def describe_flood(flood: FloodComparison) -> str:
             f"process) {cpu[True]['flood']:.0f}, other jobs {cpu[False]['other jobs']:.0f} -> "
             f"{cpu[True]['other jobs']:.0f}. Malformed messages answered as the protocol "
             f"says: {flood.malformed_answered_right:,} of {flood.malformed_sent:,} "
-            f"({flood.malformed_answered_after_stop:,} answered after their level, within "
-            f"{DRAIN_SECONDS:g} s; still owed then {flood.malformed_owed:,}; lost "
+            f"({flood.malformed_answered_after_stop:,} answered after their level, in the "
+            f"wait of up to {DRAIN_SECONDS:g} s after {flood.levels_waited} of the "
+            f"{len(flood.with_flood)} flooded levels; still owed then "
+            f"{flood.malformed_owed:,}; left owed at the end of the others "
+            f"{flood.malformed_left_owed:,}; lost "
             f"{flood.malformed_unanswered:,}; wrong {flood.malformed_wrong or 0}). Load "
             f"average {flood.load_average[0]:.2f} -> {flood.load_average[1]:.2f}.")
 

@@ -60,6 +60,8 @@ def write_json(results: Results, plan: Plan, path: Path) -> None:
                      "malformed_answered_right": f.malformed_answered_right,
                      "malformed_answered_after_stop": f.malformed_answered_after_stop,
                      "malformed_owed": f.malformed_owed,
+                     "malformed_left_owed": f.malformed_left_owed,
+                     "levels_waited": f.levels_waited,
                      "malformed_unanswered": f.malformed_unanswered,
                      "malformed_wrong": f.malformed_wrong,
                      "load_average": f.load_average} for f in results.floods]},
