@@ -9,17 +9,23 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
 
 from movemirror.bench.flood_comparison import (
+    FLOOD_P99_BOUND,
     FloodComparison,
     WrongAnswers,
+    bound_verdict,
     check_answers,
+    describe_flood,
 )
 from movemirror.bench.frame_clock import FrameClock
+from movemirror.bench.latency_histogram import latency_counts
 from movemirror.bench.load_client import LoadClient, text_frame
 from movemirror.bench.load_level import LevelResult, run_level
 from movemirror.bench.malformed import (
+    DRAIN_SECONDS,
     FloodProcess,
     FloodStats,
     Malformed,
@@ -76,6 +82,7 @@ def test_closed_loop_clients_keep_one_query_in_flight_and_are_never_superseded(s
                       warmup=0.2, loop="closed")
     assert level.loop == "closed" and level.errors == 0 and level.superseded == 0
     assert level.answered == level.sent > 0  # each query answered before the next is sent
+    assert sum(level.latency_counts.values()) == level.answered  # all kept for pooling
     assert level.min_client_matches_per_second >= 10  # 20 frames a second, a light load
     assert level.server_rss_start_mb > 0 and level.server_rss_max_mb >= level.server_rss_end_mb
 
@@ -158,6 +165,39 @@ def test_good_clients_keep_their_matches_while_others_flood_malformed_messages(s
     assert level.other_cpu_percent is not None and level.other_cpu_percent >= 0
 
 
+def test_a_comparison_floods_from_one_process_and_waits_for_answers_owed_once(
+        server, bank, monkeypatch):
+    """Rounds turn about without and with the flood; one flood process serves every level;
+    only the last flooded level waits for the answers still owed (none is left owed after
+    it), the others leave at their end with what is owed counted; nothing lost or wrong."""
+    from movemirror.bench import load_level, serve
+
+    entered: list[int] = []
+
+    class Counted(FloodProcess):
+        def __enter__(self) -> FloodProcess:
+            entered.append(1)
+            return super().__enter__()
+
+    monkeypatch.setattr(serve, "FloodProcess", Counted)
+    monkeypatch.setattr(load_level, "FloodProcess", Counted)
+    plan = serve.Plan(rate=30, seconds=1.5, warmup=0.3, malformed_clients=3, rounds=3)
+    flood = serve.compare_flood(server, messages(bank), 4, plan, "closed")
+    assert len(entered) == 1
+    assert len(flood.without) == len(flood.with_flood) == 3
+    assert [level.malformed_clients for level in flood.without] == [0, 0, 0]
+    assert [level.malformed_drain_seconds for level in flood.with_flood] == [0, 0, DRAIN_SECONDS]
+    assert flood.levels_waited == 1 and flood.with_flood[-1].malformed_owed == 0
+    assert flood.malformed_owed == 0 and flood.malformed_left_owed >= 0
+    assert all(level.malformed_sent > 0 for level in flood.with_flood)
+    assert flood.malformed_unanswered == 0 and flood.malformed_wrong == {}
+    assert (flood.malformed_answered_right + flood.malformed_left_owed
+            == flood.malformed_sent)
+    for level in flood.without + flood.with_flood:
+        assert level.errors == 0 and sum(level.latency_counts.values()) == level.answered > 0
+    check_answers(flood)
+
+
 def test_the_flood_runs_in_a_process_of_its_own(server, bank):
     """The malformed clients' sockets belong to another process than this one (the good
     clients'), and their answers are checked there all the same."""
@@ -194,6 +234,40 @@ def test_the_median_interval_holds_the_median_and_narrows_with_agreeing_rounds()
     assert high - low >= 0.2
     low, high = _rounds([1.0, 1.01, 0.99, 1.0, 1.02]).median_p99_interval
     assert 0.99 - 1e-12 <= low <= high <= 1.02 + 1e-12
+
+
+def test_the_verdict_is_met_missed_or_not_settled_from_the_interval():
+    assert bound_verdict(1.05, 0.95, 1.2, 1.2) == "met"
+    assert bound_verdict(1.3, 1.21, 1.4, 1.2) == "missed"
+    assert bound_verdict(1.1, 0.9, 1.3, 1.2) == ("not settled (the estimate 1.10 is within "
+                                                 "the bound, its interval 0.90-1.30 reaches "
+                                                 "above it)")
+    assert bound_verdict(1.25, 1.1, 1.4, 1.2).startswith("not settled (the estimate 1.25 is "
+                                                          "over the bound")
+
+
+def test_the_flood_s_verdict_pools_each_side_s_answers_over_the_rounds():
+    """Six rounds whose p99 wanders 10-60 ms with the machine's load, the flood's side 1.1
+    times the other in each: pooled ratio 1.1 and a narrow paired interval, within the bound,
+    though the rounds' own p99s are those of different latencies."""
+    rng = np.random.default_rng(9)
+    without, with_flood = [], []
+    for scale in rng.uniform(4, 25, 6):
+        ms = rng.lognormal(np.log(scale), 0.4, 3_000)
+        for side, stretch in ((without, 1.0), (with_flood, 1.1)):
+            side.append(LevelResult(
+                clients=200, rate_per_client=30, seconds=10, sent=3_000, answered=3_000,
+                errors=0, unanswered=0, matches_per_second=300, p50_ms=0,
+                p99_ms=float(np.percentile(ms * stretch, 99)), max_ms=0,
+                server_cpu_percent=None, load_cpu_percent=0,
+                latency_counts=latency_counts(ms * stretch)))
+    flood = FloodComparison("closed", 200, 20, without, with_flood, (0.0, 0.0))
+    assert flood.pooled_p99_ratio == pytest.approx(1.1, rel=0.011)
+    low, high = flood.pooled_p99_interval
+    assert 1.08 <= low <= high <= 1.12 and flood.verdict == "met"
+    assert f"ratio 1.10 (95% interval {low:.2f}-{high:.2f}" in describe_flood(flood)
+    assert f"against the {FLOOD_P99_BOUND:.2f} bound met" in describe_flood(flood)
+    assert "median of the rounds' ratios 1.10" in describe_flood(flood)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ import numpy as np
 
 from movemirror.bench.event_loop import run_on_new_loop
 from movemirror.bench.frame_clock import FrameClock
+from movemirror.bench.latency_histogram import Counts, latency_counts
 from movemirror.bench.load_client import (
     MATCHES,
     SUPERSEDED,
@@ -78,10 +79,13 @@ class LevelResult:
     malformed_owed: int = 0
     malformed_unanswered: int = 0
     malformed_wrong: dict[str, int] = field(default_factory=dict)
+    malformed_drain_seconds: float = 0.0  # the longest they waited for answers owed
     flood_cpu_percent: float = 0.0  # the malformed clients' process, of one core
     # The machine's busy cores beside the server's and the bench's: other jobs, which the
     # latencies suffer from too (None where /proc cannot tell).
     other_cpu_percent: float | None = None
+    # The counted latencies by bin (bench.latency_histogram): what pooling levels needs.
+    latency_counts: Counts = field(default_factory=dict)
 
 
 @dataclass
@@ -197,8 +201,12 @@ async def _level(url: str, frames: list[bytes], clients: int, rate: float, start
 
 
 def run_level(server: ServerProcess, messages: list[str], clients: int, rate: float,
-              seconds: float, warmup: float, loop: str = "open",
-              malformed_clients: int = 0) -> LevelResult:
+              seconds: float, warmup: float, loop: str = "open", malformed_clients: int = 0,
+              flooding: FloodProcess | None = None,
+              drain: float = DRAIN_SECONDS) -> LevelResult:
+    """One level. With malformed clients: they run in `flooding` (a FloodProcess of this
+    level's own if None) and wait up to `drain` s after the level for the answers still
+    owed to them (0: they leave at its end, what is owed counted as such)."""
     url = f"ws://{HOST}:{server.port}/api/stream"
     assert server.process is not None, "run_level needs a started server"
     frames = [text_frame(text) for text in messages]  # masked once, sent many times
@@ -206,15 +214,18 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
     flood, flood_cpu = FloodStats(), 0.0
     span = seconds + warmup + 1  # the seconds the CPU figures are shares of
     with contextlib.ExitStack() as stack:
-        flooding = stack.enter_context(FloodProcess()) if malformed_clients else None
+        if malformed_clients and flooding is None:
+            flooding = stack.enter_context(FloodProcess())
         cpu_before = tree_cpu_seconds(server.process.pid)
         load_before = time.process_time()
         busy_before = machine_busy_seconds()
         start = time.perf_counter() + 0.5
         warm_until = start + warmup
         stop = warm_until + seconds
-        flooded = None if flooding is None else flooding.pool.submit(
-            run_flood, url, kinds, malformed_clients, rate, start, stop)
+        flooded = None
+        if flooding is not None and malformed_clients:
+            flooded = flooding.pool.submit(run_flood, url, kinds, malformed_clients, rate,
+                                           start, stop, drain)
         # The load generator is Python too: its full collections would stall every client
         # (measured: 146-404 ms each on a busy machine), and count as the server's latency.
         gc.collect()
@@ -229,7 +240,7 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         cpu_after = tree_cpu_seconds(server.process.pid)
         busy = machine_busy_seconds() - busy_before
         if flooded is not None:  # its wait for the answers still owed ends after the level
-            flood, flood_cpu = flooded.result(timeout=DRAIN_SECONDS + 60)
+            flood, flood_cpu = flooded.result(timeout=drain + 60)
     latencies = [t for one in stats for t in one.latencies]
     ms = np.asarray(latencies) * 1000 if latencies else np.asarray([np.nan])
     cpu = other_cpu = None
@@ -247,13 +258,14 @@ def run_level(server: ServerProcess, messages: list[str], clients: int, rate: fl
         p99_ms=float(np.percentile(ms, 99)), max_ms=float(ms.max()),
         server_cpu_percent=cpu, load_cpu_percent=load_cpu,
         flood_cpu_percent=100 * flood_cpu / span,
-        other_cpu_percent=other_cpu, loop=loop,
+        other_cpu_percent=other_cpu, loop=loop, latency_counts=latency_counts(ms),
         superseded=sum(one.superseded for one in stats),
         min_client_matches_per_second=min(len(one.latencies) for one in stats) / seconds,
         malformed_clients=malformed_clients, malformed_sent=flood.sent,
         malformed_answered_right=flood.answered_right,
         malformed_answered_after_stop=flood.answered_after_stop, malformed_owed=flood.owed,
         malformed_unanswered=flood.unanswered, malformed_wrong=flood.wrong,
+        malformed_drain_seconds=drain if malformed_clients else 0.0,
         server_rss_start_mb=float(rss[0]) if len(rss) else None,
         server_rss_end_mb=float(rss[-1]) if len(rss) else None,
         server_rss_max_mb=float(rss.max()) if len(rss) else None)

@@ -183,9 +183,9 @@ async def malformed_client(url: str, kinds: list[Malformed], rate: float, start:
 
 
 async def _flood(url: str, kinds: list[Malformed], clients: int, rate: float, start: float,
-                 stop: float) -> FloodStats:
+                 stop: float, drain: float) -> FloodStats:
     flood = FloodStats()
-    await asyncio.gather(*[malformed_client(url, kinds, rate, start, stop, flood)
+    await asyncio.gather(*[malformed_client(url, kinds, rate, start, stop, flood, drain)
                            for _ in range(clients)])
     return flood
 
@@ -195,16 +195,18 @@ def _flood_process_ready() -> None:
 
 
 def run_flood(url: str, kinds: list[Malformed], clients: int, rate: float, start: float,
-              stop: float) -> tuple[FloodStats, float]:
-    """In the flood's own process: the malformed clients, and the CPU seconds they took."""
+              stop: float, drain: float = DRAIN_SECONDS) -> tuple[FloodStats, float]:
+    """In the flood's own process: the malformed clients (waiting up to `drain` s after
+    `stop` for the answers still owed), and the CPU seconds they took."""
     cpu = time.process_time()
-    flood = run_on_new_loop(_flood(url, kinds, clients, rate, start, stop))
+    flood = run_on_new_loop(_flood(url, kinds, clients, rate, start, stop, drain))
     return flood, time.process_time() - cpu
 
 
 class FloodProcess:
     """A process of its own for the malformed clients, started (imports done) on entry: on
-    the good clients' event loop their work would count as the server's latency.
+    the good clients' event loop their work would count as the server's latency. One serves
+    any number of levels in turn (starting one takes ~2 s), idle between them.
     perf_counter is the system's monotonic clock, so both processes share a level's times."""
 
     def __enter__(self) -> FloodProcess:

@@ -7,12 +7,14 @@ movemirror.bench.load_client's: they share the server's cores, so they are made 
 (frames masked in advance, replies told apart by their first bytes).
 Optional malformed clients (movemirror.bench.malformed) send broken messages at the same
 rate, each checked for its error frame and close code (the answers the server still owes
-them when the level ends are waited for a few seconds, outside the level's figures; a
-wrong or lost answer stops the bench: WrongAnswers). They run in a process of their own,
-so that their work is never done on the good clients' event loop. Each level then runs
-turn about without and with them (compare_flood), after one level not counted, to show
-whether bad input slows the others: the median of the rounds' p99 ratios, its bootstrap
-interval and where the cores went (server, good clients, flood; bench.flood_comparison).
+them when the last flooded level ends are waited for a few seconds, outside the level's
+figures; a wrong or lost answer stops the bench: WrongAnswers). They run in a process of
+their own, so that their work is never done on the good clients' event loop. Each level
+then runs turn about without and with them (compare_flood), after one level not counted, to
+show whether bad input slows the others: the p99 of all the good clients' answers with the
+flood over without, each side's rounds pooled, its paired bootstrap interval over rounds and
+the verdict, the median of the rounds' own ratios, and where the cores went (server, good
+clients, flood; bench.flood_comparison).
 The server's resident memory (all its processes) is sampled every second, so a long level
 (`--seconds 600`) is a soak test. Each level runs for a fixed time and then everything stops
 by itself. The table and the JSON: bench.serve_report.
@@ -35,6 +37,7 @@ from movemirror.bench.flood_comparison import (
     describe_flood,
 )
 from movemirror.bench.load_level import LOOPS, LevelResult, run_level
+from movemirror.bench.malformed import DRAIN_SECONDS, FloodProcess
 from movemirror.bench.memory import ProcessMemory, describe_memory, tree_memory
 from movemirror.bench.serve_data import lspet_bank, real_queries
 from movemirror.bench.server_process import HOST, ServerProcess
@@ -68,12 +71,20 @@ def compare_flood(server: ServerProcess, messages: list[str], clients: int, plan
     # 6,000 matches/s and p99 71 ms, against 6,000 and 35 ms in the levels after it), and
     # it would always fall on the side without the flood.
     run_level(server, messages, clients, plan.rate, min(plan.seconds, 5.0), plan.warmup, loop)
-    for round_ in range(plan.rounds):
-        order = (0, plan.malformed_clients) if round_ % 2 == 0 else (plan.malformed_clients, 0)
-        for malformed in order:
-            level = run_level(server, messages, clients, plan.rate, plan.seconds, plan.warmup,
-                              loop, malformed)
-            (with_flood if malformed else without).append(level)
+    # One process for the flood's every level, idle between them (starting one takes ~2 s).
+    # Only its last level waits for the answers still owed (up to DRAIN_SECONDS); in the
+    # others the malformed clients leave when the level ends. The wait comes after a level's
+    # figures, so it changes none of them; in every flooded level it took ~6 s (measured).
+    with FloodProcess() as flooding:
+        for round_ in range(plan.rounds):
+            order = ((0, plan.malformed_clients) if round_ % 2 == 0
+                     else (plan.malformed_clients, 0))
+            for malformed in order:
+                last = round_ == plan.rounds - 1
+                level = run_level(server, messages, clients, plan.rate, plan.seconds,
+                                  plan.warmup, loop, malformed, flooding,
+                                  drain=DRAIN_SECONDS if last else 0.0)
+                (with_flood if malformed else without).append(level)
     return FloodComparison(loop, clients, plan.malformed_clients, without, with_flood,
                            (load_start, os.getloadavg()[0]))
 

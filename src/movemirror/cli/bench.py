@@ -152,8 +152,9 @@ def serve(
              "NaN, unknown fields, oversized and binary frames; each answer checked). Each "
              "level then runs --rounds times without them and with them, turn about, and the "
              "others' p99 is compared."),
-    rounds: int = typer.Option(SERVE.rounds, min=1, max=50,
-                               help="With --malformed: rounds of the comparison."),
+    rounds: int = typer.Option(SERVE.rounds, min=1, max=100,
+                               help="With --malformed: rounds of the comparison, each about "
+                                    "2 x (--seconds + --warmup + 0.5) s."),
     out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ):
     """Matches per second and p50/p99 latency over the WebSocket, on loopback."""
