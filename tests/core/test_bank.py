@@ -84,6 +84,21 @@ def test_bad_queries_and_options_are_rejected(real_bank):
         bank.search(bank_poses[0], k=0)
 
 
+@pytest.mark.parametrize("metric", ["likeness", "cosine"])
+@pytest.mark.parametrize("k", [2.5, 3.0, "3", None, True])
+def test_a_k_that_is_not_a_whole_number_is_refused_by_name(real_bank, metric, k):
+    # k=2.5 once gave cosine 2 matches and likeness a TypeError from a slice; "3" and None a
+    # TypeError from comparing; True searched for 1 match.
+    bank, bank_poses, _ = real_bank
+    with pytest.raises(ValueError, match=f"k must be a whole number.*{k!r}"):
+        bank.search(bank_poses[0], k=k, metric=metric)
+
+
+def test_k_may_be_a_numpy_integer(real_bank):
+    bank, bank_poses, _ = real_bank
+    assert bank.search(bank_poses[0], k=np.int64(3)).indices.shape == (1, 3)
+
+
 def test_degenerate_pose_in_bank_is_named():
     poses = np.random.default_rng(0).uniform(0, 50, (4, 17, 3)).astype(np.float32)
     poses[..., 2] = 0.9

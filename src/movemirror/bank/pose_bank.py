@@ -20,7 +20,7 @@ from movemirror.bank.schema import (
     RECORD_FIELDS,
 )
 from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
-from movemirror.index import DEFAULT_INDEX, Index, build_index
+from movemirror.index import DEFAULT_INDEX, Index, build_index, check_k
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 from movemirror.quality import likeness
@@ -387,13 +387,12 @@ class PoseBank:
         hip is not refused: it gets stage one's order and cosine distances (metric="torso"
         refuses it).
         """
+        k = check_k(k)
         if metric == LIKENESS:
             return self._search_likeness(queries, k)
         index = self._indexes.get(metric)  # built already: no lock to take
         if index is None:
             index = self.index(metric)  # (refuses an unknown metric)
-        if k < 1:
-            raise ValueError("k must be at least 1")
         rows = self._rows.get(metric)
         poses = as_pose_array(queries)
         if not mirror:
@@ -404,8 +403,6 @@ class PoseBank:
         return SearchResult(distances, _bank_rows(indices, rows), mirrored)
 
     def _search_likeness(self, queries, k: int) -> SearchResult:
-        if k < 1:
-            raise ValueError("k must be at least 1")
         poses = as_pose_array(queries)
         index = self._indexes.get(LIKENESS) or self.index(LIKENESS)
         distances, indices, mirrored = index.search_poses_mirrored(poses,
