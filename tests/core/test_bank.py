@@ -236,3 +236,22 @@ def test_skipping_nothing_builds_the_same_bank(real_bank):
     np.testing.assert_array_equal(skipping.vectors, bank.vectors)
     with pytest.raises(ValueError, match="on_invalid must be one of raise, skip"):
         PoseBank.from_keypoints(bank_poses, on_invalid="drop")
+
+
+def test_poses_of_another_shape_are_refused_not_reshaped(real_bank):
+    # from_keypoints once reshaped any input of N * 51 numbers to (N, 17, 3): poses given
+    # channels first (N, 3, 17) with coordinates as fractions of the frame built a bank of
+    # scrambled poses without a word.
+    poses = real_bank[1][:6].copy()
+    poses[..., :2] /= poses[..., :2].max()
+    channels_first = np.ascontiguousarray(poses.transpose(0, 2, 1))
+    with pytest.raises(PoseError, match=r"shape \(17, 3\) or \(N, 17, 3\), got shape \(6, 3, 17\)"):
+        PoseBank.from_keypoints(channels_first)
+    with pytest.raises(PoseError, match=r"got shape \(6, 17, 2\)"):
+        PoseBank.from_keypoints(poses[..., :2])
+    bank = PoseBank.from_keypoints(poses[:3])
+    with pytest.raises(PoseError, match=r"got shape \(3, 3, 17\)"):
+        bank.add(channels_first[3:])
+    assert len(bank) == 3
+    assert len(PoseBank.from_keypoints(poses[0])) == 1  # one pose (17, 3) is a bank of one
+    assert len(PoseBank.from_keypoints([], ids=[])) == 0

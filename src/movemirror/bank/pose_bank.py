@@ -125,7 +125,7 @@ class PoseBank:
         if on_invalid not in ON_INVALID:
             raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, "
                              f"not {on_invalid!r}")
-        keypoints = np.asarray(keypoints, dtype=np.float32).reshape(-1, NUM_KEYPOINTS, 3)
+        keypoints = _poses(keypoints)
         id_array = arrow_ids(range(len(keypoints)) if ids is None else ids)
         if len(id_array) != len(keypoints):
             raise ValueError(f"{len(id_array)} ids for {len(keypoints)} poses")
@@ -167,7 +167,7 @@ class PoseBank:
         is already in the bank is left out (ids made from the content make adding
         idempotent). Returns how many poses were added."""
         if ids is None:
-            count = len(np.asarray(keypoints).reshape(-1, NUM_KEYPOINTS, 3))
+            count = len(_poses(keypoints))
             ids = [str(len(self) + i) for i in range(count)]
         new = PoseBank.from_keypoints(keypoints, ids, meta, on_invalid=on_invalid,
                                       index=self.index_kind)
@@ -514,6 +514,15 @@ def _tail(start: int, count: int, parts: list, read_base: Callable, cut: Callabl
             pieces.append(cut(part, skip))
         cursor += len(part)
     return pieces
+
+
+def _poses(keypoints) -> np.ndarray:
+    """Poses (N, 17, 3) or one (17, 3) as float32 (N, 17, 3), an empty input as none;
+    PoseError for any other shape (never reshaped: that would scramble the keypoints)."""
+    array = np.asarray(keypoints, dtype=np.float32)
+    if array.size == 0 and array.ndim < 3:
+        return np.empty((0, NUM_KEYPOINTS, 3), np.float32)
+    return as_pose_array(array)
 
 
 def _path(path: str | Path | None) -> str | Path | None:
