@@ -255,3 +255,15 @@ def test_poses_of_another_shape_are_refused_not_reshaped(real_bank):
     assert len(bank) == 3
     assert len(PoseBank.from_keypoints(poses[0])) == 1  # one pose (17, 3) is a bank of one
     assert len(PoseBank.from_keypoints([], ids=[])) == 0
+
+
+def test_add_without_ids_never_drops_a_pose_for_an_id_the_bank_holds(real_bank):
+    # Default ids continue the row numbers; after a skipped pose the bank holds "0", "2",
+    # "3", so the next row number, "3", was taken and add dropped that pose without a word.
+    poses = real_bank[1][:6].copy()
+    poses[1, :, 2] = 0  # no confident keypoint: skipped
+    bank = PoseBank.from_keypoints(poses[:4], on_invalid="skip")
+    assert bank.ids == ["0", "2", "3"]
+    assert bank.add(poses[4:6]) == 2
+    assert len(bank) == 5 and len(set(bank.ids)) == 5
+    np.testing.assert_array_equal(bank.keypoints[3:], poses[4:6])

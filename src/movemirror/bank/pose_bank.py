@@ -163,12 +163,11 @@ class PoseBank:
 
     def add(self, keypoints, ids=None, meta=None, *, on_invalid: str = "raise") -> int:
         """Add poses (N, 17, 3) in memory, as from_keypoints takes them (ids default to
-        continuing the bank's row numbers); the next save() commits them. A pose whose id
-        is already in the bank is left out (ids made from the content make adding
-        idempotent). Returns how many poses were added."""
+        continuing the bank's row numbers, passing over any the bank holds); the next save()
+        commits them. A pose whose id is already in the bank is left out (ids made from the
+        content make adding idempotent). Returns how many poses were added."""
         if ids is None:
-            count = len(_poses(keypoints))
-            ids = [str(len(self) + i) for i in range(count)]
+            ids = self._unused_row_ids(len(_poses(keypoints)))
         new = PoseBank.from_keypoints(keypoints, ids, meta, on_invalid=on_invalid,
                                       index=self.index_kind)
         with self._lock:
@@ -190,6 +189,18 @@ class PoseBank:
             self._motion = None
             self._torsos = None
         return len(fresh)
+
+    def _unused_row_ids(self, count: int) -> list[str]:
+        """count ids the bank does not hold: the next row numbers, passing over those taken
+        (a bank built with on_invalid="skip", or with ids of its own, may hold them)."""
+        ids: list[str] = []
+        start = len(self)
+        while len(ids) < count:
+            candidates = [str(i) for i in range(start, start + count - len(ids))]
+            held = self.contains_ids(candidates)
+            ids += [c for c, taken in zip(candidates, held, strict=True) if not taken]
+            start += len(candidates)
+        return ids
 
     def contains_ids(self, ids) -> np.ndarray:
         """(N,) bool: which of some ids the bank holds (saved or added)."""
