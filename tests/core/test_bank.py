@@ -267,3 +267,20 @@ def test_add_without_ids_never_drops_a_pose_for_an_id_the_bank_holds(real_bank):
     assert bank.add(poses[4:6]) == 2
     assert len(bank) == 5 and len(set(bank.ids)) == 5
     np.testing.assert_array_equal(bank.keypoints[3:], poses[4:6])
+
+
+def test_record_and_image_name_a_row_the_bank_does_not_hold(real_bank):
+    # record(-1) once failed inside pyarrow ("Offset must be non-negative"), record(len) with
+    # "list index out of range", and record(2.7) gave row 2.
+    bank = PoseBank.from_keypoints(real_bank[1][:3], ids=["a", "b", "c"])
+    for row in (-1, 3):
+        with pytest.raises(IndexError, match=f"row {row} is not in the bank \\(3 poses\\)"):
+            bank.record(row)
+        with pytest.raises(IndexError, match=f"row {row} is not in the bank"):
+            bank.image(row)
+    for row in (2.7, "1"):
+        with pytest.raises(TypeError, match=f"a row is a whole number, not {row!r}"):
+            bank.record(row)
+        with pytest.raises(TypeError, match="a row is a whole number"):
+            bank.image(row)
+    assert bank.record(np.int64(2))["id"] == "c" and bank.image(np.int64(2)) is None

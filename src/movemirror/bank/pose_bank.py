@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -358,16 +359,22 @@ class PoseBank:
         flat = self.records.column(KEYPOINTS).combine_chunks().flatten().to_numpy()
         return flat.reshape(len(self), NUM_KEYPOINTS, 3)
 
+    def _row(self, row) -> int:
+        """A row number as an int; TypeError if it is not a whole number, IndexError if the
+        bank has no such row."""
+        if not isinstance(row, numbers.Integral) or isinstance(row, bool):
+            raise TypeError(f"a row is a whole number, not {row!r}")
+        if not 0 <= row < len(self):
+            raise IndexError(f"row {row} is not in the bank ({len(self)} poses)")
+        return int(row)
+
     def image(self, i: int) -> bytes | None:
         """Pose i's picture (JPEG bytes), or None if it has none."""
         return self.images([i])[0]
 
     def images(self, rows) -> list[bytes | None]:
         """The pictures of some rows, in their order (stored ones are read by row)."""
-        rows = [int(row) for row in rows]
-        for row in rows:
-            if not 0 <= row < len(self):
-                raise IndexError(f"row {row} is not in the bank ({len(self)} poses)")
+        rows = [self._row(row) for row in rows]
         stored = [row for row in rows if row < self._committed]
         found = dict(zip(stored, self._pictures.read(stored), strict=True)) if (
             stored and self._pictures is not None) else {}
@@ -376,7 +383,7 @@ class PoseBank:
 
     def record(self, i: int) -> dict:
         """The metadata of pose i: RECORD_FIELDS (None where unknown) and any other columns."""
-        row = self.records.slice(int(i), 1).to_pylist()[0]
+        row = self.records.slice(self._row(i), 1).to_pylist()[0]
         row.pop(KEYPOINTS)
         return {**dict.fromkeys(RECORD_FIELDS), **row}
 
