@@ -284,3 +284,13 @@ def test_record_and_image_name_a_row_the_bank_does_not_hold(real_bank):
         with pytest.raises(TypeError, match="a row is a whole number"):
             bank.image(row)
     assert bank.record(np.int64(2))["id"] == "c" and bank.image(np.int64(2)) is None
+
+
+def test_saving_where_no_folder_can_be_is_a_bank_error(real_bank, tmp_path):
+    # Once pathlib's FileExistsError / NotADirectoryError, not the BankError save() raises.
+    bank = PoseBank.from_keypoints(real_bank[1][:3])
+    (tmp_path / "notes.txt").write_text("not a bank")
+    for target in (tmp_path / "notes.txt", tmp_path / "notes.txt" / "bank"):
+        with pytest.raises(BankError, match=f"{target}: cannot make the bank's folder"):
+            bank.save(target)
+    assert (tmp_path / "notes.txt").read_text() == "not a bank"

@@ -244,6 +244,7 @@ class PoseBank:
         To the bank it was loaded from (format 2), only what is new is written: one append,
         a new version. Anywhere else, the whole bank is written as a new version replacing
         any bank there. Either way a crash leaves the last committed version readable.
+        Raises BankError where no bank's folder can be (a file there or above it).
         """
         target = self.path if path is None else _path(path)
         if target is None:

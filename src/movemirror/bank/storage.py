@@ -129,7 +129,11 @@ def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
     included); returns the version's name."""
     location = location_of(path)
     if "://" not in location:
-        Path(location).mkdir(parents=True, exist_ok=True)
+        try:
+            Path(location).mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a file there or above it, or no permission
+            raise BankError(f"{path}: cannot make the bank's folder: "
+                            f"{error.strerror or error}") from None
     version = lance_store.create(location, records, vectors, images, tables)
     if bank_format(location) == 1:
         _remove_format1(Path(location))
