@@ -294,3 +294,15 @@ def test_saving_where_no_folder_can_be_is_a_bank_error(real_bank, tmp_path):
         with pytest.raises(BankError, match=f"{target}: cannot make the bank's folder"):
             bank.save(target)
     assert (tmp_path / "notes.txt").read_text() == "not a bank"
+
+
+@pytest.mark.parametrize("query, problem", [
+    ([["a", "b", "c"]] * 17, "could not convert string to float"),
+    ([[1.0, 2.0, 0.9]] * 16 + [[1.0, 2.0]], "inhomogeneous"),
+    ({"keypoints": [[1.0, 2.0, 0.9]] * 17}, "dict"),
+])
+def test_a_query_that_is_not_numbers_is_a_pose_error(real_bank, query, problem):
+    # Once numpy's own ValueError or TypeError, not the PoseError that search documents.
+    with pytest.raises(PoseError, match=r"poses must be numbers of shape \(17, 3\) or "
+                                        rf"\(N, 17, 3\).*{problem}"):
+        real_bank[0].search(query, k=1)
