@@ -306,3 +306,19 @@ def test_a_query_that_is_not_numbers_is_a_pose_error(real_bank, query, problem):
     with pytest.raises(PoseError, match=r"poses must be numbers of shape \(17, 3\) or "
                                         rf"\(N, 17, 3\).*{problem}"):
         real_bank[0].search(query, k=1)
+
+
+@pytest.mark.parametrize("meta, problem", [
+    ({"source": ["a", "b", "c"], "clip": [1]}, "metadata column 'clip' has 1 values for 3 poses"),
+    ({"source": "a.jpg"}, "metadata column 'source' must hold one value per pose, not a str"),
+    ({"box": np.zeros((3, 4))}, "metadata column 'box': .*1-dimensional"),
+    (["a.jpg", "b.jpg", "c.jpg"], "metadata must be a dict of columns, a list of dicts"),
+    ("abc", "metadata must be a dict of columns, a list of dicts"),
+    ({"source": ["a", "b"]}, "metadata column 'source' has 2 values for 3 poses"),
+    ([{"source": "a"}], "metadata has 1 rows for 3 poses"),
+])
+def test_metadata_of_the_wrong_length_or_kind_is_named(real_bank, meta, problem):
+    # Columns of different lengths or a 2-D array once failed inside pyarrow (ArrowInvalid),
+    # a list of names with AttributeError, and a name for every pose ("a.jpg") as 5 rows.
+    with pytest.raises(ValueError, match=problem):
+        PoseBank.from_keypoints(real_bank[1][:3], meta=meta)

@@ -37,6 +37,25 @@ def _meta_array(values) -> pa.Array | pa.ChunkedArray:
     return pa.array(values if isinstance(values, (list, np.ndarray)) else list(values))
 
 
+def _meta_column(name: str, values, n: int) -> pa.Array | pa.ChunkedArray:
+    """One column of a dict of columns, n values long; ValueError naming it otherwise."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"metadata column {name!r} must hold one value per pose, "
+                         f"not {_kind(values)}")
+    try:
+        column = _meta_array(values)
+    except (pa.ArrowException, TypeError, ValueError) as error:
+        raise ValueError(f"metadata column {name!r}: {error}") from None
+    if len(column) != n:
+        raise ValueError(f"metadata column {name!r} has {len(column)} values for {n} poses")
+    return column
+
+
+def _kind(value) -> str:
+    name = type(value).__name__
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+
+
 def arrow_metadata(meta, n: int) -> dict[str, pa.Array]:
     """`meta` (None, an Arrow table, a dict of columns or a list of row dicts) as n-row Arrow
     columns by name; ValueError for another row count or a typed column that will not cast."""
@@ -45,9 +64,13 @@ def arrow_metadata(meta, n: int) -> dict[str, pa.Array]:
     if isinstance(meta, pa.Table):
         table = meta
     elif isinstance(meta, dict):
-        table = pa.table({name: _meta_array(values) for name, values in meta.items()})
+        table = pa.table({name: _meta_column(name, values, n) for name, values in meta.items()})
     else:
-        table = pa.Table.from_pylist(list(meta))
+        rows = list(meta) if not isinstance(meta, (str, bytes)) else None
+        if rows is None or not all(isinstance(row, dict) for row in rows):
+            raise ValueError("metadata must be a dict of columns, a list of dicts (one a pose) "
+                             f"or a pyarrow Table, not {_kind(meta)}")
+        table = pa.Table.from_pylist(rows)
     if table.num_rows != n:
         raise ValueError(f"metadata has {table.num_rows} rows for {n} poses")
     columns = {name: table.column(name) for name in table.column_names}
