@@ -165,7 +165,7 @@ class PoseBank:
     def add(self, keypoints, ids=None, meta=None, *, on_invalid: str = "raise") -> int:
         """Add poses (N, 17, 3) in memory, as from_keypoints takes them (ids default to
         continuing the bank's row numbers, passing over any the bank holds); the next save()
-        commits them. A pose whose id is already in the bank is left out (ids made from the
+        commits them (to a saved bank, only in metadata columns it has: BankError). A pose whose id is already in the bank is left out (ids made from the
         content make adding idempotent). Returns how many poses were added."""
         if ids is None:
             ids = self._unused_row_ids(len(_poses(keypoints)))
