@@ -165,8 +165,9 @@ class PoseBank:
     def add(self, keypoints, ids=None, meta=None, *, on_invalid: str = "raise") -> int:
         """Add poses (N, 17, 3) in memory, as from_keypoints takes them (ids default to
         continuing the bank's row numbers, passing over any the bank holds); the next save()
-        commits them (to a saved bank, only in metadata columns it has: BankError). A pose whose id is already in the bank is left out (ids made from the
-        content make adding idempotent). Returns how many poses were added."""
+        commits them (to a saved bank, only in metadata columns it has: BankError). A pose
+        whose id is already in the bank is left out (ids made from the content make adding
+        idempotent). Returns how many poses were added."""
         if ids is None:
             ids = self._unused_row_ids(len(_poses(keypoints)))
         new = PoseBank.from_keypoints(keypoints, ids, meta, on_invalid=on_invalid,
@@ -365,9 +366,10 @@ class PoseBank:
         bank has no such row."""
         if not isinstance(row, numbers.Integral) or isinstance(row, bool):
             raise TypeError(f"a row is a whole number, not {row!r}")
-        if not 0 <= row < len(self):
-            raise IndexError(f"row {row} is not in the bank ({len(self)} poses)")
-        return int(row)
+        index = int(row)
+        if not 0 <= index < len(self):
+            raise IndexError(f"row {index} is not in the bank ({len(self)} poses)")
+        return index
 
     def image(self, i: int) -> bytes | None:
         """Pose i's picture (JPEG bytes), or None if it has none."""
