@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pyarrow as pa
 
+from movemirror.arguments import whole_number
 from movemirror.bank import storage
 from movemirror.bank.columns import arrow_ids, arrow_metadata
 from movemirror.bank.id_set import IdSet, all_distinct
@@ -21,7 +22,7 @@ from movemirror.bank.schema import (
     RECORD_FIELDS,
 )
 from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
-from movemirror.index import DEFAULT_INDEX, Index, build_index, check_k
+from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 from movemirror.quality import likeness
@@ -408,7 +409,7 @@ class PoseBank:
         hip is not refused: it gets stage one's order and cosine distances (metric="torso"
         refuses it).
         """
-        k = check_k(k)
+        k = whole_number(k, "k")
         if metric == LIKENESS:
             return self._search_likeness(queries, k)
         index = self._indexes.get(metric)  # built already: no lock to take

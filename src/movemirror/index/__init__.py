@@ -8,8 +8,6 @@ PoseBank.search calls), `search_mirrored` a query's and its mirror image's vecto
 
 from __future__ import annotations
 
-import numbers
-
 from movemirror.errors import UnknownIndexError
 from movemirror.index.approx import ApproxBoxTreeIndex
 from movemirror.index.boxtree import BoxTreeIndex
@@ -36,16 +34,6 @@ def check_index(kind: str) -> type[Index]:
     except (KeyError, TypeError):
         choices = ", ".join(INDEX_KINDS)
         raise UnknownIndexError(f"unknown index {kind!r}; choose one of {choices}") from None
-
-
-def check_k(k) -> int:
-    """k, how many matches a search returns, as an int; ValueError unless it is a whole
-    number (an int or a numpy integer, not a bool or a float) of 1 or more."""
-    if not isinstance(k, numbers.Integral) or isinstance(k, bool):
-        raise ValueError(f"k must be a whole number of matches (1 or more), not {k!r}")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, not {k}")
-    return int(k)
 
 
 def build_index(vectors, metric: str, kind: str = DEFAULT_INDEX) -> Index:

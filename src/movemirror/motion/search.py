@@ -20,9 +20,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from movemirror.arguments import whole_number
 from movemirror.distances import check_metric
 from movemirror.errors import MotionError, PoseError, UnknownMetricError
-from movemirror.index import check_k
 from movemirror.index.features import FeatureTree
 from movemirror.index.partition import principal_axes
 from movemirror.keypoints import mirror_keypoints
@@ -172,7 +172,7 @@ class MotionIndex:
                 f"vectors of its own; choose one of {', '.join(MOTION_METRICS)}")
         kernel, weights = spec.kernel, (self.root_weights[spec.name],
                                         self.torso_weights[spec.name])
-        k = check_k(k)
+        k = whole_number(k, "k")
         poses, times = check_movement(poses, times)
         if not len(self):
             return []
