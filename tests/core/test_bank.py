@@ -322,3 +322,16 @@ def test_metadata_of_the_wrong_length_or_kind_is_named(real_bank, meta, problem)
     # a list of names with AttributeError, and a name for every pose ("a.jpg") as 5 rows.
     with pytest.raises(ValueError, match=problem):
         PoseBank.from_keypoints(real_bank[1][:3], meta=meta)
+
+
+@pytest.mark.parametrize("meta, problem", [
+    ({"vector": [1, 2, 3]}, "metadata column 'vector' is reserved"),
+    ({"image": [1, 2, 3]}, "metadata column 'image' holds each pose's picture as bytes"),
+    ({"image": ["a.jpg", None, "c.jpg"]}, "metadata column 'image' holds each pose's picture"),
+])
+def test_metadata_the_bank_cannot_store_is_refused_when_given(real_bank, tmp_path, meta,
+                                                               problem):
+    # Once accepted, then refused by save() with Lance's "Duplicate field name vector" or a
+    # Python traceback inside the BankError; file names as pictures were saved as bytes.
+    with pytest.raises(ValueError, match=problem):
+        PoseBank.from_keypoints(real_bank[1][:3], meta=meta)

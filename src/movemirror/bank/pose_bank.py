@@ -20,6 +20,7 @@ from movemirror.bank.schema import (
     IMAGE,
     KEYPOINTS,
     RECORD_FIELDS,
+    VECTOR,
 )
 from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
@@ -134,7 +135,14 @@ class PoseBank:
         if not all_distinct(id_array):
             raise ValueError("ids must be unique")
         columns = arrow_metadata(meta, len(id_array))
+        for name in (ID, KEYPOINTS, VECTOR):
+            if name in columns:
+                raise ValueError(f"metadata column {name!r} is reserved")
         image_column = columns.pop(IMAGE, None)
+        if image_column is not None and not (pa.types.is_binary(image_column.type)
+                                             or pa.types.is_null(image_column.type)):
+            raise ValueError("metadata column 'image' holds each pose's picture as bytes "
+                             f"(JPEG) or None, not {image_column.type} values")
         images = (image_column.to_pylist() if image_column is not None
                   else [None] * len(id_array))
         skipped: list[SkippedPose] = []
@@ -156,8 +164,6 @@ class PoseBank:
                 pa.array(np.ascontiguousarray(keypoints).reshape(-1)), NUM_KEYPOINTS * 3),
         })
         for name, column in columns.items():
-            if name in records.column_names:
-                raise ValueError(f"metadata column {name!r} is reserved")
             records = records.append_column(name, column)
         bank = cls(records, vectors, index=index, images=images)
         bank.skipped = skipped
