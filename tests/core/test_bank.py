@@ -335,3 +335,25 @@ def test_metadata_the_bank_cannot_store_is_refused_when_given(real_bank, tmp_pat
     # Python traceback inside the BankError; file names as pictures were saved as bytes.
     with pytest.raises(ValueError, match=problem):
         PoseBank.from_keypoints(real_bank[1][:3], meta=meta)
+
+
+def test_metadata_columns_the_schema_declares_take_its_types(real_bank):
+    # Only track and frame_time were cast: sources given as numbers stayed integers, and a
+    # server over such a bank failed every search on the file name (500).
+    from fastapi.testclient import TestClient
+
+    from movemirror.bank.schema import METADATA_SCHEMA
+    from movemirror.server import create_app
+
+    poses = real_bank[1][:3]
+    bank = PoseBank.from_keypoints(poses, meta={"source": [101, 102, 103],
+                                                "credit": [1, 2, 3], "width": [640, 640, 640]})
+    for name in ("source", "credit", "width"):
+        assert bank.records.schema.field(name).type == METADATA_SCHEMA.field(name).type
+    assert bank.record(1)["source"] == "102"
+    with pytest.raises(ValueError, match="metadata column 'box' must hold list<item: float>"):
+        PoseBank.from_keypoints(poses, meta={"box": ["a", "b", "c"]})
+    with TestClient(create_app(bank, web_modules=None)) as client:
+        reply = client.post("/api/search", json={"keypoints": poses[0].tolist(), "width": 640,
+                                                 "height": 480, "k": 1})
+    assert reply.status_code == 200 and reply.json()["matches"][0]["file"] == "101"

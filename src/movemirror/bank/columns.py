@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from movemirror.bank.schema import FRAME_TIME, METADATA_SCHEMA, TRACK
+from movemirror.bank.schema import METADATA_SCHEMA
 
-# Metadata columns given their declared type whatever type the caller used (a track may be
-# named by a number, a frame time given as an integer).
-_TYPED_COLUMNS = (TRACK, FRAME_TIME)
+# Metadata columns given their declared type whatever type the caller used (a track or a
+# source may be named by a number, a frame time given as an integer), so that every reader
+# of a bank (the server's file names, an append) meets the types the schema declares.
+_TYPED_COLUMNS = tuple(METADATA_SCHEMA.names)
 
 
 def arrow_ids(ids) -> pa.Array:
@@ -79,7 +80,7 @@ def arrow_metadata(meta, n: int) -> dict[str, pa.Array]:
             wanted = METADATA_SCHEMA.field(name).type
             try:
                 columns[name] = columns[name].cast(wanted)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+            except pa.ArrowException as error:
                 raise ValueError(f"metadata column {name!r} must hold {wanted} values: "
                                  f"{error}") from None
     return columns
