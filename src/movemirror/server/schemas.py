@@ -46,7 +46,9 @@ class PoseQuery(SearchOptions):
                     "pixels of the frame from its top left, score in [0, 1]. A keypoint "
                     "counts as seen at 0.2 or more; a pose needs 5 seen keypoints, not all "
                     "on one point (else 422, or a bad_pose frame)")]
-    width: FiniteFloat = Field(gt=0, le=MAX_FRAME_SIDE, description="frame width in pixels")
+    width: FiniteFloat = Field(gt=0, le=MAX_FRAME_SIDE, description=(
+        "frame width in pixels (checked, not used: a pose is searched by its own shape, so "
+        "any frame size gives the same matches)"))
     height: FiniteFloat = Field(gt=0, le=MAX_FRAME_SIDE, description="frame height in pixels")
 
 
