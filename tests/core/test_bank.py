@@ -357,3 +357,11 @@ def test_metadata_columns_the_schema_declares_take_its_types(real_bank):
         reply = client.post("/api/search", json={"keypoints": poses[0].tolist(), "width": 640,
                                                  "height": 480, "k": 1})
     assert reply.status_code == 200 and reply.json()["matches"][0]["file"] == "101"
+
+
+def test_a_missing_id_is_refused_not_named_none(real_bank):
+    # ["a", None, "b"] once gave the second pose the id "None"; two of them, "ids must be
+    # unique".
+    with pytest.raises(ValueError, match="ids must not be None: position 1"):
+        PoseBank.from_keypoints(real_bank[1][:3], ids=["a", None, "b"])
+    assert PoseBank.from_keypoints(real_bank[1][:3], ids=[7, 8, 9]).ids == ["7", "8", "9"]

@@ -18,6 +18,8 @@ def arrow_ids(ids) -> pa.Array:
     """Ids as an Arrow string array: strings as they are, anything else made a string."""
     if isinstance(ids, (pa.Array, pa.ChunkedArray)):
         array = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        if array.null_count:
+            _refuse_none(array.to_pylist())
         return array if pa.types.is_string(array.type) else pa.array(
             [str(i) for i in array.to_pylist()], pa.string())
     ids = ids if isinstance(ids, list) else list(ids)
@@ -26,8 +28,16 @@ def arrow_ids(ids) -> pa.Array:
     except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
         array = None  # numbers, say
     if array is None or array.null_count:  # each named by its text, as str() gives it
+        _refuse_none(ids)
         array = pa.array([str(i) for i in ids], pa.string())
     return array
+
+
+def _refuse_none(ids: list) -> None:
+    """ValueError naming the first missing id (str() would name it "None")."""
+    missing = next((i for i, value in enumerate(ids) if value is None), None)
+    if missing is not None:
+        raise ValueError(f"ids must not be None: position {missing}")
 
 
 def _meta_array(values) -> pa.Array | pa.ChunkedArray:
