@@ -1,4 +1,14 @@
-"""movemirror: find the photo or video frame whose pose matches yours."""
+"""movemirror: find the photo or video frame whose pose matches yours.
+
+    PoseBank   poses with their metadata: build (from_keypoints, add), save and load a bank,
+               search it by one pose (search) or by a movement (search_motion)
+    estimate   the poses in a photo (a path, PIL image or RGB array); movemirror.pose's
+               PoseEstimator reuses its models for many
+    movemirror.errors  what the library raises on purpose: `except MovemirrorError` catches
+               them all (PoseError, BankError, UnknownMetricError, ImageError, ...)
+
+Both names are loaded on first use, so that `import movemirror` stays light.
+"""
 
 from __future__ import annotations
 
@@ -18,3 +28,7 @@ def __getattr__(name: str):
 
         return estimate
     raise AttributeError(f"module 'movemirror' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

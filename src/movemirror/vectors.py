@@ -27,7 +27,11 @@ _MIN_EXTENT = np.float32(1e-6)  # pixels; a box smaller than this has no shape
 
 def as_pose_array(keypoints) -> np.ndarray:
     """Return keypoints as float32 (N, 17, 3); a single (17, 3) pose becomes N = 1."""
-    array = np.asarray(keypoints, dtype=np.float32)
+    try:
+        array = np.asarray(keypoints, dtype=np.float32)
+    except (TypeError, ValueError) as error:  # text, None among numbers, ragged lists, a dict
+        raise PoseError(f"poses must be numbers of shape (17, 3) or (N, 17, 3): {error}"
+                        ) from None
     if array.ndim == 2:
         array = array[None]
     if array.ndim != 3 or array.shape[1:] != (NUM_KEYPOINTS, 3):

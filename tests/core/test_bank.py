@@ -84,6 +84,21 @@ def test_bad_queries_and_options_are_rejected(real_bank):
         bank.search(bank_poses[0], k=0)
 
 
+@pytest.mark.parametrize("metric", ["likeness", "cosine"])
+@pytest.mark.parametrize("k", [2.5, 3.0, "3", None, True])
+def test_a_k_that_is_not_a_whole_number_is_refused_by_name(real_bank, metric, k):
+    # k=2.5 once gave cosine 2 matches and likeness a TypeError from a slice; "3" and None a
+    # TypeError from comparing; True searched for 1 match.
+    bank, bank_poses, _ = real_bank
+    with pytest.raises(ValueError, match=f"k must be a whole number.*{k!r}"):
+        bank.search(bank_poses[0], k=k, metric=metric)
+
+
+def test_k_may_be_a_numpy_integer(real_bank):
+    bank, bank_poses, _ = real_bank
+    assert bank.search(bank_poses[0], k=np.int64(3)).indices.shape == (1, 3)
+
+
 def test_degenerate_pose_in_bank_is_named():
     poses = np.random.default_rng(0).uniform(0, 50, (4, 17, 3)).astype(np.float32)
     poses[..., 2] = 0.9
@@ -221,3 +236,132 @@ def test_skipping_nothing_builds_the_same_bank(real_bank):
     np.testing.assert_array_equal(skipping.vectors, bank.vectors)
     with pytest.raises(ValueError, match="on_invalid must be one of raise, skip"):
         PoseBank.from_keypoints(bank_poses, on_invalid="drop")
+
+
+def test_poses_of_another_shape_are_refused_not_reshaped(real_bank):
+    # from_keypoints once reshaped any input of N * 51 numbers to (N, 17, 3): poses given
+    # channels first (N, 3, 17) with coordinates as fractions of the frame built a bank of
+    # scrambled poses without a word.
+    poses = real_bank[1][:6].copy()
+    poses[..., :2] /= poses[..., :2].max()
+    channels_first = np.ascontiguousarray(poses.transpose(0, 2, 1))
+    with pytest.raises(PoseError, match=r"shape \(17, 3\) or \(N, 17, 3\), got shape \(6, 3, 17\)"):
+        PoseBank.from_keypoints(channels_first)
+    with pytest.raises(PoseError, match=r"got shape \(6, 17, 2\)"):
+        PoseBank.from_keypoints(poses[..., :2])
+    bank = PoseBank.from_keypoints(poses[:3])
+    with pytest.raises(PoseError, match=r"got shape \(3, 3, 17\)"):
+        bank.add(channels_first[3:])
+    assert len(bank) == 3
+    assert len(PoseBank.from_keypoints(poses[0])) == 1  # one pose (17, 3) is a bank of one
+    assert len(PoseBank.from_keypoints([], ids=[])) == 0
+
+
+def test_add_without_ids_never_drops_a_pose_for_an_id_the_bank_holds(real_bank):
+    # Default ids continue the row numbers; after a skipped pose the bank holds "0", "2",
+    # "3", so the next row number, "3", was taken and add dropped that pose without a word.
+    poses = real_bank[1][:6].copy()
+    poses[1, :, 2] = 0  # no confident keypoint: skipped
+    bank = PoseBank.from_keypoints(poses[:4], on_invalid="skip")
+    assert bank.ids == ["0", "2", "3"]
+    assert bank.add(poses[4:6]) == 2
+    assert len(bank) == 5 and len(set(bank.ids)) == 5
+    np.testing.assert_array_equal(bank.keypoints[3:], poses[4:6])
+
+
+def test_record_and_image_name_a_row_the_bank_does_not_hold(real_bank):
+    # record(-1) once failed inside pyarrow ("Offset must be non-negative"), record(len) with
+    # "list index out of range", and record(2.7) gave row 2.
+    bank = PoseBank.from_keypoints(real_bank[1][:3], ids=["a", "b", "c"])
+    for row in (-1, 3):
+        with pytest.raises(IndexError, match=f"row {row} is not in the bank \\(3 poses\\)"):
+            bank.record(row)
+        with pytest.raises(IndexError, match=f"row {row} is not in the bank"):
+            bank.image(row)
+    for row in (2.7, "1"):
+        with pytest.raises(TypeError, match=f"a row is a whole number, not {row!r}"):
+            bank.record(row)
+        with pytest.raises(TypeError, match="a row is a whole number"):
+            bank.image(row)
+    assert bank.record(np.int64(2))["id"] == "c" and bank.image(np.int64(2)) is None
+
+
+def test_saving_where_no_folder_can_be_is_a_bank_error(real_bank, tmp_path):
+    # Once pathlib's FileExistsError / NotADirectoryError, not the BankError save() raises.
+    bank = PoseBank.from_keypoints(real_bank[1][:3])
+    (tmp_path / "notes.txt").write_text("not a bank")
+    for target in (tmp_path / "notes.txt", tmp_path / "notes.txt" / "bank"):
+        with pytest.raises(BankError, match=f"{target}: cannot make the bank's folder"):
+            bank.save(target)
+    assert (tmp_path / "notes.txt").read_text() == "not a bank"
+
+
+@pytest.mark.parametrize("query, problem", [
+    ([["a", "b", "c"]] * 17, "could not convert string to float"),
+    ([[1.0, 2.0, 0.9]] * 16 + [[1.0, 2.0]], "inhomogeneous"),
+    ({"keypoints": [[1.0, 2.0, 0.9]] * 17}, "dict"),
+])
+def test_a_query_that_is_not_numbers_is_a_pose_error(real_bank, query, problem):
+    # Once numpy's own ValueError or TypeError, not the PoseError that search documents.
+    with pytest.raises(PoseError, match=r"poses must be numbers of shape \(17, 3\) or "
+                                        rf"\(N, 17, 3\).*{problem}"):
+        real_bank[0].search(query, k=1)
+
+
+@pytest.mark.parametrize("meta, problem", [
+    ({"source": ["a", "b", "c"], "clip": [1]}, "metadata column 'clip' has 1 values for 3 poses"),
+    ({"source": "a.jpg"}, "metadata column 'source' must hold one value per pose, not a str"),
+    ({"box": np.zeros((3, 4))}, "metadata column 'box': .*1-dimensional"),
+    (["a.jpg", "b.jpg", "c.jpg"], "metadata must be a dict of columns, a list of dicts"),
+    ("abc", "metadata must be a dict of columns, a list of dicts"),
+    ({"source": ["a", "b"]}, "metadata column 'source' has 2 values for 3 poses"),
+    ([{"source": "a"}], "metadata has 1 rows for 3 poses"),
+])
+def test_metadata_of_the_wrong_length_or_kind_is_named(real_bank, meta, problem):
+    # Columns of different lengths or a 2-D array once failed inside pyarrow (ArrowInvalid),
+    # a list of names with AttributeError, and a name for every pose ("a.jpg") as 5 rows.
+    with pytest.raises(ValueError, match=problem):
+        PoseBank.from_keypoints(real_bank[1][:3], meta=meta)
+
+
+@pytest.mark.parametrize("meta, problem", [
+    ({"vector": [1, 2, 3]}, "metadata column 'vector' is reserved"),
+    ({"image": [1, 2, 3]}, "metadata column 'image' holds each pose's picture as bytes"),
+    ({"image": ["a.jpg", None, "c.jpg"]}, "metadata column 'image' holds each pose's picture"),
+])
+def test_metadata_the_bank_cannot_store_is_refused_when_given(real_bank, tmp_path, meta,
+                                                               problem):
+    # Once accepted, then refused by save() with Lance's "Duplicate field name vector" or a
+    # Python traceback inside the BankError; file names as pictures were saved as bytes.
+    with pytest.raises(ValueError, match=problem):
+        PoseBank.from_keypoints(real_bank[1][:3], meta=meta)
+
+
+def test_metadata_columns_the_schema_declares_take_its_types(real_bank):
+    # Only track and frame_time were cast: sources given as numbers stayed integers, and a
+    # server over such a bank failed every search on the file name (500).
+    from fastapi.testclient import TestClient
+
+    from movemirror.bank.schema import METADATA_SCHEMA
+    from movemirror.server import create_app
+
+    poses = real_bank[1][:3]
+    bank = PoseBank.from_keypoints(poses, meta={"source": [101, 102, 103],
+                                                "credit": [1, 2, 3], "width": [640, 640, 640]})
+    for name in ("source", "credit", "width"):
+        assert bank.records.schema.field(name).type == METADATA_SCHEMA.field(name).type
+    assert bank.record(1)["source"] == "102"
+    with pytest.raises(ValueError, match="metadata column 'box' must hold list<item: float>"):
+        PoseBank.from_keypoints(poses, meta={"box": ["a", "b", "c"]})
+    with TestClient(create_app(bank, web_modules=None)) as client:
+        reply = client.post("/api/search", json={"keypoints": poses[0].tolist(), "width": 640,
+                                                 "height": 480, "k": 1})
+    assert reply.status_code == 200 and reply.json()["matches"][0]["file"] == "101"
+
+
+def test_a_missing_id_is_refused_not_named_none(real_bank):
+    # ["a", None, "b"] once gave the second pose the id "None"; two of them, "ids must be
+    # unique".
+    with pytest.raises(ValueError, match="ids must not be None: position 1"):
+        PoseBank.from_keypoints(real_bank[1][:3], ids=["a", None, "b"])
+    assert PoseBank.from_keypoints(real_bank[1][:3], ids=[7, 8, 9]).ids == ["7", "8", "9"]

@@ -396,3 +396,13 @@ def test_compact_can_remove_old_versions_and_their_files_but_never_the_latest(po
     assert refused.exit_code == 2  # typer's range check
     refused = runner.invoke(app, ["bank", "compact", str(path), "--prune-older-than", "soon"])
     assert refused.exit_code == 2 and "give a number and a unit" in refused.output
+
+
+@pytest.mark.parametrize("version", [-1, 0, 1.5, "1", True])
+def test_a_version_that_cannot_exist_is_named(poses, tmp_path, version):
+    # version=-1 once said "damaged bank: can't convert negative int to unsigned", "1" said
+    # "no bank here (poses.lance is missing)" of a bank that is there, 1.5 "damaged bank".
+    PoseBank.from_keypoints(poses[:50]).save(tmp_path / "b")
+    with pytest.raises(BankError, match=f"the bank has no version {version!r}; versions are "
+                                        "whole numbers from 1"):
+        PoseBank.load(tmp_path / "b", version=version)

@@ -371,3 +371,18 @@ def test_either_index_feature_kind_is_never_better_than_exhaustive(clips, featur
 def test_an_unknown_index_feature_kind_is_refused(clips):
     with pytest.raises(ValueError, match="features must be one of box, torso"):
         _index(make_bank(clips, list(clips)[:2]), "elbows")
+
+
+
+@pytest.mark.parametrize("metric", ["likeness", "euclid"])
+def test_a_metric_movement_search_does_not_know_lists_the_ones_it_takes(clips, metric):
+    # Once "unknown metric 'likeness'; choose one of cosine, weighted, torso": torso, offered
+    # there, is refused by movement search too, and likeness is search's own default.
+    from movemirror.errors import UnknownMetricError
+
+    poses, times, _ = clips[list(clips)[0]]
+    bank = PoseBank.from_keypoints(poses[:30], meta={"track": ["a"] * 30,
+                                                     "frame_time": times[:30]})
+    with pytest.raises(UnknownMetricError, match=f"movement search takes cosine or weighted, "
+                                                 f"not {metric!r}"):
+        bank.search_motion(poses[5:15], times[5:15], metric=metric)

@@ -54,3 +54,35 @@ def test_docs_render_the_api_with_no_failed_request(chromium, live_server):
         assert errors == [], errors
     finally:
         context.close()
+
+
+def test_the_api_says_what_every_field_and_error_body_is(bank):
+    # Read as a stranger would: Match's distance, id and frame_time, the reply's elapsed_ms
+    # and the health's bank_size once had no description, the error replies (413, 415, 422,
+    # 429, 404) no body at all, and the stream's list of error codes left out two it sends.
+    import re
+    from pathlib import Path
+
+    import movemirror.server
+
+    with TestClient(create_app(bank)) as client:
+        api = client.get("/openapi.json").json()
+    schemas = api["components"]["schemas"]
+    for name in ("PoseQuery", "Match", "SearchResponse", "Health", "TrackFrame", "TrackFrames",
+                 "ErrorBody"):
+        undescribed = [field for field, spec in schemas[name]["properties"].items()
+                       if not spec.get("description")]
+        assert undescribed == [], (name, undescribed)
+    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    search = api["paths"]["/api/search"]["post"]["responses"]
+    for status in ("413", "415", "422", "429"):
+        assert search[status]["content"]["application/json"]["schema"] == error_body, status
+    track = api["paths"]["/api/track"]["get"]["responses"]
+    assert track["404"]["content"]["application/json"]["schema"] == error_body
+    source = "".join(path.read_text() for path in
+                     Path(movemirror.server.__file__).parent.glob("*.py"))
+    sent = set(re.findall(r'error_frame\(\s*"(\w+)"', source))
+    assert {"invalid", "bad_pose", "unsupported"} <= sent
+    stream = api["paths"]["/api/stream"]["get"]["description"]
+    listed = re.search(r'"code": (.*?),\s*"detail"', stream, re.S).group(1)
+    assert set(re.findall(r'"(\w+)"', listed)) == sent

@@ -6,17 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from movemirror.bank.schema import FRAME_TIME, METADATA_SCHEMA, TRACK
+from movemirror.bank.schema import METADATA_SCHEMA
 
-# Metadata columns given their declared type whatever type the caller used (a track may be
-# named by a number, a frame time given as an integer).
-_TYPED_COLUMNS = (TRACK, FRAME_TIME)
+# Metadata columns given their declared type whatever type the caller used (a track or a
+# source may be named by a number, a frame time given as an integer), so that every reader
+# of a bank (the server's file names, an append) meets the types the schema declares.
+_TYPED_COLUMNS = tuple(METADATA_SCHEMA.names)
 
 
 def arrow_ids(ids) -> pa.Array:
     """Ids as an Arrow string array: strings as they are, anything else made a string."""
     if isinstance(ids, (pa.Array, pa.ChunkedArray)):
         array = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        if array.null_count:
+            _refuse_none(array.to_pylist())
         return array if pa.types.is_string(array.type) else pa.array(
             [str(i) for i in array.to_pylist()], pa.string())
     ids = ids if isinstance(ids, list) else list(ids)
@@ -25,8 +28,16 @@ def arrow_ids(ids) -> pa.Array:
     except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
         array = None  # numbers, say
     if array is None or array.null_count:  # each named by its text, as str() gives it
+        _refuse_none(ids)
         array = pa.array([str(i) for i in ids], pa.string())
     return array
+
+
+def _refuse_none(ids: list) -> None:
+    """ValueError naming the first missing id (str() would name it "None")."""
+    missing = next((i for i, value in enumerate(ids) if value is None), None)
+    if missing is not None:
+        raise ValueError(f"ids must not be None: position {missing}")
 
 
 def _meta_array(values) -> pa.Array | pa.ChunkedArray:
@@ -37,6 +48,25 @@ def _meta_array(values) -> pa.Array | pa.ChunkedArray:
     return pa.array(values if isinstance(values, (list, np.ndarray)) else list(values))
 
 
+def _meta_column(name: str, values, n: int) -> pa.Array | pa.ChunkedArray:
+    """One column of a dict of columns, n values long; ValueError naming it otherwise."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"metadata column {name!r} must hold one value per pose, "
+                         f"not {_kind(values)}")
+    try:
+        column = _meta_array(values)
+    except (pa.ArrowException, TypeError, ValueError) as error:
+        raise ValueError(f"metadata column {name!r}: {error}") from None
+    if len(column) != n:
+        raise ValueError(f"metadata column {name!r} has {len(column)} values for {n} poses")
+    return column
+
+
+def _kind(value) -> str:
+    name = type(value).__name__
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+
+
 def arrow_metadata(meta, n: int) -> dict[str, pa.Array]:
     """`meta` (None, an Arrow table, a dict of columns or a list of row dicts) as n-row Arrow
     columns by name; ValueError for another row count or a typed column that will not cast."""
@@ -45,9 +75,13 @@ def arrow_metadata(meta, n: int) -> dict[str, pa.Array]:
     if isinstance(meta, pa.Table):
         table = meta
     elif isinstance(meta, dict):
-        table = pa.table({name: _meta_array(values) for name, values in meta.items()})
+        table = pa.table({name: _meta_column(name, values, n) for name, values in meta.items()})
     else:
-        table = pa.Table.from_pylist(list(meta))
+        rows = list(meta) if not isinstance(meta, (str, bytes)) else None
+        if rows is None or not all(isinstance(row, dict) for row in rows):
+            raise ValueError("metadata must be a dict of columns, a list of dicts (one a pose) "
+                             f"or a pyarrow Table, not {_kind(meta)}")
+        table = pa.Table.from_pylist(rows)
     if table.num_rows != n:
         raise ValueError(f"metadata has {table.num_rows} rows for {n} poses")
     columns = {name: table.column(name) for name in table.column_names}
@@ -56,7 +90,7 @@ def arrow_metadata(meta, n: int) -> dict[str, pa.Array]:
             wanted = METADATA_SCHEMA.field(name).type
             try:
                 columns[name] = columns[name].cast(wanted)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+            except pa.ArrowException as error:
                 raise ValueError(f"metadata column {name!r} must hold {wanted} values: "
                                  f"{error}") from None
     return columns

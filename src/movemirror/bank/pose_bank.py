@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pyarrow as pa
 
+from movemirror.arguments import whole_number
 from movemirror.bank import storage
 from movemirror.bank.columns import arrow_ids, arrow_metadata
 from movemirror.bank.id_set import IdSet, all_distinct
@@ -18,6 +20,7 @@ from movemirror.bank.schema import (
     IMAGE,
     KEYPOINTS,
     RECORD_FIELDS,
+    VECTOR,
 )
 from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
 from movemirror.index import DEFAULT_INDEX, Index, build_index
@@ -125,14 +128,21 @@ class PoseBank:
         if on_invalid not in ON_INVALID:
             raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, "
                              f"not {on_invalid!r}")
-        keypoints = np.asarray(keypoints, dtype=np.float32).reshape(-1, NUM_KEYPOINTS, 3)
+        keypoints = _poses(keypoints)
         id_array = arrow_ids(range(len(keypoints)) if ids is None else ids)
         if len(id_array) != len(keypoints):
             raise ValueError(f"{len(id_array)} ids for {len(keypoints)} poses")
         if not all_distinct(id_array):
             raise ValueError("ids must be unique")
         columns = arrow_metadata(meta, len(id_array))
+        for name in (ID, KEYPOINTS, VECTOR):
+            if name in columns:
+                raise ValueError(f"metadata column {name!r} is reserved")
         image_column = columns.pop(IMAGE, None)
+        if image_column is not None and not (pa.types.is_binary(image_column.type)
+                                             or pa.types.is_null(image_column.type)):
+            raise ValueError("metadata column 'image' holds each pose's picture as bytes "
+                             f"(JPEG) or None, not {image_column.type} values")
         images = (image_column.to_pylist() if image_column is not None
                   else [None] * len(id_array))
         skipped: list[SkippedPose] = []
@@ -154,8 +164,6 @@ class PoseBank:
                 pa.array(np.ascontiguousarray(keypoints).reshape(-1)), NUM_KEYPOINTS * 3),
         })
         for name, column in columns.items():
-            if name in records.column_names:
-                raise ValueError(f"metadata column {name!r} is reserved")
             records = records.append_column(name, column)
         bank = cls(records, vectors, index=index, images=images)
         bank.skipped = skipped
@@ -163,12 +171,12 @@ class PoseBank:
 
     def add(self, keypoints, ids=None, meta=None, *, on_invalid: str = "raise") -> int:
         """Add poses (N, 17, 3) in memory, as from_keypoints takes them (ids default to
-        continuing the bank's row numbers); the next save() commits them. A pose whose id
-        is already in the bank is left out (ids made from the content make adding
+        continuing the bank's row numbers, passing over any the bank holds); the next save()
+        commits them (to a saved bank, only in metadata columns it has: BankError). A pose
+        whose id is already in the bank is left out (ids made from the content make adding
         idempotent). Returns how many poses were added."""
         if ids is None:
-            count = len(np.asarray(keypoints).reshape(-1, NUM_KEYPOINTS, 3))
-            ids = [str(len(self) + i) for i in range(count)]
+            ids = self._unused_row_ids(len(_poses(keypoints)))
         new = PoseBank.from_keypoints(keypoints, ids, meta, on_invalid=on_invalid,
                                       index=self.index_kind)
         with self._lock:
@@ -190,6 +198,18 @@ class PoseBank:
             self._motion = None
             self._torsos = None
         return len(fresh)
+
+    def _unused_row_ids(self, count: int) -> list[str]:
+        """count ids the bank does not hold: the next row numbers, passing over those taken
+        (a bank built with on_invalid="skip", or with ids of its own, may hold them)."""
+        ids: list[str] = []
+        start = len(self)
+        while len(ids) < count:
+            candidates = [str(i) for i in range(start, start + count - len(ids))]
+            held = self.contains_ids(candidates)
+            ids += [c for c, taken in zip(candidates, held, strict=True) if not taken]
+            start += len(candidates)
+        return ids
 
     def contains_ids(self, ids) -> np.ndarray:
         """(N,) bool: which of some ids the bank holds (saved or added)."""
@@ -232,6 +252,7 @@ class PoseBank:
         To the bank it was loaded from (format 2), only what is new is written: one append,
         a new version. Anywhere else, the whole bank is written as a new version replacing
         any bank there. Either way a crash leaves the last committed version readable.
+        Raises BankError where no bank's folder can be (a file there or above it).
         """
         target = self.path if path is None else _path(path)
         if target is None:
@@ -347,16 +368,23 @@ class PoseBank:
         flat = self.records.column(KEYPOINTS).combine_chunks().flatten().to_numpy()
         return flat.reshape(len(self), NUM_KEYPOINTS, 3)
 
+    def _row(self, row) -> int:
+        """A row number as an int; TypeError if it is not a whole number, IndexError if the
+        bank has no such row."""
+        if not isinstance(row, numbers.Integral) or isinstance(row, bool):
+            raise TypeError(f"a row is a whole number, not {row!r}")
+        index = int(row)
+        if not 0 <= index < len(self):
+            raise IndexError(f"row {index} is not in the bank ({len(self)} poses)")
+        return index
+
     def image(self, i: int) -> bytes | None:
         """Pose i's picture (JPEG bytes), or None if it has none."""
         return self.images([i])[0]
 
     def images(self, rows) -> list[bytes | None]:
         """The pictures of some rows, in their order (stored ones are read by row)."""
-        rows = [int(row) for row in rows]
-        for row in rows:
-            if not 0 <= row < len(self):
-                raise IndexError(f"row {row} is not in the bank ({len(self)} poses)")
+        rows = [self._row(row) for row in rows]
         stored = [row for row in rows if row < self._committed]
         found = dict(zip(stored, self._pictures.read(stored), strict=True)) if (
             stored and self._pictures is not None) else {}
@@ -365,7 +393,7 @@ class PoseBank:
 
     def record(self, i: int) -> dict:
         """The metadata of pose i: RECORD_FIELDS (None where unknown) and any other columns."""
-        row = self.records.slice(int(i), 1).to_pylist()[0]
+        row = self.records.slice(self._row(i), 1).to_pylist()[0]
         row.pop(KEYPOINTS)
         return {**dict.fromkeys(RECORD_FIELDS), **row}
 
@@ -387,13 +415,12 @@ class PoseBank:
         hip is not refused: it gets stage one's order and cosine distances (metric="torso"
         refuses it).
         """
+        k = whole_number(k, "k")
         if metric == LIKENESS:
             return self._search_likeness(queries, k)
         index = self._indexes.get(metric)  # built already: no lock to take
         if index is None:
             index = self.index(metric)  # (refuses an unknown metric)
-        if k < 1:
-            raise ValueError("k must be at least 1")
         rows = self._rows.get(metric)
         poses = as_pose_array(queries)
         if not mirror:
@@ -404,8 +431,6 @@ class PoseBank:
         return SearchResult(distances, _bank_rows(indices, rows), mirrored)
 
     def _search_likeness(self, queries, k: int) -> SearchResult:
-        if k < 1:
-            raise ValueError("k must be at least 1")
         poses = as_pose_array(queries)
         index = self._indexes.get(LIKENESS) or self.index(LIKENESS)
         distances, indices, mirrored = index.search_poses_mirrored(poses,
@@ -517,6 +542,15 @@ def _tail(start: int, count: int, parts: list, read_base: Callable, cut: Callabl
             pieces.append(cut(part, skip))
         cursor += len(part)
     return pieces
+
+
+def _poses(keypoints) -> np.ndarray:
+    """Poses (N, 17, 3) or one (17, 3) as float32 (N, 17, 3), an empty input as none;
+    PoseError for any other shape (never reshaped: that would scramble the keypoints)."""
+    array = np.asarray(keypoints, dtype=np.float32)
+    if array.size == 0 and array.ndim < 3:
+        return np.empty((0, NUM_KEYPOINTS, 3), np.float32)
+    return as_pose_array(array)
 
 
 def _path(path: str | Path | None) -> str | Path | None:

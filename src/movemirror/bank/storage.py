@@ -9,6 +9,7 @@ Parquet, a .npy and a thumbs/ folder) still opens, read-only; upgrade() converts
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -95,6 +96,10 @@ def _is_format1(location: str) -> bool:
 def read_bank(path: str | Path, version: int | None = None, verify: bool = True) -> StoredBank:
     """Open the bank at path (the latest version, or an older one); BankError names what is
     missing, damaged or of an unknown format."""
+    if version is not None and (not isinstance(version, numbers.Integral)
+                                or isinstance(version, bool) or version < 1):
+        raise BankError(f"{path}: the bank has no version {version!r}; versions are whole "
+                        "numbers from 1 (`movemirror bank history` lists them)")
     location = location_of(path)
     if bank_format(location) == 1:
         if version is not None:
@@ -124,7 +129,11 @@ def write_bank(path: str | Path, records: pa.Table, vectors: np.ndarray,
     included); returns the version's name."""
     location = location_of(path)
     if "://" not in location:
-        Path(location).mkdir(parents=True, exist_ok=True)
+        try:
+            Path(location).mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a file there or above it, or no permission
+            raise BankError(f"{path}: cannot make the bank's folder: "
+                            f"{error.strerror or error}") from None
     version = lance_store.create(location, records, vectors, images, tables)
     if bank_format(location) == 1:
         _remove_format1(Path(location))

@@ -20,7 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from movemirror.distances import check_metric
+from movemirror.arguments import whole_number
+from movemirror.distances import VALID_METRICS, check_metric
 from movemirror.errors import MotionError, PoseError, UnknownMetricError
 from movemirror.index.features import FeatureTree
 from movemirror.index.partition import principal_axes
@@ -164,6 +165,9 @@ class MotionIndex:
     def search(self, poses, times, k: int = DEFAULT_K, metric: str = MOTION_METRIC,
                mirror: bool = False, exhaustive: bool = False) -> list[MotionMatch]:
         """The k best windows, best first, each track at most once (see the module)."""
+        if not (isinstance(metric, str) and metric in VALID_METRICS):  # "likeness" too
+            raise UnknownMetricError(f"movement search takes {' or '.join(MOTION_METRICS)}, "
+                                     f"not {metric!r}")
         spec = check_metric(metric)
         if spec.vectorise is not to_vectors:
             raise UnknownMetricError(
@@ -171,8 +175,7 @@ class MotionIndex:
                 f"vectors of its own; choose one of {', '.join(MOTION_METRICS)}")
         kernel, weights = spec.kernel, (self.root_weights[spec.name],
                                         self.torso_weights[spec.name])
-        if k < 1:
-            raise ValueError("k must be at least 1")
+        k = whole_number(k, "k")
         poses, times = check_movement(poses, times)
         if not len(self):
             return []

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from movemirror.arguments import whole_number
 from movemirror.errors import ImageError
 from movemirror.keypoints import KEYPOINT_NAMES
 from movemirror.pose.blazepose import BlazePose
@@ -146,10 +147,12 @@ class PoseEstimator:
         An empty list when nobody is found: no pose scores min_pose_score (None: the mode's
         calibrated threshold, see `min_pose_score`). Raises ImageError for unreadable images.
         """
-        if max_people < 1:
-            raise ValueError("max_people must be at least 1")
+        max_people = whole_number(max_people, "max_people")
         if min_pose_score is None:
             min_pose_score = self.min_pose_score
+        elif not 0 <= min_pose_score <= 1:  # (NaN too)
+            raise ValueError("min_pose_score must lie in [0, 1] (a pose's score), "
+                             f"not {min_pose_score!r}")
         loaded = load_image(image, self.max_side)
         found = self._estimate_loaded(loaded.image, min(max_people, MAX_PEOPLE))
         poses = []

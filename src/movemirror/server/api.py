@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from movemirror.bank.storage import display_name
 from movemirror.errors import PoseError
+from movemirror.server.limits import Limits
 from movemirror.server.schemas import (
+    ErrorBody,
     Health,
     PoseQuery,
     SearchResponse,
@@ -19,6 +21,7 @@ from movemirror.server.schemas import (
 )
 from movemirror.server.state import ServerState, get_state
 
+_DEFAULT = Limits()  # what the docs quote (movemirror serve's limits)
 router = APIRouter(prefix="/api", tags=["search"])
 
 
@@ -37,10 +40,16 @@ def health(state: ServerState = Depends(get_state)) -> Health:
     response_model=SearchResponse,
     summary="The closest poses in the bank to one pose",
     responses={
-        413: {"description": "body larger than the limit"},
-        429: {"description": "too many searches from this address; retry after a second"},
-        415: {"description": "body is not JSON (no endpoint accepts images)"},
-        422: {"description": "malformed query, or a pose too uncertain or degenerate to match"},
+        413: {"model": ErrorBody, "description": "body larger than the limit "
+                                                  f"({_DEFAULT.max_body_bytes} bytes)"},
+        429: {"model": ErrorBody, "description": "too many searches from this address ("
+                                                  f"{_DEFAULT.search_rate_per_second:g} a "
+                                                  "second); retry after a second"},
+        415: {"model": ErrorBody, "description": "body is not JSON (no endpoint accepts images)"},
+        422: {"model": ErrorBody, "description": "malformed query (detail: a list, one entry "
+                                                  "per problem), or a pose too uncertain or "
+                                                  "degenerate to match (detail: a sentence "
+                                                  "starting 'pose:')"},
     },
 )
 async def search(query: PoseQuery, request: Request,
@@ -73,7 +82,8 @@ async def search(query: PoseQuery, request: Request,
     "/track",
     response_model=TrackFrames,
     summary="The frames of one track, to play a movement match on",
-    responses={404: {"description": "no moving track of that name in the bank"}},
+    responses={404: {"model": ErrorBody,
+                     "description": "no moving track of that name in the bank"}},
 )
 def track(name: str = Query(description="a track's name, as a movement match gives it"),
           start: float | None = Query(None, description="from this frame time (seconds)"),

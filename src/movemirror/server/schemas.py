@@ -39,8 +39,16 @@ class PoseQuery(SearchOptions):
     id: int | str | None = Field(
         None, description="echoed back in the reply, to pair replies with queries"
     )
-    keypoints: Annotated[list[Keypoint], Field(min_length=NUM_KEYPOINTS, max_length=NUM_KEYPOINTS)]
-    width: FiniteFloat = Field(gt=0, le=MAX_FRAME_SIDE, description="frame width in pixels")
+    keypoints: Annotated[list[Keypoint], Field(
+        min_length=NUM_KEYPOINTS, max_length=NUM_KEYPOINTS,
+        description="17 x [x, y, score] in PoseNet's order (nose, eyes, ears, shoulders, "
+                    "elbows, wrists, hips, knees, ankles; left before right): x and y in "
+                    "pixels of the frame from its top left, score in [0, 1]. A keypoint "
+                    "counts as seen at 0.2 or more; a pose needs 5 seen keypoints, not all "
+                    "on one point (else 422, or a bad_pose frame)")]
+    width: FiniteFloat = Field(gt=0, le=MAX_FRAME_SIDE, description=(
+        "frame width in pixels (checked, not used: a pose is searched by its own shape, so "
+        "any frame size gives the same matches)"))
     height: FiniteFloat = Field(gt=0, le=MAX_FRAME_SIDE, description="frame height in pixels")
 
 
@@ -58,14 +66,18 @@ class StreamQuery(PoseQuery):
 class Match(BaseModel):
     # Besides id, distance, mirrored and file: movemirror.bank.schema's MATCH_FIELDS, typed as the
     # bank stores them (tests/web/test_schema_agreement.py holds the two together).
-    id: str
-    distance: float
+    id: str = Field(description="the pose's id in the bank")
+    distance: float = Field(description=(
+        "how far the pose is from yours by the query's metric: 0 for the same pose, lower "
+        "is closer; comparable within one metric only (under likeness, torso's distance "
+        "within each group of 10 matches it re-orders)"))
     mirrored: bool = Field(description="matched the mirrored pose")
     thumbnail: str | None = Field(description="URL of the pose's image on this server")
     file: str | None = Field(None, description="the source's file name (never its path)")
-    frame_time: float | None = None
-    credit: str | None = None
-    licence: str | None = None
+    frame_time: float | None = Field(
+        None, description="seconds into the video; null for a photo")
+    credit: str | None = Field(None, description="whom to credit for the picture, if given")
+    licence: str | None = Field(None, description="the picture's licence, if given")
     published_source: str | None = Field(
         None, description="the origin its owner chose to publish (a page or a name), if any")
     image_pose: list[list[float]] | None = Field(
@@ -77,7 +89,7 @@ class Match(BaseModel):
 class MotionMatch(Match):
     """A window of a track that moves like you: the match fields are its pose at `start`."""
 
-    track: str
+    track: str = Field(description="the track's name (GET /api/track?name=... plays it)")
     start: float = Field(description="the window's start, seconds into the track's video")
     end: float = Field(description="its end: where the track is now, to play on from")
     speed: float = Field(description="your pace relative to the clip's (0.75: three quarters)")
@@ -85,26 +97,42 @@ class MotionMatch(Match):
 
 class TrackFrame(BaseModel):
     time: float = Field(description="seconds into the video")
-    id: str
+    id: str = Field(description="the pose's id in the bank")
     thumbnail: str | None = Field(description="URL of the frame's image, if the bank has one")
     keypoints: list[list[float]] = Field(description="17 x [x, y, score], pixels of the source")
 
 
 class TrackFrames(BaseModel):
-    track: str
-    frames: list[TrackFrame]
+    track: str = Field(description="the track's name, as asked for")
+    frames: list[TrackFrame] = Field(description="its frames from start to end, in time order")
 
 
 class SearchResponse(BaseModel):
-    id: int | str | None = None
-    matches: list[Match]
-    elapsed_ms: float
+    id: int | str | None = Field(None, description="the query's id, echoed back")
+    matches: list[Match] = Field(description="the k closest poses, closest first (fewer if "
+                                             "the bank holds fewer)")
+    elapsed_ms: float = Field(description="milliseconds the server took to search")
+
+
+class FieldProblem(BaseModel):
+    loc: list[str | int] = Field(description="where: e.g. [\"body\", \"keypoints\", 3, 1]")
+    msg: str = Field(description="what is wrong there")
+    type: str = Field(description="the kind of problem, e.g. finite_number or missing")
+
+
+class ErrorBody(BaseModel):
+    """What every refused request gets back (FastAPI's shape)."""
+
+    detail: str | list[FieldProblem] = Field(description=(
+        "what is wrong: for a malformed body (422), one entry per problem; otherwise a "
+        "sentence, e.g. \"pose: only 3 confident keypoints (score >= 0.2); at least 5 are "
+        "needed\" (422) or \"body over 16384 bytes\" (413)"))
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
-    bank_size: int
-    bank: str | None
+    status: Literal["ok"] = Field(description="always ok: the server is up with its bank")
+    bank_size: int = Field(description="poses in the bank")
+    bank: str | None = Field(description="the bank folder's name (never its path)")
     bank_version: str | None = Field(
         description="the bank's version (a Lance version number; a format-1 bank's "
                     "generation), new with every commit: during a rolling update or with "

@@ -6,8 +6,13 @@ Client -> server, one text message per frame: the POST /api/search body, e.g.
 Server -> client, one reply per message, in the order the messages came:
   {"type": "matches", "id": 7, "matches": [...], "elapsed_ms": 1.2}
   {"type": "superseded", "id": 7}
-  {"type": "error", "id": 7, "code": "invalid" | "bad_pose" | "bad_motion" | "rate_limited",
-   "detail": "..."}
+  {"type": "error", "id": 7, "code": "invalid" | "bad_pose" | "bad_motion" | "rate_limited"
+   | "too_large" | "unsupported", "detail": "..."}
+The codes: "invalid", a malformed message (detail names the field, e.g. "k: Input should be
+greater than or equal to 1"); "bad_pose", a pose too uncertain or degenerate to match;
+"bad_motion", a movement that cannot be searched; "rate_limited", over the message rate;
+"too_large", a message over 16 KB, and "unsupported", a binary frame: both then close the
+connection. The id is null where the message's own could not be read.
 A pose is worth answering only while it is the newest from its client: the server searches
 for one pose of a connection at a time, and when several of its poses are waiting by then,
 it answers the newest with matches and each older one with a "superseded" frame (with its
@@ -15,7 +20,8 @@ id). A client that keeps one query in flight never sees one; a client that sends
 rate whatever the replies do gets the matches of its latest pose instead of a backlog.
 A bad message gets an error frame and the connection stays open. The connection is closed
 with 1003 for a binary frame, 1009 for an oversize message, 1008 for a flood and 1013
-when the server is full.
+when the server is full. (`movemirror serve` closes a message over 64 KB with 1009 at once,
+before it is read: no error frame.)
 
 Refused messages have a budget per connection: 4 at once, then 1 a second. Each message
 answered with an "invalid", "bad_pose", "too_large" or "unsupported" error frame spends one;
