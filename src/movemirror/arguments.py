@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numbers
 
+from movemirror.errors import InvalidArgumentError
+
 
 def whole_number(value, name: str, minimum: int = 1) -> int:
-    """value as an int; ValueError naming `name` unless it is a whole number (an int or a
+    """value as an int; InvalidArgumentError naming `name` unless it is a whole number (an int or a
     numpy integer, not a bool or a float) of at least `minimum`."""
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise ValueError(f"{name} must be a whole number ({minimum} or more), not {value!r}")
+        raise InvalidArgumentError(f"{name} must be a whole number ({minimum} or more), "
+                                   f"not {value!r}")
     if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+        raise InvalidArgumentError(f"{name} must be at least {minimum}, not {value}")
     return int(value)

@@ -12,6 +12,11 @@ class MovemirrorError(Exception):
     """The base of every error movemirror raises deliberately; the message names the cause."""
 
 
+class InvalidArgumentError(MovemirrorError, ValueError):
+    """An argument the caller passed that cannot be taken (a k, an option's name, ids or
+    metadata that do not fit the poses); the message names the argument and what it takes."""
+
+
 class PoseError(MovemirrorError, ValueError):
     """A pose that cannot be turned into a vector (degenerate, malformed or too uncertain)."""
 

@@ -3,7 +3,7 @@ import pytest
 
 from movemirror import errors
 from movemirror.bank import PoseBank
-from movemirror.errors import BankError, MovemirrorError, PoseError
+from movemirror.errors import BankError, InvalidArgumentError, MovemirrorError, PoseError
 
 
 def test_every_error_shares_the_base_and_keeps_its_builtin_one():
@@ -14,6 +14,7 @@ def test_every_error_shares_the_base_and_keeps_its_builtin_one():
         "DatasetMissingError": FileNotFoundError, "BankError": Exception,
         "DecodeError": Exception, "IngestError": Exception, "MotionError": ValueError,
         "QueryLogError": ValueError, "DeviceError": ValueError, "ClusterError": Exception,
+        "InvalidArgumentError": ValueError,
     }
     declared = {name for name, value in vars(errors).items()
                 if isinstance(value, type) and issubclass(value, Exception)}
@@ -31,3 +32,26 @@ def test_one_except_catches_what_the_library_raises(tmp_path):
     with pytest.raises(MovemirrorError) as caught:
         PoseBank.from_keypoints(flat)
     assert isinstance(caught.value, PoseError)
+
+
+@pytest.fixture(scope="module")
+def standing(penn_valid):
+    """A bank of three real Penn Action poses."""
+    return PoseBank.from_keypoints(penn_valid[0][:3])
+
+
+@pytest.mark.parametrize("misuse", [
+    lambda bank: bank.search(bank.keypoints[0], k=2.5),
+    lambda bank: bank.search(bank.keypoints[0], k=0),
+    lambda bank: PoseBank.from_keypoints(bank.keypoints, ids=["a"]),
+    lambda bank: PoseBank.from_keypoints(bank.keypoints, ids=["a", "a", "b"]),
+    lambda bank: PoseBank.from_keypoints(bank.keypoints, meta={"source": ["x.jpg"]}),
+    lambda bank: PoseBank.from_keypoints(bank.keypoints, on_invalid="drop"),
+    lambda bank: PoseBank.from_keypoints(bank.keypoints).save(),
+])
+def test_a_misused_argument_is_an_invalid_argument_error_under_the_base(misuse, standing):
+    """Arguments the library cannot take raise InvalidArgumentError: caught by
+    `except MovemirrorError`, and still a ValueError as before."""
+    with pytest.raises(InvalidArgumentError) as caught:
+        misuse(standing)
+    assert isinstance(caught.value, MovemirrorError) and isinstance(caught.value, ValueError)

@@ -7,6 +7,7 @@ import numpy as np
 import pyarrow as pa
 
 from movemirror.bank.schema import METADATA_SCHEMA
+from movemirror.errors import InvalidArgumentError
 
 # Metadata columns given their declared type whatever type the caller used (a track or a
 # source may be named by a number, a frame time given as an integer), so that every reader
@@ -34,10 +35,10 @@ def arrow_ids(ids) -> pa.Array:
 
 
 def _refuse_none(ids: list) -> None:
-    """ValueError naming the first missing id (str() would name it "None")."""
+    """InvalidArgumentError naming the first missing id (str() would name it "None")."""
     missing = next((i for i, value in enumerate(ids) if value is None), None)
     if missing is not None:
-        raise ValueError(f"ids must not be None: position {missing}")
+        raise InvalidArgumentError(f"ids must not be None: position {missing}")
 
 
 def _meta_array(values) -> pa.Array | pa.ChunkedArray:
@@ -49,16 +50,17 @@ def _meta_array(values) -> pa.Array | pa.ChunkedArray:
 
 
 def _meta_column(name: str, values, n: int) -> pa.Array | pa.ChunkedArray:
-    """One column of a dict of columns, n values long; ValueError naming it otherwise."""
+    """One column of a dict of columns, n values long; InvalidArgumentError naming it otherwise."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise ValueError(f"metadata column {name!r} must hold one value per pose, "
-                         f"not {_kind(values)}")
+        raise InvalidArgumentError(f"metadata column {name!r} must hold one value per pose, "
+                                   f"not {_kind(values)}")
     try:
         column = _meta_array(values)
     except (pa.ArrowException, TypeError, ValueError) as error:
-        raise ValueError(f"metadata column {name!r}: {error}") from None
+        raise InvalidArgumentError(f"metadata column {name!r}: {error}") from None
     if len(column) != n:
-        raise ValueError(f"metadata column {name!r} has {len(column)} values for {n} poses")
+        raise InvalidArgumentError(f"metadata column {name!r} has {len(column)} values "
+                                   f"for {n} poses")
     return column
 
 
@@ -69,7 +71,8 @@ def _kind(value) -> str:
 
 def arrow_metadata(meta, n: int) -> dict[str, pa.Array]:
     """`meta` (None, an Arrow table, a dict of columns or a list of row dicts) as n-row Arrow
-    columns by name; ValueError for another row count or a typed column that will not cast."""
+    columns by name; InvalidArgumentError for another row count or a typed column that will
+    not cast."""
     if meta is None:
         return {}
     if isinstance(meta, pa.Table):
@@ -79,11 +82,11 @@ def arrow_metadata(meta, n: int) -> dict[str, pa.Array]:
     else:
         rows = list(meta) if not isinstance(meta, (str, bytes)) else None
         if rows is None or not all(isinstance(row, dict) for row in rows):
-            raise ValueError("metadata must be a dict of columns, a list of dicts (one a pose) "
-                             f"or a pyarrow Table, not {_kind(meta)}")
+            raise InvalidArgumentError("metadata must be a dict of columns, a list of dicts "
+                                       f"(one a pose) or a pyarrow Table, not {_kind(meta)}")
         table = pa.Table.from_pylist(rows)
     if table.num_rows != n:
-        raise ValueError(f"metadata has {table.num_rows} rows for {n} poses")
+        raise InvalidArgumentError(f"metadata has {table.num_rows} rows for {n} poses")
     columns = {name: table.column(name) for name in table.column_names}
     for name in _TYPED_COLUMNS:
         if name in columns:
@@ -91,6 +94,6 @@ def arrow_metadata(meta, n: int) -> dict[str, pa.Array]:
             try:
                 columns[name] = columns[name].cast(wanted)
             except pa.ArrowException as error:
-                raise ValueError(f"metadata column {name!r} must hold {wanted} values: "
-                                 f"{error}") from None
+                raise InvalidArgumentError(f"metadata column {name!r} must hold {wanted} values: "
+                                           f"{error}") from None
     return columns

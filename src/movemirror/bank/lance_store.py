@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from movemirror.bank.schema import ID, IMAGE, IMAGE_TYPE, VECTOR, VECTOR_TYPE
-from movemirror.errors import BankError
+from movemirror.errors import BankError, InvalidArgumentError
 from movemirror.vectors import VECTOR_DIM
 
 FORMAT_NAME = "movemirror-bank"
@@ -225,9 +225,9 @@ def prune(location: str, keep_versions: int | None = None,
     import lance
 
     if keep_versions is None and older_than is None:
-        raise ValueError("say which versions to remove: keep_versions or older_than")
+        raise InvalidArgumentError("say which versions to remove: keep_versions or older_than")
     if keep_versions is not None and keep_versions < 1:
-        raise ValueError("keep_versions must be at least 1 (the latest version stays)")
+        raise InvalidArgumentError("keep_versions must be at least 1 (the latest version stays)")
     dataset = _open(location, None)
     out = {}
     stats = dataset.cleanup_old_versions(older_than=older_than, retain_versions=keep_versions)

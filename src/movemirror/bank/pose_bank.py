@@ -23,6 +23,7 @@ from movemirror.bank.schema import (
     VECTOR,
 )
 from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
+from movemirror.errors import InvalidArgumentError
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
@@ -126,23 +127,23 @@ class PoseBank:
         left out instead, with its id and metadata, and listed in the bank's `skipped`.
         """
         if on_invalid not in ON_INVALID:
-            raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, "
-                             f"not {on_invalid!r}")
+            raise InvalidArgumentError(f"on_invalid must be one of {', '.join(ON_INVALID)}, "
+                                       f"not {on_invalid!r}")
         keypoints = _poses(keypoints)
         id_array = arrow_ids(range(len(keypoints)) if ids is None else ids)
         if len(id_array) != len(keypoints):
-            raise ValueError(f"{len(id_array)} ids for {len(keypoints)} poses")
+            raise InvalidArgumentError(f"{len(id_array)} ids for {len(keypoints)} poses")
         if not all_distinct(id_array):
-            raise ValueError("ids must be unique")
+            raise InvalidArgumentError("ids must be unique")
         columns = arrow_metadata(meta, len(id_array))
         for name in (ID, KEYPOINTS, VECTOR):
             if name in columns:
-                raise ValueError(f"metadata column {name!r} is reserved")
+                raise InvalidArgumentError(f"metadata column {name!r} is reserved")
         image_column = columns.pop(IMAGE, None)
         if image_column is not None and not (pa.types.is_binary(image_column.type)
                                              or pa.types.is_null(image_column.type)):
-            raise ValueError("metadata column 'image' holds each pose's picture as bytes "
-                             f"(JPEG) or None, not {image_column.type} values")
+            raise InvalidArgumentError("metadata column 'image' holds each pose's picture as bytes "
+                                       f"(JPEG) or None, not {image_column.type} values")
         images = (image_column.to_pylist() if image_column is not None
                   else [None] * len(id_array))
         skipped: list[SkippedPose] = []
@@ -256,7 +257,7 @@ class PoseBank:
         """
         target = self.path if path is None else _path(path)
         if target is None:
-            raise ValueError("this bank was never saved: give save() a path")
+            raise InvalidArgumentError("this bank was never saved: give save() a path")
         extends = (self.format is not None and self.path is not None
                    and storage.location_of(target) == storage.location_of(self.path))
         if extends:

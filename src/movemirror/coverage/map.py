@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from movemirror.errors import InvalidArgumentError
 from movemirror.keypoints import MIRROR_PERMUTATION, mirror_keypoints
 from movemirror.vectors import XY
 
@@ -51,10 +52,11 @@ def fit_map(vectors, method: str | None = None, sample: int = MAP_SAMPLE,
     if method is None:
         method = "umap" if umap_available() else "pca"
     if method not in METHODS:
-        raise ValueError(f"map method must be one of {', '.join(METHODS)}, not {method!r}")
+        raise InvalidArgumentError(f"map method must be one of {', '.join(METHODS)}, "
+                                   f"not {method!r}")
     features = _features(vectors)
     if len(features) < 3:
-        raise ValueError(f"a map needs at least 3 poses, got {len(features)}")
+        raise InvalidArgumentError(f"a map needs at least 3 poses, got {len(features)}")
     rng = np.random.default_rng(seed)
     if len(features) > sample:
         features = features[np.sort(rng.choice(len(features), sample, replace=False))]

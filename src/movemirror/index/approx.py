@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from movemirror.errors import InvalidArgumentError
 from movemirror.index.boxtree import LEAF_SIZE, BoxTreeIndex
 
 EPSILON = 0.0
@@ -25,7 +26,7 @@ class ApproxBoxTreeIndex(BoxTreeIndex):
     def __init__(self, vectors: np.ndarray, metric: str, leaf_size: int = LEAF_SIZE,
                  epsilon: float = EPSILON, max_leaves: int = MAX_LEAVES):
         if epsilon < 0 or max_leaves < 0:
-            raise ValueError("epsilon and max_leaves must be at least 0")
+            raise InvalidArgumentError("epsilon and max_leaves must be at least 0")
         self.epsilon = epsilon
         self.max_leaves = max_leaves
         super().__init__(vectors, metric, leaf_size)

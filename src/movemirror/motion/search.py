@@ -22,7 +22,7 @@ import numpy as np
 
 from movemirror.arguments import whole_number
 from movemirror.distances import VALID_METRICS, check_metric
-from movemirror.errors import MotionError, PoseError, UnknownMetricError
+from movemirror.errors import InvalidArgumentError, MotionError, PoseError, UnknownMetricError
 from movemirror.index.features import FeatureTree
 from movemirror.index.partition import principal_axes
 from movemirror.keypoints import mirror_keypoints
@@ -103,8 +103,8 @@ class MotionIndex:
                  root_feature_scale: float | None = None, torso_weight: float | None = None,
                  features: str = INDEX_FEATURES, coarse_epsilon: float = COARSE_EPSILON):
         if features not in FEATURE_KINDS:
-            raise ValueError(f"features must be one of {', '.join(FEATURE_KINDS)}, "
-                             f"not {features!r}")
+            raise InvalidArgumentError(f"features must be one of {', '.join(FEATURE_KINDS)}, "
+                                       f"not {features!r}")
         self.tracks = tracks
         self.features = features
         self.coarse_epsilon = float(coarse_epsilon)

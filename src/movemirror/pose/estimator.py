@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from movemirror.arguments import whole_number
-from movemirror.errors import ImageError
+from movemirror.errors import ImageError, InvalidArgumentError
 from movemirror.keypoints import KEYPOINT_NAMES
 from movemirror.pose.blazepose import BlazePose
 from movemirror.pose.combine import combine_poses
@@ -97,7 +97,7 @@ class PoseEstimator:
     ):
         self.spec = get_spec(model)
         if mode not in MODES:
-            raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+            raise InvalidArgumentError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         self.model = model
         self.mode = mode
         self.strategy = MODES[mode]
@@ -151,8 +151,8 @@ class PoseEstimator:
         if min_pose_score is None:
             min_pose_score = self.min_pose_score
         elif not 0 <= min_pose_score <= 1:  # (NaN too)
-            raise ValueError("min_pose_score must lie in [0, 1] (a pose's score), "
-                             f"not {min_pose_score!r}")
+            raise InvalidArgumentError("min_pose_score must lie in [0, 1] (a pose's score), "
+                                       f"not {min_pose_score!r}")
         loaded = load_image(image, self.max_side)
         found = self._estimate_loaded(loaded.image, min(max_people, MAX_PEOPLE))
         poses = []
@@ -175,7 +175,7 @@ class PoseEstimator:
         Single-person MoveNet and BlazePose models only.
         """
         if self.spec.kind not in ("movenet", "blazepose"):
-            raise ValueError(f"{self.model} cannot follow people: it has no crop pass")
+            raise InvalidArgumentError(f"{self.model} cannot follow people: it has no crop pass")
         loaded = load_image(image, self.max_side)
         poses = []
         for keypoints in previous:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from movemirror.errors import ModelMissingError
+from movemirror.errors import InvalidArgumentError, ModelMissingError
 from movemirror.files import file_sha256
 
 SETUP_HINT = "run `make setup-models` (or `bash scripts/setup_models.sh`) in the movemirror repo"
@@ -58,7 +58,8 @@ def get_spec(name: str) -> ModelSpec:
         return MODELS[name]
     except KeyError:
         choices = ", ".join(MODELS)
-        raise ValueError(f"unknown pose model {name!r}; choose one of {choices}") from None
+        raise InvalidArgumentError(
+            f"unknown pose model {name!r}; choose one of {choices}") from None
 
 
 def models_dir() -> Path:

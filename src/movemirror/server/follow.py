@@ -13,7 +13,7 @@ import asyncio
 import logging
 
 from movemirror.bank import PoseBank, storage
-from movemirror.errors import BankError
+from movemirror.errors import BankError, InvalidArgumentError
 from movemirror.server.heap import refreeze_the_heap
 from movemirror.server.matcher import Matcher
 from movemirror.server.records import MatchFormatter
@@ -30,7 +30,7 @@ async def follow(state: ServerState, poll_seconds: float = POLL_SECONDS,
     """Run until cancelled: reload the bank whenever a newer version is committed."""
     path = state.bank.path
     if path is None:
-        raise ValueError("serve --follow needs a bank loaded from a path")
+        raise InvalidArgumentError("serve --follow needs a bank loaded from a path")
     retiring: set[asyncio.Task] = set()
     try:
         while True:
