@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from movemirror.errors import DecodeError, IngestError
+from movemirror.errors import DecodeError, IngestError, NothingToIndex
 from movemirror.files import file_sha256
 from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.commit import BankWriter
@@ -109,10 +109,17 @@ def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: i
         return _Run(sources, str(bank_dir), settings, engine, rebuild,
                     attribution or Attribution(), commit_every, reporter).run()
     bank_dir = Path(bank_dir)
+    created = not bank_dir.exists()
     bank_dir.mkdir(parents=True, exist_ok=True)
-    with _exclusive(bank_dir):
-        return _Run(sources, bank_dir, settings, engine, rebuild, attribution or Attribution(),
-                    commit_every, reporter).run()
+    try:
+        with _exclusive(bank_dir):
+            return _Run(sources, bank_dir, settings, engine, rebuild,
+                        attribution or Attribution(), commit_every, reporter).run()
+    except NothingToIndex:
+        if created:  # leave no empty folder behind: it holds only the lock file
+            (bank_dir / LOCK).unlink(missing_ok=True)
+            bank_dir.rmdir()
+        raise
 
 
 class _Run:
@@ -137,6 +144,8 @@ class _Run:
 
     def run(self) -> Summary:
         units = self._plan()
+        if not self.summary.files:  # before anything is written: no empty bank is made
+            raise NothingToIndex([str(source) for source in self.sources], self.summary.skipped)
         self.reporter.planned(self.summary)
         last_commit = time.perf_counter()
         commit_cost = 0.0
