@@ -61,6 +61,16 @@ class IngestError(MovemirrorError):
     """An indexing run that cannot start (bank damaged or busy); the message says what to do."""
 
 
+class NothingToIndex(IngestError):
+    """The sources hold no photo or video (a folder of documents, an empty mount point)."""
+
+    def __init__(self, sources: list[str], skipped: list[tuple[str, str]]):
+        self.skipped = skipped  # (path, reason) of the files refused
+        refused = f"; {len(skipped)} refused, see why above" if skipped else ""
+        super().__init__(f"no photo or video in {', '.join(sources)}{refused} (nothing was "
+                         "indexed)")
+
+
 class ClusterError(IngestError):
     """A Ray cluster that cannot run the plan: Ray missing, unreachable, or too few CPUs."""
 

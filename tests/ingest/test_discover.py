@@ -81,3 +81,19 @@ def test_sniff_and_hash(lspet_images, pose_video):
     assert sniff(b"hello world, not media") is None
     assert file_sha256(lspet_images[0]) != file_sha256(lspet_images[1])
     assert len(file_sha256(lspet_images[0])) == 64
+
+
+def test_symlink_loops_and_dangling_links_are_named_not_raised(tmp_path, lspet_images):
+    (tmp_path / "ok.jpg").write_bytes(lspet_images[0].read_bytes())
+    os.symlink("loop_b.jpg", tmp_path / "loop_a.jpg")
+    os.symlink("loop_a.jpg", tmp_path / "loop_b.jpg")
+    os.symlink(tmp_path / "gone" / "x.jpg", tmp_path / "dangling.jpg")
+    found = {f.path.name: f for f in discover([tmp_path])}
+    assert isinstance(found["ok.jpg"], MediaFile)
+    for name in ("loop_a.jpg", "loop_b.jpg"):
+        assert isinstance(found[name], Skip), name
+        assert "symbolic link" in found[name].reason, found[name].reason
+    assert isinstance(found["dangling.jpg"], Skip)
+    assert "broken link" in found["dangling.jpg"].reason, found["dangling.jpg"].reason
+    # Named as a SOURCE, a loop is also a Skip, not a crash.
+    assert [type(f).__name__ for f in discover([tmp_path / "loop_a.jpg"])] == ["Skip"]

@@ -64,3 +64,17 @@ def test_large_video_frames_are_shrunk_while_decoding(street_video):
 def test_corrupt_video_raises_decode_error(bad_files, tmp_path):
     with pytest.raises(DecodeError):
         list(video_frames(tmp_path / "bad" / "corrupt.mp4", 200))
+
+
+def test_a_scan_above_pils_bomb_warning_is_read_shrunk(pose_photo, tmp_path):
+    """A 100-megapixel scan is a photo, not a decompression bomb: it is read (JPEG decodes
+    it straight to a fraction of its size) like any large photo; only absurd sizes are refused."""
+    from PIL import Image
+
+    scan = tmp_path / "scan.jpg"
+    width, height = 12000, 8400  # 100.8 MP, above PIL's 89.5 MP warning
+    with Image.open(pose_photo) as image:
+        image.resize((width, height)).save(scan, quality=60)
+    frame, scale = read_photo(scan)
+    assert max(frame.shape[:2]) == 2048
+    assert scale == pytest.approx(frame.shape[1] / width, rel=1e-3)

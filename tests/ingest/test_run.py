@@ -413,3 +413,52 @@ def test_blazepose_indexes_photos_with_multipose_finding_the_people(lspet_images
     bank = PoseBank.load(tmp_path / "bank")
     assert summary.files_done == 4 and len(bank) >= 3
     assert {bank.record(i)["model"] for i in range(len(bank))} == {"blazepose-full"}
+
+
+def test_work_done_is_committed_while_a_long_video_is_still_running(lspet_images, street_video,
+                                                                     tmp_path):
+    """Photos finished before a long video must reach the bank while the video runs, not when
+    it ends: a run killed meanwhile would otherwise redo them, and every run killed before
+    its slowest unit ends would make no progress at all."""
+    from movemirror.ingest.run import SilentReporter
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for i, image in enumerate(lspet_images[:4]):
+        shutil.copy(image, archive / f"a{i}.jpg")
+    shutil.copy(street_video, archive / "z_street.avi")  # one worker: the photos go first
+    events: list[tuple[str, object]] = []
+
+    class Watch(SilentReporter):
+        def unit_done(self, result, summary):
+            events.append(("done", result.unit.kind))
+
+        def committed(self, bank_entries):
+            events.append(("committed", bank_entries))
+
+    run_index([archive], tmp_path / "bank", replace(LOOSE, every_ms=40), workers=1,
+              commit_every=0.2, reporter=Watch())
+    last_photo = max(i for i, event in enumerate(events) if event == ("done", "photo"))
+    video = events.index(("done", "video"))
+    assert last_photo < video
+    assert any(kind == "committed" for kind, _ in events[last_photo + 1:video]), events
+
+
+def test_sources_without_a_photo_or_video_are_an_error_and_make_no_bank(bad_files, tmp_path):
+    """A folder of documents (or an unmounted drive's empty mount point) must not end in an
+    empty bank and success: the run fails, names the files it refused, and writes nothing."""
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "notes.txt").write_text("a list of the photos, not a photo\n")
+    (documents / "inventory.csv").write_text("id,title\n1,dancer\n")
+    bank_dir = tmp_path / "bank"
+    empty = tmp_path / "bad" / "empty.jpg"
+    out = subprocess.run(_cli(str(documents), str(empty), "--bank", str(bank_dir),
+                              "--workers", "1"), capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "no photo or video" in out.stderr and str(documents) in out.stderr, out.stderr
+    assert f"{empty}: empty file (0 bytes)" in out.stdout  # what was refused, and why
+    assert not bank_dir.exists()
+    with pytest.raises(IngestError, match="no photo or video"):
+        run_index([documents], bank_dir, FAST)
+    assert not bank_dir.exists()

@@ -94,7 +94,13 @@ def index(
 
     Re-running adds only what is new; an interrupted run resumes where it stopped.
     """
-    from movemirror.errors import AttributionError, DeviceError, IngestError, ModelMissingError
+    from movemirror.errors import (
+        AttributionError,
+        DeviceError,
+        IngestError,
+        ModelMissingError,
+        NothingToIndex,
+    )
     from movemirror.ingest.attribution import Attribution
     from movemirror.ingest.engines import make_engine
     from movemirror.ingest.quality import QualityFilter
@@ -136,6 +142,10 @@ def index(
             summary = run_index(sources, bank_dir, settings, rebuild=rebuild,
                                 attribution=credits, commit_every=commit_every,
                                 reporter=reporter, engine=runner)
+    except NothingToIndex as error:
+        if error.skipped:
+            print_skipped(error.skipped, bank_dir)
+        raise fail(str(error)) from None
     except (IngestError, ModelMissingError, DeviceError) as error:
         raise fail(str(error)) from None
     print_summary(summary, bank_dir)

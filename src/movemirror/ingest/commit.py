@@ -64,8 +64,13 @@ class BankWriter:
         return fresh
 
     @property
+    def staged(self) -> bool:
+        """Entries or ledger rows wait for the next commit."""
+        return bool(self.pending_rows or self.pending_entries)
+
+    @property
     def dirty(self) -> bool:
-        return bool(self.pending_rows or self.pending_entries) or not self.exists
+        return self.staged or not self.exists
 
     def commit(self) -> int:
         """Append what is staged (entries, then ledger rows); returns the bank's size."""

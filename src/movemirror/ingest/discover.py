@@ -7,6 +7,7 @@ used is reported as a Skip with its reason, never raised.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ def classify(path: Path) -> MediaFile | Skip | None:
             head = handle.read(_SNIFF_BYTES)
     except OSError as error:
         if suffix in PHOTO_EXTENSIONS | VIDEO_EXTENSIONS:
-            return Skip(path, f"cannot read file: {error.strerror or error}")
+            return Skip(path, _unreadable(path, error))
         return None
     kind = sniff(head)
     if kind is None and suffix in VIDEO_EXTENSIONS - {".mp4", ".mov", ".avi", ".webm"}:
@@ -121,6 +122,14 @@ def _file(path: Path, seen: set[Path], explicit: bool) -> Iterator[MediaFile | S
         yield found
 
 
+def _unreadable(path: Path, error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop: the link leads back to itself"
+    if error.errno == errno.ENOENT and path.is_symlink():
+        return "broken link: the file it points to does not exist"
+    return f"cannot read file: {error.strerror or error}"
+
+
 def _utf8(path: Path) -> bool:
     try:
         str(path).encode("utf-8")
@@ -132,5 +141,5 @@ def _utf8(path: Path) -> bool:
 def _resolved(path: str | Path) -> Path:
     try:
         return Path(path).resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python < 3.13)
         return Path(os.path.abspath(path))

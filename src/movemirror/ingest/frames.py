@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
 from movemirror.errors import DecodeError, ImageError
 from movemirror.pose.image import load_image
@@ -36,11 +35,7 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, float]:
     its EXIF orientation, at most MAX_PHOTO_SIDE; see movemirror.pose.image.load_image), scale
     being array pixels per source pixel. Raises DecodeError with a reason free of the path."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            loaded = load_image(path, MAX_PHOTO_SIDE)
-    except Image.DecompressionBombWarning as error:
-        raise DecodeError(f"cannot decode image: {_message(error, path)}") from error
+        loaded = load_image(path, MAX_PHOTO_SIDE)
     except ImageError as error:
         raise DecodeError(f"cannot decode image: {_image_reason(error, path)}") from error
     return np.asarray(loaded.image), 1.0 / loaded.scale

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import fcntl
 import math
+import queue
+import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from movemirror.errors import DecodeError, IngestError
+from movemirror.errors import DecodeError, IngestError, NothingToIndex
 from movemirror.files import file_sha256
 from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.commit import BankWriter
@@ -106,10 +109,17 @@ def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: i
         return _Run(sources, str(bank_dir), settings, engine, rebuild,
                     attribution or Attribution(), commit_every, reporter).run()
     bank_dir = Path(bank_dir)
+    created = not bank_dir.exists()
     bank_dir.mkdir(parents=True, exist_ok=True)
-    with _exclusive(bank_dir):
-        return _Run(sources, bank_dir, settings, engine, rebuild, attribution or Attribution(),
-                    commit_every, reporter).run()
+    try:
+        with _exclusive(bank_dir):
+            return _Run(sources, bank_dir, settings, engine, rebuild,
+                        attribution or Attribution(), commit_every, reporter).run()
+    except NothingToIndex:
+        if created:  # leave no empty folder behind: it holds only the lock file
+            (bank_dir / LOCK).unlink(missing_ok=True)
+            bank_dir.rmdir()
+        raise
 
 
 class _Run:
@@ -134,22 +144,34 @@ class _Run:
 
     def run(self) -> Summary:
         units = self._plan()
+        if not self.summary.files:  # before anything is written: no empty bank is made
+            raise NothingToIndex([str(source) for source in self.sources], self.summary.skipped)
         self.reporter.planned(self.summary)
         last_commit = time.perf_counter()
         commit_cost = 0.0
         work_started = time.perf_counter()
-        for result in self.engine.run(units, self.settings):
-            now = time.perf_counter()
-            if not self.summary.first_result_seconds:
-                self.summary.first_result_seconds = now - work_started
-            else:
-                self.summary.frames_after_first += result.frames
-            self._take(result)
+        results = _Results(self.engine.run(units, self.settings))
+        while True:
             # Space commits out if they grow slow (each one is an append, a new version).
-            if now - last_commit >= max(self.commit_every, 4 * commit_cost):
+            due = last_commit + max(self.commit_every, 4 * commit_cost)
+            # Wake up when a commit is due even if no result comes (a long video still at
+            # work): what is staged is saved then, not when the slow unit ends.
+            result = results.next(max(0.0, due - time.perf_counter()) if self.writer.staged
+                                  else None)
+            if result is _FINISHED:
+                break
+            now = time.perf_counter()
+            if isinstance(result, UnitResult):
+                if not self.summary.first_result_seconds:
+                    self.summary.first_result_seconds = now - work_started
+                else:
+                    self.summary.frames_after_first += result.frames
+                self._take(result)
+            if self.writer.staged and now >= due:
+                started = time.perf_counter()
                 self._commit()
-                commit_cost = time.perf_counter() - now
                 last_commit = time.perf_counter()
+                commit_cost = last_commit - started
         self.summary.work_seconds = time.perf_counter() - work_started if units else 0.0
         self.summary.engine = self.engine.describe()
         if self.writer.dirty:
@@ -266,6 +288,38 @@ class _Run:
 
     def _commit(self) -> None:
         self.reporter.committed(self.writer.commit())
+
+
+_FINISHED = object()  # the engine has no more results
+
+
+class _Results:
+    """The engine's results, pulled on a thread of their own so that the run can wait for the
+    next one with a time limit (an engine's iterator may block for as long as a unit takes).
+    An error raised by the engine is raised again in the caller's thread."""
+
+    def __init__(self, results: Iterator[UnitResult]):
+        self.queue: queue.Queue = queue.Queue()
+        threading.Thread(target=self._pull, args=(results,), name="engine results",
+                         daemon=True).start()
+
+    def _pull(self, results: Iterator[UnitResult]) -> None:
+        try:
+            for result in results:
+                self.queue.put(result)
+        except BaseException as error:  # noqa: BLE001 - handed to the run's thread as is
+            self.queue.put(error)
+        self.queue.put(_FINISHED)
+
+    def next(self, timeout: float | None) -> object:
+        """The next result, _FINISHED, or None when `timeout` seconds passed without one."""
+        try:
+            item = self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if isinstance(item, BaseException):
+            raise item
+        return item
 
 
 def _no_pose_reason(result: UnitResult) -> str:

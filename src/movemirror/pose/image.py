@@ -7,6 +7,7 @@ factor that maps its pixel coordinates back to the input's (input = loaded * sca
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from movemirror.errors import ImageError
 MAX_SIDE = 2048
 # Refuse before decoding anything larger than this (a decompression bomb, not a photo).
 MAX_PIXELS = 400_000_000
+# PIL's own bomb limits (a warning above 89 MP, an error above 179 MP) would refuse real scans
+# of 100-150 MP; this module's check against MAX_PIXELS stands in for them.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 ImageInput = str | os.PathLike | Image.Image | np.ndarray
 
@@ -47,7 +51,11 @@ def _from_path(path: Path, max_side: int) -> LoadedImage:
     if not path.is_file():
         raise ImageError(f"{name}: not a file")
     try:
-        with Image.open(path) as img:
+        with warnings.catch_warnings():
+            # Above MAX_PIXELS PIL warns; the check below refuses such an image in words.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)
+        with img:
             full_w, full_h = img.size
             orientation = img.getexif().get(0x0112, 1)
             if full_w * full_h > MAX_PIXELS:
@@ -60,7 +68,9 @@ def _from_path(path: Path, max_side: int) -> LoadedImage:
             rgb = _to_rgb(oriented, name)
     except ImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError:  # more than twice MAX_PIXELS, refused by PIL's open
+        raise ImageError(f"{name}: image too large (over {2 * MAX_PIXELS:,} pixels)") from None
+    except UnidentifiedImageError as error:
         raise ImageError(f"{name}: not a readable image ({error})") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageError(f"{name}: damaged or truncated image ({error})") from error
