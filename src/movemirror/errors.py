@@ -61,7 +61,7 @@ class IngestError(MovemirrorError):
     """An indexing run that cannot start (bank damaged or busy); the message says what to do."""
 
 
-class NothingToIndex(IngestError):
+class NothingToIndexError(IngestError):
     """The sources hold no photo or video (a folder of documents, an empty mount point)."""
 
     def __init__(self, sources: list[str], skipped: list[tuple[str, str]]):

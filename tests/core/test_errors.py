@@ -14,7 +14,7 @@ def test_every_error_shares_the_base_and_keeps_its_builtin_one():
         "DatasetMissingError": FileNotFoundError, "BankError": Exception,
         "DecodeError": Exception, "IngestError": Exception, "MotionError": ValueError,
         "QueryLogError": ValueError, "DeviceError": ValueError, "ClusterError": Exception,
-        "InvalidArgumentError": ValueError,
+        "InvalidArgumentError": ValueError, "NothingToIndexError": Exception,
     }
     declared = {name for name, value in vars(errors).items()
                 if isinstance(value, type) and issubclass(value, Exception)}

@@ -99,7 +99,7 @@ def index(
         DeviceError,
         IngestError,
         ModelMissingError,
-        NothingToIndex,
+        NothingToIndexError,
     )
     from movemirror.ingest.attribution import Attribution
     from movemirror.ingest.engines import make_engine
@@ -142,7 +142,7 @@ def index(
             summary = run_index(sources, bank_dir, settings, rebuild=rebuild,
                                 attribution=credits, commit_every=commit_every,
                                 reporter=reporter, engine=runner)
-    except NothingToIndex as error:
+    except NothingToIndexError as error:
         if error.skipped:
             print_skipped(error.skipped, bank_dir)
         raise fail(str(error)) from None

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from movemirror.errors import DecodeError, IngestError, NothingToIndex
+from movemirror.errors import DecodeError, IngestError, NothingToIndexError
 from movemirror.files import file_sha256
 from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.commit import BankWriter
@@ -115,7 +115,7 @@ def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: i
         with _exclusive(bank_dir):
             return _Run(sources, bank_dir, settings, engine, rebuild,
                         attribution or Attribution(), commit_every, reporter).run()
-    except NothingToIndex:
+    except NothingToIndexError:
         if created:  # leave no empty folder behind: it holds only the lock file
             (bank_dir / LOCK).unlink(missing_ok=True)
             bank_dir.rmdir()
@@ -145,7 +145,8 @@ class _Run:
     def run(self) -> Summary:
         units = self._plan()
         if not self.summary.files:  # before anything is written: no empty bank is made
-            raise NothingToIndex([str(source) for source in self.sources], self.summary.skipped)
+            raise NothingToIndexError([str(source) for source in self.sources],
+                                      self.summary.skipped)
         self.reporter.planned(self.summary)
         last_commit = time.perf_counter()
         commit_cost = 0.0
