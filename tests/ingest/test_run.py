@@ -462,3 +462,33 @@ def test_sources_without_a_photo_or_video_are_an_error_and_make_no_bank(bad_file
     with pytest.raises(IngestError, match="no photo or video"):
         run_index([documents], bank_dir, FAST)
     assert not bank_dir.exists()
+
+
+def test_a_run_that_stops_early_closes_its_engine():
+    """The engine's results are pulled on a thread of their own; when the run stops early
+    (an error in the run's thread), closing them must close the engine's iterator (for the
+    local engine, its process pool) rather than leave it working in the background."""
+    import threading
+
+    from movemirror.ingest.run import _FINISHED, _Results
+
+    closed = threading.Event()
+
+    def endless_engine():
+        try:
+            unit = 0
+            while True:
+                yield unit
+                unit += 1
+                time.sleep(0.01)
+        finally:
+            closed.set()
+
+    results = _Results(endless_engine())
+    assert results.next(5) == 0
+    results.close()
+    assert closed.wait(5), "the engine was left running"
+    left = [results.next(5)]  # what was pulled before the stop, then the end
+    while left[-1] is not _FINISHED and len(left) < 3:
+        left.append(results.next(5))
+    assert left[-1] is _FINISHED

@@ -152,27 +152,30 @@ class _Run:
         commit_cost = 0.0
         work_started = time.perf_counter()
         results = _Results(self.engine.run(units, self.settings))
-        while True:
-            # Space commits out if they grow slow (each one is an append, a new version).
-            due = last_commit + max(self.commit_every, 4 * commit_cost)
-            # Wake up when a commit is due even if no result comes (a long video still at
-            # work): what is staged is saved then, not when the slow unit ends.
-            result = results.next(max(0.0, due - time.perf_counter()) if self.writer.staged
-                                  else None)
-            if result is _FINISHED:
-                break
-            now = time.perf_counter()
-            if isinstance(result, UnitResult):
-                if not self.summary.first_result_seconds:
-                    self.summary.first_result_seconds = now - work_started
-                else:
-                    self.summary.frames_after_first += result.frames
-                self._take(result)
-            if self.writer.staged and now >= due:
-                started = time.perf_counter()
-                self._commit()
-                last_commit = time.perf_counter()
-                commit_cost = last_commit - started
+        try:
+            while True:
+                # Space commits out if they grow slow (each one is an append, a new version).
+                due = last_commit + max(self.commit_every, 4 * commit_cost)
+                # Wake up when a commit is due even if no result comes (a long video still at
+                # work): what is staged is saved then, not when the slow unit ends.
+                result = results.next(max(0.0, due - time.perf_counter()) if self.writer.staged
+                                      else None)
+                if result is _FINISHED:
+                    break
+                now = time.perf_counter()
+                if isinstance(result, UnitResult):
+                    if not self.summary.first_result_seconds:
+                        self.summary.first_result_seconds = now - work_started
+                    else:
+                        self.summary.frames_after_first += result.frames
+                    self._take(result)
+                if self.writer.staged and now >= due:
+                    started = time.perf_counter()
+                    self._commit()
+                    last_commit = time.perf_counter()
+                    commit_cost = last_commit - started
+        finally:  # a run that stops early (an error) stops the engine too
+            results.close()
         self.summary.work_seconds = time.perf_counter() - work_started if units else 0.0
         self.summary.engine = self.engine.describe()
         if self.writer.dirty:
@@ -301,16 +304,27 @@ class _Results:
 
     def __init__(self, results: Iterator[UnitResult]):
         self.queue: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
         threading.Thread(target=self._pull, args=(results,), name="engine results",
                          daemon=True).start()
 
     def _pull(self, results: Iterator[UnitResult]) -> None:
         try:
             for result in results:
+                if self._stop.is_set():
+                    break
                 self.queue.put(result)
         except BaseException as error:  # noqa: BLE001 - handed to the run's thread as is
             self.queue.put(error)
+        finally:  # closed here, in the thread that runs it (an engine's pool ends with it)
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
         self.queue.put(_FINISHED)
+
+    def close(self) -> None:
+        """Stop pulling: the engine is closed once its result in progress comes."""
+        self._stop.set()
 
     def next(self, timeout: float | None) -> object:
         """The next result, _FINISHED, or None when `timeout` seconds passed without one."""
