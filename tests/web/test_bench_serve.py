@@ -270,6 +270,27 @@ def test_the_flood_s_verdict_pools_each_side_s_answers_over_the_rounds():
     assert "median of the rounds' ratios 1.10" in describe_flood(flood)
 
 
+def test_the_flood_s_verdict_is_not_settled_where_the_pooled_and_the_median_disagree():
+    """Twenty rounds where the flood's side is 1.3 times the other, in four of which the side
+    without it stalls: the pooled p99 is the stalls' (met, well under 1), the rounds' median
+    1.3 (missed); the verdict names both rather than take the pooled one's word."""
+    rng = np.random.default_rng(4)
+    without, with_flood = [], []
+    for stall in [1] * 16 + [5] * 4:
+        ms = rng.lognormal(np.log(10), 0.3, 3_000)
+        for side, stretch in ((without, stall), (with_flood, 1.3)):
+            side.append(LevelResult(
+                clients=200, rate_per_client=30, seconds=10, sent=3_000, answered=3_000,
+                errors=0, unanswered=0, matches_per_second=300, p50_ms=0,
+                p99_ms=float(np.percentile(ms * stretch, 99)), max_ms=0,
+                server_cpu_percent=None, load_cpu_percent=0,
+                latency_counts=latency_counts(ms * stretch)))
+    flood = FloodComparison("closed", 200, 20, without, with_flood, (0.0, 0.0))
+    assert flood.pooled_p99_ratio < 1 < FLOOD_P99_BOUND < flood.median_p99_ratio
+    assert flood.verdict == ("not settled (by the pooled p99: met; by the median of the "
+                             "rounds' ratios: missed)")
+
+
 @pytest.fixture(scope="module")
 def slow_budget_url(bank):
     """A server whose budget for refused messages is 1 at once, then 2 a second."""

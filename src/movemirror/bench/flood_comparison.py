@@ -39,6 +39,10 @@ def bound_verdict(ratio: float, low: float, high: float, bound: float) -> str:
             f"{low:.2f}-{high:.2f} reaches {'above' if side == 'within' else 'below'} it)")
 
 
+def _short(verdict: str) -> str:
+    return verdict.split(" (")[0]
+
+
 @dataclass
 class FloodComparison:
     """One level's normal clients without and with the malformed clients, run turn about
@@ -75,7 +79,17 @@ class FloodComparison:
 
     @property
     def verdict(self) -> str:
-        return bound_verdict(self.pooled_p99_ratio, *self.pooled_p99_interval, FLOOD_P99_BOUND)
+        """The pooled ratio's verdict where the median of the rounds' ratios agrees; where
+        the two disagree (a few rounds' stalls can sway the pooled p99 either way), not
+        settled, naming both."""
+        pooled = bound_verdict(self.pooled_p99_ratio, *self.pooled_p99_interval,
+                               FLOOD_P99_BOUND)
+        median = bound_verdict(self.median_p99_ratio, *self.median_p99_interval,
+                               FLOOD_P99_BOUND)
+        if pooled == median or not {pooled, median} & {"met", "missed"}:
+            return pooled
+        return (f"not settled (by the pooled p99: {_short(pooled)}; by the median of the "
+                f"rounds' ratios: {_short(median)})")
 
     def _counts(self, flooded: bool) -> list[dict[int, int]]:
         return [level.latency_counts for level in (self.with_flood if flooded else self.without)]
