@@ -246,6 +246,15 @@ def test_the_verdict_is_met_missed_or_not_settled_from_the_interval():
                                                           "over the bound")
 
 
+def _level_of(ms: np.ndarray) -> LevelResult:
+    """A level of 200 clients whose good answers took these latencies (ms)."""
+    return LevelResult(
+        clients=200, rate_per_client=30, seconds=10, sent=len(ms), answered=len(ms),
+        errors=0, unanswered=0, matches_per_second=len(ms) / 10, p50_ms=0,
+        p99_ms=float(np.percentile(ms, 99)), max_ms=0, server_cpu_percent=None,
+        load_cpu_percent=0, latency_counts=latency_counts(ms))
+
+
 def test_the_flood_s_verdict_pools_each_side_s_answers_over_the_rounds():
     """Six rounds whose p99 wanders 10-60 ms with the machine's load, the flood's side 1.1
     times the other in each: pooled ratio 1.1 and a narrow paired interval, within the bound,
@@ -255,12 +264,7 @@ def test_the_flood_s_verdict_pools_each_side_s_answers_over_the_rounds():
     for scale in rng.uniform(4, 25, 6):
         ms = rng.lognormal(np.log(scale), 0.4, 3_000)
         for side, stretch in ((without, 1.0), (with_flood, 1.1)):
-            side.append(LevelResult(
-                clients=200, rate_per_client=30, seconds=10, sent=3_000, answered=3_000,
-                errors=0, unanswered=0, matches_per_second=300, p50_ms=0,
-                p99_ms=float(np.percentile(ms * stretch, 99)), max_ms=0,
-                server_cpu_percent=None, load_cpu_percent=0,
-                latency_counts=latency_counts(ms * stretch)))
+            side.append(_level_of(ms * stretch))
     flood = FloodComparison("closed", 200, 20, without, with_flood, (0.0, 0.0))
     assert flood.pooled_p99_ratio == pytest.approx(1.1, rel=0.011)
     low, high = flood.pooled_p99_interval
@@ -279,12 +283,7 @@ def test_the_flood_s_verdict_is_not_settled_where_the_pooled_and_the_median_disa
     for stall in [1] * 16 + [5] * 4:
         ms = rng.lognormal(np.log(10), 0.3, 3_000)
         for side, stretch in ((without, stall), (with_flood, 1.3)):
-            side.append(LevelResult(
-                clients=200, rate_per_client=30, seconds=10, sent=3_000, answered=3_000,
-                errors=0, unanswered=0, matches_per_second=300, p50_ms=0,
-                p99_ms=float(np.percentile(ms * stretch, 99)), max_ms=0,
-                server_cpu_percent=None, load_cpu_percent=0,
-                latency_counts=latency_counts(ms * stretch)))
+            side.append(_level_of(ms * stretch))
     flood = FloodComparison("closed", 200, 20, without, with_flood, (0.0, 0.0))
     assert flood.pooled_p99_ratio < 1 < FLOOD_P99_BOUND < flood.median_p99_ratio
     assert flood.verdict == ("not settled (by the pooled p99: met; by the median of the "
