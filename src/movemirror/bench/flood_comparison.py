@@ -98,7 +98,7 @@ class FloodComparison:
     def median_p99_ratio(self) -> float:
         return float(np.median(self.p99_ratios))
 
-    @property
+    @cached_property  # the verdict, the line and the JSON each ask for it
     def median_p99_interval(self) -> tuple[float, float]:
         """The median ratio's 95% bootstrap interval (rounds resampled with replacement)."""
         return bootstrap_interval(lambda ratios: np.median(ratios, axis=1),
