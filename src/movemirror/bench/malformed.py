@@ -32,8 +32,8 @@ from movemirror.bench.load_client import (
     client_frame,
     text_frame,
 )
+from movemirror.server.close_codes import CLOSE_TOO_BIG, CLOSE_UNSUPPORTED
 from movemirror.server.limits import Limits
-from movemirror.server.stream import CLOSE_TOO_BIG, CLOSE_UNSUPPORTED
 
 ERROR_PREFIX_BYTES = 64  # enough of an error frame to read its "code"
 

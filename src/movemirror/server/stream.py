@@ -70,17 +70,18 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from movemirror.errors import MotionError, PoseError, UnknownMetricError
+from movemirror.server.close_codes import (
+    CLOSE_POLICY,
+    CLOSE_TOO_BIG,
+    CLOSE_TRY_LATER,
+    CLOSE_UNSUPPORTED,
+)
 from movemirror.server.limits import TokenBucket
 from movemirror.server.movement import RecentPoses
 from movemirror.server.protocol import Query, parse_query
 from movemirror.server.schemas import describe_error
 from movemirror.server.state import ServerState, get_ws_state
 from movemirror.server.websocket import can_send_many, keepalive_waits_while, send_many_message
-
-CLOSE_UNSUPPORTED = 1003
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-CLOSE_TRY_LATER = 1013
 
 router = APIRouter()
 
