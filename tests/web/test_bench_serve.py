@@ -181,7 +181,7 @@ def test_a_comparison_floods_from_one_process_and_waits_for_answers_owed_once(
 
     monkeypatch.setattr(serve, "FloodProcess", Counted)
     monkeypatch.setattr(load_level, "FloodProcess", Counted)
-    plan = serve.Plan(rate=30, seconds=1.5, warmup=0.3, malformed_clients=3, rounds=3)
+    plan = serve.Plan(rate=30, seconds=1.0, warmup=0.2, malformed_clients=3, rounds=3)
     flood = serve.compare_flood(server, messages(bank), 4, plan, "closed")
     assert len(entered) == 1
     assert len(flood.without) == len(flood.with_flood) == 3
