@@ -1,3 +1,4 @@
+import re
 import shutil
 
 import numpy as np
@@ -5,7 +6,7 @@ import pytest
 
 from movemirror.bank import PoseBank
 from movemirror.distances import distance
-from movemirror.errors import BankError, PoseError
+from movemirror.errors import BankError, InvalidArgumentError, PoseError
 from movemirror.keypoints import mirror_keypoints
 from movemirror.vectors import pose_problems, to_vectors
 
@@ -97,6 +98,32 @@ def test_a_k_that_is_not_a_whole_number_is_refused_by_name(real_bank, metric, k)
 def test_k_may_be_a_numpy_integer(real_bank):
     bank, bank_poses, _ = real_bank
     assert bank.search(bank_poses[0], k=np.int64(3)).indices.shape == (1, 3)
+
+
+@pytest.mark.parametrize("metric", ["likeness", "cosine"])
+@pytest.mark.parametrize("mirror", ["no", "False", 0, 1, None, np.float64(1.0)])
+def test_a_mirror_that_is_not_a_bool_is_refused_by_name(real_bank, metric, mirror):
+    # mirror="no" once searched mirrored, as any non-empty string is true.
+    bank, bank_poses, _ = real_bank
+    expected = f"mirror must be True or False.*{re.escape(repr(mirror))}"
+    with pytest.raises(InvalidArgumentError, match=expected):
+        bank.search(bank_poses[0], k=3, metric=metric, mirror=mirror)
+
+
+def test_mirror_may_be_a_numpy_bool(real_bank):
+    bank, bank_poses, queries = real_bank
+    mirrored = bank.search(queries[:4], k=3, metric="cosine", mirror=np.bool_(True))
+    assert mirrored.mirrored.any()
+    assert np.array_equal(mirrored.indices,
+                          bank.search(queries[:4], k=3, metric="cosine", mirror=True).indices)
+
+
+def test_load_refuses_a_verify_that_is_not_a_bool(tmp_path, real_bank):
+    bank, _, _ = real_bank
+    bank.save(tmp_path / "bank")
+    with pytest.raises(InvalidArgumentError, match="verify must be True or False.*'no'"):
+        PoseBank.load(tmp_path / "bank", verify="no")
+    assert len(PoseBank.load(tmp_path / "bank", verify=np.bool_(False))) == len(bank)
 
 
 def test_degenerate_pose_in_bank_is_named():

@@ -78,3 +78,13 @@ def test_ray_asks_for_gpus_where_the_cluster_has_them_and_refuses_impossible_pla
         plan_actors(3, cpus=2, gpus=0, device=cpu)
     with pytest.raises(ClusterError, match="no CPU"):
         plan_actors(0, cpus=0, gpus=0, device=cpu)
+
+
+@pytest.mark.parametrize("device", ["tpu", "auto", "CPU", None])
+def test_an_estimator_refuses_a_device_it_cannot_run_on_when_made_naming_the_choices(device):
+    from movemirror.pose import PoseEstimator
+
+    # Once refused only by the first estimate's session, after the image was read.
+    with pytest.raises(DeviceError, match=r"cpu, cuda.*" + repr(device)):
+        PoseEstimator("lightning", device=device)
+    assert PoseEstimator("lightning", device="cpu").device == "cpu"

@@ -464,6 +464,35 @@ def test_sources_without_a_photo_or_video_are_an_error_and_make_no_bank(bad_file
     assert not bank_dir.exists()
 
 
+def test_media_files_that_all_fail_leave_an_empty_bank_and_an_error_but_keep_the_ledger(
+        bad_files, tmp_path):
+    """Every media file unreadable: the run must not end in success with a bank of 0 entries.
+    It fails with a line saying nothing was indexed; the ledger keeps the files' failures, so
+    running it again does not read them again (and fails the same way)."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for name in ("truncated.jpg", "corrupt.mp4"):
+        shutil.copy(tmp_path / "bad" / name, archive / name)
+    bank_dir = tmp_path / "bank"
+    for attempt in range(2):
+        out = subprocess.run(_cli(str(archive), "--bank", str(bank_dir), "--workers", "1",
+                                  "--model", "lightning", "--mode", "fast"),
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 1, (attempt, out.stdout + out.stderr)
+        assert "nothing was indexed" in out.stderr and "the bank is empty" in out.stderr, (
+            out.stderr)
+        assert "2 media files" in out.stderr, out.stderr
+        if attempt == 0:
+            for name in ("truncated.jpg", "corrupt.mp4"):  # why each gave nothing
+                assert f"{archive / name}: {bad_files[name]}" in out.stdout, out.stdout
+        else:  # resumed: read no more, and say where the reasons are
+            assert "2 already in the bank" in out.stdout, out.stdout
+            assert "bank info" in out.stderr and "--skipped" in out.stderr, out.stderr
+    ledger = PoseBank.load(bank_dir).tables["sources"].to_pylist()
+    assert sorted(row["status"] for row in ledger) == ["skipped", "skipped"]
+    assert len(PoseBank.load(bank_dir)) == 0
+
+
 def test_a_run_that_stops_early_closes_its_engine():
     """The engine's results are pulled on a thread of their own; when the run stops early
     (an error in the run's thread), closing them must close the engine's iterator (for the

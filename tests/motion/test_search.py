@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import movemirror.motion.search as motion_search
 from movemirror.bank import PoseBank
 from movemirror.distances import distance
-from movemirror.errors import MotionError, PoseError
+from movemirror.errors import InvalidArgumentError, MotionError, PoseError
 from movemirror.keypoints import mirror_keypoints
 from movemirror.motion.search import MotionIndex
 from movemirror.motion.tracks import bank_tracks
@@ -386,3 +386,13 @@ def test_a_metric_movement_search_does_not_know_lists_the_ones_it_takes(clips, m
     with pytest.raises(UnknownMetricError, match=f"movement search takes cosine or weighted, "
                                                  f"not {metric!r}"):
         bank.search_motion(poses[5:15], times[5:15], metric=metric)
+
+
+@pytest.mark.parametrize("option, value", [("mirror", "no"), ("mirror", 1),
+                                           ("exhaustive", "yes"), ("exhaustive", None)])
+def test_a_movement_option_that_is_not_a_bool_is_refused_by_name(clips, option, value):
+    numbers = list(clips)[:3]
+    bank = make_bank(clips, numbers)
+    poses, times, _ = clips[numbers[1]]
+    with pytest.raises(InvalidArgumentError, match=f"{option} must be True or False.*{value!r}"):
+        bank.search_motion(poses[10:40], times[10:40], k=2, **{option: value})

@@ -62,6 +62,45 @@ def test_absurdly_large_image_is_refused_before_decoding(tmp_path):
         load_image(path)
 
 
+def test_the_project_s_pixel_limit_is_its_own_not_pil_s_global():
+    """Importing movemirror's image reader leaves PIL's own limit as it was for every other
+    reader in the process (it once raised it to 400 MP for all of them)."""
+    import subprocess
+    import sys
+
+    code = ("from PIL import Image; before = Image.MAX_IMAGE_PIXELS; "
+            "import movemirror.pose, movemirror.pose.image, movemirror.ingest.frames; "
+            "print(before, Image.MAX_IMAGE_PIXELS)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    before, after = out.stdout.split()
+    assert after == before
+
+
+@pytest.mark.parametrize("width, height", [(20_000, 10_000), (19_000, 21_000)])
+def test_a_scan_past_pil_s_bomb_error_but_under_the_limit_is_read_not_refused(tmp_path, width,
+                                                                             height):
+    # 200 and 399 MP: past the 179 MP at which PIL's own open refuses, under 400 MP. Only a
+    # header: read, it is found truncated, not too large, and PIL's limit is left as it was.
+    path = tmp_path / "scan.png"
+    path.write_bytes(_png_header_only(width, height))
+    before = Image.MAX_IMAGE_PIXELS
+    with pytest.raises(ImageError, match="scan.png: damaged or truncated"):
+        load_image(path)
+    assert Image.MAX_IMAGE_PIXELS == before
+
+
+@pytest.mark.parametrize("width, height", [(25_000, 20_000), (20_001, 20_000)])
+def test_an_image_over_the_limit_is_refused_naming_its_size(tmp_path, width, height):
+    # 500 and 400.02 MP: refused by the size in its header, before anything is decoded (the
+    # 500 MP PNG was once decoded for its EXIF first).
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_header_only(width, height))
+    with pytest.raises(ImageError, match=f"bomb.png: image too large \\({width} x {height} "
+                                         "pixels\\)"):
+        load_image(path)
+
+
 @pytest.mark.parametrize(
     "array, message",
     [

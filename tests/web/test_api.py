@@ -156,6 +156,34 @@ def test_wrong_shapes_are_422_naming_the_field(client, payload, where):
     assert where in json.dumps(reply.json()["detail"])
 
 
+@pytest.mark.parametrize("field, value", [
+    ("k", "3"), ("k", 3.0), ("k", True), ("mirror", "yes"), ("mirror", "false"), ("mirror", 1),
+    ("one_per_frame", "true"), ("one_per_frame", 0), ("width", "640"), ("height", "480"),
+])
+def test_strings_and_numbers_in_place_of_each_other_are_422_naming_the_field(
+        client, query_pose, field, value):
+    reply = client.post("/api/search", json=body(query_pose, **{field: value}))
+    assert reply.status_code == 422, reply.json()
+    assert [problem["loc"] for problem in reply.json()["detail"]] == [["body", field]]
+
+
+def test_a_string_in_place_of_a_keypoint_number_is_422(client, query_pose):
+    payload = body(query_pose)
+    payload["keypoints"][3][1] = str(payload["keypoints"][3][1])
+    reply = client.post("/api/search", json=payload)
+    assert reply.status_code == 422
+    assert [problem["loc"] for problem in reply.json()["detail"]] == [["body", "keypoints", 3, 1]]
+
+
+def test_whole_json_numbers_are_taken_for_float_fields(client, query_pose):
+    payload = body(query_pose, k=4)
+    payload["keypoints"] = [[round(x), round(y), 1] for x, y, _ in payload["keypoints"]]
+    payload["width"], payload["height"] = 640.0, 480
+    reply = client.post("/api/search", json=payload)
+    assert reply.status_code == 200, reply.json()
+    assert len(reply.json()["matches"]) == 4
+
+
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_non_finite_values_are_422(client, query_pose, number):
     text = json.dumps(body(query_pose)).replace("640", number, 1)

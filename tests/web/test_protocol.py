@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from movemirror.server.protocol import parse_query
-from movemirror.server.schemas import StreamQuery
+from movemirror.server.schemas import StreamQuery, describe_error
 
 POSE = [[100.0 + i, 200.0 + 2 * i, 0.9] for i in range(17)]
 
@@ -73,3 +73,17 @@ def test_fast_reader_agrees_with_the_schema(text):
             query.time) == (expected.width, expected.height, expected.k, expected.metric,
                             expected.mirror, expected.motion, expected.time)
 
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("k", "3", "valid integer"), ("k", 3.0, "valid integer"), ("mirror", "yes", "valid boolean"),
+    ("mirror", 1, "valid boolean"), ("one_per_frame", "true", "valid boolean"),
+    ("motion", "true", "valid boolean"), ("width", "640", "valid number"),
+    ("time", "3", "valid number"),
+])
+def test_a_string_or_number_in_place_of_the_other_is_refused_naming_the_field(field, value,
+                                                                             words):
+    with pytest.raises(ValidationError) as refused:
+        parse_query(message(**{field: value}))
+    assert describe_error(refused.value).startswith(f"{field}: ")
+    assert words in describe_error(refused.value)

@@ -119,3 +119,38 @@ def test_a_closing_error_frame_and_its_close_share_one_write(counting_server, ba
     assert (error["code"], code) == (("unsupported", 1003) if kind == "binary"
                                      else ("too_large", 1009))
     assert len(CountingProtocol.writes) == 1, CountingProtocol.writes
+
+
+@pytest.mark.parametrize("compression", [None, "deflate"])
+def test_a_message_over_the_server_s_frame_limit_gets_its_error_frame_then_1009(
+        counting_server, bank, compression):
+    """Over ws_max_size (64 KB here, as movemirror serve sets it) the message is refused before
+    it is read, by the WebSocket layer: the error frame still comes, before the close.
+    Compressed (which movemirror serve does not offer), only the limit passed is known."""
+    from websockets.asyncio.client import connect as connect_async
+    from websockets.exceptions import ConnectionClosed
+
+    url = counting_server.url.replace("http://", "ws://") + "/api/stream"
+    text = message(bank.keypoints[0], id="x" * 70_000, k=1)
+    size = f"{len(text)}" if compression is None else f"more than {64 * 1024}"
+
+    async def send_too_much() -> tuple[list[str], int | None]:
+        async with connect_async(url, max_size=None, compression=compression) as ws:
+            try:
+                await ws.send(text)
+            except ConnectionClosed:  # closed before all of it was sent: answered all the same
+                pass
+            received = []
+            try:
+                async for reply in ws:
+                    received.append(reply)
+            except ConnectionClosed:
+                pass
+            return received, ws.close_code
+
+    for _ in range(5):
+        received, code = run_in_fresh_loop(send_too_much)
+        assert code == 1009
+        assert [json.loads(reply) for reply in received] == [
+            {"type": "error", "id": None, "code": "too_large",
+             "detail": f"message of {size} bytes; the limit is 16384"}]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from movemirror.arguments import whole_number
+from movemirror.arguments import flag, whole_number
 from movemirror.bank import storage
 from movemirror.bank.columns import arrow_ids, arrow_metadata
 from movemirror.bank.id_set import IdSet, all_distinct
@@ -236,7 +236,7 @@ class PoseBank:
         """Open a saved bank, a local folder or a URI (s3://...): its latest version, or an
         older one (format 2). Raises BankError if it is missing, damaged or of another
         format."""
-        stored = storage.read_bank(path, version=version, verify=verify)
+        stored = storage.read_bank(path, version=version, verify=flag(verify, "verify"))
         bank = cls(stored.records, stored.vectors, path=path, index=index, tables=stored.tables,
                    generation=stored.generation)
         bank._read_ids = stored.read_ids
@@ -417,6 +417,7 @@ class PoseBank:
         refuses it).
         """
         k = whole_number(k, "k")
+        mirror = flag(mirror, "mirror")
         if metric == LIKENESS:
             return self._search_likeness(queries, k)
         index = self._indexes.get(metric)  # built already: no lock to take

@@ -149,6 +149,13 @@ def index(
     except (IngestError, ModelMissingError, DeviceError) as error:
         raise fail(str(error)) from None
     print_summary(summary, bank_dir)
+    if not summary.bank_entries:
+        # Every file unreadable (or without a usable pose): not a success. The bank stays, its
+        # ledger holding why each file gave nothing, so a re-run does not read them again.
+        where = ("why each gave nothing is above" if summary.skipped else
+                 f"why each gave nothing: movemirror bank info {bank_dir} --skipped")
+        raise fail(f"nothing was indexed: no usable pose in the "
+                   f"{counted(summary.files, 'media file')} found; the bank is empty ({where})")
 
 
 class ProgressReporter:

@@ -89,9 +89,9 @@ def pose(
 
 
 def _image_size(path: Path) -> tuple[int, int]:
-    from PIL import Image
+    from movemirror.pose.image import open_image
 
-    with Image.open(path) as img:
+    with open_image(path) as img:  # held to the limit the estimate read it under
         orientation = img.getexif().get(0x0112, 1)
         w, h = img.size
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from movemirror.arguments import whole_number
+from movemirror.arguments import flag, whole_number
 from movemirror.distances import VALID_METRICS, check_metric
 from movemirror.errors import InvalidArgumentError, MotionError, PoseError, UnknownMetricError
 from movemirror.index.features import FeatureTree
@@ -176,6 +176,7 @@ class MotionIndex:
         kernel, weights = spec.kernel, (self.root_weights[spec.name],
                                         self.torso_weights[spec.name])
         k = whole_number(k, "k")
+        mirror, exhaustive = flag(mirror, "mirror"), flag(exhaustive, "exhaustive")
         poses, times = check_movement(poses, times)
         if not len(self):
             return []

@@ -28,7 +28,7 @@ from movemirror.pose.movenet import MoveNet
 from movemirror.pose.multipose import MAX_PEOPLE, MultiPose
 from movemirror.pose.posenet import PoseNet
 from movemirror.pose.registry import DEFAULT_MODEL, get_spec
-from movemirror.pose.session import create_session
+from movemirror.pose.session import check_session_device, create_session
 from movemirror.pose.single import (
     DEFAULT_MODE,
     MODES,
@@ -104,7 +104,7 @@ class PoseEstimator:
         self.threads = threads
         self.max_side = max_side
         self.multipose_side = multipose_side
-        self.device = device
+        self.device = check_session_device(device)  # refused now, not at the first estimate
         self._lock = threading.Lock()
         self._runners: dict[str, object] = {}
 

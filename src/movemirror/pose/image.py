@@ -7,6 +7,7 @@ factor that maps its pixel coordinates back to the input's (input = loaded * sca
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +23,9 @@ MAX_SIDE = 2048
 # Refuse before decoding anything larger than this (a decompression bomb, not a photo).
 MAX_PIXELS = 400_000_000
 # PIL's own bomb limits (a warning above 89 MP, an error above 179 MP) would refuse real scans
-# of 100-150 MP; this module's check against MAX_PIXELS stands in for them.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# of 180-400 MP; open_image's check against MAX_PIXELS stands in for them, without changing
+# PIL's limit for the rest of the process (Image.MAX_IMAGE_PIXELS is a module global).
+_PIL_LIMIT_LOCK = threading.Lock()
 
 ImageInput = str | os.PathLike | Image.Image | np.ndarray
 
@@ -51,15 +53,9 @@ def _from_path(path: Path, max_side: int) -> LoadedImage:
     if not path.is_file():
         raise ImageError(f"{name}: not a file")
     try:
-        with warnings.catch_warnings():
-            # Above MAX_PIXELS PIL warns; the check below refuses such an image in words.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(path)
-        with img:
+        with open_image(path) as img:
             full_w, full_h = img.size
             orientation = img.getexif().get(0x0112, 1)
-            if full_w * full_h > MAX_PIXELS:
-                raise ImageError(f"{name}: image too large ({full_w} x {full_h} pixels)")
             # JPEG can decode straight to 1/2, 1/4 or 1/8 size: huge photos never reach memory.
             if img.format == "JPEG" and max(full_w, full_h) > max_side:
                 img.draft("RGB", _fit(full_w, full_h, max_side))
@@ -78,6 +74,38 @@ def _from_path(path: Path, max_side: int) -> LoadedImage:
     # EXIF orientation applied (as a viewer shows it; orientations 5-8 swap width and height).
     oriented_w = full_h if orientation in (5, 6, 7, 8) else full_w
     return _downscale(rgb, oriented_w / rgb.width, max_side)
+
+
+def open_image(path: str | os.PathLike) -> Image.Image:
+    """PIL's lazy open of the file at path (nothing decoded yet), held to MAX_PIXELS rather
+    than to PIL's limit: ImageError naming the size above it. PIL's errors pass through."""
+    with warnings.catch_warnings():
+        # Past PIL's warning size PIL warns; MAX_PIXELS decides here.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        img: Image.Image
+        try:
+            img = Image.open(path)
+        except Image.DecompressionBombError:  # past PIL's limit (179 MP unless changed)
+            img = _open_past_pil_limit(path)
+    width, height = img.size
+    if width * height > MAX_PIXELS:  # before anything (EXIF included) is decoded
+        img.close()
+        raise ImageError(f"{path}: image too large ({width} x {height} pixels)")
+    return img
+
+
+def _open_past_pil_limit(path: str | os.PathLike) -> Image.Image:
+    """Image.open with PIL's limit at MAX_PIXELS for the header's read only (under a lock, put
+    back after unless changed meanwhile). Other threads' PIL reads see it for that moment: the
+    one way through PIL's open, which reads the global; only images past PIL's limit come."""
+    with _PIL_LIMIT_LOCK:
+        previous = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+        try:
+            return Image.open(path)  # past 2 x MAX_PIXELS, PIL's DecompressionBombError
+        finally:
+            if Image.MAX_IMAGE_PIXELS == MAX_PIXELS:
+                Image.MAX_IMAGE_PIXELS = previous
 
 
 def _from_array(array: np.ndarray, max_side: int) -> LoadedImage:

@@ -17,6 +17,7 @@ from movemirror.errors import DeviceError
 from movemirror.pose.registry import model_path
 
 DEVICES = ("auto", "cpu", "cuda")
+SESSION_DEVICES = ("cpu", "cuda")  # what a session runs on: choose_device turns "auto" into one
 CPU_PROVIDER = "CPUExecutionProvider"
 CUDA_PROVIDER = "CUDAExecutionProvider"
 _CUDA_LIBRARY = "libcuda.so.1"  # the driver's library: present only where a driver is
@@ -73,6 +74,14 @@ def cuda_device_count() -> int:
     return count.value
 
 
+def check_session_device(device) -> str:
+    """device, if a session can run on it; DeviceError naming the choices otherwise."""
+    if not (isinstance(device, str) and device in SESSION_DEVICES):
+        raise DeviceError(f"a session runs on one of {', '.join(SESSION_DEVICES)}, not "
+                          f"{device!r} (choose_device turns 'auto' into one)")
+    return device
+
+
 def create_session(model: str, threads: int | None = None,
                    device: str = "cpu") -> ort.InferenceSession:
     """One session on `device` ("cpu" or "cuda", as chosen by choose_device); threads=None lets
@@ -84,7 +93,5 @@ def create_session(model: str, threads: int | None = None,
     if threads is not None:
         options.intra_op_num_threads = threads
     options.log_severity_level = 3
-    if device not in ("cpu", "cuda"):
-        raise DeviceError(f"a session runs on 'cpu' or 'cuda', not {device!r}")
-    providers = Device(device, "").providers
+    providers = Device(check_session_device(device), "").providers
     return ort.InferenceSession(str(model_path(model)), sess_options=options, providers=providers)

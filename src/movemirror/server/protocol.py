@@ -22,6 +22,7 @@ from movemirror.server.schemas import MAX_FRAME_SIDE, StreamQuery
 _FIELDS = StreamQuery.model_fields
 _KEYS = frozenset(_FIELDS)
 _METRICS = frozenset(SEARCH_METRICS)
+_NUMBER_TYPES = frozenset((int, float))
 _MAX_K = next(m.le for m in _FIELDS["k"].metadata if hasattr(m, "le"))
 
 
@@ -66,6 +67,8 @@ def _fast(data: dict) -> Query | None:
         return None
     if not all(type(point) is list and len(point) == 3 for point in keypoints):
         return None
+    if not _NUMBER_TYPES.issuperset(map(type, chain.from_iterable(keypoints))):
+        return None  # np.fromiter would take "1.5" and true, which the (strict) schema refuses
     try:  # several times faster than np.array on nested lists
         array = np.fromiter(chain.from_iterable(keypoints), np.float32, NUM_KEYPOINTS * 3)
     except (TypeError, ValueError):

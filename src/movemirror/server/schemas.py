@@ -20,6 +20,10 @@ Keypoint = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
 
 
 class SearchOptions(BaseModel):
+    # Strict: the types are what the API documents, so "3" is not a k nor "yes" a mirror
+    # (a 422 naming the field); a whole JSON number still counts for a float field.
+    model_config = ConfigDict(strict=True)
+
     k: int = Field(10, ge=1, le=50, description="how many matches to return")
     metric: MetricName = Field(
         DEFAULT_METRIC, description=", or ".join(

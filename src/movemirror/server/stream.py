@@ -21,7 +21,7 @@ rate whatever the replies do gets the matches of its latest pose instead of a ba
 A bad message gets an error frame and the connection stays open. The connection is closed
 with 1003 for a binary frame, 1009 for an oversize message, 1008 for a flood and 1013
 when the server is full. (`movemirror serve` closes a message over 64 KB with 1009 at once,
-before it is read: no error frame.)
+before it is read, its "too_large" error frame first, id null.)
 
 Refused messages have a budget per connection: 4 at once, then 1 a second. Each message
 answered with an "invalid", "bad_pose", "too_large" or "unsupported" error frame spends one;
@@ -76,12 +76,17 @@ from movemirror.server.close_codes import (
     CLOSE_TRY_LATER,
     CLOSE_UNSUPPORTED,
 )
-from movemirror.server.limits import TokenBucket
+from movemirror.server.limits import Limits, TokenBucket
 from movemirror.server.movement import RecentPoses
 from movemirror.server.protocol import Query, parse_query
 from movemirror.server.schemas import describe_error
 from movemirror.server.state import ServerState, get_ws_state
-from movemirror.server.websocket import can_send_many, keepalive_waits_while, send_many_message
+from movemirror.server.websocket import (
+    answer_too_big_with,
+    can_send_many,
+    keepalive_waits_while,
+    send_many_message,
+)
 
 router = APIRouter()
 
@@ -217,6 +222,8 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
     # Slowed (or held before its close), its pong may wait unread behind its own messages:
     # no reason for the keepalive to close it.
     keepalive_waits_while(websocket.scope, lambda: refusals.available() < refusals.capacity)
+    answer_too_big_with(websocket.scope, lambda size, exact: error_frame(
+        "too_large", _too_large(size, limits, exact)))
     sender = asyncio.create_task(_send_replies(websocket, state, replies, recent, refusals))
     reader = asyncio.create_task(_receive_queries(websocket, state, replies, recent, refusals))
     try:
@@ -263,8 +270,8 @@ async def _receive_queries(websocket: WebSocket, state: ServerState, replies: Ow
                                     (CLOSE_UNSUPPORTED, "binary frames are not accepted"))
             return
         if len(text) > limits.max_message_bytes:
-            detail = f"message of {len(text)} bytes; the limit is {limits.max_message_bytes}"
-            await _refuse_and_close(refusals, replies, error_frame("too_large", detail),
+            await _refuse_and_close(refusals, replies,
+                                    error_frame("too_large", _too_large(len(text), limits)),
                                     (CLOSE_TOO_BIG, "message too big"))
             return
         if not bucket.take():
@@ -288,6 +295,12 @@ async def _receive_queries(websocket: WebSocket, state: ServerState, replies: Ow
                 query.time = time.monotonic()
             recent.add(query.time, query.keypoints)
         replies.put(Waiting(query, started))
+
+
+def _too_large(size: int, limits: Limits, exact: bool = True) -> str:
+    """The detail of a too_large frame; exact False: the message was more than size bytes."""
+    return (f"message of {'' if exact else 'more than '}{size} bytes; the limit is "
+            f"{limits.max_message_bytes}")
 
 
 async def _refuse(refusals: TokenBucket, replies: OwedReplies, frame: str) -> None:

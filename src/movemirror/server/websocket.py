@@ -19,6 +19,10 @@ socket behind its own messages, unread; uvicorn would close the connection (1011
 pong it never read. While the app's check says the client is slowed, the pong's deadline is
 put off, one ping timeout at a time; a client that does not read (nor answer pings) without
 being slowed is closed by the keepalive as before.
+
+And a message over the server's own size limit (uvicorn's ws_max_size), which the WebSocket
+layer refuses from its frame's header, before the app could read it, gets the text the app
+gave (extension TOO_BIG) just before the close (1009) that layer sends.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from typing import Any
 
 from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.exceptions import InvalidState
+from websockets.exceptions import InvalidState, PayloadTooBig
+from websockets.frames import Frame, Opcode
 
 SEND_MANY = "movemirror.websocket.send_many"
 # Messages read ahead of the app before the socket stops being read. uvicorn stops reading
@@ -37,6 +42,7 @@ SEND_MANY = "movemirror.websocket.send_many"
 # (movemirror.server.limits: max_owed_replies), so a few here only save those calls.
 READ_AHEAD = 16
 SLOWED = "movemirror.websocket.slowed"
+TOO_BIG = "movemirror.websocket.too_big"
 
 
 def can_send_many(scope: Mapping[str, Any]) -> bool:
@@ -50,6 +56,15 @@ def keepalive_waits_while(scope: Mapping[str, Any], slowed: Callable[[], bool]) 
     extension = (scope.get("extensions") or {}).get(SLOWED)
     if extension is not None:
         extension["slowed"] = slowed
+
+
+def answer_too_big_with(scope: Mapping[str, Any], text: Callable[[int, bool], str]) -> None:
+    """Tells the server (where it has the extension TOO_BIG) what to send, before its close,
+    to a client whose message is over the server's own limit: text(size, exact), the size in
+    bytes its frames announced, or (exact False) the limit it went past while inflating."""
+    extension = (scope.get("extensions") or {}).get(TOO_BIG)
+    if extension is not None:
+        extension["text"] = text
 
 
 def send_many_message(texts: list[str], close: tuple[int, str] | None = None
@@ -72,6 +87,29 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         if scope is not None:
             scope["extensions"][SEND_MANY] = {}
             scope["extensions"][SLOWED] = {}
+            scope["extensions"][TOO_BIG] = {}
+
+    def data_received(self, data: bytes) -> None:
+        self.conn.receive_data(data)
+        if self.conn.parser_exc is not None:  # the close is owed: uvicorn's own handling
+            if isinstance(self.conn.parser_exc, PayloadTooBig) and not self.close_sent:
+                self._answer_too_big(self.conn.parser_exc)
+            self.handle_parser_exception()
+            return
+        self.handle_events()
+
+    def _answer_too_big(self, error: PayloadTooBig) -> None:
+        scope = getattr(self, "scope", None)
+        text = scope["extensions"][TOO_BIG].get("text") if scope is not None else None
+        if text is None:
+            return
+        exact = error.size is not None  # None: a compressed message, past the limit inflated
+        # max_size counts the message's earlier frames already (set_current_size), size not
+        size = error.size + (error.current_size or 0) if error.size is not None else error.max_size
+        # Written ahead of the close frame the parser has queued: the connection is closing,
+        # so websockets would not send it (its state machine takes no frame after a close).
+        frame = Frame(Opcode.TEXT, text(size, exact).encode())
+        self.transport.write(frame.serialize(mask=False))
 
     def keepalive_timeout(self) -> None:
         scope = getattr(self, "scope", None)
