@@ -67,6 +67,18 @@ def test_a_folder_of_pose_files_is_a_reference_and_a_bad_file_is_left_out(plante
     assert re.search(r"holes: \d+ of 40 reference poses", result.output)
 
 
+def test_a_reference_with_no_usable_pose_says_why_each_was_left_out(planted_dirs, tmp_path):
+    photo = dataset_dir("tfjs-pose-detection-testdata") / "pose.jpg"  # a photo, not a pose
+    if not photo.exists():
+        pytest.skip(f"{photo} is missing")
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--against",
+                                 str(photo), "--out", str(tmp_path / "report.html")])
+    assert result.exit_code == 1
+    assert "no usable reference pose" in result.output
+    assert f"left out: {photo}: not a readable JSON pose" in result.output
+    assert not (tmp_path / "report.html").exists()
+
+
 @pytest.fixture(scope="module")
 def lspet_bank(tmp_path_factory):
     """A bank of LSPET's annotated poses with thumbnails of their photos, as ingestion keeps."""

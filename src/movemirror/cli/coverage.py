@@ -92,10 +92,10 @@ def coverage(
         problems = pose_problems(reference)
         left_out += [f"reference pose {i}: {p}" for i, p in enumerate(problems) if p]
         reference = reference[[p is None for p in problems]]
-        if not len(reference):
-            raise fail(f"{against}: no usable reference pose")
-    for reason in left_out:
+    for reason in left_out:  # before the error below, which they explain
         console.print(f"left out: {reason}", markup=False, highlight=False)
+    if reference is not None and not len(reference):
+        raise fail(f"{against}: no usable reference pose")
     try:
         result = analyse(bank, reference, metric=metric, mirror=mirror, map_method=map_method)
     except PoseError as error:  # a pose another metric cannot measure
