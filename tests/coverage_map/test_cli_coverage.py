@@ -79,6 +79,15 @@ def test_a_reference_with_no_usable_pose_says_why_each_was_left_out(planted_dirs
     assert not (tmp_path / "report.html").exists()
 
 
+def test_an_out_the_map_would_overwrite_is_refused(planted_dirs, tmp_path):
+    out = tmp_path / "coverage.png"  # the map goes beside the report as .png: the same file
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--out",
+                                 str(out), "--map", "pca"])
+    assert result.exit_code == 2
+    assert "--out" in result.output and ".png" in result.output
+    assert not out.exists()
+
+
 @pytest.fixture(scope="module")
 def lspet_bank(tmp_path_factory):
     """A bank of LSPET's annotated poses with thumbnails of their photos, as ingestion keeps."""
