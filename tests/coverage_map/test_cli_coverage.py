@@ -88,6 +88,14 @@ def test_an_out_the_map_would_overwrite_is_refused(planted_dirs, tmp_path):
     assert not out.exists()
 
 
+def test_an_out_onto_a_folder_is_refused_before_the_work(planted_dirs, tmp_path):
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--out",
+                                 str(tmp_path), "--map", "pca"])
+    assert result.exit_code == 2, result.output
+    assert f"--out {tmp_path} is a folder" in result.output
+    assert "poses; map by" not in result.output and not list(tmp_path.iterdir())
+
+
 @pytest.fixture(scope="module")
 def lspet_bank(tmp_path_factory):
     """A bank of LSPET's annotated poses with thumbnails of their photos, as ingestion keeps."""

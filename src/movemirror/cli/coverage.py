@@ -80,6 +80,9 @@ def coverage(
         raise fail(f"coverage takes {' or '.join(BOX_VECTOR_METRICS)}, not {metric!r}", 2)
     if map_method is not None and map_method not in METHODS:
         raise fail(f"--map must be one of {', '.join(METHODS)}, not {map_method!r}", 2)
+    if out.is_dir():  # found now, not after minutes of mapping
+        raise fail(f"--out {out} is a folder; give the report's file name, e.g. "
+                   f"{out / 'coverage.html'}", 2)
     if out.suffix.lower() == ".png":
         raise fail(f"--out is the HTML report and its map goes beside it as .png: {out} would "
                    f"be both; name the report .html", 2)
