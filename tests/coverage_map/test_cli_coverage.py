@@ -185,6 +185,36 @@ def test_the_report_opens_offline_in_chromium(lspet_bank, tmp_path):
     assert skeletons >= 8  # a region's medoid each, and the crowds'
 
 
+@pytest.mark.browser
+def test_the_report_fits_a_phone_screen(planted_dirs, tmp_path):
+    from movemirror.bench.page import CHROMIUM, chromium_args
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make setup-browser)")
+    from playwright.sync_api import sync_playwright
+
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--against",
+                                 str(planted_dirs / "reference"), "--out", str(out),
+                                 "--map", "pca"])
+    assert result.exit_code == 0, result.output
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=chromium_args(None))
+        try:
+            context = browser.new_context(viewport={"width": 390, "height": 844},
+                                          is_mobile=True, has_touch=True)
+            page = context.new_page()
+            page.goto(out.as_uri(), wait_until="load")
+            assert page.locator("text=H1").count() == 1  # the holes' table is there
+            # laid out at the phone's width (not a 980-pixel page shrunk to unreadable text),
+            # and nothing wider than the screen
+            widths = page.evaluate("() => [innerWidth, document.documentElement.scrollWidth]")
+        finally:
+            browser.close()
+    assert widths == [390, 390]
+
+
 def test_a_bank_on_s3_is_mapped_by_its_uri(penn_sample, s3_bank, tmp_path):
     poses = penn_sample.keypoints[:400]
     PoseBank.from_keypoints(poses).save(s3_bank)
