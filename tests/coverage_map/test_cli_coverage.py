@@ -67,6 +67,35 @@ def test_a_folder_of_pose_files_is_a_reference_and_a_bad_file_is_left_out(plante
     assert re.search(r"holes: \d+ of 40 reference poses", result.output)
 
 
+def test_a_reference_with_no_usable_pose_says_why_each_was_left_out(planted_dirs, tmp_path):
+    photo = dataset_dir("tfjs-pose-detection-testdata") / "pose.jpg"  # a photo, not a pose
+    if not photo.exists():
+        pytest.skip(f"{photo} is missing")
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--against",
+                                 str(photo), "--out", str(tmp_path / "report.html")])
+    assert result.exit_code == 1
+    assert "no usable reference pose" in result.output
+    assert f"left out: {photo}: not a readable JSON pose" in result.output
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_an_out_the_map_would_overwrite_is_refused(planted_dirs, tmp_path):
+    out = tmp_path / "coverage.png"  # the map goes beside the report as .png: the same file
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--out",
+                                 str(out), "--map", "pca"])
+    assert result.exit_code == 2
+    assert "--out" in result.output and ".png" in result.output
+    assert not out.exists()
+
+
+def test_an_out_onto_a_folder_is_refused_before_the_work(planted_dirs, tmp_path):
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--out",
+                                 str(tmp_path), "--map", "pca"])
+    assert result.exit_code == 2, result.output
+    assert f"--out {tmp_path} is a folder" in result.output
+    assert "poses; map by" not in result.output and not list(tmp_path.iterdir())
+
+
 @pytest.fixture(scope="module")
 def lspet_bank(tmp_path_factory):
     """A bank of LSPET's annotated poses with thumbnails of their photos, as ingestion keeps."""
@@ -154,6 +183,36 @@ def test_the_report_opens_offline_in_chromium(lspet_bank, tmp_path):
     assert all(url.startswith(("file:", "data:")) for url in requested), requested
     assert len(images) > 1 and all(images)  # the map and the thumbnails all decoded
     assert skeletons >= 8  # a region's medoid each, and the crowds'
+
+
+@pytest.mark.browser
+def test_the_report_fits_a_phone_screen(planted_dirs, tmp_path):
+    from movemirror.bench.page import CHROMIUM, chromium_args
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make setup-browser)")
+    from playwright.sync_api import sync_playwright
+
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--against",
+                                 str(planted_dirs / "reference"), "--out", str(out),
+                                 "--map", "pca"])
+    assert result.exit_code == 0, result.output
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=chromium_args(None))
+        try:
+            context = browser.new_context(viewport={"width": 390, "height": 844},
+                                          is_mobile=True, has_touch=True)
+            page = context.new_page()
+            page.goto(out.as_uri(), wait_until="load")
+            assert page.locator("text=H1").count() == 1  # the holes' table is there
+            # laid out at the phone's width (not a 980-pixel page shrunk to unreadable text),
+            # and nothing wider than the screen
+            widths = page.evaluate("() => [innerWidth, document.documentElement.scrollWidth]")
+        finally:
+            browser.close()
+    assert widths == [390, 390]
 
 
 def test_a_bank_on_s3_is_mapped_by_its_uri(penn_sample, s3_bank, tmp_path):

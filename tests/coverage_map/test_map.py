@@ -70,6 +70,16 @@ def test_bad_map_requests_are_refused(sports):
         fit_map(vectors, "tsne")
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not umap_available(), reason="umap-learn (the coverage extra) is not installed")
+def test_umap_maps_the_smallest_bank_coverage_takes(sports):
+    vectors, _ = sports
+    three = vectors[[0, PER_SPORT, 2 * PER_SPORT]]  # three poses of three sports
+    pose_map = fit_map(three, "umap")
+    xy = pose_map.place(vectors[:5])
+    assert pose_map.method == "umap" and xy.shape == (5, 2) and np.isfinite(xy).all()
+
+
 def test_without_umap_the_map_falls_back_to_pca(sports, monkeypatch):
     vectors, _ = sports
     monkeypatch.setitem(sys.modules, "umap", None)  # as where umap-learn is not installed

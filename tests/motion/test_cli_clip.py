@@ -87,6 +87,16 @@ def test_bad_clips_are_refused_with_the_reason(penn_bank, tmp_path):
     assert neither.returncode == 2
 
 
+def test_a_video_clip_that_cannot_be_decoded_is_named(penn_bank, tmp_path):
+    folder, _, _ = penn_bank
+    video = dataset_dir("tfjs-pose-detection-testdata") / "pose_1.mp4"
+    broken = tmp_path / "broken.mp4"  # the first 5,000 bytes of a real clip, as a cut download
+    broken.write_bytes(video.read_bytes()[:5000])
+    out = _search("--bank", str(folder), "--clip", str(broken))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert f"{broken}: cannot decode video" in out.stdout + out.stderr
+
+
 @pytest.fixture(scope="module")
 def lightning():
     from movemirror.pose import ModelMissingError, PoseEstimator

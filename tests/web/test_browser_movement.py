@@ -126,3 +126,18 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
     # Its caption names the clip's file, as the still match's does (not the track's id,
     # which a bank's own tracks spell as a hash such as "a581dd3c6495c425:0:0").
     assert layout["caption"].startswith("pose_1.mp4 · "), layout
+
+
+def test_movement_mode_says_so_when_the_bank_holds_no_movement(open_page):
+    # the default test bank: COCO people, photos only (no tracks)
+    page, _ = open_page("/")
+    wait_for_matches(page, 3)
+    note = "#messages [data-topic=movement]"
+    page.click("#movement-toggle")
+    wait_for(page, "() => window.movemirror.movement.movementSeconds >= 2", timeout=30_000)
+    page.wait_for_timeout(500)  # a few replies more, all without a window
+    assert page.evaluate("() => window.movemirror.movement.track") is None
+    assert "no video clip" in page.inner_text(note)
+    screenshot(page, "movement-no-tracks")
+    page.click("#movement-toggle")  # off: the note goes with the mode
+    assert page.locator(note).count() == 0

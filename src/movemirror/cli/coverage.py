@@ -80,6 +80,12 @@ def coverage(
         raise fail(f"coverage takes {' or '.join(BOX_VECTOR_METRICS)}, not {metric!r}", 2)
     if map_method is not None and map_method not in METHODS:
         raise fail(f"--map must be one of {', '.join(METHODS)}, not {map_method!r}", 2)
+    if out.is_dir():  # found now, not after minutes of mapping
+        raise fail(f"--out {out} is a folder; give the report's file name, e.g. "
+                   f"{out / 'coverage.html'}", 2)
+    if out.suffix.lower() == ".png":
+        raise fail(f"--out is the HTML report and its map goes beside it as .png: {out} would "
+                   f"be both; name the report .html", 2)
     try:
         bank = PoseBank.load(bank_dir)
         reference, left_out = read_reference(against) if against is not None else (None, [])
@@ -92,10 +98,10 @@ def coverage(
         problems = pose_problems(reference)
         left_out += [f"reference pose {i}: {p}" for i, p in enumerate(problems) if p]
         reference = reference[[p is None for p in problems]]
-        if not len(reference):
-            raise fail(f"{against}: no usable reference pose")
-    for reason in left_out:
+    for reason in left_out:  # before the error below, which they explain
         console.print(f"left out: {reason}", markup=False, highlight=False)
+    if reference is not None and not len(reference):
+        raise fail(f"{against}: no usable reference pose")
     try:
         result = analyse(bank, reference, metric=metric, mirror=mirror, map_method=map_method)
     except PoseError as error:  # a pose another metric cannot measure

@@ -179,7 +179,9 @@ def search_clip(clip: Path, bank_dir: str, k: int, metric: str, mirror: bool,
         poses, times = read_clip(clip)
         bank = PoseBank.load(bank_dir)
         found = bank.search_motion(poses, times, k=k, metric=metric, mirror=mirror)
-    except (MotionError, PoseError, BankError, DecodeError, ModelMissingError) as error:
+    except DecodeError as error:  # the decoder's message does not say which file
+        raise fail(f"{clip}: {error}") from None
+    except (MotionError, PoseError, BankError, ModelMissingError) as error:
         raise fail(str(error)) from None
     matches = [{"rank": r + 1, "track": m.track, "source": bank.record(m.row)["source"],
                 "start": m.start, "end": m.end, "speed": m.speed, "distance": m.distance,

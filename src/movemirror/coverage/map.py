@@ -66,7 +66,10 @@ def fit_map(vectors, method: str | None = None, sample: int = MAP_SAMPLE,
         return PoseMap("pca", (mean, vt[:2].T))
     import umap
 
-    model = umap.UMAP(n_components=2, n_neighbors=min(15, len(features) - 1),
+    # UMAP's spectral start solves for one eigenvector more than the map's 2 dimensions and
+    # cannot with 3 poses: so few start from random positions.
+    init = "spectral" if len(features) > 3 else "random"
+    model = umap.UMAP(n_components=2, n_neighbors=min(15, len(features) - 1), init=init,
                       random_state=seed, n_jobs=1)
     model.fit(features)
     return PoseMap("umap", model)

@@ -116,8 +116,9 @@ def report_html(coverage: Coverage, bank, title: str, png: bytes | None = None) 
     png = map_png(coverage) if png is None else png
     keypoints = bank.keypoints
     e = html.escape
-    out = [f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(title)}"
-           f"</title><style>{_STYLE}</style></head><body><h1>{e(title)}</h1>"]
+    out = ["<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta "
+           "name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+           f"<title>{e(title)}</title><style>{_STYLE}</style></head><body><h1>{e(title)}</h1>"]
     out.append(f"<p>{coverage.bank_size} poses. Map: {e(coverage.map.method.upper())} of the "
                f"poses' normalised x/y, fitted on {len(coverage.drawn)} of them; grey shows "
                "how many bank poses lie there, blue rings the regions' medoids"
@@ -149,13 +150,13 @@ def report_html(coverage: Coverage, bank, title: str, png: bytes | None = None) 
             out.append(f"<tr><td>{skeleton_svg(keypoints[crowd.founder])}</td>"
                        f"<td>{thumbnail_img(bank, crowd.founder)}</td>"
                        f"<td>{len(crowd.members)}</td><td>{crowd.share:.1%}</td>"
-                       f"<td>{e(ids[crowd.founder])}</td></tr>")
+                       f"<td class=\"id\">{e(ids[crowd.founder])}</td></tr>")
         out.append("</table>")
     out.append(f"<h2>Keypoints seen</h2><p>How often each keypoint is confidently seen "
                f"(score at least {MIN_SCORE}).</p><table>")
     for name, share in coverage.seen.items():
-        out.append(f'<tr><td>{e(name)}</td><td>{share:.1%}</td><td><div class="bar" '
-                   f'style="width:{share * 200:.0f}px"></div></td></tr>')
+        out.append(f'<tr><td>{e(name)}</td><td>{share:.1%}</td><td><div class="track"><div '
+                   f'class="bar" style="width:{share:.1%}"></div></div></td></tr>')
     out.append("</table></body></html>")
     return "\n".join(out)
 
@@ -191,7 +192,15 @@ body { font-family: sans-serif; margin: 2em; max-width: 60em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; }
 td, th { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left;
          vertical-align: middle; }
+td.id { overflow-wrap: anywhere; }
 .map { max-width: 100%; border: 1px solid #ccc; }
+.track { width: 200px; max-width: 35vw; }
 .bar { height: 10px; background: #1f77b4; }
 .skeleton { background: #fafafa; }
+@media (max-width: 40em) {
+  body { margin: 1em; }
+  td, th { padding: 4px; }
+  .skeleton { width: 56px; height: 56px; }
+  .thumb { max-width: 56px; height: auto; }
+}
 """

@@ -16,6 +16,11 @@ export const MIN_PLAY_MS = 500; // a track plays at least this long before anoth
 export const JUMP_SECONDS = 1.0; // beyond this drift from the server's window, jump to it;
 export const CATCH_UP_SECONDS = 0.5; // below it, play faster or slower to meet it in this time
 export const CROSSFADE_MS = 250;
+// The server searches once it holds a second of your poses; empty replies for half a second
+// more mean the bank has no track to match (a bank of photos), which the page then says.
+export const NO_TRACKS_AFTER_S = 1.5;
+export const NO_TRACKS = 'Movement: this bank holds no video clip to match a movement '
+  + '(photos only, or clips too short), so the still match is shown.';
 
 /** The time in the track to show now: from the window's end, at the window's speed. */
 export function playTime(anchor, nowMs) {
@@ -313,8 +318,8 @@ export class MovementStrips {
  * flipbook once a track plays: body[data-movement] is "off", "on" or "playing".
  */
 export class MovementMode {
-  constructor({ toggle, canvas, caption, strips, body = document.body }) {
-    Object.assign(this, { toggle, body });
+  constructor({ toggle, canvas, caption, strips, messages = null, body = document.body }) {
+    Object.assign(this, { toggle, body, messages });
     this.player = new MovementPlayer({ canvas, caption });
     this.strips = strips ? new MovementStrips({ list: strips, frames: this.player.frames })
       : null;
@@ -330,6 +335,7 @@ export class MovementMode {
     this.body.dataset.movement = on ? 'on' : 'off';
     if (on) this.player.start();
     else this.player.stop();
+    this.messages?.clear('movement');
   }
 
   /** What a query adds in this mode: the ask, and when its pose was seen (a camera frame's
@@ -343,6 +349,8 @@ export class MovementMode {
   async onReply(reply, seenMs) {
     if (!this.enabled || !reply || reply.type !== 'matches' || !reply.motion) return;
     this.movementSeconds = reply.movement_s;
+    if (reply.motion.length) this.messages?.clear('movement');
+    else if (reply.movement_s >= NO_TRACKS_AFTER_S) this.messages?.show('movement', NO_TRACKS);
     if (this.strips) this.strips.render(reply.motion);
     await this.player.update(reply.motion, seenMs);
     if (this.enabled) this.body.dataset.movement = this.player.playing ? 'playing' : 'on';
