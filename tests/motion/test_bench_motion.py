@@ -18,7 +18,8 @@ from movemirror.datasets.penn_action import FPS
 def test_bank_and_queries_come_from_penn_actions_own_split(penn):
     train, test = split_clips(penn)
     assert not set(train.clip) & set(test.clip)
-    assert len(np.unique(train.clip)) == 1258 and len(np.unique(test.clip)) == 1068
+    # 2 of the 1,068 test clips have no frame with 5 labelled joints
+    assert len(np.unique(train.clip)) == 1258 and len(np.unique(test.clip)) == 1066
     assert 80_000 <= len(train.keypoints) <= 90_000
     queries = movements(test, 50, 2.0, seed=3)
     assert len(queries) == 50 and len({q.clip for q in queries}) == 50
