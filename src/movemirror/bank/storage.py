@@ -48,14 +48,30 @@ class Pictures:
         self.version = version  # None: format 1 (files named by the records: names)
         self.dataset = dataset  # format 2: the poses dataset at this version, opened on first use
         self._names = names
+        self._newer = None  # format 2: the newest version, once this one's files are gone
 
-    def read(self, rows: Sequence[int]) -> list[bytes | None]:
+    def read(self, rows: Sequence[int],
+             ids: Callable[[list[int]], list[str]] | None = None) -> list[bytes | None]:
+        """The pictures of some rows. ids (format 2): what gives the ids of rows, to read
+        them from the bank's newest version once this version's files are gone (`bank
+        compact --keep-versions` beside a server): the bank only grows, so a pose keeps its
+        row; a row holding another id (the folder now holds another bank) gives None."""
         rows = [int(row) for row in rows]
         if self.version is None:
             return [self._read_file(row) for row in rows]
-        if self.dataset is None:
-            self.dataset = lance_store.open_version(self.location, self.version)
-        return lance_store.read_images(self.dataset, rows)
+        if self._newer is None:
+            if self.dataset is None:
+                self.dataset = lance_store.open_version(self.location, self.version)
+            try:
+                return lance_store.read_images(self.dataset, rows)
+            except BankError:
+                if ids is None:
+                    raise
+                self._newer = lance_store.open_version(self.location, None)
+        if ids is None:
+            raise BankError(f"{self.location}: version {self.version} is gone: its pictures "
+                            "are read from the newest version by id")
+        return lance_store.read_images(self._newer, rows, ids(rows))
 
     def _read_file(self, row: int) -> bytes | None:
         """Format 1: the file the record names, if it is inside the bank."""
