@@ -89,3 +89,38 @@ def test_follow_serves_the_pictures_of_the_new_version(bank_dir, tmp_path):
         served = client.get("/bank/thumbs/bigger.jpg")
     assert served.status_code == 200 and served.content == picture.getvalue()
     assert served.headers["content-type"] == "image/jpeg"
+
+
+def test_follow_says_once_that_the_bank_is_gone_and_once_that_it_is_back(bank_dir, tmp_path,
+                                                                        caplog):
+    import asyncio
+    import logging
+
+    from movemirror.server.follow import follow
+
+    folder = tmp_path / "bank"
+    shutil.copytree(bank_dir, folder)
+    state = create_app(PoseBank.load(folder), web_modules=None).state.movemirror
+
+    async def run() -> None:
+        task = asyncio.create_task(follow(state, poll_seconds=0.02, grace_seconds=0))
+        await asyncio.sleep(0.3)
+        shutil.move(folder, tmp_path / "away")  # moved away while serving: 15 polls fail
+        await asyncio.sleep(0.3)
+        shutil.move(tmp_path / "away", folder)
+        writer = PoseBank.load(folder)
+        moved = state.bank.keypoints[:1].copy()
+        moved[..., :2] += 3
+        writer.add(moved, ids=["appended"])
+        writer.save()
+        deadline = asyncio.get_running_loop().time() + 60
+        while state.reloads == 0:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        task.cancel()
+
+    with caplog.at_level(logging.INFO, logger="movemirror.server.follow"):
+        asyncio.run(run())
+    said = [record.getMessage() for record in caplog.records]
+    assert len([m for m in said if "cannot open" in m]) == 1, said
+    assert len([m for m in said if "opens again" in m]) == 1, said
