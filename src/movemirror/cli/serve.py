@@ -80,7 +80,8 @@ def serve(
                          follow=follow)
         with console.status(f"Preparing search over {len(bank):,} poses…"):
             app.state.movemirror.matcher.warm()
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    shown = ("localhost" if host in ("127.0.0.1", "0.0.0.0", "::")
+             else f"[{host}]" if ":" in host else host)  # an IPv6 address, as URLs write it
     console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {escape(str(bank_dir))}"
                   + (f" in {workers} processes" if workers > 1 else ""))
     if follow:
