@@ -210,6 +210,16 @@ def test_upgrade_converts_in_place_with_pictures_and_ledger(format1_bank):
     assert again.exit_code == 0 and "already format 2" in again.output
 
 
+def test_an_open_format1_bank_shows_its_pictures_after_an_upgrade_beside_it(format1_bank):
+    path, _ = format1_bank
+    served = PoseBank.load(path)  # a server on the old bank; `bank upgrade` runs beside it
+    assert served.format == 1 and served.image(2) == _jpeg(2) and len(served.ids) == 40
+    result = runner.invoke(app, ["bank", "upgrade", str(path)])
+    assert result.exit_code == 0, result.output
+    assert not (path / "thumbs").exists()
+    assert served.images([2, 1, 38]) == [_jpeg(2), None, _jpeg(38)]
+
+
 def test_an_interrupted_upgrade_leaves_the_format1_bank(format1_bank, monkeypatch):
     path, original = format1_bank
 

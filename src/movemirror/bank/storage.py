@@ -52,26 +52,33 @@ class Pictures:
 
     def read(self, rows: Sequence[int],
              ids: Callable[[list[int]], list[str]] | None = None) -> list[bytes | None]:
-        """The pictures of some rows. ids (format 2): what gives the ids of rows, to read
-        them from the bank's newest version once this version's files are gone (`bank
-        compact --keep-versions` beside a server): the bank only grows, so a pose keeps its
-        row; a row holding another id (the folder now holds another bank) gives None."""
+        """The pictures of some rows. ids: what gives the ids of rows, to read them from the
+        bank's newest version once this version's files are gone (`bank compact
+        --keep-versions`, or `bank upgrade` of a format-1 bank, beside a server): the bank
+        only grows, so a pose keeps its row; a row holding another id (the folder now holds
+        another bank) gives None."""
         rows = [int(row) for row in rows]
-        if self.version is None:
-            return [self._read_file(row) for row in rows]
         if self._newer is None:
-            if self.dataset is None:
-                self.dataset = lance_store.open_version(self.location, self.version)
             try:
-                return lance_store.read_images(self.dataset, rows)
+                return self._read_own(rows)
             except BankError:
                 if ids is None:
                     raise
                 self._newer = lance_store.open_version(self.location, None)
         if ids is None:
-            raise BankError(f"{self.location}: version {self.version} is gone: its pictures "
-                            "are read from the newest version by id")
+            raise BankError(f"{self.location}: this version is gone: its pictures are read "
+                            "from the newest version by id")
         return lance_store.read_images(self._newer, rows, ids(rows))
+
+    def _read_own(self, rows: list[int]) -> list[bytes | None]:
+        """The pictures as this version stored them; BankError once they are gone."""
+        if self.version is None:
+            if not _is_format1(self.location):  # an upgrade removes the manifest first
+                raise BankError(f"{self.location}: no longer a format-1 bank")
+            return [self._read_file(row) for row in rows]
+        if self.dataset is None:
+            self.dataset = lance_store.open_version(self.location, self.version)
+        return lance_store.read_images(self.dataset, rows)
 
     def _read_file(self, row: int) -> bytes | None:
         """Format 1: the file the record names, if it is inside the bank."""
