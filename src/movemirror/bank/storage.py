@@ -48,7 +48,7 @@ class Pictures:
         self.version = version  # None: format 1 (files named by the records: names)
         self.dataset = dataset  # format 2: the poses dataset at this version, opened on first use
         self._names = names
-        self._newer = None  # format 2: the newest version, once this one's files are gone
+        self._newer = None  # the newest version once this one's files are gone (as last seen)
 
     def read(self, rows: Sequence[int],
              ids: Callable[[list[int]], list[str]] | None = None) -> list[bytes | None]:
@@ -64,11 +64,17 @@ class Pictures:
             except BankError:
                 if ids is None:
                     raise
-                self._newer = lance_store.open_version(self.location, None)
         if ids is None:
             raise BankError(f"{self.location}: this version is gone: its pictures are read "
                             "from the newest version by id")
-        return lance_store.read_images(self._newer, rows, ids(rows))
+        wanted = ids(rows)
+        if self._newer is not None:
+            try:
+                return lance_store.read_images(self._newer, rows, wanted)
+            except BankError:
+                pass  # gone in its turn (compacted again): the newest now
+        self._newer = lance_store.open_version(self.location, None)
+        return lance_store.read_images(self._newer, rows, wanted)
 
     def _read_own(self, rows: list[int]) -> list[bytes | None]:
         """The pictures as this version stored them; BankError once they are gone."""
