@@ -92,31 +92,44 @@ def test_follow_serves_the_pictures_of_the_new_version(bank_dir, tmp_path):
 
 
 def test_follow_says_once_that_the_bank_is_gone_and_once_that_it_is_back(bank_dir, tmp_path,
-                                                                        caplog):
+                                                                        caplog, monkeypatch):
     import asyncio
     import logging
 
+    from movemirror.bank import storage
     from movemirror.server.follow import follow
 
     folder = tmp_path / "bank"
     shutil.copytree(bank_dir, folder)
     state = create_app(PoseBank.load(folder), web_modules=None).state.movemirror
+    polls = []
+    polled = storage.current_generation
+
+    def counted(path):
+        polls.append(path)
+        return polled(path)
+
+    monkeypatch.setattr(storage, "current_generation", counted)
+
+    async def until(condition) -> None:
+        deadline = asyncio.get_running_loop().time() + 60
+        while not condition():
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.02)
 
     async def run() -> None:
         task = asyncio.create_task(follow(state, poll_seconds=0.02, grace_seconds=0))
-        await asyncio.sleep(0.3)
-        shutil.move(folder, tmp_path / "away")  # moved away while serving: 15 polls fail
-        await asyncio.sleep(0.3)
+        await until(lambda: len(polls) >= 2)
+        shutil.move(folder, tmp_path / "away")  # moved away while serving
+        seen = len(polls)
+        await until(lambda: len(polls) >= seen + 6)  # polls that fail, several
         shutil.move(tmp_path / "away", folder)
         writer = PoseBank.load(folder)
         moved = state.bank.keypoints[:1].copy()
         moved[..., :2] += 3
         writer.add(moved, ids=["appended"])
         writer.save()
-        deadline = asyncio.get_running_loop().time() + 60
-        while state.reloads == 0:
-            assert asyncio.get_running_loop().time() < deadline
-            await asyncio.sleep(0.05)
+        await until(lambda: state.reloads == 1)
         task.cancel()
 
     with caplog.at_level(logging.INFO, logger="movemirror.server.follow"):
