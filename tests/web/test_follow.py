@@ -17,6 +17,7 @@ from movemirror.keypoints import mirror_keypoints
 from movemirror.server import create_app
 
 from .conftest import LiveServer
+from .test_matcher import run_in_fresh_loop
 
 
 def _message(pose, **options) -> str:
@@ -133,7 +134,7 @@ def test_follow_says_once_that_the_bank_is_gone_and_once_that_it_is_back(bank_di
         task.cancel()
 
     with caplog.at_level(logging.INFO, logger="movemirror.server.follow"):
-        asyncio.run(run())
+        run_in_fresh_loop(run)  # not asyncio.run: Playwright's loop may run on this thread
     said = [record.getMessage() for record in caplog.records]
     assert len([m for m in said if "cannot open" in m]) == 1, said
     assert len([m for m in said if "opens again" in m]) == 1, said
