@@ -4,6 +4,7 @@ version, format 1 read-only and its upgrade, a writer killed mid-append, and S3.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -209,6 +210,16 @@ def test_upgrade_converts_in_place_with_pictures_and_ledger(format1_bank):
     assert again.exit_code == 0 and "already format 2" in again.output
 
 
+def test_an_open_format1_bank_shows_its_pictures_after_an_upgrade_beside_it(format1_bank):
+    path, _ = format1_bank
+    served = PoseBank.load(path)  # a server on the old bank; `bank upgrade` runs beside it
+    assert served.format == 1 and served.image(2) == _jpeg(2) and len(served.ids) == 40
+    result = runner.invoke(app, ["bank", "upgrade", str(path)])
+    assert result.exit_code == 0, result.output
+    assert not (path / "thumbs").exists()
+    assert served.images([2, 1, 38]) == [_jpeg(2), None, _jpeg(38)]
+
+
 def test_an_interrupted_upgrade_leaves_the_format1_bank(format1_bank, monkeypatch):
     path, original = format1_bank
 
@@ -406,3 +417,49 @@ def test_a_version_that_cannot_exist_is_named(poses, tmp_path, version):
     with pytest.raises(BankError, match=f"the bank has no version {version!r}; versions are "
                                         "whole numbers from 1"):
         PoseBank.load(tmp_path / "b", version=version)
+
+
+def test_an_open_bank_shows_its_pictures_after_compact_removes_its_version(poses, tmp_path):
+    # A server opened the bank, then `bank compact --keep-versions 1` ran beside it: the
+    # files of the version it holds are gone, its poses are in the newest version.
+    path = tmp_path / "bank"
+    bank = PoseBank.from_keypoints(poses[:20], ids=_ids(0, 20),
+                                   meta={"image": [_jpeg(i) for i in range(20)]})
+    bank.save(path)
+    bank.add(poses[20:30], ids=_ids(20, 10), meta={"image": [_jpeg(50)] * 10})
+    bank.save()
+    served = PoseBank.load(path)
+    assert served.image(25) == _jpeg(50)  # its version's files opened and read once
+    assert served.ids == _ids(0, 30)  # its records read, as a server's are at start
+    bank.add(poses[30:40], ids=_ids(30, 10), meta={"image": [_jpeg(60)] * 10})
+    bank.save()
+    pruned = runner.invoke(app, ["bank", "compact", str(path), "--keep-versions", "1"])
+    assert pruned.exit_code == 0, pruned.output
+    with pytest.raises(BankError, match="no version"):
+        PoseBank.load(path, version=int(served.generation))
+    assert served.images([3, 25, 29]) == [_jpeg(3), _jpeg(50), _jpeg(50)]
+    bank.add(poses[40:50], ids=_ids(40, 10))  # the next night's commit and compact
+    bank.save()
+    again = runner.invoke(app, ["bank", "compact", str(path), "--keep-versions", "1"])
+    assert again.exit_code == 0 and "0 old versions removed" not in again.output
+    assert served.images([3, 25]) == [_jpeg(3), _jpeg(50)]
+
+
+def test_an_open_bank_shows_no_other_banks_pictures_when_its_folder_is_replaced(
+        poses, tmp_path):
+    path = tmp_path / "bank"
+    PoseBank.from_keypoints(poses[:20], ids=_ids(0, 20),
+                            meta={"image": [_jpeg(i) for i in range(20)]}).save(path)
+    served = PoseBank.load(path)
+    assert served.image(1) == _jpeg(1) and served.ids == _ids(0, 20)
+    other = tmp_path / "other"
+    PoseBank.from_keypoints(poses[:30], ids=_ids(100, 30),
+                            meta={"image": [_jpeg(200)] * 30}).save(other)
+    old = tmp_path / "old"
+    path.rename(old)
+    other.rename(path)  # another bank now where this one was
+    shutil.rmtree(old)
+    assert served.images([1, 2]) == [None, None]  # never the other bank's pictures
+    shutil.rmtree(path)
+    with pytest.raises(BankError, match="no bank here"):
+        served.image(1)  # and no bank at all: an error naming it (the server's 503)

@@ -17,6 +17,7 @@ from movemirror.keypoints import mirror_keypoints
 from movemirror.server import create_app
 
 from .conftest import LiveServer
+from .test_matcher import run_in_fresh_loop
 
 
 def _message(pose, **options) -> str:
@@ -89,3 +90,51 @@ def test_follow_serves_the_pictures_of_the_new_version(bank_dir, tmp_path):
         served = client.get("/bank/thumbs/bigger.jpg")
     assert served.status_code == 200 and served.content == picture.getvalue()
     assert served.headers["content-type"] == "image/jpeg"
+
+
+def test_follow_says_once_that_the_bank_is_gone_and_once_that_it_is_back(bank_dir, tmp_path,
+                                                                        caplog, monkeypatch):
+    import asyncio
+    import logging
+
+    from movemirror.bank import storage
+    from movemirror.server.follow import follow
+
+    folder = tmp_path / "bank"
+    shutil.copytree(bank_dir, folder)
+    state = create_app(PoseBank.load(folder), web_modules=None).state.movemirror
+    polls = []
+    polled = storage.current_generation
+
+    def counted(path):
+        polls.append(path)
+        return polled(path)
+
+    monkeypatch.setattr(storage, "current_generation", counted)
+
+    async def until(condition) -> None:
+        deadline = asyncio.get_running_loop().time() + 60
+        while not condition():
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.02)
+
+    async def run() -> None:
+        task = asyncio.create_task(follow(state, poll_seconds=0.02, grace_seconds=0))
+        await until(lambda: len(polls) >= 2)
+        shutil.move(folder, tmp_path / "away")  # moved away while serving
+        seen = len(polls)
+        await until(lambda: len(polls) >= seen + 6)  # polls that fail, several
+        shutil.move(tmp_path / "away", folder)
+        writer = PoseBank.load(folder)
+        moved = state.bank.keypoints[:1].copy()
+        moved[..., :2] += 3
+        writer.add(moved, ids=["appended"])
+        writer.save()
+        await until(lambda: state.reloads == 1)
+        task.cancel()
+
+    with caplog.at_level(logging.INFO, logger="movemirror.server.follow"):
+        run_in_fresh_loop(run)  # not asyncio.run: Playwright's loop may run on this thread
+    said = [record.getMessage() for record in caplog.records]
+    assert len([m for m in said if "cannot open" in m]) == 1, said
+    assert len([m for m in said if "opens again" in m]) == 1, said

@@ -4,21 +4,29 @@ reconnect through nginx and keep getting matches."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
+
+from movemirror.bank import PoseBank
 
 from .conftest import REPO, free_port
 
@@ -120,23 +128,39 @@ def nginx_binary() -> Path:
     return NGINX
 
 
+@contextmanager
+def nginx_before(nginx_binary: Path, replicas: list[Replica], folder: Path) -> Iterator[str]:
+    """deploy/nginx.conf run by Debian's nginx in front of the replicas; yields its URL."""
+    for replica in replicas:
+        wait_for(f"http://{HOST}:{replica.port}/api/health")
+    listen = free_port()
+    site = folder / "movemirror.conf"
+    site.write_text(site_config([r.port for r in replicas], listen, folder / "cache"))
+    main = folder / "nginx.conf"
+    main.write_text(main_config(folder, site))
+    check = subprocess.run([str(nginx_binary), "-t", "-c", str(main), "-p", str(folder)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    nginx = subprocess.Popen([str(nginx_binary), "-c", str(main), "-p", str(folder),
+                              "-g", "daemon off;"], stderr=subprocess.PIPE)
+    try:
+        wait_for(f"http://{HOST}:{listen}/api/health")  # nginx listening
+        yield f"http://{HOST}:{listen}"
+    finally:
+        nginx.terminate()
+        try:
+            nginx.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            nginx.kill()
+            nginx.wait()
+
+
 def test_two_replicas_behind_nginx_survive_losing_one(nginx_binary, bank_dir, bank, tmp_path):
     replicas = [Replica(bank_dir), Replica(bank_dir)]
-    nginx = None
-    try:
+    with ExitStack() as stack:
         for replica in replicas:
-            wait_for(f"http://{HOST}:{replica.port}/api/health")
-        listen = free_port()
-        site = tmp_path / "movemirror.conf"
-        site.write_text(site_config([r.port for r in replicas], listen, tmp_path / "cache"))
-        main = tmp_path / "nginx.conf"
-        main.write_text(main_config(tmp_path, site))
-        check = subprocess.run([str(nginx_binary), "-t", "-c", str(main), "-p", str(tmp_path)],
-                               capture_output=True, text=True)
-        assert check.returncode == 0, check.stderr
-        nginx = subprocess.Popen([str(nginx_binary), "-c", str(main), "-p", str(tmp_path),
-                                  "-g", "daemon off;"], stderr=subprocess.PIPE)
-        base = f"http://{HOST}:{listen}"
+            stack.callback(replica.stop)
+        base = stack.enter_context(nginx_before(nginx_binary, replicas, tmp_path))
         health = wait_for(f"{base}/api/health")
         assert health["bank_version"] == bank.generation
         assert health["bank_size"] == len(bank)
@@ -153,7 +177,7 @@ def test_two_replicas_behind_nginx_survive_losing_one(nginx_binary, bank_dir, ba
                                 "height": 480, "k": 3}) for p in bank.keypoints[:20]]
         stop = threading.Event()
         # Round robin puts two new sockets on different replicas: one of them loses its own.
-        clients = [PageLikeClient(f"ws://{HOST}:{listen}/api/stream", messages, stop)
+        clients = [PageLikeClient(base.replace("http:", "ws:") + "/api/stream", messages, stop)
                    for _ in range(2)]
         for client in clients:
             client.start()
@@ -174,13 +198,44 @@ def test_two_replicas_behind_nginx_survive_losing_one(nginx_binary, bank_dir, ba
             assert len(after) >= 20, (len(after), client.closed)
         # Health still answers, from the replica left.
         assert wait_for(f"{base}/api/health", 5)["bank_version"] == bank.generation
-    finally:
-        if nginx is not None:
-            nginx.terminate()
-            try:
-                nginx.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                nginx.kill()
-                nginx.wait()
+
+
+def test_a_rolling_update_never_shows_a_missing_picture_through_nginx(nginx_binary, bank_dir,
+                                                                      bank, tmp_path):
+    # A copy of the bank on each machine; the first has the new version and its replica is
+    # restarted on it, the second not yet: a page on the first gets a new pose, and nginx
+    # sends the request for its picture to either replica.
+    copies = [tmp_path / "machine-1", tmp_path / "machine-2"]
+    for copy in copies:
+        shutil.copytree(bank_dir, copy)
+    writer = PoseBank.load(copies[0])
+    pictures = []
+    for i in range(6):
+        picture = io.BytesIO()
+        Image.new("RGB", (40, 60), (200, 30 * i, 30)).save(picture, "JPEG")
+        pictures.append(picture.getvalue())
+    bigger = bank.keypoints[:6].copy()
+    bigger[..., :2] *= 1.5
+    writer.add(bigger, ids=[f"new-{i}" for i in range(6)],
+               meta={"image": pictures, "thumbnail": [f"thumbs/new-{i}.jpg" for i in range(6)]})
+    writer.save()
+    replicas = [Replica(copy) for copy in copies]
+    with ExitStack() as stack:
         for replica in replicas:
-            replica.stop()
+            stack.callback(replica.stop)
+        base = stack.enter_context(nginx_before(nginx_binary, replicas, tmp_path))
+        versions = {wait_for(f"http://{HOST}:{r.port}/api/health")["bank_version"]
+                    for r in replicas}
+        assert versions == {bank.generation, writer.generation}  # mid-update
+        statuses = []
+        for i in range(6):  # round robin: each replica is asked first in turn
+            try:
+                with urllib.request.urlopen(f"{base}/bank/thumbs/new-{i}.jpg") as reply:
+                    statuses.append(reply.status)
+                    assert reply.read() == pictures[i]
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+        assert statuses == [200] * 6
+        with pytest.raises(urllib.error.HTTPError) as missing:  # in neither: still a 404
+            urllib.request.urlopen(f"{base}/bank/thumbs/nowhere.jpg")
+        assert missing.value.code == 404

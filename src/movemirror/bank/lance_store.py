@@ -170,17 +170,35 @@ def append(location: str, records: pa.Table, vectors: np.ndarray,
     return version, dataset
 
 
-def open_version(location: str, version: int):
-    """The poses dataset at one version (to read pictures from)."""
+def open_version(location: str, version: int | None):
+    """The poses dataset at one version, None for the latest (to read pictures from)."""
     return _open(location, version)
 
 
-def read_images(dataset, rows: Sequence[int]) -> list[bytes | None]:
-    """The pictures of some rows of one version of the bank."""
+def read_images(dataset, rows: Sequence[int],
+                ids: Sequence[str] | None = None) -> list[bytes | None]:
+    """The pictures of some rows of one version of the bank; with ids, only those of rows
+    that hold these ids (None for the others, and for rows past the end). BankError if the
+    version's files cannot be read (removed by a prune, or damaged)."""
     if IMAGE not in dataset.schema.names:
         return [None] * len(rows)
-    taken = dataset.take(list(rows), columns=[IMAGE])
-    return taken.column(IMAGE).to_pylist()
+    rows = list(rows)
+    if ids is not None:
+        count = dataset.count_rows()
+        inside = [j for j, row in enumerate(rows) if row < count]
+        rows = [rows[j] for j in inside]
+    try:
+        taken = dataset.take(rows, columns=[IMAGE] if ids is None else [ID, IMAGE])
+    except Exception as error:  # Lance raises OSError for a missing file, others on damage
+        raise BankError(f"{dataset.uri}: cannot read the pictures: "
+                        f"{_first_line(error)}") from error
+    images = taken.column(IMAGE).to_pylist()
+    if ids is None:
+        return images
+    found: list[bytes | None] = [None] * len(ids)
+    for j, held, image in zip(inside, taken.column(ID).to_pylist(), images, strict=True):
+        found[j] = image if held == ids[j] else None
+    return found
 
 
 def history(location: str) -> list[dict]:

@@ -387,10 +387,15 @@ class PoseBank:
         """The pictures of some rows, in their order (stored ones are read by row)."""
         rows = [self._row(row) for row in rows]
         stored = [row for row in rows if row < self._committed]
-        found = dict(zip(stored, self._pictures.read(stored), strict=True)) if (
-            stored and self._pictures is not None) else {}
+        found = {}
+        if stored and self._pictures is not None:
+            found = dict(zip(stored, self._pictures.read(stored, self._stored_ids), strict=True))
         return [found.get(row) if row < self._committed
                 else self._images[row - self._committed] for row in rows]
+
+    def _stored_ids(self, rows: list[int]) -> list[str]:
+        column = self._base_records().column(ID)
+        return [str(column[row].as_py()) for row in rows]
 
     def record(self, i: int) -> dict:
         """The metadata of pose i: RECORD_FIELDS (None where unknown) and any other columns."""

