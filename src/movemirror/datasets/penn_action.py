@@ -22,7 +22,7 @@ HEAD_STANDINS = (1, 2, 3, 4)  # eyes and ears
 OCCLUDED_SCORE = 0.5
 UNLABELLED_CORNER_PX = 2.0  # an invisible joint this close to (0, 0) is a marker, not a place
 FPS = 30.0  # the labels give no frame rate; Penn Action's clips are 30 fps videos
-_CACHE_VERSION = "3"  # bumped when the cached arrays change
+_CACHE_VERSION = "4"  # bumped when the cached arrays change
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,13 @@ def to_schema(x: np.ndarray, y: np.ndarray, visibility: np.ndarray) -> np.ndarra
     scores = np.where(visibility > 0, 1.0, OCCLUDED_SCORE)
     unlabelled = (visibility <= 0) & (x <= UNLABELLED_CORNER_PX) & (y <= UNLABELLED_CORNER_PX)
     scores = np.where(unlabelled, 0.0, scores)
+    # An unlabelled joint has no place: put it at the labelled joints' centre, where it pulls
+    # a pose's vector in no direction (at the corner it sat on one edge of the box, and on
+    # the other edge once mirrored).
+    labelled = scores > 0
+    count = np.maximum(labelled.sum(axis=1, keepdims=True), 1)
+    x = np.where(labelled, x, (np.where(labelled, x, 0).sum(axis=1, keepdims=True) / count))
+    y = np.where(labelled, y, (np.where(labelled, y, 0).sum(axis=1, keepdims=True) / count))
     poses[:, PENN_TO_SCHEMA, 0] = x
     poses[:, PENN_TO_SCHEMA, 1] = y
     poses[:, PENN_TO_SCHEMA, 2] = scores
