@@ -22,7 +22,8 @@ def penn():
 
 @pytest.fixture(scope="session")
 def penn_valid(penn):
-    """Penn Action poses that can be vectorised (all but the ~0.1% with too few labelled joints), with their clips."""
+    """Penn Action poses that can be vectorised (all but the ~0.1% with too few labelled
+    joints), with their clips."""
     from movemirror.vectors import pose_problems
 
     ok = np.array([p is None for p in pose_problems(penn.keypoints)])

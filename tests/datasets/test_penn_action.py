@@ -1,4 +1,4 @@
-"""Penn Action's labels read into the schema (movemirror.datasets.penn_action), on the real files."""
+"""Penn Action's labels read into the schema (movemirror.datasets.penn_action), on real files."""
 
 from __future__ import annotations
 
