@@ -225,3 +225,17 @@ def test_a_bank_on_s3_is_mapped_by_its_uri(penn_sample, s3_bank, tmp_path):
     assert "400 poses" in result.output
     assert "Coverage of bank" in out.read_text(encoding="utf-8")
     assert not (Path.cwd() / "s3:").exists()
+
+
+def test_one_crowd_is_said_in_the_singular(penn_sample, tmp_path):
+    # Poses of 40 clips, one pose a clip, and one of them 5 times over: a single crowd.
+    first_of_clip = np.flatnonzero(np.r_[True, penn_sample.clip[1:] != penn_sample.clip[:-1]])
+    poses = penn_sample.keypoints[first_of_clip[::25][:40]]
+    bank = PoseBank.from_keypoints(np.concatenate([poses, np.repeat(poses[:1], 4, axis=0)]))
+    bank.save(tmp_path / "bank")
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["coverage", "--bank", str(tmp_path / "bank"), "--out", str(out),
+                                 "--map", "pca"])
+    assert result.exit_code == 0, result.output
+    assert "44 poses; map by pca; 1 crowd (" in result.output
+    assert "1 crowd; deduplication" in out.read_text()

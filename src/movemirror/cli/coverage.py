@@ -16,6 +16,7 @@ from movemirror.distances import BOX_VECTOR_METRICS, check_metric
 from movemirror.errors import BankError, PoseError, QueryLogError, UnknownMetricError
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.vectors import pose_problems
+from movemirror.wording import counted
 
 
 def read_reference(path: Path) -> tuple[np.ndarray, list[str]]:
@@ -115,7 +116,8 @@ def coverage(
         out.with_suffix(".png").write_bytes(png)
     except OSError as error:
         raise fail(f"cannot write the report: {error}") from None
-    _say(f"{len(bank)} poses; map by {result.map.method}; {len(result.crowds.crowds)} crowds "
+    _say(f"{counted(len(bank), 'pose')}; map by {result.map.method}; "
+         f"{counted(len(result.crowds.crowds), 'crowd')} "
          f"(up to {result.crowds.redundant_share:.1%} near-duplicates)")
     if result.holes is not None and result.reference is not None:
         holes, total = result.holes, len(result.reference)

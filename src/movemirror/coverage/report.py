@@ -14,6 +14,7 @@ from movemirror.coverage.analysis import Coverage
 from movemirror.coverage.holes import hole_sentence, holes_rule
 from movemirror.keypoints import SKELETON_EDGES
 from movemirror.vectors import MIN_SCORE
+from movemirror.wording import counted
 
 MAP_SIZE = 720  # pixels, the map's PNG is square
 THUMB_SIZE = 96
@@ -140,8 +141,8 @@ def report_html(coverage: Coverage, bank, title: str, png: bytes | None = None) 
     out.append(f"<h2>Crowds</h2><p>Clusters of near-identical poses (within {crowds.threshold} "
                f"in cosine distance of their first pose, the threshold of "
                f"<code>index --dedup</code>) among {crowds.examined} poses examined: "
-               f"{len(crowds.crowds)} crowds; deduplication at this threshold could drop up to "
-               f"{crowds.redundant_share:.1%} of the poses.</p>")
+               f"{counted(len(crowds.crowds), 'crowd')}; deduplication at this threshold could "
+               f"drop up to {crowds.redundant_share:.1%} of the poses.</p>")
     if crowds.crowds:
         out.append("<table><tr><th>pose</th><th>thumbnail</th><th>poses</th><th>share</th>"
                    "<th>id of the first</th></tr>")
