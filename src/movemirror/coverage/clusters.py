@@ -5,16 +5,31 @@ from __future__ import annotations
 import numpy as np
 
 KMEANS_ITERATIONS = 50
+KMEANS_STARTS = 8  # one k-means++ start can settle in a split with far more spread
 
 
 def kmeans(points, k: int, seed: int = 0) -> np.ndarray:
-    """Labels 0..k'-1 (k' <= k, empty groups dropped and renumbered) for points (N, D)."""
+    """Labels 0..k'-1 (k' <= k, empty groups dropped and renumbered) for points (N, D): the
+    grouping with the least within-group spread of KMEANS_STARTS k-means++ starts."""
     points = np.asarray(points, np.float64)
     n = len(points)
     if n == 0:
         return np.empty(0, np.int64)
     k = max(1, min(k, n))
     rng = np.random.default_rng(seed)
+    best, least = None, np.inf
+    for _ in range(KMEANS_STARTS):
+        labels, spread = _kmeans_from_one_start(points, k, rng)
+        if spread < least:
+            best, least = labels, spread
+    _, labels = np.unique(best, return_inverse=True)
+    return labels
+
+
+def _kmeans_from_one_start(points: np.ndarray, k: int,
+                           rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """(labels, the sum of squared distances to their group's centre)."""
+    n = len(points)
     centres = [points[rng.integers(n)]]
     nearest = np.square(points - centres[0]).sum(axis=1)
     for _ in range(1, k):
@@ -33,8 +48,8 @@ def kmeans(points, k: int, seed: int = 0) -> np.ndarray:
             members = points[labels == j]
             if len(members):
                 centres_array[j] = members.mean(axis=0)
-    _, labels = np.unique(labels, return_inverse=True)
-    return labels
+    spread = float(_squared_distances(points, centres_array)[np.arange(n), labels].sum())
+    return labels, spread
 
 
 MEDOID_SAMPLE = 1000  # past this many points, the medoid is sought among a sample
