@@ -235,7 +235,7 @@ def test_an_empty_bank_saves_loads_and_answers_nothing(tmp_path):
 def test_bulk_real_poses_refuse_a_bad_pose_by_default_or_skip_it_and_say_why(penn):
     problems = pose_problems(penn.keypoints)
     bad = [i for i, problem in enumerate(problems) if problem]
-    assert 0 < len(bad) < 10  # Penn Action holds a couple of degenerate poses
+    assert 0 < len(bad) < 0.002 * len(penn.keypoints)  # ~0.1% with too few labelled joints
     ids = [f"{c}/{f}" for c, f in zip(penn.clip, penn.frame, strict=True)]
     meta = {"clip": penn.clip, "frame": penn.frame}
     with pytest.raises(PoseError, match=f"pose {bad[0]}: "):

@@ -69,9 +69,14 @@ def test_the_box_tree_is_exact_on_real_poses(penn_torso, k, leaf_size):
     d, i = BoxTreeIndex(bank, "torso", leaf_size=leaf_size).search(q, k)
     bd, bi = BruteForceIndex(bank, "torso").search(q, k)
     np.testing.assert_allclose(d, bd, rtol=1e-6, atol=1e-7)
-    exact = np.take_along_axis(distance(q, bank, "torso"), i, axis=1)
+    full = distance(q, bank, "torso")
+    exact = np.take_along_axis(full, i, axis=1)
     np.testing.assert_allclose(d, exact, rtol=1e-5, atol=1e-6)
-    assert (i == bi).mean() > 0.999  # any difference is an exact tie
+    differ = i != bi  # another pose only where it ties with brute force's (poses whose
+    # labelled torso joints are alike, e.g. a clip's still frames)
+    np.testing.assert_allclose(exact[differ], np.take_along_axis(full, bi, axis=1)[differ],
+                               rtol=1e-5, atol=1e-6)
+    assert (i == bi).mean() > 0.95
     assert np.isfinite(d).all()
 
 
