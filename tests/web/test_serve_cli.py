@@ -29,3 +29,13 @@ def test_the_printed_address_opens_for_an_ipv6_host(bank_dir, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "open http://[::1]:0/" in result.output  # a URL a browser takes
     assert served[0]["host"] == "::1"
+
+
+def test_a_log_says_what_the_server_prepares_before_it_serves(bank_dir, monkeypatch):
+    # Off a terminal the spinner draws nothing: on a large bank, minutes of silence in a log.
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: None)
+    result = CliRunner().invoke(app, ["serve", "--bank", str(bank_dir), "--port", "0"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    preparing = next(n for n, line in enumerate(lines) if line.startswith("Preparing search over"))
+    assert preparing < next(n for n, line in enumerate(lines) if "serving" in line)

@@ -8,6 +8,7 @@ COLUMNS says, so a path, a reason or a number in a log is always whole.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from copy import copy
 
 import typer
@@ -58,6 +59,14 @@ class UncutConsole(Console):
                     continue
             shown.append(item)
         super().print(*shown, **kwargs)
+
+    def status(self, status, *args, **kwargs):
+        """A spinner on a terminal; anywhere else, the status as a line of its own, so that a
+        log shows what minutes of loading a large bank are spent on."""
+        if self.on_terminal:
+            return super().status(status, *args, **kwargs)
+        self.print(status)
+        return nullcontext()
 
 
 def fold_cells(table: Table) -> Table:
