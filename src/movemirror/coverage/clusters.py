@@ -17,8 +17,8 @@ def kmeans(points, k: int, seed: int = 0) -> np.ndarray:
         return np.empty(0, np.int64)
     k = max(1, min(k, n))
     rng = np.random.default_rng(seed)
-    best, least = None, np.inf
-    for _ in range(KMEANS_STARTS):
+    best, least = _kmeans_from_one_start(points, k, rng)
+    for _ in range(KMEANS_STARTS - 1):
         labels, spread = _kmeans_from_one_start(points, k, rng)
         if spread < least:
             best, least = labels, spread
