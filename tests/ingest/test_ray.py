@@ -156,7 +156,10 @@ def test_the_actors_stay_for_the_whole_run_while_the_driver_is_slow(cluster, lsp
     summary = run_index([folder], tmp_path / "bank", SETTINGS, engine=engine,
                         reporter=SlowToTakeResults())
     assert summary.frames == 48
-    assert len(list(tmp_path.glob("ran-in-*"))) == engine.actors == 2
+    # No process beyond the pool's ran a unit (a replaced actor is a third). Both actors
+    # need not: on a loaded machine one took all 48 (seen in CI).
+    assert engine.actors == 2
+    assert 1 <= len(list(tmp_path.glob("ran-in-*"))) <= engine.actors
 
 
 def test_failing_units_are_retried_then_reported_and_done_by_the_next_run(
