@@ -26,7 +26,8 @@ def movemirror_command() -> str:
 class ServerProcess:
     """`movemirror serve` on a free loopback port, stopped on exit."""
 
-    def __init__(self, bank: Path, index: str | None = None, workers: int = 1):
+    def __init__(self, bank: Path, index: str | None = None, workers: int = 1,
+                 options: tuple[str, ...] = ()):
         import socket
 
         with socket.socket() as s:
@@ -35,6 +36,7 @@ class ServerProcess:
         self.bank = bank
         self.index = index
         self.workers = workers
+        self.options = options  # more of serve's options, e.g. ("--follow",)
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> ServerProcess:
@@ -44,6 +46,7 @@ class ServerProcess:
             command += ["--index", self.index]
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
+        command += self.options
         self.process = process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                                   stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 300

@@ -32,7 +32,7 @@ from movemirror.server.limits import Limits, RateLimiter
 from movemirror.server.matcher import Matcher, hand_over_the_gil_sooner
 from movemirror.server.query_log import QueryLog
 from movemirror.server.records import MatchFormatter
-from movemirror.server.shared_indexes import load_indexes
+from movemirror.server.shared_indexes import share_indexes
 from movemirror.server.state import ServerState
 
 DESCRIPTION = """Match a pose against a bank of poses from your own photos and videos.
@@ -45,11 +45,14 @@ frame (see `GET /api/stream` for its protocol).
 
 def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
                limits: Limits | None = None, query_log: QueryLog | None = None,
-               follow: bool = False, coverage_map: str | None = None) -> FastAPI:
+               follow: bool = False, coverage_map: str | None = None,
+               shared_indexes: Path | None = None) -> FastAPI:
     """The server for one bank. web_modules: web/node_modules, True to find it, None for none;
     query_log: where to log the poses searched (off by default); follow: pick up each new
     version of the bank as it is committed (movemirror.server.follow); coverage_map: how the
-    Coverage view's map is made, "umap" or "pca" (None: UMAP where installed)."""
+    Coverage view's map is made, "umap" or "pca" (None: UMAP where installed);
+    shared_indexes: the folder of indexes that the processes of `serve --workers` share
+    (movemirror.server.shared_indexes), where follow finds or publishes each version's."""
     limits = limits or Limits()
     if web_modules is True:
         web_modules = find_web_modules()
@@ -65,7 +68,8 @@ def create_app(bank: PoseBank, *, web_modules: Path | None | bool = True,
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         flusher = asyncio.create_task(query_log.flush_periodically()) if query_log else None
-        follower = asyncio.create_task(follow_bank(state)) if follow else None
+        follower = (asyncio.create_task(follow_bank(state, shared_indexes=shared_indexes))
+                    if follow else None)
         freeze_the_heap()  # loaded and warmed: keep the collector's full passes short
         yield
         if follower is not None:
@@ -103,11 +107,12 @@ def app_from_environment() -> FastAPI:
     """The app for $MOVEMIRROR_SERVE_BANK: what each worker process of `serve --workers` runs."""
     index = os.environ.get(INDEX_ENV)
     bank = PoseBank.load(os.environ[BANK_ENV], index=index or DEFAULT_INDEX)
-    if os.environ.get(INDEXES_ENV):
-        load_indexes(bank, Path(os.environ[INDEXES_ENV]))
+    shared = Path(os.environ[INDEXES_ENV]) if os.environ.get(INDEXES_ENV) else None
+    if shared is not None:
+        share_indexes(bank, shared)
     log_folder = os.environ.get(QUERY_LOG_ENV)
     app = create_app(bank, query_log=QueryLog(log_folder) if log_folder else None,
-                     follow=os.environ.get(FOLLOW_ENV) == "1")
+                     follow=os.environ.get(FOLLOW_ENV) == "1", shared_indexes=shared)
     app.state.movemirror.matcher.warm()
     return app
 
