@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -345,6 +346,60 @@ def test_cli_reports_progress_summary_and_bank_info(bad_files, some_photos, tmp_
                            str(bank_dir)], capture_output=True, text=True, timeout=120)
     assert info.returncode == 0, info.stderr
     assert f"{len(PoseBank.load(bank_dir)):,} poses" in info.stdout
+
+
+LOOSE_OPTIONS = ("--model", "lightning", "--mode", "fast", "--max-people", "1", "--any-body",
+                 "--min-size", "0", "--min-score", "0", "--min-keypoints", "5")
+
+
+def _files_at_most(size: int):
+    """For a child process: no file it writes may grow past size bytes (RLIMIT_FSIZE binds
+    root too): every commit of a bank fails as on a full disk."""
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+def test_a_bank_that_cannot_be_written_is_a_one_line_error_not_a_traceback(lspet_images,
+                                                                           tmp_path):
+    bank_dir = tmp_path / "bank"
+    out = subprocess.run(_cli(*map(str, lspet_images[:2]), "--bank", str(bank_dir),
+                              "--workers", "1", *LOOSE_OPTIONS),
+                         capture_output=True, text=True, timeout=300,
+                         preexec_fn=_files_at_most(8192))
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {bank_dir}"), out.stderr
+    assert "File too large" in lines[0] and "the same command goes on" in lines[0]
+
+
+def test_a_bank_path_that_is_a_file_is_an_error_naming_it(lspet_images, tmp_path):
+    from typer.testing import CliRunner
+
+    from movemirror.cli.main import app
+
+    taken = tmp_path / "notes.txt"
+    taken.write_text("not a bank\n")
+    for bank_dir in (taken, taken / "bank"):
+        with pytest.raises(IngestError, match=f"^{bank_dir}: "):
+            run_index([lspet_images[0]], bank_dir, FAST)
+        result = CliRunner().invoke(app, ["index", str(lspet_images[0]), "--bank", str(bank_dir)],
+                                    env={"COLUMNS": "400"})
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (
+            result.exception)
+        assert result.output.startswith(f"error: {bank_dir}: "), result.output
+    assert taken.read_text() == "not a bank\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_a_read_only_bank_folder_is_an_error_naming_it(lspet_images, tmp_path):
+    bank_dir = tmp_path / "bank"
+    bank_dir.mkdir()
+    bank_dir.chmod(0o555)
+    try:
+        with pytest.raises(IngestError, match=f"^{bank_dir}: cannot write"):
+            run_index([lspet_images[0]], bank_dir, FAST)
+    finally:
+        bank_dir.chmod(0o755)
 
 
 def test_cli_indexes_into_and_searches_a_bank_on_s3(some_photos, s3_bank, tmp_path):
