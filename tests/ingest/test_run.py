@@ -372,6 +372,40 @@ def test_a_bank_that_cannot_be_written_is_a_one_line_error_not_a_traceback(lspet
     assert "File too large" in lines[0] and "the same command goes on" in lines[0]
 
 
+# One worker runs the units on a thread of the CLI's own process (Ctrl-C aborted it in ONNX
+# Runtime); two, in a pool of processes.
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_says_what_the_bank_kept_and_how_to_go_on(lspet_images, tmp_path, workers):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for image in lspet_images[300:340]:
+        shutil.copy(image, photos / image.name)
+    bank_dir = tmp_path / "bank"
+    process = subprocess.Popen(
+        _cli(str(photos), "--bank", str(bank_dir), "--workers", workers, "--commit-every", "0",
+             *LOOSE_OPTIONS),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while process.poll() is None and _ledger_version(bank_dir) is None:
+        assert time.monotonic() < deadline, "no commit in 120 s"
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    saved = len(PoseBank.load(bank_dir))
+    assert 0 < saved and len(ids_of(bank_dir)) == saved
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"error: interrupted: {bank_dir} keeps what was saved "), err
+    assert "run the same command again to go on" in lines[0]
+    rerun = subprocess.run(_cli(str(photos), "--bank", str(bank_dir), "--workers", "1",
+                                *LOOSE_OPTIONS), capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(set(ids_of(bank_dir))) == len(ids_of(bank_dir))
+
+
 def test_a_bank_path_that_is_a_file_is_an_error_naming_it(lspet_images, tmp_path):
     from typer.testing import CliRunner
 

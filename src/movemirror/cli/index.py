@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -148,6 +150,16 @@ def index(
         raise fail(str(error)) from None
     except (IngestError, ModelMissingError, DeviceError) as error:
         raise fail(str(error)) from None
+    except KeyboardInterrupt:
+        error = fail(interrupted(bank_dir, reporter.saved), 130)
+        if engine == "local" and runner.workers <= 1:
+            # The unit at work runs on a thread of this process that cannot be stopped, and
+            # the interpreter's shutdown beside it aborts in ONNX Runtime ("terminate called
+            # without an active exception"): leave at once (commits are on disk already).
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(error.exit_code)
+        raise error from None
     print_summary(summary, bank_dir)
     if not summary.bank_entries:
         # Every file unreadable (or without a usable pose): not a success. The bank stays, its
@@ -158,8 +170,20 @@ def index(
                    f"{counted(summary.files, 'media file')} found; the bank is empty ({where})")
 
 
+def interrupted(bank_dir: str, saved: int | None) -> str:
+    """What an interrupted run left: the bank as its last commit saved it."""
+    if saved is None:
+        return (f"interrupted before the first commit: nothing new was saved to {bank_dir}; "
+                "run the same command again to start")
+    return (f"interrupted: {bank_dir} keeps what was saved ({saved:,} poses in all at the "
+            "last commit; the work since then is done again); run the same command again to "
+            "go on from there")
+
+
 class ProgressReporter:
     """A rich progress bar: frames done of frames planned, files, frames per second, ETA."""
+
+    saved: int | None = None  # the bank's size at this run's last commit
 
     def __init__(self):
         self.progress = Progress(
@@ -195,12 +219,15 @@ class ProgressReporter:
                              rate=f"{rate:.1f} fps")
 
     def committed(self, bank_entries: int) -> None:
+        self.saved = bank_entries
         self.progress.update(self.task, description=f"indexing ({bank_entries:,} saved)")
 
 
 class LogReporter:
     """Progress for a log: one plain line when the work is planned, then one at most every
     `every` seconds (a progress bar redrawn into a file would be thousands of lines)."""
+
+    saved: int | None = None  # the bank's size at this run's last commit
 
     def __init__(self, every: float = LOG_PROGRESS_SECONDS, clock=time.monotonic):
         self.every = every
@@ -241,7 +268,7 @@ class LogReporter:
                           f"{rate:.1f} frames/s", highlight=False)
 
     def committed(self, bank_entries: int) -> None:
-        pass
+        self.saved = bank_entries
 
 
 def print_summary(summary, bank_dir: str) -> None:
