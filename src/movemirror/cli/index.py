@@ -105,6 +105,7 @@ def index(
     )
     from movemirror.ingest.attribution import Attribution
     from movemirror.ingest.engines import make_engine
+    from movemirror.ingest.engines.local import LocalEngine
     from movemirror.ingest.quality import QualityFilter
     from movemirror.ingest.run import run_index
     from movemirror.pose import MODES
@@ -151,15 +152,15 @@ def index(
     except (IngestError, ModelMissingError, DeviceError) as error:
         raise fail(str(error)) from None
     except KeyboardInterrupt:
-        error = fail(interrupted(bank_dir, reporter.saved), 130)
-        if engine == "local" and runner.workers <= 1:
+        stop = fail(interrupted(bank_dir, reporter.saved), 130)
+        if isinstance(runner, LocalEngine) and runner.workers <= 1:
             # The unit at work runs on a thread of this process that cannot be stopped, and
             # the interpreter's shutdown beside it aborts in ONNX Runtime ("terminate called
             # without an active exception"): leave at once (commits are on disk already).
             sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(error.exit_code)
-        raise error from None
+            os._exit(stop.exit_code)
+        raise stop from None
     print_summary(summary, bank_dir)
     if not summary.bank_entries:
         # Every file unreadable (or without a usable pose): not a success. The bank stays, its
