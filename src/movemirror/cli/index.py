@@ -152,7 +152,7 @@ def index(
     except (IngestError, ModelMissingError, DeviceError) as error:
         raise fail(str(error)) from None
     except KeyboardInterrupt:
-        stop = fail(interrupted(bank_dir, reporter.saved), 130)
+        stop = fail(interrupted(bank_dir, reporter.saved, commit_every), 130)
         if isinstance(runner, LocalEngine) and runner.workers <= 1:
             # The unit at work runs on a thread of this process that cannot be stopped, and
             # the interpreter's shutdown beside it aborts in ONNX Runtime ("terminate called
@@ -171,14 +171,13 @@ def index(
                    f"{counted(summary.files, 'media file')} found; the bank is empty ({where})")
 
 
-def interrupted(bank_dir: str, saved: int | None) -> str:
-    """What an interrupted run left: the bank as its last commit saved it."""
-    if saved is None:
-        return (f"interrupted before the first commit: nothing new was saved to {bank_dir}; "
-                "run the same command again to start")
-    return (f"interrupted: {bank_dir} keeps what was saved ({saved:,} poses in all at the "
-            "last commit; the work since then is done again); run the same command again to "
-            "go on from there")
+def interrupted(bank_dir: str, saved: int | None, every: float) -> str:
+    """What an interrupted run left: the bank as its last commit saved it (saved: its size
+    then, if this run is known to have committed)."""
+    kept = (f"{saved:,} poses in all at this run's last commit" if saved is not None else
+            f"progress is saved every {every:g} s")
+    return (f"interrupted: {bank_dir} keeps what was saved ({kept}); the work since is done "
+            "again: run the same command again to go on from there")
 
 
 class ProgressReporter:
