@@ -71,6 +71,29 @@ def test_skipped_files_on_a_terminal_are_a_table_with_examples_and_how_to_get_al
     assert "movemirror bank info /bank --skipped" in " ".join(text.split())
 
 
+@pytest.mark.parametrize("width", [40, 60, 100])
+def test_the_progress_bar_on_a_narrow_terminal_folds_and_cuts_no_number(monkeypatch, width):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    monkeypatch.setattr(index_cli, "console", UncutConsole(file=out, width=width,
+                                                           color_system=None))
+    reporter = index_cli.ProgressReporter()
+    summary = Summary(files=12345, already=0, frames_planned=1234567)
+    with reporter:
+        reporter.planned(summary)
+        summary.files_done, summary.frames, summary.frames_progress = 9876, 765432, 1000000
+        reporter.unit_done(None, summary)
+        reporter.committed(987654)
+    final = out.getvalue().split("\r")[-1]  # the last drawing, left on the screen
+    assert "…" not in final
+    words = " ".join(final.split())  # wrapped onto more lines where narrow: between words
+    for number in ("(987,654 saved)", "1000000/1234567 frames", "files 9,876/12,345"):
+        assert number in words, final
+
+
 def test_one_skipped_file_is_counted_in_the_singular(log):
     index_cli.print_skipped([("/photos/a.jpg", "empty file (0 bytes)")], bank_dir="/bank")
     assert log.getvalue().splitlines() == ["1 file skipped:", "/photos/a.jpg: empty file (0 bytes)"]

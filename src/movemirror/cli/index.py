@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
-    Progress,
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -22,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from movemirror.cli.choices import models_help, modes_help
-from movemirror.cli.console import console, fail
+from movemirror.cli.console import UncutProgress, console, fail
 from movemirror.ingest.engines import DEFAULT_ENGINE, ENGINES
 from movemirror.ingest.report import EXAMPLES_PER_REASON, group_by_reason
 from movemirror.ingest.run import COMMIT_EVERY_SECONDS
@@ -186,7 +185,7 @@ class ProgressReporter:
     saved: int | None = None  # the bank's size at this run's last commit
 
     def __init__(self):
-        self.progress = Progress(
+        self.progress = UncutProgress(
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
             MofNCompleteColumn(), TextColumn("frames"), TextColumn("{task.fields[files]}"),
             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
