@@ -29,7 +29,7 @@ def log(monkeypatch) -> io.StringIO:
 def test_log_progress_is_one_line_per_interval(log):
     clock = Clock()
     reporter = index_cli.LogReporter(every=30.0, clock=clock)
-    summary = Summary(files=1200, already=200, frames_planned=5000)
+    summary = Summary(files=1200, already=200, files_planned=1000, frames_planned=5000)
     with reporter:
         for files in range(500, 1201, 500):
             clock.now += 1
@@ -81,7 +81,7 @@ def test_the_progress_bar_on_a_narrow_terminal_folds_and_cuts_no_number(monkeypa
     monkeypatch.setattr(index_cli, "console", UncutConsole(file=out, width=width,
                                                            color_system=None))
     reporter = index_cli.ProgressReporter()
-    summary = Summary(files=12345, already=0, frames_planned=1234567)
+    summary = Summary(files=12345, already=0, files_planned=12345, frames_planned=1234567)
     with reporter:
         reporter.planned(summary)
         summary.files_done, summary.frames, summary.frames_progress = 9876, 765432, 1000000

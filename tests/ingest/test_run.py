@@ -29,7 +29,7 @@ from movemirror.errors import BankError, IngestError
 from movemirror.ingest.dedup import MIN_IOU, iou
 from movemirror.ingest.ledger import TABLE as LEDGER
 from movemirror.ingest.quality import QualityFilter
-from movemirror.ingest.run import Summary, run_index
+from movemirror.ingest.run import SilentReporter, Summary, run_index
 from movemirror.ingest.work import Settings
 from movemirror.motion.tracks import bank_tracks
 from movemirror.pose import ModelMissingError, PoseEstimator
@@ -157,6 +157,25 @@ def test_rerun_adds_nothing_and_new_files_are_added(indexed, lspet_images, tmp_p
     rebuilt = run_index([*sources, more], bank_dir, FAST, rebuild=True)
     assert rebuilt.frames == first.frames + 1
     assert sorted(ids_of(bank_dir)) == sorted(set(ids_of(bank_dir)))
+
+
+def test_a_file_met_twice_is_not_among_the_files_the_run_plans(lspet_images, tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(lspet_images[0], photos / "a.jpg")
+    shutil.copy(lspet_images[0], photos / "a copy.JPG")  # the same content: indexed once
+    shutil.copy(lspet_images[1], photos / "b.jpg")
+    planned = []
+
+    class Recorder(SilentReporter):
+        def planned(self, summary: Summary) -> None:
+            planned.append(summary.files_planned)
+
+    summary = run_index([photos], tmp_path / "bank", FAST, reporter=Recorder())
+    assert summary.files == 3  # found
+    assert planned == [2] and summary.files_done == 2  # the progress ends at 2/2, not 2/3
+    again = run_index([photos], tmp_path / "bank", FAST, reporter=Recorder())
+    assert planned == [2, 0] and again.already == 2
 
 
 def test_near_duplicate_poses_of_a_video_are_dropped(pose_video, tmp_path):

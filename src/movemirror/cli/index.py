@@ -204,7 +204,7 @@ class ProgressReporter:
         self.progress.update(self.task, files=f"{files:,} files found")
 
     def planned(self, summary) -> None:
-        files = summary.files - summary.already
+        files = summary.files_planned
         self.files_total = files
         self.progress.update(self.task, description="indexing", total=summary.frames_planned,
                              files=f"files 0/{files:,}")
@@ -253,10 +253,12 @@ class LogReporter:
             console.print(f"scanning: {files:,} files found", highlight=False)
 
     def planned(self, summary) -> None:
-        self.files_total = summary.files - summary.already
+        self.files_total = summary.files_planned
         self.started = self.last = self.clock()
-        console.print(f"indexing: {self.files_total:,} files, {summary.frames_planned:,} frames "
-                      f"planned ({summary.already:,} files already in the bank)", highlight=False)
+        console.print(f"indexing: {counted(self.files_total, 'file')}, "
+                      f"{counted(summary.frames_planned, 'frame')} planned "
+                      f"({counted(summary.already, 'file')} already in the bank)",
+                      highlight=False)
 
     def unit_done(self, result, summary) -> None:
         if self._due():

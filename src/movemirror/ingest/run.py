@@ -40,6 +40,7 @@ class Summary:
     files_done: int = 0  # files completed in this run
     files_indexed: int = 0  # ... of which gave at least one entry
     already: int = 0  # files already complete in the bank
+    files_planned: int = 0  # files this run works on (a second file of the same content: not)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     entries: int = 0  # entries added
     frames: int = 0  # frames (photos or sampled video frames) run through the model
@@ -223,6 +224,7 @@ class _Run:
             self.units_left[digest] = len(file_units)
             units.extend(file_units)
         self.summary.units_total = len(units)
+        self.summary.files_planned = len(self.files)
         return units
 
     def _units(self, path: str, digest: str, kind: str) -> list[Unit]:
