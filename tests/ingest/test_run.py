@@ -136,6 +136,15 @@ def test_bad_files_are_skipped_with_their_reason(bad_files, some_photos, tmp_pat
     assert summary.files_indexed == 3
 
 
+def test_every_skipped_file_is_named_by_its_full_path(bad_files, tmp_path, monkeypatch):
+    # The log lists them "the full path, then the reason": a source given relative to the
+    # folder the run starts in is no exception.
+    monkeypatch.chdir(tmp_path)
+    summary = run_index([Path("bad")], tmp_path / "bank", LOOSE)
+    assert sorted(path for path, _ in summary.skipped) == sorted(
+        str(tmp_path / "bad" / name) for name in bad_files)
+
+
 def test_rerun_adds_nothing_and_new_files_are_added(indexed, lspet_images, tmp_path):
     bank_dir = copy_bank(indexed, tmp_path)
     first = indexed.summary

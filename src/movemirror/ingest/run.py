@@ -199,7 +199,7 @@ class _Run:
         local_bank = [self.bank_dir] if isinstance(self.bank_dir, Path) else []
         for found in discover(self.sources, exclude=local_bank):
             if isinstance(found, Skip):
-                self.summary.skipped.append((str(found.path), found.reason))
+                self.summary.skipped.append((str(found.path.absolute()), found.reason))
                 continue
             self.summary.files += 1
             if self.summary.files % 500 == 0:
