@@ -135,6 +135,16 @@ def test_bank_info_skipped_lists_every_file_that_gave_no_entry_and_writes_the_cs
     assert f"wrote {len(rows)} skipped files to {table}" in listed.stderr
 
 
+def test_bank_info_csv_where_it_cannot_be_written_is_a_one_line_error(archive):
+    for table in (archive.photos[0] / "skipped.csv",  # a file where its folder would be
+                  archive.folder / "photos"):  # a folder
+        listed = movemirror("bank", "info", archive.bank, "--skipped", "--csv", table)
+        assert listed.returncode == 1, listed.stderr
+        assert "Traceback" not in listed.stderr
+        assert listed.stderr.startswith(f"error: {table}: cannot write the CSV: "), listed.stderr
+        assert len(listed.stderr.splitlines()) == 1 and not listed.stdout
+
+
 def test_bank_info_skipped_needs_a_ledger(tmp_path):
     from movemirror.cli.main import app
 

@@ -29,7 +29,7 @@ def log(monkeypatch) -> io.StringIO:
 def test_log_progress_is_one_line_per_interval(log):
     clock = Clock()
     reporter = index_cli.LogReporter(every=30.0, clock=clock)
-    summary = Summary(files=1200, already=200, frames_planned=5000)
+    summary = Summary(files=1200, already=200, files_planned=1000, frames_planned=5000)
     with reporter:
         for files in range(500, 1201, 500):
             clock.now += 1
@@ -69,6 +69,29 @@ def test_skipped_files_on_a_terminal_are_a_table_with_examples_and_how_to_get_al
     assert "6 files skipped" in text and "…" not in text
     assert "/photos/0.jpg" in text and "/photos/1.jpg" in text and "/photos/2.jpg" not in text
     assert "movemirror bank info /bank --skipped" in " ".join(text.split())
+
+
+@pytest.mark.parametrize("width", [40, 60, 100])
+def test_the_progress_bar_on_a_narrow_terminal_folds_and_cuts_no_number(monkeypatch, width):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    monkeypatch.setattr(index_cli, "console", UncutConsole(file=out, width=width,
+                                                           color_system=None))
+    reporter = index_cli.ProgressReporter()
+    summary = Summary(files=12345, already=0, files_planned=12345, frames_planned=1234567)
+    with reporter:
+        reporter.planned(summary)
+        summary.files_done, summary.frames, summary.frames_progress = 9876, 765432, 1000000
+        reporter.unit_done(None, summary)
+        reporter.committed(987654)
+    final = out.getvalue().split("\r")[-1]  # the last drawing, left on the screen
+    assert "…" not in final
+    words = " ".join(final.split())  # wrapped onto more lines where narrow: between words
+    for number in ("(987,654 saved)", "1000000/1234567 frames", "files 9,876/12,345"):
+        assert number in words, final
 
 
 def test_one_skipped_file_is_counted_in_the_singular(log):

@@ -4,6 +4,7 @@ version, format 1 read-only and its upgrade, a writer killed mid-append, and S3.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -364,6 +365,28 @@ def test_bank_history_and_compact(poses, tmp_path):
     assert info.exit_code == 0 and ": 200 poses\nformat 2, version 2\n" in info.output
     missing = runner.invoke(app, ["bank", "history", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "no bank here" in missing.output
+
+
+def test_compact_of_a_bank_that_cannot_be_written_is_a_one_line_error(poses, tmp_path):
+    path = tmp_path / "bank"
+    bank = PoseBank.from_keypoints(poses[:100], ids=_ids(0, 100))
+    bank.save(path)
+    for start in range(100, 400, 100):
+        bank.add(poses[start:start + 100], ids=_ids(start, 100))
+        bank.save()
+    largest = max(f.stat().st_size for f in (path / "poses.lance" / "data").iterdir())
+    # No file may grow past the appends' largest (RLIMIT_FSIZE binds root too): the merged
+    # file cannot be written, as on a full disk.
+    out = subprocess.run(
+        [sys.executable, "-m", "movemirror.cli.main", "bank", "compact", str(path)],
+        capture_output=True, text=True, timeout=120,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (largest, largest)))
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}"), out.stderr
+    assert "File too large" in lines[0]
+    assert PoseBank.load(path).ids == _ids(0, 400)
 
 
 def test_compact_can_remove_old_versions_and_their_files_but_never_the_latest(poses,

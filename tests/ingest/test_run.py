@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -28,7 +29,7 @@ from movemirror.errors import BankError, IngestError
 from movemirror.ingest.dedup import MIN_IOU, iou
 from movemirror.ingest.ledger import TABLE as LEDGER
 from movemirror.ingest.quality import QualityFilter
-from movemirror.ingest.run import Summary, run_index
+from movemirror.ingest.run import SilentReporter, Summary, run_index
 from movemirror.ingest.work import Settings
 from movemirror.motion.tracks import bank_tracks
 from movemirror.pose import ModelMissingError, PoseEstimator
@@ -135,6 +136,15 @@ def test_bad_files_are_skipped_with_their_reason(bad_files, some_photos, tmp_pat
     assert summary.files_indexed == 3
 
 
+def test_every_skipped_file_is_named_by_its_full_path(bad_files, tmp_path, monkeypatch):
+    # The log lists them "the full path, then the reason": a source given relative to the
+    # folder the run starts in is no exception.
+    monkeypatch.chdir(tmp_path)
+    summary = run_index([Path("bad")], tmp_path / "bank", LOOSE)
+    assert sorted(path for path, _ in summary.skipped) == sorted(
+        str(tmp_path / "bad" / name) for name in bad_files)
+
+
 def test_rerun_adds_nothing_and_new_files_are_added(indexed, lspet_images, tmp_path):
     bank_dir = copy_bank(indexed, tmp_path)
     first = indexed.summary
@@ -156,6 +166,25 @@ def test_rerun_adds_nothing_and_new_files_are_added(indexed, lspet_images, tmp_p
     rebuilt = run_index([*sources, more], bank_dir, FAST, rebuild=True)
     assert rebuilt.frames == first.frames + 1
     assert sorted(ids_of(bank_dir)) == sorted(set(ids_of(bank_dir)))
+
+
+def test_a_file_met_twice_is_not_among_the_files_the_run_plans(lspet_images, tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(lspet_images[0], photos / "a.jpg")
+    shutil.copy(lspet_images[0], photos / "a copy.JPG")  # the same content: indexed once
+    shutil.copy(lspet_images[1], photos / "b.jpg")
+    planned = []
+
+    class Recorder(SilentReporter):
+        def planned(self, summary: Summary) -> None:
+            planned.append(summary.files_planned)
+
+    summary = run_index([photos], tmp_path / "bank", FAST, reporter=Recorder())
+    assert summary.files == 3  # found
+    assert planned == [2] and summary.files_done == 2  # the progress ends at 2/2, not 2/3
+    again = run_index([photos], tmp_path / "bank", FAST, reporter=Recorder())
+    assert planned == [2, 0] and again.already == 2
 
 
 def test_near_duplicate_poses_of_a_video_are_dropped(pose_video, tmp_path):
@@ -345,6 +374,94 @@ def test_cli_reports_progress_summary_and_bank_info(bad_files, some_photos, tmp_
                            str(bank_dir)], capture_output=True, text=True, timeout=120)
     assert info.returncode == 0, info.stderr
     assert f"{len(PoseBank.load(bank_dir)):,} poses" in info.stdout
+
+
+LOOSE_OPTIONS = ("--model", "lightning", "--mode", "fast", "--max-people", "1", "--any-body",
+                 "--min-size", "0", "--min-score", "0", "--min-keypoints", "5")
+
+
+def _files_at_most(size: int):
+    """For a child process: no file it writes may grow past size bytes (RLIMIT_FSIZE binds
+    root too): every commit of a bank fails as on a full disk."""
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+def test_a_bank_that_cannot_be_written_is_a_one_line_error_not_a_traceback(lspet_images,
+                                                                           tmp_path):
+    bank_dir = tmp_path / "bank"
+    out = subprocess.run(_cli(*map(str, lspet_images[:2]), "--bank", str(bank_dir),
+                              "--workers", "1", *LOOSE_OPTIONS),
+                         capture_output=True, text=True, timeout=300,
+                         preexec_fn=_files_at_most(8192))
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {bank_dir}"), out.stderr
+    assert "File too large" in lines[0] and "the same command goes on" in lines[0]
+
+
+# One worker runs the units on a thread of the CLI's own process (Ctrl-C aborted it in ONNX
+# Runtime); two, in a pool of processes.
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_says_what_the_bank_kept_and_how_to_go_on(lspet_images, tmp_path, workers):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for image in lspet_images[300:340]:
+        shutil.copy(image, photos / image.name)
+    bank_dir = tmp_path / "bank"
+    process = subprocess.Popen(
+        _cli(str(photos), "--bank", str(bank_dir), "--workers", workers, "--commit-every", "0",
+             *LOOSE_OPTIONS),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while process.poll() is None and _ledger_version(bank_dir) is None:
+        assert time.monotonic() < deadline, "no commit in 120 s"
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    saved = len(PoseBank.load(bank_dir))
+    assert 0 < saved and len(ids_of(bank_dir)) == saved
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"error: interrupted: {bank_dir} keeps what was saved "), err
+    assert "run the same command again to go on" in lines[0]
+    rerun = subprocess.run(_cli(str(photos), "--bank", str(bank_dir), "--workers", "1",
+                                *LOOSE_OPTIONS), capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(set(ids_of(bank_dir))) == len(ids_of(bank_dir))
+
+
+def test_a_bank_path_that_is_a_file_is_an_error_naming_it(lspet_images, tmp_path):
+    from typer.testing import CliRunner
+
+    from movemirror.cli.main import app
+
+    taken = tmp_path / "notes.txt"
+    taken.write_text("not a bank\n")
+    for bank_dir in (taken, taken / "bank"):
+        with pytest.raises(IngestError, match=f"^{bank_dir}: "):
+            run_index([lspet_images[0]], bank_dir, FAST)
+        result = CliRunner().invoke(app, ["index", str(lspet_images[0]), "--bank", str(bank_dir)],
+                                    env={"COLUMNS": "400"})
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (
+            result.exception)
+        assert result.output.startswith(f"error: {bank_dir}: "), result.output
+    assert taken.read_text() == "not a bank\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_a_read_only_bank_folder_is_an_error_naming_it(lspet_images, tmp_path):
+    bank_dir = tmp_path / "bank"
+    bank_dir.mkdir()
+    bank_dir.chmod(0o555)
+    try:
+        with pytest.raises(IngestError, match=f"^{bank_dir}: cannot write"):
+            run_index([lspet_images[0]], bank_dir, FAST)
+    finally:
+        bank_dir.chmod(0o755)
 
 
 def test_cli_indexes_into_and_searches_a_bank_on_s3(some_photos, s3_bank, tmp_path):

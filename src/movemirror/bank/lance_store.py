@@ -227,7 +227,11 @@ def compact(location: str) -> dict[str, tuple[int, int]]:
         each = lance.dataset(join(location, name))
         before = len(each.get_fragments())
         if before > 1:
-            each.optimize.compact_files()
+            try:
+                each.optimize.compact_files()
+            except (OSError, ValueError, RuntimeError) as error:  # a full disk, read-only
+                raise BankError(f"{join(location, name)}: cannot write: "
+                                f"{_first_line(error)}") from error
             each = lance.dataset(join(location, name))
         out[name] = (before, len(each.get_fragments()))
     return out
@@ -248,13 +252,18 @@ def prune(location: str, keep_versions: int | None = None,
         raise InvalidArgumentError("keep_versions must be at least 1 (the latest version stays)")
     dataset = _open(location, None)
     out = {}
-    stats = dataset.cleanup_old_versions(older_than=older_than, retain_versions=keep_versions)
-    out[POSES] = (int(stats.old_versions), int(stats.bytes_removed))
-    for name in _table_names(dataset):
-        if _committed(location, name + TABLE_SUFFIX):
-            table = lance.dataset(join(location, name + TABLE_SUFFIX))
-            stats = table.cleanup_old_versions(retain_versions=1)
-            out[name + TABLE_SUFFIX] = (int(stats.old_versions), int(stats.bytes_removed))
+    try:
+        stats = dataset.cleanup_old_versions(older_than=older_than,
+                                             retain_versions=keep_versions)
+        out[POSES] = (int(stats.old_versions), int(stats.bytes_removed))
+        for name in _table_names(dataset):
+            if _committed(location, name + TABLE_SUFFIX):
+                table = lance.dataset(join(location, name + TABLE_SUFFIX))
+                stats = table.cleanup_old_versions(retain_versions=1)
+                out[name + TABLE_SUFFIX] = (int(stats.old_versions), int(stats.bytes_removed))
+    except (OSError, RuntimeError) as error:  # a read-only folder
+        raise BankError(f"{location}: cannot remove old versions: {_first_line(error)}"
+                        ) from error
     return out
 
 

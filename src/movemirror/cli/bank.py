@@ -51,7 +51,10 @@ def info(
         raise fail(f"{bank_dir}: this bank has no ledger of source files (it was not built by "
                    "`movemirror index`), so it cannot tell which files were skipped")
     if csv_file is not None:
-        count = write_skipped_csv(ledger, csv_file)
+        try:
+            count = write_skipped_csv(ledger, csv_file)
+        except OSError as error:  # a file where its folder would be, a folder, no permission
+            raise fail(f"{csv_file}: cannot write the CSV: {error.strerror or error}") from None
         # With --skipped, stdout is the list alone (for grep and friends).
         (errors if skipped else console).print(f"wrote {count:,} skipped files to {csv_file}",
                                                markup=False, highlight=False)

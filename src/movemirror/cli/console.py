@@ -14,7 +14,13 @@ from copy import copy
 import typer
 from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
-from rich.table import Table
+from rich.progress import Progress
+from rich.progress_bar import ProgressBar
+from rich.table import Column, Table
+from rich.text import Text
+
+# A progress bar narrower than this is left out: its task's text goes alone, wrapped.
+MIN_BAR_WIDTH = 10
 
 # The width of output that is not a terminal: wider than any line this tool prints, so that
 # nothing is wrapped or cut (rich pads nothing to the console's width unless asked to).
@@ -67,6 +73,44 @@ class UncutConsole(Console):
             return super().status(status, *args, **kwargs)
         self.print(status)
         return nullcontext()
+
+
+class UncutProgress(Progress):
+    """A rich Progress that cuts no number: each task is its columns' text on one line with
+    the bar in the width left over, or, where fewer than MIN_BAR_WIDTH columns are left, the
+    text alone, wrapped onto more lines (rich's own grid ends its cells in `…` instead)."""
+
+    def make_tasks_table(self, tasks) -> Table:
+        table = Table.grid(Column(overflow="fold"), expand=True)
+        for task in tasks:
+            if task.visible:
+                table.add_row(_TaskLine([Text(column.format(task=task))
+                                         if isinstance(column, str) else column(task)
+                                         for column in self.columns]))
+        return table
+
+
+class _TaskLine:
+    """One task of an UncutProgress, laid out for the width it is given."""
+
+    def __init__(self, cells: list):
+        self.cells = cells
+
+    def __rich_console__(self, console, options):
+        bars = [n for n, cell in enumerate(self.cells) if isinstance(cell, ProgressBar)]
+        texts = [cell if isinstance(cell, Text) else Text(str(cell)) for cell in self.cells
+                 if not isinstance(cell, ProgressBar)]
+        at = bars[0] if bars else len(texts)
+        before, after = Text(" ").join(texts[:at]), Text(" ").join(texts[at:])
+        bar_width = options.max_width - before.cell_len - after.cell_len - 2
+        if not bars or bar_width < MIN_BAR_WIDTH:
+            yield Text(" ").join(texts)
+            return
+        bar = self.cells[bars[0]]
+        bar.width = bar_width
+        line = Table.grid(padding=(0, 1))
+        line.add_row(before, bar, after)
+        yield line
 
 
 def fold_cells(table: Table) -> Table:

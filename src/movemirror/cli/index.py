@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -10,7 +12,6 @@ from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
-    Progress,
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -20,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from movemirror.cli.choices import models_help, modes_help
-from movemirror.cli.console import console, fail
+from movemirror.cli.console import UncutProgress, console, fail
 from movemirror.ingest.engines import DEFAULT_ENGINE, ENGINES
 from movemirror.ingest.report import EXAMPLES_PER_REASON, group_by_reason
 from movemirror.ingest.run import COMMIT_EVERY_SECONDS
@@ -103,6 +104,7 @@ def index(
     )
     from movemirror.ingest.attribution import Attribution
     from movemirror.ingest.engines import make_engine
+    from movemirror.ingest.engines.local import LocalEngine
     from movemirror.ingest.quality import QualityFilter
     from movemirror.ingest.run import run_index
     from movemirror.pose import MODES
@@ -148,6 +150,16 @@ def index(
         raise fail(str(error)) from None
     except (IngestError, ModelMissingError, DeviceError) as error:
         raise fail(str(error)) from None
+    except KeyboardInterrupt:
+        stop = fail(interrupted(bank_dir, reporter.saved, commit_every), 130)
+        if isinstance(runner, LocalEngine) and runner.workers <= 1:
+            # The unit at work runs on a thread of this process that cannot be stopped, and
+            # the interpreter's shutdown beside it aborts in ONNX Runtime ("terminate called
+            # without an active exception"): leave at once (commits are on disk already).
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(stop.exit_code)
+        raise stop from None
     print_summary(summary, bank_dir)
     if not summary.bank_entries:
         # Every file unreadable (or without a usable pose): not a success. The bank stays, its
@@ -158,11 +170,22 @@ def index(
                    f"{counted(summary.files, 'media file')} found; the bank is empty ({where})")
 
 
+def interrupted(bank_dir: str, saved: int | None, every: float) -> str:
+    """What an interrupted run left: the bank as its last commit saved it (saved: its size
+    then, if this run is known to have committed)."""
+    kept = (f"{saved:,} poses in all at this run's last commit" if saved is not None else
+            f"progress is saved every {every:g} s")
+    return (f"interrupted: {bank_dir} keeps what was saved ({kept}); the work since is done "
+            "again: run the same command again to go on from there")
+
+
 class ProgressReporter:
     """A rich progress bar: frames done of frames planned, files, frames per second, ETA."""
 
+    saved: int | None = None  # the bank's size at this run's last commit
+
     def __init__(self):
-        self.progress = Progress(
+        self.progress = UncutProgress(
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
             MofNCompleteColumn(), TextColumn("frames"), TextColumn("{task.fields[files]}"),
             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
@@ -181,7 +204,7 @@ class ProgressReporter:
         self.progress.update(self.task, files=f"{files:,} files found")
 
     def planned(self, summary) -> None:
-        files = summary.files - summary.already
+        files = summary.files_planned
         self.files_total = files
         self.progress.update(self.task, description="indexing", total=summary.frames_planned,
                              files=f"files 0/{files:,}")
@@ -195,12 +218,15 @@ class ProgressReporter:
                              rate=f"{rate:.1f} fps")
 
     def committed(self, bank_entries: int) -> None:
+        self.saved = bank_entries
         self.progress.update(self.task, description=f"indexing ({bank_entries:,} saved)")
 
 
 class LogReporter:
     """Progress for a log: one plain line when the work is planned, then one at most every
     `every` seconds (a progress bar redrawn into a file would be thousands of lines)."""
+
+    saved: int | None = None  # the bank's size at this run's last commit
 
     def __init__(self, every: float = LOG_PROGRESS_SECONDS, clock=time.monotonic):
         self.every = every
@@ -227,10 +253,12 @@ class LogReporter:
             console.print(f"scanning: {files:,} files found", highlight=False)
 
     def planned(self, summary) -> None:
-        self.files_total = summary.files - summary.already
+        self.files_total = summary.files_planned
         self.started = self.last = self.clock()
-        console.print(f"indexing: {self.files_total:,} files, {summary.frames_planned:,} frames "
-                      f"planned ({summary.already:,} files already in the bank)", highlight=False)
+        console.print(f"indexing: {counted(self.files_total, 'file')}, "
+                      f"{counted(summary.frames_planned, 'frame')} planned "
+                      f"({counted(summary.already, 'file')} already in the bank)",
+                      highlight=False)
 
     def unit_done(self, result, summary) -> None:
         if self._due():
@@ -241,7 +269,7 @@ class LogReporter:
                           f"{rate:.1f} frames/s", highlight=False)
 
     def committed(self, bank_entries: int) -> None:
-        pass
+        self.saved = bank_entries
 
 
 def print_summary(summary, bank_dir: str) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from movemirror.errors import DecodeError, IngestError, NothingToIndexError
+from movemirror.errors import BankError, DecodeError, IngestError, NothingToIndexError
 from movemirror.files import file_sha256
 from movemirror.ingest.attribution import Attribution
 from movemirror.ingest.commit import BankWriter
@@ -40,6 +40,7 @@ class Summary:
     files_done: int = 0  # files completed in this run
     files_indexed: int = 0  # ... of which gave at least one entry
     already: int = 0  # files already complete in the bank
+    files_planned: int = 0  # files this run works on (a second file of the same content: not)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     entries: int = 0  # entries added
     frames: int = 0  # frames (photos or sampled video frames) run through the model
@@ -110,7 +111,13 @@ def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: i
                     attribution or Attribution(), commit_every, reporter).run()
     bank_dir = Path(bank_dir)
     created = not bank_dir.exists()
-    bank_dir.mkdir(parents=True, exist_ok=True)
+    if bank_dir.exists() and not bank_dir.is_dir():
+        raise IngestError(f"{bank_dir}: a file, not a bank's folder (nothing was indexed)")
+    try:
+        bank_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # no permission, or a file above it
+        raise IngestError(f"{bank_dir}: cannot make the bank's folder: "
+                          f"{error.strerror or error} (nothing was indexed)") from None
     try:
         with _exclusive(bank_dir):
             return _Run(sources, bank_dir, settings, engine, rebuild,
@@ -192,7 +199,7 @@ class _Run:
         local_bank = [self.bank_dir] if isinstance(self.bank_dir, Path) else []
         for found in discover(self.sources, exclude=local_bank):
             if isinstance(found, Skip):
-                self.summary.skipped.append((str(found.path), found.reason))
+                self.summary.skipped.append((str(found.path.absolute()), found.reason))
                 continue
             self.summary.files += 1
             if self.summary.files % 500 == 0:
@@ -217,6 +224,7 @@ class _Run:
             self.units_left[digest] = len(file_units)
             units.extend(file_units)
         self.summary.units_total = len(units)
+        self.summary.files_planned = len(self.files)
         return units
 
     def _units(self, path: str, digest: str, kind: str) -> list[Unit]:
@@ -291,7 +299,11 @@ class _Run:
             self.summary.skipped.append((path, reason))
 
     def _commit(self) -> None:
-        self.reporter.committed(self.writer.commit())
+        try:
+            self.reporter.committed(self.writer.commit())
+        except BankError as error:  # a full disk, a folder made read-only while running
+            raise IngestError(f"{error} (what earlier commits saved is kept: the same command "
+                              "goes on from there once the bank can be written)") from error
 
 
 _FINISHED = object()  # the engine has no more results
@@ -355,7 +367,11 @@ class _exclusive:
         self.path = bank_dir / LOCK
 
     def __enter__(self):
-        self.handle = open(self.path, "a")
+        try:
+            self.handle = open(self.path, "a")
+        except OSError as error:  # a read-only folder
+            raise IngestError(f"{self.path.parent}: cannot write to the bank's folder: "
+                              f"{error.strerror or error} (nothing was indexed)") from None
         try:
             fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

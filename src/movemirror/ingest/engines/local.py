@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterable, Iterator
 
 from movemirror.ingest.work import MULTIPOSE_SIDE, Settings, Unit, UnitResult, process_unit
@@ -41,6 +42,12 @@ def _run(task: tuple[Unit, Settings, str]) -> UnitResult:
     return process_unit(unit, settings, estimator_for(settings.model, settings.mode, device))
 
 
+def _ignore_interrupts() -> None:
+    """A worker leaves Ctrl-C to the run (the terminal sends it to every process): the run
+    stops the pool; a worker interrupted on its own would print its traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                else os.cpu_count() or 1)
@@ -55,7 +62,7 @@ def run_units(units: Iterable[Unit], settings: Settings, workers: int,
         return
     # spawn, not fork: a forked ONNX Runtime or PyAV can inherit locks held by other threads.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=_ignore_interrupts) as pool:
         yield from pool.imap_unordered(_run, tasks, chunksize=1)
 
 
