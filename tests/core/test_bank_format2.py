@@ -358,6 +358,8 @@ def test_bank_history_and_compact(poses, tmp_path):
     compacted = runner.invoke(app, ["bank", "compact", str(path)])
     assert compacted.exit_code == 0, compacted.output
     assert "poses.lance: 4 fragments -> 1" in compacted.output
+    again = runner.invoke(app, ["bank", "compact", str(path)])
+    assert "poses.lance: 1 fragment -> 1" in again.output  # the singular
     after = PoseBank.load(path)
     assert after.ids == _ids(0, 400) and int(after.generation) > 4  # a new version
     np.testing.assert_array_equal(after.keypoints, poses[:400])

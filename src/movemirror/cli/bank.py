@@ -123,10 +123,11 @@ def compact(
     except BankError as error:
         raise fail(str(error)) from None
     for name, (before, after) in merged.items():
-        console.print(f"{name}: {before:,} fragments -> {after:,}", markup=False,
+        console.print(f"{name}: {counted(before, 'fragment')} -> {after:,}", markup=False,
                       highlight=False)
     for name, (versions, removed) in pruned.items():
-        console.print(f"{name}: {versions:,} old versions removed ({removed:,} bytes)",
+        console.print(f"{name}: {counted(versions, 'old version')} removed "
+                      f"({counted(removed, 'byte')})",
                       markup=False, highlight=False)
 
 

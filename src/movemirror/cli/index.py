@@ -274,16 +274,16 @@ class LogReporter:
 
 def print_summary(summary, bank_dir: str) -> None:
     console.print(
-        f"[bold]{escape(str(bank_dir))}[/]: {summary.entries:,} entries added from "
-        f"{counted(summary.files_indexed, 'file')}; the bank now holds {summary.bank_entries:,}.",
-        soft_wrap=True)
+        f"[bold]{escape(str(bank_dir))}[/]: {counted(summary.entries, 'entry', 'entries')} "
+        f"added from {counted(summary.files_indexed, 'file')}; the bank now holds "
+        f"{summary.bank_entries:,}.", soft_wrap=True)
     console.print(
         f"engine: {summary.engine}.", soft_wrap=True, highlight=False, markup=False)
     console.print(
-        f"{summary.files:,} media files found, {summary.already:,} already in the bank; "
-        f"{summary.frames:,} frames in {summary.work_seconds:.1f} s ({summary.fps:.1f} frames/s), "
-        f"{summary.duplicates:,} near-duplicate poses dropped, "
-        f"{sum(summary.rejected.values()):,} poses refused by the filters; "
+        f"{counted(summary.files, 'media file')} found, {summary.already:,} already in the "
+        f"bank; {counted(summary.frames, 'frame')} in {summary.work_seconds:.1f} s "
+        f"({summary.fps:.1f} frames/s), {counted(summary.duplicates, 'near-duplicate pose')} "
+        f"dropped, {counted(sum(summary.rejected.values()), 'pose')} refused by the filters; "
         f"total {summary.seconds:.1f} s.", soft_wrap=True)
     if summary.rejected:
         console.print("refused poses: " + ", ".join(
