@@ -216,13 +216,91 @@ def test_docs_screenshots_from_licence_clean_photos(open_page, tmp_path):
             traffic.assert_only_keypoints_left()
 
 
+def pose_pixels(png: bytes):
+    """An element's screenshot as an (H, W) mask of the skeleton's white lines and pink dots
+    (not the black background, nor the card's grey border)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        pixels = np.asarray(image.convert("RGB"), np.int16)
+    return pixels[:, :, 0] > 120
+
+
+def where_drawn(keypoints, side, mirrored):
+    """Where a pose fitted to a side x side square lands (its confident keypoints fill 80% of
+    it, centred), flipped when the match was found mirrored."""
+    import numpy as np
+
+    pose = np.asarray(keypoints, float)
+    sure = pose[pose[:, 2] >= 0.3]
+    low, high = sure[:, :2].min(axis=0), sure[:, :2].max(axis=0)
+    scale = 0.8 * side / np.maximum(high - low, 1).max()
+    points = (sure[:, :2] - (low + high) / 2) * scale + side / 2
+    if mirrored:
+        points[:, 0] = side - points[:, 0]
+    return points
+
+
+def assert_skeleton_drawn(png: bytes, keypoints, mirrored):
+    import numpy as np
+
+    drawn = pose_pixels(png)
+    side = drawn.shape[1]
+    assert drawn.shape[0] == side  # a square
+    for x, y in where_drawn(keypoints, side, mirrored):
+        r = max(3, side // 60)
+        near = drawn[max(0, int(y) - r):int(y) + r + 1, max(0, int(x) - r):int(x) + r + 1]
+        assert near.any(), (x, y, side)  # every confident keypoint is drawn where it lies
+    edge = max(2, side // 40)  # nothing near the edges: the pose fills 80%, centred
+    assert not drawn[:edge].any() and not drawn[-edge:].any()
+    assert not drawn[:, :edge].any() and not drawn[:, -edge:].any()
+    assert 0.005 < drawn.mean() < 0.4, drawn.mean()
+    assert np.ptp(np.nonzero(drawn)[0]) > 0.3 * side  # a body, not a dot
+
+
+def test_a_match_without_a_picture_shows_its_skeleton_on_its_card_and_in_the_dialog(
+        open_page, bank, tmp_path):
+    from movemirror.bank import PoseBank
+
+    # The COCO people as a bank built from keypoints alone (as from pose JSON): no pictures.
+    bare = PoseBank.from_keypoints(bank.keypoints, ids=list(bank.ids), meta={
+        "source": [bank.record(i)["source"] for i in range(len(bank))]})
+    photos = len({bank.record(i)["source"] for i in range(len(bank))})
+    with LiveServer(create_app(bare)) as server:
+        page, _ = open_explore(open_page, server=server, cards=min(photos, EXPLORE_K))
+        page.click("#freeze")
+        card = page.locator("#grid li:nth-child(1) .thumb")
+        shown = page.evaluate("""() => { const li = document.querySelector('#grid li');
+            const canvas = li.querySelector('canvas');
+            return { keypoints: li.match.keypoints, mirrored: li.match.mirrored,
+                     img: li.querySelector('img').hidden, canvas: canvas && !canvas.hidden,
+                     label: canvas && canvas.getAttribute('aria-label'),
+                     loading: li.querySelector('.thumb').dataset.loading }; }""")
+        assert shown["canvas"] and shown["img"] and shown["loading"] == "false", shown
+        assert "skeleton" in shown["label"] and "Match 1" in shown["label"]
+        assert_skeleton_drawn(card.screenshot(), shown["keypoints"], shown["mirrored"])
+        screenshot(page, "explore-skeletons")
+        page.click("#grid li:nth-child(1) .card")
+        wait_for(page, "() => document.querySelector('#detail').open")
+        large = page.locator("#detail .detail-image canvas")
+        box = large.bounding_box()
+        assert box["width"] >= 0.6 * 800 * 0.72  # large: as a picture would be
+        assert page.evaluate("() => document.querySelector('#detail img').hidden")
+        assert_skeleton_drawn(large.screenshot(), shown["keypoints"], shown["mirrored"])
+        screenshot(page, "explore-skeleton-dialog")
+
+
 def test_focus_returns_to_the_grid_when_cards_come_back_after_an_empty_moment(module_page):
     # The live grid empties on a camera frame without a person; if the dialog closes then, its
     # opener's card (or its place) takes focus as soon as cards are back.
     result = run_module(module_page, "explore.js", """
         const { MatchDialog } = await import('/static/js/dialog.js');
         document.body.insertAdjacentHTML('beforeend', `<ol id="grid"></ol>
-          <dialog id="detail"><div><img alt=""></div><h2 class="title"></h2>
+          <dialog id="detail"><div class="detail-image"><img alt=""><canvas hidden></canvas>
+          </div><h2 class="title"></h2>
           <dd class="rank"></dd><dd class="distance"></dd><dd class="file"></dd>
           <dd class="source"></dd><dd class="credit"></dd><dd class="licence"></dd>
           <button type="button" class="close">Close</button></dialog>`);
