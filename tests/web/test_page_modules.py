@@ -93,3 +93,14 @@ def test_gif_frames_last_as_long_as_they_stood_when_capture_runs_late(module_pag
     assert max(frames) >= 300  # the frame before the stall stood that long
     # All but the last frame together last as long as the recording took, to a step each.
     assert abs(sum(frames[:-1]) - delays["elapsed"]) <= 10 * len(frames) + 100
+
+
+def test_the_gifs_last_frame_names_the_licence_even_without_a_credit(module_page):
+    # A sidecar may give a licence alone (e.g. CC0, nobody to credit): it went unwritten.
+    lines = run_module(module_page, "gif_button.js", """
+        return [m.creditLine({ credit: 'Ann Lee', licence: 'CC BY 2.0' }),
+                m.creditLine({ credit: null, licence: 'CC0 1.0' }),
+                m.creditLine({ credit: 'Ann Lee', licence: null }),
+                m.creditLine({ credit: null, licence: null }), m.creditLine(null)];
+    """)
+    assert lines == ["Match: Ann Lee CC BY 2.0", "Match: CC0 1.0", "Match: Ann Lee", None, None]
