@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .pages import run_module
@@ -104,3 +106,45 @@ def test_the_gifs_last_frame_names_the_licence_even_without_a_credit(module_page
                 m.creditLine({ credit: null, licence: null }), m.creditLine(null)];
     """)
     assert lines == ["Match: Ann Lee CC BY 2.0", "Match: CC0 1.0", "Match: Ann Lee", None, None]
+
+
+def test_the_gif_shows_the_match_flipped_as_the_mirror_view_does(module_page, bank):
+    # The mirror view flips a match found mirrored by flipping its frame (#match-frame), not
+    # the <img> in it, which the GIF looked at: the GIF held it unflipped.
+    from urllib.parse import quote
+
+    thumbnail = "/bank/" + quote(bank.record(0)["thumbnail"])
+    panels = run_module(module_page, "gif.js", """
+        const frame = document.createElement('div');
+        const img = document.createElement('img');
+        frame.append(img);
+        document.body.append(frame);
+        img.src = THUMBNAIL;
+        await img.decode();
+        const person = document.createElement('canvas');
+        person.width = 64; person.height = 48;
+        const capture = async () => {
+          const frames = [];
+          const encoding = { add: (image) => frames.push(image) };
+          await new m.GifRecorder({ seconds: 0.1, fps: 10 }).capture(
+            person, () => img, () => null, () => {}, encoding);
+          const { data, width } = frames[0];  // the match's half: x 240 to 480
+          const rows = [];
+          for (let y = 0; y < 240; y += 8) {
+            const row = [];
+            for (let x = 240; x < 480; x += 1) row.push(data[(y * width + x) * 4]);
+            rows.push(row);
+          }
+          return rows;
+        };
+        const plain = await capture();
+        frame.classList.add('flipped');  // as flipbook.js shows a match found mirrored
+        const flipped = await capture();
+        return { plain, flipped };
+    """.replace("THUMBNAIL", json.dumps(thumbnail)))
+    import numpy as np
+
+    plain, flipped = np.array(panels["plain"], float), np.array(panels["flipped"], float)
+    assert np.abs(plain - plain[:, ::-1]).mean() > 10  # an image that is not symmetric
+    # The flipped one is the plain one mirrored, not the same.
+    assert np.abs(flipped - plain[:, ::-1]).mean() < 0.2 * np.abs(flipped - plain).mean()

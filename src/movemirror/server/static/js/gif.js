@@ -110,7 +110,7 @@ export class GifRecorder {
       if (person.width) drawCover(ctx, person, 0, 0, PANEL, person.width, person.height);
       const img = matchImage();
       if (img && img.complete && img.naturalWidth) {
-        if (img.classList.contains('flipped')) {
+        if (img.closest('.flipped')) { // shown flipped (the mirror view flips its frame)
           ctx.save();
           ctx.translate(PANEL * 3, 0);
           ctx.scale(-1, 1);
