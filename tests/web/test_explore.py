@@ -8,8 +8,8 @@ import pytest
 
 from movemirror.server import create_app
 
-from .conftest import LiveServer, build_coco_bank
-from .pages import run_module, screenshot, wait_for, wait_for_matches
+from .conftest import LiveServer, build_coco_bank, keypoints_only
+from .pages import assert_skeleton_drawn, run_module, screenshot, wait_for, wait_for_matches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -216,58 +216,9 @@ def test_docs_screenshots_from_licence_clean_photos(open_page, tmp_path):
             traffic.assert_only_keypoints_left()
 
 
-def pose_pixels(png: bytes):
-    """An element's screenshot as an (H, W) mask of the skeleton's white lines and pink dots
-    (not the black background, nor the card's grey border)."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as image:
-        pixels = np.asarray(image.convert("RGB"), np.int16)
-    return pixels[:, :, 0] > 120
-
-
-def where_drawn(keypoints, side, mirrored):
-    """Where a pose fitted to a side x side square lands (its confident keypoints fill 80% of
-    it, centred), flipped when the match was found mirrored."""
-    import numpy as np
-
-    pose = np.asarray(keypoints, float)
-    sure = pose[pose[:, 2] >= 0.3]
-    low, high = sure[:, :2].min(axis=0), sure[:, :2].max(axis=0)
-    scale = 0.8 * side / np.maximum(high - low, 1).max()
-    points = (sure[:, :2] - (low + high) / 2) * scale + side / 2
-    if mirrored:
-        points[:, 0] = side - points[:, 0]
-    return points
-
-
-def assert_skeleton_drawn(png: bytes, keypoints, mirrored):
-    import numpy as np
-
-    drawn = pose_pixels(png)
-    side = drawn.shape[1]
-    assert drawn.shape[0] == side  # a square
-    for x, y in where_drawn(keypoints, side, mirrored):
-        r = max(3, side // 60)
-        near = drawn[max(0, int(y) - r):int(y) + r + 1, max(0, int(x) - r):int(x) + r + 1]
-        assert near.any(), (x, y, side)  # every confident keypoint is drawn where it lies
-    edge = max(2, side // 40)  # nothing near the edges: the pose fills 80%, centred
-    assert not drawn[:edge].any() and not drawn[-edge:].any()
-    assert not drawn[:, :edge].any() and not drawn[:, -edge:].any()
-    assert 0.005 < drawn.mean() < 0.4, drawn.mean()
-    assert np.ptp(np.nonzero(drawn)[0]) > 0.3 * side  # a body, not a dot
-
-
 def test_a_match_without_a_picture_shows_its_skeleton_on_its_card_and_in_the_dialog(
         open_page, bank, tmp_path):
-    from movemirror.bank import PoseBank
-
-    # The COCO people as a bank built from keypoints alone (as from pose JSON): no pictures.
-    bare = PoseBank.from_keypoints(bank.keypoints, ids=list(bank.ids), meta={
-        "source": [bank.record(i)["source"] for i in range(len(bank))]})
+    bare = keypoints_only(bank)
     photos = len({bank.record(i)["source"] for i in range(len(bank))})
     with LiveServer(create_app(bare)) as server:
         page, _ = open_explore(open_page, server=server, cards=min(photos, EXPLORE_K))

@@ -148,3 +148,26 @@ def test_the_gif_shows_the_match_flipped_as_the_mirror_view_does(module_page, ba
     assert np.abs(plain - plain[:, ::-1]).mean() > 10  # an image that is not symmetric
     # The flipped one is the plain one mirrored, not the same.
     assert np.abs(flipped - plain[:, ::-1]).mean() < 0.2 * np.abs(flipped - plain).mean()
+
+
+def test_the_gif_records_a_match_drawn_as_its_skeleton(module_page, bank):
+    # A match without a picture is shown as its skeleton on a canvas: the GIF's half for it
+    # was left blank (it drew only an <img>).
+    lit = run_module(module_page, "gif.js", """
+        const { drawPoseAlone } = await import('/static/js/pose_alone.js');
+        const skeleton = document.createElement('canvas');
+        skeleton.width = 300; skeleton.height = 300;
+        drawPoseAlone(skeleton, KEYPOINTS);
+        const person = document.createElement('canvas');
+        person.width = 64; person.height = 48;
+        const frames = [];
+        await new m.GifRecorder({ seconds: 0.1, fps: 10 }).capture(
+          person, () => skeleton, () => null, () => {}, { add: (image) => frames.push(image) });
+        const { data, width, height } = frames[0];
+        let match = 0;  // skeleton-bright pixels in the match's half (x 240 to 480)
+        for (let y = 0; y < height; y += 1) {
+          for (let x = 240; x < width; x += 1) if (data[(y * width + x) * 4] > 120) match += 1;
+        }
+        return match / (240 * height);
+    """.replace("KEYPOINTS", json.dumps(bank.keypoints[0].tolist())))
+    assert 0.005 < lit < 0.4, lit
