@@ -79,6 +79,13 @@ def build_coco_bank(out: Path, min_keypoints: int = 8,
     return PoseBank.load(out)
 
 
+def keypoints_only(bank: PoseBank) -> PoseBank:
+    """The bank's poses as a bank built from keypoints alone (as from pose JSON): the same
+    ids and sources, no pictures."""
+    return PoseBank.from_keypoints(bank.keypoints, ids=list(bank.ids), meta={
+        "source": [bank.record(i)["source"] for i in range(len(bank))]})
+
+
 @pytest.fixture(scope="session")
 def bank_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("coco-bank")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
+from PIL import Image
+
 from .conftest import ARTIFACTS, REPO
 
 AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -50,3 +55,39 @@ def axe_violations(page, impacts=BLOCKING_IMPACTS) -> list[dict]:
             nodes: v.nodes.map((n) => n.target.join(' ')) }));
     }""")
     return [v for v in result if v["impact"] in impacts]
+
+
+def pose_pixels(png: bytes):
+    """An element's screenshot as an (H, W) mask of the skeleton's white lines and pink dots
+    (not the black background, nor the card's grey border)."""
+    with Image.open(io.BytesIO(png)) as image:
+        pixels = np.asarray(image.convert("RGB"), np.int16)
+    return pixels[:, :, 0] > 120
+
+
+def where_drawn(keypoints, side, mirrored):
+    """Where a pose fitted to a side x side square lands (its confident keypoints fill 80% of
+    it, centred), flipped when the match was found mirrored."""
+    pose = np.asarray(keypoints, float)
+    sure = pose[pose[:, 2] >= 0.3]
+    low, high = sure[:, :2].min(axis=0), sure[:, :2].max(axis=0)
+    scale = 0.8 * side / np.maximum(high - low, 1).max()
+    points = (sure[:, :2] - (low + high) / 2) * scale + side / 2
+    if mirrored:
+        points[:, 0] = side - points[:, 0]
+    return points
+
+
+def assert_skeleton_drawn(png: bytes, keypoints, mirrored):
+    drawn = pose_pixels(png)
+    side = drawn.shape[1]
+    assert drawn.shape[0] == side  # a square
+    for x, y in where_drawn(keypoints, side, mirrored):
+        r = max(3, side // 60)
+        near = drawn[max(0, int(y) - r):int(y) + r + 1, max(0, int(x) - r):int(x) + r + 1]
+        assert near.any(), (x, y, side)  # every confident keypoint is drawn where it lies
+    edge = max(2, side // 40)  # nothing near the edges: the pose fills 80%, centred
+    assert not drawn[:edge].any() and not drawn[-edge:].any()
+    assert not drawn[:, :edge].any() and not drawn[:, -edge:].any()
+    assert 0.005 < drawn.mean() < 0.4, drawn.mean()
+    assert np.ptp(np.nonzero(drawn)[0]) > 0.3 * side  # a body, not a dot

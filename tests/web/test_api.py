@@ -325,3 +325,33 @@ def test_a_match_says_where_its_pose_lies_in_its_image(client, bank, query_pose)
     # Fractions of the image that land on the bank's keypoints in the image's pixels.
     assert np.allclose(pose[labelled, :2] * size, bank.keypoints[row][labelled, :2], atol=0.1)
     assert np.array_equal(pose[:, 2], bank.keypoints[row][:, 2])
+
+
+def test_a_match_without_a_picture_carries_its_keypoints_over_http_and_the_stream(bank,
+                                                                                query_pose):
+    # A bank built from keypoints alone (as from pose JSON): no picture, no image_pose, so the
+    # page can only draw the match from the pose itself.
+    from movemirror.bank import PoseBank
+
+    bare = PoseBank.from_keypoints(bank.keypoints, ids=list(bank.ids))
+    with TestClient(create_app(bare)) as client:
+        rest = client.post("/api/search", json=body(query_pose, k=5)).json()["matches"]
+        with client.websocket_connect("/api/stream") as ws:
+            ws.send_text(json.dumps(body(query_pose, k=5)))
+            streamed = json.loads(ws.receive_text())["matches"]
+        spec = client.get("/openapi.json").json()["components"]["schemas"]["Match"]
+    assert "keypoints" in spec["properties"]
+    assert [m["id"] for m in streamed] == [m["id"] for m in rest]
+    for match in (*rest, *streamed):
+        assert match["thumbnail"] is None and match["image_pose"] is None
+        pose = np.array(match["keypoints"], np.float32)
+        assert pose.shape == (17, 3)
+        held = bare.keypoints[bare.ids.index(match["id"])]
+        assert np.allclose(pose[:, :2], held[:, :2], atol=0.05)  # source pixels, to 0.1 px
+        assert np.allclose(pose[:, 2], held[:, 2], atol=0.005)
+
+
+def test_a_match_with_its_pose_placed_on_its_picture_does_not_repeat_it(client, query_pose):
+    # image_pose already gives the pose; its keypoints would add half to every reply.
+    matches = client.post("/api/search", json=body(query_pose, k=5)).json()["matches"]
+    assert all(m["image_pose"] is not None and m["keypoints"] is None for m in matches)

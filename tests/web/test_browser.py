@@ -89,6 +89,9 @@ def test_explore_grid_fills_and_opens_a_match(open_page, bank):
     assert page.input_value("#metric") == "likeness"  # the default
     # likeness always looks both ways round: the mirror box says so while it is chosen
     assert page.is_checked("#mirror-toggle") and page.is_disabled("#mirror-toggle")
+    # in words beside the box, not only in a title that a phone never shows
+    mirror_label = "label:has(#mirror-toggle)"
+    assert "always, with likeness" in page.inner_text(mirror_label)
     # ...but the page sends the person's own choice (unticked), which the movement search
     # takes: likeness's tick would double its cost.
     sent = [json.loads(frame) for frame in traffic.ws_frames if isinstance(frame, str)]
@@ -102,6 +105,7 @@ def test_explore_grid_fills_and_opens_a_match(open_page, bank):
     distances = [float(text.split("·")[1].split()[0]) for text in labels]
     assert len(distances) == 20 and distances == sorted(distances)
     assert not page.is_checked("#mirror-toggle") and page.is_enabled("#mirror-toggle")
+    assert page.inner_text(mirror_label).strip() == "mirror"
     page.select_option("#metric", "weighted")
     wait_for(page, f"() => document.querySelector('#grid .distance').textContent !== "
                    f"{json.dumps(labels[0])}")

@@ -8,8 +8,8 @@ import pytest
 
 from movemirror.server import create_app
 
-from .conftest import LiveServer, build_coco_bank
-from .pages import run_module, screenshot, wait_for, wait_for_matches
+from .conftest import LiveServer, build_coco_bank, keypoints_only
+from .pages import assert_skeleton_drawn, run_module, screenshot, wait_for, wait_for_matches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -216,13 +216,42 @@ def test_docs_screenshots_from_licence_clean_photos(open_page, tmp_path):
             traffic.assert_only_keypoints_left()
 
 
+def test_a_match_without_a_picture_shows_its_skeleton_on_its_card_and_in_the_dialog(
+        open_page, bank, tmp_path):
+    bare = keypoints_only(bank)
+    photos = len({bank.record(i)["source"] for i in range(len(bank))})
+    with LiveServer(create_app(bare)) as server:
+        page, _ = open_explore(open_page, server=server, cards=min(photos, EXPLORE_K))
+        page.click("#freeze")
+        card = page.locator("#grid li:nth-child(1) .thumb")
+        shown = page.evaluate("""() => { const li = document.querySelector('#grid li');
+            const canvas = li.querySelector('canvas');
+            return { keypoints: li.match.keypoints, mirrored: li.match.mirrored,
+                     img: li.querySelector('img').hidden, canvas: canvas && !canvas.hidden,
+                     label: canvas && canvas.getAttribute('aria-label'),
+                     loading: li.querySelector('.thumb').dataset.loading }; }""")
+        assert shown["canvas"] and shown["img"] and shown["loading"] == "false", shown
+        assert "skeleton" in shown["label"] and "Match 1" in shown["label"]
+        assert_skeleton_drawn(card.screenshot(), shown["keypoints"], shown["mirrored"])
+        screenshot(page, "explore-skeletons")
+        page.click("#grid li:nth-child(1) .card")
+        wait_for(page, "() => document.querySelector('#detail').open")
+        large = page.locator("#detail .detail-image canvas")
+        box = large.bounding_box()
+        assert box["width"] >= 0.6 * 800 * 0.72  # large: as a picture would be
+        assert page.evaluate("() => document.querySelector('#detail img').hidden")
+        assert_skeleton_drawn(large.screenshot(), shown["keypoints"], shown["mirrored"])
+        screenshot(page, "explore-skeleton-dialog")
+
+
 def test_focus_returns_to_the_grid_when_cards_come_back_after_an_empty_moment(module_page):
     # The live grid empties on a camera frame without a person; if the dialog closes then, its
     # opener's card (or its place) takes focus as soon as cards are back.
     result = run_module(module_page, "explore.js", """
         const { MatchDialog } = await import('/static/js/dialog.js');
         document.body.insertAdjacentHTML('beforeend', `<ol id="grid"></ol>
-          <dialog id="detail"><div><img alt=""></div><h2 class="title"></h2>
+          <dialog id="detail"><div class="detail-image"><img alt=""><canvas hidden></canvas>
+          </div><h2 class="title"></h2>
           <dd class="rank"></dd><dd class="distance"></dd><dd class="file"></dd>
           <dd class="source"></dd><dd class="credit"></dd><dd class="licence"></dd>
           <button type="button" class="close">Close</button></dialog>`);

@@ -3,6 +3,7 @@ caption that always names the picture shown (issue 11, findings 1-3)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import PurePosixPath
@@ -138,3 +139,34 @@ def test_a_mirrored_match_is_marked_where_it_is_shown_flipped(open_page):
     assert flipped["caption"].endswith(" · ↔ mirrored"), flipped
     assert "shown mirrored" in flipped["alt"] and "flipped" in flipped["title"], flipped
     screenshot(page, "mirror-mirrored-match")
+
+
+def test_a_match_without_a_picture_is_shown_as_its_skeleton(open_page, bank):
+    # On a bank built from keypoints alone the panel said "Looking for your match…" for good,
+    # while matches came.
+    from movemirror.server import create_app
+
+    from .conftest import LiveServer, keypoints_only
+    from .pages import assert_skeleton_drawn
+
+    with LiveServer(create_app(keypoints_only(bank))) as server:
+        page, _ = open_page(server=server)
+        wait_for_matches(page, 5)
+        wait_for(page, "() => window.movemirror.displayed !== null", timeout=20_000)
+        shown = page.evaluate("""() => { const m = window.movemirror.displayed;
+            const c = document.querySelector('#match-skeleton');
+            return { keypoints: m.keypoints, mirrored: m.mirrored, file: m.file,
+                     drawn: c.toDataURL('image/png'),  // read with its match, in one go
+                     empty: document.querySelector('#match-empty').hidden,
+                     canvas: !c.hidden, label: c.getAttribute('aria-label'),
+                     caption: document.querySelector('#match-caption').textContent }; }""")
+        assert shown["empty"] and shown["canvas"], shown
+        assert "skeleton" in shown["label"] and shown["caption"].startswith(shown["file"])
+        frame = page.locator("#match-frame")
+        size = frame.bounding_box()
+        panel = box(page, ".flipbook figure")
+        assert size["width"] >= 0.8 * min(panel["width"], panel["height"] - 60), (size, panel)
+        # The canvas as drawn (a match found mirrored is flipped by its frame's CSS).
+        png = base64.b64decode(shown["drawn"].split(",", 1)[1])
+        assert_skeleton_drawn(png, shown["keypoints"], mirrored=False)
+        screenshot(page, "mirror-skeleton-alone")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .pages import run_module
@@ -93,3 +95,79 @@ def test_gif_frames_last_as_long_as_they_stood_when_capture_runs_late(module_pag
     assert max(frames) >= 300  # the frame before the stall stood that long
     # All but the last frame together last as long as the recording took, to a step each.
     assert abs(sum(frames[:-1]) - delays["elapsed"]) <= 10 * len(frames) + 100
+
+
+def test_the_gifs_last_frame_names_the_licence_even_without_a_credit(module_page):
+    # A sidecar may give a licence alone (e.g. CC0, nobody to credit): it went unwritten.
+    lines = run_module(module_page, "gif_button.js", """
+        return [m.creditLine({ credit: 'Ann Lee', licence: 'CC BY 2.0' }),
+                m.creditLine({ credit: null, licence: 'CC0 1.0' }),
+                m.creditLine({ credit: 'Ann Lee', licence: null }),
+                m.creditLine({ credit: null, licence: null }), m.creditLine(null)];
+    """)
+    assert lines == ["Match: Ann Lee CC BY 2.0", "Match: CC0 1.0", "Match: Ann Lee", None, None]
+
+
+def test_the_gif_shows_the_match_flipped_as_the_mirror_view_does(module_page, bank):
+    # The mirror view flips a match found mirrored by flipping its frame (#match-frame), not
+    # the <img> in it, which the GIF looked at: the GIF held it unflipped.
+    from urllib.parse import quote
+
+    thumbnail = "/bank/" + quote(bank.record(0)["thumbnail"])
+    panels = run_module(module_page, "gif.js", """
+        const frame = document.createElement('div');
+        const img = document.createElement('img');
+        frame.append(img);
+        document.body.append(frame);
+        img.src = THUMBNAIL;
+        await img.decode();
+        const person = document.createElement('canvas');
+        person.width = 64; person.height = 48;
+        const capture = async () => {
+          const frames = [];
+          const encoding = { add: (image) => frames.push(image) };
+          await new m.GifRecorder({ seconds: 0.1, fps: 10 }).capture(
+            person, () => img, () => null, () => {}, encoding);
+          const { data, width } = frames[0];  // the match's half: x 240 to 480
+          const rows = [];
+          for (let y = 0; y < 240; y += 8) {
+            const row = [];
+            for (let x = 240; x < 480; x += 1) row.push(data[(y * width + x) * 4]);
+            rows.push(row);
+          }
+          return rows;
+        };
+        const plain = await capture();
+        frame.classList.add('flipped');  // as flipbook.js shows a match found mirrored
+        const flipped = await capture();
+        return { plain, flipped };
+    """.replace("THUMBNAIL", json.dumps(thumbnail)))
+    import numpy as np
+
+    plain, flipped = np.array(panels["plain"], float), np.array(panels["flipped"], float)
+    assert np.abs(plain - plain[:, ::-1]).mean() > 10  # an image that is not symmetric
+    # The flipped one is the plain one mirrored, not the same.
+    assert np.abs(flipped - plain[:, ::-1]).mean() < 0.2 * np.abs(flipped - plain).mean()
+
+
+def test_the_gif_records_a_match_drawn_as_its_skeleton(module_page, bank):
+    # A match without a picture is shown as its skeleton on a canvas: the GIF's half for it
+    # was left blank (it drew only an <img>).
+    lit = run_module(module_page, "gif.js", """
+        const { drawPoseAlone } = await import('/static/js/pose_alone.js');
+        const skeleton = document.createElement('canvas');
+        skeleton.width = 300; skeleton.height = 300;
+        drawPoseAlone(skeleton, KEYPOINTS);
+        const person = document.createElement('canvas');
+        person.width = 64; person.height = 48;
+        const frames = [];
+        await new m.GifRecorder({ seconds: 0.1, fps: 10 }).capture(
+          person, () => skeleton, () => null, () => {}, { add: (image) => frames.push(image) });
+        const { data, width, height } = frames[0];
+        let match = 0;  // skeleton-bright pixels in the match's half (x 240 to 480)
+        for (let y = 0; y < height; y += 1) {
+          for (let x = 240; x < width; x += 1) if (data[(y * width + x) * 4] > 120) match += 1;
+        }
+        return match / (240 * height);
+    """.replace("KEYPOINTS", json.dumps(bank.keypoints[0].tolist())))
+    assert 0.005 < lit < 0.4, lit

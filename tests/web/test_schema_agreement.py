@@ -2,7 +2,7 @@
 
 import pyarrow as pa
 
-from movemirror.bank.schema import DESCRIPTION_SCHEMA, ID, MATCH_FIELDS, THUMBNAIL
+from movemirror.bank.schema import DESCRIPTION_SCHEMA, ID, KEYPOINTS, MATCH_FIELDS, THUMBNAIL
 from movemirror.server.records import FILE
 from movemirror.server.schemas import Match
 
@@ -11,7 +11,7 @@ _PYTHON = {pa.string(): str, pa.float64(): float}
 
 def test_a_match_declares_the_banks_match_fields_with_their_types():
     declared = Match.model_fields
-    assert set(declared) == {ID, "distance", "mirrored", THUMBNAIL, FILE, "image_pose",
+    assert set(declared) == {ID, "distance", "mirrored", THUMBNAIL, FILE, "image_pose", KEYPOINTS,
                              *MATCH_FIELDS}
     for name in MATCH_FIELDS:
         assert declared[name].annotation == (_PYTHON[DESCRIPTION_SCHEMA.field(name).type] | None)

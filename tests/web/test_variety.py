@@ -100,6 +100,20 @@ def test_the_api_and_the_stream_send_one_match_per_frame(video_bank, clip_poses)
         assert matches[0]["id"] == plain[0]["id"]
 
 
+def test_under_likeness_one_per_frame_a_group_of_ten_starts_at_any_rank(video_bank, clip_poses):
+    # What Explore's legend says: likeness orders its distances ten at a time over all the
+    # bank's poses, and only the best of each frame is kept, so a drop comes at any rank.
+    drops = set()
+    with TestClient(create_app(video_bank, web_modules=None)) as client:
+        for pose in clip_poses[::90]:
+            body = {"keypoints": pose.tolist(), "width": 640, "height": 480, "k": 20,
+                    "metric": "likeness", "mirror": True, "one_per_frame": True}
+            distances = [m["distance"] for m in client.post("/api/search", json=body).json()[
+                "matches"]]
+            drops |= {rank for rank in range(1, 20) if distances[rank] < distances[rank - 1]}
+    assert drops - {10}, drops  # not only where the second ten of the plain top-20 starts
+
+
 @node
 def test_the_page_makes_the_same_frame_keys(video_bank):
     # Matches as the server sends them: the file's name, never its folders.

@@ -47,6 +47,16 @@ def image_pose(keypoints, thumb_box) -> list[list[float]] | None:
              round(flat[i + 2], 2)] for i in range(0, len(flat), 3)]
 
 
+def source_pose(keypoints) -> list[list[float]] | None:
+    """The pose as the bank holds it: 17 [x, y, score], x and y in pixels of its source (to
+    0.1 px), so that a match without a picture can still be drawn."""
+    if keypoints is None:
+        return None
+    flat = [float(v) for v in keypoints]
+    return [[round(flat[i], 1), round(flat[i + 1], 1), round(flat[i + 2], 2)]
+            for i in range(0, len(flat), 3)]
+
+
 class MatchFormatter:
     """Turns search hits into match dicts or ready-made JSON, caching each pose's part."""
 
@@ -75,12 +85,16 @@ class MatchFormatter:
 
     def _static_uncached(self, i: int) -> tuple[dict, str]:
         thumbnail = self._value(THUMBNAIL, i)
+        keypoints = self._value(KEYPOINTS, i)
+        placed = image_pose(keypoints, self._value(THUMB_BOX, i))
         info = {
             "id": str(self._value(ID, i)),
             "thumbnail": THUMBNAIL_PREFIX + quote(thumbnail) if thumbnail else None,
             FILE: file_name(self._value(SOURCE, i)),
             **{name: self._value(name, i) for name in MATCH_FIELDS},
-            "image_pose": image_pose(self._value(KEYPOINTS, i), self._value(THUMB_BOX, i)),
+            "image_pose": placed,
+            # Only where image_pose cannot give the pose: it would add half to every reply.
+            KEYPOINTS: source_pose(keypoints) if placed is None else None,
         }
         return info, json.dumps(info)[1:-1]
 

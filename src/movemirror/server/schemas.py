@@ -88,6 +88,11 @@ class Match(BaseModel):
         None, description="the pose in its image: 17 x [x, y, score], x and y as fractions of "
                           "the image's width and height; null where the bank does not say what "
                           "part of the source the image shows")
+    keypoints: list[list[float]] | None = Field(
+        None, description="the pose as the bank holds it, for a match whose image_pose is null "
+                          "(no picture to place it on: a bank built from keypoints alone): 17 x "
+                          "[x, y, score], x and y in pixels of its source; null where "
+                          "image_pose gives the pose")
 
 
 class MotionMatch(Match):

@@ -45,7 +45,7 @@ superseded ones included, and answers such a message with the movement match as 
    "motion": [{"track": "...", "start": 3.1, "end": 4.5, "speed": 0.9, "distance": 0.21,
                "mirrored": false, "id": "...", "thumbnail": "/bank/...", "file": "clip.mp4",
                "frame_time": 3.1, "credit": null, "licence": null, "published_source": null,
-               "image_pose": [[x, y, score] * 17]}, ...],
+               "image_pose": [[x, y, score] * 17], "keypoints": null}, ...],
    "elapsed_ms": 4.0}
 `motion` lists the k windows of the bank's tracks that move most like those poses (at most
 one per track, best first; PoseBank.search_motion with the message's k, metric and mirror):

@@ -1,6 +1,7 @@
 // The detail dialog: one match large, its file's name, the source its owner published,
 // credit and licence, or plainly "None given". Never a path on the server.
 import { describeMatch, momentOf, NONE_GIVEN } from './describe.js';
+import { DRAWN_NOTE, drawPoseAlone, drawnAlone } from './pose_alone.js';
 
 const MAX_UPSCALE = 2; // a picture is never shown larger than twice its own size
 
@@ -29,9 +30,14 @@ export class MatchDialog {
   constructor(dialog) {
     this.dialog = dialog;
     this.image = dialog.querySelector('img');
+    this.pose = dialog.querySelector('.detail-image canvas'); // a match without a picture
+    this.match = null;
     this.returnFocus = null;
     this.image.addEventListener('load', () => this.sizeImage());
-    window.addEventListener('resize', () => { if (dialog.open) this.sizeImage(); });
+    window.addEventListener('resize', () => {
+      if (dialog.open) this.sizeImage();
+      if (dialog.open && !this.pose.hidden) this.drawPose();
+    });
     dialog.querySelector('.close').addEventListener('click', () => dialog.close());
     dialog.addEventListener('click', (event) => {
       if (event.target === dialog) dialog.close();
@@ -52,9 +58,16 @@ export class MatchDialog {
     this.returnFocus = returnFocus;
     this.image.removeAttribute('width');
     this.image.removeAttribute('height');
+    this.match = match;
+    const drawn = drawnAlone(match);
     this.image.src = match.thumbnail || '';
     this.image.alt = describeMatch(match);
-    this.image.classList.toggle('flipped', Boolean(match.mirrored));
+    this.image.hidden = drawn;
+    this.pose.hidden = !drawn;
+    if (drawn) this.pose.setAttribute('aria-label', `${this.image.alt}, ${DRAWN_NOTE}`);
+    for (const shown of [this.image, this.pose]) {
+      shown.classList.toggle('flipped', Boolean(match.mirrored));
+    }
     d.querySelector('.title').textContent = [match.file || 'A match', momentOf(match)]
       .filter(Boolean).join(' ');
     d.querySelector('.rank').textContent = `#${rank + 1}`;
@@ -65,7 +78,21 @@ export class MatchDialog {
     fill(d.querySelector('.credit'), match.credit);
     fill(d.querySelector('.licence'), match.licence);
     if (!d.open) d.showModal();
-    if (this.image.complete) this.sizeImage();
+    if (drawn) this.drawPose();
+    else if (this.image.complete) this.sizeImage();
+  }
+
+  /** The skeleton of a match without a picture, in a square as large as a picture may be. */
+  drawPose() {
+    const frame = this.pose.parentElement;
+    const side = Math.floor(Math.min(frame.clientWidth, window.innerHeight * 0.72));
+    if (side <= 0) return;
+    const ratio = window.devicePixelRatio || 1;
+    this.pose.style.width = `${side}px`;
+    this.pose.style.height = `${side}px`;
+    this.pose.width = Math.round(side * ratio);
+    this.pose.height = Math.round(side * ratio);
+    drawPoseAlone(this.pose, this.match.keypoints);
   }
 
   close() {

@@ -18,11 +18,12 @@ export function drawFrame(canvas, source, width, height, { mirrored = false } = 
   ctx.restore();
 }
 
-/** Keypoints [[x, y, score]] in canvas pixels. */
-export function drawSkeleton(canvas, keypoints, { clear = false } = {}) {
+/** Keypoints [[x, y, score]] in canvas pixels; lines 4 x `scale` px wide (by default 4 px on a
+ * 640 px canvas, in proportion on others). */
+export function drawSkeleton(canvas, keypoints, { clear = false, scale = null } = {}) {
   const ctx = canvas.getContext('2d');
   if (clear) ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const scale = Math.max(canvas.width, canvas.height) / 640;
+  scale = scale ?? Math.max(canvas.width, canvas.height) / 640;
   ctx.lineWidth = 4 * scale;
   ctx.lineCap = 'round';
   ctx.strokeStyle = 'rgba(255, 255, 255, 0.9)';

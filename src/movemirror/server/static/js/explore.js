@@ -4,8 +4,11 @@
 // The grid is updated in place: a card whose pose stays in the top k is the same element,
 // moved (and animated from where it was), so keyboard focus and a half-loaded image survive.
 import { MIRRORED_SIGN, describeMatch } from './describe.js';
+import { DRAWN_NOTE, drawPoseAlone, drawnAlone } from './pose_alone.js';
 
 const MOVE_MS = 250;
+const POSE_SIDE = 256; // a card's skeleton canvas, in pixels (shown 96 to 200 px wide)
+const CARD_LINE_SCALE = 2.5; // its lines: about 3 px on a 200 px card
 
 function motionAllowed() {
   return !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
@@ -109,7 +112,12 @@ export class ExploreGrid {
     img.decoding = 'async';
     img.addEventListener('load', () => { frame.dataset.loading = 'false'; });
     img.addEventListener('error', () => { frame.dataset.loading = 'failed'; });
-    frame.append(img);
+    const pose = document.createElement('canvas'); // for a match without a picture
+    pose.width = POSE_SIDE;
+    pose.height = POSE_SIDE;
+    pose.setAttribute('role', 'img');
+    pose.hidden = true;
+    frame.append(img, pose);
     const label = document.createElement('span');
     label.className = 'distance';
     button.append(frame, label);
@@ -126,13 +134,22 @@ export class ExploreGrid {
     const img = button.querySelector('img');
     const frame = button.querySelector('.thumb');
     button.dataset.matchId = match.id;
+    const pose = button.querySelector('canvas');
     const source = match.thumbnail || '';
-    if (img.getAttribute('src') !== source) {
+    const drawn = drawnAlone(match);
+    if (drawn) {
+      // A card is its pose's for good: drawn once, and its <img> is never given a src.
+      if (pose.hidden) drawPoseAlone(pose, match.keypoints, CARD_LINE_SCALE);
+      frame.dataset.loading = 'false';
+    } else if (img.getAttribute('src') !== source) {
       frame.dataset.loading = source ? 'true' : 'failed';
       img.src = source;
     }
+    img.hidden = drawn;
+    pose.hidden = !drawn;
     img.alt = describeMatch(match, rank);
-    img.classList.toggle('flipped', Boolean(match.mirrored));
+    if (drawn) pose.setAttribute('aria-label', `${img.alt}, ${DRAWN_NOTE}`);
+    for (const shown of [img, pose]) shown.classList.toggle('flipped', Boolean(match.mirrored));
     button.querySelector('.distance').textContent = `#${rank + 1} · ${match.distance.toFixed(3)}`
       + (match.mirrored ? ` ${MIRRORED_SIGN}` : '');
   }

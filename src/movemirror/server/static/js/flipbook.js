@@ -3,6 +3,7 @@
 // another picture and the panel never flashes an empty frame.
 import { MIRRORED_SIGN, describeMatch } from './describe.js';
 import { drawNormalizedSkeleton } from './draw.js';
+import { DRAWN_NOTE, drawPoseAlone, drawnAlone } from './pose_alone.js';
 
 // Sharp enough: the image is never drawn larger than this many times its own pixels.
 export const MAX_UPSCALE = 2;
@@ -29,7 +30,7 @@ export class Flipbook {
   }
 
   show(match) {
-    if (!match || !match.thumbnail) {
+    if (!match || !(match.thumbnail || drawnAlone(match))) {
       this.wanted = null;
       this.shown = null;
       this.frame.hidden = true;
@@ -48,6 +49,11 @@ export class Flipbook {
       return;
     }
     if (this.wanted && this.wanted.id === match.id) return;
+    if (drawnAlone(match)) { // no picture to wait for: its skeleton stands for it
+      this.wanted = null;
+      this.swapIn(match, null);
+      return;
+    }
     this.wanted = match;
     const next = new Image();
     next.src = match.thumbnail;
@@ -58,13 +64,16 @@ export class Flipbook {
     }).catch(() => {});
   }
 
+  /** decoded: the match's picture, decoded; null for a match drawn as its skeleton. */
   swapIn(match, decoded) {
-    this.image.src = decoded.src;
+    if (decoded) this.image.src = decoded.src;
+    else this.image.removeAttribute('src');
     this.image.dataset.matchId = match.id;
     this.caption.dataset.matchId = match.id;
+    this.frame.classList.toggle('drawn', !decoded);
     this.label(match);
     this.frame.hidden = false;
-    this.image.hidden = false;
+    this.image.hidden = !decoded;
     this.empty.hidden = true;
     this.shown = match;
     this.changes += 1;
@@ -75,34 +84,65 @@ export class Flipbook {
   label(match) {
     const mirrored = Boolean(match.mirrored);
     this.image.alt = `Best match: ${describeMatch(match)}`;
+    this.describeSkeleton(drawnAlone(match) ? `${this.image.alt}, ${DRAWN_NOTE}` : null);
     this.caption.textContent = attribution(match) + (mirrored ? ` · ${MIRRORED_SIGN} mirrored` : '');
     this.caption.title = mirrored ? MIRRORED_TITLE : '';
     this.frame.classList.toggle('flipped', mirrored);
   }
 
-  /** Sizes the picture to fill its panel at its own aspect, but at most MAX_UPSCALE x. */
+  /** The skeleton canvas is the picture of a match without one (label: what it shows), else
+   * a decoration of the picture, hidden from screen readers. */
+  describeSkeleton(label) {
+    const canvas = this.skeleton;
+    if (label) {
+      canvas.removeAttribute('aria-hidden');
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', label);
+    } else {
+      canvas.setAttribute('aria-hidden', 'true');
+      canvas.removeAttribute('role');
+      canvas.removeAttribute('aria-label');
+    }
+  }
+
+  get drawn() {
+    return Boolean(this.shown) && drawnAlone(this.shown);
+  }
+
+  /** Sizes the picture to fill its panel at its own aspect, but at most MAX_UPSCALE x; a
+   * skeleton standing for a picture fills a square. */
   fit() {
     const { image, frame } = this;
-    if (!this.shown || !image.naturalWidth) return;
+    if (!this.shown || !(this.drawn || image.naturalWidth)) return;
+    const [width, height] = this.drawn ? [1, 1] : [image.naturalWidth, image.naturalHeight];
     const panel = frame.parentElement.getBoundingClientRect();
     const room = this.caption.getBoundingClientRect().height + 8;
-    const scale = Math.min(panel.width / image.naturalWidth,
-      Math.max(0, panel.height - room) / image.naturalHeight, MAX_UPSCALE);
-    frame.style.width = `${Math.floor(image.naturalWidth * scale)}px`;
-    frame.style.height = `${Math.floor(image.naturalHeight * scale)}px`;
+    const scale = Math.min(panel.width / width, Math.max(0, panel.height - room) / height,
+      this.drawn ? Infinity : MAX_UPSCALE);
+    frame.style.width = `${Math.floor(width * scale)}px`;
+    frame.style.height = `${Math.floor(height * scale)}px`;
     this.drawSkeleton();
   }
 
   drawSkeleton() {
     const canvas = this.skeleton;
     const pose = this.shown && this.shown.image_pose;
-    const on = Boolean(pose) && this.skeletonToggle.checked;
+    // A skeleton that stands for the picture is drawn whatever the toggle says.
+    const on = this.drawn || (Boolean(pose) && this.skeletonToggle.checked);
     canvas.hidden = !on;
     if (!on) return;
     const ratio = window.devicePixelRatio || 1;
     canvas.width = Math.round(this.frame.clientWidth * ratio);
     canvas.height = Math.round(this.frame.clientHeight * ratio);
-    drawNormalizedSkeleton(canvas, pose);
+    // Lines at least 2 px wide on a phone's small panel.
+    if (this.drawn) drawPoseAlone(canvas, this.shown.keypoints, Math.max(1, 320 / this.frame.clientWidth));
+    else drawNormalizedSkeleton(canvas, pose);
+  }
+
+  /** What the GIF records of the match: its picture, or the skeleton standing for it. */
+  picture() {
+    if (!this.shown || this.frame.hidden) return null;
+    return this.drawn ? this.skeleton : this.image;
   }
 }
 

@@ -19,6 +19,13 @@ function drawCover(ctx, source, x, y, size, sourceWidth, sourceHeight, contain =
   ctx.restore();
 }
 
+/** The pixel size of an <img> once loaded, or of a <canvas>; [0, 0] for nothing to draw. */
+function sizeOf(source) {
+  if (source instanceof HTMLCanvasElement) return [source.width, source.height];
+  if (source && source.complete) return [source.naturalWidth, source.naturalHeight];
+  return [0, 0];
+}
+
 /** Lines of `text` no wider than `width` at the context's font, breaking between words. */
 function wrap(ctx, text, width) {
   const lines = [];
@@ -67,8 +74,8 @@ export class GifRecorder {
   }
 
   /**
-   * person: the canvas showing the person; matchImage(): the <img> of the current match or
-   * null; credit(): the match's credit line or null. Returns a Blob of an animated GIF.
+   * person: the canvas showing the person; matchImage(): the <img> of the current match (or
+   * the <canvas> of a match drawn as its skeleton) or null; credit(): the match's credit line or null. Returns a Blob of an animated GIF.
    */
   async record({ person, matchImage, credit = () => null, onCountdown = () => {},
     onProgress = () => {} }) {
@@ -108,16 +115,17 @@ export class GifRecorder {
       ctx.fillStyle = '#111';
       ctx.fillRect(0, 0, canvas.width, canvas.height);
       if (person.width) drawCover(ctx, person, 0, 0, PANEL, person.width, person.height);
-      const img = matchImage();
-      if (img && img.complete && img.naturalWidth) {
-        if (img.classList.contains('flipped')) {
+      const img = matchImage(); // a picture, or a canvas drawn for a match without one
+      const [w, h] = sizeOf(img);
+      if (w && h) {
+        if (img.closest('.flipped')) { // shown flipped (the mirror view flips its frame)
           ctx.save();
           ctx.translate(PANEL * 3, 0);
           ctx.scale(-1, 1);
-          drawCover(ctx, img, PANEL, 0, PANEL, img.naturalWidth, img.naturalHeight, true);
+          drawCover(ctx, img, PANEL, 0, PANEL, w, h, true);
           ctx.restore();
         } else {
-          drawCover(ctx, img, PANEL, 0, PANEL, img.naturalWidth, img.naturalHeight, true);
+          drawCover(ctx, img, PANEL, 0, PANEL, w, h, true);
         }
       }
       const last = i === count - 1;

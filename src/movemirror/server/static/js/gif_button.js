@@ -3,10 +3,10 @@
 import { GifRecorder } from './gif.js';
 import { GifPreview } from './gif_preview.js';
 
-/** The match's credit line for the GIF's last frame, or null when it has none. */
-function creditLine(match) {
-  if (!match || !match.credit) return null;
-  return ['Match:', match.credit, match.licence].filter(Boolean).join(' ');
+/** The match's credit and licence for the GIF's last frame, or null when it has neither. */
+export function creditLine(match) {
+  const given = match ? [match.credit, match.licence].filter(Boolean) : [];
+  return given.length ? ['Match:', ...given].join(' ') : null;
 }
 
 /** Returns {setCameraLive(on)}; state.gifPhase tells the tests (countdown, recording,

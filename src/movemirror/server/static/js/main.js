@@ -101,6 +101,6 @@ const models = new ModelLoader(app, {
 
 watchServer(app);
 setInterval(() => app.flipbook.say(panelText(state)), 200);
-app.gif = wireGifButton({ ...app, matchImage: () => (ui.matchImage.hidden ? null : ui.matchImage) });
+app.gif = wireGifButton({ ...app, matchImage: () => app.flipbook.picture() });
 if (['explore', 'coverage'].includes(params.get('view'))) views.set(params.get('view'));
 models.load(state.model);

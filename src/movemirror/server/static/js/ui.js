@@ -19,6 +19,7 @@ export const ui = {
   metric: $('#metric'),
   exploreLegend: $('#explore-legend'),
   mirror: $('#mirror-toggle'),
+  mirrorNote: $('#mirror-note'),
   freeze: $('#freeze'),
   grid: $('#grid'),
   detail: $('#detail'),

@@ -39,13 +39,15 @@ export class Views {
   /** "likeness" always searches both ways round: while it is chosen the mirror box says so,
    * ticked and fixed; the other distances get back the choice made for them. */
   showMirrorOption() {
-    const { mirror, metric } = this.app.ui;
+    const { mirror, mirrorNote, metric } = this.app.ui;
     const always = metric.value === ALWAYS_MIRRORED;
     if (always && !mirror.disabled) this.mirrorChoice = mirror.checked;
     if (!always && mirror.disabled) mirror.checked = this.mirrorChoice;
     mirror.disabled = always;
     if (always) mirror.checked = true;
     mirror.title = always ? `${ALWAYS_MIRRORED} always looks both ways round` : '';
+    // In words too: a phone shows no title, and a fixed box would seem broken.
+    mirrorNote.textContent = always ? `: always, with ${ALWAYS_MIRRORED}` : '';
   }
 
   set(view) {
