@@ -158,3 +158,13 @@ def test_the_coverage_view_draws_the_map_moves_the_dot_and_lists_a_region(chromi
             traffic.assert_only_keypoints_left()
         finally:
             context.close()
+
+
+def test_the_api_numbers_the_regions_as_the_report_does(served_map, bank):
+    from movemirror.coverage.analysis import analyse
+
+    _, data = served_map
+    report = analyse(bank, map_method="pca")
+    assert [(r["number"], r["medoid"]) for r in data["regions"]] == [
+        (n, r.medoid) for n, r in enumerate(report.regions, 1)]
+    assert [r["share"] for r in data["regions"]] == [r.share for r in report.regions]
