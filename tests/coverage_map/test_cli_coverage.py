@@ -77,6 +77,14 @@ def test_a_reference_with_no_usable_pose_says_why_each_was_left_out(planted_dirs
     assert "no usable reference pose" in result.output
     assert f"left out: {photo}: not a readable JSON pose" in result.output
     assert not (tmp_path / "report.html").exists()
+    not_a_pose = tmp_path / "settings.json"
+    not_a_pose.write_text(json.dumps({"a": 1}))
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--against",
+                                 str(not_a_pose), "--out", str(tmp_path / "report.html")])
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert (f'left out: {not_a_pose}: expected a pose: 17 keypoints, each [x, y, score]'
+            in said and 'found a JSON object without "keypoints"' in said), said
 
 
 def test_an_out_the_map_would_overwrite_is_refused(planted_dirs, tmp_path):
