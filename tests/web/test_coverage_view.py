@@ -168,3 +168,29 @@ def test_the_api_numbers_the_regions_as_the_report_does(served_map, bank):
     assert [(r["number"], r["medoid"]) for r in data["regions"]] == [
         (n, r.medoid) for n, r in enumerate(report.regions, 1)]
     assert [r["share"] for r in data["regions"]] == [r.share for r in report.regions]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_region_labels_are_text_sized_on_a_phone_and_a_laptop(chromium, bank):
+    from .browser import RETURNING_VISITOR
+    from .test_browser import screenshot, wait_for
+
+    sizes = {}
+    with LiveServer(create_app(bank, coverage_map="pca")) as server:
+        for width, height in [(390, 844), (1280, 800)]:
+            context = chromium.new_context(viewport={"width": width, "height": height})
+            context.add_init_script(RETURNING_VISITOR)
+            try:
+                page = context.new_page()
+                page.goto(server.url + "/?view=coverage")
+                wait_for(page, "() => window.movemirror.coverage.map !== null")
+                # the labels' font as drawn on the canvas, in CSS pixels on the screen
+                sizes[width] = page.evaluate("""() => {
+                    const c = document.querySelector('#coverage-map');
+                    const px = parseFloat(c.getContext('2d').font.match(/([\\d.]+)px/)[1]);
+                    return px * c.getBoundingClientRect().width / c.width; }""")
+                screenshot(page, f"coverage-{width}")
+            finally:
+                context.close()
+    assert all(size >= 13 for size in sizes.values()), sizes
