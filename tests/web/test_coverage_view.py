@@ -155,6 +155,11 @@ def test_the_coverage_view_draws_the_map_moves_the_dot_and_lists_a_region(chromi
             page.wait_for_function("() => [...document.querySelectorAll('#coverage-grid img')]"
                                    ".every(i => i.complete && i.naturalWidth > 0)")
             screenshot(page, "coverage")
+            # the page grows with the list: the footer comes after it, not over its cards
+            tops = page.evaluate("""() => [
+                document.querySelector('#coverage-grid').getBoundingClientRect().bottom,
+                document.querySelector('footer').getBoundingClientRect().top]""")
+            assert tops[1] >= tops[0], tops
             traffic.assert_only_keypoints_left()
         finally:
             context.close()
