@@ -152,6 +152,10 @@ def test_the_coverage_view_draws_the_map_moves_the_dot_and_lists_a_region(chromi
                                                "els => els.map(e => e.dataset.matchId)")
             medoid = page.evaluate("() => window.movemirror.coverage.map.regions[0].medoid")
             assert listed[0] == bank.ids[medoid]
+            # and the page says, above them, which region they are
+            region = page.locator("#coverage-region")
+            assert region.is_visible() and region.inner_text().startswith("R1 · "), (
+                region.inner_text())
             page.wait_for_function("() => [...document.querySelectorAll('#coverage-grid img')]"
                                    ".every(i => i.complete && i.naturalWidth > 0)")
             screenshot(page, "coverage")

@@ -49,8 +49,9 @@ export function placeByLandmarks(features, landmarks, points) {
 }
 
 export class CoverageView {
-  constructor({ canvas, list, caption, render }) {
-    Object.assign(this, { canvas, list, caption, render });
+  /** heading: where the region listed is named (none: only its list's label names it) */
+  constructor({ canvas, list, caption, render, heading = null }) {
+    Object.assign(this, { canvas, list, caption, render, heading });
     this.map = null;
     this.dot = null;
     this.region = null;
@@ -193,10 +194,15 @@ export class CoverageView {
     if (!reply.ok) return;
     const { matches } = await reply.json();
     const info = this.map.regions[number - 1];
-    const words = info.phrases.length ? `: mostly ${info.phrases.join(', ')}` : '';
+    const share = `${(info.share * 100).toFixed(0)}% of the poses`;
+    const words = info.phrases.length ? `mostly ${info.phrases.join(', ')}` : '';
     this.list.dataset.region = String(number);
-    this.list.setAttribute('aria-label', `Region R${number}, ${(info.share * 100).toFixed(0)}%`
-      + ` of the poses${words}`);
+    this.list.setAttribute('aria-label', `Region R${number}, ${share}${words && `: ${words}`}`);
+    if (this.heading) {
+      this.heading.textContent = [`R${number}`, share, words,
+        'nearest its middle pose first (distance to it)'].filter(Boolean).join(' · ');
+      this.heading.hidden = false;
+    }
     this.render(matches);
   }
 }

@@ -48,6 +48,7 @@ const coverage = new CoverageView({
   canvas: ui.coverageMap,
   list: ui.coverageGrid,
   caption: ui.coverageCaption,
+  heading: ui.coverageRegion,
   render: (matches) => coverageGrid.render(matches, { force: true }),
 });
 state.coverage = coverage;

@@ -44,4 +44,5 @@ export const ui = {
   coverageMap: $('#coverage-map'),
   coverageGrid: $('#coverage-grid'),
   coverageCaption: $('#coverage-caption'),
+  coverageRegion: $('#coverage-region'),
 };
