@@ -199,6 +199,11 @@ def test_the_region_labels_are_text_sized_on_a_phone_and_a_laptop(chromium, bank
                     const c = document.querySelector('#coverage-map');
                     const px = parseFloat(c.getContext('2d').font.match(/([\\d.]+)px/)[1]);
                     return px * c.getBoundingClientRect().width / c.width; }""")
+                # every label whole on the canvas, at its edges too
+                inside = page.evaluate("""() => {
+                    const v = window.movemirror.coverage;
+                    return v.labels.every((l) => l.left >= 0 && l.right <= v.canvas.width); }""")
+                assert inside, width
                 screenshot(page, f"coverage-{width}")
             finally:
                 context.close()

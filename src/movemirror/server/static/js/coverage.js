@@ -57,6 +57,7 @@ export class CoverageView {
     this.region = null;
     this.loading = null;
     this.px = 1; // canvas pixels per CSS pixel (fit())
+    this.labels = [];
     canvas.addEventListener('click', (event) => this.click(event));
     new ResizeObserver(() => this.draw()).observe(canvas);
   }
@@ -151,13 +152,20 @@ export class CoverageView {
     }
     ctx.globalAlpha = 1;
     ctx.font = `bold ${LABEL_PX * px}px sans-serif`;
+    this.labels = []; // where each is drawn, in canvas pixels: {text, left, right}
     for (const region of this.map.regions) {
       const [x, y] = this.toCanvas([region.x, region.y]);
+      const text = `R${region.number}`;
+      const textWidth = ctx.measureText(text).width;
+      // right of its medoid, or left of it where it would run off the map's right edge
+      let left = x + 6 * px;
+      if (left + textWidth > width) left = x - 6 * px - textWidth;
       ctx.lineWidth = 3 * px;
       ctx.strokeStyle = '#fff';
-      ctx.strokeText(`R${region.number}`, x + 6 * px, y - 6 * px);
+      ctx.strokeText(text, left, y - 6 * px);
       ctx.fillStyle = '#222';
-      ctx.fillText(`R${region.number}`, x + 6 * px, y - 6 * px);
+      ctx.fillText(text, left, y - 6 * px);
+      this.labels.push({ text, left, right: left + textWidth });
     }
     if (this.dot) {
       const [x, y] = this.toCanvas(this.dot);
