@@ -104,8 +104,8 @@ export class TrackFrames {
 
 // What the caption adds where a clip has no pictures, or its pose cannot be drawn on them.
 export const NO_PICTURES = 'no pictures of this clip in the bank: its skeleton is shown';
-export const POSE_NOT_PLACED = 'the bank does not say where the pose lies in these pictures, '
-  + 'so no skeleton is drawn on them';
+export const POSE_NOT_PLACED = 'where the pose lies in these pictures is not known, so no '
+  + 'skeleton is drawn on them';
 
 /** The frame's pose over its picture drawn at (x, y, w, h): its image_pose (x and y as
  *  fractions of the picture) in canvas pixels; null where the frame has none. */
