@@ -139,9 +139,9 @@ export class CoverageView {
     const px = this.fit();
     const ctx = this.canvas.getContext('2d');
     const { width, height } = this.canvas;
+    if (!this.map) return; // the panel's colour shows until the map comes (no white square)
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, width, height);
-    if (!this.map) return;
     const size = (this.map.points.length < 500 ? 5 : 3) * px; // a small bank's stay visible
     for (const point of this.map.points) {
       const [x, y] = this.toCanvas(point);
