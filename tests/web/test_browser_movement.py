@@ -78,7 +78,8 @@ MOVEMENT_LAYOUT = """() => {
                        return {top: r.top, bottom: r.bottom, height: r.height}; };
   return { canvas: box('#movement-canvas'), panel: box('.flipbook figure'),
            stillFrame: getComputedStyle(document.querySelector('#match-frame')).display,
-           caption: document.querySelector('#movement-caption').textContent }; }"""
+           caption: document.querySelector('#movement-caption').textContent,
+           legend: document.querySelector('.legend').innerText }; }"""
 
 
 def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
@@ -130,6 +131,9 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
     assert layout["caption"].startswith("pose_1.mp4 · "), layout
     # and says so where the clip has no pictures, so its skeleton alone is shown
     assert ("no pictures of this clip" in layout["caption"]) is not movement_server.pictures
+    # the legend under it says what Movement shows, not the still match's "the photo whose
+    # pose is closest"
+    assert "Movement:" in layout["legend"] and "Mirror:" not in layout["legend"], layout
 
 
 def test_movement_mode_says_so_when_the_bank_holds_no_movement(open_page):
