@@ -64,7 +64,7 @@ def test_search_errors_are_clear(tmp_path, penn_valid):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(np.zeros((13, 3)).tolist()))
     result = runner.invoke(app, ["search", "--bank", str(bank_dir), str(bad)])
-    assert result.exit_code == 1 and "expected 17 keypoints" in result.output
+    assert result.exit_code == 1 and "found a list of 13 items" in result.output
     result = runner.invoke(app, ["search", "--bank", str(tmp_path / "none"), str(bad)])
     assert result.exit_code == 1
     garbage = tmp_path / "garbage.json"
@@ -79,3 +79,26 @@ def test_bank_info_summarises(tmp_path, penn_valid):
     assert result.exit_code == 0, result.output
     assert "300 poses" in result.output and "left_ankle" in result.output
     assert runner.invoke(app, ["bank", "info", str(tmp_path)]).exit_code == 1
+
+
+def test_a_file_that_is_not_a_pose_says_what_was_expected_and_what_was_found(tmp_path,
+                                                                           penn_valid):
+    bank_dir, keypoints = _bank(tmp_path, penn_valid)
+    pose = keypoints[0].tolist()
+    cases = {
+        "object.json": ({"a": 1}, 'a JSON object without "keypoints" (its keys: "a")'),
+        "number.json": (7, "a number"),
+        "few.json": ({"keypoints": pose[:13]}, "a list of 13 items"),
+        "pairs.json": ([p[:2] for p in pose], "keypoint 1 (nose) is a list of 2 numbers"),
+        "text.json": (pose[:4] + ["left elbow"] + pose[5:],
+                      "keypoint 5 (right_ear) is a string"),
+    }
+    for name, (content, found) in cases.items():
+        path = tmp_path / name
+        path.write_text(json.dumps(content))
+        result = runner.invoke(app, ["search", "--bank", str(bank_dir), str(path)])
+        assert result.exit_code == 1, (name, result.output)
+        said = " ".join(result.output.split())  # as a terminal may wrap it
+        assert f"{path}: expected a pose: 17 keypoints, each [x, y, score]" in said, said
+        assert f"found {found}" in said, (name, said)
+        assert "shape" not in said, said

@@ -77,6 +77,14 @@ def test_a_reference_with_no_usable_pose_says_why_each_was_left_out(planted_dirs
     assert "no usable reference pose" in result.output
     assert f"left out: {photo}: not a readable JSON pose" in result.output
     assert not (tmp_path / "report.html").exists()
+    not_a_pose = tmp_path / "settings.json"
+    not_a_pose.write_text(json.dumps({"a": 1}))
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--against",
+                                 str(not_a_pose), "--out", str(tmp_path / "report.html")])
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert (f'left out: {not_a_pose}: expected a pose: 17 keypoints, each [x, y, score]'
+            in said and 'found a JSON object without "keypoints"' in said), said
 
 
 def test_an_out_the_map_would_overwrite_is_refused(planted_dirs, tmp_path):
@@ -206,13 +214,36 @@ def test_the_report_fits_a_phone_screen(planted_dirs, tmp_path):
                                           is_mobile=True, has_touch=True)
             page = context.new_page()
             page.goto(out.as_uri(), wait_until="load")
-            assert page.locator("text=H1").count() == 1  # the holes' table is there
+            assert page.locator("td:text-is('H1')").count() == 1  # the holes' table is there
             # laid out at the phone's width (not a 980-pixel page shrunk to unreadable text),
             # and nothing wider than the screen
             widths = page.evaluate("() => [innerWidth, document.documentElement.scrollWidth]")
+            # the map's labels, R1.. and H1.., as readable as the text: over the map, text
+            # of at least 12 px however small the map is drawn
+            labels = page.evaluate(MAP_LABELS)
+            page.screenshot(path=str(tmp_path / "report-390.png"), full_page=True)
         finally:
             browser.close()
     assert widths == [390, 390]
+    texts = [label["text"] for label in labels["labels"]]
+    assert "R1" in texts and "H1" in texts, labels
+    assert labels["map"]["width"] < 390
+    for label in labels["labels"]:
+        assert label["size"] >= 12, label
+        box, frame = label["box"], labels["map"]
+        assert frame["left"] <= box["left"] and box["top"] >= frame["top"] - box["height"], label
+        assert box["bottom"] <= frame["bottom"] + box["height"], label
+
+
+# The report's map (its <img>) and each label over it: text, font size and place on screen.
+MAP_LABELS = """() => {
+  const place = (e) => { const r = e.getBoundingClientRect();
+    return {left: r.left, top: r.top, bottom: r.bottom, height: r.height}; };
+  const map = document.querySelector('img[alt^="map"]');
+  const labels = [...document.querySelectorAll('.map-label')].map((e) => ({
+    text: e.textContent, size: parseFloat(getComputedStyle(e).fontSize), box: place(e)}));
+  return {map: {...place(map), width: map.getBoundingClientRect().width}, labels};
+}"""
 
 
 def test_a_bank_on_s3_is_mapped_by_its_uri(penn_sample, s3_bank, tmp_path):

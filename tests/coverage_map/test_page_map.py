@@ -4,8 +4,10 @@ it (checked against PCA, whose transform is exact)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from movemirror.bank import PoseBank
+from movemirror.coverage.analysis import analyse
 from movemirror.coverage.page_map import page_map, place_by_landmarks
 from movemirror.vectors import XY, to_vectors
 
@@ -26,3 +28,17 @@ def test_landmarks_place_a_new_pose_where_the_map_would(penn_sample):
     chance = np.linalg.norm(exact - exact[::-1], axis=1) / span
     assert np.median(errors) < 0.05 and np.percentile(errors, 90) < 0.1
     assert np.median(errors) < 0.25 * np.median(chance)
+
+
+@pytest.mark.parametrize("size", [1200, 6000], ids=["drawn-whole", "sampled"])
+def test_the_report_and_the_page_number_the_regions_alike(penn_sample, size):
+    # The same bank: region n of the HTML report (analyse) is region n of the page's map,
+    # the same medoid and the same poses, whether the bank is drawn whole or sampled.
+    bank = PoseBank.from_keypoints(penn_sample.keypoints[:size])
+    report = analyse(bank, map_method="pca")
+    page = page_map(bank, "pca")
+    assert [r.medoid for r in page.regions] == [r.medoid for r in report.regions]
+    assert [r.share for r in page.regions] == [r.share for r in report.regions]
+    assert [r["number"] for r in page.as_json()["regions"]] == list(
+        range(1, len(report.regions) + 1))
+    assert sorted(page.drawn.tolist()) == report.drawn.tolist()

@@ -33,7 +33,7 @@ def movement_bank(out, penn_valid, pictures: bool) -> PoseBank:
     clip = np.concatenate([clip, np.ones((*clip.shape[:2], 1), np.float32)], axis=2)
     meta = {"track": ["pose_1"] * len(clip), "frame_time": list(np.arange(len(clip)) / FPS),
             "source": ["pose_1.mp4"] * len(clip), "thumbnail": [None] * len(clip),
-            "image": [None] * len(clip)}
+            "image": [None] * len(clip), "thumb_box": [None] * len(clip)}
     if pictures:
         for i, frame in enumerate(read_video_frames(require(POSE_VIDEO))[:len(clip)]):
             picture = ImageOps.mirror(Image.fromarray(frame))
@@ -42,6 +42,7 @@ def movement_bank(out, penn_valid, pictures: bool) -> PoseBank:
             picture.save(jpeg, "JPEG", quality=80)
             meta["thumbnail"][i] = f"thumbs/pose_1-{i}.jpg"
             meta["image"][i] = jpeg.getvalue()
+            meta["thumb_box"][i] = [0.0, 0.0, float(frame.shape[1]), float(frame.shape[0])]
     keypoints, clip_of = penn_valid
     poses = [clip]
     for number in np.unique(clip_of):
@@ -56,6 +57,7 @@ def movement_bank(out, penn_valid, pictures: bool) -> PoseBank:
         meta["source"] += [f"penn-action/{number}"] * len(frames)
         meta["thumbnail"] += [None] * len(frames)
         meta["image"] += [None] * len(frames)
+        meta["thumb_box"] += [None] * len(frames)
     PoseBank.from_keypoints(np.concatenate(poses), meta=meta).save(out)
     return PoseBank.load(out)
 
@@ -76,7 +78,8 @@ MOVEMENT_LAYOUT = """() => {
                        return {top: r.top, bottom: r.bottom, height: r.height}; };
   return { canvas: box('#movement-canvas'), panel: box('.flipbook figure'),
            stillFrame: getComputedStyle(document.querySelector('#match-frame')).display,
-           caption: document.querySelector('#movement-caption').textContent }; }"""
+           caption: document.querySelector('#movement-caption').textContent,
+           legend: document.querySelector('.legend').innerText }; }"""
 
 
 def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
@@ -126,6 +129,11 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
     # Its caption names the clip's file, as the still match's does (not the track's id,
     # which a bank's own tracks spell as a hash such as "a581dd3c6495c425:0:0").
     assert layout["caption"].startswith("pose_1.mp4 · "), layout
+    # and says so where the clip has no pictures, so its skeleton alone is shown
+    assert ("no pictures of this clip" in layout["caption"]) is not movement_server.pictures
+    # the legend under it says what Movement shows, not the still match's "the photo whose
+    # pose is closest"
+    assert "Movement:" in layout["legend"] and "Mirror:" not in layout["legend"], layout
 
 
 def test_movement_mode_says_so_when_the_bank_holds_no_movement(open_page):
@@ -141,3 +149,86 @@ def test_movement_mode_says_so_when_the_bank_holds_no_movement(open_page):
     screenshot(page, "movement-no-tracks")
     page.click("#movement-toggle")  # off: the note goes with the mode
     assert page.locator(note).count() == 0
+
+
+# One played frame of pose_1, drawn by the page's MovementPlayer with "skeleton on the match"
+# on, then off, at the same moment of the clip (so the same picture); mirrored, the pose must
+# flip with its picture.
+PLAYED_FRAME = """async ([imagePoses, mirrored]) => {
+  const m = await import('/static/js/movement.js');
+  const { frames } = await (await fetch('/api/track?name=pose_1')).json();
+  // GET /api/track's frames do not say yet where the pose lies in each picture (TrackFrame
+  // has no image_pose): each is given the one the server computes for a match of it
+  frames.forEach((frame, i) => { frame.image_pose = frame.image_pose || imagePoses[i]; });
+  const canvas = document.createElement('canvas');
+  canvas.width = 480;
+  canvas.height = 480;
+  const toggle = document.createElement('input');
+  toggle.type = 'checkbox';
+  toggle.checked = true;
+  const caption = document.createElement('p');
+  const player = new m.MovementPlayer({ canvas, caption, skeletonToggle: toggle,
+    frames: new m.TrackFrames(async () => ({ frames })) });
+  const now = performance.now();
+  await player.update([{ track: 'pose_1', file: 'pose_1.mp4', start: 0.5, end: 1.5,
+    speed: 1, distance: 0.01, mirrored }], now, now);
+  // where the canvas shows draw.js's keypoint colour (#ff4f8b), as [x, y]
+  const joints = () => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, 480, 480);
+    const found = [];
+    for (let i = 0; i < data.length; i += 4) {
+      const off = Math.max(Math.abs(data[i] - 0xff), Math.abs(data[i + 1] - 0x4f),
+        Math.abs(data[i + 2] - 0x8b));
+      if (off <= 12) found.push([(i / 4) % 480, Math.floor(i / 4 / 480)]);
+    }
+    return found;
+  };
+  for (let i = 0; i < 100 && !player.shown?.skeleton; i += 1) {
+    player.draw(now);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const on = { shown: player.shown, joints: joints() };
+  toggle.checked = false;
+  player.draw(now);
+  return { on, off: { shown: player.shown, joints: joints() }, caption: caption.textContent,
+           frame: frames.findIndex((f) => f.id === player.shown.frame) };
+}"""
+@pytest.fixture(scope="module")
+def pictures_server(tmp_path_factory, penn_valid):
+    bank = movement_bank(tmp_path_factory.mktemp("pictures-bank"), penn_valid, True)
+    with LiveServer(create_app(bank, web_modules=None)) as server:
+        server.bank = bank
+        yield server
+
+
+@pytest.mark.parametrize("mirrored", [False, True], ids=["as-is", "mirrored"])
+def test_the_skeleton_is_drawn_over_the_played_picture_as_the_toggle_says(
+        chromium, pictures_server, mirrored):
+    from movemirror.server.records import image_pose
+
+    track = pictures_server.bank.keypoints[:CLIP_FRAMES]
+    poses = [image_pose(k.ravel().tolist(), [0, 0, 576, 576]) for k in track]
+    page = chromium.new_page()
+    try:
+        page.goto(pictures_server.url + "/api/health")
+        drawn = page.evaluate(PLAYED_FRAME, [poses, mirrored])
+    finally:
+        page.close()
+    assert drawn["on"]["shown"]["skeleton"] and not drawn["off"]["shown"]["skeleton"]
+    assert drawn["off"]["joints"] == []  # toggle off: the picture alone
+    on = np.zeros((480, 480), bool)
+    for x, y in drawn["on"]["joints"]:
+        on[y, x] = True
+    # toggle on: a joint on each confident keypoint of the frame, where the picture (480 px
+    # square, the canvas's side) shows it, and none elsewhere
+    pose = np.array(poses[drawn["frame"]])
+    seen = pose[:, 2] >= 0.3
+    assert seen.sum() >= 12
+    xy = np.round(pose[seen, :2] * 479).astype(int)
+    if mirrored:
+        xy[:, 0] = 479 - xy[:, 0]
+    assert on[xy[:, 1], xy[:, 0]].all()
+    ys, xs = np.nonzero(on)
+    assert xs.min() >= xy[:, 0].min() - 10 and xs.max() <= xy[:, 0].max() + 10
+    assert ys.min() >= xy[:, 1].min() - 10 and ys.max() <= xy[:, 1].max() + 10
+    assert "pose_1.mp4" in drawn["caption"] and "no skeleton" not in drawn["caption"]

@@ -152,9 +152,59 @@ def test_the_coverage_view_draws_the_map_moves_the_dot_and_lists_a_region(chromi
                                                "els => els.map(e => e.dataset.matchId)")
             medoid = page.evaluate("() => window.movemirror.coverage.map.regions[0].medoid")
             assert listed[0] == bank.ids[medoid]
+            # and the page says, above them, which region they are
+            region = page.locator("#coverage-region")
+            assert region.is_visible() and region.inner_text().startswith("R1 · "), (
+                region.inner_text())
             page.wait_for_function("() => [...document.querySelectorAll('#coverage-grid img')]"
                                    ".every(i => i.complete && i.naturalWidth > 0)")
             screenshot(page, "coverage")
+            # the page grows with the list: the footer comes after it, not over its cards
+            tops = page.evaluate("""() => [
+                document.querySelector('#coverage-grid').getBoundingClientRect().bottom,
+                document.querySelector('footer').getBoundingClientRect().top]""")
+            assert tops[1] >= tops[0], tops
             traffic.assert_only_keypoints_left()
         finally:
             context.close()
+
+
+def test_the_api_numbers_the_regions_as_the_report_does(served_map, bank):
+    from movemirror.coverage.analysis import analyse
+
+    _, data = served_map
+    report = analyse(bank, map_method="pca")
+    assert [(r["number"], r["medoid"]) for r in data["regions"]] == [
+        (n, r.medoid) for n, r in enumerate(report.regions, 1)]
+    assert [r["share"] for r in data["regions"]] == [r.share for r in report.regions]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_region_labels_are_text_sized_on_a_phone_and_a_laptop(chromium, bank):
+    from .browser import RETURNING_VISITOR
+    from .test_browser import screenshot, wait_for
+
+    sizes = {}
+    with LiveServer(create_app(bank, coverage_map="pca")) as server:
+        for width, height in [(390, 844), (1280, 800)]:
+            context = chromium.new_context(viewport={"width": width, "height": height})
+            context.add_init_script(RETURNING_VISITOR)
+            try:
+                page = context.new_page()
+                page.goto(server.url + "/?view=coverage")
+                wait_for(page, "() => window.movemirror.coverage.map !== null")
+                # the labels' font as drawn on the canvas, in CSS pixels on the screen
+                sizes[width] = page.evaluate("""() => {
+                    const c = document.querySelector('#coverage-map');
+                    const px = parseFloat(c.getContext('2d').font.match(/([\\d.]+)px/)[1]);
+                    return px * c.getBoundingClientRect().width / c.width; }""")
+                # every label whole on the canvas, at its edges too
+                inside = page.evaluate("""() => {
+                    const v = window.movemirror.coverage;
+                    return v.labels.every((l) => l.left >= 0 && l.right <= v.canvas.width); }""")
+                assert inside, width
+                screenshot(page, f"coverage-{width}")
+            finally:
+                context.close()
+    assert all(size >= 13 for size in sizes.values()), sizes

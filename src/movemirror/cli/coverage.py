@@ -107,9 +107,9 @@ def coverage(
         result = analyse(bank, reference, metric=metric, mirror=mirror, map_method=map_method)
     except PoseError as error:  # a pose another metric cannot measure
         raise fail(str(error)) from None
-    png = map_png(result)
+    png = map_png(result)  # the PNG beside the report has its labels; the report, as text
     name = bank_dir.rstrip("/").rsplit("/", 1)[-1] or bank_dir
-    page = report_html(result, bank, f"Coverage of {name}", png)
+    page = report_html(result, bank, f"Coverage of {name}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(page, encoding="utf-8")

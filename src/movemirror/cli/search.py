@@ -23,7 +23,9 @@ from movemirror.errors import (
     UnknownMetricError,
 )
 from movemirror.ingest.discover import PHOTO_EXTENSIONS
+from movemirror.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
+from movemirror.wording import counted
 
 POSES_K = 10  # poses a search by one pose prints unless asked for more
 
@@ -43,7 +45,11 @@ def read_pose_file(path: Path) -> np.ndarray:
             raise PoseError(f"{path}: holds no pose")
         data = poses[0]
     if isinstance(data, dict):
-        data = data.get("keypoints")
+        if "keypoints" not in data:
+            keys = ", ".join(json.dumps(key) for key in data) or "none"
+            raise PoseError(f'{path}: {EXPECTED_POSE} (alone, or as {{"keypoints": [...]}}); '
+                            f'found a JSON object without "keypoints" (its keys: {keys})')
+        data = data["keypoints"]
     return _keypoints(data, str(path))
 
 
@@ -60,17 +66,49 @@ def read_query(path: Path) -> np.ndarray:
     return poses[0].keypoints
 
 
+EXPECTED_POSE = f"expected a pose: {NUM_KEYPOINTS} keypoints, each [x, y, score]"
+
+
 def _keypoints(data, where: str) -> np.ndarray:
     if isinstance(data, list) and data and isinstance(data[0], dict):
         data = [[p.get("x"), p.get("y"), p.get("score", 1.0)] for p in data]
-    try:
-        pose = np.asarray(data, dtype=np.float32)
-    except (TypeError, ValueError) as error:
-        raise PoseError(f"{where}: keypoints must be numbers: {error}") from error
-    if pose.shape != (17, 3):
-        raise PoseError(f"{where}: expected 17 keypoints of (x, y, score), got shape "
-                        f"{pose.shape}")
-    return pose
+    found = _not_keypoints(data)
+    if found:
+        raise PoseError(f"{where}: {EXPECTED_POSE}; found {found}")
+    return np.asarray(data, dtype=np.float32)
+
+
+def _not_keypoints(data) -> str | None:
+    """What a JSON value holds instead of 17 x [x, y, score] numbers, in words; None if it
+    holds them."""
+    if not isinstance(data, list):
+        return _json_kind(data)
+    if len(data) != NUM_KEYPOINTS:
+        return f"a list of {counted(len(data), 'item')}"
+    for number, (name, keypoint) in enumerate(zip(KEYPOINT_NAMES, data, strict=True), 1):
+        where = f"keypoint {number} ({name})"
+        if not isinstance(keypoint, list):
+            return f"{where} is {_json_kind(keypoint)}"
+        if len(keypoint) != 3:
+            return f"{where} is a list of {counted(len(keypoint), 'number')}"
+        for value in keypoint:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return f"{where} holds {_json_kind(value)}"
+    return None
+
+
+def _json_kind(value) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a truth value)"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a JSON object"
+    return f"a list of {counted(len(value), 'item')}"
 
 
 def read_clip_file(path: Path) -> tuple[np.ndarray, np.ndarray]:

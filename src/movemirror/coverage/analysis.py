@@ -59,9 +59,7 @@ def analyse(bank, reference=None, metric: str = COVERAGE_METRIC, mirror: bool = 
     # mirror: a pose and its mirror image take one place on the map
     map_vectors = to_vectors(fold_mirrored(keypoints)) if mirror else vectors
     pose_map = fit_map(map_vectors, map_method, sample, seed)
-    drawn = np.arange(len(bank))
-    if len(drawn) > sample:
-        drawn = np.sort(np.random.default_rng(seed).choice(len(bank), sample, replace=False))
+    drawn = drawn_rows(len(bank), sample, seed)
     drawn_xy = pose_map.place(map_vectors[drawn])
     regions, _ = find_regions(keypoints, vectors, drawn, drawn_xy, seed)
     holes = reference_xy = None
@@ -74,6 +72,15 @@ def analyse(bank, reference=None, metric: str = COVERAGE_METRIC, mirror: bool = 
     return Coverage(len(bank), metric, mirror, pose_map, drawn, drawn_xy, regions,
                     find_crowds(vectors, seed=seed), keypoints_seen(keypoints), reference,
                     reference_xy, holes)
+
+
+def drawn_rows(size: int, sample: int = MAP_SAMPLE, seed: int = 0) -> np.ndarray:
+    """The bank rows drawn on the map, in row order: a bank of up to `sample` poses whole,
+    else a random sample of that many. The report and the page's map draw these same rows in
+    this same order, so that k-means finds, and numbers, the same regions for both."""
+    if size <= sample:
+        return np.arange(size)
+    return np.sort(np.random.default_rng(seed).choice(size, sample, replace=False))
 
 
 def find_regions(keypoints, vectors, drawn, drawn_xy, seed: int = 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from movemirror.coverage.analysis import Region, find_regions
+from movemirror.coverage.analysis import Region, drawn_rows, find_regions
 from movemirror.coverage.map import MAP_SAMPLE, PoseMap, fit_map
 from movemirror.vectors import XY
 
@@ -54,13 +54,13 @@ def page_map(bank, method: str | None = None, sample: int = MAP_SAMPLE, seed: in
     """The map of a bank for the page (as the report fits it: UMAP where installed)."""
     vectors = np.asarray(bank.vectors)
     pose_map = fit_map(vectors, method, sample, seed)
-    drawn = np.arange(len(bank))
-    if len(drawn) > sample:
-        drawn = np.random.default_rng(seed).choice(len(bank), sample, replace=False)
-    else:
-        drawn = np.random.default_rng(seed).permutation(drawn)  # any prefix is a fair sample
+    drawn = drawn_rows(len(bank), sample, seed)
     xy = pose_map.place(vectors[drawn])
     regions, region_of = find_regions(bank.keypoints, vectors, drawn, xy, seed)
+    # the regions found (and numbered) on the rows in order, as the report finds them; then
+    # shuffled, so that any prefix of the points is a fair sample to serve as landmarks
+    order = np.random.default_rng(seed).permutation(len(drawn))
+    drawn, xy, region_of = drawn[order], xy[order], region_of[order]
     features = np.asarray(vectors[drawn[:landmarks]], np.float32)[:, XY]
     return PageMap(pose_map.method, len(bank), drawn, xy, region_of, regions, features,
                    pose_map)

@@ -28,26 +28,15 @@ SHOWN_CROWDS = 10
 SHOWN_HOLES = 10
 
 
-def map_png(coverage: Coverage, size: int = MAP_SIZE) -> bytes:
+def map_png(coverage: Coverage, size: int = MAP_SIZE, labels: bool = True) -> bytes:
     """The map: bank density in grey, reference poses green, holes red, region medoids blue;
-    hole groups labelled H1.., regions R1.. (as in the report)."""
+    hole groups labelled H1.., regions R1.. (as in the report) unless labels is False (the
+    report writes them as text over the picture, readable at any size)."""
     image = Image.new("RGB", (size, size), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=15)
-
-    def label(x: float, y: float, text: str, colour) -> None:
-        draw.text((x + 6, y - 8), text, fill=colour, font=font, stroke_width=2,
-                  stroke_fill="white")
-    points = [coverage.drawn_xy]
-    if coverage.reference_xy is not None:
-        points.append(coverage.reference_xy)
-    every = np.concatenate(points)
-    lo, hi = every.min(axis=0), every.max(axis=0)
-    span = np.maximum(hi - lo, 1e-9)
-
-    def to_pixels(xy: np.ndarray) -> np.ndarray:
-        return _MARGIN + (np.asarray(xy) - lo) / span * (size - 2 * _MARGIN)
-
+    to_pixels = _MapPixels(coverage, size)
+    lo, hi = to_pixels.lo, to_pixels.hi
     counts, _, _ = np.histogram2d(coverage.drawn_xy[:, 0], coverage.drawn_xy[:, 1],
                                   bins=_DENSITY_BINS, range=[[lo[0], hi[0]], [lo[1], hi[1]]])
     shade = np.log1p(counts) / max(np.log1p(counts).max(), 1e-9)
@@ -62,16 +51,49 @@ def map_png(coverage: Coverage, size: int = MAP_SIZE) -> bytes:
                                 strict=True):
             colour, r = (_HOLE, 2.5) if hole else (_REFERENCE, 1.0)
             draw.ellipse([x - r, y - r, x + r, y + r], fill=colour)
-        for n, group in enumerate(holes.groups[:SHOWN_HOLES], 1):
-            x, y = to_pixels(coverage.reference_xy[group.medoid])
-            label(x, y, f"H{n}", _HOLE)
-    for n, region in enumerate(coverage.regions, 1):
+    for region in coverage.regions:
         x, y = to_pixels(region.position)
         draw.ellipse([x - 4, y - 4, x + 4, y + 4], outline=_REGION, width=2)
-        label(x, y, f"R{n}", _REGION)
+    if labels:
+        for text, x, y, colour in map_labels(coverage, size):
+            draw.text((x + 6, y - 8), text, fill=colour, font=font, stroke_width=2,
+                      stroke_fill="white")
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def map_labels(coverage: Coverage, size: int = MAP_SIZE
+               ) -> list[tuple[str, float, float, tuple[int, int, int]]]:
+    """The map's labels as (text, x, y in pixels of the map's PNG, colour): the first
+    SHOWN_HOLES hole groups H1.. at their medoids, the regions R1.. at theirs."""
+    to_pixels = _MapPixels(coverage, size)
+    out = []
+    holes = coverage.holes
+    if coverage.reference_xy is not None and holes is not None:
+        for n, group in enumerate(holes.groups[:SHOWN_HOLES], 1):
+            x, y = to_pixels(coverage.reference_xy[group.medoid])
+            out.append((f"H{n}", float(x), float(y), _HOLE))
+    for n, region in enumerate(coverage.regions, 1):
+        x, y = to_pixels(region.position)
+        out.append((f"R{n}", float(x), float(y), _REGION))
+    return out
+
+
+class _MapPixels:
+    """Map positions -> pixels of a size x size PNG, over the bank's and reference's span."""
+
+    def __init__(self, coverage: Coverage, size: int):
+        points = [coverage.drawn_xy]
+        if coverage.reference_xy is not None:
+            points.append(coverage.reference_xy)
+        every = np.concatenate(points)
+        self.lo, self.hi = every.min(axis=0), every.max(axis=0)
+        self.span = np.maximum(self.hi - self.lo, 1e-9)
+        self.size = size
+
+    def __call__(self, xy) -> np.ndarray:
+        return _MARGIN + (np.asarray(xy) - self.lo) / self.span * (self.size - 2 * _MARGIN)
 
 
 def skeleton_svg(pose, size: int = SKELETON_SIZE) -> str:
@@ -113,8 +135,9 @@ def thumbnail_img(bank, row: int, size: int = THUMB_SIZE) -> str:
 
 
 def report_html(coverage: Coverage, bank, title: str, png: bytes | None = None) -> str:
-    """The whole report as one HTML page; png: the map (map_png's) if already drawn."""
-    png = map_png(coverage) if png is None else png
+    """The whole report as one HTML page; png: the map without its labels (map_png's, with
+    labels=False) if already drawn: the labels are text over it."""
+    png = map_png(coverage, labels=False) if png is None else png
     keypoints = bank.keypoints
     e = html.escape
     out = ["<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta "
@@ -126,8 +149,12 @@ def report_html(coverage: Coverage, bank, title: str, png: bytes | None = None) 
                + (", green the reference poses, red the holes" if coverage.holes else "")
                + ".</p>")
     encoded = base64.b64encode(png).decode()
-    out.append(f'<img class="map" alt="map of the bank\'s poses" '
+    out.append(f'<div class="map"><img alt="map of the bank\'s poses" '
                f'src="data:image/png;base64,{encoded}">')
+    for text, x, y, colour in map_labels(coverage):  # where the PNG has them, as fractions
+        out.append(f'<span class="map-label" style="left:{x / MAP_SIZE:.2%};'
+                   f'top:{y / MAP_SIZE:.2%};color:rgb{colour}">{text}</span>')
+    out.append("</div>")
     out.append(_holes_section(coverage, bank, keypoints))
     out.append("<h2>Regions</h2><p>The map's regions (k-means on the poses), largest first, "
                "each shown by its medoid pose.</p><table><tr><th></th><th>pose</th>"
@@ -194,7 +221,12 @@ table { border-collapse: collapse; margin: 1em 0; }
 td, th { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left;
          vertical-align: middle; }
 td.id { overflow-wrap: anywhere; }
-.map { max-width: 100%; border: 1px solid #ccc; }
+.map { position: relative; display: inline-block; max-width: 100%; }
+.map img { display: block; max-width: 100%; border: 1px solid #ccc; }
+/* the map's labels stay text-sized however small the map is drawn */
+.map-label { position: absolute; transform: translate(5px, -55%); font-weight: bold;
+             font-size: 0.9rem; pointer-events: none; white-space: nowrap;
+             text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff; }
 .track { width: 200px; max-width: 35vw; }
 .bar { height: 10px; background: #1f77b4; }
 .skeleton { background: #fafafa; }

@@ -6,6 +6,7 @@ const MIN_SCORE = 0.2; // movemirror.vectors.MIN_SCORE
 const REGION_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2',
   '#17becf', '#bcbd22'];
 const MARGIN = 16;
+const LABEL_PX = 14; // the regions' labels, in CSS pixels on screen
 
 /** The normalised x/y of a pose (17 x [x, y, score]) as movemirror.vectors makes it: the box
  * of its confident keypoints scaled to a longer side of 1, clipped, L2-normalised. */
@@ -48,13 +49,33 @@ export function placeByLandmarks(features, landmarks, points) {
 }
 
 export class CoverageView {
-  constructor({ canvas, list, caption, render }) {
-    Object.assign(this, { canvas, list, caption, render });
+  /** heading: where the region listed is named (none: only its list's label names it) */
+  constructor({ canvas, list, caption, render, heading = null }) {
+    Object.assign(this, { canvas, list, caption, render, heading });
     this.map = null;
     this.dot = null;
     this.region = null;
     this.loading = null;
+    this.px = 1; // canvas pixels per CSS pixel (fit())
+    this.labels = [];
     canvas.addEventListener('click', (event) => this.click(event));
+    new ResizeObserver(() => this.draw()).observe(canvas);
+  }
+
+  /** Sizes the canvas to its box on screen (sharp at any width) and returns its pixels per
+   *  CSS pixel, by which labels and dots keep one size on a phone and on a laptop. */
+  fit() {
+    const { canvas } = this;
+    const shown = canvas.getBoundingClientRect().width;
+    if (shown) {
+      const side = Math.round(shown * (window.devicePixelRatio || 1));
+      if (side !== canvas.width) {
+        canvas.width = side;
+        canvas.height = side;
+      }
+      this.px = canvas.width / shown;
+    }
+    return this.px;
   }
 
   /** Fetches the map once (the server may still be computing it: then asks again). */
@@ -96,8 +117,9 @@ export class CoverageView {
   toCanvas([x, y]) {
     const { width, height } = this.canvas;
     const { lo, span } = this.bounds;
-    return [MARGIN + ((x - lo[0]) / span[0]) * (width - 2 * MARGIN),
-      MARGIN + ((y - lo[1]) / span[1]) * (height - 2 * MARGIN)];
+    const margin = MARGIN * this.px;
+    return [margin + ((x - lo[0]) / span[0]) * (width - 2 * margin),
+      margin + ((y - lo[1]) / span[1]) * (height - 2 * margin)];
   }
 
   /** Opens the view: the map once loaded, with the pose on screen as the dot. */
@@ -114,12 +136,13 @@ export class CoverageView {
   }
 
   draw() {
+    const px = this.fit();
     const ctx = this.canvas.getContext('2d');
     const { width, height } = this.canvas;
+    if (!this.map) return; // the panel's colour shows until the map comes (no white square)
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, width, height);
-    if (!this.map) return;
-    const size = this.map.points.length < 500 ? 5 : 3; // a small bank's points stay visible
+    const size = (this.map.points.length < 500 ? 5 : 3) * px; // a small bank's stay visible
     for (const point of this.map.points) {
       const [x, y] = this.toCanvas(point);
       const selected = this.region === point[2] + 1;
@@ -128,22 +151,29 @@ export class CoverageView {
       ctx.fillRect(x - size / 2, y - size / 2, size, size);
     }
     ctx.globalAlpha = 1;
-    ctx.font = 'bold 14px sans-serif';
+    ctx.font = `bold ${LABEL_PX * px}px sans-serif`;
+    this.labels = []; // where each is drawn, in canvas pixels: {text, left, right}
     for (const region of this.map.regions) {
       const [x, y] = this.toCanvas([region.x, region.y]);
-      ctx.lineWidth = 3;
+      const text = `R${region.number}`;
+      const textWidth = ctx.measureText(text).width;
+      // right of its medoid, or left of it where it would run off the map's right edge
+      let left = x + 6 * px;
+      if (left + textWidth > width) left = x - 6 * px - textWidth;
+      ctx.lineWidth = 3 * px;
       ctx.strokeStyle = '#fff';
-      ctx.strokeText(`R${region.number}`, x + 6, y - 6);
+      ctx.strokeText(text, left, y - 6 * px);
       ctx.fillStyle = '#222';
-      ctx.fillText(`R${region.number}`, x + 6, y - 6);
+      ctx.fillText(text, left, y - 6 * px);
+      this.labels.push({ text, left, right: left + textWidth });
     }
     if (this.dot) {
       const [x, y] = this.toCanvas(this.dot);
       ctx.beginPath();
-      ctx.arc(x, y, 8, 0, 2 * Math.PI);
+      ctx.arc(x, y, 8 * px, 0, 2 * Math.PI);
       ctx.fillStyle = '#d62728';
       ctx.fill();
-      ctx.lineWidth = 2;
+      ctx.lineWidth = 2 * px;
       ctx.strokeStyle = '#fff';
       ctx.stroke();
     }
@@ -172,10 +202,15 @@ export class CoverageView {
     if (!reply.ok) return;
     const { matches } = await reply.json();
     const info = this.map.regions[number - 1];
-    const words = info.phrases.length ? `: mostly ${info.phrases.join(', ')}` : '';
+    const share = `${(info.share * 100).toFixed(0)}% of the poses`;
+    const words = info.phrases.length ? `mostly ${info.phrases.join(', ')}` : '';
     this.list.dataset.region = String(number);
-    this.list.setAttribute('aria-label', `Region R${number}, ${(info.share * 100).toFixed(0)}%`
-      + ` of the poses${words}`);
+    this.list.setAttribute('aria-label', `Region R${number}, ${share}${words && `: ${words}`}`);
+    if (this.heading) {
+      this.heading.textContent = [`R${number}`, share, words,
+        'nearest its middle pose first (distance to it)'].filter(Boolean).join(' · ');
+      this.heading.hidden = false;
+    }
     this.render(matches);
   }
 }

@@ -40,13 +40,15 @@ window.movemirror = state;
 
 const hold = new MatchHold({ variety: new RecentFrames() });
 const movement = new MovementMode({ toggle: ui.movementToggle, canvas: ui.movementCanvas,
-  caption: ui.movementCaption, strips: ui.movementStrips, messages });
+  caption: ui.movementCaption, strips: ui.movementStrips, skeletonToggle: ui.skeletonToggle,
+  messages });
 Object.defineProperty(state, 'movement', { get: () => movement.status, enumerable: true });
 const coverageGrid = new ExploreGrid({ grid: ui.coverageGrid, dialog: new MatchDialog(ui.detail) });
 const coverage = new CoverageView({
   canvas: ui.coverageMap,
   list: ui.coverageGrid,
   caption: ui.coverageCaption,
+  heading: ui.coverageRegion,
   render: (matches) => coverageGrid.render(matches, { force: true }),
 });
 state.coverage = coverage;

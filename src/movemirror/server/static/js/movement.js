@@ -6,8 +6,10 @@
 // hysteresis: it stays while that track keeps matching, and switches when another is
 // clearly better (or the current one has stopped matching for a while). MovementPlayer
 // plays the chosen track on from the window's end, at the window's speed, from frames it
-// fetches once per track (GET /api/track): the frame's picture, or its skeleton for a track
-// without pictures, with a short crossfade when the track changes.
+// fetches once per track (GET /api/track): the frame's picture with its pose drawn over it
+// (as "skeleton on the match" asks, where the frame says where its pose lies in the picture),
+// or its skeleton alone for a track without pictures, with a short crossfade when the track
+// changes.
 import { drawSkeleton } from './draw.js';
 
 export const SWITCH_RATIO = 0.85; // another track must be this much closer to take over
@@ -100,9 +102,25 @@ export class TrackFrames {
   }
 }
 
-/** Draws one frame of a track into a canvas: its picture if it has one, else its skeleton. */
-function drawTrackFrame(ctx, canvas, frame, image, mirrored) {
+// What the caption adds where a clip has no pictures, or its pose cannot be drawn on them.
+export const NO_PICTURES = 'no pictures of this clip in the bank: its skeleton is shown';
+export const POSE_NOT_PLACED = 'where the pose lies in these pictures is not known, so no '
+  + 'skeleton is drawn on them';
+
+/** The frame's pose over its picture drawn at (x, y, w, h): its image_pose (x and y as
+ *  fractions of the picture) in canvas pixels; null where the frame has none. */
+export function poseOnPicture(frame, x, y, w, h) {
+  if (!frame.image_pose) return null;
+  return frame.image_pose.map(([u, v, score]) => [x + u * w, y + v * h, score]);
+}
+
+/**
+ * Draws one frame of a track into a canvas: its picture if it has one (with its pose over it
+ * if `skeleton`), else its skeleton. Returns whether a skeleton was drawn over the picture.
+ */
+function drawTrackFrame(ctx, canvas, frame, image, mirrored, skeleton = false) {
   const { width, height } = canvas;
+  let over = null;
   ctx.save();
   if (mirrored) {
     ctx.translate(width, 0);
@@ -113,12 +131,16 @@ function drawTrackFrame(ctx, canvas, frame, image, mirrored) {
     const w = image.naturalWidth * scale;
     const h = image.naturalHeight * scale;
     ctx.drawImage(image, (width - w) / 2, (height - h) / 2, w, h);
+    // in the same (mirrored) transform: the pose flips with its picture
+    over = skeleton ? poseOnPicture(frame, (width - w) / 2, (height - h) / 2, w, h) : null;
+    if (over) drawSkeleton(canvas, over);
   } else {
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, width, height);
     drawSkeleton(canvas, fitted(frame.keypoints, width, height));
   }
   ctx.restore();
+  return Boolean(over);
 }
 
 /** Keypoints moved and scaled so that the confident ones fill 80% of a width x height box. */
@@ -136,17 +158,24 @@ export function fitted(keypoints, width, height) {
 
 /** The Movement mode's flipbook: a canvas that plays the chosen track. */
 export class MovementPlayer {
-  constructor({ canvas, caption, frames = new TrackFrames() }) {
-    Object.assign(this, { canvas, caption, frames });
+  /** skeletonToggle: the "skeleton on the match" checkbox (none: always drawn) */
+  constructor({ canvas, caption, frames = new TrackFrames(), skeletonToggle = null }) {
+    Object.assign(this, { canvas, caption, frames, skeletonToggle });
     this.ctx = canvas.getContext('2d');
     this.choice = new MovementChoice();
     this.images = new Map();
     this.playing = null; // {window, frames, anchor}
     this.strips = null; // the Explore view's, drawn in the same animation frames
     this.fading = null; // {playing, untilMs}: the previous track, fading out
-    this.shown = null; // what the tests look at: {track, time, frame, picture}
+    this.shown = null; // what the tests look at: {track, time, frame, picture, skeleton}
     this.framesDrawn = 0;
     this.running = false;
+    skeletonToggle?.addEventListener('change', () => {
+      if (this.playing) {
+        this.caption.textContent = caption(this.playing.window, this.playing.frames,
+          this.skeletonWanted);
+      }
+    });
   }
 
   start() {
@@ -184,7 +213,11 @@ export class MovementPlayer {
     if (this.choice.current !== window || !frames.length) return;
     if (this.playing) this.fading = { playing: this.playing, untilMs: nowMs + CROSSFADE_MS };
     this.playing = { window, frames, anchor: anchorOf(window, seenMs) };
-    this.caption.textContent = caption(window);
+    this.caption.textContent = caption(window, frames, this.skeletonWanted);
+  }
+
+  get skeletonWanted() {
+    return !this.skeletonToggle || this.skeletonToggle.checked;
   }
 
   draw(nowMs) {
@@ -213,10 +246,11 @@ export class MovementPlayer {
     const t = Math.min(playTime(playing.anchor, nowMs), frames[frames.length - 1].time);
     const frame = frames[frameAt(frames, t)];
     const image = frame.thumbnail ? this.image(frame.thumbnail) : null;
-    drawTrackFrame(this.ctx, this.canvas, frame, image && image.complete ? image : null,
-      window.mirrored);
+    const skeleton = drawTrackFrame(this.ctx, this.canvas, frame,
+      image && image.complete ? image : null, window.mirrored, this.skeletonWanted);
     return { track: window.track, time: frame.time, frame: frame.id,
-      picture: Boolean(frame.thumbnail), speed: window.speed, playSpeed: playing.anchor.speed };
+      picture: Boolean(frame.thumbnail), skeleton, speed: window.speed,
+      playSpeed: playing.anchor.speed };
   }
 
   image(url) {
@@ -248,13 +282,17 @@ export function followed(anchor, window, seenMs, nowMs) {
   return { end: here, speed, atMs: nowMs };
 }
 
-function caption(window) {
+function caption(window, frames, skeletonWanted) {
   // the file's name, as the still match's caption gives it (the server sends no path)
   const name = window.file || window.track;
   const parts = [`${name} · ${window.start.toFixed(1)}–${window.end.toFixed(1)} s`,
     `your pace ${window.speed.toFixed(2)}×`];
   if (window.credit) parts.push(window.credit);
   if (window.licence) parts.push(window.licence);
+  if (!frames.some((frame) => frame.thumbnail)) parts.push(NO_PICTURES);
+  else if (skeletonWanted && !frames.some((frame) => frame.image_pose)) {
+    parts.push(POSE_NOT_PLACED);
+  }
   return parts.join(' · ');
 }
 
@@ -318,9 +356,10 @@ export class MovementStrips {
  * flipbook once a track plays: body[data-movement] is "off", "on" or "playing".
  */
 export class MovementMode {
-  constructor({ toggle, canvas, caption, strips, messages = null, body = document.body }) {
+  constructor({ toggle, canvas, caption, strips, skeletonToggle = null, messages = null,
+    body = document.body }) {
     Object.assign(this, { toggle, body, messages });
-    this.player = new MovementPlayer({ canvas, caption });
+    this.player = new MovementPlayer({ canvas, caption, skeletonToggle });
     this.strips = strips ? new MovementStrips({ list: strips, frames: this.player.frames })
       : null;
     this.player.strips = this.strips;

@@ -45,4 +45,5 @@ export const ui = {
   coverageMap: $('#coverage-map'),
   coverageGrid: $('#coverage-grid'),
   coverageCaption: $('#coverage-caption'),
+  coverageRegion: $('#coverage-region'),
 };
