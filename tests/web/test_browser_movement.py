@@ -157,9 +157,9 @@ def test_movement_mode_says_so_when_the_bank_holds_no_movement(open_page):
 PLAYED_FRAME = """async ([imagePoses, mirrored]) => {
   const m = await import('/static/js/movement.js');
   const { frames } = await (await fetch('/api/track?name=pose_1')).json();
-  // GET /api/track's frames do not say yet where the pose lies in each picture (TrackFrame
-  // has no image_pose): each is given the one the server computes for a match of it
-  frames.forEach((frame, i) => { frame.image_pose = frame.image_pose || imagePoses[i]; });
+  // each frame says where its pose lies in its picture, as a match's image_pose does
+  const placed = frames.every((frame, i) => JSON.stringify(frame.image_pose)
+    === JSON.stringify(imagePoses[i]));
   const canvas = document.createElement('canvas');
   canvas.width = 480;
   canvas.height = 480;
@@ -191,7 +191,7 @@ PLAYED_FRAME = """async ([imagePoses, mirrored]) => {
   toggle.checked = false;
   player.draw(now);
   return { on, off: { shown: player.shown, joints: joints() }, caption: caption.textContent,
-           frame: frames.findIndex((f) => f.id === player.shown.frame) };
+           frame: frames.findIndex((f) => f.id === player.shown.frame), placed };
 }"""
 @pytest.fixture(scope="module")
 def pictures_server(tmp_path_factory, penn_valid):
@@ -214,6 +214,7 @@ def test_the_skeleton_is_drawn_over_the_played_picture_as_the_toggle_says(
         drawn = page.evaluate(PLAYED_FRAME, [poses, mirrored])
     finally:
         page.close()
+    assert drawn["placed"]  # GET /api/track's image_pose, as a match's
     assert drawn["on"]["shown"]["skeleton"] and not drawn["off"]["shown"]["skeleton"]
     assert drawn["off"]["joints"] == []  # toggle off: the picture alone
     on = np.zeros((480, 480), bool)

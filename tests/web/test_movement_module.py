@@ -57,7 +57,7 @@ def test_playback_follows_the_window_smoothly_and_jumps_only_when_far_off(module
 
 
 def test_a_skeleton_is_fitted_into_the_canvas(module_page):
-    result = run_module(module_page, "movement.js", """
+    result = run_module(module_page, "draw.js", """
         const pose = Array.from({ length: 17 }, (_, i) => [1000 + 10 * i, 50 + 20 * i, 0.9]);
         pose[3][2] = 0;  pose[3][0] = -5000;  // an unsure keypoint far away does not count
         return m.fitted(pose, 400, 300);""")

@@ -106,5 +106,6 @@ def track(name: str = Query(description="a track's name, as a movement match giv
     for t, row in zip(times[keep].tolist(), rows[keep].tolist(), strict=True):
         info = state.formatter.describe(row)
         frames.append(TrackFrame(time=t, id=info["id"], thumbnail=info["thumbnail"],
+                                 image_pose=info["image_pose"],
                                  keypoints=state.bank.keypoints[row].tolist()))
     return TrackFrames(track=name, frames=frames)

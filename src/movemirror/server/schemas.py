@@ -109,6 +109,8 @@ class TrackFrame(BaseModel):
     id: str = Field(description="the pose's id in the bank")
     thumbnail: str | None = Field(description="URL of the frame's image, if the bank has one")
     keypoints: list[list[float]] = Field(description="17 x [x, y, score], pixels of the source")
+    image_pose: list[list[float]] | None = Field(
+        None, description="the pose in the frame's image, as a match's image_pose gives it")
 
 
 class TrackFrames(BaseModel):

@@ -51,3 +51,16 @@ export function drawNormalizedSkeleton(canvas, pose) {
   const keypoints = pose.map(([x, y, score]) => [x * canvas.width, y * canvas.height, score]);
   drawSkeleton(canvas, keypoints, { clear: true });
 }
+
+/** Keypoints moved and scaled so that the confident ones fill 80% of a width x height box. */
+export function fitted(keypoints, width, height) {
+  const sure = keypoints.filter(([, , s]) => s >= MIN_DRAW_SCORE);
+  const points = sure.length >= 2 ? sure : keypoints;
+  const xs = points.map(([x]) => x);
+  const ys = points.map(([, y]) => y);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const scale = 0.8 * Math.min(width / Math.max(x1 - x0, 1), height / Math.max(y1 - y0, 1));
+  const dx = width / 2 - ((x0 + x1) / 2) * scale;
+  const dy = height / 2 - ((y0 + y1) / 2) * scale;
+  return keypoints.map(([x, y, s]) => [x * scale + dx, y * scale + dy, s]);
+}

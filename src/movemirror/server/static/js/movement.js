@@ -10,7 +10,7 @@
 // (as "skeleton on the match" asks, where the frame says where its pose lies in the picture),
 // or its skeleton alone for a track without pictures, with a short crossfade when the track
 // changes.
-import { drawSkeleton } from './draw.js';
+import { drawSkeleton, fitted } from './draw.js';
 
 export const SWITCH_RATIO = 0.85; // another track must be this much closer to take over
 export const MISSES_TO_DROP = 4; // replies without the current track before it gives way
@@ -141,19 +141,6 @@ function drawTrackFrame(ctx, canvas, frame, image, mirrored, skeleton = false) {
   }
   ctx.restore();
   return Boolean(over);
-}
-
-/** Keypoints moved and scaled so that the confident ones fill 80% of a width x height box. */
-export function fitted(keypoints, width, height) {
-  const sure = keypoints.filter(([, , s]) => s >= 0.3);
-  const points = sure.length >= 2 ? sure : keypoints;
-  const xs = points.map(([x]) => x);
-  const ys = points.map(([, y]) => y);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const scale = 0.8 * Math.min(width / Math.max(x1 - x0, 1), height / Math.max(y1 - y0, 1));
-  const dx = width / 2 - ((x0 + x1) / 2) * scale;
-  const dy = height / 2 - ((y0 + y1) / 2) * scale;
-  return keypoints.map(([x, y, s]) => [x * scale + dx, y * scale + dy, s]);
 }
 
 /** The Movement mode's flipbook: a canvas that plays the chosen track. */

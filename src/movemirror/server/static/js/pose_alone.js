@@ -1,8 +1,7 @@
 // A match without a picture (a bank built from keypoints alone) is shown as its skeleton,
 // fitted to the canvas that stands where its picture would be: a card, the detail dialog.
-import { drawSkeleton } from './draw.js';
-// Movement mode fits a track's frames without pictures the same way.
-import { fitted } from './movement.js';
+// Movement mode fits a track's frames without pictures the same way (draw.js's fitted).
+import { drawSkeleton, fitted } from './draw.js';
 
 /** The words added to a match's description where its skeleton stands for its picture. */
 export const DRAWN_NOTE = 'drawn as a skeleton: the archive has no picture of it';
