@@ -38,7 +38,9 @@ def as_pose_array(keypoints) -> np.ndarray:
         raise PoseError(
             f"expected poses of shape (17, 3) or (N, 17, 3), got shape {tuple(array.shape)}"
         )
-    return array
+    # C-contiguous (a copy only of a strided view, as mirror_keypoints' is): numba compiles
+    # its kernels once more for each array layout they are called with.
+    return np.ascontiguousarray(array)
 
 
 def pose_problems(

@@ -139,7 +139,7 @@ def _search_one(q, w, weighted, tree, best_d, best_i, acc, heap_bound, heap_node
     if cap < np.inf:
         best_d[:] = np.float32(cap)
     last = len(best_d) - 1
-    size = 0 if seeded > 0 else heap.push(heap_bound, heap_node, 0, zero, 0)
+    size = 0 if seeded > 0 else heap.push(heap_bound, heap_node, np.int64(0), zero, np.int64(0))
     cursor = 0
     scanned = 0
     while True:
@@ -460,8 +460,8 @@ def _search_few_mirrored(queries, mirrored, k, turn, weighted, kernel, reach, ma
     out_d = np.empty((len(queries), k), np.float32)
     out_i = np.empty((len(queries), k), np.int64)
     out_m = np.empty((len(queries), k), np.bool_)
-    _search_rows_mirrored(queries, mirrored, 0, len(queries), turn, weighted, kernel, reach,
-                          max_leaves, tree, seeds, vectors, out_d, out_i, out_m)
+    _search_rows_mirrored(queries, mirrored, np.int64(0), len(queries), turn, weighted, kernel,
+                          reach, max_leaves, tree, seeds, vectors, out_d, out_i, out_m)
     return out_d, out_i, out_m
 
 
@@ -480,8 +480,9 @@ def _search_few(queries, k, turn, weighted, kernel, reach, max_leaves, tree, see
     """_search_rows on every query, its results made here (cheaper than passed in)."""
     out_d = np.empty((len(queries), k), np.float32)
     out_i = np.empty((len(queries), k), np.int64)
-    _search_rows(queries, 0, len(queries), turn, weighted, kernel, reach, max_leaves, tree,
-                 seeds, vectors, out_d, out_i)
+    _search_rows(queries, np.int64(0), len(queries), turn, weighted, kernel, reach, max_leaves,
+                 tree, seeds, vectors, out_d, out_i)  # (int64, as _search_parallel passes: a
+    # literal 0 would compile _search_rows once more)
     return out_d, out_i
 
 
@@ -492,7 +493,9 @@ def _search_poses(poses, min_score, min_keypoints, k, turn, weighted, kernel, re
     returns (the first bad pose's row, -1 if none; distances; indices), nothing searched if
     a pose is bad. (Returning the check's codes too costs a good pose more than checking a
     bad one again.)"""
-    _, _, queries, bad = check_and_vectorise(poses, min_score, min_keypoints, True)
+    # np.bool_(True), not True: a literal would compile check_and_vectorise once more than
+    # to_vectors' call does.
+    _, _, queries, bad = check_and_vectorise(poses, min_score, min_keypoints, np.bool_(True))
     if bad >= 0:
         return bad, np.empty((0, k), np.float32), np.empty((0, k), np.int64)
     out_d, out_i = _search_few(queries, k, turn, weighted, kernel, reach, max_leaves, tree,
@@ -508,7 +511,7 @@ def _search_poses_mirrored(poses, min_score, min_keypoints, k, turn, weighted, k
     images, -1 if none; distances; indices; mirrored), nothing searched if a pose is bad."""
     n = len(poses)
     _, _, both, bad = check_and_vectorise(with_mirror_images(poses), min_score,
-                                          min_keypoints, True)
+                                          min_keypoints, np.bool_(True))
     if bad >= 0:
         return (bad, np.empty((0, k), np.float32), np.empty((0, k), np.int64),
                 np.empty((0, k), np.bool_))
@@ -529,6 +532,15 @@ def _search_parallel(queries, turn, weighted, kernel, reach, max_leaves, tree, s
 def _compiled(kernel, *args):
     """kernel compiled (or loaded from numba's cache) for the types of these arguments."""
     return kernel.compile(tuple(typeof(arg) for arg in args))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view of the array. The bank's vectors come read-only (mapped) or not
+    (computed, as torso's), and numba compiles every kernel once for each: as one type, a
+    server's first start compiles one set of kernels for all its metrics, not two."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _as_queries(queries) -> np.ndarray:
@@ -564,7 +576,7 @@ class BoxTreeIndex:
         self._weighted = self._kernel == WEIGHTED_KERNEL  # the L1 bounds, else the Euclidean
         self._reach = self._reach_for(metric)
         self._max_leaves = self._leaf_budget(len(vectors))
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.vectors = _read_only(np.ascontiguousarray(vectors, dtype=np.float32))
         xy = self.vectors[:, XY]
         if not len(xy):
             rotation = np.eye(XY_DIM)

@@ -73,7 +73,9 @@ def principal_axis(points, sample, iterations):
 def principal_axes(points: np.ndarray, sample: int = 50_000) -> np.ndarray:
     """A rotation (dim, dim) whose rows are the principal axes, largest variance first."""
     step = max(1, len(points) // sample)
-    _, vectors = np.linalg.eigh(_covariance(points[::step]))
+    # As float64 (exactly the sums _covariance makes of float32 points), C-contiguous: one
+    # compiled _covariance for every caller, not one per type and layout.
+    _, vectors = np.linalg.eigh(_covariance(np.ascontiguousarray(points[::step], np.float64)))
     return np.ascontiguousarray(vectors[:, ::-1].T)
 
 

@@ -215,7 +215,8 @@ def query_resampled(query: np.ndarray, tau: np.ndarray, at: np.ndarray) -> np.nd
 @njit(cache=True)
 def _resample_rows(vectors, times, at, out):
     for row in range(len(at)):
-        resample_into(vectors, times, 0, len(times), at[row], 0, out[row])
+        # (int64 zeros, as window_features passes: literal ones compile resample_into again)
+        resample_into(vectors, times, np.int64(0), len(times), at[row], np.int64(0), out[row])
 
 
 def query_change(query: np.ndarray, tau: np.ndarray, step: float = VELOCITY_STEP):
