@@ -342,13 +342,18 @@ def test_a_bank_on_s3_appends_versions_and_pictures(poses, s3_bank):
 
 # --- the CLI --------------------------------------------------------------------------------
 
-def test_bank_history_and_compact(poses, tmp_path):
-    path = tmp_path / "bank"
+def _bank_of_four_commits(poses, path):
+    """400 poses saved in four commits of 100: four fragments."""
     bank = PoseBank.from_keypoints(poses[:100], ids=_ids(0, 100))
     bank.save(path)
     for start in range(100, 400, 100):
         bank.add(poses[start:start + 100], ids=_ids(start, 100))
         bank.save()
+    return path
+
+
+def test_bank_history_and_compact(poses, tmp_path):
+    path = _bank_of_four_commits(poses, tmp_path / "bank")
     history = runner.invoke(app, ["bank", "history", str(path)])
     assert history.exit_code == 0, history.output
     lines = [line.replace("│", " ").split() for line in history.output.splitlines()]
@@ -370,12 +375,7 @@ def test_bank_history_and_compact(poses, tmp_path):
 
 
 def test_compact_of_a_bank_that_cannot_be_written_is_a_one_line_error(poses, tmp_path):
-    path = tmp_path / "bank"
-    bank = PoseBank.from_keypoints(poses[:100], ids=_ids(0, 100))
-    bank.save(path)
-    for start in range(100, 400, 100):
-        bank.add(poses[start:start + 100], ids=_ids(start, 100))
-        bank.save()
+    path = _bank_of_four_commits(poses, tmp_path / "bank")
     largest = max(f.stat().st_size for f in (path / "poses.lance" / "data").iterdir())
     # No file may grow past the appends' largest (RLIMIT_FSIZE binds root too): the merged
     # file cannot be written, as on a full disk.
