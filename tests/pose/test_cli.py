@@ -121,6 +121,13 @@ def test_search_takes_a_photo_and_finds_its_own_pose_first(models_ready, pose_jp
     assert found.exit_code == 0, found.output
     first = json.loads(found.output)["matches"][0]
     assert first["id"] == "pose.jpg" and first["distance"] < 1e-3, first
+    # A photo saved without its extension is told by its content, as `index` tells it.
+    bare = tmp_path / "pose-photo"
+    bare.write_bytes(pose_jpg.read_bytes())
+    found = runner.invoke(app, ["search", "--bank", str(tmp_path / "bank"), str(bare), "-k",
+                                "1", "--metric", "cosine", "--json"])
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.output)["matches"][0]["id"] == "pose.jpg"
 
     blank = tmp_path / "blank.png"
     Image.new("RGB", (320, 240), (128, 128, 128)).save(blank)

@@ -22,7 +22,7 @@ from movemirror.errors import (
     PoseError,
     UnknownMetricError,
 )
-from movemirror.ingest.discover import PHOTO_EXTENSIONS
+from movemirror.ingest.discover import PHOTO_EXTENSIONS, SNIFF_BYTES, sniff
 from movemirror.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 from movemirror.wording import counted
@@ -56,7 +56,7 @@ def read_pose_file(path: Path) -> np.ndarray:
 def read_query(path: Path) -> np.ndarray:
     """The pose to search for: from a JSON pose file, or estimated in a photo (its most
     confident person, as `movemirror pose` finds them with the default model)."""
-    if path.suffix.lower() not in PHOTO_EXTENSIONS:
+    if path.suffix.lower() not in PHOTO_EXTENSIONS and not _photo_by_content(path):
         return read_pose_file(path)
     from movemirror.pose import estimate
 
@@ -64,6 +64,16 @@ def read_query(path: Path) -> np.ndarray:
     if not poses:
         raise PoseError(f"{path}: no person could be made out in this photo")
     return poses[0].keypoints
+
+
+def _photo_by_content(path: Path) -> bool:
+    """Whether the file's first bytes are a photo's (one saved without its extension), as
+    `movemirror index` tells files apart."""
+    try:
+        with open(path, "rb") as handle:
+            return sniff(handle.read(SNIFF_BYTES)) == "photo"
+    except OSError:
+        return False  # read_pose_file names the problem
 
 
 EXPECTED_POSE = f"expected a pose: {NUM_KEYPOINTS} keypoints, each [x, y, score]"

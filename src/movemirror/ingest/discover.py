@@ -16,7 +16,7 @@ from pathlib import Path
 PHOTO_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".webp"}
 VIDEO_EXTENSIONS = {".mp4", ".m4v", ".mov", ".avi", ".webm", ".mkv", ".mpg", ".mpeg", ".ts",
                     ".mts", ".m2ts", ".wmv", ".flv", ".3gp", ".ogv", ".gif"}
-_SNIFF_BYTES = 16
+SNIFF_BYTES = 16
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def classify(path: Path) -> MediaFile | Skip | None:
     try:
         stat = path.stat()
         with open(path, "rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
+            head = handle.read(SNIFF_BYTES)
     except OSError as error:
         if suffix in PHOTO_EXTENSIONS | VIDEO_EXTENSIONS:
             return Skip(path, _unreadable(path, error))
