@@ -17,8 +17,13 @@ r(.)_i is the root trajectory (movemirror.motion.root), the box centre's shift a
 the box size at tau_i relative to the last pose's box (the window's root is interpolated as
 its poses are). The fourth is the `torso` distance (movemirror.distances) of the poses' torso
 vectors (movemirror.torso_vectors, the window's interpolated), over the poses i where the
-movement's pose and the two bank poses either side of b_i have one: joints about the torso,
-which a box hides less of (an unsure ankle does not move every coordinate). s is the query's
+movement's pose has one: joints about the torso, which a box hides less of (an unsure ankle
+does not move every coordinate). A bank pose without a torso (no confident shoulder or hip)
+has a torso vector of zeros, a pose with no shape, so it is far from any movement's pose;
+were such poses left out of the mean, a window of them would pay no torso term at all and
+beat every window that has one (Penn Action's guitar players, whose shoulders and hips are
+unlabelled in some clips, were then the exhaustive search's best window for two movements
+in five, whatever the action). s is the query's
 speed relative to the clip: 0.75 means you move at 0.75x the clip's pace, and the window
 covers 0.75 of your duration of the clip.
 
@@ -146,8 +151,7 @@ def window_distances(query, query_change, change_mask, tau, vectors, times, trac
                 dy -= query_root[i, 1]
                 dl -= query_root[i, 2]
                 root += np.sqrt(dx * dx + dy * dy + dl * dl)
-            if torso_weight > 0.0 and query_torso[i, CONFIDENCE_SUM] > 0.0 and (
-                    torso[hint, CONFIDENCE_SUM] > 0.0 and torso[hint + 1, CONFIDENCE_SUM] > 0.0):
+            if torso_weight > 0.0 and query_torso[i, CONFIDENCE_SUM] > 0.0:
                 f = min(1.0, max(0.0, (t - times[hint]) / (times[hint + 1] - times[hint])))
                 part = 0.0
                 for d in range(XY_DIM):
