@@ -335,6 +335,22 @@ def test_a_query_that_is_not_numbers_is_a_pose_error(real_bank, query, problem):
         real_bank[0].search(query, k=1)
 
 
+@pytest.mark.parametrize("poses, problem", [
+    ([[["a", "b", "c"]] * 17], "could not convert string to float"),
+    ({"keypoints": [[1.0, 2.0, 0.9]] * 17}, "dict"),
+])
+def test_poses_that_are_not_numbers_are_a_pose_error_when_building_or_adding(real_bank, poses,
+                                                                           problem):
+    # search said so already; from_keypoints and add let numpy's ValueError or TypeError out.
+    message = rf"poses must be numbers of shape \(17, 3\) or \(N, 17, 3\).*{problem}"
+    with pytest.raises(PoseError, match=message):
+        PoseBank.from_keypoints(poses)
+    bank = PoseBank.from_keypoints(real_bank[1][:2])
+    with pytest.raises(PoseError, match=message):
+        bank.add(poses)
+    assert len(bank) == 2
+
+
 @pytest.mark.parametrize("meta, problem", [
     ({"source": ["a", "b", "c"], "clip": [1]}, "metadata column 'clip' has 1 values for 3 poses"),
     ({"source": "a.jpg"}, "metadata column 'source' must hold one value per pose, not a str"),

@@ -33,6 +33,7 @@ from movemirror.vectors import (
     MIN_SCORE,
     VECTOR_DIM,
     as_pose_array,
+    pose_numbers,
     pose_problems,
     to_vectors,
 )
@@ -553,8 +554,9 @@ def _tail(start: int, count: int, parts: list, read_base: Callable, cut: Callabl
 
 def _poses(keypoints) -> np.ndarray:
     """Poses (N, 17, 3) or one (17, 3) as float32 (N, 17, 3), an empty input as none;
-    PoseError for any other shape (never reshaped: that would scramble the keypoints)."""
-    array = np.asarray(keypoints, dtype=np.float32)
+    PoseError for any other shape (never reshaped: that would scramble the keypoints) or for
+    what is not numbers."""
+    array = pose_numbers(keypoints)
     if array.size == 0 and array.ndim < 3:
         return np.empty((0, NUM_KEYPOINTS, 3), np.float32)
     return as_pose_array(array)
