@@ -149,10 +149,12 @@ def test_exif_rotated_photo_is_seen_upright(tmp_path, pose_jpg):
     ({"max_people": 0}, "max_people must be at least 1, not 0"),
     ({"min_pose_score": 2}, r"min_pose_score must lie in \[0, 1\] \(a pose's score\), not 2"),
     ({"min_pose_score": float("nan")}, r"min_pose_score must lie in \[0, 1\]"),
+    ({"min_pose_score": "0.5"}, r"min_pose_score must lie in \[0, 1\] .*, not '0.5'"),
 ])
 def test_estimate_names_an_option_out_of_its_range(models_ready, pose_jpg, options, problem):
     # max_people=2.5 once failed on a slice inside the estimator (TypeError), and
-    # min_pose_score=2, above any pose's score, answered "nobody here" ([]) without a word.
+    # min_pose_score=2, above any pose's score, answered "nobody here" ([]) without a word;
+    # min_pose_score="0.5" failed on the comparison (TypeError).
     from movemirror.pose import PoseEstimator
 
     estimator = PoseEstimator("lightning", mode="fast", threads=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -150,7 +151,8 @@ class PoseEstimator:
         max_people = whole_number(max_people, "max_people")
         if min_pose_score is None:
             min_pose_score = self.min_pose_score
-        elif not 0 <= min_pose_score <= 1:  # (NaN too)
+        elif (not isinstance(min_pose_score, numbers.Real) or isinstance(min_pose_score, bool)
+              or not 0 <= min_pose_score <= 1):  # (NaN too)
             raise InvalidArgumentError("min_pose_score must lie in [0, 1] (a pose's score), "
                                        f"not {min_pose_score!r}")
         loaded = load_image(image, self.max_side)
