@@ -102,9 +102,11 @@ class PoseEstimator:
         self.model = model
         self.mode = mode
         self.strategy = MODES[mode]
-        self.threads = threads
-        self.max_side = max_side
-        self.multipose_side = multipose_side
+        # Checked now: ONNX Runtime's bindings would refuse a bad threads only at the first
+        # estimate, and a max_side of 0 would shrink every photo to one pixel without a word.
+        self.threads = None if threads is None else whole_number(threads, "threads")
+        self.max_side = whole_number(max_side, "max_side")
+        self.multipose_side = whole_number(multipose_side, "multipose_side")
         self.device = check_session_device(device)  # refused now, not at the first estimate
         self._lock = threading.Lock()
         self._runners: dict[str, object] = {}
