@@ -48,6 +48,15 @@ def as_pose_array(keypoints) -> np.ndarray:
     return np.ascontiguousarray(array)
 
 
+def as_pose_batch(keypoints) -> np.ndarray:
+    """as_pose_array, but an empty input ([] as well as (0, 17, 3)) is a batch of no poses;
+    PoseError for any other shape (never reshaped: that would scramble the keypoints)."""
+    array = pose_numbers(keypoints)
+    if array.size == 0 and array.ndim < 3:
+        return np.empty((0, NUM_KEYPOINTS, 3), np.float32)
+    return as_pose_array(array)
+
+
 def pose_problems(
     keypoints,
     min_score: float = MIN_SCORE,

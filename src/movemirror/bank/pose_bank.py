@@ -33,7 +33,7 @@ from movemirror.vectors import (
     MIN_SCORE,
     VECTOR_DIM,
     as_pose_array,
-    pose_numbers,
+    as_pose_batch,
     pose_problems,
     to_vectors,
 )
@@ -130,7 +130,7 @@ class PoseBank:
         if on_invalid not in ON_INVALID:
             raise InvalidArgumentError(f"on_invalid must be one of {', '.join(ON_INVALID)}, "
                                        f"not {on_invalid!r}")
-        keypoints = _poses(keypoints)
+        keypoints = as_pose_batch(keypoints)
         id_array = arrow_ids(range(len(keypoints)) if ids is None else ids)
         if len(id_array) != len(keypoints):
             raise InvalidArgumentError(f"{len(id_array)} ids for {len(keypoints)} poses")
@@ -178,7 +178,7 @@ class PoseBank:
         whose id is already in the bank is left out (ids made from the content make adding
         idempotent). Returns how many poses were added."""
         if ids is None:
-            ids = self._unused_row_ids(len(_poses(keypoints)))
+            ids = self._unused_row_ids(len(as_pose_batch(keypoints)))
         new = PoseBank.from_keypoints(keypoints, ids, meta, on_invalid=on_invalid,
                                       index=self.index_kind)
         with self._lock:
@@ -550,16 +550,6 @@ def _tail(start: int, count: int, parts: list, read_base: Callable, cut: Callabl
             pieces.append(cut(part, skip))
         cursor += len(part)
     return pieces
-
-
-def _poses(keypoints) -> np.ndarray:
-    """Poses (N, 17, 3) or one (17, 3) as float32 (N, 17, 3), an empty input as none;
-    PoseError for any other shape (never reshaped: that would scramble the keypoints) or for
-    what is not numbers."""
-    array = pose_numbers(keypoints)
-    if array.size == 0 and array.ndim < 3:
-        return np.empty((0, NUM_KEYPOINTS, 3), np.float32)
-    return as_pose_array(array)
 
 
 def _path(path: str | Path | None) -> str | Path | None:

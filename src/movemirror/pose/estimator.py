@@ -37,6 +37,7 @@ from movemirror.pose.single import (
     pose_score,
     refine,
 )
+from movemirror.vectors import as_pose_batch
 
 # Below this pose score (mean keypoint score) a pose is reported as not found. Blank, noise and
 # person-free photos score under it; photos of people above it (tests/pose). Each mode has its
@@ -174,16 +175,18 @@ class PoseEstimator:
         """Each person of the previous frame, found again on the crop their last keypoints
         give (MoveNet's own video tracking): no person detector runs, one crop pass a person.
 
-        previous: (17, 3) keypoints in the input's pixels. Returns one pose per previous
+        previous: each person's (17, 3) keypoints in the input's pixels (a list, an (N, 17, 3)
+        array or one (17, 3) pose; PoseError for another shape). Returns one pose per previous
         person, in the same order and unfiltered: a low score says the person was lost.
         Single-person MoveNet and BlazePose models only.
         """
         if self.spec.kind not in ("movenet", "blazepose"):
             raise InvalidArgumentError(f"{self.model} cannot follow people: it has no crop pass")
+        previous = as_pose_batch(previous)
         loaded = load_image(image, self.max_side)
         poses = []
         for keypoints in previous:
-            seed = np.asarray(keypoints, dtype=np.float32).copy()
+            seed = keypoints.copy()
             seed[:, :2] /= loaded.scale
             found, score = self._one_person(loaded.image, seed)
             x0, y0, x1, y1 = (float(v * loaded.scale) for v in _box(found))
