@@ -138,3 +138,23 @@ def test_coverage_refuses_reference_poses_of_another_shape_not_reshaped(penn_sam
         analyse(bank, reference[..., :2], map_method="pca")
     one = analyse(bank, reference[0], map_method="pca")  # one pose (17, 3) is a set of one
     assert one.reference.shape == (1, 17, 3) and one.holes.nearest.shape == (1,)
+
+
+@pytest.mark.parametrize("options, error, problem", [
+    ({"mirror": "no"}, "InvalidArgumentError", "mirror must be True or False, not 'no'"),
+    ({"sample": 0}, "InvalidArgumentError", "sample must be at least 3, not 0"),
+    ({"metric": "likeness"}, "UnknownMetricError", "coverage takes cosine or weighted, not "
+                                                   "'likeness'"),
+])
+def test_coverage_names_an_option_it_cannot_take(penn_sample, options, error, problem):
+    # analyse once took mirror="no" as a yes (a string is true) unless a reference's search
+    # refused it, drew a map of NaN from
+    # sample=0, and measured holes by a metric whose vectors the map and crowds do not use
+    # (the command line refused it; Python did not).
+    from movemirror import errors
+    from movemirror.bank import PoseBank
+    from movemirror.coverage.analysis import analyse
+
+    bank = PoseBank.from_keypoints(penn_sample.keypoints[:60])
+    with pytest.raises(getattr(errors, error), match=problem):
+        analyse(bank, map_method="pca", **options)

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from movemirror.arguments import flag
 from movemirror.coverage.clusters import kmeans, medoid
 from movemirror.coverage.crowds import Crowds, find_crowds
 from movemirror.coverage.describe import shared_phrases
 from movemirror.coverage.holes import COVERAGE_METRIC, Holes, find_holes
 from movemirror.coverage.map import MAP_SAMPLE, PoseMap, fit_map, fold_mirrored
+from movemirror.distances import BOX_VECTOR_METRICS
+from movemirror.errors import UnknownMetricError
 from movemirror.keypoints import KEYPOINT_NAMES
 from movemirror.vectors import MIN_SCORE, XY, as_pose_batch, to_vectors
 
@@ -55,6 +58,11 @@ def analyse(bank, reference=None, metric: str = COVERAGE_METRIC, mirror: bool = 
     """Everything the report shows. reference: poses (R, 17, 3) or one (17, 3) in pixels, all
     vectorisable (see movemirror.vectors.pose_problems; PoseError otherwise, as for another
     shape), or None for no holes."""
+    if not (isinstance(metric, str) and metric in BOX_VECTOR_METRICS):
+        # the map and the crowds are on the stored vectors: the holes are measured alike
+        raise UnknownMetricError(f"coverage takes {' or '.join(BOX_VECTOR_METRICS)}, "
+                                 f"not {metric!r}")
+    mirror = flag(mirror, "mirror")
     vectors = np.asarray(bank.vectors)
     keypoints = bank.keypoints
     # mirror: a pose and its mirror image take one place on the map
