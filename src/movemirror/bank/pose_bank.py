@@ -23,7 +23,7 @@ from movemirror.bank.schema import (
     VECTOR,
 )
 from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
-from movemirror.errors import InvalidArgumentError
+from movemirror.errors import InvalidArgumentError, InvalidTypeError, RowError
 from movemirror.index import DEFAULT_INDEX, Index, build_index
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
@@ -371,13 +371,13 @@ class PoseBank:
         return flat.reshape(len(self), NUM_KEYPOINTS, 3)
 
     def _row(self, row) -> int:
-        """A row number as an int; TypeError if it is not a whole number, IndexError if the
-        bank has no such row."""
+        """A row number as an int; InvalidTypeError (a TypeError) if it is not a whole number,
+        RowError (an IndexError) if the bank has no such row."""
         if not isinstance(row, numbers.Integral) or isinstance(row, bool):
-            raise TypeError(f"a row is a whole number, not {row!r}")
+            raise InvalidTypeError(f"a row is a whole number, not {row!r}")
         index = int(row)
         if not 0 <= index < len(self):
-            raise IndexError(f"row {index} is not in the bank ({len(self)} poses)")
+            raise RowError(f"row {index} is not in the bank ({len(self)} poses)")
         return index
 
     def image(self, i: int) -> bytes | None:
