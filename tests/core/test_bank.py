@@ -408,3 +408,16 @@ def test_a_missing_id_is_refused_not_named_none(real_bank):
     with pytest.raises(ValueError, match="ids must not be None: position 1"):
         PoseBank.from_keypoints(real_bank[1][:3], ids=["a", None, "b"])
     assert PoseBank.from_keypoints(real_bank[1][:3], ids=[7, 8, 9]).ids == ["7", "8", "9"]
+
+
+def test_an_unknown_index_is_refused_when_the_bank_is_made_or_opened(real_bank, tmp_path):
+    # Once taken without a word, to fail at the first search, far from the call that was wrong.
+    from movemirror.errors import UnknownIndexError
+
+    poses = real_bank[1][:3]
+    with pytest.raises(UnknownIndexError, match="unknown index 'kd-tree'; choose one of brute"):
+        PoseBank.from_keypoints(poses, index="kd-tree")
+    PoseBank.from_keypoints(poses).save(tmp_path / "bank")
+    with pytest.raises(UnknownIndexError, match="unknown index 'kd-tree'"):
+        PoseBank.load(tmp_path / "bank", index="kd-tree")
+    assert PoseBank.load(tmp_path / "bank", index="brute").index_kind == "brute"

@@ -24,7 +24,7 @@ from movemirror.bank.schema import (
 )
 from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
 from movemirror.errors import InvalidArgumentError, InvalidTypeError, RowError
-from movemirror.index import DEFAULT_INDEX, Index, build_index
+from movemirror.index import DEFAULT_INDEX, Index, build_index, check_index
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 from movemirror.quality import likeness
@@ -89,6 +89,7 @@ class PoseBank:
         self.generation = generation
         self.tables = dict(tables or {})  # extra tables saved with the bank (ingestion's ledger)
         self.index_kind = index
+        check_index(index)  # refused here, not at the first search
         # Poses left out by from_keypoints(on_invalid="skip") or add, with why; not saved.
         self.skipped: list[SkippedPose] = []
         self.format: int | None = None  # of the stored bank this one extends (None: unsaved)
@@ -236,7 +237,8 @@ class PoseBank:
              index: str = DEFAULT_INDEX) -> PoseBank:
         """Open a saved bank, a local folder or a URI (s3://...): its latest version, or an
         older one (format 2). Raises BankError if it is missing, damaged or of another
-        format."""
+        format, UnknownIndexError for an index kind not in movemirror.index.INDEX_KINDS."""
+        check_index(index)  # before the bank is read
         stored = storage.read_bank(path, version=version, verify=flag(verify, "verify"))
         bank = cls(stored.records, stored.vectors, path=path, index=index, tables=stored.tables,
                    generation=stored.generation)
