@@ -79,7 +79,9 @@ def test_bad_queries_and_options_are_rejected(real_bank):
     bank, bank_poses, _ = real_bank
     with pytest.raises(PoseError, match="non-finite"):
         bank.search(np.full((17, 3), np.nan), k=1)
-    with pytest.raises(ValueError, match="unknown metric"):
+    # the choices listed are every metric search takes, its default "likeness" among them
+    with pytest.raises(ValueError, match="unknown metric 'euclid'; choose one of cosine, "
+                                         "weighted, torso, likeness$"):
         bank.search(bank_poses[0], metric="euclid")
     with pytest.raises(ValueError, match="k must be"):
         bank.search(bank_poses[0], k=0)

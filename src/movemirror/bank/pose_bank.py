@@ -22,7 +22,13 @@ from movemirror.bank.schema import (
     RECORD_FIELDS,
     VECTOR,
 )
-from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
+from movemirror.distances import (
+    DEFAULT_METRIC,
+    LIKENESS,
+    Metric,
+    check_metric,
+    search_metric,
+)
 from movemirror.errors import InvalidArgumentError, InvalidTypeError, RowError
 from movemirror.index import DEFAULT_INDEX, Index, build_index, check_index
 from movemirror.keypoints import NUM_KEYPOINTS
@@ -426,6 +432,7 @@ class PoseBank:
         """
         k = whole_number(k, "k")
         mirror = flag(mirror, "mirror")
+        search_metric(metric)  # an unknown one is told every choice, "likeness" among them
         if metric == LIKENESS:
             return self._search_likeness(queries, k)
         index = self._indexes.get(metric)  # built already: no lock to take
