@@ -15,3 +15,17 @@ def test_help_and_dir_show_the_public_entry_points():
         assert name in text, name
     assert {"PoseBank", "estimate", "__version__"} <= set(dir(movemirror))
     assert movemirror.PoseBank.__name__ == "PoseBank"
+
+
+def test_help_on_the_bank_says_how_to_make_one_and_what_search_takes_and_raises():
+    # help(PoseBank) once showed only the constructor's internal signature (records,
+    # vectors, ...) as the way in, and help(PoseBank.search) named no metric but likeness and
+    # no error it raises.
+    from movemirror.distances import SEARCH_METRICS
+
+    bank = pydoc.render_doc(movemirror.PoseBank, renderer=pydoc.plaintext)
+    assert "PoseBank.from_keypoints(keypoints" in bank and "PoseBank.load(path)" in bank
+    search = pydoc.render_doc(movemirror.PoseBank.search, renderer=pydoc.plaintext)
+    for word in (*(f'"{metric}"' for metric in SEARCH_METRICS), "PoseError",
+                 "UnknownMetricError", "InvalidArgumentError", "record(row)"):
+        assert word in search, word

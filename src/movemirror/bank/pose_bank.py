@@ -71,7 +71,10 @@ ON_INVALID = ("raise", "skip")
 class PoseBank:
     """Poses (N, 17, 3) with ids and metadata; exact top-k search by any registered distance.
 
-    Search indexes are built on first use for each metric and kept in memory.
+    Make one with PoseBank.from_keypoints(keypoints, ids=..., meta=...) or open a saved one
+    with PoseBank.load(path) (the constructor is the library's own); search it with search
+    (one pose or a batch) or search_motion (a movement). Search indexes are built on first
+    use for each metric and kept in memory.
     """
 
     def __init__(self, records: pa.Table | Callable[[], pa.Table], vectors: np.ndarray,
@@ -371,10 +374,12 @@ class PoseBank:
 
     @property
     def ids(self) -> list[str]:
+        """Every pose's id, in row order."""
         return self.records.column(ID).to_pylist()
 
     @property
     def keypoints(self) -> np.ndarray:
+        """(N, 17, 3) float32: every pose's keypoints (x, y in pixels, score), in row order."""
         flat = self.records.column(KEYPOINTS).combine_chunks().flatten().to_numpy()
         return flat.reshape(len(self), NUM_KEYPOINTS, 3)
 
@@ -407,7 +412,10 @@ class PoseBank:
         return [str(column[row].as_py()) for row in rows]
 
     def record(self, i: int) -> dict:
-        """The metadata of pose i: RECORD_FIELDS (None where unknown) and any other columns."""
+        """The metadata of pose i (a row, as search's indices give): id, source, frame_time,
+        track, box, thumbnail, credit, licence, published_source (bank.schema.RECORD_FIELDS;
+        None where unknown) and any other columns. RowError for a row the bank does not
+        hold."""
         row = self.records.slice(self._row(i), 1).to_pylist()[0]
         row.pop(KEYPOINTS)
         return {**dict.fromkeys(RECORD_FIELDS), **row}
@@ -419,9 +427,12 @@ class PoseBank:
         """Top-k poses for each query pose (17, 3) or (Q, 17, 3), in pixels.
 
         Returns SearchResult(distances, indices, mirrored), each (Q, k), best first; k is cut
-        to the bank's size. With mirror=True each query is also searched mirrored left-right,
-        each bank pose kept once (its better side), and mirrored[q, j] tells whether match j
-        came from the mirrored query; without it, mirrored is all False.
+        to the bank's size (for "torso" and "likeness", to its poses with a torso); indices
+        are bank rows, for record(row) and image(row). metric: "likeness" (the default),
+        "cosine", "weighted" or "torso" (movemirror.distances). With mirror=True each query
+        is also searched mirrored left-right, each bank pose kept once (its better side), and
+        mirrored[q, j] tells whether match j came from the mirrored query; without it,
+        mirrored is all False.
 
         metric="likeness" (the default) always searches both ways round, whatever `mirror`
         says: among the poses with a torso, cosine's best in blocks of 10, each block
@@ -429,6 +440,10 @@ class PoseBank:
         returns (in order within each block of 10). A query without a confident shoulder or
         hip is not refused: it gets stage one's order and cosine distances (metric="torso"
         refuses it).
+
+        Raises PoseError for a pose of another shape, not numbers, or that cannot be
+        vectorised (naming it), UnknownMetricError for a metric, and InvalidArgumentError
+        for k (a whole number, 1 or more) or mirror (True or False).
         """
         k = whole_number(k, "k")
         mirror = flag(mirror, "mirror")
@@ -472,7 +487,9 @@ class PoseBank:
         poses, resampled at your times at a speed of 0.67x to 1.5x, are compared pose by pose
         with the distances of search, averaged, plus how the poses change (see
         movemirror.motion.windows). Approximate unless exhaustive (see
-        movemirror.motion.search). Raises MotionError for a bad movement, PoseError for a bad
+        movemirror.motion.search): it scores only the windows its index proposes, so a large
+        k may give fewer matches than the bank has tracks (exhaustive=True gives one for every
+        track that can match). Raises MotionError for a bad movement, PoseError for a bad
         pose.
         """
         return self.motion_index().search(poses, times, k=k, metric=metric, mirror=mirror,
