@@ -37,7 +37,6 @@ from movemirror.pose.single import (
     pose_score,
     refine,
 )
-from movemirror.vectors import as_pose_batch
 
 # Below this pose score (mean keypoint score) a pose is reported as not found. Blank, noise and
 # person-free photos score under it; photos of people above it (tests/pose). Each mode has its
@@ -182,6 +181,9 @@ class PoseEstimator:
         """
         if self.spec.kind not in ("movenet", "blazepose"):
             raise InvalidArgumentError(f"{self.model} cannot follow people: it has no crop pass")
+        # Here, not at the top: movemirror.vectors loads numba, which estimate() never needs.
+        from movemirror.vectors import as_pose_batch
+
         previous = as_pose_batch(previous)
         loaded = load_image(image, self.max_side)
         poses = []
