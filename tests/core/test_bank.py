@@ -423,3 +423,15 @@ def test_an_unknown_index_is_refused_when_the_bank_is_made_or_opened(real_bank, 
     with pytest.raises(UnknownIndexError, match="unknown index 'kd-tree'"):
         PoseBank.load(tmp_path / "bank", index="kd-tree")
     assert PoseBank.load(tmp_path / "bank", index="brute").index_kind == "brute"
+
+
+def test_a_bank_shows_its_size_and_where_it_is_saved(real_bank, tmp_path):
+    # A notebook once showed "<movemirror.bank.pose_bank.PoseBank object at 0x7f...>".
+    poses = real_bank[1][:8]
+    bank = PoseBank.from_keypoints(poses[:5])
+    assert repr(bank) == "<PoseBank of 5 poses (not saved)>"
+    bank.save(tmp_path / "bank")
+    bank.add(poses[5:])
+    assert repr(bank) == f"<PoseBank of 8 poses ({tmp_path / 'bank'}, version 1, 3 added since)>"
+    loaded = PoseBank.load(tmp_path / "bank")
+    assert repr(loaded) == f"<PoseBank of 5 poses ({tmp_path / 'bank'}, version 1)>"

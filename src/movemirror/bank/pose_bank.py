@@ -334,6 +334,13 @@ class PoseBank:
     def __len__(self) -> int:
         return self._count
 
+    def __repr__(self) -> str:
+        # What a notebook shows of a bank: no records are read for it.
+        saved = "not saved" if self.path is None else f"{self.path}, version {self.generation}"
+        unsaved = len(self) - self._committed if self.path is not None else 0
+        added = f", {unsaved} added since" if unsaved else ""
+        return f"<PoseBank of {len(self)} poses ({saved}{added})>"
+
     @property
     def records(self) -> pa.Table:
         """One row per pose: id, keypoints and the metadata columns."""
