@@ -170,7 +170,8 @@ class PoseEstimator:
         poses.sort(key=lambda p: -p.score)
         return poses[:max_people]
 
-    def follow(self, image: ImageInput, previous: list[np.ndarray]) -> list[DetectedPose]:
+    def follow(self, image: ImageInput,
+               previous: list[np.ndarray] | np.ndarray) -> list[DetectedPose]:
         """Each person of the previous frame, found again on the crop their last keypoints
         give (MoveNet's own video tracking): no person detector runs, one crop pass a person.
 
@@ -184,10 +185,10 @@ class PoseEstimator:
         # Here, not at the top: movemirror.vectors loads numba, which estimate() never needs.
         from movemirror.vectors import as_pose_batch
 
-        previous = as_pose_batch(previous)
+        seeds = as_pose_batch(previous)
         loaded = load_image(image, self.max_side)
         poses = []
-        for keypoints in previous:
+        for keypoints in seeds:
             seed = keypoints.copy()
             seed[:, :2] /= loaded.scale
             found, score = self._one_person(loaded.image, seed)
