@@ -17,6 +17,15 @@ class InvalidArgumentError(MovemirrorError, ValueError):
     metadata that do not fit the poses); the message names the argument and what it takes."""
 
 
+class InvalidTypeError(MovemirrorError, TypeError):
+    """An argument of a type the call cannot take (a row that is not a whole number, an image
+    that is not a path, a PIL image or an array); the message says what it takes."""
+
+
+class RowError(MovemirrorError, IndexError):
+    """A bank row that is not there (a bank's rows are 0 to len(bank) - 1)."""
+
+
 class PoseError(MovemirrorError, ValueError):
     """A pose that cannot be turned into a vector (degenerate, malformed or too uncertain)."""
 

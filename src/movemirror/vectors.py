@@ -25,13 +25,18 @@ MIN_CONFIDENT_KEYPOINTS = 5
 _MIN_EXTENT = np.float32(1e-6)  # pixels; a box smaller than this has no shape
 
 
-def as_pose_array(keypoints) -> np.ndarray:
-    """Return keypoints as float32 (N, 17, 3); a single (17, 3) pose becomes N = 1."""
+def pose_numbers(keypoints) -> np.ndarray:
+    """keypoints as a float32 array of any shape; PoseError if they are not numbers."""
     try:
-        array = np.asarray(keypoints, dtype=np.float32)
+        return np.asarray(keypoints, dtype=np.float32)
     except (TypeError, ValueError) as error:  # text, None among numbers, ragged lists, a dict
         raise PoseError(f"poses must be numbers of shape (17, 3) or (N, 17, 3): {error}"
                         ) from None
+
+
+def as_pose_array(keypoints) -> np.ndarray:
+    """Return keypoints as float32 (N, 17, 3); a single (17, 3) pose becomes N = 1."""
+    array = pose_numbers(keypoints)
     if array.ndim == 2:
         array = array[None]
     if array.ndim != 3 or array.shape[1:] != (NUM_KEYPOINTS, 3):
@@ -41,6 +46,15 @@ def as_pose_array(keypoints) -> np.ndarray:
     # C-contiguous (a copy only of a strided view, as mirror_keypoints' is): numba compiles
     # its kernels once more for each array layout they are called with.
     return np.ascontiguousarray(array)
+
+
+def as_pose_batch(keypoints) -> np.ndarray:
+    """as_pose_array, but an empty input ([] as well as (0, 17, 3)) is a batch of no poses;
+    PoseError for any other shape (never reshaped: that would scramble the keypoints)."""
+    array = pose_numbers(keypoints)
+    if array.size == 0 and array.ndim < 3:
+        return np.empty((0, NUM_KEYPOINTS, 3), np.float32)
+    return as_pose_array(array)
 
 
 def pose_problems(

@@ -79,7 +79,9 @@ def test_bad_queries_and_options_are_rejected(real_bank):
     bank, bank_poses, _ = real_bank
     with pytest.raises(PoseError, match="non-finite"):
         bank.search(np.full((17, 3), np.nan), k=1)
-    with pytest.raises(ValueError, match="unknown metric"):
+    # the choices listed are every metric search takes, its default "likeness" among them
+    with pytest.raises(ValueError, match="unknown metric 'euclid'; choose one of cosine, "
+                                         "weighted, torso, likeness$"):
         bank.search(bank_poses[0], metric="euclid")
     with pytest.raises(ValueError, match="k must be"):
         bank.search(bank_poses[0], k=0)
@@ -335,6 +337,22 @@ def test_a_query_that_is_not_numbers_is_a_pose_error(real_bank, query, problem):
         real_bank[0].search(query, k=1)
 
 
+@pytest.mark.parametrize("poses, problem", [
+    ([[["a", "b", "c"]] * 17], "could not convert string to float"),
+    ({"keypoints": [[1.0, 2.0, 0.9]] * 17}, "dict"),
+])
+def test_poses_that_are_not_numbers_are_a_pose_error_when_building_or_adding(real_bank, poses,
+                                                                           problem):
+    # search said so already; from_keypoints and add let numpy's ValueError or TypeError out.
+    message = rf"poses must be numbers of shape \(17, 3\) or \(N, 17, 3\).*{problem}"
+    with pytest.raises(PoseError, match=message):
+        PoseBank.from_keypoints(poses)
+    bank = PoseBank.from_keypoints(real_bank[1][:2])
+    with pytest.raises(PoseError, match=message):
+        bank.add(poses)
+    assert len(bank) == 2
+
+
 @pytest.mark.parametrize("meta, problem", [
     ({"source": ["a", "b", "c"], "clip": [1]}, "metadata column 'clip' has 1 values for 3 poses"),
     ({"source": "a.jpg"}, "metadata column 'source' must hold one value per pose, not a str"),
@@ -392,3 +410,28 @@ def test_a_missing_id_is_refused_not_named_none(real_bank):
     with pytest.raises(ValueError, match="ids must not be None: position 1"):
         PoseBank.from_keypoints(real_bank[1][:3], ids=["a", None, "b"])
     assert PoseBank.from_keypoints(real_bank[1][:3], ids=[7, 8, 9]).ids == ["7", "8", "9"]
+
+
+def test_an_unknown_index_is_refused_when_the_bank_is_made_or_opened(real_bank, tmp_path):
+    # Once taken without a word, to fail at the first search, far from the call that was wrong.
+    from movemirror.errors import UnknownIndexError
+
+    poses = real_bank[1][:3]
+    with pytest.raises(UnknownIndexError, match="unknown index 'kd-tree'; choose one of brute"):
+        PoseBank.from_keypoints(poses, index="kd-tree")
+    PoseBank.from_keypoints(poses).save(tmp_path / "bank")
+    with pytest.raises(UnknownIndexError, match="unknown index 'kd-tree'"):
+        PoseBank.load(tmp_path / "bank", index="kd-tree")
+    assert PoseBank.load(tmp_path / "bank", index="brute").index_kind == "brute"
+
+
+def test_a_bank_shows_its_size_and_where_it_is_saved(real_bank, tmp_path):
+    # A notebook once showed "<movemirror.bank.pose_bank.PoseBank object at 0x7f...>".
+    poses = real_bank[1][:8]
+    bank = PoseBank.from_keypoints(poses[:5])
+    assert repr(bank) == "<PoseBank of 5 poses (not saved)>"
+    bank.save(tmp_path / "bank")
+    bank.add(poses[5:])
+    assert repr(bank) == f"<PoseBank of 8 poses ({tmp_path / 'bank'}, version 1, 3 added since)>"
+    loaded = PoseBank.load(tmp_path / "bank")
+    assert repr(loaded) == f"<PoseBank of 5 poses ({tmp_path / 'bank'}, version 1)>"

@@ -15,6 +15,7 @@ def test_every_error_shares_the_base_and_keeps_its_builtin_one():
         "DecodeError": Exception, "IngestError": Exception, "MotionError": ValueError,
         "QueryLogError": ValueError, "DeviceError": ValueError, "ClusterError": Exception,
         "InvalidArgumentError": ValueError, "NothingToIndexError": Exception,
+        "RowError": IndexError, "InvalidTypeError": TypeError,
     }
     declared = {name for name, value in vars(errors).items()
                 if isinstance(value, type) and issubclass(value, Exception)}
@@ -55,3 +56,19 @@ def test_a_misused_argument_is_an_invalid_argument_error_under_the_base(misuse, 
     with pytest.raises(InvalidArgumentError) as caught:
         misuse(standing)
     assert isinstance(caught.value, MovemirrorError) and isinstance(caught.value, ValueError)
+
+
+def test_a_row_or_an_image_the_library_cannot_take_is_caught_under_the_base(standing):
+    # record(-1) and record(1.5) raised a bare IndexError and TypeError, an image given as bytes
+    # a bare TypeError: `except MovemirrorError` let them through. Each keeps its builtin base.
+    from movemirror.pose.image import load_image
+
+    for misuse, builtin in ((lambda: standing.record(-1), IndexError),
+                            (lambda: standing.image(3), IndexError),
+                            (lambda: standing.record(1.5), TypeError),
+                            (lambda: load_image(b"\xff\xd8\xff"), TypeError)):
+        with pytest.raises(MovemirrorError) as caught:
+            misuse()
+        assert isinstance(caught.value, builtin)
+    with pytest.raises(TypeError, match=r"got bytes: give .*PIL.Image.open\(io.BytesIO"):
+        load_image(b"\xff\xd8\xff")

@@ -120,3 +120,41 @@ def test_coverage_with_mirror_puts_mirror_images_on_one_place(penn_sample):
         xy = result.drawn_xy
         spread[mirror] = float(np.median(np.linalg.norm(xy[:n] - xy[n:], axis=1)))
     assert spread[True] < 0.05 * spread[False], spread
+
+
+def test_coverage_refuses_reference_poses_of_another_shape_not_reshaped(penn_sample):
+    # analyse once reshaped any reference to (R, 17, 3): poses given channels first (R, 3, 17)
+    # became scrambled poses without a word, and (R, 17, 2) failed with numpy's ValueError.
+    from movemirror.bank import PoseBank
+    from movemirror.coverage.analysis import analyse
+    from movemirror.errors import PoseError
+
+    bank = PoseBank.from_keypoints(penn_sample.keypoints[:60])
+    reference = penn_sample.keypoints[1000:1006]
+    channels_first = np.ascontiguousarray(reference.transpose(0, 2, 1))
+    with pytest.raises(PoseError, match=r"got shape \(6, 3, 17\)"):
+        analyse(bank, channels_first, map_method="pca")
+    with pytest.raises(PoseError, match=r"got shape \(6, 17, 2\)"):
+        analyse(bank, reference[..., :2], map_method="pca")
+    one = analyse(bank, reference[0], map_method="pca")  # one pose (17, 3) is a set of one
+    assert one.reference.shape == (1, 17, 3) and one.holes.nearest.shape == (1,)
+
+
+@pytest.mark.parametrize("options, error, problem", [
+    ({"mirror": "no"}, "InvalidArgumentError", "mirror must be True or False, not 'no'"),
+    ({"sample": 0}, "InvalidArgumentError", "sample must be at least 3, not 0"),
+    ({"metric": "likeness"}, "UnknownMetricError", "coverage takes cosine or weighted, not "
+                                                   "'likeness'"),
+])
+def test_coverage_names_an_option_it_cannot_take(penn_sample, options, error, problem):
+    # analyse once took mirror="no" as a yes (a string is true) unless a reference's search
+    # refused it, drew a map of NaN from
+    # sample=0, and measured holes by a metric whose vectors the map and crowds do not use
+    # (the command line refused it; Python did not).
+    from movemirror import errors
+    from movemirror.bank import PoseBank
+    from movemirror.coverage.analysis import analyse
+
+    bank = PoseBank.from_keypoints(penn_sample.keypoints[:60])
+    with pytest.raises(getattr(errors, error), match=problem):
+        analyse(bank, map_method="pca", **options)

@@ -323,6 +323,18 @@ def test_bad_movements_are_refused_with_the_reason(clips):
         bank.search_motion(poses[:4], times[:4], k=0)
 
 
+@pytest.mark.parametrize("times, problem", [
+    (["0.0", "0.1", "soon", "0.3"], "could not convert string to float"),
+    ({"start": 0.0}, "dict"),
+])
+def test_times_that_are_not_numbers_are_a_motion_error(clips, times, problem):
+    # Once numpy's bare ValueError or TypeError, not the MotionError search_motion documents.
+    bank = make_bank(clips, list(clips)[:2])
+    poses = clips[list(clips)[0]][0][:4]
+    with pytest.raises(MotionError, match=f"the poses' times must be seconds.*{problem}"):
+        bank.search_motion(poses, times)
+
+
 def test_a_bank_of_stills_has_no_movement_to_find(clips):
     poses, times, _ = clips[list(clips)[0]]
     bank = PoseBank.from_keypoints(poses)

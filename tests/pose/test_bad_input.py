@@ -149,13 +149,33 @@ def test_exif_rotated_photo_is_seen_upright(tmp_path, pose_jpg):
     ({"max_people": 0}, "max_people must be at least 1, not 0"),
     ({"min_pose_score": 2}, r"min_pose_score must lie in \[0, 1\] \(a pose's score\), not 2"),
     ({"min_pose_score": float("nan")}, r"min_pose_score must lie in \[0, 1\]"),
+    ({"min_pose_score": "0.5"}, r"min_pose_score must lie in \[0, 1\] .*, not '0.5'"),
 ])
 def test_estimate_names_an_option_out_of_its_range(models_ready, pose_jpg, options, problem):
     # max_people=2.5 once failed on a slice inside the estimator (TypeError), and
-    # min_pose_score=2, above any pose's score, answered "nobody here" ([]) without a word.
+    # min_pose_score=2, above any pose's score, answered "nobody here" ([]) without a word;
+    # min_pose_score="0.5" failed on the comparison (TypeError).
     from movemirror.pose import PoseEstimator
 
     estimator = PoseEstimator("lightning", mode="fast", threads=1)
     with pytest.raises(ValueError, match=problem):
         estimator.estimate(pose_jpg, **options)
     assert len(estimator.estimate(pose_jpg, max_people=1, min_pose_score=0.0)) == 1
+
+
+@pytest.mark.parametrize("options, problem", [
+    ({"threads": 1.5}, r"threads must be a whole number \(1 or more\), not 1.5"),
+    ({"threads": "2"}, r"threads must be a whole number \(1 or more\), not '2'"),
+    ({"threads": 0}, "threads must be at least 1, not 0"),
+    ({"max_side": 0}, "max_side must be at least 1, not 0"),
+    ({"multipose_side": 256.0}, r"multipose_side must be a whole number"),
+])
+def test_an_estimator_names_a_number_it_cannot_take(options, problem):
+    # threads=1.5 once failed inside ONNX Runtime's bindings at the first estimate ("incompatible
+    # function arguments"), and max_side=0 shrank every photo to one pixel: no pose, no word.
+    from movemirror.errors import InvalidArgumentError
+    from movemirror.pose import PoseEstimator
+
+    with pytest.raises(InvalidArgumentError, match=problem):
+        PoseEstimator("lightning", mode="fast", **options)
+    assert PoseEstimator("lightning", mode="fast", threads=None).threads is None

@@ -133,3 +133,19 @@ def test_posenet_runs_on_a_person(models_ready, pose_jpg):
     body = slice(5, 17)
     error = np.linalg.norm(pose.keypoints[body, :2] - thunder.keypoints[body, :2], axis=1)
     assert np.median(error) < 30, error
+
+
+def test_follow_takes_one_pose_or_a_list_and_names_a_pose_of_another_shape(models_ready,
+                                                                            pose_jpg):
+    # follow once took a (5, 3) "pose" and answered with a (5, 3) one, and failed deep inside
+    # (IndexError, "too many indices") on one pose given as a (17, 3) array, not a list.
+    from movemirror.errors import PoseError
+
+    estimator = PoseEstimator("lightning", mode="crop", threads=1)
+    (found,) = estimator.estimate(pose_jpg)
+    (one,) = estimator.follow(pose_jpg, found.keypoints)
+    (listed,) = estimator.follow(pose_jpg, [found.keypoints])
+    np.testing.assert_array_equal(one.keypoints, listed.keypoints)
+    assert estimator.follow(pose_jpg, []) == []
+    with pytest.raises(PoseError, match=r"got shape \(1, 5, 3\)"):
+        estimator.follow(pose_jpg, [found.keypoints[:5]])

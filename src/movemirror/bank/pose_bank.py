@@ -22,9 +22,15 @@ from movemirror.bank.schema import (
     RECORD_FIELDS,
     VECTOR,
 )
-from movemirror.distances import DEFAULT_METRIC, LIKENESS, Metric, check_metric
-from movemirror.errors import InvalidArgumentError
-from movemirror.index import DEFAULT_INDEX, Index, build_index
+from movemirror.distances import (
+    DEFAULT_METRIC,
+    LIKENESS,
+    Metric,
+    check_metric,
+    search_metric,
+)
+from movemirror.errors import InvalidArgumentError, InvalidTypeError, RowError
+from movemirror.index import DEFAULT_INDEX, Index, build_index, check_index
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
 from movemirror.quality import likeness
@@ -33,6 +39,7 @@ from movemirror.vectors import (
     MIN_SCORE,
     VECTOR_DIM,
     as_pose_array,
+    as_pose_batch,
     pose_problems,
     to_vectors,
 )
@@ -64,7 +71,10 @@ ON_INVALID = ("raise", "skip")
 class PoseBank:
     """Poses (N, 17, 3) with ids and metadata; exact top-k search by any registered distance.
 
-    Search indexes are built on first use for each metric and kept in memory.
+    Make one with PoseBank.from_keypoints(keypoints, ids=..., meta=...) or open a saved one
+    with PoseBank.load(path) (the constructor is the library's own); search it with search
+    (one pose or a batch) or search_motion (a movement). Search indexes are built on first
+    use for each metric and kept in memory.
     """
 
     def __init__(self, records: pa.Table | Callable[[], pa.Table], vectors: np.ndarray,
@@ -88,6 +98,7 @@ class PoseBank:
         self.generation = generation
         self.tables = dict(tables or {})  # extra tables saved with the bank (ingestion's ledger)
         self.index_kind = index
+        check_index(index)  # refused here, not at the first search
         # Poses left out by from_keypoints(on_invalid="skip") or add, with why; not saved.
         self.skipped: list[SkippedPose] = []
         self.format: int | None = None  # of the stored bank this one extends (None: unsaved)
@@ -129,7 +140,7 @@ class PoseBank:
         if on_invalid not in ON_INVALID:
             raise InvalidArgumentError(f"on_invalid must be one of {', '.join(ON_INVALID)}, "
                                        f"not {on_invalid!r}")
-        keypoints = _poses(keypoints)
+        keypoints = as_pose_batch(keypoints)
         id_array = arrow_ids(range(len(keypoints)) if ids is None else ids)
         if len(id_array) != len(keypoints):
             raise InvalidArgumentError(f"{len(id_array)} ids for {len(keypoints)} poses")
@@ -177,7 +188,7 @@ class PoseBank:
         whose id is already in the bank is left out (ids made from the content make adding
         idempotent). Returns how many poses were added."""
         if ids is None:
-            ids = self._unused_row_ids(len(_poses(keypoints)))
+            ids = self._unused_row_ids(len(as_pose_batch(keypoints)))
         new = PoseBank.from_keypoints(keypoints, ids, meta, on_invalid=on_invalid,
                                       index=self.index_kind)
         with self._lock:
@@ -235,7 +246,8 @@ class PoseBank:
              index: str = DEFAULT_INDEX) -> PoseBank:
         """Open a saved bank, a local folder or a URI (s3://...): its latest version, or an
         older one (format 2). Raises BankError if it is missing, damaged or of another
-        format."""
+        format, UnknownIndexError for an index kind not in movemirror.index.INDEX_KINDS."""
+        check_index(index)  # before the bank is read
         stored = storage.read_bank(path, version=version, verify=flag(verify, "verify"))
         bank = cls(stored.records, stored.vectors, path=path, index=index, tables=stored.tables,
                    generation=stored.generation)
@@ -322,6 +334,13 @@ class PoseBank:
     def __len__(self) -> int:
         return self._count
 
+    def __repr__(self) -> str:
+        # What a notebook shows of a bank: no records are read for it.
+        saved = "not saved" if self.path is None else f"{self.path}, version {self.generation}"
+        unsaved = len(self) - self._committed if self.path is not None else 0
+        added = f", {unsaved} added since" if unsaved else ""
+        return f"<PoseBank of {len(self)} poses ({saved}{added})>"
+
     @property
     def records(self) -> pa.Table:
         """One row per pose: id, keypoints and the metadata columns."""
@@ -362,21 +381,23 @@ class PoseBank:
 
     @property
     def ids(self) -> list[str]:
+        """Every pose's id, in row order."""
         return self.records.column(ID).to_pylist()
 
     @property
     def keypoints(self) -> np.ndarray:
+        """(N, 17, 3) float32: every pose's keypoints (x, y in pixels, score), in row order."""
         flat = self.records.column(KEYPOINTS).combine_chunks().flatten().to_numpy()
         return flat.reshape(len(self), NUM_KEYPOINTS, 3)
 
     def _row(self, row) -> int:
-        """A row number as an int; TypeError if it is not a whole number, IndexError if the
-        bank has no such row."""
+        """A row number as an int; InvalidTypeError (a TypeError) if it is not a whole number,
+        RowError (an IndexError) if the bank has no such row."""
         if not isinstance(row, numbers.Integral) or isinstance(row, bool):
-            raise TypeError(f"a row is a whole number, not {row!r}")
+            raise InvalidTypeError(f"a row is a whole number, not {row!r}")
         index = int(row)
         if not 0 <= index < len(self):
-            raise IndexError(f"row {index} is not in the bank ({len(self)} poses)")
+            raise RowError(f"row {index} is not in the bank ({len(self)} poses)")
         return index
 
     def image(self, i: int) -> bytes | None:
@@ -398,7 +419,10 @@ class PoseBank:
         return [str(column[row].as_py()) for row in rows]
 
     def record(self, i: int) -> dict:
-        """The metadata of pose i: RECORD_FIELDS (None where unknown) and any other columns."""
+        """The metadata of pose i (a row, as search's indices give): id, source, frame_time,
+        track, box, thumbnail, credit, licence, published_source (bank.schema.RECORD_FIELDS;
+        None where unknown) and any other columns. RowError for a row the bank does not
+        hold."""
         row = self.records.slice(self._row(i), 1).to_pylist()[0]
         row.pop(KEYPOINTS)
         return {**dict.fromkeys(RECORD_FIELDS), **row}
@@ -410,9 +434,12 @@ class PoseBank:
         """Top-k poses for each query pose (17, 3) or (Q, 17, 3), in pixels.
 
         Returns SearchResult(distances, indices, mirrored), each (Q, k), best first; k is cut
-        to the bank's size. With mirror=True each query is also searched mirrored left-right,
-        each bank pose kept once (its better side), and mirrored[q, j] tells whether match j
-        came from the mirrored query; without it, mirrored is all False.
+        to the bank's size (for "torso" and "likeness", to its poses with a torso); indices
+        are bank rows, for record(row) and image(row). metric: "likeness" (the default),
+        "cosine", "weighted" or "torso" (movemirror.distances). With mirror=True each query
+        is also searched mirrored left-right, each bank pose kept once (its better side), and
+        mirrored[q, j] tells whether match j came from the mirrored query; without it,
+        mirrored is all False.
 
         metric="likeness" (the default) always searches both ways round, whatever `mirror`
         says: among the poses with a torso, cosine's best in blocks of 10, each block
@@ -420,9 +447,14 @@ class PoseBank:
         returns (in order within each block of 10). A query without a confident shoulder or
         hip is not refused: it gets stage one's order and cosine distances (metric="torso"
         refuses it).
+
+        Raises PoseError for a pose of another shape, not numbers, or that cannot be
+        vectorised (naming it), UnknownMetricError for a metric, and InvalidArgumentError
+        for k (a whole number, 1 or more) or mirror (True or False).
         """
         k = whole_number(k, "k")
         mirror = flag(mirror, "mirror")
+        search_metric(metric)  # an unknown one is told every choice, "likeness" among them
         if metric == LIKENESS:
             return self._search_likeness(queries, k)
         index = self._indexes.get(metric)  # built already: no lock to take
@@ -462,7 +494,9 @@ class PoseBank:
         poses, resampled at your times at a speed of 0.67x to 1.5x, are compared pose by pose
         with the distances of search, averaged, plus how the poses change (see
         movemirror.motion.windows). Approximate unless exhaustive (see
-        movemirror.motion.search). Raises MotionError for a bad movement, PoseError for a bad
+        movemirror.motion.search): it scores only the windows its index proposes, so a large
+        k may give fewer matches than the bank has tracks (exhaustive=True gives one for every
+        track that can match). Raises MotionError for a bad movement, PoseError for a bad
         pose.
         """
         return self.motion_index().search(poses, times, k=k, metric=metric, mirror=mirror,
@@ -549,15 +583,6 @@ def _tail(start: int, count: int, parts: list, read_base: Callable, cut: Callabl
             pieces.append(cut(part, skip))
         cursor += len(part)
     return pieces
-
-
-def _poses(keypoints) -> np.ndarray:
-    """Poses (N, 17, 3) or one (17, 3) as float32 (N, 17, 3), an empty input as none;
-    PoseError for any other shape (never reshaped: that would scramble the keypoints)."""
-    array = np.asarray(keypoints, dtype=np.float32)
-    if array.size == 0 and array.ndim < 3:
-        return np.empty((0, NUM_KEYPOINTS, 3), np.float32)
-    return as_pose_array(array)
 
 
 def _path(path: str | Path | None) -> str | Path | None:

@@ -7,13 +7,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from movemirror.arguments import flag
 from movemirror.coverage.clusters import kmeans, medoid
 from movemirror.coverage.crowds import Crowds, find_crowds
 from movemirror.coverage.describe import shared_phrases
 from movemirror.coverage.holes import COVERAGE_METRIC, Holes, find_holes
 from movemirror.coverage.map import MAP_SAMPLE, PoseMap, fit_map, fold_mirrored
-from movemirror.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS
-from movemirror.vectors import MIN_SCORE, XY, to_vectors
+from movemirror.distances import BOX_VECTOR_METRICS
+from movemirror.errors import UnknownMetricError
+from movemirror.keypoints import KEYPOINT_NAMES
+from movemirror.vectors import MIN_SCORE, XY, as_pose_batch, to_vectors
 
 REGIONS = 8  # the map's regions, each shown by its medoid
 
@@ -52,8 +55,14 @@ def keypoints_seen(keypoints: np.ndarray, min_score: float = MIN_SCORE) -> dict[
 
 def analyse(bank, reference=None, metric: str = COVERAGE_METRIC, mirror: bool = False,
             map_method: str | None = None, sample: int = MAP_SAMPLE, seed: int = 0) -> Coverage:
-    """Everything the report shows. reference: poses (R, 17, 3) in pixels, all vectorisable
-    (see movemirror.vectors.pose_problems), or None for no holes."""
+    """Everything the report shows. reference: poses (R, 17, 3) or one (17, 3) in pixels, all
+    vectorisable (see movemirror.vectors.pose_problems; PoseError otherwise, as for another
+    shape), or None for no holes."""
+    if not (isinstance(metric, str) and metric in BOX_VECTOR_METRICS):
+        # the map and the crowds are on the stored vectors: the holes are measured alike
+        raise UnknownMetricError(f"coverage takes {' or '.join(BOX_VECTOR_METRICS)}, "
+                                 f"not {metric!r}")
+    mirror = flag(mirror, "mirror")
     vectors = np.asarray(bank.vectors)
     keypoints = bank.keypoints
     # mirror: a pose and its mirror image take one place on the map
@@ -64,7 +73,7 @@ def analyse(bank, reference=None, metric: str = COVERAGE_METRIC, mirror: bool = 
     regions, _ = find_regions(keypoints, vectors, drawn, drawn_xy, seed)
     holes = reference_xy = None
     if reference is not None:
-        reference = np.asarray(reference, np.float32).reshape(-1, NUM_KEYPOINTS, 3)
+        reference = as_pose_batch(reference)
         holes = find_holes(bank, reference, metric, mirror, seed=seed)
         placed = fold_mirrored(reference) if mirror else reference
         reference_xy = pose_map.place(to_vectors(placed)) if len(reference) else (

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from movemirror.arguments import whole_number
 from movemirror.errors import InvalidArgumentError
 from movemirror.keypoints import MIRROR_PERMUTATION, mirror_keypoints
 from movemirror.vectors import XY
@@ -49,6 +50,7 @@ def fit_map(vectors, method: str | None = None, sample: int = MAP_SAMPLE,
             seed: int = 0) -> PoseMap:
     """Fit a map on at most `sample` of vectors (N, 52). method: "umap", "pca", or None for
     UMAP where umap-learn is installed, else PCA."""
+    sample = whole_number(sample, "sample", minimum=3)
     if method is None:
         method = "umap" if umap_available() else "pca"
     if method not in METHODS:

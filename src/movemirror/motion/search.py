@@ -83,7 +83,10 @@ def check_movement(poses, times) -> tuple[np.ndarray, np.ndarray]:
     """Poses (T, 17, 3) and times (T,) as arrays; MotionError unless T >= 2 and the times
     are finite and increasing."""
     poses = as_pose_array(poses)
-    times = np.asarray(times, dtype=np.float64).reshape(-1)
+    try:
+        times = np.asarray(times, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as error:  # text, a dict, None among numbers
+        raise MotionError(f"the poses' times must be seconds (numbers): {error}") from None
     if len(poses) < 2:
         raise MotionError(f"a movement needs at least 2 poses, got {len(poses)}")
     if len(times) != len(poses):

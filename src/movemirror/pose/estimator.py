@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -101,9 +102,11 @@ class PoseEstimator:
         self.model = model
         self.mode = mode
         self.strategy = MODES[mode]
-        self.threads = threads
-        self.max_side = max_side
-        self.multipose_side = multipose_side
+        # Checked now: ONNX Runtime's bindings would refuse a bad threads only at the first
+        # estimate, and a max_side of 0 would shrink every photo to one pixel without a word.
+        self.threads = None if threads is None else whole_number(threads, "threads")
+        self.max_side = whole_number(max_side, "max_side")
+        self.multipose_side = whole_number(multipose_side, "multipose_side")
         self.device = check_session_device(device)  # refused now, not at the first estimate
         self._lock = threading.Lock()
         self._runners: dict[str, object] = {}
@@ -150,7 +153,8 @@ class PoseEstimator:
         max_people = whole_number(max_people, "max_people")
         if min_pose_score is None:
             min_pose_score = self.min_pose_score
-        elif not 0 <= min_pose_score <= 1:  # (NaN too)
+        elif (not isinstance(min_pose_score, numbers.Real) or isinstance(min_pose_score, bool)
+              or not 0 <= min_pose_score <= 1):  # (NaN too)
             raise InvalidArgumentError("min_pose_score must lie in [0, 1] (a pose's score), "
                                        f"not {min_pose_score!r}")
         loaded = load_image(image, self.max_side)
@@ -166,20 +170,26 @@ class PoseEstimator:
         poses.sort(key=lambda p: -p.score)
         return poses[:max_people]
 
-    def follow(self, image: ImageInput, previous: list[np.ndarray]) -> list[DetectedPose]:
+    def follow(self, image: ImageInput,
+               previous: list[np.ndarray] | np.ndarray) -> list[DetectedPose]:
         """Each person of the previous frame, found again on the crop their last keypoints
         give (MoveNet's own video tracking): no person detector runs, one crop pass a person.
 
-        previous: (17, 3) keypoints in the input's pixels. Returns one pose per previous
+        previous: each person's (17, 3) keypoints in the input's pixels (a list, an (N, 17, 3)
+        array or one (17, 3) pose; PoseError for another shape). Returns one pose per previous
         person, in the same order and unfiltered: a low score says the person was lost.
         Single-person MoveNet and BlazePose models only.
         """
         if self.spec.kind not in ("movenet", "blazepose"):
             raise InvalidArgumentError(f"{self.model} cannot follow people: it has no crop pass")
+        # Here, not at the top: movemirror.vectors loads numba, which estimate() never needs.
+        from movemirror.vectors import as_pose_batch
+
+        seeds = as_pose_batch(previous)
         loaded = load_image(image, self.max_side)
         poses = []
-        for keypoints in previous:
-            seed = np.asarray(keypoints, dtype=np.float32).copy()
+        for keypoints in seeds:
+            seed = keypoints.copy()
             seed[:, :2] /= loaded.scale
             found, score = self._one_person(loaded.image, seed)
             x0, y0, x1, y1 = (float(v * loaded.scale) for v in _box(found))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from movemirror.errors import ImageError
+from movemirror.errors import ImageError, InvalidTypeError
 
 # The models see at most 256 px crops; 2048 px keeps a person who fills a tenth of the frame
 # at full model resolution while bounding decode time and memory.
@@ -43,7 +43,11 @@ def load_image(image: ImageInput, max_side: int = MAX_SIDE) -> LoadedImage:
         return _downscale(_to_rgb(image, "<PIL image>"), 1.0, max_side)
     if isinstance(image, (str, os.PathLike)):
         return _from_path(Path(image), max_side)
-    raise TypeError(f"expected an image path, a PIL image or an RGB array, got {type(image)!r}")
+    hint = (": give PIL.Image.open(io.BytesIO(data)) for an encoded image in memory"
+            if isinstance(image, (bytes, bytearray, memoryview)) or hasattr(image, "read")
+            else "")
+    raise InvalidTypeError("expected an image path, a PIL image or an RGB array, got "
+                           f"{type(image).__name__}{hint}")
 
 
 def _from_path(path: Path, max_side: int) -> LoadedImage:
