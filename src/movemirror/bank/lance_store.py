@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from movemirror.bank.index_lock import no_bank_yet
 from movemirror.bank.schema import ID, IMAGE, IMAGE_TYPE, VECTOR, VECTOR_TYPE
 from movemirror.errors import BankError, InvalidArgumentError
 from movemirror.vectors import VECTOR_DIM
@@ -282,7 +283,9 @@ def _open(location: str, version: int | None):
         if version is not None and "version" in message.lower():
             raise BankError(f"{location}: the bank has no version {version}") from error
         if "not found" in message.lower() or "does not exist" in message.lower():
-            raise BankError(f"{location}: no bank here ({POSES} is missing)") from error
+            state = None if "://" in location else no_bank_yet(Path(location))
+            raise BankError(f"{location}: {state or f'no bank here ({POSES} is missing)'}"
+                            ) from error
         raise BankError(f"{location}: damaged bank: {message}") from error
     except Exception as error:
         raise BankError(f"{location}: damaged bank: {_first_line(error)}") from error
