@@ -122,13 +122,19 @@ def compact(
                   if keep_versions is not None or older_than is not None else {})
     except BankError as error:
         raise fail(str(error)) from None
-    for name, (before, after) in merged.items():
-        console.print(f"{name}: {counted(before, 'fragment')} -> {after:,}", markup=False,
-                      highlight=False)
-    for name, (versions, removed) in pruned.items():
-        console.print(f"{name}: {counted(versions, 'old version')} removed "
-                      f"({counted(removed, 'byte')})",
-                      markup=False, highlight=False)
+    if all(before == after for before, after in merged.values()):  # no new version made
+        lines = [f"{bank_dir}: nothing to compact (" + ", ".join(
+            f"{name}: {counted(after, 'fragment')}" for name, (_, after) in merged.items()) + ")"]
+    else:
+        lines = [f"{name}: {counted(before, 'fragment')} -> {after:,}"
+                 for name, (before, after) in merged.items()]
+    if pruned and not any(versions for versions, _ in pruned.values()):
+        lines.append(f"{bank_dir}: no old version to remove")
+    else:
+        lines += [f"{name}: {counted(versions, 'old version')} removed ({counted(removed, 'byte')})"
+                  for name, (versions, removed) in pruned.items()]
+    for line in lines:
+        console.print(line, markup=False, highlight=False)
 
 
 AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
