@@ -84,7 +84,12 @@ def serve(
              else f"[{host}]" if ":" in host else host)  # an IPv6 address, as URLs write it
     console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {escape(str(bank_dir))}"
                   + (f" in {workers} processes" if workers > 1 else ""))
-    if follow:
+    if follow and bank.format == 1:  # no version can be committed to it before its upgrade
+        console.print(f"following the bank: it is format 1, read-only (`movemirror index` "
+                      f"cannot add to it) until `movemirror bank upgrade {bank_dir}` converts "
+                      "it; then each new version is served once it is committed",
+                      markup=False, highlight=False)
+    elif follow:
         console.print("following the bank: each new version is served once it is committed")
     if log_queries is not None:
         console.print(f"logging the poses searched (keypoints only) to "
