@@ -183,6 +183,10 @@ def search(
         raise fail(str(error), 2) from None
     if pose_file is not None and clip is not None:
         raise fail("give either a pose file or --clip, not both", 2)
+    problem = missing_query(clip, "a clip or a video") if clip is not None else (
+        missing_query(pose_file, "a pose file or a photo") if pose_file is not None else None)
+    if problem:  # as `index` with a missing SOURCE: a bad argument, before the bank opens
+        raise fail(problem, 2)
     if clip is not None:
         search_clip(clip, bank_dir, k or DEFAULT_K, metric, mirror, as_json)
         return
@@ -206,6 +210,15 @@ def search(
     print_matches(matches, ("rank", "distance", "id", "source"), lambda match: (
         str(match["rank"]), f"{match['distance']:.4f}", Text(match["id"]),
         Text(str(match["source"] or ""))))
+
+
+def missing_query(path: Path, expected: str) -> str | None:
+    """Why path cannot be a query at all (not there, or a folder), or None."""
+    if path.is_dir():
+        return f"{path}: a folder, not {expected}"
+    if not path.exists():
+        return f"{path}: no such file"
+    return None
 
 
 def print_matches(matches: list[dict], columns: tuple[str, ...], cells) -> None:
