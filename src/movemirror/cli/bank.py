@@ -30,7 +30,8 @@ SKIPPED_CSV_FIELDS = ("path", "kind", "status", "reason")
 def info(
     bank_dir: str = typer.Argument(..., help=BANK_HELP),
     version: int | None = typer.Option(None, "--version", min=1,
-                                       help="An older version (see `bank history`)."),
+                                       help="An older version to summarise (see `bank history`); "
+                                            "the latest by default."),
     skipped: bool = typer.Option(
         False, "--skipped", help="List every file that gave no entry, one a line: its full path, "
                                  "then why (from the bank's ledger), instead of the summary."),

@@ -162,7 +162,7 @@ def search(
                                  "supports (s3://bucket/bank)."),
     clip: Path | None = typer.Option(
         None, "--clip", help="Search by movement instead: a JSON list of timed poses "
-                             '([{"time": s, "keypoints": [[x, y, score] * 17]}, ...]) or a '
+                             '([{"time": s, "keypoints": [\\[x, y, score] * 17]}, ...]) or a '
                              "video (poses estimated about 10 times a second)."),
     k: int | None = typer.Option(None, "-k", min=1, help=(
         f"How many matches (default {POSES_K}; windows: {DEFAULT_K}).")),
