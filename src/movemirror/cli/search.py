@@ -207,6 +207,10 @@ def search(
     if as_json:
         console.print_json(json.dumps({"metric": metric, "matches": matches}, default=str))
         return
+    if not len(bank):
+        console.print(f"{bank_dir}: the bank holds no pose to search", markup=False,
+                      highlight=False)
+        return
     print_matches(matches, ("rank", "distance", "id", "source"), lambda match: (
         str(match["rank"]), f"{match['distance']:.4f}", Text(match["id"]),
         Text(str(match["source"] or ""))))
