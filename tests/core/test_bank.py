@@ -175,6 +175,10 @@ def test_a_truncated_data_file_is_rejected(real_bank, tmp_path):
     ("damage", "message"),
     [
         (lambda p: shutil.rmtree(p / "poses.lance"), "poses.lance is missing"),
+        # A first save killed before its manifest: data files and no version (once read
+        # "poses.lance is missing" of a folder that holds it).
+        (lambda p: shutil.rmtree(p / "poses.lance" / "_versions"),
+         "no bank here: poses.lance holds no committed version"),
         (lambda p: [m.write_bytes(b"not a manifest") for m in
                     (p / "poses.lance" / "_versions").iterdir()], "damaged bank"),
     ],

@@ -72,6 +72,5 @@ def no_bank_yet(folder: Path) -> str | None:
     if held(folder):
         return ("no bank yet: a `movemirror index` run is writing it and has not saved its "
                 "first poses; try again once it has")
-    return (f"no bank yet: a `movemirror index` run began it and stopped before its first "
-            f"save (only its lock file, {LOCK}, is there); run the same `movemirror index` "
-            "command again to index from the start")
+    return ("no bank yet: a `movemirror index` run began it and stopped before its first "
+            "save; run the same `movemirror index` command again to index from the start")

@@ -286,15 +286,26 @@ def _open(location: str, version: int | None):
         if version is not None and "version" in message.lower():
             raise BankError(f"{location}: the bank has no version {version}") from error
         if "not found" in message.lower() or "does not exist" in message.lower():
-            state = None if "://" in location else no_bank_yet(Path(location))
-            raise BankError(f"{location}: {state or f'no bank here ({POSES} is missing)'}"
-                            ) from error
+            raise BankError(f"{location}: {_why_no_bank(location)}") from error
         raise BankError(f"{location}: damaged bank: {message}") from error
     except Exception as error:
         raise BankError(f"{location}: damaged bank: {lance_message(error, location)}"
                         ) from error
     _check_format(location, dataset.schema)
     return dataset
+
+
+def _why_no_bank(location: str) -> str:
+    if "://" in location:
+        return f"no bank here ({POSES} is missing)"
+    folder = Path(location)
+    state = no_bank_yet(folder)
+    if state is not None:
+        return state
+    if (folder / POSES).is_dir():
+        return (f"no bank here: {POSES} holds no committed version (its first save did not "
+                "finish, or its _versions folder was removed)")
+    return f"no bank here ({POSES} is missing)"
 
 
 def _check_format(location: str, schema: pa.Schema) -> None:
