@@ -62,7 +62,7 @@ def info(
     if skipped:
         print_skipped(ledger)
         return
-    console.print(f"[bold]{escape(str(bank_dir))}[/]: {len(bank):,} poses")
+    console.print(f"[bold]{escape(str(bank_dir))}[/]: {counted(len(bank), 'pose')}")
     console.print(f"format {bank.format}, version {bank.generation}", highlight=False)
     columns = bank.records.column_names
     if "source" in columns:
@@ -166,11 +166,11 @@ def upgrade(bank_dir: Path = typer.Argument(..., help="The bank directory (forma
     except BankError as error:
         raise fail(str(error)) from None
     if before == 2:
-        console.print(f"{bank_dir}: already format 2 ({poses:,} poses)", markup=False,
+        console.print(f"{bank_dir}: already format 2 ({counted(poses, 'pose')})", markup=False,
                       highlight=False)
         return
-    console.print(f"{bank_dir}: upgraded to format 2: {poses:,} poses, {pictures:,} "
-                  "pictures", markup=False, highlight=False)
+    console.print(f"{bank_dir}: upgraded to format 2: {counted(poses, 'pose')}, "
+                  f"{counted(pictures, 'picture')}", markup=False, highlight=False)
 
 
 def print_tracks(bank) -> None:

@@ -14,6 +14,7 @@ from rich.markup import escape
 from movemirror.cli.choices import index_kinds_help
 from movemirror.cli.console import console, errors, fail
 from movemirror.errors import BankError
+from movemirror.wording import counted
 
 
 def serve(
@@ -82,7 +83,8 @@ def serve(
             app.state.movemirror.matcher.warm()
     shown = ("localhost" if host in ("127.0.0.1", "0.0.0.0", "::")
              else f"[{host}]" if ":" in host else host)  # an IPv6 address, as URLs write it
-    console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {escape(str(bank_dir))}"
+    console.print(f"[bold]movemirror[/] serving {counted(len(bank), 'pose')} from "
+                  f"{escape(str(bank_dir))}"
                   + (f" in {workers} processes" if workers > 1 else ""))
     if follow and bank.format == 1:  # no version can be committed to it before its upgrade
         console.print(f"following the bank: it is format 1, read-only (`movemirror index` "
