@@ -39,6 +39,10 @@ class UncutConsole(Console):
     in CI logs): colours may follow FORCE_COLOR, widths follow where the text really goes.
     """
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("emoji", False)  # ":cd:" in an address or a path stays as it is
+        super().__init__(*args, **kwargs)
+
     @property
     def on_terminal(self) -> bool:
         isatty = getattr(self.file, "isatty", None)
