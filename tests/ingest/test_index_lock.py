@@ -77,3 +77,16 @@ def test_ctrl_c_before_any_save_says_what_the_folder_holds(tmp_path):
            in interrupted(str(folder), None, 10)
     assert f"{folder} keeps what was saved (12 poses in all at this run's last commit)" \
            in interrupted(str(folder), 12, 10)
+
+
+def test_ctrl_c_with_the_store_out_of_reach_still_says_how_to_go_on(monkeypatch):
+    from movemirror.bank import storage
+    from movemirror.cli.index import interrupted
+
+    def unreachable(path):
+        raise OSError("Generic S3 error: connection refused")
+
+    monkeypatch.setattr(storage, "bank_format", unreachable)
+    assert interrupted("s3://bucket/bank", None, 10) == (
+        "interrupted: s3://bucket/bank keeps what was saved (progress is saved every 10 s); "
+        "the work since is done again: run the same command again to go on from there")
