@@ -4,6 +4,8 @@ indexes from the start."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from movemirror.bank import PoseBank
-from movemirror.bank.index_lock import LOCK, exclusive
+from movemirror.bank.index_lock import LOCK, exclusive, held
 from movemirror.cli.main import app
 from movemirror.errors import BankError, IngestError
 from movemirror.ingest.run import run_index
@@ -46,6 +48,17 @@ def test_a_run_at_work_before_its_first_save_is_told_apart(tmp_path):
         pass
 
 
+# A run at work holding the lock, until it is killed.
+HOLDER = """
+import sys, time
+from pathlib import Path
+from movemirror.bank.index_lock import exclusive
+lock = exclusive(Path(sys.argv[1])).__enter__()
+print("held", flush=True)
+time.sleep(600)
+"""
+
+
 def test_the_lock_of_a_dead_run_blocks_no_one(tmp_path, lspet_images):
     try:
         PoseEstimator(model="lightning", threads=1).load()
@@ -53,7 +66,13 @@ def test_the_lock_of_a_dead_run_blocks_no_one(tmp_path, lspet_images):
         pytest.skip(str(error))
     folder = tmp_path / "bank"
     folder.mkdir()
-    (folder / LOCK).touch()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    assert held(folder)
+    holder.kill()  # kill -9: no clean-up of its own
+    holder.wait(timeout=30)
+    assert (folder / LOCK).exists() and not held(folder)
     photos: list[Path] = lspet_images[:2]
     settings = Settings(model="lightning", mode="fast")
     summary = run_index(photos, folder, settings)
