@@ -32,3 +32,16 @@ def test_two_moving_tracks_take_part(monkeypatch):
     line = _tracks_line(monkeypatch, ["a", "a", "b", "b"], [0.0, 0.5, 0.0, 2.0])
     assert line == ("tracks: 2; 2 of two timed poses or more (4 poses, 2.5 s in all) take part "
                     "in movement search")
+
+
+def test_a_bank_of_one_pose_reads_as_english(tmp_path):
+    from typer.testing import CliRunner
+
+    from movemirror.cli.main import app
+
+    keypoints = np.random.default_rng(1).uniform(10, 200, (1, 17, 3))
+    keypoints[..., 2] = 0.9
+    PoseBank.from_keypoints(keypoints).save(tmp_path / "one")
+    result = CliRunner().invoke(app, ["bank", "info", str(tmp_path / "one")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{tmp_path / 'one'}: 1 pose\n")  # once "1 poses"

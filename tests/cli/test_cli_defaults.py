@@ -81,3 +81,24 @@ def test_movement_search_and_its_benchmark_take_the_librarys_defaults():
         plan.queries, plan.large, plan.recall_queries, plan.metric)
     assert PoseBank.search_motion.__defaults__[0] == DEFAULT_K
     assert f"windows: {DEFAULT_K}" in _help("search")
+
+
+def _commands(command=None, path=()):
+    command = command or typer.main.get_command(app)
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+    if not hasattr(command, "commands"):
+        yield path, command
+
+
+def test_every_command_and_options_help_is_shown_whole():
+    # Help is rich markup: a "[x, y, score]" left unescaped was read as a tag and vanished
+    # (search --clip's help read '"keypoints": [ * 17]').
+    for path, command in _commands():
+        shown = _help(*path).replace("│", " ")
+        shown = " ".join(shown.split())
+        helps = [(param.name, param.help) for param in command.params  # type: ignore
+                 if getattr(param, "help", None)]
+        for name, text in [("the command", command.help), *helps]:
+            expected = " ".join(text.replace("\\[", "[").split())
+            assert expected in shown, (path, name)

@@ -58,3 +58,9 @@ def test_a_narrow_terminal_folds_cells_and_never_elides():
     # The last column, read down, is the whole path (wrapped at its spaces, or folded).
     cells = [line.rsplit("│", 2)[1] for line in lines if line.count("│") == 4]
     assert "".join(cells).replace(" ", "") == LONG_PATH.replace(" ", "")
+
+
+def test_emoji_codes_in_paths_stay_as_they_are():
+    out = io.StringIO()
+    UncutConsole(file=out).print("/archive/:cd: rips/:fire:.jpg")
+    assert out.getvalue() == "/archive/:cd: rips/:fire:.jpg\n"

@@ -177,6 +177,10 @@ def test_a_truncated_data_file_is_rejected(real_bank, tmp_path):
     ("damage", "message"),
     [
         (lambda p: shutil.rmtree(p / "poses.lance"), "poses.lance is missing"),
+        # A first save killed before its manifest: data files and no version (once read
+        # "poses.lance is missing" of a folder that holds it).
+        (lambda p: shutil.rmtree(p / "poses.lance" / "_versions"),
+         "no bank here: poses.lance holds no committed version"),
         (lambda p: [m.write_bytes(b"not a manifest") for m in
                     (p / "poses.lance" / "_versions").iterdir()], "damaged bank"),
     ],
@@ -186,6 +190,34 @@ def test_damaged_dataset_is_rejected(real_bank, tmp_path, damage, message):
     damage(path)
     with pytest.raises(BankError, match=message):
         PoseBank.load(path)
+
+
+def _truncate(file):
+    file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+
+
+@pytest.mark.parametrize("damage", [
+    lambda p: _data_files(p)[0].unlink(),
+    lambda p: _truncate(_data_files(p)[0]),
+    lambda p: [m.write_bytes(b"not a manifest") for m in
+               (p / "poses.lance" / "_versions").glob("*.manifest")],
+])
+def test_a_damaged_bank_is_a_sentence_naming_it_not_lances_rust_source(real_bank, tmp_path,
+                                                                       damage):
+    # Lance's messages end in where its Rust code raised them (".../lance-io/src/local.rs:273:40")
+    # and name local files without their leading slash ("Not found: tmp/...").
+    path = _saved(tmp_path, real_bank[0])
+    missing = f"{path}/poses.lance/data/{_data_files(path)[0].name}"
+    damage(path)
+    with pytest.raises(BankError) as raised:
+        PoseBank.load(path).records  # noqa: B018 (the records are read on first use)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    assert ".rs:" not in message and "External error" not in message, message
+    assert "LanceError" not in message, message
+    if "not found" in message.lower():
+        assert missing in message, message
+    assert "failed to fill whole buffer" not in message  # Rust's words for a truncated file
 
 
 def _mark(path, mark: str):

@@ -102,3 +102,31 @@ def test_a_file_that_is_not_a_pose_says_what_was_expected_and_what_was_found(tmp
         assert f"{path}: expected a pose: 17 keypoints, each [x, y, score]" in said, said
         assert f"found {found}" in said, (name, said)
         assert "shape" not in said, said
+
+
+def test_a_query_that_is_not_there_is_a_bad_argument_named_once(tmp_path):
+    # As `index` with a missing SOURCE: exit 2, before any bank is opened; once this said
+    # "nosuch.json: not a readable JSON pose: [Errno 2] No such file or directory: 'nosuch.json'".
+    missing, folder = tmp_path / "nosuch.json", tmp_path
+    for args, message in (([str(missing)], f"{missing}: no such file"),
+                          (["--clip", str(missing)], f"{missing}: no such file"),
+                          ([str(folder)], f"{folder}: a folder, not a pose file or a photo"),
+                          (["--clip", str(folder)], f"{folder}: a folder, not a clip or a video")):
+        result = runner.invoke(app, ["search", "--bank", str(tmp_path / "no bank"), *args])
+        assert result.exit_code == 2, result.output
+        assert result.output == f"error: {message}\n"
+
+
+def test_an_empty_bank_says_it_has_nothing_to_search(tmp_path, penn_valid):
+    # A bank every file of which gave no pose (`index` leaves it, with its ledger): once an
+    # empty table with its headers alone.
+    keypoints, _ = penn_valid
+    bank_dir = tmp_path / "empty"
+    PoseBank.from_keypoints(keypoints[:0]).save(bank_dir)
+    pose = tmp_path / "pose.json"
+    pose.write_text(json.dumps(keypoints[3].tolist()))
+    result = runner.invoke(app, ["search", "--bank", str(bank_dir), str(pose)])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{bank_dir}: the bank holds no pose to search\n"
+    result = runner.invoke(app, ["search", "--bank", str(bank_dir), str(pose), "--json"])
+    assert result.exit_code == 0 and json.loads(result.output)["matches"] == []

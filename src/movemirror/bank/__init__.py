@@ -3,6 +3,7 @@
     pose_bank.py  PoseBank: building, saving, loading and searching a bank
     schema.py     the records' columns and their types
     storage.py    the folder's layout and format on disk, and its crash semantics
+    index_lock.py the lock `movemirror index` holds on the folder while it writes
 """
 
 from __future__ import annotations

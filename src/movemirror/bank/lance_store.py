@@ -17,6 +17,7 @@ know of; a re-run redoes their units and finds their ids already in the bank.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from movemirror.bank.index_lock import no_bank_yet
 from movemirror.bank.schema import ID, IMAGE, IMAGE_TYPE, VECTOR, VECTOR_TYPE
 from movemirror.errors import BankError, InvalidArgumentError
 from movemirror.vectors import VECTOR_DIM
@@ -108,7 +110,8 @@ def _columns(dataset, names: list[str], location: str) -> pa.Table:
     try:
         return dataset.to_table(columns=names)
     except Exception as error:  # Lance raises OSError, ValueError, RuntimeError on damage
-        raise BankError(f"{location}: cannot read the poses: {_first_line(error)}") from error
+        raise BankError(f"{location}: cannot read the poses: "
+                        f"{lance_message(error, location)}") from error
 
 
 def latest_version(location: str) -> int:
@@ -191,7 +194,7 @@ def read_images(dataset, rows: Sequence[int],
         taken = dataset.take(rows, columns=[IMAGE] if ids is None else [ID, IMAGE])
     except Exception as error:  # Lance raises OSError for a missing file, others on damage
         raise BankError(f"{dataset.uri}: cannot read the pictures: "
-                        f"{_first_line(error)}") from error
+                        f"{lance_message(error, dataset.uri)}") from error
     images = taken.column(IMAGE).to_pylist()
     if ids is None:
         return images
@@ -231,7 +234,7 @@ def compact(location: str) -> dict[str, tuple[int, int]]:
                 each.optimize.compact_files()
             except (OSError, ValueError, RuntimeError) as error:  # a full disk, read-only
                 raise BankError(f"{join(location, name)}: cannot write: "
-                                f"{_first_line(error)}") from error
+                                f"{lance_message(error, location)}") from error
             each = lance.dataset(join(location, name))
         out[name] = (before, len(each.get_fragments()))
     return out
@@ -262,7 +265,8 @@ def prune(location: str, keep_versions: int | None = None,
                 stats = table.cleanup_old_versions(retain_versions=1)
                 out[name + TABLE_SUFFIX] = (int(stats.old_versions), int(stats.bytes_removed))
     except (OSError, RuntimeError) as error:  # a read-only folder
-        raise BankError(f"{location}: cannot remove old versions: {_first_line(error)}"
+        raise BankError(f"{location}: cannot remove old versions: "
+                        f"{lance_message(error, location)}"
                         ) from error
     return out
 
@@ -278,16 +282,30 @@ def _open(location: str, version: int | None):
     try:
         dataset = lance.dataset(uri, version=version)
     except ValueError as error:  # Lance's "not found" and "version not found"
-        message = _first_line(error)
+        message = lance_message(error, location)
         if version is not None and "version" in message.lower():
             raise BankError(f"{location}: the bank has no version {version}") from error
         if "not found" in message.lower() or "does not exist" in message.lower():
-            raise BankError(f"{location}: no bank here ({POSES} is missing)") from error
+            raise BankError(f"{location}: {_why_no_bank(location)}") from error
         raise BankError(f"{location}: damaged bank: {message}") from error
     except Exception as error:
-        raise BankError(f"{location}: damaged bank: {_first_line(error)}") from error
+        raise BankError(f"{location}: damaged bank: {lance_message(error, location)}"
+                        ) from error
     _check_format(location, dataset.schema)
     return dataset
+
+
+def _why_no_bank(location: str) -> str:
+    if "://" in location:
+        return f"no bank here ({POSES} is missing)"
+    folder = Path(location)
+    state = no_bank_yet(folder)
+    if state is not None:
+        return state
+    if (folder / POSES).is_dir():
+        return (f"no bank here: {POSES} holds no committed version (its first save did not "
+                "finish, or its _versions folder was removed)")
+    return f"no bank here ({POSES} is missing)"
 
 
 def _check_format(location: str, schema: pa.Schema) -> None:
@@ -331,7 +349,7 @@ def _read_table(location: str, name: str, version: int, lineage: str) -> pa.Tabl
         table = lance.dataset(join(location, name + TABLE_SUFFIX)).to_table()
     except Exception as error:
         raise BankError(f"{location}: cannot read its table {name}: "
-                        f"{_first_line(error)}") from error
+                        f"{lance_message(error, location)}") from error
     keep = pc.less_equal(table.column(BANK_VERSION), version) if (
         BANK_VERSION in table.column_names) else None
     if BANK_LINEAGE in table.column_names:
@@ -385,7 +403,7 @@ def _write(write_dataset, data: pa.Table, uri: str, mode: str, target=None):
     try:
         return write_dataset(data, uri if target is None else target, mode=mode)
     except (OSError, ValueError, RuntimeError) as error:
-        raise BankError(f"{uri}: cannot write: {_first_line(error)}") from error
+        raise BankError(f"{uri}: cannot write: {lance_message(error, uri)}") from error
 
 
 def _poses_table(records: pa.Table, vectors: np.ndarray, images: Sequence[bytes | None],
@@ -443,6 +461,23 @@ def _matrix(column: pa.ChunkedArray, width: int) -> np.ndarray:
     return flat.reshape(len(array), width)
 
 
-def _first_line(error: BaseException) -> str:
+# Lance ends many messages with where its Rust code raised them (", /home/runner/work/lance/
+# lance/rust/lance-io/src/local.rs:273:40") and starts them with the layers they crossed
+# ("External error: LanceError(IO): Generic LocalFileSystem error: ").
+_RUST_LOCATION = re.compile(r",?\s*\S+\.rs:\d+(?::\d+)?\s*$")
+_WRAPPERS = re.compile(r"^(?:(?:External error|LanceError\(\w+\)|Generic \w+ error)\s*:\s*)+")
+# Rust's own words for a file that ends before its end, in the words of a bank's user.
+_PLAIN = {"failed to fill whole buffer": "a data file ends too soon (truncated)"}
+
+
+def lance_message(error: BaseException, location: str | None = None) -> str:
+    """Lance's error as a person reads it: its first line, without the Rust source location
+    and the wrappers' names; a local file Lance names without its leading slash
+    ("tmp/bank/...") gets it back (location: the bank's, absolute)."""
     text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    line = text.splitlines()[0] if text else type(error).__name__
+    line = _WRAPPERS.sub("", _RUST_LOCATION.sub("", line)) or type(error).__name__
+    line = _PLAIN.get(line, line)
+    if location and location.startswith("/"):
+        line = re.sub(rf"(?<![\w/.]){re.escape(location.lstrip('/'))}", location, line)
+    return line

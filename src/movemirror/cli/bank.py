@@ -30,7 +30,8 @@ SKIPPED_CSV_FIELDS = ("path", "kind", "status", "reason")
 def info(
     bank_dir: str = typer.Argument(..., help=BANK_HELP),
     version: int | None = typer.Option(None, "--version", min=1,
-                                       help="An older version (see `bank history`)."),
+                                       help="An older version to summarise (see `bank history`); "
+                                            "the latest by default."),
     skipped: bool = typer.Option(
         False, "--skipped", help="List every file that gave no entry, one a line: its full path, "
                                  "then why (from the bank's ledger), instead of the summary."),
@@ -61,7 +62,7 @@ def info(
     if skipped:
         print_skipped(ledger)
         return
-    console.print(f"[bold]{escape(str(bank_dir))}[/]: {len(bank):,} poses")
+    console.print(f"[bold]{escape(str(bank_dir))}[/]: {counted(len(bank), 'pose')}")
     console.print(f"format {bank.format}, version {bank.generation}", highlight=False)
     columns = bank.records.column_names
     if "source" in columns:
@@ -122,13 +123,19 @@ def compact(
                   if keep_versions is not None or older_than is not None else {})
     except BankError as error:
         raise fail(str(error)) from None
-    for name, (before, after) in merged.items():
-        console.print(f"{name}: {counted(before, 'fragment')} -> {after:,}", markup=False,
-                      highlight=False)
-    for name, (versions, removed) in pruned.items():
-        console.print(f"{name}: {counted(versions, 'old version')} removed "
-                      f"({counted(removed, 'byte')})",
-                      markup=False, highlight=False)
+    if all(before == after for before, after in merged.values()):  # no new version made
+        lines = [f"{bank_dir}: nothing to compact (" + ", ".join(
+            f"{name}: {counted(after, 'fragment')}" for name, (_, after) in merged.items()) + ")"]
+    else:
+        lines = [f"{name}: {counted(before, 'fragment')} -> {after:,}"
+                 for name, (before, after) in merged.items()]
+    if pruned and not any(versions for versions, _ in pruned.values()):
+        lines.append(f"{bank_dir}: no old version to remove")
+    else:
+        lines += [f"{name}: {counted(versions, 'old version')} removed ({counted(removed, 'byte')})"
+                  for name, (versions, removed) in pruned.items()]
+    for line in lines:
+        console.print(line, markup=False, highlight=False)
 
 
 AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -159,11 +166,11 @@ def upgrade(bank_dir: Path = typer.Argument(..., help="The bank directory (forma
     except BankError as error:
         raise fail(str(error)) from None
     if before == 2:
-        console.print(f"{bank_dir}: already format 2 ({poses:,} poses)", markup=False,
+        console.print(f"{bank_dir}: already format 2 ({counted(poses, 'pose')})", markup=False,
                       highlight=False)
         return
-    console.print(f"{bank_dir}: upgraded to format 2: {poses:,} poses, {pictures:,} "
-                  "pictures", markup=False, highlight=False)
+    console.print(f"{bank_dir}: upgraded to format 2: {counted(poses, 'pose')}, "
+                  f"{counted(pictures, 'picture')}", markup=False, highlight=False)
 
 
 def print_tracks(bank) -> None:

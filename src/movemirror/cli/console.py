@@ -4,10 +4,15 @@ Nothing the CLI prints is ever cut to fit a width. On a terminal, lines wrap to 
 table cells fold onto more lines (never `…`). Anywhere else (a pipe, a log file, a test), the
 output has no width at all: every line and table is as wide as its contents, whatever
 COLUMNS says, so a path, a reason or a number in a log is always whole.
+
+A reader that stops early (`movemirror ... | head`) is not an error: the rest of the output is
+dropped, quietly, and the command finishes its work (an `index` run its indexing) and exits
+with its own status.
 """
 
 from __future__ import annotations
 
+import os
 from contextlib import nullcontext
 from copy import copy
 
@@ -33,6 +38,10 @@ class UncutConsole(Console):
     `on_terminal` asks the stream itself, not rich's `is_terminal` (which FORCE_COLOR turns on
     in CI logs): colours may follow FORCE_COLOR, widths follow where the text really goes.
     """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("emoji", False)  # ":cd:" in an address or a path stays as it is
+        super().__init__(*args, **kwargs)
 
     @property
     def on_terminal(self) -> bool:
@@ -65,6 +74,11 @@ class UncutConsole(Console):
                     continue
             shown.append(item)
         super().print(*shown, **kwargs)
+
+    def on_broken_pipe(self) -> None:
+        """The reader has gone: print nothing more (rich's own version exits with 1)."""
+        self.quiet = True
+        reader_gone(self.file)
 
     def status(self, status, *args, **kwargs):
         """A spinner on a terminal; anywhere else, the status as a line of its own, so that a
@@ -111,6 +125,21 @@ class _TaskLine:
         line = Table.grid(padding=(0, 1))
         line.add_row(before, bar, after)
         yield line
+
+
+def reader_gone(stream) -> None:
+    """The reader of `stream` has gone: send what is still waiting in the stream's buffer,
+    and anything else written there, to the null device, at the file descriptor, so that
+    Python's own flush at exit is quiet too."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file: nothing to redirect
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, descriptor)
+    finally:
+        os.close(null)
 
 
 def fold_cells(table: Table) -> Table:

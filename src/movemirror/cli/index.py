@@ -172,11 +172,27 @@ def index(
 
 def interrupted(bank_dir: str, saved: int | None, every: float) -> str:
     """What an interrupted run left: the bank as its last commit saved it (saved: its size
-    then, if this run is known to have committed)."""
-    kept = (f"{saved:,} poses in all at this run's last commit" if saved is not None else
-            f"progress is saved every {every:g} s")
-    return (f"interrupted: {bank_dir} keeps what was saved ({kept}); the work since is done "
-            "again: run the same command again to go on from there")
+    then, if this run is known to have committed), as earlier runs left it, or no bank."""
+    from movemirror.bank import storage
+    from movemirror.errors import BankError
+
+    try:
+        found = saved is not None or storage.bank_format(bank_dir) is not None
+    except (BankError, OSError, ValueError, RuntimeError):  # a store out of reach: not known
+        found = None
+    if saved is not None:
+        kept = (f"{bank_dir} keeps what was saved ({saved:,} poses in all at this run's last "
+                "commit); the work since is done again")
+    elif found is None:
+        kept = (f"{bank_dir} keeps what was saved (progress is saved every {every:g} s); the "
+                "work since is done again")
+    elif found:
+        kept = (f"{bank_dir} keeps what earlier runs saved; this run stopped before its first "
+                f"save (progress is saved every {every:g} s), so its work is done again")
+    else:
+        kept = (f"this run stopped before its first save (progress is saved every {every:g} "
+                f"s), so {bank_dir} holds no bank yet")
+    return f"interrupted: {kept}: run the same command again to go on from there"
 
 
 class ProgressReporter:

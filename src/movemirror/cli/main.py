@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import typer
+try:
+    import typer
 
-from movemirror.cli import bank, bench, coverage, index, pose, search, serve
+    from movemirror.cli import bank, bench, coverage, index, pose, search, serve
+except KeyboardInterrupt:  # Ctrl-C while the commands load: quiet, as once they run
+    raise SystemExit(130) from None
 
 app = typer.Typer(
     name="movemirror",

@@ -69,7 +69,8 @@ def pose(
             "poses": [p.to_dict() for p in poses],
         }
         if as_json:
-            print(json.dumps(result))
+            console.print(json.dumps(result), markup=False, highlight=False, emoji=False,
+                          soft_wrap=True)
         else:
             _print_table(result)
         if draw and loaded is not None:

@@ -162,7 +162,7 @@ def search(
                                  "supports (s3://bucket/bank)."),
     clip: Path | None = typer.Option(
         None, "--clip", help="Search by movement instead: a JSON list of timed poses "
-                             '([{"time": s, "keypoints": [[x, y, score] * 17]}, ...]) or a '
+                             '([{"time": s, "keypoints": [\\[x, y, score] * 17]}, ...]) or a '
                              "video (poses estimated about 10 times a second)."),
     k: int | None = typer.Option(None, "-k", min=1, help=(
         f"How many matches (default {POSES_K}; windows: {DEFAULT_K}).")),
@@ -183,6 +183,10 @@ def search(
         raise fail(str(error), 2) from None
     if pose_file is not None and clip is not None:
         raise fail("give either a pose file or --clip, not both", 2)
+    problem = missing_query(clip, "a clip or a video") if clip is not None else (
+        missing_query(pose_file, "a pose file or a photo") if pose_file is not None else None)
+    if problem:  # as `index` with a missing SOURCE: a bad argument, before the bank opens
+        raise fail(problem, 2)
     if clip is not None:
         search_clip(clip, bank_dir, k or DEFAULT_K, metric, mirror, as_json)
         return
@@ -203,9 +207,22 @@ def search(
     if as_json:
         console.print_json(json.dumps({"metric": metric, "matches": matches}, default=str))
         return
+    if not len(bank):
+        console.print(f"{bank_dir}: the bank holds no pose to search", markup=False,
+                      highlight=False)
+        return
     print_matches(matches, ("rank", "distance", "id", "source"), lambda match: (
         str(match["rank"]), f"{match['distance']:.4f}", Text(match["id"]),
         Text(str(match["source"] or ""))))
+
+
+def missing_query(path: Path, expected: str) -> str | None:
+    """Why path cannot be a query at all (not there, or a folder), or None."""
+    if path.is_dir():
+        return f"{path}: a folder, not {expected}"
+    if not path.exists():
+        return f"{path}: no such file"
+    return None
 
 
 def print_matches(matches: list[dict], columns: tuple[str, ...], cells) -> None:

@@ -10,10 +10,12 @@ from typing import Any
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from movemirror.cli.choices import index_kinds_help
 from movemirror.cli.console import console, errors, fail
 from movemirror.errors import BankError
+from movemirror.wording import counted
 
 
 def serve(
@@ -80,16 +82,21 @@ def serve(
                          follow=follow)
         with console.status(f"Preparing search over {len(bank):,} poses…"):
             app.state.movemirror.matcher.warm()
-    shown = ("localhost" if host in ("127.0.0.1", "0.0.0.0", "::")
-             else f"[{host}]" if ":" in host else host)  # an IPv6 address, as URLs write it
-    console.print(f"[bold]movemirror[/] serving {len(bank):,} poses from {escape(str(bank_dir))}"
+    console.print(f"[bold]movemirror[/] serving {counted(len(bank), 'pose')} from "
+                  f"{escape(str(bank_dir))}"
                   + (f" in {workers} processes" if workers > 1 else ""))
-    if follow:
+    if follow and bank.format == 1:  # no version can be committed to it before its upgrade
+        console.print(f"following the bank: it is format 1, read-only (`movemirror index` "
+                      f"cannot add to it) until `movemirror bank upgrade {bank_dir}` converts "
+                      "it; then each new version is served once it is committed",
+                      markup=False, highlight=False)
+    elif follow:
         console.print("following the bank: each new version is served once it is committed")
     if log_queries is not None:
         console.print(f"logging the poses searched (keypoints only) to "
                       f"{escape(str(log_queries))}")
-    console.print(f"open [bold cyan]http://{shown}:{port}/[/]  (API docs: /docs; Ctrl-C stops)")
+    console.print(Text.assemble("open ", page_url(host, port),
+                                "  (API docs: /docs; Ctrl-C stops)"))
     options: dict[str, Any] = dict(
         host=host, port=port, log_level="warning", ws=WebSocketProtocol,
         ws_max_size=4 * limits.max_message_bytes, ws_per_message_deflate=False,
@@ -119,6 +126,13 @@ def serve(
                     workers=workers, **options)
     finally:
         remove_shared_indexes(shared)
+
+
+def page_url(host: str, port: int) -> Text:
+    """The page's address, as text and not markup: "[fd00::5]" is no style, ":cd:" no emoji."""
+    shown = ("localhost" if host in ("127.0.0.1", "0.0.0.0", "::")
+             else f"[{host}]" if ":" in host else host)  # an IPv6 address, as URLs write it
+    return Text(f"http://{shown}:{port}/", style="bold cyan")
 
 
 def listen_problem(host: str, port: int) -> str | None:

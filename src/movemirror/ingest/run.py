@@ -10,7 +10,6 @@ twice.
 
 from __future__ import annotations
 
-import fcntl
 import math
 import queue
 import threading
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from movemirror.bank.index_lock import LOCK, exclusive
 from movemirror.errors import BankError, DecodeError, IngestError, NothingToIndexError
 from movemirror.files import file_sha256
 from movemirror.ingest.attribution import Attribution
@@ -30,7 +30,6 @@ from movemirror.ingest.engines import Engine
 from movemirror.ingest.frames import probe_video, sample_times
 from movemirror.ingest.work import SEGMENT_SECONDS, Settings, Unit, UnitResult
 
-LOCK = ".index.lock"
 COMMIT_EVERY_SECONDS = 10.0  # a run saves its progress at least this often
 
 
@@ -119,7 +118,7 @@ def run_index(sources, bank_dir, settings: Settings | None = None, *, workers: i
         raise IngestError(f"{bank_dir}: cannot make the bank's folder: "
                           f"{error.strerror or error} (nothing was indexed)") from None
     try:
-        with _exclusive(bank_dir):
+        with exclusive(bank_dir):
             return _Run(sources, bank_dir, settings, engine, rebuild,
                         attribution or Attribution(), commit_every, reporter).run()
     except NothingToIndexError:
@@ -358,28 +357,3 @@ def _no_pose_reason_counts(rejected: Counter, duplicates: int = 0) -> str:
         return "no frames" if not duplicates else "only duplicate poses"
     reason, _ = rejected.most_common(1)[0]
     return f"no usable pose ({reason})"
-
-
-class _exclusive:
-    """An advisory lock so that two runs never write one bank; released even on kill -9."""
-
-    def __init__(self, bank_dir: Path):
-        self.path = bank_dir / LOCK
-
-    def __enter__(self):
-        try:
-            self.handle = open(self.path, "a")
-        except OSError as error:  # a read-only folder
-            raise IngestError(f"{self.path.parent}: cannot write to the bank's folder: "
-                              f"{error.strerror or error} (nothing was indexed)") from None
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.handle.close()
-            raise IngestError(f"{self.path.parent}: another `movemirror index` is writing this "
-                              "bank; wait for it to finish") from None
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
