@@ -12,7 +12,7 @@ from movemirror.bank.storage import bank_format
 from movemirror.cli.console import console, fail
 from movemirror.cli.search import read_pose_file
 from movemirror.coverage.holes import COVERAGE_METRIC
-from movemirror.distances import BOX_VECTOR_METRICS, check_metric
+from movemirror.distances import BOX_VECTOR_METRICS
 from movemirror.errors import BankError, PoseError, QueryLogError, UnknownMetricError
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.vectors import pose_problems
@@ -68,17 +68,15 @@ def coverage(
     """Write a report of what a bank covers: a map of its poses, its crowds of near-identical
     poses, how often each keypoint is seen and, with --against, its holes."""
     from movemirror.bank import PoseBank
-    from movemirror.coverage.analysis import analyse
+    from movemirror.coverage.analysis import analyse, check_coverage_metric
     from movemirror.coverage.holes import hole_sentence, holes_rule
     from movemirror.coverage.map import METHODS
     from movemirror.coverage.report import map_png, report_html
 
     try:
-        check_metric(metric)
+        check_coverage_metric(metric)
     except UnknownMetricError as error:
         raise fail(str(error), 2) from None
-    if metric not in BOX_VECTOR_METRICS:  # the map and the crowds are on the stored vectors
-        raise fail(f"coverage takes {' or '.join(BOX_VECTOR_METRICS)}, not {metric!r}", 2)
     if map_method is not None and map_method not in METHODS:
         raise fail(f"--map must be one of {', '.join(METHODS)}, not {map_method!r}", 2)
     if out.is_dir():  # found now, not after minutes of mapping

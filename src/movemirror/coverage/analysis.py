@@ -53,15 +53,20 @@ def keypoints_seen(keypoints: np.ndarray, min_score: float = MIN_SCORE) -> dict[
     return {name: float(s) for name, s in zip(KEYPOINT_NAMES, shares, strict=True)}
 
 
+def check_coverage_metric(metric) -> None:
+    """UnknownMetricError unless coverage can measure with metric: the map and the crowds are
+    on the bank's stored vectors, so the holes are measured alike."""
+    if not (isinstance(metric, str) and metric in BOX_VECTOR_METRICS):
+        raise UnknownMetricError(f"coverage takes {' or '.join(BOX_VECTOR_METRICS)}, "
+                                 f"not {metric!r}")
+
+
 def analyse(bank, reference=None, metric: str = COVERAGE_METRIC, mirror: bool = False,
             map_method: str | None = None, sample: int = MAP_SAMPLE, seed: int = 0) -> Coverage:
     """Everything the report shows. reference: poses (R, 17, 3) or one (17, 3) in pixels, all
     vectorisable (see movemirror.vectors.pose_problems; PoseError otherwise, as for another
     shape), or None for no holes."""
-    if not (isinstance(metric, str) and metric in BOX_VECTOR_METRICS):
-        # the map and the crowds are on the stored vectors: the holes are measured alike
-        raise UnknownMetricError(f"coverage takes {' or '.join(BOX_VECTOR_METRICS)}, "
-                                 f"not {metric!r}")
+    check_coverage_metric(metric)
     mirror = flag(mirror, "mirror")
     vectors = np.asarray(bank.vectors)
     keypoints = bank.keypoints
