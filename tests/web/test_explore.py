@@ -294,3 +294,30 @@ def test_an_estimate_landing_after_freeze_leaves_the_frozen_pose_and_matches(mod
         return { shown: shown.length, pose: state.pose === pose, matches: state.matches };
     """)
     assert result == {"shown": 0, "pose": True, "matches": [{"id": "a", "distance": 0.1}]}
+
+
+REFUSE_CAMERA = ("navigator.mediaDevices.getUserMedia = () => Promise.reject("
+                 "new DOMException('denied', 'NotAllowedError'));")
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_explore_without_a_camera_says_what_is_missing_and_what_to_do(open_page, viewport):
+    page, _ = open_page(viewport=viewport, init_script=REFUSE_CAMERA)
+    page.wait_for_selector(".message.error[data-topic=camera]", timeout=60_000)
+    page.click("button[data-view=explore]")
+    # where the cards would be, in words a person can act on (not an empty grid)
+    note = page.locator("#explore-empty")
+    note.wait_for(state="visible", timeout=5000)
+    text = note.inner_text()
+    assert "No camera" in text and "photo" in text, text
+    assert page.locator("#grid li").count() == 0
+    screenshot(page, f"explore-no-camera-{viewport[0]}", full_page=True)
+
+
+def test_the_panel_says_the_camera_is_awaited_before_it_starts(module_page):
+    texts = run_module(module_page, "panel_text.js", """
+        const base = { source: 'camera', ready: true, connection: 'open' };
+        return [m.panelText(base), m.panelText({ ...base, cameraLive: true })];""")
+    assert "camera" in texts[0].lower() and "photo" in texts[0], texts
+    assert texts[0] != texts[1]
+    assert texts[1].startswith("Step into view")

@@ -15,9 +15,10 @@ function motionAllowed() {
 }
 
 export class ExploreGrid {
-  /** grid: the <ol>; dialog: a MatchDialog, opened with a card's match. */
-  constructor({ grid, dialog }) {
-    Object.assign(this, { grid, dialog });
+  /** grid: the <ol>; dialog: a MatchDialog, opened with a card's match; empty: where the
+   * grid says why it has no card (none: it says nothing). */
+  constructor({ grid, dialog, empty = null }) {
+    Object.assign(this, { grid, dialog, empty });
     this.cards = new Map(); // match id -> <li>
     this.owedFocus = null; // the dialog's opener, while focus waits for cards to come back
     this.lastRender = 0;
@@ -48,10 +49,19 @@ export class ExploreGrid {
       previous = item;
     }
     this.cards = wanted;
+    if (this.empty) this.empty.hidden = this.cards.size > 0;
 
     this.restoreFocus(focused, focusedRank);
     this.focusPending();
     if (motionAllowed()) this.animateMoves(before);
+  }
+
+  /** What the grid says while it has no card (the mirror panel's words: what is missing,
+   * and what to do). */
+  say(text) {
+    if (!this.empty) return;
+    this.empty.textContent = text;
+    this.empty.hidden = this.cards.size > 0;
   }
 
   /** Focus owed since the dialog closed on an empty grid (a frame without a person), paid
