@@ -3,12 +3,14 @@ small, previewed before download, with the match's credit on its last frame."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from .conftest import ARTIFACTS
-from .pages import screenshot, wait_for, wait_for_matches
+from .pages import run_module, screenshot, wait_for, wait_for_matches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -80,7 +82,11 @@ def test_gif_is_encoded_in_a_worker_previewed_small_and_credited(open_page, tmp_
     screenshot(page, "gif-preview")
     with page.expect_download() as download:
         page.click("#gif-preview a[download]")
-    path = tmp_path / "movemirror.gif"
+    # named for when it was made, as the preview says: a second GIF does not overwrite it
+    name = download.value.suggested_filename
+    assert re.fullmatch(r"movemirror-\d{4}-\d\d-\d\d-\d{6}\.gif", name), name
+    assert size_text.startswith(name)
+    path = tmp_path / name
     download.value.save_as(path)
     size = path.stat().st_size
     print(f"GIF: {size} bytes; the page says {size_text!r}")
@@ -105,3 +111,26 @@ def test_gif_is_encoded_in_a_worker_previewed_small_and_credited(open_page, tmp_
     assert np.median(band) < 60 and (band > 200).mean() > 0.01
     assert last_ms >= 1500
     traffic.assert_only_keypoints_left()
+
+
+def test_each_gif_is_named_for_when_it_was_made_for_download_and_share(module_page):
+    named = run_module(module_page, "gif_preview.js", """
+        document.body.insertAdjacentHTML('beforeend', `<dialog id="gif"><img alt="">
+          <p class="gif-size"></p><a download="movemirror.gif">Download</a>
+          <button class="share" hidden>Share</button><button class="close">Close</button>
+          </dialog>`);
+        const dialog = document.querySelector('#gif');
+        const preview = new m.GifPreview(dialog);
+        const blob = new Blob([new Uint8Array(2048)], { type: 'image/gif' });
+        const made = [];
+        for (const at of [new Date(2026, 11, 2, 7, 5, 9), new Date(2026, 11, 2, 7, 5, 31)]) {
+          preview.show(blob, at);
+          made.push({ download: dialog.querySelector('a').getAttribute('download'),
+                      file: preview.file.name, size: dialog.querySelector('.gif-size').textContent });
+          dialog.close();
+        }
+        return made;""")
+    assert [m["download"] for m in named] == ["movemirror-2026-12-02-070509.gif",
+                                              "movemirror-2026-12-02-070531.gif"]
+    assert all(m["file"] == m["download"] for m in named)  # the share sheet's name too
+    assert all(m["size"] == f"{m['download']} · 2 KB" for m in named)
