@@ -36,6 +36,58 @@ def phase_rate(samples, *phases):
     return (inside[-1][1] - inside[0][1]) / seconds if seconds else 0.0, seconds, stall
 
 
+def skeleton_pixels(rgb) -> int:
+    """How many pixels of an RGB array show draw.js's joint colour (#ff4f8b), as the GIF's
+    64-colour palette renders it."""
+    joint = np.array([0xFF, 0x4F, 0x8B], np.float32)
+    return int((np.abs(rgb - joint).max(axis=2) <= 40).sum())
+
+
+# The match half of GIF frames drawn by the page's GifRecorder from the mirror's own match
+# elements (its picture, and its skeleton canvas as the flipbook leaves it): with "skeleton on
+# the match" on, then off, then with no skeleton canvas given at all; and the match each showed.
+GIF_FRAMES = """async () => {
+  const toggle = document.querySelector('#skeleton-toggle');
+  const image = document.querySelector('#match-image');
+  const { GifRecorder } = await import('/static/js/gif.js');
+  const frame = async (skeleton) => {
+    const frames = [];
+    await new GifRecorder({ seconds: 0.1, fps: 10 }).capture(document.querySelector('#view'),
+      () => image, () => null, () => {}, { add: (f) => frames.push(f) }, skeleton);
+    const { data, width, height } = frames[0];
+    const half = [];
+    for (let y = 0; y < height; y += 1) {
+      half.push(...data.subarray((y * width + width / 2) * 4, (y * width + width) * 4));
+    }
+    return { match: image.dataset.matchId, data: half, width: width / 2, height };
+  };
+  const canvas = () => document.querySelector('#match-skeleton');
+  const on = await frame(canvas);
+  toggle.click();
+  const off = await frame(canvas);
+  const none = await frame(() => null);
+  toggle.click();
+  return { on, off, none };
+}"""
+
+
+def test_the_gif_draws_the_skeleton_on_the_match_as_the_toggle_says(open_page):
+    page, _ = open_page()
+    wait_for_matches(page, 3)
+    wait_for(page, "() => !document.querySelector('#match-image').hidden && "
+                   "!document.querySelector('#match-skeleton').hidden")
+    for _ in range(5):  # the live match may change between the frames: then again
+        frames = page.evaluate(GIF_FRAMES)
+        if len({f["match"] for f in frames.values()}) == 1:
+            break
+    rgb = {k: np.array(f["data"], np.float32).reshape(f["height"], f["width"], 4)[..., :3]
+           for k, f in frames.items()}
+    # off: the picture alone, as with no skeleton at all; on: the skeleton's joints over it
+    assert np.array_equal(rgb["off"], rgb["none"])
+    added = skeleton_pixels(rgb["on"]) - skeleton_pixels(rgb["off"])
+    assert added >= 30, added
+
+
 def test_gif_is_disabled_when_the_camera_is_refused(open_page):
     refuse = ("navigator.mediaDevices.getUserMedia = () => Promise.reject("
               "new DOMException('denied', 'NotAllowedError'));")
@@ -105,6 +157,9 @@ def test_gif_is_encoded_in_a_worker_previewed_small_and_credited(open_page, tmp_
             Image.fromarray(last.astype(np.uint8)).save(ARTIFACTS / "gif-last-frame.png")
     # Both halves hold pictures (the person and the match), not a blank panel.
     assert middle[:, :240].std() > 10 and middle[:, 240:].std() > 10
+    # "skeleton on the match" is on (the page's default): its joints are over the match, as
+    # on screen
+    assert skeleton_pixels(middle[:, 240:]) >= 30, skeleton_pixels(middle[:, 240:])
     assert credit  # the test bank's matches all have one
     band = last[-24:].mean(axis=2)
     # The credit: white text on a dark band across the bottom, held longer to be read.

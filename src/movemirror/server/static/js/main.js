@@ -108,6 +108,7 @@ setInterval(() => {
   app.flipbook.say(text);
   app.grid.say(text);
 }, 200);
-app.gif = wireGifButton({ ...app, matchImage: () => app.flipbook.picture() });
+app.gif = wireGifButton({ ...app, matchImage: () => app.flipbook.picture(),
+  matchSkeleton: () => app.flipbook.overlay() });
 if (['explore', 'coverage'].includes(params.get('view'))) views.set(params.get('view'));
 models.load(state.model);
