@@ -5,6 +5,7 @@ Penn Action clips. The page must follow the clip, playing it on at the person's 
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -105,6 +106,10 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
                  timeout=30_000)
         strips = page.evaluate("() => [...document.querySelectorAll('#movement-strips li')]"
                                ".map((li) => li.dataset.track)")
+        # what the strips are, and what their numbers mean, in words a person can read
+        title = page.locator("#movement-strips-title")
+        said = {"title": title.inner_text() if title.count() and title.is_visible() else "",
+                "labels": page.locator("#movement-strips li").all_inner_texts()}
         screenshot(page, f"movement-explore-{kind}")
     finally:
         context.close()
@@ -120,6 +125,10 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
     assert samples[-1]["framesDrawn"] > 50
     assert samples[-1]["switches"] <= 6  # hysteresis: no flicker between tracks
     assert "pose_1" in strips and len(strips) == len(set(strips)) >= 2
+    assert "last two seconds" in said["title"], said
+    for rank, label in enumerate(said["labels"], 1):  # not "#1 · 1.245 · 0.90×"
+        assert re.search(rf"#{rank}\b.*distance \d\.\d{{3}}", label), label
+        assert re.search(r"your pace \d\.\d\d× the clip's", label), label
     # As a person sees it: the clip alone fills the match's panel, within it; the still
     # match's frame (its skeleton drawn for a picture no longer shown) is not left over it.
     assert layout["stillFrame"] == "none", layout

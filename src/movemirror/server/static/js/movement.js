@@ -269,11 +269,15 @@ export function followed(anchor, window, seenMs, nowMs) {
   return { end: here, speed, atMs: nowMs };
 }
 
-function caption(window, frames, skeletonWanted) {
+/** The clip and the stretch of it a window is: "pose_1.mp4 · 0.5–1.5 s". */
+function stretch(window) {
   // the file's name, as the still match's caption gives it (the server sends no path)
   const name = window.file || window.track;
-  const parts = [`${name} · ${window.start.toFixed(1)}–${window.end.toFixed(1)} s`,
-    `your pace ${window.speed.toFixed(2)}×`];
+  return `${name} · ${window.start.toFixed(1)}–${window.end.toFixed(1)} s`;
+}
+
+function caption(window, frames, skeletonWanted) {
+  const parts = [stretch(window), `your pace ${window.speed.toFixed(2)}×`];
   if (window.credit) parts.push(window.credit);
   if (window.licence) parts.push(window.licence);
   if (!frames.some((frame) => frame.thumbnail)) parts.push(NO_PICTURES);
@@ -313,10 +317,17 @@ export class MovementStrips {
       canvas.height = STRIP_SIDE;
       const item = document.createElement('li');
       item.dataset.track = window.track;
-      const label = document.createElement('span');
-      label.textContent = `#${rank + 1} · ${window.distance.toFixed(3)} · `
-        + `${window.speed.toFixed(2)}×`;
-      item.append(canvas, label);
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', `${stretch(window)}, looping`);
+      const words = (...parts) => {
+        const line = document.createElement('span');
+        line.append(...parts);
+        return line;
+      };
+      const rankOf = document.createElement('b');
+      rankOf.textContent = `#${rank + 1}`;
+      item.append(canvas, words(rankOf, ` · distance ${window.distance.toFixed(3)}`),
+        words(`your pace ${window.speed.toFixed(2)}× the clip's`), words(stretch(window)));
       return { window, frames: await this.frames.get(window.track), canvas, item };
     }));
     this.strips = strips.filter((strip) => strip.frames.length);
