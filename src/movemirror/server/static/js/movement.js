@@ -18,6 +18,7 @@ export const MIN_PLAY_MS = 500; // a track plays at least this long before anoth
 export const JUMP_SECONDS = 1.0; // beyond this drift from the server's window, jump to it;
 export const CATCH_UP_SECONDS = 0.5; // below it, play faster or slower to meet it in this time
 export const CROSSFADE_MS = 250;
+const PREFETCH_FRAMES = 15; // a clip's pictures asked for this many frames ahead
 // The server searches once it holds a second of your poses; empty replies for half a second
 // more mean the bank has no track to match (a bank of photos), which the page then says.
 export const NO_TRACKS_AFTER_S = 1.5;
@@ -114,11 +115,43 @@ export function poseOnPicture(frame, x, y, w, h) {
   return frame.image_pose.map(([u, v, score]) => [x + u * w, y + v * h, score]);
 }
 
+export const LOADING = 'Loading the clip’s pictures…';
+
+/** Where a frame's picture is: 'none' (the frame has none), 'loading', 'loaded' or 'failed'. */
+function pictureState(image) {
+  if (!image) return 'none';
+  if (!image.complete) return 'loading';
+  return image.naturalWidth ? 'loaded' : 'failed';
+}
+
+/** The panel while a frame's picture loads: no skeleton on black, which would look like a
+ *  clip without pictures, but a placeholder that says so. */
+function drawLoading(ctx, canvas) {
+  const { width, height } = canvas;
+  ctx.save();
+  ctx.fillStyle = '#2a2a36';
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = '#c9c9d6';
+  ctx.font = `${Math.max(12, Math.round(width / 22))}px system-ui, sans-serif`;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.fillText(width >= 300 ? LOADING : 'Loading…', width / 2, height / 2);
+  ctx.restore();
+}
+
 /**
  * Draws one frame of a track into a canvas: its picture if it has one (with its pose over it
- * if `skeleton`), else its skeleton. Returns whether a skeleton was drawn over the picture.
+ * if `skeleton`), a placeholder while that picture loads, else its skeleton (no picture, or
+ * one that failed). image: the frame's <img> (null: none). Returns {skeleton: whether a
+ * skeleton was drawn over the picture, loading}.
  */
 function drawTrackFrame(ctx, canvas, frame, image, mirrored, skeleton = false) {
+  const picture = pictureState(image);
+  if (picture === 'loading') {
+    drawLoading(ctx, canvas);
+    return { skeleton: false, loading: true };
+  }
+  if (picture !== 'loaded') image = null;
   const { width, height } = canvas;
   let over = null;
   ctx.save();
@@ -140,7 +173,7 @@ function drawTrackFrame(ctx, canvas, frame, image, mirrored, skeleton = false) {
     drawSkeleton(canvas, fitted(frame.keypoints, width, height));
   }
   ctx.restore();
-  return Boolean(over);
+  return { skeleton: Boolean(over), loading: false };
 }
 
 /** The Movement mode's flipbook: a canvas that plays the chosen track. */
@@ -231,12 +264,27 @@ export class MovementPlayer {
   drawPlaying(playing, nowMs) {
     const { frames, window } = playing;
     const t = Math.min(playTime(playing.anchor, nowMs), frames[frames.length - 1].time);
-    const frame = frames[frameAt(frames, t)];
+    const at = frameAt(frames, t);
+    // the next frames' pictures load ahead of being shown; while one is still loading, the
+    // nearest frame before it that has come stands in for it (no placeholder flashing)
+    for (const next of frames.slice(at + 1, at + 1 + PREFETCH_FRAMES)) {
+      if (next.thumbnail) this.image(next.thumbnail);
+    }
+    let frame = frames[at];
+    if (frame.thumbnail) this.image(frame.thumbnail);
+    for (let i = at; i >= Math.max(0, at - PREFETCH_FRAMES); i -= 1) {
+      const url = frames[i].thumbnail;
+      const picture = url ? this.images.get(url) : null; // only those already asked for
+      if (!url || (picture && pictureState(picture) !== 'loading')) {
+        frame = frames[i];
+        break;
+      }
+    }
     const image = frame.thumbnail ? this.image(frame.thumbnail) : null;
-    const skeleton = drawTrackFrame(this.ctx, this.canvas, frame,
-      image && image.complete ? image : null, window.mirrored, this.skeletonWanted);
+    const { skeleton, loading } = drawTrackFrame(this.ctx, this.canvas, frame, image,
+      window.mirrored, this.skeletonWanted);
     return { track: window.track, time: frame.time, frame: frame.id,
-      picture: Boolean(frame.thumbnail), skeleton, speed: window.speed,
+      picture: Boolean(frame.thumbnail), skeleton, loading, speed: window.speed,
       playSpeed: playing.anchor.speed };
   }
 
@@ -342,8 +390,7 @@ export class MovementStrips {
       const t = window.start + ((nowMs / 1000) % span);
       const frame = frames[frameAt(frames, t)];
       const image = frame.thumbnail ? images(frame.thumbnail) : null;
-      drawTrackFrame(canvas.getContext('2d'), canvas, frame,
-        image && image.complete ? image : null, window.mirrored);
+      drawTrackFrame(canvas.getContext('2d'), canvas, frame, image, window.mirrored);
     }
   }
 }
