@@ -321,3 +321,34 @@ def test_the_panel_says_the_camera_is_awaited_before_it_starts(module_page):
     assert "camera" in texts[0].lower() and "photo" in texts[0], texts
     assert texts[0] != texts[1]
     assert texts[1].startswith("Step into view")
+
+
+# Every animation frame for `ms`: the largest overlap (px, each way) between any two cards of
+# the grid as drawn (their boxes with the moves' transforms), and how many frames moved some.
+WATCH_OVERLAP = """async (ms) => {
+  const end = performance.now() + ms;
+  let [worst, moving, frames] = [{ x: 0, y: 0 }, 0, 0];
+  while (performance.now() < end) {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const boxes = [...document.querySelectorAll('#grid > li')].map((li) => li.getBoundingClientRect());
+    if (document.getAnimations().some((a) => a.effect?.target?.matches?.('#grid > li'))) moving += 1;
+    for (let i = 0; i < boxes.length; i += 1) {
+      for (let j = i + 1; j < boxes.length; j += 1) {
+        const [a, b] = [boxes[i], boxes[j]];
+        const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (x > 0 && y > 0 && x * y > worst.x * worst.y) worst = { x, y };
+      }
+    }
+    frames += 1;
+  }
+  return { worst, moving, frames };
+}"""
+
+
+def test_explore_cards_never_overlap_while_they_move_on_a_phone(open_page):
+    page, _ = open_explore(open_page, viewport=(390, 844))
+    seen = page.evaluate(WATCH_OVERLAP, 5000)
+    print("explore cards on a phone over 5 s:", seen)
+    assert seen["moving"] > 0  # the cards did move while we watched
+    assert seen["worst"]["x"] <= 1 or seen["worst"]["y"] <= 1, seen
