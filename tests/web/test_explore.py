@@ -330,8 +330,9 @@ WATCH_OVERLAP = """async (ms) => {
   let [worst, moving, frames] = [{ x: 0, y: 0 }, 0, 0];
   while (performance.now() < end) {
     await new Promise((resolve) => requestAnimationFrame(resolve));
-    const boxes = [...document.querySelectorAll('#grid > li')].map((li) => li.getBoundingClientRect());
-    if (document.getAnimations().some((a) => a.effect?.target?.matches?.('#grid > li'))) moving += 1;
+    const cards = [...document.querySelectorAll('#grid > li')];
+    const boxes = cards.map((li) => li.getBoundingClientRect());
+    if (document.getAnimations().some((a) => cards.includes(a.effect?.target))) moving += 1;
     for (let i = 0; i < boxes.length; i += 1) {
       for (let j = i + 1; j < boxes.length; j += 1) {
         const [a, b] = [boxes[i], boxes[j]];

@@ -181,7 +181,8 @@ def test_each_gif_is_named_for_when_it_was_made_for_download_and_share(module_pa
         for (const at of [new Date(2026, 11, 2, 7, 5, 9), new Date(2026, 11, 2, 7, 5, 31)]) {
           preview.show(blob, at);
           made.push({ download: dialog.querySelector('a').getAttribute('download'),
-                      file: preview.file.name, size: dialog.querySelector('.gif-size').textContent });
+                      file: preview.file.name,
+                      size: dialog.querySelector('.gif-size').textContent });
           dialog.close();
         }
         return made;""")
