@@ -142,10 +142,11 @@ function drawLoading(ctx, canvas) {
 /**
  * Draws one frame of a track into a canvas: its picture if it has one (with its pose over it
  * if `skeleton`), a placeholder while that picture loads, else its skeleton (no picture, or
- * one that failed). image: the frame's <img> (null: none). Returns {skeleton: whether a
- * skeleton was drawn over the picture, loading}.
+ * one that failed). image: the frame's <img> (null: none); lineScale: the skeleton's lines
+ * alone, against drawSkeleton's. Returns {skeleton: whether a skeleton was drawn over the
+ * picture, loading}.
  */
-function drawTrackFrame(ctx, canvas, frame, image, mirrored, skeleton = false) {
+function drawTrackFrame(ctx, canvas, frame, image, mirrored, skeleton = false, lineScale = 1) {
   const picture = pictureState(image);
   if (picture === 'loading') {
     drawLoading(ctx, canvas);
@@ -170,7 +171,8 @@ function drawTrackFrame(ctx, canvas, frame, image, mirrored, skeleton = false) {
   } else {
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, width, height);
-    drawSkeleton(canvas, fitted(frame.keypoints, width, height));
+    const scale = (lineScale * Math.max(width, height)) / 640; // as drawSkeleton's default
+    drawSkeleton(canvas, fitted(frame.keypoints, width, height), { scale });
   }
   ctx.restore();
   return { skeleton: Boolean(over), loading: false };
@@ -342,6 +344,8 @@ function caption(window, frames, skeletonWanted) {
  */
 export const STRIPS_EVERY_MS = 1500;
 const STRIP_SIDE = 120;
+// Its skeleton's lines 2.5 x drawSkeleton's (about 2 px, not 0.75), as on Explore's cards.
+const STRIP_LINE_SCALE = 2.5;
 
 export class MovementStrips {
   constructor({ list, frames }) {
@@ -390,7 +394,8 @@ export class MovementStrips {
       const t = window.start + ((nowMs / 1000) % span);
       const frame = frames[frameAt(frames, t)];
       const image = frame.thumbnail ? images(frame.thumbnail) : null;
-      drawTrackFrame(canvas.getContext('2d'), canvas, frame, image, window.mirrored);
+      drawTrackFrame(canvas.getContext('2d'), canvas, frame, image, window.mirrored, false,
+        STRIP_LINE_SCALE);
     }
   }
 }
