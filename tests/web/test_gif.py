@@ -190,3 +190,40 @@ def test_each_gif_is_named_for_when_it_was_made_for_download_and_share(module_pa
                                               "movemirror-2026-12-02-070531.gif"]
     assert all(m["file"] == m["download"] for m in named)  # the share sheet's name too
     assert all(m["size"] == f"{m['download']} · 2 KB" for m in named)
+
+
+def test_the_gifs_size_is_never_split_from_its_unit(module_page):
+    # as on a 390 px phone: the preview's line wraps after the name, not inside "224 KB"
+    lines = run_module(module_page, "gif_preview.js", """
+        const css = document.createElement('link');
+        css.rel = 'stylesheet';
+        css.href = '/static/css/app.css';
+        const loaded = new Promise((resolve) => { css.onload = resolve; });
+        document.head.append(css);
+        await loaded;
+        document.body.insertAdjacentHTML('beforeend', `<dialog id="gif-preview"><img alt="">
+          <p class="gif-size"></p><a download="x">Download</a>
+          <button class="share" hidden>Share</button><button class="close">Close</button>
+          </dialog>`);
+        const dialog = document.querySelector('#gif-preview');
+        const preview = new m.GifPreview(dialog);
+        const sizes = [];
+        preview.show(new Blob([new Uint8Array(224 * 1024)]), new Date(2026, 11, 2, 8, 19, 3));
+        const text = dialog.querySelector('.gif-size');
+        for (let width = 200; width <= 420; width += 2) {  // wherever the line wraps
+          text.style.width = `${width}px`;
+          const range = document.createRange();
+          const node = [...text.childNodes].flatMap((n) => (n.nodeType === 3 ? [n]
+            : [...n.childNodes])).find((n) => /[\\d.]+ [KM]B$/.test(n.textContent));
+          const at = node.textContent.search(/[\\d.]+ [KM]B$/);
+          range.setStart(node, at);
+          range.setEnd(node, node.textContent.length);
+          // the size's characters on one line: all their boxes at one height
+          const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          sizes.push({ width, lines: tops.size });
+        }
+        dialog.close();
+        dialog.remove();
+        css.remove();
+        return sizes;""")
+    assert all(s["lines"] == 1 for s in lines), [s for s in lines if s["lines"] != 1]

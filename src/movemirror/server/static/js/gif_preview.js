@@ -37,7 +37,10 @@ export class GifPreview {
     this.image.src = this.url;
     this.download.href = this.url;
     this.download.download = name;
-    this.size.textContent = `${name} · ${formatBytes(blob.size)}`;
+    const bytes = document.createElement('span'); // "224 KB" kept on one line
+    bytes.className = 'gif-bytes';
+    bytes.textContent = formatBytes(blob.size);
+    this.size.replaceChildren(`${name} · `, bytes);
     this.share.hidden = !(navigator.canShare && navigator.canShare({ files: [this.file] }));
     if (!this.dialog.open) this.dialog.showModal();
   }
