@@ -127,7 +127,9 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
     assert "pose_1" in strips and len(strips) == len(set(strips)) >= 2
     assert "last two seconds" in said["title"], said
     for rank, label in enumerate(said["labels"], 1):  # not "#1 · 1.245 · 0.90×"
-        assert re.search(rf"#{rank}\b.*distance \d\.\d{{3}}", label), label
+        assert re.search(rf"#{rank}\b.*distance\s\d\.\d{{3}}", label), label
+        # the distance and its number on one line: a no-break space between them
+        assert re.search(r"distance\xa0\d", label), label
         assert re.search(r"your pace \d\.\d\d× the clip's", label), label
     # As a person sees it: the clip alone fills the match's panel, within it; the still
     # match's frame (its skeleton drawn for a picture no longer shown) is not left over it.

@@ -378,7 +378,8 @@ export class MovementStrips {
       };
       const rankOf = document.createElement('b');
       rankOf.textContent = `#${rank + 1}`;
-      item.append(canvas, words(rankOf, ` · distance ${window.distance.toFixed(3)}`),
+      // no break inside "distance 3.376" (a 120 px strip wrapped "#10 · distance" before it)
+      item.append(canvas, words(rankOf, ` · distance\u00a0${window.distance.toFixed(3)}`),
         words(`your pace ${window.speed.toFixed(2)}× the clip's`), words(stretch(window)));
       return { window, frames: await this.frames.get(window.track), canvas, item };
     }));
