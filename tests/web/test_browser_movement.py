@@ -5,6 +5,7 @@ Penn Action clips. The page must follow the clip, playing it on at the person's 
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -105,6 +106,10 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
                  timeout=30_000)
         strips = page.evaluate("() => [...document.querySelectorAll('#movement-strips li')]"
                                ".map((li) => li.dataset.track)")
+        # what the strips are, and what their numbers mean, in words a person can read
+        title = page.locator("#movement-strips-title")
+        said = {"title": title.inner_text() if title.count() and title.is_visible() else "",
+                "labels": page.locator("#movement-strips li").all_inner_texts()}
         screenshot(page, f"movement-explore-{kind}")
     finally:
         context.close()
@@ -120,6 +125,12 @@ def test_movement_mode_follows_the_webcam_clip(chromium, movement_server):
     assert samples[-1]["framesDrawn"] > 50
     assert samples[-1]["switches"] <= 6  # hysteresis: no flicker between tracks
     assert "pose_1" in strips and len(strips) == len(set(strips)) >= 2
+    assert "last two seconds" in said["title"], said
+    for rank, label in enumerate(said["labels"], 1):  # not "#1 · 1.245 · 0.90×"
+        assert re.search(rf"#{rank}\b.*distance\s\d\.\d{{3}}", label), label
+        # the distance and its number on one line: a no-break space between them
+        assert re.search(r"distance\xa0\d", label), label
+        assert re.search(r"your pace \d\.\d\d× the clip's", label), label
     # As a person sees it: the clip alone fills the match's panel, within it; the still
     # match's frame (its skeleton drawn for a picture no longer shown) is not left over it.
     assert layout["stillFrame"] == "none", layout
@@ -233,3 +244,64 @@ def test_the_skeleton_is_drawn_over_the_played_picture_as_the_toggle_says(
     assert xs.min() >= xy[:, 0].min() - 10 and xs.max() <= xy[:, 0].max() + 10
     assert ys.min() >= xy[:, 1].min() - 10 and ys.max() <= xy[:, 1].max() + 10
     assert "pose_1.mp4" in drawn["caption"] and "no skeleton" not in drawn["caption"]
+
+
+# A MovementPlayer playing pose_1 from its first frames, into window.played; the canvas's
+# pixels read as {joints: pixels of draw.js's joint colour, dark: share of near-black pixels}.
+START_PLAYING = """async () => {
+  const m = await import('/static/js/movement.js');
+  const { frames } = await (await fetch('/api/track?name=pose_1')).json();
+  const canvas = document.createElement('canvas');
+  canvas.width = 480;
+  canvas.height = 480;
+  const player = new m.MovementPlayer({ canvas, caption: document.createElement('p'),
+    frames: new m.TrackFrames(async () => ({ frames })) });
+  const now = performance.now();
+  await player.update([{ track: 'pose_1', file: 'pose_1.mp4', start: 0, end: 0.5, speed: 1,
+    distance: 0.01, mirrored: false }], now, now);
+  window.played = { player, now, pixels: () => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, 480, 480);
+    let [joints, dark] = [0, 0];
+    for (let i = 0; i < data.length; i += 4) {
+      const off = Math.max(Math.abs(data[i] - 0xff), Math.abs(data[i + 1] - 0x4f),
+        Math.abs(data[i + 2] - 0x8b));
+      if (off <= 12) joints += 1;
+      if (data[i] + data[i + 1] + data[i + 2] < 30) dark += 1;
+    }
+    return { joints, dark: dark / (480 * 480) };
+  } };
+  player.draw(now);
+  return { shown: player.shown, ...window.played.pixels() };
+}"""
+LOADED = """async () => {
+  const { player, now, pixels } = window.played;
+  for (let i = 0; i < 100 && !player.shown?.skeleton; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    player.draw(now);
+  }
+  return { shown: player.shown, ...pixels() };
+}"""
+
+
+def test_a_played_frame_whose_picture_is_loading_shows_no_skeleton_on_black(
+        chromium, pictures_server):
+    page = chromium.new_page()
+    held, released = [], []
+    try:
+        # the clip's pictures wait until released
+        page.route("**/bank/**",
+                   lambda route: route.continue_() if released else held.append(route))
+        page.goto(pictures_server.url + "/api/health")
+        loading = page.evaluate(START_PLAYING)
+        released.append(True)
+        for route in held:
+            route.continue_()
+        loaded = page.evaluate(LOADED)
+    finally:
+        page.close()
+    # while its picture loads: no skeleton, and no black panel (a placeholder that says so)
+    assert not loading["shown"]["skeleton"] and loading["joints"] == 0, loading
+    assert loading["shown"]["loading"] and loading["dark"] < 0.5, loading
+    # once it has come: the skeleton over the picture
+    assert loaded["shown"]["skeleton"] and not loaded["shown"]["loading"], loaded
+    assert loaded["joints"] > 0, loaded

@@ -179,6 +179,46 @@ def test_the_api_numbers_the_regions_as_the_report_does(served_map, bank):
     assert [r["share"] for r in data["regions"]] == [r.share for r in report.regions]
 
 
+# Each drawn region label: its region's colour on the map (as #rrggbb) and the darkest pixel
+# of the label's text on the canvas, as [r, g, b].
+LABEL_PIXELS = """async () => {
+  const { REGION_COLOURS } = await import('/static/js/coverage.js');
+  const v = window.movemirror.coverage;
+  const ctx = v.canvas.getContext('2d');
+  return v.labels.map((label, i) => {
+    const height = Math.ceil(label.size);
+    const { data } = ctx.getImageData(Math.floor(label.left), Math.floor(label.y - height),
+      Math.ceil(label.right - label.left), height);
+    let darkest = [255, 255, 255];
+    for (let p = 0; p < data.length; p += 4) {
+      if (data[p] + data[p + 1] + data[p + 2] < darkest[0] + darkest[1] + darkest[2]) {
+        darkest = [data[p], data[p + 1], data[p + 2]];
+      }
+    }
+    return { text: label.text, pixel: darkest,
+             region: REGION_COLOURS[(v.map.regions[i].number - 1) % REGION_COLOURS.length] };
+  });
+}"""
+
+
+def luminance(rgb) -> float:
+    channel = [c / 255 for c in rgb]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channel]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_on_white(rgb) -> float:
+    return 1.05 / (luminance(rgb) + 0.05)
+
+
+def same_hue(rgb, hex_colour: str) -> bool:
+    """rgb is the colour #rrggbb made darker or lighter (its channels in one ratio), give or
+    take a rounding."""
+    region = np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)], float)
+    ratio = np.dot(rgb, region) / np.dot(region, region)
+    return bool(np.abs(np.array(rgb) - ratio * region).max() <= 8)
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_the_region_labels_are_text_sized_on_a_phone_and_a_laptop(chromium, bank):
@@ -204,6 +244,14 @@ def test_the_region_labels_are_text_sized_on_a_phone_and_a_laptop(chromium, bank
                     const v = window.movemirror.coverage;
                     return v.labels.every((l) => l.left >= 0 && l.right <= v.canvas.width); }""")
                 assert inside, width
+                # each label in its region's colour (as the HTML report draws them), dark
+                # enough to read on the white map: the colour of its text's darkest pixel
+                drawn = page.evaluate(LABEL_PIXELS)
+                assert len(drawn) == page.evaluate("() => window.movemirror.coverage."
+                                                   "map.regions.length")
+                for label in drawn:
+                    assert contrast_on_white(label["pixel"]) >= 4.5, (width, label)
+                    assert same_hue(label["pixel"], label["region"]), (width, label)
                 screenshot(page, f"coverage-{width}")
             finally:
                 context.close()

@@ -294,3 +294,62 @@ def test_an_estimate_landing_after_freeze_leaves_the_frozen_pose_and_matches(mod
         return { shown: shown.length, pose: state.pose === pose, matches: state.matches };
     """)
     assert result == {"shown": 0, "pose": True, "matches": [{"id": "a", "distance": 0.1}]}
+
+
+REFUSE_CAMERA = ("navigator.mediaDevices.getUserMedia = () => Promise.reject("
+                 "new DOMException('denied', 'NotAllowedError'));")
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_explore_without_a_camera_says_what_is_missing_and_what_to_do(open_page, viewport):
+    page, _ = open_page(viewport=viewport, init_script=REFUSE_CAMERA)
+    page.wait_for_selector(".message.error[data-topic=camera]", timeout=60_000)
+    page.click("button[data-view=explore]")
+    # where the cards would be, in words a person can act on (not an empty grid)
+    note = page.locator("#explore-empty")
+    note.wait_for(state="visible", timeout=5000)
+    text = note.inner_text()
+    assert "No camera" in text and "photo" in text, text
+    assert page.locator("#grid li").count() == 0
+    screenshot(page, f"explore-no-camera-{viewport[0]}", full_page=True)
+
+
+def test_the_panel_says_the_camera_is_awaited_before_it_starts(module_page):
+    texts = run_module(module_page, "panel_text.js", """
+        const base = { source: 'camera', ready: true, connection: 'open' };
+        return [m.panelText(base), m.panelText({ ...base, cameraLive: true })];""")
+    assert "camera" in texts[0].lower() and "photo" in texts[0], texts
+    assert texts[0] != texts[1]
+    assert texts[1].startswith("Step into view")
+
+
+# Every animation frame for `ms`: the largest overlap (px, each way) between any two cards of
+# the grid as drawn (their boxes with the moves' transforms), and how many frames moved some.
+WATCH_OVERLAP = """async (ms) => {
+  const end = performance.now() + ms;
+  let [worst, moving, frames] = [{ x: 0, y: 0 }, 0, 0];
+  while (performance.now() < end) {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const cards = [...document.querySelectorAll('#grid > li')];
+    const boxes = cards.map((li) => li.getBoundingClientRect());
+    if (document.getAnimations().some((a) => cards.includes(a.effect?.target))) moving += 1;
+    for (let i = 0; i < boxes.length; i += 1) {
+      for (let j = i + 1; j < boxes.length; j += 1) {
+        const [a, b] = [boxes[i], boxes[j]];
+        const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (x > 0 && y > 0 && x * y > worst.x * worst.y) worst = { x, y };
+      }
+    }
+    frames += 1;
+  }
+  return { worst, moving, frames };
+}"""
+
+
+def test_explore_cards_never_overlap_while_they_move_on_a_phone(open_page):
+    page, _ = open_explore(open_page, viewport=(390, 844))
+    seen = page.evaluate(WATCH_OVERLAP, 5000)
+    print("explore cards on a phone over 5 s:", seen)
+    assert seen["moving"] > 0  # the cards did move while we watched
+    assert seen["worst"]["x"] <= 1 or seen["worst"]["y"] <= 1, seen

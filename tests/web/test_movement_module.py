@@ -66,3 +66,26 @@ def test_a_skeleton_is_fitted_into_the_canvas(module_page):
     assert min(xs) >= 0 and max(xs) <= 400 and min(ys) >= 0 and max(ys) <= 300
     assert max(ys) - min(ys) == pytest.approx(0.8 * 300)  # the taller side fills 80%
     assert (min(xs) + max(xs)) / 2 == pytest.approx(200)
+
+
+def test_the_strips_skeletons_are_drawn_thick_enough_to_see(module_page, bank):
+    # a clip without pictures, as the Explore view's strips loop it: the bank's poses as frames
+    frames = [{"id": str(i), "time": i / 30, "thumbnail": None,
+               "keypoints": bank.keypoints[i].tolist()} for i in range(10)]
+    module_page.evaluate("(frames) => { window.stripFrames = frames; }", frames)
+    lit = run_module(module_page, "movement.js", """
+        const list = document.createElement('ol');
+        document.body.append(list);
+        const strips = new m.MovementStrips({ list,
+          frames: { get: async () => window.stripFrames } });
+        await strips.render([{ track: 't', file: 't.mp4', start: 0, end: 0.3, speed: 1,
+                               distance: 0.5, mirrored: false }], 1e9);
+        strips.draw(0, () => null);
+        const canvas = list.querySelector('canvas');
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let lit = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] > 120) lit += 1;
+        list.remove();
+        return lit / (canvas.width * canvas.height);""")
+    # lines of 0.75 px on the 120 px strip lit 1.3% of it, hard to see on a phone; at 2 px, 4.3%
+    assert lit >= 0.035, lit

@@ -3,8 +3,9 @@
 // its poses (GET /api/coverage/regions/N).
 
 const MIN_SCORE = 0.2; // movemirror.vectors.MIN_SCORE
-const REGION_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2',
-  '#17becf', '#bcbd22'];
+export const REGION_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b',
+  '#e377c2', '#17becf', '#bcbd22'];
+const LABEL_CONTRAST = 4.5; // WCAG AA for text, against the map's white
 const MARGIN = 16;
 const LABEL_PX = 14; // the regions' labels, in CSS pixels on screen
 
@@ -46,6 +47,23 @@ export function placeByLandmarks(features, landmarks, points) {
     total += weight;
   }
   return [x / total, y / total];
+}
+
+function luminance(rgb) {
+  const linear = rgb.map((c) => (c <= 0.03928 * 255 ? c / 255 / 12.92
+    : ((c / 255 + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2];
+}
+
+/** A region's label colour: its colour (#rrggbb), darkened in one ratio (the same hue) until
+ *  it reads on white at `contrast` (the light ones, orange or olive, are under 3:1 as they
+ *  are). As the coverage report does, the label takes its region's colour. */
+export function labelColour(hex, contrast = LABEL_CONTRAST) {
+  const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  let factor = 1;
+  const at = (f) => rgb.map((c) => Math.round(c * f));
+  while (1.05 / (luminance(at(factor)) + 0.05) < contrast) factor -= 0.02;
+  return `rgb(${at(factor).join(', ')})`;
 }
 
 export class CoverageView {
@@ -152,7 +170,8 @@ export class CoverageView {
     }
     ctx.globalAlpha = 1;
     ctx.font = `bold ${LABEL_PX * px}px sans-serif`;
-    this.labels = []; // where each is drawn, in canvas pixels: {text, left, right}
+    // where each is drawn, in canvas pixels: {text, left, right, y (its baseline), size}
+    this.labels = [];
     for (const region of this.map.regions) {
       const [x, y] = this.toCanvas([region.x, region.y]);
       const text = `R${region.number}`;
@@ -163,9 +182,9 @@ export class CoverageView {
       ctx.lineWidth = 3 * px;
       ctx.strokeStyle = '#fff';
       ctx.strokeText(text, left, y - 6 * px);
-      ctx.fillStyle = '#222';
+      ctx.fillStyle = labelColour(REGION_COLOURS[(region.number - 1) % REGION_COLOURS.length]);
       ctx.fillText(text, left, y - 6 * px);
-      this.labels.push({ text, left, right: left + textWidth });
+      this.labels.push({ text, left, right: left + textWidth, y: y - 6 * px, size: LABEL_PX * px });
     }
     if (this.dot) {
       const [x, y] = this.toCanvas(this.dot);

@@ -2,11 +2,12 @@
 // a click shows one large in the detail dialog.
 //
 // The grid is updated in place: a card whose pose stays in the top k is the same element,
-// moved (and animated from where it was), so keyboard focus and a half-loaded image survive.
+// moved (and animated as it settles), so keyboard focus and a half-loaded image survive.
 import { MIRRORED_SIGN, describeMatch } from './describe.js';
 import { DRAWN_NOTE, drawPoseAlone, drawnAlone } from './pose_alone.js';
 
 const MOVE_MS = 250;
+const SETTLE_FROM = 0.9; // a moved card's scale as it starts to settle (never above 1)
 const POSE_SIDE = 256; // a card's skeleton canvas, in pixels (shown 96 to 200 px wide)
 const CARD_LINE_SCALE = 2.5; // its lines: about 3 px on a 200 px card
 
@@ -15,9 +16,10 @@ function motionAllowed() {
 }
 
 export class ExploreGrid {
-  /** grid: the <ol>; dialog: a MatchDialog, opened with a card's match. */
-  constructor({ grid, dialog }) {
-    Object.assign(this, { grid, dialog });
+  /** grid: the <ol>; dialog: a MatchDialog, opened with a card's match; empty: where the
+   * grid says why it has no card (none: it says nothing). */
+  constructor({ grid, dialog, empty = null }) {
+    Object.assign(this, { grid, dialog, empty });
     this.cards = new Map(); // match id -> <li>
     this.owedFocus = null; // the dialog's opener, while focus waits for cards to come back
     this.lastRender = 0;
@@ -48,10 +50,19 @@ export class ExploreGrid {
       previous = item;
     }
     this.cards = wanted;
+    if (this.empty) this.empty.hidden = this.cards.size > 0;
 
     this.restoreFocus(focused, focusedRank);
     this.focusPending();
     if (motionAllowed()) this.animateMoves(before);
+  }
+
+  /** What the grid says while it has no card (the mirror panel's words: what is missing,
+   * and what to do). */
+  say(text) {
+    if (!this.empty) return;
+    this.empty.textContent = text;
+    this.empty.hidden = this.cards.size > 0;
   }
 
   /** Focus owed since the dialog closed on an empty grid (a frame without a person), paid
@@ -76,16 +87,17 @@ export class ExploreGrid {
     if (heir) heir.firstChild.focus({ preventScroll: true });
   }
 
+  /** A card that moved settles into its new place, growing back from a little smaller and
+   * fainter. It does not slide there from its old place: sliding, cards crossed over each
+   * other (on a phone's narrow grid, over nearly all of a card). */
   animateMoves(before) {
     for (const [id, item] of this.cards) {
       const was = before.get(id);
       if (!was) continue;
       const now = item.getBoundingClientRect();
-      const dx = was.left - now.left;
-      const dy = was.top - now.top;
-      if (Math.abs(dx) < 1 && Math.abs(dy) < 1) continue;
-      item.animate([{ transform: `translate(${dx}px, ${dy}px)` }, { transform: 'none' }],
-        { duration: MOVE_MS, easing: 'ease-out' });
+      if (Math.abs(was.left - now.left) < 1 && Math.abs(was.top - now.top) < 1) continue;
+      item.animate([{ transform: `scale(${SETTLE_FROM})`, opacity: 0.4 },
+        { transform: 'none', opacity: 1 }], { duration: MOVE_MS, easing: 'ease-out' });
     }
   }
 

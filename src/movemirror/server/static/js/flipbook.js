@@ -139,6 +139,12 @@ export class Flipbook {
     else drawNormalizedSkeleton(canvas, pose);
   }
 
+  /** What the GIF draws over the picture: the skeleton canvas as "skeleton on the match" has
+   * it (hidden when off); none for a skeleton that is itself the picture. */
+  overlay() {
+    return this.picture() && !this.drawn ? this.skeleton : null;
+  }
+
   /** What the GIF records of the match: its picture, or the skeleton standing for it. */
   picture() {
     if (!this.shown || this.frame.hidden) return null;

@@ -6,7 +6,9 @@ const PANEL = 240;
 const COLORS = 64; // one palette of 64 colours for the whole GIF
 const CREDIT_HOLD_MS = 2000; // the last frame, with the credit, stays up long enough to read
 
-function drawCover(ctx, source, x, y, size, sourceWidth, sourceHeight, contain = false) {
+/** Draws `sources` (a picture, then what lies over it on screen, all at its aspect) into the
+ * size x size square at (x, y), covering it or, with `contain`, whole within it. */
+function drawCover(ctx, sources, x, y, size, sourceWidth, sourceHeight, contain = false) {
   const scale = contain ? Math.min(size / sourceWidth, size / sourceHeight)
     : Math.max(size / sourceWidth, size / sourceHeight);
   const w = sourceWidth * scale;
@@ -15,7 +17,7 @@ function drawCover(ctx, source, x, y, size, sourceWidth, sourceHeight, contain =
   ctx.beginPath();
   ctx.rect(x, y, size, size);
   ctx.clip();
-  ctx.drawImage(source, x + (size - w) / 2, y + (size - h) / 2, w, h);
+  for (const source of sources) ctx.drawImage(source, x + (size - w) / 2, y + (size - h) / 2, w, h);
   ctx.restore();
 }
 
@@ -75,10 +77,13 @@ export class GifRecorder {
 
   /**
    * person: the canvas showing the person; matchImage(): the <img> of the current match (or
-   * the <canvas> of a match drawn as its skeleton) or null; credit(): the match's credit line or null. Returns a Blob of an animated GIF.
+   * the <canvas> of a match drawn as its skeleton) or null; matchSkeleton(): the canvas laid
+   * over that picture on screen ("skeleton on the match"; drawn over it in the GIF unless
+   * hidden) or null; credit(): the match's credit line or null. Returns a Blob of an
+   * animated GIF.
    */
-  async record({ person, matchImage, credit = () => null, onCountdown = () => {},
-    onProgress = () => {} }) {
+  async record({ person, matchImage, matchSkeleton = () => null, credit = () => null,
+    onCountdown = () => {}, onProgress = () => {} }) {
     if (this.busy) throw new Error('already recording');
     this.busy = true;
     try {
@@ -88,7 +93,8 @@ export class GifRecorder {
       }
       onCountdown(0);
       const encoding = new WorkerEncoder(this.workerUrl, PANEL * 2, PANEL);
-      const count = await this.capture(person, matchImage, credit, onProgress, encoding);
+      const count = await this.capture(person, matchImage, credit, onProgress, encoding,
+        matchSkeleton);
       onCountdown(null);
       return await encoding.finish(count, onProgress);
     } finally {
@@ -98,7 +104,7 @@ export class GifRecorder {
 
   /** Draws each frame and hands it to the encoder once the next is taken; returns how many
    * there were. */
-  async capture(person, matchImage, credit, onProgress, encoding) {
+  async capture(person, matchImage, credit, onProgress, encoding, matchSkeleton = () => null) {
     const canvas = document.createElement('canvas');
     canvas.width = PANEL * 2;
     canvas.height = PANEL;
@@ -114,18 +120,21 @@ export class GifRecorder {
       if (held) encoding.add(held.image, frameDelayMs(held.takenAt, takenAt));
       ctx.fillStyle = '#111';
       ctx.fillRect(0, 0, canvas.width, canvas.height);
-      if (person.width) drawCover(ctx, person, 0, 0, PANEL, person.width, person.height);
+      if (person.width) drawCover(ctx, [person], 0, 0, PANEL, person.width, person.height);
       const img = matchImage(); // a picture, or a canvas drawn for a match without one
       const [w, h] = sizeOf(img);
       if (w && h) {
+        // the skeleton over it as on screen: the canvas covers the picture's frame exactly
+        const over = matchSkeleton();
+        const shown = over && !over.hidden && over !== img && over.width ? [img, over] : [img];
         if (img.closest('.flipped')) { // shown flipped (the mirror view flips its frame)
           ctx.save();
           ctx.translate(PANEL * 3, 0);
           ctx.scale(-1, 1);
-          drawCover(ctx, img, PANEL, 0, PANEL, w, h, true);
+          drawCover(ctx, shown, PANEL, 0, PANEL, w, h, true);
           ctx.restore();
         } else {
-          drawCover(ctx, img, PANEL, 0, PANEL, w, h, true);
+          drawCover(ctx, shown, PANEL, 0, PANEL, w, h, true);
         }
       }
       const last = i === count - 1;

@@ -11,7 +11,7 @@ export function creditLine(match) {
 
 /** Returns {setCameraLive(on)}; state.gifPhase tells the tests (countdown, recording,
  * encoding) when the camera loop runs beside the GIF's work. */
-export function wireGifButton({ ui, state, messages, matchImage }) {
+export function wireGifButton({ ui, state, messages, matchImage, matchSkeleton }) {
   const recorder = new GifRecorder();
   const preview = new GifPreview(ui.gifPreview);
   let cameraLive = false;
@@ -26,6 +26,7 @@ export function wireGifButton({ ui, state, messages, matchImage }) {
     const recording = recorder.record({
       person: ui.view,
       matchImage,
+      matchSkeleton,
       credit: () => creditLine(state.shown),
       onCountdown: (n) => {
         if (n === 0) state.gifPhase = 'recording';

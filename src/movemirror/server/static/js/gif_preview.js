@@ -6,6 +6,15 @@ export function formatBytes(bytes) {
     : `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+/** The GIF's file name, from when it was made (local time, to the second), so that a second
+ * GIF saved or shared does not overwrite the first: movemirror-2026-12-02-070509.gif. */
+export function gifName(madeAt) {
+  const two = (n) => String(n).padStart(2, '0');
+  const day = `${madeAt.getFullYear()}-${two(madeAt.getMonth() + 1)}-${two(madeAt.getDate())}`;
+  const time = `${two(madeAt.getHours())}${two(madeAt.getMinutes())}${two(madeAt.getSeconds())}`;
+  return `movemirror-${day}-${time}.gif`;
+}
+
 export class GifPreview {
   constructor(dialog) {
     this.dialog = dialog;
@@ -19,13 +28,19 @@ export class GifPreview {
     this.share.addEventListener('click', () => this.shareFile());
   }
 
-  show(blob) {
+  /** madeAt: when the GIF was made (a Date), which names its file. */
+  show(blob, madeAt = new Date()) {
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = URL.createObjectURL(blob);
-    this.file = new File([blob], 'movemirror.gif', { type: 'image/gif' });
+    const name = gifName(madeAt);
+    this.file = new File([blob], name, { type: 'image/gif' });
     this.image.src = this.url;
     this.download.href = this.url;
-    this.size.textContent = `movemirror.gif · ${formatBytes(blob.size)}`;
+    this.download.download = name;
+    const bytes = document.createElement('span'); // "224 KB" kept on one line
+    bytes.className = 'gif-bytes';
+    bytes.textContent = formatBytes(blob.size);
+    this.size.replaceChildren(`${name} · `, bytes);
     this.share.hidden = !(navigator.canShare && navigator.canShare({ files: [this.file] }));
     if (!this.dialog.open) this.dialog.showModal();
   }

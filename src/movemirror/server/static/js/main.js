@@ -61,7 +61,8 @@ const app = {
     frame: ui.matchFrame, image: ui.matchImage, skeleton: ui.matchSkeleton,
     caption: ui.matchCaption, empty: ui.matchEmpty, skeletonToggle: ui.skeletonToggle,
   }),
-  grid: new ExploreGrid({ grid: ui.grid, dialog: new MatchDialog(ui.detail) }),
+  grid: new ExploreGrid({ grid: ui.grid, dialog: new MatchDialog(ui.detail),
+    empty: ui.exploreEmpty }),
   detector: () => models.detector,
   // seenMs: when a camera frame's pose was seen (Movement mode asks for the movement match)
   query: (pose, width, height, seenMs) => poseQuery(pose, width, height,
@@ -102,7 +103,12 @@ const models = new ModelLoader(app, {
 });
 
 watchServer(app);
-setInterval(() => app.flipbook.say(panelText(state)), 200);
-app.gif = wireGifButton({ ...app, matchImage: () => app.flipbook.picture() });
+setInterval(() => {
+  const text = panelText(state);
+  app.flipbook.say(text);
+  app.grid.say(text);
+}, 200);
+app.gif = wireGifButton({ ...app, matchImage: () => app.flipbook.picture(),
+  matchSkeleton: () => app.flipbook.overlay() });
 if (['explore', 'coverage'].includes(params.get('view'))) views.set(params.get('view'));
 models.load(state.model);

@@ -18,6 +18,7 @@ export const MIN_PLAY_MS = 500; // a track plays at least this long before anoth
 export const JUMP_SECONDS = 1.0; // beyond this drift from the server's window, jump to it;
 export const CATCH_UP_SECONDS = 0.5; // below it, play faster or slower to meet it in this time
 export const CROSSFADE_MS = 250;
+const PREFETCH_FRAMES = 15; // a clip's pictures asked for this many frames ahead
 // The server searches once it holds a second of your poses; empty replies for half a second
 // more mean the bank has no track to match (a bank of photos), which the page then says.
 export const NO_TRACKS_AFTER_S = 1.5;
@@ -114,11 +115,44 @@ export function poseOnPicture(frame, x, y, w, h) {
   return frame.image_pose.map(([u, v, score]) => [x + u * w, y + v * h, score]);
 }
 
+export const LOADING = 'Loading the clip’s pictures…';
+
+/** Where a frame's picture is: 'none' (the frame has none), 'loading', 'loaded' or 'failed'. */
+function pictureState(image) {
+  if (!image) return 'none';
+  if (!image.complete) return 'loading';
+  return image.naturalWidth ? 'loaded' : 'failed';
+}
+
+/** The panel while a frame's picture loads: no skeleton on black, which would look like a
+ *  clip without pictures, but a placeholder that says so. */
+function drawLoading(ctx, canvas) {
+  const { width, height } = canvas;
+  ctx.save();
+  ctx.fillStyle = '#2a2a36';
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = '#c9c9d6';
+  ctx.font = `${Math.max(12, Math.round(width / 22))}px system-ui, sans-serif`;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.fillText(width >= 300 ? LOADING : 'Loading…', width / 2, height / 2);
+  ctx.restore();
+}
+
 /**
  * Draws one frame of a track into a canvas: its picture if it has one (with its pose over it
- * if `skeleton`), else its skeleton. Returns whether a skeleton was drawn over the picture.
+ * if `skeleton`), a placeholder while that picture loads, else its skeleton (no picture, or
+ * one that failed). image: the frame's <img> (null: none); lineScale: the skeleton's lines
+ * alone, against drawSkeleton's. Returns {skeleton: whether a skeleton was drawn over the
+ * picture, loading}.
  */
-function drawTrackFrame(ctx, canvas, frame, image, mirrored, skeleton = false) {
+function drawTrackFrame(ctx, canvas, frame, image, mirrored, skeleton = false, lineScale = 1) {
+  const picture = pictureState(image);
+  if (picture === 'loading') {
+    drawLoading(ctx, canvas);
+    return { skeleton: false, loading: true };
+  }
+  if (picture !== 'loaded') image = null;
   const { width, height } = canvas;
   let over = null;
   ctx.save();
@@ -137,10 +171,11 @@ function drawTrackFrame(ctx, canvas, frame, image, mirrored, skeleton = false) {
   } else {
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, width, height);
-    drawSkeleton(canvas, fitted(frame.keypoints, width, height));
+    const scale = (lineScale * Math.max(width, height)) / 640; // as drawSkeleton's default
+    drawSkeleton(canvas, fitted(frame.keypoints, width, height), { scale });
   }
   ctx.restore();
-  return Boolean(over);
+  return { skeleton: Boolean(over), loading: false };
 }
 
 /** The Movement mode's flipbook: a canvas that plays the chosen track. */
@@ -231,12 +266,27 @@ export class MovementPlayer {
   drawPlaying(playing, nowMs) {
     const { frames, window } = playing;
     const t = Math.min(playTime(playing.anchor, nowMs), frames[frames.length - 1].time);
-    const frame = frames[frameAt(frames, t)];
+    const at = frameAt(frames, t);
+    // the next frames' pictures load ahead of being shown; while one is still loading, the
+    // nearest frame before it that has come stands in for it (no placeholder flashing)
+    for (const next of frames.slice(at + 1, at + 1 + PREFETCH_FRAMES)) {
+      if (next.thumbnail) this.image(next.thumbnail);
+    }
+    let frame = frames[at];
+    if (frame.thumbnail) this.image(frame.thumbnail);
+    for (let i = at; i >= Math.max(0, at - PREFETCH_FRAMES); i -= 1) {
+      const url = frames[i].thumbnail;
+      const picture = url ? this.images.get(url) : null; // only those already asked for
+      if (!url || (picture && pictureState(picture) !== 'loading')) {
+        frame = frames[i];
+        break;
+      }
+    }
     const image = frame.thumbnail ? this.image(frame.thumbnail) : null;
-    const skeleton = drawTrackFrame(this.ctx, this.canvas, frame,
-      image && image.complete ? image : null, window.mirrored, this.skeletonWanted);
+    const { skeleton, loading } = drawTrackFrame(this.ctx, this.canvas, frame, image,
+      window.mirrored, this.skeletonWanted);
     return { track: window.track, time: frame.time, frame: frame.id,
-      picture: Boolean(frame.thumbnail), skeleton, speed: window.speed,
+      picture: Boolean(frame.thumbnail), skeleton, loading, speed: window.speed,
       playSpeed: playing.anchor.speed };
   }
 
@@ -269,11 +319,15 @@ export function followed(anchor, window, seenMs, nowMs) {
   return { end: here, speed, atMs: nowMs };
 }
 
-function caption(window, frames, skeletonWanted) {
+/** The clip and the stretch of it a window is: "pose_1.mp4 · 0.5–1.5 s". */
+function stretch(window) {
   // the file's name, as the still match's caption gives it (the server sends no path)
   const name = window.file || window.track;
-  const parts = [`${name} · ${window.start.toFixed(1)}–${window.end.toFixed(1)} s`,
-    `your pace ${window.speed.toFixed(2)}×`];
+  return `${name} · ${window.start.toFixed(1)}–${window.end.toFixed(1)} s`;
+}
+
+function caption(window, frames, skeletonWanted) {
+  const parts = [stretch(window), `your pace ${window.speed.toFixed(2)}×`];
   if (window.credit) parts.push(window.credit);
   if (window.licence) parts.push(window.licence);
   if (!frames.some((frame) => frame.thumbnail)) parts.push(NO_PICTURES);
@@ -290,6 +344,8 @@ function caption(window, frames, skeletonWanted) {
  */
 export const STRIPS_EVERY_MS = 1500;
 const STRIP_SIDE = 120;
+// Its skeleton's lines 2.5 x drawSkeleton's (about 2 px, not 0.75), as on Explore's cards.
+const STRIP_LINE_SCALE = 2.5;
 
 export class MovementStrips {
   constructor({ list, frames }) {
@@ -313,10 +369,18 @@ export class MovementStrips {
       canvas.height = STRIP_SIDE;
       const item = document.createElement('li');
       item.dataset.track = window.track;
-      const label = document.createElement('span');
-      label.textContent = `#${rank + 1} · ${window.distance.toFixed(3)} · `
-        + `${window.speed.toFixed(2)}×`;
-      item.append(canvas, label);
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', `${stretch(window)}, looping`);
+      const words = (...parts) => {
+        const line = document.createElement('span');
+        line.append(...parts);
+        return line;
+      };
+      const rankOf = document.createElement('b');
+      rankOf.textContent = `#${rank + 1}`;
+      // no break inside "distance 3.376" (a 120 px strip wrapped "#10 · distance" before it)
+      item.append(canvas, words(rankOf, ` · distance\u00a0${window.distance.toFixed(3)}`),
+        words(`your pace ${window.speed.toFixed(2)}× the clip's`), words(stretch(window)));
       return { window, frames: await this.frames.get(window.track), canvas, item };
     }));
     this.strips = strips.filter((strip) => strip.frames.length);
@@ -331,8 +395,8 @@ export class MovementStrips {
       const t = window.start + ((nowMs / 1000) % span);
       const frame = frames[frameAt(frames, t)];
       const image = frame.thumbnail ? images(frame.thumbnail) : null;
-      drawTrackFrame(canvas.getContext('2d'), canvas, frame,
-        image && image.complete ? image : null, window.mirrored);
+      drawTrackFrame(canvas.getContext('2d'), canvas, frame, image, window.mirrored, false,
+        STRIP_LINE_SCALE);
     }
   }
 }

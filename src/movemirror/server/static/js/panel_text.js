@@ -17,6 +17,10 @@ export function panelText(state) {
     return 'Waiting for the server: your matches appear as soon as it answers.';
   }
   if (!state.ready) return 'Loading the pose model…';
+  if (!state.cameraLive) {
+    return 'Waiting for the camera: allow it when the browser asks, or use a photo instead '
+      + '(button above).';
+  }
   if (!state.pose) return 'Step into view of the camera, whole body if you can.';
   return 'Looking for your match…';
 }

@@ -22,6 +22,7 @@ export const ui = {
   mirrorNote: $('#mirror-note'),
   freeze: $('#freeze'),
   grid: $('#grid'),
+  exploreEmpty: $('#explore-empty'),
   detail: $('#detail'),
   matchFrame: $('#match-frame'),
   matchImage: $('#match-image'),
