@@ -36,7 +36,13 @@ lint: setup-python setup-node
 	$(VENV)/bin/mypy
 	web/node_modules/.bin/eslint --config web/eslint.config.mjs src/movemirror/server/static/js
 
-test: setup setup-browser setup-nginx lint
+# numba's kernels compile into its cache (tests/warm_numba.py, two parts at once) beside the
+# lint, on the cores it leaves idle, rather than one core at a time during the tests.
+test: setup setup-browser setup-nginx
+	$(PY) tests/warm_numba.py server & server=$$!; \
+	$(PY) tests/warm_numba.py read-only & read_only=$$!; \
+	$(MAKE) --no-print-directory lint; lint=$$?; \
+	wait $$server && wait $$read_only && exit $$lint
 	$(VENV)/bin/pytest -q --durations=25
 
 demo: setup

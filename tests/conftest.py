@@ -42,6 +42,20 @@ def compiled_vectorisation():
     to_vectors(pose)
 
 
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver for the whole session, for every test that launches Chromium:
+    a second sync_playwright() started while one runs fails ("Sync API inside the asyncio
+    loop"), so tests/web's browser and the coverage report's must share it."""
+    from movemirror.bench.page import CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make setup-browser)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        yield playwright
+
+
 @pytest.fixture
 def s3_bank(monkeypatch):
     """A bank URI on a local S3 server (moto's, started here)."""

@@ -162,31 +162,26 @@ def test_bad_input_gets_a_clear_error(planted_dirs, tmp_path):
 
 
 @pytest.mark.browser
-def test_the_report_opens_offline_in_chromium(lspet_bank, tmp_path):
+def test_the_report_opens_offline_in_chromium(lspet_bank, tmp_path, playwright_driver):
     from movemirror.bench.page import CHROMIUM, chromium_args
-
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make setup-browser)")
-    from playwright.sync_api import sync_playwright
 
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["coverage", "--bank", str(lspet_bank), "--out", str(out),
                                  "--map", "pca"])
     assert result.exit_code == 0, result.output
     requested, failed = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=chromium_args(None))
-        try:
-            page = browser.new_page()
-            page.on("request", lambda request: requested.append(request.url))
-            page.on("requestfailed", lambda request: failed.append(request.url))
-            page.goto(out.as_uri(), wait_until="load")
-            images = page.eval_on_selector_all(
-                "img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
-            skeletons = page.locator("svg.skeleton").count()
-        finally:
-            browser.close()
+    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                                args=chromium_args(None))
+    try:
+        page = browser.new_page()
+        page.on("request", lambda request: requested.append(request.url))
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        page.goto(out.as_uri(), wait_until="load")
+        images = page.eval_on_selector_all(
+            "img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+        skeletons = page.locator("svg.skeleton").count()
+    finally:
+        browser.close()
     assert failed == []
     assert all(url.startswith(("file:", "data:")) for url in requested), requested
     assert len(images) > 1 and all(images)  # the map and the thumbnails all decoded
@@ -194,36 +189,31 @@ def test_the_report_opens_offline_in_chromium(lspet_bank, tmp_path):
 
 
 @pytest.mark.browser
-def test_the_report_fits_a_phone_screen(planted_dirs, tmp_path):
+def test_the_report_fits_a_phone_screen(planted_dirs, tmp_path, playwright_driver):
     from movemirror.bench.page import CHROMIUM, chromium_args
-
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make setup-browser)")
-    from playwright.sync_api import sync_playwright
 
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--against",
                                  str(planted_dirs / "reference"), "--out", str(out),
                                  "--map", "pca"])
     assert result.exit_code == 0, result.output
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=chromium_args(None))
-        try:
-            context = browser.new_context(viewport={"width": 390, "height": 844},
-                                          is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.goto(out.as_uri(), wait_until="load")
-            assert page.locator("td:text-is('H1')").count() == 1  # the holes' table is there
-            # laid out at the phone's width (not a 980-pixel page shrunk to unreadable text),
-            # and nothing wider than the screen
-            widths = page.evaluate("() => [innerWidth, document.documentElement.scrollWidth]")
-            # the map's labels, R1.. and H1.., as readable as the text: over the map, text
-            # of at least 12 px however small the map is drawn
-            labels = page.evaluate(MAP_LABELS)
-            page.screenshot(path=str(tmp_path / "report-390.png"), full_page=True)
-        finally:
-            browser.close()
+    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                                args=chromium_args(None))
+    try:
+        context = browser.new_context(viewport={"width": 390, "height": 844},
+                                      is_mobile=True, has_touch=True)
+        page = context.new_page()
+        page.goto(out.as_uri(), wait_until="load")
+        assert page.locator("td:text-is('H1')").count() == 1  # the holes' table is there
+        # laid out at the phone's width (not a 980-pixel page shrunk to unreadable text),
+        # and nothing wider than the screen
+        widths = page.evaluate("() => [innerWidth, document.documentElement.scrollWidth]")
+        # the map's labels, R1.. and H1.., as readable as the text: over the map, text
+        # of at least 12 px however small the map is drawn
+        labels = page.evaluate(MAP_LABELS)
+        page.screenshot(path=str(tmp_path / "report-390.png"), full_page=True)
+    finally:
+        browser.close()
     assert widths == [390, 390]
     texts = [label["text"] for label in labels["labels"]]
     assert "R1" in texts and "H1" in texts, labels

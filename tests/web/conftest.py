@@ -152,16 +152,11 @@ def webcam(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def chromium(webcam):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make setup-browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=chromium_args(webcam))
-        yield browser
-        browser.close()
+def chromium(playwright_driver, webcam):
+    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                                args=chromium_args(webcam))
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="module")

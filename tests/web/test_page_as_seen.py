@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import io
 import re
+import time
+import urllib.request
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from .conftest import POSE_PHOTO, require
+from movemirror.server import create_app
+
+from .conftest import POSE_PHOTO, LiveServer, require
 from .pages import screenshot, wait_for, wait_for_matches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -160,7 +164,27 @@ def seen_brightness(page, selector) -> float:
     return float(np.asarray(Image.open(io.BytesIO(png)).convert("L"), np.float32).mean())
 
 
-def test_coverage_while_its_map_is_computed_is_not_a_blank_white_square(open_page):
+@pytest.fixture(scope="module")
+def pca_map_server(bank):
+    """A server of the same bank whose coverage map is PCA's (under a second), not UMAP's (a
+    minute or more on a busy machine): the page draws either the same way."""
+    with LiveServer(create_app(bank, coverage_map="pca"), ws_max_size=64 * 1024) as server:
+        yield server
+
+
+def map_ready(server, timeout=300.0) -> None:
+    """Asks the server for its coverage map (which starts computing it) until it has it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with urllib.request.urlopen(server.url + "/api/coverage", timeout=30) as reply:
+            if reply.status == 200:
+                return
+        assert time.monotonic() < deadline, "the server's map was never ready"
+        time.sleep(0.2)
+
+
+def test_coverage_while_its_map_is_computed_is_not_a_blank_white_square(open_page,
+                                                                        pca_map_server):
     """While the server computed the map (202, Retry-After), the view showed an empty white
     640 px square on the dark page, its only word below it."""
     held = {"replies": 0}
@@ -169,16 +193,18 @@ def test_coverage_while_its_map_is_computed_is_not_a_blank_white_square(open_pag
         held["replies"] += 1
         route.fulfill(status=202, headers={"Retry-After": "1"}, body="")
 
-    page, _ = open_page(before_goto=lambda p: p.route("**/api/coverage", computing))
+    page, _ = open_page(server=pca_map_server,
+                        before_goto=lambda p: p.route("**/api/coverage", computing))
     wait_for_matches(page)
     page.click("nav button[data-view=coverage]")
     wait_for(page, "() => document.querySelector('#coverage-caption').textContent"
                    ".includes('being computed')")
     assert seen_brightness(page, "#coverage-map") < 80, "a blank white square"
     screenshot(page, "coverage-computing")
+    map_ready(pca_map_server)
     page.unroute("**/api/coverage")  # the map is ready: drawn on its white ground
     wait_for(page, "() => document.querySelector('#coverage-caption').textContent"
-                   ".includes('mapped by')", timeout=120_000)
+                   ".includes('mapped by')")
     assert held["replies"] >= 1 and seen_brightness(page, "#coverage-map") > 200
 
 
