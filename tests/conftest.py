@@ -6,8 +6,15 @@ import uuid
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from movemirror.errors import DatasetMissingError
+
+# Property tests assert what is computed, not how fast: on a shared 2-core machine one
+# example can take seconds (a compile, another job), which Hypothesis's default 200 ms
+# deadline turned into a failure (test_vectors' first example once took 770 ms).
+settings.register_profile("movemirror", deadline=None)
+settings.load_profile("movemirror")
 
 
 @pytest.fixture(scope="session")
