@@ -168,13 +168,20 @@ def test_gif_is_encoded_in_a_worker_previewed_small_and_credited(open_page, tmp_
     traffic.assert_only_keypoints_left()
 
 
+# The preview dialog as index.html has it (its parts gif_preview.js uses), for module tests.
+PREVIEW_DIALOG_JS = """
+        const previewDialog = () => {
+          document.body.insertAdjacentHTML('beforeend', `<dialog id="gif-preview"><img alt="">
+            <p class="gif-size"></p><a download="movemirror.gif">Download</a>
+            <button class="share" hidden>Share</button><button class="close">Close</button>
+            </dialog>`);
+          return document.body.lastElementChild;
+        };"""
+
+
 def test_each_gif_is_named_for_when_it_was_made_for_download_and_share(module_page):
-    named = run_module(module_page, "gif_preview.js", """
-        document.body.insertAdjacentHTML('beforeend', `<dialog id="gif"><img alt="">
-          <p class="gif-size"></p><a download="movemirror.gif">Download</a>
-          <button class="share" hidden>Share</button><button class="close">Close</button>
-          </dialog>`);
-        const dialog = document.querySelector('#gif');
+    named = run_module(module_page, "gif_preview.js", PREVIEW_DIALOG_JS + """
+        const dialog = previewDialog();
         const preview = new m.GifPreview(dialog);
         const blob = new Blob([new Uint8Array(2048)], { type: 'image/gif' });
         const made = [];
@@ -194,18 +201,14 @@ def test_each_gif_is_named_for_when_it_was_made_for_download_and_share(module_pa
 
 def test_the_gifs_size_is_never_split_from_its_unit(module_page):
     # as on a 390 px phone: the preview's line wraps after the name, not inside "224 KB"
-    lines = run_module(module_page, "gif_preview.js", """
+    lines = run_module(module_page, "gif_preview.js", PREVIEW_DIALOG_JS + """
         const css = document.createElement('link');
         css.rel = 'stylesheet';
         css.href = '/static/css/app.css';
         const loaded = new Promise((resolve) => { css.onload = resolve; });
         document.head.append(css);
         await loaded;
-        document.body.insertAdjacentHTML('beforeend', `<dialog id="gif-preview"><img alt="">
-          <p class="gif-size"></p><a download="x">Download</a>
-          <button class="share" hidden>Share</button><button class="close">Close</button>
-          </dialog>`);
-        const dialog = document.querySelector('#gif-preview');
+        const dialog = previewDialog();
         const preview = new m.GifPreview(dialog);
         const sizes = [];
         preview.show(new Blob([new Uint8Array(224 * 1024)]), new Date(2026, 11, 2, 8, 19, 3));
