@@ -43,10 +43,18 @@ def screenshot(page, name, full_page=False):
     return path
 
 
+# No animation with an end is running (the loading pulse of a thumbnail runs for ever).
+SETTLED = """() => document.getAnimations().every((a) => a.playState !== 'running'
+    || a.effect.getComputedTiming().endTime === Infinity)"""
+
+
 def axe_violations(page, impacts=BLOCKING_IMPACTS) -> list[dict]:
     """axe-core (from web/node_modules) run on the page as it is now: its violations of the
     given impacts, each with its rule, impact, help and the selectors of the nodes at fault.
     It is evaluated through the DevTools protocol, which the page's CSP does not govern."""
+    # A card settling into its place fades in for a quarter second; contrast is judged on the
+    # page at rest (CI run on 2026-12-01 caught axe measuring a card's distance mid-fade).
+    wait_for(page, SETTLED)
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text())
     result = page.evaluate("""async () => {
