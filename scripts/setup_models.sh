@@ -26,10 +26,26 @@ name="human-models-$version-$key"
 out="$MM_HOME/models/$name"
 mkdir -p "$MM_HOME/models"
 
+# The models whose ONNX file is missing or differs from the checksum recorded in the repo.
+differing() {
+  for m in $MODELS; do
+    want="$(awk -v file="$m.onnx" '$2 == file { print $1 }' "$EXPECTED" 2>/dev/null)"
+    got="$(sha256sum "$out/$m.onnx" 2>/dev/null | cut -c1-64)"
+    if [ -z "$got" ] || { [ -n "$want" ] && [ "$got" != "$want" ]; }; then echo "$m"; fi
+  done
+}
+
 valid() {
   [ -f "$out/SHA256SUMS" ] || return 1
   for m in $MODELS; do grep -q " $m.onnx\$" "$out/SHA256SUMS" || return 1; done
-  (cd "$out" && sha256sum --quiet -c SHA256SUMS >/dev/null 2>&1)
+  (cd "$out" && sha256sum --quiet -c SHA256SUMS >/dev/null 2>&1) || return 1
+  [ -z "$(differing)" ]
+}
+
+convert() {  # the converter replaces the whole of $out: give it every model
+  TF_CPP_MIN_LOG_LEVEL=2 "$venv/bin/python" "$CONVERTER" \
+    --models-dir "$SRC/models" --out "$out" --key "$name" "$@" 2>&1 \
+    | { grep -v -E '^(WARNING|I0000|W0000|To enable)' || true; }
 }
 
 point_current() {
@@ -55,14 +71,18 @@ if [ "$(cat "$venv/.movemirror-reqs" 2>/dev/null)" != "$reqs_hash" ]; then
 fi
 
 echo "setup_models: converting $MODELS (human-models $version) to ONNX" >&2
-TF_CPP_MIN_LOG_LEVEL=2 "$venv/bin/python" "$CONVERTER" \
-  --models-dir "$SRC/models" --out "$out" --key "$name" $MODELS 2>&1 \
-  | { grep -v -E '^(WARNING|I0000|W0000|To enable)' || true; }
+convert $MODELS
+# TensorFlow's constant folding now and then gives weights a different last bit (seen once,
+# in MultiPose, 2026-12-02): when a model differs from its recorded checksum, the converter
+# (which writes its whole folder at once) runs again.
+for try in 2 3; do
+  [ -n "$(differing)" ] || break
+  echo "setup_models: converting again (try $try):" $(differing) "differ from scripts/models.sha256" >&2
+  convert $MODELS
+done
 (cd "$out" && sha256sum $(for m in $MODELS; do echo "$m.onnx"; done) > SHA256SUMS)
-
-# The conversion is deterministic: compare with the checksums recorded when it was set up.
-if [ -f "$EXPECTED" ] && ! (cd "$out" && sha256sum --quiet -c "$EXPECTED" >/dev/null 2>&1); then
-  echo "setup_models: WARNING: the ONNX files differ from scripts/models.sha256" >&2
+if [ -n "$(differing)" ]; then
+  echo "setup_models: WARNING:" $(differing) "differ from scripts/models.sha256" >&2
   echo "  (expected for a new human-models or converter version: update that file)" >&2
 fi
 point_current
