@@ -321,14 +321,6 @@ class PoseBank:
                 out[name] = table.slice(stored.num_rows)
         return out
 
-    @classmethod
-    def concat(cls, banks: list[PoseBank]) -> PoseBank:
-        banks = [b for b in banks if len(b)] or banks[:1]
-        records = pa.concat_tables([b.records for b in banks], promote_options="default")
-        vectors = np.concatenate([np.asarray(b.vectors) for b in banks])
-        images = [image for b in banks for image in b.images(range(len(b)))]
-        return cls(records, vectors, index=banks[0].index_kind, images=images)
-
     # --- contents -----------------------------------------------------------------------
 
     def __len__(self) -> int:
