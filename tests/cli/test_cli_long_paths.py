@@ -106,11 +106,28 @@ def test_bank_info_in_a_log_names_the_bank_and_how_to_list_every_skipped_file(ar
     assert info.returncode == 0, info.stderr
     _uncut(info.stdout)
     poses = len(PoseBank.load(archive.bank))
-    assert f"{archive.bank}: {poses:,} poses" in info.stdout.splitlines()
+    assert any(line.startswith(f"{archive.bank}: {poses:,} poses from ")
+               for line in info.stdout.splitlines())
     assert f"movemirror bank info {archive.bank} --skipped" in info.stdout
     # One truncated photo: counted in the singular.
     assert any(line.startswith("  1 file gave no entry: cannot decode image")
                for line in info.stdout.splitlines())
+
+
+def test_bank_info_counts_the_files_of_its_poses_as_its_ledger_does(archive):
+    # Once "sources: 3 files" beside "indexed files: 5 (5 photos): 1 empty, 3 indexed, 1
+    # skipped", and "sources: 0 files" beside "indexed files: 2" when every file gave nothing.
+    info = movemirror("bank", "info", archive.bank)
+    assert info.returncode == 0, info.stderr
+    bank = PoseBank.load(archive.bank)
+    sources = set(bank.records.column("source").to_pylist())
+    read = set(bank.tables[TABLE].column("path").to_pylist())
+    assert sources < read  # the truncated photo was read and gave nothing
+    lines = info.stdout.splitlines()
+    assert f"{archive.bank}: {len(bank):,} poses from {len(sources)} files" in lines
+    ledger_line = next(line for line in lines if line.startswith("files read by index: "))
+    assert ledger_line.startswith(f"files read by index: {len(read)} (")
+    assert f"): {len(sources)} indexed, " in ledger_line
 
 
 def test_bank_info_skipped_lists_every_file_that_gave_no_entry_and_writes_the_csv(archive):

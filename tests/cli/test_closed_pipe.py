@@ -40,6 +40,17 @@ def test_a_reader_that_stops_ends_a_listing_quietly(bank):
     assert (result.returncode, result.stderr) == (0, "")
 
 
+@pytest.mark.parametrize(("args", "status"), [
+    (["--help"], 0),
+    (["bank", "upgrade", "--help"], 0),
+    ([], 2),  # no command: the help, and click's status for a command line that does nothing
+])
+def test_help_ends_quietly_when_its_reader_stops(args, status):
+    # Typer prints help on a rich console of its own, whose broken pipe exited with 1.
+    result = run_with_stdout_closed(*args)
+    assert (result.returncode, result.stderr) == (status, "")
+
+
 def test_index_goes_on_to_the_end_when_its_reader_stops(tmp_path):
     try:
         photo = sorted((dataset_dir("lspet") / "images").glob("*.jpg"))[0]

@@ -444,6 +444,19 @@ def test_a_missing_id_is_refused_not_named_none(real_bank):
     assert PoseBank.from_keypoints(real_bank[1][:3], ids=[7, 8, 9]).ids == ["7", "8", "9"]
 
 
+def test_one_id_given_as_a_string_is_one_id_not_its_characters(real_bank):
+    # contains_ids("10") once asked for "1" and "0" (two answers, both True), and three poses
+    # with ids="abc" were saved as "a", "b" and "c".
+    bank, poses, _ = real_bank
+    assert bank.contains_ids("10").tolist() == [True]
+    assert bank.contains_ids("10000").tolist() == [False]  # rows 0-999: no pose has this id
+    assert bank.contains_ids(10).tolist() == [True]  # a number, as in a list of them
+    assert bank.contains_ids(["10", "10000"]).tolist() == [True, False]
+    with pytest.raises(InvalidArgumentError, match="^1 id for 3 poses$"):
+        PoseBank.from_keypoints(poses[:3], ids="abc")
+    assert PoseBank.from_keypoints(poses[0], ids="abc").ids == ["abc"]  # one pose, one id
+
+
 def test_an_unknown_index_is_refused_when_the_bank_is_made_or_opened(real_bank, tmp_path):
     # Once taken without a word, to fail at the first search, far from the call that was wrong.
     from movemirror.errors import UnknownIndexError

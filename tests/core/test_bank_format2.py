@@ -211,6 +211,17 @@ def test_upgrade_converts_in_place_with_pictures_and_ledger(format1_bank):
     assert again.exit_code == 0 and "already format 2" in again.output
 
 
+def test_upgrade_names_a_folder_without_a_bank_as_the_other_bank_commands_do(tmp_path,
+                                                                           monkeypatch):
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path)  # given relative, as a user types it
+    for folder in ("empty", "missing"):
+        said = [runner.invoke(app, ["bank", command, folder]) for command in ("upgrade", "info")]
+        assert [result.exit_code for result in said] == [1, 1]
+        assert said[0].output == said[1].output  # once "error: empty: no bank here"
+        assert said[0].output.startswith(f"error: {tmp_path / folder}: no bank here (")
+
+
 def test_an_open_format1_bank_shows_its_pictures_after_an_upgrade_beside_it(format1_bank):
     path, _ = format1_bank
     served = PoseBank.load(path)  # a server on the old bank; `bank upgrade` runs beside it

@@ -145,6 +145,33 @@ def test_the_report_is_self_contained(lspet_bank, tmp_path):
     assert "left_knee" in page  # the keypoints-seen table
 
 
+def test_the_report_shows_each_region_in_its_colour_as_the_page_does(planted_dirs, tmp_path):
+    # Every region was once ringed and labelled in one blue, where the page's coverage view
+    # gives each region its colour (static/js/coverage.js's REGION_COLOURS, labelColour).
+    from movemirror.coverage.colours import REGION_COLOURS, label_colour, rgb
+
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["coverage", "--bank", str(planted_dirs / "bank"), "--out",
+                                 str(out), "--map", "pca"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    labels = re.findall(r'class="map-label" style="left:([\d.]+)%;top:([\d.]+)%;'
+                        r'color:rgb\((\d+), (\d+), (\d+)\)">(R\d+)</span>', page)
+    table = re.findall(r'<td class="region" style="color:rgb\((\d+), (\d+), (\d+)\)">'
+                       r"(R\d+)</td>", page)
+    assert [label[5] for label in labels] == [f"R{n}" for n in range(1, len(labels) + 1)]
+    assert len(labels) == len(REGION_COLOURS)  # one colour each, none used twice
+    expected = [label_colour(colour) for colour in REGION_COLOURS]
+    assert [tuple(map(int, label[2:5])) for label in labels] == expected
+    assert [tuple(map(int, cell[:3])) for cell in table] == expected
+    assert [cell[3] for cell in table] == [label[5] for label in labels]
+    # and the map's PNG rings each medoid, under its label, in the region's own colour
+    with Image.open(out.with_suffix(".png")) as image:
+        pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
+    drawn = {tuple(p) for p in np.unique(pixels, axis=0).tolist()}
+    assert {rgb(colour) for colour in REGION_COLOURS} <= drawn
+
+
 def test_bad_input_gets_a_clear_error(planted_dirs, tmp_path):
     missing = runner.invoke(app, ["coverage", "--bank", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1 and "error" in missing.output

@@ -179,3 +179,21 @@ def test_an_estimator_names_a_number_it_cannot_take(options, problem):
     with pytest.raises(InvalidArgumentError, match=problem):
         PoseEstimator("lightning", mode="fast", **options)
     assert PoseEstimator("lightning", mode="fast", threads=None).threads is None
+
+
+@pytest.mark.parametrize("options, problem", [
+    ({"mode": ["best"]}, r"unknown mode \['best'\]; choose one of fast, crop, accurate, best$"),
+    ({"model": ["thunder"]}, r"unknown pose model \['thunder'\]; choose one of lightning, "),
+    ({"mode": "quick"}, r"unknown mode 'quick'; choose one of fast, crop, accurate, best$"),
+])
+def test_estimate_names_the_modes_and_models_for_one_it_does_not_know(pose_jpg, options,
+                                                                     problem):
+    # mode=["x"] once failed on estimate's cache of estimators: "unhashable type: 'list'".
+    import movemirror
+    from movemirror.errors import InvalidArgumentError
+    from movemirror.pose import PoseEstimator
+
+    with pytest.raises(InvalidArgumentError, match=problem):
+        movemirror.estimate(pose_jpg, **options)
+    with pytest.raises(InvalidArgumentError, match=problem):
+        PoseEstimator(**options)

@@ -1,5 +1,6 @@
 """The page's JS copies agree with Python: the keypoint schema (names, order, skeleton,
-left/right pairs), the crop's keypoints, and the pose models' names and files.
+left/right pairs), the crop's keypoints, the coverage map's region colours, and the pose
+models' names and files.
 
 The page's ES modules run in node, as the browser runs them; no DOM is needed to import them.
 """
@@ -83,6 +84,16 @@ def test_crop_centres_on_the_hips_python_names():
     assert (crop["xMin"] + crop["xMax"]) / 2 * 640 == pytest.approx(270)
     assert (crop["yMin"] + crop["yMax"]) / 2 * 480 == pytest.approx(220)
     assert crop["xMax"] - crop["xMin"] < 1  # a crop around the person, not the whole frame
+
+
+def test_regions_take_the_same_colours_on_the_page_and_in_the_report():
+    # The report once labelled every region in one blue, the page each in its own colour.
+    from movemirror.coverage.colours import REGION_COLOURS, label_colour
+
+    js = run_js("coverage.js", "return { colours: m.REGION_COLOURS, "
+                               "labels: m.REGION_COLOURS.map((c) => m.labelColour(c)) };")
+    assert tuple(js["colours"]) == REGION_COLOURS
+    assert js["labels"] == [f"rgb{label_colour(colour)}" for colour in REGION_COLOURS]
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,8 @@ declared type where the schema declares one, whatever Python or numpy types came
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pyarrow as pa
 
@@ -16,7 +18,11 @@ _TYPED_COLUMNS = tuple(METADATA_SCHEMA.names)
 
 
 def arrow_ids(ids) -> pa.Array:
-    """Ids as an Arrow string array: strings as they are, anything else made a string."""
+    """Ids as an Arrow string array: strings as they are, anything else made a string. One id
+    (a string, or a number) is a list of one, as one pose is a batch of one: a string is not
+    read as its characters."""
+    if isinstance(ids, str) or not isinstance(ids, Iterable):
+        ids = [ids]
     if isinstance(ids, (pa.Array, pa.ChunkedArray)):
         array = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         if array.null_count:

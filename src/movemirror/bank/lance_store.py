@@ -278,7 +278,7 @@ def _open(location: str, version: int | None):
 
     uri = join(location, POSES)
     if "://" not in location and not Path(location).is_dir():
-        raise BankError(f"{location}: no bank here (not a directory)")
+        raise BankError(f"{location}: {why_no_bank(location)}")
     try:
         dataset = lance.dataset(uri, version=version)
     except ValueError as error:  # Lance's "not found" and "version not found"
@@ -286,7 +286,7 @@ def _open(location: str, version: int | None):
         if version is not None and "version" in message.lower():
             raise BankError(f"{location}: the bank has no version {version}") from error
         if "not found" in message.lower() or "does not exist" in message.lower():
-            raise BankError(f"{location}: {_why_no_bank(location)}") from error
+            raise BankError(f"{location}: {why_no_bank(location)}") from error
         raise BankError(f"{location}: damaged bank: {message}") from error
     except Exception as error:
         raise BankError(f"{location}: damaged bank: {lance_message(error, location)}"
@@ -295,10 +295,13 @@ def _open(location: str, version: int | None):
     return dataset
 
 
-def _why_no_bank(location: str) -> str:
+def why_no_bank(location: str) -> str:
+    """Why there is no bank at location, in the words every bank command uses."""
     if "://" in location:
         return f"no bank here ({POSES} is missing)"
     folder = Path(location)
+    if not folder.is_dir():
+        return "no bank here (not a directory)"
     state = no_bank_yet(folder)
     if state is not None:
         return state

@@ -43,6 +43,7 @@ from movemirror.vectors import (
     pose_problems,
     to_vectors,
 )
+from movemirror.wording import counted
 
 if TYPE_CHECKING:
     from movemirror.motion.search import MotionIndex
@@ -127,7 +128,8 @@ class PoseBank:
                        index: str = DEFAULT_INDEX, on_invalid: str = "raise") -> PoseBank:
         """Build a bank from poses (N, 17, 3) in pixels.
 
-        ids: N unique strings (default "0".."N-1"). meta: a dict of columns, a list of dicts
+        ids: N unique strings (default "0".."N-1"; a string alone is one id, never its
+        characters). meta: a dict of columns, a list of dicts
         or a pyarrow Table with N rows; an "image" column holds each pose's picture (JPEG
         bytes, saved with the bank and read back by row with image()). Poses of a movement
         carry "frame_time" (seconds) and
@@ -143,7 +145,8 @@ class PoseBank:
         keypoints = as_pose_batch(keypoints)
         id_array = arrow_ids(range(len(keypoints)) if ids is None else ids)
         if len(id_array) != len(keypoints):
-            raise InvalidArgumentError(f"{len(id_array)} ids for {len(keypoints)} poses")
+            raise InvalidArgumentError(f"{counted(len(id_array), 'id')} for "
+                                       f"{counted(len(keypoints), 'pose')}")
         if not all_distinct(id_array):
             raise InvalidArgumentError("ids must be unique")
         columns = arrow_metadata(meta, len(id_array))
@@ -224,7 +227,8 @@ class PoseBank:
         return ids
 
     def contains_ids(self, ids) -> np.ndarray:
-        """(N,) bool: which of some ids the bank holds (saved or added)."""
+        """(N,) bool: which of some ids the bank holds (saved or added); one id (a string)
+        is a list of one, so contains_ids("42") is (1,)."""
         with self._lock:
             return self._id_set().contains(arrow_ids(ids))
 
@@ -320,14 +324,6 @@ class PoseBank:
             if table.num_rows > stored.num_rows:
                 out[name] = table.slice(stored.num_rows)
         return out
-
-    @classmethod
-    def concat(cls, banks: list[PoseBank]) -> PoseBank:
-        banks = [b for b in banks if len(b)] or banks[:1]
-        records = pa.concat_tables([b.records for b in banks], promote_options="default")
-        vectors = np.concatenate([np.asarray(b.vectors) for b in banks])
-        images = [image for b in banks for image in b.images(range(len(b)))]
-        return cls(records, vectors, index=banks[0].index_kind, images=images)
 
     # --- contents -----------------------------------------------------------------------
 

@@ -217,8 +217,8 @@ def upgrade(path: str | Path) -> tuple[int, int]:
     is (only leftovers of an interrupted upgrade are removed)."""
     location = location_of(path)
     found = bank_format(location)
-    if found is None:
-        raise BankError(f"{path}: no bank here")
+    if found is None:  # named as the other bank commands name it: absolute, with why
+        raise BankError(f"{location}: {lance_store.why_no_bank(location)}")
     if found == 2:
         if "://" not in location:
             _remove_format1(Path(location))

@@ -62,12 +62,11 @@ def info(
     if skipped:
         print_skipped(ledger)
         return
-    console.print(f"[bold]{escape(str(bank_dir))}[/]: {counted(len(bank), 'pose')}")
+    # The files the poses come from; the ledger's line below counts every file index read.
+    sources = (f" from {counted(count_sources(bank.records), 'file')}"
+               if len(bank) and "source" in bank.records.column_names else "")
+    console.print(f"[bold]{escape(str(bank_dir))}[/]: {counted(len(bank), 'pose')}{sources}")
     console.print(f"format {bank.format}, version {bank.generation}", highlight=False)
-    columns = bank.records.column_names
-    if "source" in columns:
-        sources = bank.records.column("source").to_pylist()
-        console.print(f"sources: {len(set(sources)):,} files")
     print_tracks(bank)
     if ledger is not None:
         print_ledger(ledger, bank_dir)
@@ -173,6 +172,11 @@ def upgrade(bank_dir: Path = typer.Argument(..., help="The bank directory (forma
                   f"{counted(pictures, 'picture')}", markup=False, highlight=False)
 
 
+def count_sources(records: pa.Table) -> int:
+    """How many files the poses come from: the distinct sources, a pose without one aside."""
+    return len(set(records.column("source").to_pylist()) - {None})
+
+
 def print_tracks(bank) -> None:
     from movemirror.errors import MotionError
     from movemirror.motion.tracks import summarise_tracks
@@ -203,8 +207,10 @@ def print_ledger(table: pa.Table, bank_dir: str | Path) -> None:
 
     stats = ledger_stats(table)
     kinds = ", ".join(counted(n, kind) for kind, n in sorted(stats["kinds"].items()))
-    outcome = ", ".join(f"{n:,} {status}" for status, n in sorted(stats["outcome"].items()))
-    console.print(f"indexed files: {stats['files']:,} ({kinds}): {outcome}")
+    # "indexed" (the files that gave poses) first: the count the bank's first line gives.
+    outcome = ", ".join(f"{n:,} {status}" for status, n in sorted(
+        stats["outcome"].items(), key=lambda item: (item[0] != "indexed", item[0])))
+    console.print(f"files read by index: {stats['files']:,} ({kinds}): {outcome}")
     console.print(f"frames: {stats['frames']:,}; duplicates dropped: "
                   f"{stats['duplicates']:,}; poses refused: {stats['rejected']:,}")
     for reason, n in stats["reasons"]:

@@ -77,8 +77,7 @@ class UncutConsole(Console):
 
     def on_broken_pipe(self) -> None:
         """The reader has gone: print nothing more (rich's own version exits with 1)."""
-        self.quiet = True
-        reader_gone(self.file)
+        stop_printing(self)
 
     def status(self, status, *args, **kwargs):
         """A spinner on a terminal; anywhere else, the status as a line of its own, so that a
@@ -125,6 +124,34 @@ class _TaskLine:
         line = Table.grid(padding=(0, 1))
         line.add_row(before, bar, after)
         yield line
+
+
+def stop_printing(console: Console) -> None:
+    """The reader of `console` has gone: it prints nothing more, and the command goes on."""
+    console.quiet = True
+    reader_gone(console.file)
+
+
+def quiet_typer_consoles() -> None:
+    """Give the consoles typer prints its help and usage errors on our quiet end of a pipe.
+
+    Typer makes a plain rich Console for each, whose on_broken_pipe exits with 1 (and
+    redirects stdout even when the pipe was stderr), so `movemirror --help | head` failed.
+    Typer's own console, theme and width stay as they are; only the broken pipe changes.
+    """
+    from typer import rich_utils
+
+    make = rich_utils._get_rich_console
+    if getattr(make, "ends_quietly", False):  # already done
+        return
+
+    def make_quiet(stderr: bool = False) -> Console:
+        made = make(stderr=stderr)
+        made.on_broken_pipe = lambda: stop_printing(made)  # type: ignore[method-assign]
+        return made
+
+    make_quiet.ends_quietly = True  # type: ignore[attr-defined]
+    rich_utils._get_rich_console = make_quiet
 
 
 def reader_gone(stream) -> None:

@@ -7,5 +7,6 @@ crowds of near-identical poses, and a self-contained HTML report of them.
     holes.py     reference poses far from every bank pose, grouped and ranked
     crowds.py    clusters of near-identical poses and their share of the bank
     analysis.py  all of it for one bank and reference set
+    colours.py   the regions' colours, as the page shows them
     report.py    the HTML report and the map's PNG
 """

@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from movemirror.coverage.analysis import Coverage
+from movemirror.coverage.colours import label_colour, region_colour, rgb
 from movemirror.coverage.holes import hole_sentence, holes_rule
 from movemirror.keypoints import SKELETON_EDGES
 from movemirror.vectors import MIN_SCORE
@@ -22,16 +23,16 @@ SKELETON_SIZE = 96
 _DENSITY_BINS = 40
 _MARGIN = 24
 _HOLE = (214, 39, 40)
-_REGION = (31, 119, 180)
 _REFERENCE = (150, 205, 150)  # pale: the holes stand out
 SHOWN_CROWDS = 10
 SHOWN_HOLES = 10
 
 
 def map_png(coverage: Coverage, size: int = MAP_SIZE, labels: bool = True) -> bytes:
-    """The map: bank density in grey, reference poses green, holes red, region medoids blue;
-    hole groups labelled H1.., regions R1.. (as in the report) unless labels is False (the
-    report writes them as text over the picture, readable at any size)."""
+    """The map: bank density in grey, reference poses green, holes red, each region's medoid
+    ringed in the region's colour (as the page's coverage view colours it); hole groups
+    labelled H1.., regions R1.. (as in the report) unless labels is False (the report writes
+    them as text over the picture, readable at any size)."""
     image = Image.new("RGB", (size, size), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=15)
@@ -51,9 +52,9 @@ def map_png(coverage: Coverage, size: int = MAP_SIZE, labels: bool = True) -> by
                                 strict=True):
             colour, r = (_HOLE, 2.5) if hole else (_REFERENCE, 1.0)
             draw.ellipse([x - r, y - r, x + r, y + r], fill=colour)
-    for region in coverage.regions:
+    for n, region in enumerate(coverage.regions, 1):
         x, y = to_pixels(region.position)
-        draw.ellipse([x - 4, y - 4, x + 4, y + 4], outline=_REGION, width=2)
+        draw.ellipse([x - 4, y - 4, x + 4, y + 4], outline=rgb(region_colour(n)), width=2)
     if labels:
         for text, x, y, colour in map_labels(coverage, size):
             draw.text((x + 6, y - 8), text, fill=colour, font=font, stroke_width=2,
@@ -66,7 +67,8 @@ def map_png(coverage: Coverage, size: int = MAP_SIZE, labels: bool = True) -> by
 def map_labels(coverage: Coverage, size: int = MAP_SIZE
                ) -> list[tuple[str, float, float, tuple[int, int, int]]]:
     """The map's labels as (text, x, y in pixels of the map's PNG, colour): the first
-    SHOWN_HOLES hole groups H1.. at their medoids, the regions R1.. at theirs."""
+    SHOWN_HOLES hole groups H1.. at their medoids in the holes' red, the regions R1.. at
+    theirs, each in its region's colour made readable on white (as the page labels them)."""
     to_pixels = _MapPixels(coverage, size)
     out = []
     holes = coverage.holes
@@ -76,7 +78,7 @@ def map_labels(coverage: Coverage, size: int = MAP_SIZE
             out.append((f"H{n}", float(x), float(y), _HOLE))
     for n, region in enumerate(coverage.regions, 1):
         x, y = to_pixels(region.position)
-        out.append((f"R{n}", float(x), float(y), _REGION))
+        out.append((f"R{n}", float(x), float(y), label_colour(region_colour(n))))
     return out
 
 
@@ -145,9 +147,10 @@ def report_html(coverage: Coverage, bank, title: str, png: bytes | None = None) 
            f"<title>{e(title)}</title><style>{_STYLE}</style></head><body><h1>{e(title)}</h1>"]
     out.append(f"<p>{coverage.bank_size} poses. Map: {e(coverage.map.method.upper())} of the "
                f"poses' normalised x/y, fitted on {len(coverage.drawn)} of them; grey shows "
-               "how many bank poses lie there, blue rings the regions' medoids"
+               "how many bank poses lie there"
                + (", green the reference poses, red the holes" if coverage.holes else "")
-               + ".</p>")
+               + "; each region's medoid is ringed and named (R1..) in the region's colour, "
+               "as on the page's Coverage view.</p>")
     encoded = base64.b64encode(png).decode()
     out.append(f'<div class="map"><img alt="map of the bank\'s poses" '
                f'src="data:image/png;base64,{encoded}">')
@@ -160,7 +163,8 @@ def report_html(coverage: Coverage, bank, title: str, png: bytes | None = None) 
                "each shown by its medoid pose.</p><table><tr><th></th><th>pose</th>"
                "<th>thumbnail</th><th>share of the bank</th><th>most of its poses</th></tr>")
     for n, region in enumerate(coverage.regions, 1):
-        out.append(f"<tr><td>R{n}</td><td>{skeleton_svg(keypoints[region.medoid])}</td>"
+        out.append(f'<tr><td class="region" style="color:rgb{label_colour(region_colour(n))}">'
+                   f"R{n}</td><td>{skeleton_svg(keypoints[region.medoid])}</td>"
                    f"<td>{thumbnail_img(bank, region.medoid)}</td><td>{region.share:.1%}</td>"
                    f"<td>{e(', '.join(region.phrases) or '-')}</td></tr>")
     out.append("</table>")
@@ -221,6 +225,7 @@ table { border-collapse: collapse; margin: 1em 0; }
 td, th { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left;
          vertical-align: middle; }
 td.id { overflow-wrap: anywhere; }
+td.region { font-weight: bold; }
 .map { position: relative; display: inline-block; max-width: 100%; }
 .map img { display: block; max-width: 100%; border: 1px solid #ccc; }
 /* the map's labels stay text-sized however small the map is drawn */

@@ -32,8 +32,8 @@ from movemirror.pose.registry import DEFAULT_MODEL, get_spec
 from movemirror.pose.session import check_session_device, create_session
 from movemirror.pose.single import (
     DEFAULT_MODE,
-    MODES,
     estimate_single,
+    get_strategy,
     pose_score,
     refine,
 )
@@ -97,11 +97,9 @@ class PoseEstimator:
         device: str = "cpu",
     ):
         self.spec = get_spec(model)
-        if mode not in MODES:
-            raise InvalidArgumentError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         self.model = model
         self.mode = mode
-        self.strategy = MODES[mode]
+        self.strategy = get_strategy(mode)
         # Checked now: ONNX Runtime's bindings would refuse a bad threads only at the first
         # estimate, and a max_side of 0 would shrink every photo to one pixel without a word.
         self.threads = None if threads is None else whole_number(threads, "threads")
@@ -292,6 +290,7 @@ _DEFAULT_LOCK = threading.Lock()
 
 def default_estimator(model: str = DEFAULT_MODEL, mode: str = DEFAULT_MODE) -> PoseEstimator:
     """A shared estimator per (model, mode), created on first use."""
+    get_spec(model), get_strategy(mode)  # named errors, before the cache looks them up
     with _DEFAULT_LOCK:
         key = (model, mode)
         if key not in _DEFAULT_ESTIMATORS:

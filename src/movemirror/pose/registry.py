@@ -54,12 +54,11 @@ DEFAULT_MODEL = "thunder"
 
 
 def get_spec(name: str) -> ModelSpec:
-    try:
+    """The model's spec; InvalidArgumentError naming the models for anything else (a list
+    too, which a lookup would refuse as unhashable)."""
+    if isinstance(name, str) and name in MODELS:
         return MODELS[name]
-    except KeyError:
-        choices = ", ".join(MODELS)
-        raise InvalidArgumentError(
-            f"unknown pose model {name!r}; choose one of {choices}") from None
+    raise InvalidArgumentError(f"unknown pose model {name!r}; choose one of {', '.join(MODELS)}")
 
 
 def models_dir() -> Path:

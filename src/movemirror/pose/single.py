@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image
 
+from movemirror.errors import InvalidArgumentError
 from movemirror.pose.crops import (
     CROP_KEYPOINT_SCORE,
     CropTransform,
@@ -66,6 +67,14 @@ MODES: dict[str, Strategy] = {
     "best": replace(_ACCURATE, ensemble="blazepose-heavy"),
 }
 DEFAULT_MODE = "best"
+
+
+def get_strategy(mode: str) -> Strategy:
+    """The mode's strategy; InvalidArgumentError naming the modes for anything else (a list
+    too, which a lookup would refuse as unhashable)."""
+    if isinstance(mode, str) and mode in MODES:
+        return MODES[mode]
+    raise InvalidArgumentError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
 
 
 def estimate_single(net: MoveNet, image: Image.Image, strategy: Strategy) -> np.ndarray:
