@@ -378,10 +378,14 @@ def _scratch(tree, k, turn, weighted):
     from Python): best_d, best_i, acc, heap_bound, heap_node, rest, raw, keys, counts, q, w,
     sums, source."""
     blocks, nodes = len(tree[5]), len(tree[0])
-    source = np.empty(XY_DIM, np.int64)  # weighted: rotation is a permutation of dimensions
-    if weighted:  # (cosine: 52 x 52 comparisons not made for nothing)
-        for d in range(XY_DIM):
-            source[d] = np.argmax(turn[:, d])
+    source = np.zeros(XY_DIM, np.int64)  # weighted: rotation is a permutation of dimensions
+    if weighted:  # (cosine: nothing computed for nothing)
+        # turn's columns hold one 1 each, the rest 0: the row of each column's 1, as a sum
+        # that vectorises (np.argmax over 34 column views: 1.6 us of scratch a weighted
+        # query, now 1.2-1.3; cosine's is 0.2-0.5).
+        for e in range(XY_DIM):
+            for d in range(XY_DIM):
+                source[d] += e * np.int64(turn[e, d] > 0.5)
     return (np.empty(k, np.float32), np.empty(k, np.int64),
             np.empty(tree[5].shape[2], np.float32),
             np.empty(nodes, np.float32), np.empty(nodes, np.int64),  # room for every node
