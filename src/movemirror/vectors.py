@@ -34,8 +34,21 @@ def pose_numbers(keypoints) -> np.ndarray:
                         ) from None
 
 
+_FLOAT32 = np.dtype(np.float32)
+_POSE_SHAPE = (NUM_KEYPOINTS, 3)
+
+
 def as_pose_array(keypoints) -> np.ndarray:
     """Return keypoints as float32 (N, 17, 3); a single (17, 3) pose becomes N = 1."""
+    if (type(keypoints) is np.ndarray and keypoints.dtype is _FLOAT32
+            and keypoints.flags.c_contiguous):
+        # What a server passes: what the general path returns (the same array, or a view of
+        # one pose as a batch of one) without its conversions (one pose: 0.26 against
+        # 0.55-0.96 us).
+        if keypoints.shape == _POSE_SHAPE:
+            return keypoints[None]
+        if keypoints.ndim == 3 and keypoints.shape[1:] == _POSE_SHAPE:
+            return keypoints
     array = pose_numbers(keypoints)
     if array.ndim == 2:
         array = array[None]

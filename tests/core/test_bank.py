@@ -97,6 +97,33 @@ def test_a_k_that_is_not_a_whole_number_is_refused_by_name(real_bank, metric, k)
         bank.search(bank_poses[0], k=k, metric=metric)
 
 
+@pytest.mark.parametrize("metric", ["likeness", "cosine", "weighted", "torso"])
+@pytest.mark.parametrize("mirror", [False, True])
+def test_a_float32_pose_and_plain_int_k_search_as_any_other_input(real_bank, metric, mirror):
+    # search's fast paths (k an int, mirror a bool, a C-contiguous float32 pose or batch)
+    # answer exactly as the general ones (k a numpy integer, mirror a numpy bool, lists of
+    # float64); a bad pose is refused alike.
+    bank, bank_poses, queries = real_bank
+    queries = np.ascontiguousarray(queries[:6], dtype=np.float32)
+    for given in (queries[2], queries):
+        fast = bank.search(given, k=7, metric=metric, mirror=mirror)
+        general = bank.search(given.astype(np.float64).tolist(), k=np.int64(7), metric=metric,
+                              mirror=np.bool_(mirror))
+        rows = len(given) if given.ndim == 3 else 1
+        for a, b in zip(fast, general, strict=True):
+            assert a.dtype == b.dtype and a.shape == b.shape == (rows, 7)
+            np.testing.assert_array_equal(a, b)
+    bad = queries.copy()
+    bad[4, :, 2] = 0.1  # too few confident keypoints
+    with pytest.raises(PoseError) as fast_error:
+        bank.search(bad, k=7, metric=metric, mirror=mirror)
+    with pytest.raises(PoseError) as general_error:
+        bank.search(bad.tolist(), k=np.int64(7), metric=metric, mirror=np.bool_(mirror))
+    assert str(fast_error.value) == str(general_error.value)
+    if metric != "torso":  # (torso names its own problems)
+        assert str(fast_error.value).startswith("pose 4: only 0 confident keypoints")
+
+
 def test_k_may_be_a_numpy_integer(real_bank):
     bank, bank_poses, _ = real_bank
     assert bank.search(bank_poses[0], k=np.int64(3)).indices.shape == (1, 3)

@@ -12,6 +12,7 @@ from movemirror.vectors import (
     VECTOR_DIM,
     XY,
     PoseError,
+    as_pose_array,
     pose_problems,
     to_vectors,
 )
@@ -180,3 +181,26 @@ def test_problems_of_a_mixed_batch_name_each_pose():
                            "at least 5 are needed")
     assert pose_problems(np.zeros((0, 17, 3))) == []
     assert to_vectors(np.zeros((0, 17, 3))).shape == (0, VECTOR_DIM)
+
+
+def test_a_float32_pose_is_taken_as_it_is_and_anything_else_as_before(penn_valid):
+    # as_pose_array's fast path (one C-contiguous float32 ndarray, (17, 3) or (Q, 17, 3))
+    # gives what the general path gives (lists always take it): the same values, shape and
+    # dtype, as a view of the input; other arrays and bad shapes go the general way.
+    poses = np.ascontiguousarray(penn_valid[0][::20011], dtype=np.float32)
+    for taken in (poses[0], poses, poses[:1]):
+        fast = as_pose_array(taken)
+        general = as_pose_array(taken.tolist())
+        assert fast.dtype == general.dtype == np.float32 and fast.flags.c_contiguous
+        np.testing.assert_array_equal(fast, general)
+        assert fast.shape == general.shape and np.shares_memory(fast, taken)
+    for other in (poses[0].astype(np.float64), poses[0].astype(">f4"), poses[:, ::-1][0],
+                  poses[::2]):
+        np.testing.assert_array_equal(as_pose_array(other), as_pose_array(other.tolist()))
+        assert as_pose_array(other).flags.c_contiguous
+    for wrong in (poses[0, :, :2], poses[None], poses[0].reshape(3, 17), poses[0].ravel()):
+        with pytest.raises(PoseError) as fast_error:
+            as_pose_array(np.ascontiguousarray(wrong))
+        with pytest.raises(PoseError) as general_error:
+            as_pose_array(wrong.tolist())
+        assert str(fast_error.value) == str(general_error.value)

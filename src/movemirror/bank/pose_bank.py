@@ -448,8 +448,12 @@ class PoseBank:
         vectorised (naming it), UnknownMetricError for a metric, and InvalidArgumentError
         for k (a whole number, 1 or more) or mirror (True or False).
         """
-        k = whole_number(k, "k")
-        mirror = flag(mirror, "mirror")
+        # The common answers first, without whole_number's isinstance of numbers.Integral
+        # (an abstract class: 0.27 us, of about 2.5 around a one-pose search).
+        if type(k) is not int or k < 1:
+            k = whole_number(k, "k")
+        if mirror is not False and mirror is not True:
+            mirror = flag(mirror, "mirror")
         search_metric(metric)  # an unknown one is told every choice, "likeness" among them
         if metric == LIKENESS:
             return self._search_likeness(queries, k)
