@@ -91,8 +91,8 @@ def index(
                               help="The picture kept with each pose: person (a crop around the "
                                    "person) or frame (the whole frame)."),
     thumb_size: int = typer.Option(DEFAULTS.thumb_size, "--thumb-size", min=64, metavar=PIXELS,
-                                   help="The pictures' longest side at most (a smaller source "
-                                        "is never enlarged)."),
+                                   help="Longest side of each pose's picture, at most (a "
+                                        "smaller source is never enlarged)."),
     attribution: list[Path] = typer.Option([], "--attribution", metavar=FILE,
                                            help="CSV or JSON mapping files to credit and "
                                                 "licence lines (repeatable)."),
