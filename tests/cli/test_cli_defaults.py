@@ -54,7 +54,7 @@ def test_estimate_and_ingestion_keep_their_own_named_modes():
     help_text = _help("pose")
     assert f"[default: {DEFAULT_MODE}]" in help_text and f"[default: {DEFAULT_MODEL}]" in help_text
     assert f"[default: {ARCHIVE_MODE}]" in _help("index")
-    assert f"1<=x<={MAX_PEOPLE}" in help_text
+    assert f"N [1 to {MAX_PEOPLE}]" in help_text
 
 
 def test_help_lists_every_model_mode_and_index_kind():
@@ -80,7 +80,7 @@ def test_movement_search_and_its_benchmark_take_the_librarys_defaults():
     assert (got["queries"], got["large"], got["recall_queries"], got["metric"]) == (
         plan.queries, plan.large, plan.recall_queries, plan.metric)
     assert PoseBank.search_motion.__defaults__[0] == DEFAULT_K
-    assert f"windows: {DEFAULT_K}" in _help("search")
+    assert f"with --clip, {DEFAULT_K})" in _help("search")
 
 
 def _commands(command=None, path=()):

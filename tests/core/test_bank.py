@@ -272,8 +272,11 @@ def test_a_lance_dataset_of_something_else_is_not_a_bank(tmp_path):
 
 
 def test_missing_directory_is_a_clear_error(tmp_path):
-    with pytest.raises(BankError, match="not a directory"):
+    with pytest.raises(BankError, match=r"nowhere: no bank here \(it does not exist\)"):
         PoseBank.load(tmp_path / "nowhere")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(BankError, match=r"file: no bank here \(a file, not a directory\)"):
+        PoseBank.load(tmp_path / "file")
 
 
 def test_extra_tables_are_saved_and_loaded_with_the_bank(real_bank, tmp_path):

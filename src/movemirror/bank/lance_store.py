@@ -300,8 +300,10 @@ def why_no_bank(location: str) -> str:
     if "://" in location:
         return f"no bank here ({POSES} is missing)"
     folder = Path(location)
+    if not folder.exists():
+        return "no bank here (it does not exist)"
     if not folder.is_dir():
-        return "no bank here (not a directory)"
+        return "no bank here (a file, not a directory)"
     state = no_bank_yet(folder)
     if state is not None:
         return state

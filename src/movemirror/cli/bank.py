@@ -14,32 +14,35 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from movemirror.cli.commands import Typer
 from movemirror.cli.console import console, errors, fail
+from movemirror.cli.params import AGE, DIR, FILE, BankArgument, N
 from movemirror.errors import BankError
 from movemirror.keypoints import KEYPOINT_NAMES
 from movemirror.vectors import MIN_SCORE
 from movemirror.wording import counted
 
-app = typer.Typer(help="Inspect and maintain pose banks.", no_args_is_help=True)
-BANK_HELP = "The bank: a directory, or a URI Lance supports (s3://bucket/bank)."
+app = Typer(help="Inspect and maintain pose banks.", no_args_is_help=True)
 
 SKIPPED_CSV_FIELDS = ("path", "kind", "status", "reason")
 
 
 @app.command("info")
 def info(
-    bank_dir: str = typer.Argument(..., help=BANK_HELP),
-    version: int | None = typer.Option(None, "--version", min=1,
+    bank_dir: BankArgument,
+    version: int | None = typer.Option(None, "--version", min=1, metavar=N,
                                        help="An older version to summarise (see `bank history`); "
                                             "the latest by default."),
     skipped: bool = typer.Option(
         False, "--skipped", help="List every file that gave no entry, one a line: its full path, "
                                  "then why (from the bank's ledger), instead of the summary."),
     csv_file: Path | None = typer.Option(
-        None, "--csv", help="Also write every file that gave no entry to this CSV "
-                            f"({', '.join(SKIPPED_CSV_FIELDS)})."),
+        None, "--csv", metavar=FILE,
+        help=f"Also write every file that gave no entry to this CSV "
+             f"({', '.join(SKIPPED_CSV_FIELDS)})."),
 ):
-    """Summarise a bank: entries, sources and how well each keypoint is covered."""
+    """Summarise a bank: its poses, the files they come from, the files `movemirror index`
+    skipped and why, and how well each keypoint is covered."""
     from movemirror.bank import PoseBank
     from movemirror.ingest.ledger import TABLE
 
@@ -80,7 +83,7 @@ def info(
 
 
 @app.command("history")
-def history(bank_dir: str = typer.Argument(..., help=BANK_HELP)):
+def history(bank_dir: BankArgument):
     """List the bank's versions: each commit, when, how many poses and data fragments."""
     from movemirror.bank import storage
 
@@ -99,13 +102,15 @@ def history(bank_dir: str = typer.Argument(..., help=BANK_HELP)):
 
 @app.command("compact")
 def compact(
-    bank_dir: str = typer.Argument(..., help=BANK_HELP),
+    bank_dir: BankArgument,
     keep_versions: int | None = typer.Option(
-        None, "--keep-versions", min=1, help="Then remove all but the newest N versions and "
-                                             "the files only they use (1: the latest alone)."),
+        None, "--keep-versions", min=1, metavar=N,
+        help="Then remove all but the newest N versions and the files only they use (1: the "
+             "latest alone)."),
     prune_older_than: str | None = typer.Option(
-        None, "--prune-older-than", help="Then remove the versions committed more than this "
-                                         "long ago (30m, 12h, 7d, 2w) and their files."),
+        None, "--prune-older-than", metavar=AGE,
+        help="Then remove the versions committed more than this long ago (30m, 12h, 7d, 2w) and "
+             "their files."),
 ):
     """Merge the many small files that appends leave into few (a new version, same poses);
     with --keep-versions or --prune-older-than, also remove old versions (never the
@@ -154,7 +159,8 @@ def parse_age(text: str) -> timedelta:
 
 
 @app.command("upgrade")
-def upgrade(bank_dir: Path = typer.Argument(..., help="The bank directory (format 1).")):
+def upgrade(bank_dir: Path = typer.Argument(..., metavar=DIR,
+                                            help="The bank directory (format 1).")):
     """Convert a format-1 bank (manifest.json, Parquet, thumbs/) to format 2 in place,
     atomically: until the last step it is still the format-1 bank."""
     from movemirror.bank import storage

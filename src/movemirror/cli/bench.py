@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -18,12 +19,37 @@ from movemirror.bench import serve_report
 from movemirror.bench.extra import INSTALL_HINT, missing_bench_packages
 from movemirror.bench.load_level import LOOPS
 from movemirror.cli.choices import index_kinds_help, models_help
+from movemirror.cli.commands import Typer
 from movemirror.cli.console import console, fail
+from movemirror.cli.params import (
+    ADDRESS,
+    DIR,
+    ENGINE,
+    INDEX,
+    LOOP,
+    METHOD,
+    METRIC,
+    MODE,
+    MODEL,
+    MS,
+    PART,
+    PIPELINE,
+    PIXELS,
+    RATE,
+    SECONDS,
+    SIDE,
+    N,
+    listed,
+)
 from movemirror.distances import check_metric
 from movemirror.errors import BankError, UnknownMetricError
 from movemirror.motion.windows import MOTION_METRICS
 
-app = typer.Typer(help="Benchmarks on real data.", no_args_is_help=True)
+app = Typer(help="Benchmarks on real data.", no_args_is_help=True)
+
+# The bank bench serve and bench page serve.
+BenchBank = Annotated[Path | None, typer.Option(
+    "--bank", metavar=DIR, help="Bank to serve (default: one built from LSPET's 6,000 poses).")]
 
 
 def _report(line: str) -> None:
@@ -40,22 +66,25 @@ BANK = bank_bench.Plan()
 
 @app.command("ingest")
 def ingest(
-    limit: int = typer.Option(INGEST.limit, help="How many LSPET photos (0: none)."),
-    model: str = typer.Option(INGEST.model, help=models_help()),
-    mode: str = typer.Option(INGEST.mode, help="Estimator mode (ingestion's by default)."),
+    limit: int = typer.Option(INGEST.limit, min=0, metavar=N,
+                              help="How many LSPET photos (0: none)."),
+    model: str = typer.Option(INGEST.model, metavar=MODEL, help=models_help()),
+    mode: str = typer.Option(INGEST.mode, metavar=MODE,
+                             help="Estimator mode (ingestion's by default)."),
     videos: bool = typer.Option(INGEST.videos, "--videos/--no-videos",
                                 help="Also time the videos."),
-    workers: int = typer.Option(0, help="Worker processes (0: one per core)."),
-    baseline: int = typer.Option(INGEST.baseline,
+    workers: int = typer.Option(0, min=0, metavar=N, help="Worker processes (0: one per core)."),
+    baseline: int = typer.Option(INGEST.baseline, min=0, metavar=N,
                                  help="Photos for the one-worker baseline (0: none)."),
-    every_ms: int = typer.Option(INGEST.every_ms, "--every-ms",
+    every_ms: int = typer.Option(INGEST.every_ms, "--every-ms", min=1, metavar=MS,
                                  help="Video sampling for the video run."),
-    engines: str = typer.Option(",".join(INGEST.engines), "--engine",
+    engines: str = typer.Option(",".join(INGEST.engines), "--engine", metavar=listed(ENGINE),
                                 help="Engines the photos run on, comma-separated (local,ray: "
                                      "Ray's overhead against the local engine, same photos)."),
-    address: str | None = typer.Option(None, "--address",
+    address: str | None = typer.Option(None, "--address", metavar=ADDRESS,
                                        help="The Ray cluster for --engine ray."),
-    out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
+    out: Path | None = typer.Option(None, metavar=DIR,
+                                    help="Also write the results to ingest.json here."),
 ):
     """Index LSPET photos and the sample videos; report frames per second end to end."""
     from movemirror.errors import DatasetMissingError, IngestError
@@ -81,15 +110,17 @@ def ingest(
 
 @app.command("bank")
 def bank(
-    size: int = typer.Option(BANK.size, min=1000, help="Poses in the bank."),
-    append: int = typer.Option(BANK.append, min=1, help="Poses appended to it."),
-    picture_bank: int = typer.Option(BANK.picture_bank, min=10,
+    size: int = typer.Option(BANK.size, min=1000, metavar=N, help="Poses in the bank."),
+    append: int = typer.Option(BANK.append, min=1, metavar=N, help="Poses appended to it."),
+    picture_bank: int = typer.Option(BANK.picture_bank, min=10, metavar=N,
                                      help="Poses of the second bank, each with a picture."),
-    picture_side: int = typer.Option(BANK.picture_side, min=16,
-                                     help="Longest side of the pictures, in pixels."),
-    folder: Path | None = typer.Option(None, help="Where to write the bank (a temporary "
-                                                  "folder inside it, removed after)."),
-    out: Path = typer.Option(Path("bench-results"), help="Directory for bank.json."),
+    picture_side: int = typer.Option(BANK.picture_side, min=16, metavar=PIXELS,
+                                     help="Longest side of the pictures."),
+    folder: Path | None = typer.Option(None, metavar=DIR,
+                                       help="Where to write the bank (a temporary folder "
+                                            "inside it, removed after)."),
+    out: Path = typer.Option(Path("bench-results"), metavar=DIR,
+                             help="Directory for bank.json."),
     quick: bool = typer.Option(False, "--quick", help=(
         f"Small run: {bank_bench.QUICK.size:,} poses, {bank_bench.QUICK.append:,} appended.")),
 ):
@@ -128,34 +159,37 @@ def bank(
 
 @app.command("serve")
 def serve(
-    bank_dir: Path | None = typer.Option(
-        None, "--bank", help="Bank to serve (default: one built from LSPET's 6,000 poses)."),
-    clients: str = typer.Option(",".join(map(str, SERVE.clients)),
+    bank_dir: BenchBank = None,
+    clients: str = typer.Option(",".join(map(str, SERVE.clients)), metavar=listed(N),
                                 help="Concurrent clients per level, comma-separated."),
-    rate: float = typer.Option(SERVE.rate, min=0.1, max=120, help="Poses a second per client."),
-    seconds: float = typer.Option(SERVE.seconds, min=1, max=3600,
+    rate: float = typer.Option(SERVE.rate, min=0.1, max=120, metavar=RATE,
+                               help="Poses a second per client."),
+    seconds: float = typer.Option(SERVE.seconds, min=1, max=3600, metavar=SECONDS,
                                   help="Measured seconds per level (600: a soak test; the "
                                        "server's memory is sampled every second)."),
-    warmup: float = typer.Option(SERVE.warmup, min=0, max=30, help="Unmeasured seconds first."),
-    k: int = typer.Option(SERVE.k, min=1, max=50, help="Matches per query."),
+    warmup: float = typer.Option(SERVE.warmup, min=0, max=30, metavar=SECONDS,
+                                 help="Unmeasured seconds first."),
+    k: int = typer.Option(SERVE.k, min=1, max=50, metavar=N, help="Matches per query."),
     mirror: bool = typer.Option(SERVE.mirror, "--mirror/--no-mirror",
                                 help="Also match each pose mirrored, as the page does."),
-    index: str | None = typer.Option(None, help=index_kinds_help()),
-    workers: int = typer.Option(SERVE.workers, min=1, max=16, help="Server processes."),
-    loops: str = typer.Option(",".join(SERVE.loops), "--loop",
+    index: str | None = typer.Option(None, metavar=INDEX, help=index_kinds_help()),
+    workers: int = typer.Option(SERVE.workers, min=1, max=16, metavar=N,
+                                help="Server processes."),
+    loops: str = typer.Option(",".join(SERVE.loops), "--loop", metavar=listed(LOOP),
                               help="Kinds of client, comma-separated: closed (like the page: "
                                    "one in flight, latest wins), open (sends at the rate "
                                    "whatever the replies)."),
     malformed: int = typer.Option(
-        SERVE.malformed_clients, min=0, max=1000,
+        SERVE.malformed_clients, min=0, max=1000, metavar=N,
         help="Extra clients sending malformed messages at the rate (bad JSON, wrong shapes, "
              "NaN, unknown fields, oversized and binary frames; each answer checked). Each "
              "level then runs --rounds times without them and with them, turn about, and the "
              "others' p99 is compared."),
-    rounds: int = typer.Option(SERVE.rounds, min=1, max=100,
+    rounds: int = typer.Option(SERVE.rounds, min=1, max=100, metavar=N,
                                help="With --malformed: rounds of the comparison, each about "
                                     "2 x (--seconds + --warmup + 0.5) s."),
-    out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
+    out: Path | None = typer.Option(None, metavar=DIR,
+                                    help="Also write the results to serve.json here."),
 ):
     """Matches per second and p50/p99 latency over the WebSocket, on loopback."""
     from movemirror.errors import DatasetMissingError
@@ -182,10 +216,11 @@ def serve(
 
 @app.command("search")
 def search(
-    sizes: str = typer.Option("80000,160000,1000000",
+    sizes: str = typer.Option("80000,160000,1000000", metavar=listed(N),
                               help="Bank sizes, comma-separated; beyond 163,839 real poses the "
                                    "bank is enlarged with transformed copies (10000000 works)."),
-    out: Path = typer.Option(Path("bench-results"), help="Directory for the JSON and the PNG."),
+    out: Path = typer.Option(Path("bench-results"), metavar=DIR,
+                             help="Directory for search.json and search.png."),
     quick: bool = typer.Option(False, "--quick", help="Small run: 20,000 poses, few queries."),
 ):
     """Our index vs numpy brute force vs a vantage-point tree, on real Penn Action poses."""
@@ -219,12 +254,16 @@ def search(
 
 @app.command("coverage")
 def coverage(
-    sizes: str = typer.Option("0,1000000", help="Bank sizes, comma-separated; 0 is the real "
-                                                "training poses (the baseline)."),
-    reference: int = typer.Option(3000, min=2, help="Reference poses from held-out clips."),
-    map_method: str | None = typer.Option(None, "--map", help="umap or pca (default: umap "
-                                                              "where installed)."),
-    out: Path = typer.Option(Path("bench-results"), help="Directory for coverage.json."),
+    sizes: str = typer.Option("0,1000000", metavar=listed(N),
+                              help="Bank sizes, comma-separated; 0 is the real training poses "
+                                   "(the baseline)."),
+    reference: int = typer.Option(3000, min=2, metavar=N,
+                                  help="Reference poses from held-out clips."),
+    map_method: str | None = typer.Option(None, "--map", metavar=METHOD,
+                                          help="How to draw the map: umap or pca (default: "
+                                               "umap where umap-learn is installed)."),
+    out: Path = typer.Option(Path("bench-results"), metavar=DIR,
+                             help="Directory for coverage.json."),
 ):
     """`movemirror coverage` timed, with its peak memory, on Penn Action's poses and on banks
     enlarged with transformed copies (marked *)."""
@@ -247,14 +286,17 @@ def coverage(
 
 @app.command("motion")
 def motion(
-    queries: int = typer.Option(MOTION.queries, min=1, help="Test clips, one movement each."),
-    large: int = typer.Option(MOTION.large, min=0,
+    queries: int = typer.Option(MOTION.queries, min=1, metavar=N,
+                                help="Test clips, one movement each."),
+    large: int = typer.Option(MOTION.large, min=0, metavar=N,
                               help="Poses of the enlarged bank for timing (0: none)."),
-    recall_queries: int = typer.Option(MOTION.recall_queries, min=0,
+    recall_queries: int = typer.Option(MOTION.recall_queries, min=0, metavar=N,
                                        help="Queries also searched exhaustively (seconds "
                                             "each) to measure recall."),
-    metric: str = typer.Option(MOTION.metric, help=f"Distance: {' or '.join(MOTION_METRICS)}."),
-    out: Path = typer.Option(Path("bench-results"), help="Directory for motion.json."),
+    metric: str = typer.Option(MOTION.metric, metavar=METRIC,
+                               help=f"Distance: {' or '.join(MOTION_METRICS)}."),
+    out: Path = typer.Option(Path("bench-results"), metavar=DIR,
+                             help="Directory for motion.json."),
     quick: bool = typer.Option(False, "--quick", help=(
         f"Small run: {QUICK_MOTION.queries} queries, no enlarged bank, "
         f"{QUICK_MOTION.recall_queries} for recall.")),
@@ -283,19 +325,19 @@ def motion(
 
 @app.command("page")
 def page(
-    bank_dir: Path | None = typer.Option(
-        None, "--bank", help="Bank to serve (default: one built from LSPET's 6,000 poses)."),
-    seconds: float = typer.Option(PAGE.seconds, min=2, max=120,
+    bank_dir: BenchBank = None,
+    seconds: float = typer.Option(PAGE.seconds, min=2, max=120, metavar=SECONDS,
                                   help="Measured seconds per model and loop."),
-    models: str = typer.Option(",".join(PAGE.models),
+    models: str = typer.Option(",".join(PAGE.models), metavar=listed(MODEL),
                                help="Comma-separated: lightning, thunder, posenet, blazepose-full, "
                                     "blazepose-heavy, or auto (the page's own choice for this "
                                     "machine)."),
-    loops: str = typer.Option(",".join(PAGE.loops),
+    loops: str = typer.Option(",".join(PAGE.loops), metavar=listed(LOOP),
                               help="Comma-separated: main (the model on the page's thread, as "
                                    "before), worker (in Web Workers, the default) and "
                                    "worker:WxT (W workers of T WASM threads, e.g. worker:1x2)."),
-    out: Path | None = typer.Option(None, help="Also write the results as JSON here."),
+    out: Path | None = typer.Option(None, metavar=DIR,
+                                    help="Also write the results to page.json here."),
 ):
     """Poses per second, p95 camera-to-screen latency and where each frame's time goes (grab,
     wait, resize, infer, transfer, draw, send) of the page's camera loop in headless Chromium,
@@ -320,16 +362,22 @@ def page(
 
 @app.command("pose")
 def pose(
-    start: int = typer.Option(1000, min=0, help="First LSPET photo (0-based; the modes were "
-                                                "tuned on the first 1,000)."),
-    count: int = typer.Option(5000, min=1, help="LSPET photos for PCK."),
-    models: str = typer.Option("", help="Only these models, comma-separated (default: all)."),
-    modes: str = typer.Option("", help="Only these modes, comma-separated (default: all)."),
-    speed_images: int = typer.Option(400, min=0, help="Photos for the speed run (0: none)."),
-    workers: int = typer.Option(0, min=0, help="Threads (0: one per core)."),
+    start: int = typer.Option(1000, min=0, metavar=N,
+                              help="First LSPET photo (0-based; the modes were tuned on the "
+                                   "first 1,000)."),
+    count: int = typer.Option(5000, min=1, metavar=N, help="LSPET photos for PCK."),
+    models: str = typer.Option("", metavar=listed(MODEL),
+                               help="Only these models, comma-separated (default: all)."),
+    modes: str = typer.Option("", metavar=listed(MODE),
+                              help="Only these modes, comma-separated (default: all)."),
+    speed_images: int = typer.Option(400, min=0, metavar=N,
+                                     help="Photos for the speed run (0: none)."),
+    workers: int = typer.Option(0, min=0, metavar=N, help="Threads (0: one per core)."),
     quick: bool = typer.Option(False, "--quick", help="Small run: 200 photos, 100 for speed."),
-    parts: str = typer.Option("speed,pck,coco,tfjs", help="Which measurements, comma-separated."),
-    out: Path = typer.Option(Path("bench-results"), help="Directory for pose.json."),
+    parts: str = typer.Option("speed,pck,coco,tfjs", metavar=listed(PART),
+                              help="Which measurements, comma-separated."),
+    out: Path = typer.Option(Path("bench-results"), metavar=DIR,
+                             help="Directory for pose.json."),
 ):
     """PCK@0.2 on LSPET, OKS AP on COCO, agreement with TF.js and images/s, per model and mode."""
     from movemirror.bench.pose import SINGLE_RUNS, Plan, run, table, write_json
@@ -362,17 +410,21 @@ def pose(
 @app.command("quality")
 def quality(
     pipeline: list[str] = typer.Option(
-        None, "--pipeline", help="ARCHIVE/QUERY/METRIC\\[/mirror]\\[/refuse=SCORE]\\[/rerank=K], "
+        None, "--pipeline", metavar=PIPELINE,
+        help="ARCHIVE/QUERY/METRIC, then as needed /mirror, /refuse=SCORE and /rerank=K; "
         "repeatable (default: true poses, the original Move Mirror, today's defaults). A side "
         "is truth, single:MODEL:MODE, ingest:MODEL:MODE or page:BLAZEPOSE_MODEL:MODE (as the "
         "page runs BlazePose, from Lightning's pose). rerank=K: METRIC re-ranks the exact "
         "cosine top K. METRIC learned: the two-stage search with maps learned from the "
         "archive photos' own two estimates (no truth; rerank=K sets its stage one's K)."),
-    archive: int = typer.Option(4000, min=1, max=4000, help="Archive photos (LSPET 1..N)."),
-    queries: int = typer.Option(1000, min=1, max=1000,
+    archive: int = typer.Option(4000, min=1, max=4000, metavar=N,
+                                help="Archive photos (LSPET 1..N)."),
+    queries: int = typer.Option(1000, min=1, max=1000, metavar=N,
                                 help="Query photos per half (tuning from 4001, report from 5001)."),
-    workers: int = typer.Option(0, min=0, help="Estimation workers (0: the cores left free)."),
-    out: Path = typer.Option(Path("bench-results"), help="Directory for quality.json."),
+    workers: int = typer.Option(0, min=0, metavar=N,
+                                help="Estimation workers (0: the cores left free)."),
+    out: Path = typer.Option(Path("bench-results"), metavar=DIR,
+                             help="Directory for quality.json."),
 ):
     """Do matches look like the query? Judged on LSPET's true poses, per pipeline."""
     from movemirror.bench import quality as quality_bench
@@ -400,12 +452,15 @@ def quality(
 
 @app.command("quality-video")
 def quality_video(
-    frames: int = typer.Option(120, min=2, max=120, help="The clip's first N frames."),
-    archive: int = typer.Option(4000, min=1, max=4000, help="Archive photos (LSPET 1..N)."),
+    frames: int = typer.Option(120, min=2, max=120, metavar=N, help="The clip's first N frames."),
+    archive: int = typer.Option(4000, min=1, max=4000, metavar=N,
+                                help="Archive photos (LSPET 1..N)."),
     archive_side: str = typer.Option(
-        "ingest:thunder:crop", help="How the archive is searched: truth, single:MODEL:MODE or "
-        "ingest:MODEL:MODE (judged on the true poses either way)."),
-    out: Path = typer.Option(Path("bench-results"), help="Directory for quality-video.json."),
+        "ingest:thunder:crop", metavar=SIDE,
+        help="How the archive is searched: truth, single:MODEL:MODE or ingest:MODEL:MODE "
+             "(judged on the true poses either way)."),
+    out: Path = typer.Option(Path("bench-results"), metavar=DIR,
+                             help="Directory for quality-video.json."),
 ):
     """Does a smoothed or consensus query pose pick better matches on video than the raw one?"""
     from movemirror.bench import quality_report

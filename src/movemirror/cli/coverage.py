@@ -10,6 +10,7 @@ import typer
 
 from movemirror.bank.storage import bank_format
 from movemirror.cli.console import console, fail
+from movemirror.cli.params import FILE, METHOD, METRIC, REF, BankOption
 from movemirror.cli.search import read_pose_file
 from movemirror.coverage.holes import COVERAGE_METRIC
 from movemirror.distances import BOX_VECTOR_METRICS
@@ -48,22 +49,22 @@ def read_reference(path: Path) -> tuple[np.ndarray, list[str]]:
 
 
 def coverage(
-    bank_dir: str = typer.Option(..., "--bank", help="The bank: a directory, or a URI Lance "
-                                                   "opens (s3://bucket/banks/mine)."),
+    bank_dir: BankOption,
     against: Path | None = typer.Option(
-        None, "--against", help="Reference poses to find the holes with: another bank, a "
-                                "query log (serve --log-queries), a folder of pose JSON files, "
-                                "or one pose JSON file."),
-    out: Path = typer.Option(Path("coverage.html"), "--out",
+        None, "--against", metavar=REF,
+        help="Reference poses to find the holes with: another bank, a query log (serve "
+             "--log-queries), a folder of pose JSON files, or one pose JSON file."),
+    out: Path = typer.Option(Path("coverage.html"), "--out", metavar=FILE,
                              help="The HTML report; the map's PNG goes beside it (.png)."),
-    metric: str = typer.Option(COVERAGE_METRIC, help=f"Distance for the holes: "
-                                                     f"{' or '.join(BOX_VECTOR_METRICS)}."),
+    metric: str = typer.Option(COVERAGE_METRIC, metavar=METRIC,
+                               help=f"Distance for the holes: {' or '.join(BOX_VECTOR_METRICS)}."),
     mirror: bool = typer.Option(False, "--mirror",
                                 help="Fold mirrored poses together: a pose and its mirror "
                                      "image take one place on the map, and holes are sought "
                                      "with mirrored matches."),
     map_method: str | None = typer.Option(
-        None, "--map", help="umap or pca (default: umap where umap-learn is installed)."),
+        None, "--map", metavar=METHOD,
+        help="How to draw the map: umap or pca (default: umap where umap-learn is installed)."),
 ):
     """Write a report of what a bank covers: a map of its poses, its crowds of near-identical
     poses, how often each keypoint is seen and, with --against, its holes."""

@@ -20,8 +20,26 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from movemirror.cli.choices import models_help, modes_help
+from movemirror.cli.choices import either, models_help, modes_help
 from movemirror.cli.console import UncutProgress, console, fail
+from movemirror.cli.params import (
+    ADDRESS,
+    DEVICE,
+    DIR,
+    DISTANCE,
+    ENGINE,
+    FILE,
+    FRACTION,
+    KIND,
+    MODE,
+    MODEL,
+    MS,
+    PIXELS,
+    SCORE,
+    SECONDS,
+    SOURCE,
+    N,
+)
 from movemirror.ingest.engines import DEFAULT_ENGINE, ENGINES
 from movemirror.ingest.report import EXAMPLES_PER_REASON, group_by_reason
 from movemirror.ingest.run import COMMIT_EVERY_SECONDS
@@ -39,56 +57,65 @@ QUALITY = DEFAULTS.quality
 
 
 def index(
-    sources: list[Path] = typer.Argument(..., help="Photos, videos or folders (recursive)."),
-    bank_dir: str = typer.Option(..., "--bank", help="The bank to create or add to: a "
+    sources: list[Path] = typer.Argument(..., metavar=SOURCE,
+                                         help="Photos, videos or folders (recursive)."),
+    bank_dir: str = typer.Option(..., "--bank", metavar=DIR, help="The bank to create or add to: a "
                                  "directory, or a URI Lance supports (s3://bucket/bank)."),
-    model: str = typer.Option(DEFAULTS.model, help=models_help()),
-    mode: str = typer.Option(DEFAULTS.mode, help=modes_help() + " The default is crop: on "
-                             "LSPET, a best-mode archive keeps more photos but its matches "
-                             "are only about 0.01 of the oracle gap closer to the query "
-                             "(`movemirror bench quality`), at a tenth of the photos a second."),
-    every_ms: int = typer.Option(DEFAULTS.every_ms, "--every-ms", min=1,
+    model: str = typer.Option(DEFAULTS.model, metavar=MODEL, help=models_help()),
+    mode: str = typer.Option(DEFAULTS.mode, metavar=MODE,
+                             help=modes_help() + " The default is crop: on LSPET, a best-mode "
+                             "archive keeps more photos but its matches are only about 0.01 of "
+                             "the oracle gap closer to the query (`movemirror bench quality`), "
+                             "at a tenth of the photos a second."),
+    every_ms: int = typer.Option(DEFAULTS.every_ms, "--every-ms", min=1, metavar=MS,
                                  help="Sample videos every this many milliseconds."),
-    min_score: float = typer.Option(QUALITY.min_pose_score, "--min-score",
+    min_score: float = typer.Option(QUALITY.min_pose_score, "--min-score", metavar=SCORE,
                                     help="Minimum pose score."),
     min_keypoints: int = typer.Option(
-        QUALITY.min_keypoints, "--min-keypoints", min=0, max=NUM_KEYPOINTS,
+        QUALITY.min_keypoints, "--min-keypoints", min=0, max=NUM_KEYPOINTS, metavar=N,
         help=f"Minimum confident keypoints (score >= {QUALITY.keypoint_score:g})."),
     full_body: bool = typer.Option(QUALITY.full_body, "--full-body/--any-body",
                                    help="Keep only people seen from head to ankle."),
     min_size: float = typer.Option(QUALITY.min_person_size, "--min-size", min=0.0,
+                                   metavar=FRACTION,
                                    help="Minimum person height (or width) as a fraction of "
                                         "the frame's shorter side."),
     largest_only: bool = typer.Option(DEFAULTS.largest_only, "--largest-only",
                                       help="Keep only the largest person of each frame."),
-    max_people: int = typer.Option(DEFAULTS.max_people, "--max-people", min=1,
+    max_people: int = typer.Option(DEFAULTS.max_people, "--max-people", min=1, metavar=N,
                                    help="People per frame at most."),
-    dedup: float = typer.Option(DEFAULTS.dedup, "--dedup", min=0.0,
+    dedup: float = typer.Option(DEFAULTS.dedup, "--dedup", min=0.0, metavar=DISTANCE,
                                 help="Drop a video pose closer than this (cosine distance) to "
                                      "the last one kept for that person; 0 keeps all."),
-    thumb: str = typer.Option(DEFAULTS.thumb, help="Thumbnail: 'person' (a crop) or 'frame'."),
-    thumb_size: int = typer.Option(DEFAULTS.thumb_size, "--thumb-size", min=64,
-                                   help="Thumbnail longest side."),
-    attribution: list[Path] = typer.Option([], "--attribution", help="CSV or JSON mapping "
-                                           "files to credit and licence lines (repeatable)."),
+    thumb: str = typer.Option(DEFAULTS.thumb, metavar=KIND,
+                              help="The picture kept with each pose: person (a crop around the "
+                                   "person) or frame (the whole frame)."),
+    thumb_size: int = typer.Option(DEFAULTS.thumb_size, "--thumb-size", min=64, metavar=PIXELS,
+                                   help="Longest side of each pose's picture, at most (a "
+                                        "smaller source is never enlarged)."),
+    attribution: list[Path] = typer.Option([], "--attribution", metavar=FILE,
+                                           help="CSV or JSON mapping files to credit and "
+                                                "licence lines (repeatable)."),
     detect_every: int = typer.Option(
-        DEFAULTS.detect_every, "--detect-every", min=1,
+        DEFAULTS.detect_every, "--detect-every", min=1, metavar=N,
         help="In videos, find people (MultiPose) on one sampled frame in this many and follow "
              "them on the crops of their last poses in between (also at scene cuts and when "
              "someone is lost); 1, the default, finds them on every frame."),
-    workers: int = typer.Option(0, "--workers", min=0,
+    workers: int = typer.Option(0, "--workers", min=0, metavar=N,
                                 help="Worker processes, or Ray actors (0: one per core)."),
-    engine: str = typer.Option(DEFAULT_ENGINE, "--engine",
-                               help=f"Where the work runs: {' or '.join(ENGINES)} (a Ray "
+    engine: str = typer.Option(DEFAULT_ENGINE, "--engine", metavar=ENGINE,
+                               help=f"Where the work runs: {either(ENGINES)} (a Ray "
                                     "cluster; needs the cluster extra)."),
-    address: str | None = typer.Option(None, "--address",
+    address: str | None = typer.Option(None, "--address", metavar=ADDRESS,
                                        help="The Ray cluster to join, e.g. 10.0.0.5:6379 or "
                                             "auto (default: Ray starts on this machine)."),
-    device: str = typer.Option("auto", "--device",
-                               help=f"Run the models on {', '.join(DEVICES)}: auto takes a CUDA "
-                                    "GPU where onnxruntime-gpu and a device exist."),
+    device: str = typer.Option("auto", "--device", metavar=DEVICE,
+                               help=f"Where the models run: {either(DEVICES)} (auto: CUDA where "
+                                    "onnxruntime-gpu is installed and a device is found, else "
+                                    "the CPU)."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Start the bank over."),
     commit_every: float = typer.Option(COMMIT_EVERY_SECONDS, "--commit-every", min=0.0,
+                                       metavar=SECONDS,
                                        help="Save progress at least this often (seconds)."),
 ):
     """Find the poses in photos and videos and add them to a bank.

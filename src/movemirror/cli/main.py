@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 try:
-    import typer
-
     from movemirror.cli import bank, bench, coverage, index, pose, search, serve
+    from movemirror.cli.commands import Typer
     from movemirror.cli.console import quiet_typer_consoles
 except KeyboardInterrupt:  # Ctrl-C while the commands load: quiet, as once they run
     raise SystemExit(130) from None
 
 quiet_typer_consoles()  # `movemirror --help | head` ends as quietly as our own output
-app = typer.Typer(
+app = Typer(
     name="movemirror",
     help="Pose search over your own photos and videos.",
     no_args_is_help=True,

@@ -11,24 +11,26 @@ from rich.table import Table
 
 from movemirror.cli.choices import models_help, modes_help
 from movemirror.cli.console import console, errors, fail
+from movemirror.cli.params import IMAGE, MODE, MODEL, PATH, SCORE, N
 from movemirror.pose import DEFAULT_MODE, DEFAULT_MODEL
 from movemirror.pose.multipose import MAX_PEOPLE
 from movemirror.wording import counted
 
 
 def pose(
-    images: list[Path] = typer.Argument(..., help="Image files (JPEG, PNG, WebP, ...)."),
-    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help=models_help()),
-    mode: str = typer.Option(DEFAULT_MODE, help=modes_help()),
-    max_people: int = typer.Option(1, "--max-people", min=1, max=MAX_PEOPLE,
+    images: list[Path] = typer.Argument(..., metavar=IMAGE,
+                                        help="Image files (JPEG, PNG, WebP, ...)."),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", metavar=MODEL, help=models_help()),
+    mode: str = typer.Option(DEFAULT_MODE, metavar=MODE, help=modes_help()),
+    max_people: int = typer.Option(1, "--max-people", min=1, max=MAX_PEOPLE, metavar=N,
                                    help="Find up to this many people (MultiPose finds them)."),
-    min_score: float | None = typer.Option(None, "--min-score", min=0.0, max=1.0,
+    min_score: float | None = typer.Option(None, "--min-score", min=0.0, max=1.0, metavar=SCORE,
                                            help="Pose score below which no pose is reported."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per image."),
-    draw: Path | None = typer.Option(None, "--draw",
+    draw: Path | None = typer.Option(None, "--draw", metavar=PATH,
                                      help="Draw the skeletons on the image into this PNG "
                                           "(with several images: a folder)."),
-    threads: int | None = typer.Option(None, min=1, help="ONNX Runtime threads."),
+    threads: int | None = typer.Option(None, min=1, metavar=N, help="ONNX Runtime threads."),
 ):
     """Estimate poses; print keypoints (a table, or JSON with --json) and optionally draw them."""
     from movemirror.pose import (

@@ -11,7 +11,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from movemirror.cli.choices import either
 from movemirror.cli.console import console, fail
+from movemirror.cli.params import CLIP_OR_VIDEO, METRIC, POSE_OR_PHOTO, BankOption, N
 from movemirror.distances import DEFAULT_METRIC, SEARCH_METRICS, search_metric
 from movemirror.errors import (
     BankError,
@@ -155,20 +157,21 @@ def read_clip(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def search(
+    bank_dir: BankOption,
     pose_file: Path | None = typer.Argument(
-        None, help="A JSON file with 17 keypoints (x, y, score), or a photo (JPEG, PNG, "
-                   "WebP): its most confident person's pose."),
-    bank_dir: str = typer.Option(..., "--bank", help="The bank: a directory, or a URI Lance "
-                                 "supports (s3://bucket/bank)."),
+        None, metavar=POSE_OR_PHOTO, show_default=False,
+        help="A JSON file with 17 keypoints (x, y, score), or a photo (JPEG, PNG, WebP): its "
+             "most confident person's pose."),
     clip: Path | None = typer.Option(
-        None, "--clip", help="Search by movement instead: a JSON list of timed poses "
-                             '([{"time": s, "keypoints": [\\[x, y, score] * 17]}, ...]) or a '
-                             "video (poses estimated about 10 times a second)."),
-    k: int | None = typer.Option(None, "-k", min=1, help=(
-        f"How many matches (default {POSES_K}; windows: {DEFAULT_K}).")),
+        None, "--clip", metavar=CLIP_OR_VIDEO,
+        help="Search by movement instead: a JSON list of timed poses "
+             '([{"time": s, "keypoints": [\\[x, y, score] * 17]}, ...]) or a video (poses '
+             "estimated about 10 times a second)."),
+    k: int | None = typer.Option(None, "-k", min=1, metavar=N, help=(
+        f"How many matches (default {POSES_K}; with --clip, {DEFAULT_K}).")),
     metric: str | None = typer.Option(
-        None, help=f"Distance: {' or '.join(SEARCH_METRICS)} (default {DEFAULT_METRIC}; windows: "
-                   f"{MOTION_METRIC})."),
+        None, metavar=METRIC, help=f"Distance: {either(SEARCH_METRICS)} (default "
+                                   f"{DEFAULT_METRIC}; with --clip, {MOTION_METRIC})."),
     mirror: bool = typer.Option(False, "--mirror", help="Also match the mirrored pose."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ):

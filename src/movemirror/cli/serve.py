@@ -14,24 +14,25 @@ from rich.text import Text
 
 from movemirror.cli.choices import index_kinds_help
 from movemirror.cli.console import console, errors, fail
+from movemirror.cli.params import DIR, HOST, INDEX, PORT, BankOption, N
 from movemirror.errors import BankError
 from movemirror.wording import counted
 
 
 def serve(
-    bank_dir: str = typer.Option(..., "--bank", help="The bank: a directory, or a URI Lance "
-                                                     "supports (s3://bucket/bank)."),
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, min=0, max=65535, help="Port to listen on."),
+    bank_dir: BankOption,
+    host: str = typer.Option("127.0.0.1", metavar=HOST, help="Address to listen on."),
+    port: int = typer.Option(8000, min=0, max=65535, metavar=PORT, help="Port to listen on."),
     web_modules: Path | None = typer.Option(
-        None, help="web/node_modules with TF.js and the models (found by default)."
+        None, metavar=DIR, help="web/node_modules with TF.js and the models (found by default)."
     ),
-    index: str | None = typer.Option(None, help=index_kinds_help()),
+    index: str | None = typer.Option(None, metavar=INDEX, help=index_kinds_help()),
     workers: int = typer.Option(
-        1, min=1, max=64, help="Server processes, each with the bank (for many clients)."
+        1, min=1, max=64, metavar=N,
+        help="Server processes, each with the bank (for many clients)."
     ),
     log_queries: Path | None = typer.Option(
-        None, "--log-queries", metavar="FOLDER",
+        None, "--log-queries", metavar=DIR,
         help="Log each searched pose (keypoints only, the minute, its best distance and metric; "
              "never an image or an address) to this folder of Parquet parts. Off by default."),
     follow: bool = typer.Option(
