@@ -180,6 +180,7 @@ class RayEngine:
         global _owner
         started_here = not ray.is_initialized()
         passes = self._passes(ray, units, settings)
+        last: object = _END
         try:
             if started_here:
                 _owner = threading.current_thread()
@@ -190,13 +191,13 @@ class RayEngine:
                 if stop.is_set():
                     break
         except BaseException as error:  # noqa: BLE001 - raised again in the run's thread
-            results.put(error)
-        else:
-            results.put(_END)
+            last = error
         finally:
             passes.close()
             if started_here:
-                _stopping.set()
+                _stopping.set()  # before the run can end: the process waits for the stop
+            results.put(last)
+            if started_here:
                 ray.shutdown()
                 _stopping.clear()
 
