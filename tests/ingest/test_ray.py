@@ -3,7 +3,9 @@ one CPU each), with real photos, a real video cut into segments and the real mod
 
 from __future__ import annotations
 
+import logging
 import shutil
+import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 
 from movemirror.bank import PoseBank
-from movemirror.ingest.engines.ray import ACTOR_START_SECONDS
+from movemirror.ingest.engines.ray import ACTOR_START_SECONDS, LANCE_FORK_WARNING, QUIET, quiet_ray
 from movemirror.ingest.quality import QualityFilter
 from movemirror.ingest.run import SilentReporter, run_index
 from movemirror.ingest.work import Settings, process_unit
@@ -215,3 +217,41 @@ def test_a_node_removed_mid_run_still_gives_the_full_bank(cluster, sources, loca
     assert time.perf_counter() - started < ACTOR_START_SECONDS
     assert not [reason for _, reason in summary.skipped if reason.startswith("failed")]
     assert_same_bank(PoseBank.load(bank_dir), local_bank)
+
+
+def test_only_the_notes_a_user_can_do_nothing_with_are_dropped():
+    quiet_ray()
+    for name, notes in QUIET.items():
+        logger = logging.getLogger(name)
+        seen: list[str] = []
+        handler = logging.Handler(logging.INFO)
+        handler.emit = lambda record, seen=seen: seen.append(record.getMessage())
+        logger.addHandler(handler)
+        try:
+            for note in notes:
+                logger.warning("%s, and more", note)
+            logger.warning("Something a user must see")
+        finally:
+            logger.removeHandler(handler)
+        assert seen == ["Something a user must see"], name
+
+
+def test_index_without_an_address_starts_a_ray_of_its_own_and_prints_no_ray_notes(
+        cluster, lspet_images, tmp_path):
+    # This module's cluster runs on this machine: ray.init() without an address joins a Ray it
+    # finds running, and refused `--workers 1` there (num_cpus is for a Ray it starts).
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for image in lspet_images[:2]:
+        shutil.copy(image, photos / image.name)
+    command = [sys.executable, "-m", "movemirror.cli.main", "index", str(photos),
+               "--bank", str(tmp_path / "bank"), "--engine", "ray", "--workers", "1",
+               "--model", "lightning", "--mode", "fast", "--max-people", "1", "--any-body",
+               "--min-size", "0", "--min-score", "0", "--min-keypoints", "5"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "ray (started on this machine), 1 actor" in done.stdout
+    assert PoseBank.load(tmp_path / "bank").ids  # the photos' poses, committed
+    for note in [*(note for notes in QUIET.values() for note in notes), LANCE_FORK_WARNING,
+                 "Starting execution of Dataset"]:
+        assert note not in done.stderr

@@ -66,6 +66,9 @@ def time_run(sources, settings: Settings, workers: int, engine: str = "local",
             started = time.perf_counter()
             summary = run_index(sources, scratch / "bank", settings, engine=runner,
                                 reporter=arrivals)
+            # A Ray started by the run stops after it returns, while the CLI reports; `index`
+            # waits for it before it exits, so its stop counts in the seconds end to end.
+            stop_seconds = _wait_stopped(engine)
             seconds = time.perf_counter() - started
         bank = PoseBank.load(scratch / "bank", verify=False)
         _ = bank.records  # a loaded bank reads them on first use: before the folder goes
@@ -91,8 +94,17 @@ def time_run(sources, settings: Settings, workers: int, engine: str = "local",
         # CPU seconds of this process and all it started (workers, Ray's daemons and actors;
         # not a cluster elsewhere): what an engine costs, whatever else the cores are doing.
         **cpu_figures(cpu, summary.frames, summary.frames_after_first),
+        "stop_seconds": round(stop_seconds, 2),  # within seconds: the engine stopping after
         "load_average": [round(v, 2) for v in os.getloadavg()],  # at the end of the run
     }, bank
+
+
+def _wait_stopped(engine: str) -> float:
+    if engine != "ray":
+        return 0.0
+    from movemirror.ingest.engines.ray import wait_stopped
+
+    return wait_stopped()
 
 
 def cpu_figures(cpu: TreeCpu, frames: int, frames_after_first: int) -> dict:

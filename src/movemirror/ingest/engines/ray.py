@@ -17,6 +17,10 @@ reported like an unreadable file; a unit lost with its node (the actor died, the
 dropped) simply has no result and runs again in the next pass. The driver keeps the first
 result of each unit and commits each pose id once, so nothing is added twice.
 
+The passes run on a thread of the engine's own, which also starts Ray when there is no
+cluster to join and stops it when the run has its last result: the run commits and reports
+while Ray's daemons stop (1-2 s), and the process waits for them before it exits.
+
 On a small cluster Ray Data's per-operator resource reservation starves an operator of the
 CPUs it needs (a 2-CPU map over an actor pool hangs for minutes): it is switched off here, and
 a plan that needs more CPUs or GPUs than the cluster has is refused at once.
@@ -24,10 +28,15 @@ a plan that needs more CPUs or GPUs than the cluster has is refused at once.
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
 import pickle
+import queue
+import threading
+import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 from movemirror.errors import ClusterError
 from movemirror.ingest.work import Settings, Unit, UnitResult, process_unit
@@ -47,8 +56,41 @@ ACTOR_START_SECONDS = 120.0
 # below this.
 NEVER_DOWNSCALE = -1.0
 INSTALL_HINT = "pip install 'movemirror[cluster]' (make setup installs it)"
+# What Ray and Ray Data say on stderr at every run that a user can do nothing with, by the
+# logger that says it: notes of the start (ray.init runs on the run's results thread; token
+# authentication, a safe default, is on) and of each pass (no progress bars; its end). Ray
+# Data's note of a pass's start is switched off in its DataContext. Every other message shows.
+QUIET = {
+    "ray._private.worker": ("SIGTERM handler is not set",),
+    "ray._private.authentication.authentication_token_setup": (
+        "Token authentication is enabled for this Ray cluster",),
+    "ray.data._internal.progress": ("Progress bars disabled",),
+    "ray.data._internal.execution.streaming_executor": ("execution finished in",),
+}
+# Ray's daemons are started by forking this process: Lance, imported here, warns in each child
+# that it is not fork-safe, but the child runs Ray's program at once, never Lance.
+LANCE_FORK_WARNING = "lance is not fork-safe"
 
 Process = Callable[[Unit, Settings, object], UnitResult]
+
+
+class _Quiet(logging.Filter):
+    def __init__(self, notes: tuple[str, ...]):
+        super().__init__()
+        self.notes = notes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(note in message for note in self.notes)
+
+
+def quiet_ray() -> None:
+    """Drops QUIET's notes at the loggers that make them (once per process)."""
+    for name, notes in QUIET.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _Quiet) for f in logger.filters):
+            logger.addFilter(_Quiet(notes))
+    warnings.filterwarnings("ignore", message=LANCE_FORK_WARNING, category=UserWarning)
 
 
 def import_ray():
@@ -112,15 +154,52 @@ class RayEngine:
         if not units:
             return
         ray = import_ray()
-        started_here = not ray.is_initialized()
-        if started_here:
-            self._connect(ray)
+        quiet_ray()
+        # After Ray's own exit handler (imported with Ray), so run before it.
+        atexit.unregister(_wait_at_exit)
+        atexit.register(_wait_at_exit)
+        wait_stopped()  # a Ray started here for an earlier run is down first
+        results: queue.Queue = queue.Queue()
+        stop = threading.Event()
+        threading.Thread(target=self._work, args=(ray, units, settings, results, stop),
+                         name="ray engine", daemon=True).start()
         try:
-            self._plan(ray.cluster_resources())
-            yield from self._passes(ray, units, settings)
+            while (item := results.get()) is not _END:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
         finally:
+            stop.set()  # the run stopped early: the engine stops at its next result
+
+    def _work(self, ray, units: list[Unit], settings: Settings, results: queue.Queue,
+              stop: threading.Event) -> None:
+        """Runs on a thread of its own, which stops the Ray it started once the run has
+        its last result: ray.shutdown() takes 1-2 s (its daemons stopped one by one), in
+        which the run commits its last results and reports. (Stopped from another thread
+        once this one has ended, Ray waits 5 s more.)"""
+        global _owner
+        started_here = not ray.is_initialized()
+        passes = self._passes(ray, units, settings)
+        last: object = _END
+        try:
+            if started_here:
+                _owner = threading.current_thread()
+                self._connect(ray)
+            self._plan(ray.cluster_resources())
+            for result in passes:
+                results.put(result)
+                if stop.is_set():
+                    break
+        except BaseException as error:  # noqa: BLE001 - raised again in the run's thread
+            last = error
+        finally:
+            passes.close()
+            if started_here:
+                _stopping.set()  # before the run can end: the process waits for the stop
+            results.put(last)
             if started_here:
                 ray.shutdown()
+                _stopping.clear()
 
     def _connect(self, ray) -> None:
         options = dict(include_dashboard=False, log_to_driver=False, logging_level="warning",
@@ -132,7 +211,9 @@ class RayEngine:
                 # Ray started here would send usage statistics to its makers: movemirror
                 # makes no network calls at run time (a user's own setting wins).
                 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-                ray.init(num_cpus=self.workers or None, **options)
+                # "local": a Ray of its own, where no address would join any Ray already
+                # running on this machine (another user's, another run's).
+                ray.init(address="local", num_cpus=self.workers or None, **options)
         except (ConnectionError, RuntimeError, ValueError) as error:
             raise ClusterError(f"cannot reach the Ray cluster at {self.address or 'local'}: "
                                f"{error}") from error
@@ -142,7 +223,7 @@ class RayEngine:
         self.device = cluster_device(self.requested_device, gpus)
         self.actors = plan_actors(self.workers, cpus, gpus, self.device)
 
-    def _passes(self, ray, units: list[Unit], settings: Settings) -> Iterator[UnitResult]:
+    def _passes(self, ray, units: list[Unit], settings: Settings) -> Generator[UnitResult]:
         todo = {_key(unit): unit for unit in units}
         last_failure: dict[tuple, str] = {}
         for _ in range(self.attempts):
@@ -196,6 +277,7 @@ class RayEngine:
             actor_pool_util_downscaling_threshold=NEVER_DOWNSCALE)
         context.max_errored_blocks = -1  # a block lost with its node is retried by the next pass
         context.enable_progress_bars = False
+        context.print_on_execution_start = False
         context.execution_options.preserve_order = False
         if hasattr(context, "wait_for_min_actors_s"):
             context.wait_for_min_actors_s = ACTOR_START_SECONDS
@@ -220,6 +302,26 @@ class RayEngine:
             first_line = (str(error).strip().splitlines() or [""])[0]
             raise ClusterError(f"the run on Ray failed: {type(error).__name__}: "
                                f"{first_line}") from error
+
+
+_END = object()  # the engine's thread has handed over every result
+_owner: threading.Thread | None = None  # the engine's thread that last started Ray here
+_stopping = threading.Event()  # set while that thread stops Ray
+
+
+def wait_stopped() -> float:
+    """Waits until a Ray started here by an engine has stopped; the seconds waited."""
+    started = time.perf_counter()
+    if _owner is not None:
+        _owner.join()
+    return time.perf_counter() - started
+
+
+def _wait_at_exit() -> None:
+    """At exit, a Ray on its way down stops first (the engine's thread is a daemon, so that
+    Ctrl-C during a unit leaves at once, and Ray's own exit handler then stops it)."""
+    if _stopping.is_set():
+        wait_stopped()
 
 
 def cluster_device(requested: str, gpus: int) -> Device:
