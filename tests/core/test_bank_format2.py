@@ -195,6 +195,18 @@ def test_a_format1_bank_opens_read_only(format1_bank):
     assert len(PoseBank.load(path)) == 40
 
 
+def test_a_format1_bank_gone_is_named_as_every_bank_command_names_it(format1_bank):
+    # Format 1's reader once said "not a directory" of a folder that was not there at all.
+    path, _ = format1_bank
+    path.rename(path.with_name("moved"))
+    with pytest.raises(BankError, match=r"old: no bank here \(it does not exist\)$"):
+        format1.read_bank(path)
+    path.write_text("")
+    with pytest.raises(BankError, match=r"old: no bank here \(a file, not a directory\)$"):
+        format1.read_bank(path)
+    format1.read_bank(path.with_name("moved"))  # the bank itself is intact where it went
+
+
 def test_upgrade_converts_in_place_with_pictures_and_ledger(format1_bank):
     path, original = format1_bank
     result = runner.invoke(app, ["bank", "upgrade", str(path)])

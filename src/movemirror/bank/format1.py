@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from movemirror.bank.lance_store import why_no_bank
 from movemirror.errors import BankError
 from movemirror.files import file_sha256, sync_files, write_json_atomic
 
@@ -131,7 +132,7 @@ def manifest_generation(manifest: dict) -> str:
 def read_manifest(path: Path) -> dict:
     manifest_path = path / MANIFEST
     if not path.is_dir():
-        raise BankError(f"{path}: no bank here (not a directory)")
+        raise BankError(f"{path}: {why_no_bank(str(path))}")
     if not manifest_path.is_file():
         raise BankError(f"{path}: no bank here ({MANIFEST} is missing)")
     try:
