@@ -26,6 +26,7 @@ from movemirror.cli.params import (
     DIR,
     ENGINE,
     INDEX,
+    K_FLAGS,
     LOOP,
     METHOD,
     METRIC,
@@ -169,13 +170,13 @@ def serve(
                                        "server's memory is sampled every second)."),
     warmup: float = typer.Option(SERVE.warmup, min=0, max=30, metavar=SECONDS,
                                  help="Unmeasured seconds first."),
-    k: int = typer.Option(SERVE.k, min=1, max=50, metavar=N, help="Matches per query."),
+    k: int = typer.Option(SERVE.k, *K_FLAGS, min=1, max=50, metavar=N, help="Matches per query."),
     mirror: bool = typer.Option(SERVE.mirror, "--mirror/--no-mirror",
                                 help="Also match each pose mirrored, as the page does."),
     index: str | None = typer.Option(None, metavar=INDEX, help=index_kinds_help()),
     workers: int = typer.Option(SERVE.workers, min=1, max=16, metavar=N,
                                 help="Server processes."),
-    loops: str = typer.Option(",".join(SERVE.loops), "--loop", metavar=listed(LOOP),
+    loops: str = typer.Option(",".join(SERVE.loops), "--loop", "--loops", metavar=listed(LOOP),
                               help="Kinds of client, comma-separated: closed (like the page: "
                                    "one in flight, latest wins), open (sends at the rate "
                                    "whatever the replies)."),
@@ -332,7 +333,7 @@ def page(
                                help="Comma-separated: lightning, thunder, posenet, blazepose-full, "
                                     "blazepose-heavy, or auto (the page's own choice for this "
                                     "machine)."),
-    loops: str = typer.Option(",".join(PAGE.loops), metavar=listed(LOOP),
+    loops: str = typer.Option(",".join(PAGE.loops), "--loops", "--loop", metavar=listed(LOOP),
                               help="Comma-separated: main (the model on the page's thread, as "
                                    "before), worker (in Web Workers, the default) and "
                                    "worker:WxT (W workers of T WASM threads, e.g. worker:1x2)."),

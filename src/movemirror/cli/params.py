@@ -59,6 +59,10 @@ SINGLE = (DIR, FILE, PATH, SOURCE, IMAGE, POSE_OR_PHOTO, CLIP_OR_VIDEO, REF, N, 
           INDEX, ENGINE, DEVICE, KIND, METHOD, LOOP, PART, PIPELINE, SIDE)
 VOCABULARY = frozenset((*SINGLE, *map(listed, SINGLE)))
 
+# How an option shared by several commands is spelled: the same ways in each of them, so that
+# what one command taught works in the others (tests/cli/test_option_spellings.py checks all).
+K_FLAGS = ("-k", "--k")
+
 BANK_HELP = "The bank: a directory, or a URI Lance supports (s3://bucket/bank)."
 
 # The bank a command reads, as `bank info DIR` and `serve --bank DIR` take it.

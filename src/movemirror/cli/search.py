@@ -13,7 +13,7 @@ from rich.text import Text
 
 from movemirror.cli.choices import either
 from movemirror.cli.console import console, fail
-from movemirror.cli.params import CLIP_OR_VIDEO, METRIC, POSE_OR_PHOTO, BankOption, N
+from movemirror.cli.params import CLIP_OR_VIDEO, K_FLAGS, METRIC, POSE_OR_PHOTO, BankOption, N
 from movemirror.distances import DEFAULT_METRIC, SEARCH_METRICS, search_metric
 from movemirror.errors import (
     BankError,
@@ -167,7 +167,7 @@ def search(
         help="Search by movement instead: a JSON list of timed poses "
              '([{"time": s, "keypoints": [\\[x, y, score] * 17]}, ...]) or a video (poses '
              "estimated about 10 times a second)."),
-    k: int | None = typer.Option(None, "-k", min=1, metavar=N, help=(
+    k: int | None = typer.Option(None, *K_FLAGS, min=1, metavar=N, help=(
         f"How many matches (default {POSES_K}; with --clip, {DEFAULT_K}).")),
     metric: str | None = typer.Option(
         None, metavar=METRIC, help=f"Distance: {either(SEARCH_METRICS)} (default "
