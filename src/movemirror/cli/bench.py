@@ -42,6 +42,7 @@ from movemirror.cli.params import (
     N,
     listed,
 )
+from movemirror.cli.values import NotTaken, whole_numbers
 from movemirror.distances import check_metric
 from movemirror.errors import BankError, UnknownMetricError
 from movemirror.motion.windows import MOTION_METRICS
@@ -195,13 +196,11 @@ def serve(
     """Matches per second and p50/p99 latency over the WebSocket, on loopback."""
     from movemirror.errors import DatasetMissingError
 
-    levels = [int(n) for n in clients.split(",") if n.strip()]
-    if not levels or min(levels) < 1 or max(levels) > 1000:
-        raise typer.BadParameter("clients: 1 to 1000 each, e.g. 1,50,200")
+    levels = whole_numbers(clients, "--clients", 1, 1000, example="1,50,200")
     kinds = tuple(loop.strip() for loop in loops.split(",") if loop.strip())
     if not kinds or set(kinds) - set(LOOPS):
-        raise typer.BadParameter(f"--loop: one or more of {', '.join(LOOPS)}")
-    plan = serve_bench.Plan(bank_dir=bank_dir, clients=tuple(levels), rate=rate,
+        raise NotTaken("--loop", f"one or more of {', '.join(LOOPS)}, comma-separated", loops)
+    plan = serve_bench.Plan(bank_dir=bank_dir, clients=levels, rate=rate,
                             seconds=seconds, warmup=warmup, k=k, index=index, workers=workers,
                             loops=kinds, malformed_clients=malformed, rounds=rounds,
                             mirror=mirror)
@@ -230,15 +229,10 @@ def search(
     from movemirror.bench.turns import Schedule
     from movemirror.errors import DatasetMissingError
 
-    try:
-        bank_sizes = tuple(int(s.replace("_", "")) for s in sizes.split(",") if s.strip())
-    except ValueError:
-        raise typer.BadParameter("sizes: whole numbers, e.g. 80000,160000") from None
+    bank_sizes = whole_numbers(sizes, "--sizes", 1, example="80000,160000")
     if quick:
         plan = Plan(sizes=(20_000,), queries=200, weighted_queries=50, single_queries=100,
                     schedule=Schedule(round_s=0.05))
-    elif not bank_sizes or min(bank_sizes) < 1:
-        raise typer.BadParameter("sizes: at least one positive bank size")
     else:
         plan = Plan(sizes=bank_sizes)
     try:
@@ -271,12 +265,8 @@ def coverage(
     from movemirror.bench import coverage as coverage_bench
     from movemirror.errors import DatasetMissingError
 
-    try:
-        plan = coverage_bench.Plan(tuple(int(s) for s in sizes.split(",")), reference,
-                                   map_method)
-    except ValueError:
-        raise fail(f"--sizes must be whole numbers separated by commas, not {sizes!r}",
-                   2) from None
+    plan = coverage_bench.Plan(whole_numbers(sizes, "--sizes", 0, example="0,1000000"),
+                               reference, map_method)
     try:
         results = coverage_bench.run(plan, report=_report)
     except DatasetMissingError as error:

@@ -1,7 +1,8 @@
 """The typer classes every movemirror command is made with, so that its usage line and help
 name what goes in each argument and option (its metavar, from cli/params.py), never a Python
 type: `movemirror bank info [OPTIONS] DIR`, `--port PORT [0 to 65535]`, and a flag shows
-nothing, where typer alone writes `{bank_dir}`, `<int range> [0<=x<=65535]` and `<bool>`."""
+nothing, where typer alone writes `{bank_dir}`, `<int range> [0<=x<=65535]` and `<bool>`; and
+so that a number it cannot read is refused in words (cli/values.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+from movemirror.cli.values import NotTaken, number_in_words, range_in_words
 
 
 class PlainArgument(TyperArgument):
@@ -38,17 +41,18 @@ class PlainOption(TyperOption):
     def _get_number_range_help_str(self) -> str | None:
         return range_in_words(self.min, self.max)
 
+    def process_value(self, ctx, value: Any) -> Any:
+        try:
+            return super().process_value(ctx, value)
+        except typer.BadParameter as error:
+            from pydantic import ValidationError  # what typer reads values with
 
-def range_in_words(low: float | None, high: float | None) -> str | None:
-    """"at least 1", "at most 6", "0 to 65535", or None: without bounds, or only a lower
-    bound of 0, which a count, a size or a time says already."""
-    if high is None and not low:
-        return None
-    if high is None:
-        return f"at least {low:g}"
-    if low is None:
-        return f"at most {high:g}"
-    return f"{low:g} to {high:g}"
+            annotation = self.type_descriptor.annotation
+            if annotation not in (int, float) or not isinstance(error.__cause__,
+                                                                ValidationError):
+                raise
+            wanted = number_in_words(annotation is int, self.min, self.max)
+            raise NotTaken(self.opts[0], wanted, value) from None
 
 
 def plain(param: Any) -> Any:
