@@ -30,8 +30,8 @@ class PlainArgument(TyperArgument):
 
 
 class PlainOption(TyperOption):
-    """An option shown with its metavar and its range in words; a flag takes no value, so it
-    shows none."""
+    """An option shown with its metavar and its range in words (a flag takes no value, so it
+    shows none), and a number it does not take refused in the same words."""
 
     def display_type_rich(self, ctx) -> str | None:
         if self.is_flag or self.count:
