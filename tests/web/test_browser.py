@@ -264,6 +264,9 @@ def test_a_dropped_photo_is_matched(open_page, bank):
     }""", data)
     wait_for(page, "() => window.movemirror.source === 'photo' && "
                    "window.movemirror.matches.length > 0")
+    # The picture is swapped in once decoded, after its matches came (on a busy machine the
+    # attribute was read before that: None).
+    wait_for(page, "() => !document.querySelector('#match-image').hidden")
     assert page.get_attribute("#match-image", "data-match-id") in set(bank.ids)
     traffic.assert_only_keypoints_left()
 
