@@ -198,8 +198,8 @@ def index(
 
 
 def interrupted(bank_dir: str, saved: int | None, every: float) -> str:
-    """What an interrupted run left: the bank as its last commit saved it (saved: its size
-    then, if this run is known to have committed), as earlier runs left it, or no bank."""
+    """What an interrupted run left: the bank as this run's last commit saved it (saved: its
+    size then, if this run is known to have committed), as the last save left it, or no bank."""
     from movemirror.bank import storage
     from movemirror.errors import BankError
 
@@ -210,15 +210,15 @@ def interrupted(bank_dir: str, saved: int | None, every: float) -> str:
     if saved is not None:
         kept = (f"{bank_dir} keeps what was saved ({saved:,} poses in all at this run's last "
                 "commit); the work since is done again")
-    elif found is None:
-        kept = (f"{bank_dir} keeps what was saved (progress is saved every {every:g} s); the "
-                "work since is done again")
-    elif found:
-        kept = (f"{bank_dir} keeps what earlier runs saved; this run stopped before its first "
-                f"save (progress is saved every {every:g} s), so its work is done again")
-    else:
+    elif found is False:
         kept = (f"this run stopped before its first save (progress is saved every {every:g} "
                 f"s), so {bank_dir} holds no bank yet")
+    else:
+        # A bank out of reach, or one whose last save may be an earlier run's or this run's:
+        # a run's first commit can land just before the run hears of it (CI once saw "earlier
+        # runs saved" said of a run's own commit).
+        kept = (f"{bank_dir} keeps what was saved (progress is saved every {every:g} s); the "
+                "work since is done again")
     return f"interrupted: {kept}: run the same command again to go on from there"
 
 
