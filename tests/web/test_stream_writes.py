@@ -4,6 +4,7 @@ behind a reply share its write to the socket, each still its own WebSocket frame
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -53,21 +54,28 @@ def counting_server(bank):
         yield server
 
 
-def test_a_burst_gets_its_frames_in_a_few_writes(counting_server, bank):
+@pytest.mark.parametrize("pieces", [1, 10])
+def test_a_burst_gets_its_frames_in_a_few_writes(counting_server, bank, pieces):
+    """In one piece, or in ten a few milliseconds apart (as a loaded server reads a burst:
+    then a superseded query can be the first owed when the sender wakes)."""
     texts = [message(bank.keypoints[i % 20], id=f"q{i}", k=2) for i in range(100)]
     texts[50] = '{"id": "bad", "keypoints": [[1, 2, 1]], "width": 9, "height": 9}'
     url = counting_server.url.replace("http://", "ws://") + "/api/stream"
+    size = len(texts) // pieces
     with connect(url) as ws:
         CountingProtocol.writes.clear()
-        send_burst(ws, texts)
+        for start in range(0, len(texts), size):
+            send_burst(ws, texts[start:start + size])
+            time.sleep(0.01)
         replies = [json.loads(ws.recv(timeout=10)) for _ in texts]
     writes = list(CountingProtocol.writes)
     assert [r["id"] for r in replies] == [f"q{i}" if i != 50 else "bad" for i in range(100)]
     kinds = [r["type"] for r in replies]
     assert kinds[50] == "error" and kinds[-1] == "matches"
-    assert kinds.count("superseded") >= 90
-    # One write a search at most (and the close): far fewer than the 100 frames.
-    assert len(writes) <= kinds.count("matches") + 2 < 20, (writes, kinds)
+    assert kinds.count("superseded") >= (75 if pieces == 1 else 50)  # test_stream: why not 90
+    # One write a search (superseded frames go with the answer behind them, however the
+    # burst was read), one for the error frame at most, and the close.
+    assert len(writes) <= kinds.count("matches") + 2 < 30, (writes, kinds)
 
 
 def test_take_ready_stops_at_the_next_query_to_answer(bank):

@@ -177,6 +177,13 @@ class OwedReplies:
         while not self._items:
             self._changed.clear()
             await self._changed.wait()
+        return self._pop()
+
+    def take_nowait(self):
+        """The item owed next, or None when nothing is owed; without waiting."""
+        return self._pop() if self._items else None
+
+    def _pop(self):
         item = self._items.popleft()
         if item is self._newest:
             self._newest = None
@@ -348,27 +355,45 @@ async def _send_replies(websocket: WebSocket, state: ServerState, replies: OwedR
     the server can (movemirror.server.websocket)."""
     send_many = can_send_many(websocket.scope)
     while True:
-        item = await replies.take()
-        if isinstance(item, tuple):
-            await websocket.close(*item)
-            return
-        if isinstance(item, Waiting):
-            item = (superseded_frame(item.query.id) if item.superseded
-                    else await _answer(state, item, recent, refusals))
-        texts = [item, *replies.take_ready()]
-        if send_many:
+        texts, close = await _next_write(replies, state, recent, refusals)
+        if send_many and texts:
             # A close owed right behind (after a bad message's error frame) goes in the
             # same write: a client that is closed costs one write fewer.
-            close = replies.take_close()
             if close is not None or len(texts) > 1:
                 await websocket.send(send_many_message(texts, close))
             else:
-                await websocket.send_text(item)
+                await websocket.send_text(texts[0])
             if close is not None:
                 return
             continue
         for text in texts:
             await websocket.send_text(text)
+        if close is not None:
+            await websocket.close(*close)
+            return
+
+
+async def _next_write(replies: OwedReplies, state: ServerState, recent: RecentPoses,
+                      refusals: TokenBucket) -> tuple[list[str], tuple[int, str] | None]:
+    """The frames owed next that can go out together, and the close owed right behind them
+    (or None): everything ready up to and including one search's answer, then what is
+    ready behind it. A superseded query always has its newer query behind it, so the
+    frames of a burst read in pieces still go out with an answer, not in writes of their own."""
+    texts: list[str] = []
+    item = await replies.take()
+    while item is not None:
+        if isinstance(item, tuple):
+            return texts, item
+        if isinstance(item, str):
+            texts.append(item)
+        elif item.superseded:
+            texts.append(superseded_frame(item.query.id))
+        else:
+            texts.append(await _answer(state, item, recent, refusals))
+            texts.extend(replies.take_ready())
+            return texts, replies.take_close()
+        item = replies.take_nowait()
+    return texts, None
 
 
 async def _answer(state: ServerState, waiting: Waiting, recent: RecentPoses,
