@@ -36,6 +36,8 @@ def _said(*args: str) -> str:
     ("bench pose --parts x", "--parts takes one or more of speed, pck, coco, tfjs, "
                              "comma-separated, not 'x'"),
     ("bench pose --parts ,", "--parts takes one or more of speed, pck, coco, tfjs"),
+    ("bench pose --parts=", "--parts takes one or more of speed, pck, coco, tfjs"),
+    ("bench page --models=", "--models takes one or more of lightning,"),
     ("bench pose --models x", "--models takes one or more of lightning, thunder, "
                               "blazepose-full, blazepose-heavy, posenet, multipose, "
                               "comma-separated, not 'x'"),

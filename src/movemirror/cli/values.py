@@ -106,13 +106,13 @@ def choice(names: Iterable[str]) -> Callable:
 
 
 def choices(names: Iterable[str], example: str = "",
-            allowed: Callable[[str], bool] | None = None) -> Callable:
-    """choice's twin for a comma-separated option: its value is checked as some_of does (an
-    empty value passes, for an option whose default is "all")."""
+            allowed: Callable[[str], bool] | None = None, empty: bool = False) -> Callable:
+    """choice's twin for a comma-separated option: its value is checked as some_of does;
+    empty=True lets "" pass, for an option whose default, "", means all of them."""
     names = tuple(names)
 
     def check(param: typer.CallbackParam, value: str | None) -> str | None:
-        if value:
+        if value is not None and not (empty and value == ""):
             some_of(value, param.opts[0], names, example, allowed)
         return value
 
