@@ -1,4 +1,5 @@
-"""`movemirror bank info`'s tracks line reads as English for one moving track and for several."""
+"""`movemirror bank info`'s tracks line reads as English for one moving track, for several,
+and for a bank of photos, where none moves."""
 
 from __future__ import annotations
 
@@ -24,14 +25,25 @@ def _tracks_line(monkeypatch, tracks: list[str | None], times: list[float | None
 
 def test_one_moving_track_takes_part(monkeypatch):
     line = _tracks_line(monkeypatch, ["a", "a", "a", None], [0.0, 0.5, 1.0, None])
-    assert line == ("tracks: 2; 1 of two timed poses or more (3 poses, 1.0 s in all) takes part "
-                    "in movement search")
+    assert line == "tracks: 2; 1 moves (3 poses, 1.0 s in all) and takes part in movement search"
 
 
 def test_two_moving_tracks_take_part(monkeypatch):
     line = _tracks_line(monkeypatch, ["a", "a", "b", "b"], [0.0, 0.5, 0.0, 2.0])
-    assert line == ("tracks: 2; 2 of two timed poses or more (4 poses, 2.5 s in all) take part "
-                    "in movement search")
+    assert line == "tracks: 2; 2 move (4 poses, 2.5 s in all) and take part in movement search"
+
+
+def test_a_bank_of_photos_says_that_none_moves_and_what_would(monkeypatch):
+    # Once "tracks: 3; 0 of two timed poses or more (0 poses, 0.0 s in all) take part in
+    # movement search".
+    line = _tracks_line(monkeypatch, [None, None, None], [None, None, None])
+    assert line == ("tracks: 3; none moves (movement search needs tracks of two timed poses "
+                    "or more: a person followed through a video)")
+
+
+def test_single_timed_poses_do_not_move_either(monkeypatch):
+    line = _tracks_line(monkeypatch, ["a", "b", None], [0.0, 0.5, None])
+    assert line.startswith("tracks: 3; none moves (")
 
 
 def test_a_bank_of_one_pose_reads_as_english(tmp_path):

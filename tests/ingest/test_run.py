@@ -488,9 +488,9 @@ def test_cli_indexes_into_and_searches_a_bank_on_s3(some_photos, s3_bank, tmp_pa
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    (["--engine", "spark"], "--engine must be local or ray"),
+    (["--engine", "spark"], "--engine takes local or ray, not 'spark'"),
     (["--address", "10.0.0.5:6379"], "--address is for --engine ray"),
-    (["--device", "tpu"], "--device must be one of auto, cpu, cuda"),
+    (["--device", "tpu"], "--device takes auto, cpu or cuda, not 'tpu'"),
 ])
 def test_cli_refuses_unknown_engines_and_devices(some_photos, tmp_path, options, message):
     out = subprocess.run(_cli(str(some_photos), "--bank", str(tmp_path / "bank"), *options),

@@ -270,6 +270,39 @@ def test_the_window_index_gives_exact_distances_never_better_than_brute_force(cl
         assert mine.distance == pytest.approx(reference, rel=1e-5)
 
 
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_window_index_finds_k_tracks_when_that_many_can_match(clips, data):
+    """Asked for more windows than its candidates once held tracks (128 windows a speed, a
+    few tracks' worth), the default search returns min(k, the tracks a window of the movement
+    fits in), as the exhaustive search does: banks of 20-40 real clips cut to 0.7-2.5 s, so
+    some are too short for the movement; k up to more than the bank's tracks."""
+    numbers = list(clips)
+    chosen = data.draw(st.lists(st.sampled_from(numbers[:80]), min_size=20, max_size=40,
+                                unique=True))
+    lengths = data.draw(st.lists(st.integers(20, 75), min_size=len(chosen),
+                                 max_size=len(chosen)))
+    cut = {c: (clips[c][0][:n], clips[c][1][:n], None) for c, n in zip(chosen, lengths,
+                                                                         strict=True)}
+    bank = make_bank(cut, chosen)
+    poses, times, _ = clips[data.draw(st.sampled_from(numbers[80:]))]
+    length = data.draw(st.integers(30, 60))
+    start = data.draw(st.integers(0, len(poses) - length))
+    query = (poses[start:start + length], times[start:start + length])
+    # A window fits in a track when the track lasts the movement's duration at some speed.
+    needs = min(SPEEDS) * (query[1][-1] - query[1][0])
+    matchable = sum(times_of[-1] - times_of[0] >= needs - 1e-9 for _, times_of, _ in
+                    cut.values())
+    k = data.draw(st.integers(1, len(chosen) + 5))
+    found = bank.search_motion(*query, k=k)
+    truth = bank.search_motion(*query, k=k, exhaustive=True)
+    assert len(truth) == min(k, matchable)
+    assert len(found) == len(truth)
+    assert len({m.track for m in found}) == len(found)
+    for mine, best in zip(found, truth, strict=True):
+        assert mine.distance >= best.distance - 1e-9
+
+
 def test_the_window_index_recall_on_movements_of_other_clips(clips):
     """Measured: how many of the exhaustive search's top 5 tracks the default search finds,
     for 2-second movements of held-out clips in a bank of 80 clips."""

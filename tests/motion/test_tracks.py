@@ -102,5 +102,5 @@ def test_bank_info_counts_tracks_and_their_duration(penn, tmp_path):
                            str(tmp_path / "bank")], capture_output=True, text=True, timeout=120)
     assert info.returncode == 0, info.stderr
     seconds = (n1 - 1 + n2 - 1) / 30
-    assert (f"tracks: 6; 2 of two timed poses or more ({n1 + n2:,} poses, {seconds:.1f} s in "
-            "all) take part in movement search") in info.stdout
+    assert (f"tracks: 6; 2 move ({n1 + n2:,} poses, {seconds:.1f} s in all) and take part in "
+            "movement search") in info.stdout

@@ -100,8 +100,8 @@ def test_missing_models_tell_what_to_run(pose_jpg, tmp_path, monkeypatch):
 
 def test_unknown_model_is_refused(pose_jpg):
     result = runner.invoke(app, ["pose", str(pose_jpg), "--model", "openpose"])
-    assert result.exit_code == 1
-    assert "unknown model" in result.stderr
+    assert result.exit_code == 2  # a usage error
+    assert "--model takes lightning, thunder" in result.stderr
 
 
 def test_search_takes_a_photo_and_finds_its_own_pose_first(models_ready, pose_jpg, shared,

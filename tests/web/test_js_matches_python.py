@@ -1,6 +1,6 @@
 """The page's JS copies agree with Python: the keypoint schema (names, order, skeleton,
 left/right pairs), the crop's keypoints, the coverage map's region colours, and the pose
-models' names and files.
+models' names and files (`bench page --models` takes the page's).
 
 The page's ES modules run in node, as the browser runs them; no DOM is needed to import them.
 """
@@ -110,6 +110,14 @@ def test_browser_models_are_named_as_in_python(js_models):
         assert name in MODELS, f"the page's model {name!r} is not in movemirror.pose.MODELS"
         assert spec["file"] == MODELS[name].tfjs_name
         assert spec["inputSize"] == MODELS[name].input_size
+
+
+def test_bench_page_takes_the_models_the_page_runs(js_models):
+    # `bench page --models` refuses any other name at once (it once waited 120 s for the page).
+    from movemirror.bench.page import AUTO, PAGE_MODELS
+
+    assert tuple(js_models["models"]) == PAGE_MODELS
+    assert run_js("model_choice.js", "return m.AUTO;") == AUTO
 
 
 def test_server_serves_exactly_the_browser_models_files(js_models):

@@ -67,6 +67,15 @@ STAGES = ("grab", "wait", "resize", "infer", "transfer", "draw", "send")
 LOOPS = ("main", "worker")  # where the page runs the model: its own thread (before) or a worker
 
 
+def is_loop(spec: str) -> bool:
+    """Whether loop_options takes spec."""
+    try:
+        loop_options(spec)
+    except ValueError:
+        return False
+    return True
+
+
 def loop_options(spec: str) -> dict[str, str]:
     """The page's query for a loop: "main", "worker" (the page's own choice of workers and
     WASM threads) or "worker:WxT" (W workers of T threads each, e.g. worker:1x2)."""
@@ -128,7 +137,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
                 choice: window.movemirror.modelChoice,
                 countTrials: window.movemirror.detector.estimator.countTrials ?? [],
                 frameTimings: window.movemirror.frameTimings()})""")
-            if not model or model == "auto":
+            if not model or model == AUTO:
                 # Auto matches at once and tries the more accurate models in the background:
                 # when it settled, and what each trial measured (the live loop's rate too).
                 page.wait_for_function("() => window.movemirror.modelChoice !== null",
@@ -143,7 +152,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
     elapsed = (after["now"] - before["now"]) / 1000
     frames = state["frameTimings"]
     return {
-        "requested_model": model or "auto", "model": state["model"], "loop": state["loop"],
+        "requested_model": model or AUTO, "model": state["model"], "loop": state["loop"],
         "requested_loop": loop or "",
         "backend": state["backend"], "backend_details": state["details"],
         "workers": state["workers"] if state["loop"] == "worker" else 0,
@@ -156,7 +165,7 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
         "backend_trial_ms_per_pose": state["timings"],
         "seconds_to_first_match": round(first_s, 2),
         "seconds_to_first_matches": round(ready_s, 2),
-        "seconds_to_model_choice": round(choice_s, 2) if not model or model == "auto" else None,
+        "seconds_to_model_choice": round(choice_s, 2) if not model or model == AUTO else None,
         "measured_seconds": round(elapsed, 2),
         "frames_per_second": (after["frames"] - before["frames"]) / elapsed,
         "screen_frames_per_second": (after["screen"] - before["screen"]) / elapsed,
@@ -173,7 +182,11 @@ def measure_page(url: str, webcam: Path, seconds: float = 10.0, model: str | Non
     }
 
 
-DEFAULT_MODELS = ("lightning", "thunder")  # named as movemirror.pose.MODELS (and the page)
+# The models the page runs, named as its detector.js MODELS (tests/web/test_js_matches_python.py
+# holds them equal), and AUTO, the page's own choice among them (model_choice.js AUTO).
+PAGE_MODELS = ("lightning", "thunder", "posenet", "blazepose-full", "blazepose-heavy")
+AUTO = "auto"
+DEFAULT_MODELS = ("lightning", "thunder")
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ SINGLE_RUNS: tuple[tuple[str, str], ...] = (
 )
 
 
+PARTS = ("speed", "pck", "coco", "tfjs")  # the measurements, each of which a run may leave out
+
+
 @dataclass
 class Plan:
     lspet_start: int = TUNING_PHOTOS

@@ -192,11 +192,15 @@ def print_tracks(bank) -> None:
     except MotionError as error:
         console.print(f"tracks: unusable for movement search: {error}", markup=False)
         return
-    verb = "takes" if summary.moving == 1 else "take"
-    console.print(f"tracks: {summary.tracks:,}; {summary.moving:,} of two timed poses or more "
-                  f"({counted(summary.moving_poses, 'pose')}, "
-                  f"{format_duration(summary.duration_s)} in all) {verb} part in movement search",
-                  markup=False, highlight=False)
+    if not summary.moving:
+        moving = ("none moves (movement search needs tracks of two timed poses or more: a "
+                  "person followed through a video)")
+    else:
+        verbs = ("moves", "takes") if summary.moving == 1 else ("move", "take")
+        moving = (f"{summary.moving:,} {verbs[0]} ({counted(summary.moving_poses, 'pose')}, "
+                  f"{format_duration(summary.duration_s)} in all) and {verbs[1]} part in "
+                  "movement search")
+    console.print(f"tracks: {summary.tracks:,}; {moving}", markup=False, highlight=False)
 
 
 def format_duration(seconds: float) -> str:

@@ -18,6 +18,8 @@ from movemirror.bench import serve as serve_bench
 from movemirror.bench import serve_report
 from movemirror.bench.extra import INSTALL_HINT, missing_bench_packages
 from movemirror.bench.load_level import LOOPS
+from movemirror.bench.pose import PARTS as POSE_PARTS
+from movemirror.bench.pose import SINGLE_RUNS
 from movemirror.cli.choices import index_kinds_help, models_help
 from movemirror.cli.commands import Typer
 from movemirror.cli.console import console, fail
@@ -42,10 +44,13 @@ from movemirror.cli.params import (
     N,
     listed,
 )
-from movemirror.cli.values import NotTaken, whole_numbers
-from movemirror.distances import check_metric
-from movemirror.errors import BankError, UnknownMetricError
+from movemirror.cli.values import choice, choices, either, listed_names, whole_numbers
+from movemirror.coverage.map import METHODS as MAP_METHODS
+from movemirror.errors import BankError
+from movemirror.index import INDEX_KINDS
+from movemirror.ingest.engines import ENGINES
 from movemirror.motion.windows import MOTION_METRICS
+from movemirror.pose import MODELS, MODES
 
 app = Typer(help="Benchmarks on real data.", no_args_is_help=True)
 
@@ -70,8 +75,9 @@ BANK = bank_bench.Plan()
 def ingest(
     limit: int = typer.Option(INGEST.limit, min=0, metavar=N,
                               help="How many LSPET photos (0: none)."),
-    model: str = typer.Option(INGEST.model, metavar=MODEL, help=models_help()),
-    mode: str = typer.Option(INGEST.mode, metavar=MODE,
+    model: str = typer.Option(INGEST.model, metavar=MODEL, help=models_help(),
+                              callback=choice(MODELS)),
+    mode: str = typer.Option(INGEST.mode, metavar=MODE, callback=choice(MODES),
                              help="Estimator mode (ingestion's by default)."),
     videos: bool = typer.Option(INGEST.videos, "--videos/--no-videos",
                                 help="Also time the videos."),
@@ -81,6 +87,7 @@ def ingest(
     every_ms: int = typer.Option(INGEST.every_ms, "--every-ms", min=1, metavar=MS,
                                  help="Video sampling for the video run."),
     engines: str = typer.Option(",".join(INGEST.engines), "--engine", metavar=listed(ENGINE),
+                                callback=choices(ENGINES),
                                 help="Engines the photos run on, comma-separated (local,ray: "
                                      "Ray's overhead against the local engine, same photos)."),
     address: str | None = typer.Option(None, "--address", metavar=ADDRESS,
@@ -90,11 +97,8 @@ def ingest(
 ):
     """Index LSPET photos and the sample videos; report frames per second end to end."""
     from movemirror.errors import DatasetMissingError, IngestError
-    from movemirror.ingest.engines import ENGINES
 
-    chosen = tuple(e.strip() for e in engines.split(",") if e.strip())
-    if not chosen or any(e not in ENGINES for e in chosen):
-        raise fail(f"--engine takes {' and/or '.join(ENGINES)}, comma-separated", 2)
+    chosen = listed_names(engines)
     plan = replace(INGEST, limit=limit, model=model, mode=mode, videos=videos,
                    baseline=baseline, every_ms=every_ms, workers=workers or INGEST.workers,
                    engines=chosen, address=address)
@@ -174,10 +178,12 @@ def serve(
     k: int = typer.Option(SERVE.k, *K_FLAGS, min=1, max=50, metavar=N, help="Matches per query."),
     mirror: bool = typer.Option(SERVE.mirror, "--mirror/--no-mirror",
                                 help="Also match each pose mirrored, as the page does."),
-    index: str | None = typer.Option(None, metavar=INDEX, help=index_kinds_help()),
+    index: str | None = typer.Option(None, metavar=INDEX, help=index_kinds_help(),
+                                     callback=choice(INDEX_KINDS)),
     workers: int = typer.Option(SERVE.workers, min=1, max=16, metavar=N,
                                 help="Server processes."),
     loops: str = typer.Option(",".join(SERVE.loops), "--loop", "--loops", metavar=listed(LOOP),
+                              callback=choices(LOOPS),
                               help="Kinds of client, comma-separated: closed (like the page: "
                                    "one in flight, latest wins), open (sends at the rate "
                                    "whatever the replies)."),
@@ -197,9 +203,7 @@ def serve(
     from movemirror.errors import DatasetMissingError
 
     levels = whole_numbers(clients, "--clients", 1, 1000, example="1,50,200")
-    kinds = tuple(loop.strip() for loop in loops.split(",") if loop.strip())
-    if not kinds or set(kinds) - set(LOOPS):
-        raise NotTaken("--loop", f"one or more of {', '.join(LOOPS)}, comma-separated", loops)
+    kinds = listed_names(loops)
     plan = serve_bench.Plan(bank_dir=bank_dir, clients=levels, rate=rate,
                             seconds=seconds, warmup=warmup, k=k, index=index, workers=workers,
                             loops=kinds, malformed_clients=malformed, rounds=rounds,
@@ -255,8 +259,10 @@ def coverage(
     reference: int = typer.Option(3000, min=2, metavar=N,
                                   help="Reference poses from held-out clips."),
     map_method: str | None = typer.Option(None, "--map", metavar=METHOD,
-                                          help="How to draw the map: umap or pca (default: "
-                                               "umap where umap-learn is installed)."),
+                                          callback=choice(MAP_METHODS),
+                                          help=f"How to draw the map: {either(MAP_METHODS)} "
+                                               "(default: umap where umap-learn is "
+                                               "installed)."),
     out: Path = typer.Option(Path("bench-results"), metavar=DIR,
                              help="Directory for coverage.json."),
 ):
@@ -284,8 +290,8 @@ def motion(
     recall_queries: int = typer.Option(MOTION.recall_queries, min=0, metavar=N,
                                        help="Queries also searched exhaustively (seconds "
                                             "each) to measure recall."),
-    metric: str = typer.Option(MOTION.metric, metavar=METRIC,
-                               help=f"Distance: {' or '.join(MOTION_METRICS)}."),
+    metric: str = typer.Option(MOTION.metric, metavar=METRIC, callback=choice(MOTION_METRICS),
+                               help=f"Distance: {either(MOTION_METRICS)}."),
     out: Path = typer.Option(Path("bench-results"), metavar=DIR,
                              help="Directory for motion.json."),
     quick: bool = typer.Option(False, "--quick", help=(
@@ -296,12 +302,6 @@ def motion(
     from movemirror.cli.motion_tables import agreement_table, timing_table
     from movemirror.errors import DatasetMissingError
 
-    try:
-        check_metric(metric)
-    except UnknownMetricError as error:
-        raise fail(str(error), 2) from None
-    if metric not in MOTION_METRICS:
-        raise fail(f"movement search takes {' or '.join(MOTION_METRICS)}, not {metric!r}", 2)
     plan = replace(QUICK_MOTION, metric=metric) if quick else replace(
         MOTION, queries=queries, large=large, recall_queries=recall_queries, metric=metric)
     try:
@@ -320,10 +320,13 @@ def page(
     seconds: float = typer.Option(PAGE.seconds, min=2, max=120, metavar=SECONDS,
                                   help="Measured seconds per model and loop."),
     models: str = typer.Option(",".join(PAGE.models), metavar=listed(MODEL),
-                               help="Comma-separated: lightning, thunder, posenet, blazepose-full, "
-                                    "blazepose-heavy, or auto (the page's own choice for this "
+                               callback=choices((*page_bench.PAGE_MODELS, page_bench.AUTO)),
+                               help=f"Comma-separated: {', '.join(page_bench.PAGE_MODELS)}, or "
+                                    f"{page_bench.AUTO} (the page's own choice for this "
                                     "machine)."),
     loops: str = typer.Option(",".join(PAGE.loops), "--loops", "--loop", metavar=listed(LOOP),
+                              callback=choices(page_bench.LOOPS, example="worker:1x2",
+                                               allowed=page_bench.is_loop),
                               help="Comma-separated: main (the model on the page's thread, as "
                                    "before), worker (in Web Workers, the default) and "
                                    "worker:WxT (W workers of T WASM threads, e.g. worker:1x2)."),
@@ -333,14 +336,8 @@ def page(
     """Poses per second, p95 camera-to-screen latency and where each frame's time goes (grab,
     wait, resize, infer, transfer, draw, send) of the page's camera loop in headless Chromium,
     the model on the page's thread and in a worker side by side."""
-    plan = page_bench.Plan(bank_dir=bank_dir, seconds=seconds,
-                           models=tuple(m.strip() for m in models.split(",") if m.strip()),
-                           loops=tuple(x.strip() for x in loops.split(",") if x.strip()))
-    try:
-        for loop in plan.loops:
-            page_bench.loop_options(loop)
-    except ValueError as error:
-        raise fail(str(error)) from None
+    plan = page_bench.Plan(bank_dir=bank_dir, seconds=seconds, models=listed_names(models),
+                           loops=listed_names(loops))
     try:
         measured = page_bench.run(plan, report=_report)
     except (FileNotFoundError, BankError, RuntimeError) as error:  # DatasetMissingError too
@@ -358,31 +355,32 @@ def pose(
                                    "first 1,000)."),
     count: int = typer.Option(5000, min=1, metavar=N, help="LSPET photos for PCK."),
     models: str = typer.Option("", metavar=listed(MODEL),
+                               callback=choices(dict.fromkeys(m for m, _ in SINGLE_RUNS),
+                                                empty=True),
                                help="Only these models, comma-separated (default: all)."),
-    modes: str = typer.Option("", metavar=listed(MODE),
+    modes: str = typer.Option("", metavar=listed(MODE), callback=choices(MODES, empty=True),
                               help="Only these modes, comma-separated (default: all)."),
     speed_images: int = typer.Option(400, min=0, metavar=N,
                                      help="Photos for the speed run (0: none)."),
     workers: int = typer.Option(0, min=0, metavar=N, help="Threads (0: one per core)."),
     quick: bool = typer.Option(False, "--quick", help="Small run: 200 photos, 100 for speed."),
-    parts: str = typer.Option("speed,pck,coco,tfjs", metavar=listed(PART),
+    parts: str = typer.Option(",".join(POSE_PARTS), metavar=listed(PART),
+                              callback=choices(POSE_PARTS),
                               help="Which measurements, comma-separated."),
     out: Path = typer.Option(Path("bench-results"), metavar=DIR,
                              help="Directory for pose.json."),
 ):
     """PCK@0.2 on LSPET, OKS AP on COCO, agreement with TF.js and images/s, per model and mode."""
-    from movemirror.bench.pose import SINGLE_RUNS, Plan, run, table, write_json
+    from movemirror.bench.pose import Plan, run, table, write_json
     from movemirror.errors import DatasetMissingError, ModelMissingError
 
-    keep_models = {m for m in models.split(",") if m}
-    keep_modes = {m for m in modes.split(",") if m}
+    keep_models, keep_modes = set(listed_names(models)), set(listed_names(modes))
     runs = tuple((m, d) for m, d in SINGLE_RUNS
                  if (not keep_models or m in keep_models) and (not keep_modes or d in keep_modes))
     if not runs:
-        raise fail("no model/mode left to run: check --models and --modes")
-    wanted = {p.strip() for p in parts.split(",") if p.strip()}
-    if not wanted or wanted - {"speed", "pck", "coco", "tfjs"}:
-        raise fail("parts: a comma-separated subset of speed,pck,coco,tfjs")
+        raise fail(f"--models {models!r} and --modes {modes!r} leave nothing to run; the runs "
+                   f"are {', '.join(f'{m}/{d}' for m, d in SINGLE_RUNS)}", 2)
+    wanted = set(listed_names(parts))
     plan = Plan(lspet_start=start, lspet_count=200 if quick else count, runs=runs,
                 speed_images=0 if "speed" not in wanted else
                 min(speed_images, 100) if quick else speed_images,

@@ -3,8 +3,7 @@ so that a model, mode or index added there shows up in every command's help."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
+from movemirror.cli.values import either
 from movemirror.index import DEFAULT_INDEX, INDEX_KINDS
 from movemirror.pose import MODELS, MODES
 
@@ -16,12 +15,6 @@ MODE_NOTES = {
                 "acrobatics",
     "best": "accurate combined with BlazePose Heavy: slower still",
 }
-
-
-def either(names: Iterable[str]) -> str:
-    """'a', 'a or b', 'a, b or c'."""
-    names = list(names)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def models_help() -> str:

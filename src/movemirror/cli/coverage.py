@@ -12,9 +12,11 @@ from movemirror.bank.storage import bank_format
 from movemirror.cli.console import console, fail
 from movemirror.cli.params import FILE, METHOD, METRIC, REF, BankOption
 from movemirror.cli.search import read_pose_file
+from movemirror.cli.values import choice, either
 from movemirror.coverage.holes import COVERAGE_METRIC
+from movemirror.coverage.map import METHODS
 from movemirror.distances import BOX_VECTOR_METRICS
-from movemirror.errors import BankError, PoseError, QueryLogError, UnknownMetricError
+from movemirror.errors import BankError, PoseError, QueryLogError
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.vectors import pose_problems
 from movemirror.wording import counted
@@ -57,29 +59,24 @@ def coverage(
     out: Path = typer.Option(Path("coverage.html"), "--out", metavar=FILE,
                              help="The HTML report; the map's PNG goes beside it (.png)."),
     metric: str = typer.Option(COVERAGE_METRIC, metavar=METRIC,
-                               help=f"Distance for the holes: {' or '.join(BOX_VECTOR_METRICS)}."),
+                               callback=choice(BOX_VECTOR_METRICS),
+                               help=f"Distance for the holes: {either(BOX_VECTOR_METRICS)}."),
     mirror: bool = typer.Option(False, "--mirror",
                                 help="Fold mirrored poses together: a pose and its mirror "
                                      "image take one place on the map, and holes are sought "
                                      "with mirrored matches."),
     map_method: str | None = typer.Option(
-        None, "--map", metavar=METHOD,
-        help="How to draw the map: umap or pca (default: umap where umap-learn is installed)."),
+        None, "--map", metavar=METHOD, callback=choice(METHODS),
+        help=f"How to draw the map: {either(METHODS)} (default: umap where umap-learn is "
+             "installed)."),
 ):
     """Write a report of what a bank covers: a map of its poses, its crowds of near-identical
     poses, how often each keypoint is seen and, with --against, its holes."""
     from movemirror.bank import PoseBank
-    from movemirror.coverage.analysis import analyse, check_coverage_metric
+    from movemirror.coverage.analysis import analyse
     from movemirror.coverage.holes import hole_sentence, holes_rule
-    from movemirror.coverage.map import METHODS
     from movemirror.coverage.report import map_png, report_html
 
-    try:
-        check_coverage_metric(metric)
-    except UnknownMetricError as error:
-        raise fail(str(error), 2) from None
-    if map_method is not None and map_method not in METHODS:
-        raise fail(f"--map must be one of {', '.join(METHODS)}, not {map_method!r}", 2)
     if out.is_dir():  # found now, not after minutes of mapping
         raise fail(f"--out {out} is a folder; give the report's file name, e.g. "
                    f"{out / 'coverage.html'}", 2)

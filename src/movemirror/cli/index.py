@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from movemirror.cli.choices import either, models_help, modes_help
+from movemirror.cli.choices import models_help, modes_help
 from movemirror.cli.console import UncutProgress, console, fail
 from movemirror.cli.params import (
     ADDRESS,
@@ -40,11 +40,13 @@ from movemirror.cli.params import (
     SOURCE,
     N,
 )
+from movemirror.cli.values import choice, either
 from movemirror.ingest.engines import DEFAULT_ENGINE, ENGINES
 from movemirror.ingest.report import EXAMPLES_PER_REASON, group_by_reason
 from movemirror.ingest.run import COMMIT_EVERY_SECONDS
 from movemirror.ingest.work import THUMB_KINDS, Settings
 from movemirror.keypoints import NUM_KEYPOINTS
+from movemirror.pose import MODELS, MODES
 from movemirror.pose.session import DEVICES
 from movemirror.wording import counted
 
@@ -61,8 +63,9 @@ def index(
                                          help="Photos, videos or folders (recursive)."),
     bank_dir: str = typer.Option(..., "--bank", metavar=DIR, help="The bank to create or add to: a "
                                  "directory, or a URI Lance supports (s3://bucket/bank)."),
-    model: str = typer.Option(DEFAULTS.model, metavar=MODEL, help=models_help()),
-    mode: str = typer.Option(DEFAULTS.mode, metavar=MODE,
+    model: str = typer.Option(DEFAULTS.model, metavar=MODEL, help=models_help(),
+                              callback=choice(MODELS)),
+    mode: str = typer.Option(DEFAULTS.mode, metavar=MODE, callback=choice(MODES),
                              help=modes_help() + " The default is crop: on LSPET, a best-mode "
                              "archive keeps more photos but its matches are only about 0.01 of "
                              "the oracle gap closer to the query (`movemirror bench quality`), "
@@ -87,7 +90,7 @@ def index(
     dedup: float = typer.Option(DEFAULTS.dedup, "--dedup", min=0.0, metavar=DISTANCE,
                                 help="Drop a video pose closer than this (cosine distance) to "
                                      "the last one kept for that person; 0 keeps all."),
-    thumb: str = typer.Option(DEFAULTS.thumb, metavar=KIND,
+    thumb: str = typer.Option(DEFAULTS.thumb, metavar=KIND, callback=choice(THUMB_KINDS),
                               help="The picture kept with each pose: person (a crop around the "
                                    "person) or frame (the whole frame)."),
     thumb_size: int = typer.Option(DEFAULTS.thumb_size, "--thumb-size", min=64, metavar=PIXELS,
@@ -104,12 +107,13 @@ def index(
     workers: int = typer.Option(0, "--workers", min=0, metavar=N,
                                 help="Worker processes, or Ray actors (0: one per core)."),
     engine: str = typer.Option(DEFAULT_ENGINE, "--engine", metavar=ENGINE,
+                               callback=choice(ENGINES),
                                help=f"Where the work runs: {either(ENGINES)} (a Ray "
                                     "cluster; needs the cluster extra)."),
     address: str | None = typer.Option(None, "--address", metavar=ADDRESS,
                                        help="The Ray cluster to join, e.g. 10.0.0.5:6379 or "
                                             "auto (default: Ray starts on this machine)."),
-    device: str = typer.Option("auto", "--device", metavar=DEVICE,
+    device: str = typer.Option("auto", "--device", metavar=DEVICE, callback=choice(DEVICES),
                                help=f"Where the models run: {either(DEVICES)} (auto: CUDA where "
                                     "onnxruntime-gpu is installed and a device is found, else "
                                     "the CPU)."),
@@ -134,16 +138,7 @@ def index(
     from movemirror.ingest.engines.local import LocalEngine
     from movemirror.ingest.quality import QualityFilter
     from movemirror.ingest.run import run_index
-    from movemirror.pose import MODES
 
-    if mode not in MODES:
-        raise fail(f"--mode must be one of {', '.join(MODES)}", 2)
-    if thumb not in THUMB_KINDS:
-        raise fail(f"--thumb must be {' or '.join(repr(kind) for kind in THUMB_KINDS)}", 2)
-    if engine not in ENGINES:
-        raise fail(f"--engine must be {' or '.join(ENGINES)}", 2)
-    if device not in DEVICES:
-        raise fail(f"--device must be one of {', '.join(DEVICES)}", 2)
     if address and engine != "ray":
         raise fail("--address is for --engine ray", 2)
     # A mistyped SOURCE would otherwise create an empty bank and end in success.

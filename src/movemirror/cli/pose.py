@@ -12,7 +12,8 @@ from rich.table import Table
 from movemirror.cli.choices import models_help, modes_help
 from movemirror.cli.console import console, errors, fail
 from movemirror.cli.params import IMAGE, MODE, MODEL, PATH, SCORE, N
-from movemirror.pose import DEFAULT_MODE, DEFAULT_MODEL
+from movemirror.cli.values import choice
+from movemirror.pose import DEFAULT_MODE, DEFAULT_MODEL, MODELS, MODES
 from movemirror.pose.multipose import MAX_PEOPLE
 from movemirror.wording import counted
 
@@ -20,8 +21,10 @@ from movemirror.wording import counted
 def pose(
     images: list[Path] = typer.Argument(..., metavar=IMAGE,
                                         help="Image files (JPEG, PNG, WebP, ...)."),
-    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", metavar=MODEL, help=models_help()),
-    mode: str = typer.Option(DEFAULT_MODE, metavar=MODE, help=modes_help()),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", metavar=MODEL, help=models_help(),
+                              callback=choice(MODELS)),
+    mode: str = typer.Option(DEFAULT_MODE, metavar=MODE, help=modes_help(),
+                             callback=choice(MODES)),
     max_people: int = typer.Option(1, "--max-people", min=1, max=MAX_PEOPLE, metavar=N,
                                    help="Find up to this many people (MultiPose finds them)."),
     min_score: float | None = typer.Option(None, "--min-score", min=0.0, max=1.0, metavar=SCORE,
@@ -33,20 +36,10 @@ def pose(
     threads: int | None = typer.Option(None, min=1, metavar=N, help="ONNX Runtime threads."),
 ):
     """Estimate poses; print keypoints (a table, or JSON with --json) and optionally draw them."""
-    from movemirror.pose import (
-        MODELS,
-        MODES,
-        ImageError,
-        ModelMissingError,
-        PoseEstimator,
-    )
+    from movemirror.pose import ImageError, ModelMissingError, PoseEstimator
     from movemirror.pose.draw import draw_poses
     from movemirror.pose.image import load_image
 
-    if model not in MODELS:
-        raise fail(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    if mode not in MODES:
-        raise fail(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     estimator = PoseEstimator(model, mode=mode, threads=threads)
     try:
         estimator.load()

@@ -11,10 +11,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from movemirror.cli.choices import either
 from movemirror.cli.console import console, fail
 from movemirror.cli.params import CLIP_OR_VIDEO, K_FLAGS, METRIC, POSE_OR_PHOTO, BankOption, N
-from movemirror.distances import DEFAULT_METRIC, SEARCH_METRICS, search_metric
+from movemirror.cli.values import NotTaken, choice, either
+from movemirror.distances import DEFAULT_METRIC, SEARCH_METRICS
 from movemirror.errors import (
     BankError,
     DecodeError,
@@ -22,11 +22,10 @@ from movemirror.errors import (
     ModelMissingError,
     MotionError,
     PoseError,
-    UnknownMetricError,
 )
 from movemirror.ingest.discover import PHOTO_EXTENSIONS, SNIFF_BYTES, sniff
 from movemirror.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS
-from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC
+from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC, MOTION_METRICS
 from movemirror.wording import counted
 
 POSES_K = 10  # poses a search by one pose prints unless asked for more
@@ -170,8 +169,9 @@ def search(
     k: int | None = typer.Option(None, *K_FLAGS, min=1, metavar=N, help=(
         f"How many matches (default {POSES_K}; with --clip, {DEFAULT_K}).")),
     metric: str | None = typer.Option(
-        None, metavar=METRIC, help=f"Distance: {either(SEARCH_METRICS)} (default "
-                                   f"{DEFAULT_METRIC}; with --clip, {MOTION_METRIC})."),
+        None, metavar=METRIC, callback=choice(SEARCH_METRICS),
+        help=f"Distance: {either(SEARCH_METRICS)} (default {DEFAULT_METRIC}; with --clip, "
+             f"{either(MOTION_METRICS)}, default {MOTION_METRIC})."),
     mirror: bool = typer.Option(False, "--mirror", help="Also match the mirrored pose."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ):
@@ -180,10 +180,8 @@ def search(
     from movemirror.bank import PoseBank
 
     metric = metric or (MOTION_METRIC if clip is not None else DEFAULT_METRIC)
-    try:
-        search_metric(metric)
-    except UnknownMetricError as error:
-        raise fail(str(error), 2) from None
+    if clip is not None and metric not in MOTION_METRICS:
+        raise NotTaken("--metric", f"{either(MOTION_METRICS)} with --clip", metric)
     if pose_file is not None and clip is not None:
         raise fail("give either a pose file or --clip, not both", 2)
     problem = missing_query(clip, "a clip or a video") if clip is not None else (

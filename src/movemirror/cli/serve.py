@@ -15,7 +15,9 @@ from rich.text import Text
 from movemirror.cli.choices import index_kinds_help
 from movemirror.cli.console import console, errors, fail
 from movemirror.cli.params import DIR, HOST, INDEX, PORT, BankOption, N
+from movemirror.cli.values import choice
 from movemirror.errors import BankError
+from movemirror.index import INDEX_KINDS
 from movemirror.wording import counted
 
 
@@ -26,7 +28,8 @@ def serve(
     web_modules: Path | None = typer.Option(
         None, metavar=DIR, help="web/node_modules with TF.js and the models (found by default)."
     ),
-    index: str | None = typer.Option(None, metavar=INDEX, help=index_kinds_help()),
+    index: str | None = typer.Option(None, metavar=INDEX, help=index_kinds_help(),
+                                     callback=choice(INDEX_KINDS)),
     workers: int = typer.Option(
         1, min=1, max=64, metavar=N,
         help="Server processes, each with the bank (for many clients)."
@@ -43,8 +46,8 @@ def serve(
     import uvicorn
 
     from movemirror.bank import PoseBank, storage
-    from movemirror.errors import QueryLogError, UnknownIndexError
-    from movemirror.index import DEFAULT_INDEX, check_index
+    from movemirror.errors import QueryLogError
+    from movemirror.index import DEFAULT_INDEX
     from movemirror.server import create_app
     from movemirror.server.app import BANK_ENV, FOLLOW_ENV, INDEX_ENV, INDEXES_ENV, QUERY_LOG_ENV
     from movemirror.server.files import find_web_modules
@@ -56,11 +59,6 @@ def serve(
     )
     from movemirror.server.websocket import WebSocketProtocol
 
-    try:
-        if index is not None:
-            check_index(index)
-    except UnknownIndexError as error:
-        raise fail(str(error), 2) from None
     problem = listen_problem(host, port)
     if problem is not None:  # said now, not after minutes of loading a large bank
         raise fail(problem)

@@ -1,13 +1,20 @@
-"""Numbers typed on the command line, in words: the range an option's help shows, and what an
+"""Values typed on the command line, in words: the range an option's help shows, and what an
 option says when what was typed is not what it takes (`--port takes a whole number, 0 to
-65535, not 'x'`), where typer alone says "Input should be a valid integer, unable to parse
-string as an integer"."""
+65535, not 'x'`, `--metric takes cosine, weighted, torso or likeness, not 'nope'`), where
+typer alone says "Input should be a valid integer, unable to parse string as an integer"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import typer
+
+
+def either(names: Iterable[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def range_in_words(low: float | None, high: float | None) -> str | None:
@@ -54,3 +61,59 @@ def whole_numbers(text: str, option: str, low: int, high: int | None = None,
         raise NotTaken(option, f"whole numbers, {bounds}, comma-separated"
                        + (f" (e.g. {example})" if example else ""), text)
     return numbers
+
+
+def one_of(text: str, option: str, names: Iterable[str]) -> str:
+    """text, if it is one of names; else NotTaken: `--metric takes cosine or weighted, not
+    'x'`."""
+    names = tuple(names)
+    if text not in names:
+        raise NotTaken(option, either(names), text)
+    return text
+
+
+def listed_names(text: str) -> tuple[str, ...]:
+    """The names of a comma-separated option (`--parts speed,pck`), spaces around each and
+    empty ones left out."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def some_of(text: str, option: str, names: Iterable[str], example: str = "",
+            allowed: Callable[[str], bool] | None = None) -> tuple[str, ...]:
+    """The names of a comma-separated option, each one of names (or, given, one `allowed`
+    takes too); NotTaken, naming the option and what it takes, if any is not or none is given:
+    `--parts takes one or more of speed, pck, coco, tfjs, comma-separated, not 'x'`."""
+    names = tuple(names)
+    chosen = listed_names(text)
+    if not chosen or any(name not in names and not (allowed and allowed(name))
+                         for name in chosen):
+        raise NotTaken(option, f"one or more of {', '.join(names)}, comma-separated"
+                       + (f" (e.g. {example})" if example else ""), text)
+    return chosen
+
+
+def choice(names: Iterable[str]) -> Callable:
+    """A typer callback that refuses, as one_of does, a value of its option that is not one of
+    names (None, an option left out without a default, passes): `typer.Option(...,
+    callback=choice(MODES))` checks the value as the command line is read, before anything
+    runs."""
+    names = tuple(names)
+
+    def check(param: typer.CallbackParam, value: str | None) -> str | None:
+        return value if value is None else one_of(value, param.opts[0], names)
+
+    return check
+
+
+def choices(names: Iterable[str], example: str = "",
+            allowed: Callable[[str], bool] | None = None, empty: bool = False) -> Callable:
+    """choice's twin for a comma-separated option: its value is checked as some_of does;
+    empty=True lets "" pass, for an option whose default, "", means all of them."""
+    names = tuple(names)
+
+    def check(param: typer.CallbackParam, value: str | None) -> str | None:
+        if value is not None and not (empty and value == ""):
+            some_of(value, param.opts[0], names, example, allowed)
+        return value
+
+    return check

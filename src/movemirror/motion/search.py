@@ -6,7 +6,8 @@ the movement's T poses (`exhaustive=True` does that; it is the reference). The d
 is faster and approximate: for each speed, the window index (movemirror.index.features: a
 box tree over the windows' coarse features, of their poses' torso vectors unless asked
 for box vectors (INDEX_FEATURES), one window ending at each pose of each track)
-yields the CANDIDATES windows nearest by coarse features; each track keeps its
+yields the CANDIDATES windows nearest by coarse features that fit in their tracks (more, four
+times as many at a time, until they hold k tracks or every window); each track keeps its
 PER_TRACK_SPEED best of each speed; these are scored on a sketch of the movement
 (SKETCH_POSES of its poses), each track keeps its PER_TRACK best, and these are scored
 exactly. The distances returned are exact for their windows; what can be missed is a better
@@ -187,7 +188,7 @@ class MotionIndex:
         found = []
         for side, flipped in sides:
             movement = _prepare(side, times, self.velocity_step)
-            ends, speeds = self._candidates(movement, exhaustive, kernel, weights)
+            ends, speeds = self._candidates(movement, exhaustive, kernel, weights, k)
             distances = self._distances(movement, ends, speeds, kernel, weights)
             found.append((distances, ends, speeds, np.full(len(ends), flipped)))
         distances, ends, speeds, flipped = (np.concatenate(part)
@@ -209,16 +210,24 @@ class MotionIndex:
             movement.torso, self.torso, weights[1])
 
     def _candidates(self, movement: _Movement, exhaustive: bool, kernel: int,
-                    weights: tuple[float, float]):
+                    weights: tuple[float, float], k: int):
         speeds = np.asarray(SPEEDS)
         if exhaustive:
             ends = np.tile(np.arange(len(self), dtype=np.int64), len(speeds))
             return ends, np.repeat(speeds, len(self))
         features, weights_of_features = self._query_features(movement, speeds)
-        coarse, ends = self.tree.search(features, weights_of_features, CANDIDATES,
-                                        self.coarse_epsilon)
-        which = np.repeat(np.arange(len(speeds)), ends.shape[1])
-        coarse, ends = coarse.ravel(), ends.ravel()
+        count = CANDIDATES
+        while True:
+            coarse, ends = self.tree.search(features, weights_of_features, count,
+                                            self.coarse_epsilon)
+            which = np.repeat(np.arange(len(speeds)), ends.shape[1])
+            coarse, ends = coarse.ravel(), ends.ravel()
+            fits = self._fits(ends, speeds[which], movement.tau[0])
+            coarse, ends, which = coarse[fits], ends[fits], which[fits]
+            # Each track is returned once: the candidates must hold k tracks, or every window.
+            if count >= len(self) or len(np.unique(self.track_of[ends])) >= k:
+                break
+            count *= 4
         keep = _best_of_groups(self.track_of[ends] * len(speeds) + which, coarse,
                                PER_TRACK_SPEED)
         ends, speeds = ends[keep], speeds[which[keep]]
@@ -226,6 +235,12 @@ class MotionIndex:
         keep = _best_of_groups(self.track_of[ends], sketch, PER_TRACK)
         keep = keep[np.isfinite(sketch[keep])]
         return ends[keep], speeds[keep]
+
+    def _fits(self, ends: np.ndarray, speeds: np.ndarray, tau0: float) -> np.ndarray:
+        """Which windows (ends, speeds) of a movement starting tau0 s before its end lie
+        within their tracks (window_distances' test: the others are infinitely far)."""
+        first = self.times[self.first[self.track_of[ends]]]
+        return self.times[ends] + speeds * tau0 >= first - 1e-9
 
     def _query_features(self, movement: _Movement, speeds: np.ndarray):
         poses = movement.torso if self.features == "torso" else movement.vectors

@@ -179,7 +179,7 @@ def bank_tracks(records: pa.Table) -> Tracks:
     keep = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops, strict=True)]) if (
         len(starts)) else np.empty(0, np.int64)
     lengths = stops - starts
-    first = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
+    first = np.cumsum(lengths).astype(np.int64) - lengths  # none: none (np.r_[0, ...] had one)
     return Tracks([str(names[codes[s]]) for s in starts], first,
                   (first + lengths).astype(np.int64), rows[keep].astype(np.int64),
                   times[keep])
