@@ -21,7 +21,9 @@ from movemirror.ingest.work import Settings, process_unit
 
 ray = pytest.importorskip("ray", reason="the cluster extra: pip install 'movemirror[cluster]'")
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+# The timeout only turns a hang into an error: under load 11-16 the lost-node test's call
+# alone took 154-169 s (CI saw 216-240 s), and the first test also starts the cluster.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 PHOTOS = 4
 SETTINGS = Settings(model="lightning", mode="fast", max_people=1, thumb_size=96, every_ms=250,
