@@ -32,7 +32,8 @@ def _version(port: int) -> str | None:
 
 
 def _wait_for(port: int, version: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 120
+    # Only against a hang (the process is watched): a start on a busy machine takes minutes.
+    deadline = time.monotonic() + 600
     while (seen := _version(port)) != version:
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, f"still serving version {seen}, not {version}"

@@ -21,7 +21,9 @@ from movemirror.ingest.work import Settings, process_unit
 
 ray = pytest.importorskip("ray", reason="the cluster extra: pip install 'movemirror[cluster]'")
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+# The timeout only turns a hang into an error: under load 11-16 the lost-node test's call
+# alone took 154-169 s (CI saw 216-240 s), and the first test also starts the cluster.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 PHOTOS = 4
 SETTINGS = Settings(model="lightning", mode="fast", max_people=1, thumb_size=96, every_ms=250,
@@ -190,14 +192,20 @@ def test_failing_units_are_retried_then_reported_and_done_by_the_next_run(
 
 
 class RemoveNodeAfterFirstUnit(SilentReporter):
+    """Removes the second node when the first result comes; notes when each result came."""
+
     def __init__(self, cluster):
         self.cluster = cluster
         self.removed = False
+        self.results: list[float] = []  # time.perf_counter() at each result
+        self.removed_at = 0.0
 
     def unit_done(self, result, summary) -> None:
+        self.results.append(time.perf_counter())
         if not self.removed:
             self.removed = True
             self.cluster.remove_node(self.cluster.worker_node)
+            self.removed_at = time.perf_counter()
 
 
 def test_a_node_removed_mid_run_still_gives_the_full_bank(cluster, sources, local_bank,
@@ -213,8 +221,14 @@ def test_a_node_removed_mid_run_still_gives_the_full_bank(cluster, sources, loca
             cluster.worker_node = cluster.add_node(num_cpus=1)
     assert reporter.removed
     # The pass after the loss did not wait for an actor on the lost node (it used to, for
-    # ACTOR_START_SECONDS, when each pass started the planned pool in full).
-    assert time.perf_counter() - started < ACTOR_START_SECONDS
+    # ACTOR_START_SECONDS, when each pass started the planned pool in full). Judged against
+    # the run's own first result (a pass started, its first actor started, a unit done) under
+    # the same load: the whole run took 18 s on a quiet machine and 216-240 s on a busy one,
+    # where a bound of ACTOR_START_SECONDS on it failed.
+    first = reporter.results[0] - started
+    stalls = np.diff([reporter.removed_at, *reporter.results[1:]])
+    print(f"first result after {first:.1f} s; after the loss, results {stalls.round(1)} s apart")
+    assert stalls.max() < first + ACTOR_START_SECONDS / 2, (first, stalls)
     assert not [reason for _, reason in summary.skipped if reason.startswith("failed")]
     assert_same_bank(PoseBank.load(bank_dir), local_bank)
 

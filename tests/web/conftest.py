@@ -113,11 +113,15 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """uvicorn serving an app in a thread, on a free loopback port."""
+    """uvicorn serving an app in a thread, on a free loopback port, its search warmed first
+    as `movemirror serve` warms it: with numba's cache cold (a fresh clone) the first query
+    compiled the kernels, about a minute of CPU, which timed out the first page's 60 s wait
+    for matches (in set-up, no timed wait counts it)."""
 
     def __init__(self, app, **options):
         import uvicorn
 
+        app.state.movemirror.matcher.warm()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
@@ -127,7 +131,7 @@ class LiveServer:
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # only against a hang: a loaded machine is slow
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the test server did not start")

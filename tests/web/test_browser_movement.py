@@ -67,7 +67,6 @@ def movement_bank(out, penn_valid, pictures: bool) -> PoseBank:
 def movement_server(request, tmp_path_factory, penn_valid):
     bank = movement_bank(tmp_path_factory.mktemp("movement-bank"), penn_valid, request.param)
     app = create_app(bank)
-    app.state.movemirror.matcher.warm()
     with LiveServer(app, ws_max_size=64 * 1024) as server:
         server.pictures = request.param
         yield server
