@@ -199,6 +199,10 @@ class RayEngine:
                 _stopping.set()  # before the run can end: the process waits for the stop
             results.put(last)
             if started_here:
+                # The passes' datasets, kept in reference cycles, are collected while Ray is
+                # up: collected after the stop (by the run's thread, at any allocation), a
+                # dataset's finaliser called into the stopped Ray, which ended the process.
+                gc.collect()
                 ray.shutdown()
                 _stopping.clear()
 
