@@ -266,9 +266,11 @@ def test_a_client_that_answers_no_ping_is_still_closed_by_the_keepalive(quick_ke
 
 
 def test_a_slowed_client_that_leaves_frees_its_connection_at_once(bank):
-    """A client that sent many refused messages at once and left: the server does not go on
-    paying the budget for the messages it had read ahead (one refill each, for a client
-    long gone), it frees the connection."""
+    """A client that sent many refused messages at once and left (its socket closed, as when
+    its process ends): the server does not go on paying the budget for the messages it had
+    read ahead (one refill each, for a client long gone), it frees the connection. (A polite
+    close would wait out the client's close timeout, 10 s: its close frame is behind the
+    messages the server reads at the budget's rate.)"""
     app = create_app(bank, limits=LIMITS)
     state = app.state.movemirror
     with LiveServer(app, ws=WebSocketProtocol, ws_max_size=64 * 1024) as server:
@@ -278,6 +280,7 @@ def test_a_slowed_client_that_leaves_frees_its_connection_at_once(bank):
             async with connect(url) as ws:
                 await send_together(ws, [invalid(f"bad{i}") for i in range(60)])
                 await timed_replies(ws, BURST + 1, time.perf_counter())  # slowed by now
+                ws.transport.abort()
 
         run_in_fresh_loop(flood_and_leave)
         # Paying for the 60 at the rate would take (60 - BURST) / PER_SECOND = 14 s.
@@ -285,3 +288,35 @@ def test_a_slowed_client_that_leaves_frees_its_connection_at_once(bank):
         while state.connections and time.perf_counter() < deadline:
             time.sleep(0.05)
         assert state.connections == 0
+
+
+def test_stopping_the_server_does_not_wait_out_a_budget_a_client_owes_before_its_close(bank):
+    """A refused message that ends the connection (binary) is answered, and the connection
+    closed, only once the budget is full again: here 8 s after it came. Stopping the server
+    meanwhile (Ctrl-C on `movemirror serve`) closes the connection at once (1012) and stops
+    without waiting that out: the connection's task once slept on to the end of the budget,
+    and the server waited for it."""
+    app = create_app(bank, limits=Limits(refused_burst=1, refused_per_second=0.25))
+    with LiveServer(app, ws=WebSocketProtocol, ws_max_size=64 * 1024) as server:
+        url = server.url.replace("http://", "ws://") + "/api/stream"
+
+        async def run():
+            from websockets.exceptions import ConnectionClosed
+
+            async with connect(url) as ws:
+                async with ws.send_context():  # in one write: read one after the other
+                    ws.protocol.send_text(invalid("bad0").encode())
+                    ws.protocol.send_binary(b"\xff\xd8 an image")
+                await timed_replies(ws, 1, time.perf_counter())  # bad0's: the budget spent
+                await asyncio.sleep(0.2)  # the binary's answer is 8 s away now
+                server.server.should_exit = True
+                stopping = time.perf_counter()
+                with pytest.raises(ConnectionClosed):
+                    await asyncio.wait_for(ws.recv(), 20)
+                while server.thread.is_alive() and time.perf_counter() < stopping + 20:
+                    await asyncio.sleep(0.05)
+                return time.perf_counter() - stopping, ws.close_code
+
+        stopped_after, code = run_in_fresh_loop(run)
+    assert code == 1012  # uvicorn's "service restart"
+    assert stopped_after < 3, stopped_after  # not the 8 s of the budget

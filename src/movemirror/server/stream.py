@@ -84,6 +84,7 @@ from movemirror.server.state import ServerState, get_ws_state
 from movemirror.server.websocket import (
     answer_too_big_with,
     can_send_many,
+    gone_event,
     keepalive_waits_while,
     send_many_message,
 )
@@ -233,25 +234,36 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
         "too_large", _too_large(size, limits, exact)))
     sender = asyncio.create_task(_send_replies(websocket, state, replies, recent, refusals))
     reader = asyncio.create_task(_receive_queries(websocket, state, replies, recent, refusals))
+    gone = gone_event(websocket.scope)
+    watcher = asyncio.create_task(gone.wait()) if gone is not None else None
     try:
-        await _both_or_first_failure(reader, sender)
+        await _both_or_first_failure(reader, sender, watcher)
     except WebSocketDisconnect:
         pass
     finally:
-        reader.cancel()
-        sender.cancel()
+        for task in (reader, sender, watcher):
+            if task is not None:
+                task.cancel()
         state.connections -= 1
 
 
-async def _both_or_first_failure(reader: asyncio.Task, sender: asyncio.Task) -> None:
-    """Waits for both to end, or for the first to fail (raising its error). The sender is
-    the first to see a client that left while its reader is slowed: the messages it read
-    ahead would keep the reader paying the budget for a client long gone (measured: for
-    minutes after a flood, holding its connection slot and the server's shutdown)."""
-    await asyncio.wait((reader, sender), return_when=asyncio.FIRST_EXCEPTION)
-    for task in (reader, sender):
-        if task.done() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
+async def _both_or_first_failure(reader: asyncio.Task, sender: asyncio.Task,
+                                 gone: asyncio.Task | None) -> None:
+    """Waits for both to end, or for the first to fail (raising its error), or for the
+    connection to be gone (`gone` done, where the server says so). While the reader is slowed
+    or holds a close until the budget is full, it reads nothing, so it would learn that the
+    client left, or that the server is stopping, only once it had paid the budget for
+    messages from a client long gone (measured: for minutes after a flood, holding its
+    connection slot and the server's shutdown). The sender sees it too, but only at its next
+    write."""
+    waiting = {reader, sender} if gone is None else {reader, sender, gone}
+    while not (reader.done() and sender.done()):
+        done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        if gone in done:
+            return
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
 
 
 async def _receive_queries(websocket: WebSocket, state: ServerState, replies: OwedReplies,

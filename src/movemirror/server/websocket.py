@@ -20,6 +20,12 @@ pong it never read. While the app's check says the client is slowed, the pong's 
 put off, one ping timeout at a time; a client that does not read (nor answer pings) without
 being slowed is closed by the keepalive as before.
 
+And it tells the app the moment the connection is gone (extension GONE), closed by the client,
+its socket lost or the server stopping: the app learns it otherwise from a disconnect message
+queued behind the client's messages, which it does not read while it slows the client (nor
+while it holds a close until the budget is full again), so such a connection's task slept on
+to the end of its budget, and a stopping server waited for it.
+
 And a message over the server's own size limit (uvicorn's ws_max_size), which the WebSocket
 layer refuses from its frame's header, before the app could read it, gets the text the app
 gave (extension TOO_BIG) just before the close (1009) that layer sends.
@@ -27,6 +33,7 @@ gave (extension TOO_BIG) just before the close (1009) that layer sends.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -42,6 +49,7 @@ SEND_MANY = "movemirror.websocket.send_many"
 # (movemirror.server.limits: max_owed_replies), so a few here only save those calls.
 READ_AHEAD = 16
 SLOWED = "movemirror.websocket.slowed"
+GONE = "movemirror.websocket.gone"
 TOO_BIG = "movemirror.websocket.too_big"
 
 
@@ -56,6 +64,13 @@ def keepalive_waits_while(scope: Mapping[str, Any], slowed: Callable[[], bool]) 
     extension = (scope.get("extensions") or {}).get(SLOWED)
     if extension is not None:
         extension["slowed"] = slowed
+
+
+def gone_event(scope: Mapping[str, Any]) -> asyncio.Event | None:
+    """Set once the connection is gone, or None where the server does not have the extension
+    GONE (then the app learns it from its receive queue alone)."""
+    extension = (scope.get("extensions") or {}).get(GONE)
+    return None if extension is None else extension["event"]
 
 
 def answer_too_big_with(scope: Mapping[str, Any], text: Callable[[int, bool], str]) -> None:
@@ -81,6 +96,18 @@ def send_many_message(texts: list[str], close: tuple[int, str] | None = None
 class WebSocketProtocol(WebSocketsSansIOProtocol):
     """`movemirror serve`'s WebSocket implementation (uvicorn's `ws` option)."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.gone = asyncio.Event()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self.gone.set()
+
+    def shutdown(self) -> None:
+        super().shutdown()  # closes the connection (1012), whose loss follows
+        self.gone.set()
+
     def handle_connect(self, event) -> None:
         super().handle_connect(event)
         scope = getattr(self, "scope", None)  # none when the handshake was refused
@@ -88,6 +115,7 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             scope["extensions"][SEND_MANY] = {}
             scope["extensions"][SLOWED] = {}
             scope["extensions"][TOO_BIG] = {}
+            scope["extensions"][GONE] = {"event": self.gone}
 
     def data_received(self, data: bytes) -> None:
         self.conn.receive_data(data)
