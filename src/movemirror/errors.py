@@ -17,6 +17,16 @@ class InvalidArgumentError(MovemirrorError, ValueError):
     metadata that do not fit the poses); the message names the argument and what it takes."""
 
 
+class SpecError(InvalidArgumentError):
+    """A value written in a small language that cannot be read (a quality benchmark's side or
+    pipeline): `wanted` says what it takes, `text` is the part that is not that, so an
+    option's error can say `--pipeline takes <wanted>, not '<text>'`."""
+
+    def __init__(self, kind: str, wanted: str, text: str):
+        super().__init__(f"{kind} takes {wanted}, not {text!r}")
+        self.wanted, self.text = wanted, text
+
+
 class InvalidTypeError(MovemirrorError, TypeError):
     """An argument of a type the call cannot take (a row that is not a whole number, an image
     that is not a path, a PIL image or an array); the message says what it takes."""

@@ -2,7 +2,8 @@
 number it does not take (`--metric takes cosine, weighted, torso or likeness, not 'nope'`,
 exit 2), before anything runs: `bench page --models x` once waited 120 s for the page and
 ended in a Playwright traceback, `bench pose --parts x` said "parts: a comma-separated subset
-of ..." and exited 1, `bench serve --index x` built a bank and started a server first."""
+of ..." and exited 1, `bench serve --index x` built a bank and started a server first, and
+`bench quality --pipeline x` said typer's "Invalid value for --pipeline: a pipeline is ..."."""
 
 from __future__ import annotations
 
@@ -57,6 +58,25 @@ def _said(*args: str) -> str:
     ("bench coverage --map nope", "--map takes umap or pca, not 'nope'"),
     ("bench motion --metric nope", "--metric takes cosine or weighted, not 'nope'"),
     ("bench motion --metric torso", "--metric takes cosine or weighted, not 'torso'"),
+    ("bench quality --pipeline x", "--pipeline takes ARCHIVE/QUERY/METRIC, then as needed "
+                                   "/mirror, /refuse=SCORE and /rerank=K (SCORE a number, K a "
+                                   "whole number, at least 1), not 'x'"),
+    ("bench quality --pipeline truth/truth/torso/rerank=0", "--pipeline takes ARCHIVE/QUERY/"
+                                                            "METRIC, then as needed"),
+    ("bench quality --pipeline truth/truth/nope", "--pipeline takes a METRIC of cosine, "
+                                                  "weighted, torso,"),
+    ("bench quality --pipeline truth/truth/cosine --pipeline truth/single:openpose:fast/cosine",
+     "--pipeline takes a MODEL of lightning, thunder, multipose, posenet, blazepose-full or "
+     "blazepose-heavy, not 'single:openpose:fast'"),
+    ("bench quality --pipeline truth/page:lightning:crop/cosine",
+     "--pipeline takes a page side's MODEL of blazepose-full or blazepose-heavy (the page runs "
+     "BlazePose), not 'page:lightning:crop'"),
+    ("bench quality-video --archive-side x", "--archive-side takes truth, single:MODEL:MODE, "
+                                             "ingest:MODEL:MODE or page:BLAZEPOSE_MODEL:MODE, "
+                                             "not 'x'"),
+    ("bench quality-video --archive-side single:thunder:slow", "--archive-side takes a MODE of "
+                                                               "fast, crop, accurate or best, "
+                                                               "not 'single:thunder:slow'"),
 ])
 def test_a_bench_option_refuses_a_name_it_does_not_take_at_once(command_line, said):
     assert said in _said(*command_line.split())

@@ -72,8 +72,8 @@ def test_bench_quality_writes_both_halves_and_caches_estimates(fresh_cache, tmp_
 
 def test_bench_quality_refuses_a_malformed_pipeline(tmp_path):
     result = _run(tmp_path, "truth/truth/nonsense")
-    assert result.exit_code != 0
-    assert "unknown metric" in result.output
+    assert result.exit_code == 2
+    assert "--pipeline takes a METRIC of cosine," in result.output
 
 
 @pytest.mark.parametrize("text, message", [

@@ -8,12 +8,17 @@ from dataclasses import dataclass
 
 from movemirror.bench.quality_poses import Side
 from movemirror.distances import LIKENESS
+from movemirror.errors import SpecError
 from movemirror.quality.metrics import POSE_METRICS
+from movemirror.wording import either
 
 # The two-stage search with maps learned from the archive photos' own two estimates, the
 # archive's and the query model's (quality.learned.LearnedSearch); mirror implied.
 LEARNED = "learned"
 BENCH_METRICS = (*POSE_METRICS, LIKENESS, LEARNED)
+# What a pipeline is written as, for its errors.
+SHAPE = ("ARCHIVE/QUERY/METRIC, then as needed /mirror, /refuse=SCORE and /rerank=K "
+         "(SCORE a number, K a whole number, at least 1)")
 
 
 @dataclass(frozen=True)
@@ -30,15 +35,13 @@ class Pipeline:
 
     @classmethod
     def parse(cls, text: str) -> Pipeline:
-        """'ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE][/rerank=K]' (sides: Side.parse)."""
+        """'ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE][/rerank=K]' (sides: Side.parse);
+        SpecError, saying what it takes, for anything else."""
         parts = text.split("/")
-        usage = (f"a pipeline is ARCHIVE/QUERY/METRIC[/mirror][/refuse=SCORE][/rerank=K], "
-                 f"not {text!r}")
         if len(parts) < 3:
-            raise ValueError(usage)
+            raise SpecError("a pipeline", SHAPE, text)
         if parts[2] not in BENCH_METRICS:
-            raise ValueError(f"unknown metric {parts[2]!r}; choose one of "
-                             f"{', '.join(BENCH_METRICS)}")
+            raise SpecError("a pipeline", f"a METRIC of {either(BENCH_METRICS)}", parts[2])
         mirror, refuse, rerank = False, 0.0, 0
         for option in parts[3:]:
             try:
@@ -49,11 +52,11 @@ class Pipeline:
                 elif option.startswith("rerank="):
                     rerank = int(option[len("rerank="):])
                     if rerank < 1:
-                        raise ValueError(usage)
+                        raise ValueError(option)
                 else:
-                    raise ValueError(usage)
+                    raise ValueError(option)
             except ValueError:
-                raise ValueError(usage) from None
+                raise SpecError("a pipeline", SHAPE, text) from None
         return cls(Side.parse(parts[0]), Side.parse(parts[1]), parts[2], mirror, refuse,
                    rerank)
 

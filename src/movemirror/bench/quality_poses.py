@@ -28,7 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from movemirror.errors import SpecError
 from movemirror.keypoints import NUM_KEYPOINTS
+from movemirror.wording import either
 
 Report = Callable[[str], None]
 SAVE_EVERY = 200  # photos between cache writes
@@ -45,21 +47,25 @@ class Side:
 
     @classmethod
     def parse(cls, text: str) -> Side:
+        """'truth', 'single:MODEL:MODE', 'ingest:MODEL:MODE' or 'page:BLAZEPOSE_MODEL:MODE';
+        SpecError, saying what it takes, for anything else."""
         parts = text.split(":")
         if parts == ["truth"]:
             return cls("truth")
         if len(parts) == 3 and parts[0] in ("single", "ingest", "page"):
             from movemirror.pose import MODELS, MODES
 
+            page_models = [name for name in MODELS if name.startswith("blazepose")]
             if parts[1] not in MODELS:
-                raise ValueError(f"unknown pose model {parts[1]!r} in {text!r}")
-            if parts[0] == "page" and not parts[1].startswith("blazepose"):
-                raise ValueError(f"a page side runs a BlazePose model, not {parts[1]!r}")
+                raise SpecError("a side", f"a MODEL of {either(MODELS)}", text)
+            if parts[0] == "page" and parts[1] not in page_models:
+                raise SpecError("a side", f"a page side's MODEL of {either(page_models)} "
+                                "(the page runs BlazePose)", text)
             if parts[2] not in MODES:
-                raise ValueError(f"unknown mode {parts[2]!r} in {text!r}")
+                raise SpecError("a side", f"a MODE of {either(MODES)}", text)
             return cls(*parts)
-        raise ValueError(f"a side is 'truth', 'single:MODEL:MODE', 'ingest:MODEL:MODE' or "
-                         f"'page:BLAZEPOSE_MODEL:MODE', not {text!r}")
+        raise SpecError("a side", "truth, single:MODEL:MODE, ingest:MODEL:MODE or "
+                        "page:BLAZEPOSE_MODEL:MODE", text)
 
     def __str__(self) -> str:
         return "truth" if self.source == "truth" else f"{self.source}:{self.model}:{self.mode}"

@@ -44,13 +44,20 @@ from movemirror.cli.params import (
     N,
     listed,
 )
-from movemirror.cli.values import choice, choices, either, listed_names, whole_numbers
+from movemirror.cli.values import (
+    choice,
+    choices,
+    listed_names,
+    read_with,
+    whole_numbers,
+)
 from movemirror.coverage.map import METHODS as MAP_METHODS
 from movemirror.errors import BankError
 from movemirror.index import INDEX_KINDS
 from movemirror.ingest.engines import ENGINES
 from movemirror.motion.windows import MOTION_METRICS
 from movemirror.pose import MODELS, MODES
+from movemirror.wording import either
 
 app = Typer(help="Benchmarks on real data.", no_args_is_help=True)
 
@@ -396,10 +403,22 @@ def pose(
     console.print(f"wrote {out / 'pose.json'}", markup=False)
 
 
+def _pipeline(text: str):
+    from movemirror.bench.quality_pipeline import Pipeline  # not at the command line's start
+
+    return Pipeline.parse(text)
+
+
+def _side(text: str):
+    from movemirror.bench.quality_poses import Side
+
+    return Side.parse(text)
+
+
 @app.command("quality")
 def quality(
     pipeline: list[str] = typer.Option(
-        None, "--pipeline", metavar=PIPELINE,
+        None, "--pipeline", metavar=PIPELINE, callback=read_with(_pipeline),
         help="ARCHIVE/QUERY/METRIC, then as needed /mirror, /refuse=SCORE and /rerank=K; "
         "repeatable (default: true poses, the original Move Mirror, today's defaults). A side "
         "is truth, single:MODEL:MODE, ingest:MODEL:MODE or page:BLAZEPOSE_MODEL:MODE (as the "
@@ -418,15 +437,10 @@ def quality(
     """Do matches look like the query? Judged on LSPET's true poses, per pipeline."""
     from movemirror.bench import quality as quality_bench
     from movemirror.bench import quality_report
-    from movemirror.bench.quality_pipeline import DEFAULT_PIPELINES, Pipeline
+    from movemirror.bench.quality_pipeline import DEFAULT_PIPELINES
     from movemirror.errors import DatasetMissingError, ModelMissingError
 
     pipelines = tuple(pipeline or DEFAULT_PIPELINES)
-    for text in pipelines:
-        try:
-            Pipeline.parse(text)
-        except ValueError as error:
-            raise typer.BadParameter(str(error), param_hint="--pipeline") from None
     plan = quality_bench.Plan(archive=(0, archive), tuning=(4000, 4000 + queries),
                               held_out=(5000, 5000 + queries), pipelines=pipelines,
                               workers=workers or quality_bench.default_workers())
@@ -445,7 +459,7 @@ def quality_video(
     archive: int = typer.Option(4000, min=1, max=4000, metavar=N,
                                 help="Archive photos (LSPET 1..N)."),
     archive_side: str = typer.Option(
-        "ingest:thunder:crop", metavar=SIDE,
+        "ingest:thunder:crop", metavar=SIDE, callback=read_with(_side),
         help="How the archive is searched: truth, single:MODEL:MODE or ingest:MODEL:MODE "
              "(judged on the true poses either way)."),
     out: Path = typer.Option(Path("bench-results"), metavar=DIR,
@@ -454,13 +468,8 @@ def quality_video(
     """Does a smoothed or consensus query pose pick better matches on video than the raw one?"""
     from movemirror.bench import quality_report
     from movemirror.bench import quality_video as video_bench
-    from movemirror.bench.quality_poses import Side
     from movemirror.errors import DatasetMissingError, ModelMissingError
 
-    try:
-        Side.parse(archive_side)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--archive-side") from None
     plan = video_bench.VideoPlan(archive=(0, archive), archive_side=archive_side, frames=frames)
     try:
         results = video_bench.run(plan, report=_report)

@@ -3,9 +3,9 @@ so that a model, mode or index added there shows up in every command's help."""
 
 from __future__ import annotations
 
-from movemirror.cli.values import either
 from movemirror.index import DEFAULT_INDEX, INDEX_KINDS
 from movemirror.pose import MODELS, MODES
+from movemirror.wording import either
 
 # What each estimator mode costs, for help texts (the modes themselves: movemirror.pose.MODES).
 MODE_NOTES = {

@@ -12,14 +12,14 @@ from movemirror.bank.storage import bank_format
 from movemirror.cli.console import console, fail
 from movemirror.cli.params import FILE, METHOD, METRIC, REF, BankOption
 from movemirror.cli.search import read_pose_file
-from movemirror.cli.values import choice, either
+from movemirror.cli.values import choice
 from movemirror.coverage.holes import COVERAGE_METRIC
 from movemirror.coverage.map import METHODS
 from movemirror.distances import BOX_VECTOR_METRICS
 from movemirror.errors import BankError, PoseError, QueryLogError
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.vectors import pose_problems
-from movemirror.wording import counted
+from movemirror.wording import counted, either
 
 
 def read_reference(path: Path) -> tuple[np.ndarray, list[str]]:

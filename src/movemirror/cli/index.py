@@ -40,7 +40,7 @@ from movemirror.cli.params import (
     SOURCE,
     N,
 )
-from movemirror.cli.values import choice, either
+from movemirror.cli.values import choice
 from movemirror.ingest.engines import DEFAULT_ENGINE, ENGINES
 from movemirror.ingest.report import EXAMPLES_PER_REASON, group_by_reason
 from movemirror.ingest.run import COMMIT_EVERY_SECONDS
@@ -48,7 +48,7 @@ from movemirror.ingest.work import THUMB_KINDS, Settings
 from movemirror.keypoints import NUM_KEYPOINTS
 from movemirror.pose import MODELS, MODES
 from movemirror.pose.session import DEVICES
-from movemirror.wording import counted
+from movemirror.wording import counted, either
 
 # Progress in a log (output not a terminal): a plain line at most this often, not a bar.
 LOG_PROGRESS_SECONDS = 30.0

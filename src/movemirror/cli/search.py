@@ -13,7 +13,7 @@ from rich.text import Text
 
 from movemirror.cli.console import console, fail
 from movemirror.cli.params import CLIP_OR_VIDEO, K_FLAGS, METRIC, POSE_OR_PHOTO, BankOption, N
-from movemirror.cli.values import NotTaken, choice, either
+from movemirror.cli.values import NotTaken, choice
 from movemirror.distances import DEFAULT_METRIC, SEARCH_METRICS
 from movemirror.errors import (
     BankError,
@@ -26,7 +26,7 @@ from movemirror.errors import (
 from movemirror.ingest.discover import PHOTO_EXTENSIONS, SNIFF_BYTES, sniff
 from movemirror.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS
 from movemirror.motion.windows import DEFAULT_K, MOTION_METRIC, MOTION_METRICS
-from movemirror.wording import counted
+from movemirror.wording import counted, either
 
 POSES_K = 10  # poses a search by one pose prints unless asked for more
 

@@ -10,11 +10,8 @@ from typing import Any
 
 import typer
 
-
-def either(names: Iterable[str]) -> str:
-    """'a', 'a or b', 'a, b or c'."""
-    names = list(names)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+from movemirror.errors import SpecError
+from movemirror.wording import either
 
 
 def range_in_words(low: float | None, high: float | None) -> str | None:
@@ -114,6 +111,22 @@ def choices(names: Iterable[str], example: str = "",
     def check(param: typer.CallbackParam, value: str | None) -> str | None:
         if value is not None and not (empty and value == ""):
             some_of(value, param.opts[0], names, example, allowed)
+        return value
+
+    return check
+
+
+def read_with(parse: Callable[[str], Any]) -> Callable:
+    """A typer callback that refuses, as NotTaken, a value of its option (each value of a
+    repeatable one; None passes) that parse cannot read, in the words of parse's SpecError:
+    `--pipeline takes a METRIC of cosine, ..., not 'nope'`."""
+
+    def check(param: typer.CallbackParam, value: Any) -> Any:
+        for text in [] if value is None else [value] if isinstance(value, str) else value:
+            try:
+                parse(text)
+            except SpecError as error:
+                raise NotTaken(param.opts[0], error.wanted, error.text) from None
         return value
 
     return check
