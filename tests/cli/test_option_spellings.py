@@ -60,5 +60,5 @@ def test_bench_serve_takes_k_as_search_does_and_both_keep_the_long_form():
 
 
 def test_the_bench_loop_options_take_either_spelling():
-    assert _parsed("bench serve --loops open")["loops"] == "open"
-    assert _parsed("bench page --loop main")["loops"] == "main"
+    assert _parsed("bench serve --loops open")["loops"] == ("open",)
+    assert _parsed("bench page --loop main")["loops"] == ("main",)

@@ -45,9 +45,9 @@ from movemirror.cli.params import (
     listed,
 )
 from movemirror.cli.values import (
+    Names,
     choice,
     choices,
-    listed_names,
     read_with,
     whole_numbers,
 )
@@ -93,8 +93,8 @@ def ingest(
                                  help="Photos for the one-worker baseline (0: none)."),
     every_ms: int = typer.Option(INGEST.every_ms, "--every-ms", min=1, metavar=MS,
                                  help="Video sampling for the video run."),
-    engines: str = typer.Option(",".join(INGEST.engines), "--engine", metavar=listed(ENGINE),
-                                callback=choices(ENGINES),
+    engines: Names = typer.Option(",".join(INGEST.engines), "--engine", metavar=listed(ENGINE),
+                                  parser=choices(ENGINES),
                                 help="Engines the photos run on, comma-separated (local,ray: "
                                      "Ray's overhead against the local engine, same photos)."),
     address: str | None = typer.Option(None, "--address", metavar=ADDRESS,
@@ -105,10 +105,9 @@ def ingest(
     """Index LSPET photos and the sample videos; report frames per second end to end."""
     from movemirror.errors import DatasetMissingError, IngestError
 
-    chosen = listed_names(engines)
     plan = replace(INGEST, limit=limit, model=model, mode=mode, videos=videos,
                    baseline=baseline, every_ms=every_ms, workers=workers or INGEST.workers,
-                   engines=chosen, address=address)
+                   engines=engines, address=address)
     try:
         results = ingest_bench.run(plan, report=_report)
     except (DatasetMissingError, IngestError) as error:
@@ -189,8 +188,8 @@ def serve(
                                      callback=choice(INDEX_KINDS)),
     workers: int = typer.Option(SERVE.workers, min=1, max=16, metavar=N,
                                 help="Server processes."),
-    loops: str = typer.Option(",".join(SERVE.loops), "--loop", "--loops", metavar=listed(LOOP),
-                              callback=choices(LOOPS),
+    loops: Names = typer.Option(",".join(SERVE.loops), "--loop", "--loops",
+                                metavar=listed(LOOP), parser=choices(LOOPS),
                               help="Kinds of client, comma-separated: closed (like the page: "
                                    "one in flight, latest wins), open (sends at the rate "
                                    "whatever the replies)."),
@@ -210,10 +209,9 @@ def serve(
     from movemirror.errors import DatasetMissingError
 
     levels = whole_numbers(clients, "--clients", 1, 1000, example="1,50,200")
-    kinds = listed_names(loops)
     plan = serve_bench.Plan(bank_dir=bank_dir, clients=levels, rate=rate,
                             seconds=seconds, warmup=warmup, k=k, index=index, workers=workers,
-                            loops=kinds, malformed_clients=malformed, rounds=rounds,
+                            loops=loops, malformed_clients=malformed, rounds=rounds,
                             mirror=mirror)
     try:
         results = serve_bench.run(plan, report=_report)
@@ -326,13 +324,14 @@ def page(
     bank_dir: BenchBank = None,
     seconds: float = typer.Option(PAGE.seconds, min=2, max=120, metavar=SECONDS,
                                   help="Measured seconds per model and loop."),
-    models: str = typer.Option(",".join(PAGE.models), metavar=listed(MODEL),
-                               callback=choices((*page_bench.PAGE_MODELS, page_bench.AUTO)),
+    models: Names = typer.Option(",".join(PAGE.models), metavar=listed(MODEL),
+                                 parser=choices((*page_bench.PAGE_MODELS, page_bench.AUTO)),
                                help=f"Comma-separated: {', '.join(page_bench.PAGE_MODELS)}, or "
                                     f"{page_bench.AUTO} (the page's own choice for this "
                                     "machine)."),
-    loops: str = typer.Option(",".join(PAGE.loops), "--loops", "--loop", metavar=listed(LOOP),
-                              callback=choices(page_bench.LOOPS, example="worker:1x2",
+    loops: Names = typer.Option(",".join(PAGE.loops), "--loops", "--loop",
+                                metavar=listed(LOOP),
+                                parser=choices(page_bench.LOOPS, example="worker:1x2",
                                                allowed=page_bench.is_loop),
                               help="Comma-separated: main (the model on the page's thread, as "
                                    "before), worker (in Web Workers, the default) and "
@@ -343,8 +342,7 @@ def page(
     """Poses per second, p95 camera-to-screen latency and where each frame's time goes (grab,
     wait, resize, infer, transfer, draw, send) of the page's camera loop in headless Chromium,
     the model on the page's thread and in a worker side by side."""
-    plan = page_bench.Plan(bank_dir=bank_dir, seconds=seconds, models=listed_names(models),
-                           loops=listed_names(loops))
+    plan = page_bench.Plan(bank_dir=bank_dir, seconds=seconds, models=models, loops=loops)
     try:
         measured = page_bench.run(plan, report=_report)
     except (FileNotFoundError, BankError, RuntimeError) as error:  # DatasetMissingError too
@@ -361,18 +359,18 @@ def pose(
                               help="First LSPET photo (0-based; the modes were tuned on the "
                                    "first 1,000)."),
     count: int = typer.Option(5000, min=1, metavar=N, help="LSPET photos for PCK."),
-    models: str = typer.Option("", metavar=listed(MODEL),
-                               callback=choices(dict.fromkeys(m for m, _ in SINGLE_RUNS),
+    models: Names = typer.Option("", metavar=listed(MODEL),
+                                 parser=choices(dict.fromkeys(m for m, _ in SINGLE_RUNS),
                                                 empty=True),
                                help="Only these models, comma-separated (default: all)."),
-    modes: str = typer.Option("", metavar=listed(MODE), callback=choices(MODES, empty=True),
+    modes: Names = typer.Option("", metavar=listed(MODE), parser=choices(MODES, empty=True),
                               help="Only these modes, comma-separated (default: all)."),
     speed_images: int = typer.Option(400, min=0, metavar=N,
                                      help="Photos for the speed run (0: none)."),
     workers: int = typer.Option(0, min=0, metavar=N, help="Threads (0: one per core)."),
     quick: bool = typer.Option(False, "--quick", help="Small run: 200 photos, 100 for speed."),
-    parts: str = typer.Option(",".join(POSE_PARTS), metavar=listed(PART),
-                              callback=choices(POSE_PARTS),
+    parts: Names = typer.Option(",".join(POSE_PARTS), metavar=listed(PART),
+                                parser=choices(POSE_PARTS),
                               help="Which measurements, comma-separated."),
     out: Path = typer.Option(Path("bench-results"), metavar=DIR,
                              help="Directory for pose.json."),
@@ -381,13 +379,14 @@ def pose(
     from movemirror.bench.pose import Plan, run, table, write_json
     from movemirror.errors import DatasetMissingError, ModelMissingError
 
-    keep_models, keep_modes = set(listed_names(models)), set(listed_names(modes))
+    keep_models, keep_modes = set(models), set(modes)
     runs = tuple((m, d) for m, d in SINGLE_RUNS
                  if (not keep_models or m in keep_models) and (not keep_modes or d in keep_modes))
     if not runs:
-        raise fail(f"--models {models!r} and --modes {modes!r} leave nothing to run; the runs "
-                   f"are {', '.join(f'{m}/{d}' for m, d in SINGLE_RUNS)}", 2)
-    wanted = set(listed_names(parts))
+        every = ", ".join(f"{m}/{d}" for m, d in SINGLE_RUNS)
+        raise fail(f"--models {','.join(models)!r} and --modes {','.join(modes)!r} leave "
+                   f"nothing to run; the runs are {every}", 2)
+    wanted = set(parts)
     plan = Plan(lspet_start=start, lspet_count=200 if quick else count, runs=runs,
                 speed_images=0 if "speed" not in wanted else
                 min(speed_images, 100) if quick else speed_images,

@@ -36,13 +36,24 @@ def number_in_words(whole: bool, low: float | None, high: float | None) -> str:
 
 class NotTaken(typer.BadParameter):
     """A value an option does not take, said as one sentence that starts with the option:
-    `-k takes a whole number, at least 1, not 'abc'` (a usage error: exit 2)."""
+    `-k takes a whole number, at least 1, not 'abc'` (a usage error: exit 2). Without
+    `option` (raised by an option's parser, which is not told its option), the option is
+    the one the command line was reading."""
 
-    def __init__(self, option: str, wanted: str, typed: Any):
-        super().__init__(f"{option} takes {wanted}, not {typed!r}")
+    def __init__(self, option: str | None, wanted: str, typed: Any):
+        self.said = f"{wanted}, not {typed!r}"
+        super().__init__(self.said if option is None else f"{option} takes {self.said}")
+        self.option = option
 
     def format_message(self) -> str:
+        if self.option is None and self.param is not None:
+            return f"{self.param.opts[0]} takes {self.said}"
         return self.message
+
+
+class Names(tuple[str, ...]):
+    """The names a comma-separated option was given (`--parts speed,pck`), as its parser
+    (choices) read them: what the command uses."""
 
 
 def whole_numbers(text: str, option: str, low: int, high: int | None = None,
@@ -75,8 +86,8 @@ def listed_names(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def some_of(text: str, option: str, names: Iterable[str], example: str = "",
-            allowed: Callable[[str], bool] | None = None) -> tuple[str, ...]:
+def some_of(text: str, option: str | None, names: Iterable[str], example: str = "",
+            allowed: Callable[[str], bool] | None = None) -> Names:
     """The names of a comma-separated option, each one of names (or, given, one `allowed`
     takes too); NotTaken, naming the option and what it takes, if any is not or none is given:
     `--parts takes one or more of speed, pck, coco, tfjs, comma-separated, not 'x'`."""
@@ -86,7 +97,7 @@ def some_of(text: str, option: str, names: Iterable[str], example: str = "",
                          for name in chosen):
         raise NotTaken(option, f"one or more of {', '.join(names)}, comma-separated"
                        + (f" (e.g. {example})" if example else ""), text)
-    return chosen
+    return Names(chosen)
 
 
 def choice(names: Iterable[str]) -> Callable:
@@ -103,17 +114,20 @@ def choice(names: Iterable[str]) -> Callable:
 
 
 def choices(names: Iterable[str], example: str = "",
-            allowed: Callable[[str], bool] | None = None, empty: bool = False) -> Callable:
-    """choice's twin for a comma-separated option: its value is checked as some_of does;
-    empty=True lets "" pass, for an option whose default, "", means all of them."""
+            allowed: Callable[[str], bool] | None = None, empty: bool = False
+            ) -> Callable[[str], Names]:
+    """choice's twin for a comma-separated option, as its typer parser: `models: Names =
+    typer.Option(..., parser=choices(MODELS))` reads the text, as some_of does, into the
+    names the command gets; empty=True reads "" as no names, for an option whose default,
+    "", means all of them."""
     names = tuple(names)
 
-    def check(param: typer.CallbackParam, value: str | None) -> str | None:
-        if value is not None and not (empty and value == ""):
-            some_of(value, param.opts[0], names, example, allowed)
-        return value
+    def parse(text: str) -> Names:
+        if empty and text == "":
+            return Names()
+        return some_of(text, None, names, example, allowed)
 
-    return check
+    return parse
 
 
 def read_with(parse: Callable[[str], Any]) -> Callable:
