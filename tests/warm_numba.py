@@ -2,10 +2,12 @@
 beside the sources) before the suite runs, in two parts that `make test` runs at once beside
 the lint, on the cores it leaves idle. Without it a fresh clone compiles them during the
 tests, one core at a time: most in the first test that starts a server (Matcher.warm), the
-rest in the test of an index unpickled over read-only arrays (other kernels' signatures).
+rest in the test of an index unpickled over read-only arrays (other kernels' signatures) and
+in the first index test that builds a vantage-point tree (about 8 s, load 3).
 
   python tests/warm_numba.py server     a server's warm-up on a small bank of moving poses
-  python tests/warm_numba.py read-only  an index unpickled over read-only arrays, searched
+  python tests/warm_numba.py read-only  an index unpickled over read-only arrays, searched;
+                                        and a vantage-point tree, built and searched
 
 Both use real poses (Penn Action's labels); without the data they say so and do nothing
 (the tests then skip, or compile as before)."""
@@ -50,8 +52,11 @@ def server(clips: int = 4, frames: int = 90) -> None:
 
 
 def read_only() -> None:
-    """An index's searches over read-only arrays, as tests/index/test_mirror_walk makes it."""
+    """An index's searches over read-only arrays, as tests/index/test_mirror_walk makes it;
+    then a vantage-point tree (tests/index, the search benchmark's reference), which no
+    server builds unless told to (`serve --index vptree`, whose warm-up compiles it)."""
     from movemirror.index.boxtree import BoxTreeIndex
+    from movemirror.index.vptree import VPTreeIndex
     from movemirror.vectors import to_vectors, to_vectors_mirrored
 
     keypoints, _ = penn_poses()
@@ -65,6 +70,7 @@ def read_only() -> None:
     copy.search_poses_mirrored(poses, 10)
     copy.search(plain[:1], 10)
     copy.search_mirrored(plain, flipped, 10)
+    VPTreeIndex(to_vectors(keypoints[:500]), "cosine").search(plain, 10)  # build and search
 
 
 PARTS = {"server": server, "read-only": read_only}
