@@ -305,11 +305,11 @@ def test_a_slowed_client_that_leaves_frees_its_connection_at_once(bank):
 
 def test_stopping_the_server_does_not_wait_out_a_budget_a_client_owes_before_its_close(bank):
     """A refused message that ends the connection (binary) is answered, and the connection
-    closed, only once the budget is full again: here 8 s after it came. Stopping the server
+    closed, only once the budget is full again: here 20 s after it came. Stopping the server
     meanwhile (Ctrl-C on `movemirror serve`) closes the connection at once (1012) and stops
     without waiting that out: the connection's task once slept on to the end of the budget,
     and the server waited for it."""
-    app = create_app(bank, limits=Limits(refused_burst=1, refused_per_second=0.25))
+    app = create_app(bank, limits=Limits(refused_burst=1, refused_per_second=0.1))
     with LiveServer(app, ws=WebSocketProtocol, ws_max_size=64 * 1024) as server:
         url = server.url.replace("http://", "ws://") + "/api/stream"
 
@@ -321,15 +321,15 @@ def test_stopping_the_server_does_not_wait_out_a_budget_a_client_owes_before_its
                     ws.protocol.send_text(invalid("bad0").encode())
                     ws.protocol.send_binary(b"\xff\xd8 an image")
                 await timed_replies(ws, 1, time.perf_counter())  # bad0's: the budget spent
-                await asyncio.sleep(0.2)  # the binary's answer is 8 s away now
+                await asyncio.sleep(0.2)  # the binary's answer is 20 s away now
                 server.server.should_exit = True
                 stopping = time.perf_counter()
                 with pytest.raises(ConnectionClosed):
                     await asyncio.wait_for(ws.recv(), 20)
-                while server.thread.is_alive() and time.perf_counter() < stopping + 20:
+                while server.thread.is_alive() and time.perf_counter() < stopping + 30:
                     await asyncio.sleep(0.05)
                 return time.perf_counter() - stopping, ws.close_code
 
         stopped_after, code = run_in_fresh_loop(run)
     assert code == 1012  # uvicorn's "service restart"
-    assert stopped_after < 3, stopped_after  # not the 8 s of the budget
+    assert stopped_after < 6, stopped_after  # not the 20 s of the budget
