@@ -333,3 +333,26 @@ def test_stopping_the_server_does_not_wait_out_a_budget_a_client_owes_before_its
         stopped_after, code = run_in_fresh_loop(run)
     assert code == 1012  # uvicorn's "service restart"
     assert stopped_after < 6, stopped_after  # not the 20 s of the budget
+
+
+def test_a_client_that_leaves_while_its_close_is_held_frees_its_connection_at_once(bank):
+    """Its binary message's answer and close wait for a full budget (20 s here); a client that
+    leaves meanwhile frees its connection at once, not when that wait is over."""
+    app = create_app(bank, limits=Limits(refused_burst=1, refused_per_second=0.1))
+    state = app.state.movemirror
+    with LiveServer(app, ws=WebSocketProtocol, ws_max_size=64 * 1024) as server:
+        url = server.url.replace("http://", "ws://") + "/api/stream"
+
+        async def send_and_leave() -> None:
+            async with connect(url) as ws:
+                async with ws.send_context():
+                    ws.protocol.send_text(invalid("bad0").encode())
+                    ws.protocol.send_binary(b"\xff\xd8 an image")
+                await timed_replies(ws, 1, time.perf_counter())  # bad0's: the budget spent
+                ws.transport.abort()
+
+        run_in_fresh_loop(send_and_leave)
+        deadline = time.perf_counter() + 5
+        while state.connections and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        assert state.connections == 0
