@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from movemirror.bench.follow_accuracy import pck_of_frames
+from movemirror.bench.follow_accuracy import pck_of_frames, truth_frames
 from movemirror.datasets.tfjs_reference import load_reference_keypoints
 
 
@@ -46,3 +46,29 @@ def test_poses_a_few_frames_late_lose_points_only_in_their_video(poses):
     assert result["videos"]["pose_1.mp4"]["pck"] == 1.0
     assert result["videos"]["late.mp4"]["pck"] < 0.95  # 8 frames (a quarter second) behind
     assert result["videos"]["late.mp4"]["unmatched_poses"] == 0
+
+
+def test_truth_frames_are_the_clips_own_keypoints_at_the_sampled_times(poses, pose_video,
+                                                                         street_video):
+    from movemirror.ingest.frames import video_frames
+
+    times = [round(t, 3) for t, _, _ in video_frames(pose_video, 100)]
+    sampled = [(str(pose_video), t) for t in times] + [(str(street_video), 0.0)]
+    truth = truth_frames(sampled)
+    assert len(truth) == len(times) == 40  # the street video has no reference keypoints
+    frames = [round(t * 30) for t in times]
+    assert frames == list(range(0, 120, 3))
+    for t, frame in zip(times, frames, strict=True):
+        np.testing.assert_array_equal(truth[str(pose_video), t][0], poses[frame])
+
+
+def test_a_run_scored_against_the_truth_loses_points_for_late_and_missing_poses(poses,
+                                                                                 pose_video):
+    times = [round(i / 30, 3) for i in range(120)]
+    truth = truth_frames((str(pose_video), t) for t in times)
+    exact = {(str(pose_video), t): [poses[i]] for i, t in enumerate(times)}
+    late = {(str(pose_video), t): [poses[max(0, i - 8)]] for i, t in enumerate(times)}
+    assert pck_of_frames(truth, exact)["pck"] == 1.0
+    assert pck_of_frames(truth, late)["pck"] < 0.95
+    missing = pck_of_frames(truth, {k: v for k, v in exact.items() if k[1] > 1.0})
+    assert missing["unmatched_poses"] == 31 and missing["pck"] == pytest.approx(89 / 120, 0.01)

@@ -7,15 +7,20 @@ keypoints scoring at least REFERENCE_SCORE); each of those keypoints is correct 
 PCK_ALPHA x the reference pose's torso size. A reference pose with no followed pose in its
 frame (the followed run missed or refused that person) counts as all its keypoints wrong.
 Followed poses the reference does not have are not counted.
+
+The every-frame poses are not the truth: `pck_against_truth` scores a bank against the tfjs
+sample clip's own per-frame keypoints (pose_1.json), the one sample video that has them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
+from movemirror.datasets.tfjs_reference import FPS, load_reference_keypoints
 from movemirror.pose.metrics import pck_hits
 
 # Reference keypoints below this score are not counted (the model is not sure where they are).
@@ -57,6 +62,26 @@ def pck_of_frames(reference: dict, followed: dict, alpha: float = PCK_ALPHA) -> 
     overall = [sum(t[i] for t in tallies.values()) for i in range(4)]
     return {**_summary(overall), "alpha": alpha,
             "videos": {name: _summary(t) for name, t in sorted(tallies.items())}}
+
+
+def truth_frames(frames: Iterable[tuple[str, float]]) -> dict[tuple[str, float], list]:
+    """The reference keypoints (each scored 1, so all count) of those frames, keyed (source,
+    frame time) as frame_poses keys them, that are of the tfjs sample clip (a pose_1.mp4 with
+    its pose_1.json beside it); the other videos' frames are left out."""
+    out: dict[tuple[str, float], list[np.ndarray]] = {}
+    loaded: dict[Path, np.ndarray] = {}
+    for source, t in frames:
+        json_path = Path(source).with_suffix(".json")
+        if Path(source).name != "pose_1.mp4" or not json_path.is_file():
+            continue
+        if json_path not in loaded:
+            xy = load_reference_keypoints(json_path)
+            loaded[json_path] = np.concatenate([xy, np.ones((*xy.shape[:2], 1), np.float32)],
+                                               axis=2)
+        frame = round(t * FPS)
+        if frame < len(loaded[json_path]):
+            out[source, t] = [loaded[json_path][frame]]
+    return out
 
 
 def _summary(tally: list[int]) -> dict:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from movemirror.bank import PoseBank
-from movemirror.bench.follow_accuracy import pck_against
+from movemirror.bench.follow_accuracy import frame_poses, pck_against, pck_of_frames, truth_frames
 from movemirror.bench.process_cpu import TreeCpu
 from movemirror.datasets import dataset_dir
 from movemirror.errors import DatasetMissingError
@@ -225,6 +225,12 @@ def _video_runs(videos: list[Path], plan: Plan, report: Report) -> dict[str, dic
         followed["frames_per_second"] / reference["frames_per_second"], 3) \
         if reference["frames_per_second"] else None
     followed["keypoints_vs_every_frame"] = pck_against(reference_bank, followed_bank)
+    # Against the tfjs clip's own keypoints, on the frames either run sampled: whether
+    # following moves the keypoints away from the truth, not only from the every-frame poses.
+    poses = {"every frame": frame_poses(reference_bank), "followed": frame_poses(followed_bank)}
+    truth = truth_frames(poses["every frame"].keys() | poses["followed"].keys())
+    for result, name in ((reference, "every frame"), (followed, "followed")):
+        result["keypoints_vs_truth"] = pck_of_frames(truth, poses[name]) if truth else None
     return {"videos (every frame)": reference, "videos (followed)": followed}
 
 
@@ -276,7 +282,18 @@ def follow_line(results: dict[str, dict]) -> str | None:
             f"{pck['pck']} over {pck['keypoints']:,} keypoints ({pck['unmatched_poses']} of "
             f"{pck['reference_poses']} poses unmatched, counted as wrong); by video: "
             + "; ".join(f"{name} {v['pck']} ({v['unmatched_poses']} of {v['reference_poses']} "
-                        "unmatched)" for name, v in pck.get("videos", {}).items()))
+                        "unmatched)" for name, v in pck.get("videos", {}).items())
+            + _truth_words(results))
+
+
+def _truth_words(results: dict[str, dict]) -> str:
+    every = results.get("videos (every frame)", {}).get("keypoints_vs_truth")
+    followed = results["videos (followed)"].get("keypoints_vs_truth")
+    if not every or not followed:
+        return ""
+    return (f"; against pose_1.json's keypoints (PCK@{followed['alpha']}, "
+            f"{followed['keypoints']:,} keypoints): followed {followed['pck']}, every frame "
+            f"{every['pck']}")
 
 
 def write_json(results: dict[str, dict], path: Path) -> None:

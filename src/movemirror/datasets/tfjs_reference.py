@@ -13,6 +13,9 @@ import numpy as np
 
 from movemirror.keypoints import KEYPOINT_NAMES
 
+# pose_1.mp4's frame rate: pose_1.json's frame i is the frame shown at i / FPS seconds.
+FPS = 30
+
 
 def load_reference_keypoints(json_path: Path) -> np.ndarray:
     """(frames, 17, 2) float32 x, y per frame, in KEYPOINT_NAMES order."""

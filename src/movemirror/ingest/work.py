@@ -42,9 +42,10 @@ THUMB_KINDS = ("person", "frame")
 # In a video, people are found (MultiPose) on one sampled frame in this many and followed on
 # the crops of their last poses in between (movemirror.ingest.follow); 1 finds them on every
 # frame. `movemirror bench ingest` measures the speed and the keypoints against 1. Following
-# stays opt-in (1 by default): measured here it was 1.47-1.95x faster at a PCK@0.2 of 0.91
+# stays opt-in (1 by default): measured here it was 1.24-1.72x faster at a PCK@0.2 of 0.91
 # (0.88 on the street video), short of 2x at 0.95, which one Thunder pass a person a frame
-# rules out (the time breakdown is in docs/indexing.md).
+# rules out; no other crop rule for the followed people came closer, and on the street video
+# following also moves the keypoints away from an independent estimate (docs/indexing.md).
 DETECT_EVERY = 1
 
 
