@@ -58,7 +58,6 @@ def serve(
         remove_shared_indexes,
     )
     from movemirror.server.websocket import WebSocketProtocol
-    from movemirror.server.worker_sockets import run_workers
 
     problem = listen_problem(host, port)
     if problem is not None:  # said now, not after minutes of loading a large bank
@@ -122,8 +121,8 @@ def serve(
     if modules is not None:
         os.environ["MOVEMIRROR_WEB_MODULES"] = str(modules.resolve())
     try:
-        run_workers(uvicorn.Config("movemirror.server.app:app_from_environment",
-                                   factory=True, workers=workers, **options))
+        uvicorn.run("movemirror.server.app:app_from_environment", factory=True,
+                    workers=workers, **options)
     finally:
         remove_shared_indexes(shared)
 
