@@ -15,7 +15,7 @@ def test_every_error_shares_the_base_and_keeps_its_builtin_one():
         "DecodeError": Exception, "IngestError": Exception, "MotionError": ValueError,
         "QueryLogError": ValueError, "DeviceError": ValueError, "ClusterError": Exception,
         "InvalidArgumentError": ValueError, "NothingToIndexError": Exception,
-        "RowError": IndexError, "InvalidTypeError": TypeError,
+        "RowError": IndexError, "InvalidTypeError": TypeError, "SpecError": ValueError,
     }
     declared = {name for name, value in vars(errors).items()
                 if isinstance(value, type) and issubclass(value, Exception)}
