@@ -192,6 +192,24 @@ def test_non_finite_values_are_422(client, query_pose, number):
     assert reply.status_code == 422
 
 
+@pytest.mark.parametrize("number", [1e39, -1e300])
+def test_a_keypoint_too_large_for_float32_is_422_naming_it(client, query_pose, number):
+    payload = body(query_pose)
+    payload["keypoints"][2][0] = number
+    reply = client.post("/api/search", json=payload)
+    assert reply.status_code == 422
+    (problem,) = reply.json()["detail"]
+    assert problem["loc"] == ["body", "keypoints", 2, 0] and "too large" in problem["msg"]
+
+
+def test_the_largest_float32_keypoint_is_taken(client, query_pose):
+    payload = body(query_pose)
+    payload["keypoints"][2][0] = float(np.finfo(np.float32).max)
+    reply = client.post("/api/search", json=payload)
+    assert reply.status_code == 200, reply.json()
+    assert all(np.isfinite(match["distance"]) for match in reply.json()["matches"])
+
+
 def test_malformed_json_is_422(client):
     reply = client.post("/api/search", content=b'{"keypoints": [[1,',
                         headers={"content-type": "application/json"})

@@ -70,7 +70,8 @@ def _fast(data: dict) -> Query | None:
     if not _NUMBER_TYPES.issuperset(map(type, chain.from_iterable(keypoints))):
         return None  # np.fromiter would take "1.5" and true, which the (strict) schema refuses
     try:  # several times faster than np.array on nested lists
-        array = np.fromiter(chain.from_iterable(keypoints), np.float32, NUM_KEYPOINTS * 3)
+        with np.errstate(over="ignore"):  # too large for float32: infinite, refused below
+            array = np.fromiter(chain.from_iterable(keypoints), np.float32, NUM_KEYPOINTS * 3)
     except (TypeError, ValueError):
         return None
     if not np.isfinite(array).all():  # also what only float64 holds: the schema decides

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
+import numpy as np
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
 
 from movemirror.distances import DEFAULT_METRIC, LIKENESS_METRIC, SEARCH_METRICS, VALID_METRICS
 from movemirror.keypoints import NUM_KEYPOINTS
 
 MAX_FRAME_SIDE = 100_000.0
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 if TYPE_CHECKING:
     MetricName = str
 else:  # the registry's names, so the API's schema lists exactly what the bank accepts
     MetricName = Literal[SEARCH_METRICS]
 
-Keypoint = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
+
+def _fits_float32(value: float) -> float:
+    if abs(value) > FLOAT32_MAX:  # poses are searched as float32, where it would be infinite
+        raise ValueError(f"too large: a keypoint's numbers are at most {FLOAT32_MAX:.1e} in size")
+    return value
+
+
+Float32 = Annotated[FiniteFloat, AfterValidator(_fits_float32)]
+Keypoint = Annotated[list[Float32], Field(min_length=3, max_length=3)]
 
 
 class SearchOptions(BaseModel):

@@ -237,7 +237,7 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
     gone = gone_event(websocket.scope)
     watcher = asyncio.create_task(gone.wait()) if gone is not None else None
     try:
-        await _both_or_first_failure(reader, sender, watcher)
+        await _until_both_end_one_fails_or_gone(reader, sender, watcher)
     except WebSocketDisconnect:
         pass
     finally:
@@ -247,7 +247,7 @@ async def stream(websocket: WebSocket, state: ServerState = Depends(get_ws_state
         state.connections -= 1
 
 
-async def _both_or_first_failure(reader: asyncio.Task, sender: asyncio.Task,
+async def _until_both_end_one_fails_or_gone(reader: asyncio.Task, sender: asyncio.Task,
                                  gone: asyncio.Task | None) -> None:
     """Waits for both to end, or for the first to fail (raising its error), or for the
     connection to be gone (`gone` done, where the server says so). While the reader is slowed
