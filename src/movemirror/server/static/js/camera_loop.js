@@ -7,7 +7,7 @@
 //   never waits for drawing or for a frame, and the page never waits for the model.
 // - MainThreadLoop (?loop=main, or a browser without module workers): the loop as it was,
 //   model and drawing in turn on the page's thread; kept to measure against.
-import { cropAround } from './crop.js';
+import { CropCanvas, WHOLE, cropAround, fromCrop } from './crop.js';
 import { drawFrame, drawSkeleton } from './draw.js';
 import { FrameTimings } from './frame_timings.js';
 import { isGoodPose, mirrorPose } from './keypoints.js';
@@ -150,21 +150,34 @@ export class WorkerLoop extends Loop {
   }
 
   /** Every camera frame is grabbed while the workers run the ones before; the newest goes to
-   * a worker the moment one is free, so the model never waits for a frame. */
+   * a worker the moment one is free, so the model never waits for a frame. A model that looks
+   * at a crop (MoveNet) is handed only its input: the crop around the person, drawn at the
+   * model's size here as the worker drew it from the whole frame (the same pixels), so the
+   * page copies no whole frame and the worker neither crops nor resizes. */
   async grab(width, height, captured) {
     const start = performance.now();
+    const size = this.estimator.grabSize ?? null;
     let bitmap;
-    try {
-      bitmap = await createImageBitmap(this.video);
-    } catch {
-      return; // the camera stopped meanwhile
-    }
-    if (!this.running) {
-      bitmap.close();
-      return;
+    let crop = null;
+    if (size) {
+      if (this.input?.size !== size) this.input = new CropCanvas(size, { offscreen: true });
+      crop = cropAround(this.tracked, width, height);
+      this.input.draw(this.video, width, height, crop);
+      bitmap = this.input.grab();
+    } else {
+      try {
+        bitmap = await createImageBitmap(this.video);
+      } catch {
+        return; // the camera stopped meanwhile
+      }
+      if (!this.running) {
+        bitmap.close();
+        return;
+      }
     }
     this.grabbed += 1;
     const frame = { bitmap, width, height, captured, number: this.grabbed,
+      crop, size,
       grabMs: performance.now() - start, grabbedAt: performance.now() };
     if (this.newest) {
       this.newest.bitmap.close();
@@ -181,9 +194,10 @@ export class WorkerLoop extends Loop {
     this.inFlight += 1;
     try {
       const sent = performance.now();
-      const crop = cropAround(this.tracked, frame.width, frame.height);
-      const reply = await this.estimator.estimateFrame(frame.bitmap, frame.width, frame.height,
-        crop);
+      const reply = frame.crop
+        ? await this.estimator.estimateFrame(frame.bitmap, frame.size, frame.size, WHOLE)
+        : await this.estimator.estimateFrame(frame.bitmap, frame.width, frame.height,
+          cropAround(this.tracked, frame.width, frame.height));
       const back = performance.now();
       if (!this.running || !reply) return;
       if (frame.number < this.lastShown) {
@@ -192,11 +206,14 @@ export class WorkerLoop extends Loop {
       }
       this.lastShown = frame.number;
       const { resizeMs, inferMs } = reply.timing;
-      this.show(reply.keypoints, frame.width, frame.height, frame.captured, {
+      const keypoints = frame.crop
+        ? fromCrop(reply.keypoints, frame.crop, frame.width, frame.height, frame.size)
+        : reply.keypoints;
+      this.show(keypoints, frame.width, frame.height, frame.captured, {
         grab: frame.grabMs, wait: sent - frame.grabbedAt, resize: resizeMs, infer: inferMs,
         transfer: back - sent - resizeMs - inferMs,
       });
-      this.tracked = this.pose ? reply.keypoints : null;
+      this.tracked = this.pose ? keypoints : null;
     } catch (error) {
       if (this.running) console.warn('pose worker:', error);
     } finally {
