@@ -87,3 +87,25 @@ def test_the_worker_loop_hands_movenet_only_its_input(open_page):
     pose = page.evaluate("() => window.movemirror.pose")
     assert pose is not None
     assert all(-1 <= x <= 321 and -1 <= y <= 321 for x, y, s in pose if s >= 0.3)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_camera_frame_is_grabbed_only_for_a_free_worker(open_page):
+    # Thunder is slower than the 30 fps camera here: every camera frame is drawn, but only
+    # those a worker is free for are grabbed (before, every one was, most to be dropped).
+    page, _ = open_page("/?model=thunder")
+    wait_for_matches(page, 3)
+    counts = """() => { const loop = window.movemirror.cameraLoop;
+        return {grabbed: loop.grabbed, late: loop.late, dropped: loop.dropped,
+                poses: window.movemirror.frames, screen: window.movemirror.screenFrames}; }"""
+    before = page.evaluate(counts)
+    page.wait_for_timeout(4000)
+    after = page.evaluate(counts)
+    got = {key: after[key] - before[key] for key in before}
+    print("thunder, 4 s:", got)
+    assert got["screen"] > 1.5 * got["poses"] > 0
+    # each grab is a pose shown, or one a newer pose overtook (two workers), or one in flight
+    workers = page.evaluate("() => window.movemirror.workers")
+    assert got["grabbed"] <= got["poses"] + got["late"] + workers
+    assert got["dropped"] >= got["screen"] - got["grabbed"] - 1

@@ -2,9 +2,9 @@
 // mirrored frame -> the pose's query on the match stream -> the matches shown. CameraLoop
 // runs one of two loops, which share one way of showing a pose and timing each frame:
 // - WorkerLoop (the default): the model runs in pose workers (PoseWorkerPool, one a core).
-//   Every camera frame is drawn and grabbed when it comes, while the workers estimate the ones
-//   before; the newest grabbed frame goes to a worker as soon as one is free. So the model
-//   never waits for drawing or for a frame, and the page never waits for the model.
+//   Every camera frame is drawn when it comes, while the workers estimate the ones before; the
+//   newest is grabbed and goes to a worker as soon as one is free. So the model never waits
+//   for drawing or for a frame, and the page never waits for the model.
 // - MainThreadLoop (?loop=main, or a browser without module workers): the loop as it was,
 //   model and drawing in turn on the page's thread; kept to measure against.
 import { CropCanvas, WHOLE, cropAround, fromCrop } from './crop.js';
@@ -107,13 +107,14 @@ export class MainThreadLoop extends Loop {
 export class WorkerLoop extends Loop {
   constructor(options) {
     super(options);
-    this.newest = null; // the newest grabbed frame, waiting for a worker to be free
+    this.waiting = null; // the newest camera frame, not grabbed: no worker was free for it
     this.grabbed = 0; // frames grabbed, numbered in camera order
     this.lastShown = 0; // the number of the newest frame whose pose is on the page
-    this.dropped = 0; // grabbed and replaced by a newer one before a worker was free
+    this.dropped = 0; // camera frames a newer one replaced before a worker was free
     this.late = 0; // estimated after a newer frame's pose was already shown (not shown)
     this.tracked = null; // the last pose seen, in frame pixels: where the next crop looks
-    this.inFlight = 0; // frames with a worker now
+    this.inFlight = 0; // frames being grabbed or with a worker now
+    this.grabbing = 0; // frames being grabbed, for a worker free now
     this.paused = false; // poses paused (Auto timing a model on trial); frames still drawn
   }
 
@@ -126,13 +127,12 @@ export class WorkerLoop extends Loop {
   resume() {
     this.paused = false;
     this.estimator.interrupted(); // the poses a second over the pause are not the workers'
-    this.estimateNewest();
+    this.sendWaiting();
   }
 
   stop() {
     super.stop();
-    this.newest?.bitmap.close();
-    this.newest = null;
+    this.waiting = null;
   }
 
   onFrame(now, metadata) {
@@ -146,16 +146,46 @@ export class WorkerLoop extends Loop {
     drawFrame(view, video, width, height, { mirrored: true });
     if (this.pose) drawSkeleton(view, this.pose);
     this.screen.tick();
-    this.grab(width, height, captured);
+    if (this.waiting) this.dropped += 1;
+    this.waiting = { width, height, captured, cameAt: performance.now() };
+    this.sendWaiting();
   }
 
-  /** Every camera frame is grabbed while the workers run the ones before; the newest goes to
-   * a worker the moment one is free, so the model never waits for a frame. A model that looks
-   * at a crop (MoveNet) is handed only its input: the crop around the person, drawn at the
-   * model's size here as the worker drew it from the whole frame (the same pixels), so the
-   * page copies no whole frame and the worker neither crops nor resizes. */
-  async grab(width, height, captured) {
+  /** The newest camera frame to a worker the moment one is free, so the model never waits
+   * for a frame. It is grabbed only then (from the video, which still shows it), never a
+   * frame that a newer one would replace while the workers are busy. */
+  async sendWaiting() {
+    const frame = this.waiting;
+    if (!frame || !this.running || this.paused || this.estimator.free <= this.grabbing) return;
+    this.waiting = null;
+    this.inFlight += 1;
+    this.grabbing += 1;
+    let grabbed;
+    try {
+      grabbed = await this.grab(frame);
+    } finally {
+      this.grabbing -= 1;
+    }
+    try {
+      if (grabbed) await this.estimate(grabbed);
+    } catch (error) {
+      if (this.running) console.warn('pose worker:', error);
+    } finally {
+      this.inFlight -= 1;
+    }
+    this.sendWaiting();
+  }
+
+  /**
+   * The camera's frame as the model takes it: {bitmap, crop, size, number, grabMs, ...frame},
+   * or null when the camera or the loop stopped meanwhile. A model that looks at a crop
+   * (MoveNet) is handed only its input: the crop around the person, drawn at the model's size
+   * here as the worker drew it from the whole frame (the same pixels), so the page copies no
+   * whole frame and the worker neither crops nor resizes.
+   */
+  async grab(frame) {
     const start = performance.now();
+    const { width, height } = frame;
     const size = this.estimator.grabSize ?? null;
     let bitmap;
     let crop = null;
@@ -168,58 +198,40 @@ export class WorkerLoop extends Loop {
       try {
         bitmap = await createImageBitmap(this.video);
       } catch {
-        return; // the camera stopped meanwhile
+        return null; // the camera stopped meanwhile
       }
       if (!this.running) {
         bitmap.close();
-        return;
+        return null;
       }
     }
     this.grabbed += 1;
-    const frame = { bitmap, width, height, captured, number: this.grabbed,
-      crop, size,
-      grabMs: performance.now() - start, grabbedAt: performance.now() };
-    if (this.newest) {
-      this.newest.bitmap.close();
-      this.dropped += 1;
-    }
-    this.newest = frame;
-    if (this.estimator.free > 0) this.estimateNewest();
+    return { ...frame, bitmap, crop, size, number: this.grabbed,
+      grabMs: performance.now() - start };
   }
 
-  async estimateNewest() {
-    const frame = this.newest;
-    if (!frame || !this.running || this.paused || this.estimator.free === 0) return;
-    this.newest = null;
-    this.inFlight += 1;
-    try {
-      const sent = performance.now();
-      const reply = frame.crop
-        ? await this.estimator.estimateFrame(frame.bitmap, frame.size, frame.size, WHOLE)
-        : await this.estimator.estimateFrame(frame.bitmap, frame.width, frame.height,
-          cropAround(this.tracked, frame.width, frame.height));
-      const back = performance.now();
-      if (!this.running || !reply) return;
-      if (frame.number < this.lastShown) {
-        this.late += 1; // another worker showed a newer frame meanwhile
-        return;
-      }
-      this.lastShown = frame.number;
-      const { resizeMs, inferMs } = reply.timing;
-      const keypoints = frame.crop
-        ? fromCrop(reply.keypoints, frame.crop, frame.width, frame.height, frame.size)
-        : reply.keypoints;
-      this.show(keypoints, frame.width, frame.height, frame.captured, {
-        grab: frame.grabMs, wait: sent - frame.grabbedAt, resize: resizeMs, infer: inferMs,
-        transfer: back - sent - resizeMs - inferMs,
-      });
-      this.tracked = this.pose ? keypoints : null;
-    } catch (error) {
-      if (this.running) console.warn('pose worker:', error);
-    } finally {
-      this.inFlight -= 1;
+  async estimate(frame) {
+    const sent = performance.now();
+    const reply = frame.crop
+      ? await this.estimator.estimateFrame(frame.bitmap, frame.size, frame.size, WHOLE)
+      : await this.estimator.estimateFrame(frame.bitmap, frame.width, frame.height,
+        cropAround(this.tracked, frame.width, frame.height));
+    const back = performance.now();
+    if (!this.running || !reply) return;
+    if (frame.number < this.lastShown) {
+      this.late += 1; // another worker showed a newer frame meanwhile
+      return;
     }
-    this.estimateNewest();
+    this.lastShown = frame.number;
+    const { resizeMs, inferMs } = reply.timing;
+    const keypoints = frame.crop
+      ? fromCrop(reply.keypoints, frame.crop, frame.width, frame.height, frame.size)
+      : reply.keypoints;
+    this.show(keypoints, frame.width, frame.height, frame.captured, {
+      grab: frame.grabMs, wait: sent - frame.grabMs - frame.cameAt, resize: resizeMs,
+      infer: inferMs, transfer: back - sent - resizeMs - inferMs,
+    });
+    this.tracked = this.pose ? keypoints : null;
   }
 }
 
