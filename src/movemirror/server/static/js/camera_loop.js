@@ -2,12 +2,12 @@
 // mirrored frame -> the pose's query on the match stream -> the matches shown. CameraLoop
 // runs one of two loops, which share one way of showing a pose and timing each frame:
 // - WorkerLoop (the default): the model runs in pose workers (PoseWorkerPool, one a core).
-//   Every camera frame is drawn when it comes, while the workers estimate the ones before; the
-//   newest is grabbed and goes to a worker as soon as one is free. So the model never waits
-//   for drawing or for a frame, and the page never waits for the model.
+//   Every camera frame is drawn and grabbed when it comes, while the workers estimate the ones
+//   before; the newest grabbed frame goes to a worker as soon as one is free. So the model
+//   never waits for drawing or for a frame, and the page never waits for the model.
 // - MainThreadLoop (?loop=main, or a browser without module workers): the loop as it was,
 //   model and drawing in turn on the page's thread; kept to measure against.
-import { CropCanvas, WHOLE, cropAround, fromCrop } from './crop.js';
+import { cropAround } from './crop.js';
 import { drawFrame, drawSkeleton } from './draw.js';
 import { FrameTimings } from './frame_timings.js';
 import { isGoodPose, mirrorPose } from './keypoints.js';
@@ -107,14 +107,13 @@ export class MainThreadLoop extends Loop {
 export class WorkerLoop extends Loop {
   constructor(options) {
     super(options);
-    this.waiting = null; // the newest camera frame, not grabbed: no worker was free for it
+    this.newest = null; // the newest grabbed frame, waiting for a worker to be free
     this.grabbed = 0; // frames grabbed, numbered in camera order
     this.lastShown = 0; // the number of the newest frame whose pose is on the page
-    this.dropped = 0; // camera frames a newer one replaced before a worker was free
+    this.dropped = 0; // grabbed and replaced by a newer one before a worker was free
     this.late = 0; // estimated after a newer frame's pose was already shown (not shown)
     this.tracked = null; // the last pose seen, in frame pixels: where the next crop looks
-    this.inFlight = 0; // frames being grabbed or with a worker now
-    this.grabbing = 0; // frames being grabbed, for a worker free now
+    this.inFlight = 0; // frames with a worker now
     this.paused = false; // poses paused (Auto timing a model on trial); frames still drawn
   }
 
@@ -127,12 +126,13 @@ export class WorkerLoop extends Loop {
   resume() {
     this.paused = false;
     this.estimator.interrupted(); // the poses a second over the pause are not the workers'
-    this.sendWaiting();
+    this.estimateNewest();
   }
 
   stop() {
     super.stop();
-    this.waiting = null;
+    this.newest?.bitmap.close();
+    this.newest = null;
   }
 
   onFrame(now, metadata) {
@@ -146,92 +146,63 @@ export class WorkerLoop extends Loop {
     drawFrame(view, video, width, height, { mirrored: true });
     if (this.pose) drawSkeleton(view, this.pose);
     this.screen.tick();
-    if (this.waiting) this.dropped += 1;
-    this.waiting = { width, height, captured, cameAt: performance.now() };
-    this.sendWaiting();
+    this.grab(width, height, captured);
   }
 
-  /** The newest camera frame to a worker the moment one is free, so the model never waits
-   * for a frame. It is grabbed only then (from the video, which still shows it), never a
-   * frame that a newer one would replace while the workers are busy. */
-  async sendWaiting() {
-    const frame = this.waiting;
-    if (!frame || !this.running || this.paused || this.estimator.free <= this.grabbing) return;
-    this.waiting = null;
-    this.inFlight += 1;
-    this.grabbing += 1;
-    let grabbed;
+  /** Every camera frame is grabbed while the workers run the ones before; the newest goes to
+   * a worker the moment one is free, so the model never waits for a frame. */
+  async grab(width, height, captured) {
+    const start = performance.now();
+    let bitmap;
     try {
-      grabbed = await this.grab(frame);
-    } finally {
-      this.grabbing -= 1;
+      bitmap = await createImageBitmap(this.video);
+    } catch {
+      return; // the camera stopped meanwhile
     }
+    if (!this.running) {
+      bitmap.close();
+      return;
+    }
+    this.grabbed += 1;
+    const frame = { bitmap, width, height, captured, number: this.grabbed,
+      grabMs: performance.now() - start, grabbedAt: performance.now() };
+    if (this.newest) {
+      this.newest.bitmap.close();
+      this.dropped += 1;
+    }
+    this.newest = frame;
+    if (this.estimator.free > 0) this.estimateNewest();
+  }
+
+  async estimateNewest() {
+    const frame = this.newest;
+    if (!frame || !this.running || this.paused || this.estimator.free === 0) return;
+    this.newest = null;
+    this.inFlight += 1;
     try {
-      if (grabbed) await this.estimate(grabbed);
+      const sent = performance.now();
+      const crop = cropAround(this.tracked, frame.width, frame.height);
+      const reply = await this.estimator.estimateFrame(frame.bitmap, frame.width, frame.height,
+        crop);
+      const back = performance.now();
+      if (!this.running || !reply) return;
+      if (frame.number < this.lastShown) {
+        this.late += 1; // another worker showed a newer frame meanwhile
+        return;
+      }
+      this.lastShown = frame.number;
+      const { resizeMs, inferMs } = reply.timing;
+      this.show(reply.keypoints, frame.width, frame.height, frame.captured, {
+        grab: frame.grabMs, wait: sent - frame.grabbedAt, resize: resizeMs, infer: inferMs,
+        transfer: back - sent - resizeMs - inferMs,
+      });
+      this.tracked = this.pose ? reply.keypoints : null;
     } catch (error) {
       if (this.running) console.warn('pose worker:', error);
     } finally {
       this.inFlight -= 1;
     }
-    this.sendWaiting();
-  }
-
-  /**
-   * The camera's frame as the model takes it: {bitmap, crop, size, number, grabMs, ...frame},
-   * or null when the camera or the loop stopped meanwhile. A model that looks at a crop
-   * (MoveNet) is handed only its input: the crop around the person, drawn at the model's size
-   * here as the worker drew it from the whole frame (the same pixels), so the page copies no
-   * whole frame and the worker neither crops nor resizes.
-   */
-  async grab(frame) {
-    const start = performance.now();
-    const { width, height } = frame;
-    const size = this.estimator.grabSize ?? null;
-    let bitmap;
-    let crop = null;
-    if (size) {
-      if (this.input?.size !== size) this.input = new CropCanvas(size, { offscreen: true });
-      crop = cropAround(this.tracked, width, height);
-      this.input.draw(this.video, width, height, crop);
-      bitmap = this.input.grab();
-    } else {
-      try {
-        bitmap = await createImageBitmap(this.video);
-      } catch {
-        return null; // the camera stopped meanwhile
-      }
-      if (!this.running) {
-        bitmap.close();
-        return null;
-      }
-    }
-    this.grabbed += 1;
-    return { ...frame, bitmap, crop, size, number: this.grabbed,
-      grabMs: performance.now() - start };
-  }
-
-  async estimate(frame) {
-    const sent = performance.now();
-    const reply = frame.crop
-      ? await this.estimator.estimateFrame(frame.bitmap, frame.size, frame.size, WHOLE)
-      : await this.estimator.estimateFrame(frame.bitmap, frame.width, frame.height,
-        cropAround(this.tracked, frame.width, frame.height));
-    const back = performance.now();
-    if (!this.running || !reply) return;
-    if (frame.number < this.lastShown) {
-      this.late += 1; // another worker showed a newer frame meanwhile
-      return;
-    }
-    this.lastShown = frame.number;
-    const { resizeMs, inferMs } = reply.timing;
-    const keypoints = frame.crop
-      ? fromCrop(reply.keypoints, frame.crop, frame.width, frame.height, frame.size)
-      : reply.keypoints;
-    this.show(keypoints, frame.width, frame.height, frame.captured, {
-      grab: frame.grabMs, wait: sent - frame.grabMs - frame.cameAt, resize: resizeMs,
-      infer: inferMs, transfer: back - sent - resizeMs - inferMs,
-    });
-    this.tracked = this.pose ? keypoints : null;
+    this.estimateNewest();
   }
 }
 

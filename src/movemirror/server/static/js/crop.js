@@ -47,19 +47,6 @@ export function cropAround(keypoints, width, height) {
   };
 }
 
-/** The whole of a frame's own pixels: the crop of a frame grabbed already cropped. */
-export const WHOLE = Object.freeze({ yMin: 0, xMin: 0, yMax: 1, xMax: 1 });
-
-/** Keypoints [[x, y, score]] in pixels of a size x size image of `crop` of a width x height
- * frame, in the frame's pixels (as MoveNet's run maps its output through a crop). */
-export function fromCrop(keypoints, crop, width, height, size) {
-  return keypoints.map(([x, y, score]) => [
-    (crop.xMin + (x / size) * (crop.xMax - crop.xMin)) * width,
-    (crop.yMin + (y / size) * (crop.yMax - crop.yMin)) * height,
-    score,
-  ]);
-}
-
 /** A 2D canvas on the page, or an OffscreenCanvas in a worker (which has no document). */
 export function makeCanvas(width, height) {
   if (typeof document === 'undefined') return new OffscreenCanvas(width, height);
@@ -75,9 +62,8 @@ export function makeCanvas(width, height) {
  * cheaper than reading the whole frame and resizing it with tensors.
  */
 export class CropCanvas {
-  /** offscreen: an OffscreenCanvas even on the page, whose drawing grab() hands over. */
-  constructor(size, { offscreen = false } = {}) {
-    this.canvas = offscreen ? new OffscreenCanvas(size, size) : makeCanvas(size, size);
+  constructor(size) {
+    this.canvas = makeCanvas(size, size);
     this.ctx = this.canvas.getContext('2d', { willReadFrequently: true });
     this.size = size;
   }
@@ -99,10 +85,5 @@ export class CropCanvas {
         (ex - sx) * scaleX, (ey - sy) * scaleY);
     }
     return this.canvas;
-  }
-
-  /** The crop drawn last, as an ImageBitmap to transfer (the canvas is left blank). */
-  grab() {
-    return this.canvas.transferToImageBitmap();
   }
 }

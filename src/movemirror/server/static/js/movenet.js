@@ -7,9 +7,6 @@ export class MoveNet {
     this.model = model;
     this.inputSize = inputSize;
     this.input = new CropCanvas(inputSize);
-    // The worker loop may hand over camera frames already cropped to where the model looks and
-    // resized to this size (camera_loop.js): the frame then is the model's input as it is.
-    this.grabSize = inputSize;
     this.previous = null;
     this.lastTiming = null;
   }

@@ -51,8 +51,7 @@ export class PoseWorker {
     if (this.retiring && !this.waiting.size) this.worker.terminate();
   }
 
-  /** Loads `name` in the worker; resolves {model, backend, msPerRun, timings, grabSize}
-   * (grabSize: the side of the frames it takes already cropped and resized, or null). */
+  /** Loads `name` in the worker; resolves {model, backend, msPerRun, timings}. */
   load(name, { backend = null, threads = null, onProgress = () => {} } = {}) {
     return this.ask({ type: 'load', name, backend, threads }, [], onProgress);
   }
@@ -142,9 +141,6 @@ export class PoseWorkerPool {
     this.busy = new Set();
     this.count = new WorkerCount(1, 1, cameraFps);
     this.onResize = null; // (workers) => {}: told when the live loop changes the count
-    // The side of the camera frames the model takes already cropped to where it looks and
-    // resized (MoveNet's input), or null: whole frames (BlazePose finds the body itself).
-    this.grabSize = null;
   }
 
   /** The workers taking frames. */
@@ -179,7 +175,6 @@ export class PoseWorkerPool {
    */
   async load(name, { onProgress = () => {}, quietly = null, ...options } = {}) {
     const first = await this.workers[0].load(name, { ...options, onProgress });
-    this.grabSize = first.grabSize ?? null;
     const aloneMs = quietly ? await this.timeAlone(quietly) : first.msPerRun;
     const fps = this.cameraFps;
     const grow = !keepsCameraRate(aloneMs, fps)

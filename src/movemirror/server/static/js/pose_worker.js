@@ -10,7 +10,7 @@
 //               {type: 'people', id, bitmap, width, height}  (everyone in a photo)
 //               {type: 'reset'}                              (the person was lost: stop tracking)
 //               {type: 'probe', id, runs}  (time the model on a blank frame, to size the pool)
-// Messages out: {type: 'loaded', id, model, backend, msPerRun, timings, details, grabSize}
+// Messages out: {type: 'loaded', id, model, backend, msPerRun, timings, details}
 //               {type: 'progress', id, fraction, text}
 //               {type: 'pose', id, keypoints, timing: {resizeMs, inferMs}}
 //               {type: 'people', id, people}  (still_people.js peopleInPhoto)
@@ -101,7 +101,7 @@ async function load({ id, name, backend, threads }) {
     });
     const { model, msPerRun, timings, details } = detector;
     self.postMessage({ type: 'loaded', id, model, backend: detector.backend, msPerRun, timings,
-      details, grabSize: detector.estimator.grabSize ?? null });
+      details });
   } catch (error) {
     self.postMessage({ type: 'error', id, message: String(error?.message || error) });
   }
