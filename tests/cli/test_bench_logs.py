@@ -112,7 +112,8 @@ def test_bench_page_table_in_a_log(monkeypatch):
                             result("auto", "lightning", "worker", 27.5, 70.0)]}
     # A worker loop as it ran: one worker of two WASM threads, the cores it kept busy.
     measured["results"][2] |= {"workers": 1, "backend_details": {"threads": 2},
-                               "cores_busy": {"renderer: workers": 1.1, "gpu-process": 0.1},
+                               "cores_busy": {"renderer: workers": 1.1, "gpu-process": 0.1,
+                                              "renderer: page thread": 0.15, "server": 0.04},
                                "machine_cores_busy": 1.96}
     out = io.StringIO()
     UncutConsole(file=out).print(page_bench.table(measured))
@@ -122,15 +123,18 @@ def test_bench_page_table_in_a_log(monkeypatch):
     assert header == ["model", "loop", "backend", "poses/s", "x main", "screen/s", "matches/s",
                       "p95 latency ms", "grab ms", "wait ms", "resize ms", "infer ms",
                       "transfer ms", "draw ms", "send ms", "first match s", "model cores",
-                      "model CPU ms/pose", "machine cores busy"]
+                      "model CPU ms/pose", "page cores besides the model", "machine cores busy",
+                      "other jobs' cores"]
     stage_cells = ["2.2"] * len(page_bench.STAGES)
     assert rows == [
         ["lightning", "main", "wasm", "16.0", "1.00", "30.0", "17.0", "120", *stage_cells, "3.2",
-         "", "", ""],
+         "", "", "", "", ""],
         ["lightning", "worker", "wasm", "28.0", "1.75", "30.0", "17.0", "72", *stage_cells,
-         "3.2", "", "", ""],
+         "3.2", "", "", "", "", ""],
+        # the page besides the model: the GPU process and the page's thread, not the server;
+        # other jobs: the machine's 1.96 less the run's 1.39
         ["auto: lightning", "worker 1x2", "wasm", "27.5", "", "30.0", "17.0", "70", *stage_cells,
-         "3.2", "1.10", "40", "1.96"],
+         "3.2", "1.10", "40", "0.25", "1.96", "0.57"],
     ]
 
 

@@ -288,14 +288,40 @@ def model_cores(result: dict) -> float | None:
     return cores.get(role)
 
 
-def _model_cpu_cells(result: dict) -> tuple[str, str, str]:
-    """Model cores, its CPU time a pose (whatever the machine's load) and the machine's busy
-    cores (other jobs too), or blanks where they were not measured."""
+# The roles (process_cpu.cpu_by_role) of the browser's processes: the page's own, the model's
+# among them; the server and Playwright's node are the bench's.
+BROWSER_ROLES = ("renderer", "gpu-process", "browser", "utility", "zygote")
+
+
+def page_cores(result: dict) -> float | None:
+    """Cores the browser kept busy besides the model (drawing, compositing, the matches, the
+    camera), None where it was not measured."""
+    cores, model = result.get("cores_busy"), model_cores(result)
+    if not cores or model is None:
+        return None
+    return sum(v for role, v in cores.items() if role.startswith(BROWSER_ROLES)) - model
+
+
+def others_cores(result: dict) -> float | None:
+    """The machine's busy cores less the run's own (browser, server, Playwright): other jobs."""
+    cores = result.get("cores_busy")
+    if not cores or "machine_cores_busy" not in result:
+        return None
+    return max(0.0, result["machine_cores_busy"] - sum(cores.values()))
+
+
+def _model_cpu_cells(result: dict) -> tuple[str, ...]:
+    """Model cores, its CPU time a pose (whatever the machine's load), the page's other cores,
+    the machine's busy cores and those of other jobs, or blanks where they were not measured.
+    With the machine otherwise quiet Lightning keeps camera rate; other jobs' cores are what
+    lower it (docs/web-app.md, where the cores go)."""
     cores, rate = model_cores(result), result["frames_per_second"]
-    if cores is None or "machine_cores_busy" not in result:
-        return "", "", ""
+    page, others = page_cores(result), others_cores(result)
+    if cores is None or page is None or others is None:
+        return "", "", "", "", ""
     per_pose = f"{1000 * cores / rate:.0f}" if rate else ""
-    return f"{cores:.2f}", per_pose, f"{result['machine_cores_busy']:.2f}"
+    return (f"{cores:.2f}", per_pose, f"{page:.2f}", f"{result['machine_cores_busy']:.2f}",
+            f"{others:.2f}")
 
 
 def table(measured: dict):
@@ -307,7 +333,8 @@ def table(measured: dict):
                       f"{measured['machine']['cpus']} cpus)")
     columns = ("model", "loop", "backend", "poses/s", "x main", "screen/s", "matches/s",
                "p95 latency ms", *(f"{stage} ms" for stage in STAGES), "first match s",
-               "model cores", "model CPU ms/pose", "machine cores busy")
+               "model cores", "model CPU ms/pose", "page cores besides the model",
+               "machine cores busy", "other jobs' cores")
     for column in columns:
         out.add_column(column, justify="right")
     for r in measured["results"]:
