@@ -6,6 +6,7 @@ cached (run it first with the sides named here; nothing is estimated by this scr
 
     .venv/bin/python scripts/tune_fusion.py --side 'ensemble:single:thunder:crop,...' ...
         [--agree 0.3 0.5] [--score kept all max] [--swap-margin 0.1] [--baseline SIDE]
+        [--half report]   # the report half (5001-6000), once the choice is frozen
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from movemirror.pose.fuse import FuseSettings
 from movemirror.quality.gap import gap_closed, paired_gap_difference
 
 ARCHIVE = "ingest:thunder:crop"
-TUNING = range(4000, 5000)
+HALVES = {"tuning": range(4000, 5000), "report": range(5000, 6000)}
 
 
 def cached(side: Side) -> Estimates:
@@ -44,10 +45,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--side", action="append", required=True)
     parser.add_argument("--baseline", default="page:blazepose-full:crop")
-    parser.add_argument("--agree", type=float, nargs="+", default=[0.3])
+    parser.add_argument("--agree", type=float, nargs="+", default=[0.5])
     parser.add_argument("--same-person", type=float, nargs="+", default=[0.5])
     parser.add_argument("--swap-margin", type=float, nargs="+", default=[0.1])
     parser.add_argument("--score", nargs="+", default=["kept"])
+    parser.add_argument("--half", choices=HALVES, default="tuning",
+                        help="report: only once the choice is frozen")
     args = parser.parse_args()
 
     samples = load_lspet(dataset_dir("lspet"), limit=6000, start=0)
@@ -60,7 +63,7 @@ def main() -> None:
     a_side = Side.parse(ARCHIVE)
     present, archive = archive_poses(a_side, cached(a_side), truths, archive_ids)
     to_column = np.array([{p: c for c, p in enumerate(archive_ids)}[p] for p in present])
-    tuning = np.array([i in TUNING for i in query_ids])
+    tuning = np.array([i in HALVES[args.half] for i in query_ids])
     random = {n: judged.random[n][tuning] for n in JUDGES}
     oracle = {n: judged.oracle[n][tuning] for n in JUDGES}
 

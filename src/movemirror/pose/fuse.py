@@ -30,8 +30,9 @@ _DIAGONALS = (
 
 @dataclass(frozen=True)
 class FuseSettings:
-    # A keypoint further than this many torsos from the estimates' medoid is left out there.
-    agree: float = 0.3
+    # A keypoint further than this many torsos from the estimates' medoid is left out there
+    # (0.5 chosen on the quality bench's tuning queries over 0.3: docs/match-quality.md).
+    agree: float = 0.5
     # Another person: the median distance of the seen body keypoints over this many torsos.
     same_person: float = 0.5
     # A pair counts as swapped when crossing it is closer by this many torsos.
