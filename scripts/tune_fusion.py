@@ -49,6 +49,9 @@ def main() -> None:
     parser.add_argument("--same-person", type=float, nargs="+", default=[0.5])
     parser.add_argument("--swap-margin", type=float, nargs="+", default=[0.1])
     parser.add_argument("--score", nargs="+", default=["kept"])
+    parser.add_argument("--best-of", action="store_true",
+                        help="also the bound: per query the best top match of the sides by "
+                        "each judge (chosen with the truth, so no pipeline can do it)")
     parser.add_argument("--half", choices=HALVES, default="tuning",
                         help="report: only once the choice is frozen")
     args = parser.parse_args()
@@ -67,7 +70,7 @@ def main() -> None:
     random = {n: judged.random[n][tuning] for n in JUDGES}
     oracle = {n: judged.oracle[n][tuning] for n in JUDGES}
 
-    def top1(side: Side, settings: FuseSettings) -> tuple[dict[str, np.ndarray], int]:
+    def top1(side: Side, settings: FuseSettings) -> tuple[dict[str, np.ndarray], np.ndarray]:
         estimates = {leaf: cached(leaf) for leaf in side.leaves()}
         found = query_poses(side, side_estimates(side, estimates, settings), truths, query_ids)
         rows = [q for q, pose in enumerate(found) if pose is not None and tuning[q]]
@@ -78,16 +81,21 @@ def main() -> None:
         matches[rows, 0] = to_column[picked[~refused, 0]]
         mirrored[rows, 0] = flags[~refused, 0]
         return ({n: chosen_scores(judged, n, query_truths, archive_truths, matches, mirrored,
-                                  1)[tuning] for n in JUDGES}, len(rows))
+                                  1)[tuning] for n in JUDGES}, matches[tuning, 0] >= 0)
 
-    base, base_answered = top1(Side.parse(args.baseline), FuseSettings())
+    base, base_answered = top1(Side.parse(args.baseline, query=True), FuseSettings())
     print(f"baseline {args.baseline}: " + _figures(base, base_answered, random, oracle))
+    best = {n: base[n].copy() for n in JUDGES}
+    best_answered = base_answered.copy()
     for text in args.side:
-        side = Side.parse(text)
+        side = Side.parse(text, query=True)
         for agree, same, margin, score in itertools.product(
                 args.agree, args.same_person, args.swap_margin, args.score):
             settings = FuseSettings(agree, same, margin, score)
             chosen, answered = top1(side, settings)
+            for n in JUDGES:
+                best[n] = np.fmin(best[n], chosen[n])
+            best_answered |= answered
             diffs = ", ".join(
                 "{} {:+.3f} [{:+.3f}, {:+.3f}]".format(
                     n, *paired_gap_difference(random[n], oracle[n], base[n], chosen[n]))
@@ -95,15 +103,20 @@ def main() -> None:
             print(f"{side} agree={agree} same={same} swap={margin} score={score}: "
                   f"{_figures(chosen, answered, random, oracle)}; vs baseline {diffs}",
                   flush=True)
+    if args.best_of:
+        print(f"best of the baseline and these sides by the judge, per query: "
+              f"{_figures(best, best_answered, random, oracle)}")
 
 
 def _figures(chosen, answered, random, oracle) -> str:
+    """As bench quality prints them: over the answered queries (over all, in brackets, a
+    query without a match counting as a random photo)."""
     parts = []
     for n in JUDGES:
-        over_all = np.where(np.isfinite(chosen[n]), chosen[n], random[n])
+        over_all = np.where(answered, chosen[n], random[n])
         parts.append(f"{n} {gap_closed(random[n], oracle[n], chosen[n]):.3f} "
                      f"({gap_closed(random[n], oracle[n], over_all):.3f})")
-    return f"{answered} answered, " + " ".join(parts)
+    return f"{int(answered.sum())} answered, " + " ".join(parts)
 
 
 if __name__ == "__main__":

@@ -51,9 +51,9 @@ ENSEMBLE = "ensemble:"
 MAX_MEMBERS = 3
 # A run on the mirrored photo, keypoints mapped back (a cached side of its own).
 MIRRORED = "+mirrored-photo"
-SIDE_SHAPE = ("truth, single:MODEL:MODE, ingest:MODEL:MODE or page:BLAZEPOSE_MODEL:MODE; "
-              "for queries also SIDE+flip (a single or page side) or "
-              f"ensemble:SIDE,SIDE[,SIDE] (2 to {MAX_MEMBERS} query sides)")
+ARCHIVE_SHAPE = "truth, single:MODEL:MODE, ingest:MODEL:MODE or page:BLAZEPOSE_MODEL:MODE"
+QUERY_SHAPE = (f"{ARCHIVE_SHAPE}; or SIDE+flip (a single or page side) or "
+               f"ensemble:SIDE,SIDE[,SIDE] (2 to {MAX_MEMBERS} query sides)")
 
 
 @dataclass(frozen=True)
@@ -76,12 +76,15 @@ class Side:
         return tuple(dict.fromkeys(leaf for m in self.members for leaf in m.leaves()))
 
     @classmethod
-    def parse(cls, text: str) -> Side:
+    def parse(cls, text: str, query: bool = False) -> Side:
         """'truth', 'single:MODEL:MODE', 'ingest:MODEL:MODE', 'page:BLAZEPOSE_MODEL:MODE',
-        'SIDE+flip' or 'ensemble:SIDE,SIDE[,SIDE]'; SpecError, saying what it takes, for
-        anything else."""
+        and for a query side (`query`) also 'SIDE+flip' or 'ensemble:SIDE,SIDE[,SIDE]';
+        SpecError, saying what it takes, for anything else."""
+        if not query and (text.startswith(ENSEMBLE) or text.endswith(FLIP)):
+            raise SpecError("a side", f"{ARCHIVE_SHAPE} (+flip and ensembles are query sides)",
+                            text)
         if text.startswith(ENSEMBLE):
-            members = tuple(cls.parse(m) for m in text[len(ENSEMBLE):].split(","))
+            members = tuple(cls.parse(m, query=True) for m in text[len(ENSEMBLE):].split(","))
             if not 2 <= len(members) <= MAX_MEMBERS or len(set(members)) < len(members):
                 raise SpecError("an ensemble", f"2 to {MAX_MEMBERS} different query sides "
                                 "(single, page or +flip ones), comma-separated", text)
@@ -108,7 +111,7 @@ class Side:
             if parts[2] not in MODES:
                 raise SpecError("a side", f"a MODE of {either(MODES)}", text)
             return cls(parts[0], parts[1], parts[2])
-        raise SpecError("a side", SIDE_SHAPE, text)
+        raise SpecError("a side", QUERY_SHAPE if query else ARCHIVE_SHAPE, text)
 
     def __str__(self) -> str:
         if self.source == "ensemble":
