@@ -80,6 +80,10 @@ def test_bench_quality_refuses_a_malformed_pipeline(tmp_path):
     ("truth/truth/torso/rerank=0", "rerank=K"),
     ("truth/truth/torso/rerank=ten", "rerank=K"),
     ("truth/page:lightning:crop/cosine", "BlazePose"),
+    ("truth/ingest:thunder:crop+flip/cosine", "+flip after a single or page side"),
+    ("truth/ensemble:single:thunder:crop/cosine", "2 to 3 different query sides"),
+    ("truth/ensemble:truth,single:thunder:crop/cosine", "single, page or +flip sides"),
+    ("single:thunder:crop+flip/truth/cosine", "are query sides"),
 ])
 def test_bench_quality_refuses_a_malformed_rerank_or_page_side(tmp_path, text, message):
     result = _run(tmp_path, text)
@@ -146,3 +150,25 @@ def test_bench_quality_compares_a_second_stage_with_likeness(fresh_cache, tmp_pa
     gap = results["results"][1]["halves"]["tuning"]["gap"]
     assert all(-1.5 < value < 1.5 for value in gap.values()), gap
     _compared_with(results, tried, likeness)
+
+
+def test_bench_quality_fuses_query_sides_and_compares_with_each_model(fresh_cache, tmp_path):
+    """A +flip side runs the model on the mirrored photos too (cached as its own side); an
+    ensemble fuses its members; each is compared with its single models on the same search."""
+    flip = "truth/single:lightning:fast+flip/likeness"
+    ensemble = "truth/ensemble:single:lightning:fast,single:thunder:fast/likeness"
+    plain = ["truth/single:lightning:fast/likeness", "truth/single:thunder:fast/likeness"]
+    result = _run(tmp_path / "out", *plain, flip, ensemble)
+    assert result.exit_code == 0, result.output
+    assert len(list(fresh_cache.glob("single-lightning-fast+mirrored-photo-*.npz"))) == 1
+    results = json.loads((tmp_path / "out" / "quality.json").read_text())
+    by_name = {r["pipeline"]: r for r in results["results"]}
+    for name in (flip, ensemble):
+        h = by_name[name]["halves"]["tuning"]
+        assert 0 < h["answered"] <= 5
+        assert all(-1.5 < value < 1.5 for value in h["gap"].values()), h
+    # Its cost is its runs' together: slower than Lightning alone.
+    assert (by_name[flip]["query_photos_per_second"]
+            < by_name[plain[0]]["query_photos_per_second"])
+    baselines = {(c["pipeline"], c["baseline"]) for c in results["comparisons"]}
+    assert {(flip, plain[0]), (ensemble, plain[0]), (ensemble, plain[1])} <= baselines

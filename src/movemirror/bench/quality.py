@@ -36,6 +36,7 @@ from movemirror.bench.quality_poses import Estimates, Side, estimate_side
 from movemirror.bench.quality_side_poses import (
     archive_poses,
     query_poses,
+    side_estimates,
     training_pairs,
     truth_pose,
 )
@@ -108,14 +109,16 @@ def run(plan: Plan, report: Report, data_root: Path | None = None) -> dict:
     judged = judge_all(query_truths, archive_truths)
     column = {photo: c for c, photo in enumerate(archive_ids)}
 
-    sides = {s for p in pipelines for s in (p.archive, p.query) if s.source != "truth"}
+    sides = {leaf for p in pipelines for s in (p.archive, p.query) for leaf in s.leaves()
+             if leaf.source != "truth"}
     estimates: dict[Side, Estimates] = {}
     for side in sorted(sides, key=str):
         # "learned" learns from the query side's poses of the archive photos too.
-        as_archive = any(p.archive == side or (p.query == side and p.metric == LEARNED)
+        as_archive = any(p.archive == side or (side in p.query.leaves() and p.metric == LEARNED)
                          for p in pipelines)
+        as_query = any(side in p.query.leaves() for p in pipelines)
         wanted = sorted({*(archive_ids if as_archive else ()),
-                         *(query_ids if any(p.query == side for p in pipelines) else ())})
+                         *(query_ids if as_query else ())})
         estimates[side] = estimate_side(side, [(i, paths[i]) for i in wanted], plan.workers,
                                         report)
 
@@ -160,8 +163,8 @@ def _time_two_stage(pipelines, estimates, truths, archive_ids, query_ids,
         return None
     _, archive = archive_poses(pipeline.archive, estimates.get(pipeline.archive), truths,
                                archive_ids, pipeline.refuse)
-    asked = [p for p in query_poses(pipeline.query, estimates.get(pipeline.query), truths,
-                                    query_ids) if p is not None]
+    asked = [p for p in query_poses(pipeline.query, side_estimates(pipeline.query, estimates),
+                                    truths, query_ids) if p is not None]
     if not len(archive) or not asked:
         return None
     timed = time_search(PoseBank.from_keypoints(archive), np.stack(asked),
@@ -187,7 +190,7 @@ def _run_pipeline(pipeline, estimates, truths, archive_ids, query_ids, query_tru
                   ) -> tuple[PipelineResult, dict[str, np.ndarray]]:
     """The pipeline's result, and per judge each query's score of its top match."""
     archive_est = estimates.get(pipeline.archive)
-    query_est = estimates.get(pipeline.query)
+    query_est = side_estimates(pipeline.query, estimates)
     present, archive = archive_poses(pipeline.archive, archive_est, truths, archive_ids,
                                      pipeline.refuse)
     queries = query_poses(pipeline.query, query_est, truths, query_ids)
@@ -266,6 +269,12 @@ def _baselines(pipelines) -> list[tuple[Pipeline, Pipeline]]:
         # likeness re-orders them), against the default search.
         if pipeline.metric == LEARNED or (pipeline.rerank and pipeline.mirror):
             pairs.append((pipeline, Pipeline(pipeline.archive, pipeline.query, LIKENESS)))
+        # A fused query side (+flip, ensemble) against each of its single models alone.
+        for leaf in pipeline.query.leaves() if pipeline.query.fused else ():
+            if not leaf.mirrored:
+                pairs.append((pipeline, Pipeline(pipeline.archive, leaf, pipeline.metric,
+                                                 pipeline.mirror, pipeline.refuse,
+                                                 pipeline.rerank)))
     return pairs
 
 

@@ -57,8 +57,8 @@ class Pipeline:
                     raise ValueError(option)
             except ValueError:
                 raise SpecError("a pipeline", SHAPE, text) from None
-        return cls(Side.parse(parts[0]), Side.parse(parts[1]), parts[2], mirror, refuse,
-                   rerank)
+        return cls(Side.parse(parts[0]), Side.parse(parts[1], query=True), parts[2], mirror,
+                   refuse, rerank)
 
     def __str__(self) -> str:
         return (f"{self.archive}/{self.query}/{self.metric}" + ("/mirror" if self.mirror else "")

@@ -11,6 +11,12 @@ A side says how one side's poses (the archive's or the queries') come about:
   (in that mode) finds the body, and where the page would match its pose BlazePose takes over
   from it (two passes); elsewhere Lightning's pose stands, as the page shows it.
   (PoseEstimator seeds BlazePose with Thunder instead.)
+Query sides only, fusing others' poses (movemirror.pose.fuse, each member's pose counting
+only where the page would match it):
+- "<single or page side>+flip": that side run on the photo and on its mirror image (the
+  keypoints mapped back, left and right swapped), the two fused (flip test-time augmentation);
+  the mirror image's run is cached as its own side;
+- "ensemble:<side>,<side>[,<side>]": two or three query sides (each may be +flip) fused.
 
 The cache lives in movemirror.datasets.cache_dir()/quality-cache, one .npz per side and
 settings (keyed by a hash of the settings and the model folder), holding every photo done so
@@ -23,10 +29,11 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from PIL import ImageOps
 
 from movemirror.errors import SpecError
 from movemirror.keypoints import NUM_KEYPOINTS
@@ -39,16 +46,56 @@ CACHE_VERSION = 1
 PAGE_SEED_MODEL = "lightning"
 
 
+FLIP = "+flip"
+ENSEMBLE = "ensemble:"
+MAX_MEMBERS = 3
+# A run on the mirrored photo, keypoints mapped back (a cached side of its own).
+MIRRORED = "+mirrored-photo"
+ARCHIVE_SHAPE = "truth, single:MODEL:MODE, ingest:MODEL:MODE or page:BLAZEPOSE_MODEL:MODE"
+QUERY_SHAPE = (f"{ARCHIVE_SHAPE}; or SIDE+flip (a single or page side) or "
+               f"ensemble:SIDE,SIDE[,SIDE] (2 to {MAX_MEMBERS} query sides)")
+
+
 @dataclass(frozen=True)
 class Side:
-    source: str  # "truth", "single", "ingest" or "page"
+    # "truth", "single", "ingest" or "page"; fused from `members`: "flip" or "ensemble"
+    source: str
     model: str = ""
     mode: str = ""
+    mirrored: bool = False  # run on the photo's mirror image, keypoints mapped back
+    members: tuple[Side, ...] = ()
+
+    @property
+    def fused(self) -> bool:
+        return self.source in ("flip", "ensemble")
+
+    def leaves(self) -> tuple[Side, ...]:
+        """The sides whose poses are estimated (cached) for this one."""
+        if not self.fused:
+            return (self,)
+        return tuple(dict.fromkeys(leaf for m in self.members for leaf in m.leaves()))
 
     @classmethod
-    def parse(cls, text: str) -> Side:
-        """'truth', 'single:MODEL:MODE', 'ingest:MODEL:MODE' or 'page:BLAZEPOSE_MODEL:MODE';
+    def parse(cls, text: str, query: bool = False) -> Side:
+        """'truth', 'single:MODEL:MODE', 'ingest:MODEL:MODE', 'page:BLAZEPOSE_MODEL:MODE',
+        and for a query side (`query`) also 'SIDE+flip' or 'ensemble:SIDE,SIDE[,SIDE]';
         SpecError, saying what it takes, for anything else."""
+        if not query and (text.startswith(ENSEMBLE) or text.endswith(FLIP)):
+            raise SpecError("a side", f"{ARCHIVE_SHAPE} (+flip and ensembles are query sides)",
+                            text)
+        if text.startswith(ENSEMBLE):
+            members = tuple(cls.parse(m, query=True) for m in text[len(ENSEMBLE):].split(","))
+            if not 2 <= len(members) <= MAX_MEMBERS or len(set(members)) < len(members):
+                raise SpecError("an ensemble", f"2 to {MAX_MEMBERS} different query sides "
+                                "(single, page or +flip ones), comma-separated", text)
+            if any(m.source in ("truth", "ingest", "ensemble") for m in members):
+                raise SpecError("an ensemble", "single, page or +flip sides", text)
+            return cls("ensemble", members=members)
+        if text.endswith(FLIP):
+            plain = cls.parse(text[: -len(FLIP)])
+            if plain.source not in ("single", "page"):
+                raise SpecError("a side", "+flip after a single or page side", text)
+            return cls("flip", members=(plain, replace(plain, mirrored=True)))
         parts = text.split(":")
         if parts == ["truth"]:
             return cls("truth")
@@ -63,12 +110,17 @@ class Side:
                                 "(the page runs BlazePose)", text)
             if parts[2] not in MODES:
                 raise SpecError("a side", f"a MODE of {either(MODES)}", text)
-            return cls(*parts)
-        raise SpecError("a side", "truth, single:MODEL:MODE, ingest:MODEL:MODE or "
-                        "page:BLAZEPOSE_MODEL:MODE", text)
+            return cls(parts[0], parts[1], parts[2])
+        raise SpecError("a side", QUERY_SHAPE if query else ARCHIVE_SHAPE, text)
 
     def __str__(self) -> str:
-        return "truth" if self.source == "truth" else f"{self.source}:{self.model}:{self.mode}"
+        if self.source == "ensemble":
+            return ENSEMBLE + ",".join(str(m) for m in self.members)
+        if self.source == "flip":
+            return f"{self.members[0]}{FLIP}"
+        if self.source == "truth":
+            return "truth"
+        return f"{self.source}:{self.model}:{self.mode}" + (MIRRORED if self.mirrored else "")
 
     def settings(self):
         from movemirror.ingest.work import Settings
@@ -91,6 +143,8 @@ class Side:
 
         if self.source == "truth":
             return ()
+        if self.fused:
+            return tuple(sorted({n for m in self.members for n in m.models()}))
         if self.source == "page":
             return tuple(sorted({self.model, PAGE_SEED_MODEL}))
         names = {self.model, SEED_MODEL, "multipose"}
@@ -181,6 +235,10 @@ def estimate_side(side: Side, photos: Sequence[tuple[int, Path]], workers: int,
 
 
 def _run(side: Side, todo, workers: int):
+    if side.fused:
+        raise ValueError(f"{side}: fused from other sides, not estimated itself")
+    if side.mirrored and side.source not in ("single", "page"):
+        raise ValueError(f"{side}: only single and page sides run on the mirrored photo")
     if side.source == "ingest":
         yield from _run_ingest(side, todo, workers)
     elif side.source == "page":
@@ -193,6 +251,9 @@ def _run_single(side: Side, todo, workers: int):
     from movemirror.pose import PoseEstimator
 
     estimator = PoseEstimator(side.model, mode=side.mode, threads=1)
+    if side.mirrored:
+        yield from _run_single_mirrored(estimator, todo, workers)
+        return
     results = estimator.estimate_many((p for _, p in todo), workers=workers,
                                       min_pose_score=0.0)
     for (index, _), poses in zip(todo, results, strict=True):
@@ -200,6 +261,31 @@ def _run_single(side: Side, todo, workers: int):
             yield index, []
         else:
             yield index, [np.asarray(poses[0].keypoints, np.float32)] if poses else []
+
+
+def _run_single_mirrored(estimator, todo, workers: int):
+    """The estimator on each photo's mirror image, its keypoints mapped back to the photo."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from movemirror.errors import ImageError
+    from movemirror.pose.fuse import unmirror
+    from movemirror.pose.image import load_image
+
+    def one(path: Path) -> list[np.ndarray]:
+        try:
+            loaded = load_image(path, estimator.max_side)
+            poses = estimator.estimate(ImageOps.mirror(loaded.image), min_pose_score=0.0)
+        except ImageError:
+            return []
+        if not poses:
+            return []
+        keypoints = unmirror(poses[0].keypoints, loaded.image.width)
+        keypoints[:, :2] *= loaded.scale
+        return [keypoints.astype(np.float32)]
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for (index, _), found in zip(todo, pool.map(one, (p for _, p in todo)), strict=True):
+            yield index, found
 
 
 def _run_ingest(side: Side, todo, workers: int):
@@ -213,14 +299,16 @@ def _run_ingest(side: Side, todo, workers: int):
 
 
 def _run_page(side: Side, todo, workers: int):
-    """BlazePose from the page's Lightning seed (cached as its own side), one photo at a time."""
+    """BlazePose from the page's Lightning seed (cached as its own side), one photo at a time;
+    on the mirrored photo, from Lightning's pose of the mirrored photo, when side.mirrored."""
     from movemirror.bench.quality_side_poses import page_would_match
     from movemirror.pose.blazepose import BlazePose
+    from movemirror.pose.fuse import unmirror
     from movemirror.pose.image import load_image
     from movemirror.pose.session import create_session
 
-    seeds = estimate_side(Side("single", PAGE_SEED_MODEL, side.mode), todo, workers,
-                          lambda _: None)
+    seeds = estimate_side(Side("single", PAGE_SEED_MODEL, side.mode, side.mirrored), todo,
+                          workers, lambda _: None)
     blazepose = BlazePose(create_session(side.model, 1))
     for index, path in todo:
         found = seeds.poses.get(index, [])
@@ -228,8 +316,13 @@ def _run_page(side: Side, todo, workers: int):
             yield index, found
             continue
         loaded = load_image(path)
-        seed = np.asarray(found[0], np.float32).copy()
+        image, seed = loaded.image, np.asarray(found[0], np.float32).copy()
+        if side.mirrored:
+            image = ImageOps.mirror(image)
+            seed = unmirror(seed, loaded.image.width * loaded.scale)
         seed[:, :2] /= loaded.scale
-        keypoints = blazepose.track(loaded.image, seed).keypoints.astype(np.float32).copy()
+        keypoints = blazepose.track(image, seed).keypoints.astype(np.float32).copy()
+        if side.mirrored:
+            keypoints = unmirror(keypoints, loaded.image.width)
         keypoints[:, :2] *= loaded.scale
         yield index, [keypoints]

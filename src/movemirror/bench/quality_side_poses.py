@@ -11,6 +11,7 @@ import numpy as np
 from movemirror.bench.quality_pipeline import Pipeline
 from movemirror.bench.quality_poses import Estimates, Side
 from movemirror.keypoints import BODY_KEYPOINTS
+from movemirror.pose.fuse import DEFAULT_SETTINGS, FuseSettings, fuse_poses
 from movemirror.quality.assign import annotated_person
 from movemirror.quality.learned import same_person
 from movemirror.vectors import pose_problems
@@ -25,6 +26,27 @@ def page_would_match(pose: np.ndarray) -> bool:
     """The page's gate (keypoints.js isGoodPose) and the bank's (movemirror.vectors)."""
     body = pose[list(BODY_KEYPOINTS), 2] >= PAGE_MIN_SCORE
     return int(body.sum()) >= PAGE_MIN_BODY_KEYPOINTS and pose_problems(pose)[0] is None
+
+
+def side_estimates(side: Side, estimates: dict[Side, Estimates],
+                   settings: FuseSettings = DEFAULT_SETTINGS) -> Estimates | None:
+    """The side's poses: its own estimates, or for a fused side (+flip, ensemble) its
+    members' fused photo by photo (movemirror.pose.fuse), each member's pose counting only
+    where the page would match it; its seconds the members' summed (the cost of all runs)."""
+    if not side.fused:
+        return estimates.get(side)
+    members = [side_estimates(m, estimates, settings) for m in side.members]
+    if any(m is None for m in members):
+        return None
+    known = [m for m in members if m is not None]
+    photos = set.intersection(*(set(m.poses) for m in known))
+    poses: dict[int, list[np.ndarray]] = {}
+    for photo in sorted(photos):
+        found = [m.poses[photo][0] for m in known
+                 if m.poses[photo] and page_would_match(m.poses[photo][0])]
+        fused = fuse_poses(found, settings)
+        poses[photo] = [] if fused is None else [fused]
+    return Estimates(poses, sum(m.seconds for m in known), max(m.workers for m in known))
 
 
 def truth_pose(joints: np.ndarray) -> np.ndarray:
@@ -81,7 +103,8 @@ def training_pairs(pipeline: Pipeline, estimates: dict[Side, Estimates],
     """What LearnedSearch learns from, with no truth on estimated sides: per archive photo
     the query side's pose as the page would search it, paired with the archive side's entry
     of that photo that is the same person (quality.learned.same_person); (N, 17, 3) each."""
-    asked = query_poses(pipeline.query, estimates.get(pipeline.query), truths, archive_ids)
+    asked = query_poses(pipeline.query, side_estimates(pipeline.query, estimates), truths,
+                        archive_ids)
     archive_est = estimates.get(pipeline.archive)
     queries, archive = [], []
     for photo, pose in zip(archive_ids, asked, strict=True):

@@ -421,7 +421,9 @@ def quality(
         help="ARCHIVE/QUERY/METRIC, then as needed /mirror, /refuse=SCORE and /rerank=K; "
         "repeatable (default: true poses, the original Move Mirror, today's defaults). A side "
         "is truth, single:MODEL:MODE, ingest:MODEL:MODE or page:BLAZEPOSE_MODEL:MODE (as the "
-        "page runs BlazePose, from Lightning's pose). rerank=K: METRIC re-ranks the exact "
+        "page runs BlazePose, from Lightning's pose); a query side may also be SIDE+flip (the "
+        "model on the photo and its mirror image, fused) or ensemble:SIDE,SIDE[,SIDE] (fused "
+        "per keypoint). rerank=K: METRIC re-ranks the exact "
         "cosine top K. METRIC learned: the two-stage search with maps learned from the "
         "archive photos' own two estimates (no truth; rerank=K sets its stage one's K)."),
     archive: int = typer.Option(4000, min=1, max=4000, metavar=N,

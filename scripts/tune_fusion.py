@@ -1,0 +1,123 @@
+"""Fused query poses (issue 10; docs/match-quality.md, "Fused query poses: ensembles, flip,
+BlazePose Heavy"): the gap the `likeness` search's top match closes on the TUNING half
+(LSPET 4001-5000) for query sides fused by movemirror.pose.fuse, under each fusion setting,
+against the archive as `make demo` indexes it. Reads the poses `movemirror bench quality`
+cached (run it first with the sides named here; nothing is estimated by this script).
+
+    .venv/bin/python scripts/tune_fusion.py --side 'ensemble:single:thunder:crop,...' ...
+        [--agree 0.3 0.5] [--score kept all max] [--swap-margin 0.1] [--baseline SIDE]
+        [--half report]   # the report half (5001-6000), once the choice is frozen
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+
+import numpy as np
+
+from movemirror.bench.quality_judged import JUDGES, chosen_scores, judge_all
+from movemirror.bench.quality_matches import likeness_matches
+from movemirror.bench.quality_poses import Estimates, Side, _load, cache_path
+from movemirror.bench.quality_side_poses import (
+    archive_poses,
+    query_poses,
+    side_estimates,
+    truth_pose,
+)
+from movemirror.datasets import dataset_dir
+from movemirror.datasets.lspet import load_lspet
+from movemirror.pose.fuse import FuseSettings
+from movemirror.quality.gap import gap_closed, paired_gap_difference
+
+ARCHIVE = "ingest:thunder:crop"
+HALVES = {"tuning": range(4000, 5000), "report": range(5000, 6000)}
+
+
+def cached(side: Side) -> Estimates:
+    estimates = _load(cache_path(side))
+    if not estimates.poses:
+        raise SystemExit(f"{side}: nothing cached; run `movemirror bench quality` with it first")
+    return estimates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--side", action="append", required=True)
+    parser.add_argument("--baseline", default="page:blazepose-full:crop")
+    parser.add_argument("--agree", type=float, nargs="+", default=[0.5])
+    parser.add_argument("--same-person", type=float, nargs="+", default=[0.5])
+    parser.add_argument("--swap-margin", type=float, nargs="+", default=[0.1])
+    parser.add_argument("--score", nargs="+", default=["kept"])
+    parser.add_argument("--best-of", action="store_true",
+                        help="also the bound: per query the best top match of the sides by "
+                        "each judge (chosen with the truth, so no pipeline can do it)")
+    parser.add_argument("--half", choices=HALVES, default="tuning",
+                        help="report: only once the choice is frozen")
+    args = parser.parse_args()
+
+    samples = load_lspet(dataset_dir("lspet"), limit=6000, start=0)
+    truths = {int(s.path.stem[2:]) - 1: s.joints for s in samples}
+    archive_ids = [i for i in range(4000) if i in truths]
+    query_ids = [i for i in range(4000, 6000) if i in truths]  # as bench quality judges them
+    archive_truths = np.stack([truth_pose(truths[i]) for i in archive_ids])
+    query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
+    judged = judge_all(query_truths, archive_truths)
+    a_side = Side.parse(ARCHIVE)
+    present, archive = archive_poses(a_side, cached(a_side), truths, archive_ids)
+    to_column = np.array([{p: c for c, p in enumerate(archive_ids)}[p] for p in present])
+    tuning = np.array([i in HALVES[args.half] for i in query_ids])
+    random = {n: judged.random[n][tuning] for n in JUDGES}
+    oracle = {n: judged.oracle[n][tuning] for n in JUDGES}
+
+    def top1(side: Side, settings: FuseSettings) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        estimates = {leaf: cached(leaf) for leaf in side.leaves()}
+        found = query_poses(side, side_estimates(side, estimates, settings), truths, query_ids)
+        rows = [q for q, pose in enumerate(found) if pose is not None and tuning[q]]
+        matches = np.full((len(query_ids), 1), -1, np.int64)
+        mirrored = np.zeros((len(query_ids), 1), bool)
+        picked, flags, refused = likeness_matches(np.stack([found[q] for q in rows]), archive, 1)
+        rows = np.array(rows)[~refused]
+        matches[rows, 0] = to_column[picked[~refused, 0]]
+        mirrored[rows, 0] = flags[~refused, 0]
+        return ({n: chosen_scores(judged, n, query_truths, archive_truths, matches, mirrored,
+                                  1)[tuning] for n in JUDGES}, matches[tuning, 0] >= 0)
+
+    base, base_answered = top1(Side.parse(args.baseline, query=True), FuseSettings())
+    print(f"baseline {args.baseline}: " + _figures(base, base_answered, random, oracle))
+    best = {n: base[n].copy() for n in JUDGES}
+    best_answered = base_answered.copy()
+    for text in args.side:
+        side = Side.parse(text, query=True)
+        for agree, same, margin, score in itertools.product(
+                args.agree, args.same_person, args.swap_margin, args.score):
+            settings = FuseSettings(agree, same, margin, score)
+            chosen, answered = top1(side, settings)
+            for n in JUDGES:
+                best[n] = np.fmin(best[n], chosen[n])
+            best_answered |= answered
+            diffs = ", ".join(
+                "{} {:+.3f} [{:+.3f}, {:+.3f}]".format(
+                    n, *paired_gap_difference(random[n], oracle[n], base[n], chosen[n]))
+                for n in JUDGES)
+            print(f"{side} agree={agree} same={same} swap={margin} score={score}: "
+                  f"{_figures(chosen, answered, random, oracle)}; vs baseline {diffs}",
+                  flush=True)
+    if args.best_of:
+        print(f"best of the baseline and these sides by the judge, per query: "
+              f"{_figures(best, best_answered, random, oracle)}")
+
+
+def _figures(chosen, answered, random, oracle) -> str:
+    """As bench quality prints them: over the answered queries (over all, in brackets, a
+    query without a match counting as a random photo)."""
+    parts = []
+    for n in JUDGES:
+        over_all = np.where(answered, chosen[n], random[n])
+        parts.append(f"{n} {gap_closed(random[n], oracle[n], chosen[n]):.3f} "
+                     f"({gap_closed(random[n], oracle[n], over_all):.3f})")
+    return f"{int(answered.sum())} answered, " + " ".join(parts)
+
+
+if __name__ == "__main__":
+    main()
