@@ -16,8 +16,10 @@ import itertools
 
 import numpy as np
 
+from movemirror.bench.quality import HALVES
 from movemirror.bench.quality_judged import JUDGES, chosen_scores, judge_all
 from movemirror.bench.quality_matches import likeness_matches
+from movemirror.bench.quality_pipeline import ARCHIVE_SIDE
 from movemirror.bench.quality_poses import Estimates, Side, _load, cache_path
 from movemirror.bench.quality_side_poses import (
     archive_poses,
@@ -29,9 +31,6 @@ from movemirror.datasets import dataset_dir
 from movemirror.datasets.lspet import load_lspet
 from movemirror.pose.fuse import FuseSettings
 from movemirror.quality.gap import gap_closed, paired_gap_difference
-
-ARCHIVE = "ingest:thunder:crop"
-HALVES = {"tuning": range(4000, 5000), "report": range(5000, 6000)}
 
 
 def cached(side: Side) -> Estimates:
@@ -63,7 +62,7 @@ def main() -> None:
     archive_truths = np.stack([truth_pose(truths[i]) for i in archive_ids])
     query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
     judged = judge_all(query_truths, archive_truths)
-    a_side = Side.parse(ARCHIVE)
+    a_side = Side.parse(ARCHIVE_SIDE)
     present, archive = archive_poses(a_side, cached(a_side), truths, archive_ids)
     to_column = np.array([{p: c for c, p in enumerate(archive_ids)}[p] for p in present])
     tuning = np.array([i in HALVES[args.half] for i in query_ids])

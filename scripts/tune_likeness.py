@@ -29,7 +29,9 @@ import argparse
 
 import numpy as np
 
+from movemirror.bench.quality import HALVES
 from movemirror.bench.quality_judged import JUDGES, judge_all
+from movemirror.bench.quality_pipeline import ARCHIVE_SIDE
 from movemirror.bench.quality_poses import Side, estimate_side
 from movemirror.bench.quality_side_poses import archive_poses, query_poses, truth_pose
 from movemirror.datasets import dataset_dir
@@ -40,9 +42,6 @@ from movemirror.quality.gap import gap_closed, paired_gap_difference
 from movemirror.quality.limb_angles import limb_angle_distance
 from movemirror.torso_vectors import torso_vectors_where_possible
 from movemirror.vectors import CONFIDENCE_SUM, CONFIDENCES, XY, to_vectors
-
-ARCHIVE = "ingest:thunder:crop"
-HALVES = {"tuning": range(4000, 5000), "report": range(5000, 6000)}
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -77,7 +76,7 @@ class Setting:
         self.archive_truths = np.stack([truth_pose(truths[i]) for i in archive_ids])
         self.query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
         self.judged = judge_all(self.query_truths, self.archive_truths)
-        a_side, q_side = Side.parse(ARCHIVE), Side.parse(query_side)
+        a_side, q_side = Side.parse(ARCHIVE_SIDE), Side.parse(query_side)
         a_est = estimate_side(a_side, [(i, paths[i]) for i in archive_ids], 1, print)
         q_est = estimate_side(q_side, [(i, paths[i]) for i in query_ids], 1, print)
         present, self.archive = archive_poses(a_side, a_est, truths, archive_ids)

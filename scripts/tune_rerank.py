@@ -29,7 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from movemirror.bench.quality import HALVES
 from movemirror.bench.quality_judged import JUDGES, judge_all
+from movemirror.bench.quality_pipeline import ARCHIVE_SIDE
 from movemirror.bench.quality_poses import Side, estimate_side
 from movemirror.bench.quality_side_poses import archive_poses, query_poses, truth_pose
 from movemirror.datasets import dataset_dir
@@ -47,8 +49,6 @@ from movemirror.quality.learned_order import (
 from movemirror.torso_vectors import torso_vectors_where_possible
 from movemirror.vectors import to_vectors
 
-ARCHIVE = "ingest:thunder:crop"
-HALVES = {"tuning": range(4000, 5000), "report": range(5000, 6000)}
 FEATURE_SETS = {
     "base": ("cosine", "torso"),
     "gaps": ("cosine", "torso", "gap "),
@@ -107,7 +107,7 @@ def load(query_side: str, which: str, c: int) -> Queries:
     paths = {int(s.path.stem[2:]) - 1: s.path for s in samples}
     archive_ids = [i for i in range(4000) if i in truths]
     archive_truths = np.stack([truth_pose(truths[i]) for i in archive_ids])
-    a_side, q_side = Side.parse(ARCHIVE), Side.parse(query_side)
+    a_side, q_side = Side.parse(ARCHIVE_SIDE), Side.parse(query_side)
     a_est = estimate_side(a_side, [(i, paths[i]) for i in archive_ids], 1, print)
     present, archive = archive_poses(a_side, a_est, truths, archive_ids)
     column = {p: k for k, p in enumerate(archive_ids)}

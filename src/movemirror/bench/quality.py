@@ -57,6 +57,10 @@ class Plan:
     workers: int = 1
 
 
+# The query halves by name: tune on "tuning", report "report" (the scripts' --half).
+HALVES = {"tuning": range(*Plan.tuning), "report": range(*Plan.held_out)}
+
+
 def default_workers() -> int:
     """Worker processes for estimation: the cores the machine's load leaves free (at least 1)."""
     cores = os.cpu_count() or 1

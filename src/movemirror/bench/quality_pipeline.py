@@ -66,6 +66,9 @@ class Pipeline:
                 + (f"/rerank={self.rerank}" if self.rerank else ""))
 
 
+# The archive's poses as `make demo` indexes it (`movemirror index`'s defaults).
+ARCHIVE_SIDE = "ingest:thunder:crop"
+
 # What every run measures unless told otherwise: true poses in; the original Move Mirror
 # (PoseNet, one pass, both sides); the product's poses (the archive as `make demo` indexes
 # it, queries as the page estimates them) with Move Mirror's distances and with "torso".

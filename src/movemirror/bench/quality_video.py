@@ -23,6 +23,7 @@ import numpy as np
 from movemirror.bench.machine import machine_info
 from movemirror.bench.quality_judged import JUDGES, chosen_scores, judge_all
 from movemirror.bench.quality_matches import top_matches
+from movemirror.bench.quality_pipeline import ARCHIVE_SIDE
 from movemirror.bench.quality_side_poses import archive_poses, page_would_match, truth_pose
 from movemirror.quality.gap import gap_closed
 from movemirror.quality.smoothing import consensus_poses, one_euro_poses
@@ -35,7 +36,7 @@ VARIANTS: tuple[str, ...] = ("raw", "one-euro", "consensus-3", "consensus-5")
 @dataclass
 class VideoPlan:
     archive: tuple[int, int] = (0, 4000)  # LSPET dataset indices [start, stop)
-    archive_side: str = "ingest:thunder:crop"
+    archive_side: str = ARCHIVE_SIDE
     frames: int = 120  # the clip's first N frames
     metric: str = "cosine"
     variants: tuple[str, ...] = VARIANTS

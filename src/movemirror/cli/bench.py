@@ -20,6 +20,7 @@ from movemirror.bench.extra import INSTALL_HINT, missing_bench_packages
 from movemirror.bench.load_level import LOOPS
 from movemirror.bench.pose import PARTS as POSE_PARTS
 from movemirror.bench.pose import SINGLE_RUNS
+from movemirror.bench.quality_pipeline import ARCHIVE_SIDE
 from movemirror.cli.choices import index_kinds_help, models_help
 from movemirror.cli.commands import Typer
 from movemirror.cli.console import console, fail
@@ -460,7 +461,7 @@ def quality_video(
     archive: int = typer.Option(4000, min=1, max=4000, metavar=N,
                                 help="Archive photos (LSPET 1..N)."),
     archive_side: str = typer.Option(
-        "ingest:thunder:crop", metavar=SIDE, callback=read_with(_side),
+        ARCHIVE_SIDE, metavar=SIDE, callback=read_with(_side),
         help="How the archive is searched: truth, single:MODEL:MODE or ingest:MODEL:MODE "
              "(judged on the true poses either way)."),
     out: Path = typer.Option(Path("bench-results"), metavar=DIR,
