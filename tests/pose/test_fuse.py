@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import ImageOps
 
+from movemirror.errors import InvalidArgumentError
 from movemirror.keypoints import KEYPOINT_INDEX
 from movemirror.pose.fuse import FuseSettings, fuse_poses, same_person, torso_size, unmirror
 
@@ -138,8 +139,8 @@ def test_another_person_is_left_out_and_nobody_gives_none(two_poses):
     np.testing.assert_allclose(fused, thun if thun[5:, 2].mean() >= elsewhere[5:, 2].mean()
                                else elsewhere)
     assert fuse_poses([None, np.empty((0, 3))]) is None
-    with pytest.raises(ValueError, match="score"):
-        fuse_poses([light, thun], FuseSettings(score="median"))
+    with pytest.raises(InvalidArgumentError, match="score must be one of kept, all, max"):
+        FuseSettings(score="median")
 
 
 def test_unmirror_is_its_own_inverse(two_poses):

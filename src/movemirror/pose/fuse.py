@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from movemirror.errors import InvalidArgumentError
 from movemirror.keypoints import BODY_KEYPOINTS, KEYPOINT_INDEX, MIRROR_PERMUTATION, NUM_KEYPOINTS
 
 # Keypoints scoring under this do not count as seen when estimates are compared.
@@ -26,6 +27,8 @@ _DIAGONALS = (
     (KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_hip"]),
     (KEYPOINT_INDEX["right_shoulder"], KEYPOINT_INDEX["left_hip"]),
 )
+# How a fused keypoint's score is made (FuseSettings.score).
+SCORE_RULES = ("kept", "all", "max")
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,13 @@ class FuseSettings:
     # over every estimate that has the person, a disagreement lowering it) or "max".
     score: str = "kept"
 
+    def __post_init__(self) -> None:
+        if self.score not in SCORE_RULES:
+            raise InvalidArgumentError(
+                f"score must be one of {', '.join(SCORE_RULES)}, not {self.score!r}")
+
 
 DEFAULT_SETTINGS = FuseSettings()
-SCORE_RULES = ("kept", "all", "max")
 
 
 def torso_size(pose: np.ndarray) -> float:
@@ -91,8 +98,6 @@ def fuse_poses(poses: Sequence[np.ndarray | None],
     reference; estimates of another person are left out. Scores of NaN or below 0 count as 0
     (a missing keypoint); a keypoint no estimate has keeps the reference's point, score 0.
     None when no estimate has anybody."""
-    if settings.score not in SCORE_RULES:
-        raise ValueError(f"score must be one of {SCORE_RULES}, not {settings.score!r}")
     found = [_clean(p) for p in poses if p is not None and len(p)]
     if not found:
         return None
