@@ -17,7 +17,7 @@ PACKAGE = Path(movemirror.__file__).parent
 FLOORS = ("keypoints", "vectors", "distances", "index", "bank")
 # What sits above the core, each importable only from the packages named.
 ABOVE_THE_CORE = {
-    "cli": set(),
+    "cli": {"__main__"},  # `python -m movemirror`
     "bench": {"cli"},
     "datasets": {"bench"},  # dataset loaders serve benchmarks (and tests), not the core
     "server": {"cli", "bench"},

@@ -85,6 +85,11 @@ class Command(TyperCommand):
 
 
 class Group(TyperGroup):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for param in self.params:  # the group's own options (`movemirror --version`)
+            plain(param)
+
     def get_help_option(self, ctx):
         return plain(super().get_help_option(ctx))
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 try:
+    import typer
+
+    from movemirror import __version__
     from movemirror.cli import bank, bench, coverage, index, pose, search, serve
     from movemirror.cli.commands import Typer
-    from movemirror.cli.console import quiet_typer_consoles
+    from movemirror.cli.console import console, quiet_typer_consoles
 except KeyboardInterrupt:  # Ctrl-C while the commands load: quiet, as once they run
     raise SystemExit(130) from None
 
@@ -17,6 +20,22 @@ app = Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _show_version(shown: bool) -> None:
+    if shown:
+        console.print(f"movemirror {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                 help="Show the version and exit."),
+) -> None:
+    """Pose search over your own photos and videos."""
+
+
 app.command("pose")(pose.pose)
 app.command("search")(search.search)
 app.command("serve")(serve.serve)
