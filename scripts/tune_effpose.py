@@ -20,7 +20,8 @@ bootstrap against both). Frozen on the tuning half: `upright:1.5`, `unit`, no bl
 
     .venv/bin/python scripts/tune_effpose.py --onnx /tmp/effpose22/efficientpose.onnx \
         --crop box:1.5 upright:1.5 upright:1.5,norm=imagenet upright:1.5,smooth=1 \
-        [--score-scale 1 2] [--metric likeness cosine] [--workers 2] [--half report]
+        [--score-scale 1 2] [--metric likeness cosine] [--workers 2] [--half report] \
+        [--fuse page:blazepose-full:crop single:thunder:crop+flip,page:blazepose-full:crop]
     flock /tmp/bench.lock .venv/bin/python scripts/tune_effpose.py --onnx ... \
         --crop upright:1.5 --time [--photos 60]
 """
@@ -45,6 +46,7 @@ from movemirror.bench.quality_side_poses import (
     archive_poses,
     page_would_match,
     query_poses,
+    side_estimates,
     truth_pose,
 )
 from movemirror.datasets import dataset_dir
@@ -195,6 +197,21 @@ def composed(seeds: Estimates, peaks: dict[int, np.ndarray], scale: float) -> Es
     return Estimates(poses, 0.0, 1)
 
 
+def fusions(members: str, effpose: Estimates) -> tuple[Estimates, Estimates]:
+    """The query sides named (comma-separated, as in an ensemble; one side alone too) fused
+    as `bench quality` fuses an ensemble (movemirror.pose.fuse, each pose counting only where
+    the page would match it), without and with EfficientPose's pose as one more member."""
+    sides = tuple(Side.parse(m, query=True) for m in members.split(","))
+    own = Side("single", "efficientpose", "crop")  # a stand-in key, never parsed or estimated
+    estimates = {leaf: cached(leaf) for side in sides for leaf in side.leaves()}
+    estimates[own] = effpose
+    without = (side_estimates(Side("ensemble", members=sides), estimates) if len(sides) > 1
+               else side_estimates(sides[0], estimates))
+    with_effpose = side_estimates(Side("ensemble", members=(*sides, own)), estimates)
+    assert without is not None and with_effpose is not None
+    return without, with_effpose
+
+
 def cached(side: Side) -> Estimates:
     estimates = _load(cache_path(side))
     if not estimates.poses:
@@ -208,6 +225,8 @@ def main() -> None:
     parser.add_argument("--crop", nargs="+", default=["box:1.5"])
     parser.add_argument("--score-scale", type=float, nargs="+", default=[1.0])
     parser.add_argument("--metric", nargs="+", default=["likeness", "cosine"])
+    parser.add_argument("--fuse", nargs="*", default=[],
+                        help="query sides (comma-separated) to fuse EfficientPose's pose with")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/effpose22"))
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--half", choices=HALVES, default="tuning",
@@ -282,6 +301,19 @@ def main() -> None:
                 print(f"{metric}: EfficientPose {crop} score x{scale:g}: "
                       f"{_figures(chosen, answered, random, oracle)}; vs Full {diffs}; "
                       f"vs Lightning {against}", flush=True)
+                for members in args.fuse:
+                    without, with_effpose = fusions(members, composed(seeds, peaks, scale))
+                    alone = top1(without, metric)
+                    fused, fused_answered = top1(with_effpose, metric)
+                    gain = ", ".join(
+                        "{} {:+.3f} [{:+.3f}, {:+.3f}]".format(
+                            n, *paired_gap_difference(random[n], oracle[n], alone[0][n],
+                                                      fused[n]))
+                        for n in JUDGES)
+                    print(f"{metric}:   {members}: "
+                          f"{_figures(alone[0], alone[1], random, oracle)}; with EfficientPose "
+                          f"{_figures(fused, fused_answered, random, oracle)}; gain {gain}",
+                          flush=True)
 
 
 def _pck(peaks: dict[int, np.ndarray], seeds: Estimates, truths) -> str:
