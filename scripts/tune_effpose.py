@@ -41,7 +41,7 @@ from movemirror.bench.quality import HALVES
 from movemirror.bench.quality_judged import JUDGES, chosen_scores, judge_all
 from movemirror.bench.quality_matches import likeness_matches, top_matches
 from movemirror.bench.quality_pipeline import ARCHIVE_SIDE
-from movemirror.bench.quality_poses import Estimates, Side, _load, cache_path
+from movemirror.bench.quality_poses import Estimates, Side, cached_estimates
 from movemirror.bench.quality_side_poses import (
     archive_poses,
     page_would_match,
@@ -203,7 +203,7 @@ def fusions(members: str, effpose: Estimates) -> tuple[Estimates, Estimates]:
     the page would match it), without and with EfficientPose's pose as one more member."""
     sides = tuple(Side.parse(m, query=True) for m in members.split(","))
     own = Side("single", "efficientpose", "crop")  # a stand-in key, never parsed or estimated
-    estimates = {leaf: cached(leaf) for side in sides for leaf in side.leaves()}
+    estimates = {leaf: cached_estimates(leaf) for side in sides for leaf in side.leaves()}
     estimates[own] = effpose
     without = (side_estimates(Side("ensemble", members=sides), estimates) if len(sides) > 1
                else side_estimates(sides[0], estimates))
@@ -211,12 +211,6 @@ def fusions(members: str, effpose: Estimates) -> tuple[Estimates, Estimates]:
     assert without is not None and with_effpose is not None
     return without, with_effpose
 
-
-def cached(side: Side) -> Estimates:
-    estimates = _load(cache_path(side))
-    if not estimates.poses:
-        raise SystemExit(f"{side}: nothing cached; run `movemirror bench quality` with it first")
-    return estimates
 
 
 def main() -> None:
@@ -248,12 +242,12 @@ def main() -> None:
     query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
     judged = judge_all(query_truths, archive_truths)
     a_side = Side.parse(ARCHIVE_SIDE)
-    present, archive = archive_poses(a_side, cached(a_side), truths, archive_ids)
+    present, archive = archive_poses(a_side, cached_estimates(a_side), truths, archive_ids)
     to_column = np.array([{p: c for c, p in enumerate(archive_ids)}[p] for p in present])
     half = np.array([i in HALVES[args.half] for i in query_ids])
     random = {n: judged.random[n][half] for n in JUDGES}
     oracle = {n: judged.oracle[n][half] for n in JUDGES}
-    seeds = cached(SEED)
+    seeds = cached_estimates(SEED)
     photos = [(i, paths[i]) for i in query_ids if i in HALVES[args.half]]
 
     def top1(estimates: Estimates, metric: str):
@@ -280,7 +274,7 @@ def main() -> None:
     for crop in args.crop:
         raw_peaks(args.onnx, crop, photos, seeds, args.cache_dir, args.workers)
     for metric in args.metric:
-        base = top1(cached(Side.parse(FULL)), metric)
+        base = top1(cached_estimates(Side.parse(FULL)), metric)
         plain = top1(seeds, metric)
         print(f"{metric}: Lightning {_figures(plain[0], plain[1], random, oracle)}")
         print(f"{metric}: BlazePose Full (page) {_figures(base[0], base[1], random, oracle)}")

@@ -20,7 +20,7 @@ from movemirror.bench.quality import HALVES
 from movemirror.bench.quality_judged import JUDGES, chosen_scores, judge_all
 from movemirror.bench.quality_matches import likeness_matches
 from movemirror.bench.quality_pipeline import ARCHIVE_SIDE
-from movemirror.bench.quality_poses import Estimates, Side, _load, cache_path
+from movemirror.bench.quality_poses import Side, cached_estimates
 from movemirror.bench.quality_side_poses import (
     archive_poses,
     query_poses,
@@ -31,13 +31,6 @@ from movemirror.datasets import dataset_dir
 from movemirror.datasets.lspet import load_lspet
 from movemirror.pose.fuse import FuseSettings
 from movemirror.quality.gap import gap_closed, paired_gap_difference
-
-
-def cached(side: Side) -> Estimates:
-    estimates = _load(cache_path(side))
-    if not estimates.poses:
-        raise SystemExit(f"{side}: nothing cached; run `movemirror bench quality` with it first")
-    return estimates
 
 
 def main() -> None:
@@ -63,14 +56,14 @@ def main() -> None:
     query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
     judged = judge_all(query_truths, archive_truths)
     a_side = Side.parse(ARCHIVE_SIDE)
-    present, archive = archive_poses(a_side, cached(a_side), truths, archive_ids)
+    present, archive = archive_poses(a_side, cached_estimates(a_side), truths, archive_ids)
     to_column = np.array([{p: c for c, p in enumerate(archive_ids)}[p] for p in present])
     tuning = np.array([i in HALVES[args.half] for i in query_ids])
     random = {n: judged.random[n][tuning] for n in JUDGES}
     oracle = {n: judged.oracle[n][tuning] for n in JUDGES}
 
     def top1(side: Side, settings: FuseSettings) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        estimates = {leaf: cached(leaf) for leaf in side.leaves()}
+        estimates = {leaf: cached_estimates(leaf) for leaf in side.leaves()}
         found = query_poses(side, side_estimates(side, estimates, settings), truths, query_ids)
         rows = [q for q, pose in enumerate(found) if pose is not None and tuning[q]]
         matches = np.full((len(query_ids), 1), -1, np.int64)

@@ -183,6 +183,15 @@ def cache_path(side: Side) -> Path:
     return folder / f"{name}-{side.key()}.npz"
 
 
+def cached_estimates(side: Side) -> Estimates:
+    """The side's poses as `bench quality` cached them (for the tuning scripts); LookupError
+    naming the side when it never ran."""
+    estimates = _load(cache_path(side))
+    if not estimates.poses:
+        raise LookupError(f"{side}: nothing cached; run `movemirror bench quality` with it first")
+    return estimates
+
+
 def _load(path: Path) -> Estimates:
     if not path.is_file():
         return Estimates({}, 0.0, 0)
