@@ -38,17 +38,16 @@ from pathlib import Path
 import numpy as np
 
 from movemirror.bench.quality import HALVES
-from movemirror.bench.quality_judged import JUDGES, chosen_scores, judge_all
+from movemirror.bench.quality_judged import JUDGES, chosen_scores
 from movemirror.bench.quality_matches import likeness_matches, top_matches
 from movemirror.bench.quality_pipeline import ARCHIVE_SIDE
 from movemirror.bench.quality_poses import Estimates, Side, cached_estimates
 from movemirror.bench.quality_side_poses import (
-    archive_poses,
     page_would_match,
     query_poses,
     side_estimates,
-    truth_pose,
 )
+from movemirror.bench.quality_tuning import tuning_setup
 from movemirror.datasets import dataset_dir
 from movemirror.datasets.lspet import load_lspet
 from movemirror.keypoints import KEYPOINT_INDEX
@@ -60,7 +59,7 @@ from movemirror.pose.crops import (
     keypoint_box,
     upright_body_crop,
 )
-from movemirror.quality.gap import gap_closed, paired_gap_difference
+from movemirror.quality.gap import paired_gap_difference
 
 INPUT_SIZE = 368
 # EfficientPose's 16 heatmaps (MPII joints in EfficientPose's own order, as
@@ -233,20 +232,11 @@ def main() -> None:
         time_it(args)
         return
 
-    samples = load_lspet(dataset_dir("lspet"), limit=6000, start=0)
-    truths = {int(s.path.stem[2:]) - 1: s.joints for s in samples}
-    paths = {int(s.path.stem[2:]) - 1: s.path for s in samples}
-    archive_ids = [i for i in range(4000) if i in truths]
-    query_ids = [i for i in range(4000, 6000) if i in truths]
-    archive_truths = np.stack([truth_pose(truths[i]) for i in archive_ids])
-    query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
-    judged = judge_all(query_truths, archive_truths)
-    a_side = Side.parse(ARCHIVE_SIDE)
-    present, archive = archive_poses(a_side, cached_estimates(a_side), truths, archive_ids)
-    to_column = np.array([{p: c for c, p in enumerate(archive_ids)}[p] for p in present])
-    half = np.array([i in HALVES[args.half] for i in query_ids])
-    random = {n: judged.random[n][half] for n in JUDGES}
-    oracle = {n: judged.oracle[n][half] for n in JUDGES}
+    setup = tuning_setup(args.half)
+    truths, paths, query_ids, judged = setup.truths, setup.paths, setup.query_ids, setup.judged
+    query_truths, archive_truths = setup.query_truths, setup.archive_truths
+    archive, to_column, half = setup.archive, setup.to_column, setup.half
+    random, oracle = setup.random, setup.oracle
     seeds = cached_estimates(SEED)
     photos = [(i, paths[i]) for i in query_ids if i in HALVES[args.half]]
 
@@ -269,15 +259,15 @@ def main() -> None:
                                   1)[half] for n in JUDGES}, matches[half, 0] >= 0)
 
     print(f"{args.half} half: {int(half.sum())} queries; archive {ARCHIVE_SIDE}, "
-          f"{len(present)} photos; load average "
+          f"{len(archive)} photos; load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     for crop in args.crop:
         raw_peaks(args.onnx, crop, photos, seeds, args.cache_dir, args.workers)
     for metric in args.metric:
         base = top1(cached_estimates(Side.parse(FULL)), metric)
         plain = top1(seeds, metric)
-        print(f"{metric}: Lightning {_figures(plain[0], plain[1], random, oracle)}")
-        print(f"{metric}: BlazePose Full (page) {_figures(base[0], base[1], random, oracle)}")
+        print(f"{metric}: Lightning {setup.figures(plain[0], plain[1])}")
+        print(f"{metric}: BlazePose Full (page) {setup.figures(base[0], base[1])}")
         for crop in args.crop:
             peaks = {i: p for i, p in raw_peaks(args.onnx, crop, photos, seeds, args.cache_dir,
                                                 args.workers).items() if i in HALVES[args.half]}
@@ -293,7 +283,7 @@ def main() -> None:
                         n, *paired_gap_difference(random[n], oracle[n], plain[0][n], chosen[n]))
                     for n in JUDGES)
                 print(f"{metric}: EfficientPose {crop} score x{scale:g}: "
-                      f"{_figures(chosen, answered, random, oracle)}; vs Full {diffs}; "
+                      f"{setup.figures(chosen, answered)}; vs Full {diffs}; "
                       f"vs Lightning {against}", flush=True)
                 for members in args.fuse:
                     without, with_effpose = fusions(members, composed(seeds, peaks, scale))
@@ -305,8 +295,8 @@ def main() -> None:
                                                       fused[n]))
                         for n in JUDGES)
                     print(f"{metric}:   {members}: "
-                          f"{_figures(alone[0], alone[1], random, oracle)}; with EfficientPose "
-                          f"{_figures(fused, fused_answered, random, oracle)}; gain {gain}",
+                          f"{setup.figures(alone[0], alone[1])}; with EfficientPose "
+                          f"{setup.figures(fused, fused_answered)}; gain {gain}",
                           flush=True)
 
 
@@ -329,16 +319,6 @@ def _pck(peaks: dict[int, np.ndarray], seeds: Estimates, truths) -> str:
     return ", ".join(f"{k} {np.mean(v):.3f}" for k, v in hits.items()) + \
         f" ({len(hits['Lightning'])} joints)"
 
-
-def _figures(chosen, answered, random, oracle) -> str:
-    """As bench quality prints them: over the answered queries (over all, in brackets, a
-    query without a match counting as a random photo)."""
-    parts = []
-    for n in JUDGES:
-        over_all = np.where(answered, chosen[n], random[n])
-        parts.append(f"{n} {gap_closed(random[n], oracle[n], chosen[n]):.3f} "
-                     f"({gap_closed(random[n], oracle[n], over_all):.3f})")
-    return f"{int(answered.sum())} answered, " + " ".join(parts)
 
 
 def time_it(args) -> None:

@@ -17,20 +17,16 @@ import itertools
 import numpy as np
 
 from movemirror.bench.quality import HALVES
-from movemirror.bench.quality_judged import JUDGES, chosen_scores, judge_all
+from movemirror.bench.quality_judged import JUDGES, chosen_scores
 from movemirror.bench.quality_matches import likeness_matches
-from movemirror.bench.quality_pipeline import ARCHIVE_SIDE
 from movemirror.bench.quality_poses import Side, cached_estimates
 from movemirror.bench.quality_side_poses import (
-    archive_poses,
     query_poses,
     side_estimates,
-    truth_pose,
 )
-from movemirror.datasets import dataset_dir
-from movemirror.datasets.lspet import load_lspet
+from movemirror.bench.quality_tuning import tuning_setup
 from movemirror.pose.fuse import FuseSettings
-from movemirror.quality.gap import gap_closed, paired_gap_difference
+from movemirror.quality.gap import paired_gap_difference
 
 
 def main() -> None:
@@ -48,19 +44,11 @@ def main() -> None:
                         help="report: only once the choice is frozen")
     args = parser.parse_args()
 
-    samples = load_lspet(dataset_dir("lspet"), limit=6000, start=0)
-    truths = {int(s.path.stem[2:]) - 1: s.joints for s in samples}
-    archive_ids = [i for i in range(4000) if i in truths]
-    query_ids = [i for i in range(4000, 6000) if i in truths]  # as bench quality judges them
-    archive_truths = np.stack([truth_pose(truths[i]) for i in archive_ids])
-    query_truths = np.stack([truth_pose(truths[i]) for i in query_ids])
-    judged = judge_all(query_truths, archive_truths)
-    a_side = Side.parse(ARCHIVE_SIDE)
-    present, archive = archive_poses(a_side, cached_estimates(a_side), truths, archive_ids)
-    to_column = np.array([{p: c for c, p in enumerate(archive_ids)}[p] for p in present])
-    tuning = np.array([i in HALVES[args.half] for i in query_ids])
-    random = {n: judged.random[n][tuning] for n in JUDGES}
-    oracle = {n: judged.oracle[n][tuning] for n in JUDGES}
+    setup = tuning_setup(args.half)
+    truths, query_ids, judged = setup.truths, setup.query_ids, setup.judged
+    query_truths, archive_truths = setup.query_truths, setup.archive_truths
+    archive, to_column, tuning = setup.archive, setup.to_column, setup.half
+    random, oracle = setup.random, setup.oracle
 
     def top1(side: Side, settings: FuseSettings) -> tuple[dict[str, np.ndarray], np.ndarray]:
         estimates = {leaf: cached_estimates(leaf) for leaf in side.leaves()}
@@ -76,7 +64,7 @@ def main() -> None:
                                   1)[tuning] for n in JUDGES}, matches[tuning, 0] >= 0)
 
     base, base_answered = top1(Side.parse(args.baseline, query=True), FuseSettings())
-    print(f"baseline {args.baseline}: " + _figures(base, base_answered, random, oracle))
+    print(f"baseline {args.baseline}: " + setup.figures(base, base_answered))
     best = {n: base[n].copy() for n in JUDGES}
     best_answered = base_answered.copy()
     for text in args.side:
@@ -93,22 +81,12 @@ def main() -> None:
                     n, *paired_gap_difference(random[n], oracle[n], base[n], chosen[n]))
                 for n in JUDGES)
             print(f"{side} agree={agree} same={same} swap={margin} score={score}: "
-                  f"{_figures(chosen, answered, random, oracle)}; vs baseline {diffs}",
+                  f"{setup.figures(chosen, answered)}; vs baseline {diffs}",
                   flush=True)
     if args.best_of:
         print(f"best of the baseline and these sides by the judge, per query: "
-              f"{_figures(best, best_answered, random, oracle)}")
+              f"{setup.figures(best, best_answered)}")
 
-
-def _figures(chosen, answered, random, oracle) -> str:
-    """As bench quality prints them: over the answered queries (over all, in brackets, a
-    query without a match counting as a random photo)."""
-    parts = []
-    for n in JUDGES:
-        over_all = np.where(answered, chosen[n], random[n])
-        parts.append(f"{n} {gap_closed(random[n], oracle[n], chosen[n]):.3f} "
-                     f"({gap_closed(random[n], oracle[n], over_all):.3f})")
-    return f"{int(answered.sum())} answered, " + " ".join(parts)
 
 
 if __name__ == "__main__":
