@@ -33,7 +33,7 @@ def _options(
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
                                  help="Show the version and exit."),
 ) -> None:
-    """Pose search over your own photos and videos."""
+    pass  # the group's help is the Typer's, above
 
 
 app.command("pose")(pose.pose)
